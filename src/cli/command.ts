@@ -1,0 +1,24 @@
+/** What a `dmasim` subcommand sees of the process: streams and argv, so tests can drive it in-process. */
+export interface CliIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  readonly stdin: NodeJS.ReadableStream;
+}
+
+/** One `dmasim <name>` subcommand. `run` resolves to the process exit code. */
+export interface CliCommand {
+  readonly name: string;
+  /** One line for `dmasim help`. */
+  readonly summary: string;
+  /** Usage text printed by `dmasim help <name>` and on a usage error. */
+  readonly usage: string;
+  run(args: readonly string[], io: CliIo): Promise<number>;
+}
+
+/** A usage mistake (unknown flag, missing argument): printed with the command's usage, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** Exit codes shared by every command. */
+export const ExitCode = { ok: 0, failure: 1, badInput: 2 } as const;

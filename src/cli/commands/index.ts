@@ -1,0 +1,4 @@
+import type { CliCommand } from '../command';
+
+/** Every `dmasim` subcommand, in the order `dmasim help` lists them. */
+export const commands: readonly CliCommand[] = [];
