@@ -1,5 +1,12 @@
 import { type CliCommand, type CliIo, ExitCode, UsageError } from './command';
 import { commands } from './commands/index';
+import { ConfigError } from '../platform/config';
+import { ServiceUnavailableError } from '../platform/service-check';
+
+/** Errors whose message is the whole story for the user: printed without a stack trace. */
+function isOperatorError(error: unknown): error is Error {
+  return error instanceof ConfigError || error instanceof ServiceUnavailableError;
+}
 
 function helpText(all: readonly CliCommand[]): string {
   const width = Math.max(...all.map((c) => c.name.length), 4);
@@ -26,6 +33,10 @@ export async function runCli(args: readonly string[], io: CliIo, all: readonly C
     if (error instanceof UsageError) {
       io.stderr.write(`dmasim ${command.name}: ${error.message}\n\n${command.usage}\n`);
       return ExitCode.badInput;
+    }
+    if (isOperatorError(error)) {
+      io.stderr.write(`dmasim ${command.name}: ${error.message}\n`);
+      return ExitCode.failure;
     }
     throw error;
   }

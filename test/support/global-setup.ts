@@ -1,1 +1,27 @@
-export default async function noop(): Promise<void> {}
+import { checkPostgres, checkRedis } from '../../src/platform/service-check';
+import { adminDatabaseUrl, createEmptyDatabase, migrateWithCli, randomDatabaseName } from './test-database';
+
+/**
+ * Once per integration run: fail at once if PostgreSQL or Redis is down (with the command that
+ * starts it), then create this run's own database, migrate it with the production migrations and
+ * hand its URL to every test file through the environment.
+ */
+export default async function globalSetup(): Promise<void> {
+  const redisUrl = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+  const problems = (
+    await Promise.allSettled([checkPostgres(adminDatabaseUrl()), checkRedis(redisUrl)])
+  ).flatMap((result) => (result.status === 'rejected' ? [String((result.reason as Error).message)] : []));
+  if (problems.length > 0) {
+    throw new Error(`integration tests need the local services:\n\n${problems.join('\n\n')}`);
+  }
+
+  const name = randomDatabaseName();
+  const databaseUrl = await createEmptyDatabase(name);
+  await migrateWithCli(databaseUrl);
+  process.env['DMASIM_TEST_DATABASE_NAME'] = name;
+  process.env['DATABASE_URL'] = databaseUrl;
+  process.env['DATABASE_SCHEMA'] = 'public';
+  process.env['REDIS_URL'] = redisUrl;
+  process.env['NODE_ENV'] = 'test';
+  process.env['LOG_LEVEL'] = process.env['LOG_LEVEL'] ?? 'silent';
+}

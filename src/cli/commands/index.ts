@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command';
+import { migrateCommand } from './migrate.command';
 
 /** Every `dmasim` subcommand, in the order `dmasim help` lists them. */
-export const commands: readonly CliCommand[] = [];
+export const commands: readonly CliCommand[] = [migrateCommand];

@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+/**
+ * The only reader of the environment (lint-enforced). Every setting is parsed once, validated with
+ * zod, and handed out as a frozen typed object; a bad value stops the process with a message that
+ * names each offending variable.
+ */
+
+const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const isUrlWithScheme = (value: string, scheme: RegExp): boolean => URL.canParse(value) && scheme.test(value);
+const postgresUrl = z
+  .string()
+  .refine((value) => isUrlWithScheme(value, /^postgres(ql)?:\/\//), 'must be a URL such as postgresql://user@host:5432/db');
+const redisUrl = z
+  .string()
+  .refine((value) => isUrlWithScheme(value, /^rediss?:\/\//), 'must be a URL such as redis://127.0.0.1:6379');
+const integer = (min: number, max: number, what: string) =>
+  z.coerce.number({ error: `must be ${what}` }).int(`must be ${what}`).min(min, `must be ${what}`).max(max, `must be ${what}`);
+const booleanFlag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const environmentSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  DATABASE_URL: postgresUrl.default('postgresql://postgres@127.0.0.1:5432/dmasim'),
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a plain lower-case identifier').default('public'),
+  REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+  BULLMQ_PREFIX: z.string().min(1).regex(/^[A-Za-z0-9_:-]+$/, 'letters, digits, _ : - only').default('dmasim'),
+  PORT: integer(1, 65535, 'a TCP port (1-65535)').default(4000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  LOG_LEVEL: z.enum(logLevels).default('info'),
+  WORKER_CONCURRENCY: integer(1, 64, 'an integer from 1 to 64').default(2),
+  START_WORKER: booleanFlag.default(true),
+  MIGRATE_ON_START: booleanFlag.default(true),
+  REQUEST_BODY_LIMIT_BYTES: integer(1024, 1024 ** 3, 'a byte count from 1024 to 1073741824').default(1024 * 1024),
+});
+
+export type Config = Readonly<{
+  nodeEnv: 'development' | 'test' | 'production';
+  databaseUrl: string;
+  databaseSchema: string;
+  redisUrl: string;
+  bullmqPrefix: string;
+  port: number;
+  host: string;
+  logLevel: (typeof logLevels)[number];
+  workerConcurrency: number;
+  startWorker: boolean;
+  migrateOnStart: boolean;
+  requestBodyLimitBytes: number;
+}>;
+
+/** Raised for an invalid environment; `issues` holds one `VARIABLE: problem` line per bad key. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly issues: readonly string[]) {
+    super(`invalid configuration:\n${issues.map((line) => `  ${line}`).join('\n')}`);
+  }
+}
+
+/** Parses an environment (default: this process's); throws ConfigError listing every bad variable. */
+export function parseConfig(environment: Readonly<Record<string, string | undefined>>): Config {
+  // Empty strings count as unset, as in most shells' `VAR= cmd`.
+  const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = environmentSchema.safeParse(present);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
+  }
+  const env = parsed.data;
+  return Object.freeze({
+    nodeEnv: env.NODE_ENV,
+    databaseUrl: env.DATABASE_URL,
+    databaseSchema: env.DATABASE_SCHEMA,
+    redisUrl: env.REDIS_URL,
+    bullmqPrefix: env.BULLMQ_PREFIX,
+    port: env.PORT,
+    host: env.HOST,
+    logLevel: env.LOG_LEVEL,
+    workerConcurrency: env.WORKER_CONCURRENCY,
+    startWorker: env.START_WORKER,
+    migrateOnStart: env.MIGRATE_ON_START,
+    requestBodyLimitBytes: env.REQUEST_BODY_LIMIT_BYTES,
+  });
+}
+
+let cached: Config | undefined;
+
+/** The process configuration, parsed on first use. */
+export function loadConfig(): Config {
+  cached ??= parseConfig(process.env);
+  return cached;
+}
+
+/** Documented settings, rendered into the README's configuration table by a test that keeps it current. */
+export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environmentSchema>; meaning: string }> = [
+  { variable: 'DATABASE_URL', meaning: 'PostgreSQL connection URL (default postgresql://postgres@127.0.0.1:5432/dmasim)' },
+  { variable: 'DATABASE_SCHEMA', meaning: 'PostgreSQL schema holding the tables (default public)' },
+  { variable: 'REDIS_URL', meaning: 'Redis URL for BullMQ (default redis://127.0.0.1:6379); Redis must use maxmemory-policy noeviction' },
+  { variable: 'BULLMQ_PREFIX', meaning: 'key prefix for all BullMQ queues (default dmasim)' },
+  { variable: 'PORT', meaning: 'HTTP port of the API (default 4000)' },
+  { variable: 'HOST', meaning: 'interface the API listens on (default 0.0.0.0)' },
+  { variable: 'LOG_LEVEL', meaning: 'pino level: fatal, error, warn, info, debug, trace, silent (default info)' },
+  { variable: 'WORKER_CONCURRENCY', meaning: 'runs one worker process executes at once, 1-64 (default 2)' },
+  { variable: 'START_WORKER', meaning: 'npm start also starts a worker in the same process (default true)' },
+  { variable: 'MIGRATE_ON_START', meaning: 'npm start applies pending migrations first (default true)' },
+  { variable: 'REQUEST_BODY_LIMIT_BYTES', meaning: 'largest accepted HTTP request body (default 1048576)' },
+  { variable: 'NODE_ENV', meaning: 'development, test or production; production hides error details' },
+];
