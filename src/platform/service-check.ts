@@ -81,13 +81,12 @@ const postgresErrorMeanings: Record<string, string> = {
 };
 
 function describe(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return describe(error.errors[0]);
-  if (error instanceof Error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === undefined) return error.message;
-    return postgresErrorMeanings[code] ?? code;
-  }
-  return String(error);
+  // Duck-typed rather than instanceof: errors from node's net layer may come from another realm.
+  if (typeof error !== 'object' || error === null) return String(error);
+  const { errors, code, message } = error as { errors?: unknown[]; code?: string; message?: string };
+  if (Array.isArray(errors) && errors.length > 0) return describe(errors[0]);
+  if (typeof code === 'string') return postgresErrorMeanings[code] ?? code;
+  return message ?? String(error);
 }
 
 /** The URL without its password, safe to print. */
