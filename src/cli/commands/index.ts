@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command';
 import { migrateCommand } from './migrate.command';
+import { serveCommand } from './serve.command';
 
 /** Every `dmasim` subcommand, in the order `dmasim help` lists them. */
-export const commands: readonly CliCommand[] = [migrateCommand];
+export const commands: readonly CliCommand[] = [serveCommand, migrateCommand];

@@ -1,0 +1,43 @@
+import type { Server } from 'node:http';
+import express from 'express';
+import type { Registry } from 'prom-client';
+import { createHealthRouter, type ReadinessCheck } from './health';
+import type { Logger } from '../platform/logger';
+
+export interface HttpServerOptions {
+  readonly logger: Logger;
+  readonly metrics: Registry;
+  readonly readiness: readonly ReadinessCheck[];
+  readonly requestBodyLimitBytes: number;
+}
+
+/**
+ * The API process's HTTP app: health, readiness and Prometheus metrics. The GraphQL endpoint and
+ * the dashboard mount on this app as they land.
+ */
+export function createHttpApp(options: HttpServerOptions): express.Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.json({ limit: options.requestBodyLimitBytes }));
+  app.use(createHealthRouter(options.readiness));
+  app.get('/metrics', async (_request, response) => {
+    response.type(options.metrics.contentType).send(await options.metrics.metrics());
+  });
+  // Body-parser errors (too large, malformed JSON) are client errors with a code, never a 500.
+  app.use((error: { status?: number; type?: string; message?: string }, _request: express.Request, response: express.Response, next: express.NextFunction) => {
+    if (typeof error?.status === 'number' && error.status >= 400 && error.status < 500) {
+      response.status(error.status).json({ errors: [{ message: error.message ?? 'bad request', extensions: { code: error.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST' } }] });
+      return;
+    }
+    options.logger.error({ err: error }, 'unhandled HTTP error');
+    next(error);
+  });
+  return app;
+}
+
+/** Listens and resolves once the port is bound. */
+export function listen(app: express.Express, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+  });
+}
