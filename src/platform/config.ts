@@ -92,6 +92,9 @@ export function loadConfig(): Config {
   return cached;
 }
 
+/** Every variable the schema accepts (a test checks each one is documented). */
+export const configVariables = Object.keys(environmentSchema.shape);
+
 /** Documented settings, rendered into the README's configuration table by a test that keeps it current. */
 export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environmentSchema>; meaning: string }> = [
   { variable: 'DATABASE_URL', meaning: 'PostgreSQL connection URL (default postgresql://postgres@127.0.0.1:5432/dmasim)' },
@@ -101,8 +104,8 @@ export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environm
   { variable: 'PORT', meaning: 'HTTP port of the API (default 4000)' },
   { variable: 'HOST', meaning: 'interface the API listens on (default 0.0.0.0)' },
   { variable: 'LOG_LEVEL', meaning: 'pino level: fatal, error, warn, info, debug, trace, silent (default info)' },
-  { variable: 'WORKER_CONCURRENCY', meaning: 'runs one worker process executes at once, 1-64 (default 2)' },
-  { variable: 'START_WORKER', meaning: 'npm start also starts a worker in the same process (default true)' },
+  { variable: 'WORKER_CONCURRENCY', meaning: 'runs one worker process executes at once, 1-64 (default 2; used by the run pipeline, issue 7)' },
+  { variable: 'START_WORKER', meaning: 'npm start also starts a worker in the same process (default true; used by the run pipeline, issue 7)' },
   { variable: 'MIGRATE_ON_START', meaning: 'npm start applies pending migrations first (default true)' },
   { variable: 'REQUEST_BODY_LIMIT_BYTES', meaning: 'largest accepted HTTP request body (default 1048576)' },
   { variable: 'NODE_ENV', meaning: 'development, test or production; production hides error details' },

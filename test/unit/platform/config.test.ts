@@ -55,3 +55,11 @@ describe('parseConfig', () => {
     expect(Object.isFrozen(parseConfig({}))).toBe(true);
   });
 });
+
+describe('configDocs', () => {
+  it('documents every variable the schema accepts, once', () => {
+    const { configDocs, configVariables } = jest.requireActual<{ configDocs: Array<{ variable: string }>; configVariables: string[] }>('../../../src/platform/config');
+
+    expect(configDocs.map((d) => d.variable).sort()).toEqual([...configVariables].sort());
+  });
+});
