@@ -23,6 +23,7 @@ describe('migrations', () => {
 
     expect(first).toMatch(/migrate up: \d+ migration\(s\)/);
     expect(first).toContain('teams-and-tokens');
+    expect(first).toContain('scenarios-runs-results');
     expect(second).toContain('nothing to do');
   });
 
@@ -43,6 +44,54 @@ describe('migrations', () => {
     expect(Buffer.from(loaded.apiTokens[0]!.secretHash)).toEqual(Buffer.from([3, 4, 5]));
     expect(loaded.apiTokens[0]!.lastUsedAt).toBeNull();
     expect(token.role).toBe('member');
+  });
+
+  it('round-trips scenarios, versions, batches, runs and their results', async () => {
+    const team = await db.team.create({ data: { name: 'results-team' } });
+    const scenario = await db.scenario.create({ data: { teamId: team.id, name: 's4', tags: ['vmbus', 'snp'] } });
+    const version = await db.scenarioVersion.create({
+      data: { teamId: team.id, scenarioId: scenario.id, version: 1, spec: { apiVersion: 'dmasim/v1', devices: [{ id: 'storvsc0' }] }, specHash: 'h1' },
+    });
+    const batch = await db.runBatch.create({ data: { teamId: team.id, scenarioId: scenario.id, trigger: 'BATCH' } });
+    const run = await db.run.create({
+      data: {
+        teamId: team.id, scenarioId: scenario.id, scenarioVersionId: version.id, batchId: batch.id, profile: 'la-phys',
+        overlays: [{ name: 'device-cc-accepted', variant: 'dan' }], seed: 2n ** 40n, engineVersion: '0.1.0', trigger: 'MANUAL', idempotencyKey: 'k1',
+      },
+    });
+    await db.runReport.create({ data: { runId: run.id, teamId: team.id, report: { resultHash: 'abc' } } });
+    await db.violation.create({
+      data: {
+        teamId: team.id, runId: run.id, scenarioId: scenario.id, class: 'V1', severity: 'critical', deviceId: 'storvsc0', fingerprint: 'fp1',
+        count: 3n, bytesExposed: 12288n, dataClass: 'secret', firstOp: 0n, path: 'swiotlb', rule: 'A4', explanation: 'bounced',
+      },
+    });
+    await db.violationTriage.create({ data: { teamId: team.id, fingerprint: 'fp1', state: 'WAIVED', reason: 'known', expiresAt: new Date('2030-01-01T00:00:00Z') } });
+    await db.allocatorMetrics.create({
+      data: {
+        runId: run.id, teamId: team.id, scenarioId: scenario.id, nslabs: 262144, nareas: 16, used: 10, hiwater: 99,
+        failedMaps: 0n, failedCoherentAllocs: 1n, bouncedBytesToDevice: 2n ** 35n, bouncedBytesFromDevice: 0n, metrics: { 'swiotlb.used': 10 },
+      },
+    });
+    await db.metricSample.createMany({ data: [0n, 1n].map((t) => ({ runId: run.id, teamId: team.id, metric: 'swiotlb.used', t, value: Number(t) * 0.5 })) });
+
+    const loaded = await db.run.findUniqueOrThrow({
+      where: { id: run.id },
+      include: { report: true, violations: true, allocatorMetrics: true, samples: { orderBy: { t: 'asc' } }, batch: true, scenarioVersion: true },
+    });
+    const triage = await db.violationTriage.findUniqueOrThrow({ where: { teamId_fingerprint: { teamId: team.id, fingerprint: 'fp1' } } });
+
+    expect(loaded.seed).toBe(2n ** 40n);
+    expect(loaded.status).toBe('QUEUED');
+    expect(loaded.overlays).toEqual([{ name: 'device-cc-accepted', variant: 'dan' }]);
+    expect(loaded.scenarioVersion.spec).toEqual({ apiVersion: 'dmasim/v1', devices: [{ id: 'storvsc0' }] });
+    expect(loaded.batch?.id).toBe(batch.id);
+    expect(loaded.report?.report).toEqual({ resultHash: 'abc' });
+    expect(loaded.violations[0]).toMatchObject({ class: 'V1', bytesExposed: 12288n, count: 3n });
+    expect(loaded.allocatorMetrics).toMatchObject({ nslabs: 262144, bouncedBytesToDevice: 2n ** 35n, metrics: { 'swiotlb.used': 10 } });
+    expect(loaded.samples.map((s) => [s.t, s.value])).toEqual([[0n, 0], [1n, 0.5]]);
+    expect(triage).toMatchObject({ state: 'WAIVED', reason: 'known', expiresAt: new Date('2030-01-01T00:00:00Z') });
+    expect((await db.scenario.findUniqueOrThrow({ where: { id: scenario.id } })).tags).toEqual(['vmbus', 'snp']);
   });
 
   it('enforces the constraints the SQL declares (unique team name, token prefix)', async () => {
