@@ -9,6 +9,8 @@ export interface HttpServerOptions {
   readonly metrics: Registry;
   readonly readiness: readonly ReadinessCheck[];
   readonly requestBodyLimitBytes: number;
+  /** The GraphQL handler, mounted at /graphql when given. */
+  readonly graphql?: express.RequestHandler;
 }
 
 /**
@@ -20,6 +22,7 @@ export function createHttpApp(options: HttpServerOptions): express.Express {
   app.disable('x-powered-by');
   app.use(express.json({ limit: options.requestBodyLimitBytes }));
   app.use(createHealthRouter(options.readiness));
+  if (options.graphql) app.use('/graphql', options.graphql);
   app.get('/metrics', async (_request, response) => {
     response.type(options.metrics.contentType).send(await options.metrics.metrics());
   });

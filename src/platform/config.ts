@@ -33,6 +33,7 @@ const environmentSchema = z.object({
   WORKER_CONCURRENCY: integer(1, 64, 'an integer from 1 to 64').default(2),
   START_WORKER: booleanFlag.default(true),
   MIGRATE_ON_START: booleanFlag.default(true),
+  RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000, 'an integer from 1 to 1000000').default(600),
   REQUEST_BODY_LIMIT_BYTES: integer(1024, 1024 ** 3, 'a byte count from 1024 to 1073741824').default(1024 * 1024),
 });
 
@@ -49,6 +50,7 @@ export type Config = Readonly<{
   startWorker: boolean;
   migrateOnStart: boolean;
   requestBodyLimitBytes: number;
+  rateLimitPerMinute: number;
 }>;
 
 /** Raised for an invalid environment; `issues` holds one `VARIABLE: problem` line per bad key. */
@@ -81,6 +83,7 @@ export function parseConfig(environment: Readonly<Record<string, string | undefi
     startWorker: env.START_WORKER,
     migrateOnStart: env.MIGRATE_ON_START,
     requestBodyLimitBytes: env.REQUEST_BODY_LIMIT_BYTES,
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
   });
 }
 
@@ -108,5 +111,6 @@ export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environm
   { variable: 'START_WORKER', meaning: 'npm start also starts a worker in the same process (default true; used by the run pipeline, issue 7)' },
   { variable: 'MIGRATE_ON_START', meaning: 'npm start applies pending migrations first (default true)' },
   { variable: 'REQUEST_BODY_LIMIT_BYTES', meaning: 'largest accepted HTTP request body (default 1048576)' },
+  { variable: 'RATE_LIMIT_PER_MINUTE', meaning: 'GraphQL requests per API token per minute, counted in Redis across instances (default 600)' },
   { variable: 'NODE_ENV', meaning: 'development, test or production; production hides error details' },
 ];

@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command';
 import { migrateCommand } from './migrate.command';
 import { serveCommand } from './serve.command';
+import { teamCommand } from './team.command';
 
 /** Every `dmasim` subcommand, in the order `dmasim help` lists them. */
-export const commands: readonly CliCommand[] = [serveCommand, migrateCommand];
+export const commands: readonly CliCommand[] = [serveCommand, migrateCommand, teamCommand];

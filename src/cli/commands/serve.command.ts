@@ -1,17 +1,15 @@
-import type { Server } from 'node:http';
 import { type CliCommand, ExitCode, UsageError } from '../command';
-import { createHttpApp, listen } from '../../api/server';
+import { startApi } from '../../api/api-process';
 import { loadConfig } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
-import { createMetricsRegistry } from '../../platform/metrics';
 import { runMigrations } from '../../platform/migrate';
 import { checkPostgres, checkRedis, redactUrl } from '../../platform/service-check';
 
 const usage = `usage: dmasim serve
 
 Starts the API process (what \`npm start\` runs): checks PostgreSQL and Redis, applies pending
-migrations (unless MIGRATE_ON_START=false), then serves /healthz, /readyz and /metrics on PORT.
-Stops cleanly on SIGTERM or SIGINT.`;
+migrations (unless MIGRATE_ON_START=false), then serves /graphql, /healthz, /readyz and /metrics
+on PORT. Stops cleanly on SIGTERM or SIGINT.`;
 
 export const serveCommand: CliCommand = {
   name: 'serve',
@@ -28,30 +26,14 @@ export const serveCommand: CliCommand = {
       logger.info({ migrations: ran, database: redactUrl(config.databaseUrl) }, ran.length ? 'applied migrations' : 'database schema is current');
     }
 
-    const app = createHttpApp({
-      logger,
-      metrics: createMetricsRegistry(),
-      requestBodyLimitBytes: config.requestBodyLimitBytes,
-      readiness: [
-        { name: 'postgres', check: () => checkPostgres(config.databaseUrl, 1000) },
-        { name: 'redis', check: () => checkRedis(config.redisUrl, 1000) },
-      ],
+    const api = await startApi(config, logger);
+    io.stdout.write(`dmasim API listening on http://${config.host}:${config.port}/graphql (health: /healthz, /readyz; metrics: /metrics)\n`);
+    await new Promise<void>((resolve) => {
+      process.once('SIGTERM', resolve);
+      process.once('SIGINT', resolve);
     });
-    const server = await listen(app, config.port, config.host);
-    io.stdout.write(`dmasim API listening on http://${config.host}:${config.port} (health: /healthz, /readyz; metrics: /metrics)\n`);
-    await waitForShutdown(server);
+    await api.stop();
     logger.info('stopped');
     return ExitCode.ok;
   },
 };
-
-function waitForShutdown(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    const stop = (): void => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-  });
-}

@@ -1,0 +1,55 @@
+import type { Server } from 'node:http';
+import type { Config } from '../platform/config';
+import { systemClock } from '../platform/clock';
+import { createDatabase, type Database } from '../platform/db';
+import type { Logger } from '../platform/logger';
+import { createMetricsRegistry } from '../platform/metrics';
+import { createRedis, type Redis } from '../platform/redis';
+import { checkPostgres, checkRedis } from '../platform/service-check';
+import { createApolloServer, graphqlMiddleware } from './graphql';
+import { createRedisRateLimiter } from './rate-limit';
+import { createSchema } from './schema';
+import { createHttpApp, listen } from './server';
+import { createServices, type Services } from './services';
+
+export interface ApiProcess {
+  readonly server: Server;
+  readonly services: Services;
+  readonly url: string;
+  stop(): Promise<void>;
+}
+
+/** Wires config → database, Redis, services, Apollo and Express, and starts listening. */
+export async function startApi(config: Config, logger: Logger, overrides: { port?: number } = {}): Promise<ApiProcess> {
+  const db: Database = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
+  const redis: Redis = createRedis(config.redisUrl);
+  const services = createServices({ db, clock: systemClock });
+  const apollo = createApolloServer({ schema: createSchema(), logger, development: config.nodeEnv === 'development' });
+  await apollo.start();
+  const app = createHttpApp({
+    logger,
+    metrics: createMetricsRegistry(),
+    requestBodyLimitBytes: config.requestBodyLimitBytes,
+    graphql: graphqlMiddleware(apollo, services, createRedisRateLimiter(redis, { requestsPerMinute: config.rateLimitPerMinute, keyPrefix: config.bullmqPrefix })),
+    readiness: [
+      { name: 'postgres', check: () => checkPostgres(config.databaseUrl, 1000) },
+      { name: 'redis', check: () => checkRedis(config.redisUrl, 1000) },
+    ],
+  });
+  const server = await listen(app, overrides.port ?? config.port, config.host);
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  return {
+    server,
+    services,
+    url: `http://127.0.0.1:${port}`,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      await apollo.stop();
+      await Promise.allSettled([db.$disconnect(), redis.quit()]);
+    },
+  };
+}

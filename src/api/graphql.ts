@@ -1,0 +1,53 @@
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloArmor } from '@escape.tech/graphql-armor';
+import type { RequestHandler } from 'express';
+import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { AppError } from '../platform/app-error';
+import type { Logger } from '../platform/logger';
+import { createContext, type GraphqlContext } from './context';
+import { graphqlCodeFor, createFormatError } from './errors';
+import type { RateLimiter } from './rate-limit';
+import type { Services } from './services';
+
+/** Query limits: deep, expensive or alias-heavy queries are refused before execution. */
+export const queryLimits = { maxDepth: 10, maxCost: 5000, maxAliases: 15, maxTokens: 2000, maxDirectives: 20 } as const;
+
+export function createApolloServer(options: { schema: GraphQLSchema; logger: Logger; development: boolean }): ApolloServer<GraphqlContext> {
+  const armor = new ApolloArmor({
+    maxDepth: { n: queryLimits.maxDepth },
+    costLimit: { maxCost: queryLimits.maxCost },
+    maxAliases: { n: queryLimits.maxAliases },
+    maxTokens: { n: queryLimits.maxTokens },
+    maxDirectives: { n: queryLimits.maxDirectives },
+    blockFieldSuggestion: { enabled: !options.development },
+  });
+  const protection = armor.protect();
+  return new ApolloServer<GraphqlContext>({
+    schema: options.schema,
+    ...protection,
+    plugins: [...protection.plugins],
+    validationRules: [...protection.validationRules],
+    formatError: createFormatError(options.logger),
+    includeStacktraceInErrorResponses: options.development,
+    introspection: true,
+  });
+}
+
+/** Express middleware for /graphql: authenticates, rate-limits per token, then executes. */
+export function graphqlMiddleware(server: ApolloServer<GraphqlContext>, services: Services, rateLimiter: RateLimiter): RequestHandler {
+  let nextRequestId = 0;
+  return expressMiddleware(server, {
+    context: async ({ req }) => {
+      try {
+        const context = await createContext(services, req.headers.authorization, `${process.pid}-${++nextRequestId}`);
+        await rateLimiter.consume(`token:${context.viewer.tokenId}`);
+        return context;
+      } catch (error: unknown) {
+        if (!(error instanceof AppError)) throw error;
+        const status = error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'RATE_LIMITED' ? 429 : 400;
+        throw new GraphQLError(error.message, { extensions: { code: graphqlCodeFor[error.code], http: { status }, ...(error.details ? { details: error.details } : {}) } });
+      }
+    },
+  });
+}

@@ -1,0 +1,72 @@
+import type { Database } from '../../platform/db';
+import { AppError } from '../../platform/app-error';
+import type { ApiToken as ApiTokenRow, Team as TeamRow } from '../../generated/prisma/client';
+import type { ApiToken, Role, Team } from './team.types';
+
+/** All SQL for teams and tokens. */
+export class TeamRepository {
+  constructor(private readonly db: Database) {}
+
+  async createTeam(name: string): Promise<Team> {
+    try {
+      return toTeam(await this.db.team.create({ data: { name } }));
+    } catch (error: unknown) {
+      throw translateUnique(error, `team name '${name}' is taken`);
+    }
+  }
+
+  async findTeamById(id: string): Promise<Team | undefined> {
+    const row = await this.db.team.findUnique({ where: { id } });
+    return row ? toTeam(row) : undefined;
+  }
+
+  async findTeamByName(name: string): Promise<Team | undefined> {
+    const row = await this.db.team.findUnique({ where: { name } });
+    return row ? toTeam(row) : undefined;
+  }
+
+  async insertToken(token: { teamId: string; name: string; role: Role; prefix: string; salt: Buffer; secretHash: Buffer }): Promise<ApiToken> {
+    return toToken(await this.db.apiToken.create({ data: { ...token, salt: new Uint8Array(token.salt), secretHash: new Uint8Array(token.secretHash) } }));
+  }
+
+  /** The stored credential for a prefix, revoked or not (the caller decides). */
+  async findCredentialByPrefix(prefix: string): Promise<(ApiToken & { salt: Uint8Array; secretHash: Uint8Array }) | undefined> {
+    const row = await this.db.apiToken.findUnique({ where: { prefix } });
+    return row ? { ...toToken(row), salt: row.salt, secretHash: row.secretHash } : undefined;
+  }
+
+  /** Records use at most once a minute per token, so authentication is not a write per request. */
+  async touchToken(id: string, now: Date): Promise<void> {
+    const staleBefore = new Date(now.getTime() - 60_000);
+    await this.db.apiToken.updateMany({
+      where: { id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: staleBefore } }] },
+      data: { lastUsedAt: now },
+    });
+  }
+
+  async listTokens(teamId: string): Promise<ApiToken[]> {
+    const rows = await this.db.apiToken.findMany({ where: { teamId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+    return rows.map(toToken);
+  }
+
+  /** Revokes a token of the team; keeps the first revocation time. Undefined when the team has no such token. */
+  async revokeToken(teamId: string, id: string, now: Date): Promise<ApiToken | undefined> {
+    await this.db.apiToken.updateMany({ where: { id, teamId, revokedAt: null }, data: { revokedAt: now } });
+    const row = await this.db.apiToken.findFirst({ where: { id, teamId } });
+    return row ? toToken(row) : undefined;
+  }
+}
+
+function toTeam(row: TeamRow): Team {
+  return { id: row.id, name: row.name, createdAt: row.createdAt };
+}
+
+function toToken(row: ApiTokenRow): ApiToken {
+  return { id: row.id, teamId: row.teamId, name: row.name, role: row.role, prefix: row.prefix, createdAt: row.createdAt, lastUsedAt: row.lastUsedAt, revokedAt: row.revokedAt };
+}
+
+/** Prisma's P2002 (unique violation) becomes CONFLICT; anything else propagates. */
+export function translateUnique(error: unknown, message: string): unknown {
+  if (typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P2002') return new AppError('CONFLICT', message);
+  return error;
+}

@@ -1,0 +1,80 @@
+import { AppError, notFound } from '../../platform/app-error';
+import type { Clock } from '../../platform/clock';
+import type { TeamRepository } from './team.repository';
+import { mintToken, parseBearer, secretMatches } from './token-secret';
+import { type ApiToken, hasRole, type Role, type Team, type Viewer } from './team.types';
+
+export interface UserInputError {
+  readonly path: readonly string[];
+  readonly message: string;
+  readonly code: string;
+}
+
+const teamNamePattern = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/;
+
+/** Teams, tokens and authentication. */
+export class TeamService {
+  constructor(
+    private readonly teams: TeamRepository,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Creates a team and its first admin token (`dmasim team create`, first start). */
+  async createTeam(name: string): Promise<{ team: Team; bearer: string }> {
+    if (!teamNamePattern.test(name)) {
+      throw new AppError('BAD_USER_INPUT', 'team name must be 1-100 characters: letters, digits, space, . _ - (starting with a letter or digit)');
+    }
+    const team = await this.teams.createTeam(name);
+    const minted = mintToken();
+    await this.teams.insertToken({ teamId: team.id, name: 'first admin token', role: 'admin', prefix: minted.prefix, salt: minted.salt, secretHash: minted.secretHash });
+    return { team, bearer: minted.bearer };
+  }
+
+  findTeamByName(name: string): Promise<Team | undefined> {
+    return this.teams.findTeamByName(name);
+  }
+
+  /** The viewer for an `Authorization` header value; throws UNAUTHENTICATED for anything else. */
+  async authenticate(authorization: string | undefined): Promise<Viewer> {
+    const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
+    if (bearer === undefined) throw new AppError('UNAUTHENTICATED', 'send Authorization: Bearer <token>');
+    const parsed = parseBearer(bearer);
+    const stored = parsed && (await this.teams.findCredentialByPrefix(parsed.prefix));
+    if (!parsed || !stored || !secretMatches(stored, parsed.secret)) throw new AppError('UNAUTHENTICATED', 'unknown token');
+    if (stored.revokedAt !== null) throw new AppError('UNAUTHENTICATED', 'token revoked');
+    await this.teams.touchToken(stored.id, this.clock.now());
+    return { teamId: stored.teamId, tokenId: stored.id, role: stored.role };
+  }
+
+  async team(viewer: Viewer): Promise<Team> {
+    const team = await this.teams.findTeamById(viewer.teamId);
+    if (!team) throw notFound('team', viewer.teamId);
+    return team;
+  }
+
+  async createToken(viewer: Viewer, input: { name: string; role: Role }): Promise<{ token: ApiToken; bearer: string } | { userErrors: UserInputError[] }> {
+    requireRole(viewer, 'admin');
+    const name = input.name.trim();
+    if (name.length < 1 || name.length > 100) return { userErrors: [{ path: ['input', 'name'], message: 'must be 1-100 characters', code: 'INVALID_NAME' }] };
+    const minted = mintToken();
+    const token = await this.teams.insertToken({ teamId: viewer.teamId, name, role: input.role, prefix: minted.prefix, salt: minted.salt, secretHash: minted.secretHash });
+    return { token, bearer: minted.bearer };
+  }
+
+  listTokens(viewer: Viewer): Promise<ApiToken[]> {
+    requireRole(viewer, 'admin');
+    return this.teams.listTokens(viewer.teamId);
+  }
+
+  async revokeToken(viewer: Viewer, id: string): Promise<ApiToken> {
+    requireRole(viewer, 'admin');
+    const token = await this.teams.revokeToken(viewer.teamId, id, this.clock.now());
+    if (!token) throw notFound('token', id);
+    return token;
+  }
+}
+
+/** Throws FORBIDDEN unless the viewer's role grants `required`. */
+export function requireRole(viewer: Viewer, required: Role): void {
+  if (!hasRole(viewer.role, required)) throw new AppError('FORBIDDEN', `this needs the ${required} role; the token has ${viewer.role}`);
+}
