@@ -11,6 +11,8 @@ import { createRedisRateLimiter } from './rate-limit';
 import { createSchema } from './schema';
 import { createHttpApp, listen } from './server';
 import { createServices, type Services } from './services';
+import { createBullmqRunQueue } from '../modules/run/run.queue';
+import type { SpecValidator } from '../modules/scenario/scenario.types';
 
 export interface ApiProcess {
   readonly server: Server;
@@ -20,10 +22,11 @@ export interface ApiProcess {
 }
 
 /** Wires config → database, Redis, services, Apollo and Express, and starts listening. */
-export async function startApi(config: Config, logger: Logger, overrides: { port?: number } = {}): Promise<ApiProcess> {
+export async function startApi(config: Config, logger: Logger, options: { specs: SpecValidator; port?: number }): Promise<ApiProcess> {
   const db: Database = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
   const redis: Redis = createRedis(config.redisUrl);
-  const services = createServices({ db, clock: systemClock });
+  const runQueue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
+  const services = createServices({ db, clock: systemClock, logger, runQueue, specs: options.specs });
   const apollo = createApolloServer({ schema: createSchema(), logger, development: config.nodeEnv === 'development' });
   await apollo.start();
   const app = createHttpApp({
@@ -36,7 +39,7 @@ export async function startApi(config: Config, logger: Logger, overrides: { port
       { name: 'redis', check: () => checkRedis(config.redisUrl, 1000) },
     ],
   });
-  const server = await listen(app, overrides.port ?? config.port, config.host);
+  const server = await listen(app, options.port ?? config.port, config.host);
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {
@@ -49,7 +52,7 @@ export async function startApi(config: Config, logger: Logger, overrides: { port
         server.closeAllConnections();
       });
       await apollo.stop();
-      await Promise.allSettled([db.$disconnect(), redis.quit()]);
+      await Promise.allSettled([db.$disconnect(), redis.quit(), runQueue.close()]);
     },
   };
 }

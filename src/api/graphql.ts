@@ -11,15 +11,17 @@ import type { RateLimiter } from './rate-limit';
 import type { Services } from './services';
 
 /** Query limits: deep, expensive or alias-heavy queries are refused before execution. */
-export const queryLimits = { maxDepth: 10, maxCost: 5000, maxAliases: 15, maxTokens: 2000, maxDirectives: 20 } as const;
+export const queryLimits = { maxDepth: 10, maxCost: 5000, maxAliases: 15, maxTokens: 2000, maxDirectives: 20 };
+export type QueryLimits = typeof queryLimits;
 
-export function createApolloServer(options: { schema: GraphQLSchema; logger: Logger; development: boolean }): ApolloServer<GraphqlContext> {
+export function createApolloServer(options: { schema: GraphQLSchema; logger: Logger; development: boolean; limits?: QueryLimits }): ApolloServer<GraphqlContext> {
+  const limits = options.limits ?? queryLimits;
   const armor = new ApolloArmor({
-    maxDepth: { n: queryLimits.maxDepth },
-    costLimit: { maxCost: queryLimits.maxCost },
-    maxAliases: { n: queryLimits.maxAliases },
-    maxTokens: { n: queryLimits.maxTokens },
-    maxDirectives: { n: queryLimits.maxDirectives },
+    maxDepth: { n: limits.maxDepth },
+    costLimit: { maxCost: limits.maxCost },
+    maxAliases: { n: limits.maxAliases },
+    maxTokens: { n: limits.maxTokens },
+    maxDirectives: { n: limits.maxDirectives },
     blockFieldSuggestion: { enabled: !options.development },
   });
   const protection = armor.protect();

@@ -2,9 +2,15 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
-import { BigIntResolver, DateTimeResolver, JSONResolver, UUIDResolver } from 'graphql-scalars';
+import { DateTimeResolver, JSONResolver, UUIDResolver } from 'graphql-scalars';
+import { BigIntStringScalar } from './scalars';
 import type { Resolvers } from './generated/resolvers-types';
+import { dashboardResolvers } from '../modules/dashboard/dashboard.resolvers';
+import { resultResolvers } from '../modules/result/result.resolvers';
+import { runResolvers } from '../modules/run/run.resolvers';
+import { scenarioResolvers } from '../modules/scenario/scenario.resolvers';
 import { teamResolvers } from '../modules/team/team.resolvers';
+import { triageResolvers } from '../modules/triage/triage.resolvers';
 
 /** Directory of the SDL files, one per domain. */
 export const sdlDir = path.join(__dirname, '..', '..', 'graphql');
@@ -16,13 +22,13 @@ export function loadTypeDefs(): string[] {
     .map((file) => readFileSync(path.join(sdlDir, file), 'utf8'));
 }
 
-const scalarResolvers: Resolvers = { DateTime: DateTimeResolver, JSON: JSONResolver, BigInt: BigIntResolver, UUID: UUIDResolver };
+const scalarResolvers: Resolvers = { DateTime: DateTimeResolver, JSON: JSONResolver, BigInt: BigIntStringScalar, UUID: UUIDResolver };
 
 /** The executable schema: every domain's SDL with its module's resolvers. */
 export function createSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: [scalarResolvers, teamResolvers] as never,
+    resolvers: [scalarResolvers, teamResolvers, scenarioResolvers, runResolvers, resultResolvers, triageResolvers, dashboardResolvers] as never,
     inheritResolversFromInterfaces: true,
   });
 }

@@ -1,15 +1,49 @@
 import type { Clock } from '../platform/clock';
 import type { Database } from '../platform/db';
+import type { Logger } from '../platform/logger';
+import { DashboardRepository } from '../modules/dashboard/dashboard.repository';
+import { DashboardService } from '../modules/dashboard/dashboard.service';
+import { ResultRepository } from '../modules/result/result.repository';
+import { ResultService } from '../modules/result/result.service';
+import type { RunQueue } from '../modules/run/run.queue';
+import { RunRepository } from '../modules/run/run.repository';
+import { RunService } from '../modules/run/run.service';
+import { ScenarioRepository } from '../modules/scenario/scenario.repository';
+import { ScenarioService } from '../modules/scenario/scenario.service';
+import type { SpecValidator } from '../modules/scenario/scenario.types';
 import { TeamRepository } from '../modules/team/team.repository';
 import { TeamService } from '../modules/team/team.service';
+import { TriageRepository } from '../modules/triage/triage.repository';
+import { TriageService } from '../modules/triage/triage.service';
 
 /** The feature services the API uses, wired once per process (composition root). */
 export interface Services {
   readonly teams: TeamService;
+  readonly scenarios: ScenarioService;
+  readonly runs: RunService;
+  readonly results: ResultService;
+  readonly triage: TriageService;
+  readonly dashboard: DashboardService;
 }
 
-export function createServices(dependencies: { db: Database; clock: Clock }): Services {
+export interface ServiceDependencies {
+  readonly db: Database;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly runQueue: RunQueue;
+  readonly specs: SpecValidator;
+}
+
+export function createServices({ db, clock, logger, runQueue, specs }: ServiceDependencies): Services {
+  const scenarioRepository = new ScenarioRepository(db);
+  const scenarios = new ScenarioService(scenarioRepository, specs, clock);
+  const runs = new RunService(new RunRepository(db), scenarios, specs, runQueue, clock, logger);
   return {
-    teams: new TeamService(new TeamRepository(dependencies.db), dependencies.clock),
+    teams: new TeamService(new TeamRepository(db), clock),
+    scenarios,
+    runs,
+    results: new ResultService(new ResultRepository(db), runs),
+    triage: new TriageService(new TriageRepository(db), clock),
+    dashboard: new DashboardService(new DashboardRepository(db), scenarioRepository, clock),
   };
 }

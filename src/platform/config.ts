@@ -33,6 +33,7 @@ const environmentSchema = z.object({
   WORKER_CONCURRENCY: integer(1, 64, 'an integer from 1 to 64').default(2),
   START_WORKER: booleanFlag.default(true),
   MIGRATE_ON_START: booleanFlag.default(true),
+  RUN_TIME_LIMIT_MS: integer(1000, 24 * 3600 * 1000, 'milliseconds from 1000 to 86400000').default(10 * 60 * 1000),
   RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000, 'an integer from 1 to 1000000').default(600),
   REQUEST_BODY_LIMIT_BYTES: integer(1024, 1024 ** 3, 'a byte count from 1024 to 1073741824').default(1024 * 1024),
 });
@@ -51,6 +52,7 @@ export type Config = Readonly<{
   migrateOnStart: boolean;
   requestBodyLimitBytes: number;
   rateLimitPerMinute: number;
+  runTimeLimitMs: number;
 }>;
 
 /** Raised for an invalid environment; `issues` holds one `VARIABLE: problem` line per bad key. */
@@ -84,6 +86,7 @@ export function parseConfig(environment: Readonly<Record<string, string | undefi
     migrateOnStart: env.MIGRATE_ON_START,
     requestBodyLimitBytes: env.REQUEST_BODY_LIMIT_BYTES,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    runTimeLimitMs: env.RUN_TIME_LIMIT_MS,
   });
 }
 
@@ -112,5 +115,6 @@ export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environm
   { variable: 'MIGRATE_ON_START', meaning: 'npm start applies pending migrations first (default true)' },
   { variable: 'REQUEST_BODY_LIMIT_BYTES', meaning: 'largest accepted HTTP request body (default 1048576)' },
   { variable: 'RATE_LIMIT_PER_MINUTE', meaning: 'GraphQL requests per API token per minute, counted in Redis across instances (default 600)' },
+  { variable: 'RUN_TIME_LIMIT_MS', meaning: 'wall-clock limit of one run in a worker before it ends TIMED_OUT (default 600000)' },
   { variable: 'NODE_ENV', meaning: 'development, test or production; production hides error details' },
 ];

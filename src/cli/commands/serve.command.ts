@@ -1,5 +1,6 @@
 import { type CliCommand, ExitCode, UsageError } from '../command';
 import { startApi } from '../../api/api-process';
+import { engineSpecValidator } from '../../modules/scenario/engine-spec-validator';
 import { loadConfig } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
 import { runMigrations } from '../../platform/migrate';
@@ -26,7 +27,7 @@ export const serveCommand: CliCommand = {
       logger.info({ migrations: ran, database: redactUrl(config.databaseUrl) }, ran.length ? 'applied migrations' : 'database schema is current');
     }
 
-    const api = await startApi(config, logger);
+    const api = await startApi(config, logger, { specs: engineSpecValidator });
     io.stdout.write(`dmasim API listening on http://${config.host}:${config.port}/graphql (health: /healthz, /readyz; metrics: /metrics)\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);

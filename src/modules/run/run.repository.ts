@@ -1,0 +1,139 @@
+import type { Database } from '../../platform/db';
+import type { Prisma, Run as RunRow, RunBatch as RunBatchRow } from '../../generated/prisma/client';
+import type { CursorKey, Page } from '../shared/cursor';
+import type { NewRun, OverlayRef, Run, RunBatch, RunFilter, RunStatus } from './run.types';
+
+/** All SQL for runs and batches; every read and write is scoped by team id. */
+export class RunRepository {
+  constructor(private readonly db: Database) {}
+
+  async insert(run: NewRun): Promise<Run> {
+    return toRun(await this.db.run.create({ data: newRunData(run) }));
+  }
+
+  /** Creates a batch and its runs atomically. */
+  async insertBatch(batch: { teamId: string; scenarioId: string }, runs: readonly NewRun[]): Promise<{ batch: RunBatch; runs: Run[] }> {
+    return this.db.$transaction(async (tx) => {
+      const batchRow = await tx.runBatch.create({ data: { teamId: batch.teamId, scenarioId: batch.scenarioId, trigger: 'BATCH' } });
+      const runRows: RunRow[] = [];
+      for (const run of runs) runRows.push(await tx.run.create({ data: { ...newRunData(run), batchId: batchRow.id } }));
+      return { batch: toBatch(batchRow), runs: runRows.map(toRun) };
+    });
+  }
+
+  async findById(teamId: string, id: string): Promise<Run | undefined> {
+    const row = await this.db.run.findFirst({ where: { id, teamId } });
+    return row ? toRun(row) : undefined;
+  }
+
+  async findByIdempotencyKey(teamId: string, idempotencyKey: string): Promise<Run | undefined> {
+    const row = await this.db.run.findUnique({ where: { teamId_idempotencyKey: { teamId, idempotencyKey } } });
+    return row ? toRun(row) : undefined;
+  }
+
+  async findBatch(teamId: string, id: string): Promise<RunBatch | undefined> {
+    const row = await this.db.runBatch.findFirst({ where: { id, teamId } });
+    return row ? toBatch(row) : undefined;
+  }
+
+  async listBatchRuns(teamId: string, batchId: string): Promise<Run[]> {
+    return (await this.db.run.findMany({ where: { teamId, batchId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(toRun);
+  }
+
+  /** Keyset page over (createdAt, id) in the requested direction, with the filter's total. */
+  async list(teamId: string, filter: RunFilter, direction: 'asc' | 'desc', first: number, after?: CursorKey): Promise<Page<Run>> {
+    const where: Prisma.RunWhereInput = {
+      teamId,
+      ...(filter.status?.length ? { status: { in: [...filter.status] } } : {}),
+      ...(filter.trigger?.length ? { trigger: { in: [...filter.trigger] } } : {}),
+      ...(filter.scenarioId ? { scenarioId: filter.scenarioId } : {}),
+      ...(filter.batchId ? { batchId: filter.batchId } : {}),
+      ...(filter.profile ? { profile: filter.profile } : {}),
+      ...(filter.createdAt?.from || filter.createdAt?.to
+        ? { createdAt: { ...(filter.createdAt.from ? { gte: filter.createdAt.from } : {}), ...(filter.createdAt.to ? { lt: filter.createdAt.to } : {}) } }
+        : {}),
+    };
+    const beyond = direction === 'desc' ? 'lt' : 'gt';
+    const page: Prisma.RunWhereInput = after ? { OR: [{ createdAt: { [beyond]: after.createdAt } }, { createdAt: after.createdAt, id: { [beyond]: after.id } }] } : {};
+    const [rows, totalCount] = await Promise.all([
+      this.db.run.findMany({ where: { AND: [where, page] }, orderBy: [{ createdAt: direction }, { id: direction }], take: first + 1 }),
+      this.db.run.count({ where }),
+    ]);
+    return { items: rows.slice(0, first).map(toRun), hasNextPage: rows.length > first, totalCount };
+  }
+
+  /** Moves a run to CANCELLED only from QUEUED or RUNNING; returns the run as it is afterwards. */
+  async cancel(teamId: string, id: string, now: Date): Promise<Run | undefined> {
+    await this.db.run.updateMany({ where: { id, teamId, status: { in: ['QUEUED', 'RUNNING'] } }, data: { status: 'CANCELLED', finishedAt: now } });
+    return this.findById(teamId, id);
+  }
+
+  /** QUEUED (or RUNNING after a crash) → RUNNING with a start time and attempt count; false if the run is final or gone. */
+  async markRunning(id: string, now: Date): Promise<boolean> {
+    const moved = await this.db.run.updateMany({ where: { id, status: { in: ['QUEUED', 'RUNNING'] } }, data: { status: 'RUNNING', startedAt: now, attempts: { increment: 1 } } });
+    return moved.count === 1;
+  }
+
+  /** Records progress of a RUNNING run (ignored once the run is final, e.g. cancelled meanwhile). */
+  async updateProgress(id: string, progress: number): Promise<void> {
+    await this.db.run.updateMany({ where: { id, status: 'RUNNING' }, data: { progress: Math.min(1, Math.max(0, progress)) } });
+  }
+
+  /** Records how far a cancelled run got (the status is already CANCELLED). */
+  async updateCancelledProgress(id: string, progress: number): Promise<void> {
+    await this.db.run.updateMany({ where: { id, status: 'CANCELLED' }, data: { progress: Math.min(1, Math.max(0, progress)) } });
+  }
+
+  /** The run's current status without team scoping: for workers, which act on job ids only. */
+  async statusOf(id: string): Promise<RunStatus | undefined> {
+    return (await this.db.run.findUnique({ where: { id }, select: { status: true } }))?.status;
+  }
+
+  /** The run for a job, without team scoping (workers trust the job, which the API created). */
+  async findForJob(id: string): Promise<Run | undefined> {
+    const row = await this.db.run.findUnique({ where: { id } });
+    return row ? toRun(row) : undefined;
+  }
+
+  /** RUNNING (or QUEUED) → a final state with an error code; false when the run was already final. */
+  async finishWithoutResult(id: string, status: 'FAILED' | 'TIMED_OUT' | 'CANCELLED', error: { code: string; message: string } | null, progress: number, now: Date): Promise<boolean> {
+    const moved = await this.db.run.updateMany({
+      where: { id, status: { in: ['QUEUED', 'RUNNING'] } },
+      data: { status, errorCode: error?.code ?? null, errorMessage: error?.message ?? null, progress, finishedAt: now },
+    });
+    return moved.count === 1;
+  }
+
+  /** Runs in flight (QUEUED or RUNNING) across teams, oldest first: the reconciler's input. */
+  async listInFlight(limit: number): Promise<Array<{ id: string; teamId: string; status: RunStatus; startedAt: Date | null }>> {
+    return this.db.run.findMany({ where: { status: { in: ['QUEUED', 'RUNNING'] } }, select: { id: true, teamId: true, status: true, startedAt: true }, orderBy: { createdAt: 'asc' }, take: limit });
+  }
+
+  /** Status counts of a batch's runs. */
+  async batchStatusCounts(teamId: string, batchId: string): Promise<Map<RunStatus, number>> {
+    const groups = await this.db.run.groupBy({ by: ['status'], where: { teamId, batchId }, _count: { _all: true } });
+    return new Map(groups.map((g) => [g.status, g._count._all]));
+  }
+}
+
+function newRunData(run: NewRun): Prisma.RunUncheckedCreateInput {
+  return {
+    teamId: run.teamId, scenarioId: run.scenarioId, scenarioVersionId: run.scenarioVersionId, profile: run.profile,
+    overlays: run.overlays.map((o) => ({ name: o.name, ...(o.variant ? { variant: o.variant } : {}) })), seed: run.seed,
+    engineVersion: run.engineVersion, trigger: run.trigger, idempotencyKey: run.idempotencyKey,
+  };
+}
+
+export function toRun(row: RunRow): Run {
+  return {
+    id: row.id, teamId: row.teamId, scenarioId: row.scenarioId, scenarioVersionId: row.scenarioVersionId, batchId: row.batchId,
+    profile: row.profile, overlays: row.overlays as unknown as OverlayRef[], seed: row.seed, engineVersion: row.engineVersion,
+    status: row.status, trigger: row.trigger, idempotencyKey: row.idempotencyKey, attempts: row.attempts, progress: row.progress,
+    errorCode: row.errorCode, errorMessage: row.errorMessage, resultHash: row.resultHash, createdAt: row.createdAt,
+    startedAt: row.startedAt, finishedAt: row.finishedAt,
+  };
+}
+
+function toBatch(row: RunBatchRow): RunBatch {
+  return { id: row.id, teamId: row.teamId, scenarioId: row.scenarioId, status: row.status, createdAt: row.createdAt, finishedAt: row.finishedAt };
+}

@@ -1,0 +1,200 @@
+import { ENGINE_VERSION } from '../../engine/version';
+import { AppError, notFound } from '../../platform/app-error';
+import type { Clock } from '../../platform/clock';
+import type { Logger } from '../../platform/logger';
+import type { ScenarioService } from '../scenario/scenario.service';
+import { splitSpecPath } from '../scenario/scenario.service';
+import type { NormalizedSpec, ScenarioVersion, SpecValidator } from '../scenario/scenario.types';
+import { decodeCursor, type Page, pageSize } from '../shared/cursor';
+import { requireRole, type UserInputError } from '../team/team.service';
+import type { Viewer } from '../team/team.types';
+import type { RunQueue } from './run.queue';
+import type { RunRepository } from './run.repository';
+import { finalRunStatuses, type NewRun, type OverlayRef, type Run, type RunBatchWithRuns, type RunFilter, type RunStatus, type RunTrigger } from './run.types';
+
+export interface RunOverrides {
+  readonly profile?: string | null;
+  readonly overlays?: readonly OverlayRef[] | null;
+  readonly seed?: bigint | null;
+}
+
+export interface VersionRef {
+  readonly scenarioId?: string | null;
+  readonly versionId?: string | null;
+}
+
+export type SubmitRunResult = { run: Run; created: boolean } | { userErrors: UserInputError[] };
+export type SubmitMatrixResult = { batch: RunBatchWithRuns } | { userErrors: UserInputError[] };
+
+const maxMatrixEntries = 16;
+
+/** Submitting, cancelling, retrying and reading runs. */
+export class RunService {
+  constructor(
+    private readonly runs: RunRepository,
+    private readonly scenarios: ScenarioService,
+    private readonly specs: SpecValidator,
+    private readonly queue: RunQueue,
+    private readonly clock: Clock,
+    private readonly logger: Logger,
+  ) {}
+
+  async submit(viewer: Viewer, input: VersionRef & { overrides?: RunOverrides | null; idempotencyKey?: string | null; trigger?: RunTrigger | null }): Promise<SubmitRunResult> {
+    requireRole(viewer, 'member');
+    const key = input.idempotencyKey ?? null;
+    if (key !== null && (key.length < 1 || key.length > 200)) return { userErrors: [{ path: ['input', 'idempotencyKey'], message: 'must be 1-200 characters', code: 'INVALID_IDEMPOTENCY_KEY' }] };
+    if (key !== null) {
+      const existing = await this.runs.findByIdempotencyKey(viewer.teamId, key);
+      if (existing) return { run: existing, created: false };
+    }
+    const resolved = await this.resolveVersion(viewer, input);
+    if ('userErrors' in resolved) return resolved;
+    const planned = this.planRun(viewer, resolved, input.overrides ?? {}, ['input', 'overrides']);
+    if ('userErrors' in planned) return planned;
+    if (input.trigger === 'BATCH' || input.trigger === 'SCHEDULE') return { userErrors: [{ path: ['input', 'trigger'], message: 'BATCH and SCHEDULE runs are created by batches and schedules', code: 'INVALID_TRIGGER' }] };
+
+    let run: Run;
+    try {
+      run = await this.runs.insert({ ...planned, trigger: input.trigger ?? 'MANUAL', idempotencyKey: key });
+    } catch (error: unknown) {
+      // Two submissions with the same key raced; the loser returns the winner's run.
+      const existing = key !== null && isUniqueViolation(error) ? await this.runs.findByIdempotencyKey(viewer.teamId, key) : undefined;
+      if (existing) return { run: existing, created: false };
+      throw error;
+    }
+    await this.enqueue(run);
+    return { run, created: true };
+  }
+
+  async submitMatrix(viewer: Viewer, input: VersionRef & { entries: ReadonlyArray<{ profile: string; overlays?: readonly OverlayRef[] | null }>; seed?: bigint | null }): Promise<SubmitMatrixResult> {
+    requireRole(viewer, 'member');
+    if (input.entries.length < 1 || input.entries.length > maxMatrixEntries) {
+      return { userErrors: [{ path: ['input', 'entries'], message: `give 1-${maxMatrixEntries} entries`, code: 'INVALID_MATRIX' }] };
+    }
+    const resolved = await this.resolveVersion(viewer, input);
+    if ('userErrors' in resolved) return resolved;
+    const planned = [];
+    const userErrors: UserInputError[] = [];
+    for (const [index, entry] of input.entries.entries()) {
+      const plan = this.planRun(viewer, resolved, { profile: entry.profile, overlays: entry.overlays ?? [], seed: input.seed ?? null }, ['input', 'entries', String(index)]);
+      if ('userErrors' in plan) userErrors.push(...plan.userErrors);
+      else planned.push({ ...plan, trigger: 'BATCH' as const, idempotencyKey: null });
+    }
+    if (userErrors.length > 0) return { userErrors };
+    const { batch, runs } = await this.runs.insertBatch({ teamId: viewer.teamId, scenarioId: resolved.scenarioId }, planned);
+    for (const run of runs) await this.enqueue(run);
+    return { batch: { ...batch, runs } };
+  }
+
+  async cancel(viewer: Viewer, id: string): Promise<Run> {
+    requireRole(viewer, 'member');
+    const before = await this.runs.findById(viewer.teamId, id);
+    if (!before) throw notFound('run', id);
+    if (finalRunStatuses.has(before.status)) return before;
+    if (before.status === 'QUEUED') await this.queue.remove(id);
+    const after = await this.runs.cancel(viewer.teamId, id, this.clock.now());
+    if (!after) throw notFound('run', id);
+    return after;
+  }
+
+  async retry(viewer: Viewer, id: string): Promise<Run> {
+    requireRole(viewer, 'member');
+    const previous = await this.runs.findById(viewer.teamId, id);
+    if (!previous) throw notFound('run', id);
+    if (!finalRunStatuses.has(previous.status)) throw new AppError('BAD_USER_INPUT', `run ${id} is ${previous.status}; only finished runs can be retried`);
+    const run = await this.runs.insert({
+      teamId: previous.teamId, scenarioId: previous.scenarioId, scenarioVersionId: previous.scenarioVersionId, profile: previous.profile,
+      overlays: previous.overlays, seed: previous.seed, engineVersion: ENGINE_VERSION, trigger: previous.trigger === 'BATCH' ? 'MANUAL' : previous.trigger, idempotencyKey: null,
+    });
+    await this.enqueue(run);
+    return run;
+  }
+
+  get(viewer: Viewer, id: string): Promise<Run | undefined> {
+    return this.runs.findById(viewer.teamId, id);
+  }
+
+  async getOrThrow(viewer: Viewer, id: string): Promise<Run> {
+    const run = await this.runs.findById(viewer.teamId, id);
+    if (!run) throw notFound('run', id);
+    return run;
+  }
+
+  list(viewer: Viewer, filter: RunFilter, sort: 'CREATED_AT_DESC' | 'CREATED_AT_ASC', first: number | null | undefined, after: string | null | undefined): Promise<Page<Run>> {
+    return this.runs.list(viewer.teamId, filter, sort === 'CREATED_AT_ASC' ? 'asc' : 'desc', pageSize(first, 20), after ? decodeCursor(after) : undefined);
+  }
+
+  async batch(viewer: Viewer, id: string): Promise<RunBatchWithRuns | undefined> {
+    const batch = await this.runs.findBatch(viewer.teamId, id);
+    if (!batch) return undefined;
+    const runs = await this.runs.listBatchRuns(viewer.teamId, id);
+    return { ...batch, status: batchStatus(runs.map((r) => r.status)), runs };
+  }
+
+  /** Enqueues a stored run. If Redis refuses, the run stays QUEUED and the reconciler enqueues it later. */
+  private async enqueue(run: Run): Promise<void> {
+    try {
+      await this.queue.enqueue({ runId: run.id, teamId: run.teamId });
+    } catch (error: unknown) {
+      this.logger.warn({ err: error, runId: run.id }, 'enqueue failed; run stays QUEUED for the reconciler');
+    }
+  }
+
+  private async resolveVersion(viewer: Viewer, ref: VersionRef): Promise<ScenarioVersion | { userErrors: UserInputError[] }> {
+    if (Boolean(ref.scenarioId) === Boolean(ref.versionId)) {
+      return { userErrors: [{ path: ['input'], message: 'give exactly one of scenarioId and versionId', code: 'INVALID_TARGET' }] };
+    }
+    const version = ref.versionId ? await this.scenarios.version(viewer, ref.versionId) : await this.scenarios.latestVersion(viewer, ref.scenarioId!);
+    const scenario = await this.scenarios.getOrThrow(viewer, version.scenarioId);
+    if (scenario.archivedAt !== null) return { userErrors: [{ path: ['input'], message: `scenario ${scenario.name} is archived`, code: 'SCENARIO_ARCHIVED' }] };
+    return version;
+  }
+
+  /** Applies overrides to the stored spec and re-validates it, so a bad profile is an input error now, not a failed run later. */
+  private planRun(viewer: Viewer, version: ScenarioVersion, overrides: RunOverrides, errorPath: string[]): Omit<NewRun, 'trigger' | 'idempotencyKey'> | { userErrors: UserInputError[] } {
+    const spec = applyOverrides(version.spec, overrides);
+    const checked = this.specs.validate(spec);
+    if (!checked.ok) {
+      return { userErrors: checked.errors.map((e) => ({ path: [...errorPath, ...splitSpecPath(e.path)], message: e.message, code: 'INVALID_OVERRIDE' })) };
+    }
+    const kernel = (spec['kernel'] ?? {}) as { profile?: unknown; overlays?: unknown };
+    const workload = (spec['workload'] ?? {}) as { seed?: unknown };
+    return {
+      teamId: viewer.teamId,
+      scenarioId: version.scenarioId,
+      scenarioVersionId: version.id,
+      profile: String(kernel.profile ?? ''),
+      overlays: normalizeOverlays(kernel.overlays),
+      seed: BigInt(typeof workload.seed === 'number' || typeof workload.seed === 'string' ? workload.seed : 0),
+      engineVersion: ENGINE_VERSION,
+    };
+  }
+}
+
+export function applyOverrides(spec: NormalizedSpec, overrides: RunOverrides): Record<string, unknown> {
+  const copy = structuredClone(spec) as Record<string, unknown>;
+  const kernel = { ...((copy['kernel'] as Record<string, unknown> | undefined) ?? {}) };
+  if (overrides.profile) kernel['profile'] = overrides.profile;
+  if (overrides.overlays) kernel['overlays'] = overrides.overlays.map((o) => (o.variant ? { name: o.name, variant: o.variant } : o.name));
+  copy['kernel'] = kernel;
+  if (overrides.seed !== undefined && overrides.seed !== null) {
+    copy['workload'] = { ...((copy['workload'] as Record<string, unknown> | undefined) ?? {}), seed: Number(overrides.seed) };
+  }
+  return copy;
+}
+
+function normalizeOverlays(value: unknown): OverlayRef[] {
+  if (!Array.isArray(value)) return [];
+  return value.map((item) => (typeof item === 'string' ? { name: item } : { name: String((item as OverlayRef).name), ...((item as OverlayRef).variant ? { variant: (item as OverlayRef).variant } : {}) }));
+}
+
+/** A batch's status, derived from its runs'. */
+export function batchStatus(statuses: readonly RunStatus[]): RunStatus {
+  if (statuses.length === 0 || statuses.every((s) => s === 'QUEUED')) return 'QUEUED';
+  if (!statuses.every((s) => finalRunStatuses.has(s))) return 'RUNNING';
+  return statuses.every((s) => s === 'SUCCEEDED') ? 'SUCCEEDED' : 'FAILED';
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P2002';
+}

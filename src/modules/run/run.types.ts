@@ -1,0 +1,65 @@
+export type RunStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT';
+export type RunTrigger = 'MANUAL' | 'API' | 'BATCH' | 'SCHEDULE';
+
+export const finalRunStatuses: ReadonlySet<RunStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
+
+export interface OverlayRef {
+  readonly name: string;
+  readonly variant?: string | null;
+}
+
+export interface Run {
+  readonly id: string;
+  readonly teamId: string;
+  readonly scenarioId: string;
+  readonly scenarioVersionId: string;
+  readonly batchId: string | null;
+  readonly profile: string;
+  readonly overlays: readonly OverlayRef[];
+  readonly seed: bigint;
+  readonly engineVersion: string;
+  readonly status: RunStatus;
+  readonly trigger: RunTrigger;
+  readonly idempotencyKey: string | null;
+  readonly attempts: number;
+  readonly progress: number;
+  readonly errorCode: string | null;
+  readonly errorMessage: string | null;
+  readonly resultHash: string | null;
+  readonly createdAt: Date;
+  readonly startedAt: Date | null;
+  readonly finishedAt: Date | null;
+}
+
+export interface RunBatch {
+  readonly id: string;
+  readonly teamId: string;
+  readonly scenarioId: string | null;
+  readonly status: RunStatus;
+  readonly createdAt: Date;
+  readonly finishedAt: Date | null;
+}
+
+export type RunBatchWithRuns = RunBatch & { readonly runs: readonly Run[] };
+
+export interface RunFilter {
+  readonly status?: readonly RunStatus[] | null;
+  readonly scenarioId?: string | null;
+  readonly profile?: string | null;
+  readonly trigger?: readonly RunTrigger[] | null;
+  readonly batchId?: string | null;
+  readonly createdAt?: { from?: Date | null; to?: Date | null } | null;
+}
+
+/** A run to insert: everything decided at submission time. */
+export interface NewRun {
+  readonly teamId: string;
+  readonly scenarioId: string;
+  readonly scenarioVersionId: string;
+  readonly profile: string;
+  readonly overlays: readonly OverlayRef[];
+  readonly seed: bigint;
+  readonly engineVersion: string;
+  readonly trigger: RunTrigger;
+  readonly idempotencyKey: string | null;
+}
