@@ -1,7 +1,8 @@
 import type { CliCommand } from '../command';
 import { migrateCommand } from './migrate.command';
 import { serveCommand } from './serve.command';
+import { swiotlbReplayCommand } from './swiotlb-replay.command';
 import { teamCommand } from './team.command';
 
 /** Every `dmasim` subcommand, in the order `dmasim help` lists them. */
-export const commands: readonly CliCommand[] = [serveCommand, migrateCommand, teamCommand];
+export const commands: readonly CliCommand[] = [swiotlbReplayCommand, serveCommand, migrateCommand, teamCommand];
