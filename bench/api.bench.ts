@@ -92,7 +92,7 @@ async function seed(databaseUrl: string, teamId: string): Promise<number> {
     await db.query(`
       WITH r AS (SELECT id, scenario_id, created_at, row_number() OVER (ORDER BY id) AS n FROM run WHERE team_id = $1 AND status = 'SUCCEEDED')
       INSERT INTO violation (team_id, run_id, scenario_id, class, severity, device_id, fingerprint, count, bytes_exposed, data_class, first_op, path, rule, explanation, created_at)
-      SELECT $1, r.id, r.scenario_id, 'V' || (g % 11), (ARRAY['critical','high','info'])[1 + g % 3], 'dev' || (g % 8), 'fp-' || (g % 5000) || '-' || r.id,
+      SELECT $1, r.id, r.scenario_id, 'V' || (g % 11), (ARRAY['critical','high','info'])[1 + g % 3], 'dev' || (g % 8), 'fp-' || (g % 4999),
              1 + g % 100, 4096 * (1 + g % 100), 'secret', g % 1000, 'dma_direct_map_phys', 'A4', 'bench', r.created_at
       FROM generate_series(1, $2::int) g JOIN r ON r.n = 1 + g % (SELECT count(*) FROM r)`, [teamId, violationCount]);
     await db.query(`

@@ -1,5 +1,6 @@
 /** Names the spec accepts; each list is the single source for the schema, the docs and the engine registries. */
 
+/** Platforms of engine.md §3.1 (reference §1.3, §1.4, §2, §8). */
 export const platformIds = [
   'none', 'sme-host', 'sev', 'sev-snp', 'tdx', 'cca-realm', 's390-pv', 'ppc-svm', 'hyperv-vbs', 'hyperv-snp-paravisor', 'hyperv-tdx-paravisor',
 ] as const;
@@ -9,11 +10,17 @@ export type PlatformId = (typeof platformIds)[number];
 export const kernelProfileIds = ['v6.6', 'la-classic', 'la-phys', 'lb'] as const;
 export type KernelProfileId = (typeof kernelProfileIds)[number];
 
+/** Unmerged proposals applied on top of a profile (engine.md §3.2). */
 export const overlayIds = ['device-cc-accepted', 'dual-swiotlb-pools', 'confidential-vmbus-no-swiotlb', 'storvsc-bypass'] as const;
 export type OverlayId = (typeof overlayIds)[number];
-/** Variants per overlay; the first is the default. */
+
+/** `device-cc-accepted` hook sets (reference §9.2); `aneesh` is the default. */
+export const deviceCcAcceptedVariants = ['aneesh', 'alexey', 'dan'] as const;
+export type DeviceCcAcceptedVariant = (typeof deviceCcAcceptedVariants)[number];
+
+/** Variants per overlay; the first is the default, an empty list means the overlay takes no variant. */
 export const overlayVariants: Readonly<Record<OverlayId, readonly string[]>> = {
-  'device-cc-accepted': ['aneesh', 'alexey', 'dan'],
+  'device-cc-accepted': deviceCcAcceptedVariants,
   'dual-swiotlb-pools': [],
   'confidential-vmbus-no-swiotlb': [],
   'storvsc-bypass': [],
@@ -21,6 +28,11 @@ export const overlayVariants: Readonly<Record<OverlayId, readonly string[]>> = {
 
 export const deviceKinds = ['virtio-net', 'virtio-blk', 'nvme', 'vmbus-storvsc', 'vmbus-netvsc', 'passthrough-nic', 'tdisp-nvme', 'platform'] as const;
 export type DeviceKind = (typeof deviceKinds)[number];
+/** PCI functions: pci_device_add() defaults (32-bit coherent mask, 64 KiB segments, 4 GiB boundary). */
+export const pciDeviceKinds: readonly DeviceKind[] = ['virtio-net', 'virtio-blk', 'nvme', 'passthrough-nic', 'tdisp-nvme'];
+/** VMBus devices: vmbus_device_register() gives them 64-bit masks. */
+export const vmbusDeviceKinds: readonly DeviceKind[] = ['vmbus-storvsc', 'vmbus-netvsc'];
+export const virtioDeviceKinds: readonly DeviceKind[] = ['virtio-net', 'virtio-blk'];
 
 export const deviceTrusts = ['untrusted', 'confidential-vmbus', 'tdisp-accepted'] as const;
 export type DeviceTrust = (typeof deviceTrusts)[number];
@@ -29,10 +41,20 @@ export const dataClasses = ['secret', 'sensitive', 'public'] as const;
 export type SpecDataClass = (typeof dataClasses)[number];
 
 export const streamTypes = ['block', 'net-rx', 'net-tx', 'coherent-alloc'] as const;
+export type StreamType = (typeof streamTypes)[number];
 export const streamDirections = ['to-device', 'from-device', 'bidirectional', 'mixed'] as const;
 export const dmaDirections = ['to-device', 'from-device', 'bidirectional'] as const;
 export type DmaDirection = (typeof dmaDirections)[number];
 
-/** DMA attributes of engine.md §4. */
+/** Streaming-map DMA attributes of engine.md §4. */
 export const dmaAttrs = ['SKIP_CPU_SYNC', 'NO_WARN', 'MMIO', 'REQUIRE_COHERENT', 'CC_SHARED'] as const;
+export type DmaAttr = (typeof dmaAttrs)[number];
+/** Attributes dma_alloc_attrs() understands that change the dma-direct path (reference §4.1 C1). */
+export const allocAttrs = ['NO_WARN', 'NO_KERNEL_MAPPING'] as const;
+export type AllocAttr = (typeof allocAttrs)[number];
+
+export const gfpKinds = ['blocking', 'atomic'] as const;
+export type GfpKind = (typeof gfpKinds)[number];
+
 export const memoryLayouts = ['x86', 'arm-virt', 'flat'] as const;
+export type MemoryLayout = (typeof memoryLayouts)[number];

@@ -221,8 +221,10 @@ export function findPool(mem: TlbMem, tlbAddr: number): Pool | undefined {
 }
 
 /** __swiotlb_tbl_unmap_single() minus the copy-back: deletes a transient pool or releases the slots. */
-export function tblUnmapSingle(mem: TlbMem, device: SwiotlbDevice, tlbAddr: number, pool: Pool | undefined = mem.pools.length === 1 && mem.transientPools.size === 0 ? mem.pools[0] : findPool(mem, tlbAddr)): void {
-  invariant(pool !== undefined, `bounce address 0x${tlbAddr.toString(16)} is in no pool`);
+export function tblUnmapSingle(mem: TlbMem, device: SwiotlbDevice, tlbAddr: number): void {
+  // Fast path: a static pool and no transient pools (the common, non-dynamic case).
+  const pool = mem.transientPools.size === 0 && mem.pools.length === 1 ? mem.pools[0] : findPool(mem, tlbAddr);
+  if (pool === undefined) invariant(false, `bounce address 0x${tlbAddr.toString(16)} is in no pool`);
   mem.stats.unmaps++;
   if (pool.transient) {
     // swiotlb_del_transient(): the whole pool goes, accounted by its size.
@@ -233,7 +235,8 @@ export function tblUnmapSingle(mem: TlbMem, device: SwiotlbDevice, tlbAddr: numb
     return;
   }
   mem.used -= releaseSlots(pool, tlbAddr, device.minAlignMask);
-  invariant(mem.used >= 0, `used went negative (${mem.used}) releasing 0x${tlbAddr.toString(16)}`);
+  // Messages are built only on failure: this runs millions of times per second.
+  if (mem.used < 0) invariant(false, `used went negative (${mem.used}) releasing 0x${tlbAddr.toString(16)}`);
 }
 
 /**

@@ -1,0 +1,37 @@
+import type { Platform } from './platform.types';
+import { identityEncoding, withCBit, x86GuestCcAttributes, x86GuestForceDmaUnencrypted, x86GuestSwiotlbBoot, x86GuestSwiotlbBytes } from './x86-guest';
+
+/**
+ * AMD SEV / SEV-ES guest (no RMP): x86 CoCo rules (reference §2.1–§2.3); the private alias carries
+ * the C-bit (reference §1.3), so a device whose mask is below the C-bit fails dma_capable() for
+ * private handles. Conversion flips the C-bit in the PTE, flushes caches and tells the hypervisor
+ * (KVM_HC_MAP_GPA_RANGE).
+ */
+export const sevPlatform: Platform = {
+  id: 'sev',
+  summary: 'AMD SEV/SEV-ES guest',
+  arch: 'x86',
+  isCocoGuest: true,
+  hasMemEncryption: true,
+  defaultLayout: 'x86',
+  observers: { host: true, paravisor: false },
+  hasParavisor: false,
+  requiresVirtioAccessPlatform: true,
+  supportsNonCoherentDma: false,
+  zoneDmaBits: 24,
+  ccAttributes: x86GuestCcAttributes,
+  forceDmaUnencrypted: x86GuestForceDmaUnencrypted,
+  swiotlbBoot: x86GuestSwiotlbBoot,
+  cocoAutoSize: 'x86-6-percent',
+  archRequestedSwiotlbBytes: x86GuestSwiotlbBytes,
+  physToDmaEncrypted: withCBit,
+  physToDmaUnencrypted: identityEncoding,
+  conversionCost: {
+    mechanism: 'PTE C-bit change + cache flush + KVM_HC_MAP_GPA_RANGE hypercall',
+    perCallNs: 5_000,
+    decryptPerPageNs: 200,
+    encryptPerPageNs: 200,
+    pagesPerCall: 512,
+    needsCacheFlush: true,
+  },
+};

@@ -1,0 +1,37 @@
+import type { Platform } from './platform.types';
+import { identityEncoding, x86GuestCcAttributes, x86GuestForceDmaUnencrypted, x86GuestSwiotlbBoot, x86GuestSwiotlbBytes } from './x86-guest';
+
+/**
+ * Intel TDX guest: x86 CoCo rules (reference §2.1–§2.3); both handles are the canonical address —
+ * the shared bit lives in the PTE (reference §1.3). Conversion: private→shared is one
+ * TDG.VP.VMCALL<MapGPA> over the range; shared→private adds TDG.MEM.PAGE.ACCEPT (1G/2M/4K tries);
+ * TDX always flushes caches (tdx_cache_flush_required(), reference §1.4).
+ */
+export const tdxPlatform: Platform = {
+  id: 'tdx',
+  summary: 'Intel TDX guest',
+  arch: 'x86',
+  isCocoGuest: true,
+  hasMemEncryption: true,
+  defaultLayout: 'x86',
+  observers: { host: true, paravisor: false },
+  hasParavisor: false,
+  requiresVirtioAccessPlatform: true,
+  supportsNonCoherentDma: false,
+  zoneDmaBits: 24,
+  ccAttributes: x86GuestCcAttributes,
+  forceDmaUnencrypted: x86GuestForceDmaUnencrypted,
+  swiotlbBoot: x86GuestSwiotlbBoot,
+  cocoAutoSize: 'x86-6-percent',
+  archRequestedSwiotlbBytes: x86GuestSwiotlbBytes,
+  physToDmaEncrypted: identityEncoding,
+  physToDmaUnencrypted: identityEncoding,
+  conversionCost: {
+    mechanism: 'TDG.VP.VMCALL<MapGPA>; to private also TDG.MEM.PAGE.ACCEPT',
+    perCallNs: 10_000,
+    decryptPerPageNs: 300,
+    encryptPerPageNs: 2_000,
+    pagesPerCall: 262_144,
+    needsCacheFlush: true,
+  },
+};
