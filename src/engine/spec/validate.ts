@@ -32,8 +32,5 @@ function toIssues(issue: z.core.$ZodIssue): SpecIssue[] {
   if (issue.code === 'unrecognized_keys') {
     return issue.keys.map((key) => ({ path: base ? `${base}.${key}` : key, message: `unknown key '${key}'` }));
   }
-  if (issue.code === 'invalid_union' && 'discriminator' in issue && typeof issue.discriminator === 'string') {
-    return [{ path: base ? `${base}.${issue.discriminator}` : issue.discriminator, message: issue.message }];
-  }
   return [{ path: base || '(root)', message: issue.message }];
 }
