@@ -10,6 +10,8 @@ const shared = {
 };
 /** @type {import('jest').Config} */
 module.exports = {
+  // Integration tests start real services and CLI subprocesses: generous, so a loaded CI machine does not flake.
+  testTimeout: 30_000,
   projects: [
     { ...shared, displayName: 'unit', testMatch: ['<rootDir>/test/unit/**/*.test.ts', '<rootDir>/test/engine/**/*.test.ts'] },
     {

@@ -96,6 +96,9 @@ async function seed(databaseUrl: string, teamId: string): Promise<number> {
              1 + g % 100, 4096 * (1 + g % 100), 'secret', g % 1000, 'dma_direct_map_phys', 'A4', 'bench', r.created_at
       FROM generate_series(1, $2::int) g JOIN r ON r.n = 1 + g % (SELECT count(*) FROM r)`, [teamId, violationCount]);
     await db.query(`
+      INSERT INTO violation_daily_count (team_id, day, class, severity, count)
+      SELECT team_id, (created_at AT TIME ZONE 'UTC')::date, class, severity, count(*) FROM violation WHERE team_id = $1 GROUP BY 1, 2, 3, 4`, [teamId]);
+    await db.query(`
       INSERT INTO allocator_metrics (run_id, team_id, scenario_id, nslabs, nareas, used, hiwater, failed_maps, failed_coherent_allocs, bounced_bytes_to_device, bounced_bytes_from_device, metrics, created_at)
       SELECT id, team_id, scenario_id, 262144, 16, 0, (seed % 262144)::int, 0, 0, 0, 0, '{}'::jsonb, created_at FROM run WHERE team_id = $1 AND status = 'SUCCEEDED'`, [teamId]);
     await db.query('ANALYZE');

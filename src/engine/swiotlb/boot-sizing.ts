@@ -20,9 +20,10 @@ export function parseSwiotlbParam(value: string): SwiotlbCmdline {
   let nslabs: number | undefined;
   let nareas: number | undefined;
   const leadingNumber = (text: string): [number, string] => {
-    const match = /^(0x[0-9a-fA-F]+|0[0-7]*|[1-9]\d*)/.exec(text)!;
+    // simple_strtoul(s, &end, 0): "0x"/"0X" + hex digit → hex, leading 0 → octal, else decimal.
+    const match = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)/.exec(text)!;
     const token = match[1]!;
-    const parsed = token.startsWith('0x') ? parseInt(token, 16) : token.length > 1 && token.startsWith('0') ? parseInt(token, 8) : parseInt(token, 10);
+    const parsed = /^0[xX]/.test(token) ? parseInt(token.slice(2), 16) : token.length > 1 && token.startsWith('0') ? parseInt(token, 8) : parseInt(token, 10);
     return [parsed, text.slice(token.length)];
   };
   if (/^\d/.test(rest)) {
@@ -53,9 +54,9 @@ export function cocoSwiotlbBytes(totalRamBytes: number): number {
   return Math.min(Math.max(sixPercent, 64 * 1024 * 1024), 1024 * 1024 * 1024);
 }
 
-/** limit_nareas(): no more areas than 128-slot segments. */
+/** limit_nareas(): no more areas than 128-slot segments (`nslots / IO_TLB_SEGSIZE`, integer division). */
 export function limitNareas(nareas: number, nslots: number): number {
-  if (nslots < nareas * IO_TLB_SEGSIZE) return Math.ceil(nslots / IO_TLB_SEGSIZE);
+  if (nslots < nareas * IO_TLB_SEGSIZE) return Math.floor(nslots / IO_TLB_SEGSIZE);
   return nareas;
 }
 

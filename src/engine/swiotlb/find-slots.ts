@@ -1,111 +1,107 @@
-import { IO_TLB_SEGSIZE, PAGE_SIZE } from './constants';
 import type { Pool, PoolGeometry } from './pool';
-
-/** What one search is asked for; numbers only, built once per map request. */
-export interface SlotRequest {
-  /** Original buffer address (0 = none: restricted-pool allocations skip the min-align match). */
-  readonly origAddr: number;
-  /** Bytes to allocate, padding included (the kernel's search `alloc_size`). */
-  readonly allocSizeBytes: number;
-  /** Required alignment of the bounce buffer (`alloc_align_mask`), below 2^31. */
-  readonly allocAlignMask: number;
-  /** The device's `min_align_mask` (at most 0xffff). */
-  readonly minAlignMask: number;
-}
-
-/** Counters a search adds to (slots examined, for the cost model and the benchmark). */
-export interface SearchStats {
-  slotsScanned: number;
-}
-
-/** `wrap_area_index()`: next-fit wraps to 0 when it runs past the area, not modulo. */
-function wrapAreaIndex(pool: Pool, index: number): number {
-  return index >= pool.areaSlots ? 0 : index;
-}
 
 /**
  * swiotlb_search_pool_area() (v6.9+) / swiotlb_area_find_slots() (v6.6): next-fit search of one
- * area for `nslots` free slots that satisfy alignment, min-align parity and the segment boundary.
- * Allocates them and returns the first slot index, or -1.
+ * area for `ceil(allocSize / 2048)` free slots that satisfy alignment, min-align parity and the
+ * segment boundary. Allocates them (list, alloc_size, area index and used) and returns the first
+ * slot index, or -1. The io_tlb_mem counters (inc_used_and_hiwater) are the caller's.
+ *
+ * Hot path: scalars only, no allocation, no bigint. `origAddr` is a double below 2^52; the kernel
+ * compares it and the slot address only under `unsigned int` masks, so both are reduced to their
+ * low 32 bits (`>>> 0` is exact modulo 2^32 for any integer-valued double). `slotsScanned` counts
+ * candidate slots examined (including misaligned ones), added to `scanCounter[0]` (a
+ * Float64Array so the running total stays exact past 2^31).
  */
-export function searchPoolArea(pool: Pool, areaIndex: number, geometry: PoolGeometry, request: SlotRequest, stats: SearchStats): number {
-  const allocSize = request.allocSizeBytes;
+export function searchPoolArea(pool: Pool, areaIndex: number, geometry: PoolGeometry, origAddr: number, allocSize: number, allocAlignMaskIn: number, minAlignMask: number, scanCounter: Float64Array): number {
   const nslots = Math.ceil(allocSize / 2048);
-  const orig = request.origAddr;
-  const origLow32 = orig >>> 0;
-  const subOffset = origLow32 & request.minAlignMask & 2047;
+  const areaSlots = pool.areaSlots;
+  // Cheap reject under the area lock, before any scan.
+  if (nslots > areaSlots - pool.areaUsed[areaIndex]!) return -1;
+
+  const origLow32 = origAddr >>> 0;
   let alignMask: number;
   let iotlbMask: number;
-  if (pool.rules === 'v6.6') {
-    // One combined mask; only orig's bits are matched, the slot itself need not be aligned (§5.11 item 5).
-    iotlbMask = request.minAlignMask | request.allocAlignMask;
-    if (allocSize >= PAGE_SIZE) iotlbMask |= PAGE_SIZE - 1;
-    iotlbMask &= ~2047;
-    alignMask = 0;
+  let stride: number;
+  if (pool.ruleSet.slotAlignment) {
+    // v6.9+: implicit page alignment only for legacy streaming callers without any mask.
+    alignMask = allocAlignMaskIn === 0 && minAlignMask === 0 && allocSize >= 4096 ? 4095 : allocAlignMaskIn;
+    alignMask = (alignMask | 2047) >>> 0;
+    iotlbMask = (minAlignMask & ~alignMask) >>> 0;
+    // get_max_slots(max(alloc_align_mask, iotlb_align_mask)); masks < 2^31 here.
+    stride = (Math.max(alignMask, iotlbMask) >>> 11) + 1;
   } else {
-    alignMask = request.allocAlignMask;
-    iotlbMask = request.minAlignMask;
-    // Implicit page alignment kept for legacy streaming callers.
-    if (alignMask === 0 && iotlbMask === 0 && allocSize >= PAGE_SIZE) alignMask = PAGE_SIZE - 1;
-    alignMask |= 2047;
-    iotlbMask &= ~alignMask;
+    // v6.6: one combined mask matched against orig only; the slot itself is never forced aligned.
+    iotlbMask = minAlignMask | allocAlignMaskIn;
+    if (allocSize >= 4096) iotlbMask |= 4095;
+    iotlbMask = (iotlbMask & ~2047) >>> 0;
+    alignMask = 0;
+    stride = (iotlbMask >>> 11) + 1;
   }
-  const stride = (Math.max(alignMask, iotlbMask) >>> 11) + 1;
-  const origBits = origLow32 & iotlbMask;
+  const matchOrig = origAddr !== 0 && iotlbMask !== 0;
+  const origBits = (origLow32 & iotlbMask) >>> 0;
 
-  const areaSlots = pool.areaSlots;
-  if (nslots > areaSlots - pool.areaUsed[areaIndex]!) return -1; // cheap reject, before the scan
   const list = pool.list;
   const slotBase = areaIndex * areaSlots;
-  const { baseLow32, baseSlots, maxSlots } = geometry;
+  const baseLow32 = geometry.baseLow32;
+  const checkBoundary = !geometry.neverCrosses || nslots > 1 << 20;
+  const maxSlots = geometry.maxSlots;
+  const baseMod = geometry.baseSlotsModMax;
   let index = pool.areaIndex[areaIndex]!;
   let scanned = 0;
   let found = -1;
   for (let checked = 0; checked < areaSlots; ) {
     const slot = slotBase + index;
-    const tlbLow32 = (baseLow32 + slot * 2048) >>> 0;
     scanned++;
-    if ((tlbLow32 & alignMask) !== 0 || (orig !== 0 && (tlbLow32 & iotlbMask) !== origBits)) {
-      // Misaligned candidates advance one slot at a time until aligned.
-      index = wrapAreaIndex(pool, index + 1);
-      checked++;
-      continue;
+    if (alignMask !== 0 || matchOrig) {
+      // slot_addr(tbl_dma_addr, slot) & mask: low 32 bits of base + slot * 2048 (< 2^42, exact).
+      const tlbLow32 = (baseLow32 + slot * 2048) >>> 0;
+      if ((tlbLow32 & alignMask) !== 0 || (matchOrig && ((tlbLow32 & iotlbMask) >>> 0) !== origBits)) {
+        // Misaligned candidates advance one slot at a time until aligned (wrap_area_index: to 0, not modulo).
+        index = index + 1 >= areaSlots ? 0 : index + 1;
+        checked++;
+        continue;
+      }
     }
-    // iommu_is_span_boundary(): the allocation must not cross the device's segment boundary.
-    if (((baseSlots + slot) % maxSlots) + nslots <= maxSlots && list[slot]! >= nslots) {
+    // iommu_is_span_boundary(slot, nslots, nr_slots(tbl_dma_addr), max_slots).
+    if (list[slot]! >= nslots && (!checkBoundary || ((baseMod + slot) % maxSlots) + nslots <= maxSlots)) {
       found = slot;
       break;
     }
-    index = wrapAreaIndex(pool, index + stride);
+    index = index + stride >= areaSlots ? 0 : index + stride;
     checked += stride;
   }
-  stats.slotsScanned += scanned;
+  scanCounter[0] += scanned;
   if (found < 0) return -1;
 
+  // swiotlb_align_offset(dev, 0, orig): the sub-slot part only.
+  const subOffset = origLow32 & minAlignMask & 2047;
   const allocSizes = pool.allocSize;
-  for (let i = 0; i < nslots; i++) {
-    list[found + i] = 0;
-    // unsigned int in the kernel: the last slots' values may wrap; only the first one is ever read.
-    allocSizes[found + i] = (allocSize - (subOffset + i * 2048)) >>> 0;
+  const end = found + nslots;
+  for (let i = found; i < end; i++) {
+    list[i] = 0;
+    allocSizes[i] = allocSize - subOffset - (i - found) * 2048; // Uint32Array stores modulo 2^32
   }
+  // Renumber the free run before the block: `(i & 127) !== 127 && i >= 0` — C's unsigned index wraps
+  // at -1 to a value whose low 7 bits are 127; JS needs the explicit i >= 0.
   let count = 0;
-  for (let i = found - 1; i >= 0 && (i & (IO_TLB_SEGSIZE - 1)) !== IO_TLB_SEGSIZE - 1 && list[i] !== 0; i--) list[i] = ++count;
-  pool.areaIndex[areaIndex] = wrapAreaIndex(pool, index + nslots);
+  for (let i = found - 1; i >= 0 && (i & 127) !== 127 && list[i] !== 0; i--) list[i] = ++count;
+  pool.areaIndex[areaIndex] = index + nslots >= areaSlots ? 0 : index + nslots;
   pool.areaUsed[areaIndex]! += nslots;
   return found;
 }
 
 /**
- * swiotlb_pool_find_slots(): start at the CPU's area (`cpu & (nareas - 1)`), then round-robin
- * through the others; the first area that succeeds wins.
+ * swiotlb_pool_find_slots() (v6.6, and the non-dynamic swiotlb_find_slots() of every version):
+ * start at the CPU's area (`cpu & (nareas - 1)`), then round-robin; the first area that succeeds wins.
  */
-export function poolFindSlots(pool: Pool, cpu: number, geometry: PoolGeometry, request: SlotRequest, stats: SearchStats): number {
-  const start = cpu & (pool.nareas - 1);
+export function poolFindSlots(pool: Pool, cpu: number, geometry: PoolGeometry, origAddr: number, allocSize: number, allocAlignMask: number, minAlignMask: number, scanCounter: Float64Array): number {
+  const nareas = pool.nareas;
+  const start = cpu & (nareas - 1);
   let area = start;
   do {
-    const index = searchPoolArea(pool, area, geometry, request, stats);
+    const index = searchPoolArea(pool, area, geometry, origAddr, allocSize, allocAlignMask, minAlignMask, scanCounter);
     if (index >= 0) return index;
-    if (++area >= pool.nareas) area = 0;
+    if (++area >= nareas) area = 0;
   } while (area !== start);
   return -1;
 }

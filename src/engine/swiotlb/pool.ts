@@ -1,30 +1,45 @@
 import { invariant } from '../invariant';
-import { IO_TLB_SEGSIZE, IO_TLB_SHIFT } from './constants';
-import type { AllocatorRules } from './rules';
+import { type AllocatorRules, type RuleSet, ruleSets } from './rules';
 
 /**
- * One `io_tlb_pool`: a physically contiguous run of 2 KiB slots split into areas, each with its own
- * next-fit index and used count. Slot metadata lives in typed arrays (6 bytes per slot plus the
- * original address), so a 1 GiB pool costs about 7 MiB, off the JS heap.
+ * One `struct io_tlb_pool`: a physically contiguous run of 2 KiB slots split into areas, each with
+ * its own next-fit index and used count.
  *
- * Addresses are plain numbers: physical addresses and bounce addresses stay below 2^52 on every
- * platform modelled, so they are exact in a double. Masks and segment boundaries, which can be
- * ULONG_MAX, are handled as bigint once per pool and device (see PoolGeometry).
+ * Number representation (documented in docs/engine/swiotlb.md):
+ * - Slot metadata lives in typed arrays, off the V8 heap: `list` Uint8 (≤ 128), `padSlots` Uint8
+ *   (≤ 31: the offset is at most min_align_mask 0xffff), `allocSize` Uint32 and `origAddr`
+ *   Float64 — 14 bytes per slot in ArrayBuffers, no per-slot JS objects (a 1 GiB pool of 524,288
+ *   slots costs 7 MiB of buffers and a few hundred bytes of heap).
+ * - Physical addresses are plain numbers. Every address the model handles is below 2^52 (checked
+ *   when a pool is created and by the replay parser), so `start + index * 2048` and
+ *   `orig + i * 2048` are exact doubles. `origAddr` holds NaN for INVALID_PHYS_ADDR.
+ * - `allocSize` is `size_t` in the kernel; the last slots of an allocation with a pre-padding
+ *   offset can go "negative" there (wrapping to a huge value). Only the first slot's value is read
+ *   back on release, where it is always positive; stored wrapped modulo 2^32 here.
+ * - Masks and segment boundaries (up to ULONG_MAX) are bigint at the API and reduced once per
+ *   (pool, device) into exact numbers (PoolGeometry), so the search loop is integer-only.
  */
 export interface Pool {
   readonly rules: AllocatorRules;
+  readonly ruleSet: RuleSet;
   /** Physical address of slot 0. */
   readonly start: number;
   /** Slots in the pool (`nslabs`). */
   readonly nslabs: number;
   readonly nareas: number;
-  /** Slots per area (`area_nslabs`); slots beyond nareas * areaSlots are never searched. */
+  /** Slots per area (`area_nslabs`); slots beyond nareas * areaSlots are never a search start. */
   readonly areaSlots: number;
+  /**
+   * Slots the metadata arrays hold: nslabs, or (v6.6 only, pools not a multiple of 128 slots)
+   * up to the next segment end, because v6.6's free-run counters ignore the pool end and an
+   * allocation can run past it (the bug fixed by "swiotlb: fix out-of-bounds TLB allocations").
+   */
+  readonly capacity: number;
   /** Free contiguous slots from here to the segment end; 0 = in use (`slots[].list`). */
   readonly list: Uint8Array;
-  /** Bytes of the allocation from this slot on (`slots[].alloc_size`). */
+  /** Bytes of the allocation from this slot on (`slots[].alloc_size`), modulo 2^32. */
   readonly allocSize: Uint32Array;
-  /** Padding slots before this slot's buffer, stored in its first non-padding slot (v6.9+, `pad_slots`). */
+  /** Padding slots before this slot's buffer, stored in its first non-padding slot (v6.9+ `pad_slots`). */
   readonly padSlots: Uint8Array;
   /** Original address this slot mirrors, or NaN (`INVALID_PHYS_ADDR`). */
   readonly origAddr: Float64Array;
@@ -34,18 +49,35 @@ export interface Pool {
   readonly areaIndex: Int32Array;
   /** A transient pool of dynamic SWIOTLB: one allocation, deleted on unmap. */
   readonly transient: boolean;
+  /** One-entry cache of the last device's geometry (the hot path maps for one device at a time). */
+  cachedDevice: object | null;
+  cachedGeometry: PoolGeometry | null;
   /** Geometry per device (segment boundary, DMA base), computed once. */
-  readonly geometryCache: Map<object, PoolGeometry>;
+  readonly geometryCache: WeakMap<object, PoolGeometry>;
 }
 
 /** What the search needs about a (pool, device) pair, precomputed from bigints into exact numbers. */
 export interface PoolGeometry {
-  /** Low 32 bits of `tbl_dma_addr` (pool start as a DMA address, masked by the segment boundary). */
+  /** Low 32 bits of `tbl_dma_addr` (pool start as a DMA address, masked by the segment boundary). Alignment masks are `unsigned int`, so only these bits are ever compared. */
   readonly baseLow32: number;
-  /** `nr_slots(tbl_dma_addr)`: the pool start in slots, for iommu_is_span_boundary(). */
-  readonly baseSlots: number;
+  /** `nr_slots(tbl_dma_addr) % max_slots`: the pool start in slots, reduced modulo the boundary. */
+  readonly baseSlotsModMax: number;
   /** `get_max_slots(boundary_mask)`: the boundary in slots (a power of two, up to 2^53). */
   readonly maxSlots: number;
+  /** True when no allocation of ≤ 128 slots starting in this pool can cross the boundary, so the search skips the check. */
+  readonly neverCrosses: boolean;
+}
+
+/** What the allocator needs to know about a device (the `struct device` fields it reads). */
+export interface SwiotlbDevice {
+  /** dma_get_min_align_mask(), at most 0xffff. */
+  readonly minAlignMask: number;
+  /** dma_get_seg_boundary(): 2^n - 1, up to ULONG_MAX (0xffffffffffffffffn). */
+  readonly segBoundaryMask: bigint;
+  /** phys_to_dma_unencrypted() for this device; identity when absent. */
+  readonly encodeUnencrypted?: (phys: bigint) => bigint;
+  /** min_not_zero(*dma_mask, bus_dma_limit): the highest address a transient pool may use. */
+  readonly physLimit?: number;
 }
 
 export interface CreatePoolOptions {
@@ -59,30 +91,39 @@ export interface CreatePoolOptions {
 /** swiotlb_init_io_tlb_pool(): every slot free, free-run counters counting down to each segment end. */
 export function createPool(options: CreatePoolOptions): Pool {
   const { nslabs, nareas, start, rules } = options;
-  invariant(Number.isInteger(nslabs) && nslabs > 0, `nslabs must be a positive integer, got ${nslabs}`);
-  invariant(Number.isInteger(nareas) && nareas > 0 && (nareas & (nareas - 1)) === 0, `nareas must be a power of two, got ${nareas}`);
-  invariant(nslabs / nareas >= 1, `nslabs ${nslabs} smaller than nareas ${nareas}`);
-  invariant(Number.isSafeInteger(start) && start >= 0 && start % 2048 === 0 && start + nslabs * 2048 < 2 ** 52, `pool start 0x${start.toString(16)} must be slot-aligned and below 2^52`);
-  const list = new Uint8Array(nslabs);
+  const ruleSet = ruleSets[rules];
+  invariant(Number.isInteger(nslabs) && nslabs > 0 && nslabs < 2 ** 30, `nslabs must be a positive integer below 2^30, got ${nslabs}`);
+  // Not necessarily a power of two: limit_nareas() can leave e.g. 5 areas; the kernel then masks with nareas - 1 as written.
+  invariant(Number.isInteger(nareas) && nareas > 0, `nareas must be a positive integer, got ${nareas}`);
+  invariant(nareas <= nslabs, `nslabs ${nslabs} smaller than nareas ${nareas}`);
+  invariant(Number.isSafeInteger(start) && start >= 0 && start % 2048 === 0 && start + nslabs * 2048 < 2 ** 52, `pool start 0x${start.toString(16)} must be slot-aligned and the pool must end below 2^52`);
+  const capacity = ruleSet.freeRunClampedToPoolEnd ? nslabs : Math.ceil(nslabs / 128) * 128;
+  const list = new Uint8Array(capacity);
   for (let i = 0; i < nslabs; i++) {
-    const toSegmentEnd = IO_TLB_SEGSIZE - (i % IO_TLB_SEGSIZE);
+    const toSegmentEnd = 128 - (i & 127);
     // v6.6 ignored the pool end (differs only for pools that are not a multiple of 128 slots).
-    list[i] = rules === 'v6.6' ? toSegmentEnd : Math.min(toSegmentEnd, nslabs - i);
+    list[i] = ruleSet.freeRunClampedToPoolEnd ? Math.min(toSegmentEnd, nslabs - i) : toSegmentEnd;
   }
+  // Slots past nslabs (v6.6 only) exist only so an overrunning allocation has somewhere to be
+  // recorded; they read as "in use" so merges never extend into them.
   return {
     rules,
+    ruleSet,
     start,
     nslabs,
     nareas,
     areaSlots: Math.floor(nslabs / nareas),
+    capacity,
     list,
-    allocSize: new Uint32Array(nslabs),
-    padSlots: new Uint8Array(nslabs),
-    origAddr: new Float64Array(nslabs).fill(Number.NaN),
+    allocSize: new Uint32Array(capacity),
+    padSlots: new Uint8Array(capacity),
+    origAddr: new Float64Array(capacity).fill(Number.NaN),
     areaUsed: new Int32Array(nareas),
     areaIndex: new Int32Array(nareas),
     transient: options.transient ?? false,
-    geometryCache: new Map(),
+    cachedDevice: null,
+    cachedGeometry: null,
+    geometryCache: new WeakMap(),
   };
 }
 
@@ -91,24 +132,42 @@ export function slotAddr(pool: Pool, index: number): number {
   return pool.start + index * 2048;
 }
 
-/** The pool's geometry for a device: `tbl_dma_addr`, `nr_slots(tbl_dma_addr)` and `max_slots`. */
-export function poolGeometry(pool: Pool, device: { readonly segBoundaryMask: bigint; readonly encodeUnencrypted?: (phys: bigint) => bigint }): PoolGeometry {
-  const cached = pool.geometryCache.get(device);
-  if (cached) return cached;
-  const boundary = device.segBoundaryMask;
-  invariant(boundary >= 0xfffn && (boundary & (boundary + 1n)) === 0n, `segment boundary 0x${boundary.toString(16)} must be 2^n - 1`);
-  const dmaStart = device.encodeUnencrypted ? device.encodeUnencrypted(BigInt(pool.start)) : BigInt(pool.start);
-  const tblDmaAddr = dmaStart & boundary;
-  const geometry: PoolGeometry = {
-    baseLow32: Number(tblDmaAddr & 0xffffffffn),
-    baseSlots: Number((tblDmaAddr + 2047n) >> BigInt(IO_TLB_SHIFT)),
-    maxSlots: Number((boundary >> BigInt(IO_TLB_SHIFT)) + 1n),
-  };
-  pool.geometryCache.set(device, geometry);
+/** Physical end of the pool (`pool->end`, exclusive). */
+export function poolEnd(pool: Pool): number {
+  return pool.start + pool.nslabs * 2048;
+}
+
+/** The pool's geometry for a device: `tbl_dma_addr`, `nr_slots(tbl_dma_addr)` and `max_slots`, reduced to exact numbers once. */
+export function poolGeometry(pool: Pool, device: SwiotlbDevice): PoolGeometry {
+  if (pool.cachedDevice === device) return pool.cachedGeometry!;
+  let geometry = pool.geometryCache.get(device);
+  if (geometry === undefined) {
+    const boundary = device.segBoundaryMask;
+    invariant(boundary >= 0xfffn && boundary <= 0xffffffffffffffffn && (boundary & (boundary + 1n)) === 0n, `segment boundary 0x${boundary.toString(16)} must be 2^n - 1 (n ≥ 12)`);
+    const dmaStart = device.encodeUnencrypted ? device.encodeUnencrypted(BigInt(pool.start)) : BigInt(pool.start);
+    const tblDmaAddr = dmaStart & boundary;
+    // get_max_slots(): (boundary >> 11) + 1 in unsigned long — 2^53 for ULONG_MAX, never 0.
+    const maxSlots = (boundary >> 11n) + 1n;
+    const baseSlots = (tblDmaAddr + 2047n) >> 11n; // nr_slots(tbl_dma_addr)
+    const baseSlotsModMax = baseSlots % maxSlots;
+    geometry = {
+      baseLow32: Number(tblDmaAddr & 0xffffffffn),
+      baseSlotsModMax: Number(baseSlotsModMax),
+      maxSlots: Number(maxSlots),
+      // iommu_is_span_boundary(): ((base + index) & (max - 1)) + n > max. With index < capacity and
+      // n ≤ 128 slots... a request may be larger than 128 slots (it then fails on `list`), so use
+      // capacity + 2^20 as a generous bound for n; exact either way because the check is skipped
+      // only when it cannot fire.
+      neverCrosses: baseSlotsModMax + BigInt(pool.capacity) + (1n << 20n) <= maxSlots,
+    };
+    pool.geometryCache.set(device, geometry);
+  }
+  pool.cachedDevice = device;
+  pool.cachedGeometry = geometry;
   return geometry;
 }
 
-/** Slots in use across the pool's areas. */
+/** Slots in use across the pool's areas (mem_pool_used()). */
 export function poolUsed(pool: Pool): number {
   let used = 0;
   for (let a = 0; a < pool.nareas; a++) used += pool.areaUsed[a]!;

@@ -17,10 +17,12 @@ export class DashboardRepository {
   }
 
   violationsByClass(teamId: string, range: DashboardRange): Promise<Array<{ day: Date; class: string; severity: string; count: number }>> {
+    // From the rollup kept by ResultRepository.saveRunResult; whole UTC days overlapping the range.
     return this.db.$queryRaw`
-      SELECT date_trunc('day', created_at AT TIME ZONE 'UTC') AT TIME ZONE 'UTC' AS day, class, severity, count(*)::int AS count
-      FROM violation WHERE team_id = ${teamId}::uuid AND created_at >= ${range.from} AND created_at < ${range.to}
-      GROUP BY 1, 2, 3 ORDER BY 1, 2, 3`;
+      SELECT day::timestamp AT TIME ZONE 'UTC' AS day, class, severity, count::int AS count
+      FROM violation_daily_count
+      WHERE team_id = ${teamId}::uuid AND day >= (${range.from}::timestamptz AT TIME ZONE 'UTC')::date AND day <= (${range.to}::timestamptz AT TIME ZONE 'UTC')::date
+      ORDER BY 1, 2, 3`;
   }
 
   /** Critical violations of each scenario's latest successful run that are not acknowledged, waived or fixed. */
@@ -29,7 +31,7 @@ export class DashboardRepository {
       WITH latest AS (
         SELECT DISTINCT ON (scenario_id) scenario_id, id
         FROM run WHERE team_id = ${teamId}::uuid AND status = 'SUCCEEDED'
-        ORDER BY scenario_id, finished_at DESC NULLS LAST, created_at DESC
+        ORDER BY scenario_id, finished_at DESC
       )
       SELECT l.scenario_id, count(*)::int AS open_critical
       FROM latest l

@@ -48,6 +48,20 @@ export class ResultRepository {
       await tx.runReport.create({ data: { runId: record.runId, teamId: record.teamId, report: record.report as Prisma.InputJsonValue } });
       if (record.violations.length > 0) {
         await tx.violation.createMany({ data: record.violations.map((v) => ({ ...v, runId: record.runId, teamId: record.teamId, scenarioId: run.scenarioId, createdAt: now })) });
+        // The dashboard's rollup moves in the same transaction.
+        const perClass = new Map<string, { class: string; severity: string; count: number }>();
+        for (const v of record.violations) {
+          const key = `${v.class}/${v.severity}`;
+          const entry = perClass.get(key) ?? { class: v.class, severity: v.severity, count: 0 };
+          entry.count++;
+          perClass.set(key, entry);
+        }
+        for (const entry of perClass.values()) {
+          await tx.$executeRaw`
+            INSERT INTO violation_daily_count (team_id, day, class, severity, count)
+            VALUES (${record.teamId}::uuid, (${now}::timestamptz AT TIME ZONE 'UTC')::date, ${entry.class}, ${entry.severity}, ${entry.count})
+            ON CONFLICT (team_id, day, class, severity) DO UPDATE SET count = violation_daily_count.count + EXCLUDED.count`;
+        }
       }
       const { all, ...headline } = record.metrics;
       await tx.allocatorMetrics.create({ data: { ...headline, metrics: all as Prisma.InputJsonValue, runId: record.runId, teamId: record.teamId, scenarioId: run.scenarioId, createdAt: now } });
@@ -66,6 +80,7 @@ export class ResultRepository {
   /** Newest first by (createdAt, id) with the triage state joined in, and the filter's total. */
   async listViolations(teamId: string, filter: ViolationFilter, first: number, after?: CursorKey): Promise<Page<Violation>> {
     const conditions = violationConditions(teamId, filter);
+    if (filter.triageState?.length) conditions.push(await this.triageCondition(teamId, filter.triageState));
     const where = Prisma.join(conditions, ' AND ');
     const page = after ? Prisma.sql`AND (v.created_at, v.id) < (${after.createdAt}, ${after.id}::uuid)` : Prisma.empty;
     const [rows, total] = await Promise.all([
@@ -75,12 +90,25 @@ export class ResultRepository {
         WHERE ${where} ${page}
         ORDER BY v.created_at DESC, v.id DESC
         LIMIT ${first + 1}`,
-      this.db.$queryRaw<Array<{ n: bigint }>>`
-        SELECT count(*) AS n
-        FROM violation v LEFT JOIN violation_triage t ON t.team_id = v.team_id AND t.fingerprint = v.fingerprint
-        WHERE ${where}`,
+      this.db.$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM violation v WHERE ${where}`,
     ]);
     return { items: rows.slice(0, first).map(toViolation), hasNextPage: rows.length > first, totalCount: Number(total[0]?.n ?? 0) };
+  }
+
+  /**
+   * A triage-state filter as a condition on fingerprints alone: the team's triage rows are few, so
+   * their effective states are resolved first and the violation scan needs no join.
+   */
+  private async triageCondition(teamId: string, states: readonly TriageState[]): Promise<Prisma.Sql> {
+    const rows = await this.db.$queryRaw<Array<{ fingerprint: string; state: TriageState }>>`
+      SELECT t.fingerprint, ${effectiveTriageState} AS state FROM violation_triage t WHERE t.team_id = ${teamId}::uuid`;
+    const wanted = new Set(states);
+    if (wanted.has('OPEN')) {
+      const excluded = rows.filter((row) => !wanted.has(row.state)).map((row) => row.fingerprint);
+      return excluded.length === 0 ? Prisma.sql`TRUE` : Prisma.sql`v.fingerprint <> ALL(${excluded}::text[])`;
+    }
+    const included = rows.filter((row) => wanted.has(row.state)).map((row) => row.fingerprint);
+    return Prisma.sql`v.fingerprint = ANY(${included}::text[])`;
   }
 
   /** Every violation of a run (runs hold at most a few hundred distinct fingerprints). */
@@ -134,7 +162,6 @@ function violationConditions(teamId: string, filter: ViolationFilter): Prisma.Sq
   if (filter.scenarioId) conditions.push(Prisma.sql`v.scenario_id = ${filter.scenarioId}::uuid`);
   if (filter.createdAt?.from) conditions.push(Prisma.sql`v.created_at >= ${filter.createdAt.from}`);
   if (filter.createdAt?.to) conditions.push(Prisma.sql`v.created_at < ${filter.createdAt.to}`);
-  if (filter.triageState?.length) conditions.push(Prisma.sql`(${effectiveTriageState}) = ANY(${[...filter.triageState]}::text[])`);
   return conditions;
 }
 

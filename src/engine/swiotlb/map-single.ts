@@ -1,0 +1,118 @@
+import { IO_TLB_SIZE } from './constants';
+import { deleteTransientPool, dynamicFindSlots } from './dynamic';
+import { poolFindSlots } from './find-slots';
+import { classifyFailure } from './metrics';
+import { poolGeometry, type SwiotlbDevice } from './pool';
+import { releaseSlots } from './release-slots';
+import { decUsed, findPool, incUsedAndHiwater, type TlbMem } from './tlb-mem';
+
+/**
+ * swiotlb_find_slots(): non-dynamic builds search the default pool from the CPU's area round
+ * robin; dynamic builds go through dynamicFindSlots(). On success sets mem.lastPool, bumps
+ * io_tlb_used / hiwater by nr_slots(allocSize) and returns the first slot (padding included).
+ */
+export function findSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number, origAddr: number, allocSize: number, allocAlignMask: number): number {
+  const scan = mem.stats.scan;
+  const scannedBefore = scan[0]!;
+  let index = -1;
+  if (!mem.dynamic) {
+    const pool = mem.pools[0];
+    if (pool !== undefined) {
+      index = poolFindSlots(pool, cpu, poolGeometry(pool, device), origAddr, allocSize, allocAlignMask, device.minAlignMask, scan);
+      mem.lastPool = pool;
+    }
+  } else {
+    index = dynamicFindSlots(mem, device, cpu, origAddr, allocSize, allocAlignMask);
+  }
+  const scanned = scan[0]! - scannedBefore;
+  if (scanned > mem.stats.slotsScannedMax) mem.stats.slotsScannedMax = scanned;
+  if (index < 0) {
+    mem.lastPool = null;
+    return -1;
+  }
+  const nslots = Math.ceil(allocSize / IO_TLB_SIZE);
+  incUsedAndHiwater(mem, nslots);
+  const pool = mem.lastPool!;
+  if (index + nslots > pool.nslabs) mem.stats.slotsPastPoolEnd += index + nslots - pool.nslabs;
+  return index;
+}
+
+/**
+ * swiotlb_tbl_map_single(): prepares the request by rule set, finds slots, records the original
+ * address per slot (and pad_slots) and returns the bounce address, or -1 (DMA_MAPPING_ERROR) with
+ * mem.lastFailure set. `mappingSize` is what the caller maps (v6.6/v6.9 `alloc_size` equals it for
+ * swiotlb_map); `allocAlignMask` is 0 for streaming maps. mem.lastSlot is the first allocated
+ * slot (padding included), as the replay format reports it.
+ *
+ * - v6.6:  offset = orig & min_align & 2047;                       size = mapping + offset
+ * - v6.9:  offset = orig & min_align & (alloc_align | 2047);       size = mapping + offset
+ * - v6.10: offset as v6.9;                                         size = ALIGN(mapping + offset, alloc_align + 1)
+ * v6.9+ then puts `offset >> 11` whole padding slots before the buffer.
+ */
+export function tblMapSingle(mem: TlbMem, device: SwiotlbDevice, cpu: number, origAddr: number, mappingSize: number, allocAlignMask: number): number {
+  const stats = mem.stats;
+  stats.maps++;
+  if (mem.nslabs === 0) {
+    // "Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer"
+    return failMap(mem, 'no-pool');
+  }
+  const rules = mem.ruleSet;
+  const origLow32 = origAddr >>> 0;
+  const minAlign = device.minAlignMask;
+  let offset: number;
+  let size: number;
+  if (!rules.padSlots) {
+    offset = origLow32 & minAlign & 2047;
+    size = mappingSize + offset;
+  } else {
+    offset = origLow32 & minAlign & ((allocAlignMask | 2047) >>> 0);
+    size = mappingSize + offset;
+    // ALIGN(x, a) with a = alloc_align_mask + 1 a power of two (masks are 2^n - 1 < 2^31).
+    if (rules.sizeRoundedToAlignMask && allocAlignMask !== 0) size = Math.ceil(size / (allocAlignMask + 1)) * (allocAlignMask + 1);
+  }
+  const first = findSlots(mem, device, cpu, origAddr, size, allocAlignMask);
+  mem.lastSlot = first;
+  if (first < 0) return failMap(mem, classifyFailure(mem, device, size));
+  mem.lastFailure = null;
+  const pool = mem.lastPool!;
+  const padSlots = offset >>> 11;
+  const index = first + padSlots;
+  pool.padSlots[index] = padSlots;
+  // v6.6: nr_slots(alloc_size + offset); v6.9: nr_slots(alloc_size + (offset & 2047));
+  // v6.10: nr_slots(size) - pad_slots — all equal to this count for the size computed above.
+  const mirrored = Math.ceil(size / 2048) - padSlots;
+  const orig = pool.origAddr;
+  for (let i = 0; i < mirrored; i++) orig[index + i] = origAddr + i * 2048;
+  return pool.start + index * 2048 + (offset & 2047);
+}
+
+function failMap(mem: TlbMem, reason: Exclude<TlbMem['lastFailure'], null>): number {
+  mem.lastFailure = reason;
+  mem.lastSlot = -1;
+  mem.stats.failedMaps++;
+  mem.stats.failures[reason]++;
+  return -1;
+}
+
+/**
+ * swiotlb_tbl_unmap_single() minus the copy-back: deletes a transient pool
+ * (swiotlb_del_transient) or releases the slots (swiotlb_release_slots). Returns false when the
+ * address is in no pool — the kernel's is_swiotlb_buffer() is then false and dma-direct never
+ * calls into SWIOTLB (only reachable after a v6.6 overrun past a transient pool's end).
+ */
+export function tblUnmapSingle(mem: TlbMem, device: SwiotlbDevice, tlbAddr: number): boolean {
+  mem.stats.unmaps++;
+  // Fast path: one static pool, no transient pools (the common, non-dynamic case).
+  let pool = mem.pools.length === 1 && mem.transientPools.length === 0 ? mem.pools[0]! : findPool(mem, tlbAddr);
+  if (pool !== undefined && (tlbAddr < pool.start || tlbAddr >= pool.start + pool.nslabs * 2048)) pool = findPool(mem, tlbAddr);
+  if (pool === undefined) {
+    mem.stats.unmapsOutsidePools++;
+    return false;
+  }
+  if (pool.transient) {
+    deleteTransientPool(mem, pool);
+    return true;
+  }
+  decUsed(mem, releaseSlots(pool, tlbAddr, device.minAlignMask));
+  return true;
+}
