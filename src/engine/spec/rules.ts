@@ -170,7 +170,7 @@ function checkCmdline(cmdline: string, add: (path: string, message: string) => v
   for (const word of cmdline.split(/\s+/).filter((w) => w.length > 0)) {
     if (word.startsWith('swiotlb=')) {
       const value = word.slice('swiotlb='.length);
-      if (!/^((0x[0-9a-fA-F]+|\d+)?(,\d+)?)(,(force|noforce))?$/.test(value) || value === '') {
+      if (!/^((0x[0-9a-fA-F]+|\d+)(,\d+)?)?,?(force|noforce)?$/.test(value) || value === '' || value === ',') {
         add('kernel.cmdline', `swiotlb=${value}: expected swiotlb=[<slots>][,<areas>][,force|noforce]`);
         continue;
       }
