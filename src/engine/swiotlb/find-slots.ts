@@ -1,5 +1,10 @@
 import type { Pool, PoolGeometry } from './pool';
 
+/** Where searches add the candidate slots they examined (SwiotlbStats implements it). */
+export interface SearchStats {
+  slotsScanned: number;
+}
+
 /**
  * swiotlb_search_pool_area() (v6.9+) / swiotlb_area_find_slots() (v6.6): next-fit search of one
  * area for `ceil(allocSize / 2048)` free slots that satisfy alignment, min-align parity and the
@@ -9,10 +14,10 @@ import type { Pool, PoolGeometry } from './pool';
  * Hot path: scalars only, no allocation, no bigint. `origAddr` is a double below 2^52; the kernel
  * compares it and the slot address only under `unsigned int` masks, so both are reduced to their
  * low 32 bits (`>>> 0` is exact modulo 2^32 for any integer-valued double). `slotsScanned` counts
- * candidate slots examined (including misaligned ones), added to `scanCounter[0]` (a
- * Float64Array so the running total stays exact past 2^31).
+ * candidate slots examined (including misaligned ones), added to
+ * `stats.slotsScanned` (a double: exact up to 2^53).
  */
-export function searchPoolArea(pool: Pool, areaIndex: number, geometry: PoolGeometry, origAddr: number, allocSize: number, allocAlignMaskIn: number, minAlignMask: number, scanCounter: Float64Array): number {
+export function searchPoolArea(pool: Pool, areaIndex: number, geometry: PoolGeometry, origAddr: number, allocSize: number, allocAlignMaskIn: number, minAlignMask: number, stats: SearchStats): number {
   const nslots = Math.ceil(allocSize / 2048);
   const areaSlots = pool.areaSlots;
   // Cheap reject under the area lock, before any scan.
@@ -70,7 +75,7 @@ export function searchPoolArea(pool: Pool, areaIndex: number, geometry: PoolGeom
     index = index + stride >= areaSlots ? 0 : index + stride;
     checked += stride;
   }
-  scanCounter[0] += scanned;
+  stats.slotsScanned += scanned;
   if (found < 0) return -1;
 
   // swiotlb_align_offset(dev, 0, orig): the sub-slot part only.
@@ -94,12 +99,12 @@ export function searchPoolArea(pool: Pool, areaIndex: number, geometry: PoolGeom
  * swiotlb_pool_find_slots() (v6.6, and the non-dynamic swiotlb_find_slots() of every version):
  * start at the CPU's area (`cpu & (nareas - 1)`), then round-robin; the first area that succeeds wins.
  */
-export function poolFindSlots(pool: Pool, cpu: number, geometry: PoolGeometry, origAddr: number, allocSize: number, allocAlignMask: number, minAlignMask: number, scanCounter: Float64Array): number {
+export function poolFindSlots(pool: Pool, cpu: number, geometry: PoolGeometry, origAddr: number, allocSize: number, allocAlignMask: number, minAlignMask: number, stats: SearchStats): number {
   const nareas = pool.nareas;
   const start = cpu & (nareas - 1);
   let area = start;
   do {
-    const index = searchPoolArea(pool, area, geometry, origAddr, allocSize, allocAlignMask, minAlignMask, scanCounter);
+    const index = searchPoolArea(pool, area, geometry, origAddr, allocSize, allocAlignMask, minAlignMask, stats);
     if (index >= 0) return index;
     if (++area >= nareas) area = 0;
   } while (area !== start);

@@ -12,20 +12,20 @@ import { decUsed, findPool, incUsedAndHiwater, type TlbMem } from './tlb-mem';
  * io_tlb_used / hiwater by nr_slots(allocSize) and returns the first slot (padding included).
  */
 export function findSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number, origAddr: number, allocSize: number, allocAlignMask: number): number {
-  const scan = mem.stats.scan;
-  const scannedBefore = scan[0]!;
+  const stats = mem.stats;
+  const scannedBefore = stats.slotsScanned;
   let index = -1;
   if (!mem.dynamic) {
     const pool = mem.pools[0];
     if (pool !== undefined) {
-      index = poolFindSlots(pool, cpu, poolGeometry(pool, device), origAddr, allocSize, allocAlignMask, device.minAlignMask, scan);
+      index = poolFindSlots(pool, cpu, poolGeometry(pool, device), origAddr, allocSize, allocAlignMask, device.minAlignMask, stats);
       mem.lastPool = pool;
     }
   } else {
     index = dynamicFindSlots(mem, device, cpu, origAddr, allocSize, allocAlignMask);
   }
-  const scanned = scan[0]! - scannedBefore;
-  if (scanned > mem.stats.slotsScannedMax) mem.stats.slotsScannedMax = scanned;
+  const scanned = stats.slotsScanned - scannedBefore;
+  if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned;
   if (index < 0) {
     mem.lastPool = null;
     return -1;
@@ -33,7 +33,7 @@ export function findSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number, origA
   const nslots = Math.ceil(allocSize / IO_TLB_SIZE);
   incUsedAndHiwater(mem, nslots);
   const pool = mem.lastPool!;
-  if (index + nslots > pool.nslabs) mem.stats.slotsPastPoolEnd += index + nslots - pool.nslabs;
+  if (index + nslots > pool.nslabs) stats.slotsPastPoolEnd += index + nslots - pool.nslabs;
   return index;
 }
 

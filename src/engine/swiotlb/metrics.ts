@@ -95,7 +95,7 @@ export interface SwiotlbMetrics {
 /** A snapshot of the metrics (O(slots): call it at sample points, not per operation). */
 export function swiotlbMetrics(mem: TlbMem): SwiotlbMetrics {
   const searches = mem.stats.maps + mem.stats.allocs;
-  const total = mem.stats.scan[0]!;
+  const total = mem.stats.slotsScanned;
   return {
     nslabs: mem.nslabs,
     used: mem.used,

@@ -1,5 +1,8 @@
+import { tblMapSingle, tblUnmapSingle } from './map-single';
+import type { SwiotlbDevice } from './pool';
+import { parseJsonLine } from './replay-json';
 import { isAllocatorRules } from './rules';
-import { createTlbMem, type SwiotlbDevice, type TlbMem, tblMapSingle, tblUnmapSingle } from './tlb-mem';
+import { createTlbMem, type TlbMem } from './tlb-mem';
 
 /**
  * The trace replay interface of engine.md §6.1: the default-pool allocator alone. Record 1 sets up
@@ -7,6 +10,10 @@ import { createTlbMem, type SwiotlbDevice, type TlbMem, tblMapSingle, tblUnmapSi
  * (`{"id","slot","tlb"}` or `{"id","slot":-1}`), then `{"used","hiwater"}`. Records arrive parsed
  * (the CLI reads the JSON Lines; JSON syntax errors are its to report); every other input error is
  * data (`ReplayError`) naming the 1-based line. Nothing throws on bad input.
+ *
+ * Entry points: replaySwiotlbTrace(lines) for a whole trace given as text lines (blank lines are
+ * skipped but counted); startReplayFromLine() + session.applyLine() for streaming (the CLI);
+ * replayTrace(records) / startReplay(record) when the records are already parsed.
  */
 
 export interface ReplayError {
@@ -17,6 +24,8 @@ export interface ReplayError {
 export interface ReplaySession {
   /** Applies one parsed input record (1-based line number for errors); returns an output line, null, or an error. */
   apply(record: unknown, lineNumber: number): string | null | ReplayError;
+  /** Parses and applies one text line; blank lines give null. */
+  applyLine(line: string, lineNumber: number): string | null | ReplayError;
   /** The closing `{"used","hiwater"}` line. */
   finish(): string;
   readonly mem: TlbMem;
@@ -77,8 +86,14 @@ export function startReplay(setupRecord: unknown, lineNumber = 1): ReplaySession
   const swiotlbDevice: SwiotlbDevice = { minAlignMask: Number(minAlignMask), segBoundaryMask };
   const live = new Map<string, number>();
 
-  return {
+  const session: ReplaySession = {
     mem,
+    applyLine(line, opLineNumber) {
+      if (isBlank(line)) return null;
+      const parsed = parseJsonLine(line);
+      if (!parsed.ok) return { lineNumber: opLineNumber, message: `malformed JSON: ${parsed.message}` };
+      return session.apply(parsed.value, opLineNumber);
+    },
     apply(record, opLineNumber) {
       const op = asObject(record, opLineNumber);
       if (isReplayError(op)) return op;
@@ -114,6 +129,46 @@ export function startReplay(setupRecord: unknown, lineNumber = 1): ReplaySession
       return `{"used":${mem.used},"hiwater":${mem.hiwater}}`;
     },
   };
+  return session;
+}
+
+function isBlank(line: string): boolean {
+  return /^\s*$/.test(line);
+}
+
+/** Starts a replay from the text of its setup line. */
+export function startReplayFromLine(line: string, lineNumber = 1): ReplaySession | ReplayError {
+  const parsed = parseJsonLine(line);
+  if (!parsed.ok) return { lineNumber, message: `malformed JSON: ${parsed.message}` };
+  return startReplay(parsed.value, lineNumber);
+}
+
+/**
+ * Replays a whole trace given as text lines (line i of the iterable is line i + 1 of the file):
+ * the first non-blank line sets up the pool. Returns the output lines (one per map, then
+ * `{"used","hiwater"}`) or the first input error with its line number.
+ */
+export function replaySwiotlbTrace(lines: Iterable<string>): { ok: true; output: string[] } | { ok: false; error: ReplayError } {
+  let session: ReplaySession | null = null;
+  let lineNumber = 0;
+  const output: string[] = [];
+  for (const line of lines) {
+    lineNumber++;
+    if (isBlank(line)) continue;
+    if (session === null) {
+      const started = startReplayFromLine(line, lineNumber);
+      if (isReplayError(started)) return { ok: false, error: started };
+      session = started;
+      continue;
+    }
+    const result = session.applyLine(line, lineNumber);
+    if (result === null) continue;
+    if (typeof result !== 'string') return { ok: false, error: result };
+    output.push(result);
+  }
+  if (session === null) return { ok: false, error: { lineNumber: Math.max(lineNumber, 1), message: 'empty trace: the first line must set up the pool' } };
+  output.push(session.finish());
+  return { ok: true, output };
 }
 
 /** Replays a whole trace given as parsed records (record i came from line i + 1); returns the output lines or the first input error. */

@@ -1,5 +1,6 @@
 import { invariant } from '../invariant';
 import { DYNAMIC_POOL_MAX_SLOTS } from './constants';
+import type { SearchStats } from './find-slots';
 import { createPool, type Pool, poolEnd } from './pool';
 import { type AllocatorRules, type RuleSet, ruleSets } from './rules';
 
@@ -28,15 +29,15 @@ export type PoolBackingAllocator = (bytes: number, physLimit: number, purpose: '
 export type PoolBackingRelease = (start: number, bytes: number) => void;
 
 /** Exact counters for the engine's metrics (metrics.ts derives means and snapshots from them). */
-export interface SwiotlbStats {
+export interface SwiotlbStats extends SearchStats {
   maps: number;
   failedMaps: number;
   /** Coherent allocations from a restricted pool (swiotlb_alloc) and how many failed. */
   allocs: number;
   failedAllocs: number;
   unmaps: number;
-  /** [0]: candidate slots examined by all searches (Float64 so the total stays exact). */
-  readonly scan: Float64Array;
+  /** Candidate slots examined by all searches (find-slots.ts SearchStats). */
+  slotsScanned: number;
   /** Largest number of slots examined by one map / alloc (all areas and pools it tried). */
   slotsScannedMax: number;
   readonly failures: Record<SlotFailureReason, number>;
@@ -113,7 +114,7 @@ export function createStats(): SwiotlbStats {
     allocs: 0,
     failedAllocs: 0,
     unmaps: 0,
-    scan: new Float64Array(1),
+    slotsScanned: 0,
     slotsScannedMax: 0,
     failures: { 'no-pool': 0, 'too-large': 0, full: 0, fragmented: 0, alignment: 0 },
     poolsGrown: 0,
