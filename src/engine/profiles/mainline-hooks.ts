@@ -18,7 +18,8 @@ export const mainlineHooks: KernelHooks = {
     return {
       pool: 'default',
       forceBounce,
-      forceSource: !forceBounce ? null : swiotlb.archForceBounce ? 'arch' : 'cmdline',
+      // `swiotlb=force` is the "real" force_bounce; SWIOTLB_FORCE from the arch is what Dan's variant turns into bounce_unaccepted.
+      forceSource: !forceBounce ? null : swiotlb.cmdlineForceBounce ? 'cmdline' : 'arch',
       hasSlots: swiotlb.defaultPoolSlots > 0,
       forAlloc: false,
       ccShared: poolShared,

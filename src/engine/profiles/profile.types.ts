@@ -26,7 +26,7 @@ export interface IoTlbMem {
   readonly pool: SwiotlbPoolKind;
   /** io_tlb_mem.force_bounce. */
   readonly forceBounce: boolean;
-  /** Where force_bounce came from: the arch (SWIOTLB_FORCE), `swiotlb=force`, or a restricted pool. */
+  /** Where force_bounce came from: `swiotlb=force` (wins when both), the arch (SWIOTLB_FORCE), or a restricted pool. */
   readonly forceSource: 'arch' | 'cmdline' | 'restricted' | null;
   /** nslabs > 0. */
   readonly hasSlots: boolean;
