@@ -1,7 +1,7 @@
 // npm run bench:api — seeds a team with 100,000 runs and 1,000,000 violations (bulk SQL) in a fresh
 // database, then measures the GraphQL dashboard aggregates and filtered violations queries over
 // HTTP against a started API. Prints one line per case: p50/p99 latency, ops/s and peak heap.
-// `--json` prints one JSON object per line. Options: --runs N --violations N --iterations N.
+// `--json` prints one JSON object per line. Options: --runs N --violations N --iterations N --keep-db.
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { Client } from 'pg';
@@ -16,6 +16,7 @@ const option = (name: string, fallback: number): number => {
   return index >= 0 ? Number(args[index + 1]) : fallback;
 };
 const asJson = args.includes('--json');
+const keepDatabase = args.includes('--keep-db');
 const runCount = option('runs', 100_000);
 const violationCount = option('violations', 1_000_000);
 const iterations = option('iterations', 200);
@@ -65,7 +66,8 @@ async function main(): Promise<void> {
       await api.stop();
     }
   } finally {
-    await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
+    if (keepDatabase) process.stderr.write(`kept database ${dbName}\n`);
+    else await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
     await admin.end();
   }
 }
@@ -101,7 +103,7 @@ async function seed(databaseUrl: string, teamId: string): Promise<number> {
     await db.query(`
       INSERT INTO allocator_metrics (run_id, team_id, scenario_id, nslabs, nareas, used, hiwater, failed_maps, failed_coherent_allocs, bounced_bytes_to_device, bounced_bytes_from_device, metrics, created_at)
       SELECT id, team_id, scenario_id, 262144, 16, 0, (seed % 262144)::int, 0, 0, 0, 0, '{}'::jsonb, created_at FROM run WHERE team_id = $1 AND status = 'SUCCEEDED'`, [teamId]);
-    await db.query('ANALYZE');
+    await db.query('VACUUM ANALYZE'); // as autovacuum would: visibility map for index-only counts, fresh statistics
   } finally {
     await db.end();
   }
