@@ -40,10 +40,16 @@ export function createPrng(seed: number): Prng {
     s3 = rotl(s3, 11);
     return result;
   };
+  let lastN = 0;
+  let limit = 0;
   return {
     nextU32,
     nextInt(n) {
-      const limit = 2 ** 32 - (2 ** 32 % n);
+      // Rejection limit cached per n (callers usually draw many values for the same n).
+      if (n !== lastN) {
+        lastN = n;
+        limit = 2 ** 32 - (2 ** 32 % n);
+      }
       let value = nextU32();
       while (value >= limit) value = nextU32();
       return value % n;

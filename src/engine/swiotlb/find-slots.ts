@@ -18,7 +18,8 @@ export interface SearchStats {
  * `stats.slotsScanned` (a double: exact up to 2^53).
  */
 export function searchPoolArea(pool: Pool, areaIndex: number, geometry: PoolGeometry, origAddr: number, allocSize: number, allocAlignMaskIn: number, minAlignMask: number, stats: SearchStats): number {
-  const nslots = Math.ceil(allocSize / 2048);
+  // Requests are below 2^31 bytes (replay caps sizes at 2^30), so slot counts are int32.
+  const nslots = Math.ceil(allocSize / 2048) | 0;
   const areaSlots = pool.areaSlots;
   // Cheap reject under the area lock, before any scan.
   if (nslots > areaSlots - pool.areaUsed[areaIndex]!) return -1;

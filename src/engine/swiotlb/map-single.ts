@@ -1,10 +1,20 @@
+import { invariant } from '../invariant';
 import { IO_TLB_SIZE } from './constants';
 import { deleteTransientPool, dynamicFindSlots } from './dynamic';
 import { poolFindSlots } from './find-slots';
 import { classifyFailure } from './metrics';
 import { poolGeometry, type SwiotlbDevice } from './pool';
 import { releaseSlots } from './release-slots';
-import { decUsed, findPool, incUsedAndHiwater, type TlbMem } from './tlb-mem';
+import { findPool, type TlbMem } from './tlb-mem';
+
+// Hot-path calls into other modules go through these bindings, taken once at load: under tsx/esbuild
+// every `import { f }` use is a getter call on the module object, which showed up at ~10 % of the
+// swiotlb-4k-50pct profile. Plain functions, same semantics.
+const poolFindSlotsFn = poolFindSlots;
+const dynamicFindSlotsFn = dynamicFindSlots;
+const releaseSlotsFn = releaseSlots;
+const poolGeometryFn = poolGeometry;
+const findPoolFn = findPool;
 
 /**
  * swiotlb_find_slots(): non-dynamic builds search the default pool from the CPU's area round
@@ -18,11 +28,11 @@ export function findSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number, origA
   if (!mem.dynamic) {
     const pool = mem.pools[0];
     if (pool !== undefined) {
-      index = poolFindSlots(pool, cpu, poolGeometry(pool, device), origAddr, allocSize, allocAlignMask, device.minAlignMask, stats);
+      index = poolFindSlotsFn(pool, cpu, poolGeometryFn(pool, device), origAddr, allocSize, allocAlignMask, device.minAlignMask, stats);
       mem.lastPool = pool;
     }
   } else {
-    index = dynamicFindSlots(mem, device, cpu, origAddr, allocSize, allocAlignMask);
+    index = dynamicFindSlotsFn(mem, device, cpu, origAddr, allocSize, allocAlignMask);
   }
   const scanned = stats.slotsScanned - scannedBefore;
   if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned;
@@ -31,7 +41,9 @@ export function findSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number, origA
     return -1;
   }
   const nslots = Math.ceil(allocSize / IO_TLB_SIZE);
-  incUsedAndHiwater(mem, nslots);
+  // inc_used_and_hiwater() (tlb-mem.ts has the named version; inlined here for the hot path).
+  const used = (mem.used += nslots);
+  if (used > mem.hiwater) mem.hiwater = used;
   const pool = mem.lastPool!;
   if (index + nslots > pool.nslabs) stats.slotsPastPoolEnd += index + nslots - pool.nslabs;
   return index;
@@ -103,8 +115,8 @@ function failMap(mem: TlbMem, reason: Exclude<TlbMem['lastFailure'], null>): num
 export function tblUnmapSingle(mem: TlbMem, device: SwiotlbDevice, tlbAddr: number): boolean {
   mem.stats.unmaps++;
   // Fast path: one static pool, no transient pools (the common, non-dynamic case).
-  let pool = mem.pools.length === 1 && mem.transientPools.length === 0 ? mem.pools[0]! : findPool(mem, tlbAddr);
-  if (pool !== undefined && (tlbAddr < pool.start || tlbAddr >= pool.start + pool.nslabs * 2048)) pool = findPool(mem, tlbAddr);
+  let pool = mem.pools.length === 1 && mem.transientPools.length === 0 ? mem.pools[0]! : findPoolFn(mem, tlbAddr);
+  if (pool !== undefined && (tlbAddr < pool.start || tlbAddr >= pool.start + pool.nslabs * 2048)) pool = findPoolFn(mem, tlbAddr);
   if (pool === undefined) {
     mem.stats.unmapsOutsidePools++;
     return false;
@@ -113,6 +125,8 @@ export function tblUnmapSingle(mem: TlbMem, device: SwiotlbDevice, tlbAddr: numb
     deleteTransientPool(mem, pool);
     return true;
   }
-  decUsed(mem, releaseSlots(pool, tlbAddr, device.minAlignMask));
+  // dec_used()
+  mem.used -= releaseSlotsFn(pool, tlbAddr, device.minAlignMask);
+  if (mem.used < 0) invariant(false, `io_tlb_used went negative (${mem.used}) releasing 0x${tlbAddr.toString(16)}`);
   return true;
 }

@@ -11,9 +11,10 @@ import type { Pool } from './pool';
 export function releaseSlots(pool: Pool, tlbAddr: number, minAlignMask: number): number {
   // swiotlb_align_offset(dev, 0, tlb_addr): the bounce address keeps orig's low bits under min_align.
   const subOffset = (tlbAddr >>> 0) & minAlignMask & 2047;
-  let index = (tlbAddr - subOffset - pool.start) / 2048; // exact: both terms are multiples of 2048 below 2^52
+  // Exact: the difference is a multiple of 2048 below 2^41; `| 0` keeps the index an int32 for the typed arrays.
+  let index = ((tlbAddr - subOffset - pool.start) / 2048) | 0;
   index -= pool.padSlots[index]!;
-  const nslots = Math.ceil((pool.allocSize[index]! + subOffset) / 2048);
+  const nslots = Math.ceil((pool.allocSize[index]! + subOffset) / 2048) | 0;
   const area = (index / pool.areaSlots) | 0;
   const list = pool.list;
   const origAddr = pool.origAddr;
