@@ -17,15 +17,23 @@ export function detectSpecFormat(text: string, sourceName?: string): SpecTextFor
 
 /**
  * Parses spec text (JSON or YAML) and validates it. Enforces the size cap before parsing; syntax
- * errors carry line:column; nothing throws. YAML is parsed with unique keys and a bounded alias
- * expansion (no billion-laughs); JSON is parsed by the YAML 1.2 parser too (JSON is a subset), so
- * both formats report positions the same way.
+ * errors carry line:column (JSON: when V8 reports a position); nothing throws. YAML is parsed
+ * with unique keys and a bounded alias expansion (no billion laughs); JSON is checked with
+ * JSON.parse first (strict), then read through the same YAML 1.2 parser (JSON is a subset).
  */
 export function parseSpecText(text: string, sourceName?: string): SpecTextResult {
   const sizeBytes = Buffer.byteLength(text, 'utf8');
   if (sizeBytes > maxSpecTextBytes) return { ok: false, errors: [{ path: '(root)', message: `spec is ${sizeBytes} bytes; the limit is ${maxSpecTextBytes} (1 MiB)` }] };
   if (text.trim() === '') return { ok: false, errors: [{ path: '(root)', message: 'spec is empty' }] };
   const format = detectSpecFormat(text, sourceName);
+  const where = sourceName === undefined ? '' : `${sourceName}:`;
+  if (format === 'json') {
+    const jsonError = jsonSyntaxError(text);
+    if (jsonError !== undefined) {
+      const position = jsonError.position === undefined ? '' : ` ${lineColumn(text, jsonError.position)}`;
+      return { ok: false, errors: [{ path: '(root)', message: `JSON syntax error at ${where}${position.trim()}${position ? ': ' : ' '}${jsonError.message}` }] };
+    }
+  }
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, version: '1.2' });
   if (document.errors.length > 0) {
@@ -33,14 +41,40 @@ export function parseSpecText(text: string, sourceName?: string): SpecTextResult
       ok: false,
       errors: document.errors.map((error) => {
         const position = lineCounter.linePos(error.pos[0]);
-        const where = sourceName === undefined ? '' : `${sourceName}:`;
         return { path: '(root)', message: `${format === 'json' ? 'JSON' : 'YAML'} syntax error at ${where}${position.line}:${position.col}: ${error.message.split('\n')[0]}` };
       }),
     };
   }
-  const value: unknown = document.toJS({ maxAliasCount: 100 });
+  let value: unknown;
+  try {
+    value = document.toJS({ maxAliasCount: 100 });
+  } catch (error: unknown) {
+    // yaml throws a ReferenceError when alias expansion exceeds maxAliasCount (billion laughs): an input error, not a crash.
+    return { ok: false, errors: [{ path: '(root)', message: `YAML alias expansion refused: ${error instanceof Error ? error.message : String(error)}` }] };
+  }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     return { ok: false, errors: [{ path: '(root)', message: 'a spec must be a mapping (apiVersion, name, vm, kernel, devices, workload, …)' }] };
   }
   return validateScenario(value);
+}
+
+/** JSON.parse's complaint, with the character offset when the message carries one (V8 omits it for some errors). */
+function jsonSyntaxError(text: string): { message: string; position?: number } | undefined {
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (error: unknown) {
+    // JSON.parse throws SyntaxError for every malformed input; that is the answer, not a failure.
+    const message = error instanceof Error ? error.message : String(error);
+    const match = /at position (\d+)/.exec(message);
+    const firstLine = message.replace(/\s+/g, ' ');
+    return match ? { message: firstLine, position: Number(match[1]) } : { message: firstLine };
+  }
+}
+
+function lineColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const col = offset - before.lastIndexOf('\n');
+  return `${line}:${col}`;
 }
