@@ -3,6 +3,7 @@ import { migrateCommand } from './migrate.command';
 import { serveCommand } from './serve.command';
 import { swiotlbReplayCommand } from './swiotlb-replay.command';
 import { teamCommand } from './team.command';
+import { validateCommand } from './validate.command';
 
 /** Every `dmasim` subcommand, in the order `dmasim help` lists them. */
-export const commands: readonly CliCommand[] = [swiotlbReplayCommand, serveCommand, migrateCommand, teamCommand];
+export const commands: readonly CliCommand[] = [validateCommand, swiotlbReplayCommand, serveCommand, migrateCommand, teamCommand];
