@@ -16,7 +16,8 @@ export function parseJsonLine(text: string): JsonParseResult {
 }
 
 const numberPattern = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
-const simpleStringChars = /[^"\\\u0000-\u001f]*/y;
+// Everything but '"', '\\' and control characters (U+0000–U+001F are not allowed raw in JSON strings).
+const simpleStringChars = new RegExp('[^"\\\\' + String.fromCharCode(0) + '-' + String.fromCharCode(0x1f) + ']*', 'y');
 const escapes: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
 
 class JsonParser {
