@@ -1,4 +1,6 @@
 import type { CliCommand } from '../command';
+import { demoCommand } from './demo.command';
+import { runCommand } from './run.command';
 import { migrateCommand } from './migrate.command';
 import { serveCommand } from './serve.command';
 import { swiotlbReplayCommand } from './swiotlb-replay.command';
@@ -6,4 +8,4 @@ import { teamCommand } from './team.command';
 import { validateCommand } from './validate.command';
 
 /** Every `dmasim` subcommand, in the order `dmasim help` lists them. */
-export const commands: readonly CliCommand[] = [validateCommand, swiotlbReplayCommand, serveCommand, migrateCommand, teamCommand];
+export const commands: readonly CliCommand[] = [runCommand, demoCommand, validateCommand, swiotlbReplayCommand, serveCommand, migrateCommand, teamCommand];
