@@ -1,3 +1,5 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
 import { checkPostgres, checkRedis } from '../../src/platform/service-check';
 import { adminDatabaseUrl, createEmptyDatabase, migrateWithCli, randomDatabaseName } from './test-database';
 
@@ -14,6 +16,10 @@ export default async function globalSetup(): Promise<void> {
   if (problems.length > 0) {
     throw new Error(`integration tests need the local services:\n\n${problems.join('\n\n')}`);
   }
+
+  // Worker threads run the built processor (dist/workers/run.processor.js), as in production.
+  const repoRoot = path.join(__dirname, '..', '..');
+  execFileSync(process.execPath, [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
 
   const name = randomDatabaseName();
   const databaseUrl = await createEmptyDatabase(name);

@@ -6,6 +6,7 @@ import { serveCommand } from './serve.command';
 import { swiotlbReplayCommand } from './swiotlb-replay.command';
 import { teamCommand } from './team.command';
 import { validateCommand } from './validate.command';
+import { workerCommand } from './worker.command';
 
 /** Every `dmasim` subcommand, in the order `dmasim help` lists them. */
-export const commands: readonly CliCommand[] = [runCommand, demoCommand, validateCommand, swiotlbReplayCommand, serveCommand, migrateCommand, teamCommand];
+export const commands: readonly CliCommand[] = [runCommand, demoCommand, validateCommand, swiotlbReplayCommand, serveCommand, workerCommand, migrateCommand, teamCommand];

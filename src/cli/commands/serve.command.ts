@@ -5,12 +5,14 @@ import { loadConfig } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
 import { runMigrations } from '../../platform/migrate';
 import { checkPostgres, checkRedis, redactUrl } from '../../platform/service-check';
+import { startRunWorker } from './worker.command';
 
 const usage = `usage: dmasim serve
 
 Starts the API process (what \`npm start\` runs): checks PostgreSQL and Redis, applies pending
 migrations (unless MIGRATE_ON_START=false), then serves /graphql, /healthz, /readyz and /metrics
-on PORT. Stops cleanly on SIGTERM or SIGINT.`;
+on PORT, with a run worker in the same process unless START_WORKER=false. Stops cleanly on SIGTERM
+or SIGINT.`;
 
 export const serveCommand: CliCommand = {
   name: 'serve',
@@ -28,11 +30,13 @@ export const serveCommand: CliCommand = {
     }
 
     const api = await startApi(config, logger, { specs: engineSpecValidator });
+    const stopWorker = config.startWorker ? await startRunWorker(config, logger) : undefined;
     io.stdout.write(`dmasim API listening on http://${config.host}:${config.port}/graphql (health: /healthz, /readyz; metrics: /metrics)\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);
     });
+    await stopWorker?.();
     await api.stop();
     logger.info('stopped');
     return ExitCode.ok;
