@@ -1,5 +1,6 @@
 import { type CliCommand, ExitCode, UsageError } from '../command';
 import { startApi } from '../../api/api-process';
+import { bootstrapDemoTeam } from '../../api/demo-team';
 import { engineSpecValidator } from '../../modules/scenario/engine-spec-validator';
 import { loadConfig } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
@@ -11,7 +12,8 @@ const usage = `usage: dmasim serve
 
 Starts the API process (what \`npm start\` runs): checks PostgreSQL and Redis, applies pending
 migrations (unless MIGRATE_ON_START=false), then serves /graphql, /healthz, /readyz and /metrics
-on PORT, with a run worker in the same process unless START_WORKER=false. Stops cleanly on SIGTERM
+on PORT, with a run worker in the same process unless START_WORKER=false. On an empty database it
+creates a "demo" team with the example scenarios and prints its admin token once. Stops cleanly on SIGTERM
 or SIGINT.`;
 
 export const serveCommand: CliCommand = {
@@ -30,6 +32,11 @@ export const serveCommand: CliCommand = {
     }
 
     const api = await startApi(config, logger, { specs: engineSpecValidator });
+    const demo = await bootstrapDemoTeam(api.services);
+    if (demo) {
+      io.stdout.write(`empty database: created team "demo" with ${demo.scenarios} example scenarios\n`);
+      io.stdout.write(`demo admin token (shown once, only its hash is stored): ${demo.token}\n`);
+    }
     const stopWorker = config.startWorker ? await startRunWorker(config, logger) : undefined;
     io.stdout.write(`dmasim API listening on http://${config.host}:${config.port}/graphql (health: /healthz, /readyz; metrics: /metrics)\n`);
     await new Promise<void>((resolve) => {

@@ -15,6 +15,10 @@ export class TeamRepository {
     }
   }
 
+  async countTeams(): Promise<number> {
+    return this.db.team.count();
+  }
+
   async findTeamById(id: string): Promise<Team | undefined> {
     const row = await this.db.team.findUnique({ where: { id } });
     return row ? toTeam(row) : undefined;

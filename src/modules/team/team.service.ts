@@ -30,6 +30,11 @@ export class TeamService {
     return { team, bearer: minted.bearer };
   }
 
+  /** True when no team exists yet (first start of a fresh database). */
+  async isEmpty(): Promise<boolean> {
+    return (await this.teams.countTeams()) === 0;
+  }
+
   findTeamByName(name: string): Promise<Team | undefined> {
     return this.teams.findTeamByName(name);
   }

@@ -1,0 +1,22 @@
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Services } from './services';
+
+/** The bundled example scenarios (reference §11 catalogue). */
+export const examplesDir = path.join(__dirname, '..', '..', 'examples');
+
+/**
+ * First start on an empty database: create the `demo` team, load the example scenarios into it and
+ * return its admin token (shown once by the caller). Does nothing once any team exists.
+ */
+export async function bootstrapDemoTeam(services: Services): Promise<{ token: string; scenarios: number } | null> {
+  if (!(await services.teams.isEmpty())) return null;
+  const { bearer } = await services.teams.createTeam('demo');
+  const viewer = await services.teams.authenticate(`Bearer ${bearer}`);
+  let loaded = 0;
+  for (const file of (await readdir(examplesDir)).filter((f) => /\.(ya?ml|json)$/.test(f)).sort()) {
+    const result = await services.scenarios.create(viewer, { spec: await readFile(path.join(examplesDir, file), 'utf8'), tags: ['example'] });
+    if (!('userErrors' in result)) loaded++;
+  }
+  return { token: bearer, scenarios: loaded };
+}
