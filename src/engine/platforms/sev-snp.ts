@@ -1,5 +1,5 @@
 import type { Platform } from './platform.types';
-import { identityEncoding, withCBit, x86GuestCcAttributes, x86GuestForceDmaUnencrypted, x86GuestSwiotlbBoot, x86GuestSwiotlbBytes } from './x86-guest';
+import { identityEncoding, withCBit, x86CocoGuest } from './x86-guest';
 
 /**
  * AMD SEV-SNP guest (KVM): x86 CoCo rules (reference §2.1–§2.3), C-bit encoding (§1.3).
@@ -8,22 +8,11 @@ import { identityEncoding, withCBit, x86GuestCcAttributes, x86GuestForceDmaUnenc
  * flush always, a cache flush only without SME_COHERENT (modelled: coherent).
  */
 export const sevSnpPlatform: Platform = {
+  ...x86CocoGuest,
   id: 'sev-snp',
   summary: 'AMD SEV-SNP guest',
-  arch: 'x86',
-  isCocoGuest: true,
-  hasMemEncryption: true,
-  defaultLayout: 'x86',
   observers: { host: true, paravisor: false },
   hasParavisor: false,
-  requiresVirtioAccessPlatform: true,
-  supportsNonCoherentDma: false,
-  zoneDmaBits: 24,
-  ccAttributes: x86GuestCcAttributes,
-  forceDmaUnencrypted: x86GuestForceDmaUnencrypted,
-  swiotlbBoot: x86GuestSwiotlbBoot,
-  cocoAutoSize: 'x86-6-percent',
-  archRequestedSwiotlbBytes: x86GuestSwiotlbBytes,
   physToDmaEncrypted: withCBit,
   physToDmaUnencrypted: identityEncoding,
   conversionCost: {

@@ -1,5 +1,5 @@
 import type { Platform } from './platform.types';
-import { identityEncoding, withCBit, x86GuestCcAttributes, x86GuestForceDmaUnencrypted, x86GuestSwiotlbBoot, x86GuestSwiotlbBytes } from './x86-guest';
+import { identityEncoding, withCBit, x86CocoGuest } from './x86-guest';
 
 /**
  * AMD SEV / SEV-ES guest (no RMP): x86 CoCo rules (reference §2.1–§2.3); the private alias carries
@@ -8,22 +8,11 @@ import { identityEncoding, withCBit, x86GuestCcAttributes, x86GuestForceDmaUnenc
  * (KVM_HC_MAP_GPA_RANGE).
  */
 export const sevPlatform: Platform = {
+  ...x86CocoGuest,
   id: 'sev',
   summary: 'AMD SEV/SEV-ES guest',
-  arch: 'x86',
-  isCocoGuest: true,
-  hasMemEncryption: true,
-  defaultLayout: 'x86',
   observers: { host: true, paravisor: false },
   hasParavisor: false,
-  requiresVirtioAccessPlatform: true,
-  supportsNonCoherentDma: false,
-  zoneDmaBits: 24,
-  ccAttributes: x86GuestCcAttributes,
-  forceDmaUnencrypted: x86GuestForceDmaUnencrypted,
-  swiotlbBoot: x86GuestSwiotlbBoot,
-  cocoAutoSize: 'x86-6-percent',
-  archRequestedSwiotlbBytes: x86GuestSwiotlbBytes,
   physToDmaEncrypted: withCBit,
   physToDmaUnencrypted: identityEncoding,
   conversionCost: {

@@ -1,5 +1,5 @@
 import type { Platform } from './platform.types';
-import { identityEncoding, x86GuestCcAttributes, x86GuestForceDmaUnencrypted, x86GuestSwiotlbBoot, x86GuestSwiotlbBytes } from './x86-guest';
+import { identityEncoding, x86CocoGuest } from './x86-guest';
 
 /**
  * Intel TDX guest: x86 CoCo rules (reference §2.1–§2.3); both handles are the canonical address —
@@ -8,22 +8,11 @@ import { identityEncoding, x86GuestCcAttributes, x86GuestForceDmaUnencrypted, x8
  * TDX always flushes caches (tdx_cache_flush_required(), reference §1.4).
  */
 export const tdxPlatform: Platform = {
+  ...x86CocoGuest,
   id: 'tdx',
   summary: 'Intel TDX guest',
-  arch: 'x86',
-  isCocoGuest: true,
-  hasMemEncryption: true,
-  defaultLayout: 'x86',
   observers: { host: true, paravisor: false },
   hasParavisor: false,
-  requiresVirtioAccessPlatform: true,
-  supportsNonCoherentDma: false,
-  zoneDmaBits: 24,
-  ccAttributes: x86GuestCcAttributes,
-  forceDmaUnencrypted: x86GuestForceDmaUnencrypted,
-  swiotlbBoot: x86GuestSwiotlbBoot,
-  cocoAutoSize: 'x86-6-percent',
-  archRequestedSwiotlbBytes: x86GuestSwiotlbBytes,
   physToDmaEncrypted: identityEncoding,
   physToDmaUnencrypted: identityEncoding,
   conversionCost: {

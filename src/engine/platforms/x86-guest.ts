@@ -1,7 +1,7 @@
 import { cocoSwiotlbBytes } from '../swiotlb/boot-sizing';
 import { type DmaAddr, type PhysAddr, toDmaAddr } from '../spec/address';
 import type { KernelProfileId } from '../spec/names';
-import type { CcAttributes, PlatformContext, SwiotlbBootPolicy } from './platform.types';
+import type { CcAttributes, Platform, PlatformContext, SwiotlbBootPolicy } from './platform.types';
 
 /**
  * What every x86 confidential guest shares (SEV, SEV-SNP, TDX, Hyper-V vTOM): reference §2.1
@@ -26,3 +26,22 @@ export const identityEncoding = (phys: PhysAddr): DmaAddr => toDmaAddr(phys);
 
 /** SEV/SME: the private alias carries the C-bit (`__sme_set()`), the shared one does not. */
 export const withCBit = (phys: PhysAddr, ctx: PlatformContext): DmaAddr => toDmaAddr(phys | (1n << BigInt(ctx.cBit)));
+
+/**
+ * The Platform fields every x86 confidential guest shares; each platform file adds its id, summary,
+ * observers, DMA encodings and conversion cost.
+ */
+export const x86CocoGuest = {
+  arch: 'x86',
+  isCocoGuest: true,
+  hasMemEncryption: true,
+  defaultLayout: 'x86',
+  requiresVirtioAccessPlatform: true,
+  supportsNonCoherentDma: false,
+  zoneDmaBits: 24,
+  ccAttributes: x86GuestCcAttributes,
+  forceDmaUnencrypted: x86GuestForceDmaUnencrypted,
+  swiotlbBoot: x86GuestSwiotlbBoot,
+  cocoAutoSize: 'x86-6-percent',
+  archRequestedSwiotlbBytes: x86GuestSwiotlbBytes,
+} as const satisfies Partial<Platform>;
