@@ -29,10 +29,11 @@ export function formatMetric(key: string, value: MetricValue | null): string {
   return formatCount(value);
 }
 
-/** The report's kernel, e.g. "v7.2 + device-cc-accepted (dan)". */
+/** The report's kernel, e.g. "v7.3 (lb) + device-cc-accepted (dan)"; "lb (lb)" shortens to "lb". */
 export function kernelLabel(report: EngineReport): string {
   const overlays = report.overlays.map((o) => (o.variant ? `${o.name} (${o.variant})` : o.name));
-  return [report.profile, ...overlays].join(' + ');
+  const profile = report.profile.replace(/^(\S+) \(\1\)$/, '$1');
+  return [profile, ...overlays].join(' + ');
 }
 
 /** Metric keys every rendering shows when present (engine.md §8). */
