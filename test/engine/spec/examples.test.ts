@@ -81,8 +81,8 @@ describe('examples reproduce the reference catalogue', () => {
     expect(classesOf(run('s01-snp-virtio-net.yaml', 3000))).toEqual(expect.arrayContaining(['V0', 'V2', 'V3']));
   });
 
-  it('S2: a burst of 1 MiB writes (1024 in flight, 4 × 256 KiB segments) overruns the 512 MiB static pool → F1', () => {
-    // §2.3: 8 GiB ⇒ 491 MiB ⇒ 512 MiB = 262,144 slots; 1024 × 1 MiB wanted in flight ⇒ "swiotlb buffer is full".
+  it('S2: a burst of 1 MiB writes (640 in flight, 4 × 256 KiB segments) overruns the 512 MiB static pool → F1', () => {
+    // §2.3: 8 GiB ⇒ 491 MiB ⇒ 512 MiB = 262,144 slots; 640 × 1 MiB wanted in flight ⇒ "swiotlb buffer is full".
     const report = run('s02-tdx-virtio-blk-static.yaml', 3000);
 
     expect(report.metrics['swiotlb.nslabs']).toBe(262144);
@@ -134,7 +134,7 @@ describe('examples reproduce the reference catalogue', () => {
   });
 
   it('S18: the 1 GiB ceiling of a 6.18 TDX guest without SWIOTLB_DYNAMIC → F1 for 256 KiB requests', () => {
-    // §11 S18 (Dstack PR 1192): 32 GiB ⇒ 6 % capped at 1 GiB = 524,288 slots; 4096 × 256 KiB + 4096 × 64 KiB in flight > 1 GiB.
+    // §11 S18 (Dstack PR 1192): 32 GiB ⇒ 6 % capped at 1 GiB = 524,288 slots; 3328 × 256 KiB + 4096 × 64 KiB = 1,088 MiB in flight > 1 GiB.
     const report = run('s18-dstack-tdx-bursty.yaml', 12000);
 
     expect(report.metrics['swiotlb.nslabs']).toBe(524288);
