@@ -182,10 +182,10 @@ describe('dmasim run: progress and Ctrl-C', () => {
   }
 
   it('draws a progress bar on a TTY stderr during a long run and erases it at the end', async () => {
-    const { code, err } = await cli([s04, '--operations', '60000'], ttyIo());
+    const { code, err } = await cli([s04, '--operations', '200000'], ttyIo());
 
     expect(code).toBe(0);
-    expect(err).toMatch(/\r\[[#-]{24}\] +\d+% +[\d,]+\/60,000 ops +[\d.]+ M ops\/s +.*s04/);
+    expect(err).toMatch(/\r\[[#-]{24}\] +\d+% +[\d,]+\/200,000 ops +[\d.]+ M ops\/s +.*s04/);
     expect(err.endsWith('\r\u001b[K')).toBe(true);
   });
 
