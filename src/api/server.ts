@@ -11,6 +11,8 @@ export interface HttpServerOptions {
   readonly requestBodyLimitBytes: number;
   /** The GraphQL handler, mounted at /graphql when given. */
   readonly graphql?: express.RequestHandler;
+  /** bull-board behind its admin guard, mounted at /admin/queues when given. */
+  readonly adminQueues?: readonly express.RequestHandler[];
 }
 
 /**
@@ -23,6 +25,7 @@ export function createHttpApp(options: HttpServerOptions): express.Express {
   app.use(express.json({ limit: options.requestBodyLimitBytes }));
   app.use(createHealthRouter(options.readiness));
   if (options.graphql) app.use('/graphql', options.graphql);
+  if (options.adminQueues) app.use('/admin/queues', ...options.adminQueues);
   app.get('/metrics', async (_request, response) => {
     response.type(options.metrics.contentType).send(await options.metrics.metrics());
   });

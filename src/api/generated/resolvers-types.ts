@@ -453,6 +453,8 @@ export type Run = {
   startedAt: Maybe<Scalars['DateTime']['output']>;
   /** Current status. */
   status: RunStatus;
+  /** This run's own wall-clock limit in milliseconds (null: the team default, then the worker's RUN_TIME_LIMIT_MS). */
+  timeLimitMs: Maybe<Scalars['Int']['output']>;
   /** What started it. */
   trigger: RunTrigger;
 };
@@ -460,6 +462,8 @@ export type Run = {
 /** A matrix submission: one scenario version under several profile/overlay combinations. */
 export type RunBatch = {
   __typename?: 'RunBatch';
+  /** Side-by-side comparison of the runs (per-run status, result hash, violations by class, headline allocator metrics, and which violation fingerprints each run has), stored once when the batch completes; null before. */
+  comparison: Maybe<Scalars['JSON']['output']>;
   /** When it was submitted. */
   createdAt: Scalars['DateTime']['output'];
   /** When its last run ended. */
@@ -729,6 +733,8 @@ export type SubmitRunInput = {
   overrides?: InputMaybe<RunOverrides>;
   /** Run the latest version of this scenario. */
   scenarioId?: InputMaybe<Scalars['UUID']['input']>;
+  /** Wall-clock limit for this run in milliseconds (1000-86400000); default: the team's, then the worker's RUN_TIME_LIMIT_MS. Past it the run ends TIMED_OUT. */
+  timeLimitMs?: InputMaybe<Scalars['Int']['input']>;
   /** API for programs (default MANUAL). */
   trigger?: InputMaybe<RunTrigger>;
   /** Run exactly this version. */
@@ -737,6 +743,27 @@ export type SubmitRunInput = {
 
 /** Result of submitRun. */
 export type SubmitRunResult = InputRejected | RunSubmitted;
+
+/** Live updates over graphql-ws on /graphql; authenticate with {"authorization": "Bearer <token>"} in the connection params. */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** The batch as its runs change, starting with its current state; completes once every run has ended. */
+  batchUpdated: RunBatch;
+  /** The run as it changes (status and progress), starting with its current state; completes after its final state. */
+  runUpdated: Run;
+};
+
+
+/** Live updates over graphql-ws on /graphql; authenticate with {"authorization": "Bearer <token>"} in the connection params. */
+export type SubscriptionBatchUpdatedArgs = {
+  batchId: Scalars['UUID']['input'];
+};
+
+
+/** Live updates over graphql-ws on /graphql; authenticate with {"authorization": "Bearer <token>"} in the connection params. */
+export type SubscriptionRunUpdatedArgs = {
+  runId: Scalars['UUID']['input'];
+};
 
 /** A team: the tenant every scenario, run and result belongs to. */
 export type Team = {
@@ -1073,6 +1100,7 @@ export type ResolversTypes = {
   SubmitMatrixResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['SubmitMatrixResult']>;
   SubmitRunInput: SubmitRunInput;
   SubmitRunResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['SubmitRunResult']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Team: ResolverTypeWrapper<TeamModel>;
   TimeRange: TimeRange;
   Triage: ResolverTypeWrapper<TriageModel>;
@@ -1142,6 +1170,7 @@ export type ResolversParentTypes = {
   SubmitMatrixResult: ResolversUnionTypes<ResolversParentTypes>['SubmitMatrixResult'];
   SubmitRunInput: SubmitRunInput;
   SubmitRunResult: ResolversUnionTypes<ResolversParentTypes>['SubmitRunResult'];
+  Subscription: Record<PropertyKey, never>;
   Team: TeamModel;
   TimeRange: TimeRange;
   Triage: TriageModel;
@@ -1309,10 +1338,12 @@ export type RunResolvers<ContextType = GraphqlContext, ParentType extends Resolv
   seed?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['RunStatus'], ParentType, ContextType>;
+  timeLimitMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   trigger?: Resolver<ResolversTypes['RunTrigger'], ParentType, ContextType>;
 };
 
 export type RunBatchResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunBatch'] = ResolversParentTypes['RunBatch']> = {
+  comparison?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
@@ -1416,6 +1447,11 @@ export type SubmitMatrixResultResolvers<ContextType = GraphqlContext, ParentType
 
 export type SubmitRunResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['SubmitRunResult'] = ResolversParentTypes['SubmitRunResult']> = {
   __resolveType: TypeResolveFn<'InputRejected' | 'RunSubmitted', ParentType, ContextType>;
+};
+
+export type SubscriptionResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  batchUpdated?: SubscriptionResolver<ResolversTypes['RunBatch'], "batchUpdated", ParentType, ContextType, RequireFields<SubscriptionBatchUpdatedArgs, 'batchId'>>;
+  runUpdated?: SubscriptionResolver<ResolversTypes['Run'], "runUpdated", ParentType, ContextType, RequireFields<SubscriptionRunUpdatedArgs, 'runId'>>;
 };
 
 export type TeamResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Team'] = ResolversParentTypes['Team']> = {
@@ -1528,6 +1564,7 @@ export type Resolvers<ContextType = GraphqlContext> = {
   SpecValidation?: SpecValidationResolvers<ContextType>;
   SubmitMatrixResult?: SubmitMatrixResultResolvers<ContextType>;
   SubmitRunResult?: SubmitRunResultResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   Team?: TeamResolvers<ContextType>;
   Triage?: TriageResolvers<ContextType>;
   TriageResult?: TriageResultResolvers<ContextType>;

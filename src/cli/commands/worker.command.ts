@@ -1,17 +1,16 @@
 import { type CliCommand, ExitCode, UsageError } from '../command';
-import { systemClock } from '../../platform/clock';
 import { loadConfig } from '../../platform/config';
-import { createDatabase } from '../../platform/db';
 import { createLogger } from '../../platform/logger';
 import { checkPostgres, checkRedis } from '../../platform/service-check';
-import { RunRepository } from '../../modules/run/run.repository';
-import { createRunWorker } from '../../../workers/run.worker';
+import { startRunWorker as startWorkerProcess } from '../../../workers/run.worker';
 
 const usage = `usage: dmasim worker
 
 Runs queued runs: a BullMQ worker (WORKER_CONCURRENCY jobs at once) whose processor executes the
 engine in a worker thread (the built dist/workers/run.processor.js; run npm run build first).
-SIGTERM/SIGINT let the current jobs finish before exiting.`;
+At start and every RECONCILE_INTERVAL_MS it re-enqueues QUEUED runs without a job and recovers
+RUNNING runs whose job is gone. SIGTERM/SIGINT let the current runs finish within
+WORKER_SHUTDOWN_GRACE_MS, then hand the rest back to the queue.`;
 
 export const workerCommand: CliCommand = {
   name: 'worker',
@@ -35,14 +34,6 @@ export const workerCommand: CliCommand = {
 
 /** Starts a run worker and returns its graceful stop (used by `dmasim worker` and `dmasim serve`). */
 export async function startRunWorker(config: ReturnType<typeof loadConfig>, logger: ReturnType<typeof createLogger>): Promise<() => Promise<void>> {
-  const db = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
-  const runs = new RunRepository(db);
-  const worker = createRunWorker(config, logger, async (runId, reason) => {
-    await runs.finishWithoutResult(runId, 'FAILED', { code: reason.split(':')[0]?.trim() || 'WORKER_FAILED', message: reason }, 0, systemClock.now());
-  });
-  await worker.waitUntilReady();
-  return async () => {
-    await worker.close();
-    await db.$disconnect();
-  };
+  const handle = await startWorkerProcess(config, logger);
+  return () => handle.stop();
 }
