@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Queue } from 'bullmq';
@@ -23,7 +24,10 @@ export const runFields = 'id status progress attempts resultHash errorCode error
 
 /** An example spec with its operation count replaced (small = fast, 2,000,000 ≈ 20 s of engine time). */
 export function exampleSpec(file: string, operations: number): string {
-  return readFileSync(path.join(examples, file), 'utf8').replace(/operations: \d+/, `operations: ${operations}`);
+  // A unique name per call: scenario names are unique per team.
+  return readFileSync(path.join(examples, file), 'utf8')
+    .replace(/operations: \d+/, `operations: ${operations}`)
+    .replace(/^name: (\S+)/m, (_match, name: string) => `name: ${name}-${randomBytes(4).toString('hex')}`);
 }
 
 export async function createScenario(harness: ApiHarness, token: string, spec: string): Promise<string> {
