@@ -47,6 +47,8 @@ CREATE TABLE suite_batch (
   status "RunStatus" NOT NULL DEFAULT 'QUEUED',
   -- One run batch per scenario (RunService.submitMatrix), in suite order.
   run_batch_ids uuid[] NOT NULL DEFAULT '{}',
+  -- Which run is which scenario x entry: [{ "runId", "scenarioId", "entryName" }], fixed at submission.
+  plan jsonb NOT NULL DEFAULT '[]',
   tags text[] NOT NULL DEFAULT '{}',
   accepted_at timestamptz(3),
   created_at timestamptz(3) NOT NULL DEFAULT now(),

@@ -12,6 +12,8 @@ import { createSchema } from './schema';
 import { createHttpApp, listen } from './server';
 import { createServices, type Services } from './services';
 import { createBullmqRunQueue } from '../modules/run/run.queue';
+import { createRegressionQueues } from '../modules/regression/regression.queue';
+import { createExportRouter } from '../modules/regression/regression.http';
 import type { SpecValidator } from '../modules/scenario/scenario.types';
 
 export interface ApiProcess {
@@ -26,13 +28,15 @@ export async function startApi(config: Config, logger: Logger, options: { specs:
   const db: Database = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
   const redis: Redis = createRedis(config.redisUrl);
   const runQueue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
-  const services = createServices({ db, clock: systemClock, logger, runQueue, specs: options.specs });
+  const regressionQueues = createRegressionQueues({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
+  const services = createServices({ db, clock: systemClock, logger, runQueue, specs: options.specs, regressionQueues });
   const apollo = createApolloServer({ schema: createSchema(), logger, development: config.nodeEnv === 'development' });
   await apollo.start();
   const app = createHttpApp({
     logger,
     metrics: createMetricsRegistry(),
     requestBodyLimitBytes: config.requestBodyLimitBytes,
+    routes: [createExportRouter(services, logger)],
     graphql: graphqlMiddleware(apollo, services, createRedisRateLimiter(redis, { requestsPerMinute: config.rateLimitPerMinute, keyPrefix: config.bullmqPrefix })),
     readiness: [
       { name: 'postgres', check: () => checkPostgres(config.databaseUrl, 1000) },
@@ -52,7 +56,7 @@ export async function startApi(config: Config, logger: Logger, options: { specs:
         server.closeAllConnections();
       });
       await apollo.stop();
-      await Promise.allSettled([db.$disconnect(), redis.quit(), runQueue.close()]);
+      await Promise.allSettled([db.$disconnect(), redis.quit(), runQueue.close(), regressionQueues.close()]);
     },
   };
 }

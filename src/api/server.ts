@@ -11,6 +11,8 @@ export interface HttpServerOptions {
   readonly requestBodyLimitBytes: number;
   /** The GraphQL handler, mounted at /graphql when given. */
   readonly graphql?: express.RequestHandler;
+  /** More routes with their own auth (e.g. the regression exports under /export). */
+  readonly routes?: readonly express.RequestHandler[];
 }
 
 /**
@@ -23,6 +25,7 @@ export function createHttpApp(options: HttpServerOptions): express.Express {
   app.use(express.json({ limit: options.requestBodyLimitBytes }));
   app.use(createHealthRouter(options.readiness));
   if (options.graphql) app.use('/graphql', options.graphql);
+  for (const route of options.routes ?? []) app.use(route);
   app.get('/metrics', async (_request, response) => {
     response.type(options.metrics.contentType).send(await options.metrics.metrics());
   });

@@ -15,6 +15,9 @@ import { TeamRepository } from '../modules/team/team.repository';
 import { TeamService } from '../modules/team/team.service';
 import { TriageRepository } from '../modules/triage/triage.repository';
 import { TriageService } from '../modules/triage/triage.service';
+import type { RegressionQueues } from '../modules/regression/regression.queue';
+import { RegressionRepository } from '../modules/regression/regression.repository';
+import { RegressionService } from '../modules/regression/regression.service';
 
 /** The feature services the API uses, wired once per process (composition root). */
 export interface Services {
@@ -24,6 +27,7 @@ export interface Services {
   readonly results: ResultService;
   readonly triage: TriageService;
   readonly dashboard: DashboardService;
+  readonly regression: RegressionService;
 }
 
 export interface ServiceDependencies {
@@ -32,9 +36,10 @@ export interface ServiceDependencies {
   readonly logger: Logger;
   readonly runQueue: RunQueue;
   readonly specs: SpecValidator;
+  readonly regressionQueues: RegressionQueues;
 }
 
-export function createServices({ db, clock, logger, runQueue, specs }: ServiceDependencies): Services {
+export function createServices({ db, clock, logger, runQueue, specs, regressionQueues }: ServiceDependencies): Services {
   const scenarioRepository = new ScenarioRepository(db);
   const scenarios = new ScenarioService(scenarioRepository, specs, clock);
   const runs = new RunService(new RunRepository(db), scenarios, specs, runQueue, clock, logger);
@@ -45,5 +50,6 @@ export function createServices({ db, clock, logger, runQueue, specs }: ServiceDe
     results: new ResultService(new ResultRepository(db), runs),
     triage: new TriageService(new TriageRepository(db), clock),
     dashboard: new DashboardService(new DashboardRepository(db), scenarioRepository, clock),
+    regression: new RegressionService(new RegressionRepository(db), runs, scenarios, regressionQueues.scheduler, regressionQueues.jobs, clock, logger),
   };
 }

@@ -6,6 +6,10 @@ import { createLogger } from '../../platform/logger';
 import { checkPostgres, checkRedis } from '../../platform/service-check';
 import { RunRepository } from '../../modules/run/run.repository';
 import { createRunWorker } from '../../../workers/run.worker';
+import { createServices } from '../../api/services';
+import { createRegressionQueues, startRegressionWorkers } from '../../modules/regression/regression.queue';
+import { createBullmqRunQueue } from '../../modules/run/run.queue';
+import { engineSpecValidator } from '../../modules/scenario/engine-spec-validator';
 
 const usage = `usage: dmasim worker
 
@@ -37,12 +41,36 @@ export const workerCommand: CliCommand = {
 export async function startRunWorker(config: ReturnType<typeof loadConfig>, logger: ReturnType<typeof createLogger>): Promise<() => Promise<void>> {
   const db = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
   const runs = new RunRepository(db);
+  const regression = await startRegressionRuntime(config, logger, db);
   const worker = createRunWorker(config, logger, async (runId, reason) => {
     await runs.finishWithoutResult(runId, 'FAILED', { code: reason.split(':')[0]?.trim() || 'WORKER_FAILED', message: reason }, 0, systemClock.now());
+    await regression.runFinished(runId);
   });
+  // A finished run may complete a regression suite batch (issue 8); the batch check runs on its own queue.
+  worker.on('completed', (job) => void regression.runFinished(job.data.runId));
   await worker.waitUntilReady();
   return async () => {
     await worker.close();
+    await regression.stop();
     await db.$disconnect();
+  };
+}
+
+/**
+ * Regression side of a worker process: reconciles the schedule job schedulers from PostgreSQL, then
+ * runs the schedule, webhook and batch-completion workers. `runFinished` never throws: a lost
+ * check is caught by the sweep.
+ */
+async function startRegressionRuntime(config: ReturnType<typeof loadConfig>, logger: ReturnType<typeof createLogger>, db: ReturnType<typeof createDatabase>) {
+  const regressionQueues = createRegressionQueues({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
+  const runQueue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
+  const services = createServices({ db, clock: systemClock, logger, runQueue, specs: engineSpecValidator, regressionQueues });
+  const stopWorkers = await startRegressionWorkers({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix, logger, handlers: services.regression });
+  return {
+    runFinished: (runId: string) => regressionQueues.jobs.enqueueRunFinished(runId).catch((error: unknown) => logger.warn({ err: error, runId }, 'could not enqueue the batch check; the sweep will catch it')),
+    async stop() {
+      await stopWorkers();
+      await Promise.allSettled([regressionQueues.close(), runQueue.close()]);
+    },
   };
 }
