@@ -15,6 +15,8 @@ import { createBullmqRunQueue, createRunEventSource } from '../modules/run/run.q
 import { createQueueDashboard } from '../modules/run/run-admin.queue';
 import { requireAdminToken } from './admin-queues';
 import { attachSubscriptions } from './subscriptions';
+import { createRegressionQueues } from '../modules/regression/regression.queue';
+import { createExportRouter } from '../modules/regression/regression.http';
 import type { SpecValidator } from '../modules/scenario/scenario.types';
 
 export interface ApiProcess {
@@ -30,7 +32,8 @@ export async function startApi(config: Config, logger: Logger, options: { specs:
   const redis: Redis = createRedis(config.redisUrl);
   const runQueue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   const runEvents = createRunEventSource({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
-  const services = createServices({ db, clock: systemClock, logger, runQueue, specs: options.specs, runEvents });
+  const regressionQueues = createRegressionQueues({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
+  const services = createServices({ db, clock: systemClock, logger, runQueue, specs: options.specs, runEvents, regressionQueues });
   const schema = createSchema();
   const apollo = createApolloServer({ schema, logger, development: config.nodeEnv === 'development' });
   await apollo.start();
@@ -39,6 +42,7 @@ export async function startApi(config: Config, logger: Logger, options: { specs:
     metrics: metricsRegistry(),
     adminQueues: [requireAdminToken(services), createQueueDashboard(runQueue.bullmq, '/admin/queues')],
     requestBodyLimitBytes: config.requestBodyLimitBytes,
+    routes: [createExportRouter(services, logger)],
     graphql: graphqlMiddleware(apollo, services, createRedisRateLimiter(redis, { requestsPerMinute: config.rateLimitPerMinute, keyPrefix: config.bullmqPrefix })),
     readiness: [
       { name: 'postgres', check: () => checkPostgres(config.databaseUrl, 1000) },
@@ -61,7 +65,7 @@ export async function startApi(config: Config, logger: Logger, options: { specs:
         server.closeAllConnections();
       });
       await apollo.stop();
-      await Promise.allSettled([db.$disconnect(), redis.quit(), runQueue.close(), runEvents.close()]);
+      await Promise.allSettled([db.$disconnect(), redis.quit(), runQueue.close(), runEvents.close(), regressionQueues.close()]);
     },
   };
 }

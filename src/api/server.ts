@@ -13,6 +13,8 @@ export interface HttpServerOptions {
   readonly graphql?: express.RequestHandler;
   /** bull-board behind its admin guard, mounted at /admin/queues when given. */
   readonly adminQueues?: readonly express.RequestHandler[];
+  /** More routes with their own auth (e.g. the regression exports under /export). */
+  readonly routes?: readonly express.RequestHandler[];
 }
 
 /**
@@ -26,6 +28,7 @@ export function createHttpApp(options: HttpServerOptions): express.Express {
   app.use(createHealthRouter(options.readiness));
   if (options.graphql) app.use('/graphql', options.graphql);
   if (options.adminQueues) app.use('/admin/queues', ...options.adminQueues);
+  for (const route of options.routes ?? []) app.use(route);
   app.get('/metrics', async (_request, response) => {
     response.type(options.metrics.contentType).send(await options.metrics.metrics());
   });

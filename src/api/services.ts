@@ -17,6 +17,9 @@ import { TeamRepository } from '../modules/team/team.repository';
 import { TeamService } from '../modules/team/team.service';
 import { TriageRepository } from '../modules/triage/triage.repository';
 import { TriageService } from '../modules/triage/triage.service';
+import type { RegressionQueues } from '../modules/regression/regression.queue';
+import { RegressionRepository } from '../modules/regression/regression.repository';
+import { RegressionService } from '../modules/regression/regression.service';
 
 /** The feature services the API uses, wired once per process (composition root). */
 export interface Services {
@@ -28,6 +31,7 @@ export interface Services {
   readonly results: ResultService;
   readonly triage: TriageService;
   readonly dashboard: DashboardService;
+  readonly regression: RegressionService;
 }
 
 export interface ServiceDependencies {
@@ -38,9 +42,10 @@ export interface ServiceDependencies {
   readonly specs: SpecValidator;
   /** BullMQ job events feeding subscriptions; without it subscriptions fall back to polling. */
   readonly runEvents?: RunEventSource;
+  readonly regressionQueues: RegressionQueues;
 }
 
-export function createServices({ db, clock, logger, runQueue, specs, runEvents }: ServiceDependencies): Services {
+export function createServices({ db, clock, logger, runQueue, specs, runEvents, regressionQueues }: ServiceDependencies): Services {
   const scenarioRepository = new ScenarioRepository(db);
   const scenarios = new ScenarioService(scenarioRepository, specs, clock);
   const runRepository = new RunRepository(db);
@@ -53,5 +58,6 @@ export function createServices({ db, clock, logger, runQueue, specs, runEvents }
     results: new ResultService(new ResultRepository(db), runs),
     triage: new TriageService(new TriageRepository(db), clock),
     dashboard: new DashboardService(new DashboardRepository(db), scenarioRepository, clock),
+    regression: new RegressionService(new RegressionRepository(db), runs, scenarios, regressionQueues.scheduler, regressionQueues.jobs, clock, logger),
   };
 }

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { startRunWorker } from '../../../workers/run.worker';
+import { createRegressionQueues } from '../../../src/modules/regression/regression.queue';
 import { createServices } from '../../../src/api/services';
 import { RunBatchCompleter } from '../../../src/modules/run/run.batch';
 import { createBullmqRunQueue, type RunQueue } from '../../../src/modules/run/run.queue';
@@ -86,12 +87,14 @@ describe('run reconciler', () => {
       // A submission whose enqueue fails after the row is written (Redis refused the add).
       const failing = await harness.newTeam();
       const failingQueue: RunQueue = { ...queue, enqueue: () => Promise.reject(new Error('Redis is down')) };
-      const services = createServices({ db, clock: systemClock, logger: silent, runQueue: failingQueue, specs: engineSpecValidator });
+      const regressionQueues = createRegressionQueues({ redisUrl: process.env['REDIS_URL']!, prefix: process.env['BULLMQ_PREFIX']! });
+      const services = createServices({ db, clock: systemClock, logger: silent, runQueue: failingQueue, specs: engineSpecValidator, regressionQueues });
       const viewer = await services.teams.authenticate(`Bearer ${failing.token}`);
       const scenarioId = await createScenario(harness, failing.token, exampleSpec('s07-tdx-tdisp-nvme-accepted.yaml', 1000));
       const submitted = await services.runs.submit(viewer, { scenarioId });
       if (!('run' in submitted)) throw new Error('submit was rejected');
       enqueueFailed = { token: failing.token, runId: submitted.run.id };
+      await regressionQueues.close();
 
       const handle = await startRunWorker(parseConfig({ ...process.env, RECONCILE_INTERVAL_MS: '1000' }), silent);
       stopWorker = () => handle.stop();
