@@ -11,7 +11,7 @@ export default defineConfig({
     outDir: fileURLToPath(new URL('../dist/web', import.meta.url)),
     emptyOutDir: true,
     sourcemap: false,
-    chunkSizeWarningLimit: 900,
+    chunkSizeWarningLimit: 1200,
   },
   oxc: { jsx: { runtime: 'automatic' } },
   server: { proxy: { '/graphql': { target: 'http://127.0.0.1:4000', ws: true } } },

@@ -145,10 +145,10 @@ function Triage({ canTriage }: { canTriage: boolean }): ReactNode {
   const [states, setStates] = useState<readonly TriageState[]>(['OPEN']);
   const [severity, setSeverity] = useState('critical');
   const [waiving, setWaiving] = useState<string | null>(null);
-  const [{ data, fetching, error }, refetch] = useQuery({ query: TriageQueueDocument, variables: { first: 200, filter: { triageState: [...states], ...(severity ? { severity: [severity] } : {}) } } });
+  const [{ data, fetching, error }, refetch] = useQuery({ query: TriageQueueDocument, variables: { filter: { triageState: [...states], ...(severity ? { severity: [severity] } : {}) } } });
   const [, acknowledge] = useMutation(AcknowledgeViolationDocument);
   const [, reopen] = useMutation(ReopenViolationDocument);
-  // Triage is per fingerprint: show each fingerprint once, with its newest finding.
+  // Triage is per fingerprint: show each fingerprint once, with its newest finding (of the newest 30).
   const findings = useMemo(() => {
     const byFingerprint = new Map<string, ViolationFieldsFragment>();
     for (const { node } of data?.violations.edges ?? []) if (!byFingerprint.has(node.fingerprint)) byFingerprint.set(node.fingerprint, node);

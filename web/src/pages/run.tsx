@@ -8,6 +8,7 @@ import { ViolationsTable } from '../components/violations-table';
 import { asReport, downloadText, formatBytes, formatCount, formatOverlays, formatTime, reportToMarkdown, shortId, type ReportView } from '../format';
 import { Link } from '../router';
 import { finalStatuses, usePolling } from './use-polling';
+import { useRunViolations } from './use-run-violations';
 
 const seriesMetrics = ['swiotlb.used', 'swiotlb.bouncedBytes', 'failedMaps', 'atomicPool.used'];
 const kernelLogExcerptLines = 40;
@@ -110,6 +111,7 @@ function Failures({ report }: { report: ReportView }): ReactNode {
 
 function Results({ runId }: { runId: string }): ReactNode {
   const [{ data, fetching, error }] = useQuery({ query: RunResultsDocument, variables: { id: runId, metrics: seriesMetrics } });
+  const violations = useRunViolations(runId);
   if (!data) return <QueryStatus fetching={fetching} error={error} what="the results" />;
   const report = asReport(data.report);
   const kernelLog = report?.kernelLog ?? [];
@@ -131,7 +133,18 @@ function Results({ runId }: { runId: string }): ReactNode {
         </Section>
       ) : null}
       <Section title="Violations">
-        <ViolationsTable violations={data.violations.edges.map((e) => e.node)} />
+        {violations.error ? (
+          <p className="error" role="alert">
+            Could not load the violations: {violations.error}
+          </p>
+        ) : null}
+        {violations.loading ? (
+          <p aria-live="polite">
+            Loading violations ({violations.violations.length} of {violations.totalCount || '…'})…
+          </p>
+        ) : (
+          <ViolationsTable violations={violations.violations} />
+        )}
       </Section>
       {report ? (
         <Section title="Failures">
