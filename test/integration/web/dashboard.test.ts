@@ -163,7 +163,7 @@ describe('dashboard in Chromium', () => {
 
     await acknowledge.click();
 
-    await page.waitForFunction((count) => document.querySelectorAll('button[aria-label^="Acknowledge "]').length < count, before);
+    await page.waitForFunction(`document.querySelectorAll('button[aria-label^="Acknowledge "]').length < ${before}`);
     await screenshot('regressions');
   });
 
