@@ -36,6 +36,7 @@ const environmentSchema = z.object({
   RUN_TIME_LIMIT_MS: integer(1000, 24 * 3600 * 1000, 'milliseconds from 1000 to 86400000').default(10 * 60 * 1000),
   RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000, 'an integer from 1 to 1000000').default(600),
   REQUEST_BODY_LIMIT_BYTES: integer(1024, 1024 ** 3, 'a byte count from 1024 to 1073741824').default(1024 * 1024),
+  DMASIM_TOKEN: z.string().regex(/^\S+$/, 'must be a bearer token without spaces').optional(),
 });
 
 export type Config = Readonly<{
@@ -53,6 +54,8 @@ export type Config = Readonly<{
   requestBodyLimitBytes: number;
   rateLimitPerMinute: number;
   runTimeLimitMs: number;
+  /** Bearer token the CLI's server commands (dmasim ci) send; null when unset. */
+  cliToken: string | null;
 }>;
 
 /** Raised for an invalid environment; `issues` holds one `VARIABLE: problem` line per bad key. */
@@ -87,6 +90,7 @@ export function parseConfig(environment: Readonly<Record<string, string | undefi
     requestBodyLimitBytes: env.REQUEST_BODY_LIMIT_BYTES,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     runTimeLimitMs: env.RUN_TIME_LIMIT_MS,
+    cliToken: env.DMASIM_TOKEN ?? null,
   });
 }
 
@@ -116,5 +120,6 @@ export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environm
   { variable: 'REQUEST_BODY_LIMIT_BYTES', meaning: 'largest accepted HTTP request body (default 1048576)' },
   { variable: 'RATE_LIMIT_PER_MINUTE', meaning: 'GraphQL requests per API token per minute, counted in Redis across instances (default 600)' },
   { variable: 'RUN_TIME_LIMIT_MS', meaning: 'wall-clock limit of one run in a worker before it ends TIMED_OUT (default 600000)' },
+  { variable: 'DMASIM_TOKEN', meaning: 'bearer token of the CLI commands that talk to a server (dmasim ci); --token overrides it' },
   { variable: 'NODE_ENV', meaning: 'development, test or production; production hides error details' },
 ];
