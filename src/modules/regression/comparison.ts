@@ -37,7 +37,7 @@ export function comparisonKey(run: Pick<ComparedRun, 'scenarioId' | 'entryName'>
 export function compareBatches(input: ComparisonInput): ComparisonResult {
   const baselineByKey = new Map((input.baseline ?? []).map((run) => [comparisonKey(run), run]));
   const entries = [...input.candidate]
-    .sort((a, b) => comparisonKey(a).localeCompare(comparisonKey(b)))
+    .sort((a, b) => a.scenarioName.localeCompare(b.scenarioName) || a.entryName.localeCompare(b.entryName) || a.runId.localeCompare(b.runId))
     .map((candidate) => compareEntry(candidate, baselineByKey.get(comparisonKey(candidate)) ?? null, input, input.baseline === null));
   return { verdict: overallVerdict(entries.map((e) => e.verdict)), entries, counts: countFindings(entries) };
 }

@@ -256,6 +256,26 @@ describe('regression runs', () => {
       }
     });
 
+    it('fires on its cron through the BullMQ job scheduler and produces a batch and a comparison', async () => {
+      const { token } = await harness.newTeam('sched');
+      const suite = await createSuite(token, await createScenario(token));
+      const created = await harness.gql<{ createSchedule: { schedule: { id: string } } }>(token, 'mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { ... on ScheduleSaved { schedule { id } } } }', {
+        input: { suiteId: suite.id, name: 'every-second', cron: '* * * * * *' },
+      });
+      const id = created.data.createSchedule.schedule.id;
+      let history: Array<{ id: string; trigger: string }> = [];
+      for (let i = 0; i < 40 && history.length === 0; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        history = (await harness.gql<{ schedule: { history: typeof history } }>(token, 'query($id: UUID!) { schedule(id: $id) { history { id trigger } } }', { id })).data.schedule.history;
+      }
+      await harness.gql(token, 'mutation($id: UUID!) { pauseSchedule(id: $id) { __typename } }', { id });
+
+      const fired = await waitForComparison(token, history.at(-1)!.id);
+
+      expect(history[0]?.trigger).toBe('SCHEDULE');
+      expect(fired.comparison?.verdict).toBe('NOT_COMPARABLE');
+    });
+
     it('rejects an invalid cron expression as input', async () => {
       const { token } = await harness.newTeam('sched');
       const suite = await createSuite(token, await createScenario(token));
