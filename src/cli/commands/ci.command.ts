@@ -37,7 +37,7 @@ interface BatchView {
   };
 }
 
-const batchFields = 'id status runsFinished runsTotal comparison { verdict baselineBatchId counts { new fixed persisting reopened waived thresholdBreaches } entries { scenarioName entryName profile baselineProfile verdict reasons } }';
+const batchFields = 'id status runsFinished runsTotal comparison { verdict baselineBatchId counts { new fixed persisting reopened waived thresholdBreaches moved } entries { scenarioName entryName profile baselineProfile verdict reasons } }';
 
 class CiError extends Error {
   override readonly name = 'CiError';
@@ -127,7 +127,7 @@ function printComparison(batch: BatchView, options: CiOptions, io: CliIo): void 
   if (!comparison) return;
   const c = comparison.counts;
   io.stdout.write(`verdict: ${comparison.verdict} (baseline ${comparison.baselineBatchId ?? 'none'})\n`);
-  io.stdout.write(`new ${c['new']}, reopened ${c['reopened']}, fixed ${c['fixed']}, persisting ${c['persisting']}, waived ${c['waived']}, threshold breaches ${c['thresholdBreaches']}\n`);
+  io.stdout.write(`new ${c['new']} (${c['moved']} same exposure as a fixed baseline finding, other kernel path/rule), reopened ${c['reopened']}, fixed ${c['fixed']}, persisting ${c['persisting']}, waived ${c['waived']}, threshold breaches ${c['thresholdBreaches']}\n`);
   for (const e of comparison.entries) {
     io.stdout.write(`  ${e.verdict.padEnd(14)} ${e.scenarioName} × ${e.entryName} (${e.baselineProfile ?? '-'} → ${e.profile})\n`);
     for (const reason of e.reasons) io.stdout.write(`      ${reason}\n`);

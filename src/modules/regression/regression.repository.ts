@@ -155,7 +155,7 @@ export class RegressionRepository {
     return rows.map((row) => ({
       runId: row.id, scenarioId: row.scenarioId, scenarioName: row.scenario.name, profile: row.profile, status: row.status, engineVersion: row.engineVersion,
       seed: row.seed, resultHash: row.resultHash, spec: row.scenarioVersion.spec as Record<string, unknown>, createdAt: row.createdAt,
-      violations: row.violations.map((v) => ({ fingerprint: v.fingerprint, class: v.class, severity: v.severity, deviceId: v.deviceId, path: v.path, rule: v.rule, explanation: v.explanation, count: v.count, bytesExposed: v.bytesExposed })),
+      violations: row.violations.map((v) => ({ fingerprint: v.fingerprint, class: v.class, severity: v.severity, deviceId: v.deviceId, path: v.path, rule: v.rule, explanation: v.explanation, dataClass: v.dataClass, count: v.count, bytesExposed: v.bytesExposed })),
       metrics: (row.allocatorMetrics?.metrics ?? {}) as Record<string, number | string>,
     }));
   }
