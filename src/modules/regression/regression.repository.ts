@@ -160,6 +160,11 @@ export class RegressionRepository {
     }));
   }
 
+  /** Just the statuses of some runs (progress displays poll this). */
+  async runStatuses(teamId: string, runIds: readonly string[]): Promise<RunStatus[]> {
+    return (await this.db.run.findMany({ where: { teamId, id: { in: [...runIds] } }, select: { status: true } })).map((r) => r.status);
+  }
+
   async triageFor(teamId: string, fingerprints: readonly string[]): Promise<Map<string, TriageDecision>> {
     const rows = await this.db.violationTriage.findMany({ where: { teamId, fingerprint: { in: [...fingerprints] } } });
     return new Map(rows.map((r) => [r.fingerprint, { state: r.state, reason: r.reason, owner: r.owner, expiresAt: r.expiresAt }]));
