@@ -40,6 +40,7 @@ const environmentSchema = z.object({
   WORKER_LOCK_DURATION_MS: integer(1000, 3600 * 1000, 'milliseconds from 1000 to 3600000').default(30_000),
   RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000, 'an integer from 1 to 1000000').default(600),
   REQUEST_BODY_LIMIT_BYTES: integer(1024, 1024 ** 3, 'a byte count from 1024 to 1073741824').default(1024 * 1024),
+  DMASIM_TOKEN: z.string().regex(/^\S+$/, 'must be a bearer token without spaces').optional(),
 });
 
 export type Config = Readonly<{
@@ -61,6 +62,8 @@ export type Config = Readonly<{
   reconcileMaxAttempts: number;
   workerShutdownGraceMs: number;
   workerLockDurationMs: number;
+  /** Bearer token the CLI's server commands (dmasim ci) send; null when unset. */
+  cliToken: string | null;
 }>;
 
 /** Raised for an invalid environment; `issues` holds one `VARIABLE: problem` line per bad key. */
@@ -99,6 +102,7 @@ export function parseConfig(environment: Readonly<Record<string, string | undefi
     reconcileMaxAttempts: env.RECONCILE_MAX_ATTEMPTS,
     workerShutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
     workerLockDurationMs: env.WORKER_LOCK_DURATION_MS,
+    cliToken: env.DMASIM_TOKEN ?? null,
   });
 }
 
@@ -132,5 +136,6 @@ export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environm
   { variable: 'RECONCILE_MAX_ATTEMPTS', meaning: 'attempts after which a RUNNING run whose job is gone ends FAILED with WORKER_LOST instead of being re-queued (default 3)' },
   { variable: 'WORKER_SHUTDOWN_GRACE_MS', meaning: 'on SIGTERM, how long a worker lets its current runs finish before handing them back to the queue (default 30000)' },
   { variable: 'WORKER_LOCK_DURATION_MS', meaning: 'BullMQ job lock; a crashed worker\'s run is handed to another worker about twice this long after the crash (default 30000)' },
+  { variable: 'DMASIM_TOKEN', meaning: 'bearer token of the CLI commands that talk to a server (dmasim ci); --token overrides it' },
   { variable: 'NODE_ENV', meaning: 'development, test or production; production hides error details' },
 ];

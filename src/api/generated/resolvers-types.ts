@@ -132,6 +132,8 @@ export type ComparisonCounts = {
   __typename?: 'ComparisonCounts';
   /** FIXED findings. */
   fixed: Scalars['Int']['output'];
+  /** NEW or REOPENED findings whose exposure the baseline had under another fingerprint (kernel path or rule changed). */
+  moved: Scalars['Int']['output'];
   /** NEW findings. */
   new: Scalars['Int']['output'];
   /** PERSISTING findings. */
@@ -287,6 +289,8 @@ export type FindingDiff = {
   path: Scalars['String']['output'];
   /** Reference rule. */
   rule: Scalars['String']['output'];
+  /** NEW/REOPENED: the FIXED baseline fingerprint of the same exposure (class, device, severity, data class) reached by another kernel path or rule; FIXED: the fingerprint that replaced it. Informational. */
+  sameExposureAs: Maybe<Scalars['String']['output']>;
   /** Severity. */
   severity: Scalars['String']['output'];
   /** Covered by an unexpired waiver. */
@@ -2072,6 +2076,7 @@ export type ComparisonResolvers<ContextType = GraphqlContext, ParentType extends
 
 export type ComparisonCountsResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ComparisonCounts'] = ResolversParentTypes['ComparisonCounts']> = {
   fixed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  moved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   new?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   persisting?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   reopened?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -2125,6 +2130,7 @@ export type FindingDiffResolvers<ContextType = GraphqlContext, ParentType extend
   fingerprint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  sameExposureAs?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   severity?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   waived?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   waiver?: Resolver<Maybe<ResolversTypes['FindingWaiver']>, ParentType, ContextType>;

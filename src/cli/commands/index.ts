@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command';
+import { ciCommand } from './ci.command';
 import { demoCommand } from './demo.command';
 import { runCommand } from './run.command';
 import { migrateCommand } from './migrate.command';
@@ -9,4 +10,4 @@ import { validateCommand } from './validate.command';
 import { workerCommand } from './worker.command';
 
 /** Every `dmasim` subcommand, in the order `dmasim help` lists them. */
-export const commands: readonly CliCommand[] = [runCommand, demoCommand, validateCommand, swiotlbReplayCommand, serveCommand, workerCommand, migrateCommand, teamCommand];
+export const commands: readonly CliCommand[] = [runCommand, demoCommand, validateCommand, swiotlbReplayCommand, serveCommand, workerCommand, migrateCommand, teamCommand, ciCommand];

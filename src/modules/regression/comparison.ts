@@ -37,7 +37,7 @@ export function comparisonKey(run: Pick<ComparedRun, 'scenarioId' | 'entryName'>
 export function compareBatches(input: ComparisonInput): ComparisonResult {
   const baselineByKey = new Map((input.baseline ?? []).map((run) => [comparisonKey(run), run]));
   const entries = [...input.candidate]
-    .sort((a, b) => comparisonKey(a).localeCompare(comparisonKey(b)))
+    .sort((a, b) => a.scenarioName.localeCompare(b.scenarioName) || a.entryName.localeCompare(b.entryName) || a.runId.localeCompare(b.runId))
     .map((candidate) => compareEntry(candidate, baselineByKey.get(comparisonKey(candidate)) ?? null, input, input.baseline === null));
   return { verdict: overallVerdict(entries.map((e) => e.verdict)), entries, counts: countFindings(entries) };
 }
@@ -100,7 +100,26 @@ function diffFindings(candidate: readonly ComparedViolation[], baseline: readonl
     return finding(v, change, old ?? null, decision, waived, gate && !waived && (change !== 'PERSISTING' || grew));
   });
   const fixed = baseline.filter((v) => !after.has(v.fingerprint)).map((v) => finding(v, 'FIXED', v, input.triage.get(v.fingerprint), isWaived(input.triage.get(v.fingerprint), input.now), false));
-  return [...diffs, ...fixed].sort((a, b) => a.change.localeCompare(b.change) || a.fingerprint.localeCompare(b.fingerprint));
+  return pairSameExposures([...diffs, ...fixed], candidate, baseline).sort((a, b) => a.change.localeCompare(b.change) || a.fingerprint.localeCompare(b.fingerprint));
+}
+
+const exposureKey = (v: ComparedViolation): string => `${v.class}|${v.deviceId}|${v.severity}|${v.dataClass}`;
+
+/** Pairs each NEW/REOPENED finding with a FIXED one of the same exposure (first come, one to one). */
+function pairSameExposures(findings: FindingDiff[], candidate: readonly ComparedViolation[], baseline: readonly ComparedViolation[]): FindingDiff[] {
+  const keyOf = new Map([...baseline, ...candidate].map((v) => [v.fingerprint, exposureKey(v)]));
+  const fixedByKey = new Map<string, string[]>();
+  for (const f of findings) if (f.change === 'FIXED') fixedByKey.set(keyOf.get(f.fingerprint) ?? '', [...(fixedByKey.get(keyOf.get(f.fingerprint) ?? '') ?? []), f.fingerprint]);
+  const pairs = new Map<string, string>();
+  for (const f of findings) {
+    if (f.change !== 'NEW' && f.change !== 'REOPENED') continue;
+    const match = fixedByKey.get(keyOf.get(f.fingerprint) ?? '')?.shift();
+    if (match) {
+      pairs.set(f.fingerprint, match);
+      pairs.set(match, f.fingerprint);
+    }
+  }
+  return findings.map((f) => ({ ...f, sameExposureAs: pairs.get(f.fingerprint) ?? null }));
 }
 
 function finding(v: ComparedViolation, change: FindingDiff['change'], old: ComparedViolation | null, decision: TriageDecision | undefined, waived: boolean, counts: boolean): FindingDiff {
@@ -112,6 +131,7 @@ function finding(v: ComparedViolation, change: FindingDiff['change'], old: Compa
     waived,
     waiver: decision && decision.state === 'WAIVED' ? { reason: decision.reason, owner: decision.owner, expiresAt: decision.expiresAt?.toISOString() ?? null } : null,
     counts,
+    sameExposureAs: null,
   };
 }
 
@@ -213,5 +233,6 @@ function countFindings(entries: readonly EntryComparison[]): ComparisonCounts {
     reopened: all.filter((f) => f.change === 'REOPENED').length,
     waived: all.filter((f) => f.waived && f.change !== 'FIXED').length,
     thresholdBreaches: entries.flatMap((e) => e.metrics).filter((m) => m.breached).length,
+    moved: all.filter((f) => (f.change === 'NEW' || f.change === 'REOPENED') && f.sameExposureAs !== null).length,
   };
 }

@@ -125,7 +125,7 @@ export function toMarkdown(context: ExportContext): string {
     '',
     `**Verdict: ${comparison.verdict}** — batch \`${context.batchId}\` vs baseline ${context.baselineBatchId ? `\`${context.baselineBatchId}\`` : '(none)'}, engine ${context.engineVersion}`,
     '',
-    `New ${c.new} · reopened ${c.reopened} · fixed ${c.fixed} · persisting ${c.persisting} · waived ${c.waived} · threshold breaches ${c.thresholdBreaches}`,
+    `New ${c.new} (${c.moved} of them the same exposure as a fixed baseline finding via another kernel path or rule) · reopened ${c.reopened} · fixed ${c.fixed} · persisting ${c.persisting} · waived ${c.waived} · threshold breaches ${c.thresholdBreaches}`,
     '',
     '| scenario | entry | profile (baseline → candidate) | verdict | reasons |',
     '|---|---|---|---|---|',
@@ -135,7 +135,7 @@ export function toMarkdown(context: ExportContext): string {
   if (findings.length > 0) {
     lines.push('', '## Violations', '', '| change | class/severity | scenario × entry | device | bytes (baseline → now) | kernel path | waiver |', '|---|---|---|---|---|---|---|');
     for (const { e, f } of findings) {
-      lines.push(`| ${f.change}${f.counts ? ' ❌' : ''} | ${f.class}/${f.severity} | ${mdCell(`${e.scenarioName} × ${e.entryName}`)} | ${mdCell(f.deviceId)} | ${f.baselineBytesExposed ?? '-'} → ${f.bytesExposed} | ${mdCell(f.path)} | ${f.waived ? mdCell(`${f.waiver?.reason ?? ''} (${f.waiver?.owner ?? 'no owner'}, until ${f.waiver?.expiresAt ?? 'no expiry'})`) : '-'} |`);
+      lines.push(`| ${f.change}${f.counts ? ' ❌' : ''}${f.sameExposureAs && f.change !== 'FIXED' ? ' (same exposure, path/rule changed)' : ''} | ${f.class}/${f.severity} | ${mdCell(`${e.scenarioName} × ${e.entryName}`)} | ${mdCell(f.deviceId)} | ${f.baselineBytesExposed ?? '-'} → ${f.bytesExposed} | ${mdCell(f.path)} | ${f.waived ? mdCell(`${f.waiver?.reason ?? ''} (${f.waiver?.owner ?? 'no owner'}, until ${f.waiver?.expiresAt ?? 'no expiry'})`) : '-'} |`);
     }
   }
   const metrics = comparison.entries.flatMap((e) => e.metrics.filter((m) => m.threshold || (m.delta !== null && m.delta !== '0')).map((m) => ({ e, m })));

@@ -155,9 +155,14 @@ export class RegressionRepository {
     return rows.map((row) => ({
       runId: row.id, scenarioId: row.scenarioId, scenarioName: row.scenario.name, profile: row.profile, status: row.status, engineVersion: row.engineVersion,
       seed: row.seed, resultHash: row.resultHash, spec: row.scenarioVersion.spec as Record<string, unknown>, createdAt: row.createdAt,
-      violations: row.violations.map((v) => ({ fingerprint: v.fingerprint, class: v.class, severity: v.severity, deviceId: v.deviceId, path: v.path, rule: v.rule, explanation: v.explanation, count: v.count, bytesExposed: v.bytesExposed })),
+      violations: row.violations.map((v) => ({ fingerprint: v.fingerprint, class: v.class, severity: v.severity, deviceId: v.deviceId, path: v.path, rule: v.rule, explanation: v.explanation, dataClass: v.dataClass, count: v.count, bytesExposed: v.bytesExposed })),
       metrics: (row.allocatorMetrics?.metrics ?? {}) as Record<string, number | string>,
     }));
+  }
+
+  /** Just the statuses of some runs (progress displays poll this). */
+  async runStatuses(teamId: string, runIds: readonly string[]): Promise<RunStatus[]> {
+    return (await this.db.run.findMany({ where: { teamId, id: { in: [...runIds] } }, select: { status: true } })).map((r) => r.status);
   }
 
   async triageFor(teamId: string, fingerprints: readonly string[]): Promise<Map<string, TriageDecision>> {

@@ -158,13 +158,13 @@ export class RegressionService implements RegressionJobHandlers {
   async suiteBatch(viewer: Viewer, id: string): Promise<SuiteBatch | undefined> {
     const batch = await this.repo.findSuiteBatch(viewer.teamId, id);
     if (!batch || finalRunStatuses.has(batch.status)) return batch;
-    const runs = await this.repo.runsForComparison(viewer.teamId, (await this.repo.planOf(viewer.teamId, id)).map((p) => p.runId));
-    return { ...batch, status: batchStatus(runs.map((r) => r.status)) };
+    const statuses = await this.repo.runStatuses(viewer.teamId, (await this.repo.planOf(viewer.teamId, id)).map((p) => p.runId));
+    return { ...batch, status: batchStatus(statuses) };
   }
 
   async batchProgress(viewer: Viewer, id: string): Promise<{ total: number; finished: number }> {
-    const runs = await this.repo.runsForComparison(viewer.teamId, (await this.repo.planOf(viewer.teamId, id)).map((p) => p.runId));
-    return { total: runs.length, finished: runs.filter((r) => finalRunStatuses.has(r.status)).length };
+    const statuses = await this.repo.runStatuses(viewer.teamId, (await this.repo.planOf(viewer.teamId, id)).map((p) => p.runId));
+    return { total: statuses.length, finished: statuses.filter((s) => finalRunStatuses.has(s)).length };
   }
 
   suiteBatches(viewer: Viewer, filter: { suiteId?: string | null; scheduleId?: string | null }, first?: number | null): Promise<SuiteBatch[]> {

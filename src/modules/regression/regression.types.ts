@@ -129,6 +129,7 @@ export interface ComparedViolation {
   readonly path: string;
   readonly rule: string;
   readonly explanation: string;
+  readonly dataClass: string;
   readonly count: bigint;
   readonly bytesExposed: bigint;
 }
@@ -174,6 +175,12 @@ export interface FindingDiff {
   readonly waiver: { readonly reason: string | null; readonly owner: string | null; readonly expiresAt: string | null } | null;
   /** True when this finding makes the entry REGRESSED. */
   readonly counts: boolean;
+  /**
+   * For NEW/REOPENED: the FIXED baseline fingerprint with the same class, device, severity and data
+   * class (the same exposure, reached by another kernel path or rule, e.g. after a profile change);
+   * for FIXED: the new fingerprint that took its place. Informational: the verdict goes by fingerprint.
+   */
+  readonly sameExposureAs: string | null;
 }
 
 export interface MetricDiff {
@@ -209,6 +216,8 @@ export interface ComparisonCounts {
   readonly reopened: number;
   readonly waived: number;
   readonly thresholdBreaches: number;
+  /** NEW or REOPENED findings whose exposure the baseline had under another fingerprint. */
+  readonly moved: number;
 }
 
 export interface ComparisonResult {

@@ -7,7 +7,7 @@ import type { ComparedRun, ComparedViolation, TriageDecision } from '../../../sr
 const now = new Date('2026-11-29T03:00:00Z');
 
 function violation(overrides: Partial<ComparedViolation> = {}): ComparedViolation {
-  return { fingerprint: 'fp-a', class: 'V1', severity: 'critical', deviceId: 'storvsc0', path: 'dma_direct_map_phys → swiotlb_map', rule: 'A4', explanation: 'bounced', count: 10n, bytesExposed: 4096n, ...overrides };
+  return { fingerprint: 'fp-a', class: 'V1', severity: 'critical', deviceId: 'storvsc0', path: 'dma_direct_map_phys → swiotlb_map', rule: 'A4', explanation: 'bounced', dataClass: 'secret', count: 10n, bytesExposed: 4096n, ...overrides };
 }
 
 function run(overrides: Partial<ComparedRun> = {}): ComparedRun {
@@ -60,6 +60,23 @@ describe('compareBatches: violations', () => {
     const result = compareBatches(input({ candidate: [run({ violations: [violation()] })], triage }));
 
     expect(result.entries[0]?.findings[0]?.change).toBe('REOPENED');
+  });
+
+  it('pairs a NEW finding with the FIXED baseline finding of the same exposure (another kernel path after a profile change), without changing the verdict', () => {
+    const before = violation({ fingerprint: 'V1|storvsc0|forced|A4|la-phys', rule: 'A4' });
+    const after = violation({ fingerprint: 'V1|storvsc0|cc-rule|B5|lb', rule: 'B5' });
+
+    const result = compareBatches(input({ candidate: [run({ profile: 'lb', violations: [after] })], baseline: [run({ violations: [before] })] }));
+
+    expect(result.verdict).toBe('REGRESSED');
+    expect(result.entries[0]?.findings.map((f) => [f.change, f.sameExposureAs])).toEqual([['FIXED', after.fingerprint], ['NEW', before.fingerprint]]);
+    expect(result.counts.moved).toBe(1);
+  });
+
+  it('does not pair findings of a different data class or severity', () => {
+    const result = compareBatches(input({ candidate: [run({ violations: [violation({ fingerprint: 'b', dataClass: 'stale' })] })], baseline: [run({ violations: [violation()] })] }));
+
+    expect(result.entries[0]?.findings.every((f) => f.sameExposureAs === null)).toBe(true);
   });
 
   it('counts a persisting finding that exposes more bytes than before (exact counts)', () => {

@@ -13,7 +13,7 @@ function run(overrides: Partial<ComparedRun>): ComparedRun {
   return { scenarioId: 's1', scenarioName: 'storvsc <&> "vmbus"', entryName: 'kernel', runId: 'r1', profile: 'lb', status: 'SUCCEEDED', engineVersion: '0.1.0', specHash: 'h', violations: [], metrics: {}, ...overrides };
 }
 
-const v1 = { fingerprint: 'fp-1', class: 'V1', severity: 'critical', deviceId: 'storvsc0', path: 'dma_direct_map_phys → swiotlb_map', rule: 'A4', explanation: 'secret bytes bounced through shared SWIOTLB (swiotlb_tbl_map_single)', count: 3n, bytesExposed: 12288n };
+const v1 = { fingerprint: 'fp-1', class: 'V1', severity: 'critical', deviceId: 'storvsc0', path: 'dma_direct_map_phys → swiotlb_map', rule: 'A4', explanation: 'secret bytes bounced through shared SWIOTLB (swiotlb_tbl_map_single)', dataClass: 'secret', count: 3n, bytesExposed: 12288n };
 const v2 = { ...v1, fingerprint: 'fp-2', class: 'V2', severity: 'medium' };
 
 function context(): ExportContext {
