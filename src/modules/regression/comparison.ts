@@ -72,7 +72,7 @@ function compareEntry(candidate: ComparedRun, baseline: ComparedRun | null, inpu
   ];
   if (reasons.length > 0) return { ...head, verdict: 'REGRESSED', reasons, findings, metrics };
   const improvements = [
-    ...findings.filter((f) => f.change === 'FIXED').map((f) => `FIXED_VIOLATION ${f.class}/${f.severity} ${f.deviceId} ${f.fingerprint}`),
+    ...findings.filter((f) => f.change === 'FIXED' && f.sameExposureAs === null).map((f) => `FIXED_VIOLATION ${f.class}/${f.severity} ${f.deviceId} ${f.fingerprint}`),
     ...metrics.filter((m) => m.threshold && m.delta !== null && m.delta.startsWith('-')).map((m) => `IMPROVED ${m.metric} by ${m.delta ?? ''}`),
   ];
   return { ...head, verdict: improvements.length > 0 ? 'IMPROVED' : 'PASS', reasons: improvements, findings, metrics };
@@ -100,7 +100,24 @@ function diffFindings(candidate: readonly ComparedViolation[], baseline: readonl
     return finding(v, change, old ?? null, decision, waived, gate && !waived && (change !== 'PERSISTING' || grew));
   });
   const fixed = baseline.filter((v) => !after.has(v.fingerprint)).map((v) => finding(v, 'FIXED', v, input.triage.get(v.fingerprint), isWaived(input.triage.get(v.fingerprint), input.now), false));
-  return pairSameExposures([...diffs, ...fixed], candidate, baseline).sort((a, b) => a.change.localeCompare(b.change) || a.fingerprint.localeCompare(b.fingerprint));
+  return settleMovedExposures(pairSameExposures([...diffs, ...fixed], candidate, baseline), candidate, baseline).sort((a, b) => a.change.localeCompare(b.change) || a.fingerprint.localeCompare(b.fingerprint));
+}
+
+/**
+ * A NEW finding paired with a FIXED baseline finding of the same exposure is the same leak reached
+ * through another kernel path (a profile change renames path and rule, hence the fingerprint). It
+ * gates like a persisting finding: it fails the comparison only when it exposes more than before.
+ */
+function settleMovedExposures(findings: FindingDiff[], candidate: readonly ComparedViolation[], baseline: readonly ComparedViolation[]): FindingDiff[] {
+  const now = new Map(candidate.map((v) => [v.fingerprint, v]));
+  const before = new Map(baseline.map((v) => [v.fingerprint, v]));
+  return findings.map((f) => {
+    if (!f.counts || f.sameExposureAs === null || (f.change !== 'NEW' && f.change !== 'REOPENED')) return f;
+    const current = now.get(f.fingerprint);
+    const previous = before.get(f.sameExposureAs);
+    const grew = current !== undefined && previous !== undefined && (current.count > previous.count || current.bytesExposed > previous.bytesExposed);
+    return grew ? f : { ...f, counts: false };
+  });
 }
 
 const exposureKey = (v: ComparedViolation): string => `${v.class}|${v.deviceId}|${v.severity}|${v.dataClass}`;

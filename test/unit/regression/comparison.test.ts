@@ -62,15 +62,28 @@ describe('compareBatches: violations', () => {
     expect(result.entries[0]?.findings[0]?.change).toBe('REOPENED');
   });
 
-  it('pairs a NEW finding with the FIXED baseline finding of the same exposure (another kernel path after a profile change), without changing the verdict', () => {
+  it('pairs a NEW finding with the FIXED baseline finding of the same exposure (another kernel path after a profile change) and gates it like a persisting one', () => {
+    // The same V1 leak of the same secret bytes, reached via rule B5 under lb instead of A4 under
+    // la-phys: the fingerprint changes with path and rule, the exposure does not. Moving is neither
+    // a regression nor a fix, so the entry passes.
     const before = violation({ fingerprint: 'V1|storvsc0|forced|A4|la-phys', rule: 'A4' });
     const after = violation({ fingerprint: 'V1|storvsc0|cc-rule|B5|lb', rule: 'B5' });
 
     const result = compareBatches(input({ candidate: [run({ profile: 'lb', violations: [after] })], baseline: [run({ violations: [before] })] }));
 
-    expect(result.verdict).toBe('REGRESSED');
-    expect(result.entries[0]?.findings.map((f) => [f.change, f.sameExposureAs])).toEqual([['FIXED', after.fingerprint], ['NEW', before.fingerprint]]);
+    expect(result.verdict).toBe('PASS');
+    expect(result.entries[0]?.findings.map((f) => [f.change, f.sameExposureAs, f.counts])).toEqual([['FIXED', after.fingerprint, false], ['NEW', before.fingerprint, false]]);
     expect(result.counts.moved).toBe(1);
+  });
+
+  it('fails a moved exposure that exposes more bytes than the finding it replaces', () => {
+    const before = violation({ fingerprint: 'V1|storvsc0|forced|A4|la-phys', rule: 'A4', bytesExposed: 4096n });
+    const after = violation({ fingerprint: 'V1|storvsc0|cc-rule|B5|lb', rule: 'B5', bytesExposed: 8192n });
+
+    const result = compareBatches(input({ candidate: [run({ profile: 'lb', violations: [after] })], baseline: [run({ violations: [before] })] }));
+
+    expect(result.verdict).toBe('REGRESSED');
+    expect(result.entries[0]?.findings.find((f) => f.change === 'NEW')?.counts).toBe(true);
   });
 
   it('does not pair findings of a different data class or severity', () => {
