@@ -123,14 +123,16 @@ export async function startRunWorker(config: Config, logger: Logger): Promise<Ru
       if (unfinished.length === 0) {
         await worker.close();
       } else {
-        // Past the grace period: stop the sandboxes, then hand each run back (run QUEUED, job waiting).
-        await worker.close(true);
+        // Past the grace period: hand each run back (run QUEUED, job waiting), then stop the
+        // sandboxes. Another worker may start a handed-back run before this one's sandbox stops;
+        // results are written only from RUNNING, once, so the overlap cannot store a second set.
         for (const job of unfinished) {
           const runId = job.data.runId;
           const requeued = await runs.requeue(runId);
-          const handedBack = job.token ? await queue.handBack(runId, job.token) : false;
-          logger.warn({ runId, jobId: job.id, requeued, handedBack }, 'shutdown grace period over; run handed back to the queue');
+          const handBack = job.token ? await queue.handBack(runId, job.token) : { handedBack: false, reason: 'no lock token' };
+          logger.warn({ runId, jobId: job.id, requeued, ...handBack }, 'shutdown grace period over; run handed back to the queue');
         }
+        await worker.close(true);
       }
       await queue.close();
       await db.$disconnect();

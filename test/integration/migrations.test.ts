@@ -129,6 +129,19 @@ describe('migrations', () => {
     ).rejects.toThrow();
   });
 
+  it('round-trips the run and team time limits, and refuses limits outside 1000-86400000 ms', async () => {
+    const team = await db.team.create({ data: { name: 'limits-team', runTimeLimitMs: 5000 } });
+    const scenario = await db.scenario.create({ data: { teamId: team.id, name: 's-limits' } });
+    const version = await db.scenarioVersion.create({ data: { teamId: team.id, scenarioId: scenario.id, version: 1, spec: {}, specHash: 'h' } });
+    const run = await db.run.create({
+      data: { teamId: team.id, scenarioId: scenario.id, scenarioVersionId: version.id, profile: 'lb', seed: 1n, engineVersion: '1', trigger: 'MANUAL', timeLimitMs: 2000 },
+    });
+
+    expect((await db.team.findUniqueOrThrow({ where: { id: team.id } })).runTimeLimitMs).toBe(5000);
+    expect((await db.run.findUniqueOrThrow({ where: { id: run.id } })).timeLimitMs).toBe(2000);
+    await expect(db.run.update({ where: { id: run.id }, data: { timeLimitMs: 10 } })).rejects.toThrow();
+  });
+
   it('reverts the newest migration with migrate down and re-applies it', async () => {
     await db.$disconnect();
 

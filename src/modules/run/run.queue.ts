@@ -19,8 +19,8 @@ export interface RunQueue {
   jobState(runId: string): Promise<RunJobState>;
   /** Drops a finished (completed or failed) job so the same jobId can be enqueued again. */
   discardFinished(runId: string): Promise<void>;
-  /** Moves an active job back to waiting, releasing the lock `token` holds (graceful shutdown); false if it was not ours. */
-  handBack(runId: string, token: string): Promise<boolean>;
+  /** Moves an active job back to waiting, releasing the lock `token` holds (graceful shutdown); the reason when it could not. */
+  handBack(runId: string, token: string): Promise<{ handedBack: true } | { handedBack: false; reason: string }>;
   /** Jobs per state, for the queue-depth gauge. */
   counts(): Promise<Record<string, number>>;
   close(): Promise<void>;
@@ -68,12 +68,13 @@ export function createBullmqRunQueue(options: { redisUrl: string; prefix: string
     },
     async handBack(runId, token) {
       const job = await queue.getJob(runId);
-      if (!job) return false;
+      if (!job) return { handedBack: false, reason: 'no such job' };
       try {
         await job.moveToWait(token);
-        return true;
-      } catch {
-        return false; // the lock already expired or moved on: the stalled check hands the job back instead
+        return { handedBack: true };
+      } catch (error: unknown) {
+        // The lock expired or moved on: the stalled check hands the job back instead.
+        return { handedBack: false, reason: error instanceof Error ? error.message : String(error) };
       }
     },
     async counts() {

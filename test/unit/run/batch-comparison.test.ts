@@ -1,0 +1,59 @@
+import { buildBatchComparison, finalBatchStatus } from '../../../src/modules/run/run.batch';
+import type { Run, RunResultSummary } from '../../../src/modules/run/run.types';
+
+// The batch comparison is pure: columns in run order, violations by fingerprint with the runs that
+// have and lack them, and whether every succeeded run produced the same result.
+function run(id: string, overrides: Partial<Run> = {}): Run {
+  return {
+    id, teamId: 't', scenarioId: 's', scenarioVersionId: 'v', batchId: 'b', profile: 'lb', overlays: [], seed: 7n, engineVersion: '1', status: 'SUCCEEDED',
+    trigger: 'BATCH', idempotencyKey: null, attempts: 1, progress: 1, errorCode: null, errorMessage: null, resultHash: `hash-${id}`, createdAt: new Date(0),
+    startedAt: new Date(0), finishedAt: new Date(1), timeLimitMs: null, ...overrides,
+  };
+}
+
+const metrics = { nslabs: 32768, hiwater: 10, failedMaps: 0n, failedCoherentAllocs: 0n, bouncedBytesToDevice: 4096n, bouncedBytesFromDevice: 0n };
+
+describe('buildBatchComparison', () => {
+  it('puts one column per run in order, with violations counted by class/severity and metrics as strings', () => {
+    const summaries = new Map<string, RunResultSummary>([
+      ['a', { violations: [{ class: 'V1', severity: 'critical', fingerprint: 'f1', bytesExposed: 100n }, { class: 'V1', severity: 'critical', fingerprint: 'f2', bytesExposed: 28n }], metrics }],
+      ['b', { violations: [], metrics }],
+    ]);
+
+    const comparison = buildBatchComparison([run('a', { overlays: [{ name: 'device-cc-accepted', variant: 'dan' }] }), run('b')], summaries);
+
+    expect(comparison.columns.map((c) => [c.runId, c.overlays, c.violationCount, c.violationsByClass, c.bytesExposed])).toEqual([
+      ['a', ['device-cc-accepted:dan'], 2, { 'V1/critical': 2 }, '128'],
+      ['b', [], 0, {}, '0'],
+    ]);
+    expect(comparison.columns[0]?.metrics?.bouncedBytesToDevice).toBe('4096');
+  });
+
+  it('lists each fingerprint with the runs that have it and the runs that do not', () => {
+    const summaries = new Map<string, RunResultSummary>([
+      ['a', { violations: [{ class: 'V2', severity: 'high', fingerprint: 'f9', bytesExposed: 1n }], metrics }],
+      ['b', { violations: [], metrics }],
+      ['c', { violations: [{ class: 'V2', severity: 'high', fingerprint: 'f9', bytesExposed: 1n }], metrics }],
+    ]);
+
+    const comparison = buildBatchComparison([run('a'), run('b'), run('c')], summaries);
+
+    expect(comparison.violations).toEqual([{ fingerprint: 'f9', class: 'V2', severity: 'high', presentIn: ['a', 'c'], missingFrom: ['b'] }]);
+  });
+
+  it('says whether every succeeded run produced the same result hash, ignoring runs without results', () => {
+    const same = buildBatchComparison([run('a', { resultHash: 'h' }), run('b', { resultHash: 'h' }), run('c', { status: 'CANCELLED', resultHash: null })], new Map());
+    const different = buildBatchComparison([run('a'), run('b')], new Map());
+
+    expect(same.identicalResults).toBe(true);
+    expect(different.identicalResults).toBe(false);
+    expect(same.columns[2]).toMatchObject({ status: 'CANCELLED', metrics: null, violationCount: 0 });
+  });
+});
+
+describe('finalBatchStatus', () => {
+  it('is SUCCEEDED only when every run succeeded', () => {
+    expect(finalBatchStatus([{ status: 'SUCCEEDED' }, { status: 'SUCCEEDED' }])).toBe('SUCCEEDED');
+    expect(finalBatchStatus([{ status: 'SUCCEEDED' }, { status: 'TIMED_OUT' }])).toBe('FAILED');
+  });
+});
