@@ -37,6 +37,8 @@ export class StreamGenerator {
     private readonly region: BufferRegion,
     private readonly maxMappingBytes: (deviceId: string) => number,
     private readonly vcpus: number,
+    /** Called when the block layer splits a request at the device's max mapping size (F15). */
+    private readonly onSplit: (deviceId: string) => void = () => undefined,
   ) {
     this.streams = spec.workload.streams.map((stream, index) => ({ spec: stream, index, inFlight: [], nextId: 0, cpu: index % vcpus }));
     this.totalWeight = this.streams.reduce((sum, s) => sum + s.spec.weight, 0);
@@ -114,6 +116,7 @@ export class StreamGenerator {
     // The block layer never hands the driver more than dma_max_mapping_size() per segment.
     const maxSegment = Math.max(512, Math.min(this.maxMappingBytes(spec.device), spec.type === 'block' ? Number.MAX_SAFE_INTEGER : total));
     const segmentCount = Math.max(spec.sgSegments, Math.ceil(total / maxSegment));
+    if (spec.type === 'block' && total > maxSegment) this.onSplit(spec.device);
     const perSegment = Math.ceil(total / segmentCount);
     const segments = Array.from({ length: segmentCount }, (_, i) => {
       const size = Math.min(perSegment, total - i * perSegment);
