@@ -6,12 +6,12 @@ import { applyOverlays, overlayNotes } from '../overlays/index';
 import { addChunk, type AtomicPool, atomicPoolSize, chunkBytesFor, createAtomicPool, poolAlloc, poolAvail, poolFree } from '../pools/atomic-pool';
 import { createPrng, type Prng } from '../prng';
 import { createDecisionContext, createDmaDevice, createDmaEnvironment, getKernelProfile } from '../profiles/index';
-import type { AtomicPoolZone, CoherentAllocDecision, DecisionContext, DmaEnvironment, FailureClass, KernelProfile, SwiotlbPoolKind } from '../profiles/profile.types';
+import type { AtomicPoolZone, CoherentAllocDecision, DecisionContext, DmaEnvironment, FailureClass, KernelProfile, StreamingMapDecision, SwiotlbPoolKind } from '../profiles/profile.types';
 import type { EngineReport, MetricValue } from '../report/report.types';
 import { sha256Hex } from '../sha256';
 import { toPhysAddr } from '../spec/address';
 import { type NormalizedScenario, type ResolvedDevice, resolveScenario, type ResolvedScenario } from '../spec/normalize';
-import type { DmaDirection, SpecDataClass } from '../spec/names';
+import type { DmaAttr, DmaDirection, SpecDataClass } from '../spec/names';
 import { bootSizing } from '../swiotlb/boot-sizing';
 import { deleteTransientPool, growPool } from '../swiotlb/dynamic';
 import { tblMapSingle, tblUnmapSingle } from '../swiotlb/map-single';
@@ -35,19 +35,21 @@ const faultSeedSalt = 0x9e3779b9;
 type MapOp = Extract<LoweredOp, { kind: 'map' }>;
 type MapPath = 'swiotlb' | 'direct' | 'bypass' | 'gpadl';
 
+/** A live streaming mapping. Recycled through a free list (unmap returns it), so steady state allocates none. */
 interface LiveMapping {
-  readonly device: DeviceState;
-  readonly dir: DmaDirection;
-  readonly path: MapPath;
-  readonly rule: string;
+  device: DeviceState;
+  dir: DmaDirection;
+  path: MapPath;
+  rule: string;
   /** Memory the device touches is shared (bounce slots, CC_SHARED page, GPADL buffer). */
-  readonly shared: boolean;
-  readonly mem: TlbMem | null;
+  shared: boolean;
   readonly phys: number[];
   readonly sizes: number[];
   /** Bounce address per segment, -1 when mapped directly. */
   readonly tlbs: number[];
   readonly data: SpecDataClass[];
+  /** Segments in use (the arrays are reused and may be longer). */
+  count: number;
   totalBytes: number;
 }
 
@@ -91,6 +93,13 @@ interface DeviceState {
   readonly capableUpTo: Record<SwiotlbPoolKind, number>;
   firstBounceOp: number;
   firstSplitOp: number;
+  /** dma_max_mapping_size() in bytes (MAX_SAFE_INTEGER for SIZE_MAX); -1 until computed, reset on accept/reject. */
+  maxMapping: number;
+  /**
+   * Streaming decisions that depend on neither the address nor the size (forced bounce A4/B2, the
+   * L-B CC rule B5) for attribute-free maps, per direction; cleared on accept/reject.
+   */
+  readonly decisionCache: Map<DmaDirection, StreamingMapDecision>;
 }
 
 const failureForSlots: Record<SlotFailureReason, 'F1' | 'F2' | 'F3'> = { 'no-pool': 'F1', full: 'F1', fragmented: 'F1', 'too-large': 'F2', alignment: 'F3' };
@@ -142,6 +151,7 @@ class ScenarioRun implements EngineRun {
   private readonly generator: StreamGenerator | null;
   private readonly findings: FindingLedger;
   private readonly mappings = new Map<string | number, LiveMapping>();
+  private readonly freeMappings: LiveMapping[] = [];
   private readonly coherent = new Map<string | number, CoherentRegion>();
   private readonly failedIds = new Set<string | number>();
   private readonly log = new KernelLog();
@@ -245,6 +255,8 @@ class ScenarioRun implements EngineRun {
         capableUpTo: { default: -1, restricted: -1, 'private-default': -1 },
         firstBounceOp: -1,
         firstSplitOp: -1,
+        maxMapping: -1,
+        decisionCache: new Map(),
       };
       this.devices.set(device.id, state);
       this.deviceList.push(state);
@@ -285,8 +297,28 @@ class ScenarioRun implements EngineRun {
   }
 
   private maxMappingBytes(deviceId: string): number {
-    const size = this.profile.maxMappingSize(this.devices.get(deviceId)!.ctx);
-    return size.bytes === 'unlimited' ? Number.MAX_SAFE_INTEGER : size.bytes;
+    const device = this.devices.get(deviceId)!;
+    if (device.maxMapping < 0) {
+      const size = this.profile.maxMappingSize(device.ctx);
+      device.maxMapping = size.bytes === 'unlimited' ? Number.MAX_SAFE_INTEGER : size.bytes;
+    }
+    return device.maxMapping;
+  }
+
+  /**
+   * dma_direct_map_phys()'s decision, reusing one that cannot depend on the address or size:
+   * attribute-free maps whose decision was a forced bounce or the L-B CC rule (without
+   * `swiotlb=force`, whose V5 check compares with the unforced decision, which can depend on both).
+   */
+  private decide(device: DeviceState, phys: number, size: number, dir: DmaDirection, attrs: readonly DmaAttr[]): StreamingMapDecision {
+    const cacheable = attrs.length === 0 && !this.env.swiotlb.cmdlineForceBounce;
+    if (cacheable) {
+      const cached = device.decisionCache.get(dir);
+      if (cached) return cached;
+    }
+    const decision = this.profile.decideStreamingMap(device.ctx, { phys: toPhysAddr(phys), sizeBytes: size, dir, attrs });
+    if (cacheable && decision.path === 'swiotlb' && (decision.reason === 'forced' || decision.reason === 'cc-rule')) device.decisionCache.set(dir, decision);
+    return decision;
   }
 
   /** Carves `bytes` of physical memory from a zone (page-aligned), or null when the zone is full. */
@@ -370,11 +402,10 @@ class ScenarioRun implements EngineRun {
       return;
     }
     const segments = op.segments;
-    const mapping: LiveMapping = { device, dir: op.dir, path: 'direct', rule: '', shared: false, mem: null, phys: [], sizes: [], tlbs: [], data: [], totalBytes: 0 };
+    const mapping = this.acquireMapping(device, op.dir);
     let path: MapPath = 'direct';
     let rule = '';
     let shared = false;
-    let mem: TlbMem | null = null;
     for (let s = 0; s < segments.length; s++) {
       const segment = segments[s]!;
       counters.maps++;
@@ -393,7 +424,7 @@ class ScenarioRun implements EngineRun {
         this.pushSegment(mapping, segment.phys, segment.size, -1, segment.data);
         continue;
       }
-      const decision = this.profile.decideStreamingMap(device.ctx, { phys: toPhysAddr(segment.phys), sizeBytes: segment.size, dir: op.dir, attrs: op.attrs });
+      const decision = this.decide(device, segment.phys, segment.size, op.dir, op.attrs);
       rule = decision.rule;
       if (decision.path === 'error') {
         const fc = decision.failure;
@@ -406,7 +437,6 @@ class ScenarioRun implements EngineRun {
         path = 'swiotlb';
         const target = decision.pool === 'restricted' ? device.restricted : decision.pool === 'private-default' ? this.privateMem : this.mem;
         invariant(target !== null || !device.ctx.env.swiotlb.defaultPoolSlots || decision.pool !== 'default', 'swiotlb decision without a pool');
-        mem = target;
         const tlb = target ? tblMapSingle(target, device.swiotlb, op.cpu, segment.phys, segment.size, 0) : -1;
         if (tlb < 0) {
           const reason = target?.lastFailure ?? 'no-pool';
@@ -462,19 +492,32 @@ class ScenarioRun implements EngineRun {
       } else path = 'bypass';
       this.pushSegment(mapping, segment.phys, segment.size, -1, segment.data);
     }
-    (mapping as { path: MapPath }).path = path;
-    (mapping as { rule: string }).rule = rule;
-    (mapping as { shared: boolean }).shared = shared;
-    (mapping as { mem: TlbMem | null }).mem = mem;
+    mapping.path = path;
+    mapping.rule = rule;
+    mapping.shared = shared;
     device.live++;
     this.mappings.set(op.id, mapping);
   }
 
+  private acquireMapping(device: DeviceState, dir: DmaDirection): LiveMapping {
+    const mapping = this.freeMappings.pop();
+    if (!mapping) return { device, dir, path: 'direct', rule: '', shared: false, phys: [], sizes: [], tlbs: [], data: [], count: 0, totalBytes: 0 };
+    mapping.device = device;
+    mapping.dir = dir;
+    mapping.path = 'direct';
+    mapping.rule = '';
+    mapping.shared = false;
+    mapping.count = 0;
+    mapping.totalBytes = 0;
+    return mapping;
+  }
+
   private pushSegment(mapping: LiveMapping, phys: number, size: number, tlb: number, data: SpecDataClass): void {
-    mapping.phys.push(phys);
-    mapping.sizes.push(size);
-    mapping.tlbs.push(tlb);
-    mapping.data.push(data);
+    const i = mapping.count++;
+    mapping.phys[i] = phys;
+    mapping.sizes[i] = size;
+    mapping.tlbs[i] = tlb;
+    mapping.data[i] = data;
     mapping.totalBytes += size;
   }
 
@@ -483,14 +526,16 @@ class ScenarioRun implements EngineRun {
     this.failedIds.add(id);
     this.counters.failedMaps++;
     mapping.device.counters.errors++;
-    for (let i = 0; i < mapping.tlbs.length; i++) {
+    for (let i = 0; i < mapping.count; i++) {
       const tlb = mapping.tlbs[i]!;
       if (tlb >= 0) this.releaseSlots(this.memOf(mapping.device, tlb), mapping.device, tlb);
     }
+    this.freeMappings.push(mapping);
   }
 
   /** Which io_tlb_mem holds a bounce address (the device's restricted pool, the private pool or the default one). */
   private memOf(device: DeviceState, tlb: number): TlbMem {
+    if (!device.restricted && !this.privateMem) return this.mem!;
     if (device.restricted && findPool(device.restricted, tlb)) return device.restricted;
     if (this.privateMem && findPool(this.privateMem, tlb)) return this.privateMem;
     return this.mem!;
@@ -498,9 +543,11 @@ class ScenarioRun implements EngineRun {
 
   /** swiotlb_tbl_unmap_single(): release the slots, or delete a transient pool (its memory goes back to the atomic pool). */
   private releaseSlots(mem: TlbMem, device: DeviceState, tlb: number): void {
-    const pool = findPool(mem, tlb);
-    if (pool?.transient) deleteTransientPool(mem, pool);
-    else tblUnmapSingle(mem, device.swiotlb, tlb);
+    if (mem.transientPools.length > 0) {
+      const pool = findPool(mem, tlb);
+      if (pool?.transient) return deleteTransientPool(mem, pool);
+    }
+    tblUnmapSingle(mem, device.swiotlb, tlb);
   }
 
   private deviceWrite(id: string | number, bytes: number, data: SpecDataClass, index: number): void {
@@ -568,8 +615,13 @@ class ScenarioRun implements EngineRun {
     this.mappings.delete(id);
     const device = mapping.device;
     device.live--;
-    if (mapping.path !== 'swiotlb') return;
-    for (let i = 0; i < mapping.tlbs.length; i++) {
+    if (mapping.path === 'swiotlb') this.unmapBounced(mapping, index);
+    this.freeMappings.push(mapping);
+  }
+
+  private unmapBounced(mapping: LiveMapping, index: number): void {
+    const device = mapping.device;
+    for (let i = 0; i < mapping.count; i++) {
       const tlb = mapping.tlbs[i]!;
       if (tlb < 0) continue;
       const size = mapping.sizes[i]!;
@@ -771,6 +823,8 @@ class ScenarioRun implements EngineRun {
       return;
     }
     device.ctx = createDecisionContext(this.profile, this.env, createDmaDevice(device.resolved, kind === 'accept_device'));
+    device.maxMapping = -1;
+    device.decisionCache.clear();
     device.capableUpTo.default = device.capableUpTo.restricted = device.capableUpTo['private-default'] = -1;
   }
 
