@@ -163,13 +163,15 @@ class ScenarioRun implements EngineRun {
   private readonly carve: Record<AtomicPoolZone, { next: number; end: number }>;
   private readonly counters = {
     bouncedBytesToDevice: 0, bouncedBytesFromDevice: 0, failedMaps: 0, failedCoherentAllocs: 0, publicBytesShared: 0, coherentSharedBytes: 0,
-    decryptCalls: 0, decryptPages: 0, encryptCalls: 0, encryptPages: 0, leakedPages: 0, conversionFailures: 0, copyNs: 0, conversionNs: 0, skipped: 0,
+    decryptCalls: 0, decryptPages: 0, encryptCalls: 0, encryptPages: 0, leakedPages: 0, conversionFailures: 0, copyNs: 0, conversionNs: 0, skipped: 0, hostSideSharedBytes: 0,
   };
   private readonly series: { t: number[]; values: Record<string, number[]> } = { t: [], values: { 'swiotlb.used': [], 'swiotlb.bouncedBytes': [], failedMaps: [] } };
   private readonly sampleEvery: number;
   private readonly bootLog: string[];
   private readonly sizing: { nslabs: number; nareas: number; areaSlots: number };
   private readonly memEncrypt: boolean;
+  /** An observer outside the trust boundary reads shared memory (the host of a CoCo guest). */
+  private readonly hostObserves: boolean;
 
   constructor(
     private readonly spec: NormalizedScenario,
@@ -179,6 +181,7 @@ class ScenarioRun implements EngineRun {
     const env = createDmaEnvironment(this.resolved);
     this.env = env;
     this.memEncrypt = this.resolved.platform.hasMemEncryption;
+    this.hostObserves = this.resolved.platform.observers.host;
     this.profile = applyOverlays(getKernelProfile(this.resolved.kernel.profileId), this.resolved.overlays);
     const policy = this.resolved.platform.swiotlbBoot(this.resolved.platformContext);
     const requested = this.resolved.platform.archRequestedSwiotlbBytes(this.resolved.totalRamBytes);
@@ -361,6 +364,12 @@ class ScenarioRun implements EngineRun {
 
   /** Attributes `bytes` of confidential data that reached shared memory (engine.md §5) through the detectors. */
   private expose(device: DeviceState, index: number, bytes: number): void {
+    if (!this.hostObserves) {
+      // SME host (S14): decrypted memory is visible to the device and the host itself, which is the
+      // trust domain — "host-side only", no confidentiality boundary is crossed.
+      this.counters.hostSideSharedBytes += bytes;
+      return;
+    }
     const facts = this.facts;
     facts.deviceId = device.id;
     facts.deviceKind = device.resolved.kind;
@@ -860,6 +869,7 @@ class ScenarioRun implements EngineRun {
       failedCoherentAllocs: this.counters.failedCoherentAllocs,
       skippedOps: this.counters.skipped,
       'shared.publicBytes': this.counters.publicBytesShared,
+      'shared.hostSideBytes': this.counters.hostSideSharedBytes,
       'coherent.sharedBytes': this.counters.coherentSharedBytes,
       'conversions.decryptCalls': this.counters.decryptCalls,
       'conversions.decryptPages': this.counters.decryptPages,

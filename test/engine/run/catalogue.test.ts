@@ -196,6 +196,68 @@ workload:
     expect(report.metrics['devices.net0.bounces']).toBe(0);
   });
 
+  // S14: SME host (bare metal, mem_encrypt=on): force_dma_unencrypted() is true only for the device
+  // whose mask cannot carry the C-bit (32-bit NIC): its streaming maps bounce (A7, not capable) and its
+  // coherent buffers are decrypted; the 64-bit NIC maps directly. "Host-side only": the host is the
+  // trust domain, so nothing is a confidentiality violation; the bytes are counted in the metrics.
+  it('S14: SME host — only the 32-bit NIC bounces and gets decrypted buffers; no violation (host-side only)', () => {
+    const report = runText(`apiVersion: dmasim/v1
+name: s14
+vm: { platform: sme-host, memoryMiB: 16384, vcpus: 4 }
+kernel: { profile: v6.12 }
+devices:
+  - { id: nic32, kind: passthrough-nic, dmaMaskBits: 32, coherentMaskBits: 32 }
+  - { id: nic64, kind: passthrough-nic, dmaMaskBits: 64, coherentMaskBits: 64 }
+workload:
+  seed: 14
+  operations: 3000
+  streams:
+    - { device: nic32, type: net-tx, data: secret, sizes: { dist: fixed, value: 1514 }, queueDepth: 16 }
+    - { device: nic64, type: net-tx, data: secret, sizes: { dist: fixed, value: 1514 }, queueDepth: 16 }
+    - { device: nic32, type: coherent-alloc, data: sensitive, gfp: blocking, sizes: { dist: fixed, value: 4096 }, queueDepth: 2, weight: 0.1 }
+`);
+
+    expect(report.violations).toEqual([]);
+    expect(Number(report.metrics['devices.nic32.bounces'])).toBeGreaterThan(0);
+    expect(report.metrics['devices.nic64.bounces']).toBe(0);
+    expect(Number(report.metrics['conversions.decryptPages'])).toBeGreaterThan(0);
+    expect(Number(report.metrics['shared.hostSideBytes'])).toBeGreaterThan(0);
+  });
+
+  // S15: SNP guest, passthrough NIC without TDISP, 100 GbE TX: every frame is bounce-copied in the
+  // TX path (F15, the copy-bandwidth cap Rizzo measured); payload to a host-side device is V0.
+  it('S15: passthrough NIC TX on SNP → F15 bounce-copy cliff, V0', () => {
+    const report = runText(`apiVersion: dmasim/v1
+name: s15
+vm: { platform: sev-snp, memoryMiB: 16384, vcpus: 8 }
+kernel: { profile: v6.12 }
+devices:
+  - { id: nic0, kind: passthrough-nic, dmaMaskBits: 64 }
+workload:
+  seed: 15
+  operations: 4000
+  streams:
+    - { device: nic0, type: net-tx, data: secret, sizes: { dist: fixed, value: 9000 }, queueDepth: 256 }
+`);
+
+    expect(classes(report)).toEqual(['V0', 'V6']);
+    expect(report.failures).toMatchObject([{ class: 'F15', rule: 'bounce-copy', severity: 'info' }]);
+    expect(Number(report.metrics['cost.bounceCopyNs'])).toBeGreaterThan(0);
+  });
+
+  // S16: NVMe's min_align_mask 4095 makes bit 11 of the slot match bit 11 of the buffer (stride 2,
+  // §5.5): with page-aligned buffers only even slots may start a mapping, so a loaded pool can have
+  // a free run long enough that starts on an odd slot only — F3 (alignment, the F1 message). The
+  // example's 512 MiB pool never fills at QD 64, so the pool is shrunk to 4 MiB in one area here.
+  it('S16: a loaded pool fails some NVMe maps on slot parity (F3) besides plain exhaustion (F1); F15 splits at 252 KiB', () => {
+    const report = run('s16-snp-nvme-mixed.yaml', (t) => t.replace('kernel: { profile: v7.2 }', "kernel: { profile: v7.2, cmdline: 'swiotlb=2048,1' }"));
+
+    expect(report.metrics['swiotlb.nslabs']).toBe(2048);
+    expect(failureClasses(report)).toEqual(['F1', 'F15', 'F3']);
+    expect(report.failures.find((f) => f.class === 'F3')?.kernelLogLine).toMatch(/^swiotlb buffer is full \(sz: \d+ bytes\), total 2048 \(slots\), used \d+ \(slots\)$/);
+    expect(report.failures.filter((f) => f.class === 'F15').map((f) => f.rule).sort()).toEqual(['bounce-copy', 'max-mapping-split']);
+  });
+
   // S18: the Dstack TDX guest: 32 GiB → the 1 GiB cap (524,288 slots); with SWIOTLB_DYNAMIC=n a
   // burst that needs more than the pool fails with the kernel's message (F1). The example's queue
   // depths (4096 × 64 KiB + 2048 × 256 KiB = 768 MiB) stay under 1 GiB, so the burst is deepened here.
