@@ -13,6 +13,6 @@ export const performanceFailures: readonly FailureDetector[] = [
     explain: (rule) =>
       rule === 'max-mapping-split'
         ? 'dma_max_mapping_size() caps each segment at the SWIOTLB maximum (256 KiB, less for min_align_mask devices): the block layer splits larger requests into more, smaller DMA mappings'
-        : 'every mapping of this device pays a bounce memcpy in swiotlb_tbl_map_single() (and the first bounce cleared dma_skip_sync, so syncs are no longer skipped): throughput is bounded by copy bandwidth',
+        : 'every packet fragment of this network device pays a bounce memcpy in swiotlb_tbl_map_single() (in softirq), and the first bounce cleared dma_skip_sync, so page_pool syncs are no longer skipped: throughput is bounded by copy bandwidth',
   },
 ];

@@ -172,6 +172,8 @@ class ScenarioRun implements EngineRun {
   private readonly memEncrypt: boolean;
   /** An observer outside the trust boundary reads shared memory (the host of a CoCo guest). */
   private readonly hostObserves: boolean;
+  /** Devices that carry generated network streams (F15 bounce-copy applies to them). */
+  private readonly netDevices: ReadonlySet<string>;
 
   constructor(
     private readonly spec: NormalizedScenario,
@@ -182,6 +184,7 @@ class ScenarioRun implements EngineRun {
     this.env = env;
     this.memEncrypt = this.resolved.platform.hasMemEncryption;
     this.hostObserves = this.resolved.platform.observers.host;
+    this.netDevices = new Set(spec.workload.streams.filter((s) => s.type === 'net-rx' || s.type === 'net-tx').map((s) => s.device));
     this.profile = applyOverlays(getKernelProfile(this.resolved.kernel.profileId), this.resolved.overlays);
     const policy = this.resolved.platform.swiotlbBoot(this.resolved.platformContext);
     const requested = this.resolved.platform.archRequestedSwiotlbBytes(this.resolved.totalRamBytes);
@@ -845,9 +848,11 @@ class ScenarioRun implements EngineRun {
   }
 
   finish(): EngineReport {
-    // F15 (performance cliffs, info): devices that paid a bounce copy; requests the block layer split at dma_max_mapping_size().
+    // F15 (performance cliffs, info, reference §10.2): network devices whose fragments are all bounce-copied
+    // (the copy runs in softirq and the first bounce clears page_pool's dma_skip_sync — S1, S15), and
+    // requests the block layer split at dma_max_mapping_size() (S2, S16).
     for (const device of this.deviceList) {
-      if (device.firstBounceOp >= 0) this.findings.addFailure('F15', device.id, device.index, device.firstBounceOp, 'bounce-copy', 'bounce', null, device.counters.bounces);
+      if (device.firstBounceOp >= 0 && this.netDevices.has(device.id)) this.findings.addFailure('F15', device.id, device.index, device.firstBounceOp, 'bounce-copy', 'bounce', null, device.counters.bounces);
       if (device.counters.splitRequests > 0) this.findings.addFailure('F15', device.id, device.index, device.firstSplitOp, 'max-mapping-split', 'split', null, device.counters.splitRequests);
     }
     const violations = this.findings.violationList();
