@@ -9,7 +9,7 @@ const prismaImports = ['@prisma/*', '**/generated/prisma', '**/generated/prisma/
 const bullmqImports = ['bullmq', 'bullmq/*'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', 'src/generated/', 'web/dist/', 'test/fixtures/'] },
+  { ignores: ['node_modules/', 'dist/', 'coverage/', 'src/generated/', 'web/dist/', 'web/src/api/generated/', 'test/fixtures/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -100,7 +100,43 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**/*.js', 'scripts/**/*.js', 'jest.config.js'],
+    // The dashboard (web/) talks to the server only through GraphQL: it imports its own files, npm
+    // packages and its generated operation types, never src/, workers/ or test code, and no Node
+    // built-ins (it runs in the browser). Its build config (vite.config.mts) may use Node.
+    files: ['web/**/*.ts', 'web/**/*.tsx', 'web/**/*.mts', 'test/web/**/*.ts', 'test/web/**/*.tsx'],
+    plugins: { 'import-x': importX },
+    settings: { 'import-x/resolver': { node: { extensions: ['.ts', '.tsx', '.js'] } } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
+    },
+  },
+  {
+    files: ['web/**/*.ts', 'web/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { regex: '^(\\.\\./)+(src|workers|test|bin|scripts|prisma)(/|$)', message: 'web/ talks to the server through GraphQL only: import web/ files and web/src/api/generated types, not server code.' },
+            { group: [...prismaImports, ...bullmqImports], message: 'web/ runs in the browser: no Prisma, no BullMQ.' },
+          ],
+        },
+      ],
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            { target: './web', from: ['./src', './workers', './test', './bin', './scripts', './prisma'], message: 'web/ imports only web/ (and its generated types), never server or test code.' },
+          ],
+        },
+      ],
+      'import-x/no-nodejs-modules': 'error',
+    },
+  },
+  {
+    files: ['bin/**/*.js', 'scripts/**/*.js', 'jest.config.js', 'test/web/support/*.js'],
     languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },

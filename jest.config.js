@@ -1,6 +1,8 @@
-// Two projects: `unit` needs no services; `integration` talks to the real PostgreSQL and Redis
-// (a fresh database per run, created and dropped by test/support/global-setup.ts).
+// Three projects: `unit` needs no services; `integration` talks to the real PostgreSQL and Redis
+// (a fresh database per run, created and dropped by test/support/global-setup.ts); `web` renders
+// the dashboard's components in jsdom.
 const swc = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript' } }, module: { type: 'commonjs' } }];
+const swcTsx = ['@swc/jest', { jsc: { target: 'es2022', parser: { syntax: 'typescript', tsx: true }, transform: { react: { runtime: 'automatic' } } }, module: { type: 'commonjs' } }];
 const shared = {
   transform: { '^.+\\.ts$': swc },
   moduleFileExtensions: ['ts', 'js', 'json'],
@@ -21,6 +23,15 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       setupFiles: ['<rootDir>/test/support/per-file-env.ts'],
+    },
+    {
+      displayName: 'web',
+      testMatch: ['<rootDir>/test/web/**/*.test.ts', '<rootDir>/test/web/**/*.test.tsx'],
+      testEnvironment: 'jsdom',
+      transform: { '^.+\\.tsx?$': swcTsx, '^.+\\.m?js$': swc },
+      moduleFileExtensions: ['tsx', 'ts', 'js', 'mjs', 'json'],
+      moduleNameMapper: { '\\.css$': '<rootDir>/test/web/support/style-stub.js' },
+      setupFiles: ['<rootDir>/test/web/support/setup.ts'],
     },
   ],
 };

@@ -1,9 +1,10 @@
 // Sandboxed BullMQ processor (runs in a worker thread, as built JS from dist/): the engine is
 // CPU-bound, and running it in the worker's own event loop would stall lock renewal so that the
 // job ran twice (architecture.md §8). Each thread keeps one database connection for its lifetime.
+import { workerData } from 'node:worker_threads';
 import { type SandboxedJob, UnrecoverableError } from 'bullmq';
 import { systemClock } from '../src/platform/clock';
-import { loadConfig } from '../src/platform/config';
+import { type Config, loadConfig } from '../src/platform/config';
 import { createDatabase, type Database } from '../src/platform/db';
 import { RunExecutor } from '../src/modules/run/run.executor';
 import type { RunJob } from '../src/modules/run/run.queue';
@@ -11,24 +12,51 @@ import { RunRepository } from '../src/modules/run/run.repository';
 import { ResultRepository } from '../src/modules/result/result.repository';
 import { ScenarioRepository } from '../src/modules/scenario/scenario.repository';
 
+/** What the worker thread receives from the worker (run.worker.ts) as `workerData`. */
+export interface RunProcessorWorkerData {
+  readonly config: Config;
+}
+
+/** What a finished job returns to the worker (for logs and metrics). */
+export interface RunJobResult {
+  readonly outcome: 'succeeded' | 'skipped' | 'cancelled' | 'timed-out';
+  readonly resultHash?: string;
+  readonly operations?: number;
+  readonly engineMs?: number;
+}
+
 let db: Database | undefined;
 let executor: RunExecutor | undefined;
 
-function executorForThread(): RunExecutor {
+/**
+ * The worker's configuration, passed in workerData: the parent may have been configured by its
+ * caller (tests, `dmasim serve`) rather than only by this process's environment.
+ */
+function threadConfig(): Config {
+  const data = workerData as Partial<RunProcessorWorkerData> | null | undefined;
+  return data?.config ?? loadConfig();
+}
+
+function executorForThread(config: Config): RunExecutor {
   if (!executor) {
-    const config = loadConfig();
     db = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
     executor = new RunExecutor(new RunRepository(db), new ScenarioRepository(db), new ResultRepository(db), systemClock);
   }
   return executor;
 }
 
-export default async function processRunJob(job: SandboxedJob<RunJob['data']>): Promise<{ outcome: string; resultHash?: string }> {
-  const config = loadConfig();
-  const outcome = await executorForThread().execute(job.data.runId, {
+export default async function processRunJob(job: SandboxedJob<RunJob['data']>): Promise<RunJobResult> {
+  const config = threadConfig();
+  const outcome = await executorForThread(config).execute(job.data.runId, {
     timeLimitMs: config.runTimeLimitMs,
     onProgress: (fraction) => job.updateProgress(Math.round(fraction * 1000) / 1000),
   });
-  if (outcome.kind === 'failed') throw new UnrecoverableError(`${outcome.code}: ${outcome.message}`);
-  return { outcome: outcome.kind, ...(outcome.kind === 'succeeded' ? { resultHash: outcome.resultHash } : {}) };
+  switch (outcome.kind) {
+    case 'failed':
+      throw new UnrecoverableError(`${outcome.code}: ${outcome.message}`);
+    case 'succeeded':
+      return { outcome: outcome.kind, resultHash: outcome.resultHash, operations: outcome.operations, engineMs: Math.round(outcome.engineMs) };
+    default:
+      return { outcome: outcome.kind };
+  }
 }

@@ -3,7 +3,7 @@ import type { Config } from '../platform/config';
 import { systemClock } from '../platform/clock';
 import { createDatabase, type Database } from '../platform/db';
 import type { Logger } from '../platform/logger';
-import { createMetricsRegistry } from '../platform/metrics';
+import { collectQueueDepth, metricsRegistry } from '../platform/metrics';
 import { createRedis, type Redis } from '../platform/redis';
 import { checkPostgres, checkRedis } from '../platform/service-check';
 import { createApolloServer, graphqlMiddleware } from './graphql';
@@ -11,7 +11,12 @@ import { createRedisRateLimiter } from './rate-limit';
 import { createSchema } from './schema';
 import { createHttpApp, listen } from './server';
 import { createServices, type Services } from './services';
-import { createBullmqRunQueue } from '../modules/run/run.queue';
+import { createBullmqRunQueue, createRunEventSource } from '../modules/run/run.queue';
+import { createQueueDashboard } from '../modules/run/run-admin.queue';
+import { requireAdminToken } from './admin-queues';
+import { attachSubscriptions } from './subscriptions';
+import { createRegressionQueues } from '../modules/regression/regression.queue';
+import { createExportRouter } from '../modules/regression/regression.http';
 import type { SpecValidator } from '../modules/scenario/scenario.types';
 
 export interface ApiProcess {
@@ -26,20 +31,27 @@ export async function startApi(config: Config, logger: Logger, options: { specs:
   const db: Database = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
   const redis: Redis = createRedis(config.redisUrl);
   const runQueue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
-  const services = createServices({ db, clock: systemClock, logger, runQueue, specs: options.specs });
-  const apollo = createApolloServer({ schema: createSchema(), logger, development: config.nodeEnv === 'development' });
+  const runEvents = createRunEventSource({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
+  const regressionQueues = createRegressionQueues({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
+  const services = createServices({ db, clock: systemClock, logger, runQueue, specs: options.specs, runEvents, regressionQueues });
+  const schema = createSchema();
+  const apollo = createApolloServer({ schema, logger, development: config.nodeEnv === 'development' });
   await apollo.start();
   const app = createHttpApp({
     logger,
-    metrics: createMetricsRegistry(),
+    metrics: metricsRegistry(),
+    adminQueues: [requireAdminToken(services), createQueueDashboard(runQueue.bullmq, '/admin/queues')],
     requestBodyLimitBytes: config.requestBodyLimitBytes,
+    routes: [createExportRouter(services, logger)],
     graphql: graphqlMiddleware(apollo, services, createRedisRateLimiter(redis, { requestsPerMinute: config.rateLimitPerMinute, keyPrefix: config.bullmqPrefix })),
     readiness: [
       { name: 'postgres', check: () => checkPostgres(config.databaseUrl, 1000) },
       { name: 'redis', check: () => checkRedis(config.redisUrl, 1000) },
     ],
   });
+  collectQueueDepth(() => runQueue.counts());
   const server = await listen(app, options.port ?? config.port, config.host);
+  const subscriptions = attachSubscriptions({ server, schema, services, logger });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {
@@ -47,12 +59,13 @@ export async function startApi(config: Config, logger: Logger, options: { specs:
     services,
     url: `http://127.0.0.1:${port}`,
     async stop() {
+      await subscriptions.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
       await apollo.stop();
-      await Promise.allSettled([db.$disconnect(), redis.quit(), runQueue.close()]);
+      await Promise.allSettled([db.$disconnect(), redis.quit(), runQueue.close(), runEvents.close(), regressionQueues.close()]);
     },
   };
 }

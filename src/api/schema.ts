@@ -11,6 +11,7 @@ import { runResolvers } from '../modules/run/run.resolvers';
 import { scenarioResolvers } from '../modules/scenario/scenario.resolvers';
 import { teamResolvers } from '../modules/team/team.resolvers';
 import { triageResolvers } from '../modules/triage/triage.resolvers';
+import { regressionResolvers } from '../modules/regression/regression.resolvers';
 
 /** Directory of the SDL files, one per domain. */
 export const sdlDir = path.join(__dirname, '..', '..', 'graphql');
@@ -28,7 +29,7 @@ const scalarResolvers: Resolvers = { DateTime: DateTimeResolver, JSON: JSONResol
 export function createSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: [scalarResolvers, teamResolvers, scenarioResolvers, runResolvers, resultResolvers, triageResolvers, dashboardResolvers] as never,
+    resolvers: [scalarResolvers, teamResolvers, scenarioResolvers, runResolvers, resultResolvers, triageResolvers, dashboardResolvers, regressionResolvers] as never,
     inheritResolversFromInterfaces: true,
   });
 }

@@ -20,5 +20,5 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
-/** Exit codes shared by every command. */
-export const ExitCode = { ok: 0, failure: 1, badInput: 2 } as const;
+/** Exit codes shared by every command (130 = 128 + SIGINT, as shells report Ctrl-C). */
+export const ExitCode = { ok: 0, failure: 1, badInput: 2, interrupted: 130 } as const;

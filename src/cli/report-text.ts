@@ -1,29 +1,65 @@
 import type { EngineReport } from '../engine/index';
+import type { MatrixComparison } from '../engine/report/matrix';
+import { formatBytes, formatCount, formatMetric, headlineMetrics, kernelLabel } from '../engine/report/markdown';
 
-const number = (value: number): string => value.toLocaleString('en-US');
-const bytes = (value: number): string => (value >= 2 ** 20 ? `${(value / 2 ** 20).toFixed(1)} MiB` : value >= 1024 ? `${(value / 1024).toFixed(1)} KiB` : `${value} B`);
+/** Lays out rows as left-aligned columns separated by two spaces (trailing blanks trimmed). */
+export function columns(rows: readonly (readonly string[])[], indent = ''): string[] {
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, [...c].length)));
+  return rows.map((r) => `${indent}${r.map((c, i) => (i === r.length - 1 ? c : c + ' '.repeat((widths[i] ?? 0) - [...c].length))).join('  ')}`.trimEnd());
+}
 
-/** The readable rendering of a report: verdict, violations table, failures, headline metrics, kernel log excerpt. */
+/** The readable rendering of a report: verdict, violations table, failures, headline metrics, boot log. */
 export function renderReportText(file: string, report: EngineReport): string {
-  const m = report.metrics;
   const lines = [
-    `${file}: ${report.summary.verdict.toUpperCase()} — ${report.platform}, kernel ${report.profile}${report.overlays.length ? ` + ${report.overlays.map((o) => (o.variant ? `${o.name}(${o.variant})` : o.name)).join(', ')}` : ''}, seed ${report.seed}, ${number(report.summary.operations)} ops`,
+    `${file}: ${report.summary.verdict.toUpperCase()} — ${report.platform}, kernel ${kernelLabel(report)}, seed ${report.seed}, ${formatCount(report.summary.operations)} ops`,
   ];
   if (report.violations.length === 0) lines.push('  violations: none');
   else {
-    lines.push('  violations:');
-    for (const v of report.violations) lines.push(`    ${v.class.padEnd(3)} ${v.severity.padEnd(8)} ${v.deviceId.padEnd(10)} ${bytes(v.bytesExposed).padStart(10)} ${v.dataClass.padEnd(9)} x${number(v.count).padEnd(8)} rule ${v.rule}: ${v.explanation}`);
+    lines.push(`  violations (${report.violations.length}):`);
+    const rows = [['class', 'severity', 'device', 'data', 'bytes', 'ops', 'first op', 'rule', 'path']];
+    for (const v of report.violations) rows.push([v.class, v.severity, v.deviceId, v.dataClass, formatBytes(v.bytesExposed), formatCount(v.count), String(v.firstOp), v.rule, v.path]);
+    lines.push(...columns(rows, '    '));
+    const explained = new Set<string>();
+    for (const v of report.violations) {
+      const text = `${v.class} (${v.rule}): ${v.explanation}`;
+      if (!explained.has(text)) lines.push(`    · ${text}`);
+      explained.add(text);
+    }
   }
   if (report.failures.length === 0) lines.push('  failures: none');
   else {
-    lines.push('  failures:');
-    for (const f of report.failures) lines.push(`    ${f.class.padEnd(3)} ${f.deviceId.padEnd(10)} x${number(f.count).padEnd(8)} rule ${f.rule}: ${f.explanation}${f.kernelLogLine ? ` — "${f.kernelLogLine}"` : ''}`);
+    lines.push(`  failures (${report.failures.length}):`);
+    const rows = [['class', 'severity', 'device', 'ops', 'first op', 'rule', 'kernel log']];
+    for (const f of report.failures) rows.push([f.class, f.severity, f.deviceId, formatCount(f.count), String(f.firstOp), f.rule, f.kernelLogLine ?? '–']);
+    lines.push(...columns(rows, '    '));
+    for (const f of report.failures) lines.push(`    · ${f.class} (${f.rule}): ${f.explanation}`);
   }
-  lines.push(
-    `  swiotlb: ${number(Number(m['swiotlb.nslabs']))} slots in ${m['swiotlb.nareas']} areas, hiwater ${number(Number(m['swiotlb.hiwater']))}, bounced ${bytes(Number(m['swiotlb.bouncedBytesToDevice']))} to / ${bytes(Number(m['swiotlb.bouncedBytesFromDevice']))} from devices, failed maps ${number(Number(m['failedMaps']))}`,
-  );
+  lines.push('  metrics:', ...columns(headlineMetrics(report).map(([k, v]) => [k, formatMetric(k, v)]), '    '));
   const boot = report.kernelLog.filter((l) => l.op < 0).map((l) => l.text);
-  if (boot.length) lines.push(`  boot: ${boot.join(' | ')}`);
-  lines.push(`  resultHash ${report.resultHash}`);
+  if (boot.length) lines.push('  boot log:', ...boot.map((l) => `    ${l}`));
+  lines.push(`  resultHash ${report.resultHash} (costs are modelled, not measured)`);
   return `${lines.join('\n')}\n`;
+}
+
+/** The readable rendering of a kernel comparison: one column per kernel. */
+export function renderMatrixText(file: string, comparison: MatrixComparison): string {
+  const head = ['', ...comparison.columns];
+  const rows: string[][] = [head, ['verdict', ...comparison.verdicts]];
+  const blank = (): string[] => head.map(() => '');
+  rows.push(blank(), ['classes (worst severity)', ...head.slice(1).map(() => '')]);
+  if (comparison.classes.length === 0) rows.push(['  none', ...head.slice(1).map(() => '')]);
+  for (const c of comparison.classes) rows.push([`  ${c.class}`, ...c.cells.map((s) => s ?? '–')]);
+  rows.push(blank(), ['findings', ...head.slice(1).map(() => '')]);
+  if (comparison.findings.length === 0) rows.push(['  none', ...head.slice(1).map(() => '')]);
+  comparison.findings.forEach((f, i) => {
+    rows.push([
+      `  [${i + 1}] ${f.class} ${f.deviceId}${f.dataClass === null ? '' : ` ${f.dataClass}`} ${f.rule}`,
+      ...f.cells.map((c) => (c === null ? '–' : f.kind === 'violation' ? `${c.severity} ${formatBytes(c.bytesExposed)}` : `${formatCount(c.count)} ops`)),
+    ]);
+  });
+  rows.push(blank(), ['metrics', ...head.slice(1).map(() => '')]);
+  for (const m of comparison.metrics) rows.push([`  ${m.key}`, ...m.values.map((v) => formatMetric(m.key, v))]);
+  const paths = comparison.findings.flatMap((f, i) => (f.path === null ? [] : [`    [${i + 1}] ${f.path}`]));
+  return `${[`${file}: kernel comparison`, ...columns(rows, '  '), ...(paths.length ? ['  finding paths:', ...paths] : [])].join('\n')}\n`;
 }

@@ -34,6 +34,10 @@ const environmentSchema = z.object({
   START_WORKER: booleanFlag.default(true),
   MIGRATE_ON_START: booleanFlag.default(true),
   RUN_TIME_LIMIT_MS: integer(1000, 24 * 3600 * 1000, 'milliseconds from 1000 to 86400000').default(10 * 60 * 1000),
+  RECONCILE_INTERVAL_MS: integer(1000, 24 * 3600 * 1000, 'milliseconds from 1000 to 86400000').default(60_000),
+  RECONCILE_MAX_ATTEMPTS: integer(1, 100, 'an integer from 1 to 100').default(3),
+  WORKER_SHUTDOWN_GRACE_MS: integer(0, 3600 * 1000, 'milliseconds from 0 to 3600000').default(30_000),
+  WORKER_LOCK_DURATION_MS: integer(1000, 3600 * 1000, 'milliseconds from 1000 to 3600000').default(30_000),
   RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000, 'an integer from 1 to 1000000').default(600),
   REQUEST_BODY_LIMIT_BYTES: integer(1024, 1024 ** 3, 'a byte count from 1024 to 1073741824').default(1024 * 1024),
 });
@@ -53,6 +57,10 @@ export type Config = Readonly<{
   requestBodyLimitBytes: number;
   rateLimitPerMinute: number;
   runTimeLimitMs: number;
+  reconcileIntervalMs: number;
+  reconcileMaxAttempts: number;
+  workerShutdownGraceMs: number;
+  workerLockDurationMs: number;
 }>;
 
 /** Raised for an invalid environment; `issues` holds one `VARIABLE: problem` line per bad key. */
@@ -87,6 +95,10 @@ export function parseConfig(environment: Readonly<Record<string, string | undefi
     requestBodyLimitBytes: env.REQUEST_BODY_LIMIT_BYTES,
     rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
     runTimeLimitMs: env.RUN_TIME_LIMIT_MS,
+    reconcileIntervalMs: env.RECONCILE_INTERVAL_MS,
+    reconcileMaxAttempts: env.RECONCILE_MAX_ATTEMPTS,
+    workerShutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
+    workerLockDurationMs: env.WORKER_LOCK_DURATION_MS,
   });
 }
 
@@ -116,5 +128,9 @@ export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environm
   { variable: 'REQUEST_BODY_LIMIT_BYTES', meaning: 'largest accepted HTTP request body (default 1048576)' },
   { variable: 'RATE_LIMIT_PER_MINUTE', meaning: 'GraphQL requests per API token per minute, counted in Redis across instances (default 600)' },
   { variable: 'RUN_TIME_LIMIT_MS', meaning: 'wall-clock limit of one run in a worker before it ends TIMED_OUT (default 600000)' },
+  { variable: 'RECONCILE_INTERVAL_MS', meaning: 'how often a worker re-enqueues QUEUED runs without a job and recovers RUNNING runs whose job is gone (default 60000)' },
+  { variable: 'RECONCILE_MAX_ATTEMPTS', meaning: 'attempts after which a RUNNING run whose job is gone ends FAILED with WORKER_LOST instead of being re-queued (default 3)' },
+  { variable: 'WORKER_SHUTDOWN_GRACE_MS', meaning: 'on SIGTERM, how long a worker lets its current runs finish before handing them back to the queue (default 30000)' },
+  { variable: 'WORKER_LOCK_DURATION_MS', meaning: 'BullMQ job lock; a crashed worker\'s run is handed to another worker about twice this long after the crash (default 30000)' },
   { variable: 'NODE_ENV', meaning: 'development, test or production; production hides error details' },
 ];

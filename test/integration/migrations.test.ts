@@ -94,6 +94,31 @@ describe('migrations', () => {
     expect((await db.scenario.findUniqueOrThrow({ where: { id: scenario.id } })).tags).toEqual(['vmbus', 'snp']);
   });
 
+  it('round-trips suites, schedules, suite batches, comparisons, replays and webhooks', async () => {
+    const team = await db.team.create({ data: { name: 'regression-team' } });
+    const scenario = await db.scenario.create({ data: { teamId: team.id, name: 'vmbus' } });
+    const suite = await db.suite.create({
+      data: { teamId: team.id, name: 'nightly', scenarioIds: [scenario.id], entries: [{ name: 'kernel', profile: 'la-phys', overlays: [] }], seed: 2n ** 40n, thresholds: [{ metric: 'swiotlb.hiwater', maxIncreasePercent: 5 }] },
+    });
+    const schedule = await db.schedule.create({ data: { teamId: team.id, suiteId: suite.id, name: 'nightly', cron: '0 3 * * *', timeZone: 'Europe/Berlin' } });
+    const batch = await db.suiteBatch.create({ data: { teamId: team.id, suiteId: suite.id, scheduleId: schedule.id, trigger: 'SCHEDULE', tags: ['v7.2'] } });
+    await db.suite.update({ where: { id: suite.id }, data: { baselinePolicy: 'PINNED', baselineBatchId: batch.id } });
+    const comparison = await db.comparison.create({ data: { teamId: team.id, suiteId: suite.id, batchId: batch.id, verdict: 'PASS', detail: { entries: [] } } });
+    const webhook = await db.webhook.create({ data: { teamId: team.id, url: 'http://127.0.0.1:1/hook', secret: 's', events: ['regression'], suiteIds: [suite.id], minSeverity: 'high' } });
+    const delivery = await db.webhookDelivery.create({ data: { teamId: team.id, webhookId: webhook.id, event: 'regression', payload: { a: 1 } } });
+
+    const loadedSuite = await db.suite.findUniqueOrThrow({ where: { id: suite.id } });
+    const loadedBatch = await db.suiteBatch.findUniqueOrThrow({ where: { id: batch.id } });
+
+    expect(loadedSuite).toMatchObject({ baselinePolicy: 'PINNED', baselineBatchId: batch.id, seed: 2n ** 40n, scenarioIds: [scenario.id] });
+    expect(loadedBatch).toMatchObject({ status: 'QUEUED', trigger: 'SCHEDULE', runBatchIds: [], tags: ['v7.2'], acceptedAt: null });
+    expect(await db.schedule.findUniqueOrThrow({ where: { id: schedule.id } })).toMatchObject({ paused: false, overlapPolicy: 'SKIP', timeZone: 'Europe/Berlin' });
+    expect(comparison.detail).toEqual({ entries: [] });
+    expect(await db.webhookDelivery.findUniqueOrThrow({ where: { id: delivery.id } })).toMatchObject({ status: 'PENDING', attempts: 0, payload: { a: 1 } });
+    await expect(db.comparison.create({ data: { teamId: team.id, suiteId: suite.id, batchId: batch.id, verdict: 'PASS', detail: {} } })).rejects.toThrow();
+    await expect(db.comparison.create({ data: { teamId: team.id, suiteId: suite.id, batchId: batch.id, verdict: 'MAYBE', detail: {} } })).rejects.toThrow();
+  });
+
   it('enforces the constraints the SQL declares (unique team name, token prefix)', async () => {
     const team = await db.team.create({ data: { name: 'dup-check' } });
 

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 import { checkPostgres, checkRedis } from '../../src/platform/service-check';
+import { ensureWebBuild } from '../integration/web/build-web';
 import { adminDatabaseUrl, createEmptyDatabase, migrateWithCli, randomDatabaseName } from './test-database';
 
 /**
@@ -20,6 +21,8 @@ export default async function globalSetup(): Promise<void> {
   // Worker threads run the built processor (dist/workers/run.processor.js), as in production.
   const repoRoot = path.join(__dirname, '..', '..');
   execFileSync(process.execPath, [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
+  // The browser tests (test/integration/web) drive the built dashboard the API serves.
+  ensureWebBuild(repoRoot);
 
   const name = randomDatabaseName();
   const databaseUrl = await createEmptyDatabase(name);

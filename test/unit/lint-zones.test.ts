@@ -29,6 +29,10 @@ const cases: LintCase[] = [
   { zone: 'bullmq: in workers/ allowed', filePath: 'workers/run.worker.ts', code: "import { Worker } from 'bullmq';\nexport const x = Worker;\n", expectedRule: null },
   { zone: 'environment: outside config', filePath: 'src/api/server.ts', code: "export const port = process.env['PORT'];\n", expectedRule: 'no-restricted-properties' },
   { zone: 'environment: in config allowed', filePath: 'src/platform/config.ts', code: "export const port = process.env['PORT'];\n", expectedRule: null },
+  { zone: 'web: server code', filePath: 'web/src/pages/zone-fixture.tsx', code: "import { createHttpApp } from '../../../src/api/server';\nexport const x = createHttpApp;\n", expectedRule: 'import-x/no-restricted-paths' },
+  { zone: 'web: server code by path pattern', filePath: 'web/src/pages/zone-fixture.tsx', code: "import { createHttpApp } from '../../../src/api/server';\nexport const x = createHttpApp;\n", expectedRule: 'no-restricted-imports' },
+  { zone: 'web: node built-ins', filePath: 'web/src/pages/zone-fixture.tsx', code: "import { readFileSync } from 'node:fs';\nexport const x = readFileSync;\n", expectedRule: 'import-x/no-nodejs-modules' },
+  { zone: 'web: own files, generated types and packages allowed', filePath: 'web/src/pages/zone-fixture.tsx', code: "import type { RunSummaryFragment } from '../api/generated/graphql';\nimport { useQuery } from 'urql';\nexport type X = RunSummaryFragment;\nexport const y = useQuery;\n", expectedRule: null },
 ];
 
 let ruleIdsByCase: string[][] = [];

@@ -5,6 +5,7 @@ import type { Viewer as ViewerModel, Team as TeamModel, ApiToken as ApiTokenMode
 import type { Scenario as ScenarioModel, ScenarioVersion as ScenarioVersionModel } from '../../modules/scenario/scenario.types';
 import type { Run as RunModel, RunBatchWithRuns as RunBatchModel } from '../../modules/run/run.types';
 import type { Violation as ViolationModel, AllocatorMetrics as AllocatorMetricsModel, Triage as TriageModel } from '../../modules/result/result.types';
+import type { Suite as SuiteModel, SuiteEntry as SuiteEntryModel, MetricThreshold as MetricThresholdModel, SuiteBatch as SuiteBatchModel, StoredComparison as ComparisonModel, EntryComparison as EntryComparisonModel, FindingDiff as FindingDiffModel, MetricDiff as MetricDiffModel, ComparisonCounts as ComparisonCountsModel, Schedule as ScheduleModel, RunReplay as RunReplayModel, Webhook as WebhookModel, WebhookDelivery as WebhookDeliveryModel } from '../../modules/regression/regression.types';
 import type { GraphqlContext } from '../context';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -26,6 +27,9 @@ export type Scalars = {
   /** A UUID. */
   UUID: { input: string; output: string; }
 };
+
+/** Result of acceptBaseline. */
+export type AcceptBaselineResult = BaselineAccepted | InputRejected;
 
 /** Headline SWIOTLB and failure numbers of a run, plus every metric by key (engine.md §8). */
 export type AllocatorMetrics = {
@@ -80,6 +84,66 @@ export type ApiTokenCreated = {
   token: ApiToken;
 };
 
+/** A batch was accepted as baseline. */
+export type BaselineAccepted = {
+  __typename?: 'BaselineAccepted';
+  /** The batch. */
+  batch: SuiteBatch;
+};
+
+/** Which batch a suite compares against. */
+export type BaselinePolicy =
+  /** The most recently accepted batch (acceptBaseline). */
+  | 'LAST_ACCEPTED'
+  /** A fixed batch (baselineBatchId). */
+  | 'PINNED'
+  /** The newest batch carrying baselineTag. */
+  | 'TAG';
+
+/** A suite batch compared with its baseline (stored once per batch). */
+export type Comparison = {
+  __typename?: 'Comparison';
+  /** The baseline batch, if there was one. */
+  baselineBatchId: Maybe<Scalars['UUID']['output']>;
+  /** The candidate batch. */
+  batchId: Scalars['UUID']['output'];
+  /** Totals. */
+  counts: ComparisonCounts;
+  /** When it was made. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Per scenario × entry. */
+  entries: Array<EntryComparison>;
+  /** The batch exported in a CI format (JUnit XML, SARIF JSON, CSV, Markdown). */
+  export: Scalars['String']['output'];
+  /** Comparison id. */
+  id: Scalars['UUID']['output'];
+  /** Overall verdict. */
+  verdict: RegressionVerdict;
+};
+
+
+/** A suite batch compared with its baseline (stored once per batch). */
+export type ComparisonExportArgs = {
+  format: ExportFormat;
+};
+
+/** Totals of a comparison. */
+export type ComparisonCounts = {
+  __typename?: 'ComparisonCounts';
+  /** FIXED findings. */
+  fixed: Scalars['Int']['output'];
+  /** NEW findings. */
+  new: Scalars['Int']['output'];
+  /** PERSISTING findings. */
+  persisting: Scalars['Int']['output'];
+  /** REOPENED findings. */
+  reopened: Scalars['Int']['output'];
+  /** Broken metric gates. */
+  thresholdBreaches: Scalars['Int']['output'];
+  /** Findings covered by a waiver. */
+  waived: Scalars['Int']['output'];
+};
+
 /** Input of createApiToken. */
 export type CreateApiTokenInput = {
   /** Human name, 1-100 characters. */
@@ -103,6 +167,37 @@ export type CreateScenarioInput = {
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
 };
 
+/** Input of createSchedule. */
+export type CreateScheduleInput = {
+  /** Cron pattern. */
+  cron: Scalars['String']['input'];
+  /** Unique name within the team. */
+  name: Scalars['String']['input'];
+  /** Overlap policy (default SKIP). */
+  overlapPolicy?: InputMaybe<OverlapPolicy>;
+  /** Start paused. */
+  paused?: InputMaybe<Scalars['Boolean']['input']>;
+  /** The suite to run. */
+  suiteId: Scalars['UUID']['input'];
+  /** IANA time zone (default UTC). */
+  timeZone?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** Input of createWebhook. */
+export type CreateWebhookInput = {
+  /** Events to send. */
+  events: Array<WebhookEvent>;
+  /** Minimum severity for REGRESSION events: info, low, medium, high, critical. */
+  minSeverity?: InputMaybe<Scalars['String']['input']>;
+  /** Only these suites (default all). */
+  suiteIds?: InputMaybe<Array<Scalars['UUID']['input']>>;
+  /** Receiver URL (http or https). */
+  url: Scalars['String']['input'];
+};
+
+/** Result of createWebhook. */
+export type CreateWebhookResult = InputRejected | WebhookCreated;
+
 /** Team dashboard aggregates over a time range (default: the last 30 days). */
 export type Dashboard = {
   __typename?: 'Dashboard';
@@ -114,6 +209,101 @@ export type Dashboard = {
   runsByStatus: Array<RunsByStatusDay>;
   /** Violations by class and severity per day. */
   violationsByClass: Array<ViolationsByClassDay>;
+};
+
+/** One scenario × entry of a comparison. */
+export type EntryComparison = {
+  __typename?: 'EntryComparison';
+  /** Baseline profile. */
+  baselineProfile: Maybe<Scalars['String']['output']>;
+  /** Baseline run. */
+  baselineRunId: Maybe<Scalars['UUID']['output']>;
+  /** Candidate run. */
+  candidateRunId: Scalars['UUID']['output'];
+  /** Entry name (the comparison key). */
+  entryName: Scalars['String']['output'];
+  /** Violation movements. */
+  findings: Array<FindingDiff>;
+  /** Metrics that changed or are gated. */
+  metrics: Array<MetricDiff>;
+  /** Candidate profile. */
+  profile: Scalars['String']['output'];
+  /** Why, one line each. */
+  reasons: Array<Scalars['String']['output']>;
+  /** Scenario id. */
+  scenarioId: Scalars['UUID']['output'];
+  /** Scenario name. */
+  scenarioName: Scalars['String']['output'];
+  /** Verdict of this entry. */
+  verdict: RegressionVerdict;
+};
+
+/** Export formats of a compared suite batch. */
+export type ExportFormat =
+  /** Metric series as CSV. */
+  | 'CSV'
+  /** JUnit XML, one test case per scenario × entry. */
+  | 'JUNIT'
+  /** The comparison as Markdown. */
+  | 'MARKDOWN'
+  /** SARIF 2.1.0, one rule per violation class. */
+  | 'SARIF';
+
+/** How a violation fingerprint moved between baseline and candidate. */
+export type FindingChange =
+  /** In the baseline, gone now. */
+  | 'FIXED'
+  /** Not in the baseline and never seen before. */
+  | 'NEW'
+  /** In both. */
+  | 'PERSISTING'
+  /** Seen in earlier runs (or triaged FIXED), absent from the baseline, back now. */
+  | 'REOPENED';
+
+/** A violation fingerprint's movement. */
+export type FindingDiff = {
+  __typename?: 'FindingDiff';
+  /** Bytes exposed in the baseline. */
+  baselineBytesExposed: Maybe<Scalars['BigInt']['output']>;
+  /** Operations in the baseline. */
+  baselineCount: Maybe<Scalars['BigInt']['output']>;
+  /** Bytes exposed now (0 when FIXED). */
+  bytesExposed: Scalars['BigInt']['output'];
+  /** How it moved. */
+  change: FindingChange;
+  /** Violation class. */
+  class: Scalars['String']['output'];
+  /** Operations that exposed data now (0 when FIXED). */
+  count: Scalars['BigInt']['output'];
+  /** True when this finding fails the comparison. */
+  counts: Scalars['Boolean']['output'];
+  /** Device. */
+  deviceId: Scalars['String']['output'];
+  /** Plain-English explanation. */
+  explanation: Scalars['String']['output'];
+  /** Violation fingerprint. */
+  fingerprint: Scalars['String']['output'];
+  /** Kernel path. */
+  path: Scalars['String']['output'];
+  /** Reference rule. */
+  rule: Scalars['String']['output'];
+  /** Severity. */
+  severity: Scalars['String']['output'];
+  /** Covered by an unexpired waiver. */
+  waived: Scalars['Boolean']['output'];
+  /** The waiver, if any (also an expired one). */
+  waiver: Maybe<FindingWaiver>;
+};
+
+/** A waiver covering a finding. */
+export type FindingWaiver = {
+  __typename?: 'FindingWaiver';
+  /** When it ends. */
+  expiresAt: Maybe<Scalars['DateTime']['output']>;
+  /** Who owns the follow-up. */
+  owner: Maybe<Scalars['String']['output']>;
+  /** Why the risk is accepted. */
+  reason: Maybe<Scalars['String']['output']>;
 };
 
 /** SWIOTLB headroom of one successful run: hiwater / nslabs. */
@@ -162,6 +352,25 @@ export type MetricDelta = {
   metric: Scalars['String']['output'];
 };
 
+/** A metric's exact change. */
+export type MetricDiff = {
+  __typename?: 'MetricDiff';
+  /** Baseline value. */
+  baseline: Maybe<Scalars['String']['output']>;
+  /** Why the gate is broken. */
+  breachReason: Maybe<Scalars['String']['output']>;
+  /** True when the gate is broken. */
+  breached: Scalars['Boolean']['output'];
+  /** Candidate value. */
+  candidate: Maybe<Scalars['String']['output']>;
+  /** Exact candidate − baseline. */
+  delta: Maybe<Scalars['String']['output']>;
+  /** Metric key. */
+  metric: Scalars['String']['output'];
+  /** The gate, if the suite has one for this metric. */
+  threshold: Maybe<MetricThreshold>;
+};
+
 /** A point of a time series. */
 export type MetricPoint = {
   __typename?: 'MetricPoint';
@@ -180,8 +389,35 @@ export type MetricSeries = {
   points: Array<MetricPoint>;
 };
 
+/** A metric gate; limits are exact decimals. */
+export type MetricThreshold = {
+  __typename?: 'MetricThreshold';
+  /** Ceiling for the candidate's value, e.g. 0 for failedMaps. */
+  max: Maybe<Scalars['String']['output']>;
+  /** Largest allowed growth over the baseline. */
+  maxIncrease: Maybe<Scalars['String']['output']>;
+  /** Largest allowed growth in percent of the baseline. */
+  maxIncreasePercent: Maybe<Scalars['Float']['output']>;
+  /** Metric key, e.g. swiotlb.hiwater. */
+  metric: Scalars['String']['output'];
+};
+
+/** A metric gate input; give at least one limit. */
+export type MetricThresholdInput = {
+  /** Ceiling (decimal). */
+  max?: InputMaybe<Scalars['String']['input']>;
+  /** Largest allowed growth (decimal). */
+  maxIncrease?: InputMaybe<Scalars['String']['input']>;
+  /** Largest allowed growth in percent. */
+  maxIncreasePercent?: InputMaybe<Scalars['Float']['input']>;
+  /** Metric key, e.g. swiotlb.hiwater. */
+  metric: Scalars['String']['input'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Accepts a finished batch as baseline; pin: also switch the suite to PINNED on it. */
+  acceptBaseline: AcceptBaselineResult;
   /** Marks a fingerprint as seen and real. */
   acknowledgeViolation: TriageResult;
   /** Archives a scenario (its runs and results stay queryable). */
@@ -192,20 +428,52 @@ export type Mutation = {
   createApiToken: CreateApiTokenResult;
   /** Creates a scenario with its first version. */
   createScenario: SaveScenarioResult;
+  /** Creates a schedule and its job scheduler. */
+  createSchedule: SaveScheduleResult;
+  /** Creates a suite. */
+  createSuite: SaveSuiteResult;
+  /** Creates a webhook (admin). */
+  createWebhook: CreateWebhookResult;
+  /** Deletes a schedule and its job scheduler. */
+  deleteSchedule: Scalars['Boolean']['output'];
+  /** Deletes a webhook (admin). */
+  deleteWebhook: Scalars['Boolean']['output'];
+  /** Pauses a schedule (removes its job scheduler). */
+  pauseSchedule: SaveScheduleResult;
   /** Makes a fingerprint count again. */
   reopenViolation: TriageResult;
+  /** Re-runs a succeeded run and checks the result hash is identical. */
+  replayRun: ReplayRunResult;
+  /** Resumes a schedule (recreates its job scheduler). */
+  resumeSchedule: SaveScheduleResult;
   /** Queues a new run with the same version, profile, overlays and seed as a finished one. */
   retryRun: Run;
   /** Revokes a token of the caller's team (admin only); idempotent. */
   revokeApiToken: RevokeApiTokenResult;
+  /** Runs a schedule's suite now (overlap policy applies). */
+  runScheduleNow: RunScheduleNowResult;
+  /** Submits a suite batch (one matrix per scenario). */
+  runSuite: RunSuiteResult;
   /** Queues one run per matrix entry as a batch. */
   submitMatrix: SubmitMatrixResult;
   /** Queues a run of a scenario (latest version) or a specific version. */
   submitRun: SubmitRunResult;
+  /** Adds tags to a batch (TAG baselines). */
+  tagSuiteBatch: SuiteBatch;
   /** Updates a scenario; a changed spec creates a new immutable version. */
   updateScenario: SaveScenarioResult;
+  /** Changes a schedule; the job scheduler follows. */
+  updateSchedule: SaveScheduleResult;
+  /** Replaces a suite's definition. */
+  updateSuite: SaveSuiteResult;
   /** Accepts a fingerprint's risk, optionally until a date. */
   waiveViolation: TriageResult;
+};
+
+
+export type MutationAcceptBaselineArgs = {
+  batchId: Scalars['UUID']['input'];
+  pin?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -234,8 +502,48 @@ export type MutationCreateScenarioArgs = {
 };
 
 
+export type MutationCreateScheduleArgs = {
+  input: CreateScheduleInput;
+};
+
+
+export type MutationCreateSuiteArgs = {
+  input: SuiteInput;
+};
+
+
+export type MutationCreateWebhookArgs = {
+  input: CreateWebhookInput;
+};
+
+
+export type MutationDeleteScheduleArgs = {
+  id: Scalars['UUID']['input'];
+};
+
+
+export type MutationDeleteWebhookArgs = {
+  id: Scalars['UUID']['input'];
+};
+
+
+export type MutationPauseScheduleArgs = {
+  id: Scalars['UUID']['input'];
+};
+
+
 export type MutationReopenViolationArgs = {
   fingerprint: Scalars['String']['input'];
+};
+
+
+export type MutationReplayRunArgs = {
+  runId: Scalars['UUID']['input'];
+};
+
+
+export type MutationResumeScheduleArgs = {
+  id: Scalars['UUID']['input'];
 };
 
 
@@ -249,6 +557,16 @@ export type MutationRevokeApiTokenArgs = {
 };
 
 
+export type MutationRunScheduleNowArgs = {
+  id: Scalars['UUID']['input'];
+};
+
+
+export type MutationRunSuiteArgs = {
+  input: RunSuiteInput;
+};
+
+
 export type MutationSubmitMatrixArgs = {
   input: SubmitMatrixInput;
 };
@@ -259,14 +577,39 @@ export type MutationSubmitRunArgs = {
 };
 
 
+export type MutationTagSuiteBatchArgs = {
+  batchId: Scalars['UUID']['input'];
+  tags: Array<Scalars['String']['input']>;
+};
+
+
 export type MutationUpdateScenarioArgs = {
   input: UpdateScenarioInput;
+};
+
+
+export type MutationUpdateScheduleArgs = {
+  id: Scalars['UUID']['input'];
+  input: UpdateScheduleInput;
+};
+
+
+export type MutationUpdateSuiteArgs = {
+  id: Scalars['UUID']['input'];
+  input: SuiteInput;
 };
 
 
 export type MutationWaiveViolationArgs = {
   input: WaiveViolationInput;
 };
+
+/** What a schedule does when its previous batch is still running. */
+export type OverlapPolicy =
+  /** Start another batch anyway. */
+  | 'ALLOW'
+  /** Skip this firing (recorded as lastSkippedAt). */
+  | 'SKIP';
 
 /** A kernel overlay (an unmerged proposal) applied on top of a profile. */
 export type Overlay = {
@@ -304,6 +647,8 @@ export type Query = {
   apiTokens: Array<ApiToken>;
   /** Compares two runs of the team. */
   compareRuns: RunComparison;
+  /** The comparison of a suite batch. */
+  comparison: Maybe<Comparison>;
   /** Aggregates for the team dashboard. */
   dashboard: Dashboard;
   /** Allocator metrics of a run; null until it succeeded. */
@@ -314,26 +659,45 @@ export type Query = {
   run: Maybe<Run>;
   /** A batch of the caller's team. */
   runBatch: Maybe<RunBatch>;
+  /** Replays, newest first; onlyDefects lists engine determinism defects. */
+  runReplays: Array<RunReplay>;
   /** The team's runs. */
   runs: RunConnection;
   /** A scenario of the caller's team. */
   scenario: Maybe<Scenario>;
   /** The team's scenarios, most recently updated first. */
   scenarios: ScenarioConnection;
+  /** A schedule. */
+  schedule: Maybe<Schedule>;
+  /** The team's schedules. */
+  schedules: Array<Schedule>;
   /** Time series of a run, averaged into at most `buckets` points per metric. */
   series: Array<MetricSeries>;
+  /** A suite by id or name. */
+  suite: Maybe<Suite>;
+  /** A suite batch. */
+  suiteBatch: Maybe<SuiteBatch>;
+  /** The team's suites. */
+  suites: Array<Suite>;
   /** Checks a spec without storing anything. */
   validateSpec: SpecValidation;
   /** The caller: their team and role, derived from the bearer token. */
   viewer: Viewer;
   /** The team's violations, newest first. */
   violations: ViolationConnection;
+  /** The team's webhooks (admin). */
+  webhooks: Array<Webhook>;
 };
 
 
 export type QueryCompareRunsArgs = {
   a: Scalars['UUID']['input'];
   b: Scalars['UUID']['input'];
+};
+
+
+export type QueryComparisonArgs = {
+  batchId: Scalars['UUID']['input'];
 };
 
 
@@ -362,6 +726,12 @@ export type QueryRunBatchArgs = {
 };
 
 
+export type QueryRunReplaysArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  onlyDefects?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
 export type QueryRunsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   filter?: InputMaybe<RunFilter>;
@@ -382,10 +752,26 @@ export type QueryScenariosArgs = {
 };
 
 
+export type QueryScheduleArgs = {
+  id: Scalars['UUID']['input'];
+};
+
+
 export type QuerySeriesArgs = {
   buckets?: InputMaybe<Scalars['Int']['input']>;
   metrics: Array<Scalars['String']['input']>;
   runId: Scalars['UUID']['input'];
+};
+
+
+export type QuerySuiteArgs = {
+  id?: InputMaybe<Scalars['UUID']['input']>;
+  name?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QuerySuiteBatchArgs = {
+  id: Scalars['UUID']['input'];
 };
 
 
@@ -399,6 +785,22 @@ export type QueryViolationsArgs = {
   filter?: InputMaybe<ViolationFilter>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
+
+/** A comparison's verdict. */
+export type RegressionVerdict =
+  /** A candidate run did not succeed. */
+  | 'ERROR'
+  /** Nothing got worse and a finding was fixed or a gated metric shrank. */
+  | 'IMPROVED'
+  /** No baseline, or the engine version or spec differs from the baseline's: not compared. */
+  | 'NOT_COMPARABLE'
+  /** Nothing counted got worse. */
+  | 'PASS'
+  /** A counted finding is new or reopened (or grew), or a metric broke its threshold. */
+  | 'REGRESSED';
+
+/** Result of replayRun. */
+export type ReplayRunResult = InputRejected | RunReplayed;
 
 /** Result of revokeApiToken. */
 export type RevokeApiTokenResult = {
@@ -453,6 +855,8 @@ export type Run = {
   startedAt: Maybe<Scalars['DateTime']['output']>;
   /** Current status. */
   status: RunStatus;
+  /** This run's own wall-clock limit in milliseconds (null: the team default, then the worker's RUN_TIME_LIMIT_MS). */
+  timeLimitMs: Maybe<Scalars['Int']['output']>;
   /** What started it. */
   trigger: RunTrigger;
 };
@@ -460,6 +864,8 @@ export type Run = {
 /** A matrix submission: one scenario version under several profile/overlay combinations. */
 export type RunBatch = {
   __typename?: 'RunBatch';
+  /** Side-by-side comparison of the runs (per-run status, result hash, violations by class, headline allocator metrics, and which violation fingerprints each run has), stored once when the batch completes; null before. */
+  comparison: Maybe<Scalars['JSON']['output']>;
   /** When it was submitted. */
   createdAt: Scalars['DateTime']['output'];
   /** When its last run ended. */
@@ -535,6 +941,35 @@ export type RunOverrides = {
   seed?: InputMaybe<Scalars['BigInt']['input']>;
 };
 
+/** A replay of a stored run; identical = false is an engine determinism defect. */
+export type RunReplay = {
+  __typename?: 'RunReplay';
+  /** The replay's result hash. */
+  actualHash: Scalars['String']['output'];
+  /** When it was replayed. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Engine version that replayed it. */
+  engineVersion: Scalars['String']['output'];
+  /** The stored result hash. */
+  expectedHash: Scalars['String']['output'];
+  /** Replay id. */
+  id: Scalars['UUID']['output'];
+  /** True when the hashes match. */
+  identical: Scalars['Boolean']['output'];
+  /** The replayed run. */
+  runId: Scalars['UUID']['output'];
+};
+
+/** A run was replayed. */
+export type RunReplayed = {
+  __typename?: 'RunReplayed';
+  /** The replay record. */
+  replay: RunReplay;
+};
+
+/** Result of runScheduleNow. */
+export type RunScheduleNowResult = InputRejected | ScheduleRan;
+
 /** Sort order of runs. */
 export type RunSort =
   /** Oldest submission first. */
@@ -566,6 +1001,21 @@ export type RunSubmitted = {
   run: Run;
 };
 
+/** Input of runSuite. */
+export type RunSuiteInput = {
+  /** The suite, by id. */
+  suiteId?: InputMaybe<Scalars['UUID']['input']>;
+  /** The suite, by name. */
+  suiteName?: InputMaybe<Scalars['String']['input']>;
+  /** Tags to put on the batch. */
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** What started it (default MANUAL). */
+  trigger?: InputMaybe<SuiteBatchTrigger>;
+};
+
+/** Result of runSuite. */
+export type RunSuiteResult = InputRejected | SuiteBatchSubmitted;
+
 /** What started a run. */
 export type RunTrigger =
   /** A program, through the API (CI). */
@@ -590,6 +1040,12 @@ export type RunsByStatusDay = {
 
 /** Result of createScenario and updateScenario. */
 export type SaveScenarioResult = InputRejected | ScenarioSaved;
+
+/** Result of schedule mutations. */
+export type SaveScheduleResult = InputRejected | ScheduleSaved;
+
+/** Result of createSuite and updateSuite. */
+export type SaveSuiteResult = InputRejected | SuiteSaved;
 
 /** A VM + devices + workload + kernel description, with immutable versions of its spec. */
 export type Scenario = {
@@ -688,6 +1144,55 @@ export type ScenarioVersion = {
   version: Scalars['Int']['output'];
 };
 
+/** A cron schedule of a suite (a BullMQ job scheduler mirrors it). */
+export type Schedule = {
+  __typename?: 'Schedule';
+  /** When it was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Cron pattern (5 or 6 fields). */
+  cron: Scalars['String']['output'];
+  /** Batches it started, newest first. */
+  history: Array<SuiteBatch>;
+  /** Schedule id (also the job scheduler id). */
+  id: Scalars['UUID']['output'];
+  /** Last firing that started a batch. */
+  lastFiredAt: Maybe<Scalars['DateTime']['output']>;
+  /** Last firing skipped by the overlap policy. */
+  lastSkippedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Unique name within the team. */
+  name: Scalars['String']['output'];
+  /** What to do while the previous batch runs. */
+  overlapPolicy: OverlapPolicy;
+  /** Paused schedules have no job scheduler. */
+  paused: Scalars['Boolean']['output'];
+  /** The suite it runs. */
+  suite: Suite;
+  /** IANA time zone of the pattern. */
+  timeZone: Scalars['String']['output'];
+};
+
+
+/** A cron schedule of a suite (a BullMQ job scheduler mirrors it). */
+export type ScheduleHistoryArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A schedule was run now. */
+export type ScheduleRan = {
+  __typename?: 'ScheduleRan';
+  /** The batch started, or null when skipped. */
+  batch: Maybe<SuiteBatch>;
+  /** True when the overlap policy skipped it. */
+  skipped: Scalars['Boolean']['output'];
+};
+
+/** A schedule was saved (its job scheduler follows). */
+export type ScheduleSaved = {
+  __typename?: 'ScheduleSaved';
+  /** The schedule. */
+  schedule: Schedule;
+};
+
 /** Sort direction. */
 export type SortDirection =
   /** Oldest or smallest first. */
@@ -729,6 +1234,8 @@ export type SubmitRunInput = {
   overrides?: InputMaybe<RunOverrides>;
   /** Run the latest version of this scenario. */
   scenarioId?: InputMaybe<Scalars['UUID']['input']>;
+  /** Wall-clock limit for this run in milliseconds (1000-86400000); default: the team's, then the worker's RUN_TIME_LIMIT_MS. Past it the run ends TIMED_OUT. */
+  timeLimitMs?: InputMaybe<Scalars['Int']['input']>;
   /** API for programs (default MANUAL). */
   trigger?: InputMaybe<RunTrigger>;
   /** Run exactly this version. */
@@ -737,6 +1244,163 @@ export type SubmitRunInput = {
 
 /** Result of submitRun. */
 export type SubmitRunResult = InputRejected | RunSubmitted;
+
+/** Live updates over graphql-ws on /graphql; authenticate with {"authorization": "Bearer <token>"} in the connection params. */
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** The batch as its runs change, starting with its current state; completes once every run has ended. */
+  batchUpdated: RunBatch;
+  /** The run as it changes (status and progress), starting with its current state; completes after its final state. */
+  runUpdated: Run;
+};
+
+
+/** Live updates over graphql-ws on /graphql; authenticate with {"authorization": "Bearer <token>"} in the connection params. */
+export type SubscriptionBatchUpdatedArgs = {
+  batchId: Scalars['UUID']['input'];
+};
+
+
+/** Live updates over graphql-ws on /graphql; authenticate with {"authorization": "Bearer <token>"} in the connection params. */
+export type SubscriptionRunUpdatedArgs = {
+  runId: Scalars['UUID']['input'];
+};
+
+/** A regression suite: scenarios × kernel entries, compared with a baseline batch. */
+export type Suite = {
+  __typename?: 'Suite';
+  /** The pinned batch (PINNED). */
+  baselineBatchId: Maybe<Scalars['UUID']['output']>;
+  /** How the baseline is chosen. */
+  baselinePolicy: BaselinePolicy;
+  /** The baseline tag (TAG). */
+  baselineTag: Maybe<Scalars['String']['output']>;
+  /** Newest batches first. */
+  batches: Array<SuiteBatch>;
+  /** When it was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Free text. */
+  description: Scalars['String']['output'];
+  /** The kernel entries every scenario runs under. */
+  entries: Array<SuiteEntry>;
+  /** Suite id. */
+  id: Scalars['UUID']['output'];
+  /** Unique name within the team (dmasim ci --suite). */
+  name: Scalars['String']['output'];
+  /** The scenarios. */
+  scenarios: Array<Scenario>;
+  /** Workload seed override for every run, if any. */
+  seed: Maybe<Scalars['BigInt']['output']>;
+  /** Metric gates. */
+  thresholds: Array<MetricThreshold>;
+  /** When it last changed. */
+  updatedAt: Scalars['DateTime']['output'];
+};
+
+
+/** A regression suite: scenarios × kernel entries, compared with a baseline batch. */
+export type SuiteBatchesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** One execution of a suite: one run batch per scenario. */
+export type SuiteBatch = {
+  __typename?: 'SuiteBatch';
+  /** When it was accepted as a baseline. */
+  acceptedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Its comparison with the baseline, once finished. */
+  comparison: Maybe<Comparison>;
+  /** When it was submitted. */
+  createdAt: Scalars['DateTime']['output'];
+  /** When its last run ended. */
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Suite batch id. */
+  id: Scalars['UUID']['output'];
+  /** The run batches (one per scenario). */
+  runBatchIds: Array<Scalars['UUID']['output']>;
+  /** Runs finished so far. */
+  runsFinished: Scalars['Int']['output'];
+  /** Runs in total. */
+  runsTotal: Scalars['Int']['output'];
+  /** The schedule that started it, if any. */
+  scheduleId: Maybe<Scalars['UUID']['output']>;
+  /** Status derived from its runs. */
+  status: RunStatus;
+  /** The suite. */
+  suite: Suite;
+  /** Tags (baselines by TAG). */
+  tags: Array<Scalars['String']['output']>;
+  /** What started it. */
+  trigger: SuiteBatchTrigger;
+};
+
+/** A suite batch was submitted. */
+export type SuiteBatchSubmitted = {
+  __typename?: 'SuiteBatchSubmitted';
+  /** The batch. */
+  batch: SuiteBatch;
+};
+
+/** What started a suite batch. */
+export type SuiteBatchTrigger =
+  /** A program through the API. */
+  | 'API'
+  /** dmasim ci. */
+  | 'CI'
+  /** A person. */
+  | 'MANUAL'
+  /** A schedule (cron or runScheduleNow). */
+  | 'SCHEDULE';
+
+/** A kernel configuration of a suite. */
+export type SuiteEntry = {
+  __typename?: 'SuiteEntry';
+  /** Comparison key within a scenario: keep the name to compare a new profile with the old one. */
+  name: Scalars['String']['output'];
+  /** Overlays applied. */
+  overlays: Array<Overlay>;
+  /** Kernel profile or release. */
+  profile: Scalars['String']['output'];
+};
+
+/** An entry of a suite input. */
+export type SuiteEntryInput = {
+  /** Comparison key (default: profile+overlays). */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** Overlays. */
+  overlays?: InputMaybe<Array<OverlayInput>>;
+  /** Kernel profile or release. */
+  profile: Scalars['String']['input'];
+};
+
+/** Input of createSuite and updateSuite. */
+export type SuiteInput = {
+  /** Pinned batch for PINNED. */
+  baselineBatchId?: InputMaybe<Scalars['UUID']['input']>;
+  /** Baseline policy (default LAST_ACCEPTED). */
+  baselinePolicy?: InputMaybe<BaselinePolicy>;
+  /** Tag for TAG. */
+  baselineTag?: InputMaybe<Scalars['String']['input']>;
+  /** Free text. */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /** Kernel entries (1-16). */
+  entries: Array<SuiteEntryInput>;
+  /** Unique name within the team. */
+  name: Scalars['String']['input'];
+  /** Scenarios (1-50). */
+  scenarioIds: Array<Scalars['UUID']['input']>;
+  /** Workload seed override. */
+  seed?: InputMaybe<Scalars['BigInt']['input']>;
+  /** Metric gates. */
+  thresholds?: InputMaybe<Array<MetricThresholdInput>>;
+};
+
+/** A suite was saved. */
+export type SuiteSaved = {
+  __typename?: 'SuiteSaved';
+  /** The suite. */
+  suite: Suite;
+};
 
 /** A team: the tenant every scenario, run and result belongs to. */
 export type Team = {
@@ -798,6 +1462,18 @@ export type UpdateScenarioInput = {
   spec?: InputMaybe<Scalars['String']['input']>;
   /** New tags. */
   tags?: InputMaybe<Array<Scalars['String']['input']>>;
+};
+
+/** Input of updateSchedule; omitted fields keep their value. */
+export type UpdateScheduleInput = {
+  /** New cron pattern. */
+  cron?: InputMaybe<Scalars['String']['input']>;
+  /** New overlap policy. */
+  overlapPolicy?: InputMaybe<OverlapPolicy>;
+  /** Pause (true) or resume (false). */
+  paused?: InputMaybe<Scalars['Boolean']['input']>;
+  /** New time zone. */
+  timeZone?: InputMaybe<Scalars['String']['input']>;
 };
 
 /** Why an input was rejected: where, what, and a machine-readable code. */
@@ -922,6 +1598,81 @@ export type WaiveViolationInput = {
   reason: Scalars['String']['input'];
 };
 
+/** A team webhook. */
+export type Webhook = {
+  __typename?: 'Webhook';
+  /** When it was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** Newest deliveries first. */
+  deliveries: Array<WebhookDelivery>;
+  /** Disabled webhooks get nothing. */
+  enabled: Scalars['Boolean']['output'];
+  /** Subscribed events. */
+  events: Array<WebhookEvent>;
+  /** Webhook id. */
+  id: Scalars['UUID']['output'];
+  /** REGRESSION events only when a counted finding has at least this severity (or a gate broke). */
+  minSeverity: Maybe<Scalars['String']['output']>;
+  /** Only these suites (empty: all). */
+  suiteIds: Array<Scalars['UUID']['output']>;
+  /** Receiver URL. */
+  url: Scalars['String']['output'];
+};
+
+
+/** A team webhook. */
+export type WebhookDeliveriesArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** A webhook was created; the secret is shown once. */
+export type WebhookCreated = {
+  __typename?: 'WebhookCreated';
+  /** HMAC-SHA256 key of x-dmasim-signature (shown once). */
+  secret: Scalars['String']['output'];
+  /** The webhook. */
+  webhook: Webhook;
+};
+
+/** One delivery of a webhook event. */
+export type WebhookDelivery = {
+  __typename?: 'WebhookDelivery';
+  /** Attempts made. */
+  attempts: Scalars['Int']['output'];
+  /** When it was created. */
+  createdAt: Scalars['DateTime']['output'];
+  /** When it was delivered. */
+  deliveredAt: Maybe<Scalars['DateTime']['output']>;
+  /** Event. */
+  event: WebhookEvent;
+  /** Delivery id (header x-dmasim-delivery). */
+  id: Scalars['UUID']['output'];
+  /** Error of the last failed attempt. */
+  lastError: Maybe<Scalars['String']['output']>;
+  /** The JSON body sent. */
+  payload: Scalars['JSON']['output'];
+  /** HTTP status of the last attempt. */
+  responseStatus: Maybe<Scalars['Int']['output']>;
+  /** Outcome so far. */
+  status: WebhookDeliveryStatus;
+};
+
+/** Outcome of one webhook delivery. */
+export type WebhookDeliveryStatus =
+  /** The receiver answered 2xx. */
+  | 'DELIVERED'
+  /** All attempts failed. */
+  | 'FAILED'
+  /** Not delivered yet; retries pending. */
+  | 'PENDING';
+
+/** Webhook events. */
+export type WebhookEvent =
+  /** A suite batch finished and was compared. */
+  | 'BATCH_COMPLETED'
+  /** A comparison's verdict is REGRESSED. */
+  | 'REGRESSION';
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -993,13 +1744,41 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping of union types */
 export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
+  AcceptBaselineResult:
+    | ( Omit<BaselineAccepted, 'batch'> & { batch: _RefType['SuiteBatch'] } & { __typename: 'BaselineAccepted' } )
+    | ( InputRejected & { __typename: 'InputRejected' } )
+  ;
   CreateApiTokenResult:
     | ( Omit<ApiTokenCreated, 'token'> & { token: _RefType['ApiToken'] } & { __typename: 'ApiTokenCreated' } )
     | ( InputRejected & { __typename: 'InputRejected' } )
   ;
+  CreateWebhookResult:
+    | ( InputRejected & { __typename: 'InputRejected' } )
+    | ( Omit<WebhookCreated, 'webhook'> & { webhook: _RefType['Webhook'] } & { __typename: 'WebhookCreated' } )
+  ;
+  ReplayRunResult:
+    | ( InputRejected & { __typename: 'InputRejected' } )
+    | ( Omit<RunReplayed, 'replay'> & { replay: _RefType['RunReplay'] } & { __typename: 'RunReplayed' } )
+  ;
+  RunScheduleNowResult:
+    | ( InputRejected & { __typename: 'InputRejected' } )
+    | ( Omit<ScheduleRan, 'batch'> & { batch?: Maybe<_RefType['SuiteBatch']> } & { __typename: 'ScheduleRan' } )
+  ;
+  RunSuiteResult:
+    | ( InputRejected & { __typename: 'InputRejected' } )
+    | ( Omit<SuiteBatchSubmitted, 'batch'> & { batch: _RefType['SuiteBatch'] } & { __typename: 'SuiteBatchSubmitted' } )
+  ;
   SaveScenarioResult:
     | ( InputRejected & { __typename: 'InputRejected' } )
     | ( Omit<ScenarioSaved, 'newVersion' | 'scenario'> & { newVersion?: Maybe<_RefType['ScenarioVersion']>, scenario: _RefType['Scenario'] } & { __typename: 'ScenarioSaved' } )
+  ;
+  SaveScheduleResult:
+    | ( InputRejected & { __typename: 'InputRejected' } )
+    | ( Omit<ScheduleSaved, 'schedule'> & { schedule: _RefType['Schedule'] } & { __typename: 'ScheduleSaved' } )
+  ;
+  SaveSuiteResult:
+    | ( InputRejected & { __typename: 'InputRejected' } )
+    | ( Omit<SuiteSaved, 'suite'> & { suite: _RefType['Suite'] } & { __typename: 'SuiteSaved' } )
   ;
   SubmitMatrixResult:
     | ( InputRejected & { __typename: 'InputRejected' } )
@@ -1018,16 +1797,29 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AcceptBaselineResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['AcceptBaselineResult']>;
   AllocatorMetrics: ResolverTypeWrapper<AllocatorMetricsModel>;
   ApiToken: ResolverTypeWrapper<ApiTokenModel>;
   ApiTokenCreated: ResolverTypeWrapper<Omit<ApiTokenCreated, 'token'> & { token: ResolversTypes['ApiToken'] }>;
+  BaselineAccepted: ResolverTypeWrapper<Omit<BaselineAccepted, 'batch'> & { batch: ResolversTypes['SuiteBatch'] }>;
+  BaselinePolicy: BaselinePolicy;
   BigInt: ResolverTypeWrapper<Scalars['BigInt']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  Comparison: ResolverTypeWrapper<ComparisonModel>;
+  ComparisonCounts: ResolverTypeWrapper<ComparisonCountsModel>;
   CreateApiTokenInput: CreateApiTokenInput;
   CreateApiTokenResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CreateApiTokenResult']>;
   CreateScenarioInput: CreateScenarioInput;
+  CreateScheduleInput: CreateScheduleInput;
+  CreateWebhookInput: CreateWebhookInput;
+  CreateWebhookResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['CreateWebhookResult']>;
   Dashboard: ResolverTypeWrapper<Omit<Dashboard, 'headroom' | 'riskiestScenarios'> & { headroom: Array<ResolversTypes['ScenarioHeadroom']>, riskiestScenarios: Array<ResolversTypes['ScenarioRisk']> }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  EntryComparison: ResolverTypeWrapper<EntryComparisonModel>;
+  ExportFormat: ExportFormat;
+  FindingChange: FindingChange;
+  FindingDiff: ResolverTypeWrapper<FindingDiffModel>;
+  FindingWaiver: ResolverTypeWrapper<FindingWaiver>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   HeadroomPoint: ResolverTypeWrapper<HeadroomPoint>;
   InputRejected: ResolverTypeWrapper<InputRejected>;
@@ -1036,13 +1828,19 @@ export type ResolversTypes = {
   MatrixEntryInput: MatrixEntryInput;
   MatrixSubmitted: ResolverTypeWrapper<Omit<MatrixSubmitted, 'batch'> & { batch: ResolversTypes['RunBatch'] }>;
   MetricDelta: ResolverTypeWrapper<MetricDelta>;
+  MetricDiff: ResolverTypeWrapper<MetricDiffModel>;
   MetricPoint: ResolverTypeWrapper<MetricPoint>;
   MetricSeries: ResolverTypeWrapper<MetricSeries>;
+  MetricThreshold: ResolverTypeWrapper<MetricThresholdModel>;
+  MetricThresholdInput: MetricThresholdInput;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  OverlapPolicy: OverlapPolicy;
   Overlay: ResolverTypeWrapper<Overlay>;
   OverlayInput: OverlayInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RegressionVerdict: RegressionVerdict;
+  ReplayRunResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['ReplayRunResult']>;
   RevokeApiTokenResult: ResolverTypeWrapper<Omit<RevokeApiTokenResult, 'token'> & { token: ResolversTypes['ApiToken'] }>;
   Role: Role;
   Run: ResolverTypeWrapper<RunModel>;
@@ -1052,12 +1850,19 @@ export type ResolversTypes = {
   RunEdge: ResolverTypeWrapper<Omit<RunEdge, 'node'> & { node: ResolversTypes['Run'] }>;
   RunFilter: RunFilter;
   RunOverrides: RunOverrides;
+  RunReplay: ResolverTypeWrapper<RunReplayModel>;
+  RunReplayed: ResolverTypeWrapper<Omit<RunReplayed, 'replay'> & { replay: ResolversTypes['RunReplay'] }>;
+  RunScheduleNowResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RunScheduleNowResult']>;
   RunSort: RunSort;
   RunStatus: RunStatus;
   RunSubmitted: ResolverTypeWrapper<Omit<RunSubmitted, 'run'> & { run: ResolversTypes['Run'] }>;
+  RunSuiteInput: RunSuiteInput;
+  RunSuiteResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RunSuiteResult']>;
   RunTrigger: RunTrigger;
   RunsByStatusDay: ResolverTypeWrapper<RunsByStatusDay>;
   SaveScenarioResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['SaveScenarioResult']>;
+  SaveScheduleResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['SaveScheduleResult']>;
+  SaveSuiteResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['SaveSuiteResult']>;
   Scenario: ResolverTypeWrapper<ScenarioModel>;
   ScenarioConnection: ResolverTypeWrapper<Omit<ScenarioConnection, 'edges'> & { edges: Array<ResolversTypes['ScenarioEdge']> }>;
   ScenarioEdge: ResolverTypeWrapper<Omit<ScenarioEdge, 'node'> & { node: ResolversTypes['Scenario'] }>;
@@ -1066,6 +1871,9 @@ export type ResolversTypes = {
   ScenarioRisk: ResolverTypeWrapper<Omit<ScenarioRisk, 'scenario'> & { scenario: ResolversTypes['Scenario'] }>;
   ScenarioSaved: ResolverTypeWrapper<Omit<ScenarioSaved, 'newVersion' | 'scenario'> & { newVersion?: Maybe<ResolversTypes['ScenarioVersion']>, scenario: ResolversTypes['Scenario'] }>;
   ScenarioVersion: ResolverTypeWrapper<ScenarioVersionModel>;
+  Schedule: ResolverTypeWrapper<ScheduleModel>;
+  ScheduleRan: ResolverTypeWrapper<Omit<ScheduleRan, 'batch'> & { batch?: Maybe<ResolversTypes['SuiteBatch']> }>;
+  ScheduleSaved: ResolverTypeWrapper<Omit<ScheduleSaved, 'schedule'> & { schedule: ResolversTypes['Schedule'] }>;
   SortDirection: SortDirection;
   SpecValidation: ResolverTypeWrapper<SpecValidation>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -1073,6 +1881,15 @@ export type ResolversTypes = {
   SubmitMatrixResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['SubmitMatrixResult']>;
   SubmitRunInput: SubmitRunInput;
   SubmitRunResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['SubmitRunResult']>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Suite: ResolverTypeWrapper<SuiteModel>;
+  SuiteBatch: ResolverTypeWrapper<SuiteBatchModel>;
+  SuiteBatchSubmitted: ResolverTypeWrapper<Omit<SuiteBatchSubmitted, 'batch'> & { batch: ResolversTypes['SuiteBatch'] }>;
+  SuiteBatchTrigger: SuiteBatchTrigger;
+  SuiteEntry: ResolverTypeWrapper<SuiteEntryModel>;
+  SuiteEntryInput: SuiteEntryInput;
+  SuiteInput: SuiteInput;
+  SuiteSaved: ResolverTypeWrapper<Omit<SuiteSaved, 'suite'> & { suite: ResolversTypes['Suite'] }>;
   Team: ResolverTypeWrapper<TeamModel>;
   TimeRange: TimeRange;
   Triage: ResolverTypeWrapper<TriageModel>;
@@ -1080,6 +1897,7 @@ export type ResolversTypes = {
   TriageState: TriageState;
   UUID: ResolverTypeWrapper<Scalars['UUID']['output']>;
   UpdateScenarioInput: UpdateScenarioInput;
+  UpdateScheduleInput: UpdateScheduleInput;
   UserError: ResolverTypeWrapper<UserError>;
   Viewer: ResolverTypeWrapper<ViewerModel>;
   Violation: ResolverTypeWrapper<ViolationModel>;
@@ -1088,20 +1906,35 @@ export type ResolversTypes = {
   ViolationFilter: ViolationFilter;
   ViolationsByClassDay: ResolverTypeWrapper<ViolationsByClassDay>;
   WaiveViolationInput: WaiveViolationInput;
+  Webhook: ResolverTypeWrapper<WebhookModel>;
+  WebhookCreated: ResolverTypeWrapper<Omit<WebhookCreated, 'webhook'> & { webhook: ResolversTypes['Webhook'] }>;
+  WebhookDelivery: ResolverTypeWrapper<WebhookDeliveryModel>;
+  WebhookDeliveryStatus: WebhookDeliveryStatus;
+  WebhookEvent: WebhookEvent;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AcceptBaselineResult: ResolversUnionTypes<ResolversParentTypes>['AcceptBaselineResult'];
   AllocatorMetrics: AllocatorMetricsModel;
   ApiToken: ApiTokenModel;
   ApiTokenCreated: Omit<ApiTokenCreated, 'token'> & { token: ResolversParentTypes['ApiToken'] };
+  BaselineAccepted: Omit<BaselineAccepted, 'batch'> & { batch: ResolversParentTypes['SuiteBatch'] };
   BigInt: Scalars['BigInt']['output'];
   Boolean: Scalars['Boolean']['output'];
+  Comparison: ComparisonModel;
+  ComparisonCounts: ComparisonCountsModel;
   CreateApiTokenInput: CreateApiTokenInput;
   CreateApiTokenResult: ResolversUnionTypes<ResolversParentTypes>['CreateApiTokenResult'];
   CreateScenarioInput: CreateScenarioInput;
+  CreateScheduleInput: CreateScheduleInput;
+  CreateWebhookInput: CreateWebhookInput;
+  CreateWebhookResult: ResolversUnionTypes<ResolversParentTypes>['CreateWebhookResult'];
   Dashboard: Omit<Dashboard, 'headroom' | 'riskiestScenarios'> & { headroom: Array<ResolversParentTypes['ScenarioHeadroom']>, riskiestScenarios: Array<ResolversParentTypes['ScenarioRisk']> };
   DateTime: Scalars['DateTime']['output'];
+  EntryComparison: EntryComparisonModel;
+  FindingDiff: FindingDiffModel;
+  FindingWaiver: FindingWaiver;
   Float: Scalars['Float']['output'];
   HeadroomPoint: HeadroomPoint;
   InputRejected: InputRejected;
@@ -1110,13 +1943,17 @@ export type ResolversParentTypes = {
   MatrixEntryInput: MatrixEntryInput;
   MatrixSubmitted: Omit<MatrixSubmitted, 'batch'> & { batch: ResolversParentTypes['RunBatch'] };
   MetricDelta: MetricDelta;
+  MetricDiff: MetricDiffModel;
   MetricPoint: MetricPoint;
   MetricSeries: MetricSeries;
+  MetricThreshold: MetricThresholdModel;
+  MetricThresholdInput: MetricThresholdInput;
   Mutation: Record<PropertyKey, never>;
   Overlay: Overlay;
   OverlayInput: OverlayInput;
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  ReplayRunResult: ResolversUnionTypes<ResolversParentTypes>['ReplayRunResult'];
   RevokeApiTokenResult: Omit<RevokeApiTokenResult, 'token'> & { token: ResolversParentTypes['ApiToken'] };
   Run: RunModel;
   RunBatch: RunBatchModel;
@@ -1125,9 +1962,16 @@ export type ResolversParentTypes = {
   RunEdge: Omit<RunEdge, 'node'> & { node: ResolversParentTypes['Run'] };
   RunFilter: RunFilter;
   RunOverrides: RunOverrides;
+  RunReplay: RunReplayModel;
+  RunReplayed: Omit<RunReplayed, 'replay'> & { replay: ResolversParentTypes['RunReplay'] };
+  RunScheduleNowResult: ResolversUnionTypes<ResolversParentTypes>['RunScheduleNowResult'];
   RunSubmitted: Omit<RunSubmitted, 'run'> & { run: ResolversParentTypes['Run'] };
+  RunSuiteInput: RunSuiteInput;
+  RunSuiteResult: ResolversUnionTypes<ResolversParentTypes>['RunSuiteResult'];
   RunsByStatusDay: RunsByStatusDay;
   SaveScenarioResult: ResolversUnionTypes<ResolversParentTypes>['SaveScenarioResult'];
+  SaveScheduleResult: ResolversUnionTypes<ResolversParentTypes>['SaveScheduleResult'];
+  SaveSuiteResult: ResolversUnionTypes<ResolversParentTypes>['SaveSuiteResult'];
   Scenario: ScenarioModel;
   ScenarioConnection: Omit<ScenarioConnection, 'edges'> & { edges: Array<ResolversParentTypes['ScenarioEdge']> };
   ScenarioEdge: Omit<ScenarioEdge, 'node'> & { node: ResolversParentTypes['Scenario'] };
@@ -1136,18 +1980,30 @@ export type ResolversParentTypes = {
   ScenarioRisk: Omit<ScenarioRisk, 'scenario'> & { scenario: ResolversParentTypes['Scenario'] };
   ScenarioSaved: Omit<ScenarioSaved, 'newVersion' | 'scenario'> & { newVersion?: Maybe<ResolversParentTypes['ScenarioVersion']>, scenario: ResolversParentTypes['Scenario'] };
   ScenarioVersion: ScenarioVersionModel;
+  Schedule: ScheduleModel;
+  ScheduleRan: Omit<ScheduleRan, 'batch'> & { batch?: Maybe<ResolversParentTypes['SuiteBatch']> };
+  ScheduleSaved: Omit<ScheduleSaved, 'schedule'> & { schedule: ResolversParentTypes['Schedule'] };
   SpecValidation: SpecValidation;
   String: Scalars['String']['output'];
   SubmitMatrixInput: SubmitMatrixInput;
   SubmitMatrixResult: ResolversUnionTypes<ResolversParentTypes>['SubmitMatrixResult'];
   SubmitRunInput: SubmitRunInput;
   SubmitRunResult: ResolversUnionTypes<ResolversParentTypes>['SubmitRunResult'];
+  Subscription: Record<PropertyKey, never>;
+  Suite: SuiteModel;
+  SuiteBatch: SuiteBatchModel;
+  SuiteBatchSubmitted: Omit<SuiteBatchSubmitted, 'batch'> & { batch: ResolversParentTypes['SuiteBatch'] };
+  SuiteEntry: SuiteEntryModel;
+  SuiteEntryInput: SuiteEntryInput;
+  SuiteInput: SuiteInput;
+  SuiteSaved: Omit<SuiteSaved, 'suite'> & { suite: ResolversParentTypes['Suite'] };
   Team: TeamModel;
   TimeRange: TimeRange;
   Triage: TriageModel;
   TriageResult: ResolversUnionTypes<ResolversParentTypes>['TriageResult'];
   UUID: Scalars['UUID']['output'];
   UpdateScenarioInput: UpdateScenarioInput;
+  UpdateScheduleInput: UpdateScheduleInput;
   UserError: UserError;
   Viewer: ViewerModel;
   Violation: ViolationModel;
@@ -1156,6 +2012,13 @@ export type ResolversParentTypes = {
   ViolationFilter: ViolationFilter;
   ViolationsByClassDay: ViolationsByClassDay;
   WaiveViolationInput: WaiveViolationInput;
+  Webhook: WebhookModel;
+  WebhookCreated: Omit<WebhookCreated, 'webhook'> & { webhook: ResolversParentTypes['Webhook'] };
+  WebhookDelivery: WebhookDeliveryModel;
+};
+
+export type AcceptBaselineResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['AcceptBaselineResult'] = ResolversParentTypes['AcceptBaselineResult']> = {
+  __resolveType: TypeResolveFn<'BaselineAccepted' | 'InputRejected', ParentType, ContextType>;
 };
 
 export type AllocatorMetricsResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['AllocatorMetrics'] = ResolversParentTypes['AllocatorMetrics']> = {
@@ -1187,12 +2050,41 @@ export type ApiTokenCreatedResolvers<ContextType = GraphqlContext, ParentType ex
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type BaselineAcceptedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['BaselineAccepted'] = ResolversParentTypes['BaselineAccepted']> = {
+  batch?: Resolver<ResolversTypes['SuiteBatch'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export interface BigIntScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['BigInt'], any> {
   name: 'BigInt';
 }
 
+export type ComparisonResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Comparison'] = ResolversParentTypes['Comparison']> = {
+  baselineBatchId?: Resolver<Maybe<ResolversTypes['UUID']>, ParentType, ContextType>;
+  batchId?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
+  counts?: Resolver<ResolversTypes['ComparisonCounts'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  entries?: Resolver<Array<ResolversTypes['EntryComparison']>, ParentType, ContextType>;
+  export?: Resolver<ResolversTypes['String'], ParentType, ContextType, RequireFields<ComparisonExportArgs, 'format'>>;
+  id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
+  verdict?: Resolver<ResolversTypes['RegressionVerdict'], ParentType, ContextType>;
+};
+
+export type ComparisonCountsResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ComparisonCounts'] = ResolversParentTypes['ComparisonCounts']> = {
+  fixed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  new?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  persisting?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reopened?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  thresholdBreaches?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  waived?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type CreateApiTokenResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['CreateApiTokenResult'] = ResolversParentTypes['CreateApiTokenResult']> = {
   __resolveType: TypeResolveFn<'ApiTokenCreated' | 'InputRejected', ParentType, ContextType>;
+};
+
+export type CreateWebhookResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['CreateWebhookResult'] = ResolversParentTypes['CreateWebhookResult']> = {
+  __resolveType: TypeResolveFn<'InputRejected' | 'WebhookCreated', ParentType, ContextType>;
 };
 
 export type DashboardResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Dashboard'] = ResolversParentTypes['Dashboard']> = {
@@ -1205,6 +2097,44 @@ export type DashboardResolvers<ContextType = GraphqlContext, ParentType extends 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
+
+export type EntryComparisonResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['EntryComparison'] = ResolversParentTypes['EntryComparison']> = {
+  baselineProfile?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  baselineRunId?: Resolver<Maybe<ResolversTypes['UUID']>, ParentType, ContextType>;
+  candidateRunId?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
+  entryName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  findings?: Resolver<Array<ResolversTypes['FindingDiff']>, ParentType, ContextType>;
+  metrics?: Resolver<Array<ResolversTypes['MetricDiff']>, ParentType, ContextType>;
+  profile?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reasons?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  scenarioId?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
+  scenarioName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  verdict?: Resolver<ResolversTypes['RegressionVerdict'], ParentType, ContextType>;
+};
+
+export type FindingDiffResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['FindingDiff'] = ResolversParentTypes['FindingDiff']> = {
+  baselineBytesExposed?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  baselineCount?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  bytesExposed?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
+  change?: Resolver<ResolversTypes['FindingChange'], ParentType, ContextType>;
+  class?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
+  counts?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  deviceId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  explanation?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  fingerprint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  severity?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  waived?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  waiver?: Resolver<Maybe<ResolversTypes['FindingWaiver']>, ParentType, ContextType>;
+};
+
+export type FindingWaiverResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['FindingWaiver'] = ResolversParentTypes['FindingWaiver']> = {
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  owner?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
 
 export type HeadroomPointResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['HeadroomPoint'] = ResolversParentTypes['HeadroomPoint']> = {
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -1233,6 +2163,16 @@ export type MetricDeltaResolvers<ContextType = GraphqlContext, ParentType extend
   metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type MetricDiffResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['MetricDiff'] = ResolversParentTypes['MetricDiff']> = {
+  baseline?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  breachReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  breached?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  candidate?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  delta?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  threshold?: Resolver<Maybe<ResolversTypes['MetricThreshold']>, ParentType, ContextType>;
+};
+
 export type MetricPointResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['MetricPoint'] = ResolversParentTypes['MetricPoint']> = {
   t?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
   value?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -1243,18 +2183,39 @@ export type MetricSeriesResolvers<ContextType = GraphqlContext, ParentType exten
   points?: Resolver<Array<ResolversTypes['MetricPoint']>, ParentType, ContextType>;
 };
 
+export type MetricThresholdResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['MetricThreshold'] = ResolversParentTypes['MetricThreshold']> = {
+  max?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  maxIncrease?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  maxIncreasePercent?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  acceptBaseline?: Resolver<ResolversTypes['AcceptBaselineResult'], ParentType, ContextType, RequireFields<MutationAcceptBaselineArgs, 'batchId'>>;
   acknowledgeViolation?: Resolver<ResolversTypes['TriageResult'], ParentType, ContextType, RequireFields<MutationAcknowledgeViolationArgs, 'fingerprint'>>;
   archiveScenario?: Resolver<ResolversTypes['Scenario'], ParentType, ContextType, RequireFields<MutationArchiveScenarioArgs, 'id'>>;
   cancelRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationCancelRunArgs, 'id'>>;
   createApiToken?: Resolver<ResolversTypes['CreateApiTokenResult'], ParentType, ContextType, RequireFields<MutationCreateApiTokenArgs, 'input'>>;
   createScenario?: Resolver<ResolversTypes['SaveScenarioResult'], ParentType, ContextType, RequireFields<MutationCreateScenarioArgs, 'input'>>;
+  createSchedule?: Resolver<ResolversTypes['SaveScheduleResult'], ParentType, ContextType, RequireFields<MutationCreateScheduleArgs, 'input'>>;
+  createSuite?: Resolver<ResolversTypes['SaveSuiteResult'], ParentType, ContextType, RequireFields<MutationCreateSuiteArgs, 'input'>>;
+  createWebhook?: Resolver<ResolversTypes['CreateWebhookResult'], ParentType, ContextType, RequireFields<MutationCreateWebhookArgs, 'input'>>;
+  deleteSchedule?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteScheduleArgs, 'id'>>;
+  deleteWebhook?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteWebhookArgs, 'id'>>;
+  pauseSchedule?: Resolver<ResolversTypes['SaveScheduleResult'], ParentType, ContextType, RequireFields<MutationPauseScheduleArgs, 'id'>>;
   reopenViolation?: Resolver<ResolversTypes['TriageResult'], ParentType, ContextType, RequireFields<MutationReopenViolationArgs, 'fingerprint'>>;
+  replayRun?: Resolver<ResolversTypes['ReplayRunResult'], ParentType, ContextType, RequireFields<MutationReplayRunArgs, 'runId'>>;
+  resumeSchedule?: Resolver<ResolversTypes['SaveScheduleResult'], ParentType, ContextType, RequireFields<MutationResumeScheduleArgs, 'id'>>;
   retryRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationRetryRunArgs, 'id'>>;
   revokeApiToken?: Resolver<ResolversTypes['RevokeApiTokenResult'], ParentType, ContextType, RequireFields<MutationRevokeApiTokenArgs, 'id'>>;
+  runScheduleNow?: Resolver<ResolversTypes['RunScheduleNowResult'], ParentType, ContextType, RequireFields<MutationRunScheduleNowArgs, 'id'>>;
+  runSuite?: Resolver<ResolversTypes['RunSuiteResult'], ParentType, ContextType, RequireFields<MutationRunSuiteArgs, 'input'>>;
   submitMatrix?: Resolver<ResolversTypes['SubmitMatrixResult'], ParentType, ContextType, RequireFields<MutationSubmitMatrixArgs, 'input'>>;
   submitRun?: Resolver<ResolversTypes['SubmitRunResult'], ParentType, ContextType, RequireFields<MutationSubmitRunArgs, 'input'>>;
+  tagSuiteBatch?: Resolver<ResolversTypes['SuiteBatch'], ParentType, ContextType, RequireFields<MutationTagSuiteBatchArgs, 'batchId' | 'tags'>>;
   updateScenario?: Resolver<ResolversTypes['SaveScenarioResult'], ParentType, ContextType, RequireFields<MutationUpdateScenarioArgs, 'input'>>;
+  updateSchedule?: Resolver<ResolversTypes['SaveScheduleResult'], ParentType, ContextType, RequireFields<MutationUpdateScheduleArgs, 'id' | 'input'>>;
+  updateSuite?: Resolver<ResolversTypes['SaveSuiteResult'], ParentType, ContextType, RequireFields<MutationUpdateSuiteArgs, 'id' | 'input'>>;
   waiveViolation?: Resolver<ResolversTypes['TriageResult'], ParentType, ContextType, RequireFields<MutationWaiveViolationArgs, 'input'>>;
 };
 
@@ -1273,18 +2234,30 @@ export type PageInfoResolvers<ContextType = GraphqlContext, ParentType extends R
 export type QueryResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   apiTokens?: Resolver<Array<ResolversTypes['ApiToken']>, ParentType, ContextType>;
   compareRuns?: Resolver<ResolversTypes['RunComparison'], ParentType, ContextType, RequireFields<QueryCompareRunsArgs, 'a' | 'b'>>;
+  comparison?: Resolver<Maybe<ResolversTypes['Comparison']>, ParentType, ContextType, RequireFields<QueryComparisonArgs, 'batchId'>>;
   dashboard?: Resolver<ResolversTypes['Dashboard'], ParentType, ContextType, Partial<QueryDashboardArgs>>;
   metrics?: Resolver<Maybe<ResolversTypes['AllocatorMetrics']>, ParentType, ContextType, RequireFields<QueryMetricsArgs, 'runId'>>;
   report?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType, RequireFields<QueryReportArgs, 'runId'>>;
   run?: Resolver<Maybe<ResolversTypes['Run']>, ParentType, ContextType, RequireFields<QueryRunArgs, 'id'>>;
   runBatch?: Resolver<Maybe<ResolversTypes['RunBatch']>, ParentType, ContextType, RequireFields<QueryRunBatchArgs, 'id'>>;
+  runReplays?: Resolver<Array<ResolversTypes['RunReplay']>, ParentType, ContextType, Partial<QueryRunReplaysArgs>>;
   runs?: Resolver<ResolversTypes['RunConnection'], ParentType, ContextType, RequireFields<QueryRunsArgs, 'first' | 'sort'>>;
   scenario?: Resolver<Maybe<ResolversTypes['Scenario']>, ParentType, ContextType, RequireFields<QueryScenarioArgs, 'id'>>;
   scenarios?: Resolver<ResolversTypes['ScenarioConnection'], ParentType, ContextType, RequireFields<QueryScenariosArgs, 'first'>>;
+  schedule?: Resolver<Maybe<ResolversTypes['Schedule']>, ParentType, ContextType, RequireFields<QueryScheduleArgs, 'id'>>;
+  schedules?: Resolver<Array<ResolversTypes['Schedule']>, ParentType, ContextType>;
   series?: Resolver<Array<ResolversTypes['MetricSeries']>, ParentType, ContextType, RequireFields<QuerySeriesArgs, 'buckets' | 'metrics' | 'runId'>>;
+  suite?: Resolver<Maybe<ResolversTypes['Suite']>, ParentType, ContextType, Partial<QuerySuiteArgs>>;
+  suiteBatch?: Resolver<Maybe<ResolversTypes['SuiteBatch']>, ParentType, ContextType, RequireFields<QuerySuiteBatchArgs, 'id'>>;
+  suites?: Resolver<Array<ResolversTypes['Suite']>, ParentType, ContextType>;
   validateSpec?: Resolver<ResolversTypes['SpecValidation'], ParentType, ContextType, RequireFields<QueryValidateSpecArgs, 'spec'>>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
   violations?: Resolver<ResolversTypes['ViolationConnection'], ParentType, ContextType, RequireFields<QueryViolationsArgs, 'first'>>;
+  webhooks?: Resolver<Array<ResolversTypes['Webhook']>, ParentType, ContextType>;
+};
+
+export type ReplayRunResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ReplayRunResult'] = ResolversParentTypes['ReplayRunResult']> = {
+  __resolveType: TypeResolveFn<'InputRejected' | 'RunReplayed', ParentType, ContextType>;
 };
 
 export type RevokeApiTokenResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RevokeApiTokenResult'] = ResolversParentTypes['RevokeApiTokenResult']> = {
@@ -1309,10 +2282,12 @@ export type RunResolvers<ContextType = GraphqlContext, ParentType extends Resolv
   seed?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['RunStatus'], ParentType, ContextType>;
+  timeLimitMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   trigger?: Resolver<ResolversTypes['RunTrigger'], ParentType, ContextType>;
 };
 
 export type RunBatchResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunBatch'] = ResolversParentTypes['RunBatch']> = {
+  comparison?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
@@ -1340,10 +2315,33 @@ export type RunEdgeResolvers<ContextType = GraphqlContext, ParentType extends Re
   node?: Resolver<ResolversTypes['Run'], ParentType, ContextType>;
 };
 
+export type RunReplayResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunReplay'] = ResolversParentTypes['RunReplay']> = {
+  actualHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  engineVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expectedHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
+  identical?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  runId?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
+};
+
+export type RunReplayedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunReplayed'] = ResolversParentTypes['RunReplayed']> = {
+  replay?: Resolver<ResolversTypes['RunReplay'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type RunScheduleNowResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunScheduleNowResult'] = ResolversParentTypes['RunScheduleNowResult']> = {
+  __resolveType: TypeResolveFn<'InputRejected' | 'ScheduleRan', ParentType, ContextType>;
+};
+
 export type RunSubmittedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunSubmitted'] = ResolversParentTypes['RunSubmitted']> = {
   created?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   run?: Resolver<ResolversTypes['Run'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type RunSuiteResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunSuiteResult'] = ResolversParentTypes['RunSuiteResult']> = {
+  __resolveType: TypeResolveFn<'InputRejected' | 'SuiteBatchSubmitted', ParentType, ContextType>;
 };
 
 export type RunsByStatusDayResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunsByStatusDay'] = ResolversParentTypes['RunsByStatusDay']> = {
@@ -1354,6 +2352,14 @@ export type RunsByStatusDayResolvers<ContextType = GraphqlContext, ParentType ex
 
 export type SaveScenarioResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['SaveScenarioResult'] = ResolversParentTypes['SaveScenarioResult']> = {
   __resolveType: TypeResolveFn<'InputRejected' | 'ScenarioSaved', ParentType, ContextType>;
+};
+
+export type SaveScheduleResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['SaveScheduleResult'] = ResolversParentTypes['SaveScheduleResult']> = {
+  __resolveType: TypeResolveFn<'InputRejected' | 'ScheduleSaved', ParentType, ContextType>;
+};
+
+export type SaveSuiteResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['SaveSuiteResult'] = ResolversParentTypes['SaveSuiteResult']> = {
+  __resolveType: TypeResolveFn<'InputRejected' | 'SuiteSaved', ParentType, ContextType>;
 };
 
 export type ScenarioResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Scenario'] = ResolversParentTypes['Scenario']> = {
@@ -1404,6 +2410,31 @@ export type ScenarioVersionResolvers<ContextType = GraphqlContext, ParentType ex
   version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type ScheduleResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Schedule'] = ResolversParentTypes['Schedule']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  cron?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  history?: Resolver<Array<ResolversTypes['SuiteBatch']>, ParentType, ContextType, Partial<ScheduleHistoryArgs>>;
+  id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
+  lastFiredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastSkippedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  overlapPolicy?: Resolver<ResolversTypes['OverlapPolicy'], ParentType, ContextType>;
+  paused?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  suite?: Resolver<ResolversTypes['Suite'], ParentType, ContextType>;
+  timeZone?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ScheduleRanResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ScheduleRan'] = ResolversParentTypes['ScheduleRan']> = {
+  batch?: Resolver<Maybe<ResolversTypes['SuiteBatch']>, ParentType, ContextType>;
+  skipped?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ScheduleSavedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ScheduleSaved'] = ResolversParentTypes['ScheduleSaved']> = {
+  schedule?: Resolver<ResolversTypes['Schedule'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type SpecValidationResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['SpecValidation'] = ResolversParentTypes['SpecValidation']> = {
   errors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
   normalizedSpec?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
@@ -1416,6 +2447,59 @@ export type SubmitMatrixResultResolvers<ContextType = GraphqlContext, ParentType
 
 export type SubmitRunResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['SubmitRunResult'] = ResolversParentTypes['SubmitRunResult']> = {
   __resolveType: TypeResolveFn<'InputRejected' | 'RunSubmitted', ParentType, ContextType>;
+};
+
+export type SubscriptionResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  batchUpdated?: SubscriptionResolver<ResolversTypes['RunBatch'], "batchUpdated", ParentType, ContextType, RequireFields<SubscriptionBatchUpdatedArgs, 'batchId'>>;
+  runUpdated?: SubscriptionResolver<ResolversTypes['Run'], "runUpdated", ParentType, ContextType, RequireFields<SubscriptionRunUpdatedArgs, 'runId'>>;
+};
+
+export type SuiteResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Suite'] = ResolversParentTypes['Suite']> = {
+  baselineBatchId?: Resolver<Maybe<ResolversTypes['UUID']>, ParentType, ContextType>;
+  baselinePolicy?: Resolver<ResolversTypes['BaselinePolicy'], ParentType, ContextType>;
+  baselineTag?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  batches?: Resolver<Array<ResolversTypes['SuiteBatch']>, ParentType, ContextType, Partial<SuiteBatchesArgs>>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  entries?: Resolver<Array<ResolversTypes['SuiteEntry']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scenarios?: Resolver<Array<ResolversTypes['Scenario']>, ParentType, ContextType>;
+  seed?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  thresholds?: Resolver<Array<ResolversTypes['MetricThreshold']>, ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+};
+
+export type SuiteBatchResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['SuiteBatch'] = ResolversParentTypes['SuiteBatch']> = {
+  acceptedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  comparison?: Resolver<Maybe<ResolversTypes['Comparison']>, ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
+  runBatchIds?: Resolver<Array<ResolversTypes['UUID']>, ParentType, ContextType>;
+  runsFinished?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  runsTotal?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  scheduleId?: Resolver<Maybe<ResolversTypes['UUID']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['RunStatus'], ParentType, ContextType>;
+  suite?: Resolver<ResolversTypes['Suite'], ParentType, ContextType>;
+  tags?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  trigger?: Resolver<ResolversTypes['SuiteBatchTrigger'], ParentType, ContextType>;
+};
+
+export type SuiteBatchSubmittedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['SuiteBatchSubmitted'] = ResolversParentTypes['SuiteBatchSubmitted']> = {
+  batch?: Resolver<ResolversTypes['SuiteBatch'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type SuiteEntryResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['SuiteEntry'] = ResolversParentTypes['SuiteEntry']> = {
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  overlays?: Resolver<Array<ResolversTypes['Overlay']>, ParentType, ContextType>;
+  profile?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type SuiteSavedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['SuiteSaved'] = ResolversParentTypes['SuiteSaved']> = {
+  suite?: Resolver<ResolversTypes['Suite'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type TeamResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Team'] = ResolversParentTypes['Team']> = {
@@ -1490,34 +2574,80 @@ export type ViolationsByClassDayResolvers<ContextType = GraphqlContext, ParentTy
   severity?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type WebhookResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Webhook'] = ResolversParentTypes['Webhook']> = {
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveries?: Resolver<Array<ResolversTypes['WebhookDelivery']>, ParentType, ContextType, Partial<WebhookDeliveriesArgs>>;
+  enabled?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  events?: Resolver<Array<ResolversTypes['WebhookEvent']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
+  minSeverity?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  suiteIds?: Resolver<Array<ResolversTypes['UUID']>, ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type WebhookCreatedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['WebhookCreated'] = ResolversParentTypes['WebhookCreated']> = {
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  webhook?: Resolver<ResolversTypes['Webhook'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type WebhookDeliveryResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['WebhookDelivery'] = ResolversParentTypes['WebhookDelivery']> = {
+  attempts?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deliveredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  event?: Resolver<ResolversTypes['WebhookEvent'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
+  lastError?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  payload?: Resolver<ResolversTypes['JSON'], ParentType, ContextType>;
+  responseStatus?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['WebhookDeliveryStatus'], ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GraphqlContext> = {
+  AcceptBaselineResult?: AcceptBaselineResultResolvers<ContextType>;
   AllocatorMetrics?: AllocatorMetricsResolvers<ContextType>;
   ApiToken?: ApiTokenResolvers<ContextType>;
   ApiTokenCreated?: ApiTokenCreatedResolvers<ContextType>;
+  BaselineAccepted?: BaselineAcceptedResolvers<ContextType>;
   BigInt?: GraphQLScalarType;
+  Comparison?: ComparisonResolvers<ContextType>;
+  ComparisonCounts?: ComparisonCountsResolvers<ContextType>;
   CreateApiTokenResult?: CreateApiTokenResultResolvers<ContextType>;
+  CreateWebhookResult?: CreateWebhookResultResolvers<ContextType>;
   Dashboard?: DashboardResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  EntryComparison?: EntryComparisonResolvers<ContextType>;
+  FindingDiff?: FindingDiffResolvers<ContextType>;
+  FindingWaiver?: FindingWaiverResolvers<ContextType>;
   HeadroomPoint?: HeadroomPointResolvers<ContextType>;
   InputRejected?: InputRejectedResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   MatrixSubmitted?: MatrixSubmittedResolvers<ContextType>;
   MetricDelta?: MetricDeltaResolvers<ContextType>;
+  MetricDiff?: MetricDiffResolvers<ContextType>;
   MetricPoint?: MetricPointResolvers<ContextType>;
   MetricSeries?: MetricSeriesResolvers<ContextType>;
+  MetricThreshold?: MetricThresholdResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Overlay?: OverlayResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  ReplayRunResult?: ReplayRunResultResolvers<ContextType>;
   RevokeApiTokenResult?: RevokeApiTokenResultResolvers<ContextType>;
   Run?: RunResolvers<ContextType>;
   RunBatch?: RunBatchResolvers<ContextType>;
   RunComparison?: RunComparisonResolvers<ContextType>;
   RunConnection?: RunConnectionResolvers<ContextType>;
   RunEdge?: RunEdgeResolvers<ContextType>;
+  RunReplay?: RunReplayResolvers<ContextType>;
+  RunReplayed?: RunReplayedResolvers<ContextType>;
+  RunScheduleNowResult?: RunScheduleNowResultResolvers<ContextType>;
   RunSubmitted?: RunSubmittedResolvers<ContextType>;
+  RunSuiteResult?: RunSuiteResultResolvers<ContextType>;
   RunsByStatusDay?: RunsByStatusDayResolvers<ContextType>;
   SaveScenarioResult?: SaveScenarioResultResolvers<ContextType>;
+  SaveScheduleResult?: SaveScheduleResultResolvers<ContextType>;
+  SaveSuiteResult?: SaveSuiteResultResolvers<ContextType>;
   Scenario?: ScenarioResolvers<ContextType>;
   ScenarioConnection?: ScenarioConnectionResolvers<ContextType>;
   ScenarioEdge?: ScenarioEdgeResolvers<ContextType>;
@@ -1525,9 +2655,18 @@ export type Resolvers<ContextType = GraphqlContext> = {
   ScenarioRisk?: ScenarioRiskResolvers<ContextType>;
   ScenarioSaved?: ScenarioSavedResolvers<ContextType>;
   ScenarioVersion?: ScenarioVersionResolvers<ContextType>;
+  Schedule?: ScheduleResolvers<ContextType>;
+  ScheduleRan?: ScheduleRanResolvers<ContextType>;
+  ScheduleSaved?: ScheduleSavedResolvers<ContextType>;
   SpecValidation?: SpecValidationResolvers<ContextType>;
   SubmitMatrixResult?: SubmitMatrixResultResolvers<ContextType>;
   SubmitRunResult?: SubmitRunResultResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
+  Suite?: SuiteResolvers<ContextType>;
+  SuiteBatch?: SuiteBatchResolvers<ContextType>;
+  SuiteBatchSubmitted?: SuiteBatchSubmittedResolvers<ContextType>;
+  SuiteEntry?: SuiteEntryResolvers<ContextType>;
+  SuiteSaved?: SuiteSavedResolvers<ContextType>;
   Team?: TeamResolvers<ContextType>;
   Triage?: TriageResolvers<ContextType>;
   TriageResult?: TriageResultResolvers<ContextType>;
@@ -1538,5 +2677,8 @@ export type Resolvers<ContextType = GraphqlContext> = {
   ViolationConnection?: ViolationConnectionResolvers<ContextType>;
   ViolationEdge?: ViolationEdgeResolvers<ContextType>;
   ViolationsByClassDay?: ViolationsByClassDayResolvers<ContextType>;
+  Webhook?: WebhookResolvers<ContextType>;
+  WebhookCreated?: WebhookCreatedResolvers<ContextType>;
+  WebhookDelivery?: WebhookDeliveryResolvers<ContextType>;
 };
 

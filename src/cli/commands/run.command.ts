@@ -1,63 +1,278 @@
 import { readFile } from 'node:fs/promises';
-import { type CliCommand, ExitCode, UsageError } from '../command';
-import { runScenario } from '../../engine/index';
+import { type CliCommand, type CliIo, ExitCode, UsageError } from '../command';
+import { createEngineRun, type EngineReport } from '../../engine/index';
+import { compareReports, type MatrixColumn } from '../../engine/report/matrix';
+import { renderMatrixMarkdown, renderReportMarkdown } from '../../engine/report/markdown';
+import { kernelProfileIds, overlayIds, overlayVariants } from '../../engine/spec/names';
+import { kernelProfileProblem } from '../../engine/spec/release';
+import { type NormalizedOverlay, type NormalizedScenario, validateScenario } from '../../engine/spec/validate';
 import { parseSpecText } from '../../modules/scenario/spec-text';
-import { renderReportText } from '../report-text';
+import { createProgressBar } from '../progress';
+import { renderMatrixText, renderReportText } from '../report-text';
 
-const usage = `usage: dmasim run <spec.yaml|spec.json>... [--json] [--seed N] [--operations N]
+const usage = `usage: dmasim run <spec.yaml|spec.json>... [--profile P] [--overlay O]... [--json|--md] [--seed N]
+       dmasim run <spec>... --matrix K1,K2,... [--json|--md] [--seed N]
 
 Runs the DMA emulation engine locally (no services) on each spec and prints the report: verdict,
-violations, failures and headline SWIOTLB metrics; --json prints the full report (engine.md §9).
---operations N caps each generated workload at N operations (quick looks; explicit lists run whole).
-Exit code 2 for an invalid spec.`;
+violations (class, severity, device, bytes, first op, rule), failures and headline metrics.
+
+  --profile P       kernel to run instead of the spec's: a release (v6.12, v7.2, v7.3) or a
+                    profile id (${kernelProfileIds.join(', ')})
+  --overlay O       apply an unmerged proposal instead of the spec's overlays; repeatable;
+                    name or name:variant (device-cc-accepted:aneesh|alexey|dan);
+                    --overlay none runs without overlays
+  --matrix LIST     run under several kernels and compare side by side; each entry is
+                    profile[+overlay[:variant]]..., e.g. la-phys,lb,lb+device-cc-accepted:dan
+                    (an entry names the whole kernel: the spec's overlays are not added)
+  --json            the exact engine report (engine.md §9), one JSON document per line
+                    (with --matrix: {file, columns, comparison, reports})
+  --md              Markdown
+  --seed N          workload seed instead of the spec's (0..4294967295)
+  --operations N    cap generated workloads at N operations (explicit lists run whole)
+
+A progress bar is drawn on stderr when it is a terminal (not with --json). Ctrl-C stops the run.
+Exit codes: 0 done, 2 bad flag or invalid spec, 130 interrupted.`;
+
+type OutputFormat = 'text' | 'json' | 'md';
+
+/** One kernel to run a spec under: a profile or release and the complete overlay list. */
+export interface KernelChoice {
+  readonly label: string;
+  readonly profile: string;
+  readonly overlays: readonly NormalizedOverlay[];
+}
+
+/** A flag value the user must fix: printed as `dmasim run: message`, exit code 2. */
+class FlagError extends Error {}
+
+function validOverlays(): string {
+  return overlayIds.map((id) => (overlayVariants[id].length > 0 ? `${id}[:${overlayVariants[id].join('|')}]` : id)).join(', ');
+}
+
+/** Parses `name` or `name:variant` (reference §9.2 variants); `flag` names the option for messages. */
+export function parseOverlay(text: string, flag: string): NormalizedOverlay {
+  const [name = '', variant, extra] = text.split(':');
+  const id = overlayIds.find((o) => o === name);
+  if (id === undefined || extra !== undefined) throw new FlagError(`${flag}: unknown overlay '${text}'; valid overlays: ${validOverlays()}`);
+  const variants = overlayVariants[id];
+  if (variant === undefined) return { name: id, variant: variants[0] ?? null };
+  if (variants.length === 0) throw new FlagError(`${flag}: overlay ${id} takes no variant (got '${variant}')`);
+  if (!variants.includes(variant)) throw new FlagError(`${flag}: unknown ${id} variant '${variant}'; valid variants: ${variants.join(', ')}`);
+  return { name: id, variant };
+}
+
+function checkProfile(profile: string, flag: string): string {
+  const problem = kernelProfileProblem(profile);
+  if (problem !== undefined) throw new FlagError(`${flag}: ${problem}`);
+  return profile;
+}
+
+/** Parses a `--matrix` list: `profile[+overlay[:variant]]...` entries separated by commas. */
+export function parseMatrix(text: string): KernelChoice[] {
+  const entries = text.split(',').map((e) => e.trim());
+  if (entries.length < 1 || entries.some((e) => e === '')) throw new FlagError(`--matrix: give kernels separated by commas, e.g. la-phys,lb,lb+device-cc-accepted (got '${text}')`);
+  const labels = new Set<string>();
+  return entries.map((entry) => {
+    if (labels.has(entry)) throw new FlagError(`--matrix: '${entry}' is listed twice`);
+    labels.add(entry);
+    const [profile = '', ...overlays] = entry.split('+');
+    return { label: entry, profile: checkProfile(profile, `--matrix entry '${entry}'`), overlays: overlays.map((o) => parseOverlay(o, `--matrix entry '${entry}'`)) };
+  });
+}
+
+interface RunOptions {
+  readonly files: readonly string[];
+  readonly format: OutputFormat;
+  readonly seed: number | undefined;
+  readonly operationsCap: number | undefined;
+  readonly profile: string | undefined;
+  /** undefined: keep the spec's overlays; [] after `--overlay none`. */
+  readonly overlays: readonly NormalizedOverlay[] | undefined;
+  readonly matrix: readonly KernelChoice[] | undefined;
+}
+
+function parseArgs(args: readonly string[]): RunOptions {
+  const files: string[] = [];
+  let format: OutputFormat = 'text';
+  let seed: number | undefined;
+  let operationsCap: number | undefined;
+  let profile: string | undefined;
+  let overlays: NormalizedOverlay[] | undefined;
+  let matrix: KernelChoice[] | undefined;
+  let clearOverlays = false;
+  const value = (i: number, flag: string): string => {
+    const v = args[i];
+    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '--json' || arg === '--md') {
+      const next: OutputFormat = arg === '--json' ? 'json' : 'md';
+      if (format !== 'text' && format !== next) throw new UsageError('--json and --md exclude each other');
+      format = next;
+    } else if (arg === '--seed') {
+      const text = value(++i, '--seed');
+      const n = Number(text);
+      if (!/^\d+$/.test(text) || n > 2 ** 32 - 1) throw new FlagError(`--seed: '${text}' is not an integer from 0 to 4294967295`);
+      seed = n;
+    } else if (arg === '--operations') {
+      const text = value(++i, '--operations');
+      if (!/^[1-9]\d*$/.test(text)) throw new FlagError(`--operations: '${text}' is not a positive integer`);
+      operationsCap = Number(text);
+    } else if (arg === '--profile') {
+      if (profile !== undefined) throw new UsageError('--profile given twice');
+      profile = checkProfile(value(++i, '--profile'), '--profile');
+    } else if (arg === '--overlay') {
+      const text = value(++i, '--overlay');
+      overlays ??= [];
+      if (text === 'none') clearOverlays = true;
+      else {
+        const overlay = parseOverlay(text, '--overlay');
+        if (overlays.some((o) => o.name === overlay.name)) throw new FlagError(`--overlay: ${overlay.name} given twice`);
+        overlays.push(overlay);
+      }
+      if (clearOverlays && overlays.length > 0) throw new FlagError('--overlay none clears the overlays: do not combine it with other --overlay flags');
+    } else if (arg === '--matrix') {
+      if (matrix !== undefined) throw new UsageError('--matrix given twice');
+      matrix = parseMatrix(value(++i, '--matrix'));
+    } else if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+    else files.push(arg);
+  }
+  if (files.length === 0) throw new UsageError('give at least one spec file');
+  if (matrix !== undefined && (profile !== undefined || overlays !== undefined)) throw new UsageError('--matrix names the kernels itself: drop --profile and --overlay');
+  return { files, format, seed, operationsCap, profile, overlays, matrix };
+}
+
+/** The spec with the kernel replaced (re-validated: the overlay and profile rules still apply). */
+function withKernel(spec: NormalizedScenario, profile: string | undefined, overlays: readonly NormalizedOverlay[] | undefined): ReturnType<typeof validateScenario> {
+  if (profile === undefined && overlays === undefined) return { ok: true, spec };
+  return validateScenario({ ...spec, kernel: { ...spec.kernel, ...(profile === undefined ? {} : { profile }), ...(overlays === undefined ? {} : { overlays }) } });
+}
+
+function capOperations(spec: NormalizedScenario, cap: number | undefined): NormalizedScenario {
+  if (cap === undefined || spec.workload.explicit.length > 0) return spec;
+  return { ...spec, workload: { ...spec.workload, operations: Math.min(spec.workload.operations, cap) } };
+}
+
+/** Set while a SIGINT arrived during a run; reset by each command invocation. */
+interface Interrupt {
+  requested: boolean;
+}
+
+/** Operations per engine slice between event-loop turns (progress, Ctrl-C). */
+const sliceOps = 10_000;
+
+/**
+ * Runs one spec through the engine's incremental API (createEngineRun/step), yielding to the event
+ * loop between slices so the progress bar redraws and Ctrl-C is noticed. Null when interrupted.
+ */
+async function executeRun(spec: NormalizedScenario, seed: number | undefined, io: CliIo, showProgress: boolean, label: string, interrupt: Interrupt): Promise<EngineReport | null> {
+  const run = createEngineRun(spec, seed === undefined ? {} : { seed });
+  const bar = showProgress ? createProgressBar(io.stderr, label) : null;
+  for (;;) {
+    const done = run.step(sliceOps);
+    bar?.update(run.operationsDone, run.operationsTotal);
+    if (done) break;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    if (interrupt.requested) {
+      bar?.clear();
+      io.stderr.write(`dmasim run: interrupted after ${run.operationsDone.toLocaleString('en-US')} of ${run.operationsTotal.toLocaleString('en-US')} operations (${label})\n`);
+      return null;
+    }
+  }
+  bar?.clear();
+  return run.finish();
+}
+
+async function loadSpec(file: string, io: CliIo): Promise<NormalizedScenario | null> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error: unknown) {
+    io.stderr.write(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})\n`);
+    return null;
+  }
+  const parsed = parseSpecText(text, file);
+  if (!parsed.ok) {
+    io.stderr.write(`${file}: invalid\n${parsed.errors.map((e) => `  ${e.path}: ${e.message}\n`).join('')}`);
+    return null;
+  }
+  return parsed.spec;
+}
+
+function printSpecErrors(io: CliIo, file: string, what: string, errors: ReadonlyArray<{ path: string; message: string }>): void {
+  io.stderr.write(`${file}: invalid ${what}\n${errors.map((e) => `  ${e.path}: ${e.message}\n`).join('')}`);
+}
+
+async function runFiles(options: RunOptions, io: CliIo, interrupt: Interrupt): Promise<number> {
+  const showProgress = options.format !== 'json' && (io.stderr as { isTTY?: boolean }).isTTY === true;
+  let code: number = ExitCode.ok;
+  for (const file of options.files) {
+    const loaded = await loadSpec(file, io);
+    if (loaded === null) {
+      code = ExitCode.badInput;
+      continue;
+    }
+    if (options.matrix === undefined) {
+      const kernel = withKernel(loaded, options.profile, options.overlays);
+      if (!kernel.ok) {
+        printSpecErrors(io, file, 'with the kernel from --profile/--overlay', kernel.errors);
+        code = ExitCode.badInput;
+        continue;
+      }
+      const report = await executeRun(capOperations(kernel.spec, options.operationsCap), options.seed, io, showProgress, file, interrupt);
+      if (report === null) return ExitCode.interrupted;
+      io.stdout.write(options.format === 'json' ? `${JSON.stringify(report)}\n` : options.format === 'md' ? `${renderReportMarkdown(report, file)}\n` : renderReportText(file, report));
+      continue;
+    }
+    const columns: MatrixColumn[] = [];
+    let specOk = true;
+    for (const choice of options.matrix) {
+      const kernel = withKernel(loaded, choice.profile, choice.overlays);
+      if (!kernel.ok) {
+        printSpecErrors(io, file, `under --matrix entry '${choice.label}'`, kernel.errors);
+        specOk = false;
+        continue;
+      }
+      const report = await executeRun(capOperations(kernel.spec, options.operationsCap), options.seed, io, showProgress, `${file} [${choice.label}]`, interrupt);
+      if (report === null) return ExitCode.interrupted;
+      columns.push({ label: choice.label, report });
+    }
+    if (!specOk) {
+      code = ExitCode.badInput;
+      continue;
+    }
+    const comparison = compareReports(columns);
+    if (options.format === 'json') io.stdout.write(`${JSON.stringify({ file, columns: comparison.columns, comparison, reports: columns.map((c) => c.report) })}\n`);
+    else if (options.format === 'md') io.stdout.write(`${renderMatrixMarkdown(comparison, file)}\n`);
+    else io.stdout.write(renderMatrixText(file, comparison));
+  }
+  return code;
+}
 
 export const runCommand: CliCommand = {
   name: 'run',
-  summary: 'run the engine on scenario specs and print the reports',
+  summary: 'run the engine on scenario specs (or compare kernels with --matrix) and print the reports',
   usage,
   async run(args, io) {
-    const files: string[] = [];
-    let json = false;
-    let seed: number | undefined;
-    let operationsCap: number | undefined;
-    for (let i = 0; i < args.length; i++) {
-      const arg = args[i]!;
-      if (arg === '--json') json = true;
-      else if (arg === '--seed') {
-        const value = Number(args[++i]);
-        if (!Number.isInteger(value) || value < 0 || value > 2 ** 32 - 1) throw new UsageError('--seed needs an integer from 0 to 4294967295');
-        seed = value;
-      } else if (arg === '--operations') {
-        const value = Number(args[++i]);
-        if (!Number.isInteger(value) || value < 1) throw new UsageError('--operations needs a positive integer');
-        operationsCap = value;
-      } else if (arg.startsWith('--')) throw new UsageError(`unknown option ${arg}`);
-      else files.push(arg);
+    let options: RunOptions;
+    try {
+      options = parseArgs(args);
+    } catch (error: unknown) {
+      if (!(error instanceof FlagError)) throw error;
+      io.stderr.write(`dmasim run: ${error.message}\n`);
+      return ExitCode.badInput;
     }
-    if (files.length === 0) throw new UsageError('give at least one spec file');
-    let code: number = ExitCode.ok;
-    for (const file of files) {
-      let text: string;
-      try {
-        text = await readFile(file, 'utf8');
-      } catch (error: unknown) {
-        io.stderr.write(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})\n`);
-        code = ExitCode.badInput;
-        continue;
-      }
-      const parsed = parseSpecText(text);
-      if (!parsed.ok) {
-        io.stderr.write(`${file}: invalid\n${parsed.errors.map((e) => `  ${e.path}: ${e.message}\n`).join('')}`);
-        code = ExitCode.badInput;
-        continue;
-      }
-      const spec =
-        operationsCap === undefined || parsed.spec.workload.explicit.length > 0
-          ? parsed.spec
-          : { ...parsed.spec, workload: { ...parsed.spec.workload, operations: Math.min(parsed.spec.workload.operations, operationsCap) } };
-      const report = runScenario(spec, seed === undefined ? {} : { seed });
-      io.stdout.write(json ? `${JSON.stringify(report)}\n` : renderReportText(file, report));
+    const interrupt: Interrupt = { requested: false };
+    const onSigint = (): void => {
+      interrupt.requested = true;
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      return await runFiles(options, io, interrupt);
+    } finally {
+      process.off('SIGINT', onSigint);
     }
-    return code;
   },
 };

@@ -30,7 +30,7 @@ export class DashboardRepository {
 
   /**
    * Critical violations of each scenario's latest successful run that are not acknowledged, waived
-   * or fixed. One index probe per scenario (LATERAL) instead of scanning every successful run.
+   * or fixed. One index probe per scenario (LATERAL) instead of scanning every successful run, then an index-only scan of violation_critical_run_idx (partial, critical only) per run.
    */
   riskiestScenarios(teamId: string, limit: number): Promise<Array<{ scenario_id: string; open_critical: number }>> {
     return this.db.$queryRaw`

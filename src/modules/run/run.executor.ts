@@ -10,7 +10,7 @@ import { applyOverrides } from './run.service';
 
 /** How an execution ended. `unrecoverable` outcomes must not be retried (same input, same failure). */
 export type ExecutionOutcome =
-  | { kind: 'succeeded'; resultHash: string; wrote: boolean }
+  | { kind: 'succeeded'; resultHash: string; wrote: boolean; operations: number; engineMs: number }
   | { kind: 'skipped'; reason: 'run-missing' | 'already-final' }
   | { kind: 'cancelled'; progress: number }
   | { kind: 'timed-out'; progress: number }
@@ -19,7 +19,7 @@ export type ExecutionOutcome =
 export interface ExecutionHooks {
   /** Called with progress in [0, 1], at most every `progressIntervalMs`. */
   onProgress?(fraction: number): Promise<void> | void;
-  /** Wall-clock budget for the engine; past it the run ends TIMED_OUT. */
+  /** Wall-clock budget for the engine when neither the run nor its team sets one; past it the run ends TIMED_OUT. */
   readonly timeLimitMs: number;
   readonly progressIntervalMs?: number;
   readonly cancelCheckIntervalMs?: number;
@@ -54,7 +54,9 @@ export class RunExecutor {
       return this.fail(runId, 'SPEC_INVALID', message);
     }
 
+    const timeLimitMs = (await this.runs.timeLimitFor(runId)) ?? hooks.timeLimitMs;
     const startedMs = Date.now();
+    let engineMs = 0;
     const progressIntervalMs = hooks.progressIntervalMs ?? 250;
     const cancelCheckIntervalMs = hooks.cancelCheckIntervalMs ?? 500;
     const sliceOperations = hooks.sliceOperations ?? 20_000;
@@ -63,11 +65,17 @@ export class RunExecutor {
     try {
       const engineRun = createEngineRun(checked.spec);
       const fraction = (): number => (engineRun.operationsTotal === 0 ? 1 : engineRun.operationsDone / engineRun.operationsTotal);
-      while (!engineRun.step(sliceOperations)) {
+      const step = (): boolean => {
+        const sliceStartMs = performance.now();
+        const done = engineRun.step(sliceOperations);
+        engineMs += performance.now() - sliceStartMs;
+        return done;
+      };
+      while (!step()) {
         await yieldToEventLoop();
         const nowMs = Date.now();
-        if (nowMs - startedMs > hooks.timeLimitMs) {
-          await this.runs.finishWithoutResult(runId, 'TIMED_OUT', { code: 'TIME_LIMIT', message: `run exceeded its time limit of ${hooks.timeLimitMs} ms` }, fraction(), this.clock.now());
+        if (nowMs - startedMs > timeLimitMs) {
+          await this.runs.finishWithoutResult(runId, 'TIMED_OUT', { code: 'TIME_LIMIT', message: `run exceeded its time limit of ${timeLimitMs} ms` }, fraction(), this.clock.now());
           return { kind: 'timed-out', progress: fraction() };
         }
         if (nowMs - lastCancelCheckMs >= cancelCheckIntervalMs) {
@@ -83,10 +91,12 @@ export class RunExecutor {
           await hooks.onProgress?.(fraction());
         }
       }
+      const finishStartMs = performance.now();
       const report = engineRun.finish();
+      engineMs += performance.now() - finishStartMs;
       const wrote = await this.results.saveRunResult(toRunResultRecord(run, report), this.clock.now());
       await hooks.onProgress?.(1);
-      return { kind: 'succeeded', resultHash: report.resultHash, wrote };
+      return { kind: 'succeeded', resultHash: report.resultHash, wrote, operations: engineRun.operationsDone, engineMs };
     } catch (error: unknown) {
       // The engine is deterministic: a broken invariant fails the same way on every retry.
       if (error instanceof EngineInvariantError) return this.fail(runId, 'ENGINE_INVARIANT', error.message);

@@ -1,4 +1,4 @@
-import { Queue } from 'bullmq';
+import { Queue, QueueEvents } from 'bullmq';
 
 /** Queue names (one per job family). */
 export const QueueName = { runs: 'runs' } as const;
@@ -7,11 +7,22 @@ export const JobName = { executeRun: 'execute-run' } as const;
 
 export type RunJob = { name: typeof JobName.executeRun; data: { runId: string; teamId: string } };
 
+/** Where a run's job is in BullMQ; `missing` when Redis holds no job with that id. */
+export type RunJobState = 'waiting' | 'active' | 'delayed' | 'prioritized' | 'waiting-children' | 'completed' | 'failed' | 'missing';
+
 /** How the run service hands runs to workers. jobId = runId, so enqueueing twice is harmless. */
 export interface RunQueue {
   enqueue(job: RunJob['data']): Promise<void>;
   /** Removes a waiting job; false when there was none or it is already being processed. */
   remove(runId: string): Promise<boolean>;
+  /** Where the run's job is (the reconciler's view of Redis). */
+  jobState(runId: string): Promise<RunJobState>;
+  /** Drops a finished (completed or failed) job so the same jobId can be enqueued again. */
+  discardFinished(runId: string): Promise<void>;
+  /** Moves an active job back to waiting, releasing the lock `token` holds (graceful shutdown); false if it was not ours. */
+  handBack(runId: string, token: string): Promise<boolean>;
+  /** Jobs per state, for the queue-depth gauge. */
+  counts(): Promise<Record<string, number>>;
   close(): Promise<void>;
 }
 
@@ -23,12 +34,21 @@ export const runJobOptions = {
   removeOnFail: { count: 5000, age: 30 * 24 * 3600 },
 } as const;
 
-export function createBullmqRunQueue(options: { redisUrl: string; prefix: string }): RunQueue {
+/** Job states counted by the queue-depth gauge. */
+export const countedJobStates = ['waiting', 'active', 'delayed', 'prioritized', 'completed', 'failed'] as const;
+
+export interface BullmqRunQueue extends RunQueue {
+  /** The underlying BullMQ queue, for bull-board only. */
+  readonly bullmq: Queue;
+}
+
+export function createBullmqRunQueue(options: { redisUrl: string; prefix: string }): BullmqRunQueue {
   const queue = new Queue<RunJob['data'], void, RunJob['name']>(QueueName.runs, {
     connection: { url: options.redisUrl, maxRetriesPerRequest: null },
     prefix: options.prefix,
   });
   return {
+    bullmq: queue as unknown as Queue,
     async enqueue(data) {
       await queue.add(JobName.executeRun, data, { ...runJobOptions, jobId: data.runId });
     },
@@ -38,6 +58,62 @@ export function createBullmqRunQueue(options: { redisUrl: string; prefix: string
       if (!(await job.isWaiting()) && !(await job.isDelayed())) return false;
       return (await queue.remove(runId)) === 1;
     },
+    async jobState(runId) {
+      const state = await queue.getJobState(runId);
+      return state === 'unknown' ? 'missing' : (state as RunJobState);
+    },
+    async discardFinished(runId) {
+      const state = await queue.getJobState(runId);
+      if (state === 'completed' || state === 'failed') await queue.remove(runId);
+    },
+    async handBack(runId, token) {
+      const job = await queue.getJob(runId);
+      if (!job) return false;
+      try {
+        await job.moveToWait(token);
+        return true;
+      } catch {
+        return false; // the lock already expired or moved on: the stalled check hands the job back instead
+      }
+    },
+    async counts() {
+      return queue.getJobCounts(...countedJobStates);
+    },
     close: () => queue.close(),
+  };
+}
+
+/** A job event as the live-progress feed sees it; jobId = runId. */
+export interface RunJobEvent {
+  readonly runId: string;
+  readonly event: 'waiting' | 'active' | 'progress' | 'completed' | 'failed' | 'removed';
+}
+
+/** Job events of the runs queue, from every worker (BullMQ QueueEvents over a Redis stream). */
+export interface RunEventSource {
+  subscribe(listener: (event: RunJobEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+export function createRunEventSource(options: { redisUrl: string; prefix: string }): RunEventSource {
+  const events = new QueueEvents(QueueName.runs, { connection: { url: options.redisUrl, maxRetriesPerRequest: null }, prefix: options.prefix });
+  const listeners = new Set<(event: RunJobEvent) => void>();
+  const emit = (runId: string, event: RunJobEvent['event']): void => {
+    for (const listener of listeners) listener({ runId, event });
+  };
+  events.on('waiting', ({ jobId }) => emit(jobId, 'waiting'));
+  events.on('active', ({ jobId }) => emit(jobId, 'active'));
+  events.on('progress', ({ jobId }) => emit(jobId, 'progress'));
+  events.on('completed', ({ jobId }) => emit(jobId, 'completed'));
+  events.on('failed', ({ jobId }) => emit(jobId, 'failed'));
+  events.on('removed', ({ jobId }) => emit(jobId, 'removed'));
+  // Connection errors are retried by ioredis; without a listener they would crash the process.
+  events.on('error', () => undefined);
+  return {
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    close: () => events.close(),
   };
 }

@@ -1,7 +1,7 @@
 import type { Database } from '../../platform/db';
 import type { Prisma, Run as RunRow, RunBatch as RunBatchRow } from '../../generated/prisma/client';
 import type { CursorKey, Page } from '../shared/cursor';
-import type { NewRun, OverlayRef, Run, RunBatch, RunFilter, RunStatus } from './run.types';
+import type { NewRun, OverlayRef, Run, RunBatch, RunBatchWithRuns, RunFilter, RunResultSummary, RunStatus } from './run.types';
 
 /** All SQL for runs and batches; every read and write is scoped by team id. */
 export class RunRepository {
@@ -109,6 +109,80 @@ export class RunRepository {
     return this.db.run.findMany({ where: { status: { in: ['QUEUED', 'RUNNING'] } }, select: { id: true, teamId: true, status: true, startedAt: true }, orderBy: { createdAt: 'asc' }, take: limit });
   }
 
+  /** The time limit a run executes under: its own, else its team's default, else undefined (the worker's). */
+  async timeLimitFor(id: string): Promise<number | undefined> {
+    const run = await this.db.run.findUnique({ where: { id }, select: { timeLimitMs: true, teamId: true } });
+    if (!run) return undefined;
+    if (run.timeLimitMs !== null) return run.timeLimitMs;
+    return (await this.db.team.findUnique({ where: { id: run.teamId }, select: { runTimeLimitMs: true } }))?.runTimeLimitMs ?? undefined;
+  }
+
+  /** RUNNING → QUEUED (the job went back to the queue); false when the run was not RUNNING. */
+  async requeue(id: string): Promise<boolean> {
+    const moved = await this.db.run.updateMany({ where: { id, status: 'RUNNING' }, data: { status: 'QUEUED' } });
+    return moved.count === 1;
+  }
+
+  /** Runs in flight with their attempts, oldest first, created before `createdBefore` (the reconciler's input). */
+  async listInFlightForReconcile(limit: number, createdBefore: Date): Promise<Array<{ id: string; teamId: string; batchId: string | null; status: RunStatus; attempts: number }>> {
+    return this.db.run.findMany({
+      where: { status: { in: ['QUEUED', 'RUNNING'] }, createdAt: { lt: createdBefore } },
+      select: { id: true, teamId: true, batchId: true, status: true, attempts: true },
+      orderBy: { createdAt: 'asc' },
+      take: limit,
+    });
+  }
+
+  /**
+   * Locks the batch row (SELECT … FOR UPDATE) and, if it is not final yet and `decide` returns a
+   * completion for its runs, stores it — so of several workers finishing runs at once exactly one
+   * completes the batch. Returns the completed batch, or undefined when nothing was written.
+   */
+  async completeBatchLocked(
+    batchId: string,
+    decide: (runs: readonly Run[]) => Promise<{ status: RunStatus; comparison: unknown } | undefined>,
+    now: Date,
+  ): Promise<RunBatchWithRuns | undefined> {
+    return this.db.$transaction(async (tx) => {
+      const locked = await tx.$queryRaw<Array<{ status: RunStatus }>>`SELECT status::text AS status FROM run_batch WHERE id = ${batchId}::uuid FOR UPDATE`;
+      const current = locked[0];
+      if (!current || current.status !== 'QUEUED' && current.status !== 'RUNNING') return undefined;
+      const runs = (await tx.run.findMany({ where: { batchId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(toRun);
+      const completion = await decide(runs);
+      if (!completion) return undefined;
+      const row = await tx.runBatch.update({
+        where: { id: batchId },
+        data: { status: completion.status, comparison: completion.comparison as Prisma.InputJsonValue, finishedAt: now },
+      });
+      return { ...toBatch(row), runs };
+    });
+  }
+
+  /** What the batch comparison needs per run: violations (class, severity, fingerprint, bytes) and headline metrics. */
+  async batchResultSummaries(runIds: readonly string[]): Promise<Map<string, RunResultSummary>> {
+    const [violations, metrics] = await Promise.all([
+      this.db.violation.findMany({ where: { runId: { in: [...runIds] } }, select: { runId: true, class: true, severity: true, fingerprint: true, bytesExposed: true } }),
+      this.db.allocatorMetrics.findMany({ where: { runId: { in: [...runIds] } } }),
+    ]);
+    const summaries = new Map<string, RunResultSummary>(runIds.map((id) => [id, { violations: [], metrics: null }]));
+    for (const v of violations) summaries.get(v.runId)?.violations.push({ class: v.class, severity: v.severity, fingerprint: v.fingerprint, bytesExposed: v.bytesExposed });
+    for (const m of metrics) {
+      const summary = summaries.get(m.runId);
+      if (summary) {
+        summaries.set(m.runId, {
+          ...summary,
+          metrics: { nslabs: m.nslabs, hiwater: m.hiwater, failedMaps: m.failedMaps, failedCoherentAllocs: m.failedCoherentAllocs, bouncedBytesToDevice: m.bouncedBytesToDevice, bouncedBytesFromDevice: m.bouncedBytesFromDevice },
+        });
+      }
+    }
+    return summaries;
+  }
+
+  /** The stored comparison of a completed batch (null until it completes). */
+  async batchComparison(teamId: string, batchId: string): Promise<unknown> {
+    return (await this.db.runBatch.findFirst({ where: { id: batchId, teamId }, select: { comparison: true } }))?.comparison ?? null;
+  }
+
   /** Status counts of a batch's runs. */
   async batchStatusCounts(teamId: string, batchId: string): Promise<Map<RunStatus, number>> {
     const groups = await this.db.run.groupBy({ by: ['status'], where: { teamId, batchId }, _count: { _all: true } });
@@ -120,7 +194,7 @@ function newRunData(run: NewRun): Prisma.RunUncheckedCreateInput {
   return {
     teamId: run.teamId, scenarioId: run.scenarioId, scenarioVersionId: run.scenarioVersionId, profile: run.profile,
     overlays: run.overlays.map((o) => ({ name: o.name, ...(o.variant ? { variant: o.variant } : {}) })), seed: run.seed,
-    engineVersion: run.engineVersion, trigger: run.trigger, idempotencyKey: run.idempotencyKey,
+    engineVersion: run.engineVersion, trigger: run.trigger, idempotencyKey: run.idempotencyKey, timeLimitMs: run.timeLimitMs ?? null,
   };
 }
 
@@ -130,7 +204,7 @@ export function toRun(row: RunRow): Run {
     profile: row.profile, overlays: row.overlays as unknown as OverlayRef[], seed: row.seed, engineVersion: row.engineVersion,
     status: row.status, trigger: row.trigger, idempotencyKey: row.idempotencyKey, attempts: row.attempts, progress: row.progress,
     errorCode: row.errorCode, errorMessage: row.errorMessage, resultHash: row.resultHash, createdAt: row.createdAt,
-    startedAt: row.startedAt, finishedAt: row.finishedAt,
+    startedAt: row.startedAt, finishedAt: row.finishedAt, timeLimitMs: row.timeLimitMs,
   };
 }
 

@@ -1,5 +1,6 @@
 import type { Resolvers } from '../../api/generated/resolvers-types';
 import { toConnection } from '../shared/cursor';
+import type { Run as RunModel, RunBatchWithRuns } from './run.types';
 
 /** Run operations: parse, call the run service, map. */
 export const runResolvers: Resolvers = {
@@ -30,5 +31,16 @@ export const runResolvers: Resolvers = {
   },
   RunBatch: {
     runs: (batch) => [...batch.runs],
+    comparison: (batch, _args, { viewer, services }) => services.runs.batchComparison(viewer, batch.id),
+  },
+  Subscription: {
+    runUpdated: {
+      subscribe: (_parent, { runId }, { viewer, services }) => services.runUpdates.watchRun(viewer, runId),
+      resolve: (run: RunModel) => run,
+    },
+    batchUpdated: {
+      subscribe: (_parent, { batchId }, { viewer, services }) => services.runUpdates.watchBatch(viewer, batchId),
+      resolve: (batch: RunBatchWithRuns) => batch,
+    },
   },
 };

@@ -8,6 +8,7 @@ import type { NormalizedSpec, ScenarioVersion, SpecValidator } from '../scenario
 import { decodeCursor, type Page, pageSize } from '../shared/cursor';
 import { requireRole, type UserInputError } from '../team/team.service';
 import type { Viewer } from '../team/team.types';
+import type { RunBatchCompleter } from './run.batch';
 import type { RunQueue } from './run.queue';
 import type { RunRepository } from './run.repository';
 import { finalRunStatuses, type NewRun, type OverlayRef, type Run, type RunBatchWithRuns, type RunFilter, type RunStatus, type RunTrigger } from './run.types';
@@ -37,10 +38,16 @@ export class RunService {
     private readonly queue: RunQueue,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    /** Completes a batch when its last run is cancelled from the API. */
+    private readonly batches?: RunBatchCompleter,
   ) {}
 
-  async submit(viewer: Viewer, input: VersionRef & { overrides?: RunOverrides | null; idempotencyKey?: string | null; trigger?: RunTrigger | null }): Promise<SubmitRunResult> {
+  async submit(viewer: Viewer, input: VersionRef & { overrides?: RunOverrides | null; idempotencyKey?: string | null; trigger?: RunTrigger | null; timeLimitMs?: number | null }): Promise<SubmitRunResult> {
     requireRole(viewer, 'member');
+    const timeLimitMs = input.timeLimitMs ?? null;
+    if (timeLimitMs !== null && (!Number.isInteger(timeLimitMs) || timeLimitMs < 1000 || timeLimitMs > 86_400_000)) {
+      return { userErrors: [{ path: ['input', 'timeLimitMs'], message: 'must be 1000-86400000 milliseconds', code: 'INVALID_TIME_LIMIT' }] };
+    }
     const key = input.idempotencyKey ?? null;
     if (key !== null && (key.length < 1 || key.length > 200)) return { userErrors: [{ path: ['input', 'idempotencyKey'], message: 'must be 1-200 characters', code: 'INVALID_IDEMPOTENCY_KEY' }] };
     if (key !== null) {
@@ -55,7 +62,7 @@ export class RunService {
 
     let run: Run;
     try {
-      run = await this.runs.insert({ ...planned, trigger: input.trigger ?? 'MANUAL', idempotencyKey: key });
+      run = await this.runs.insert({ ...planned, trigger: input.trigger ?? 'MANUAL', idempotencyKey: key, timeLimitMs });
     } catch (error: unknown) {
       // Two submissions with the same key raced; the loser returns the winner's run.
       const existing = key !== null && isUniqueViolation(error) ? await this.runs.findByIdempotencyKey(viewer.teamId, key) : undefined;
@@ -94,6 +101,8 @@ export class RunService {
     if (before.status === 'QUEUED') await this.queue.remove(id);
     const after = await this.runs.cancel(viewer.teamId, id, this.clock.now());
     if (!after) throw notFound('run', id);
+    // A RUNNING run's worker completes the batch when its job ends; a QUEUED run has no job left to do so.
+    if (before.status === 'QUEUED' && after.batchId) await this.batches?.completeBatchIfDone(after.batchId);
     return after;
   }
 
@@ -104,7 +113,7 @@ export class RunService {
     if (!finalRunStatuses.has(previous.status)) throw new AppError('BAD_USER_INPUT', `run ${id} is ${previous.status}; only finished runs can be retried`);
     const run = await this.runs.insert({
       teamId: previous.teamId, scenarioId: previous.scenarioId, scenarioVersionId: previous.scenarioVersionId, profile: previous.profile,
-      overlays: previous.overlays, seed: previous.seed, engineVersion: ENGINE_VERSION, trigger: previous.trigger === 'BATCH' ? 'MANUAL' : previous.trigger, idempotencyKey: null,
+      overlays: previous.overlays, seed: previous.seed, engineVersion: ENGINE_VERSION, trigger: previous.trigger === 'BATCH' ? 'MANUAL' : previous.trigger, idempotencyKey: null, timeLimitMs: previous.timeLimitMs,
     });
     await this.enqueue(run);
     return run;
@@ -129,6 +138,11 @@ export class RunService {
     if (!batch) return undefined;
     const runs = await this.runs.listBatchRuns(viewer.teamId, id);
     return { ...batch, status: batchStatus(runs.map((r) => r.status)), runs };
+  }
+
+  /** The stored comparison of a completed batch of the caller's team (null before completion). */
+  batchComparison(viewer: Viewer, batchId: string): Promise<unknown> {
+    return this.runs.batchComparison(viewer.teamId, batchId);
   }
 
   /** Enqueues a stored run. If Redis refuses, the run stays QUEUED and the reconciler enqueues it later. */

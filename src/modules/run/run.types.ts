@@ -29,6 +29,8 @@ export interface Run {
   readonly createdAt: Date;
   readonly startedAt: Date | null;
   readonly finishedAt: Date | null;
+  /** This run's own wall-clock limit; null = the team default, then RUN_TIME_LIMIT_MS. */
+  readonly timeLimitMs: number | null;
 }
 
 export interface RunBatch {
@@ -62,4 +64,14 @@ export interface NewRun {
   readonly engineVersion: string;
   readonly trigger: RunTrigger;
   readonly idempotencyKey: string | null;
+  /** Wall-clock limit for this run (submitRun input); absent = the team default, then RUN_TIME_LIMIT_MS. */
+  readonly timeLimitMs?: number | null;
+}
+
+/** A finished run's results as the batch comparison reads them. */
+export interface RunResultSummary {
+  readonly violations: Array<{ class: string; severity: string; fingerprint: string; bytesExposed: bigint }>;
+  readonly metrics: {
+    nslabs: number; hiwater: number; failedMaps: bigint; failedCoherentAllocs: bigint; bouncedBytesToDevice: bigint; bouncedBytesFromDevice: bigint;
+  } | null;
 }

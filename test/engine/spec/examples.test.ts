@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { validateCommand } from '../../../src/cli/commands/validate.command';
+import { runScenario, type EngineReport } from '../../../src/engine/index';
 import { parseSpecText } from '../../../src/modules/scenario/spec-text';
 
 const examplesDir = join(__dirname, '../../../examples');
@@ -13,6 +14,19 @@ describe('examples/', () => {
   it('has at least ten catalogue scenarios and one explicit op list', () => {
     expect(files.filter((f) => /^s\d\d-/.test(f)).length).toBeGreaterThanOrEqual(10);
     expect(files.some((f) => /explicit/.test(readFileSync(join(examplesDir, f), 'utf8')) && parseSpecText(readFileSync(join(examplesDir, f), 'utf8')).ok)).toBe(true);
+  });
+
+  it('covers every scenario of the reference catalogue S1–S18 with one sNN-….yaml each', () => {
+    const numbers = files.map((f) => /^s(\d\d)-/.exec(f)?.[1]).filter((n): n is string => n !== undefined);
+
+    expect(numbers).toEqual(Array.from({ length: 18 }, (_, i) => String(i + 1).padStart(2, '0')));
+  });
+
+  it.each(files.filter((f) => /^s\d\d-/.test(f)))('%s says in its header which scenario it shows and what the reference expects', (file) => {
+    const header = readFileSync(join(examplesDir, file), 'utf8').split('\n').filter((l) => l.startsWith('#')).join('\n');
+
+    expect(header).toContain(`S${Number(file.slice(1, 3))}`);
+    expect(header).toMatch(/Expected:/);
   });
 
   it.each(files)('%s validates and starts with a comment block', (file) => {
@@ -46,5 +60,84 @@ describe('dmasim validate', () => {
     const { code, out } = await run([file]);
     expect(code).toBe(2);
     expect(out).toMatch(/devices\[0\]\.minAlignMask: must be 2\^n - 1/);
+  });
+});
+
+// What the reference's catalogue (§11) predicts for the examples the engine catalogue test
+// (test/engine/run/catalogue.test.ts) does not already cover, each run on the example itself with
+// its workload capped. The reasoning per row cites the reference; where today's engine disagrees the
+// test is skipped with the reason (see the CLI helper's report), never bent to the engine's output.
+function run(file: string, operations: number): EngineReport {
+  const parsed = parseSpecText(readFileSync(join(examplesDir, file), 'utf8'), file);
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
+  const { spec } = parsed;
+  return runScenario(spec.workload.explicit.length > 0 ? spec : { ...spec, workload: { ...spec.workload, operations: Math.min(spec.workload.operations, operations) } });
+}
+const classesOf = (r: EngineReport): string[] => [...new Set([...r.violations, ...r.failures].map((f) => f.class))];
+
+describe('examples reproduce the reference catalogue', () => {
+  it('S1: TX payload to the host-backed virtio-net (V0), stale RX contents copied at map time (V2), decrypted vrings (V3)', () => {
+    // §11 S1 flags V2, V3; §3.5: the map-time copy exposes old RX contents; §4.1 C9: coherent vrings are decrypted.
+    expect(classesOf(run('s01-snp-virtio-net.yaml', 3000))).toEqual(expect.arrayContaining(['V0', 'V2', 'V3']));
+  });
+
+  it('S2: a burst of 1 MiB writes (640 in flight, 4 × 256 KiB segments) overruns the 512 MiB static pool → F1', () => {
+    // §2.3: 8 GiB ⇒ 491 MiB ⇒ 512 MiB = 262,144 slots; 640 × 1 MiB wanted in flight ⇒ "swiotlb buffer is full".
+    const report = run('s02-tdx-virtio-blk-static.yaml', 3000);
+
+    expect(report.metrics['swiotlb.nslabs']).toBe(262144);
+    expect(report.failures.find((f) => f.class === 'F1')?.kernelLogLine).toMatch(/^swiotlb buffer is full \(sz: 262144 bytes\), total 262144 \(slots\)/);
+  });
+
+  // Blocked: the engine reports the same F1 count with SWIOTLB_DYNAMIC=y as without (transientSlots 0, no pools grown).
+  it.skip('S3: with SWIOTLB_DYNAMIC=y transient and grown pools absorb part of the burst → fewer F1 than S2 (skipped: the engine does not grow the pool here yet)', () => {
+    // §11 S3, §5.7/§5.8: on a miss a transient pool from the atomic pool and background 4 MiB pools; F1 only if both fail.
+    const failuresOf = (r: EngineReport): number => r.failures.filter((f) => f.class === 'F1').reduce((n, f) => n + f.count, 0);
+
+    expect(failuresOf(run('s03-tdx-virtio-blk-dynamic.yaml', 3000))).toBeLessThan(failuresOf(run('s02-tdx-virtio-blk-static.yaml', 3000)));
+  });
+
+  // Blocked: the engine has no V9 detector yet (another helper is adding V8/V9).
+  it.skip('S6: non-confidential VMBus netvsc → V9 (skipped until the engine detects V9)', () => {
+    // §11 S6, §8.1, §10.1 V9: the host is the VSP; ring buffers and GPADL buffers are shared by design.
+    expect(classesOf(run('s06-hyperv-snp-netvsc-untrusted.yaml', 3000))).toContain('V9');
+  });
+
+  // Blocked: the engine maps through the shared pool without swiotlb_map()'s dma_capable() re-check of the CCA shared handle.
+  it.skip('S10: a 40-bit virtio-net in a 48-bit-IPA Realm cannot reach the shared alias → F4 (skipped: the engine reports no F4)', () => {
+    // §1.3: the shared handle is addr | PROT_NS_SHARED (bit 47); §5.4/§14.2 item 1: the re-check fails after the copy ⇒ F4.
+    expect(classesOf(run('s10-cca-virtio-net-ipa-mask.yaml', 2000))).toContain('F4');
+  });
+
+  it('S14: the SME host bounces the 32-bit NIC and decrypts its coherent buffers, without failures or critical exposure', () => {
+    // §2.1: force_dma_unencrypted() only for masks ≤ the C-bit ⇒ A7 bounce (not capable) and C9 decrypt; §11 S14: host-side only.
+    const report = run('s14-sme-host-32bit-nic.yaml', 3000);
+
+    expect(report.failures).toEqual([]);
+    expect(Number(report.metrics['devices.nic0.bounces'])).toBeGreaterThan(0);
+    expect(report.violations.filter((v) => v.severity === 'critical')).toEqual([]);
+  });
+
+  // Unclear in the reference, so skipped rather than asserted: §11 S14 flags "host-side only" (there is no guest
+  // trust boundary on an SME host), while the engine applies engine.md §5 and reports V0/V2/V3 for unencrypted memory.
+  it.skip('S14: no confidentiality violations at all on an SME host (skipped: reference row says host-side only; engine reports V0/V2/V3)', () => {
+    expect(run('s14-sme-host-32bit-nic.yaml', 3000).violations).toEqual([]);
+  });
+
+  it('S15: the passthrough NIC TX payload goes to the host in the clear (V0, info) and the copy is charged as cost', () => {
+    // §11 S15: bounce copy in TX softirq (F15 is a performance cliff, shown as modelled cost); engine.md §5: V0 for to-device payloads of untrusted devices.
+    const report = run('s15-snp-passthrough-nic-tx.yaml', 3000);
+
+    expect(classesOf(report)).toEqual(['V0', 'V6']);
+    expect(report.violations.every((v) => v.severity === 'info')).toBe(true);
+    expect(Number(report.metrics['cost.bounceCopyNs'])).toBeGreaterThan(0);
+  });
+
+  it('S18: the 1 GiB ceiling of a 6.18 TDX guest without SWIOTLB_DYNAMIC → F1 for 256 KiB requests', () => {
+    // §11 S18 (Dstack PR 1192): 32 GiB ⇒ 6 % capped at 1 GiB = 524,288 slots; 3328 × 256 KiB + 4096 × 64 KiB = 1,088 MiB in flight > 1 GiB.
+    const report = run('s18-dstack-tdx-bursty.yaml', 12000);
+
+    expect(report.metrics['swiotlb.nslabs']).toBe(524288);
+    expect(report.failures.find((f) => f.class === 'F1')?.kernelLogLine).toMatch(/^swiotlb buffer is full \(sz: 262144 bytes\), total 524288 \(slots\)/);
   });
 });

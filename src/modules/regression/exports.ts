@@ -1,0 +1,147 @@
+import type { ComparisonResult, EntryComparison, FindingDiff } from './regression.types';
+
+/**
+ * CI exports of a suite batch's comparison: JUnit XML (one test case per scenario × entry),
+ * SARIF 2.1.0 (one rule per violation class), metric series as CSV and a Markdown report. Pure
+ * functions of stored data, so the GraphQL fields and the HTTP routes return identical bytes.
+ */
+export interface ExportContext {
+  readonly suiteName: string;
+  readonly batchId: string;
+  readonly baselineBatchId: string | null;
+  readonly engineVersion: string;
+  readonly comparison: ComparisonResult;
+}
+
+export function xmlEscape(text: string): string {
+  // Characters XML 1.0 forbids are dropped; the five specials are escaped.
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD]/gu, '').replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
+}
+
+/** JUnit XML: REGRESSED → <failure>, ERROR → <error>, NOT_COMPARABLE → <skipped>, PASS/IMPROVED pass. */
+export function toJunitXml(context: ExportContext): string {
+  const entries = context.comparison.entries;
+  const failures = entries.filter((e) => e.verdict === 'REGRESSED').length;
+  const errors = entries.filter((e) => e.verdict === 'ERROR').length;
+  const skipped = entries.filter((e) => e.verdict === 'NOT_COMPARABLE').length;
+  const counts = `tests="${entries.length}" failures="${failures}" errors="${errors}" skipped="${skipped}"`;
+  const cases = entries.map((entry) => {
+    const body = testCaseBody(entry);
+    const out = `      <system-out>${xmlEscape(entrySummary(entry))}</system-out>\n`;
+    return `    <testcase classname="${xmlEscape(`dmasim.${context.suiteName}.${entry.scenarioName}`)}" name="${xmlEscape(`${entry.entryName} (${entry.profile})`)}" time="0">\n${body}${out}    </testcase>\n`;
+  });
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<testsuites name="dmasim" ${counts}>\n` +
+    `  <testsuite name="${xmlEscape(context.suiteName)}" ${counts} id="${xmlEscape(context.batchId)}">\n` +
+    `    <properties>\n      <property name="batchId" value="${xmlEscape(context.batchId)}"/>\n      <property name="baselineBatchId" value="${xmlEscape(context.baselineBatchId ?? '')}"/>\n      <property name="verdict" value="${context.comparison.verdict}"/>\n      <property name="engineVersion" value="${xmlEscape(context.engineVersion)}"/>\n    </properties>\n` +
+    cases.join('') +
+    '  </testsuite>\n</testsuites>\n'
+  );
+}
+
+function testCaseBody(entry: EntryComparison): string {
+  const reasons = xmlEscape(entry.reasons.join('\n'));
+  const first = xmlEscape(entry.reasons[0] ?? entry.verdict);
+  if (entry.verdict === 'REGRESSED') return `      <failure type="REGRESSED" message="${first}">${reasons}</failure>\n`;
+  if (entry.verdict === 'ERROR') return `      <error type="ERROR" message="${first}">${reasons}</error>\n`;
+  if (entry.verdict === 'NOT_COMPARABLE') return `      <skipped message="not comparable: ${first}"/>\n`;
+  return '';
+}
+
+function entrySummary(entry: EntryComparison): string {
+  const lines = [`${entry.verdict}: ${entry.scenarioName} × ${entry.entryName} (${entry.baselineProfile ?? '-'} → ${entry.profile}), run ${entry.candidateRunId}`];
+  for (const f of entry.findings) lines.push(`  ${f.change}${f.waived ? ' (waived)' : ''} ${f.class}/${f.severity} ${f.deviceId} bytes ${f.bytesExposed} via ${f.path} [${f.fingerprint}]`);
+  for (const m of entry.metrics) if (m.delta !== null && m.delta !== '0') lines.push(`  ${m.metric}: ${m.baseline ?? '-'} → ${m.candidate ?? '-'} (${m.delta})${m.breached ? ' BREACH' : ''}`);
+  return lines.join('\n');
+}
+
+const severityLevel: Record<string, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
+const baselineState: Record<FindingDiff['change'], 'new' | 'unchanged' | 'absent'> = { NEW: 'new', REOPENED: 'new', PERSISTING: 'unchanged', FIXED: 'absent' };
+
+/** SARIF 2.1.0 log: one rule per violation class; results carry the explanation, the kernel path and the fingerprint. */
+export function toSarif(context: ExportContext): Record<string, unknown> {
+  const findings = context.comparison.entries.flatMap((entry) => entry.findings.filter((f) => f.change !== 'FIXED').map((f) => ({ entry, f })));
+  const classes = [...new Set(findings.map(({ f }) => f.class))].sort();
+  const rules = classes.map((cls) => {
+    const example = findings.find(({ f }) => f.class === cls)?.f;
+    return {
+      id: cls,
+      name: `ConfidentialityViolation${cls}`,
+      shortDescription: { text: `dmasim violation class ${cls}` },
+      fullDescription: { text: example?.explanation ?? cls },
+      help: { text: `Confidential data became host-visible (class ${cls}). See docs/regressions.md and the run report for the kernel path.` },
+      defaultConfiguration: { level: severityLevel[example?.severity ?? ''] ?? 'warning' },
+    };
+  });
+  const results = findings.map(({ entry, f }) => ({
+    ruleId: f.class,
+    ruleIndex: classes.indexOf(f.class),
+    level: severityLevel[f.severity] ?? 'warning',
+    message: { text: `${f.explanation} (device ${f.deviceId}, ${f.bytesExposed} bytes of ${f.class}, kernel path ${f.path}, rule ${f.rule})` },
+    locations: [{
+      physicalLocation: { artifactLocation: { uri: `scenarios/${encodeURIComponent(entry.scenarioName)}.yaml` }, region: { startLine: 1 } },
+      logicalLocations: [{ fullyQualifiedName: f.path, kind: 'function' }],
+    }],
+    partialFingerprints: { 'dmasimFingerprint/v1': f.fingerprint },
+    baselineState: baselineState[f.change],
+    ...(f.waived ? { suppressions: [{ kind: 'external', status: 'accepted', justification: f.waiver?.reason ?? 'waived' }] } : {}),
+    properties: { scenario: entry.scenarioName, entry: entry.entryName, profile: entry.profile, runId: entry.candidateRunId, deviceId: f.deviceId, severity: f.severity, count: f.count, bytesExposed: f.bytesExposed, rule: f.rule, change: f.change },
+  }));
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [{
+      tool: { driver: { name: 'dmasim', version: context.engineVersion, informationUri: 'https://github.com/dmasim/dmasim', rules } },
+      automationDetails: { id: `dmasim/${context.suiteName}/${context.batchId}` },
+      results,
+      properties: { verdict: context.comparison.verdict, baselineBatchId: context.baselineBatchId },
+    }],
+  };
+}
+
+function csvField(value: string): string {
+  return /[",\n\r]/.test(value) ? `"${value.replace(/"/g, '""')}"` : value;
+}
+
+/** Metric series as CSV (RFC 4180): one row per sample, full resolution. */
+export function toSeriesCsv(rows: ReadonlyArray<{ runId: string; scenario: string; entry: string; profile: string; metric: string; t: bigint; value: number }>): string {
+  const lines = ['run_id,scenario,entry,profile,metric,t,value'];
+  for (const row of rows) lines.push([row.runId, row.scenario, row.entry, row.profile, row.metric, row.t.toString(), String(row.value)].map(csvField).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+function mdCell(text: string): string {
+  return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+}
+
+/** The comparison as a Markdown report (PR comments, job summaries). */
+export function toMarkdown(context: ExportContext): string {
+  const { comparison } = context;
+  const c = comparison.counts;
+  const lines = [
+    `# dmasim regression report: ${mdCell(context.suiteName)}`,
+    '',
+    `**Verdict: ${comparison.verdict}** — batch \`${context.batchId}\` vs baseline ${context.baselineBatchId ? `\`${context.baselineBatchId}\`` : '(none)'}, engine ${context.engineVersion}`,
+    '',
+    `New ${c.new} · reopened ${c.reopened} · fixed ${c.fixed} · persisting ${c.persisting} · waived ${c.waived} · threshold breaches ${c.thresholdBreaches}`,
+    '',
+    '| scenario | entry | profile (baseline → candidate) | verdict | reasons |',
+    '|---|---|---|---|---|',
+    ...comparison.entries.map((e) => `| ${mdCell(e.scenarioName)} | ${mdCell(e.entryName)} | ${mdCell(`${e.baselineProfile ?? '-'} → ${e.profile}`)} | ${e.verdict} | ${mdCell(e.reasons.join('; ') || '-')} |`),
+  ];
+  const findings = comparison.entries.flatMap((e) => e.findings.map((f) => ({ e, f })));
+  if (findings.length > 0) {
+    lines.push('', '## Violations', '', '| change | class/severity | scenario × entry | device | bytes (baseline → now) | kernel path | waiver |', '|---|---|---|---|---|---|---|');
+    for (const { e, f } of findings) {
+      lines.push(`| ${f.change}${f.counts ? ' ❌' : ''} | ${f.class}/${f.severity} | ${mdCell(`${e.scenarioName} × ${e.entryName}`)} | ${mdCell(f.deviceId)} | ${f.baselineBytesExposed ?? '-'} → ${f.bytesExposed} | ${mdCell(f.path)} | ${f.waived ? mdCell(`${f.waiver?.reason ?? ''} (${f.waiver?.owner ?? 'no owner'}, until ${f.waiver?.expiresAt ?? 'no expiry'})`) : '-'} |`);
+    }
+  }
+  const metrics = comparison.entries.flatMap((e) => e.metrics.filter((m) => m.threshold || (m.delta !== null && m.delta !== '0')).map((m) => ({ e, m })));
+  if (metrics.length > 0) {
+    lines.push('', '## Metrics', '', '| scenario × entry | metric | baseline | candidate | delta | gate |', '|---|---|---|---|---|---|');
+    for (const { e, m } of metrics) lines.push(`| ${mdCell(`${e.scenarioName} × ${e.entryName}`)} | ${mdCell(m.metric)} | ${m.baseline ?? '-'} | ${m.candidate ?? '-'} | ${m.delta ?? '-'} | ${m.breached ? `❌ ${mdCell(m.breachReason ?? '')}` : m.threshold ? 'ok' : '-'} |`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,127 @@
+import { Queue, Worker } from 'bullmq';
+import type { Logger } from '../../platform/logger';
+
+/** Queue names of regression runs (one per job family). */
+export const RegressionQueueName = { schedules: 'regression-schedules', webhooks: 'regression-webhooks', batches: 'regression-batches' } as const;
+/** Job names: each has a typed payload and exactly one handler (RegressionJobHandlers). */
+export const RegressionJobName = { fireSchedule: 'fire-schedule', deliverWebhook: 'deliver-webhook', runFinished: 'run-finished', sweep: 'sweep-open-batches' } as const;
+
+export type ScheduleJob = { name: typeof RegressionJobName.fireSchedule; data: { scheduleId: string } };
+export type WebhookJob = { name: typeof RegressionJobName.deliverWebhook; data: { deliveryId: string } };
+export type BatchJob = { name: typeof RegressionJobName.runFinished; data: { runId: string } } | { name: typeof RegressionJobName.sweep; data: Record<string, never> };
+
+/** The scheduler id of the sweep that catches suite batches whose completion event was lost. */
+export const sweepSchedulerId = 'regression-sweep';
+const sweepEveryMs = 30_000;
+
+/**
+ * BullMQ job schedulers for regression schedules. The Schedule row is the source of truth: every
+ * write upserts or removes the scheduler, and workers reconcile all of them from the rows at start.
+ * Scheduler id = schedule id, so upserting twice is harmless.
+ */
+export interface RegressionScheduler {
+  upsert(schedule: { id: string; cron: string; timeZone: string }): Promise<void>;
+  remove(scheduleId: string): Promise<void>;
+  /** Ids of the schedule schedulers in Redis (the sweep excluded). */
+  list(): Promise<string[]>;
+}
+
+/** Hands regression work to workers. */
+export interface RegressionJobs {
+  enqueueWebhookDelivery(deliveryId: string): Promise<void>;
+  /** A run reached a final state: check whether its suite batch is complete. */
+  enqueueRunFinished(runId: string): Promise<void>;
+}
+
+export interface RegressionQueues {
+  readonly scheduler: RegressionScheduler;
+  readonly jobs: RegressionJobs;
+  close(): Promise<void>;
+}
+
+/** Retries with exponential backoff: 1 s, 2 s, 4 s, 8 s, 16 s, then the delivery is FAILED. */
+export const webhookJobOptions = {
+  attempts: 6,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { count: 1000, age: 7 * 24 * 3600 },
+  removeOnFail: { count: 5000, age: 30 * 24 * 3600 },
+} as const;
+
+const batchJobOptions = { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } } as const;
+const scheduleJobOptions = { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } } as const;
+
+export function createRegressionQueues(options: { redisUrl: string; prefix: string }): RegressionQueues {
+  const connection = { url: options.redisUrl, maxRetriesPerRequest: null };
+  // Scheduler ids share BullMQ's NameType, so these queues take string names.
+  const schedules = new Queue<ScheduleJob['data'], void, string>(RegressionQueueName.schedules, { connection, prefix: options.prefix });
+  const webhooks = new Queue<WebhookJob['data'], void, WebhookJob['name']>(RegressionQueueName.webhooks, { connection, prefix: options.prefix });
+  const batches = new Queue<BatchJob['data'], void, string>(RegressionQueueName.batches, { connection, prefix: options.prefix });
+  return {
+    scheduler: {
+      async upsert(schedule) {
+        await schedules.upsertJobScheduler(schedule.id, { pattern: schedule.cron, tz: schedule.timeZone }, { name: RegressionJobName.fireSchedule, data: { scheduleId: schedule.id }, opts: scheduleJobOptions });
+      },
+      async remove(scheduleId) {
+        await schedules.removeJobScheduler(scheduleId);
+      },
+      async list() {
+        return (await schedules.getJobSchedulers(0, -1)).map((s) => s.key);
+      },
+    },
+    jobs: {
+      async enqueueWebhookDelivery(deliveryId) {
+        await webhooks.add(RegressionJobName.deliverWebhook, { deliveryId }, { ...webhookJobOptions, jobId: deliveryId });
+      },
+      async enqueueRunFinished(runId) {
+        await batches.add(RegressionJobName.runFinished, { runId }, { ...batchJobOptions, jobId: `run-finished-${runId}` });
+      },
+    },
+    async close() {
+      await Promise.allSettled([schedules.close(), webhooks.close(), batches.close()]);
+    },
+  };
+}
+
+/** What the regression workers call; implemented by RegressionService. */
+export interface RegressionJobHandlers {
+  fireSchedule(scheduleId: string): Promise<unknown>;
+  /** Attempts one delivery; throws to make BullMQ retry. `finalAttempt` marks the delivery FAILED instead. */
+  deliverWebhook(deliveryId: string, finalAttempt: boolean): Promise<unknown>;
+  handleRunFinished(runId: string): Promise<unknown>;
+  sweepOpenBatches(): Promise<unknown>;
+  reconcileSchedules(): Promise<unknown>;
+}
+
+/**
+ * Starts the regression workers (schedules, webhook deliveries, batch completion + sweep), after
+ * reconciling the job schedulers from PostgreSQL. Returns the graceful stop.
+ */
+export async function startRegressionWorkers(options: { redisUrl: string; prefix: string; logger: Logger; handlers: RegressionJobHandlers }): Promise<() => Promise<void>> {
+  const { handlers, logger } = options;
+  const connection = { url: options.redisUrl, maxRetriesPerRequest: null };
+  await handlers.reconcileSchedules();
+  const batchesQueue = new Queue<BatchJob['data'], void, string>(RegressionQueueName.batches, { connection, prefix: options.prefix });
+  await batchesQueue.upsertJobScheduler(sweepSchedulerId, { every: sweepEveryMs }, { name: RegressionJobName.sweep, data: {}, opts: batchJobOptions });
+  const workers = [
+    new Worker<ScheduleJob['data'], unknown, ScheduleJob['name']>(RegressionQueueName.schedules, (job) => handlers.fireSchedule(job.data.scheduleId), { connection, prefix: options.prefix, concurrency: 2 }),
+    new Worker<WebhookJob['data'], unknown, WebhookJob['name']>(
+      RegressionQueueName.webhooks,
+      (job) => handlers.deliverWebhook(job.data.deliveryId, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)),
+      { connection, prefix: options.prefix, concurrency: 4 },
+    ),
+    new Worker<BatchJob['data'], unknown, BatchJob['name']>(
+      RegressionQueueName.batches,
+      (job) => (job.name === RegressionJobName.sweep ? handlers.sweepOpenBatches() : handlers.handleRunFinished((job.data as { runId: string }).runId)),
+      { connection, prefix: options.prefix, concurrency: 2 },
+    ),
+  ];
+  for (const worker of workers) {
+    worker.on('failed', (job, error) => logger.warn({ queue: worker.name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, 'regression job failed'));
+    worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'regression worker error'));
+  }
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+  return async () => {
+    await Promise.allSettled(workers.map((w) => w.close()));
+    await batchesQueue.close();
+  };
+}

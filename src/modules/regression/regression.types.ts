@@ -1,0 +1,218 @@
+import type { OverlayRef, RunStatus } from '../run/run.types';
+import type { TriageState } from '../result/result.types';
+
+/** A suite's or comparison's verdict. ERROR: a candidate run did not succeed, so nothing could be compared. */
+export type Verdict = 'PASS' | 'REGRESSED' | 'IMPROVED' | 'NOT_COMPARABLE' | 'ERROR';
+/** How a violation fingerprint moved between baseline and candidate. */
+export type FindingChange = 'NEW' | 'FIXED' | 'PERSISTING' | 'REOPENED';
+export type BaselinePolicy = 'LAST_ACCEPTED' | 'PINNED' | 'TAG';
+export type OverlapPolicy = 'SKIP' | 'ALLOW';
+export type SuiteBatchTrigger = 'MANUAL' | 'API' | 'SCHEDULE' | 'CI';
+export type WebhookEvent = 'batch.completed' | 'regression';
+export type DeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
+
+/** One kernel configuration of a suite; `name` is the comparison key, so renaming a profile under the same name compares old vs new kernel. */
+export interface SuiteEntry {
+  readonly name: string;
+  readonly profile: string;
+  readonly overlays: readonly OverlayRef[];
+}
+
+/**
+ * A metric gate. Values are decimal strings so integers of any size compare exactly.
+ * maxIncrease: absolute growth allowed; maxIncreasePercent: growth relative to the baseline; max: a ceiling.
+ */
+export interface MetricThreshold {
+  readonly metric: string;
+  readonly maxIncrease?: string | null;
+  readonly maxIncreasePercent?: number | null;
+  readonly max?: string | null;
+}
+
+export interface Suite {
+  readonly id: string;
+  readonly teamId: string;
+  readonly name: string;
+  readonly description: string;
+  readonly scenarioIds: readonly string[];
+  readonly entries: readonly SuiteEntry[];
+  readonly seed: bigint | null;
+  readonly baselinePolicy: BaselinePolicy;
+  readonly baselineBatchId: string | null;
+  readonly baselineTag: string | null;
+  readonly thresholds: readonly MetricThreshold[];
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface SuiteBatch {
+  readonly id: string;
+  readonly teamId: string;
+  readonly suiteId: string;
+  readonly scheduleId: string | null;
+  readonly trigger: SuiteBatchTrigger;
+  readonly status: RunStatus;
+  readonly runBatchIds: readonly string[];
+  readonly tags: readonly string[];
+  readonly acceptedAt: Date | null;
+  readonly createdAt: Date;
+  readonly finishedAt: Date | null;
+}
+
+export interface Schedule {
+  readonly id: string;
+  readonly teamId: string;
+  readonly suiteId: string;
+  readonly name: string;
+  readonly cron: string;
+  readonly timeZone: string;
+  readonly paused: boolean;
+  readonly overlapPolicy: OverlapPolicy;
+  readonly lastFiredAt: Date | null;
+  readonly lastSkippedAt: Date | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface StoredComparison {
+  readonly id: string;
+  readonly teamId: string;
+  readonly suiteId: string;
+  readonly batchId: string;
+  readonly baselineBatchId: string | null;
+  readonly verdict: Verdict;
+  readonly detail: ComparisonResult;
+  readonly createdAt: Date;
+}
+
+export interface RunReplay {
+  readonly id: string;
+  readonly runId: string;
+  readonly engineVersion: string;
+  readonly expectedHash: string;
+  readonly actualHash: string;
+  readonly identical: boolean;
+  readonly createdAt: Date;
+}
+
+export interface Webhook {
+  readonly id: string;
+  readonly teamId: string;
+  readonly url: string;
+  readonly secret: string;
+  readonly events: readonly WebhookEvent[];
+  readonly suiteIds: readonly string[];
+  readonly minSeverity: string | null;
+  readonly enabled: boolean;
+  readonly createdAt: Date;
+}
+
+export interface WebhookDelivery {
+  readonly id: string;
+  readonly webhookId: string;
+  readonly event: WebhookEvent;
+  readonly payload: unknown;
+  readonly status: DeliveryStatus;
+  readonly attempts: number;
+  readonly responseStatus: number | null;
+  readonly lastError: string | null;
+  readonly createdAt: Date;
+  readonly deliveredAt: Date | null;
+}
+
+/** A violation as the comparison sees it. */
+export interface ComparedViolation {
+  readonly fingerprint: string;
+  readonly class: string;
+  readonly severity: string;
+  readonly deviceId: string;
+  readonly path: string;
+  readonly rule: string;
+  readonly explanation: string;
+  readonly count: bigint;
+  readonly bytesExposed: bigint;
+}
+
+/** One run of a batch, keyed by scenario × entry name. */
+export interface ComparedRun {
+  readonly scenarioId: string;
+  readonly scenarioName: string;
+  readonly entryName: string;
+  readonly runId: string;
+  readonly profile: string;
+  readonly status: RunStatus;
+  readonly engineVersion: string;
+  /** Hash of the scenario spec without its kernel section: runs are comparable when it and the engine version match. */
+  readonly specHash: string;
+  readonly violations: readonly ComparedViolation[];
+  readonly metrics: Readonly<Record<string, number | string>>;
+}
+
+export interface TriageDecision {
+  readonly state: TriageState;
+  readonly reason: string | null;
+  readonly owner: string | null;
+  readonly expiresAt: Date | null;
+}
+
+/** A fingerprint's movement (JSON-safe: integers as decimal strings). */
+export interface FindingDiff {
+  readonly fingerprint: string;
+  readonly change: FindingChange;
+  readonly class: string;
+  readonly severity: string;
+  readonly deviceId: string;
+  readonly path: string;
+  readonly rule: string;
+  readonly explanation: string;
+  readonly count: string;
+  readonly bytesExposed: string;
+  readonly baselineCount: string | null;
+  readonly baselineBytesExposed: string | null;
+  /** An unexpired waiver covers it: reported, but it does not fail the comparison. */
+  readonly waived: boolean;
+  readonly waiver: { readonly reason: string | null; readonly owner: string | null; readonly expiresAt: string | null } | null;
+  /** True when this finding makes the entry REGRESSED. */
+  readonly counts: boolean;
+}
+
+export interface MetricDiff {
+  readonly metric: string;
+  readonly baseline: string | null;
+  readonly candidate: string | null;
+  /** Exact decimal difference candidate − baseline, when both are numbers. */
+  readonly delta: string | null;
+  readonly threshold: MetricThreshold | null;
+  readonly breached: boolean;
+  readonly breachReason: string | null;
+}
+
+export interface EntryComparison {
+  readonly key: string;
+  readonly scenarioId: string;
+  readonly scenarioName: string;
+  readonly entryName: string;
+  readonly profile: string;
+  readonly baselineProfile: string | null;
+  readonly candidateRunId: string;
+  readonly baselineRunId: string | null;
+  readonly verdict: Verdict;
+  readonly reasons: readonly string[];
+  readonly findings: readonly FindingDiff[];
+  readonly metrics: readonly MetricDiff[];
+}
+
+export interface ComparisonCounts {
+  readonly new: number;
+  readonly fixed: number;
+  readonly persisting: number;
+  readonly reopened: number;
+  readonly waived: number;
+  readonly thresholdBreaches: number;
+}
+
+export interface ComparisonResult {
+  readonly verdict: Verdict;
+  readonly entries: readonly EntryComparison[];
+  readonly counts: ComparisonCounts;
+}

@@ -1,0 +1,108 @@
+import type { Viewer } from '../team/team.types';
+import { notFound } from '../../platform/app-error';
+import type { RunEventSource } from './run.queue';
+import type { RunService } from './run.service';
+import { finalRunStatuses, type Run, type RunBatchWithRuns } from './run.types';
+
+/** Wakes a waiting watcher on a job event, or after `timeoutMs` (the safety poll). */
+class Wakeup {
+  private pending = false;
+  private wake: (() => void) | undefined;
+
+  fire(): void {
+    this.pending = true;
+    this.wake?.();
+  }
+
+  wait(timeoutMs: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.wake = undefined;
+        this.pending = false;
+        resolve();
+      };
+      const timer = setTimeout(done, timeoutMs);
+      this.wake = done;
+    });
+  }
+}
+
+export interface RunUpdatesOptions {
+  /** Re-read from PostgreSQL at least this often even without job events (default 2000). */
+  readonly pollIntervalMs?: number;
+}
+
+/**
+ * Live run and batch state for GraphQL subscriptions. BullMQ job events (from every worker, via
+ * QueueEvents) say *when* to look; PostgreSQL, read through the team-scoped run service, says
+ * *what* to send — so a subscriber never sees another team's data and never misses a final state.
+ */
+export class RunUpdates {
+  constructor(
+    private readonly runs: RunService,
+    private readonly events: RunEventSource,
+    private readonly options: RunUpdatesOptions = {},
+  ) {}
+
+  /** Checks access now (NOT_FOUND for another team's id) and returns the stream of the run's states. */
+  async watchRun(viewer: Viewer, runId: string): Promise<AsyncGenerator<Run>> {
+    await this.runs.getOrThrow(viewer, runId);
+    return this.watch(
+      new Set([runId]),
+      () => this.runs.getOrThrow(viewer, runId),
+      (run) => `${run.status}|${run.progress}|${run.attempts}`,
+      (run) => finalRunStatuses.has(run.status),
+    );
+  }
+
+  /** Checks access now and returns the stream of the batch's states (its runs included). */
+  async watchBatch(viewer: Viewer, batchId: string): Promise<AsyncGenerator<RunBatchWithRuns>> {
+    const batch = await this.runs.batch(viewer, batchId);
+    if (!batch) throw notFound('batch', batchId);
+    const load = async (): Promise<RunBatchWithRuns> => {
+      const current = await this.runs.batch(viewer, batchId);
+      if (!current) throw notFound('batch', batchId);
+      return current;
+    };
+    return this.watch(
+      new Set(batch.runs.map((r) => r.id)),
+      load,
+      (b) => `${b.status}|${b.runs.map((r) => `${r.status}:${r.progress}`).join(',')}`,
+      (b) => finalRunStatuses.has(b.status) && b.runs.every((r) => finalRunStatuses.has(r.status)),
+    );
+  }
+
+  private async *watch<T>(runIds: ReadonlySet<string>, load: () => Promise<T>, fingerprint: (value: T) => string, isFinal: (value: T) => boolean): AsyncGenerator<T> {
+    const wakeup = new Wakeup();
+    // Subscribe before the first read, so an event between the read and the wait is not lost.
+    const unsubscribe = this.events.subscribe((event) => {
+      if (runIds.has(event.runId)) wakeup.fire();
+    });
+    try {
+      let sent: string | undefined;
+      for (;;) {
+        const current = await load();
+        const key = fingerprint(current);
+        if (key !== sent) {
+          sent = key;
+          yield current;
+        }
+        if (isFinal(current)) return;
+        await wakeup.wait(this.options.pollIntervalMs ?? 2000);
+      }
+    } finally {
+      unsubscribe();
+    }
+  }
+}
+
+/** An event source with no events (API processes built without Redis events, e.g. some tests). */
+export const noRunEvents: RunEventSource = {
+  subscribe: () => () => undefined,
+  close: () => Promise.resolve(),
+};

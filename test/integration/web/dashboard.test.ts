@@ -1,0 +1,173 @@
+import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { Queue } from 'bullmq';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startRunWorker } from '../../../src/cli/commands/worker.command';
+import { QueueName } from '../../../src/modules/run/run.queue';
+import { parseConfig } from '../../../src/platform/config';
+import { type ApiHarness, startApiHarness } from '../../support/api-harness';
+
+// The dashboard in a real browser: Debian's Chromium (headless, through playwright-core) against a
+// started API on real PostgreSQL and Redis, with runs executed by a real worker. Signs in, opens a
+// run (violations and plots), submits a matrix and watches it finish, compares two runs, triages,
+// and fails on any console error. Screenshots of each page go to artifacts/screenshots/ (and to
+// docs/screenshots/ with UPDATE_SCREENSHOTS=1).
+const repoRoot = path.join(__dirname, '..', '..', '..');
+const examples = path.join(repoRoot, 'examples');
+const artifacts = path.join(repoRoot, 'artifacts', 'screenshots');
+const chromiumPath = process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium';
+
+jest.setTimeout(120_000);
+
+describe('dashboard in Chromium', () => {
+  let harness: ApiHarness;
+  let stopWorker: () => Promise<void>;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let token: string;
+  let scenarioId: string;
+  const runIds: string[] = [];
+  const consoleErrors: string[] = [];
+
+  async function gql<T>(query: string, variables: Record<string, unknown>): Promise<T> {
+    const response = await harness.gql<T>(token, query, variables);
+    if (response.errors) throw new Error(JSON.stringify(response.errors));
+    return response.data;
+  }
+
+  async function waitForRun(runId: string): Promise<string> {
+    for (let i = 0; i < 240; i++) {
+      const { run } = await gql<{ run: { status: string } }>('query($id: UUID!) { run(id: $id) { status } }', { id: runId });
+      if (!['QUEUED', 'RUNNING'].includes(run.status)) return run.status;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error(`run ${runId} did not finish`);
+  }
+
+  async function screenshot(name: string): Promise<void> {
+    await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+  }
+
+  beforeAll(async () => {
+    mkdirSync(artifacts, { recursive: true });
+    harness = await startApiHarness();
+    stopWorker = await startRunWorker(parseConfig({ ...process.env, WORKER_CONCURRENCY: '2' }), pino({ level: 'silent' }));
+    ({ token } = await harness.newTeam('web'));
+
+    // Seed: one scenario (a shorter workload than the example's) and two runs of it under
+    // different profiles, processed by the worker above.
+    const spec = readFileSync(path.join(examples, 's04-hyperv-snp-confidential-storvsc.yaml'), 'utf8').replace(/operations: \d+/, 'operations: 4000');
+    const created = await gql<{ createScenario: { scenario: { id: string } } }>('mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }', { spec });
+    scenarioId = created.createScenario.scenario.id;
+    for (const overrides of [{ profile: 'la-classic' }, { profile: 'la-phys', overlays: [{ name: 'confidential-vmbus-no-swiotlb' }] }]) {
+      const submitted = await gql<{ submitRun: { run: { id: string } } }>('mutation($input: SubmitRunInput!) { submitRun(input: $input) { ... on RunSubmitted { run { id } } } }', { input: { scenarioId, overrides } });
+      runIds.push(submitted.submitRun.run.id);
+    }
+    for (const id of runIds) expect(await waitForRun(id)).toBe('SUCCEEDED');
+
+    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: harness.api.url });
+    page = await context.newPage();
+    page.on('console', (message) => {
+      if (message.type() === 'error') consoleErrors.push(message.text());
+    });
+    page.on('response', async (response) => {
+      if (response.status() >= 400) consoleErrors.push(`HTTP ${response.status()} ${response.url()} ${response.request().postData() ?? ''} → ${(await response.text().catch(() => '')).slice(0, 300)}`);
+    });
+    page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await stopWorker?.();
+    const queue = new Queue(QueueName.runs, { connection: { url: process.env['REDIS_URL']!, maxRetriesPerRequest: null }, prefix: process.env['BULLMQ_PREFIX']! });
+    await queue.obliterate({ force: true });
+    await queue.close();
+    await harness?.stop();
+    if (process.env['UPDATE_SCREENSHOTS'] === '1') {
+      const docs = path.join(repoRoot, 'docs', 'screenshots');
+      mkdirSync(docs, { recursive: true });
+      for (const file of readdirSync(artifacts)) copyFileSync(path.join(artifacts, file), path.join(docs, file));
+    }
+  });
+
+  it('rejects a wrong token and signs in with a valid one, landing on the overview charts', async () => {
+    await page.goto('/');
+    await page.getByLabel('API token').fill('dms_not_a_real_token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    // The browser logs the rejected sign-in's 401 itself; that one is expected.
+    expect(consoleErrors.every((line) => line.includes('401'))).toBe(true);
+    consoleErrors.length = 0;
+
+    await page.getByLabel('API token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+
+    await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
+    await page.locator('figure[aria-label="Runs by status per day"] .recharts-bar-rectangle').first().waitFor();
+    await page.locator('figure[aria-label="SWIOTLB headroom trend (peak pool use per run)"] .recharts-line').first().waitFor();
+    expect(await page.getByRole('link', { name: 's04-hyperv-snp-confidential-storvsc' }).count()).toBeGreaterThan(0);
+    await screenshot('overview');
+  });
+
+  it('opens a run with its verdict, violations (expandable) and the SWIOTLB plot', async () => {
+    await page.goto(`/runs/${runIds[0]}`);
+
+    await page.getByText('exposes-secrets').waitFor();
+    const violations = page.getByRole('table', { name: 'Violations' });
+    await violations.getByRole('cell', { name: 'V1', exact: true }).first().waitFor();
+    await page.locator('figure[aria-label="SWIOTLB slots used vs nslabs"] .recharts-area-area').waitFor();
+    await violations.getByRole('button', { name: /Show details of V1/ }).first().click();
+    await page.locator('tr.detail').getByText('Kernel path').first().waitFor();
+    expect(await page.locator('tr.detail code').first().textContent()).not.toBe('');
+    await page.getByRole('heading', { name: 'Kernel log' }).waitFor();
+    expect(await page.locator('pre.kernel-log').textContent()).toContain('software IO TLB');
+    await screenshot('run');
+  });
+
+  it('submits a matrix from the scenario page and watches every run complete', async () => {
+    await page.goto(`/scenarios/${scenarioId}`);
+    await page.getByRole('heading', { name: 's04-hyperv-snp-confidential-storvsc' }).waitFor();
+    await page.getByLabel('Matrix over profiles').check();
+    await screenshot('scenario');
+
+    await page.getByRole('button', { name: 'Submit matrix' }).click();
+
+    await page.waitForURL(/\/batches\//);
+    await page.getByText('2 of 2 runs finished').waitFor({ timeout: 90_000 });
+    await page.getByRole('link', { name: 'Compare the batch side by side' }).waitFor();
+    await screenshot('batch');
+    await page.getByRole('link', { name: 'Compare the batch side by side' }).click();
+    await page.getByRole('heading', { name: 'Metric deltas' }).waitFor();
+  });
+
+  it('compares two runs: new, fixed and persisting violations and metric deltas', async () => {
+    await page.goto(`/compare?a=${runIds[0]}&b=${runIds[1]}`);
+
+    await page.getByRole('heading', { name: 'Metric deltas' }).waitFor();
+    const fixed = page.getByRole('button', { name: /fixed/ });
+    await fixed.waitFor();
+    expect(await page.getByRole('group', { name: 'Violation changes from A to B' }).textContent()).toMatch(/\d+new\d+fixed\d+persisting/);
+    await screenshot('compare');
+  });
+
+  it('shows triage with a clear note when the server has no regression suites, and acknowledges a finding', async () => {
+    await page.goto('/regressions');
+    await page.getByRole('heading', { name: 'Regressions', level: 1 }).waitFor();
+    await page.getByRole('heading', { name: 'Triage' }).waitFor();
+    const acknowledge = page.getByRole('button', { name: /^Acknowledge / }).first();
+    await acknowledge.waitFor();
+    const before = await page.getByRole('button', { name: /^Acknowledge / }).count();
+
+    await acknowledge.click();
+
+    await page.waitForFunction(`document.querySelectorAll('button[aria-label^="Acknowledge "]').length < ${before}`);
+    await screenshot('regressions');
+  });
+
+  it('logged no console errors on any page', () => {
+    expect(consoleErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,81 @@
+import pino from 'pino';
+import { startRunWorker } from '../../../workers/run.worker';
+import { parseConfig } from '../../../src/platform/config';
+import { type ApiHarness, startApiHarness } from '../../support/api-harness';
+import { isFinal, obliterate, submitRun, waitForRun } from './pipeline-support';
+
+// /metrics carries the pipeline's metrics (queue depth by state, run durations, runs by final
+// status, engine throughput) when the API and a worker share a process, as under npm start; the
+// bull-board UI at /admin/queues answers admin tokens only (Bearer, or Basic with the token as password).
+describe('pipeline observability', () => {
+  let harness: ApiHarness;
+  let stopWorker: () => Promise<void>;
+
+  beforeAll(async () => {
+    harness = await startApiHarness();
+    const handle = await startRunWorker(parseConfig({ ...process.env }), pino({ level: 'silent' }));
+    stopWorker = () => handle.stop();
+  });
+
+  afterAll(async () => {
+    await stopWorker();
+    await obliterate();
+    await harness.stop();
+  });
+
+  it('exposes queue depth, run duration, final statuses and engine throughput on /metrics', async () => {
+    const { token } = await harness.newTeam();
+    const runId = await submitRun(harness, token, { operations: 3000 });
+    await waitForRun(harness, token, runId, isFinal);
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the worker records metrics right after the job completes
+
+    const response = await fetch(`${harness.api.url}/metrics`);
+    const text = await response.text();
+
+    expect(response.status).toBe(200);
+    expect(text).toMatch(/dmasim_queue_jobs\{state="waiting"\} \d+/);
+    expect(text).toMatch(/dmasim_queue_jobs\{state="completed"\} [1-9]/);
+    expect(text).toMatch(/dmasim_run_duration_seconds_count\{status="SUCCEEDED",phase="total"\} [1-9]/);
+    expect(text).toMatch(/dmasim_runs_finished_total\{status="SUCCEEDED"\} [1-9]/);
+    expect(text).toMatch(/dmasim_engine_ops_per_second_count [1-9]/);
+    expect(text).toMatch(/dmasim_engine_operations_total [1-9]/);
+  });
+
+  it('refuses /admin/queues without a token (401 with a Basic challenge)', async () => {
+    const response = await fetch(`${harness.api.url}/admin/queues`);
+
+    expect(response.status).toBe(401);
+    expect(response.headers.get('www-authenticate')).toContain('Basic');
+  });
+
+  it('refuses /admin/queues for an unknown token', async () => {
+    const response = await fetch(`${harness.api.url}/admin/queues`, { headers: { authorization: 'Bearer dms_bad_bad' } });
+
+    expect(response.status).toBe(401);
+  });
+
+  it('refuses /admin/queues for a non-admin token (403)', async () => {
+    const { token } = await harness.newTeam();
+    const viewer = await harness.api.services.teams.authenticate(`Bearer ${token}`);
+    const created = await harness.api.services.teams.createToken(viewer, { name: 'ci', role: 'member' });
+    if (!('bearer' in created)) throw new Error('token not created');
+
+    const response = await fetch(`${harness.api.url}/admin/queues`, { headers: { authorization: `Bearer ${created.bearer}` } });
+
+    expect(response.status).toBe(403);
+  });
+
+  it('serves /admin/queues and its API to an admin token, by Bearer or Basic', async () => {
+    const { token } = await harness.newTeam();
+    const basic = Buffer.from(`admin:${token}`).toString('base64');
+
+    const page = await fetch(`${harness.api.url}/admin/queues`, { headers: { authorization: `Bearer ${token}` } });
+    const api = await fetch(`${harness.api.url}/admin/queues/api/queues?activeQueue=runs&status=latest&page=1`, { headers: { authorization: `Basic ${basic}` } });
+    const body = (await api.json()) as { queues: Array<{ name: string }> };
+
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('<html');
+    expect(api.status).toBe(200);
+    expect(body.queues.map((q) => q.name)).toContain('runs');
+  });
+});

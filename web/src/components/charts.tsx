@@ -1,0 +1,194 @@
+import type { ReactElement, ReactNode } from 'react';
+import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import type { OverviewQuery } from '../api/generated/graphql';
+import { formatBytes, formatDay, formatPercent } from '../format';
+
+const statusColours: Record<string, string> = {
+  SUCCEEDED: '#2e7d32',
+  FAILED: '#c62828',
+  TIMED_OUT: '#ef6c00',
+  CANCELLED: '#757575',
+  RUNNING: '#1565c0',
+  QUEUED: '#90a4ae',
+};
+const severityPalettes: Record<string, readonly string[]> = {
+  critical: ['#b71c1c', '#d32f2f', '#e57373', '#880e4f', '#ad1457'],
+  high: ['#e65100', '#f57c00', '#ffb74d', '#bf360c'],
+  info: ['#1565c0', '#42a5f5', '#90caf9', '#5e35b1'],
+};
+const lineColours = ['#1565c0', '#c62828', '#2e7d32', '#6a1b9a', '#ef6c00', '#00838f', '#4e342e', '#ad1457'];
+
+/** A chart with a visible title and an accessible summary; fixed height, width follows the card. */
+export function ChartFigure({ title, summary, children, height = 260 }: { title: string; summary: string; children: ReactNode; height?: number }): ReactNode {
+  return (
+    <figure className="chart" role="group" aria-label={title}>
+      <figcaption>{title}</figcaption>
+      <div role="img" aria-label={summary} style={{ width: '100%', height }}>
+        <ResponsiveContainer width="100%" height={height} initialDimension={{ width: 600, height }}>
+          {children as ReactElement}
+        </ResponsiveContainer>
+      </div>
+    </figure>
+  );
+}
+
+type Dashboard = OverviewQuery['dashboard'];
+
+/** Rows keyed by day with one numeric column per series key, days ascending. */
+function pivotByDay<T extends { day: string; count: number }>(rows: readonly T[], keyOf: (row: T) => string): { data: Array<Record<string, number | string>>; keys: string[] } {
+  const byDay = new Map<string, Record<string, number | string>>();
+  const keys = new Set<string>();
+  for (const row of rows) {
+    const day = formatDay(row.day);
+    const key = keyOf(row);
+    keys.add(key);
+    const entry = byDay.get(day) ?? { day };
+    entry[key] = (Number(entry[key]) || 0) + row.count;
+    byDay.set(day, entry);
+  }
+  return { data: [...byDay.values()].sort((a, b) => String(a['day']).localeCompare(String(b['day']))), keys: [...keys].sort() };
+}
+
+export function RunsByStatusChart({ rows }: { rows: Dashboard['runsByStatus'] }): ReactNode {
+  const { data, keys } = pivotByDay(rows, (r) => r.status);
+  const total = rows.reduce((sum, r) => sum + r.count, 0);
+  return (
+    <ChartFigure title="Runs by status per day" summary={`${total} runs over ${data.length} days, stacked by status`}>
+      <BarChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
+        <CartesianGrid strokeDasharray="3 3" />
+        <XAxis dataKey="day" />
+        <YAxis allowDecimals={false} />
+        <Tooltip />
+        <Legend />
+        {keys.map((key) => (
+          <Bar key={key} dataKey={key} stackId="status" fill={statusColours[key] ?? '#999'} isAnimationActive={false} />
+        ))}
+      </BarChart>
+    </ChartFigure>
+  );
+}
+
+export function ViolationsByClassChart({ rows }: { rows: Dashboard['violationsByClass'] }): ReactNode {
+  const { data, keys } = pivotByDay(rows, (r) => `${r.class} ${r.severity}`);
+  const total = rows.reduce((sum, r) => sum + r.count, 0);
+  const used: Record<string, number> = {};
+  const colourOf = (key: string): string => {
+    const severity = key.split(' ')[1] ?? 'info';
+    const palette = severityPalettes[severity] ?? severityPalettes['info']!;
+    const index = used[severity] ?? 0;
+    used[severity] = index + 1;
+    return palette[index % palette.length]!;
+  };
+  return (
+    <ChartFigure title="Violations by class and severity per day" summary={`${total} violations over ${data.length} days, stacked by class and severity`}>
+      <BarChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
+        <CartesianGrid strokeDasharray="3 3" />
+        <XAxis dataKey="day" />
+        <YAxis allowDecimals={false} />
+        <Tooltip />
+        <Legend />
+        {keys.map((key) => (
+          <Bar key={key} dataKey={key} stackId="violations" fill={colourOf(key)} isAnimationActive={false} />
+        ))}
+      </BarChart>
+    </ChartFigure>
+  );
+}
+
+export function RiskiestScenariosChart({ rows }: { rows: Dashboard['riskiestScenarios'] }): ReactNode {
+  const data = rows.slice(0, 10).map((r) => ({ name: r.scenario.name, open: r.openCriticalViolations }));
+  return (
+    <ChartFigure title="Scenarios by open critical violations" summary={data.map((d) => `${d.name}: ${d.open}`).join('; ') || 'no scenarios'} height={Math.max(160, data.length * 30 + 40)}>
+      <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+        <CartesianGrid strokeDasharray="3 3" />
+        <XAxis type="number" allowDecimals={false} />
+        <YAxis type="category" dataKey="name" width={220} />
+        <Tooltip />
+        <Bar dataKey="open" name="open critical violations" fill="#c62828" isAnimationActive={false} />
+      </BarChart>
+    </ChartFigure>
+  );
+}
+
+export function HeadroomChart({ series }: { series: Dashboard['headroom'] }): ReactNode {
+  const lines = series.slice(0, 8).map((s) => ({ name: s.scenario.name, data: s.points.map((p) => ({ at: new Date(p.at).getTime(), used: p.hiwaterFraction })) }));
+  return (
+    <ChartFigure title="SWIOTLB headroom trend (peak pool use per run)" summary={lines.map((l) => `${l.name}: ${l.data.length} runs, latest ${formatPercent(l.data.at(-1)?.used ?? 0)}`).join('; ') || 'no runs'}>
+      <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
+        <CartesianGrid strokeDasharray="3 3" />
+        <XAxis dataKey="at" type="number" domain={['dataMin', 'dataMax']} scale="time" tickFormatter={(t: number) => new Date(t).toISOString().slice(5, 10)} />
+        <YAxis tickFormatter={(v: number) => `${Math.round(v * 100)}%`} domain={[0, 1]} />
+        <Tooltip labelFormatter={(t) => new Date(Number(t)).toISOString()} formatter={(v) => formatPercent(Number(v))} />
+        <Legend />
+        <ReferenceLine y={1} stroke="#c62828" strokeDasharray="4 4" />
+        {lines.map((line, index) => (
+          <Line key={line.name} data={line.data} dataKey="used" name={line.name} stroke={lineColours[index % lineColours.length]} dot isAnimationActive={false} />
+        ))}
+      </LineChart>
+    </ChartFigure>
+  );
+}
+
+export interface SeriesPoints {
+  readonly metric: string;
+  readonly points: ReadonlyArray<{ t: string; value: number }>;
+}
+
+function points(series: readonly SeriesPoints[], metric: string): Array<{ t: number; value: number }> {
+  return (series.find((s) => s.metric === metric)?.points ?? []).map((p) => ({ t: Number(p.t), value: p.value }));
+}
+
+const formatNs = (t: number): string => (t >= 1e9 ? `${(t / 1e9).toFixed(2)} s` : t >= 1e6 ? `${(t / 1e6).toFixed(1)} ms` : `${(t / 1e3).toFixed(0)} µs`);
+
+/** A run's time series: SWIOTLB slots used against nslabs, bounce bytes, failures, atomic pool use. */
+export function RunSeriesCharts({ series, nslabs }: { series: readonly SeriesPoints[]; nslabs: number | null }): ReactNode {
+  const used = points(series, 'swiotlb.used');
+  const bounced = points(series, 'swiotlb.bouncedBytes');
+  const failed = points(series, 'failedMaps');
+  const atomic = points(series, 'atomicPool.used');
+  const peak = used.reduce((max, p) => Math.max(max, p.value), 0);
+  return (
+    <div className="chart-grid">
+      <ChartFigure title="SWIOTLB slots used vs nslabs" summary={`${used.length} points; peak ${Math.round(peak)} slots${nslabs ? ` of ${nslabs} (${formatPercent(peak / nslabs)})` : ''}`}>
+        <AreaChart data={used} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatNs} />
+          <YAxis domain={[0, nslabs ? Math.max(nslabs, peak) : 'auto']} width={70} />
+          <Tooltip labelFormatter={(t) => formatNs(Number(t))} />
+          <Legend />
+          {nslabs ? <ReferenceLine y={nslabs} stroke="#c62828" strokeDasharray="4 4" label={{ value: `nslabs ${nslabs}`, position: 'insideTopRight' }} /> : null}
+          <Area dataKey="value" name="slots used" stroke="#1565c0" fill="#90caf9" isAnimationActive={false} />
+        </AreaChart>
+      </ChartFigure>
+      <ChartFigure title="Bytes bounced (cumulative)" summary={`${bounced.length} points; ${formatBytes(bounced.at(-1)?.value ?? 0)} at the end`}>
+        <LineChart data={bounced} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatNs} />
+          <YAxis tickFormatter={(v: number) => formatBytes(v)} width={80} />
+          <Tooltip labelFormatter={(t) => formatNs(Number(t))} formatter={(v) => formatBytes(Number(v))} />
+          <Line dataKey="value" name="bytes bounced" stroke="#6a1b9a" dot={false} isAnimationActive={false} />
+        </LineChart>
+      </ChartFigure>
+      <ChartFigure title="Failed maps (cumulative)" summary={`${failed.length} points; ${failed.at(-1)?.value ?? 0} failed maps at the end`}>
+        <LineChart data={failed} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+          <CartesianGrid strokeDasharray="3 3" />
+          <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatNs} />
+          <YAxis allowDecimals={false} width={60} />
+          <Tooltip labelFormatter={(t) => formatNs(Number(t))} />
+          <Line dataKey="value" name="failed maps" stroke="#c62828" dot={false} isAnimationActive={false} />
+        </LineChart>
+      </ChartFigure>
+      {atomic.length > 0 ? (
+        <ChartFigure title="Atomic pool use" summary={`${atomic.length} points`}>
+          <LineChart data={atomic} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatNs} />
+            <YAxis tickFormatter={(v: number) => formatBytes(v)} width={80} />
+            <Tooltip labelFormatter={(t) => formatNs(Number(t))} />
+            <Line dataKey="value" name="atomic pool bytes" stroke="#00838f" dot={false} isAnimationActive={false} />
+          </LineChart>
+        </ChartFigure>
+      ) : null}
+    </div>
+  );
+}

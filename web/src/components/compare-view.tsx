@@ -1,0 +1,109 @@
+import { useMemo, useState, type ReactNode } from 'react';
+import type { CompareRunsQuery, ViolationFieldsFragment } from '../api/generated/graphql';
+import { formatOverlays, shortId } from '../format';
+import { Link } from '../router';
+import { StatusBadge } from './common';
+import { ViolationsTable } from './violations-table';
+
+export type RunComparison = CompareRunsQuery['compareRuns'];
+type Change = 'new' | 'fixed' | 'persisting';
+
+function formatMetricValue(value: unknown): string {
+  if (value === null || value === undefined) return '—';
+  if (typeof value === 'number') return Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(3);
+  return String(value);
+}
+
+function formatDelta(delta: number | null): string {
+  if (delta === null) return 'changed';
+  const text = Number.isInteger(delta) ? Math.abs(delta).toLocaleString('en-US') : Math.abs(delta).toFixed(3);
+  return `${delta > 0 ? '+' : delta < 0 ? '−' : ''}${text}`;
+}
+
+/** Run B against baseline A: new / fixed / persisting violations and the metrics that moved. */
+export function CompareView({ comparison }: { comparison: RunComparison }): ReactNode {
+  const [show, setShow] = useState<Change | 'all'>('all');
+  const tagged = useMemo(() => {
+    const byId = new Map<string, Change>();
+    const all: ViolationFieldsFragment[] = [];
+    const add = (list: readonly ViolationFieldsFragment[], change: Change): void => {
+      for (const v of list) {
+        byId.set(v.id, change);
+        all.push(v);
+      }
+    };
+    add(comparison.newViolations, 'new');
+    add(comparison.fixedViolations, 'fixed');
+    add(comparison.persistingViolations, 'persisting');
+    return { byId, all };
+  }, [comparison]);
+  const visible = show === 'all' ? tagged.all : tagged.all.filter((v) => tagged.byId.get(v.id) === show);
+  const counts: Record<Change, number> = { new: comparison.newViolations.length, fixed: comparison.fixedViolations.length, persisting: comparison.persistingViolations.length };
+
+  return (
+    <div className="compare">
+      <div className="compare-heads">
+        {(['a', 'b'] as const).map((side) => {
+          const run = comparison[side];
+          return (
+            <div key={side} className="card compare-head">
+              <h3>{side === 'a' ? 'A — baseline' : 'B — candidate'}</h3>
+              <p>
+                <Link to={`/runs/${run.id}`}>run {shortId(run.id)}</Link> <StatusBadge status={run.status} />
+              </p>
+              <p>
+                <strong>{run.scenario.name}</strong>
+              </p>
+              <p>
+                profile <code>{run.profile}</code>, {formatOverlays(run.overlays)}
+              </p>
+            </div>
+          );
+        })}
+      </div>
+      <div className="stat-row" role="group" aria-label="Violation changes from A to B">
+        {(['new', 'fixed', 'persisting'] as const).map((change) => (
+          <button key={change} type="button" className={`stat change-${change}`} aria-pressed={show === change} onClick={() => setShow(show === change ? 'all' : change)}>
+            <span className="stat-value">{counts[change]}</span>
+            <span className="stat-label">{change}</span>
+          </button>
+        ))}
+      </div>
+      <ViolationsTable violations={visible} tag={(v) => tagged.byId.get(v.id) ?? null} caption="Compared violations" />
+      <h3>Metric deltas</h3>
+      {comparison.metricDeltas.length === 0 ? (
+        <p className="muted">No metric differs.</p>
+      ) : (
+        <table className="data">
+          <caption className="visually-hidden">Metrics that differ between A and B</caption>
+          <thead>
+            <tr>
+              <th scope="col">Metric</th>
+              <th scope="col" className="num">
+                A
+              </th>
+              <th scope="col" className="num">
+                B
+              </th>
+              <th scope="col" className="num">
+                B − A
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {comparison.metricDeltas.map((d) => (
+              <tr key={d.metric}>
+                <th scope="row">
+                  <code>{d.metric}</code>
+                </th>
+                <td className="num">{formatMetricValue(d.a)}</td>
+                <td className="num">{formatMetricValue(d.b)}</td>
+                <td className={`num ${d.delta === null ? '' : d.delta > 0 ? 'delta-up' : 'delta-down'}`}>{formatDelta(d.delta)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </div>
+  );
+}
