@@ -136,6 +136,7 @@ function fullEngine(name: string, operations: number): void {
   const rssBefore = process.memoryUsage().rss;
   let peakHeapBytes = process.memoryUsage().heapUsed;
   let peakRssBytes = rssBefore;
+  const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   while (!run.step(100_000)) {
     const usage = process.memoryUsage();
@@ -144,7 +145,9 @@ function fullEngine(name: string, operations: number): void {
   }
   const engineReport = run.finish();
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  report({ case: name, opsPerSec: run.operationsDone / seconds, slotsScannedPerOp: Number(engineReport.metrics['swiotlb.slotsScannedPerMap']), peakHeapBytes, operations: run.operationsDone, rssGrowthMiB: Math.round((peakRssBytes - rssBefore) / 2 ** 20), violations: engineReport.violations.length });
+  const cpuUsed = process.cpuUsage(cpuBefore);
+  const cpuOpsPerSec = Math.round(run.operationsDone / ((cpuUsed.user + cpuUsed.system) / 1e6));
+  report({ case: name, opsPerSec: run.operationsDone / seconds, cpuOpsPerSec, slotsScannedPerOp: Number(engineReport.metrics['swiotlb.slotsScannedPerMap']), peakHeapBytes, operations: run.operationsDone, rssGrowthMiB: Math.round((peakRssBytes - rssBefore) / 2 ** 20), violations: engineReport.violations.length });
 }
 
 for (const [name, run] of Object.entries(cases)) if (only === undefined || only === name) run();

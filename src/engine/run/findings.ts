@@ -1,56 +1,113 @@
-import type { DataClass, FailureClass, FailureFinding, Severity, ViolationClass, ViolationFinding } from '../report/report.types';
+import { failureDetectors, violationSeverityFor, type ExposureFacts, type ViolationDetector } from '../detectors/index';
+import type { FailureClass, FailureFinding, ViolationFinding } from '../report/report.types';
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
+const eventIndex: Record<ExposureFacts['event'], number> = { 'map-copy': 0, 'device-write': 1, 'cpu-write': 2, 'map-direct': 3, 'unmap-residue': 4, 'sync-subrange': 5 };
+const memoryIndex: Record<ExposureFacts['memory'], number> = { swiotlb: 0, 'restricted-pool': 1, 'transient-pool': 2, 'atomic-pool': 3, 'coherent-pages': 4, 'cc-shared-buffer': 5, 'vmbus-gpadl': 6 };
+const dataIndex: Record<ExposureFacts['dataClass'], number> = { secret: 0, sensitive: 1, stale: 2 };
 
 /**
  * Accumulates violations and failures by fingerprint while a run executes. Memory is bounded by the
  * number of distinct causes (class × device × path × rule), not by the number of operations.
+ *
+ * The hot path (an exposure at every bounced map) allocates nothing once a cause has been seen:
+ * causes are looked up by a numeric key built from interned indices; the fingerprint, path and
+ * explanation strings are built once per cause.
  */
 export class FindingLedger {
-  private readonly violations = new Map<string, { -readonly [K in keyof ViolationFinding]: ViolationFinding[K] }>();
-  private readonly failures = new Map<string, { -readonly [K in keyof FailureFinding]: FailureFinding[K] }>();
+  private readonly violations = new Map<string, Mutable<ViolationFinding>>();
+  private readonly failures = new Map<string, Mutable<FailureFinding>>();
+  private readonly violationCauses = new Map<number, Mutable<ViolationFinding>>();
+  private readonly failureCauses = new Map<number, Mutable<FailureFinding>>();
+  private readonly interned = new Map<string, number>();
 
   constructor(private readonly platformProfile: string) {}
 
-  addViolation(input: { class: ViolationClass; deviceId: string; op: number; bytes: number; dataClass: DataClass; path: string; rule: string; explanation: string }): void {
-    const fingerprint = `${input.class}|${input.deviceId}|${input.path}|${input.rule}|${this.platformProfile}|${input.dataClass}`;
-    const existing = this.violations.get(fingerprint);
-    if (existing) {
-      existing.count++;
-      existing.bytesExposed += input.bytes;
-      return;
+  private intern(text: string): number {
+    let index = this.interned.get(text);
+    if (index === undefined) {
+      index = this.interned.size;
+      this.interned.set(text, index);
     }
-    this.violations.set(fingerprint, {
-      class: input.class,
-      severity: violationSeverity(input.class, input.dataClass),
-      deviceId: input.deviceId,
-      firstOp: input.op,
-      count: 1,
-      bytesExposed: input.bytes,
-      dataClass: input.dataClass,
-      path: input.path,
-      rule: input.rule,
-      explanation: input.explanation,
-      fingerprint,
-    });
+    return index;
   }
 
-  addFailure(input: { class: FailureClass; deviceId: string; op: number; rule: string; kernelLogLine: string | null; explanation: string }): void {
-    const fingerprint = `${input.class}|${input.deviceId}|${input.rule}|${this.platformProfile}`;
-    const existing = this.failures.get(fingerprint);
-    if (existing) {
-      existing.count++;
+  /** Records `bytes` exposed at op `op`, attributed to `detector`. `deviceIndex` numbers the device within the run. */
+  addViolation(detector: ViolationDetector, facts: ExposureFacts, deviceIndex: number, op: number, bytes: number): void {
+    const classIndex = Number(detector.class.slice(1));
+    const key =
+      ((((deviceIndex * 16 + classIndex) * 8 + eventIndex[facts.event]) * 8 + memoryIndex[facts.memory]) * 4 + dataIndex[facts.dataClass]) * 1048576 +
+      this.intern(facts.rule) * 1024 +
+      this.intern(facts.detail);
+    const cached = this.violationCauses.get(key);
+    if (cached) {
+      cached.count++;
+      cached.bytesExposed += bytes;
       return;
     }
-    this.failures.set(fingerprint, {
-      class: input.class,
-      severity: input.class === 'F15' ? 'info' : 'high',
-      deviceId: input.deviceId,
-      firstOp: input.op,
-      count: 1,
-      kernelLogLine: input.kernelLogLine,
-      rule: input.rule,
-      explanation: input.explanation,
-      fingerprint,
-    });
+    const path = detector.path(facts);
+    const fingerprint = `${detector.class}|${facts.deviceId}|${path}|${facts.rule}|${this.platformProfile}|${facts.dataClass}`;
+    let finding = this.violations.get(fingerprint);
+    if (finding) {
+      finding.count++;
+      finding.bytesExposed += bytes;
+    } else {
+      finding = {
+        class: detector.class,
+        severity: violationSeverityFor(detector, facts.dataClass),
+        deviceId: facts.deviceId,
+        firstOp: op,
+        count: 1,
+        bytesExposed: bytes,
+        dataClass: facts.dataClass,
+        path,
+        rule: facts.rule,
+        explanation: detector.explain(facts),
+        fingerprint,
+      };
+      this.violations.set(fingerprint, finding);
+    }
+    this.violationCauses.set(key, finding);
+  }
+
+  /**
+   * Records one failure. `log` is called only when the cause is new (the finding keeps the first
+   * line), so repeated failures build no strings.
+   */
+  addFailure(failureClass: FailureClass, deviceId: string, deviceIndex: number, op: number, rule: string, detail: string, log: (() => string | null) | string | null, count = 1): void {
+    const key = (deviceIndex * 16 + Number(failureClass.slice(1))) * 1048576 + this.intern(rule) * 1024 + this.intern(detail);
+    const cached = this.failureCauses.get(key);
+    if (cached) {
+      cached.count += count;
+      return;
+    }
+    const fingerprint = `${failureClass}|${deviceId}|${rule}|${this.platformProfile}`;
+    let finding = this.failures.get(fingerprint);
+    if (finding) finding.count += count;
+    else {
+      const detector = failureDetectors[failureClass];
+      finding = {
+        class: failureClass,
+        severity: detector.severity,
+        deviceId,
+        firstOp: op,
+        count,
+        kernelLogLine: typeof log === 'function' ? log() : log,
+        rule,
+        explanation: detector.explain(rule, detail),
+        fingerprint,
+      };
+      this.failures.set(fingerprint, finding);
+    }
+    this.failureCauses.set(key, finding);
+  }
+
+  /** Count of failures of one class on one device so far (for metrics). */
+  failureCount(failureClass: FailureClass): number {
+    let total = 0;
+    for (const f of this.failures.values()) if (f.class === failureClass) total += f.count;
+    return total;
   }
 
   /** Findings in a stable order (class, device, fingerprint), so reports are byte-identical. */
@@ -61,14 +118,6 @@ export class FindingLedger {
   failureList(): FailureFinding[] {
     return [...this.failures.values()].sort(byClassDeviceFingerprint);
   }
-}
-
-const infoClasses: ReadonlySet<ViolationClass> = new Set(['V0', 'V6', 'V7', 'V8', 'V9']);
-
-/** engine.md §5: critical for secret bytes, high for sensitive; V0, V6-V9 are info whatever the data. */
-export function violationSeverity(violationClass: ViolationClass, dataClass: DataClass): Severity {
-  if (infoClasses.has(violationClass)) return 'info';
-  return dataClass === 'secret' ? 'critical' : 'high';
 }
 
 function byClassDeviceFingerprint(a: { class: string; deviceId: string; fingerprint: string }, b: { class: string; deviceId: string; fingerprint: string }): number {

@@ -1,17 +1,17 @@
 import type { Prng } from '../prng';
 import type { NormalizedScenario } from '../spec/normalize';
-import type { DmaDirection } from '../spec/names';
+import type { DmaDirection, SpecDataClass } from '../spec/names';
 import type { StreamSpec } from '../spec/scenario.schema';
 import type { LoweredOp } from './lowered-op';
 
 interface StreamState {
   readonly spec: StreamSpec;
   readonly index: number;
-  /** Ids of requests in flight, in issue order. */
-  readonly inFlight: string[];
-  /** Ops queued for the request being issued or completed (map then device_write, etc.). */
-  nextId: number;
+  /** Ids of requests in flight (unordered: completion picks a seeded-random one and swap-removes it). */
+  readonly inFlight: number[];
+  nextSeq: number;
   cpu: number;
+  readonly choiceTotal: number;
 }
 
 /** Where generated buffers live: page-aligned addresses in guest RAM the pools do not use. */
@@ -20,16 +20,41 @@ export interface BufferRegion {
   readonly pages: number;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+type MapOp = Mutable<Extract<LoweredOp, { kind: 'map' }>>;
+interface Segment {
+  phys: number;
+  size: number;
+  data: SpecDataClass;
+}
+
+const noAttrs: readonly [] = [];
+
 /**
  * Lowers the spec's streams into DMA API calls (engine.md §4): each stream keeps `queueDepth`
  * requests in flight; when it is full a seeded-random request completes (unmap / free), otherwise a
  * new one is issued (map, possibly split at the device's max mapping size, or map_sg of
  * `sgSegments` segments; receive buffers also get the device's write). Streams are picked by weight.
+ *
+ * Allocation-free in the steady state: request ids are numbers, the ops handed out are a handful of
+ * reused objects (the run consumes each op before asking for the next one and keeps nothing of it),
+ * and completed requests are swap-removed from the in-flight list.
  */
 export class StreamGenerator {
   private readonly streams: StreamState[];
   private readonly totalWeight: number;
+  /** Ops queued for the request being issued (map then device_write, alloc then cpu_write). */
   private readonly pending: LoweredOp[] = [];
+  private pendingHead = 0;
+  private pendingTail = 0;
+  private readonly mapOp: MapOp = { kind: 'map', id: 0, device: '', sg: false, segments: [], dir: 'to-device', attrs: noAttrs, cpu: 0 };
+  private readonly segmentPool: Segment[] = [];
+  private readonly segments: Segment[] = [];
+  private readonly writeOp: Mutable<Extract<LoweredOp, { kind: 'device_write' }>> = { kind: 'device_write', id: 0, offset: 0, bytes: 0, data: 'public' };
+  private readonly unmapOp: Mutable<Extract<LoweredOp, { kind: 'unmap' }>> = { kind: 'unmap', id: 0 };
+  private readonly allocOp: Mutable<Extract<LoweredOp, { kind: 'alloc_coherent' }>> = { kind: 'alloc_coherent', id: 0, device: '', size: 0, gfp: 'blocking' };
+  private readonly cpuWriteOp: Mutable<Extract<LoweredOp, { kind: 'cpu_write' }>> = { kind: 'cpu_write', id: 0, offset: 0, bytes: 0, data: 'public' };
+  private readonly freeOp: Mutable<Extract<LoweredOp, { kind: 'free_coherent' }>> = { kind: 'free_coherent', id: 0 };
 
   constructor(
     spec: NormalizedScenario,
@@ -37,9 +62,19 @@ export class StreamGenerator {
     private readonly region: BufferRegion,
     private readonly maxMappingBytes: (deviceId: string) => number,
     private readonly vcpus: number,
+    /** Called when the block layer splits a request at the device's max mapping size (F15). */
+    private readonly onSplit: (deviceId: string) => void = () => undefined,
   ) {
-    this.streams = spec.workload.streams.map((stream, index) => ({ spec: stream, index, inFlight: [], nextId: 0, cpu: index % vcpus }));
+    this.streams = spec.workload.streams.map((stream, index) => ({
+      spec: stream,
+      index,
+      inFlight: [],
+      nextSeq: 0,
+      cpu: index % vcpus,
+      choiceTotal: stream.sizes.dist === 'choice' ? (stream.sizes.weights ?? stream.sizes.values.map(() => 1)).reduce((a, b) => a + b, 0) : 0,
+    }));
     this.totalWeight = this.streams.reduce((sum, s) => sum + s.spec.weight, 0);
+    this.mapOp.segments = this.segments;
   }
 
   get isEmpty(): boolean {
@@ -47,13 +82,22 @@ export class StreamGenerator {
   }
 
   next(): LoweredOp {
-    const queued = this.pending.shift();
-    if (queued) return queued;
+    if (this.pendingHead < this.pendingTail) return this.shift();
     const stream = this.pickStream();
     const full = stream.inFlight.length >= stream.spec.queueDepth;
     if (full) this.complete(stream);
     else this.issue(stream);
-    return this.pending.shift()!;
+    return this.shift();
+  }
+
+  private shift(): LoweredOp {
+    const op = this.pending[this.pendingHead++]!;
+    if (this.pendingHead === this.pendingTail) this.pendingHead = this.pendingTail = 0;
+    return op;
+  }
+
+  private push(op: LoweredOp): void {
+    this.pending[this.pendingTail++] = op;
   }
 
   private pickStream(): StreamState {
@@ -70,10 +114,10 @@ export class StreamGenerator {
     const sizes = stream.spec.sizes;
     if (sizes.dist === 'fixed') return sizes.value;
     if (sizes.dist === 'choice') {
-      const weights = sizes.weights ?? sizes.values.map(() => 1);
-      let ticket = this.rng.nextFloat() * weights.reduce((a, b) => a + b, 0);
+      const weights = sizes.weights;
+      let ticket = this.rng.nextFloat() * stream.choiceTotal;
       for (let i = 0; i < sizes.values.length; i++) {
-        ticket -= weights[i]!;
+        ticket -= weights ? weights[i]! : 1;
         if (ticket < 0) return sizes.values[i]!;
       }
       return sizes.values[sizes.values.length - 1]!;
@@ -101,11 +145,21 @@ export class StreamGenerator {
     const spec = stream.spec;
     const cpu = stream.cpu;
     stream.cpu = (stream.cpu + this.streams.length) % this.vcpus;
-    const id = `s${stream.index}-${stream.nextId++}`;
+    // Unique per run: stream index + number of streams × sequence number.
+    const id = stream.index + this.streams.length * stream.nextSeq++;
     if (spec.type === 'coherent-alloc') {
       const size = this.size(stream);
-      this.pending.push({ kind: 'alloc_coherent', id, device: spec.device, size, gfp: spec.gfp });
-      this.pending.push({ kind: 'cpu_write', id, offset: 0, bytes: Math.min(size, 4096), data: spec.data });
+      const alloc = this.allocOp;
+      alloc.id = id;
+      alloc.device = spec.device;
+      alloc.size = size;
+      alloc.gfp = spec.gfp;
+      const write = this.cpuWriteOp;
+      write.id = id;
+      write.bytes = Math.min(size, 4096);
+      write.data = spec.data;
+      this.push(alloc);
+      this.push(write);
       stream.inFlight.push(id);
       return;
     }
@@ -114,19 +168,51 @@ export class StreamGenerator {
     // The block layer never hands the driver more than dma_max_mapping_size() per segment.
     const maxSegment = Math.max(512, Math.min(this.maxMappingBytes(spec.device), spec.type === 'block' ? Number.MAX_SAFE_INTEGER : total));
     const segmentCount = Math.max(spec.sgSegments, Math.ceil(total / maxSegment));
+    if (spec.type === 'block' && total > maxSegment) this.onSplit(spec.device);
     const perSegment = Math.ceil(total / segmentCount);
-    const segments = Array.from({ length: segmentCount }, (_, i) => {
+    const segments = this.segments;
+    if (segments.length !== segmentCount) segments.length = 0;
+    for (let i = 0; i < segmentCount; i++) {
       const size = Math.min(perSegment, total - i * perSegment);
-      return { phys: this.phys(size), size: Math.max(1, size), data: spec.data };
-    });
-    this.pending.push({ kind: 'map', id, device: spec.device, sg: segmentCount > 1, segments, dir, attrs: [], cpu });
-    if (dir === 'from-device') this.pending.push({ kind: 'device_write', id, offset: 0, bytes: total, data: spec.data });
+      let segment = this.segmentPool[i];
+      if (!segment) {
+        segment = { phys: 0, size: 0, data: 'public' };
+        this.segmentPool.push(segment);
+      }
+      segment.phys = this.phys(size);
+      segment.size = Math.max(1, size);
+      segment.data = spec.data;
+      segments[i] = segment;
+    }
+    const map = this.mapOp;
+    map.id = id;
+    map.device = spec.device;
+    map.sg = segmentCount > 1;
+    map.dir = dir;
+    map.cpu = cpu;
+    this.push(map);
+    if (dir === 'from-device') {
+      const write = this.writeOp;
+      write.id = id;
+      write.bytes = total;
+      write.data = spec.data;
+      this.push(write);
+    }
     stream.inFlight.push(id);
   }
 
   private complete(stream: StreamState): void {
-    const victim = this.rng.nextInt(stream.inFlight.length);
-    const [id] = stream.inFlight.splice(victim, 1);
-    this.pending.push(stream.spec.type === 'coherent-alloc' ? { kind: 'free_coherent', id: id! } : { kind: 'unmap', id: id! });
+    const inFlight = stream.inFlight;
+    const victim = this.rng.nextInt(inFlight.length);
+    const id = inFlight[victim]!;
+    inFlight[victim] = inFlight[inFlight.length - 1]!;
+    inFlight.pop();
+    if (stream.spec.type === 'coherent-alloc') {
+      this.freeOp.id = id;
+      this.push(this.freeOp);
+    } else {
+      this.unmapOp.id = id;
+      this.push(this.unmapOp);
+    }
   }
 }

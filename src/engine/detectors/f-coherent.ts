@@ -1,0 +1,25 @@
+import type { FailureDetector } from './types';
+
+/** Coherent-allocation failures (reference §10.2 F7, F13): dma_direct_alloc() and the atomic pools. */
+export const coherentFailures: readonly FailureDetector[] = [
+  {
+    class: 'F7',
+    family: 'f-coherent',
+    title: 'Atomic pool exhaustion',
+    kernelFunction: 'dma_alloc_from_pool',
+    severity: 'high',
+    logTemplate: 'DMA pool exhausted for %s / Failed to get suitable pool for %s',
+    logLimit: 'every',
+    explain: (rule, detail) => `dma_alloc_from_pool() found no pool with room (${detail}); growth is deferred to the atomic_pool_work worker, so this non-blocking allocation returns NULL (${rule})`,
+  },
+  {
+    class: 'F13',
+    family: 'f-coherent',
+    title: 'Coherent allocation not supported',
+    kernelFunction: 'dma_direct_alloc',
+    severity: 'high',
+    logTemplate: 'coherent DMA allocations not supported on this platform.',
+    logLimit: 'once',
+    explain: (rule) => `dma_direct_alloc() has no way to give a non-coherent device an uncached mapping (${rule}); NULL`,
+  },
+];
