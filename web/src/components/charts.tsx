@@ -102,7 +102,7 @@ export function RiskiestScenariosChart({ rows }: { rows: Dashboard['riskiestScen
       <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis type="number" allowDecimals={false} />
-        <YAxis type="category" dataKey="name" width={220} />
+        <YAxis type="category" dataKey="name" width={210} tickFormatter={(name: string) => (name.length > 24 ? `${name.slice(0, 23)}…` : name)} />
         <Tooltip />
         <Bar dataKey="open" name="open critical violations" fill="#c62828" isAnimationActive={false} />
       </BarChart>
@@ -117,10 +117,10 @@ export function HeadroomChart({ series }: { series: Dashboard['headroom'] }): Re
       <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis dataKey="at" type="number" domain={['dataMin', 'dataMax']} scale="time" tickFormatter={(t: number) => new Date(t).toISOString().slice(5, 10)} />
-        <YAxis tickFormatter={(v: number) => `${Math.round(v * 100)}%`} domain={[0, 1]} />
+        <YAxis tickFormatter={(v: number) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`} domain={[0, (dataMax: number) => Math.min(1, Math.max(0.01, dataMax * 1.25))]} />
         <Tooltip labelFormatter={(t) => new Date(Number(t)).toISOString()} formatter={(v) => formatPercent(Number(v))} />
         <Legend />
-        <ReferenceLine y={1} stroke="#c62828" strokeDasharray="4 4" />
+        <ReferenceLine y={1} stroke="#c62828" strokeDasharray="4 4" ifOverflow="hidden" />
         {lines.map((line, index) => (
           <Line key={line.name} data={line.data} dataKey="used" name={line.name} stroke={lineColours[index % lineColours.length]} dot isAnimationActive={false} />
         ))}
