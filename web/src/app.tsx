@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Provider } from 'urql';
 import { createApiClient } from './api/client';
 import { activeSession, addSession, loadSessions, removeSession, saveSessions, type Session, type StoredSessions } from './session';
@@ -52,7 +52,17 @@ export function App(): ReactNode {
   const session = activeSession(stored);
   const client = useMemo(() => (session ? createApiClient(session.token) : null), [session]);
 
+  const firstRender = useRef(true);
+
   useEffect(() => saveSessions(stored), [stored]);
+  // After in-app navigation, move focus to the new page so keyboard and screen-reader users start there.
+  useEffect(() => {
+    if (firstRender.current) {
+      firstRender.current = false;
+      return;
+    }
+    document.getElementById('main')?.focus();
+  }, [route]);
   useEffect(() => {
     document.title = `dmasim · ${route.page}${session ? ` · ${session.teamName}` : ''}`;
   }, [route.page, session]);

@@ -1,6 +1,12 @@
-// jsdom lacks the layout APIs recharts measures with; charts render at their initialDimension.
+// jsdom has no layout: every element measures 0 × 0. recharts' ResponsiveContainer sizes charts
+// from ResizeObserver, so this stub reports a laptop-sized chart box (600 × 260) on observe.
+type ResizeCallback = (entries: Array<{ target: Element; contentRect: { width: number; height: number } }>, observer: unknown) => void;
+
 class ResizeObserverStub {
-  observe(): void {}
+  constructor(private readonly callback: ResizeCallback) {}
+  observe(target: Element): void {
+    this.callback([{ target, contentRect: { width: 600, height: 260 } }], this);
+  }
   unobserve(): void {}
   disconnect(): void {}
 }

@@ -1,4 +1,4 @@
-import type { ReactElement, ReactNode } from 'react';
+import { useState, type ReactElement, type ReactNode } from 'react';
 import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import type { OverviewQuery } from '../api/generated/graphql';
 import { formatBytes, formatDay, formatPercent } from '../format';
@@ -102,7 +102,7 @@ export function RiskiestScenariosChart({ rows }: { rows: Dashboard['riskiestScen
       <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis type="number" allowDecimals={false} />
-        <YAxis type="category" dataKey="name" width={220} />
+        <YAxis type="category" dataKey="name" width={210} tickFormatter={(name: string) => (name.length > 24 ? `${name.slice(0, 23)}…` : name)} />
         <Tooltip />
         <Bar dataKey="open" name="open critical violations" fill="#c62828" isAnimationActive={false} />
       </BarChart>
@@ -117,10 +117,10 @@ export function HeadroomChart({ series }: { series: Dashboard['headroom'] }): Re
       <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis dataKey="at" type="number" domain={['dataMin', 'dataMax']} scale="time" tickFormatter={(t: number) => new Date(t).toISOString().slice(5, 10)} />
-        <YAxis tickFormatter={(v: number) => `${Math.round(v * 100)}%`} domain={[0, 1]} />
+        <YAxis tickFormatter={(v: number) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`} domain={[0, (dataMax: number) => Math.min(1, Math.max(0.01, dataMax * 1.25))]} />
         <Tooltip labelFormatter={(t) => new Date(Number(t)).toISOString()} formatter={(v) => formatPercent(Number(v))} />
         <Legend />
-        <ReferenceLine y={1} stroke="#c62828" strokeDasharray="4 4" />
+        <ReferenceLine y={1} stroke="#c62828" strokeDasharray="4 4" ifOverflow="hidden" />
         {lines.map((line, index) => (
           <Line key={line.name} data={line.data} dataKey="used" name={line.name} stroke={lineColours[index % lineColours.length]} dot isAnimationActive={false} />
         ))}
@@ -147,19 +147,29 @@ export function RunSeriesCharts({ series, nslabs }: { series: readonly SeriesPoi
   const failed = points(series, 'failedMaps');
   const atomic = points(series, 'atomicPool.used');
   const peak = used.reduce((max, p) => Math.max(max, p.value), 0);
+  // A pool used at a few per cent is a flat line at full scale: zoom to the data unless asked.
+  const [fullPool, setFullPool] = useState(nslabs !== null && peak > nslabs * 0.1);
+  const showPool = fullPool && nslabs !== null;
   return (
     <div className="chart-grid">
+      <div>
+      {nslabs ? (
+        <label className="inline">
+          <input type="checkbox" checked={fullPool} onChange={(e) => setFullPool(e.target.checked)} /> Scale to the whole pool (nslabs {nslabs.toLocaleString('en-US')})
+        </label>
+      ) : null}
       <ChartFigure title="SWIOTLB slots used vs nslabs" summary={`${used.length} points; peak ${Math.round(peak)} slots${nslabs ? ` of ${nslabs} (${formatPercent(peak / nslabs)})` : ''}`}>
         <AreaChart data={used} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatNs} />
-          <YAxis domain={[0, nslabs ? Math.max(nslabs, peak) : 'auto']} width={70} />
+          <YAxis domain={[0, showPool ? Math.max(nslabs, peak) : 'auto']} width={70} />
           <Tooltip labelFormatter={(t) => formatNs(Number(t))} />
           <Legend />
-          {nslabs ? <ReferenceLine y={nslabs} stroke="#c62828" strokeDasharray="4 4" label={{ value: `nslabs ${nslabs}`, position: 'insideTopRight' }} /> : null}
+          {showPool ? <ReferenceLine y={nslabs} stroke="#c62828" strokeDasharray="4 4" label={{ value: `nslabs ${nslabs}`, position: 'insideTopRight' }} /> : null}
           <Area dataKey="value" name="slots used" stroke="#1565c0" fill="#90caf9" isAnimationActive={false} />
         </AreaChart>
       </ChartFigure>
+      </div>
       <ChartFigure title="Bytes bounced (cumulative)" summary={`${bounced.length} points; ${formatBytes(bounced.at(-1)?.value ?? 0)} at the end`}>
         <LineChart data={bounced} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />

@@ -258,8 +258,9 @@ export function RegressionsPage({ canTriage }: { canTriage: boolean }): ReactNod
   return (
     <>
       <h1>Regressions</h1>
-      <QueryStatus fetching={fetching && !data} error={error} what="the server's capabilities" />
-      {data && available.length === 0 ? (
+      {fetching && !data ? <p aria-live="polite">Checking what this server offers…</p> : null}
+      {/* Introspection answers which suite fields exist; if it fails (e.g. turned off), assume none. */}
+      {(data && available.length === 0) || error ? (
         <Section title="Schedules and comparisons">
           <p className="notice" role="status">
             Regression schedules and comparisons are not available on this server yet. Triage below works with any server.

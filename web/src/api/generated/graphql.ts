@@ -112,6 +112,8 @@ export type SubmitRunInput = {
   overrides?: RunOverrides | null | undefined;
   /** Run the latest version of this scenario. */
   scenarioId?: string | null | undefined;
+  /** Wall-clock limit for this run in milliseconds (1000-86400000); default: the team's, then the worker's RUN_TIME_LIMIT_MS. Past it the run ends TIMED_OUT. */
+  timeLimitMs?: number | null | undefined;
   /** API for programs (default MANUAL). */
   trigger?: RunTrigger | null | undefined;
   /** Run exactly this version. */

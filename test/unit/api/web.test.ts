@@ -1,0 +1,76 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { createHttpApp } from '../../../src/api/server';
+
+// The API serves the built dashboard: assets, and index.html for the app's own routes (history
+// routing), without shadowing /graphql, the health routes, /metrics or report exports.
+function builtDashboard(): string {
+  const root = mkdtempSync(path.join(tmpdir(), 'dmasim-web-'));
+  mkdirSync(path.join(root, 'assets'));
+  writeFileSync(path.join(root, 'index.html'), '<!doctype html><title>dmasim dashboard</title>');
+  writeFileSync(path.join(root, 'assets', 'index-abc.js'), 'console.log(1)');
+  return root;
+}
+
+describe('dashboard routes', () => {
+  let baseUrl: string;
+  let close: () => Promise<void>;
+
+  beforeAll(async () => {
+    const app = createHttpApp({
+      logger: pino({ level: 'silent' }),
+      metrics: new Registry(),
+      readiness: [],
+      requestBodyLimitBytes: 1024,
+      graphql: (_request, response) => void response.json({ data: { ok: true } }),
+      webRoot: builtDashboard(),
+    });
+    const server = await new Promise<Server>((resolve) => {
+      const s = app.listen(0, '127.0.0.1', () => resolve(s));
+    });
+    baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    close = () => new Promise((resolve) => server.close(() => resolve()));
+  });
+
+  afterAll(() => close());
+
+  const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+
+  it.each(['/', '/runs/1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed', '/compare?a=1&b=2', '/scenarios'])('serves index.html for the app route %s', async (route) => {
+    const response = await fetch(`${baseUrl}${route}`, { headers: html });
+
+    expect(response.status).toBe(200);
+    expect(await response.text()).toContain('dmasim dashboard');
+    expect(response.headers.get('cache-control')).toBe('no-cache');
+  });
+
+  it('serves hashed assets with a long cache lifetime', async () => {
+    const response = await fetch(`${baseUrl}/assets/index-abc.js`);
+
+    expect(response.status).toBe(200);
+    expect(response.headers.get('cache-control')).toContain('immutable');
+  });
+
+  it('leaves /graphql, /metrics and /healthz to the API', async () => {
+    const graphql = await fetch(`${baseUrl}/graphql`, { method: 'POST', headers: { ...html, 'content-type': 'application/json' }, body: '{}' });
+    const metrics = await fetch(`${baseUrl}/metrics`, { headers: html });
+    const health = await fetch(`${baseUrl}/healthz`, { headers: html });
+
+    expect(await graphql.json()).toEqual({ data: { ok: true } });
+    expect(metrics.headers.get('content-type')).toContain('text/plain');
+    expect(health.status).toBe(200);
+  });
+
+  it('does not answer API paths or non-browser requests with the app', async () => {
+    const admin = await fetch(`${baseUrl}/admin/queues`, { headers: html });
+    const exportPath = await fetch(`${baseUrl}/runs/1b9d6bcd/report.json`, { headers: html });
+    const apiClient = await fetch(`${baseUrl}/no-such-route`, { headers: { accept: '*/*' } });
+
+    expect([admin.status, exportPath.status, apiClient.status]).toEqual([404, 404, 404]);
+  });
+});

@@ -1,0 +1,64 @@
+import { render, screen, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { CompareView } from '../../web/src/components/compare-view';
+import { comparison } from './support/fixtures';
+
+// The compare view: counts of new / fixed / persisting findings, a filter by change, and the
+// metric deltas with their direction.
+function changeColumn(): string[] {
+  const table = screen.getByRole('table', { name: 'Compared violations' });
+  return within(table)
+    .getAllByRole('row')
+    .slice(1)
+    .map((row) => within(row).getAllByRole('cell')[1]?.textContent ?? '');
+}
+
+describe('CompareView', () => {
+  it('heads each side with its run, profile and overlays', () => {
+    render(<CompareView comparison={comparison} />);
+
+    expect(screen.getByText('A — baseline').closest('div')?.textContent).toContain('la-classic');
+    expect(screen.getByText('B — candidate').closest('div')?.textContent).toContain('device-cc-accepted:dan');
+  });
+
+  it('counts new, fixed and persisting violations and lists them all, tagged', () => {
+    render(<CompareView comparison={comparison} />);
+    const counts = screen.getByRole('group', { name: 'Violation changes from A to B' });
+
+    expect(within(counts).getByRole('button', { name: /new/ }).textContent).toBe('1new');
+    expect(within(counts).getByRole('button', { name: /fixed/ }).textContent).toBe('2fixed');
+    expect(within(counts).getByRole('button', { name: /persisting/ }).textContent).toBe('1persisting');
+    expect(changeColumn().sort()).toEqual(['fixed', 'fixed', 'new', 'persisting']);
+  });
+
+  it('shows only the fixed ones when "fixed" is pressed, and all again on a second press', async () => {
+    const user = userEvent.setup();
+    render(<CompareView comparison={comparison} />);
+    const fixed = screen.getByRole('button', { name: /fixed/ });
+
+    await user.click(fixed);
+    expect(fixed.getAttribute('aria-pressed')).toBe('true');
+    expect(changeColumn()).toEqual(['fixed', 'fixed']);
+    await user.click(fixed);
+    expect(changeColumn()).toHaveLength(4);
+  });
+
+  it('lists metric deltas with sign and direction', () => {
+    render(<CompareView comparison={comparison} />);
+    const table = screen.getByRole('table', { name: 'Metrics that differ between A and B' });
+    const rows = within(table).getAllByRole('row').slice(1).map((row) => [...row.children].map((cell) => cell.textContent));
+
+    expect(rows).toEqual([
+      ['swiotlb.hiwater', '2,960', '0', '−2,960'],
+      ['failedMaps', '0', '3', '+3'],
+      ['profile.name', 'la-classic', 'la-phys', 'changed'],
+    ]);
+    expect(within(table).getByText('+3').className).toContain('delta-up');
+  });
+
+  it('says so when no metric differs', () => {
+    render(<CompareView comparison={{ ...comparison, metricDeltas: [] }} />);
+
+    expect(screen.getByText('No metric differs.')).toBeTruthy();
+  });
+});
