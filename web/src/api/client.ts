@@ -2,10 +2,10 @@ import { Client, fetchExchange, subscriptionExchange, type Exchange } from '@urq
 import { createClient as createWsClient } from 'graphql-ws';
 
 /**
- * Live run updates through the `runUpdated(runId)` subscription (graphql-ws on /graphql). Off until
- * the server ships that subscription; while off, the run page polls `run(id)` instead.
+ * Live run updates through the `runUpdated(runId)` subscription (graphql-ws on /graphql, the same
+ * bearer token in the connection params). The run page still polls, slowly, as a fallback.
  */
-export const runSubscriptionsEnabled = false;
+export const runSubscriptionsEnabled = true;
 
 /** How often the run and batch pages poll while something is still QUEUED or RUNNING. */
 export const pollIntervalMs = 1000;
@@ -51,7 +51,7 @@ export function createApiClient(token: string): Client {
   });
 }
 
-/** The fields the concurrent `runUpdated` subscription delivers (typed by hand until it is in graphql/). */
+/** The fields the run page takes from `runUpdated`. */
 export interface RunUpdate {
   readonly id: string;
   readonly status: string;
