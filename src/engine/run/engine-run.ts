@@ -180,6 +180,8 @@ class ScenarioRun implements EngineRun {
   private readonly memEncrypt: boolean;
   /** An observer outside the trust boundary reads shared memory (the host of a CoCo guest). */
   private readonly hostObserves: boolean;
+  /** The device whose map is in swiotlb_find_slots() (for the transient-pool WARN). */
+  private mappingDevice: DeviceState | null = null;
   /** Devices that carry generated network streams (F15 bounce-copy applies to them). */
   private readonly netDevices: ReadonlySet<string>;
 
@@ -457,6 +459,7 @@ class ScenarioRun implements EngineRun {
         path = 'swiotlb';
         const target = decision.pool === 'restricted' ? device.restricted : decision.pool === 'private-default' ? this.privateMem : this.mem;
         invariant(target !== null || !device.ctx.env.swiotlb.defaultPoolSlots || decision.pool !== 'default', 'swiotlb decision without a pool');
+        this.mappingDevice = device;
         const tlb = target ? mapSingle(target, device.swiotlb, op.cpu, segment.phys, segment.size, 0) : -1;
         if (tlb < 0) {
           const reason = target?.lastFailure ?? 'no-pool';
@@ -789,6 +792,12 @@ class ScenarioRun implements EngineRun {
         }
         if (poolAvail(pool) < this.atomicPoolBytes) this.atomicGrowthScheduled = true;
         return at;
+      }
+      // dma_alloc_from_pool() with GFP_NOWAIT (which includes __GFP_NOWARN): releases before 56c430c7f06d
+      // WARN "Failed to get suitable pool" anyway; later ones stay silent (reference §14.2 item 10).
+      if (!this.resolved.kernel.hasPoolExhaustedMessage && this.mappingDevice) {
+        const id = this.mappingDevice.id;
+        this.log.log('dma_alloc_from_pool:unsuitable', 'every', this.operationsDone, () => `Failed to get suitable pool for ${id}`);
       }
       return null;
     }
