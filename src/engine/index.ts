@@ -11,6 +11,8 @@ export { createEngineRun, type EngineRunOptions } from './run/engine-run';
 export type { EngineRun } from './engine-run.types';
 export type * from './report/report.types';
 export { ENGINE_VERSION } from './version';
+/** The detector registry: class, severity, kernel function and explanation template per V0–V10 / F1–F15. */
+export { failureDetectors, violationDetectors, type FailureDetector, type FailureFamily, type ViolationDetector } from './detectors/index';
 
 /** Runs a normalised spec to completion; `onProgress` is called every `progressEveryOps` operations. */
 export function runScenario(spec: NormalizedScenario, options: EngineRunOptions & { onProgress?: (fraction: number) => void; progressEveryOps?: number } = {}): EngineReport {

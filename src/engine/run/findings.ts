@@ -24,6 +24,27 @@ export class FindingLedger {
 
   constructor(private readonly platformProfile: string) {}
 
+  private lastRule = '';
+  private lastRuleIndex = -1;
+  private lastDetail = '';
+  private lastDetailIndex = -1;
+
+  private internRule(text: string): number {
+    if (text !== this.lastRule || this.lastRuleIndex < 0) {
+      this.lastRule = text;
+      this.lastRuleIndex = this.intern(text);
+    }
+    return this.lastRuleIndex;
+  }
+
+  private internDetail(text: string): number {
+    if (text !== this.lastDetail || this.lastDetailIndex < 0) {
+      this.lastDetail = text;
+      this.lastDetailIndex = this.intern(text);
+    }
+    return this.lastDetailIndex;
+  }
+
   private intern(text: string): number {
     let index = this.interned.get(text);
     if (index === undefined) {
@@ -38,8 +59,8 @@ export class FindingLedger {
     const classIndex = Number(detector.class.slice(1));
     const key =
       ((((deviceIndex * 16 + classIndex) * 8 + eventIndex[facts.event]) * 8 + memoryIndex[facts.memory]) * 4 + dataIndex[facts.dataClass]) * 1048576 +
-      this.intern(facts.rule) * 1024 +
-      this.intern(facts.detail);
+      this.internRule(facts.rule) * 1024 +
+      this.internDetail(facts.detail);
     const cached = this.violationCauses.get(key);
     if (cached) {
       cached.count++;

@@ -89,22 +89,19 @@ describe('examples reproduce the reference catalogue', () => {
     expect(report.failures.find((f) => f.class === 'F1')?.kernelLogLine).toMatch(/^swiotlb buffer is full \(sz: 262144 bytes\), total 262144 \(slots\)/);
   });
 
-  // Blocked: the engine reports the same F1 count with SWIOTLB_DYNAMIC=y as without (transientSlots 0, no pools grown).
-  it.skip('S3: with SWIOTLB_DYNAMIC=y transient and grown pools absorb part of the burst → fewer F1 than S2 (skipped: the engine does not grow the pool here yet)', () => {
+  it('S3: with SWIOTLB_DYNAMIC=y transient and grown pools absorb part of the burst → fewer F1 than S2', () => {
     // §11 S3, §5.7/§5.8: on a miss a transient pool from the atomic pool and background 4 MiB pools; F1 only if both fail.
     const failuresOf = (r: EngineReport): number => r.failures.filter((f) => f.class === 'F1').reduce((n, f) => n + f.count, 0);
 
     expect(failuresOf(run('s03-tdx-virtio-blk-dynamic.yaml', 3000))).toBeLessThan(failuresOf(run('s02-tdx-virtio-blk-static.yaml', 3000)));
   });
 
-  // Blocked: the engine has no V9 detector yet (another helper is adding V8/V9).
-  it.skip('S6: non-confidential VMBus netvsc → V9 (skipped until the engine detects V9)', () => {
+  it('S6: non-confidential VMBus netvsc → V9', () => {
     // §11 S6, §8.1, §10.1 V9: the host is the VSP; ring buffers and GPADL buffers are shared by design.
     expect(classesOf(run('s06-hyperv-snp-netvsc-untrusted.yaml', 3000))).toContain('V9');
   });
 
-  // Blocked: the engine maps through the shared pool without swiotlb_map()'s dma_capable() re-check of the CCA shared handle.
-  it.skip('S10: a 40-bit virtio-net in a 48-bit-IPA Realm cannot reach the shared alias → F4 (skipped: the engine reports no F4)', () => {
+  it('S10: a 40-bit virtio-net in a 48-bit-IPA Realm cannot reach the shared alias → F4', () => {
     // §1.3: the shared handle is addr | PROT_NS_SHARED (bit 47); §5.4/§14.2 item 1: the re-check fails after the copy ⇒ F4.
     expect(classesOf(run('s10-cca-virtio-net-ipa-mask.yaml', 2000))).toContain('F4');
   });
@@ -118,17 +115,18 @@ describe('examples reproduce the reference catalogue', () => {
     expect(report.violations.filter((v) => v.severity === 'critical')).toEqual([]);
   });
 
-  // Unclear in the reference, so skipped rather than asserted: §11 S14 flags "host-side only" (there is no guest
-  // trust boundary on an SME host), while the engine applies engine.md §5 and reports V0/V2/V3 for unencrypted memory.
-  it.skip('S14: no confidentiality violations at all on an SME host (skipped: reference row says host-side only; engine reports V0/V2/V3)', () => {
+  // §11 S14 flags "host-side only": there is no guest trust boundary on an SME host (the platform has no
+  // outside observer), so the engine counts the bytes in shared.hostSideBytes instead of reporting violations.
+  it('S14: no confidentiality violations at all on an SME host', () => {
     expect(run('s14-sme-host-32bit-nic.yaml', 3000).violations).toEqual([]);
   });
 
   it('S15: the passthrough NIC TX payload goes to the host in the clear (V0, info) and the copy is charged as cost', () => {
-    // §11 S15: bounce copy in TX softirq (F15 is a performance cliff, shown as modelled cost); engine.md §5: V0 for to-device payloads of untrusted devices.
+    // §11 S15: bounce copy in TX softirq — F15 (info, rule bounce-copy) plus the modelled cost; engine.md §5: V0 for to-device payloads of untrusted devices.
     const report = run('s15-snp-passthrough-nic-tx.yaml', 3000);
 
-    expect(classesOf(report)).toEqual(['V0', 'V6']);
+    expect(classesOf(report)).toEqual(['V0', 'V6', 'F15']);
+    expect(report.failures).toMatchObject([{ class: 'F15', rule: 'bounce-copy', severity: 'info' }]);
     expect(report.violations.every((v) => v.severity === 'info')).toBe(true);
     expect(Number(report.metrics['cost.bounceCopyNs'])).toBeGreaterThan(0);
   });
