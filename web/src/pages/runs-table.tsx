@@ -4,7 +4,7 @@ import { ProgressBar, StatusBadge } from '../components/common';
 import { formatOverlays, formatTime, shortId } from '../format';
 import { Link } from '../router';
 
-/** Runs with status, profile and links; optionally checkboxes to pick two for comparison. */
+/** Runs with status (a progress bar while running), profile, overlays and links to run and scenario. */
 export function RunsTable({ runs, caption, showScenario = true }: { runs: readonly RunSummaryFragment[]; caption: string; showScenario?: boolean }): ReactNode {
   if (runs.length === 0) return <p className="muted">No runs yet.</p>;
   return (
