@@ -25,7 +25,8 @@ export function toJunitXml(context: ExportContext): string {
   const failures = entries.filter((e) => e.verdict === 'REGRESSED').length;
   const errors = entries.filter((e) => e.verdict === 'ERROR').length;
   const skipped = entries.filter((e) => e.verdict === 'NOT_COMPARABLE').length;
-  const counts = `tests="${entries.length}" failures="${failures}" errors="${errors}" skipped="${skipped}"`;
+  // Jenkins' junit-4.xsd (test/fixtures/schemas) allows `skipped` on <testsuite> only, and <skipped> as text.
+  const counts = `tests="${entries.length}" failures="${failures}" errors="${errors}"`;
   const cases = entries.map((entry) => {
     const body = testCaseBody(entry);
     const out = `      <system-out>${xmlEscape(entrySummary(entry))}</system-out>\n`;
@@ -34,7 +35,7 @@ export function toJunitXml(context: ExportContext): string {
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<testsuites name="dmasim" ${counts}>\n` +
-    `  <testsuite name="${xmlEscape(context.suiteName)}" ${counts} id="${xmlEscape(context.batchId)}">\n` +
+    `  <testsuite name="${xmlEscape(context.suiteName)}" ${counts} skipped="${skipped}" id="${xmlEscape(context.batchId)}">\n` +
     `    <properties>\n      <property name="batchId" value="${xmlEscape(context.batchId)}"/>\n      <property name="baselineBatchId" value="${xmlEscape(context.baselineBatchId ?? '')}"/>\n      <property name="verdict" value="${context.comparison.verdict}"/>\n      <property name="engineVersion" value="${xmlEscape(context.engineVersion)}"/>\n    </properties>\n` +
     cases.join('') +
     '  </testsuite>\n</testsuites>\n'
@@ -46,7 +47,7 @@ function testCaseBody(entry: EntryComparison): string {
   const first = xmlEscape(entry.reasons[0] ?? entry.verdict);
   if (entry.verdict === 'REGRESSED') return `      <failure type="REGRESSED" message="${first}">${reasons}</failure>\n`;
   if (entry.verdict === 'ERROR') return `      <error type="ERROR" message="${first}">${reasons}</error>\n`;
-  if (entry.verdict === 'NOT_COMPARABLE') return `      <skipped message="not comparable: ${first}"/>\n`;
+  if (entry.verdict === 'NOT_COMPARABLE') return `      <skipped>not comparable: ${first}</skipped>\n`;
   return '';
 }
 

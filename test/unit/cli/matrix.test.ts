@@ -89,8 +89,8 @@ describe('dmasim run --matrix', () => {
     expect(classCells(comparison, 'F12')).toEqual(['high', null]);
   });
 
-  // Blocked: the engine has no V8 detector yet (another helper is adding V8/V9); the reference row is S9 "F12 / V8".
-  it.skip('S9: V8 (info) on v7.3 for the secret in the CC_SHARED buffer — skipped until the engine detects V8', async () => {
+  // Reference row S9 "F12 / V8": once v7.3 maps the CC_SHARED buffer directly, the secret in it is host-visible by design (info).
+  it('S9: V8 (info) on v7.3 for the secret in the CC_SHARED buffer', async () => {
     const { out } = await matrix(example('s09-tdx-accepted-cc-shared-dmabuf.yaml'), 'v7.2+device-cc-accepted,v7.3+device-cc-accepted', '--json');
 
     const { comparison } = JSON.parse(out) as MatrixJson;
