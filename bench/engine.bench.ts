@@ -29,8 +29,10 @@ function report(result: CaseResult): void {
   }
   const { case: name, opsPerSec, slotsScannedPerOp, peakHeapBytes, ...extra } = result;
   const extras = Object.entries(extra).map(([k, v]) => `${k}=${v}`).join('  ');
+  // Allocator cases count map+unmap pairs; full-engine cases count workload operations.
+  const unit = name.startsWith('swiotlb-') ? 'pairs/s' : 'ops/s  ';
   process.stdout.write(
-    `${name.padEnd(20)} ${Math.round(opsPerSec).toLocaleString('en-US').padStart(11)} pairs/s  ${slotsScannedPerOp.toFixed(2).padStart(7)} slots scanned/op  peak heap ${(peakHeapBytes / 2 ** 20).toFixed(1)} MiB  ${extras}\n`,
+    `${name.padEnd(20)} ${Math.round(opsPerSec).toLocaleString('en-US').padStart(11)} ${unit}  ${slotsScannedPerOp.toFixed(2).padStart(7)} slots scanned/op  peak heap ${(peakHeapBytes / 2 ** 20).toFixed(1)} MiB  ${extras}\n`,
   );
 }
 
