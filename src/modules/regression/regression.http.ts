@@ -5,13 +5,14 @@ import type { Logger } from '../../platform/logger';
 import type { ResultService } from '../result/result.service';
 import type { Violation } from '../result/result.types';
 import type { RunService } from '../run/run.service';
+import type { Run } from '../run/run.types';
 import { encodeCursor } from '../shared/cursor';
 import type { ScenarioService } from '../scenario/scenario.service';
 import type { TeamService } from '../team/team.service';
 import type { Viewer } from '../team/team.types';
 import { compareBatches } from './comparison';
 import { toJunitXml, toMarkdown, toSarif, toSeriesCsv, type ExportContext } from './exports';
-import type { TriageDecision } from './regression.types';
+import type { ComparedRun, TriageDecision } from './regression.types';
 import type { ExportFormat, RegressionService } from './regression.service';
 
 const formatOf: Record<string, ExportFormat> = { 'junit.xml': 'JUNIT', 'results.sarif': 'SARIF', 'sarif.json': 'SARIF', 'series.csv': 'CSV', 'report.md': 'MARKDOWN' };
@@ -35,7 +36,8 @@ interface ExportFile {
 /**
  * CI export routes, behind the same bearer-token auth as /graphql:
  * GET /export/batches/:id/{junit.xml,results.sarif,sarif.json,series.csv,report.md} (a suite batch's comparison) and
- * GET /export/runs/:id/{…the same files} (one run as a one-entry batch without a baseline).
+ * GET /export/runs/:id/{…the same files} (one run as a one-entry batch without a baseline) and
+ * GET /export/run-batches/:id/{…} (a matrix batch, one entry per run, without a baseline).
  * Another team's batch or run is 404, exactly like a missing one.
  */
 export function createExportRouter(services: ExportServices, logger: Logger): Router {
@@ -58,6 +60,7 @@ export function createExportRouter(services: ExportServices, logger: Logger): Ro
   };
   router.get('/export/batches/:id/:file', handle((viewer, id, format) => services.regression.exportBatch(viewer, id, format)));
   router.get('/export/runs/:id/:file', handle((viewer, id, format) => exportRun(services, viewer, id, format)));
+  router.get('/export/run-batches/:id/:file', handle((viewer, id, format) => exportRunBatch(services, viewer, id, format)));
   return router;
 }
 
@@ -77,40 +80,50 @@ function reportSeries(report: unknown): Array<{ metric: string; t: bigint; value
   return rows;
 }
 
-/**
- * One run exported like a suite batch of one entry (the scenario × its profile) with no baseline:
- * verdict NOT_COMPARABLE (NO_BASELINE) when it succeeded, ERROR when it did not; every violation is
- * listed as a NEW finding (waived ones carry their waiver state).
- */
+/** One run exported like a suite batch of one entry without a baseline (see exportRuns). */
 export async function exportRun(services: Pick<ExportServices, 'runs' | 'results' | 'scenarios'>, viewer: Viewer, runId: string, format: ExportFormat): Promise<ExportFile> {
   const run = await services.runs.getOrThrow(viewer, runId);
-  const scenario = await services.scenarios.getOrThrow(viewer, run.scenarioId);
-  const violations: Violation[] = [];
-  for (let after: string | null = null, page = 0; page < 200; page++) {
-    const result = await services.results.violations(viewer, { runId }, 100, after);
-    violations.push(...result.items);
-    const last = result.items.at(-1);
-    if (!result.hasNextPage || !last) break;
-    after = encodeCursor(last);
+  return exportRuns(services, viewer, { id: runId, runs: [run] }, format);
+}
+
+/** A matrix run batch exported like a suite batch with one entry per run, without a baseline. */
+export async function exportRunBatch(services: Pick<ExportServices, 'runs' | 'results' | 'scenarios'>, viewer: Viewer, batchId: string, format: ExportFormat): Promise<ExportFile> {
+  const batch = await services.runs.batch(viewer, batchId);
+  if (!batch) throw new AppError('NOT_FOUND', `run batch ${batchId} not found`);
+  return exportRuns(services, viewer, { id: batchId, runs: batch.runs }, format);
+}
+
+/**
+ * Runs exported with the suite-batch export functions: each run one entry (its scenario × profile
+ * and overlays), no baseline, so succeeded runs are NOT_COMPARABLE (NO_BASELINE) and failed ones
+ * ERROR; every violation is listed as a NEW finding (waived ones carry their waiver state).
+ */
+async function exportRuns(services: Pick<ExportServices, 'results' | 'scenarios'>, viewer: Viewer, set: { id: string; runs: readonly Run[] }, format: ExportFormat): Promise<ExportFile> {
+  const scenarioNames = new Map<string, string>();
+  for (const run of set.runs) if (!scenarioNames.has(run.scenarioId)) scenarioNames.set(run.scenarioId, (await services.scenarios.getOrThrow(viewer, run.scenarioId)).name);
+  const entryName = (run: Run): string => [run.profile, ...run.overlays.map((o) => (o.variant ? `${o.name}:${o.variant}` : o.name))].join('+');
+  const triage = new Map<string, TriageDecision>();
+  const candidate: ComparedRun[] = [];
+  for (const run of set.runs) {
+    const violations: Violation[] = [];
+    for (let after: string | null = null, page = 0; page < 200; page++) {
+      const result = await services.results.violations(viewer, { runId: run.id }, 100, after);
+      violations.push(...result.items);
+      const last = result.items.at(-1);
+      if (!result.hasNextPage || !last) break;
+      after = encodeCursor(last);
+    }
+    for (const v of violations) if (v.triageState !== 'OPEN') triage.set(v.fingerprint, { state: v.triageState, reason: null, owner: null, expiresAt: null });
+    const metrics = run.status === 'SUCCEEDED' ? await services.results.metrics(viewer, run.id) : undefined;
+    candidate.push({
+      scenarioId: run.scenarioId, scenarioName: scenarioNames.get(run.scenarioId) ?? run.scenarioId, entryName: entryName(run), runId: run.id, profile: run.profile, status: run.status, engineVersion: run.engineVersion, specHash: '',
+      violations: violations.map((v) => ({ fingerprint: v.fingerprint, class: v.class, severity: v.severity, deviceId: v.deviceId, path: v.path, rule: v.rule, explanation: v.explanation, dataClass: v.dataClass, count: v.count, bytesExposed: v.bytesExposed })),
+      metrics: (metrics?.all ?? {}) as Record<string, number | string>,
+    });
   }
-  const metrics = run.status === 'SUCCEEDED' ? await services.results.metrics(viewer, runId) : undefined;
-  const entryName = [run.profile, ...run.overlays.map((o) => (o.variant ? `${o.name}:${o.variant}` : o.name))].join('+');
-  const triage = new Map<string, TriageDecision>(violations.filter((v) => v.triageState !== 'OPEN').map((v) => [v.fingerprint, { state: v.triageState, reason: null, owner: null, expiresAt: null }]));
-  const comparison = compareBatches({
-    candidate: [
-      {
-        scenarioId: run.scenarioId, scenarioName: scenario.name, entryName, runId, profile: run.profile, status: run.status, engineVersion: run.engineVersion, specHash: '',
-        violations: violations.map((v) => ({ fingerprint: v.fingerprint, class: v.class, severity: v.severity, deviceId: v.deviceId, path: v.path, rule: v.rule, explanation: v.explanation, dataClass: v.dataClass, count: v.count, bytesExposed: v.bytesExposed })),
-        metrics: (metrics?.all ?? {}) as Record<string, number | string>,
-      },
-    ],
-    baseline: null,
-    thresholds: [],
-    triage,
-    seenBefore: new Set(),
-    now: new Date(),
-  });
-  const context: ExportContext = { suiteName: scenario.name, batchId: runId, baselineBatchId: null, engineVersion: run.engineVersion || ENGINE_VERSION, comparison };
+  const comparison = compareBatches({ candidate, baseline: null, thresholds: [], triage, seenBefore: new Set(), now: new Date() });
+  const names = [...new Set(scenarioNames.values())];
+  const context: ExportContext = { suiteName: names.length === 1 ? (names[0] ?? 'runs') : 'runs', batchId: set.id, baselineBatchId: null, engineVersion: set.runs[0]?.engineVersion ?? ENGINE_VERSION, comparison };
   switch (format) {
     case 'JUNIT':
       return { contentType: 'application/xml; charset=utf-8', body: toJunitXml(context), fileName: 'junit.xml' };
@@ -119,8 +132,13 @@ export async function exportRun(services: Pick<ExportServices, 'runs' | 'results
     case 'MARKDOWN':
       return { contentType: 'text/markdown; charset=utf-8', body: toMarkdown(context), fileName: 'report.md' };
     case 'CSV': {
-      const report = run.status === 'SUCCEEDED' ? await services.results.report(viewer, runId) : null;
-      return { contentType: 'text/csv; charset=utf-8', body: toSeriesCsv(reportSeries(report).map((s) => ({ ...s, runId, scenario: scenario.name, entry: entryName, profile: run.profile }))), fileName: 'series.csv' };
+      const rows: Array<{ runId: string; scenario: string; entry: string; profile: string; metric: string; t: bigint; value: number }> = [];
+      for (const run of set.runs) {
+        if (run.status !== 'SUCCEEDED') continue;
+        const report = await services.results.report(viewer, run.id);
+        for (const sample of reportSeries(report)) rows.push({ ...sample, runId: run.id, scenario: scenarioNames.get(run.scenarioId) ?? '', entry: entryName(run), profile: run.profile });
+      }
+      return { contentType: 'text/csv; charset=utf-8', body: toSeriesCsv(rows), fileName: 'series.csv' };
     }
   }
 }

@@ -74,6 +74,39 @@ describe('run exports over HTTP', () => {
     expect(await md.text()).toContain('NOT_COMPARABLE');
   });
 
+  it('exports a matrix run batch with one test case per run', async () => {
+    const other = await harness.newTeam('other');
+    const { data } = await harness.gql<{ run: { scenario: { id: string } } }>(token, 'query($id: UUID!) { run(id: $id) { scenario { id } } }', { id: runId });
+    const submitted = await harness.gql<{ submitMatrix: { batch: { id: string; runs: Array<{ id: string }> } } }>(
+      token,
+      'mutation($input: SubmitMatrixInput!) { submitMatrix(input: $input) { ... on MatrixSubmitted { batch { id runs { id } } } } }',
+      { input: { scenarioId: data.run.scenario.id, entries: [{ profile: 'lb' }, { profile: 'lb', overlays: [{ name: 'device-cc-accepted' }] }] } },
+    );
+    const batch = submitted.data.submitMatrix.batch;
+    for (const run of batch.runs) {
+      for (let i = 0; i < 480; i++) {
+        const status = (await harness.gql<{ run: { status: string } }>(token, 'query($id: UUID!) { run(id: $id) { status } }', { id: run.id })).data.run.status;
+        if (!['QUEUED', 'RUNNING'].includes(status)) break;
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+    const url = (file: string) => `${harness.api.url}/export/run-batches/${batch.id}/${file}`;
+
+    const junit = await fetch(url('junit.xml'), { headers: { authorization: `Bearer ${token}` } });
+    const sarif = await fetch(url('results.sarif'), { headers: { authorization: `Bearer ${token}` } });
+    const crossTeam = await fetch(url('junit.xml'), { headers: { authorization: `Bearer ${other.token}` } });
+    const anonymous = await fetch(url('junit.xml'));
+
+    expect(junit.status).toBe(200);
+    const xml = await junit.text();
+    assertWellFormedXml(xml);
+    expect(xml).toContain('tests="2"');
+    const log = (await sarif.json()) as Record<string, unknown>;
+    assertSarif210(log);
+    expect(crossTeam.status).toBe(404);
+    expect(anonymous.status).toBe(401);
+  }, 150_000);
+
   it('answers 401 without a token, 404 for another team, an unknown run or an unknown file', async () => {
     const other = await harness.newTeam('other');
 

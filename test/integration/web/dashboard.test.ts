@@ -189,6 +189,8 @@ describe('dashboard in Chromium', () => {
     await page.getByText('2 of 2 runs finished').waitFor({ timeout: 90_000 });
     await page.getByRole('link', { name: 'Compare the batch side by side' }).waitFor();
     await screenshot('batch');
+    const [junit] = await Promise.all([page.waitForEvent('download'), page.getByRole('group', { name: 'CI exports of this batch' }).getByRole('button', { name: 'Download JUnit' }).click()]);
+    expect(readFileSync(await junit.path(), 'utf8')).toContain('tests="2"');
     await page.getByRole('link', { name: 'Compare the batch side by side' }).click();
     await page.getByRole('heading', { name: 'Metric deltas' }).waitFor();
   });

@@ -38,13 +38,13 @@ export async function downloadExport(token: string, url: string, fileName: strin
   }
 }
 
-/** Buttons for the four CI exports of a run or a suite batch (`/export/{runs,batches}/:id/:file`). */
-export function ExportButtons({ kind, id, label }: { kind: 'runs' | 'batches'; id: string; label: string }): ReactNode {
+/** Buttons for the four CI exports of a run, a matrix run batch or a suite batch (`/export/{runs,run-batches,batches}/:id/:file`). */
+export function ExportButtons({ kind, id, label }: { kind: 'runs' | 'run-batches' | 'batches'; id: string; label: string }): ReactNode {
   const token = useContext(TokenContext);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<ExportFile | null>(null);
   if (!token) return null;
-  const prefix = kind === 'runs' ? 'run' : 'batch';
+  const prefix = kind === 'runs' ? 'run' : kind === 'run-batches' ? 'batch' : 'suite-batch';
   const download = async (file: ExportFile): Promise<void> => {
     setBusy(file);
     setError(await downloadExport(token, `/export/${kind}/${id}/${file}`, `${prefix}-${id}.${file}`));
