@@ -1,4 +1,5 @@
-# One image for the `api` and `worker` services (docker-compose.yml picks the command).
+# One image for the `api` and `worker` services (docker-compose.yml picks the command); the api
+# also serves the built dashboard (dist/web) at /.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
@@ -7,7 +8,8 @@ COPY prisma ./prisma
 COPY prisma.config.ts ./
 RUN npm ci
 COPY . .
-RUN npm run build && npm prune --omit=dev
+# The API process serves the dashboard from dist/web (src/api/web.ts) when it exists.
+RUN npm run build && npm run build:web && test -f dist/web/index.html && npm prune --omit=dev
 
 FROM node:20-bookworm-slim
 ENV NODE_ENV=production

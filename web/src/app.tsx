@@ -1,6 +1,7 @@
 import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Provider } from 'urql';
 import { createApiClient } from './api/client';
+import { TokenContext } from './api/exports';
 import { activeSession, addSession, loadSessions, removeSession, saveSessions, type Session, type StoredSessions } from './session';
 import { Link, useRoute, type Route } from './router';
 import { SignInPage } from './pages/sign-in';
@@ -117,7 +118,9 @@ export function App(): ReactNode {
         </div>
       </header>
       <main id="main" tabIndex={-1}>
-        <Page key={`${session.teamId}:${route.page}`} route={route} session={session} />
+        <TokenContext.Provider value={session.token}>
+          <Page key={`${session.teamId}:${route.page}`} route={route} session={session} />
+        </TokenContext.Provider>
       </main>
     </Provider>
   );

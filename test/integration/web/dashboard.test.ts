@@ -28,6 +28,7 @@ describe('dashboard in Chromium', () => {
   let page: Page;
   let token: string;
   let scenarioId: string;
+  let suiteVerdict: string;
   const runIds: string[] = [];
   const consoleErrors: string[] = [];
 
@@ -44,6 +45,17 @@ describe('dashboard in Chromium', () => {
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     throw new Error(`run ${runId} did not finish`);
+  }
+
+  // A suite batch through the real worker, until its comparison is stored.
+  async function runSuiteBatch(suiteId: string): Promise<{ id: string; verdict: string }> {
+    const { runSuite } = await gql<{ runSuite: { batch: { id: string } } }>('mutation($id: UUID!) { runSuite(input: { suiteId: $id }) { ... on SuiteBatchSubmitted { batch { id } } } }', { id: suiteId });
+    for (let i = 0; i < 360; i++) {
+      const { suiteBatch } = await gql<{ suiteBatch: { comparison: { verdict: string } | null } }>('query($id: UUID!) { suiteBatch(id: $id) { comparison { verdict } } }', { id: runSuite.batch.id });
+      if (suiteBatch.comparison) return { id: runSuite.batch.id, verdict: suiteBatch.comparison.verdict };
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error(`suite batch ${runSuite.batch.id} was not compared`);
   }
 
   async function screenshot(name: string): Promise<void> {
@@ -70,6 +82,19 @@ describe('dashboard in Chromium', () => {
       runIds.push(submitted.submitRun.run.id);
     }
     for (const id of runIds) expect(await waitForRun(id)).toBe('SUCCEEDED');
+
+    // A regression suite with two batches: the baseline under the confidential VMBus overlay, then
+    // the same entry name under la-classic (compared with it), and a nightly schedule.
+    const suiteInput = (entry: Record<string, unknown>) => ({ name: 'storvsc-nightly', scenarioIds: [scenarioId], entries: [{ name: 'kernel', ...entry }], thresholds: [{ metric: 'failedMaps', max: '0' }] });
+    const { createSuite } = await gql<{ createSuite: { suite: { id: string } } }>('mutation($input: SuiteInput!) { createSuite(input: $input) { ... on SuiteSaved { suite { id } } } }', {
+      input: suiteInput({ profile: 'la-phys', overlays: [{ name: 'confidential-vmbus-no-swiotlb' }] }),
+    });
+    const suiteId = createSuite.suite.id;
+    const baseline = await runSuiteBatch(suiteId);
+    await gql('mutation($id: UUID!) { acceptBaseline(batchId: $id) { __typename } }', { id: baseline.id });
+    await gql('mutation($id: UUID!, $input: SuiteInput!) { updateSuite(id: $id, input: $input) { __typename } }', { id: suiteId, input: suiteInput({ profile: 'la-classic' }) });
+    suiteVerdict = (await runSuiteBatch(suiteId)).verdict;
+    await gql('mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { __typename } }', { input: { suiteId, name: 'nightly', cron: '0 3 * * *', timeZone: 'Europe/Berlin' } });
 
     browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
     context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: harness.api.url });
@@ -129,6 +154,25 @@ describe('dashboard in Chromium', () => {
     await page.getByRole('heading', { name: 'Kernel log' }).waitFor();
     expect(await page.locator('pre.kernel-log').textContent()).toContain('software IO TLB');
     await screenshot('run');
+
+    const exports = page.getByRole('group', { name: 'CI exports of this run' });
+    const [junit] = await Promise.all([page.waitForEvent('download'), exports.getByRole('button', { name: 'Download JUnit' }).click()]);
+    expect(junit.suggestedFilename()).toBe(`run-${runIds[0]}.junit.xml`);
+    expect(readFileSync(await junit.path(), 'utf8')).toContain('<testsuites name="dmasim"');
+    const [sarif] = await Promise.all([page.waitForEvent('download'), exports.getByRole('button', { name: 'Download SARIF' }).click()]);
+    expect(sarif.suggestedFilename()).toBe(`run-${runIds[0]}.results.sarif`);
+    const log = JSON.parse(readFileSync(await sarif.path(), 'utf8')) as { version: string };
+    expect(log.version).toBe('2.1.0');
+  });
+
+  it('shows live progress of a new run through the runUpdated subscription', async () => {
+    const submitted = await gql<{ submitRun: { run: { id: string } } }>('mutation($input: SubmitRunInput!) { submitRun(input: $input) { ... on RunSubmitted { run { id } } } }', { input: { scenarioId, overrides: { profile: 'lb' } } });
+    const id = submitted.submitRun.run.id;
+    await page.goto(`/runs/${id}`);
+    // A short run may finish before the page is up; otherwise the progress bar shows while it runs.
+    await page.getByRole('progressbar', { name: 'Run progress' }).or(page.locator('h1 .badge.status-succeeded')).first().waitFor();
+    await page.locator('h1 .badge.status-succeeded').waitFor({ timeout: 90_000 });
+    await page.getByRole('heading', { name: 'Verdict' }).waitFor();
   });
 
   it('submits a matrix from the scenario page and watches every run complete', async () => {
@@ -145,6 +189,8 @@ describe('dashboard in Chromium', () => {
     await page.getByText('2 of 2 runs finished').waitFor({ timeout: 90_000 });
     await page.getByRole('link', { name: 'Compare the batch side by side' }).waitFor();
     await screenshot('batch');
+    const [junit] = await Promise.all([page.waitForEvent('download'), page.getByRole('group', { name: 'CI exports of this batch' }).getByRole('button', { name: 'Download JUnit' }).click()]);
+    expect(readFileSync(await junit.path(), 'utf8')).toContain('tests="2"');
     await page.getByRole('link', { name: 'Compare the batch side by side' }).click();
     await page.getByRole('heading', { name: 'Metric deltas' }).waitFor();
   });
@@ -159,12 +205,26 @@ describe('dashboard in Chromium', () => {
     await screenshot('compare');
   });
 
-  it('shows triage with a clear note when the server has no regression suites, and acknowledges a finding', async () => {
+  it('shows the suites\' latest comparison and schedules, pauses and resumes a schedule, and triages a finding', async () => {
     await page.goto('/regressions');
     await page.getByRole('heading', { name: 'Regressions', level: 1 }).waitFor();
+    const suite = page.getByRole('article', { name: /storvsc-nightly/ });
+    await suite.locator(`.badge.verdict-${suiteVerdict}`).first().waitFor();
+    expect(await suite.getByRole('list', { name: 'Finding counts' }).textContent()).toMatch(/\d+ new\d+ fixed\d+ persisting\d+ moved/);
+    await suite.getByRole('group', { name: /CI exports of storvsc-nightly/ }).getByRole('button', { name: 'Download JUnit' }).waitFor();
+
+    const schedules = page.getByRole('table', { name: 'Schedules' });
+    const row = schedules.getByRole('row', { name: /nightly/ });
+    await row.getByText('Europe/Berlin').waitFor();
+    await row.getByText('active').waitFor();
+    await page.getByRole('button', { name: 'Pause schedule nightly' }).click();
+    await row.getByText('paused').waitFor();
+    await page.getByRole('status').getByText('nightly paused.').waitFor();
+    await page.getByRole('button', { name: 'Resume schedule nightly' }).click();
+    await row.getByText('active').waitFor();
+    await page.getByRole('status').getByText('nightly resumed.').waitFor();
+
     await page.getByRole('heading', { name: 'Triage' }).waitFor();
-    // Until the regression API lands the page says so; once it has, its schedules show instead.
-    await page.getByText('not available on this server').or(page.getByRole('heading', { name: 'Schedules' })).first().waitFor();
     const acknowledge = page.getByRole('button', { name: /^Acknowledge / }).first();
     await acknowledge.waitFor();
     const before = await page.getByRole('button', { name: /^Acknowledge / }).count();
@@ -172,6 +232,7 @@ describe('dashboard in Chromium', () => {
     await acknowledge.click();
 
     await page.waitForFunction(`document.querySelectorAll('button[aria-label^="Acknowledge "]').length < ${before}`);
+    await page.mouse.move(0, 0);
     await screenshot('regressions');
   });
 

@@ -1,6 +1,7 @@
 import { useCallback, type ReactNode } from 'react';
 import { useQuery } from 'urql';
 import { pollIntervalMs } from '../api/client';
+import { ExportButtons } from '../api/exports';
 import { RunBatchDocument } from '../api/generated/graphql';
 import { ProgressBar, QueryStatus, Section, StatusBadge } from '../components/common';
 import { formatTime, shortId } from '../format';
@@ -45,6 +46,7 @@ export function BatchPage({ id }: { id: string }): ReactNode {
             </Link>
           </p>
         ) : null}
+        {!active ? <ExportButtons kind="run-batches" id={batch.id} label="CI exports of this batch" /> : null}
       </Section>
       <Section title="Runs">
         <RunsTable runs={batch.runs} caption="Runs of this batch" />

@@ -1,114 +1,240 @@
-import { useMemo, useState, type FormEvent, type ReactNode } from 'react';
-import { gql, useMutation, useQuery } from 'urql';
-import { AcknowledgeViolationDocument, ReopenViolationDocument, TriageQueueDocument, WaiveViolationDocument, type TriageState, type ViolationFieldsFragment } from '../api/generated/graphql';
-import { QueryStatus, Section, SeverityBadge } from '../components/common';
-import { formatBytes, formatTime } from '../format';
+import { Fragment, useCallback, useMemo, useState, type FormEvent, type ReactNode } from 'react';
+import { useMutation, useQuery } from 'urql';
+import { CronExpressionParser } from 'cron-parser/dist/CronExpressionParser';
+import { ExportButtons } from '../api/exports';
+import {
+  AcknowledgeViolationDocument,
+  PauseScheduleDocument,
+  RegressionsDocument,
+  ReopenViolationDocument,
+  ResumeScheduleDocument,
+  RunScheduleNowDocument,
+  TriageQueueDocument,
+  WaiveViolationDocument,
+  type RegressionsQuery,
+  type TriageState,
+  type ViolationFieldsFragment,
+} from '../api/generated/graphql';
+import { QueryStatus, Section, SeverityBadge, StatusBadge, VerdictBadge } from '../components/common';
+import { formatBytes, formatTime, shortId } from '../format';
 import { Link } from '../router';
 
-/** The regression API's list fields; the page shows them when the server has them. */
-export const suiteFields = ['schedules', 'comparisons'] as const;
-
-interface TypeRef {
-  kind: string;
-  name: string | null;
-  ofType: TypeRef | null;
-}
-interface FieldInfo {
-  name: string;
-  args: Array<{ name: string; type: TypeRef }>;
-  type: TypeRef;
-}
-
-const queryFieldsQuery = gql`
-  query RegressionCapabilities {
-    __type(name: "Query") {
-      fields {
-        name
-        args { name type { kind name ofType { kind name ofType { kind name } } } }
-        type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }
-      }
-    }
+/** When a cron pattern next fires in its time zone, or null when it cannot be parsed. */
+export function nextFiring(cron: string, timeZone: string, now: Date = new Date()): Date | null {
+  try {
+    return CronExpressionParser.parse(cron, { tz: timeZone, currentDate: now }).next().toDate();
+  } catch {
+    return null;
   }
-`;
-
-const typeFieldsQuery = gql`
-  query RegressionType($name: String!) {
-    __type(name: $name) {
-      fields {
-        name
-        type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }
-      }
-    }
-  }
-`;
-
-function namedType(ref: TypeRef | null): TypeRef | null {
-  let current = ref;
-  while (current && (current.kind === 'NON_NULL' || current.kind === 'LIST')) current = current.ofType;
-  return current;
 }
 
-/**
- * Lists what a suite field returns without knowing its shape in advance: its scalar and enum
- * fields (through `edges.node` for a connection). The regression API is being built alongside the
- * dashboard; this keeps the page useful whatever exact shape it lands with.
- */
-function SuiteList({ field }: { field: FieldInfo }): ReactNode {
-  const top = namedType(field.type);
-  const [{ data: topType }] = useQuery<{ __type: { fields: Array<{ name: string; type: TypeRef }> } | null }>({ query: typeFieldsQuery, variables: { name: top?.name ?? '' }, pause: !top?.name });
-  const edgesField = topType?.__type?.fields.find((f) => f.name === 'edges');
-  const nodeTypeName = edgesField ? null : top?.name;
-  const [{ data: edgeType }] = useQuery<{ __type: { fields: Array<{ name: string; type: TypeRef }> } | null }>({ query: typeFieldsQuery, variables: { name: namedType(edgesField?.type ?? null)?.name ?? '' }, pause: !edgesField });
-  const nodeField = edgeType?.__type?.fields.find((f) => f.name === 'node');
-  const itemTypeName = nodeField ? namedType(nodeField.type)?.name : nodeTypeName;
-  const [{ data: itemType }] = useQuery<{ __type: { fields: Array<{ name: string; type: TypeRef }> } | null }>({ query: typeFieldsQuery, variables: { name: itemTypeName ?? '' }, pause: !itemTypeName });
-  const columns = (itemType?.__type?.fields ?? []).filter((f) => ['SCALAR', 'ENUM'].includes(namedType(f.type)?.kind ?? '')).map((f) => f.name).slice(0, 8);
-  const hasFirst = field.args.some((a) => a.name === 'first');
-  const requiredArgs = field.args.filter((a) => a.type.kind === 'NON_NULL');
-  const selection = columns.join(' ');
-  const query = columns.length ? `query Suite { ${field.name}${hasFirst ? '(first: 20)' : ''} { ${edgesField ? `edges { node { ${selection} } }` : selection} } }` : '';
-  const [{ data, error }] = useQuery<Record<string, unknown>>({ query, pause: !query || requiredArgs.length > 0 });
-  if (requiredArgs.length > 0) return <p className="muted">Needs arguments ({requiredArgs.map((a) => a.name).join(', ')}); open it from a schedule.</p>;
-  if (error) return <QueryStatus fetching={false} error={error} what={field.name} />;
-  const raw = data?.[field.name];
-  const items: Array<Record<string, unknown>> = Array.isArray(raw)
-    ? (raw as Array<Record<string, unknown>>)
-    : ((raw as { edges?: Array<{ node: Record<string, unknown> }> } | undefined)?.edges ?? []).map((e) => e.node);
-  if (!data) return <p aria-live="polite">Loading {field.name}…</p>;
-  if (items.length === 0) return <p className="muted">None yet.</p>;
+function userErrorText(payload: { __typename: string; userErrors?: ReadonlyArray<{ message: string }> } | undefined, error: { graphQLErrors: ReadonlyArray<{ message: string }>; message: string } | undefined): string | null {
+  if (payload?.userErrors) return payload.userErrors.map((e) => e.message).join('; ');
+  if (error) return error.graphQLErrors[0]?.message ?? error.message;
+  return null;
+}
+
+type SuiteRow = RegressionsQuery['suites'][number];
+
+function Counts({ counts }: { counts: NonNullable<SuiteRow['batches'][number]['comparison']>['counts'] }): ReactNode {
+  const items: Array<[string, number]> = [
+    ['new', counts.new],
+    ['fixed', counts.fixed],
+    ['persisting', counts.persisting],
+    ['moved', counts.moved],
+    ['reopened', counts.reopened],
+    ['waived', counts.waived],
+    ['threshold breaches', counts.thresholdBreaches],
+  ];
   return (
-    <table className="data">
-      <caption className="visually-hidden">{field.name}</caption>
-      <thead>
-        <tr>
-          {columns.map((c) => (
-            <th key={c} scope="col">
-              {c}
-            </th>
-          ))}
-        </tr>
-      </thead>
-      <tbody>
-        {items.map((item, index) => (
-          <tr key={String(item['id'] ?? index)}>
-            {columns.map((c) => (
-              <td key={c}>{item[c] === null || item[c] === undefined ? '—' : String(item[c])}</td>
-            ))}
+    <ul className="counts" aria-label="Finding counts">
+      {items.map(([label, value]) => (
+        <li key={label}>
+          <strong>{value}</strong> {label}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Each suite with its newest batch and that batch's comparison with the baseline. */
+function Suites({ suites }: { suites: RegressionsQuery['suites'] }): ReactNode {
+  if (suites.length === 0) return <p className="muted">No regression suites in this team yet (createSuite in the API, see docs/regressions.md).</p>;
+  return (
+    <>
+      {suites.map((suite) => {
+        const batch = suite.batches[0];
+        const comparison = batch?.comparison ?? null;
+        const breaches = comparison?.entries.flatMap((e) => e.metrics.filter((m) => m.breached).map((m) => ({ entry: `${e.scenarioName} × ${e.entryName}`, ...m }))) ?? [];
+        return (
+          <article key={suite.id} className="suite" aria-labelledby={`suite-${suite.id}`}>
+            <h3 id={`suite-${suite.id}`}>
+              {suite.name} {comparison ? <VerdictBadge verdict={comparison.verdict} /> : batch ? <StatusBadge status={batch.status} /> : null}
+            </h3>
+            <p className="muted">
+              {suite.entries.map((e) => `${e.name} (${e.profile})`).join(', ')} · baseline {suite.baselinePolicy.toLowerCase().replace('_', ' ')}
+              {suite.description ? ` · ${suite.description}` : ''}
+            </p>
+            {!batch ? <p className="muted">Never run.</p> : null}
+            {batch && !comparison ? (
+              <p aria-live="polite">
+                Latest batch {shortId(batch.id)}: {batch.runsFinished} of {batch.runsTotal} runs finished (started {formatTime(batch.createdAt)}).
+              </p>
+            ) : null}
+            {batch && comparison ? (
+              <>
+                <p>
+                  Latest batch {shortId(batch.id)} ({batch.trigger.toLowerCase()}, finished {formatTime(batch.finishedAt)})
+                  {comparison.baselineBatchId ? ` compared with baseline ${shortId(comparison.baselineBatchId)}` : ' — no baseline yet'}
+                  {batch.acceptedAt ? ' · accepted as baseline' : ''}
+                  {batch.runBatchIds.map((runBatchId) => (
+                    <Fragment key={runBatchId}>
+                      {' · '}
+                      <Link to={`/batches/${runBatchId}`}>runs of batch {shortId(runBatchId)}</Link>
+                    </Fragment>
+                  ))}
+                </p>
+                <Counts counts={comparison.counts} />
+                {breaches.length > 0 ? (
+                  <ul className="breaches" aria-label="Threshold breaches">
+                    {breaches.map((b) => (
+                      <li key={`${b.entry}/${b.metric}`}>
+                        <code>{b.metric}</code> on {b.entry}: {b.breachReason ?? 'threshold broken'}
+                      </li>
+                    ))}
+                  </ul>
+                ) : null}
+                <table className="data">
+                  <caption className="visually-hidden">Comparison of {suite.name}</caption>
+                  <thead>
+                    <tr>
+                      <th scope="col">Scenario</th>
+                      <th scope="col">Entry</th>
+                      <th scope="col">Verdict</th>
+                      <th scope="col">Runs</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {comparison.entries.map((e) => (
+                      <tr key={`${e.scenarioName}/${e.entryName}/${e.candidateRunId}`}>
+                        <td>{e.scenarioName}</td>
+                        <td>
+                          {e.entryName} <span className="muted">({e.profile})</span>
+                        </td>
+                        <td>
+                          <VerdictBadge verdict={e.verdict} />
+                        </td>
+                        <td>
+                          {e.baselineRunId ? (
+                            <Link to={`/compare?a=${e.baselineRunId}&b=${e.candidateRunId}`}>compare with baseline</Link>
+                          ) : (
+                            <Link to={`/runs/${e.candidateRunId}`}>candidate run</Link>
+                          )}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+                <ExportButtons kind="batches" id={batch.id} label={`CI exports of ${suite.name}'s latest batch`} />
+              </>
+            ) : null}
+          </article>
+        );
+      })}
+    </>
+  );
+}
+
+/** Cron schedules of the team's suites, with pause / resume / run now for members. */
+function Schedules({ schedules, canManage, onChanged }: { schedules: RegressionsQuery['schedules']; canManage: boolean; onChanged: () => void }): ReactNode {
+  const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
+  const [pauseState, pause] = useMutation(PauseScheduleDocument);
+  const [resumeState, resume] = useMutation(ResumeScheduleDocument);
+  const [runState, runNow] = useMutation(RunScheduleNowDocument);
+  const busy = pauseState.fetching || resumeState.fetching || runState.fetching;
+  if (schedules.length === 0) return <p className="muted">No schedules yet.</p>;
+  const toggle = async (id: string, name: string, paused: boolean): Promise<void> => {
+    const result = paused ? await resume({ id }) : await pause({ id });
+    const payload = paused ? (result.data as { resumeSchedule?: { __typename: string; userErrors?: ReadonlyArray<{ message: string }> } } | undefined)?.resumeSchedule : (result.data as { pauseSchedule?: { __typename: string; userErrors?: ReadonlyArray<{ message: string }> } } | undefined)?.pauseSchedule;
+    const problem = payload?.__typename === 'ScheduleSaved' ? null : (userErrorText(payload, result.error) ?? 'The server did not answer.');
+    setMessage(problem ? { text: problem, error: true } : { text: `${name} ${paused ? 'resumed' : 'paused'}.`, error: false });
+    onChanged();
+  };
+  const fire = async (id: string, name: string): Promise<void> => {
+    const result = await runNow({ id });
+    const payload = result.data?.runScheduleNow;
+    if (payload?.__typename === 'ScheduleRan') setMessage({ text: payload.skipped ? `${name}: skipped, its previous batch is still running.` : `${name}: batch ${shortId(payload.batch?.id ?? '')} started.`, error: false });
+    else setMessage({ text: userErrorText(payload, result.error) ?? 'The server did not answer.', error: true });
+    onChanged();
+  };
+  return (
+    <>
+      <table className="data">
+        <caption className="visually-hidden">Schedules</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Suite</th>
+            <th scope="col">Cron</th>
+            <th scope="col">Time zone</th>
+            <th scope="col">State</th>
+            <th scope="col">Next run</th>
+            <th scope="col">Last run</th>
+            {canManage ? <th scope="col">Actions</th> : null}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {schedules.map((s) => {
+            const next = s.paused ? null : nextFiring(s.cron, s.timeZone);
+            return (
+              <tr key={s.id}>
+                <td>{s.name}</td>
+                <td>{s.suite.name}</td>
+                <td>
+                  <code>{s.cron}</code>
+                </td>
+                <td>{s.timeZone}</td>
+                <td>{s.paused ? <span className="badge status-cancelled">paused</span> : <span className="badge status-succeeded">active</span>}</td>
+                <td>{s.paused ? '—' : next ? formatTime(next.toISOString()) : 'unknown'}</td>
+                <td>
+                  {formatTime(s.lastFiredAt)}
+                  {s.lastSkippedAt ? <span className="muted"> (skipped {formatTime(s.lastSkippedAt)})</span> : null}
+                </td>
+                {canManage ? (
+                  <td>
+                    <div className="actions">
+                      <button type="button" disabled={busy} onClick={() => void toggle(s.id, s.name, s.paused)} aria-label={`${s.paused ? 'Resume' : 'Pause'} schedule ${s.name}`}>
+                        {s.paused ? 'Resume' : 'Pause'}
+                      </button>
+                      <button type="button" disabled={busy} onClick={() => void fire(s.id, s.name)} aria-label={`Run schedule ${s.name} now`}>
+                        Run now
+                      </button>
+                    </div>
+                  </td>
+                ) : null}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      {message ? (
+        <p className={message.error ? 'error' : 'muted'} role={message.error ? 'alert' : 'status'}>
+          {message.text}
+        </p>
+      ) : null}
+    </>
   );
 }
 
 function WaiveForm({ fingerprint, onDone }: { fingerprint: string; onDone: () => void }): ReactNode {
   const [reason, setReason] = useState('');
+  const [owner, setOwner] = useState('');
   const [expires, setExpires] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [state, waive] = useMutation(WaiveViolationDocument);
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
-    const result = await waive({ input: { fingerprint, reason, ...(expires ? { expiresAt: new Date(`${expires}T23:59:59Z`).toISOString() } : {}) } });
+    const result = await waive({ input: { fingerprint, reason, ...(owner.trim() ? { owner: owner.trim() } : {}), ...(expires ? { expiresAt: new Date(`${expires}T23:59:59Z`).toISOString() } : {}) } });
     const payload = result.data?.waiveViolation;
     if (payload?.__typename === 'Triage') onDone();
     else if (payload?.__typename === 'InputRejected') setError(payload.userErrors.map((e) => e.message).join('; '));
@@ -119,6 +245,10 @@ function WaiveForm({ fingerprint, onDone }: { fingerprint: string; onDone: () =>
       <label>
         Reason
         <input required value={reason} onChange={(e) => setReason(e.target.value)} />
+      </label>
+      <label>
+        Owner (optional)
+        <input value={owner} onChange={(e) => setOwner(e.target.value)} />
       </label>
       <label>
         Expires (optional)
@@ -251,27 +381,20 @@ function Triage({ canTriage }: { canTriage: boolean }): ReactNode {
   );
 }
 
-/** Regression schedules and comparisons (when the server has them) and triage of findings. */
+/** Regression suites with their latest comparison, schedules, and triage of findings. */
 export function RegressionsPage({ canTriage }: { canTriage: boolean }): ReactNode {
-  const [{ data, fetching, error }] = useQuery<{ __type: { fields: FieldInfo[] } | null }>({ query: queryFieldsQuery });
-  const available = (data?.__type?.fields ?? []).filter((f) => (suiteFields as readonly string[]).includes(f.name));
+  const [{ data, fetching, error }, refetch] = useQuery({ query: RegressionsDocument });
+  const refresh = useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch]);
   return (
     <>
       <h1>Regressions</h1>
-      {fetching && !data ? <p aria-live="polite">Checking what this server offers…</p> : null}
-      {/* Introspection answers which suite fields exist; if it fails (e.g. turned off), assume none. */}
-      {(data && available.length === 0) || error ? (
-        <Section title="Schedules and comparisons">
-          <p className="notice" role="status">
-            Regression schedules and comparisons are not available on this server yet. Triage below works with any server.
-          </p>
-        </Section>
-      ) : null}
-      {available.map((field) => (
-        <Section key={field.name} title={field.name === 'schedules' ? 'Schedules' : field.name === 'comparisons' ? 'Latest comparisons' : field.name}>
-          <SuiteList field={field} />
-        </Section>
-      ))}
+      <Section title="Suites and latest comparisons">
+        <QueryStatus fetching={fetching && !data} error={error} what="the suites" />
+        {data ? <Suites suites={data.suites} /> : null}
+      </Section>
+      <Section title="Schedules">
+        {data ? <Schedules schedules={data.schedules} canManage={canTriage} onChanged={refresh} /> : <QueryStatus fetching={fetching} error={error} what="the schedules" />}
+      </Section>
       <Section title="Triage">
         <Triage canTriage={canTriage} />
       </Section>

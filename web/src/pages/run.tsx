@@ -5,6 +5,7 @@ import { CancelRunDocument, RunResultsDocument, RunStatusDocument, type RunResul
 import { RunSeriesCharts } from '../components/charts';
 import { ProgressBar, QueryStatus, Section, StatusBadge, VerdictBadge, SeverityBadge } from '../components/common';
 import { ViolationsTable } from '../components/violations-table';
+import { ExportButtons } from '../api/exports';
 import { asReport, downloadText, formatBytes, formatCount, formatOverlays, formatTime, reportToMarkdown, shortId, type ReportView } from '../format';
 import { Link } from '../router';
 import { finalStatuses, usePolling } from './use-polling';
@@ -130,6 +131,7 @@ function Results({ runId }: { runId: string }): ReactNode {
               Download report (Markdown)
             </button>
           </div>
+          <ExportButtons kind="runs" id={runId} label="CI exports of this run" />
         </Section>
       ) : null}
       <Section title="Violations">
