@@ -22,17 +22,22 @@ Exit codes: 0 all examples ran and every trace matched, 1 otherwise, 2 bad argum
 const severityRank = { critical: 3, high: 2, info: 1 } as const;
 
 /**
- * The finding a reader should see first: a critical or high violation (most bytes first), else the
- * most frequent failure, else an info-level violation.
+ * The finding a reader should see first, consistent with the verdict: the worst violation when the
+ * run exposes secrets; the worst failure that makes it failing (F15 is a cost, never the reason);
+ * otherwise a critical or high violation, then any failure, then an info-level violation. Worst is
+ * by severity, then bytes exposed or count.
  */
 export function topFinding(report: EngineReport): string {
   const violations = [...report.violations].sort((a, b) => severityRank[b.severity] - severityRank[a.severity] || b.bytesExposed - a.bytesExposed);
-  const describe = (v: (typeof violations)[number]): string => `${v.class} ${v.severity} ${v.deviceId} ${formatBytes(v.bytesExposed)} ${v.dataClass} (${v.rule})`;
-  const worst = violations[0];
-  if (worst && worst.severity !== 'info') return describe(worst);
-  const failure = [...report.failures].sort((a, b) => b.count - a.count)[0];
-  if (failure) return `${failure.class} ${failure.deviceId} ×${formatCount(failure.count)} (${failure.rule})`;
-  return worst ? describe(worst) : '–';
+  const failures = [...report.failures].sort((a, b) => Number(a.class === 'F15') - Number(b.class === 'F15') || severityRank[b.severity] - severityRank[a.severity] || b.count - a.count);
+  const describeViolation = (v: (typeof violations)[number]): string => `${v.class} ${v.severity} ${v.deviceId} ${formatBytes(v.bytesExposed)} ${v.dataClass} (${v.rule})`;
+  const describeFailure = (f: (typeof failures)[number]): string => `${f.class} ${f.deviceId} ×${formatCount(f.count)} (${f.rule})`;
+  const worstViolation = violations[0];
+  const worstFailure = failures[0];
+  if (report.summary.verdict === 'failing' && worstFailure) return describeFailure(worstFailure);
+  if (worstViolation && worstViolation.severity !== 'info') return describeViolation(worstViolation);
+  if (worstFailure) return describeFailure(worstFailure);
+  return worstViolation ? describeViolation(worstViolation) : '–';
 }
 
 /** Operations per second for people: "1.23 M", "45.6 k". */

@@ -25,6 +25,9 @@ describe('dmasim demo', () => {
     // Reference §11 S4 (V1 critical on v7.2) and S8 (F5 for the 32-bit accepted device) as top findings.
     expect(out).toMatch(/^ {2}s04-hyperv-snp-confidential-storvsc +v7\.2 \(la-phys\) +exposes-secrets +V1 critical storvsc0 /m);
     expect(out).toMatch(/^ {2}s08-tdx-tdisp-nvme-32bit +v7\.3 \(lb\) \+ device-cc-accepted \(aneesh\) +failing +F5 nvme0 /m);
+    // A failing run names the failure that makes it fail, never the F15 cost line or a violation:
+    // S10 (§11) fails with F4 although it also exposes stale data (V2 high) and bounces (F15).
+    expect(out).toMatch(/^ {2}s10-cca-virtio-net-ipa-mask +\S.* +failing +F4 net0 /m);
     expect(out).toMatch(new RegExp(`^  ${examples.length} scenarios, [\\d,]+ operations in [\\d.]+ s`, 'm'));
     expect(out.match(/^ {2}MATCH /gm)).toHaveLength(6);
   });
