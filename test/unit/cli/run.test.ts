@@ -48,12 +48,13 @@ describe('dmasim run: output', () => {
     expect(out).toMatch(/^ {2}resultHash [0-9a-f]{64}/m);
   });
 
-  it('--json prints exactly the report runScenario returns for the same spec and seed', async () => {
+  it('--json prints exactly the report runScenario returns for the same spec and seed (the CLI steps the run in other slices)', async () => {
+    // 25,000 operations: the CLI steps 10,000 at a time, runScenario 50,000 — slicing must not change the report.
     const parsed = parseSpecText(readFileSync(s04, 'utf8'));
     if (!parsed.ok) throw new Error('example invalid');
-    const expected = runScenario({ ...parsed.spec, workload: { ...parsed.spec.workload, operations: 3000 } }, { seed: 5 });
+    const expected = runScenario({ ...parsed.spec, workload: { ...parsed.spec.workload, operations: 25000 } }, { seed: 5 });
 
-    const { code, out } = await cli([s04, '--operations', '3000', '--seed', '5', '--json']);
+    const { code, out } = await cli([s04, '--operations', '25000', '--seed', '5', '--json']);
 
     expect(code).toBe(0);
     expect(out).toBe(`${JSON.stringify(expected)}\n`);
