@@ -4,11 +4,12 @@ import type { Logger } from '../../platform/logger';
 /** Queue names of regression runs (one per job family). */
 export const RegressionQueueName = { schedules: 'regression-schedules', webhooks: 'regression-webhooks', batches: 'regression-batches' } as const;
 /** Job names: each has a typed payload and exactly one handler (RegressionJobHandlers). */
-export const RegressionJobName = { fireSchedule: 'fire-schedule', deliverWebhook: 'deliver-webhook', runFinished: 'run-finished', sweep: 'sweep-open-batches' } as const;
+export const RegressionJobName = { fireSchedule: 'fire-schedule', deliverWebhook: 'deliver-webhook', sweep: 'sweep-open-batches' } as const;
 
 export type ScheduleJob = { name: typeof RegressionJobName.fireSchedule; data: { scheduleId: string } };
 export type WebhookJob = { name: typeof RegressionJobName.deliverWebhook; data: { deliveryId: string } };
-export type BatchJob = { name: typeof RegressionJobName.runFinished; data: { runId: string } } | { name: typeof RegressionJobName.sweep; data: Record<string, never> };
+/** Suite batches are compared when their run batches complete (onBatchCompleted); the sweep catches the ones whose event was lost. */
+export type BatchJob = { name: typeof RegressionJobName.sweep; data: Record<string, never> };
 
 /** The scheduler id of the sweep that catches suite batches whose completion event was lost. */
 export const sweepSchedulerId = 'regression-sweep';
@@ -29,8 +30,6 @@ export interface RegressionScheduler {
 /** Hands regression work to workers. */
 export interface RegressionJobs {
   enqueueWebhookDelivery(deliveryId: string): Promise<void>;
-  /** A run reached a final state: check whether its suite batch is complete. */
-  enqueueRunFinished(runId: string): Promise<void>;
 }
 
 export interface RegressionQueues {
@@ -72,9 +71,6 @@ export function createRegressionQueues(options: { redisUrl: string; prefix: stri
       async enqueueWebhookDelivery(deliveryId) {
         await webhooks.add(RegressionJobName.deliverWebhook, { deliveryId }, { ...webhookJobOptions, jobId: deliveryId });
       },
-      async enqueueRunFinished(runId) {
-        await batches.add(RegressionJobName.runFinished, { runId }, { ...batchJobOptions, jobId: `run-finished-${runId}` });
-      },
     },
     async close() {
       await Promise.allSettled([schedules.close(), webhooks.close(), batches.close()]);
@@ -87,7 +83,6 @@ export interface RegressionJobHandlers {
   fireSchedule(scheduleId: string): Promise<unknown>;
   /** Attempts one delivery; throws to make BullMQ retry. `finalAttempt` marks the delivery FAILED instead. */
   deliverWebhook(deliveryId: string, finalAttempt: boolean): Promise<unknown>;
-  handleRunFinished(runId: string): Promise<unknown>;
   sweepOpenBatches(): Promise<unknown>;
   reconcileSchedules(): Promise<unknown>;
 }
@@ -111,7 +106,7 @@ export async function startRegressionWorkers(options: { redisUrl: string; prefix
     ),
     new Worker<BatchJob['data'], unknown, BatchJob['name']>(
       RegressionQueueName.batches,
-      (job) => (job.name === RegressionJobName.sweep ? handlers.sweepOpenBatches() : handlers.handleRunFinished((job.data as { runId: string }).runId)),
+      () => handlers.sweepOpenBatches(),
       { connection, prefix: options.prefix, concurrency: 2 },
     ),
   ];

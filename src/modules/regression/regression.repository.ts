@@ -99,11 +99,6 @@ export class RegressionRepository {
     return row ? { ...toSuiteBatch(row), plan: row.plan as unknown as PlanItem[] } : undefined;
   }
 
-  /** The run batch of a run, by id alone (worker entry point). */
-  async runBatchOfRun(runId: string): Promise<string | null> {
-    return (await this.db.run.findUnique({ where: { id: runId }, select: { batchId: true } }))?.batchId ?? null;
-  }
-
   async planOf(teamId: string, id: string): Promise<PlanItem[]> {
     const row = await this.db.suiteBatch.findFirst({ where: { id, teamId }, select: { plan: true } });
     return (row?.plan as unknown as PlanItem[] | undefined) ?? [];

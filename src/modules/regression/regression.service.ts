@@ -199,12 +199,6 @@ export class RegressionService implements RegressionJobHandlers {
 
   // ---- completion and comparison -----------------------------------------------------------
 
-  /** A run ended: if it belongs to a suite batch that is now complete, compare it. */
-  async handleRunFinished(runId: string): Promise<StoredComparison | undefined> {
-    const batchId = await this.repo.runBatchOfRun(runId);
-    return batchId ? this.handleBatchCompleted(batchId) : undefined;
-  }
-
   /**
    * Idempotent: called with a run batch id (run.batch.ts onBatchCompleted) or a suite batch id.
    * When every run of the suite batch is final, stores its status, compares it with the baseline
