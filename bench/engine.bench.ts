@@ -42,7 +42,7 @@ function report(result: CaseResult): void {
  * The allocator cases' PRNG: xorshift32 (Marsaglia; x ^= x << 13; x ^= x >>> 17; x ^= x << 5),
  * three shift-xors per draw, the same generator and draw order as the native baseline, so both
  * sides measure the allocator rather than the generator. Bench-only: the engine keeps its
- * xoshiro128** (src/engine/prng.ts). `% n` has a bias below n / 2^32, identical on both sides.
+ * xoshiro128** (src/engine/prng.ts). below(n) has a bias below n / 2^32, identical on both sides.
  */
 class Xorshift32 {
   private state: number;
@@ -57,6 +57,13 @@ class Xorshift32 {
     x ^= x << 5;
     this.state = x;
     return x >>> 0;
+  }
+  /**
+   * A draw in [0, n) by multiply-shift, floor(u32 * n / 2^32) (Lemire), instead of `% n`: no
+   * division on either side. Exact here: the product is below 2^53 and 2^-32 is a power of two.
+   */
+  below(n: number): number {
+    return Math.floor(this.nextU32() * n * (1 / 4294967296));
   }
 }
 
@@ -89,7 +96,7 @@ function steadyState(name: string, mem: TlbMem, device: SwiotlbDevice, fill: num
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   for (let i = 0; i < pairs; i++) {
-    const victim = rng.nextU32() % liveCount;
+    const victim = rng.below(liveCount);
     unmapSingle(mem, device, live[victim]!);
     next(rng, request);
     const tlb = mapSingle(mem, device, cpu++ & 3, request.orig, request.size, 0);
@@ -168,7 +175,7 @@ const cases: Record<string, () => void> = {
     const sizes = [512, 4096, 4096, 8192, 16384, 65536, 131072];
     report(steadyState('swiotlb-nvme-mixed', mem, device, 1500, 2_000_000, 2, (rng, r) => {
       r.orig = 0x100000000 + rng.nextU32() * 8;
-      r.size = sizes[rng.nextU32() % sizes.length]!;
+      r.size = sizes[rng.below(sizes.length)]!;
     }));
   },
   // The pool kept ~95 % full with 2–4 KiB maps: long scans, cheap rejects and some failures.

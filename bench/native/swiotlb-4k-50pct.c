@@ -12,7 +12,7 @@
  * Workload (must match steadyState() in bench/engine.bench.ts): 64 MiB pool at 0x80000000
  * (32,768 slots, 4 areas), device min_align_mask from argv (0 for this case), segment boundary
  * 0xffffffff. Map 8,192 4 KiB buffers with the CPU round-robin over 4 areas, then time `pairs`
- * rounds of "unmap live[r % live], map a new 4 KiB buffer at orig 2^32 + (r >> 12) * 4096".
+ * rounds of "unmap live[floor(r * live / 2^32)], map a new 4 KiB buffer at orig 2^32 + (r >> 12) * 4096".
  * PRNG: xorshift32 (x ^= x << 13; x ^= x >> 17; x ^= x << 5), seed from argv.
  *
  * Output: one JSON line with pairs, CPU seconds (clock()), pairs per CPU-second and a checksum of
@@ -284,7 +284,8 @@ int main(int argc, char **argv)
 
 	clock_t before = clock();
 	for (long i = 0; i < pairs; i++) {
-		int victim = xorshift32(&rng) % (uint32_t)live_count;
+		/* floor(r * live / 2^32): multiply-shift, no division (the JS side does the same). */
+		int victim = (int)(((uint64_t)xorshift32(&rng) * (uint32_t)live_count) >> 32);
 		tbl_unmap_single(&dev, live[victim]);
 		uint64_t orig = 0x100000000ULL + ((uint64_t)(xorshift32(&rng) >> 12) << 12);
 		uint64_t tlb = tbl_map_single(&dev, cpu++ & 3, orig, 4096, 0);
