@@ -18,8 +18,10 @@ export interface SearchStats {
  * `stats.slotsScanned` (a double: exact up to 2^53).
  */
 export function searchPoolArea(pool: Pool, areaIndex: number, geometry: PoolGeometry, origAddr: number, allocSize: number, allocAlignMaskIn: number, minAlignMask: number, stats: SearchStats): number {
-  // Requests are below 2^31 bytes (replay caps sizes at 2^30), so slot counts are int32.
-  const nslots = Math.ceil(allocSize / 2048) | 0;
+  // nr_slots(alloc_size) in int32 arithmetic. Larger requests are clamped to 2^30 slots, which
+  // decides every comparison below the same way (an area holds fewer than 2^30 slots, and no
+  // free run exceeds 128), so the search's outcome and slot counts are unchanged.
+  const nslots = allocSize < 0x7fff_f800 ? (allocSize + 2047) >>> 11 : 1 << 30;
   const areaSlots = pool.areaSlots;
   // Cheap reject under the area lock, before any scan.
   if (nslots > areaSlots - pool.areaUsed[areaIndex]!) return -1;
@@ -44,11 +46,12 @@ export function searchPoolArea(pool: Pool, areaIndex: number, geometry: PoolGeom
     stride = (iotlbMask >>> 11) + 1;
   }
   const matchOrig = origAddr !== 0 && iotlbMask !== 0;
-  const origBits = (origLow32 & iotlbMask) >>> 0;
+  // Compared as int32 bit patterns (both sides the same low 32 bits), so no unsigned conversions in the loop.
+  const origBits = origLow32 & iotlbMask;
 
   const list = pool.list;
   const slotBase = areaIndex * areaSlots;
-  const baseLow32 = geometry.baseLow32;
+  const baseLow32 = geometry.baseLow32 | 0;
   const checkBoundary = !geometry.neverCrosses || nslots > 1 << 20;
   const maxSlots = geometry.maxSlots;
   const baseMod = geometry.baseSlotsModMax;
@@ -59,9 +62,10 @@ export function searchPoolArea(pool: Pool, areaIndex: number, geometry: PoolGeom
     const slot = slotBase + index;
     scanned++;
     if (alignMask !== 0 || matchOrig) {
-      // slot_addr(tbl_dma_addr, slot) & mask: low 32 bits of base + slot * 2048 (< 2^42, exact).
-      const tlbLow32 = (baseLow32 + slot * 2048) >>> 0;
-      if ((tlbLow32 & alignMask) !== 0 || (matchOrig && ((tlbLow32 & iotlbMask) >>> 0) !== origBits)) {
+      // slot_addr(tbl_dma_addr, slot) & mask: only the low 32 bits matter (the masks are
+      // unsigned int), so int32 wrap-around arithmetic gives exactly those bits.
+      const tlbLow32 = (baseLow32 + (slot << 11)) | 0;
+      if ((tlbLow32 & alignMask) !== 0 || (matchOrig && (tlbLow32 & iotlbMask) !== origBits)) {
         // Misaligned candidates advance one slot at a time until aligned (wrap_area_index: to 0, not modulo).
         index = index + 1 >= areaSlots ? 0 : index + 1;
         checked++;
@@ -85,7 +89,7 @@ export function searchPoolArea(pool: Pool, areaIndex: number, geometry: PoolGeom
   const end = found + nslots;
   for (let i = found; i < end; i++) {
     list[i] = 0;
-    allocSizes[i] = allocSize - subOffset - (i - found) * 2048; // Uint32Array stores modulo 2^32
+    allocSizes[i] = allocSize - subOffset - (i - found) * 2048; // Int32Array stores modulo 2^32
   }
   // Renumber the free run before the block: `(i & 127) !== 127 && i >= 0` — C's unsigned index wraps
   // at -1 to a value whose low 7 bits are 127; JS needs the explicit i >= 0.

@@ -36,7 +36,8 @@ export function releaseSlots(pool: Pool, tlbAddr: number, minAlignMask: number):
   }
   // Merge with the preceding free slots: `(i & 127) !== 127 && i >= 0` (C's unsigned wrap at -1).
   for (let i = index - 1; i >= 0 && (i & 127) !== 127 && list[i] !== 0; i--) list[i] = ++count;
-  // index / area_nslabs: an integer division, as in the kernel.
-  pool.areaUsed[(index / pool.areaSlots) | 0]! -= nslots;
+  // index / area_nslabs: a shift when the area size is a power of two.
+  const areaShift = pool.areaShift;
+  pool.areaUsed[areaShift >= 0 ? index >> areaShift : (index / pool.areaSlots) | 0]! -= nslots;
   return nslots;
 }
