@@ -1,4 +1,4 @@
-// npm run bench:engine [-- --json] [-- --case=NAME] — engine benchmarks. One line per case with
+// npm run bench:engine [-- --json] [-- --case=NAME] [-- --no-native] — engine benchmarks. One line per case with
 // ops/s, slots scanned per op and peak heap; --json prints one JSON object per line instead.
 // Case names are stable so numbers compare across commits. Only the steady phase is timed.
 // swiotlb-4k-50pct also runs the native C baseline (bench/native/) on the same workload and prints
@@ -9,6 +9,8 @@ import { validateScenario } from '../src/engine/spec/validate';
 import { type NativeResult, runNativeSwiotlb4k } from './native/run-native';
 
 const asJson = process.argv.includes('--json');
+// --no-native skips the C baseline (e.g. to compare JS variants quickly).
+const withNative = !process.argv.includes('--no-native');
 const only = process.argv.find((arg) => arg.startsWith('--case='))?.slice('--case='.length);
 const POOL_START = 0x80000000;
 
@@ -159,6 +161,7 @@ const cases: Record<string, () => void> = {
       r.orig = 0x100000000 + (rng.nextU32() >>> 12) * 4096;
       r.size = 4096;
     });
+    if (!withNative) return report(result);
     const native = runNativeSwiotlb4k(pairs, 1, device.minAlignMask);
     if (!native.ok) {
       report(result);
