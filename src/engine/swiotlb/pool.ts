@@ -148,7 +148,11 @@ export function poolEnd(pool: Pool): number {
 
 /** The pool's geometry for a device: `tbl_dma_addr`, `nr_slots(tbl_dma_addr)` and `max_slots`, reduced to exact numbers once. */
 export function poolGeometry(pool: Pool, device: SwiotlbDevice): PoolGeometry {
-  if (pool.cachedDevice === device) return pool.cachedGeometry!;
+  // Split so this check stays small enough for V8 to inline into the map path.
+  return pool.cachedDevice === device ? pool.cachedGeometry! : geometryForNewDevice(pool, device);
+}
+
+function geometryForNewDevice(pool: Pool, device: SwiotlbDevice): PoolGeometry {
   let geometry = pool.geometryCache.get(device);
   if (geometry === undefined) {
     const boundary = device.segBoundaryMask;
