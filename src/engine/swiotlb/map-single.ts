@@ -94,7 +94,28 @@ function mapSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number, origAddr: num
     // ALIGN(x, a) with a = alloc_align_mask + 1 a power of two (masks are 2^n - 1 < 2^31).
     if (rules.sizeRoundedToAlignMask && allocAlignMask !== 0) size = Math.ceil(size / (allocAlignMask + 1)) * (allocAlignMask + 1);
   }
-  const first = findSlots(mem, device, cpu, origAddr, size, allocAlignMask);
+  let first = -1;
+  if (mem.dynamic) first = findSlots(mem, device, cpu, origAddr, size, allocAlignMask);
+  else {
+    // findSlots()'s non-dynamic branch, written out here on purpose: it makes this function too
+    // large (in bytecode) for V8 to inline into tblMapSingle(), so tblMapSingle() stays small
+    // enough to be inlined into its callers and the bounce address it forms is never boxed as
+    // a heap number (measured with bench:engine swiotlb-4k-50pct). The replay and property
+    // tests hold both copies to the kernel's choices.
+    const pool = mem.pools[0]!; // mem.nslabs > 0: the static pool exists
+    const scannedBefore = stats.slotsScanned;
+    const index = poolFindSlotsFn(pool, cpu, poolGeometryFn(pool, device), origAddr, size, allocAlignMask, minAlign, stats);
+    const scanned = stats.slotsScanned - scannedBefore;
+    if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned;
+    mem.lastPool = index < 0 ? null : pool;
+    if (index >= 0) {
+      const nslots = (size + 2047) >>> 11; // at most 128 after a successful search
+      const used = (mem.used += nslots); // inc_used_and_hiwater()
+      if (used > mem.hiwater) mem.hiwater = used;
+      if (index + nslots > pool.nslabs) stats.slotsPastPoolEnd += index + nslots - pool.nslabs;
+      first = index;
+    }
+  }
   mem.lastSlot = first;
   if (first < 0) return failMap(mem, classifyFailure(mem, device, size));
   mem.lastFailure = null;
