@@ -66,14 +66,22 @@ export function findSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number, origA
  * wrapper into its caller the address never becomes a heap-allocated number.
  */
 export function tblMapSingle(mem: TlbMem, device: SwiotlbDevice, cpu: number, origAddr: number, mappingSize: number, allocAlignMask: number): number {
-  const index = mapSlotsFn(mem, device, cpu, origAddr, mappingSize, allocAlignMask);
+  // orig goes in as two small integers, its low 32 bits (as int32) and the bits above them
+  // (exact: orig < 2^52, and the difference is a multiple of 2^32), because a double argument
+  // to a call that is not inlined is boxed as a heap number.
+  const origLow = origAddr | 0;
+  const index = mapSlotsFn(mem, device, cpu, origLow, (origAddr - (origLow >>> 0)) * (1 / 4294967296), mappingSize, allocAlignMask);
   if (index < 0) return -1;
   // slot_addr(pool->start, index) + (offset & 2047); offset & 2047 is orig & min_align & 2047 under every rule set.
   return mem.lastPool!.start + index * 2048 + ((origAddr >>> 0) & device.minAlignMask & 2047);
 }
 
-/** tblMapSingle() minus the address: returns the slot holding the buffer's first byte (after any padding slots), or -1. */
-function mapSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number, origAddr: number, mappingSize: number, allocAlignMask: number): number {
+/**
+ * tblMapSingle() minus the address: returns the slot holding the buffer's first byte (after any
+ * padding slots), or -1. orig = origHigh * 2^32 + (origLow >>> 0).
+ */
+function mapSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number, origLow: number, origHigh: number, mappingSize: number, allocAlignMask: number): number {
+  const origAddr = origHigh * 4294967296 + (origLow >>> 0);
   const stats = mem.stats;
   stats.maps++;
   if (mem.nslabs === 0) {
@@ -81,7 +89,7 @@ function mapSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number, origAddr: num
     return failMap(mem, 'no-pool');
   }
   const rules = mem.ruleSet;
-  const origLow32 = origAddr >>> 0;
+  const origLow32 = origLow >>> 0;
   const minAlign = device.minAlignMask;
   let offset: number;
   let size: number;
