@@ -1,12 +1,16 @@
-// npm run bench:engine [-- --json] — engine benchmarks (engine.md §10). One line per case with
+// npm run bench:engine [-- --json] [-- --case=NAME] [-- --no-native] — engine benchmarks. One line per case with
 // ops/s, slots scanned per op and peak heap; --json prints one JSON object per line instead.
 // Case names are stable so numbers compare across commits. Only the steady phase is timed.
-import { createPrng, type Prng } from '../src/engine/prng';
+// swiotlb-4k-50pct also runs the native C baseline (bench/native/) on the same workload and prints
+// the ratio of pairs per CPU-second, JS / native.
 import { createTlbMem, type SwiotlbDevice, tblMapSingle, tblUnmapSingle, type TlbMem } from '../src/engine/swiotlb/index';
 import { createEngineRun } from '../src/engine/index';
 import { validateScenario } from '../src/engine/spec/validate';
+import { type NativeResult, runNativeSwiotlb4k } from './native/run-native';
 
 const asJson = process.argv.includes('--json');
+// --no-native skips the C baseline (e.g. to compare JS variants quickly).
+const withNative = !process.argv.includes('--no-native');
 const only = process.argv.find((arg) => arg.startsWith('--case='))?.slice('--case='.length);
 const POOL_START = 0x80000000;
 
@@ -36,15 +40,44 @@ function report(result: CaseResult): void {
   );
 }
 
+/**
+ * The allocator cases' PRNG: xorshift32 (Marsaglia; x ^= x << 13; x ^= x >>> 17; x ^= x << 5),
+ * three shift-xors per draw, the same generator and draw order as the native baseline, so both
+ * sides measure the allocator rather than the generator. Bench-only: the engine keeps its
+ * xoshiro128** (src/engine/prng.ts). below(n) has a bias below n / 2^32, identical on both sides.
+ */
+class Xorshift32 {
+  private state: number;
+  constructor(seed: number) {
+    if ((seed | 0) === 0) throw new Error('xorshift32 seed must be a non-zero 32-bit integer');
+    this.state = seed | 0;
+  }
+  nextU32(): number {
+    let x = this.state;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.state = x;
+    return x >>> 0;
+  }
+  /**
+   * A draw in [0, n) by multiply-shift, floor(u32 * n / 2^32) (Lemire), instead of `% n`: no
+   * division on either side. Exact here: the product is below 2^53 and 2^-32 is a power of two.
+   */
+  below(n: number): number {
+    return Math.floor(this.nextU32() * n * (1 / 4294967296));
+  }
+}
+
 /** Draws the next request into `request` (no allocation per op). */
-type NextRequest = (rng: Prng, request: { orig: number; size: number }) => void;
+type NextRequest = (rng: Xorshift32, request: { orig: number; size: number }) => void;
 
 /**
  * Fills the pool with `fill` live maps, then times `pairs` of "unmap a random live mapping, map a
  * new buffer" with the CPU round-robin over 4 areas. opsPerSec counts pairs per second.
  */
-function steadyState(name: string, mem: TlbMem, device: SwiotlbDevice, fill: number, pairs: number, seed: number, next: NextRequest): void {
-  const rng = createPrng(seed);
+function steadyState(name: string, mem: TlbMem, device: SwiotlbDevice, fill: number, pairs: number, seed: number, next: NextRequest): CaseResult {
+  const rng = new Xorshift32(seed);
   const request = { orig: 0, size: 0 };
   const live = new Float64Array(fill);
   let liveCount = 0;
@@ -59,22 +92,27 @@ function steadyState(name: string, mem: TlbMem, device: SwiotlbDevice, fill: num
   const failedBefore = mem.stats.failedMaps;
   const heapBefore = process.memoryUsage().heapUsed;
   let peakHeapBytes = heapBefore;
+  // Same hash as the native baseline's: every mapped slot index, so equal checksums prove equal work.
+  const poolStart = mem.pools[0]!.start;
+  let checksum = 0;
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   for (let i = 0; i < pairs; i++) {
-    const victim = rng.nextInt(liveCount);
+    const victim = rng.below(liveCount);
     unmapSingle(mem, device, live[victim]!);
     next(rng, request);
     const tlb = mapSingle(mem, device, cpu++ & 3, request.orig, request.size, 0);
-    if (tlb >= 0) live[victim] = tlb;
-    else live[victim] = live[--liveCount]!;
+    if (tlb >= 0) {
+      live[victim] = tlb;
+      checksum = Math.imul(checksum ^ ((tlb - poolStart) >>> 11), 16777619);
+    } else live[victim] = live[--liveCount]!;
     if ((i & 0xfffff) === 0) peakHeapBytes = Math.max(peakHeapBytes, process.memoryUsage().heapUsed);
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpuUsed = process.cpuUsage(cpuBefore);
   const cpuSeconds = (cpuUsed.user + cpuUsed.system) / 1e6;
   peakHeapBytes = Math.max(peakHeapBytes, process.memoryUsage().heapUsed);
-  report({
+  return {
     case: name,
     opsPerSec: Math.round(pairs / seconds),
     slotsScannedPerOp: Number(((mem.stats.slotsScanned - scannedBefore) / pairs).toFixed(3)),
@@ -85,20 +123,52 @@ function steadyState(name: string, mem: TlbMem, device: SwiotlbDevice, fill: num
     pairs,
     failedMaps: mem.stats.failedMaps - failedBefore,
     occupancy: `${Math.round((mem.used / mem.nslabs) * 100)}%`,
+    used: mem.used,
     hiwater: mem.hiwater,
-  });
+    checksum: checksum >>> 0,
+  };
+}
+
+/**
+ * The JS line plus the native baseline: `native <pairs per CPU-second> ratio <JS / native>`, both
+ * per CPU-second of their own process. Exits non-zero when the checksums differ: the two sides
+ * then did different work and the ratio means nothing.
+ */
+function reportWithNative(result: CaseResult, native: NativeResult): void {
+  const ratio = Number((Number(result.cpuOpsPerSec) / native.cpuPairsPerSec).toFixed(3));
+  const checksumsMatch = native.checksum === result.checksum && native.used === Number(result.used);
+  if (asJson) {
+    process.stdout.write(`${JSON.stringify({ ...result, nativeCpuPairsPerSec: native.cpuPairsPerSec, nativeChecksum: native.checksum, ratio })}\n`);
+  } else {
+    report(result);
+    process.stdout.write(`${result.case.padEnd(20)} ${Math.round(Number(result.cpuOpsPerSec)).toLocaleString('en-US').padStart(11)} pairs/CPU-s  native ${Math.round(native.cpuPairsPerSec).toLocaleString('en-US')} pairs/CPU-s  ratio ${ratio.toFixed(3)}  (gcc -O2, same workload and xorshift32; checksums ${checksumsMatch ? 'match' : 'DIFFER'})\n`);
+  }
+  if (!checksumsMatch) {
+    process.stderr.write(`swiotlb-4k-50pct: JS and native did different work (checksum ${result.checksum} vs ${native.checksum}, used ${result.used} vs ${native.used})\n`);
+    process.exitCode = 1;
+  }
 }
 
 const cases: Record<string, () => void> = {
-  // engine.md §10, exactly: 64 MiB pool (32,768 slots, 4 areas, v6.10), 8,192 live 4 KiB maps
-  // (min_align 0, page-aligned orig), then pairs of "unmap a random live map, map a new 4 KiB".
+  // The engine's stated allocator target, exactly: 64 MiB pool (32,768 slots, 4 areas, v6.10),
+  // 8,192 live 4 KiB maps (min_align 0, page-aligned orig), then pairs of "unmap a random live
+  // map, map a new 4 KiB". bench/native/swiotlb-4k-50pct.c runs the same workload in C.
   'swiotlb-4k-50pct': () => {
     const mem = createTlbMem({ rules: 'v6.10', defaultPool: { nslabs: 32768, nareas: 4, start: POOL_START } });
     const device: SwiotlbDevice = { minAlignMask: 0, segBoundaryMask: 0xffffffffn };
-    steadyState('swiotlb-4k-50pct', mem, device, 8192, 20_000_000, 1, (rng, r) => {
+    const pairs = 20_000_000;
+    const result = steadyState('swiotlb-4k-50pct', mem, device, 8192, pairs, 1, (rng, r) => {
       r.orig = 0x100000000 + (rng.nextU32() >>> 12) * 4096;
       r.size = 4096;
     });
+    if (!withNative) return report(result);
+    const native = runNativeSwiotlb4k(pairs, 1, device.minAlignMask);
+    if (!native.ok) {
+      report(result);
+      process.stdout.write(`swiotlb-4k-50pct     native skipped: ${native.reason}\n`);
+      return;
+    }
+    reportWithNative(result, native.result);
   },
   // NVMe-style: min_align 0xfff, sizes 512 B–128 KiB, original addresses with random low bits
   // (8-byte aligned), 4 areas, v6.10, ~60 % occupancy.
@@ -106,21 +176,21 @@ const cases: Record<string, () => void> = {
     const mem = createTlbMem({ rules: 'v6.10', defaultPool: { nslabs: 32768, nareas: 4, start: POOL_START } });
     const device: SwiotlbDevice = { minAlignMask: 0xfff, segBoundaryMask: 0xffffffffn };
     const sizes = [512, 4096, 4096, 8192, 16384, 65536, 131072];
-    steadyState('swiotlb-nvme-mixed', mem, device, 1500, 2_000_000, 2, (rng, r) => {
+    report(steadyState('swiotlb-nvme-mixed', mem, device, 1500, 2_000_000, 2, (rng, r) => {
       r.orig = 0x100000000 + rng.nextU32() * 8;
-      r.size = sizes[rng.nextInt(sizes.length)]!;
-    });
+      r.size = sizes[rng.below(sizes.length)]!;
+    }));
   },
   // The pool kept ~95 % full with 2–4 KiB maps: long scans, cheap rejects and some failures.
   'swiotlb-near-full': () => {
     const mem = createTlbMem({ rules: 'v6.10', defaultPool: { nslabs: 32768, nareas: 4, start: POOL_START } });
     const device: SwiotlbDevice = { minAlignMask: 0, segBoundaryMask: 0xffffffffn };
-    steadyState('swiotlb-near-full', mem, device, 20_750, 1_000_000, 3, (rng, r) => {
+    report(steadyState('swiotlb-near-full', mem, device, 20_750, 1_000_000, 3, (rng, r) => {
       r.orig = 0x100000000 + (rng.nextU32() >>> 12) * 4096;
       r.size = 2048 * (1 + (rng.nextU32() & 1));
-    });
+    }));
   },
-  // The full engine (engine.md §10): a generated block workload on an SNP guest, NVMe with mixed
+  // The full engine: a generated block workload on an SNP guest, NVMe with mixed
   // sizes through dma-direct decisions, the allocator and exposure tracking. opsPerSec counts
   // lowered operations (maps, unmaps, device writes); peak heap shows memory stays bounded.
   'engine-block-1m': () => fullEngine('engine-block-1m', 1_000_000),

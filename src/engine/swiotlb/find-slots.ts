@@ -1,4 +1,5 @@
 import type { Pool, PoolGeometry } from './pool';
+import type { RuleSet } from './rules';
 
 /** Where searches add the candidate slots they examined (SwiotlbStats implements it). */
 export interface SearchStats {
@@ -13,55 +14,74 @@ export interface SearchStats {
  *
  * Hot path: scalars only, no allocation, no bigint. `origAddr` is a double below 2^52; the kernel
  * compares it and the slot address only under `unsigned int` masks, so both are reduced to their
- * low 32 bits (`>>> 0` is exact modulo 2^32 for any integer-valued double). `slotsScanned` counts
- * candidate slots examined (including misaligned ones), added to
- * `stats.slotsScanned` (a double: exact up to 2^53).
+ * low 32 bits. `slotsScanned` counts candidate slots examined (including misaligned ones), added
+ * to `stats.slotsScanned` (a double: exact up to 2^53).
  */
-export function searchPoolArea(pool: Pool, areaIndex: number, geometry: PoolGeometry, origAddr: number, allocSize: number, allocAlignMaskIn: number, minAlignMask: number, stats: SearchStats): number {
-  // Requests are below 2^31 bytes (replay caps sizes at 2^30), so slot counts are int32.
-  const nslots = Math.ceil(allocSize / 2048) | 0;
+export function searchPoolArea(pool: Pool, areaIndex: number, geometry: PoolGeometry, origAddr: number, allocSize: number, allocAlignMask: number, minAlignMask: number, stats: SearchStats): number {
+  const alignMask = searchAlignMask(pool.ruleSet, allocSize, allocAlignMask, minAlignMask);
+  const iotlbMask = searchIotlbMask(pool.ruleSet, allocSize, allocAlignMask, minAlignMask, alignMask);
+  // get_max_slots(max(alloc_align_mask, iotlb_align_mask)); v6.6 has no slot mask (0), so this is its `(iotlb_align_mask >> 11) + 1` too.
+  const stride = (Math.max(alignMask, iotlbMask) >>> 11) + 1;
+  // `orig_addr &&`: with no original address the min-align comparison is skipped, as with a zero mask.
+  const origMask = origAddr === 0 ? 0 : iotlbMask | 0;
+  return scanArea(pool, areaIndex, geometry, slotCount(allocSize), alignMask | 0, origMask, (origAddr >>> 0) & origMask, stride, allocSize - ((origAddr >>> 0) & minAlignMask & 2047), stats);
+}
+
+/**
+ * nr_slots(alloc_size) in int32 arithmetic. Larger requests are clamped to 2^30 slots, which
+ * decides every comparison of the search the same way (an area holds fewer than 2^30 slots and
+ * no free run exceeds 128), so the outcome and the slots scanned are unchanged.
+ */
+function slotCount(allocSize: number): number {
+  return allocSize < 0x7fff_f800 ? (allocSize + 2047) >>> 11 : 1 << 30;
+}
+
+/**
+ * The mask the slot address itself must clear (as an unsigned number). v6.9+: `alloc_align_mask
+ * | 2047`, with implicit page alignment only for legacy streaming callers without any mask; v6.6
+ * never forces the slot aligned (0).
+ */
+function searchAlignMask(ruleSet: RuleSet, allocSize: number, allocAlignMask: number, minAlignMask: number): number {
+  if (!ruleSet.slotAlignment) return 0;
+  const mask = allocAlignMask === 0 && minAlignMask === 0 && allocSize >= 4096 ? 4095 : allocAlignMask;
+  return (mask | 2047) >>> 0;
+}
+
+/**
+ * `iotlb_align_mask`: the bits the slot address must share with orig (as an unsigned number).
+ * v6.9+: min_align_mask above the slot mask; v6.6: `(min_align | alloc_align | (size >= PAGE_SIZE
+ * ? PAGE_SIZE - 1 : 0)) & ~2047`, its only alignment rule.
+ */
+function searchIotlbMask(ruleSet: RuleSet, allocSize: number, allocAlignMask: number, minAlignMask: number, alignMask: number): number {
+  if (ruleSet.slotAlignment) return (minAlignMask & ~alignMask) >>> 0;
+  return ((minAlignMask | allocAlignMask | (allocSize >= 4096 ? 4095 : 0)) & ~2047) >>> 0;
+}
+
+/**
+ * The area loop of swiotlb_search_pool_area() for a prepared request: `alignMask` and `origMask`
+ * as int32 bit patterns (origMask 0 when orig is 0), `origBits = orig & origMask`, `sizeFromFirst`
+ * the alloc_size stored in the first slot. Returns the first slot or -1.
+ */
+function scanArea(pool: Pool, areaIndex: number, geometry: PoolGeometry, nslots: number, alignMask: number, origMask: number, origBits: number, stride: number, sizeFromFirst: number, stats: SearchStats): number {
   const areaSlots = pool.areaSlots;
   // Cheap reject under the area lock, before any scan.
   if (nslots > areaSlots - pool.areaUsed[areaIndex]!) return -1;
-
-  const origLow32 = origAddr >>> 0;
-  let alignMask: number;
-  let iotlbMask: number;
-  let stride: number;
-  if (pool.ruleSet.slotAlignment) {
-    // v6.9+: implicit page alignment only for legacy streaming callers without any mask.
-    alignMask = allocAlignMaskIn === 0 && minAlignMask === 0 && allocSize >= 4096 ? 4095 : allocAlignMaskIn;
-    alignMask = (alignMask | 2047) >>> 0;
-    iotlbMask = (minAlignMask & ~alignMask) >>> 0;
-    // get_max_slots(max(alloc_align_mask, iotlb_align_mask)); masks < 2^31 here.
-    stride = (Math.max(alignMask, iotlbMask) >>> 11) + 1;
-  } else {
-    // v6.6: one combined mask matched against orig only; the slot itself is never forced aligned.
-    iotlbMask = minAlignMask | allocAlignMaskIn;
-    if (allocSize >= 4096) iotlbMask |= 4095;
-    iotlbMask = (iotlbMask & ~2047) >>> 0;
-    alignMask = 0;
-    stride = (iotlbMask >>> 11) + 1;
-  }
-  const matchOrig = origAddr !== 0 && iotlbMask !== 0;
-  const origBits = (origLow32 & iotlbMask) >>> 0;
-
   const list = pool.list;
   const slotBase = areaIndex * areaSlots;
-  const baseLow32 = geometry.baseLow32;
+  const baseLow32 = geometry.baseLow32 | 0;
   const checkBoundary = !geometry.neverCrosses || nslots > 1 << 20;
-  const maxSlots = geometry.maxSlots;
-  const baseMod = geometry.baseSlotsModMax;
+  const checkAlignment = (alignMask | origMask) !== 0;
   let index = pool.areaIndex[areaIndex]!;
   let scanned = 0;
   let found = -1;
   for (let checked = 0; checked < areaSlots; ) {
     const slot = slotBase + index;
     scanned++;
-    if (alignMask !== 0 || matchOrig) {
-      // slot_addr(tbl_dma_addr, slot) & mask: low 32 bits of base + slot * 2048 (< 2^42, exact).
-      const tlbLow32 = (baseLow32 + slot * 2048) >>> 0;
-      if ((tlbLow32 & alignMask) !== 0 || (matchOrig && ((tlbLow32 & iotlbMask) >>> 0) !== origBits)) {
+    if (checkAlignment) {
+      // slot_addr(tbl_dma_addr, slot) & mask: only the low 32 bits matter (the masks are
+      // unsigned int), so int32 wrap-around arithmetic gives exactly those bits.
+      const tlbLow32 = (baseLow32 + (slot << 11)) | 0;
+      if ((tlbLow32 & alignMask) !== 0 || (tlbLow32 & origMask) !== origBits) {
         // Misaligned candidates advance one slot at a time until aligned (wrap_area_index: to 0, not modulo).
         index = index + 1 >= areaSlots ? 0 : index + 1;
         checked++;
@@ -69,7 +89,7 @@ export function searchPoolArea(pool: Pool, areaIndex: number, geometry: PoolGeom
       }
     }
     // iommu_is_span_boundary(slot, nslots, nr_slots(tbl_dma_addr), max_slots).
-    if (list[slot]! >= nslots && (!checkBoundary || ((baseMod + slot) % maxSlots) + nslots <= maxSlots)) {
+    if (list[slot]! >= nslots && (!checkBoundary || ((geometry.baseSlotsModMax + slot) % geometry.maxSlots) + nslots <= geometry.maxSlots)) {
       found = slot;
       break;
     }
@@ -77,23 +97,31 @@ export function searchPoolArea(pool: Pool, areaIndex: number, geometry: PoolGeom
     checked += stride;
   }
   stats.slotsScanned += scanned;
-  if (found < 0) return -1;
+  if (found >= 0) takeSlots(pool, areaIndex, found, index, nslots, sizeFromFirst);
+  return found;
+}
 
-  // swiotlb_align_offset(dev, 0, orig): the sub-slot part only.
-  const subOffset = origLow32 & minAlignMask & 2047;
+/**
+ * The `found:` part of swiotlb_search_pool_area(): marks `nslots` slots from `found` in use with
+ * their alloc_size, renumbers the free run before them, advances the area's next-fit index past
+ * the block and counts the slots in the area. Kept apart so the search stays small enough for V8
+ * to inline. `sizeFromFirst` is alloc_size minus swiotlb_align_offset(dev, 0, orig).
+ */
+function takeSlots(pool: Pool, areaIndex: number, found: number, index: number, nslots: number, sizeFromFirst: number): void {
+  const list = pool.list;
   const allocSizes = pool.allocSize;
   const end = found + nslots;
   for (let i = found; i < end; i++) {
     list[i] = 0;
-    allocSizes[i] = allocSize - subOffset - (i - found) * 2048; // Uint32Array stores modulo 2^32
+    allocSizes[i] = sizeFromFirst - (i - found) * 2048; // Int32Array stores modulo 2^32
   }
   // Renumber the free run before the block: `(i & 127) !== 127 && i >= 0` — C's unsigned index wraps
   // at -1 to a value whose low 7 bits are 127; JS needs the explicit i >= 0.
   let count = 0;
   for (let i = found - 1; i >= 0 && (i & 127) !== 127 && list[i] !== 0; i--) list[i] = ++count;
+  const areaSlots = pool.areaSlots;
   pool.areaIndex[areaIndex] = index + nslots >= areaSlots ? 0 : index + nslots;
   pool.areaUsed[areaIndex]! += nslots;
-  return found;
 }
 
 /**
@@ -101,11 +129,19 @@ export function searchPoolArea(pool: Pool, areaIndex: number, geometry: PoolGeom
  * start at the CPU's area (`cpu & (nareas - 1)`), then round-robin; the first area that succeeds wins.
  */
 export function poolFindSlots(pool: Pool, cpu: number, geometry: PoolGeometry, origAddr: number, allocSize: number, allocAlignMask: number, minAlignMask: number, stats: SearchStats): number {
+  // The request's masks, stride and sizes are the same in every area: prepared once (searchPoolArea() does the same per call).
+  const alignMask = searchAlignMask(pool.ruleSet, allocSize, allocAlignMask, minAlignMask);
+  const iotlbMask = searchIotlbMask(pool.ruleSet, allocSize, allocAlignMask, minAlignMask, alignMask);
+  const stride = (Math.max(alignMask, iotlbMask) >>> 11) + 1;
+  const origMask = origAddr === 0 ? 0 : iotlbMask | 0;
+  const origBits = (origAddr >>> 0) & origMask;
+  const nslots = slotCount(allocSize);
+  const sizeFromFirst = allocSize - ((origAddr >>> 0) & minAlignMask & 2047);
   const nareas = pool.nareas;
   const start = cpu & (nareas - 1);
   let area = start;
   do {
-    const index = searchPoolArea(pool, area, geometry, origAddr, allocSize, allocAlignMask, minAlignMask, stats);
+    const index = scanArea(pool, area, geometry, nslots, alignMask | 0, origMask, origBits, stride, sizeFromFirst, stats);
     if (index >= 0) return index;
     if (++area >= nareas) area = 0;
   } while (area !== start);

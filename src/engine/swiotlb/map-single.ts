@@ -1,5 +1,4 @@
 import { invariant } from '../invariant';
-import { IO_TLB_SIZE } from './constants';
 import { deleteTransientPool, dynamicFindSlots } from './dynamic';
 import { poolFindSlots } from './find-slots';
 import { classifyFailure } from './metrics';
@@ -40,7 +39,8 @@ export function findSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number, origA
     mem.lastPool = null;
     return -1;
   }
-  const nslots = Math.ceil(allocSize / IO_TLB_SIZE);
+  // A successful search bounds allocSize by 128 slots, so the int32 form of nr_slots() is exact.
+  const nslots = (allocSize + 2047) >>> 11;
   // inc_used_and_hiwater() (tlb-mem.ts has the named version; inlined here for the hot path).
   const used = (mem.used += nslots);
   if (used > mem.hiwater) mem.hiwater = used;
@@ -60,8 +60,28 @@ export function findSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number, origA
  * - v6.9:  offset = orig & min_align & (alloc_align | 2047);       size = mapping + offset
  * - v6.10: offset as v6.9;                                         size = ALIGN(mapping + offset, alloc_align + 1)
  * v6.9+ then puts `offset >> 11` whole padding slots before the buffer.
+ *
+ * Kept tiny on purpose: the work happens in mapSlots(), which returns a small-integer slot index;
+ * the bounce address (a double, ≥ 2^31 for most pools) is formed here, so when V8 inlines this
+ * wrapper into its caller the address never becomes a heap-allocated number.
  */
 export function tblMapSingle(mem: TlbMem, device: SwiotlbDevice, cpu: number, origAddr: number, mappingSize: number, allocAlignMask: number): number {
+  // orig goes in as two small integers, its low 32 bits (as int32) and the bits above them
+  // (exact: orig < 2^52, and the difference is a multiple of 2^32), because a double argument
+  // to a call that is not inlined is boxed as a heap number.
+  const origLow = origAddr | 0;
+  const index = mapSlotsFn(mem, device, cpu, origLow, (origAddr - (origLow >>> 0)) * (1 / 4294967296), mappingSize, allocAlignMask);
+  if (index < 0) return -1;
+  // slot_addr(pool->start, index) + (offset & 2047); offset & 2047 is orig & min_align & 2047 under every rule set.
+  return mem.lastPool!.start + index * 2048 + ((origAddr >>> 0) & device.minAlignMask & 2047);
+}
+
+/**
+ * tblMapSingle() minus the address: returns the slot holding the buffer's first byte (after any
+ * padding slots), or -1. orig = origHigh * 2^32 + (origLow >>> 0).
+ */
+function mapSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number, origLow: number, origHigh: number, mappingSize: number, allocAlignMask: number): number {
+  const origAddr = origHigh * 4294967296 + (origLow >>> 0);
   const stats = mem.stats;
   stats.maps++;
   if (mem.nslabs === 0) {
@@ -69,7 +89,7 @@ export function tblMapSingle(mem: TlbMem, device: SwiotlbDevice, cpu: number, or
     return failMap(mem, 'no-pool');
   }
   const rules = mem.ruleSet;
-  const origLow32 = origAddr >>> 0;
+  const origLow32 = origLow >>> 0;
   const minAlign = device.minAlignMask;
   let offset: number;
   let size: number;
@@ -82,7 +102,28 @@ export function tblMapSingle(mem: TlbMem, device: SwiotlbDevice, cpu: number, or
     // ALIGN(x, a) with a = alloc_align_mask + 1 a power of two (masks are 2^n - 1 < 2^31).
     if (rules.sizeRoundedToAlignMask && allocAlignMask !== 0) size = Math.ceil(size / (allocAlignMask + 1)) * (allocAlignMask + 1);
   }
-  const first = findSlots(mem, device, cpu, origAddr, size, allocAlignMask);
+  let first = -1;
+  if (mem.dynamic) first = findSlots(mem, device, cpu, origAddr, size, allocAlignMask);
+  else {
+    // findSlots()'s non-dynamic branch, written out here on purpose: it makes this function too
+    // large (in bytecode) for V8 to inline into tblMapSingle(), so tblMapSingle() stays small
+    // enough to be inlined into its callers and the bounce address it forms is never boxed as
+    // a heap number (measured with bench:engine swiotlb-4k-50pct). The replay and property
+    // tests hold both copies to the kernel's choices.
+    const pool = mem.pools[0]!; // mem.nslabs > 0: the static pool exists
+    const scannedBefore = stats.slotsScanned;
+    const index = poolFindSlotsFn(pool, cpu, poolGeometryFn(pool, device), origAddr, size, allocAlignMask, minAlign, stats);
+    const scanned = stats.slotsScanned - scannedBefore;
+    if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned;
+    mem.lastPool = index < 0 ? null : pool;
+    if (index >= 0) {
+      const nslots = (size + 2047) >>> 11; // at most 128 after a successful search
+      const used = (mem.used += nslots); // inc_used_and_hiwater()
+      if (used > mem.hiwater) mem.hiwater = used;
+      if (index + nslots > pool.nslabs) stats.slotsPastPoolEnd += index + nslots - pool.nslabs;
+      first = index;
+    }
+  }
   mem.lastSlot = first;
   if (first < 0) return failMap(mem, classifyFailure(mem, device, size));
   mem.lastFailure = null;
@@ -91,12 +132,14 @@ export function tblMapSingle(mem: TlbMem, device: SwiotlbDevice, cpu: number, or
   const index = first + padSlots;
   pool.padSlots[index] = padSlots;
   // v6.6: nr_slots(alloc_size + offset); v6.9: nr_slots(alloc_size + (offset & 2047));
-  // v6.10: nr_slots(size) - pad_slots — all equal to this count for the size computed above.
-  const mirrored = Math.ceil(size / 2048) - padSlots;
+  // v6.10: nr_slots(size) - pad_slots — all equal to this count for the size computed above
+  // (a successful search bounds size by 128 slots, so the int32 form of nr_slots is exact).
+  const mirrored = ((size + 2047) >>> 11) - padSlots;
   const orig = pool.origAddr;
   for (let i = 0; i < mirrored; i++) orig[index + i] = origAddr + i * 2048;
-  return pool.start + index * 2048 + (offset & 2047);
+  return index;
 }
+const mapSlotsFn = mapSlots;
 
 function failMap(mem: TlbMem, reason: Exclude<TlbMem['lastFailure'], null>): number {
   mem.lastFailure = reason;

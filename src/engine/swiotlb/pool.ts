@@ -7,7 +7,7 @@ import { type AllocatorRules, type RuleSet, ruleSets } from './rules';
  *
  * Number representation (documented in docs/engine/swiotlb.md):
  * - Slot metadata lives in typed arrays, off the V8 heap: `list` Uint8 (≤ 128), `padSlots` Uint8
- *   (≤ 31: the offset is at most min_align_mask 0xffff), `allocSize` Uint32 and `origAddr`
+ *   (≤ 31: the offset is at most min_align_mask 0xffff), `allocSize` Int32 and `origAddr`
  *   Float64 — 14 bytes per slot in ArrayBuffers, no per-slot JS objects (a 1 GiB pool of 524,288
  *   slots costs 7 MiB of buffers and a few hundred bytes of heap).
  * - Physical addresses are plain numbers. Every address the model handles is below 2^52 (checked
@@ -15,7 +15,7 @@ import { type AllocatorRules, type RuleSet, ruleSets } from './rules';
  *   `orig + i * 2048` are exact doubles. `origAddr` holds NaN for INVALID_PHYS_ADDR.
  * - `allocSize` is `size_t` in the kernel; the last slots of an allocation with a pre-padding
  *   offset can go "negative" there (wrapping to a huge value). Only the first slot's value is read
- *   back on release, where it is always positive; stored wrapped modulo 2^32 here.
+ *   back on release, where it is always positive; stored wrapped modulo 2^32 (as int32) here.
  * - Masks and segment boundaries (up to ULONG_MAX) are bigint at the API and reduced once per
  *   (pool, device) into exact numbers (PoolGeometry), so the search loop is integer-only.
  */
@@ -29,6 +29,8 @@ export interface Pool {
   readonly nareas: number;
   /** Slots per area (`area_nslabs`); slots beyond nareas * areaSlots are never a search start. */
   readonly areaSlots: number;
+  /** log2(areaSlots) when areaSlots is a power of two (the usual case), else -1: lets release find the area with a shift instead of a division. */
+  readonly areaShift: number;
   /**
    * Slots the metadata arrays hold: nslabs, or (v6.6 only, pools not a multiple of 128 slots)
    * up to the next segment end, because v6.6's free-run counters ignore the pool end and an
@@ -37,8 +39,13 @@ export interface Pool {
   readonly capacity: number;
   /** Free contiguous slots from here to the segment end; 0 = in use (`slots[].list`). */
   readonly list: Uint8Array;
-  /** Bytes of the allocation from this slot on (`slots[].alloc_size`), modulo 2^32. */
-  readonly allocSize: Uint32Array;
+  /**
+   * Bytes of the allocation from this slot on (`slots[].alloc_size`), modulo 2^32 as a signed
+   * 32-bit value: the kernel's size_t wraps for the last slots of a padded allocation; only the
+   * first slot's value (at most 128 slots' worth) is read back. Int32, so the hot paths do
+   * int32 arithmetic on it.
+   */
+  readonly allocSize: Int32Array;
   /** Padding slots before this slot's buffer, stored in its first non-padding slot (v6.9+ `pad_slots`). */
   readonly padSlots: Uint8Array;
   /** Original address this slot mirrors, or NaN (`INVALID_PHYS_ADDR`). */
@@ -97,6 +104,7 @@ export function createPool(options: CreatePoolOptions): Pool {
   invariant(Number.isInteger(nareas) && nareas > 0, `nareas must be a positive integer, got ${nareas}`);
   invariant(nareas <= nslabs, `nslabs ${nslabs} smaller than nareas ${nareas}`);
   invariant(Number.isSafeInteger(start) && start >= 0 && start % 2048 === 0 && start + nslabs * 2048 < 2 ** 52, `pool start 0x${start.toString(16)} must be slot-aligned and the pool must end below 2^52`);
+  const areaSlots = Math.floor(nslabs / nareas);
   const capacity = ruleSet.freeRunClampedToPoolEnd ? nslabs : Math.ceil(nslabs / 128) * 128;
   const list = new Uint8Array(capacity);
   for (let i = 0; i < nslabs; i++) {
@@ -112,10 +120,11 @@ export function createPool(options: CreatePoolOptions): Pool {
     start,
     nslabs,
     nareas,
-    areaSlots: Math.floor(nslabs / nareas),
+    areaSlots,
+    areaShift: (areaSlots & (areaSlots - 1)) === 0 ? 31 - Math.clz32(areaSlots) : -1,
     capacity,
     list,
-    allocSize: new Uint32Array(capacity),
+    allocSize: new Int32Array(capacity),
     padSlots: new Uint8Array(capacity),
     origAddr: new Float64Array(capacity).fill(Number.NaN),
     areaUsed: new Int32Array(nareas),
@@ -139,7 +148,11 @@ export function poolEnd(pool: Pool): number {
 
 /** The pool's geometry for a device: `tbl_dma_addr`, `nr_slots(tbl_dma_addr)` and `max_slots`, reduced to exact numbers once. */
 export function poolGeometry(pool: Pool, device: SwiotlbDevice): PoolGeometry {
-  if (pool.cachedDevice === device) return pool.cachedGeometry!;
+  // Split so this check stays small enough for V8 to inline into the map path.
+  return pool.cachedDevice === device ? pool.cachedGeometry! : geometryForNewDevice(pool, device);
+}
+
+function geometryForNewDevice(pool: Pool, device: SwiotlbDevice): PoolGeometry {
   let geometry = pool.geometryCache.get(device);
   if (geometry === undefined) {
     const boundary = device.segBoundaryMask;

@@ -11,15 +11,18 @@ import type { Pool } from './pool';
 export function releaseSlots(pool: Pool, tlbAddr: number, minAlignMask: number): number {
   // swiotlb_align_offset(dev, 0, tlb_addr): the bounce address keeps orig's low bits under min_align.
   const subOffset = (tlbAddr >>> 0) & minAlignMask & 2047;
-  // Exact: the difference is a multiple of 2048 below 2^41; `| 0` keeps the index an int32 for the typed arrays.
-  let index = ((tlbAddr - subOffset - pool.start) / 2048) | 0;
-  index -= pool.padSlots[index]!;
-  const nslots = Math.ceil((pool.allocSize[index]! + subOffset) / 2048) | 0;
-  const area = (index / pool.areaSlots) | 0;
+  // (tlb_addr - offset - start) >> IO_TLB_SHIFT without a division: the difference is an integer
+  // below 2^41 and multiplying by 2^-11 is exact in binary floating point, so `| 0` floors it.
+  // subOffset only clears low bits of the same slot, so it drops out of the floor.
+  let index = ((tlbAddr - pool.start) * (1 / 2048)) | 0;
+  const padSlots = pool.padSlots;
+  index -= padSlots[index]!;
+  const allocSize = pool.allocSize;
+  // nr_slots(alloc_size + offset) in int32: the first slot's alloc_size is at most 128 slots
+  // (a search never hands out more), so the sum stays far below 2^31.
+  const nslots = (allocSize[index]! + subOffset + 2047) >>> 11;
   const list = pool.list;
   const origAddr = pool.origAddr;
-  const allocSize = pool.allocSize;
-  const padSlots = pool.padSlots;
   const end = index + nslots;
   // ALIGN(index + 1, IO_TLB_SEGSIZE): the end of index's segment. (v6.6 pools that are not a
   // multiple of 128 slots have metadata up to that segment end, see Pool.capacity.)
@@ -33,6 +36,8 @@ export function releaseSlots(pool: Pool, tlbAddr: number, minAlignMask: number):
   }
   // Merge with the preceding free slots: `(i & 127) !== 127 && i >= 0` (C's unsigned wrap at -1).
   for (let i = index - 1; i >= 0 && (i & 127) !== 127 && list[i] !== 0; i--) list[i] = ++count;
-  pool.areaUsed[area]! -= nslots;
+  // index / area_nslabs: a shift when the area size is a power of two.
+  const areaShift = pool.areaShift;
+  pool.areaUsed[areaShift >= 0 ? index >> areaShift : (index / pool.areaSlots) | 0]! -= nslots;
   return nslots;
 }
