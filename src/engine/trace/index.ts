@@ -18,7 +18,10 @@ export interface TraceImportResult {
 export function importTraceText(text: string, options: TraceImportOptions & ImportedVmOptions = {}): TraceImportResult {
   const ops: ImportedOp[] = [];
   const importer = new TraceImporter(options, (op) => ops.push(op));
-  for (const line of text.split('\n')) importer.pushLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+  const lines = text.split('\n');
+  // A final newline ends the last line; it does not start another one.
+  if (lines[lines.length - 1] === '') lines.pop();
+  for (const line of lines) importer.pushLine(line.endsWith('\r') ? line.slice(0, -1) : line);
   const summary = importer.finish();
   return { spec: buildImportedSpec(summary, ops, options), summary };
 }
