@@ -33,7 +33,7 @@ export class TraceRenderer {
   private line(cpu: number, event: string, body: string): string {
     const ts = (1000 + this.seq++ / 1e6).toFixed(6);
     const cpuText = String(cpu).padStart(3, '0');
-    if (this.shape === 'trace-cmd') return `     kworker/u8:1-${100 + cpu}  [${cpuText}]  ${ts}: ${event.padEnd(26)} ${body}`;
+    if (this.shape === 'trace-cmd') return `     kworker/u8:1-${100 + cpu}  [${cpuText}]  ${ts}: ${`${event}:`.padEnd(28)} ${body}`;
     return `     kworker/u8:1-${100 + cpu}     [${cpuText}] ..... ${ts}: ${event}: ${body}`;
   }
 
