@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command';
 import { ciCommand } from './ci.command';
 import { demoCommand } from './demo.command';
+import { importTraceCommand } from './import-trace.command';
 import { runCommand } from './run.command';
 import { migrateCommand } from './migrate.command';
 import { serveCommand } from './serve.command';
@@ -10,4 +11,4 @@ import { validateCommand } from './validate.command';
 import { workerCommand } from './worker.command';
 
 /** Every `dmasim` subcommand, in the order `dmasim help` lists them. */
-export const commands: readonly CliCommand[] = [runCommand, demoCommand, validateCommand, swiotlbReplayCommand, serveCommand, workerCommand, migrateCommand, teamCommand, ciCommand];
+export const commands: readonly CliCommand[] = [runCommand, demoCommand, validateCommand, swiotlbReplayCommand, importTraceCommand, serveCommand, workerCommand, migrateCommand, teamCommand, ciCommand];

@@ -6,7 +6,8 @@ import { validateScenario } from '../../../src/engine/spec/validate';
 const fixture = (name: string): string => readFileSync(join(__dirname, '../../fixtures/traces', name), 'utf8');
 
 describe('importTraceText: tracefs lines, dma_map_phys formats (v6.18+), interleaved CPUs', () => {
-  const { spec, summary } = importTraceText(fixture('tracefs-v6.18-storvsc.txt'), { data: parseDataRules('to-device=secret').ok ? (parseDataRules('to-device=secret') as { value: never }).value : [] });
+  const rules = parseDataRules('to-device=secret');
+  const { spec, summary } = importTraceText(fixture('tracefs-v6.18-storvsc.txt'), { data: rules.ok ? rules.value : [] });
   const ops = spec.workload.explicit!;
 
   it('pairs map/unmap by dma_addr and unmap_sg by its first phys address, keeping each call on its CPU', () => {
