@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command';
+import { adviseCommand } from './advise.command';
 import { ciCommand } from './ci.command';
 import { demoCommand } from './demo.command';
 import { importTraceCommand } from './import-trace.command';
@@ -11,4 +12,4 @@ import { validateCommand } from './validate.command';
 import { workerCommand } from './worker.command';
 
 /** Every `dmasim` subcommand, in the order `dmasim help` lists them. */
-export const commands: readonly CliCommand[] = [runCommand, demoCommand, validateCommand, swiotlbReplayCommand, importTraceCommand, serveCommand, workerCommand, migrateCommand, teamCommand, ciCommand];
+export const commands: readonly CliCommand[] = [runCommand, demoCommand, validateCommand, swiotlbReplayCommand, importTraceCommand, adviseCommand, serveCommand, workerCommand, migrateCommand, teamCommand, ciCommand];
