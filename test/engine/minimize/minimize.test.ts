@@ -7,8 +7,10 @@ import { type NormalizedScenario, validateScenario } from '../../../src/engine/s
 
 const examples = path.join(__dirname, '..', '..', '..', 'examples');
 
-function example(name: string, patch: (spec: Record<string, any>) => void = () => undefined): NormalizedScenario {
-  const raw = parse(readFileSync(path.join(examples, name), 'utf8')) as Record<string, any>;
+type RawSpec = { workload: { operations?: number } } & Record<string, unknown>;
+
+function example(name: string, patch: (spec: RawSpec) => void = () => undefined): NormalizedScenario {
+  const raw = parse(readFileSync(path.join(examples, name), 'utf8')) as RawSpec;
   patch(raw);
   const result = validateScenario(raw);
   if (!result.ok) throw new Error(JSON.stringify(result.errors));
