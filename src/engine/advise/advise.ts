@@ -1,4 +1,4 @@
-import { runScenario } from '../index';
+import { runToReport as runScenario } from '../run-report';
 import type { EngineReport } from '../report/report.types';
 import type { NormalizedScenario } from '../spec/normalize';
 import { validateScenario } from '../spec/validate';

@@ -1,4 +1,4 @@
-import { runScenario } from '../index';
+import { runToReport as runScenario } from '../run-report';
 import type { EngineReport, FailureFinding, ViolationFinding } from '../report/report.types';
 import type { NormalizedScenario } from '../spec/normalize';
 import type { ExplicitOp } from '../spec/scenario.schema';
