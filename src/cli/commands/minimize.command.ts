@@ -71,7 +71,7 @@ export const minimizeCommand: CliCommand = {
     const yaml = renderReproducer(result, selector.selector, output ?? 'reproducer.yaml', file);
     if (output === undefined) io.stdout.write(yaml);
     else await writeFile(output, yaml, 'utf8');
-    io.stderr.write(`${file}: ${result.opsBefore} ops → ${result.spec.workload.explicit.length} ops still showing ${selector.selector.text} (${result.runs} runs${result.complete ? '' : ', stopped at --max-seconds'})${output ? `; wrote ${output}` : ''}\n`);
+    io.stderr.write(`${file}: ${result.opsBefore} ops → ${result.spec.workload.explicit.length} op${result.spec.workload.explicit.length === 1 ? '' : 's'} still showing ${selector.selector.text} (${result.runs} runs${result.complete ? '' : ', stopped at --max-seconds'})${output ? `; wrote ${output}` : ''}\n`);
     return result.complete ? ExitCode.ok : ExitCode.failure;
   },
 };

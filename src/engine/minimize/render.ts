@@ -34,7 +34,7 @@ export function renderReproducer(result: MinimizeSuccess, selector: FindingSelec
   const log = result.report.kernelLog.map((l) => `  [${l.op < 0 ? 'boot' : `op ${l.op}`}] ${l.text}`);
   const lines = [
     `Minimal reproducer of '${selector.text}' (dmasim minimize, ${result.runs} engine runs${result.complete ? '' : ', stopped by --max-seconds: small but not proven minimal'}).`,
-    `From ${source}: ${result.opsBefore} ops${result.materialized ? ' (its streams written out as explicit calls)' : ''} → ${result.spec.workload.explicit.length} ops; removing any one op loses the finding.`,
+    `From ${source}: ${result.opsBefore} ops${result.materialized ? ' (its streams written out as explicit calls)' : ''} → ${result.spec.workload.explicit.length} op${result.spec.workload.explicit.length === 1 ? '' : 's'}; removing any one op loses the finding.`,
     `Platform ${spec.vm.platform}, kernel ${spec.kernel.profile}${spec.kernel.overlays.length > 0 ? ` + ${spec.kernel.overlays.map((o) => o.name).join(' + ')}` : ''}${spec.kernel.cmdline ? `, cmdline "${spec.kernel.cmdline}"` : ''}.`,
     'Reproduces:',
     ...findings.map((f) => `  ${f}`),

@@ -111,6 +111,10 @@ export class TraceImporter {
       this.headers++;
       return;
     }
+    if (split.kind === 'lost') {
+      this.warn('ring buffer overflow: the kernel dropped events here (raise buffer_size_kb); some calls are missing');
+      return;
+    }
     if (split.kind === 'unknown') {
       this.unknown++;
       if (this.unknownFirst.length < 20) this.unknownFirst.push(this.lineNo);

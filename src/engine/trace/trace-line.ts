@@ -30,17 +30,20 @@ export type TraceLine =
   | { readonly kind: 'event'; readonly line: TraceEventLine }
   /** A header, comment or blank line: carries no event and is not counted as unknown. */
   | { readonly kind: 'header' }
+  /** The ring buffer overflowed here (`CPU:1 [LOST 42 EVENTS]`): calls are missing, pairing may fail. */
+  | { readonly kind: 'lost' }
   /** Text that is neither: counted and reported (never silently dropped). */
   | { readonly kind: 'unknown' };
 
 const eventLine =
   /^\s*(.*?)-(\d+)\s+(?:\(\s*[\d-]+\)\s+)?\[(\d{1,5})\]\s+(?:[.a-zA-Z0-9]{1,6}\s+)?(\d+\.\d+):\s+(?:[a-z0-9_]+:)?([a-z0-9_]+):\s?/;
-const headerLine = /^\s*(#|$|cpus=\d+|version\s*=|CPU\s*\d+\s+is empty|CPU:\d+ \[LOST|\[LOST|trace-cmd:|Note:)/;
+const headerLine = /^\s*(#|$|cpus=\d+|version\s*=|CPU\s*\d+\s+is empty)/;
+const lostLine = /^\s*CPU:?\s*\d+\s*\[LOST/;
 
 /** Splits one line of trace text. */
 export function splitTraceLine(text: string): TraceLine {
   const match = eventLine.exec(text);
-  if (match === null) return headerLine.test(text) ? { kind: 'header' } : { kind: 'unknown' };
+  if (match === null) return lostLine.test(text) ? { kind: 'lost' } : headerLine.test(text) ? { kind: 'header' } : { kind: 'unknown' };
   const [prefix, task = '', pid = '0', cpu = '0', timestamp = '', event = ''] = match;
   return { kind: 'event', line: { task: task.trim(), pid: Number(pid), cpu: Number(cpu), timestamp, event, body: text.slice(prefix.length), bodyOffset: prefix.length } };
 }

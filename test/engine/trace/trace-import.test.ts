@@ -30,6 +30,7 @@ describe('importTraceText: tracefs lines, dma_map_phys formats (v6.18+), interle
     expect(summary.headerLines).toBe(12);
     expect(summary.unknownLines.count).toBe(0);
     expect(summary.liveAtEnd).toBe(2); // c3 and m4
+    expect(Object.entries(summary.warnings)).toEqual([[expect.stringContaining('ring buffer overflow'), 1]]);
     expect(summary.maxCpu).toBe(3);
     expect(spec.vm.vcpus).toBe(4);
     expect(validateScenario(spec)).toMatchObject({ ok: true });
