@@ -13,7 +13,7 @@ export interface TraceImportOptions {
   readonly data?: readonly DataRule[];
   /** Ops written at most (default: the spec's explicit-list limit); later calls are counted, not written. */
   readonly maxOps?: number;
-  /** Insert `run_deferred` every N written ops (0: never): the guest's deferred work ran between calls too. */
+  /** Insert `run_deferred` after every N replayed calls (0: never): the guest's deferred work ran between calls too. */
   readonly deferredEveryOps?: number;
   /** Errors kept in the summary (all are counted). */
   readonly maxErrorsKept?: number;
@@ -80,6 +80,8 @@ export class TraceImporter {
   private readonly errors: TraceError[] = [];
   private errorCount = 0;
   private written = 0;
+  /** Ops written that replay a traced call (written minus the inserted run_deferred). */
+  private calls = 0;
   private notWritten = 0;
   private nextId = 1;
   private maxCpu = 0;
@@ -177,7 +179,8 @@ export class TraceImporter {
     }
     this.onOp(op);
     this.written++;
-    if (this.deferredEvery > 0 && this.written % this.deferredEvery === 0 && this.written < this.maxOps) {
+    this.calls++;
+    if (this.deferredEvery > 0 && this.calls % this.deferredEvery === 0 && this.written < this.maxOps) {
       this.onOp({ op: 'run_deferred' });
       this.written++;
     }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { importTraceText, parseDataRules, parseDeviceMap } from '../../../src/engine/trace/index';
+import { importTraceLines, importTraceText, parseDataRules, parseDeviceMap } from '../../../src/engine/trace/index';
 import { validateScenario } from '../../../src/engine/spec/validate';
 
 const fixture = (name: string): string => readFileSync(join(__dirname, '../../fixtures/traces', name), 'utf8');
@@ -97,5 +97,27 @@ describe('--devices and --data parsing', () => {
         { device: '*', scope: '*', dataClass: 'public' },
       ],
     });
+  });
+});
+
+describe('op limit, deferred work and async line sources', () => {
+  const text = fixture('tracefs-v6.18-storvsc.txt');
+  it('inserts run_deferred every N written ops', () => {
+    const ops = importTraceText(text, { deferredEveryOps: 2 }).spec.workload.explicit!;
+    expect(ops.map((o) => o.op).slice(0, 6)).toEqual(['map', 'map_sg', 'run_deferred', 'unmap', 'sync_for_cpu', 'run_deferred']);
+  });
+  it('stops writing at maxOps, counts the rest, and drops unmaps of mappings it never wrote', () => {
+    const { spec, summary } = importTraceText(text, { maxOps: 2 });
+    expect(spec.workload.explicit!.map((o) => o.op)).toEqual(['map', 'map_sg']);
+    expect(summary.opsWritten).toBe(2);
+    expect(summary.opsNotWritten).toBe(5); // unmap, sync, unmap_sg, alloc, map (m4); the unwritten alloc's cpu_write and m4's sync are never emitted
+    expect(validateScenario(spec)).toMatchObject({ ok: true });
+  });
+  it('reads lines from an async iterable (a service upload stream) like text', async () => {
+    async function* lines(): AsyncGenerator<string> {
+      for (const line of text.split('\n').slice(0, -1)) yield line;
+    }
+    const streamed = await importTraceLines(lines());
+    expect(streamed.spec).toEqual(importTraceText(text).spec);
   });
 });
