@@ -37,6 +37,8 @@ export interface PoolAdvice {
   /** Memory the chosen pool costs: bytes set aside, and of those bytes shared with the host (decrypted). */
   readonly poolBytes: number | null;
   readonly decryptedBytes: number | null;
+  /** Of poolBytes, the part that must come from memory below 4 GiB (scarce on large guests). */
+  readonly lowMemoryBytes: number | null;
   /** At the chosen size: peak use and the unused part (slots for swiotlb, bytes for coherent_pool). */
   readonly peakUsed: number | null;
   readonly headroom: number | null;
@@ -116,6 +118,9 @@ function adviseSwiotlb(spec: NormalizedScenario, profile: string, base: EngineRe
     effectiveSize: effectiveSlots,
     poolBytes: effectiveSlots === null ? null : effectiveSlots * IO_TLB_SIZE,
     decryptedBytes: effectiveSlots === null ? null : effectiveSlots * IO_TLB_SIZE,
+    // swiotlb_memblock_alloc() uses memblock_alloc_low() unless SWIOTLB_ANY is set, and x86
+    // pci_swiotlb_detect() sets only SWIOTLB_FORCE for CoCo guests: the boot pool is all low memory.
+    lowMemoryBytes: effectiveSlots === null ? null : effectiveSlots * IO_TLB_SIZE,
     peakUsed: chosen ? metric(chosen, 'swiotlb.hiwater') : null,
     headroom: chosen && effectiveSlots !== null ? effectiveSlots - metric(chosen, 'swiotlb.hiwater') : null,
     note: swiotlbNote(search, defaultSlots),
@@ -129,6 +134,16 @@ function swiotlbNote(search: SearchOutcome, defaultSlots: number): string {
 }
 
 const KiB = 1024;
+
+/** The GFP_DMA and GFP_DMA32 atomic pools live in their zones, below 4 GiB by definition. */
+function lowPoolBytes(report: EngineReport): number {
+  return metric(report, 'atomicPools.dma32.initialBytes') + metric(report, 'atomicPools.dma.initialBytes');
+}
+
+/** coherent_pool= sizes each of the three atomic pools; all of them are decrypted (shared). */
+function allPoolBytes(report: EngineReport): number {
+  return metric(report, 'atomicPools.kernel.initialBytes') + lowPoolBytes(report);
+}
 
 function adviseCoherentPool(spec: NormalizedScenario, profile: string, base: EngineReport, options: AdviseOptions): PoolAdvice | string {
   const asGiven = count(base, 'F7');
@@ -147,9 +162,10 @@ function adviseCoherentPool(spec: NormalizedScenario, profile: string, base: Eng
     return count(report, 'F7') > 0;
   };
   if (asGiven === 0) {
-    const peak = metric(base, 'atomicPools.kernel.usedBytesMax') + metric(base, 'atomicPools.dma32.usedBytesMax') + metric(base, 'atomicPools.dma.usedBytesMax');
+    // Peak and headroom of the GFP_KERNEL pool, the one most atomic allocations use (as for a searched size).
+    const peak = metric(base, 'atomicPools.kernel.usedBytesMax');
     const search: SearchOutcome = { smallest: null, runs: 0, monotone: true, nonMonotoneAt: null, timedOut: false };
-    return { param: 'coherent_pool', failureClass: 'F7', failuresAsGiven: 0, value: null, search, effectiveSize: initial, poolBytes: initial, decryptedBytes: initial, peakUsed: peak, headroom: initial - peak, note: 'no F7 with the default pools: nothing to change' };
+    return { param: 'coherent_pool', failureClass: 'F7', failuresAsGiven: 0, value: null, search, effectiveSize: initial, poolBytes: allPoolBytes(base), decryptedBytes: allPoolBytes(base), lowMemoryBytes: lowPoolBytes(base), peakUsed: peak, headroom: initial - peak, note: 'no F7 with the default pools: nothing to change' };
   }
   const search = searchSmallest(fails, Math.max(1, Math.ceil(initial / (4 * KiB))), (spec.vm.memoryMiB * KiB) / 4 / 8, options);
   if (problem !== null) return `profile ${profile}: ${problem}`;
@@ -163,8 +179,9 @@ function adviseCoherentPool(spec: NormalizedScenario, profile: string, base: Eng
     value: bytes === null ? null : `${bytes / KiB}K`,
     search,
     effectiveSize: chosen ? metric(chosen, 'atomicPools.kernel.initialBytes') : null,
-    poolBytes: bytes,
-    decryptedBytes: bytes,
+    poolBytes: chosen ? allPoolBytes(chosen) : null,
+    decryptedBytes: chosen ? allPoolBytes(chosen) : null,
+    lowMemoryBytes: chosen ? lowPoolBytes(chosen) : null,
     peakUsed: peak,
     headroom: bytes !== null && peak !== null ? bytes - peak : null,
     note: search.smallest === null ? 'no coherent_pool size removes F7' : search.monotone ? 'bisection; sizes above the boundary checked' : 'not monotone above the boundary',

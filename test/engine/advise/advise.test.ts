@@ -43,6 +43,8 @@ describe('advisePools (swiotlb= by bisection over the exact engine)', () => {
     expect(swiotlb.failuresAsGiven).toBe(0);
     expect(swiotlb.effectiveSize).toBe(2048);
     expect(swiotlb.decryptedBytes).toBe(2048 * 2048);
+    // The boot pool comes from memblock_alloc_low(): all of it below 4 GiB.
+    expect(swiotlb.lowMemoryBytes).toBe(2048 * 2048);
     expect(swiotlb.peakUsed).toBe(1280);
     expect(swiotlb.headroom).toBe(2048 - 1280);
     expect(swiotlb.search.monotone).toBe(true);
