@@ -1,5 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { type CliCommand, type CliIo, ExitCode, UsageError } from '../command';
@@ -152,14 +154,16 @@ export const importTraceCommand: CliCommand = {
       io.stderr.write(`dmasim import-trace: cannot read ${flags.file} (${(error as NodeJS.ErrnoException).code ?? String(error)})\n`);
       return ExitCode.badInput;
     }
-    const opsFile = `${flags.output === '-' ? flags.file : flags.output}.ops-${process.pid}.tmp`;
+    // The op list is spooled to a private temporary directory: the trace's directory may be read-only.
+    const spoolDir = await mkdtemp(path.join(tmpdir(), 'dmasim-import-'));
+    const opsFile = path.join(spoolDir, 'ops.yaml');
     try {
       const summary = await importFile(flags, opsFile, io);
       await writeSpec(flags, summary, opsFile, io);
       report(summary, flags, io);
       return summary.errorCount > 0 ? ExitCode.failure : ExitCode.ok;
     } finally {
-      await rm(opsFile, { force: true });
+      await rm(spoolDir, { recursive: true, force: true });
     }
   },
 };
