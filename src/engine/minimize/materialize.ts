@@ -26,14 +26,18 @@ export function materializeStreams(spec: NormalizedScenario, maxOps: number = sp
   const limit = Math.min(maxOps, spec.workload.operations);
   const every = spec.kernel.config.deferredWorkEveryOps;
   let seq = 0;
+  let calls = 0;
   while (ops.length < limit && streams.length > 0) {
     let ticket = rng.nextFloat() * totalWeight;
     const index = Math.max(0, streams.findIndex((s) => (ticket -= s.weight) < 0));
     const stream = streams[index]!;
     const queue = inFlight[index]!;
-    if (queue.length >= stream.queueDepth) ops.push(complete(stream, queue, rng.nextInt(queue.length)));
-    else ops.push(...issue(stream, `r${seq++}`, requestSize(stream, rng), (seq + index) % spec.vm.vcpus, direction(stream, rng), phys, queue));
-    if (ops.length % every === 0) ops.push({ op: 'run_deferred' });
+    const issued = queue.length >= stream.queueDepth ? [complete(stream, queue, rng.nextInt(queue.length))] : issue(stream, `r${seq++}`, requestSize(stream, rng), (seq + index) % spec.vm.vcpus, direction(stream, rng), phys, queue);
+    ops.push(...issued);
+    // Deferred work after every `every` calls (inserted run_deferred ops do not count), as import-trace does.
+    const before = calls;
+    calls += issued.length;
+    if (Math.floor(calls / every) > Math.floor(before / every)) ops.push({ op: 'run_deferred' });
   }
   return ops.slice(0, limit);
 }
