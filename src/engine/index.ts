@@ -22,3 +22,16 @@ export function runScenario(spec: NormalizedScenario, options: EngineRunOptions 
   options.onProgress?.(1);
   return run.finish();
 }
+
+/** Trace import: kernel dma/swiotlb tracepoint text → an explicit-op spec (pure: callers stream the lines in). */
+export {
+  buildImportedSpec, type DataRule, type DeviceMapping, importedSpecFrame, importHeaderYaml, type ImportedDevice, type ImportedOp, type ImportedVmOptions, importTraceLines,
+  importTraceText, opYamlLine, parseDataRules, parseDeviceMap, renderTrace, specFrameYaml, type TraceError, TraceImporter, type TraceImportOptions, type TraceImportResult,
+  type TraceImportSummary, TraceRenderer, type TraceShape,
+} from './trace/index';
+/** Pool sizing: smallest swiotlb= / coherent_pool= without F1 / F7, searched over the engine. */
+export { type AdviseOptions, type AdviseResult, advisePools, type PoolAdvice, type ProfileAdvice } from './advise/advise';
+/** Minimal reproducers: ddmin of a spec down to the ops that still show one finding. */
+export {
+  type FindingSelector, matchingFindings, minimizeFinding, type MinimizeOptions, type MinimizeResult, type MinimizeSuccess, parseFindingSelector, renderReproducer,
+} from './minimize/index';

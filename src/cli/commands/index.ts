@@ -1,8 +1,11 @@
 import type { CliCommand } from '../command';
+import { adviseCommand } from './advise.command';
 import { ciCommand } from './ci.command';
 import { demoCommand } from './demo.command';
+import { importTraceCommand } from './import-trace.command';
 import { runCommand } from './run.command';
 import { migrateCommand } from './migrate.command';
+import { minimizeCommand } from './minimize.command';
 import { serveCommand } from './serve.command';
 import { swiotlbReplayCommand } from './swiotlb-replay.command';
 import { teamCommand } from './team.command';
@@ -10,4 +13,4 @@ import { validateCommand } from './validate.command';
 import { workerCommand } from './worker.command';
 
 /** Every `dmasim` subcommand, in the order `dmasim help` lists them. */
-export const commands: readonly CliCommand[] = [runCommand, demoCommand, validateCommand, swiotlbReplayCommand, serveCommand, workerCommand, migrateCommand, teamCommand, ciCommand];
+export const commands: readonly CliCommand[] = [runCommand, demoCommand, validateCommand, swiotlbReplayCommand, importTraceCommand, adviseCommand, minimizeCommand, serveCommand, workerCommand, migrateCommand, teamCommand, ciCommand];
