@@ -1,0 +1,122 @@
+import { canonicalJson } from '../canonical-json';
+import { overlayNotes } from '../overlays/index';
+import type { EngineReport, MetricValue } from '../report/report.types';
+import { sha256Hex } from '../sha256';
+import { ENGINE_VERSION } from '../version';
+import { costModel, type RunState } from './run-state';
+
+/** The report of everything executed so far (engine.md §9): findings, metrics, series, kernel log, hashed. */
+export function assembleReport(run: RunState): EngineReport {
+  addPerformanceFindings(run);
+  const violations = run.findings.violationList();
+  const failures = run.findings.failureList();
+  const metrics = runMetrics(run);
+  for (const v of violations) metrics[`violations.${v.class}.bytesExposed`] = ((metrics[`violations.${v.class}.bytesExposed`] as number | undefined) ?? 0) + v.bytesExposed;
+  const hasSecrets = violations.some((v) => v.severity === 'critical');
+  const failing = failures.some((f) => f.class !== 'F15');
+  const body = {
+    engineVersion: ENGINE_VERSION,
+    specHash: sha256Hex(canonicalJson(run.spec)),
+    seed: run.seed,
+    platform: run.spec.vm.platform,
+    profile: `${run.spec.kernel.profile} (${run.resolved.kernel.profileId})`,
+    overlays: run.resolved.overlays.map((o) => (o.variant ? { name: o.name, variant: o.variant } : { name: o.name })),
+    summary: { verdict: hasSecrets ? 'exposes-secrets' : failing ? 'failing' : 'clean', operations: run.operationsDone, violations: violations.length, failures: failures.length } as const,
+    violations,
+    failures,
+    metrics,
+    series: { t: run.series.t, values: run.series.values },
+    kernelLog: [...run.bootLog.map((text) => ({ op: -1, text })), ...run.log.lines, ...overlayNotes(run.resolved.overlays).map((text) => ({ op: -1, text: `note: ${text}` }))],
+    costModel: { ...costModel, note: 'modelled, not measured' },
+  };
+  return { ...body, resultHash: sha256Hex(canonicalJson(body)) };
+}
+
+/**
+ * F15 (performance cliffs, info, reference §10.2): network devices whose fragments are all bounce-copied
+ * because the CoCo policy forces it (the copy runs in softirq and the first bounce clears page_pool's
+ * dma_skip_sync — S1, S15; an addressing-limited NIC on an SME host, S14, is not flagged), and
+ * requests the block layer split at dma_max_mapping_size() (S2, S16).
+ */
+function addPerformanceFindings(run: RunState): void {
+  for (const device of run.deviceList) {
+    if (device.firstBounceOp >= 0 && run.netDevices.has(device.id)) run.findings.addFailure('F15', device.id, device.index, device.firstBounceOp, 'bounce-copy', 'bounce', null, device.counters.forcedBounces);
+    if (device.counters.splitRequests > 0) run.findings.addFailure('F15', device.id, device.index, device.firstSplitOp, 'max-mapping-split', 'split', null, device.counters.splitRequests);
+  }
+}
+
+function runMetrics(run: RunState): Record<string, MetricValue> {
+  const mem = run.mem;
+  const counters = run.counters;
+  const metrics: Record<string, MetricValue> = {
+    'swiotlb.nslabs': run.sizing.nslabs,
+    'swiotlb.nareas': run.sizing.nareas,
+    'swiotlb.areaSlots': run.sizing.areaSlots,
+    'swiotlb.used': mem?.used ?? 0,
+    'swiotlb.hiwater': mem?.hiwater ?? 0,
+    'swiotlb.transientSlots': mem?.transientSlots ?? 0,
+    'swiotlb.poolsGrown': mem?.stats.poolsGrown ?? 0,
+    'swiotlb.transientPoolsCreated': mem?.stats.transientPoolsCreated ?? 0,
+    'swiotlb.bouncedBytesToDevice': counters.bouncedBytesToDevice,
+    'swiotlb.bouncedBytesFromDevice': counters.bouncedBytesFromDevice,
+    'swiotlb.slotsScannedMax': mem?.stats.slotsScannedMax ?? 0,
+    'swiotlb.slotsScannedPerMap': mem && mem.stats.maps > 0 ? round(mem.stats.slotsScanned / mem.stats.maps) : 0,
+    failedMaps: counters.failedMaps,
+    failedCoherentAllocs: counters.failedCoherentAllocs,
+    skippedOps: counters.skipped,
+    'shared.publicBytes': counters.publicBytesShared,
+    'shared.hostSideBytes': counters.hostSideSharedBytes,
+    'coherent.sharedBytes': counters.coherentSharedBytes,
+    'conversions.decryptCalls': counters.decryptCalls,
+    'conversions.decryptPages': counters.decryptPages,
+    'conversions.encryptCalls': counters.encryptCalls,
+    'conversions.encryptPages': counters.encryptPages,
+    'conversions.leakedPages': counters.leakedPages,
+    'conversions.failures': counters.conversionFailures,
+    'conversions.bootDecryptPages': run.resolved.platform.isCocoGuest ? Math.ceil((run.sizing.nslabs * 2048) / 4096) : 0,
+    'cost.bounceCopyNs': Math.round(counters.copyNs),
+    'cost.slotSearchNs': (mem?.stats.slotsScanned ?? 0) * costModel.slotScanNs,
+    'cost.conversionNs': counters.conversionNs,
+    'kernelLog.dropped': run.log.dropped,
+  };
+  for (const reason of ['full', 'fragmented', 'too-large', 'alignment', 'no-pool'] as const) metrics[`swiotlb.failures.${reason}`] = mem?.stats.failures[reason] ?? 0;
+  addAtomicPoolMetrics(run, metrics);
+  addDeviceMetrics(run, metrics);
+  return metrics;
+}
+
+function addAtomicPoolMetrics(run: RunState, metrics: Record<string, MetricValue>): void {
+  for (const zone of ['kernel', 'dma32', 'dma'] as const) {
+    const pool = run.atomicPools[zone];
+    if (!pool) continue;
+    metrics[`atomicPools.${zone}.initialBytes`] = pool.initialBytes;
+    metrics[`atomicPools.${zone}.sizeBytes`] = pool.sizeBytes;
+    metrics[`atomicPools.${zone}.usedBytes`] = pool.usedBytes;
+    metrics[`atomicPools.${zone}.usedBytesMax`] = pool.usedBytesMax;
+    metrics[`atomicPools.${zone}.growthEvents`] = pool.growthEvents;
+    metrics[`atomicPools.${zone}.exhaustions`] = pool.exhaustions;
+  }
+}
+
+function addDeviceMetrics(run: RunState, metrics: Record<string, MetricValue>): void {
+  for (const device of [...run.deviceList].sort((a, b) => (a.id < b.id ? -1 : 1))) {
+    const id = device.id;
+    const counters = device.counters;
+    const max = run.profile.maxMappingSize(device.ctx).bytes;
+    metrics[`devices.${id}.maxMappingBytes`] = max === 'unlimited' ? 'unlimited' : max;
+    metrics[`devices.${id}.maps`] = counters.maps;
+    metrics[`devices.${id}.bounces`] = counters.bounces;
+    metrics[`devices.${id}.directMaps`] = counters.directMaps;
+    metrics[`devices.${id}.errors`] = counters.errors;
+    if (counters.gpadlBuffers > 0) metrics[`devices.${id}.gpadlBuffers`] = counters.gpadlBuffers;
+    if (counters.acceptBusy > 0) metrics[`devices.${id}.acceptBusy`] = counters.acceptBusy;
+    if (device.restricted) {
+      metrics[`devices.${id}.restrictedPool.nslabs`] = device.restricted.nslabs;
+      metrics[`devices.${id}.restrictedPool.hiwater`] = device.restricted.hiwater;
+    }
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
