@@ -1,5 +1,5 @@
 import { canonicalJson } from '../canonical-json';
-import { overlayNotes } from '../overlays/index';
+import { activeHunks, overlayNotes } from '../overlays/index';
 import type { EngineReport, MetricValue } from '../report/report.types';
 import { sha256Hex } from '../sha256';
 import { ENGINE_VERSION } from '../version';
@@ -20,7 +20,7 @@ export function assembleReport(run: RunState): EngineReport {
     seed: run.seed,
     platform: run.spec.vm.platform,
     profile: `${run.spec.kernel.profile} (${run.resolved.kernel.profileId})`,
-    overlays: run.resolved.overlays.map((o) => (o.variant ? { name: o.name, variant: o.variant } : { name: o.name })),
+    overlays: run.resolved.overlays.map((o) => ({ name: o.name, ...(o.variant ? { variant: o.variant } : {}), hunks: activeHunks(o) })),
     summary: { verdict: hasSecrets ? 'exposes-secrets' : failing ? 'failing' : 'clean', operations: run.operationsDone, violations: violations.length, failures: failures.length } as const,
     violations,
     failures,

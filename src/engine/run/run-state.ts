@@ -38,6 +38,8 @@ export interface LiveMapping {
   /** Bounce address per segment, -1 when mapped directly. */
   readonly tlbs: number[];
   readonly data: SpecDataClass[];
+  /** Class of the last data the device wrote into the mapping, null before any write (the V6 residue of a read). */
+  written: SpecDataClass | null;
   /** Segments in use (the arrays are reused and may be longer). */
   count: number;
   totalBytes: number;

@@ -181,12 +181,13 @@ function bounceSegment(run: RunState, device: DeviceState, mapping: LiveMapping,
 
 function acquireMapping(run: RunState, device: DeviceState, dir: DmaDirection): LiveMapping {
   const mapping = run.freeMappings.pop();
-  if (!mapping) return { device, dir, path: 'direct', rule: '', shared: false, phys: [], sizes: [], tlbs: [], data: [], count: 0, totalBytes: 0 };
+  if (!mapping) return { device, dir, path: 'direct', rule: '', shared: false, phys: [], sizes: [], tlbs: [], data: [], written: null, count: 0, totalBytes: 0 };
   mapping.device = device;
   mapping.dir = dir;
   mapping.path = 'direct';
   mapping.rule = '';
   mapping.shared = false;
+  mapping.written = null;
   mapping.count = 0;
   mapping.totalBytes = 0;
   return mapping;
@@ -236,6 +237,7 @@ export function deviceWrite(run: RunState, id: string | number, bytes: number, d
     if (run.failedIds.has(id)) run.counters.skipped++;
     return; // the mapping failed (skipped, engine.md §2.1) or is a coherent region
   }
+  mapping.written = data;
   if (!mapping.shared || mapping.path === 'direct') return;
   const written = Math.min(bytes, mapping.totalBytes);
   if (data === 'public') {
@@ -298,10 +300,11 @@ function unmapBounced(run: RunState, mapping: LiveMapping, index: number): void 
       run.counters.copyNs += size / costModel.memcpyBytesPerNs;
     }
     releaseSlots(run, memOf(run, device, tlb), device, tlb);
-    // Slots are not scrubbed on release (V6): what was copied in stays readable by the host.
-    const data = mapping.data[i]!;
+    // swiotlb_release_slots() does not scrub (V6): what is in the slots stays readable by the host —
+    // after a read, what the device wrote (swiotlb_bounce() copied it back, the slots keep it).
+    const data = mapping.dir === 'from-device' ? (mapping.written ?? 'stale') : mapping.data[i]!;
     if (mapping.shared && data !== 'public') {
-      setFacts(run, 'unmap-residue', 'swiotlb', mapping.dir, mapping.dir === 'from-device' ? 'stale' : data, mapping.rule, 'release', false);
+      setFacts(run, 'unmap-residue', 'swiotlb', mapping.dir, data, mapping.rule, 'release', false);
       expose(run, device, index, size);
     }
   }

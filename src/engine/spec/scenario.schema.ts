@@ -42,7 +42,13 @@ const overlay = z
     overlayName,
     z.strictObject({
       name: overlayName,
-      variant: z.string().min(1).nullable().optional().describe('device-cc-accepted: aneesh (default) | alexey | dan; other overlays take none'),
+      variant: z
+        .string()
+        .min(1)
+        .nullable()
+        .optional()
+        .describe('device-cc-accepted: aneesh (default) | alexey | dan | posted, optionally +hunk/-hunk (e.g. posted+force-bounce-off); other overlays take none'),
+      hunks: z.array(z.string().min(1)).max(16).optional().describe('device-cc-accepted: the exact hunk list, replacing the variant\'s own (see `dmasim overlays`)'),
     }),
   ])
   .describe('an overlay: its name (default variant) or { name, variant }');
