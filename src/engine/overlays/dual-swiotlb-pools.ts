@@ -37,6 +37,6 @@ export const dualSwiotlbPoolsOverlay: Overlay = {
       hunks: [{ id: 'private-default-pool', summary: 'swiotlb_init(): io_tlb_default_mem (private) next to io_tlb_default_shared_mem; dev->dma_io_tlb_mem picks by force_dma_unencrypted()' }],
     },
   ],
-  notes: () => ['dual-swiotlb-pools is an unmerged prototype: the private pool costs a second default-sized pool (not decrypted).'],
+  notes: () => ['dual-swiotlb-pools is an unmerged prototype: the private pool is a second boot pool of up to the default size, not decrypted, taken from low memory (see swiotlb.private.* and memory.lowBytesConsumed).'],
   apply: (profile) => ({ ...profile, hooks: dualPoolHooks(profile.hooks) }),
 };

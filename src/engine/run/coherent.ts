@@ -15,7 +15,11 @@ import { costModel, type CoherentRegion, type DeviceState, GiB, MiB, type RunSta
 
 /** Carves `bytes` of physical memory from a zone (page-aligned), or null when the zone is full. */
 export function carveZone(run: RunState, zone: AtomicPoolZone, bytes: number): number | null {
-  const region = run.carve[zone];
+  return carveFrom(run.carve, zone, bytes);
+}
+
+export function carveFrom(carve: RunState['carve'], zone: AtomicPoolZone, bytes: number): number | null {
+  const region = carve[zone];
   const start = Math.ceil(region.next / 4096) * 4096;
   if (start + bytes > region.end) return null;
   region.next = start + bytes;

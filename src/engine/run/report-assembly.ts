@@ -81,6 +81,7 @@ function runMetrics(run: RunState): Record<string, MetricValue> {
   };
   for (const reason of ['full', 'fragmented', 'too-large', 'alignment', 'no-pool'] as const) metrics[`swiotlb.failures.${reason}`] = mem?.stats.failures[reason] ?? 0;
   addAtomicPoolMetrics(run, metrics);
+  addMemoryCostMetrics(run, metrics);
   addDeviceMetrics(run, metrics);
   return metrics;
 }
@@ -96,6 +97,41 @@ function addAtomicPoolMetrics(run: RunState, metrics: Record<string, MetricValue
     metrics[`atomicPools.${zone}.growthEvents`] = pool.growthEvents;
     metrics[`atomicPools.${zone}.exhaustions`] = pool.exhaustions;
   }
+}
+
+/**
+ * Slot metadata of one pool as swiotlb_init_remap() allocates it: PAGE_ALIGN(nslabs *
+ * sizeof(struct io_tlb_slot)) for the slots (phys_addr_t orig_addr, size_t alloc_size, unsigned
+ * short list, unsigned short pad_slots: 20 bytes, 24 with 8-byte alignment) plus nareas *
+ * sizeof(struct io_tlb_area) (unsigned long used, unsigned int index, spinlock_t: 16 bytes).
+ */
+export function slotMetadataBytes(nslabs: number, nareas: number): number {
+  if (nslabs === 0) return 0;
+  return Math.ceil((nslabs * ioTlbSlotBytes) / 4096) * 4096 + nareas * ioTlbAreaBytes;
+}
+const ioTlbSlotBytes = 24;
+const ioTlbAreaBytes = 16;
+
+/**
+ * What the pools cost in memory: slot metadata per pool, the private pool of the dual-pool
+ * prototype, memory left decrypted (shared) at the end of the run, and low memory (below 4 GiB)
+ * taken by the boot-time SWIOTLB pools and the ZONE_DMA/DMA32 atomic pools.
+ */
+function addMemoryCostMetrics(run: RunState, metrics: Record<string, MetricValue>): void {
+  metrics['swiotlb.slotMetadataBytes'] = slotMetadataBytes(run.sizing.nslabs, run.sizing.nareas);
+  const priv = run.privateMem;
+  if (run.resolved.overlays.some((o) => o.name === 'dual-swiotlb-pools')) {
+    metrics['swiotlb.private.nslabs'] = priv?.nslabs ?? 0;
+    metrics['swiotlb.private.used'] = priv?.used ?? 0;
+    metrics['swiotlb.private.hiwater'] = priv?.hiwater ?? 0;
+    metrics['swiotlb.private.slotMetadataBytes'] = priv ? slotMetadataBytes(priv.nslabs, priv.pools[0]?.nareas ?? 1) : 0;
+  }
+  const atomic = (['kernel', 'dma32', 'dma'] as const).map((zone) => run.atomicPools[zone]);
+  const atomicInitial = atomic.reduce((sum, pool) => sum + (pool?.initialBytes ?? 0), 0);
+  const bootShared = run.resolved.platform.isCocoGuest ? run.sizing.nslabs * 2048 + (run.memEncrypt ? atomicInitial : 0) : 0;
+  metrics['memory.decryptedBytes'] = bootShared + (run.counters.decryptPages - run.counters.encryptPages) * 4096;
+  const lowAtomic = (run.atomicPools.dma?.sizeBytes ?? 0) + (run.atomicPools.dma32?.sizeBytes ?? 0);
+  metrics['memory.lowBytesConsumed'] = (run.sizing.nslabs + (priv?.nslabs ?? 0)) * 2048 + lowAtomic;
 }
 
 function addDeviceMetrics(run: RunState, metrics: Record<string, MetricValue>): void {

@@ -2,13 +2,14 @@ import { invariant } from '../invariant';
 import { addChunk, atomicPoolSize, chunkBytesFor, createAtomicPool } from '../pools/atomic-pool';
 import { createPrng } from '../prng';
 import { createDecisionContext, createDmaDevice, createDmaEnvironment, getKernelProfile } from '../profiles/index';
+import { bootSwiotlbSizing } from '../profiles/environment';
 import type { AtomicPoolZone, DmaEnvironment } from '../profiles/profile.types';
 import { applyOverlays } from '../overlays/index';
 import { type NormalizedScenario, type ResolvedDevice, resolveScenario, type ResolvedScenario } from '../spec/normalize';
-import { bootSizing } from '../swiotlb/boot-sizing';
+import { IO_TLB_SIZE } from '../swiotlb/constants';
 import { createRestrictedMem } from '../swiotlb/restricted-pool';
 import { createTlbMem, type TlbMem } from '../swiotlb/tlb-mem';
-import { carveZone, releaseTransientBacking, swiotlbBacking } from './coherent';
+import { carveFrom, carveZone, releaseTransientBacking, swiotlbBacking } from './coherent';
 import { FindingLedger } from './findings';
 import { KernelLog } from './kernel-log';
 import { type DeviceState, GiB, MiB, type RunState } from './run-state';
@@ -38,15 +39,20 @@ function memoryPlan(resolved: ResolvedScenario, poolBytes: number): { poolStart:
 /** Boots the modelled guest for a spec: boot-time SWIOTLB sizing, atomic pools, io_tlb_mem(s), devices, workload. */
 export function createRunState(spec: NormalizedScenario, seed: number): RunState {
   const resolved = resolveScenario(spec);
-  const env = createDmaEnvironment(resolved);
   const profile = applyOverlays(getKernelProfile(resolved.kernel.profileId), resolved.overlays);
-  const policy = resolved.platform.swiotlbBoot(resolved.platformContext);
-  const requested = resolved.platform.archRequestedSwiotlbBytes(resolved.totalRamBytes);
-  const sizing = bootSizing({ cmdline: resolved.swiotlbCmdline, archWantsSwiotlb: policy.archWantsSwiotlb, possibleCpus: spec.vm.vcpus, ...(requested === null ? {} : { archRequestedBytes: requested }) });
-  invariant(sizing.nslabs === env.swiotlb.defaultPoolSlots, `boot sizing disagrees: ${sizing.nslabs} vs ${env.swiotlb.defaultPoolSlots}`);
+  const sizing = bootSwiotlbSizing(resolved);
   const plan = memoryPlan(resolved, sizing.nslabs * 2048);
   const ramEnd = Number(resolved.platformContext.ramEnd);
   const zoneDmaTop = 2 ** resolved.platform.zoneDmaBits;
+  const carve: RunState['carve'] = {
+    dma: { next: Math.max(plan.ramStart, MiB), end: Math.min(zoneDmaTop, plan.poolStart) },
+    dma32: { next: Math.max(plan.ramStart, zoneDmaTop, 16 * MiB), end: Math.min(plan.poolStart, 4 * GiB) },
+    kernel: ramEnd > 4 * GiB ? { next: ramEnd - Math.min(ramEnd - 4 * GiB, 2 * GiB), end: ramEnd } : { next: 0, end: 0 },
+  };
+  const baseEnv = createDmaEnvironment(resolved);
+  invariant(sizing.nslabs === baseEnv.swiotlb.defaultPoolSlots, `boot sizing disagrees: ${sizing.nslabs} vs ${baseEnv.swiotlb.defaultPoolSlots}`);
+  const privatePool = baseEnv.swiotlb.privatePoolSlots > 0 ? placePrivatePool(resolved, carve) : null;
+  const env: DmaEnvironment = privatePool?.nslabs === baseEnv.swiotlb.privatePoolSlots ? baseEnv : { ...baseEnv, swiotlb: { ...baseEnv.swiotlb, privatePoolSlots: privatePool?.nslabs ?? 0 } };
   const operationsTotal = spec.workload.explicit.length > 0 ? spec.workload.explicit.length : spec.workload.operations;
   const backing = { allocate: (bytes: number, physLimit: number, purpose: 'transient' | 'grow') => swiotlbBacking(run, bytes, physLimit, purpose), release: (start: number) => releaseTransientBacking(run, start) };
   const run: RunState = {
@@ -71,18 +77,14 @@ export function createRunState(spec: NormalizedScenario, seed: number): RunState
     atomicPools: {},
     atomicPoolBytes: atomicPoolSize(resolved.totalRamBytes, resolved.coherentPoolBytes),
     atomicGrowthScheduled: false,
-    carve: {
-      dma: { next: Math.max(plan.ramStart, MiB), end: Math.min(zoneDmaTop, plan.poolStart) },
-      dma32: { next: Math.max(plan.ramStart, zoneDmaTop, 16 * MiB), end: Math.min(plan.poolStart, 4 * GiB) },
-      kernel: ramEnd > 4 * GiB ? { next: ramEnd - Math.min(ramEnd - 4 * GiB, 2 * GiB), end: ramEnd } : { next: 0, end: 0 },
-    },
+    carve,
     counters: {
       bouncedBytesToDevice: 0, bouncedBytesFromDevice: 0, failedMaps: 0, failedCoherentAllocs: 0, publicBytesShared: 0, coherentSharedBytes: 0,
       decryptCalls: 0, decryptPages: 0, encryptCalls: 0, encryptPages: 0, leakedPages: 0, conversionFailures: 0, copyNs: 0, conversionNs: 0, skipped: 0, hostSideSharedBytes: 0,
     },
     series: { t: [], values: { 'swiotlb.used': [], 'swiotlb.bouncedBytes': [], failedMaps: [] } },
     sampleEvery: Math.max(1, Math.ceil(operationsTotal / seriesBuckets)),
-    bootLog: sizing.log.map((line) => `software IO TLB: ${line}`),
+    bootLog: [...sizing.log, ...(privatePool?.log ?? [])].map((line) => `software IO TLB: ${line}`),
     sizing,
     memEncrypt: resolved.platform.hasMemEncryption,
     hostObserves: resolved.platform.observers.host,
@@ -97,15 +99,29 @@ export function createRunState(spec: NormalizedScenario, seed: number): RunState
     sizing.nslabs > 0 || (dynamic && env.swiotlb.archForceBounce)
       ? createTlbMem({ rules: resolved.kernel.allocatorRules, defaultPool: sizing.nslabs > 0 ? { nslabs: sizing.nslabs, nareas: sizing.nareas, start: plan.poolStart } : null, dynamic, ...(dynamic ? { backing } : {}) })
       : null;
-  run.privateMem =
-    env.swiotlb.privatePoolSlots > 0
-      ? createTlbMem({ rules: resolved.kernel.allocatorRules, defaultPool: { nslabs: env.swiotlb.privatePoolSlots, nareas: Math.max(1, sizing.nareas), start: carveZone(run, 'dma32', env.swiotlb.privatePoolSlots * 2048) ?? plan.poolStart } })
-      : null;
+  run.privateMem = privatePool && privatePool.nslabs > 0 ? createTlbMem({ rules: resolved.kernel.allocatorRules, defaultPool: { nslabs: privatePool.nslabs, nareas: privatePool.nareas, start: privatePool.start } }) : null;
   for (const device of resolved.devices) addDevice(run, device);
   const first = run.deviceList[0]!;
   run.facts.deviceId = first.id;
   run.generator = spec.workload.explicit.length > 0 ? null : new StreamGenerator(spec, createPrng(seed), plan.buffers, (deviceId) => maxMappingBytes(run, deviceId), spec.vm.vcpus, (deviceId) => countSplit(run, deviceId));
   return run;
+}
+
+/**
+ * The dual-pool prototype's private default pool, booted like the shared one by swiotlb_init_remap():
+ * memblock_alloc_low() from what low memory the shared pool left (memblock never hands out memory
+ * twice, so the pools cannot overlap and swiotlb_find_pool() finds exactly one pool per address),
+ * halving down to IO_TLB_MIN_SLABS ("adjusted ... slabs") and giving up below that. Carved before the
+ * atomic pools, which the kernel allocates later from the buddy allocator.
+ */
+function placePrivatePool(resolved: ResolvedScenario, carve: RunState['carve']): { start: number; nslabs: number; nareas: number; log: readonly string[] } | null {
+  const region = carve.dma32;
+  const room = region.end - Math.ceil(region.next / 4096) * 4096;
+  const sizing = bootSwiotlbSizing(resolved, room);
+  if (sizing.nslabs === 0) return { start: 0, nslabs: 0, nareas: 0, log: sizing.log.filter((line) => line.includes('slabs') || line.includes('Cannot')) };
+  const start = carveFrom(carve, 'dma32', sizing.nslabs * IO_TLB_SIZE);
+  invariant(start !== null, 'private pool sized to fit but not carved');
+  return { start, nslabs: sizing.nslabs, nareas: sizing.nareas, log: sizing.log.filter((line) => line.includes('adjusted') && line.includes('slabs')) };
 }
 
 /** Atomic pools per zone (reference §6.2): kernel pool when ZONE_NORMAL has memory, dma32/dma when those zones exist. */
@@ -122,7 +138,8 @@ function createAtomicPools(run: RunState, ramStart: number, ramEnd: number, zone
     if (start === null) continue;
     addChunk(pool, start, bytes, true);
     run.atomicPools[zone] = pool;
-    run.bootLog.push(`DMA: preallocated ${run.atomicPoolBytes / 1024} KiB ${zone === 'kernel' ? 'GFP_KERNEL' : zone === 'dma32' ? 'GFP_KERNEL|GFP_DMA32' : 'GFP_KERNEL|GFP_DMA'} pool for atomic allocations`);
+    // dma_atomic_pool_init() prints gen_pool_size(): what atomic_pool_expand() added, a whole 2^order block.
+    run.bootLog.push(`DMA: preallocated ${bytes / 1024} KiB ${zone === 'kernel' ? 'GFP_KERNEL' : zone === 'dma32' ? 'GFP_KERNEL|GFP_DMA32' : 'GFP_KERNEL|GFP_DMA'} pool for atomic allocations`);
   }
 }
 

@@ -107,7 +107,7 @@ export function bootSizing(input: BootSizingInput): BootSizing {
   const adjustNareas = (nareas: number): void => {
     defaultAreas = nareas === 0 ? 1 : isPowerOfTwo(nareas) ? nareas : nextPowerOfTwo(nareas);
     log.push(`area num ${defaultAreas}.`);
-    if (roundUpDefaultNslabs()) log.push(`SWIOTLB bounce buffer size roundup to ${(defaultSlots * IO_TLB_SIZE) >> 20}MB`);
+    if (roundUpDefaultNslabs()) log.push(`SWIOTLB bounce buffer size roundup to ${Math.floor((defaultSlots * IO_TLB_SIZE) / 2 ** 20)}MB`); // unsigned long in the kernel: no 32-bit wrap
   };
 
   if (input.cmdline.nslabs !== undefined) defaultSlots = input.cmdline.nslabs;
