@@ -26,6 +26,18 @@ export function carveFrom(carve: RunState['carve'], zone: AtomicPoolZone, bytes:
   return start;
 }
 
+/**
+ * Modelled cost of one set_memory_decrypted()/encrypted() call on the platform: a hypervisor round
+ * trip per `pagesPerCall` pages (SNP PSC takes 64 entries), the per-page work, and a cache flush per
+ * page where the platform needs one (TDX).
+ */
+function conversionNs(run: RunState, kind: 'decrypt' | 'encrypt', pages: number): number {
+  const cost = run.resolved.platform.conversionCost;
+  const perPage = kind === 'decrypt' ? cost.decryptPerPageNs : cost.encryptPerPageNs;
+  const calls = Math.ceil(pages / Math.max(1, cost.pagesPerCall));
+  return calls * cost.perCallNs + pages * perPage + (cost.needsCacheFlush ? pages * costModel.cacheFlushPerPageNs : 0);
+}
+
 /** set_memory_decrypted/encrypted over `pages` with injected failures (spec faults, F9). Returns false on failure. */
 export function convert(run: RunState, kind: 'decrypt' | 'encrypt', pages: number): boolean {
   const rate = kind === 'decrypt' ? run.spec.faults.decryptFailRate : run.spec.faults.encryptFailRate;
@@ -36,7 +48,7 @@ export function convert(run: RunState, kind: 'decrypt' | 'encrypt', pages: numbe
     run.counters.encryptCalls++;
     run.counters.encryptPages += pages;
   }
-  run.counters.conversionNs += pages * costModel.conversionPerPageNs;
+  run.counters.conversionNs += conversionNs(run, kind, pages);
   if (rate > 0 && run.faults.nextFloat() < rate) {
     run.counters.conversionFailures++;
     return false;

@@ -64,7 +64,7 @@ function execute(run: RunState, op: LoweredOp, index: number): void {
     case 'map':
       return map(run, op, index);
     case 'unmap':
-      return unmap(run, op.id, index);
+      return unmap(run, op.id, op.skipCpuSync, index);
     case 'device_write':
       return deviceWrite(run, op.id, op.bytes, op.data, index);
     case 'cpu_write':
@@ -123,7 +123,7 @@ function lowerExplicit(op: NormalizedScenario['workload']['explicit'][number]): 
       return { kind: 'map', id: op.id, device: op.device, sg: true, segments: op.segments.map((s) => ({ phys: Number(BigInt(s.phys)), size: s.size, data: s.data })), dir: op.dir, attrs: op.attrs, cpu: op.cpu };
     case 'unmap':
     case 'unmap_sg':
-      return { kind: 'unmap', id: op.id };
+      return { kind: 'unmap', id: op.id, skipCpuSync: op.attrs?.includes('SKIP_CPU_SYNC') === true };
     case 'sync_for_device':
     case 'sync_for_cpu':
       return { kind: 'sync', id: op.id, target: op.op === 'sync_for_device' ? 'device' : 'cpu', offset: op.offset, length: op.length ?? null };

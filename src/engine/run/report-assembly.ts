@@ -27,7 +27,7 @@ export function assembleReport(run: RunState): EngineReport {
     metrics,
     series: { t: run.series.t, values: run.series.values },
     kernelLog: [...run.bootLog.map((text) => ({ op: -1, text })), ...run.log.lines, ...overlayNotes(run.resolved.overlays).map((text) => ({ op: -1, text: `note: ${text}` }))],
-    costModel: { ...costModel, note: 'modelled, not measured' },
+    costModel: { ...costModel, ...conversionCostModel(run), note: 'modelled, not measured' },
   };
   return { ...body, resultHash: sha256Hex(canonicalJson(body)) };
 }
@@ -43,6 +43,11 @@ function addPerformanceFindings(run: RunState): void {
     if (device.firstBounceOp >= 0 && run.netDevices.has(device.id)) run.findings.addFailure('F15', device.id, device.index, device.firstBounceOp, 'bounce-copy', 'bounce', null, device.counters.forcedBounces);
     if (device.counters.splitRequests > 0) run.findings.addFailure('F15', device.id, device.index, device.firstSplitOp, 'max-mapping-split', 'split', null, device.counters.splitRequests);
   }
+}
+
+function conversionCostModel(run: RunState): Record<string, number | string> {
+  const cost = run.resolved.platform.conversionCost;
+  return { conversionMechanism: cost.mechanism, conversionPerCallNs: cost.perCallNs, decryptPerPageNs: cost.decryptPerPageNs, encryptPerPageNs: cost.encryptPerPageNs, conversionPagesPerCall: cost.pagesPerCall, conversionNeedsCacheFlush: cost.needsCacheFlush ? 'yes' : 'no' };
 }
 
 function runMetrics(run: RunState): Record<string, MetricValue> {
@@ -77,6 +82,8 @@ function runMetrics(run: RunState): Record<string, MetricValue> {
     'cost.bounceCopyNs': Math.round(counters.copyNs),
     'cost.slotSearchNs': (mem?.stats.slotsScanned ?? 0) * costModel.slotScanNs,
     'cost.conversionNs': counters.conversionNs,
+    'cost.lockNs': counters.areaLocks * costModel.lockNs,
+    'cost.totalNs': Math.round(counters.copyNs) + (mem?.stats.slotsScanned ?? 0) * costModel.slotScanNs + counters.conversionNs + counters.areaLocks * costModel.lockNs,
     'kernelLog.dropped': run.log.dropped,
   };
   for (const reason of ['full', 'fragmented', 'too-large', 'alignment', 'no-pool'] as const) metrics[`swiotlb.failures.${reason}`] = mem?.stats.failures[reason] ?? 0;

@@ -80,7 +80,7 @@ export function createRunState(spec: NormalizedScenario, seed: number): RunState
     carve,
     counters: {
       bouncedBytesToDevice: 0, bouncedBytesFromDevice: 0, failedMaps: 0, failedCoherentAllocs: 0, publicBytesShared: 0, coherentSharedBytes: 0,
-      decryptCalls: 0, decryptPages: 0, encryptCalls: 0, encryptPages: 0, leakedPages: 0, conversionFailures: 0, copyNs: 0, conversionNs: 0, skipped: 0, hostSideSharedBytes: 0,
+      decryptCalls: 0, decryptPages: 0, encryptCalls: 0, encryptPages: 0, leakedPages: 0, conversionFailures: 0, copyNs: 0, conversionNs: 0, areaLocks: 0, skipped: 0, hostSideSharedBytes: 0,
     },
     series: { t: [], values: { 'swiotlb.used': [], 'swiotlb.bouncedBytes': [], failedMaps: [] } },
     sampleEvery: Math.max(1, Math.ceil(operationsTotal / seriesBuckets)),

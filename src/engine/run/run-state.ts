@@ -19,8 +19,11 @@ import type { StreamGenerator } from './workload';
 
 export const MiB = 2 ** 20;
 export const GiB = 2 ** 30;
-/** Modelled cost parameters (engine.md §8): inputs with documented defaults, not measurements. */
-export const costModel = { memcpyBytesPerNs: 10, slotScanNs: 2, lockNs: 20, cacheFlushPerPageNs: 100, conversionPerPageNs: 2000 } as const;
+/**
+ * Modelled cost parameters (engine.md §8): inputs with documented defaults, not measurements. The
+ * page-conversion cost comes from the platform (Platform.conversionCost).
+ */
+export const costModel = { memcpyBytesPerNs: 10, slotScanNs: 2, lockNs: 20, cacheFlushPerPageNs: 100 } as const;
 
 export type MapOp = Extract<LoweredOp, { kind: 'map' }>;
 export type MapPath = 'swiotlb' | 'direct' | 'bypass' | 'gpadl';
@@ -112,6 +115,8 @@ export interface RunCounters {
   conversionFailures: number;
   copyNs: number;
   conversionNs: number;
+  /** io_tlb_area lock acquisitions (one per bounced segment mapped, one per segment released). */
+  areaLocks: number;
   skipped: number;
   hostSideSharedBytes: number;
 }

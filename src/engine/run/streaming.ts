@@ -146,6 +146,7 @@ function bounceSegment(run: RunState, device: DeviceState, mapping: LiveMapping,
     return false;
   }
   if (run.env.ccAttributes.memEncrypt && decision.memoryState === 'shared') run.log.log('swiotlb_tbl_map_single:mem-encrypt', 'once', index, 'Memory encryption is active and system is using DMA bounce buffers');
+  run.counters.areaLocks++; // swiotlb_search_pool_area() under the area lock
   run.counters.bouncedBytesToDevice += segment.size; // the map-time copy is unconditional (§3.5)
   run.counters.copyNs += segment.size / costModel.memcpyBytesPerNs;
   mapping.shared = decision.memoryState === 'shared';
@@ -276,7 +277,7 @@ export function sync(run: RunState, id: string | number, target: 'device' | 'cpu
   }
 }
 
-export function unmap(run: RunState, id: string | number, index: number): void {
+export function unmap(run: RunState, id: string | number, skipCpuSync: boolean, index: number): void {
   const mapping = run.mappings.get(id);
   if (!mapping) {
     if (run.failedIds.delete(id)) run.counters.skipped++;
@@ -285,21 +286,26 @@ export function unmap(run: RunState, id: string | number, index: number): void {
   run.mappings.delete(id);
   const device = mapping.device;
   device.live--;
-  if (mapping.path === 'swiotlb') unmapBounced(run, mapping, index);
+  if (mapping.path === 'swiotlb') unmapBounced(run, mapping, skipCpuSync, index);
   run.freeMappings.push(mapping);
 }
 
-function unmapBounced(run: RunState, mapping: LiveMapping, index: number): void {
+/**
+ * swiotlb_tbl_unmap_single(): swiotlb_bounce(DMA_FROM_DEVICE) copies the slots back for
+ * FROM_DEVICE/BIDIRECTIONAL unless DMA_ATTR_SKIP_CPU_SYNC, then swiotlb_release_slots().
+ */
+function unmapBounced(run: RunState, mapping: LiveMapping, skipCpuSync: boolean, index: number): void {
   const device = mapping.device;
   for (let i = 0; i < mapping.count; i++) {
     const tlb = mapping.tlbs[i]!;
     if (tlb < 0) continue;
     const size = mapping.sizes[i]!;
-    if (mapping.dir !== 'to-device') {
+    if (mapping.dir !== 'to-device' && !skipCpuSync) {
       run.counters.bouncedBytesFromDevice += size;
       run.counters.copyNs += size / costModel.memcpyBytesPerNs;
     }
     releaseSlots(run, memOf(run, device, tlb), device, tlb);
+    run.counters.areaLocks++; // swiotlb_release_slots() under the area lock
     // swiotlb_release_slots() does not scrub (V6): what is in the slots stays readable by the host —
     // after a read, what the device wrote (swiotlb_bounce() copied it back, the slots keep it).
     const data = mapping.dir === 'from-device' ? (mapping.written ?? 'stale') : mapping.data[i]!;
