@@ -76,7 +76,7 @@ export function allocCoherent(run: RunState, op: Extract<LoweredOp, { kind: 'all
   let memory: CoherentRegion['memory'] = 'coherent-pages';
   if (decision.path === 'atomic-pool') {
     memory = 'atomic-pool';
-    const got = allocFromAtomicPool(run, device, decision, index);
+    const got = allocFromAtomicPool(run, device, decision, op.noWarn, index);
     if (!got) return;
     ({ addr, pool } = got);
   } else if (decision.path === 'restricted-pool') {
@@ -100,8 +100,13 @@ export function allocCoherent(run: RunState, op: Extract<LoweredOp, { kind: 'all
   run.coherent.set(op.id, { device, size: op.size, shared, memory, decision, addr, pool });
 }
 
-/** dma_alloc_from_pool() (reference §6.3): dma_guess_pool() order; L-B skips pools whose cc_shared differs. Null after recording F7. */
-function allocFromAtomicPool(run: RunState, device: DeviceState, decision: CoherentAllocDecision, index: number): { addr: number; pool: AtomicPool } | null {
+/**
+ * dma_alloc_from_pool() (reference §6.3): dma_guess_pool() order; L-B skips pools whose cc_shared
+ * differs. Null after recording F7. dma_direct_alloc() turns DMA_ATTR_NO_WARN into __GFP_NOWARN,
+ * which silences WARN(!(gfp & __GFP_NOWARN), "DMA pool exhausted for %s") but not the
+ * unconditional WARN(1, "Failed to get suitable pool for %s").
+ */
+function allocFromAtomicPool(run: RunState, device: DeviceState, decision: CoherentAllocDecision, noWarn: boolean, index: number): { addr: number; pool: AtomicPool } | null {
   let found = false;
   for (const zone of decision.atomicPools) {
     const candidate = run.atomicPools[zone];
@@ -117,7 +122,7 @@ function allocFromAtomicPool(run: RunState, device: DeviceState, decision: Coher
   run.counters.failedCoherentAllocs++;
   const split = run.resolved.kernel.hasPoolExhaustedMessage && found;
   const text = split ? `DMA pool exhausted for ${device.id}` : `Failed to get suitable pool for ${device.id}`;
-  failure(run, device, index, 'F7', decision.rule, found ? 'pools exhausted' : 'no suitable pool', split ? 'dma_alloc_from_pool:exhausted' : 'dma_alloc_from_pool:unsuitable', 'every', () => text, false);
+  failure(run, device, index, 'F7', decision.rule, found ? 'pools exhausted' : 'no suitable pool', split ? 'dma_alloc_from_pool:exhausted' : 'dma_alloc_from_pool:unsuitable', split && noWarn ? 'none' : 'every', () => text, false);
   return null;
 }
 
@@ -203,8 +208,8 @@ export function releaseTransientBacking(run: RunState, start: number): void {
 /** Deferred kernel work: the SWIOTLB grower, atomic_pool_work_fn (double each pool below the target, chunks ≤ 4 MiB, decrypted; never shrinking). */
 export function runDeferred(run: RunState, index: number): void {
   if (run.mem?.growRequested) {
-    const grown = growPool(run.mem);
-    if (grown) run.log.log('swiotlb_dyn_alloc', 'every', index, `software IO TLB: pool grown by ${(grown.nslabs * 2048) / MiB} MiB`);
+    // swiotlb_dyn_alloc() adds the pool silently: the kernel prints nothing when a pool grows.
+    growPool(run.mem);
   }
   if (!run.atomicGrowthScheduled) return;
   run.atomicGrowthScheduled = false;

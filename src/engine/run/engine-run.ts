@@ -134,7 +134,7 @@ function lowerExplicit(op: NormalizedScenario['workload']['explicit'][number]): 
     case 'cpu_write':
       return { kind: 'cpu_write', id: op.id, offset: op.offset, bytes: op.bytes, data: op.data };
     case 'alloc_coherent':
-      return { kind: 'alloc_coherent', id: op.id, device: op.device, size: op.size, gfp: op.gfp };
+      return { kind: 'alloc_coherent', id: op.id, device: op.device, size: op.size, gfp: op.gfp, noWarn: op.attrs.includes('NO_WARN') };
     case 'free_coherent':
       return { kind: 'free_coherent', id: op.id };
     case 'accept_device':

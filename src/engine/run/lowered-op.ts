@@ -11,7 +11,7 @@ export type LoweredOp =
   | { readonly kind: 'device_read'; readonly id: OpId; readonly offset: number; readonly bytes: number }
   | { readonly kind: 'cpu_write'; readonly id: OpId; readonly offset: number; readonly bytes: number; readonly data: SpecDataClass }
   | { readonly kind: 'sync'; readonly id: OpId; readonly target: 'device' | 'cpu'; readonly offset: number; readonly length: number | null }
-  | { readonly kind: 'alloc_coherent'; readonly id: OpId; readonly device: string; readonly size: number; readonly gfp: GfpKind }
+  | { readonly kind: 'alloc_coherent'; readonly id: OpId; readonly device: string; readonly size: number; readonly gfp: GfpKind; readonly noWarn: boolean }
   | { readonly kind: 'free_coherent'; readonly id: OpId }
   | { readonly kind: 'accept_device' | 'reject_device'; readonly device: string }
   | { readonly kind: 'run_deferred' };

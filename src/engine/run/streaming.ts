@@ -2,6 +2,7 @@ import { invariant } from '../invariant';
 import type { StreamingMapDecision, SwiotlbPoolKind } from '../profiles/profile.types';
 import { toPhysAddr } from '../spec/address';
 import type { DmaAttr, DmaDirection, SpecDataClass } from '../spec/names';
+import { IO_TLB_SIZE } from '../swiotlb/constants';
 import { deleteTransientPool } from '../swiotlb/dynamic';
 import { tblMapSingle, tblUnmapSingle } from '../swiotlb/map-single';
 import { findPool, type SlotFailureReason, type TlbMem } from '../swiotlb/tlb-mem';
@@ -140,7 +141,8 @@ function bounceSegment(run: RunState, device: DeviceState, mapping: LiveMapping,
     const reason = target?.lastFailure ?? 'no-pool';
     const used = target?.used ?? 0;
     const total = target?.nslabs ?? 0;
-    const size = segment.size;
+    // v6.10+ prints the size including the pre-padding offset (ALIGN(mapping_size + offset, ...)); older kernels alloc_size.
+    const size = run.resolved.kernel.allocatorRules === 'v6.10' ? segment.size + ((segment.phys % IO_TLB_SIZE) & device.swiotlb.minAlignMask) : segment.size;
     const noWarn = op.attrs.includes('NO_WARN');
     failure(run, device, index, failureForSlots[reason], decision.rule, reason, 'swiotlb_tbl_map_single', noWarn ? 'none' : 'ratelimited', () => `swiotlb buffer is full (sz: ${size} bytes), total ${total} (slots), used ${used} (slots)`);
     return false;
