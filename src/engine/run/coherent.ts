@@ -6,7 +6,7 @@ import { growPool } from '../swiotlb/dynamic';
 import { swiotlbAlloc, swiotlbFree } from '../swiotlb/restricted-pool';
 import { expose, failure, setFacts } from './exposure';
 import type { LoweredOp } from './lowered-op';
-import { costModel, type CoherentRegion, type DeviceState, GiB, MiB, type RunState } from './run-state';
+import { costModel, type CoherentRegion, type DeviceState, GiB, type RunState } from './run-state';
 
 /**
  * Coherent allocations (dma_direct_alloc/free), the atomic pools behind them, memory conversions
