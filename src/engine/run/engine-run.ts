@@ -6,7 +6,7 @@ import { allocCoherent, cpuWrite, freeCoherent, runDeferred } from './coherent';
 import type { LoweredOp } from './lowered-op';
 import { assembleReport } from './report-assembly';
 import type { RunState } from './run-state';
-import { createRunState } from './run-setup';
+import { createRunState, warnsTioDisable } from './run-setup';
 import { deviceWrite, map, sync, unmap } from './streaming';
 
 /**
@@ -103,6 +103,7 @@ function acceptOrReject(run: RunState, kind: 'accept_device' | 'reject_device', 
     return;
   }
   device.ctx = createDecisionContext(run.profile, run.env, createDmaDevice(device.resolved, kind === 'accept_device'));
+  device.tioWarn = warnsTioDisable(run, device);
   device.maxMapping = -1;
   device.decisionCache.clear();
   device.capableUpTo.default = device.capableUpTo.restricted = device.capableUpTo['private-default'] = -1;

@@ -26,7 +26,7 @@ export function assembleReport(run: RunState): EngineReport {
     failures,
     metrics,
     series: { t: run.series.t, values: run.series.values },
-    kernelLog: [...run.bootLog.map((text) => ({ op: -1, text })), ...run.log.lines, ...overlayNotes(run.resolved.overlays).map((text) => ({ op: -1, text: `note: ${text}` }))],
+    kernelLog: [...run.bootLog.map((text) => ({ op: -1, text })), ...run.log.lines, ...[...overlayNotes(run.resolved.overlays), ...specNotes(run)].map((text) => ({ op: -1, text: `note: ${text}` }))],
     costModel: { ...costModel, ...conversionCostModel(run), note: 'modelled, not measured' },
   };
   return { ...body, resultHash: sha256Hex(canonicalJson(body)) };
@@ -43,6 +43,17 @@ function addPerformanceFindings(run: RunState): void {
     if (device.firstBounceOp >= 0 && run.netDevices.has(device.id)) run.findings.addFailure('F15', device.id, device.index, device.firstBounceOp, 'bounce-copy', 'bounce', null, device.counters.forcedBounces);
     if (device.counters.splitRequests > 0) run.findings.addFailure('F15', device.id, device.index, device.firstSplitOp, 'max-mapping-split', 'split', null, device.counters.splitRequests);
   }
+}
+
+/** Statements about the spec the kernel would not print but a reader must know. */
+function specNotes(run: RunState): string[] {
+  const notes = (run.resolved.swiotlbCmdline.ignored ?? []).map((value) => `swiotlb=${value}: setup_io_tlb_npages() ignored what follows the numbers (only "force" or "noforce" are understood) — the kernel boots without it`);
+  if (!run.resolved.overlays.some((o) => o.name === 'device-cc-accepted')) {
+    for (const device of run.deviceList) {
+      if (device.resolved.trust === 'tdisp-accepted') notes.push(`${device.id} is tdisp-accepted, but without the device-cc-accepted overlay the kernel has no device_cc_accepted(): it is treated as an untrusted device`);
+    }
+  }
+  return notes;
 }
 
 function conversionCostModel(run: RunState): Record<string, number | string> {

@@ -4,7 +4,7 @@ import { createPrng } from '../prng';
 import { createDecisionContext, createDmaDevice, createDmaEnvironment, getKernelProfile } from '../profiles/index';
 import { bootSwiotlbSizing } from '../profiles/environment';
 import type { AtomicPoolZone, DmaEnvironment } from '../profiles/profile.types';
-import { applyOverlays } from '../overlays/index';
+import { activeHunks, applyOverlays } from '../overlays/index';
 import { type NormalizedScenario, type ResolvedDevice, resolveScenario, type ResolvedScenario } from '../spec/normalize';
 import { IO_TLB_SIZE } from '../swiotlb/constants';
 import { createRestrictedMem } from '../swiotlb/restricted-pool';
@@ -143,6 +143,13 @@ function createAtomicPools(run: RunState, ramStart: number, ramEnd: number, zone
   }
 }
 
+/** The force-bounce-off hunk is active for this accepted device and would override a forced bounce. */
+export function warnsTioDisable(run: RunState, device: DeviceState): boolean {
+  const overlay = run.resolved.overlays.find((o) => o.name === 'device-cc-accepted');
+  const forced = run.env.swiotlb.archForceBounce || run.env.swiotlb.cmdlineForceBounce;
+  return overlay !== undefined && device.ctx.dev.accepted && forced && !run.env.swiotlb.noforce && activeHunks(overlay).includes('force-bounce-off');
+}
+
 function addDevice(run: RunState, device: ResolvedDevice): void {
   let restricted: TlbMem | null = null;
   if (device.restrictedPoolBytes !== null) {
@@ -165,11 +172,13 @@ function addDevice(run: RunState, device: ResolvedDevice): void {
     gpadl: device.kind === 'vmbus-netvsc' && device.trust === 'untrusted' && run.resolved.platform.isCocoGuest,
     refusedAtProbe: !device.accessPlatform && run.resolved.platform.requiresVirtioAccessPlatform,
     capableUpTo: { default: -1, restricted: -1, 'private-default': -1 },
+    tioWarn: false,
     firstBounceOp: -1,
     firstSplitOp: -1,
     maxMapping: -1,
     decisionCache: new Map(),
   };
+  state.tioWarn = warnsTioDisable(run, state);
   run.devices.set(device.id, state);
   run.deviceList.push(state);
   if (state.refusedAtProbe) run.log.log(`${device.id}:virtio_features_ok`, 'every', -1, `virtio ${device.id}: device must provide VIRTIO_F_ACCESS_PLATFORM`);

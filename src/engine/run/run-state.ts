@@ -88,6 +88,11 @@ export interface DeviceState {
   readonly refusedAtProbe: boolean;
   /** Highest bounce address+size-1 already checked reachable by swiotlb_map()'s dma_capable() re-check, per pool kind. */
   readonly capableUpTo: Record<SwiotlbPoolKind, number>;
+  /**
+   * The accepted device's is_swiotlb_force_bounce() goes through the force-bounce-off hunk while
+   * SWIOTLB forcing is on, which warns once "(TIO) Disable SWIOTLB"; recomputed on accept/reject.
+   */
+  tioWarn: boolean;
   firstBounceOp: number;
   firstSplitOp: number;
   /** dma_max_mapping_size() in bytes (MAX_SAFE_INTEGER for SIZE_MAX); -1 until computed, reset on accept/reject. */

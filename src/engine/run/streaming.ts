@@ -73,6 +73,7 @@ export function map(run: RunState, op: MapOp, index: number): void {
     run.findings.addFailure('F14', device.id, device.index, index, 'virtio-access-platform', 'probe', null);
     return;
   }
+  if (device.tioWarn) run.log.log('is_swiotlb_force_bounce:tio', 'once', index, '(TIO) Disable SWIOTLB');
   const segments = op.segments;
   const mapping = acquireMapping(run, device, op.dir);
   for (let s = 0; s < segments.length; s++) {
