@@ -1,6 +1,6 @@
 import { invariant } from '../invariant';
 import { toDmaAddr } from '../spec/address';
-import { coherentZone, dmaCapable, hasAttr, overflowLog, pageAlign, poolMemoryState } from './dma-direct';
+import { coherentZone, dmaCapable, dmaCoherentOk, hasAttr, overflowLog, pageAlign, poolMemoryState } from './dma-direct';
 import type { CoherentAllocDecision, CoherentAllocRequest, CoherentRule, DecisionContext, StreamingMapDecision, StreamingMapRequest } from './profile.types';
 import { decideSwiotlbMap, markCmdlineForce } from './swiotlb-map';
 
@@ -100,7 +100,12 @@ export function decideCoherentAllocDirect(ctx: DecisionContext, req: CoherentAll
     ...base, path: 'error', rule, rules: [...rules, rule], failure, log, memoryState: null, decryptPages: false, remap: false,
   });
 
+  // dma_coherent_ok() after __dma_direct_alloc_pages()'s GFP_DMA32/GFP_DMA retries: the lowest page
+  // decides — an alias or C-bit above the coherent mask fails whatever page the allocator returns.
+  const reachable = dmaCoherentOk(ctx, 0n, allocBytes);
+  const unreachable = (rule: CoherentRule): CoherentAllocDecision => fail(rule, 'F5', '');
   if (req.attrs.includes('NO_KERNEL_MAPPING') && !isShared && !isForAlloc) {
+    if (!reachable) return unreachable('C1');
     return { ...base, path: 'pages', rule: 'C1', rules: ['C1'], memoryState: 'private', decryptPages: false, remap: false };
   }
   let remap = false;
@@ -118,9 +123,10 @@ export function decideCoherentAllocDirect(ctx: DecisionContext, req: CoherentAll
     const poolShared = env.platform.hasMemEncryption;
     // L-B §6.4: pools carry cc_shared = CC_ATTR_MEM_ENCRYPT; a request of the other state finds no pool.
     if (options.tracksSharedState && poolShared !== isShared) return fail('C5', 'F7', `Failed to get suitable pool for ${dev.id}`);
-    return { ...base, path: 'atomic-pool', rule: 'C5', rules, memoryState: poolMemoryState(ctx), decryptPages: false, remap };
+    return { ...base, path: 'atomic-pool', rule: 'C5', rules, memoryState: poolMemoryState(ctx), decryptPages: false, remap, ...(reachable ? {} : { unreachable: true as const }) };
   }
   rules.push('C6');
+  if (!reachable) return unreachable(isForAlloc ? 'C6' : 'C9');
   if (isForAlloc) {
     // L-A: __dma_direct_alloc_pages() takes restricted-pool pages and dma_set_decrypted() converts them
     // again (§14.2 item 9); L-B: the pool must match the shared state and its pages are not re-converted.

@@ -134,6 +134,18 @@ export function coherentZone(ctx: DecisionContext): { zone: AtomicPoolZone; atom
   return { zone: 'kernel', atomicPools: ['kernel', 'dma32', 'dma'] };
 }
 
+/**
+ * dma_coherent_ok() (kernel/dma/direct.c): the handle of [phys, phys + size) — the unencrypted alias
+ * when force_dma_unencrypted(), else phys_to_dma() (C-bit included) — must end within
+ * min_not_zero(coherent_dma_mask, bus_dma_limit).
+ */
+export function dmaCoherentOk(ctx: DecisionContext, phys: bigint, sizeBytes: number): boolean {
+  const { env, dev, hooks } = ctx;
+  const at = toPhysAddr(phys);
+  const addr = hooks.forceDmaUnencrypted(env, dev) ? hooks.physToDmaUnencrypted(env, dev, at) : hooks.physToDmaEncrypted(env, dev, at);
+  return addr + BigInt(sizeBytes) - 1n <= minNotZero(dev.coherentMask, dev.busDmaLimit);
+}
+
 export const pageAlign = (bytes: number): number => Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
 
 /**

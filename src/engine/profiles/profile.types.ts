@@ -215,6 +215,8 @@ export interface CoherentAllocDecision {
   readonly atomicPools: readonly AtomicPoolZone[];
   /** L-B: the atomic/restricted pool must be shared (cc_shared) to match the request. */
   readonly requestShared: boolean;
+  /** Atomic-pool path: dma_coherent_ok() rejects the pools' memory (phys_addr_ok), so every pool fails. */
+  readonly unreachable?: true;
   readonly note?: string;
 }
 

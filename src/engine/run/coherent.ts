@@ -2,6 +2,7 @@ import type { AtomicPool } from '../pools/atomic-pool';
 import { addChunk, chunkBytesFor, poolAlloc, poolAvail, poolFree } from '../pools/atomic-pool';
 import type { AtomicPoolZone, CoherentAllocDecision } from '../profiles/profile.types';
 import type { SpecDataClass } from '../spec/names';
+import { dmaCoherentOk } from '../profiles/dma-direct';
 import { growPool } from '../swiotlb/dynamic';
 import { swiotlbAlloc, swiotlbFree } from '../swiotlb/restricted-pool';
 import { expose, failure, setFacts } from './exposure';
@@ -113,6 +114,7 @@ function allocFromAtomicPool(run: RunState, device: DeviceState, decision: Coher
     if (!candidate) continue;
     if (run.profile.tracksSharedState && run.env.ccAttributes.memEncrypt !== decision.requestShared) continue;
     found = true;
+    if (decision.unreachable) continue; // __dma_alloc_from_pool(): phys_addr_ok() fails, the chunk goes back
     const at = poolAlloc(candidate, decision.allocBytes);
     if (at < 0) continue;
     if (poolAvail(candidate) < run.atomicPoolBytes) run.atomicGrowthScheduled = true; // schedule_work(&atomic_pool_work)
@@ -175,7 +177,9 @@ export function swiotlbBacking(run: RunState, bytes: number, physLimit: number, 
       if (!pool) continue;
       const at = poolAlloc(pool, bytes);
       if (at < 0) continue;
-      if (at + bytes - 1 > physLimit) {
+      // swiotlb_alloc_tlb() → dma_alloc_from_pool(..., dma_coherent_ok): the coherent mask decides, not the streaming one.
+      const device = run.mappingDevice;
+      if (device === null ? at + bytes - 1 > physLimit : !dmaCoherentOk(device.ctx, BigInt(at), bytes)) {
         poolFree(pool, at);
         continue;
       }
