@@ -16,7 +16,7 @@ export { activeHunks, overlays, overlayApplicationOrder, type Overlay, type Over
 /** Overlay hunk switching: `variant(+hunk|-hunk)*` parsing and the hunk ids per overlay. */
 export { deviceCcAcceptedHunkIds, overlayHunkIds, parseOverlayVariant, type ParsedVariant } from './spec/overlay-hunks';
 export { normalizeOverlay, type NormalizedOverlay } from './spec/normalize';
-/** The detector registry: class, severity, kernel function and explanation template per V0–V9 / F1–F15. */
+/** The detector registry: class, severity, kernel function and explanation template per V0–V9 / F1–F16. */
 export { failureDetectors, violationDetectors, type FailureDetector, type FailureFamily, type ViolationDetector } from './detectors/index';
 
 /** Runs a normalised spec to completion; `onProgress` is called every `progressEveryOps` operations. */

@@ -22,7 +22,7 @@ export type { ExposureEvent, ExposureFacts, ExposureMemory, FailureDetector, Fai
 /** Every violation class V0–V9, one detector each (reference §10.1, engine.md §5). */
 export const violationDetectors: Readonly<Record<ViolationClass, ViolationDetector>> = { V0: v0, V1: v1, V2: v2, V3: v3, V4: v4, V5: v5, V6: v6, V7: v7, V8: v8, V9: v9 };
 
-/** Every failure class F1–F15 (reference §10.2), grouped in family files. */
+/** Every failure class F1–F16 (reference §10.2 plus F16), grouped in family files. */
 export const failureDetectors: Readonly<Record<FailureClass, FailureDetector>> = Object.fromEntries(
   [...swiotlbFailures, ...directFailures, ...coherentFailures, ...deviceFailures, ...conversionFailures, ...performanceFailures].map((d) => [d.class, d]),
 ) as Record<FailureClass, FailureDetector>;

@@ -95,7 +95,7 @@ export function decideCoherentAllocDirect(ctx: DecisionContext, req: CoherentAll
   const allocBytes = pageAlign(req.sizeBytes);
   const rules: CoherentRule[] = [];
   const handleEncoding = isShared ? ('unencrypted' as const) : ('encrypted' as const);
-  const base = { allocBytes, zone, atomicPools, handleEncoding, leakOnConversionFailure: options.leaksPagesOnDecryptFailure, requestShared: isShared };
+  const base: { allocBytes: number; zone: typeof zone; atomicPools: typeof atomicPools; handleEncoding: typeof handleEncoding; leakOnConversionFailure: boolean; requestShared: boolean; sleepsInAtomic?: true } = { allocBytes, zone, atomicPools, handleEncoding, leakOnConversionFailure: options.leaksPagesOnDecryptFailure, requestShared: isShared };
   const fail = (rule: CoherentRule, failure: CoherentAllocDecision['failure'], log: string): CoherentAllocDecision => ({
     ...base, path: 'error', rule, rules: [...rules, rule], failure, log, memoryState: null, decryptPages: false, remap: false,
   });
@@ -140,6 +140,8 @@ export function decideCoherentAllocDirect(ctx: DecisionContext, req: CoherentAll
   const convert = isShared && env.platform.hasMemEncryption;
   if (remap) {
     rules.push('C8', 'C10');
+    // Mainline sends GFP_ATOMIC + remap to the atomic pool (C5); only a hunk that turns dma_direct_use_pool() off gets here.
+    if (req.gfp === 'atomic') base.sleepsInAtomic = true;
     if (options.tracksSharedState) return { ...base, path: 'pages', rule: 'C8', rules, memoryState: convert ? 'shared' : 'private', decryptPages: convert, remap };
     return {
       ...base, path: 'pages', rule: 'C8', rules, memoryState: 'private', decryptPages: false, remap,

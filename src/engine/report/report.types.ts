@@ -12,8 +12,8 @@ export type DataClass = 'secret' | 'sensitive' | 'public' | 'stale';
  * unmerged patch no profile models, so the engine does not list a class it cannot produce.
  */
 export type ViolationClass = `V${0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9}`;
-/** F1-F15 (reference §10.2). */
-export type FailureClass = `F${1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15}`;
+/** F1-F15 (reference §10.2) and F16 (a remap that may sleep in atomic context). */
+export type FailureClass = `F${1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16}`;
 
 export interface ViolationFinding {
   readonly class: ViolationClass;

@@ -95,6 +95,7 @@ export function allocCoherent(run: RunState, op: Extract<LoweredOp, { kind: 'all
     // dma_direct_alloc() row C9: set_memory_decrypted(); failure ⇒ pages leaked (v6.9+, b9fa16949d18) and NULL.
     if (!convert(run, 'decrypt', pages)) return decryptFailed(run, device, decision, index, pages, null);
   }
+  if (decision.sleepsInAtomic) failure(run, device, index, 'F16', decision.rule, 'remap in atomic context', 'vmap:might_sleep', 'once', () => 'BUG: sleeping function called from invalid context at mm/vmalloc.c', false);
   const shared = decision.memoryState === 'shared';
   if (shared) run.counters.coherentSharedBytes += decision.allocBytes;
   device.live++;
