@@ -1,6 +1,6 @@
 import { invariant } from '../invariant';
 import { toDmaAddr } from '../spec/address';
-import { coherentZone, dmaCapable, dmaCoherentOk, hasAttr, overflowLog, pageAlign, poolMemoryState } from './dma-direct';
+import { coherentZone, dmaCapable, dmaCoherentOk, dmaKmallocNeedsBounce, hasAttr, overflowLog, pageAlign, poolMemoryState } from './dma-direct';
 import type { CoherentAllocDecision, CoherentAllocRequest, CoherentRule, DecisionContext, StreamingMapDecision, StreamingMapRequest } from './profile.types';
 import { decideSwiotlbMap, markCmdlineForce } from './swiotlb-map';
 
@@ -47,7 +47,7 @@ function decideStreamingMapOnce(ctx: DecisionContext, req: StreamingMapRequest):
   }
   // Row A7: the encrypted (phys_to_dma) handle must be reachable, else bounce if a pool is active.
   const handle = hooks.physToDmaEncrypted(env, dev, req.phys);
-  if (!dmaCapable(ctx, handle, req.sizeBytes, null)) {
+  if (!dmaCapable(ctx, handle, req.sizeBytes, null) || dmaKmallocNeedsBounce(ctx, req.sizeBytes, req.dir)) {
     if (hooks.isSwiotlbActive(env, dev) && !requiresCoherent) return decideSwiotlbMap(ctx, req, 'A7', 'not-capable', false);
     return { path: 'error', rule: 'A7', failure: 'F5', log: overflowLog(handle, req.sizeBytes, ctx, 'DMA') };
   }
