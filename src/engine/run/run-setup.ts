@@ -170,6 +170,7 @@ function addDevice(run: RunState, device: ResolvedDevice): void {
     restricted,
     live: 0,
     gpadl: device.kind === 'vmbus-netvsc' && device.trust === 'untrusted' && run.resolved.platform.isCocoGuest,
+    privateNetvscBuffers: device.kind === 'vmbus-netvsc' && device.trust === 'confidential-vmbus' && run.resolved.platform.isCocoGuest,
     refusedAtProbe: !device.accessPlatform && run.resolved.platform.requiresVirtioAccessPlatform,
     capableUpTo: { default: -1, restricted: -1, 'private-default': -1 },
     tioWarn: false,

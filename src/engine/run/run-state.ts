@@ -84,6 +84,12 @@ export interface DeviceState {
   live: number;
   /** Non-confidential VMBus netvsc in a CoCo guest: payload goes through decrypted GPADL buffers (V9). */
   readonly gpadl: boolean;
+  /**
+   * Confidential VMBus netvsc (co_external_memory) in a CoCo guest: its send/receive buffers stay
+   * private, so received data and packets netvsc_send() copies into a send section never reach
+   * the DMA API; only page-buffer packets go through netvsc_dma_map().
+   */
+  readonly privateNetvscBuffers: boolean;
   /** virtio without ACCESS_PLATFORM in a CoCo guest: refused at probe (F14). */
   readonly refusedAtProbe: boolean;
   /** Highest bounce address+size-1 already checked reachable by swiotlb_map()'s dma_capable() re-check, per pool kind. */

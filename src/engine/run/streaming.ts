@@ -20,6 +20,8 @@ const mapSingle = tblMapSingle;
 const unmapSingle = tblUnmapSingle;
 
 type Segment = MapOp['segments'][number];
+/** NETVSC_SEND_SECTION_SIZE (drivers/net/hyperv/hyperv_net.h): larger packets go out as page buffers. */
+const netvscSendSectionBytes = 6144;
 type SwiotlbDecision = Extract<StreamingMapDecision, { path: 'swiotlb' }>;
 
 const failureForSlots: Record<SlotFailureReason, 'F1' | 'F2' | 'F3'> = { 'no-pool': 'F1', full: 'F1', fragmented: 'F1', 'too-large': 'F2', alignment: 'F3' };
@@ -81,6 +83,7 @@ export function map(run: RunState, op: MapOp, index: number): void {
     counters.maps++;
     counters.bytes += segment.size;
     if (device.gpadl) mapGpadlSegment(run, device, mapping, op, segment, index);
+    else if (device.privateNetvscBuffers && (op.dir === 'from-device' || segment.size <= netvscSendSectionBytes)) mapPrivateNetvscSegment(mapping, segment);
     else if (!mapSegment(run, device, mapping, op, segment, index)) return undo(run, mapping, op.id);
   }
   device.live++;
@@ -98,6 +101,18 @@ function mapGpadlSegment(run: RunState, device: DeviceState, mapping: LiveMappin
     setFacts(run, 'map-direct', 'vmbus-gpadl', op.dir, segment.data, mapping.rule, 'gpadl', false);
     expose(run, device, index, segment.size);
   }
+  pushSegment(mapping, segment.phys, segment.size, -1, segment.data);
+}
+
+/**
+ * A Confidential VMBus netvsc packet that never reaches the DMA API: received data is copied out of
+ * the receive buffer, and netvsc_send() copies a packet that fits a send section into the send
+ * buffer (netvsc_copy_to_send_buf()); with co_external_memory both buffers stay encrypted.
+ */
+function mapPrivateNetvscSegment(mapping: LiveMapping, segment: Segment): void {
+  mapping.path = 'bypass';
+  mapping.rule = 'netvsc-private-buffer';
+  mapping.device.counters.directMaps++;
   pushSegment(mapping, segment.phys, segment.size, -1, segment.data);
 }
 
