@@ -32,6 +32,19 @@ export function activeHunks(overlay: NormalizedOverlay): readonly string[] {
   return (variants.find((v) => v.name === overlay.variant) ?? variants[0]!).hunks.map((h) => h.id);
 }
 
+/**
+ * How an applied overlay reads in a one-line label: the variant, then the hunks switched on (+) or
+ * off (-) relative to that variant — `device-cc-accepted (posted+force-bounce-off)`.
+ */
+export function overlayVariantLabel(overlay: { readonly name: string; readonly variant?: string | null; readonly hunks?: readonly string[] }): string {
+  const registry = (overlays as Readonly<Record<string, Overlay>>)[overlay.name];
+  const own = registry?.variants.find((v) => v.name === (overlay.variant ?? null))?.hunks.map((h) => h.id) ?? [];
+  const active = overlay.hunks ?? own;
+  const added = active.filter((h) => !own.includes(h)).map((h) => `+${h}`);
+  const removed = own.filter((h) => !active.includes(h)).map((h) => `-${h}`);
+  return `${overlay.variant ?? ''}${[...added, ...removed].join('')}`;
+}
+
 /** Applies overlays on top of a profile: the profile's hooks and decisions, wrapped by each proposal. */
 export function applyOverlays(profile: KernelProfile, requested: readonly NormalizedOverlay[]): KernelProfile {
   const ordered = overlayApplicationOrder.flatMap((id) => requested.filter((overlay) => overlay.name === id));
