@@ -11,7 +11,12 @@ export { createEngineRun, type EngineRunOptions } from './run/engine-run';
 export type { EngineRun } from './engine-run.types';
 export type * from './report/report.types';
 export { ENGINE_VERSION } from './version';
-/** The detector registry: class, severity, kernel function and explanation template per V0–V10 / F1–F15. */
+/** The overlay registry: per overlay its variants, each with a one-line description and its hunks (kernel function each changes). */
+export { activeHunks, overlays, overlayApplicationOrder, type Overlay, type OverlayHunk, type OverlayVariant } from './overlays/index';
+/** Overlay hunk switching: `variant(+hunk|-hunk)*` parsing and the hunk ids per overlay. */
+export { deviceCcAcceptedHunkIds, overlayHunkIds, parseOverlayVariant, type ParsedVariant } from './spec/overlay-hunks';
+export { normalizeOverlay, type NormalizedOverlay } from './spec/normalize';
+/** The detector registry: class, severity, kernel function and explanation template per V0–V9 / F1–F16. */
 export { failureDetectors, violationDetectors, type FailureDetector, type FailureFamily, type ViolationDetector } from './detectors/index';
 
 /** Runs a normalised spec to completion; `onProgress` is called every `progressEveryOps` operations. */

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { type CliCommand, type CliIo, ExitCode, UsageError } from '../command';
-import { createEngineRun, type EngineReport } from '../../engine/index';
+import { createEngineRun, type EngineReport, normalizeOverlay, parseOverlayVariant } from '../../engine/index';
 import { compareReports, type MatrixColumn } from '../../engine/report/matrix';
 import { renderMatrixMarkdown, renderReportMarkdown } from '../../engine/report/markdown';
 import { kernelProfileIds, overlayIds, overlayVariants } from '../../engine/spec/names';
@@ -19,7 +19,8 @@ violations (class, severity, device, bytes, first op, rule), failures and headli
   --profile P       kernel to run instead of the spec's: a release (v6.12, v7.2, v7.3) or a
                     profile id (${kernelProfileIds.join(', ')})
   --overlay O       apply an unmerged proposal instead of the spec's overlays; repeatable;
-                    name or name:variant (device-cc-accepted:aneesh|alexey|dan);
+                    name or name:variant (device-cc-accepted:aneesh|alexey|dan|posted),
+                    a variant may switch hunks: device-cc-accepted:posted+force-bounce-off;
                     --overlay none runs without overlays
   --matrix LIST     run under several kernels and compare side by side; each entry is
                     profile[+overlay[:variant]]..., e.g. la-phys,lb,lb+device-cc-accepted:dan
@@ -57,8 +58,10 @@ export function parseOverlay(text: string, flag: string): NormalizedOverlay {
   const variants = overlayVariants[id];
   if (variant === undefined) return { name: id, variant: variants[0] ?? null };
   if (variants.length === 0) throw new FlagError(`${flag}: overlay ${id} takes no variant (got '${variant}')`);
-  if (!variants.includes(variant)) throw new FlagError(`${flag}: unknown ${id} variant '${variant}'; valid variants: ${variants.join(', ')}`);
-  return { name: id, variant };
+  // variant(+hunk|-hunk)*, e.g. posted+force-bounce-off: the same normalisation as a spec's overlay.
+  const parsed = parseOverlayVariant(id, variant);
+  if ('problem' in parsed) throw new FlagError(`${flag}: ${parsed.problem}`);
+  return normalizeOverlay({ name: id, variant });
 }
 
 function checkProfile(profile: string, flag: string): string {
@@ -75,7 +78,14 @@ export function parseMatrix(text: string): KernelChoice[] {
   return entries.map((entry) => {
     if (labels.has(entry)) throw new FlagError(`--matrix: '${entry}' is listed twice`);
     labels.add(entry);
-    const [profile = '', ...overlays] = entry.split('+');
+    const [profile = '', ...tokens] = entry.split('+');
+    // A token that is not an overlay name is a hunk added to the overlay before it (device-cc-accepted:posted+force-bounce-off).
+    const overlays = tokens.reduce<string[]>((list, token) => {
+      const isOverlay = overlayIds.some((o) => token === o || token.startsWith(`${o}:`));
+      if (!isOverlay && list.length > 0) list[list.length - 1] += `+${token}`;
+      else list.push(token);
+      return list;
+    }, []);
     return { label: entry, profile: checkProfile(profile, `--matrix entry '${entry}'`), overlays: overlays.map((o) => parseOverlay(o, `--matrix entry '${entry}'`)) };
   });
 }

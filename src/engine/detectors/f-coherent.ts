@@ -22,4 +22,15 @@ export const coherentFailures: readonly FailureDetector[] = [
     logLimit: 'once',
     explain: (rule) => `dma_direct_alloc() has no way to give a non-coherent device an uncached mapping (${rule}); NULL`,
   },
+  {
+    class: 'F16',
+    family: 'f-coherent',
+    title: 'Remap that may sleep in atomic context',
+    kernelFunction: 'dma_common_contiguous_remap',
+    severity: 'high',
+    logTemplate: 'BUG: sleeping function called from invalid context at mm/vmalloc.c',
+    logLimit: 'once',
+    explain: (rule) =>
+      `a GFP_ATOMIC allocation for a non-coherent device skipped the atomic pool (dma_direct_use_pool() false) and dma_direct_alloc() remaps the pages with vmap(), which may sleep (${rule}): a kernel bug, reported with CONFIG_DEBUG_ATOMIC_SLEEP`,
+  },
 ];

@@ -8,7 +8,6 @@ import { swiotlbFailures } from './f-swiotlb';
 import { dataSeverity, type ExposureFacts, type FailureDetector, type ViolationDetector } from './types';
 import { v0 } from './v0-host-backed-payload';
 import { v1 } from './v1-trusted-device-bounced';
-import { v10 } from './v10-zero-copy-tx';
 import { v2 } from './v2-stale-receive-buffer';
 import { v3 } from './v3-decrypted-coherent';
 import { v4 } from './v4-atomic-pool';
@@ -20,10 +19,10 @@ import { v9 } from './v9-vmbus-shared-by-design';
 
 export type { ExposureEvent, ExposureFacts, ExposureMemory, FailureDetector, FailureFamily, ViolationDetector } from './types';
 
-/** Every violation class V0–V10, one detector each (reference §10.1, engine.md §5). */
-export const violationDetectors: Readonly<Record<ViolationClass, ViolationDetector>> = { V0: v0, V1: v1, V2: v2, V3: v3, V4: v4, V5: v5, V6: v6, V7: v7, V8: v8, V9: v9, V10: v10 };
+/** Every violation class V0–V9, one detector each (reference §10.1, engine.md §5). */
+export const violationDetectors: Readonly<Record<ViolationClass, ViolationDetector>> = { V0: v0, V1: v1, V2: v2, V3: v3, V4: v4, V5: v5, V6: v6, V7: v7, V8: v8, V9: v9 };
 
-/** Every failure class F1–F15 (reference §10.2), grouped in family files. */
+/** Every failure class F1–F16 (reference §10.2 plus F16), grouped in family files. */
 export const failureDetectors: Readonly<Record<FailureClass, FailureDetector>> = Object.fromEntries(
   [...swiotlbFailures, ...directFailures, ...coherentFailures, ...deviceFailures, ...conversionFailures, ...performanceFailures].map((d) => [d.class, d]),
 ) as Record<FailureClass, FailureDetector>;

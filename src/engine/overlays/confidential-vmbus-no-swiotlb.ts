@@ -24,6 +24,13 @@ export const confidentialVmbusNoSwiotlbOverlay: Overlay = {
   id: 'confidential-vmbus-no-swiotlb',
   summary: 'dma_io_tlb_mem = NULL for Confidential VMBus (co_external_memory) devices',
   source: 'reference §8.3: Tianyu Lan RFC V2 (2026-02-10), V3 (2026-03-25)',
+  variants: [
+    {
+      name: null,
+      description: 'Confidential VMBus devices get no SWIOTLB pool',
+      hunks: [{ id: 'vmbus-io-tlb-mem-null', summary: 'vmbus_device_register(): dev->dma_io_tlb_mem = NULL for co_external_memory devices' }],
+    },
+  ],
   notes: () => ['confidential-vmbus-no-swiotlb is an unmerged RFC; coherent allocations of those devices are still decrypted.'],
   apply: (profile) => ({ ...profile, hooks: noSwiotlbHooks(profile.hooks) }),
 };

@@ -30,6 +30,13 @@ export const dualSwiotlbPoolsOverlay: Overlay = {
   id: 'dual-swiotlb-pools',
   summary: 'a private default SWIOTLB pool next to the shared one, for devices that may see private memory',
   source: 'reference §9.2 (Aneesh Kumar K.V, 2026-02-16 prototype), §8.4 (Robin Murphy)',
-  notes: () => ['dual-swiotlb-pools is an unmerged prototype: the private pool costs a second default-sized pool (not decrypted).'],
+  variants: [
+    {
+      name: null,
+      description: 'a second default pool that is not decrypted, for devices with force_dma_unencrypted() false',
+      hunks: [{ id: 'private-default-pool', summary: 'swiotlb_init(): io_tlb_default_mem (private) next to io_tlb_default_shared_mem; dev->dma_io_tlb_mem picks by force_dma_unencrypted()' }],
+    },
+  ],
+  notes: () => ['dual-swiotlb-pools is an unmerged prototype: the private pool is a second boot pool of up to the default size, not decrypted, taken from low memory (see swiotlb.private.* and memory.lowBytesConsumed).'],
   apply: (profile) => ({ ...profile, hooks: dualPoolHooks(profile.hooks) }),
 };

@@ -11,6 +11,13 @@ export const storvscBypassOverlay: Overlay = {
   id: 'storvsc-bypass',
   summary: 'storvsc on a Confidential VMBus channel skips the DMA API and passes private PFNs',
   source: 'reference §8.3: PATCH 2026-04-08 (https://lore.kernel.org/r/20260408073105.272255-1-tiala@microsoft.com)',
+  variants: [
+    {
+      name: null,
+      description: 'storvsc passes private PFNs of a Confidential VMBus channel without the DMA API',
+      hunks: [{ id: 'storvsc-no-dma-map', summary: 'storvsc_queuecommand(): no scsi_dma_map() on a co_external_memory channel; PFNs from page_to_hvpfn()' }],
+    },
+  ],
   notes: () => ['storvsc-bypass is an unmerged patch (under review May 2026).'],
   apply(profile) {
     return {

@@ -96,7 +96,7 @@ export interface Platform {
   /** The arch's CoCo auto-size rule (reference §2.3): the x86 6 % rule, or none (default 64 MiB). */
   readonly cocoAutoSize: 'x86-6-percent' | null;
   /** swiotlb_adjust_size() request in bytes for this much RAM, or null (the sizing math is in swiotlb/boot-sizing.ts). */
-  archRequestedSwiotlbBytes(totalRamBytes: number): number | null;
+  archRequestedSwiotlbBytes(physMemBytes: number): number | null;
   /** phys_to_dma_encrypted() / phys_to_dma(): the private alias (reference §1.3). */
   physToDmaEncrypted(phys: PhysAddr, ctx: PlatformContext): DmaAddr;
   /** phys_to_dma_unencrypted(): the shared alias (reference §1.3). */

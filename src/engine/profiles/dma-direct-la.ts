@@ -1,6 +1,6 @@
 import { invariant } from '../invariant';
 import { toDmaAddr } from '../spec/address';
-import { coherentZone, dmaCapable, hasAttr, overflowLog, pageAlign, poolMemoryState } from './dma-direct';
+import { coherentZone, dmaCapable, dmaCoherentOk, dmaKmallocNeedsBounce, hasAttr, overflowLog, pageAlign, poolMemoryState } from './dma-direct';
 import type { CoherentAllocDecision, CoherentAllocRequest, CoherentRule, DecisionContext, StreamingMapDecision, StreamingMapRequest } from './profile.types';
 import { decideSwiotlbMap, markCmdlineForce } from './swiotlb-map';
 
@@ -47,7 +47,7 @@ function decideStreamingMapOnce(ctx: DecisionContext, req: StreamingMapRequest):
   }
   // Row A7: the encrypted (phys_to_dma) handle must be reachable, else bounce if a pool is active.
   const handle = hooks.physToDmaEncrypted(env, dev, req.phys);
-  if (!dmaCapable(ctx, handle, req.sizeBytes, null)) {
+  if (!dmaCapable(ctx, handle, req.sizeBytes, null) || dmaKmallocNeedsBounce(ctx, req.sizeBytes, req.dir)) {
     if (hooks.isSwiotlbActive(env, dev) && !requiresCoherent) return decideSwiotlbMap(ctx, req, 'A7', 'not-capable', false);
     return { path: 'error', rule: 'A7', failure: 'F5', log: overflowLog(handle, req.sizeBytes, ctx, 'DMA') };
   }
@@ -95,12 +95,17 @@ export function decideCoherentAllocDirect(ctx: DecisionContext, req: CoherentAll
   const allocBytes = pageAlign(req.sizeBytes);
   const rules: CoherentRule[] = [];
   const handleEncoding = isShared ? ('unencrypted' as const) : ('encrypted' as const);
-  const base = { allocBytes, zone, atomicPools, handleEncoding, leakOnConversionFailure: options.leaksPagesOnDecryptFailure, requestShared: isShared };
+  const base: { allocBytes: number; zone: typeof zone; atomicPools: typeof atomicPools; handleEncoding: typeof handleEncoding; leakOnConversionFailure: boolean; requestShared: boolean; sleepsInAtomic?: true } = { allocBytes, zone, atomicPools, handleEncoding, leakOnConversionFailure: options.leaksPagesOnDecryptFailure, requestShared: isShared };
   const fail = (rule: CoherentRule, failure: CoherentAllocDecision['failure'], log: string): CoherentAllocDecision => ({
     ...base, path: 'error', rule, rules: [...rules, rule], failure, log, memoryState: null, decryptPages: false, remap: false,
   });
 
+  // dma_coherent_ok() after __dma_direct_alloc_pages()'s GFP_DMA32/GFP_DMA retries: the lowest page
+  // decides — an alias or C-bit above the coherent mask fails whatever page the allocator returns.
+  const reachable = dmaCoherentOk(ctx, 0n, allocBytes);
+  const unreachable = (rule: CoherentRule): CoherentAllocDecision => fail(rule, 'F5', '');
   if (req.attrs.includes('NO_KERNEL_MAPPING') && !isShared && !isForAlloc) {
+    if (!reachable) return unreachable('C1');
     return { ...base, path: 'pages', rule: 'C1', rules: ['C1'], memoryState: 'private', decryptPages: false, remap: false };
   }
   let remap = false;
@@ -118,9 +123,10 @@ export function decideCoherentAllocDirect(ctx: DecisionContext, req: CoherentAll
     const poolShared = env.platform.hasMemEncryption;
     // L-B §6.4: pools carry cc_shared = CC_ATTR_MEM_ENCRYPT; a request of the other state finds no pool.
     if (options.tracksSharedState && poolShared !== isShared) return fail('C5', 'F7', `Failed to get suitable pool for ${dev.id}`);
-    return { ...base, path: 'atomic-pool', rule: 'C5', rules, memoryState: poolMemoryState(ctx), decryptPages: false, remap };
+    return { ...base, path: 'atomic-pool', rule: 'C5', rules, memoryState: poolMemoryState(ctx), decryptPages: false, remap, ...(reachable ? {} : { unreachable: true as const }) };
   }
   rules.push('C6');
+  if (!reachable) return unreachable(isForAlloc ? 'C6' : 'C9');
   if (isForAlloc) {
     // L-A: __dma_direct_alloc_pages() takes restricted-pool pages and dma_set_decrypted() converts them
     // again (§14.2 item 9); L-B: the pool must match the shared state and its pages are not re-converted.
@@ -134,6 +140,8 @@ export function decideCoherentAllocDirect(ctx: DecisionContext, req: CoherentAll
   const convert = isShared && env.platform.hasMemEncryption;
   if (remap) {
     rules.push('C8', 'C10');
+    // Mainline sends GFP_ATOMIC + remap to the atomic pool (C5); only a hunk that turns dma_direct_use_pool() off gets here.
+    if (req.gfp === 'atomic') base.sleepsInAtomic = true;
     if (options.tracksSharedState) return { ...base, path: 'pages', rule: 'C8', rules, memoryState: convert ? 'shared' : 'private', decryptPages: convert, remap };
     return {
       ...base, path: 'pages', rule: 'C8', rules, memoryState: 'private', decryptPages: false, remap,

@@ -1,4 +1,4 @@
-import { hasAttr, dmaCapable, overflowLog } from './dma-direct';
+import { hasAttr, dmaCapable, dmaKmallocNeedsBounce, overflowLog } from './dma-direct';
 import type { DecisionContext, StreamingMapDecision, StreamingMapRequest } from './profile.types';
 import type { DmaAttr } from '../spec/names';
 import { decideSwiotlbMap, markCmdlineForce } from './swiotlb-map';
@@ -36,7 +36,7 @@ function decideStreamingMapOnce(ctx: DecisionContext, req: StreamingMapRequest):
     }
     return { path: 'direct', rule: isB0 ? 'B0' : 'B4', handle, handleEncoding, memoryState: isCcShared ? 'shared' : 'private', isMmio: true, syncForDevice: false };
   }
-  if (!dmaCapable(ctx, handle, req.sizeBytes, attrs)) {
+  if (!dmaCapable(ctx, handle, req.sizeBytes, attrs) || dmaKmallocNeedsBounce(ctx, req.sizeBytes, req.dir)) {
     // Row B5: bounce when a pool is active (and not REQUIRE_COHERENT), else WARN + error (F5).
     if (hooks.isSwiotlbActive(env, dev) && !requiresCoherent) {
       const reason = dmaCapable(ctx, handle, req.sizeBytes, null) ? 'cc-rule' : 'not-capable';

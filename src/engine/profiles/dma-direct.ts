@@ -134,6 +134,35 @@ export function coherentZone(ctx: DecisionContext): { zone: AtomicPoolZone; atom
   return { zone: 'kernel', atomicPools: ['kernel', 'dma32', 'dma'] };
 }
 
+/**
+ * dma_coherent_ok() (kernel/dma/direct.c): the handle of [phys, phys + size) — the unencrypted alias
+ * when force_dma_unencrypted(), else phys_to_dma() (C-bit included) — must end within
+ * min_not_zero(coherent_dma_mask, bus_dma_limit).
+ */
+export function dmaCoherentOk(ctx: DecisionContext, phys: bigint, sizeBytes: number): boolean {
+  const { env, dev, hooks } = ctx;
+  const at = toPhysAddr(phys);
+  const addr = hooks.forceDmaUnencrypted(env, dev) ? hooks.physToDmaUnencrypted(env, dev, at) : hooks.physToDmaEncrypted(env, dev, at);
+  return addr + BigInt(sizeBytes) - 1n <= minNotZero(dev.coherentMask, dev.busDmaLimit);
+}
+
+/** dma_get_cache_alignment() (arm64 cache line) and 2 * ARCH_DMA_MINALIGN (arm64: 128) in bytes. */
+const cacheAlignmentBytes = 64;
+const twiceDmaMinAlignBytes = 256;
+
+/**
+ * dma_kmalloc_needs_bounce() (include/linux/dma-map-ops.h, CONFIG_DMA_BOUNCE_UNALIGNED_KMALLOC —
+ * arm64, the platforms with non-coherent DMA here): !dma_kmalloc_safe() — a non-coherent device and
+ * a direction other than DMA_TO_DEVICE — and !dma_kmalloc_size_aligned(): the size is not a
+ * multiple of the cache line and is below 2 * ARCH_DMA_MINALIGN (from there kmalloc_size_roundup()
+ * is a power of two, hence cache-aligned). Such small buffers may share a cache line with other
+ * data, so dma_direct_map_phys() bounces them like an unreachable address.
+ */
+export function dmaKmallocNeedsBounce(ctx: DecisionContext, sizeBytes: number, dir: DmaDirection): boolean {
+  if (!ctx.env.platform.supportsNonCoherentDma || ctx.dev.coherent || dir === 'to-device') return false;
+  return sizeBytes % cacheAlignmentBytes !== 0 && sizeBytes < twiceDmaMinAlignBytes;
+}
+
 export const pageAlign = (bytes: number): number => Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
 
 /**

@@ -1,6 +1,37 @@
-import { bootSizing } from '../swiotlb/boot-sizing';
+import { type BootSizing, bootSizing } from '../swiotlb/boot-sizing';
 import type { ResolvedDevice, ResolvedScenario } from '../spec/normalize';
 import type { DmaDevice, DmaEnvironment } from './profile.types';
+
+const MiB = 2 ** 20;
+const GiB = 2 ** 30;
+
+/**
+ * Memory memblock_alloc_low() can hand out in the model: RAM below 4 GiB (ARCH_LOW_ADDRESS_LIMIT on
+ * x86) — the q35/virt low window of at most 2 GiB from the start of RAM — minus the first 16 MiB
+ * (firmware, kernel image). The SWIOTLB boot pools come from here.
+ */
+export function lowMemoryBytes(resolved: ResolvedScenario): number {
+  const ramStart = resolved.spec.vm.layout === 'arm-virt' ? GiB : 0;
+  const lowTop = Math.min(Number(resolved.platformContext.ramEnd), ramStart + 2 * GiB);
+  return Math.max(0, lowTop - (ramStart + 16 * MiB));
+}
+
+/**
+ * swiotlb_init_remap() sizing of the default pool: bootSizing() with memblock_alloc_low() failing
+ * for more than low memory holds, so the kernel's halving loop ("adjusted ... slabs") applies.
+ */
+export function bootSwiotlbSizing(resolved: ResolvedScenario, lowBytes: number = lowMemoryBytes(resolved)): BootSizing {
+  const policy = resolved.platform.swiotlbBoot(resolved.platformContext);
+  // mem_encrypt_setup_arch() takes memblock_phys_mem_size(): every RAM region, reserved memory included.
+  const archRequestedBytes = resolved.platform.archRequestedSwiotlbBytes(resolved.spec.vm.memoryMiB * MiB);
+  return bootSizing({
+    cmdline: resolved.swiotlbCmdline,
+    archWantsSwiotlb: policy.archWantsSwiotlb,
+    possibleCpus: resolved.spec.vm.vcpus,
+    ...(archRequestedBytes === null ? {} : { archRequestedBytes }),
+    canAllocate: (bytes) => bytes <= lowBytes,
+  });
+}
 
 /**
  * Builds the boot-time environment of a resolved scenario: cc attributes, the arch's SWIOTLB
@@ -10,13 +41,7 @@ import type { DmaDevice, DmaEnvironment } from './profile.types';
 export function createDmaEnvironment(resolved: ResolvedScenario): DmaEnvironment {
   const { platform, platformContext, swiotlbCmdline } = resolved;
   const policy = platform.swiotlbBoot(platformContext);
-  const archRequestedBytes = platform.archRequestedSwiotlbBytes(resolved.totalRamBytes);
-  const sizing = bootSizing({
-    cmdline: swiotlbCmdline,
-    archWantsSwiotlb: policy.archWantsSwiotlb,
-    possibleCpus: resolved.spec.vm.vcpus,
-    ...(archRequestedBytes === null ? {} : { archRequestedBytes }),
-  });
+  const sizing = bootSwiotlbSizing(resolved);
   const hasDualPools = resolved.overlays.some((overlay) => overlay.name === 'dual-swiotlb-pools');
   return {
     platform,

@@ -12,7 +12,7 @@ export type CoherentRule = 'C1' | 'C2' | 'C3' | 'C4' | 'C5' | 'C6' | 'C7' | 'C8'
 export type UnmapRule = 'unmap-mmio' | 'unmap-require-coherent' | 'unmap-swiotlb' | 'unmap-direct' | 'unmap-bypass';
 export type SyncRule = 'sync-swiotlb' | 'sync-direct' | 'sync-bypass';
 /** Functional failure classes of reference §10.2. */
-export type FailureClass = 'F1' | 'F2' | 'F3' | 'F4' | 'F5' | 'F6' | 'F7' | 'F8' | 'F9' | 'F10' | 'F11' | 'F12' | 'F13' | 'F14' | 'F15';
+export type FailureClass = 'F1' | 'F2' | 'F3' | 'F4' | 'F5' | 'F6' | 'F7' | 'F8' | 'F9' | 'F10' | 'F11' | 'F12' | 'F13' | 'F14' | 'F15' | 'F16';
 /** Reference §1.1. */
 export type MemoryState = 'private' | 'shared';
 /** Which alias a handle uses (reference §1.3); `phys` is the raw address (MMIO, storvsc PFNs). */
@@ -215,6 +215,10 @@ export interface CoherentAllocDecision {
   readonly atomicPools: readonly AtomicPoolZone[];
   /** L-B: the atomic/restricted pool must be shared (cc_shared) to match the request. */
   readonly requestShared: boolean;
+  /** Row C8 reached with GFP_ATOMIC: the vmap() remap may sleep in atomic context (F16). */
+  readonly sleepsInAtomic?: true;
+  /** Atomic-pool path: dma_coherent_ok() rejects the pools' memory (phys_addr_ok), so every pool fails. */
+  readonly unreachable?: true;
   readonly note?: string;
 }
 

@@ -1,3 +1,4 @@
+import { overlayVariantLabel } from '../overlays/index';
 /**
  * Markdown renderings of a report (engine.md §9) and of a kernel comparison (`dmasim run --md`,
  * `dmasim run --matrix … --md`). Pure string functions: the same report gives the same text.
@@ -31,7 +32,7 @@ export function formatMetric(key: string, value: MetricValue | null): string {
 
 /** The report's kernel, e.g. "v7.3 (lb) + device-cc-accepted (dan)"; "lb (lb)" shortens to "lb". */
 export function kernelLabel(report: EngineReport): string {
-  const overlays = report.overlays.map((o) => (o.variant ? `${o.name} (${o.variant})` : o.name));
+  const overlays = report.overlays.map((o) => (o.variant ? `${o.name} (${overlayVariantLabel(o)})` : o.name));
   const profile = report.profile.replace(/^(\S+) \(\1\)$/, '$1');
   return [profile, ...overlays].join(' + ');
 }

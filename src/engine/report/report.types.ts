@@ -7,10 +7,13 @@
 export type Verdict = 'exposes-secrets' | 'clean' | 'failing';
 export type Severity = 'critical' | 'high' | 'info';
 export type DataClass = 'secret' | 'sensitive' | 'public' | 'stale';
-/** V0-V10 (reference §10.1 plus V0 of engine.md §5). */
-export type ViolationClass = `V${0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10}`;
-/** F1-F15 (reference §10.2). */
-export type FailureClass = `F${1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15}`;
+/**
+ * V0-V9 (reference §10.1 plus V0 of engine.md §5). V10 (zero-copy TX into bounce buffers) is an
+ * unmerged patch no profile models, so the engine does not list a class it cannot produce.
+ */
+export type ViolationClass = `V${0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9}`;
+/** F1-F15 (reference §10.2) and F16 (a remap that may sleep in atomic context). */
+export type FailureClass = `F${1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16}`;
 
 export interface ViolationFinding {
   readonly class: ViolationClass;
@@ -66,7 +69,8 @@ export interface EngineReport {
   readonly seed: number;
   readonly platform: string;
   readonly profile: string;
-  readonly overlays: ReadonlyArray<{ readonly name: string; readonly variant?: string }>;
+  /** Applied overlays; `hunks` lists the ids of the hunks that were active (see `dmasim overlays`). */
+  readonly overlays: ReadonlyArray<{ readonly name: string; readonly variant?: string; readonly hunks?: readonly string[] }>;
   readonly summary: { readonly verdict: Verdict; readonly operations: number; readonly violations: number; readonly failures: number };
   readonly violations: readonly ViolationFinding[];
   readonly failures: readonly FailureFinding[];

@@ -51,8 +51,8 @@ export class StreamGenerator {
   private readonly segmentPool: Segment[] = [];
   private readonly segments: Segment[] = [];
   private readonly writeOp: Mutable<Extract<LoweredOp, { kind: 'device_write' }>> = { kind: 'device_write', id: 0, offset: 0, bytes: 0, data: 'public' };
-  private readonly unmapOp: Mutable<Extract<LoweredOp, { kind: 'unmap' }>> = { kind: 'unmap', id: 0 };
-  private readonly allocOp: Mutable<Extract<LoweredOp, { kind: 'alloc_coherent' }>> = { kind: 'alloc_coherent', id: 0, device: '', size: 0, gfp: 'blocking' };
+  private readonly unmapOp: Mutable<Extract<LoweredOp, { kind: 'unmap' }>> = { kind: 'unmap', id: 0, skipCpuSync: false };
+  private readonly allocOp: Mutable<Extract<LoweredOp, { kind: 'alloc_coherent' }>> = { kind: 'alloc_coherent', id: 0, device: '', size: 0, gfp: 'blocking', noWarn: false };
   private readonly cpuWriteOp: Mutable<Extract<LoweredOp, { kind: 'cpu_write' }>> = { kind: 'cpu_write', id: 0, offset: 0, bytes: 0, data: 'public' };
   private readonly freeOp: Mutable<Extract<LoweredOp, { kind: 'free_coherent' }>> = { kind: 'free_coherent', id: 0 };
 

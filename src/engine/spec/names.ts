@@ -14,8 +14,11 @@ export type KernelProfileId = (typeof kernelProfileIds)[number];
 export const overlayIds = ['device-cc-accepted', 'dual-swiotlb-pools', 'confidential-vmbus-no-swiotlb', 'storvsc-bypass'] as const;
 export type OverlayId = (typeof overlayIds)[number];
 
-/** `device-cc-accepted` hook sets (reference §9.2); `aneesh` is the default. */
-export const deviceCcAcceptedVariants = ['aneesh', 'alexey', 'dan'] as const;
+/**
+ * `device-cc-accepted` postings, each a set of hunks (spec/overlay-hunks.ts); `aneesh` is the
+ * default, `posted` is exactly the hunks of the Feb 2026 thread.
+ */
+export const deviceCcAcceptedVariants = ['aneesh', 'alexey', 'dan', 'posted'] as const;
 export type DeviceCcAcceptedVariant = (typeof deviceCcAcceptedVariants)[number];
 
 /** Variants per overlay; the first is the default, an empty list means the overlay takes no variant. */

@@ -2,15 +2,20 @@ import { type Platform, platforms, type PlatformContext, ramEnd } from '../platf
 import { swiotlbFromCmdline, type SwiotlbCmdline } from '../swiotlb/boot-sizing';
 import { type BitMask, dmaBitMask, formatHex, toBitMask } from './address';
 import { type DeviceKind, type DeviceTrust, type MemoryLayout, type OverlayId, overlayVariants, type PlatformId, vmbusDeviceKinds, pciDeviceKinds } from './names';
+import { orderHunks, parseOverlayVariant, variantHunks } from './overlay-hunks';
 import { type ResolvedKernel, resolveKernel } from './release';
 import { coherentPoolFromCmdline, defaultCBit, defaultIpaBits } from './rules';
 import type { ParsedDevice, ParsedScenario } from './scenario.schema';
 import { invariant } from '../invariant';
 
-/** An overlay after normalisation: name plus variant (null for overlays without variants). */
+/**
+ * An overlay after normalisation: name plus base variant (null for overlays without variants), and
+ * `hunks` — the exact hunk list — only when it differs from the variant's own (spec/overlay-hunks.ts).
+ */
 export interface NormalizedOverlay {
   readonly name: OverlayId;
   readonly variant: string | null;
+  readonly hunks?: readonly string[];
 }
 
 /** A device with every kind default filled in; masks as hex strings (JSON-safe). */
@@ -76,7 +81,13 @@ function normalizeDevice(device: ParsedDevice): NormalizedDevice {
 export function normalizeOverlay(overlay: ParsedScenario['kernel']['overlays'][number]): NormalizedOverlay {
   const name = typeof overlay === 'string' ? overlay : overlay.name;
   const written = typeof overlay === 'string' ? undefined : overlay.variant;
-  return { name, variant: written ?? overlayVariants[name][0] ?? null };
+  const explicit = typeof overlay === 'string' ? undefined : overlay.hunks;
+  const parsed = written === undefined || written === null ? { variant: overlayVariants[name][0] ?? null, hunks: null } : parseOverlayVariant(name, written);
+  invariant(!('problem' in parsed), `overlay ${name}: ${'problem' in parsed ? parsed.problem : ''}`);
+  const hunks = explicit === undefined ? parsed.hunks : orderHunks(name, explicit);
+  const own = variantHunks(name, parsed.variant);
+  const same = hunks === null || (hunks.length === own.length && hunks.every((h, i) => h === own[i]));
+  return same ? { name, variant: parsed.variant } : { name, variant: parsed.variant, hunks };
 }
 
 /** vm defaults per platform (engine.md §2): cBit 51 (SEV family), ipaBits 48 (CCA), layout by platform. */

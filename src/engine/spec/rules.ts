@@ -2,7 +2,8 @@ import { swiotlbFromCmdline } from '../swiotlb/boot-sizing';
 import { describeRam, isRamRange, ramEnd } from '../platforms/memory-layout';
 import { platforms } from '../platforms/index';
 import { fls64, isPowerOfTwoMinusOne, U64_MAX } from './address';
-import { type DmaAttr, type DeviceKind, overlayVariants, pciDeviceKinds, vmbusDeviceKinds, virtioDeviceKinds } from './names';
+import { hunkListProblem, parseOverlayVariant } from './overlay-hunks';
+import { type DmaAttr, type DeviceKind, pciDeviceKinds, vmbusDeviceKinds, virtioDeviceKinds } from './names';
 import { kernelProfileProblem, resolveKernel } from './release';
 import type { BufferSpec, ExplicitOp, ParsedScenario } from './scenario.schema';
 
@@ -65,10 +66,13 @@ export function checkScenarioRules(spec: ParsedScenario): SpecIssue[] {
   spec.kernel.overlays.forEach((overlay, index) => {
     const name = typeof overlay === 'string' ? overlay : overlay.name;
     const variant = typeof overlay === 'string' ? undefined : overlay.variant;
-    const variants = overlayVariants[name];
-    if (variant !== undefined && variant !== null && !variants.includes(variant)) {
-      add(`kernel.overlays[${index}].variant`, variants.length > 0 ? `unknown variant '${variant}' of ${name}: use one of ${variants.join(', ')}` : `overlay ${name} takes no variant`);
+    if (variant !== undefined && variant !== null) {
+      const parsed = parseOverlayVariant(name, variant);
+      if ('problem' in parsed) add(`kernel.overlays[${index}].variant`, parsed.problem);
     }
+    const hunks = typeof overlay === 'string' ? undefined : overlay.hunks;
+    const hunkProblem = hunks === undefined ? null : hunkListProblem(name, hunks);
+    if (hunkProblem !== null) add(`kernel.overlays[${index}].hunks`, hunkProblem);
     if (seenOverlays.has(name)) add(`kernel.overlays[${index}]`, `overlay ${name} is listed twice`);
     seenOverlays.add(name);
   });
@@ -170,10 +174,8 @@ function checkCmdline(cmdline: string, add: (path: string, message: string) => v
   for (const word of cmdline.split(/\s+/).filter((w) => w.length > 0)) {
     if (word.startsWith('swiotlb=')) {
       const value = word.slice('swiotlb='.length);
-      if (!/^((0x[0-9a-fA-F]+|\d+)(,\d+)?)?,?(force|noforce)?$/.test(value) || value === '' || value === ',') {
-        add('kernel.cmdline', `swiotlb=${value}: expected swiotlb=[<slots>][,<areas>][,force|noforce]`);
-        continue;
-      }
+      // setup_io_tlb_npages() accepts any value (what it does not understand it ignores; the report
+      // notes that), so only what the model cannot size is refused.
       const parsed = swiotlbFromCmdline(word);
       if (parsed.nslabs !== undefined && parsed.nslabs > maxSwiotlbCmdlineSlots) add('kernel.cmdline', `swiotlb=${value}: at most ${maxSwiotlbCmdlineSlots} slots (16 GiB) are modelled`);
       if (parsed.nareas !== undefined && parsed.nareas > 8192) add('kernel.cmdline', `swiotlb=${value}: at most 8192 areas`);

@@ -42,7 +42,13 @@ const overlay = z
     overlayName,
     z.strictObject({
       name: overlayName,
-      variant: z.string().min(1).nullable().optional().describe('device-cc-accepted: aneesh (default) | alexey | dan; other overlays take none'),
+      variant: z
+        .string()
+        .min(1)
+        .nullable()
+        .optional()
+        .describe('device-cc-accepted: aneesh (default) | alexey | dan | posted, optionally +hunk/-hunk (e.g. posted+force-bounce-off); other overlays take none'),
+      hunks: z.array(z.string().min(1)).max(16).optional().describe('device-cc-accepted: the exact hunk list, replacing the variant\'s own (see `dmasim overlays`)'),
     }),
   ])
   .describe('an overlay: its name (default variant) or { name, variant }');
@@ -71,7 +77,7 @@ const stream = z
     data: dataClass,
     sizes,
     direction: z.enum(streamDirections).default('mixed').describe('DMA direction; mixed picks to-device/from-device per request'),
-    queueDepth: z.number().int().min(1).max(4096).default(32).describe('mappings kept in flight'),
+    queueDepth: z.number().int().min(1).max(65536).default(32).describe('mappings kept in flight (an NVMe queue holds up to 65536 entries)'),
     sgSegments: z.number().int().min(1).max(128).default(1).describe('segments per request, mapped with map_sg'),
     gfp: z.enum(gfpKinds).default('blocking').describe('coherent-alloc streams: GFP_KERNEL (blocking) or GFP_ATOMIC'),
     weight: z.number().positive().max(1_000_000).default(1).describe('share of the workload operations'),
@@ -85,6 +91,8 @@ const buffer = z
     data: dataClass,
   })
   .describe('a buffer: size, physical address and data class');
+/** Unmap-time attributes: DMA_ATTR_SKIP_CPU_SYNC skips the swiotlb_bounce() copy back to the buffer. */
+const unmapAttrs = z.array(z.enum(['SKIP_CPU_SYNC'])).max(1).optional().describe('DMA_ATTR_SKIP_CPU_SYNC: no copy back from the bounce buffer at unmap');
 const attrs = z.array(z.enum(dmaAttrs)).max(dmaAttrs.length).default([]).describe('DMA_ATTR_* flags (MMIO from v6.18, REQUIRE_COHERENT and CC_SHARED from v7.1)');
 const cpu = z.number().int().min(0).max(8191).default(0).describe('CPU issuing the call (selects the SWIOTLB area)');
 const opId = id.describe('names the mapping or coherent region so later ops can refer to it');
@@ -99,8 +107,8 @@ const explicitOp = z
     z
       .strictObject({ op: z.literal('map_sg'), id: opId, device: deviceRef, segments: z.array(buffer).min(1).max(specLimits.maxSgSegments), dir: z.enum(dmaDirections), attrs, cpu })
       .describe('dma_map_sg: each segment mapped like a single buffer (reference §3.3)'),
-    z.strictObject({ op: z.literal('unmap'), id: refId }).describe('dma_unmap_phys/page (reference §3.4)'),
-    z.strictObject({ op: z.literal('unmap_sg'), id: refId }).describe('dma_unmap_sg (reference §3.4)'),
+    z.strictObject({ op: z.literal('unmap'), id: refId, attrs: unmapAttrs }).describe('dma_unmap_phys/page (reference §3.4)'),
+    z.strictObject({ op: z.literal('unmap_sg'), id: refId, attrs: unmapAttrs }).describe('dma_unmap_sg (reference §3.4)'),
     z
       .strictObject({ op: z.literal('sync_for_device'), id: refId, offset, length: sizeBytes.optional().describe('bytes synced (default: to the end)') })
       .describe('dma_sync_single_for_device: copies orig → bounce for to-device/bidirectional mappings'),

@@ -9,6 +9,8 @@ export interface SwiotlbCmdline {
   readonly nareas?: number;
   readonly force: boolean;
   readonly noforce: boolean;
+  /** `swiotlb=` values whose tail setup_io_tlb_npages() ignored (e.g. `force,4`): the kernel boots, silently. */
+  readonly ignored?: readonly string[];
 }
 
 /**
@@ -38,14 +40,29 @@ export function parseSwiotlbParam(value: string): SwiotlbCmdline {
     rest = after;
   }
   if (rest.startsWith(',')) rest = rest.slice(1);
-  return { ...(nslabs === undefined ? {} : { nslabs }), ...(nareas === undefined ? {} : { nareas }), force: rest === 'force', noforce: rest === 'noforce' };
+  // strcmp(str, "force") / strcmp(str, "noforce"): anything else left over is ignored without a word.
+  const ignored = rest !== '' && rest !== 'force' && rest !== 'noforce';
+  return { ...(nslabs === undefined ? {} : { nslabs }), ...(nareas === undefined ? {} : { nareas }), force: rest === 'force', noforce: rest === 'noforce', ...(ignored ? { ignored: [value] } : {}) };
 }
 
-/** Finds `swiotlb=` in a kernel command line (the last one wins, as with early_param). */
+/**
+ * Applies every `swiotlb=` of a kernel command line in order, as early_param() calls
+ * setup_io_tlb_npages() once per occurrence on the same globals: a later number replaces an earlier
+ * one, `force` / `noforce` once set stay set (swiotlb_force_bounce, swiotlb_force_disable).
+ */
 export function swiotlbFromCmdline(cmdline: string): SwiotlbCmdline {
   const values = cmdline.split(/\s+/).filter((word) => word.startsWith('swiotlb=')).map((word) => word.slice('swiotlb='.length));
-  const last = values.at(-1);
-  return last === undefined ? { force: false, noforce: false } : parseSwiotlbParam(last);
+  return values.reduce<SwiotlbCmdline>((applied, value) => {
+    const next = parseSwiotlbParam(value);
+    const ignored = [...(applied.ignored ?? []), ...(next.ignored ?? [])];
+    return {
+      ...(next.nslabs ?? applied.nslabs) !== undefined ? { nslabs: (next.nslabs ?? applied.nslabs)! } : {},
+      ...(next.nareas ?? applied.nareas) !== undefined ? { nareas: (next.nareas ?? applied.nareas)! } : {},
+      force: applied.force || next.force,
+      noforce: applied.noforce || next.noforce,
+      ...(ignored.length > 0 ? { ignored } : {}),
+    };
+  }, { force: false, noforce: false });
 }
 
 /** The x86 CoCo rule (mem_encrypt_setup_arch()): 6 % of RAM clamped to [64 MiB, 1 GiB]. */
@@ -107,7 +124,7 @@ export function bootSizing(input: BootSizingInput): BootSizing {
   const adjustNareas = (nareas: number): void => {
     defaultAreas = nareas === 0 ? 1 : isPowerOfTwo(nareas) ? nareas : nextPowerOfTwo(nareas);
     log.push(`area num ${defaultAreas}.`);
-    if (roundUpDefaultNslabs()) log.push(`SWIOTLB bounce buffer size roundup to ${(defaultSlots * IO_TLB_SIZE) >> 20}MB`);
+    if (roundUpDefaultNslabs()) log.push(`SWIOTLB bounce buffer size roundup to ${Math.floor((defaultSlots * IO_TLB_SIZE) / 2 ** 20)}MB`); // unsigned long in the kernel: no 32-bit wrap
   };
 
   if (input.cmdline.nslabs !== undefined) defaultSlots = input.cmdline.nslabs;

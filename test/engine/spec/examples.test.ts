@@ -16,10 +16,11 @@ describe('examples/', () => {
     expect(files.some((f) => /explicit/.test(readFileSync(join(examplesDir, f), 'utf8')) && parseSpecText(readFileSync(join(examplesDir, f), 'utf8')).ok)).toBe(true);
   });
 
-  it('covers every scenario of the reference catalogue S1–S18 with one sNN-….yaml each', () => {
+  it('covers every scenario of the reference catalogue S1–S18 with one sNN-….yaml each (later ones numbered on)', () => {
     const numbers = files.map((f) => /^s(\d\d)-/.exec(f)?.[1]).filter((n): n is string => n !== undefined);
 
-    expect(numbers).toEqual(Array.from({ length: 18 }, (_, i) => String(i + 1).padStart(2, '0')));
+    expect(numbers.length).toBeGreaterThanOrEqual(18);
+    expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => String(i + 1).padStart(2, '0')));
   });
 
   it.each(files.filter((f) => /^s\d\d-/.test(f)))('%s says in its header which scenario it shows and what the reference expects', (file) => {

@@ -30,7 +30,6 @@ describe('validateScenario', () => {
     ['unknown overlay variant', (s) => { s.kernel['overlays'] = [{ name: 'device-cc-accepted', variant: 'robin' }]; }, 'kernel.overlays[0].variant', /aneesh, alexey, dan/],
     ['variant on an overlay without variants', (s) => { s.kernel['overlays'] = [{ name: 'storvsc-bypass', variant: 'x' }]; }, 'kernel.overlays[0].variant', /takes no variant/],
     ['overlay listed twice', (s) => { s.kernel['overlays'] = ['dual-swiotlb-pools', 'dual-swiotlb-pools']; }, 'kernel.overlays[1]', /twice/],
-    ['bad swiotlb= syntax', (s) => { s.kernel['cmdline'] = 'swiotlb=lots'; }, 'kernel.cmdline', /swiotlb=\[<slots>\]/],
     ['swiotlb= beyond the modelled cap', (s) => { s.kernel['cmdline'] = 'swiotlb=16777216'; }, 'kernel.cmdline', /at most/],
     ['bad coherent_pool=', (s) => { s.kernel['cmdline'] = 'coherent_pool=2X'; }, 'kernel.cmdline', /coherent_pool/],
     ['reserved memory not below RAM', (s) => { s.vm['reservedMiB'] = 16384; }, 'vm.reservedMiB', /less than/],

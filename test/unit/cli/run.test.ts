@@ -99,9 +99,20 @@ describe('dmasim run: --profile and --overlay', () => {
     // Alexey's hooks: force_dma_unencrypted false and is_swiotlb_force_bounce false for A; a 64-bit VMBus device is capable ⇒ direct private DMA.
     const report = reportOf(out);
     expect(code).toBe(0);
-    expect(report.overlays).toEqual([{ name: 'device-cc-accepted', variant: 'alexey' }]);
+    expect(report.overlays).toEqual([{ name: 'device-cc-accepted', variant: 'alexey', hunks: ['force-dma-unencrypted-off', 'force-bounce-off', 'phys-to-dma-no-cbit'] }]);
     expect(report.violations.filter((v) => v.class === 'V1')).toEqual([]);
     expect(report.metrics['devices.storvsc0.bounces']).toBe(0);
+  });
+
+  it('--overlay device-cc-accepted:posted still bounces on v7.2 (SWIOTLB_FORCE, is_swiotlb_force_bounce() untouched); +force-bounce-off stops it, also inside --matrix', async () => {
+    const posted = reportOf((await cli([s04, '--operations', '500', '--json', '--overlay', 'device-cc-accepted:posted'])).out);
+    const fixed = reportOf((await cli([s04, '--operations', '500', '--json', '--overlay', 'device-cc-accepted:posted+force-bounce-off'])).out);
+    expect(posted.violations.map((v) => v.class)).toContain('V1');
+    expect(fixed.overlays[0]?.hunks).toContain('force-bounce-off');
+    expect(fixed.violations).toEqual([]);
+    const { code, out } = await cli([s04, '--operations', '500', '--json', '--matrix', 'la-phys+device-cc-accepted:posted+force-bounce-off']);
+    expect(code).toBe(0);
+    expect(out).toContain('force-bounce-off');
   });
 
   it('--overlay none clears the spec overlays: S7 without device-cc-accepted bounces its TDISP device (reference §2.2: without the overlay the kernel treats it as untrusted)', async () => {
@@ -117,8 +128,9 @@ describe('dmasim run: errors', () => {
   it.each([
     ['an unknown profile, listing the valid ones', ['--profile', 'v9.9'], /^dmasim run: --profile: kernel v9\.9 is newer than the releases the engine models/],
     ['a profile that is not a release or id', ['--profile', 'linus'], /^dmasim run: --profile: unknown kernel 'linus': use a release such as v6\.12, v7\.2, v7\.3 or a profile id \(v6\.6, la-classic, la-phys, lb\)/],
-    ['an unknown overlay, listing the valid ones', ['--overlay', 'magic'], /^dmasim run: --overlay: unknown overlay 'magic'; valid overlays: device-cc-accepted\[:aneesh\|alexey\|dan\], dual-swiotlb-pools, confidential-vmbus-no-swiotlb, storvsc-bypass/],
-    ['an unknown variant', ['--overlay', 'device-cc-accepted:bob'], /^dmasim run: --overlay: unknown device-cc-accepted variant 'bob'; valid variants: aneesh, alexey, dan/],
+    ['an unknown overlay, listing the valid ones', ['--overlay', 'magic'], /^dmasim run: --overlay: unknown overlay 'magic'; valid overlays: device-cc-accepted\[:aneesh\|alexey\|dan\|posted\], dual-swiotlb-pools, confidential-vmbus-no-swiotlb, storvsc-bypass/],
+    ['an unknown variant', ['--overlay', 'device-cc-accepted:bob'], /^dmasim run: --overlay: unknown variant 'bob' of device-cc-accepted: use one of aneesh, alexey, dan, posted/],
+    ['an unknown hunk', ['--overlay', 'device-cc-accepted:posted+robin'], /^dmasim run: --overlay: unknown hunk in 'posted\+robin' of device-cc-accepted: after \+\/- give one of force-dma-unencrypted-off/],
     ['a variant on an overlay without variants', ['--overlay', 'storvsc-bypass:x'], /^dmasim run: --overlay: overlay storvsc-bypass takes no variant/],
     ['--overlay none with another overlay', ['--overlay', 'none', '--overlay', 'storvsc-bypass'], /--overlay none clears the overlays/],
     ['a bad seed', ['--seed', '-1'], /needs a value|--seed: '-1' is not an integer/],
