@@ -1,4 +1,4 @@
-// npm run bench:engine [-- --json] — engine benchmarks (engine.md §10). One line per case with
+// npm run bench:engine [-- --json] — engine benchmarks (docs/engine-contract.md §10). One line per case with
 // ops/s, slots scanned per op and peak heap; --json prints one JSON object per line instead.
 // Case names are stable so numbers compare across commits. Only the steady phase is timed.
 import { createPrng, type Prng } from '../src/engine/prng';
@@ -90,7 +90,7 @@ function steadyState(name: string, mem: TlbMem, device: SwiotlbDevice, fill: num
 }
 
 const cases: Record<string, () => void> = {
-  // engine.md §10, exactly: 64 MiB pool (32,768 slots, 4 areas, v6.10), 8,192 live 4 KiB maps
+  // docs/engine-contract.md §10, exactly: 64 MiB pool (32,768 slots, 4 areas, v6.10), 8,192 live 4 KiB maps
   // (min_align 0, page-aligned orig), then pairs of "unmap a random live map, map a new 4 KiB".
   'swiotlb-4k-50pct': () => {
     const mem = createTlbMem({ rules: 'v6.10', defaultPool: { nslabs: 32768, nareas: 4, start: POOL_START } });
@@ -120,7 +120,7 @@ const cases: Record<string, () => void> = {
       r.size = 2048 * (1 + (rng.nextU32() & 1));
     });
   },
-  // The full engine (engine.md §10): a generated block workload on an SNP guest, NVMe with mixed
+  // The full engine (docs/engine-contract.md §10): a generated block workload on an SNP guest, NVMe with mixed
   // sizes through dma-direct decisions, the allocator and exposure tracking. opsPerSec counts
   // lowered operations (maps, unmaps, device writes); peak heap shows memory stays bounded.
   'engine-block-1m': () => fullEngine('engine-block-1m', 1_000_000),

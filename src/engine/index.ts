@@ -1,5 +1,5 @@
 /**
- * The engine's public entry point (engine.md §1): pure, synchronous, deterministic. Callers step an
+ * The engine's public entry point (docs/engine-contract.md §1): pure, synchronous, deterministic. Callers step an
  * EngineRun in slices (workers) or run it to completion (CLI).
  */
 import type { EngineRun } from './engine-run.types';

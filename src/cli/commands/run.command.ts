@@ -24,7 +24,7 @@ violations (class, severity, device, bytes, first op, rule), failures and headli
   --matrix LIST     run under several kernels and compare side by side; each entry is
                     profile[+overlay[:variant]]..., e.g. la-phys,lb,lb+device-cc-accepted:dan
                     (an entry names the whole kernel: the spec's overlays are not added)
-  --json            the exact engine report (engine.md §9), one JSON document per line
+  --json            the exact engine report (docs/engine-contract.md §9), one JSON document per line
                     (with --matrix: {file, columns, comparison, reports})
   --md              Markdown
   --seed N          workload seed instead of the spec's (0..4294967295)
@@ -49,7 +49,7 @@ function validOverlays(): string {
   return overlayIds.map((id) => (overlayVariants[id].length > 0 ? `${id}[:${overlayVariants[id].join('|')}]` : id)).join(', ');
 }
 
-/** Parses `name` or `name:variant` (reference §9.2 variants); `flag` names the option for messages. */
+/** Parses `name` or `name:variant` (docs/kernel-dma.md §9.2 variants); `flag` names the option for messages. */
 export function parseOverlay(text: string, flag: string): NormalizedOverlay {
   const [name = '', variant, extra] = text.split(':');
   const id = overlayIds.find((o) => o === name);

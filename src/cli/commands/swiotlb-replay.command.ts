@@ -5,7 +5,7 @@ import { isReplayError, type ReplaySession, startReplay } from '../../engine/swi
 
 const usage = `usage: dmasim swiotlb-replay [<trace.jsonl> | -]
 
-Replays a SWIOTLB allocator trace (engine.md §6.1) on the model of kernel/dma/swiotlb.c and prints,
+Replays a SWIOTLB allocator trace (docs/engine-contract.md §6.1) on the model of kernel/dma/swiotlb.c and prints,
 as JSON Lines, one {"id","slot","tlb"} per map ({"id","slot":-1} when it fails) and a final
 {"used","hiwater"}. Reads stdin when no file (or -) is given. Bad input stops with exit code 2 and
 a message naming the line.`;

@@ -5,7 +5,7 @@ import { parseSpecText } from '../../modules/scenario/spec-text';
 
 const usage = `usage: dmasim validate <spec.yaml|spec.json>...
 
-Checks scenario specs (engine.md §2) and prints, per file, either a summary of the normalised spec
+Checks scenario specs (docs/engine-contract.md §2) and prints, per file, either a summary of the normalised spec
 or every problem as "path: message". Exit code 2 when any file is invalid or unreadable.`;
 
 export const validateCommand: CliCommand = {

@@ -1,7 +1,7 @@
 import type { ViolationDetector } from './types';
 
 /**
- * V10 (reference §10.1): zero-copy TX into bounce buffers (Luigi Rizzo's unmerged patch): socket
+ * V10 (docs/kernel-dma.md §10.1): zero-copy TX into bounce buffers (Luigi Rizzo's unmerged patch): socket
  * data lives in shared memory from sendmsg() onward. No profile or overlay models that patch, so
  * the detector is registered but never matches.
  */

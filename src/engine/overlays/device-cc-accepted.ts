@@ -7,8 +7,8 @@ import type { Overlay } from './overlay.types';
 const isVariant = (value: string | null): value is DeviceCcAcceptedVariant => value !== null && (deviceCcAcceptedVariants as readonly string[]).includes(value);
 
 /**
- * The DMA hooks of the `device_cc_accepted()` proposals (reference §9.2, §9.3). A = the device is
- * accepted (TDISP RUN + device_cc_accept(); Confidential VMBus devices count as accepted, engine.md
+ * The DMA hooks of the `device_cc_accepted()` proposals (docs/kernel-dma.md §9.2, §9.3). A = the device is
+ * accepted (TDISP RUN + device_cc_accept(); Confidential VMBus devices count as accepted, docs/engine-contract.md
  * §2.2). The variants are different patch sets, applied here on every platform "as if ported":
  * - aneesh (Feb/Mar 2026, arm64): A ⇒ force_dma_unencrypted false, not forced, is_swiotlb_active
  *   false (never bounce: a non-capable accepted device fails, F5), is_swiotlb_for_alloc false,
@@ -58,7 +58,7 @@ export type DeviceAcceptDecision =
   | { readonly ok: false; readonly errno: '-EBUSY'; readonly accepted: boolean; readonly log: string };
 
 /**
- * device_cc_accept() / device_cc_reject() (reference §9.1, §8.4 Dan Williams: "rude errors" for
+ * device_cc_accept() / device_cc_reject() (docs/kernel-dma.md §9.1, §8.4 Dan Williams: "rude errors" for
  * converting a device with live mappings): the transition is refused with -EBUSY while the device
  * has live streaming mappings or coherent regions (the engine's stand-in for "a driver is bound").
  */
@@ -74,9 +74,9 @@ export function decideDeviceAccept(input: { readonly op: 'accept' | 'reject'; re
 export const deviceCcAcceptedOverlay: Overlay = {
   id: 'device-cc-accepted',
   summary: 'device_cc_accepted(): accepted (TDISP, Confidential VMBus) devices use private memory directly',
-  source: 'reference §9; Dan Williams PCI/TSM v2 (2026-03-02), Aneesh Kumar K.V (2026-02-16/03-02), Alexey Kardashevskiy SEV-TIO (2026-02-25)',
+  source: 'docs/kernel-dma.md §9; Dan Williams PCI/TSM v2 (2026-03-02), Aneesh Kumar K.V (2026-02-16/03-02), Alexey Kardashevskiy SEV-TIO (2026-02-25)',
   notes: (variant) => [
-    `device-cc-accepted (${variant ?? 'aneesh'}) is not merged; its hooks are applied on every platform as if ported (reference §9.2).`,
+    `device-cc-accepted (${variant ?? 'aneesh'}) is not merged; its hooks are applied on every platform as if ported (docs/kernel-dma.md §9.2).`,
   ],
   apply(profile, variant) {
     invariant(isVariant(variant), `device-cc-accepted variant '${String(variant)}' is not one of ${deviceCcAcceptedVariants.join(', ')}`);

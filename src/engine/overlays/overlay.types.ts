@@ -1,7 +1,7 @@
 import type { KernelProfile } from '../profiles/profile.types';
 import type { OverlayId } from '../spec/names';
 
-/** An unmerged proposal applied on top of a kernel profile (engine.md §3.2). */
+/** An unmerged proposal applied on top of a kernel profile (docs/engine-contract.md §3.2). */
 export interface Overlay {
   readonly id: OverlayId;
   readonly summary: string;

@@ -1,5 +1,5 @@
 /**
- * Markdown renderings of a report (engine.md §9) and of a kernel comparison (`dmasim run --md`,
+ * Markdown renderings of a report (docs/engine-contract.md §9) and of a kernel comparison (`dmasim run --md`,
  * `dmasim run --matrix … --md`). Pure string functions: the same report gives the same text.
  */
 import { compareClassIds, type MatrixCell, type MatrixComparison } from './matrix';
@@ -36,7 +36,7 @@ export function kernelLabel(report: EngineReport): string {
   return [profile, ...overlays].join(' + ');
 }
 
-/** Metric keys every rendering shows when present (engine.md §8). */
+/** Metric keys every rendering shows when present (docs/engine-contract.md §8). */
 export const reportHeadlineMetricKeys: readonly string[] = [
   'swiotlb.nslabs',
   'swiotlb.nareas',

@@ -56,7 +56,7 @@ export interface MatrixComparison {
   readonly metrics: readonly MatrixMetricRow[];
 }
 
-/** Metrics shown in every comparison, in this order (engine.md §8 keys); per-class and per-device keys follow. */
+/** Metrics shown in every comparison, in this order (docs/engine-contract.md §8 keys); per-class and per-device keys follow. */
 export const headlineMetricKeys: readonly string[] = [
   'swiotlb.nslabs',
   'swiotlb.hiwater',

@@ -33,7 +33,7 @@ const attribute = attributeExposure;
 const MiB = 2 ** 20;
 const GiB = 2 ** 30;
 const seriesBuckets = 200;
-/** Modelled cost parameters (engine.md §8): inputs with documented defaults, not measurements. */
+/** Modelled cost parameters (docs/engine-contract.md §8): inputs with documented defaults, not measurements. */
 const costModel = { memcpyBytesPerNs: 10, slotScanNs: 2, lockNs: 20, cacheFlushPerPageNs: 100, conversionPerPageNs: 2000 } as const;
 /** A separate PRNG stream for injected conversion faults, so enabling them does not change the workload. */
 const faultSeedSalt = 0x9e3779b9;
@@ -89,7 +89,7 @@ interface DeviceState {
   ctx: DecisionContext;
   readonly swiotlb: SwiotlbDevice;
   readonly counters: DeviceCounters;
-  /** The device's restricted-dma-pool (reference §5.10), when it has one. */
+  /** The device's restricted-dma-pool (docs/kernel-dma.md §5.10), when it has one. */
   readonly restricted: TlbMem | null;
   /** Live streaming mappings and coherent regions (device_cc_accept() returns -EBUSY while > 0). */
   live: number;
@@ -215,7 +215,7 @@ class ScenarioRun implements EngineRun {
       kernel: ramEnd > 4 * GiB ? { next: ramEnd - Math.min(ramEnd - 4 * GiB, 2 * GiB), end: ramEnd } : { next: 0, end: 0 },
     };
 
-    // Atomic pools per zone (reference §6.2): kernel pool when ZONE_NORMAL has memory, dma32/dma when those zones exist.
+    // Atomic pools per zone (docs/kernel-dma.md §6.2): kernel pool when ZONE_NORMAL has memory, dma32/dma when those zones exist.
     this.atomicPoolBytes = atomicPoolSize(this.resolved.totalRamBytes, this.resolved.coherentPoolBytes);
     if (env.config.dmaCoherentPool) {
       const zones: AtomicPoolZone[] = [];
@@ -375,7 +375,7 @@ class ScenarioRun implements EngineRun {
 
   // ---- exposure -------------------------------------------------------------------------------
 
-  /** Attributes `bytes` of confidential data that reached shared memory (engine.md §5) through the detectors. */
+  /** Attributes `bytes` of confidential data that reached shared memory (docs/engine-contract.md §5) through the detectors. */
   private expose(device: DeviceState, index: number, bytes: number): void {
     if (!this.hostObserves) {
       // SME host (S14): decrypted memory is visible to the device and the host itself, which is the
@@ -581,7 +581,7 @@ class ScenarioRun implements EngineRun {
     const mapping = this.mappings.get(id);
     if (!mapping) {
       if (this.failedIds.has(id)) this.counters.skipped++;
-      return; // the mapping failed (skipped, engine.md §2.1) or is a coherent region
+      return; // the mapping failed (skipped, docs/engine-contract.md §2.1) or is a coherent region
     }
     if (!mapping.shared || mapping.path === 'direct') return;
     const written = Math.min(bytes, mapping.totalBytes);
@@ -705,7 +705,7 @@ class ScenarioRun implements EngineRun {
     let pool: AtomicPool | null = null;
     let memory: CoherentRegion['memory'] = 'coherent-pages';
     if (decision.path === 'atomic-pool') {
-      // dma_alloc_from_pool() (reference §6.3): dma_guess_pool() order; L-B skips pools whose cc_shared differs.
+      // dma_alloc_from_pool() (docs/kernel-dma.md §6.3): dma_guess_pool() order; L-B skips pools whose cc_shared differs.
       memory = 'atomic-pool';
       let found = false;
       for (const zone of decision.atomicPools) {
@@ -777,7 +777,7 @@ class ScenarioRun implements EngineRun {
     if (region.memory === 'restricted-pool' && device.restricted) swiotlbFree(device.restricted, device.swiotlb, region.addr);
   }
 
-  /** Memory for dynamic SWIOTLB pools (reference §5.8): transient pools from the atomic pool in CoCo guests, grown pools from the buddy allocator + decryption. */
+  /** Memory for dynamic SWIOTLB pools (docs/kernel-dma.md §5.8): transient pools from the atomic pool in CoCo guests, grown pools from the buddy allocator + decryption. */
   private swiotlbBacking(bytes: number, physLimit: number, purpose: 'transient' | 'grow'): number | null {
     if (purpose === 'transient' && this.memEncrypt) {
       if (!this.env.config.dmaCoherentPool) return null;
@@ -794,7 +794,7 @@ class ScenarioRun implements EngineRun {
         return at;
       }
       // dma_alloc_from_pool() with GFP_NOWAIT (which includes __GFP_NOWARN): releases before 56c430c7f06d
-      // WARN "Failed to get suitable pool" anyway; later ones stay silent (reference §14.2 item 10).
+      // WARN "Failed to get suitable pool" anyway; later ones stay silent (docs/kernel-dma.md §14.2 item 10).
       if (!this.resolved.kernel.hasPoolExhaustedMessage && this.mappingDevice) {
         const id = this.mappingDevice.id;
         this.log.log('dma_alloc_from_pool:unsuitable', 'every', this.operationsDone, () => `Failed to get suitable pool for ${id}`);
@@ -840,7 +840,7 @@ class ScenarioRun implements EngineRun {
   }
 
   /**
-   * device_cc_accept() / device_cc_reject() (reference §9.1, §9.4): only with the device-cc-accepted
+   * device_cc_accept() / device_cc_reject() (docs/kernel-dma.md §9.1, §9.4): only with the device-cc-accepted
    * overlay; refused with -EBUSY while the device has live mappings or coherent buffers.
    */
   private acceptOrReject(kind: 'accept_device' | 'reject_device', deviceId: string, index: number): void {
@@ -869,7 +869,7 @@ class ScenarioRun implements EngineRun {
   }
 
   finish(): EngineReport {
-    // F15 (performance cliffs, info, reference §10.2): network devices whose fragments are all bounce-copied
+    // F15 (performance cliffs, info, docs/kernel-dma.md §10.2): network devices whose fragments are all bounce-copied
     // because the CoCo policy forces it (the copy runs in softirq and the first bounce clears page_pool's
     // dma_skip_sync — S1, S15; an addressing-limited NIC on an SME host, S14, is not flagged), and
     // requests the block layer split at dma_max_mapping_size() (S2, S16).

@@ -15,7 +15,7 @@ export function formatPath(path: ReadonlyArray<PropertyKey>): string {
 }
 
 /**
- * Validates a parsed spec object (engine.md §2) and normalises it. Every problem is reported, each
+ * Validates a parsed spec object (docs/engine-contract.md §2) and normalises it. Every problem is reported, each
  * as `{path, message}`; nothing throws. Schema errors come first; the cross-field rules run only
  * on a schema-valid spec.
  */
