@@ -22,3 +22,5 @@ export function runScenario(spec: NormalizedScenario, options: EngineRunOptions 
   options.onProgress?.(1);
   return run.finish();
 }
+/** What each rule id (A1…, B0…, C1…) and class (V0–V10, F1–F15) means: `dmasim explain`, docs, SARIF rule help. */
+export { explainId, legendEntries, type LegendEntry, type LegendKind } from './legend';

@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command';
+import { explainCommand, overlaysCommand, profilesCommand, schemaCommand } from './catalogue.commands';
 import { ciCommand } from './ci.command';
 import { demoCommand } from './demo.command';
 import { runCommand } from './run.command';
@@ -10,4 +11,4 @@ import { validateCommand } from './validate.command';
 import { workerCommand } from './worker.command';
 
 /** Every `dmasim` subcommand, in the order `dmasim help` lists them. */
-export const commands: readonly CliCommand[] = [runCommand, demoCommand, validateCommand, swiotlbReplayCommand, serveCommand, workerCommand, migrateCommand, teamCommand, ciCommand];
+export const commands: readonly CliCommand[] = [runCommand, demoCommand, validateCommand, explainCommand, profilesCommand, overlaysCommand, schemaCommand, swiotlbReplayCommand, serveCommand, workerCommand, migrateCommand, teamCommand, ciCommand];

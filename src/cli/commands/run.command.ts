@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { type CliCommand, type CliIo, ExitCode, UsageError } from '../command';
+import { overlayLines } from './catalogue.commands';
 import { createEngineRun, type EngineReport } from '../../engine/index';
 import { compareReports, type MatrixColumn } from '../../engine/report/matrix';
 import { renderMatrixMarkdown, renderReportMarkdown } from '../../engine/report/markdown';
@@ -19,8 +20,8 @@ violations (class, severity, device, bytes, first op, rule), failures and headli
   --profile P       kernel to run instead of the spec's: a release (v6.12, v7.2, v7.3) or a
                     profile id (${kernelProfileIds.join(', ')})
   --overlay O       apply an unmerged proposal instead of the spec's overlays; repeatable;
-                    name or name:variant (device-cc-accepted:aneesh|alexey|dan);
-                    --overlay none runs without overlays
+                    name or name:variant (the overlays below); --overlay none runs without
+                    overlays
   --matrix LIST     run under several kernels and compare side by side; each entry is
                     profile[+overlay[:variant]]..., e.g. la-phys,lb,lb+device-cc-accepted:dan
                     (an entry names the whole kernel: the spec's overlays are not added)
@@ -31,7 +32,12 @@ violations (class, severity, device, bytes, first op, rule), failures and headli
   --operations N    cap generated workloads at N operations (explicit lists run whole)
 
 A progress bar is drawn on stderr when it is a terminal (not with --json). Ctrl-C stops the run.
-Exit codes: 0 done, 2 bad flag or invalid spec, 130 interrupted.`;
+Exit codes: 0 done, 2 bad flag or invalid spec, 130 interrupted.
+
+Overlays (dmasim overlays shows what each variant changes):
+${overlayLines(false).join('\n')}
+
+What the rule ids and classes in a report mean: dmasim explain <id>, docs/rules-and-classes.md.`;
 
 type OutputFormat = 'text' | 'json' | 'md';
 
