@@ -58,7 +58,7 @@ const ruleTexts: Readonly<Record<RuleId, RuleText>> = {
   C9: ['page decrypted in place for a device that needs shared memory', ALLOC, '§4.1', 'set_memory_decrypted() makes the pages shared: descriptors and buffers the driver keeps there are host-visible (V3). A conversion failure leaks the pages (F9).'],
   C10: ['allocation zeroed (and made uncached for non-coherent devices)', ALLOC, '§4.1', 'The last step of every successful allocation.'],
   'unmap-mmio': ['unmap of an MMIO mapping: nothing to do', 'dma_direct_unmap_phys', '§3.4', 'No copy, no pool.'],
-  'unmap-require-coherent': ['unmap of a REQUIRE_COHERENT mapping: returns early', 'dma_direct_unmap_phys', '§3.4', 'v7.1+.'],
+  'unmap-require-coherent': ['unmap of a REQUIRE_COHERENT mapping: returns early', 'dma_direct_unmap_phys', '§3.4', 'v7.1+: a REQUIRE_COHERENT mapping never bounced, so there is nothing to copy back or release.'],
   'unmap-swiotlb': ['unmap of a bounced mapping: copy back, release slots', 'swiotlb_tbl_unmap_single', '§3.4, §5.6', 'From-device data is copied back unless SKIP_CPU_SYNC; the slots are released without scrubbing (V6).'],
   'unmap-direct': ['unmap of a direct mapping', 'dma_direct_unmap_phys', '§3.4', 'Only cache maintenance for non-coherent devices.'],
   'unmap-bypass': ['unmap of a bypassed mapping (overlay)', 'storvsc (overlay)', '§8.3', 'The storvsc-bypass overlay never used the DMA API, so nothing happens.'],
