@@ -65,7 +65,7 @@ describe('dmasim explain', () => {
     const result = await cli(['explain', 'A4', 'B5', 'C9']);
     expect(result.code).toBe(0);
     expect(result.out).toMatch(/A4 \(rule\): forced bounce/);
-    expect(result.out).toMatch(/B5 \(rule\).*\n.*\n  kernel: dma_direct_map_phys \(L-B\)/);
+    expect(result.out).toMatch(/B5 \(rule\).*\n.*\n {2}kernel: dma_direct_map_phys \(L-B\)/);
     expect(result.out).toMatch(/C9 \(rule\): page decrypted in place/);
   });
 
