@@ -7,6 +7,11 @@ import { platformsAndKernelsPage, rulesAndClassesPage } from '../../../src/cli/d
 import { explainId, legendEntries } from '../../../src/engine/index';
 import { commands } from '../../../src/cli/commands/index';
 import { memoryIo } from '../../support/memory-io';
+import type { CliCommand } from '../../../src/cli/command';
+import { migrateCommand } from '../../../src/cli/commands/migrate.command';
+import { serveCommand } from '../../../src/cli/commands/serve.command';
+import { teamCommand } from '../../../src/cli/commands/team.command';
+import { workerCommand } from '../../../src/cli/commands/worker.command';
 
 const repoRoot = path.join(__dirname, '..', '..', '..');
 
@@ -115,5 +120,14 @@ describe('generated docs pages', () => {
   it('docs/rules-and-classes.md and docs/platforms-and-kernels.md match the engine (run npm run docs:pages)', () => {
     expect(readFileSync(path.join(repoRoot, 'docs', 'rules-and-classes.md'), 'utf8')).toBe(rulesAndClassesPage());
     expect(readFileSync(path.join(repoRoot, 'docs', 'platforms-and-kernels.md'), 'utf8')).toBe(platformsAndKernelsPage());
+  });
+});
+
+describe('lazily loaded service commands', () => {
+  const modules: Record<string, CliCommand> = { serve: serveCommand, worker: workerCommand, migrate: migrateCommand, team: teamCommand };
+  it.each(Object.keys(modules))('%s: the summary and usage in the registry are the ones its module declares', (name) => {
+    const registered = commands.find((c) => c.name === name)!;
+    expect(registered.summary).toBe(modules[name]!.summary);
+    expect(registered.usage).toBe(modules[name]!.usage);
   });
 });
