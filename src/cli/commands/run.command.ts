@@ -252,7 +252,7 @@ async function runFiles(options: RunOptions, io: CliIo, interrupt: Interrupt): P
     const comparison = compareReports(columns);
     if (options.format === 'json') io.stdout.write(`${JSON.stringify({ file, columns: comparison.columns, comparison, reports: columns.map((c) => c.report) })}\n`);
     else if (options.format === 'md') io.stdout.write(`${renderMatrixMarkdown(comparison, file)}\n`);
-    else io.stdout.write(renderMatrixText(file, comparison));
+    else io.stdout.write(renderMatrixText(file, comparison, columns.map((c) => c.report)));
   }
   return code;
 }
