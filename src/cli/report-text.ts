@@ -18,7 +18,7 @@ export function renderReportText(file: string, report: EngineReport): string {
   else {
     lines.push(`  violations (${report.violations.length}):`);
     const rows = [['class', 'severity', 'device', 'data', 'bytes', 'ops', 'first op', 'rule', 'path']];
-    for (const v of report.violations) rows.push([v.class, v.severity, v.deviceId, v.dataClass, formatBytes(v.bytesExposed), formatCount(v.count), String(v.firstOp), v.rule, v.path]);
+    for (const v of report.violations) rows.push([v.class, v.severity, v.deviceId, v.dataClass, formatBytes(v.bytesExposed), formatCount(v.count), formatCount(v.firstOp), v.rule, v.path]);
     lines.push(...columns(rows, '    '));
     const explained = new Set<string>();
     for (const v of report.violations) {
@@ -31,7 +31,7 @@ export function renderReportText(file: string, report: EngineReport): string {
   else {
     lines.push(`  failures (${report.failures.length}):`);
     const rows = [['class', 'severity', 'device', 'ops', 'first op', 'rule', 'kernel log']];
-    for (const f of report.failures) rows.push([f.class, f.severity, f.deviceId, formatCount(f.count), String(f.firstOp), f.rule, f.kernelLogLine ?? '–']);
+    for (const f of report.failures) rows.push([f.class, f.severity, f.deviceId, formatCount(f.count), formatCount(f.firstOp), f.rule, f.kernelLogLine ?? '–']);
     lines.push(...columns(rows, '    '));
     for (const f of report.failures) lines.push(`    · ${f.class} (${f.rule}): ${f.explanation}`);
   }

@@ -82,7 +82,7 @@ export function renderReportMarkdown(report: EngineReport, title: string = repor
     lines.push(
       ...table(
         ['class', 'severity', 'device', 'data', 'bytes exposed', 'ops', 'first op', 'rule', 'path', 'explanation'],
-        report.violations.map((v) => [v.class, v.severity, v.deviceId, v.dataClass, formatBytes(v.bytesExposed), formatCount(v.count), String(v.firstOp), v.rule, v.path, v.explanation]),
+        report.violations.map((v) => [v.class, v.severity, v.deviceId, v.dataClass, formatBytes(v.bytesExposed), formatCount(v.count), formatCount(v.firstOp), v.rule, v.path, v.explanation]),
       ),
     );
   lines.push('', '### Failures', '');
@@ -91,7 +91,7 @@ export function renderReportMarkdown(report: EngineReport, title: string = repor
     lines.push(
       ...table(
         ['class', 'severity', 'device', 'ops', 'first op', 'rule', 'kernel log', 'explanation'],
-        report.failures.map((f) => [f.class, f.severity, f.deviceId, formatCount(f.count), String(f.firstOp), f.rule, f.kernelLogLine === null ? '–' : `\`${f.kernelLogLine}\``, f.explanation]),
+        report.failures.map((f) => [f.class, f.severity, f.deviceId, formatCount(f.count), formatCount(f.firstOp), f.rule, f.kernelLogLine === null ? '–' : `\`${f.kernelLogLine}\``, f.explanation]),
       ),
     );
   lines.push('', '### Metrics', '', ...table(['metric', 'value'], headlineMetrics(report).map(([k, v]) => [`\`${k}\``, formatMetric(k, v)])));

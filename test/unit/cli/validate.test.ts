@@ -85,3 +85,22 @@ describe('nearestKey', () => {
     expect(nearestKey('banana', ['memoryMiB', 'vcpus'])).toBeNull();
   });
 });
+
+describe('thousands separators in CLI output', () => {
+  it('validate groups MiB and operation counts (16,384 MiB; 200,000 operations)', async () => {
+    const io = memoryIo();
+    expect(await runCli(['validate', path.join(__dirname, '..', '..', '..', 'examples', 's01-snp-virtio-net.yaml')], io)).toBe(0);
+    expect(io.out()).toContain('16,384 MiB');
+    expect(io.out()).toContain('200,000 operations');
+  });
+
+  it('run: the violations and failures tables print no ungrouped number of four or more digits (counts, first op)', async () => {
+    const io = memoryIo();
+    await runCli(['run', path.join(__dirname, '..', '..', '..', 'examples', 's18-dstack-tdx-bursty.yaml'), '--operations', '30000'], io);
+    const out = io.out();
+    const tables = out.slice(out.indexOf('  violations ('), out.indexOf('  metrics') > 0 ? out.indexOf('  metrics') : undefined);
+    const tableRows = tables.split('\n').filter((l) => /^ {4}[VF]\d+ /.test(l)).map((l) => l.replace(/0x[0-9a-f]+/g, '').replace(/\(sz: .*$/, ''));
+    expect(tableRows.length).toBeGreaterThan(0);
+    expect(tableRows.filter((l) => /(?<![\d,.])\d{4,}(?![\d,])/.test(l))).toEqual([]);
+  });
+});
