@@ -19,6 +19,7 @@ describe('docker-compose.yml', () => {
     expect(redis?.image).toBe('redis:7');
     expect(redis?.command).toEqual(expect.arrayContaining(['--maxmemory-policy', 'noeviction']));
     expect(api?.build).toBe('.');
+    expect(worker?.command).toEqual(['node', 'bin/dmasim.js', 'worker']);
   });
 
   it('builds the application image once: the worker runs the image the api service builds, never pulled', () => {
