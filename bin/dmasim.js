@@ -13,8 +13,8 @@ const root = path.join(__dirname, '..');
 const built = path.join(root, 'dist', 'src', 'cli', 'main.js');
 const source = path.join(root, 'src', 'cli', 'main.ts');
 
-/** Newest modification time (ms) of the .ts files under the given directories; 0 when there are none. */
-function newestSourceMs(dirs) {
+/** Newest modification time (ms) of the files under the given directories that `accept`s; 0 when none. */
+function newestMs(dirs, accept) {
   let newest = 0;
   const stack = dirs.filter((dir) => fs.existsSync(dir));
   while (stack.length > 0) {
@@ -22,7 +22,7 @@ function newestSourceMs(dirs) {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) stack.push(full);
-      else if (entry.name.endsWith('.ts')) newest = Math.max(newest, fs.statSync(full).mtimeMs);
+      else if (accept(entry.name)) newest = Math.max(newest, fs.statSync(full).mtimeMs);
     }
   }
   return newest;
@@ -32,7 +32,14 @@ function useBuild() {
   if (!fs.existsSync(built)) return false;
   if (!fs.existsSync(source)) return true;
   if (process.env.DMASIM_FROM_SOURCE === '1') return false;
-  return fs.statSync(built).mtimeMs >= newestSourceMs([path.join(root, 'src'), path.join(root, 'workers')]);
+  // `npm run build` compiles src/ and workers/ and copies the run-time files below into dist/; a
+  // copy older than its source (or missing: a bare tsc run) means the build is not to be trusted.
+  const sources = newestMs([path.join(root, 'src'), path.join(root, 'workers')], (name) => name.endsWith('.ts'));
+  if (fs.statSync(built).mtimeMs < sources) return false;
+  return ['graphql', 'examples', path.join('prisma', 'migrations')].every((dir) => {
+    const copy = path.join(root, 'dist', dir);
+    return fs.existsSync(copy) && newestMs([copy], () => true) >= newestMs([path.join(root, dir)], () => true);
+  });
 }
 
 let entry = built;

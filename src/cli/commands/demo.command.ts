@@ -1,12 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type CliCommand, ExitCode, UsageError } from '../command';
+import { packageRoot } from '../package-root';
 import { runScenario, type EngineReport } from '../../engine/index';
 import { formatBytes, formatCount, kernelLabel } from '../../engine/report/markdown';
 import { replayTrace } from '../../engine/swiotlb/index';
 import { parseSpecText } from '../../modules/scenario/spec-text';
 
-const repoRoot = path.join(__dirname, '..', '..', '..');
+const repoRoot = packageRoot();
 const defaultOperations = 20_000;
 
 const usage = `usage: dmasim demo [--examples DIR] [--operations N] [--no-traces]
