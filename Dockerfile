@@ -1,6 +1,10 @@
-# One image for the `api` and `worker` services (docker-compose.yml picks the command); the api
-# also serves the built dashboard (dist/web) at /.
+# One image for the `api` and `worker` services (docker-compose.yml builds it once, as dmasim:local,
+# and picks the command); the api also serves the built dashboard (dist/web) at /.
 FROM node:20-bookworm-slim AS build
+# node:20 images ship npm 10; the lockfile and package.json's allowScripts are written for npm 11,
+# and npm 10 would run the install scripts that try to download engines (no network in CI builds).
+ARG NPM_VERSION=11.19.1
+RUN npm install -g npm@${NPM_VERSION} && npm --version
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY scripts ./scripts

@@ -1,6 +1,6 @@
 // Sandboxed BullMQ processor (runs in a worker thread, as built JS from dist/): the engine is
 // CPU-bound, and running it in the worker's own event loop would stall lock renewal so that the
-// job ran twice (architecture.md §8). Each thread keeps one database connection for its lifetime.
+// job ran twice. Each thread keeps one database connection for its lifetime.
 import { workerData } from 'node:worker_threads';
 import { type SandboxedJob, UnrecoverableError } from 'bullmq';
 import { systemClock } from '../src/platform/clock';

@@ -2,7 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Services } from './services';
 
-/** The bundled example scenarios (reference §11 catalogue). */
+/** The bundled example scenarios (docs/kernel-dma.md §11 catalogue). */
 export const examplesDir = path.join(__dirname, '..', '..', 'examples');
 
 /**

@@ -4,7 +4,7 @@ import express from 'express';
 
 /** Paths the dashboard never answers, so a missing API route stays a 404 and never becomes index.html. */
 const apiPrefixes = ['/graphql', '/health', '/healthz', '/readyz', '/metrics', '/admin', '/export'];
-/** Report exports under /runs/:id/ (architecture.md §4); /runs/:id itself is the dashboard's run page. */
+/** Report exports under /runs/:id/; /runs/:id itself is the dashboard's run page. */
 const exportPattern = /^\/runs\/[^/]+\/[^/]+\.[a-z]+$/;
 
 function isApiPath(requestPath: string): boolean {

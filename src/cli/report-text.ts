@@ -1,5 +1,5 @@
-import type { EngineReport } from '../engine/index';
-import type { MatrixComparison } from '../engine/report/matrix';
+import { type EngineReport, failureDetectors, type FailureClass } from '../engine/index';
+import type { MatrixComparison, MatrixFindingRow } from '../engine/report/matrix';
 import { formatBytes, formatCount, formatMetric, headlineMetrics, kernelLabel } from '../engine/report/markdown';
 
 /** Lays out rows as left-aligned columns separated by two spaces (trailing blanks trimmed). */
@@ -18,7 +18,7 @@ export function renderReportText(file: string, report: EngineReport): string {
   else {
     lines.push(`  violations (${report.violations.length}):`);
     const rows = [['class', 'severity', 'device', 'data', 'bytes', 'ops', 'first op', 'rule', 'path']];
-    for (const v of report.violations) rows.push([v.class, v.severity, v.deviceId, v.dataClass, formatBytes(v.bytesExposed), formatCount(v.count), String(v.firstOp), v.rule, v.path]);
+    for (const v of report.violations) rows.push([v.class, v.severity, v.deviceId, v.dataClass, formatBytes(v.bytesExposed), formatCount(v.count), formatCount(v.firstOp), v.rule, v.path]);
     lines.push(...columns(rows, '    '));
     const explained = new Set<string>();
     for (const v of report.violations) {
@@ -31,7 +31,7 @@ export function renderReportText(file: string, report: EngineReport): string {
   else {
     lines.push(`  failures (${report.failures.length}):`);
     const rows = [['class', 'severity', 'device', 'ops', 'first op', 'rule', 'kernel log']];
-    for (const f of report.failures) rows.push([f.class, f.severity, f.deviceId, formatCount(f.count), String(f.firstOp), f.rule, f.kernelLogLine ?? '–']);
+    for (const f of report.failures) rows.push([f.class, f.severity, f.deviceId, formatCount(f.count), formatCount(f.firstOp), f.rule, f.kernelLogLine ?? '–']);
     lines.push(...columns(rows, '    '));
     for (const f of report.failures) lines.push(`    · ${f.class} (${f.rule}): ${f.explanation}`);
   }
@@ -43,7 +43,7 @@ export function renderReportText(file: string, report: EngineReport): string {
 }
 
 /** The readable rendering of a kernel comparison: one column per kernel. */
-export function renderMatrixText(file: string, comparison: MatrixComparison): string {
+export function renderMatrixText(file: string, comparison: MatrixComparison, reports: readonly EngineReport[] = []): string {
   const head = ['', ...comparison.columns];
   const rows: string[][] = [head, ['verdict', ...comparison.verdicts]];
   const blank = (): string[] => head.map(() => '');
@@ -60,6 +60,22 @@ export function renderMatrixText(file: string, comparison: MatrixComparison): st
   });
   rows.push(blank(), ['metrics', ...head.slice(1).map(() => '')]);
   for (const m of comparison.metrics) rows.push([`  ${m.key}`, ...m.values.map((v) => formatMetric(m.key, v))]);
-  const paths = comparison.findings.flatMap((f, i) => (f.path === null ? [] : [`    [${i + 1}] ${f.path}`]));
-  return `${[`${file}: kernel comparison`, ...columns(rows, '  '), ...(paths.length ? ['  finding paths:', ...paths] : [])].join('\n')}\n`;
+  const details = comparison.findings.flatMap((f, i) => findingDetails(f, i + 1, reports));
+  return `${[`${file}: kernel comparison`, ...columns(rows, '  '), ...(details.length ? ['  finding paths and explanations:', ...details] : [])].join('\n')}\n`;
+}
+
+/**
+ * Path and explanation of one matched finding, taken from the first column's report that has it.
+ * Failures have no exposure path: their path is the kernel function of the class and the rule.
+ */
+function findingDetails(f: MatrixFindingRow, index: number, reports: readonly EngineReport[]): string[] {
+  const violation = f.kind === 'violation' ? reports.flatMap((r) => r.violations).find((v) => v.class === f.class && v.deviceId === f.deviceId && v.rule === f.rule && v.path === f.path) : undefined;
+  const failure = f.kind === 'failure' ? reports.flatMap((r) => r.failures).find((x) => x.class === f.class && x.deviceId === f.deviceId && x.rule === f.rule) : undefined;
+  const path = f.path ?? (f.kind === 'failure' ? `${failureDetectors[f.class as FailureClass].kernelFunction}() (rule ${f.rule})` : null);
+  const explanation = violation?.explanation ?? failure?.explanation;
+  return [
+    ...(path === null ? [] : [`    [${index}] ${path}`]),
+    ...(explanation ? [`        ${explanation}`] : []),
+    ...(failure?.kernelLogLine ? [`        kernel log: ${failure.kernelLogLine}`] : []),
+  ];
 }

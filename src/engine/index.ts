@@ -1,5 +1,5 @@
 /**
- * The engine's public entry point (engine.md §1): pure, synchronous, deterministic. Callers step an
+ * The engine's public entry point (docs/engine-contract.md §1): pure, synchronous, deterministic. Callers step an
  * EngineRun in slices (workers) or run it to completion (CLI).
  */
 import type { EngineRun } from './engine-run.types';
@@ -40,3 +40,5 @@ export { type AdviseOptions, type AdviseResult, advisePools, type PoolAdvice, ty
 export {
   type FindingSelector, matchingFindings, minimizeFinding, type MinimizeOptions, type MinimizeResult, type MinimizeSuccess, parseFindingSelector, renderReproducer,
 } from './minimize/index';
+/** What each rule id (A1…, B0…, C1…) and class (V0–V9, F1–F16) means: `dmasim explain`, docs, SARIF rule help. */
+export { explainId, legendEntries, type LegendEntry, type LegendKind } from './legend';

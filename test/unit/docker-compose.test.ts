@@ -8,7 +8,7 @@ import { parseConfig } from '../../src/platform/config';
 // this parses it and checks the wiring a `docker compose up` depends on.
 const repoRoot = path.join(__dirname, '..', '..');
 const compose = parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { image?: string; build?: string; command?: string[]; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>; healthcheck?: { test: string[] } }>;
+  services: Record<string, { image?: string; build?: string; pull_policy?: string; command?: string[]; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>; healthcheck?: { test: string[] } }>;
 };
 
 describe('docker-compose.yml', () => {
@@ -19,7 +19,16 @@ describe('docker-compose.yml', () => {
     expect(redis?.image).toBe('redis:7');
     expect(redis?.command).toEqual(expect.arrayContaining(['--maxmemory-policy', 'noeviction']));
     expect(api?.build).toBe('.');
-    expect(worker?.build).toBe('.');
+    expect(worker?.command).toEqual(['node', 'bin/dmasim.js', 'worker']);
+  });
+
+  it('builds the application image once: the worker runs the image the api service builds, never pulled', () => {
+    const { api, worker } = compose.services;
+
+    expect(api?.image).toBe('dmasim:local');
+    expect(worker?.image).toBe(api?.image);
+    expect(worker?.build).toBeUndefined();
+    expect(worker?.pull_policy).toBe('never');
   });
 
   it('gives every service a healthcheck or a healthy dependency', () => {

@@ -19,4 +19,15 @@ describe('Dockerfile', () => {
   it('copies dist (with dist/web) into the runtime image', () => {
     expect(dockerfile).toMatch(/COPY --from=build \/app\/dist \.\/dist/);
   });
+
+  it('installs npm 11 (the version package.json and the README require) before npm ci', () => {
+    const lines = dockerfile.split('\n');
+    const version = /ARG NPM_VERSION=(\d+)\.\d+\.\d+/.exec(dockerfile)?.[1];
+    const install = lines.findIndex((l) => /RUN npm install -g npm@\$\{NPM_VERSION\}/.test(l));
+    const ci = lines.findIndex((l) => /^RUN npm ci\b/.test(l));
+
+    expect(version).toBe('11');
+    expect(install).toBeGreaterThan(-1);
+    expect(install).toBeLessThan(ci);
+  });
 });

@@ -50,7 +50,7 @@ export function compareSeverity(a: string, b: string): number {
   return (severityRank[a] ?? 9) - (severityRank[b] ?? 9);
 }
 
-/** The engine's report (engine.md §9), as far as the dashboard reads it. */
+/** The engine's report (docs/engine-contract.md §9), as far as the dashboard reads it. */
 export interface ReportView {
   readonly engineVersion?: string;
   readonly platform?: string;

@@ -31,10 +31,10 @@ export type Scalars = {
 /** Result of acceptBaseline. */
 export type AcceptBaselineResult = BaselineAccepted | InputRejected;
 
-/** Headline SWIOTLB and failure numbers of a run, plus every metric by key (engine.md §8). */
+/** Headline SWIOTLB and failure numbers of a run, plus every metric by key (docs/engine-contract.md §8). */
 export type AllocatorMetrics = {
   __typename?: 'AllocatorMetrics';
-  /** Every metric of the report, keyed as in engine.md §8. */
+  /** Every metric of the report, keyed as in docs/engine-contract.md §8. */
   all: Scalars['JSON']['output'];
   /** Bytes copied out of bounce buffers. */
   bouncedBytesFromDevice: Scalars['BigInt']['output'];
@@ -657,7 +657,7 @@ export type Query = {
   dashboard: Dashboard;
   /** Allocator metrics of a run; null until it succeeded. */
   metrics: Maybe<AllocatorMetrics>;
-  /** The engine's full report of a run (engine.md §9); null until it succeeded. */
+  /** The engine's full report of a run (docs/engine-contract.md §9); null until it succeeded. */
   report: Maybe<Scalars['JSON']['output']>;
   /** A run of the caller's team. */
   run: Maybe<Run>;
@@ -1502,12 +1502,12 @@ export type Viewer = {
   tokenId: Scalars['UUID']['output'];
 };
 
-/** Private data that reached host-visible memory, found by one run (engine.md §5). */
+/** Private data that reached host-visible memory, found by one run (docs/engine-contract.md §5). */
 export type Violation = {
   __typename?: 'Violation';
   /** Bytes exposed. */
   bytesExposed: Scalars['BigInt']['output'];
-  /** Violation class V0-V10. */
+  /** Violation class V0-V9. */
   class: Scalars['String']['output'];
   /** How many operations exposed data. */
   count: Scalars['BigInt']['output'];

@@ -86,11 +86,30 @@ function parseArgs(args: readonly string[]): CiOptions {
   return { suite: values['--suite'], server: values['--server'].replace(/\/+$/, ''), token, tags, timeoutMs: timeoutS * 1000, pollMs };
 }
 
+/**
+ * fetch() rejects with a bare "fetch failed" TypeError; the reason (ECONNREFUSED, ENOTFOUND, a TLS
+ * error …) is in its `cause`. Says which URL could not be reached and why.
+ */
+export function describeFetchFailure(url: string, error: unknown): string {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  const parts = [cause, error].flatMap((e) => {
+    if (e === null || typeof e !== 'object') return [];
+    const { code, message } = e as { code?: unknown; message?: unknown };
+    return [[typeof code === 'string' ? code : '', typeof message === 'string' ? message : ''].filter(Boolean).join(': ')];
+  }).filter((text) => text && text !== 'fetch failed');
+  const reason = parts[0] ?? (error instanceof Error ? error.message : String(error));
+  const hint = /ECONNREFUSED/.test(reason) ? ' — is the server running (npm start) and is --server right?' : /ENOTFOUND|EAI_AGAIN/.test(reason) ? ' — check the host name in --server' : '';
+  return `cannot reach ${url}: ${reason}${hint}`;
+}
+
 async function gql<T>(options: CiOptions, query: string, variables: Record<string, unknown>): Promise<T> {
-  const response = await fetch(`${options.server}/graphql`, {
+  const url = `${options.server}/graphql`;
+  const response = await fetch(url, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${options.token}` },
     body: JSON.stringify({ query, variables }),
+  }).catch((error: unknown) => {
+    throw new CiError(describeFetchFailure(url, error));
   });
   const body = (await response.json().catch(() => ({}))) as { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> };
   if (body.errors?.length || !body.data) throw new CiError(`server answered ${response.status}: ${body.errors?.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`).join('; ') ?? 'no data'}`);

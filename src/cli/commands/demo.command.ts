@@ -1,13 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type CliCommand, ExitCode, UsageError } from '../command';
+import { packageRoot } from '../package-root';
 import { runScenario, type EngineReport } from '../../engine/index';
 import { formatBytes, formatCount, kernelLabel } from '../../engine/report/markdown';
 import { replayTrace } from '../../engine/swiotlb/index';
 import { parseSpecText } from '../../modules/scenario/spec-text';
-import { columns } from '../report-text';
 
-const repoRoot = path.join(__dirname, '..', '..', '..');
+const repoRoot = packageRoot();
 const defaultOperations = 20_000;
 
 const usage = `usage: dmasim demo [--examples DIR] [--operations N] [--no-traces]
@@ -89,7 +89,13 @@ export const demoCommand: CliCommand = {
       return ExitCode.badInput;
     }
     io.stdout.write(`== dmasim engine on ${files.length} example scenarios (${path.relative(process.cwd(), options.examplesDir) || '.'}; workloads capped at ${formatCount(options.operations)} operations) ==\n`);
-    const rows: string[][] = [['scenario', 'kernel', 'verdict', 'top finding', 'ops', 'ops/s']];
+    // Each line is printed as its example finishes (a full demo takes seconds): fixed column widths
+    // instead of widths measured over all rows; a longer cell only shifts the rest of its own line.
+    const widths = [Math.max(8, ...files.map((f) => f.replace(/\.(ya?ml|json)$/, '').length)), 40, 15, 44, 9];
+    const printRow = (cells: readonly string[]): void => {
+      io.stdout.write(`  ${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd() + '\n');
+    };
+    printRow(['scenario', 'kernel', 'verdict', 'top finding', 'ops', 'ops/s']);
     const problems: string[] = [];
     let totalOps = 0;
     const startedMs = performance.now();
@@ -97,7 +103,7 @@ export const demoCommand: CliCommand = {
       const name = file.replace(/\.(ya?ml|json)$/, '');
       const parsed = parseSpecText(await readFile(path.join(options.examplesDir, file), 'utf8'), file);
       if (!parsed.ok) {
-        rows.push([name, '–', 'INVALID', parsed.errors[0] ? `${parsed.errors[0].path}: ${parsed.errors[0].message}` : '', '–', '–']);
+        printRow([name, '–', 'INVALID', parsed.errors[0] ? `${parsed.errors[0].path}: ${parsed.errors[0].message}` : '', '–', '–']);
         problems.push(...parsed.errors.map((e) => `${file}: ${e.path}: ${e.message}`));
         continue;
       }
@@ -107,9 +113,8 @@ export const demoCommand: CliCommand = {
       const seconds = (performance.now() - t0) / 1000;
       totalOps += report.summary.operations;
       const rate = report.summary.operations / Math.max(seconds, 1e-6);
-      rows.push([name, kernelLabel(report), report.summary.verdict, topFinding(report), formatCount(report.summary.operations), formatRate(rate)]);
+      printRow([name, kernelLabel(report), report.summary.verdict, topFinding(report), formatCount(report.summary.operations), formatRate(rate)]);
     }
-    io.stdout.write(`${columns(rows, '  ').join('\n')}\n`);
     const elapsed = (performance.now() - startedMs) / 1000;
     io.stdout.write(`  ${files.length} scenarios, ${formatCount(totalOps)} operations in ${elapsed.toFixed(2)} s (${formatRate(totalOps / Math.max(elapsed, 1e-6))} ops/s overall, boot sizing and pool set-up included)\n`);
     for (const p of problems) io.stderr.write(`dmasim demo: ${p}\n`);

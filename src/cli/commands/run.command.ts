@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { type CliCommand, type CliIo, ExitCode, UsageError } from '../command';
+import { overlayLines } from './catalogue.commands';
 import { createEngineRun, type EngineReport, normalizeOverlay, parseOverlayVariant } from '../../engine/index';
 import { compareReports, type MatrixColumn } from '../../engine/report/matrix';
 import { renderMatrixMarkdown, renderReportMarkdown } from '../../engine/report/markdown';
@@ -19,20 +20,25 @@ violations (class, severity, device, bytes, first op, rule), failures and headli
   --profile P       kernel to run instead of the spec's: a release (v6.12, v7.2, v7.3) or a
                     profile id (${kernelProfileIds.join(', ')})
   --overlay O       apply an unmerged proposal instead of the spec's overlays; repeatable;
-                    name or name:variant (device-cc-accepted:aneesh|alexey|dan|posted),
-                    a variant may switch hunks: device-cc-accepted:posted+force-bounce-off;
-                    --overlay none runs without overlays
+                    name or name:variant (the overlays below); a variant may switch
+                    hunks: device-cc-accepted:posted+force-bounce-off; --overlay none runs
+                    without overlays
   --matrix LIST     run under several kernels and compare side by side; each entry is
                     profile[+overlay[:variant]]..., e.g. la-phys,lb,lb+device-cc-accepted:dan
                     (an entry names the whole kernel: the spec's overlays are not added)
-  --json            the exact engine report (engine.md §9), one JSON document per line
+  --json            the exact engine report (docs/engine-contract.md §9), one JSON document per line
                     (with --matrix: {file, columns, comparison, reports})
   --md              Markdown
   --seed N          workload seed instead of the spec's (0..4294967295)
   --operations N    cap generated workloads at N operations (explicit lists run whole)
 
 A progress bar is drawn on stderr when it is a terminal (not with --json). Ctrl-C stops the run.
-Exit codes: 0 done, 2 bad flag or invalid spec, 130 interrupted.`;
+Exit codes: 0 done, 2 bad flag or invalid spec, 130 interrupted.
+
+Overlays (dmasim overlays shows what each variant changes):
+${overlayLines(false).join('\n')}
+
+What the rule ids and classes in a report mean: dmasim explain <id>, docs/rules-and-classes.md.`;
 
 type OutputFormat = 'text' | 'json' | 'md';
 
@@ -50,7 +56,7 @@ function validOverlays(): string {
   return overlayIds.map((id) => (overlayVariants[id].length > 0 ? `${id}[:${overlayVariants[id].join('|')}]` : id)).join(', ');
 }
 
-/** Parses `name` or `name:variant` (reference §9.2 variants); `flag` names the option for messages. */
+/** Parses `name` or `name:variant` (docs/kernel-dma.md §9.2 variants); `flag` names the option for messages. */
 export function parseOverlay(text: string, flag: string): NormalizedOverlay {
   const [name = '', variant, extra] = text.split(':');
   const id = overlayIds.find((o) => o === name);
@@ -256,7 +262,7 @@ async function runFiles(options: RunOptions, io: CliIo, interrupt: Interrupt): P
     const comparison = compareReports(columns);
     if (options.format === 'json') io.stdout.write(`${JSON.stringify({ file, columns: comparison.columns, comparison, reports: columns.map((c) => c.report) })}\n`);
     else if (options.format === 'md') io.stdout.write(`${renderMatrixMarkdown(comparison, file)}\n`);
-    else io.stdout.write(renderMatrixText(file, comparison));
+    else io.stdout.write(renderMatrixText(file, comparison, columns.map((c) => c.report)));
   }
   return code;
 }

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { type CliCommand, ExitCode, UsageError } from '../command';
+import { formatCount } from '../../engine/report/markdown';
 import { resolveKernel } from '../../engine/spec/release';
 import { parseSpecText } from '../../modules/scenario/spec-text';
 
 const usage = `usage: dmasim validate <spec.yaml|spec.json>...
 
-Checks scenario specs (engine.md §2) and prints, per file, either a summary of the normalised spec
+Checks scenario specs (docs/engine-contract.md §2) and prints, per file, either a summary of the normalised spec
 or every problem as "path: message". Exit code 2 when any file is invalid or unreadable.`;
 
 export const validateCommand: CliCommand = {
@@ -34,8 +35,8 @@ export const validateCommand: CliCommand = {
       const kernel = resolveKernel(spec.kernel.profile)!;
       const overlays = spec.kernel.overlays.map((o) => (o.variant ? `${o.name}(${o.variant})` : o.name)).join(', ') || 'none';
       io.stdout.write(
-        `${file}: ok — ${spec.name}: ${spec.vm.platform}, ${spec.vm.memoryMiB} MiB, ${spec.vm.vcpus} vCPUs; kernel ${spec.kernel.profile} → ${kernel.profileId} ` +
-          `(allocator rules ${kernel.allocatorRules}); overlays ${overlays}; ${spec.devices.length} device(s); ${spec.workload.operations} operations\n`,
+        `${file}: ok — ${spec.name}: ${spec.vm.platform}, ${formatCount(spec.vm.memoryMiB)} MiB, ${spec.vm.vcpus} vCPUs; kernel ${spec.kernel.profile} → ${kernel.profileId} ` +
+          `(allocator rules ${kernel.allocatorRules}); overlays ${overlays}; ${spec.devices.length} device(s); ${formatCount(spec.workload.operations)} operations\n`,
       );
     }
     return allValid ? ExitCode.ok : ExitCode.badInput;

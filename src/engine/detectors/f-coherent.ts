@@ -1,6 +1,6 @@
 import type { FailureDetector } from './types';
 
-/** Coherent-allocation failures (reference §10.2 F7, F13): dma_direct_alloc() and the atomic pools. */
+/** Coherent-allocation failures (docs/kernel-dma.md §10.2 F7, F13): dma_direct_alloc() and the atomic pools. */
 export const coherentFailures: readonly FailureDetector[] = [
   {
     class: 'F7',

@@ -1,6 +1,6 @@
 import type { FailureDetector } from './types';
 
-/** Page-state conversion failures (reference §10.2 F9, §1.4): set_memory_decrypted/encrypted. */
+/** Page-state conversion failures (docs/kernel-dma.md §10.2 F9, §1.4): set_memory_decrypted/encrypted. */
 export const conversionFailures: readonly FailureDetector[] = [
   {
     class: 'F9',

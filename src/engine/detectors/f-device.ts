@@ -1,6 +1,6 @@
 import type { FailureDetector } from './types';
 
-/** Device-level failures (reference §10.2 F14): probe-time refusals. */
+/** Device-level failures (docs/kernel-dma.md §10.2 F14): probe-time refusals. */
 export const deviceFailures: readonly FailureDetector[] = [
   {
     class: 'F14',

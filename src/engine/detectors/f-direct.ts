@@ -1,6 +1,6 @@
 import type { FailureDetector } from './types';
 
-/** dma-direct streaming-map failures (reference §10.2 F5, F8, F10–F12): dma_direct_map_phys(). */
+/** dma-direct streaming-map failures (docs/kernel-dma.md §10.2 F5, F8, F10–F12): dma_direct_map_phys(). */
 export const directFailures: readonly FailureDetector[] = [
   {
     class: 'F5',

@@ -1,6 +1,6 @@
 import type { FailureDetector } from './types';
 
-/** Performance cliffs (reference §10.2 F15, §3.4, §5.5): not errors, reported at info severity. */
+/** Performance cliffs (docs/kernel-dma.md §10.2 F15, §3.4, §5.5): not errors, reported at info severity. */
 export const performanceFailures: readonly FailureDetector[] = [
   {
     class: 'F15',

@@ -1,6 +1,6 @@
 import type { FailureDetector } from './types';
 
-/** SWIOTLB failures (reference §10.2 F1–F4, F6): swiotlb_tbl_map_single() / swiotlb_map(). */
+/** SWIOTLB failures (docs/kernel-dma.md §10.2 F1–F4, F6): swiotlb_tbl_map_single() / swiotlb_map(). */
 export const swiotlbFailures: readonly FailureDetector[] = [
   {
     class: 'F1',

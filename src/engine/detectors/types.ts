@@ -2,7 +2,7 @@ import type { DataClass, FailureClass, Severity, ViolationClass } from '../repor
 import type { DeviceKind, DeviceTrust, DmaDirection } from '../spec/names';
 
 /**
- * What happened to confidential bytes at one operation (engine.md §5), as the run hands it to the
+ * What happened to confidential bytes at one operation (docs/engine-contract.md §5), as the run hands it to the
  * detectors. The run fills one mutable instance and reuses it, so attribution allocates nothing on
  * the hot path; detectors must not keep a reference to it.
  */
@@ -42,7 +42,7 @@ export type ExposureEvent =
 
 export type ExposureMemory = 'swiotlb' | 'restricted-pool' | 'transient-pool' | 'atomic-pool' | 'coherent-pages' | 'cc-shared-buffer' | 'vmbus-gpadl';
 
-/** One violation class (reference §10.1, V0 of engine.md §5). One file per class. */
+/** One violation class (docs/kernel-dma.md §10.1, V0 of docs/engine-contract.md §5). One file per class. */
 export interface ViolationDetector {
   readonly class: ViolationClass;
   readonly title: string;
@@ -56,7 +56,7 @@ export interface ViolationDetector {
    * `not-modelled`: the class exists in the reference but the model has no path that produces it.
    */
   readonly role: 'primary' | 'additive' | 'not-modelled';
-  /** Lower wins among primary detectors (engine.md §5 order). */
+  /** Lower wins among primary detectors (docs/engine-contract.md §5 order). */
   readonly precedence: number;
   matches(facts: ExposureFacts): boolean;
   /** Kernel call path (part of the fingerprint). */
@@ -66,7 +66,7 @@ export interface ViolationDetector {
 
 export type FailureFamily = 'f-swiotlb' | 'f-direct' | 'f-coherent' | 'f-device' | 'f-conversion' | 'f-performance';
 
-/** One failure class (reference §10.2). Grouped by family, one file per family. */
+/** One failure class (docs/kernel-dma.md §10.2). Grouped by family, one file per family. */
 export interface FailureDetector {
   readonly class: FailureClass;
   readonly family: FailureFamily;
@@ -75,11 +75,11 @@ export interface FailureDetector {
   readonly severity: Severity;
   /** How the kernel reports it: the exact log template (printf style) or null when it is silent. */
   readonly logTemplate: string | null;
-  /** Rate limiting of that line (reference §14.2 item 7). */
+  /** Rate limiting of that line (docs/kernel-dma.md §14.2 item 7). */
   readonly logLimit: 'once' | 'ratelimited' | 'every' | 'none';
   /** Explanation for a failure with the given rule and detail. */
   explain(rule: string, detail: string): string;
 }
 
-/** engine.md §5: critical when secret bytes are exposed, high for sensitive (and stale) bytes. */
+/** docs/engine-contract.md §5: critical when secret bytes are exposed, high for sensitive (and stale) bytes. */
 export const dataSeverity = (dataClass: DataClass): Severity => (dataClass === 'secret' ? 'critical' : 'high');

@@ -2,7 +2,7 @@ import { isBounceMemory, mapCopyPath } from './bounce-path';
 import type { ViolationDetector } from './types';
 
 /**
- * V0 (engine.md §5): a payload sent to-device to a device whose backend is the host. The host is
+ * V0 (docs/engine-contract.md §5): a payload sent to-device to a device whose backend is the host. The host is
  * the device, so this is disclosure by design; info, it tells the owner their secret goes to the
  * host in the clear.
  */

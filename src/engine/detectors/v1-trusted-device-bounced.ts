@@ -2,7 +2,7 @@ import { isBounceMemory, mapCopyPath } from './bounce-path';
 import type { ViolationDetector } from './types';
 
 /**
- * V1 (reference §10.1): streaming DMA of private data for a device that is meant to be trusted
+ * V1 (docs/kernel-dma.md §10.1): streaming DMA of private data for a device that is meant to be trusted
  * (Confidential VMBus `co_external_memory`, a TDISP device) bounces through the shared pool —
  * rows A4/B5 → swiotlb_tbl_map_single's copy; also the trusted backend's own writes into the
  * shared bounce buffer.

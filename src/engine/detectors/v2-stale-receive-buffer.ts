@@ -2,7 +2,7 @@ import { isBounceMemory, mapCopyPath } from './bounce-path';
 import type { ViolationDetector } from './types';
 
 /**
- * V2 (reference §10.1, §3.5): the map-time copy of a DMA_FROM_DEVICE buffer puts its old contents
+ * V2 (docs/kernel-dma.md §10.1, §3.5): the map-time copy of a DMA_FROM_DEVICE buffer puts its old contents
  * (possibly stale secrets of a recycled page) into shared memory before the device writes.
  */
 export const v2: ViolationDetector = {

@@ -1,6 +1,6 @@
 import type { ViolationDetector } from './types';
 
-/** V3 (reference §10.1): coherent allocations are decrypted (rows C5/C9); what the driver stores there is host-visible. */
+/** V3 (docs/kernel-dma.md §10.1): coherent allocations are decrypted (rows C5/C9); what the driver stores there is host-visible. */
 export const v3: ViolationDetector = {
   class: 'V3',
   title: 'Decrypted coherent allocation holds confidential data',

@@ -1,6 +1,6 @@
 import type { ViolationDetector } from './types';
 
-/** V4 (reference §10.1, §6): atomic-pool buffers are permanently shared and keep their contents until reallocated. */
+/** V4 (docs/kernel-dma.md §10.1, §6): atomic-pool buffers are permanently shared and keep their contents until reallocated. */
 export const v4: ViolationDetector = {
   class: 'V4',
   title: 'Atomic-pool buffer holds confidential data',

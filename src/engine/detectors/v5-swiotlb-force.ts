@@ -1,7 +1,7 @@
 import { isBounceMemory, mapCopyPath } from './bounce-path';
 import type { ViolationDetector } from './types';
 
-/** V5 (reference §10.1): `swiotlb=force` in a CoCo guest forces private-DMA traffic through shared memory (is_swiotlb_force_bounce). */
+/** V5 (docs/kernel-dma.md §10.1): `swiotlb=force` in a CoCo guest forces private-DMA traffic through shared memory (is_swiotlb_force_bounce). */
 export const v5: ViolationDetector = {
   class: 'V5',
   title: 'Bounced only because of swiotlb=force',

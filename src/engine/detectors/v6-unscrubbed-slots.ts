@@ -1,6 +1,6 @@
 import type { ViolationDetector } from './types';
 
-/** V6 (reference §10.1): bounce slots are released without scrubbing; additive info on an exposure already reported. */
+/** V6 (docs/kernel-dma.md §10.1): bounce slots are released without scrubbing; additive info on an exposure already reported. */
 export const v6: ViolationDetector = {
   class: 'V6',
   title: 'Residue in released bounce slots',

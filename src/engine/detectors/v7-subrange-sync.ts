@@ -1,7 +1,7 @@
 import type { ViolationDetector } from './types';
 
 /**
- * V7 (reference §10.1): dma_sync_single_for_device() of part of a mapping copies only that range;
+ * V7 (docs/kernel-dma.md §10.1): dma_sync_single_for_device() of part of a mapping copies only that range;
  * the rest of the bounce buffer keeps what the map-time copy put there. Additive info (the bytes
  * were already reported at map time), counted as the bytes outside the synced range.
  */

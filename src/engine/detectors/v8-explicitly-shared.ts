@@ -1,7 +1,7 @@
 import type { ViolationDetector } from './types';
 
 /**
- * V8 (reference §10.1, rows A3/B3): a buffer mapped with DMA_ATTR_CC_SHARED (e.g. from the
+ * V8 (docs/kernel-dma.md §10.1, rows A3/B3): a buffer mapped with DMA_ATTR_CC_SHARED (e.g. from the
  * `system_cc_shared` dma-buf heap) is host-visible by design; flagged when the workload says it
  * holds confidential data. Info: the memory was shared before the DMA API saw it.
  */

@@ -1,7 +1,7 @@
 import type { ViolationDetector } from './types';
 
 /**
- * V9 (reference §10.1, §8.1, S6): on a non-confidential VMBus channel the VSP is the host, and the
+ * V9 (docs/kernel-dma.md §10.1, §8.1, S6): on a non-confidential VMBus channel the VSP is the host, and the
  * ring buffers and GPADL buffers (netvsc's send/receive buffers) are decrypted by design — netvsc
  * payload does not go through the DMA API (no SWIOTLB copy, so no V0/V2), it is copied into the
  * GPADL buffer the host reads. Info: the channel property, not a kernel bug.

@@ -16,7 +16,7 @@ export type SelectorParse = { readonly ok: true; readonly selector: FindingSelec
 export function parseFindingSelector(text: string): SelectorParse {
   const words = text.trim().split(/\s+/);
   const [cls = '', ...rest] = words;
-  if (!/^(V([0-9]|10)|F([1-9]|1[0-5]))$/.test(cls)) return { ok: false, error: `'${text}': start with a finding class V0–V10 or F1–F15, e.g. 'V1 on storvsc0' or 'F1'` };
+  if (!/^(V[0-9]|F([1-9]|1[0-6]))$/.test(cls)) return { ok: false, error: `'${text}': start with a finding class V0–V9 or F1–F16, e.g. 'V1 on storvsc0' or 'F1'` };
   let deviceId: string | null = null;
   let severity: FindingSelector['severity'] = null;
   for (let i = 0; i < rest.length; i++) {

@@ -3,7 +3,7 @@ import { vmbusDeviceKinds } from '../spec/names';
 import type { Overlay } from './overlay.types';
 
 /**
- * Tianyu Lan's RFC V2/V3 (reference §8.3): vmbus_device_register() sets
+ * Tianyu Lan's RFC V2/V3 (docs/kernel-dma.md §8.3): vmbus_device_register() sets
  * `device.dma_io_tlb_mem = NULL` for `co_external_memory` (Confidential VMBus) devices, so
  * is_swiotlb_force_bounce() and is_swiotlb_active() are false. L-A: maps go direct with the
  * canonical (private) address — right for the paravisor — but any map that needs bouncing fails
@@ -23,7 +23,7 @@ export function noSwiotlbHooks(base: KernelHooks): KernelHooks {
 export const confidentialVmbusNoSwiotlbOverlay: Overlay = {
   id: 'confidential-vmbus-no-swiotlb',
   summary: 'dma_io_tlb_mem = NULL for Confidential VMBus (co_external_memory) devices',
-  source: 'reference §8.3: Tianyu Lan RFC V2 (2026-02-10), V3 (2026-03-25)',
+  source: 'docs/kernel-dma.md §8.3: Tianyu Lan RFC V2 (2026-02-10), V3 (2026-03-25)',
   variants: [
     {
       name: null,

@@ -15,9 +15,9 @@ const variantDescriptions: Readonly<Record<DeviceCcAcceptedVariant, string>> = {
 };
 
 /**
- * The DMA hooks of the `device_cc_accepted()` proposals (reference §9.2, §9.3), one per hunk
+ * The DMA hooks of the `device_cc_accepted()` proposals (docs/kernel-dma.md §9.2, §9.3), one per hunk
  * (spec/overlay-hunks.ts). A = the device is accepted (TDISP RUN + device_cc_accept(); Confidential
- * VMBus devices count as accepted, engine.md §2.2). Each hunk changes one kernel function for A:
+ * VMBus devices count as accepted, docs/engine-contract.md §2.2). Each hunk changes one kernel function for A:
  * - force-dma-unencrypted-off: force_dma_unencrypted() false (no decrypt, private coherent memory);
  * - force-bounce-off: is_swiotlb_force_bounce() false; bounce-unaccepted: Dan's alternative, where
  *   only a real force_bounce (`swiotlb=force`, restricted pool) still wins for A (V5);
@@ -68,7 +68,7 @@ export type DeviceAcceptDecision =
   | { readonly ok: false; readonly errno: '-EBUSY'; readonly accepted: boolean; readonly log: string };
 
 /**
- * device_cc_accept() / device_cc_reject() (reference §9.1, §8.4 Dan Williams: "rude errors" for
+ * device_cc_accept() / device_cc_reject() (docs/kernel-dma.md §9.1, §8.4 Dan Williams: "rude errors" for
  * converting a device with live mappings): the transition is refused with -EBUSY while the device
  * has live streaming mappings or coherent regions (the engine's stand-in for "a driver is bound").
  */
@@ -84,7 +84,7 @@ export function decideDeviceAccept(input: { readonly op: 'accept' | 'reject'; re
 export const deviceCcAcceptedOverlay: Overlay = {
   id: 'device-cc-accepted',
   summary: 'device_cc_accepted(): accepted (TDISP, Confidential VMBus) devices use private memory directly',
-  source: 'reference §9; Dan Williams PCI/TSM v2 (2026-03-02), Aneesh Kumar K.V (2026-02-16/03-02), Alexey Kardashevskiy SEV-TIO (2026-02-25)',
+  source: 'docs/kernel-dma.md §9; Dan Williams PCI/TSM v2 (2026-03-02), Aneesh Kumar K.V (2026-02-16/03-02), Alexey Kardashevskiy SEV-TIO (2026-02-25)',
   variants: deviceCcAcceptedVariants.map((name) => ({ name, description: variantDescriptions[name], hunks: deviceCcAcceptedVariantHunks[name].map((id) => deviceCcAcceptedHunks[id]) })),
   notes: (variant, hunks) => [
     `device-cc-accepted (${variant ?? 'aneesh'}) is not merged; its hunks are applied on every platform as if ported: ${hunks.join(', ') || 'none'}.`,

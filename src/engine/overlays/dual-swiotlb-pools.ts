@@ -2,7 +2,7 @@ import type { IoTlbMem, KernelHooks } from '../profiles/profile.types';
 import type { Overlay } from './overlay.types';
 
 /**
- * Aneesh's dual-pool prototype (reference §9.2 source quote: "two default swiotlb …
+ * Aneesh's dual-pool prototype (docs/kernel-dma.md §9.2 source quote: "two default swiotlb …
  * io_tlb_default_mem; io_tlb_default_shared_mem"; Robin Murphy's "additional non-shared SWIOTLB",
  * §8.4): next to the shared pool, a private default pool of the same size that is not decrypted.
  * A device that may see private memory — in a CoCo guest, one for which force_dma_unencrypted() is
@@ -29,7 +29,7 @@ export function dualPoolHooks(base: KernelHooks): KernelHooks {
 export const dualSwiotlbPoolsOverlay: Overlay = {
   id: 'dual-swiotlb-pools',
   summary: 'a private default SWIOTLB pool next to the shared one, for devices that may see private memory',
-  source: 'reference §9.2 (Aneesh Kumar K.V, 2026-02-16 prototype), §8.4 (Robin Murphy)',
+  source: 'docs/kernel-dma.md §9.2 (Aneesh Kumar K.V, 2026-02-16 prototype), §8.4 (Robin Murphy)',
   variants: [
     {
       name: null,

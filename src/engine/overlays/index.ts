@@ -10,7 +10,7 @@ import { storvscBypassOverlay } from './storvsc-bypass';
 export type { Overlay, OverlayHunk, OverlayVariant } from './overlay.types';
 export { acceptedHooks, decideDeviceAccept, type DeviceAcceptDecision } from './device-cc-accepted';
 
-/** Every overlay of engine.md §3.2; typed so that a missing one is a compile error. */
+/** Every overlay of docs/engine-contract.md §3.2; typed so that a missing one is a compile error. */
 export const overlays: Readonly<Record<OverlayId, Overlay>> = {
   'device-cc-accepted': deviceCcAcceptedOverlay,
   'dual-swiotlb-pools': dualSwiotlbPoolsOverlay,

@@ -12,7 +12,7 @@ export interface OverlayVariant {
   readonly hunks: readonly OverlayHunk[];
 }
 
-/** An unmerged proposal applied on top of a kernel profile (engine.md §3.2). */
+/** An unmerged proposal applied on top of a kernel profile (docs/engine-contract.md §3.2). */
 export interface Overlay {
   readonly id: OverlayId;
   readonly summary: string;

@@ -2,7 +2,7 @@ import { toDmaAddr } from '../spec/address';
 import type { Overlay } from './overlay.types';
 
 /**
- * Tianyu Lan's storvsc patch (2026-04-08, reference §8.3, §11 S5): when the channel has
+ * Tianyu Lan's storvsc patch (2026-04-08, docs/kernel-dma.md §8.3, §11 S5): when the channel has
  * `co_external_memory`, storvsc skips scsi_dma_map()/unmap() and builds the GPA list from
  * page_to_hvpfn(sg_page(sg)): no DMA API call, private PFNs go to the paravisor, nothing is
  * bounced. Other devices and non-confidential channels are unchanged.
@@ -10,7 +10,7 @@ import type { Overlay } from './overlay.types';
 export const storvscBypassOverlay: Overlay = {
   id: 'storvsc-bypass',
   summary: 'storvsc on a Confidential VMBus channel skips the DMA API and passes private PFNs',
-  source: 'reference §8.3: PATCH 2026-04-08 (https://lore.kernel.org/r/20260408073105.272255-1-tiala@microsoft.com)',
+  source: 'docs/kernel-dma.md §8.3: PATCH 2026-04-08 (https://lore.kernel.org/r/20260408073105.272255-1-tiala@microsoft.com)',
   variants: [
     {
       name: null,

@@ -3,7 +3,7 @@ import type { Platform } from './platform.types';
 import { identityEncoding } from './x86-guest';
 
 /**
- * Arm CCA Realm (reference §1.3, §2.1, §2.2, §2.3): force_dma_unencrypted() = is_realm_world()
+ * Arm CCA Realm (docs/kernel-dma.md §1.3, §2.1, §2.2, §2.3): force_dma_unencrypted() = is_realm_world()
  * for every device; SWIOTLB enabled and (≤ v7.2) forced; no 6 % rule (default 64 MiB). The shared
  * alias sets PROT_NS_SHARED, the top IPA bit, so a device whose mask is below the IPA width cannot
  * reach even the SWIOTLB pool (F4). Until L-B a Realm reports only CC_ATTR_MEM_ENCRYPT; L-B

@@ -1,7 +1,7 @@
 import type { ConversionCost } from './platform.types';
 
 /**
- * Hyper-V isolation VMs with vTOM (reference §1.3, §8.1): hv_vtom_init() sets
+ * Hyper-V isolation VMs with vTOM (docs/kernel-dma.md §1.3, §8.1): hv_vtom_init() sets
  * cc_set_mask(shared_gpa_boundary) and reports CC_ATTR_GUEST_MEM_ENCRYPT, so the generic x86 CoCo
  * rules apply (every device force_dma_unencrypted, SWIOTLB forced ≤ v7.2, 6 % sizing). Both DMA
  * handles are the canonical address (sme_me_mask = 0); the shared alias above the vTOM boundary

@@ -15,7 +15,7 @@ import { tdxPlatform } from './tdx';
 export type * from './platform.types';
 export { describeRam, isRamRange, ramEnd, ramRanges, type RamRange } from './memory-layout';
 
-/** Every platform of engine.md §3.1; typed so that a missing one is a compile error (style.md E9). */
+/** Every platform of docs/engine-contract.md §3.1; typed so that a missing one is a compile error (style.md E9). */
 export const platforms: Readonly<Record<PlatformId, Platform>> = {
   none: nonePlatform,
   'sme-host': smeHostPlatform,

@@ -9,7 +9,7 @@ export interface RamRange {
 const GiB = 1n << 30n;
 
 /**
- * Where guest RAM lives (engine.md §2 `vm.layout`). Modelled layouts, not measured ones:
+ * Where guest RAM lives (docs/engine-contract.md §2 `vm.layout`). Modelled layouts, not measured ones:
  * - `x86`: QEMU q35 — below 2.75 GiB all RAM is low; otherwise 2 GiB below the PCI hole and the
  *   rest remapped from 4 GiB (so RAM above 4 GiB exists and 32-bit devices are addressing limited);
  *   ZONE_DMA < 16 MiB, ZONE_DMA32 < 4 GiB.

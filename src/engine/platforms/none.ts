@@ -4,7 +4,7 @@ import { identityEncoding } from './x86-guest';
 /**
  * A non-confidential x86 VM: force_dma_unencrypted() is the generic `false` stub
  * (include/linux/dma-direct.h), SWIOTLB exists only when RAM extends above 4 GiB
- * (pci_swiotlb_detect()) or with `swiotlb=force`, nothing is ever decrypted (reference §2.1, §2.2,
+ * (pci_swiotlb_detect()) or with `swiotlb=force`, nothing is ever decrypted (docs/kernel-dma.md §2.1, §2.2,
  * §11 S13). The host can read all guest memory: there is no private memory to expose.
  */
 export const nonePlatform: Platform = {

@@ -1,7 +1,7 @@
 import type { DmaAddr, PhysAddr } from '../spec/address';
 import type { KernelProfileId, MemoryLayout, PlatformId } from '../spec/names';
 
-/** cc_platform_has() attributes the DMA code consults (reference §2.1). */
+/** cc_platform_has() attributes the DMA code consults (docs/kernel-dma.md §2.1). */
 export interface CcAttributes {
   /** CC_ATTR_GUEST_MEM_ENCRYPT. */
   readonly guestMemEncrypt: boolean;
@@ -21,7 +21,7 @@ export interface PlatformDevice {
   readonly busDmaLimit: bigint;
 }
 
-/** Per-VM platform parameters (engine.md §2 `vm`). */
+/** Per-VM platform parameters (docs/engine-contract.md §2 `vm`). */
 export interface PlatformContext {
   readonly profileId: KernelProfileId;
   /** SEV/SME C-bit position (sme_me_mask = 1 << cBit). */
@@ -32,7 +32,7 @@ export interface PlatformContext {
   readonly ramEnd: bigint;
 }
 
-/** How the arch sets up SWIOTLB at boot (reference §2.2). */
+/** How the arch sets up SWIOTLB at boot (docs/kernel-dma.md §2.2). */
 export interface SwiotlbBootPolicy {
   /** The arch asks for a default pool (x86 pci_swiotlb_detect(), arm64 mem_init(), s390 pv_init(), ppc init_svm()). */
   readonly archWantsSwiotlb: boolean;
@@ -43,8 +43,8 @@ export interface SwiotlbBootPolicy {
 }
 
 /**
- * Page-state conversion cost parameters (reference §1.4, §7.1). These are MODELLED defaults, not
- * measurements: no authoritative per-page numbers were found (reference §7.1, §13). They are
+ * Page-state conversion cost parameters (docs/kernel-dma.md §1.4, §7.1). These are MODELLED defaults, not
+ * measurements: no authoritative per-page numbers were found (docs/kernel-dma.md §7.1, §13). They are
  * inputs to the cost model and stated as such in every report.
  */
 export interface ConversionCost {
@@ -62,7 +62,7 @@ export interface ConversionCost {
   readonly needsCacheFlush: boolean;
 }
 
-/** Who, besides the guest CPU, can read memory in a given state (reference §1.2). */
+/** Who, besides the guest CPU, can read memory in a given state (docs/kernel-dma.md §1.2). */
 export interface Observers {
   /** The host VMM / hypervisor (reads shared memory; reads everything on a non-CoCo VM). */
   readonly host: boolean;
@@ -70,7 +70,7 @@ export interface Observers {
   readonly paravisor: boolean;
 }
 
-/** One confidential-computing platform (engine.md §3.1). */
+/** One confidential-computing platform (docs/engine-contract.md §3.1). */
 export interface Platform {
   readonly id: PlatformId;
   readonly summary: string;
@@ -81,7 +81,7 @@ export interface Platform {
   readonly hasMemEncryption: boolean;
   readonly defaultLayout: MemoryLayout;
   readonly observers: Observers;
-  /** A paravisor exists (Confidential VMBus needs one, reference §8.2). */
+  /** A paravisor exists (Confidential VMBus needs one, docs/kernel-dma.md §8.2). */
   readonly hasParavisor: boolean;
   /** virtio devices must negotiate VIRTIO_F_ACCESS_PLATFORM or are refused at probe (F14). */
   readonly requiresVirtioAccessPlatform: boolean;
@@ -90,16 +90,16 @@ export interface Platform {
   /** ZONE_DMA width (x86: 24 bits = 16 MiB). */
   readonly zoneDmaBits: number;
   ccAttributes(profileId: KernelProfileId): CcAttributes;
-  /** force_dma_unencrypted(dev) (reference §2.1). */
+  /** force_dma_unencrypted(dev) (docs/kernel-dma.md §2.1). */
   forceDmaUnencrypted(device: PlatformDevice, ctx: PlatformContext): boolean;
   swiotlbBoot(ctx: PlatformContext): SwiotlbBootPolicy;
-  /** The arch's CoCo auto-size rule (reference §2.3): the x86 6 % rule, or none (default 64 MiB). */
+  /** The arch's CoCo auto-size rule (docs/kernel-dma.md §2.3): the x86 6 % rule, or none (default 64 MiB). */
   readonly cocoAutoSize: 'x86-6-percent' | null;
   /** swiotlb_adjust_size() request in bytes for this much RAM, or null (the sizing math is in swiotlb/boot-sizing.ts). */
   archRequestedSwiotlbBytes(physMemBytes: number): number | null;
-  /** phys_to_dma_encrypted() / phys_to_dma(): the private alias (reference §1.3). */
+  /** phys_to_dma_encrypted() / phys_to_dma(): the private alias (docs/kernel-dma.md §1.3). */
   physToDmaEncrypted(phys: PhysAddr, ctx: PlatformContext): DmaAddr;
-  /** phys_to_dma_unencrypted(): the shared alias (reference §1.3). */
+  /** phys_to_dma_unencrypted(): the shared alias (docs/kernel-dma.md §1.3). */
   physToDmaUnencrypted(phys: PhysAddr, ctx: PlatformContext): DmaAddr;
   readonly conversionCost: ConversionCost;
 }

@@ -2,8 +2,8 @@ import type { Platform } from './platform.types';
 import { identityEncoding } from './x86-guest';
 
 /**
- * powerpc pseries Secure VM (reference §2.1, §2.2): force_dma_unencrypted() = is_secure_guest()
- * (file location not verified, reference §13); init_svm() sets SWIOTLB_ANY | SWIOTLB_FORCE
+ * powerpc pseries Secure VM (docs/kernel-dma.md §2.1, §2.2): force_dma_unencrypted() = is_secure_guest()
+ * (file location not verified, docs/kernel-dma.md §13); init_svm() sets SWIOTLB_ANY | SWIOTLB_FORCE
  * (L-B: SWIOTLB_ANY only) and shares the pool. Until L-B only CC_ATTR_MEM_ENCRYPT is reported.
  * Conversion: ultracalls UV_SHARE_PAGE / UV_UNSHARE_PAGE.
  */

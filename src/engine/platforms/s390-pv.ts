@@ -2,7 +2,7 @@ import type { Platform } from './platform.types';
 import { identityEncoding } from './x86-guest';
 
 /**
- * s390 Protected Virtualization (Secure Execution) guest (reference §2.1, §2.2, §11 S11):
+ * s390 Protected Virtualization (Secure Execution) guest (docs/kernel-dma.md §2.1, §2.2, §11 S11):
  * force_dma_unencrypted() = is_prot_virt_guest(); pv_init() sets up SWIOTLB with SWIOTLB_FORCE
  * (≤ v7.2); L-B drops the force and selects SWIOTLB_ANY, SWIOTLB_DYNAMIC, DMA_COHERENT_POOL
  * (28b0d6897484, 14ddf10e93d4). Before L-B s390 PV reports no cc_platform_has() attribute at all

@@ -2,8 +2,8 @@ import type { Platform } from './platform.types';
 import { identityEncoding, withCBit, x86CocoGuest } from './x86-guest';
 
 /**
- * AMD SEV / SEV-ES guest (no RMP): x86 CoCo rules (reference §2.1–§2.3); the private alias carries
- * the C-bit (reference §1.3), so a device whose mask is below the C-bit fails dma_capable() for
+ * AMD SEV / SEV-ES guest (no RMP): x86 CoCo rules (docs/kernel-dma.md §2.1–§2.3); the private alias carries
+ * the C-bit (docs/kernel-dma.md §1.3), so a device whose mask is below the C-bit fails dma_capable() for
  * private handles. Conversion flips the C-bit in the PTE, flushes caches and tells the hypervisor
  * (KVM_HC_MAP_GPA_RANGE).
  */

@@ -3,7 +3,7 @@ import type { Platform } from './platform.types';
 import { identityEncoding, withCBit } from './x86-guest';
 
 /**
- * Bare-metal AMD host with SME (`mem_encrypt=on`), reference §2.1, §11 S14: force_dma_unencrypted()
+ * Bare-metal AMD host with SME (`mem_encrypt=on`), docs/kernel-dma.md §2.1, §11 S14: force_dma_unencrypted()
  * is true only for a device that cannot address the C-bit —
  * `min_not_zero(coherent_dma_mask, bus_dma_limit) <= DMA_BIT_MASK(__ffs64(sme_me_mask))`
  * (arch/x86/mm/mem_encrypt.c). SWIOTLB is enabled (pci_swiotlb_detect()) but not forced; L-B

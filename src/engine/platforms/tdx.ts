@@ -2,10 +2,10 @@ import type { Platform } from './platform.types';
 import { identityEncoding, x86CocoGuest } from './x86-guest';
 
 /**
- * Intel TDX guest: x86 CoCo rules (reference §2.1–§2.3); both handles are the canonical address —
- * the shared bit lives in the PTE (reference §1.3). Conversion: private→shared is one
+ * Intel TDX guest: x86 CoCo rules (docs/kernel-dma.md §2.1–§2.3); both handles are the canonical address —
+ * the shared bit lives in the PTE (docs/kernel-dma.md §1.3). Conversion: private→shared is one
  * TDG.VP.VMCALL<MapGPA> over the range; shared→private adds TDG.MEM.PAGE.ACCEPT (1G/2M/4K tries);
- * TDX always flushes caches (tdx_cache_flush_required(), reference §1.4).
+ * TDX always flushes caches (tdx_cache_flush_required(), docs/kernel-dma.md §1.4).
  */
 export const tdxPlatform: Platform = {
   ...x86CocoGuest,

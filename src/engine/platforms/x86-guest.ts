@@ -4,7 +4,7 @@ import type { KernelProfileId } from '../spec/names';
 import type { CcAttributes, Platform, PlatformContext, SwiotlbBootPolicy } from './platform.types';
 
 /**
- * What every x86 confidential guest shares (SEV, SEV-SNP, TDX, Hyper-V vTOM): reference §2.1
+ * What every x86 confidential guest shares (SEV, SEV-SNP, TDX, Hyper-V vTOM): docs/kernel-dma.md §2.1
  * (force_dma_unencrypted() true for every device when CC_ATTR_GUEST_MEM_ENCRYPT), §2.2
  * (pci_swiotlb_detect(): enable, and ≤ v7.2 SWIOTLB_FORCE), §2.3 (6 % auto-size, virtio must
  * negotiate ACCESS_PLATFORM).
@@ -18,10 +18,10 @@ export function x86GuestSwiotlbBoot(ctx: PlatformContext): SwiotlbBootPolicy {
   return { archWantsSwiotlb: true, archForceBounce: ctx.profileId !== 'lb', swiotlbAny: false };
 }
 
-/** mem_encrypt_setup_arch(): 6 % of RAM clamped to [64 MiB, 1 GiB] (reference §2.3). */
+/** mem_encrypt_setup_arch(): 6 % of RAM clamped to [64 MiB, 1 GiB] (docs/kernel-dma.md §2.3). */
 export const x86GuestSwiotlbBytes = (totalRamBytes: number): number => cocoSwiotlbBytes(totalRamBytes);
 
-/** The identity encoding: TDX and vTOM carry the shared bit in the PTE, not in the address (reference §1.3). */
+/** The identity encoding: TDX and vTOM carry the shared bit in the PTE, not in the address (docs/kernel-dma.md §1.3). */
 export const identityEncoding = (phys: PhysAddr): DmaAddr => toDmaAddr(phys);
 
 /** SEV/SME: the private alias carries the C-bit (`__sme_set()`), the shared one does not. */

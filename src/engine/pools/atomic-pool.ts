@@ -1,7 +1,7 @@
 import type { AtomicPoolZone } from '../profiles/profile.types';
 
 /**
- * Atomic DMA pools (kernel/dma/pool.c, reference §6): one gen_pool per zone (kernel, dma32, dma),
+ * Atomic DMA pools (kernel/dma/pool.c, docs/kernel-dma.md §6): one gen_pool per zone (kernel, dma32, dma),
  * each a list of chunks handed out first-fit, order-aligned, at 4 KiB granularity
  * (gen_pool_first_fit_order_align). Pools are pre-decrypted in CoCo guests, grow only through
  * deferred work (atomic_pool_work_fn → atomic_pool_resize → atomic_pool_expand, doubling with

@@ -5,7 +5,7 @@ import type { CoherentAllocDecision, CoherentAllocRequest, CoherentRule, Decisio
 import { decideSwiotlbMap, markCmdlineForce } from './swiotlb-map';
 
 /**
- * dma-direct as in v6.6 … v7.2 ("L-A", reference §3.1 and §4.1 with the §14 corrections). The
+ * dma-direct as in v6.6 … v7.2 ("L-A", docs/kernel-dma.md §3.1 and §4.1 with the §14 corrections). The
  * release switches of the resolved kernel select the variant: dma_direct_map_page() before v6.18;
  * dma_direct_map_phys() with DMA_ATTR_MMIO from v6.18; REQUIRE_COHERENT and CC_SHARED from v7.1.
  */
@@ -52,7 +52,7 @@ function decideStreamingMapOnce(ctx: DecisionContext, req: StreamingMapRequest):
     return { path: 'error', rule: 'A7', failure: 'F5', log: overflowLog(handle, req.sizeBytes, ctx, 'DMA') };
   }
   // Row A8: direct. A device that needs shared memory but gets a private page reads ciphertext
-  // (F8, swiotlb=noforce) unless its consumer is inside the TCB (reference §9.2 last bullet).
+  // (F8, swiotlb=noforce) unless its consumer is inside the TCB (docs/kernel-dma.md §9.2 last bullet).
   const needsShared = hooks.forceDmaUnencrypted(env, dev) && !hooks.mayAccessPrivate(env, dev);
   return {
     path: 'direct',

@@ -4,7 +4,7 @@ import type { DmaAttr } from '../spec/names';
 import { decideSwiotlbMap, markCmdlineForce } from './swiotlb-map';
 
 /**
- * dma_direct_map_phys() in L-B (reference §3.2, torvalds/linux kernel/dma/direct.c @ 63e62b63e853;
+ * dma_direct_map_phys() in L-B (docs/kernel-dma.md §3.2, torvalds/linux kernel/dma/direct.c @ 63e62b63e853;
  * §14.2 items 2 and 6). SWIOTLB_FORCE is gone: force_bounce now comes only from `swiotlb=force` or
  * a restricted pool; private buffers of devices that need shared memory bounce because the new
  * dma_capable() CC rule rejects their private handle (row B5).

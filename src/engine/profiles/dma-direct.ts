@@ -11,7 +11,7 @@ import type {
 export const hasAttr = (attrs: readonly DmaAttr[], attr: DmaAttr): boolean => attrs.includes(attr);
 
 /**
- * dma_capable(dev, addr, size, is_ram[, attrs]) (reference §3 helpers, §14.2 item 2): the end of
+ * dma_capable(dev, addr, size, is_ram[, attrs]) (docs/kernel-dma.md §3 helpers, §14.2 item 2): the end of
  * the range must be within min_not_zero(*dma_mask, bus_dma_limit). L-B adds the CC rule: false
  * for a private handle (no CC_SHARED) when the device needs unencrypted DMA.
  */
@@ -29,7 +29,7 @@ export function overflowLog(addr: DmaAddr, sizeBytes: number, ctx: DecisionConte
 export const poolMemoryState = (ctx: DecisionContext): 'shared' | 'private' => (ctx.env.platform.hasMemEncryption ? 'shared' : 'private');
 
 /**
- * swiotlb_map() after swiotlb_tbl_map_single() found slots (reference §5.4, §14.2 item 1): the
+ * swiotlb_map() after swiotlb_tbl_map_single() found slots (docs/kernel-dma.md §5.4, §14.2 item 1): the
  * handle is `phys_to_dma_unencrypted` (L-A) or follows the pool's shared flag (L-B); then
  * dma_capable() is checked again — after the bounce copy, so an F4 failure has already exposed
  * the buffer.
@@ -50,7 +50,7 @@ const toDevice = (dir: DmaDirection): boolean => dir === 'to-device' || dir === 
 const fromDevice = (dir: DmaDirection): boolean => dir === 'from-device' || dir === 'bidirectional';
 
 /**
- * dma_direct_unmap_phys()/unmap_page() (reference §3.4, §14.1 item 5): MMIO → nothing; v7.1+
+ * dma_direct_unmap_phys()/unmap_page() (docs/kernel-dma.md §3.4, §14.1 item 5): MMIO → nothing; v7.1+
  * REQUIRE_COHERENT → nothing; otherwise the for-cpu sync (copy back for FROM_DEVICE/BIDIRECTIONAL
  * unless SKIP_CPU_SYNC) and the slot release when the address lies in a pool.
  */
@@ -71,7 +71,7 @@ export function decideUnmap(ctx: DecisionContext, mapping: LiveMapping): UnmapDe
 }
 
 /**
- * dma_direct_sync_single_for_device/cpu() (reference §3.4): in a pool, for-device copies
+ * dma_direct_sync_single_for_device/cpu() (docs/kernel-dma.md §3.4): in a pool, for-device copies
  * orig → bounce for TO_DEVICE/BIDIRECTIONAL, for-cpu copies bounce → orig for
  * FROM_DEVICE/BIDIRECTIONAL; the other direction copies nothing (the BUG_ON is only for DMA_NONE,
  * §14.1 item 5).
@@ -94,7 +94,7 @@ export function requiredMask(ctx: DecisionContext): bigint {
   return (1n << BigInt(fls64(maxDma) - 1)) * 2n - 1n;
 }
 
-/** dma_addressing_limited(dev) (reference §14.2 item 3; all RAM is mapped: no dma_range_map). */
+/** dma_addressing_limited(dev) (docs/kernel-dma.md §14.2 item 3; all RAM is mapped: no dma_range_map). */
 export function isDmaAddressingLimited(ctx: DecisionContext): boolean {
   return minNotZero(ctx.dev.dmaMask, ctx.dev.busDmaLimit) < requiredMask(ctx);
 }
@@ -102,7 +102,7 @@ export function isDmaAddressingLimited(ctx: DecisionContext): boolean {
 /**
  * swiotlb_max_mapping_size() (kernel/dma/swiotlb.c): IO_TLB_SIZE × IO_TLB_SEGSIZE minus
  * roundup(min_align_mask, IO_TLB_SIZE) when a min-align mask is set: 256 KiB, 252 KiB for NVMe's
- * 4095 (reference §3.4).
+ * 4095 (docs/kernel-dma.md §3.4).
  */
 export function swiotlbMaxMappingSize(minAlignMask: bigint): number {
   const mask = Number(minAlignMask);
@@ -111,7 +111,7 @@ export function swiotlbMaxMappingSize(minAlignMask: bigint): number {
 }
 
 /**
- * dma_direct_max_mapping_size() (reference §3.4): the SWIOTLB cap when the pool is active and the
+ * dma_direct_max_mapping_size() (docs/kernel-dma.md §3.4): the SWIOTLB cap when the pool is active and the
  * device is addressing limited or forced to bounce — L-B adds "or force_dma_unencrypted(dev)"
  * (Aneesh v5 10/20) — otherwise SIZE_MAX.
  */
@@ -124,7 +124,7 @@ export function maxMappingSize(ctx: DecisionContext, tracksSharedState: boolean)
 
 /**
  * dma_direct_optimal_gfp_mask() zone from min_not_zero(coherent_dma_mask, bus_dma_limit)
- * (reference §4.3 step 2) and dma_guess_pool() order for the atomic pools (§6.3: the kernel pool is
+ * (docs/kernel-dma.md §4.3 step 2) and dma_guess_pool() order for the atomic pools (§6.3: the kernel pool is
  * never a fallback).
  */
 export function coherentZone(ctx: DecisionContext): { zone: AtomicPoolZone; atomicPools: readonly AtomicPoolZone[] } {
@@ -166,7 +166,7 @@ export function dmaKmallocNeedsBounce(ctx: DecisionContext, sizeBytes: number, d
 export const pageAlign = (bytes: number): number => Math.ceil(bytes / PAGE_SIZE) * PAGE_SIZE;
 
 /**
- * dma_direct_free() (reference §4.1 "Free", §4.2, §14.1 item 7, §14.2 item 9): atomic-pool memory
+ * dma_direct_free() (docs/kernel-dma.md §4.1 "Free", §4.2, §14.1 item 7, §14.2 item 9): atomic-pool memory
  * goes back to the gen_pool still shared; L-A re-encrypts restricted-pool pages of U devices
  * (making those slots private), L-B returns pool pages without conversion; other shared pages are
  * re-encrypted (failure: leaked).

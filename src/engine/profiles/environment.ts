@@ -35,7 +35,7 @@ export function bootSwiotlbSizing(resolved: ResolvedScenario, lowBytes: number =
 
 /**
  * Builds the boot-time environment of a resolved scenario: cc attributes, the arch's SWIOTLB
- * policy (reference §2.2), the default pool size after boot (swiotlb/boot-sizing.ts, reference
+ * policy (docs/kernel-dma.md §2.2), the default pool size after boot (swiotlb/boot-sizing.ts, reference
  * §5.3) and, with the dual-swiotlb-pools overlay, a private pool of the same size.
  */
 export function createDmaEnvironment(resolved: ResolvedScenario): DmaEnvironment {
@@ -62,7 +62,7 @@ export function createDmaEnvironment(resolved: ResolvedScenario): DmaEnvironment
 
 /**
  * A resolved spec device as dma-direct sees it. `accepted` starts true for `tdisp-accepted` and
- * `confidential-vmbus` devices (engine.md §2.2: the device-cc-accepted overlay also covers
+ * `confidential-vmbus` devices (docs/engine-contract.md §2.2: the device-cc-accepted overlay also covers
  * Confidential VMBus); only that overlay looks at it.
  */
 export function createDmaDevice(device: ResolvedDevice, accepted: boolean = device.trust !== 'untrusted'): DmaDevice {

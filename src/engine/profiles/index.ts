@@ -10,7 +10,7 @@ export { createDmaDevice, createDmaEnvironment } from './environment';
 export { dmaCapable, isDmaAddressingLimited, requiredMask, swiotlbMaxMappingSize } from './dma-direct';
 export { mainlineHooks } from './mainline-hooks';
 
-/** Every kernel profile of reference §0; typed so that a missing one is a compile error (style.md E9). */
+/** Every kernel profile of docs/kernel-dma.md §0; typed so that a missing one is a compile error (style.md E9). */
 export const kernelProfiles: Readonly<Record<KernelProfileId, KernelProfile>> = {
   'v6.6': v66Profile,
   'la-classic': laClassicProfile,

@@ -1,7 +1,7 @@
 import { createLaProfile } from './la-profile';
 
 /**
- * "L-A phys", v6.18 … v7.2 (reference §0): dma_direct_map_phys() with DMA_ATTR_MMIO (v6.18), the
+ * "L-A phys", v6.18 … v7.2 (docs/kernel-dma.md §0): dma_direct_map_phys() with DMA_ATTR_MMIO (v6.18), the
  * MMIO-under-force fix (v7.0, 47322c469d4a), DMA_ATTR_REQUIRE_COHERENT and DMA_ATTR_CC_SHARED
  * (v7.1, applied to dma-mapping-for-next 2026-04-02). Which of these exist is decided by the
  * resolved release; the table is rows A1–A8 with §14.1 item 1 (CC_SHARED tested first under force).

@@ -5,7 +5,7 @@ import { mainlineHooks } from './mainline-hooks';
 import type { KernelProfile } from './profile.types';
 
 /**
- * "L-B", v7.3+ (reference §0, §3.2, §4.2, §6.4): Aneesh Kumar K.V's shared-state tracking series.
+ * "L-B", v7.3+ (docs/kernel-dma.md §0, §3.2, §4.2, §6.4): Aneesh Kumar K.V's shared-state tracking series.
  * SWIOTLB_FORCE deleted (the arch no longer forces; platforms report no archForceBounce for lb),
  * pools carry cc_shared, dma_capable() rejects private handles of devices that need shared memory,
  * swiotlb refuses a pool of the wrong state (F6), dma_max_mapping_size() also caps

@@ -1,7 +1,7 @@
 import type { IoTlbMem, KernelHooks } from './profile.types';
 
 /**
- * The mainline predicates (no proposal applied), reference §2.1, §3, §5.10, §14.2 items 4–5:
+ * The mainline predicates (no proposal applied), docs/kernel-dma.md §2.1, §3, §5.10, §14.2 items 4–5:
  * - every device points to the default pool unless it has a restricted-dma-pool;
  * - `force_bounce` = SWIOTLB_FORCE from the arch (≤ v7.2 CoCo guests) or `swiotlb=force`; a
  *   restricted pool always forces; `swiotlb=noforce` means no pool and no force;

@@ -4,24 +4,24 @@ import type { DeviceKind, DeviceTrust, DmaAttr, DmaDirection, GfpKind, KernelPro
 import type { NormalizedOverlay } from '../spec/normalize';
 import type { ResolvedKernel } from '../spec/release';
 
-/** Rows of reference §3.1 (L-A streaming map) and §3.2 (L-B). */
+/** Rows of docs/kernel-dma.md §3.1 (L-A streaming map) and §3.2 (L-B). */
 export type StreamingRule = 'A1' | 'A2' | 'A3' | 'A4' | 'A5' | 'A6' | 'A7' | 'A8' | 'B0' | 'B1' | 'B2' | 'B3' | 'B4' | 'B5' | 'B6';
-/** Rows of reference §4.1 (dma_direct_alloc). */
+/** Rows of docs/kernel-dma.md §4.1 (dma_direct_alloc). */
 export type CoherentRule = 'C1' | 'C2' | 'C3' | 'C4' | 'C5' | 'C6' | 'C7' | 'C8' | 'C9' | 'C10';
-/** Unmap and sync (reference §3.4 has no row ids; these name its bullets). */
+/** Unmap and sync (docs/kernel-dma.md §3.4 has no row ids; these name its bullets). */
 export type UnmapRule = 'unmap-mmio' | 'unmap-require-coherent' | 'unmap-swiotlb' | 'unmap-direct' | 'unmap-bypass';
 export type SyncRule = 'sync-swiotlb' | 'sync-direct' | 'sync-bypass';
-/** Functional failure classes of reference §10.2. */
+/** Functional failure classes of docs/kernel-dma.md §10.2. */
 export type FailureClass = 'F1' | 'F2' | 'F3' | 'F4' | 'F5' | 'F6' | 'F7' | 'F8' | 'F9' | 'F10' | 'F11' | 'F12' | 'F13' | 'F14' | 'F15' | 'F16';
-/** Reference §1.1. */
+/** docs/kernel-dma.md §1.1. */
 export type MemoryState = 'private' | 'shared';
-/** Which alias a handle uses (reference §1.3); `phys` is the raw address (MMIO, storvsc PFNs). */
+/** Which alias a handle uses (docs/kernel-dma.md §1.3); `phys` is the raw address (MMIO, storvsc PFNs). */
 export type HandleEncoding = 'encrypted' | 'unencrypted' | 'phys';
 /** Which SWIOTLB allocator a device points to (`dev->dma_io_tlb_mem`). */
 export type SwiotlbPoolKind = 'default' | 'restricted' | 'private-default';
 export type AtomicPoolZone = 'kernel' | 'dma32' | 'dma';
 
-/** `dev->dma_io_tlb_mem` as the DMA code sees it (reference §5.2, §14.2 item 4). */
+/** `dev->dma_io_tlb_mem` as the DMA code sees it (docs/kernel-dma.md §5.2, §14.2 item 4). */
 export interface IoTlbMem {
   readonly pool: SwiotlbPoolKind;
   /** io_tlb_mem.force_bounce. */
@@ -74,7 +74,7 @@ export interface DmaDevice {
   readonly busDmaLimit: bigint;
   readonly coherent: boolean;
   readonly minAlignMask: BitMask;
-  /** A restricted-dma-pool is attached (reference §5.10). */
+  /** A restricted-dma-pool is attached (docs/kernel-dma.md §5.10). */
   readonly hasRestrictedPool: boolean;
   /** device_cc_accepted(dev) right now (only the device-cc-accepted overlay looks at it). */
   readonly accepted: boolean;
@@ -82,12 +82,12 @@ export interface DmaDevice {
 
 /**
  * The per-device predicates dma-direct consults. A profile supplies the mainline ones; overlays
- * replace them the way the proposals patch the kernel (reference §9.2).
+ * replace them the way the proposals patch the kernel (docs/kernel-dma.md §9.2).
  */
 export interface KernelHooks {
-  /** force_dma_unencrypted(dev) (reference §2.1). */
+  /** force_dma_unencrypted(dev) (docs/kernel-dma.md §2.1). */
   forceDmaUnencrypted(env: DmaEnvironment, dev: DmaDevice): boolean;
-  /** dev->dma_io_tlb_mem, or null (reference §8.3 RFC V2/V3 sets it NULL). */
+  /** dev->dma_io_tlb_mem, or null (docs/kernel-dma.md §8.3 RFC V2/V3 sets it NULL). */
   ioTlbMem(env: DmaEnvironment, dev: DmaDevice): IoTlbMem | null;
   /** is_swiotlb_force_bounce(dev). */
   isSwiotlbForceBounce(env: DmaEnvironment, dev: DmaDevice): boolean;
@@ -95,7 +95,7 @@ export interface KernelHooks {
   isSwiotlbActive(env: DmaEnvironment, dev: DmaDevice): boolean;
   /** is_swiotlb_for_alloc(dev). */
   isSwiotlbForAlloc(env: DmaEnvironment, dev: DmaDevice): boolean;
-  /** dma_direct_use_pool(dev, gfp) (reference §14.2 item 5). */
+  /** dma_direct_use_pool(dev, gfp) (docs/kernel-dma.md §14.2 item 5). */
   dmaDirectUsePool(env: DmaEnvironment, dev: DmaDevice, gfp: GfpKind): boolean;
   /** phys_to_dma() / phys_to_dma_encrypted(). */
   physToDmaEncrypted(env: DmaEnvironment, dev: DmaDevice, phys: PhysAddr): DmaAddr;
@@ -104,7 +104,7 @@ export interface KernelHooks {
   /**
    * The device's DMA consumer is inside the TCB and may read private memory (Confidential VMBus
    * VSP in the paravisor; an accepted TDISP device under the overlay). Decides whether a direct
-   * private mapping for a device with force_dma_unencrypted is correct or F8 (reference §9.2).
+   * private mapping for a device with force_dma_unencrypted is correct or F8 (docs/kernel-dma.md §9.2).
    */
   mayAccessPrivate(env: DmaEnvironment, dev: DmaDevice): boolean;
 }
@@ -123,7 +123,7 @@ export interface StreamingMapRequest {
   readonly attrs: readonly DmaAttr[];
 }
 
-/** The outcome of dma_direct_map_page/phys (reference §3.1/§3.2) before any SWIOTLB slot is chosen. */
+/** The outcome of dma_direct_map_page/phys (docs/kernel-dma.md §3.1/§3.2) before any SWIOTLB slot is chosen. */
 export type StreamingMapDecision =
   | {
       readonly path: 'direct';
@@ -147,7 +147,7 @@ export type StreamingMapDecision =
       /** Encoding of the bounce handle (L-A: always unencrypted; L-B: by the pool's shared flag). */
       readonly handleEncoding: 'encrypted' | 'unencrypted';
       readonly reason: 'forced' | 'not-capable' | 'cc-rule';
-      /** The map would not have bounced without `swiotlb=force` (V5, reference §10.1). */
+      /** The map would not have bounced without `swiotlb=force` (V5, docs/kernel-dma.md §10.1). */
       readonly forcedOnlyByCmdline: boolean;
       /** Attributes swiotlb_map() passes on (L-B overwrites CC_SHARED with the pool state, §14.2 item 6). */
       readonly attrs: readonly DmaAttr[];
@@ -155,7 +155,7 @@ export type StreamingMapDecision =
   | { readonly path: 'bypass'; readonly rule: 'storvsc-bypass'; readonly handle: DmaAddr; readonly handleEncoding: 'phys'; readonly memoryState: 'private' }
   | { readonly path: 'error'; readonly rule: StreamingRule; readonly failure: FailureClass; readonly log: string | null };
 
-/** What swiotlb_map() does after the slots were found (reference §5.4, §14.2 item 1). */
+/** What swiotlb_map() does after the slots were found (docs/kernel-dma.md §5.4, §14.2 item 1). */
 export type SwiotlbMapCompletion =
   | { readonly ok: true; readonly handle: DmaAddr }
   /** F4: the bounce copy already happened; slots are released without copy-back. */
@@ -191,7 +191,7 @@ export interface CoherentAllocRequest {
   readonly attrs: readonly AllocAttr[];
 }
 
-/** The outcome of dma_direct_alloc (reference §4.1–§4.3). */
+/** The outcome of dma_direct_alloc (docs/kernel-dma.md §4.1–§4.3). */
 export interface CoherentAllocDecision {
   readonly path: 'pages' | 'atomic-pool' | 'restricted-pool' | 'arch-alloc' | 'global-pool' | 'error';
   /** The row that decided where the memory comes from / what state it has. */
@@ -238,7 +238,7 @@ export interface MaxMappingSize {
   readonly reason: 'swiotlb' | 'not-limited' | 'no-swiotlb';
 }
 
-/** A kernel profile (reference §0): data plus decision functions named after the kernel functions. */
+/** A kernel profile (docs/kernel-dma.md §0): data plus decision functions named after the kernel functions. */
 export interface KernelProfile {
   readonly id: KernelProfileId;
   readonly summary: string;

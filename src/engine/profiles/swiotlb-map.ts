@@ -6,7 +6,7 @@ import type { DecisionContext, StreamingMapDecision, StreamingMapRequest, Stream
 const cantAllocateLog = "Can not allocate SWIOTLB buffer earlier and can't now provide you with the DMA bounce buffer";
 
 /**
- * The decision part of swiotlb_map() → swiotlb_tbl_map_single() (reference §5.4): no slots at all
+ * The decision part of swiotlb_map() → swiotlb_tbl_map_single() (docs/kernel-dma.md §5.4): no slots at all
  * (swiotlb=noforce is handled by the callers; a boot allocation failure leaves force_bounce set
  * and nslabs 0, §14.2 item 8) fails with the "Can not allocate" message (F1 class); L-B refuses a
  * pool whose shared state does not match the device (F6, silent) and overwrites CC_SHARED with the

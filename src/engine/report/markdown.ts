@@ -1,6 +1,6 @@
 import { overlayVariantLabel } from '../overlays/index';
 /**
- * Markdown renderings of a report (engine.md §9) and of a kernel comparison (`dmasim run --md`,
+ * Markdown renderings of a report (docs/engine-contract.md §9) and of a kernel comparison (`dmasim run --md`,
  * `dmasim run --matrix … --md`). Pure string functions: the same report gives the same text.
  */
 import { compareClassIds, type MatrixCell, type MatrixComparison } from './matrix';
@@ -37,7 +37,7 @@ export function kernelLabel(report: EngineReport): string {
   return [profile, ...overlays].join(' + ');
 }
 
-/** Metric keys every rendering shows when present (engine.md §8). */
+/** Metric keys every rendering shows when present (docs/engine-contract.md §8). */
 export const reportHeadlineMetricKeys: readonly string[] = [
   'swiotlb.nslabs',
   'swiotlb.nareas',
@@ -83,7 +83,7 @@ export function renderReportMarkdown(report: EngineReport, title: string = repor
     lines.push(
       ...table(
         ['class', 'severity', 'device', 'data', 'bytes exposed', 'ops', 'first op', 'rule', 'path', 'explanation'],
-        report.violations.map((v) => [v.class, v.severity, v.deviceId, v.dataClass, formatBytes(v.bytesExposed), formatCount(v.count), String(v.firstOp), v.rule, v.path, v.explanation]),
+        report.violations.map((v) => [v.class, v.severity, v.deviceId, v.dataClass, formatBytes(v.bytesExposed), formatCount(v.count), formatCount(v.firstOp), v.rule, v.path, v.explanation]),
       ),
     );
   lines.push('', '### Failures', '');
@@ -92,7 +92,7 @@ export function renderReportMarkdown(report: EngineReport, title: string = repor
     lines.push(
       ...table(
         ['class', 'severity', 'device', 'ops', 'first op', 'rule', 'kernel log', 'explanation'],
-        report.failures.map((f) => [f.class, f.severity, f.deviceId, formatCount(f.count), String(f.firstOp), f.rule, f.kernelLogLine === null ? '–' : `\`${f.kernelLogLine}\``, f.explanation]),
+        report.failures.map((f) => [f.class, f.severity, f.deviceId, formatCount(f.count), formatCount(f.firstOp), f.rule, f.kernelLogLine === null ? '–' : `\`${f.kernelLogLine}\``, f.explanation]),
       ),
     );
   lines.push('', '### Metrics', '', ...table(['metric', 'value'], headlineMetrics(report).map(([k, v]) => [`\`${k}\``, formatMetric(k, v)])));

@@ -56,7 +56,7 @@ export interface MatrixComparison {
   readonly metrics: readonly MatrixMetricRow[];
 }
 
-/** Metrics shown in every comparison, in this order (engine.md §8 keys); per-class and per-device keys follow. */
+/** Metrics shown in every comparison, in this order (docs/engine-contract.md §8 keys); per-class and per-device keys follow. */
 export const headlineMetricKeys: readonly string[] = [
   'swiotlb.nslabs',
   'swiotlb.hiwater',
@@ -71,7 +71,7 @@ export const headlineMetricKeys: readonly string[] = [
 
 const severityRank: Readonly<Record<Severity, number>> = { critical: 3, high: 2, info: 1 };
 
-/** Orders classes V0…V10 before F1…F15, numerically inside each. */
+/** Orders classes V0…V9 before F1…F16, numerically inside each. */
 export function compareClassIds(a: string, b: string): number {
   const kind = (id: string): number => (id.startsWith('V') ? 0 : 1);
   return kind(a) - kind(b) || Number(a.slice(1)) - Number(b.slice(1));

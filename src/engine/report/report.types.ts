@@ -1,5 +1,5 @@
 /**
- * The engine's report (engine.md §9): one JSON document per run. Stored as produced by the API,
+ * The engine's report (docs/engine-contract.md §9): one JSON document per run. Stored as produced by the API,
  * rendered by the CLI, compared by regression runs. Keys are stable: dashboards, thresholds and
  * comparisons depend on them.
  */
@@ -8,11 +8,11 @@ export type Verdict = 'exposes-secrets' | 'clean' | 'failing';
 export type Severity = 'critical' | 'high' | 'info';
 export type DataClass = 'secret' | 'sensitive' | 'public' | 'stale';
 /**
- * V0-V9 (reference §10.1 plus V0 of engine.md §5). V10 (zero-copy TX into bounce buffers) is an
+ * V0-V9 (docs/kernel-dma.md §10.1 plus V0 of docs/engine-contract.md §5). V10 (zero-copy TX into bounce buffers) is an
  * unmerged patch no profile models, so the engine does not list a class it cannot produce.
  */
 export type ViolationClass = `V${0 | 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9}`;
-/** F1-F15 (reference §10.2) and F16 (a remap that may sleep in atomic context). */
+/** F1-F15 (docs/kernel-dma.md §10.2) and F16 (a remap that may sleep in atomic context). */
 export type FailureClass = `F${1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 | 10 | 11 | 12 | 13 | 14 | 15 | 16}`;
 
 export interface ViolationFinding {
@@ -74,7 +74,7 @@ export interface EngineReport {
   readonly summary: { readonly verdict: Verdict; readonly operations: number; readonly violations: number; readonly failures: number };
   readonly violations: readonly ViolationFinding[];
   readonly failures: readonly FailureFinding[];
-  /** Keyed as in engine.md §8. */
+  /** Keyed as in docs/engine-contract.md §8. */
   readonly metrics: Readonly<Record<string, MetricValue>>;
   readonly series: MetricSeriesSet;
   readonly kernelLog: readonly KernelLogLine[];

@@ -103,7 +103,7 @@ export function allocCoherent(run: RunState, op: Extract<LoweredOp, { kind: 'all
 }
 
 /**
- * dma_alloc_from_pool() (reference §6.3): dma_guess_pool() order; L-B skips pools whose cc_shared
+ * dma_alloc_from_pool() (docs/kernel-dma.md §6.3): dma_guess_pool() order; L-B skips pools whose cc_shared
  * differs. Null after recording F7. dma_direct_alloc() turns DMA_ATTR_NO_WARN into __GFP_NOWARN,
  * which silences WARN(!(gfp & __GFP_NOWARN), "DMA pool exhausted for %s") but not the
  * unconditional WARN(1, "Failed to get suitable pool for %s").
@@ -169,7 +169,7 @@ export function cpuWrite(run: RunState, id: string | number, bytes: number, data
   expose(run, region.device, index, written);
 }
 
-/** Memory for dynamic SWIOTLB pools (reference §5.8): transient pools from the atomic pool in CoCo guests, grown pools from the buddy allocator + decryption. */
+/** Memory for dynamic SWIOTLB pools (docs/kernel-dma.md §5.8): transient pools from the atomic pool in CoCo guests, grown pools from the buddy allocator + decryption. */
 export function swiotlbBacking(run: RunState, bytes: number, physLimit: number, purpose: 'transient' | 'grow'): number | null {
   if (purpose === 'transient' && run.memEncrypt) {
     if (!run.env.config.dmaCoherentPool) return null;
@@ -188,7 +188,7 @@ export function swiotlbBacking(run: RunState, bytes: number, physLimit: number, 
       return at;
     }
     // dma_alloc_from_pool() with GFP_NOWAIT (which includes __GFP_NOWARN): releases before 56c430c7f06d
-    // WARN "Failed to get suitable pool" anyway; later ones stay silent (reference §14.2 item 10).
+    // WARN "Failed to get suitable pool" anyway; later ones stay silent (docs/kernel-dma.md §14.2 item 10).
     if (!run.resolved.kernel.hasPoolExhaustedMessage && run.mappingDevice) {
       const id = run.mappingDevice.id;
       run.log.log('dma_alloc_from_pool:unsuitable', 'every', run.operationsDone, () => `Failed to get suitable pool for ${id}`);

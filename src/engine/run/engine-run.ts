@@ -87,7 +87,7 @@ function execute(run: RunState, op: LoweredOp, index: number): void {
 }
 
 /**
- * device_cc_accept() / device_cc_reject() (reference §9.1, §9.4): only with the device-cc-accepted
+ * device_cc_accept() / device_cc_reject() (docs/kernel-dma.md §9.1, §9.4): only with the device-cc-accepted
  * overlay; refused with -EBUSY while the device has live mappings or coherent buffers.
  */
 function acceptOrReject(run: RunState, kind: 'accept_device' | 'reject_device', deviceId: string, index: number): void {

@@ -7,7 +7,7 @@ import type { DeviceState, RunState } from './run-state';
 // measurably per operation on the hot path (the same trick as the allocator benchmark).
 const attribute = attributeExposure;
 
-/** Attributes `bytes` of confidential data that reached shared memory (engine.md §5) through the detectors. */
+/** Attributes `bytes` of confidential data that reached shared memory (docs/engine-contract.md §5) through the detectors. */
 export function expose(run: RunState, device: DeviceState, index: number, bytes: number): void {
   if (!run.hostObserves) {
     // SME host (S14): decrypted memory is visible to the device and the host itself, which is the

@@ -10,7 +10,7 @@ export const RATELIMIT_INTERVAL_OPS = 5000;
 /** The report keeps at most this many lines (the kernel's ring buffer is bounded too). */
 export const KERNEL_LOG_LIMIT = 200;
 
-/** How a call site limits its message (reference §14.2 item 7). */
+/** How a call site limits its message (docs/kernel-dma.md §14.2 item 7). */
 export type LogLimit = 'once' | 'ratelimited' | 'every';
 
 interface RateState {

@@ -3,7 +3,7 @@ import type { DmaAttr, DmaDirection, GfpKind, SpecDataClass } from '../spec/name
 /** Names a mapping or coherent region: the spec's string ids, or numbers for generated requests. */
 export type OpId = string | number;
 
-/** One DMA API call after lowering (engine.md §4): explicit ops map 1:1, generated streams produce them. */
+/** One DMA API call after lowering (docs/engine-contract.md §4): explicit ops map 1:1, generated streams produce them. */
 export type LoweredOp =
   | { readonly kind: 'map'; readonly id: OpId; readonly device: string; readonly sg: boolean; readonly segments: ReadonlyArray<{ phys: number; size: number; data: SpecDataClass }>; readonly dir: DmaDirection; readonly attrs: readonly DmaAttr[]; readonly cpu: number }
   | { readonly kind: 'unmap'; readonly id: OpId; readonly skipCpuSync: boolean }

@@ -5,7 +5,7 @@ import { sha256Hex } from '../sha256';
 import { ENGINE_VERSION } from '../version';
 import { costModel, type RunState } from './run-state';
 
-/** The report of everything executed so far (engine.md §9): findings, metrics, series, kernel log, hashed. */
+/** The report of everything executed so far (docs/engine-contract.md §9): findings, metrics, series, kernel log, hashed. */
 export function assembleReport(run: RunState): EngineReport {
   addPerformanceFindings(run);
   const violations = run.findings.violationList();
@@ -33,7 +33,7 @@ export function assembleReport(run: RunState): EngineReport {
 }
 
 /**
- * F15 (performance cliffs, info, reference §10.2): network devices whose fragments are all bounce-copied
+ * F15 (performance cliffs, info, docs/kernel-dma.md §10.2): network devices whose fragments are all bounce-copied
  * because the CoCo policy forces it (the copy runs in softirq and the first bounce clears page_pool's
  * dma_skip_sync — S1, S15; an addressing-limited NIC on an SME host, S14, is not flagged), and
  * requests the block layer split at dma_max_mapping_size() (S2, S16).

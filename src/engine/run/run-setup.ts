@@ -124,7 +124,7 @@ function placePrivatePool(resolved: ResolvedScenario, carve: RunState['carve']):
   return { start, nslabs: sizing.nslabs, nareas: sizing.nareas, log: sizing.log.filter((line) => line.includes('adjusted') && line.includes('slabs')) };
 }
 
-/** Atomic pools per zone (reference §6.2): kernel pool when ZONE_NORMAL has memory, dma32/dma when those zones exist. */
+/** Atomic pools per zone (docs/kernel-dma.md §6.2): kernel pool when ZONE_NORMAL has memory, dma32/dma when those zones exist. */
 function createAtomicPools(run: RunState, ramStart: number, ramEnd: number, zoneDmaTop: number): void {
   if (!run.env.config.dmaCoherentPool) return;
   const zones: AtomicPoolZone[] = [];

@@ -20,7 +20,7 @@ import type { StreamGenerator } from './workload';
 export const MiB = 2 ** 20;
 export const GiB = 2 ** 30;
 /**
- * Modelled cost parameters (engine.md §8): inputs with documented defaults, not measurements. The
+ * Modelled cost parameters (docs/engine-contract.md §8): inputs with documented defaults, not measurements. The
  * page-conversion cost comes from the platform (Platform.conversionCost).
  */
 export const costModel = { memcpyBytesPerNs: 10, slotScanNs: 2, lockNs: 20, cacheFlushPerPageNs: 100 } as const;
@@ -78,7 +78,7 @@ export interface DeviceState {
   ctx: DecisionContext;
   readonly swiotlb: SwiotlbDevice;
   readonly counters: DeviceCounters;
-  /** The device's restricted-dma-pool (reference §5.10), when it has one. */
+  /** The device's restricted-dma-pool (docs/kernel-dma.md §5.10), when it has one. */
   readonly restricted: TlbMem | null;
   /** Live streaming mappings and coherent regions (device_cc_accept() returns -EBUSY while > 0). */
   live: number;

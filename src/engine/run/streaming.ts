@@ -254,7 +254,7 @@ export function deviceWrite(run: RunState, id: string | number, bytes: number, d
   const mapping = run.mappings.get(id);
   if (!mapping) {
     if (run.failedIds.has(id)) run.counters.skipped++;
-    return; // the mapping failed (skipped, engine.md §2.1) or is a coherent region
+    return; // the mapping failed (skipped, docs/engine-contract.md §2.1) or is a coherent region
   }
   mapping.written = data;
   if (!mapping.shared || mapping.path === 'direct') return;

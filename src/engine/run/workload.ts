@@ -31,7 +31,7 @@ interface Segment {
 const noAttrs: readonly [] = [];
 
 /**
- * Lowers the spec's streams into DMA API calls (engine.md §4): each stream keeps `queueDepth`
+ * Lowers the spec's streams into DMA API calls (docs/engine-contract.md §4): each stream keeps `queueDepth`
  * requests in flight; when it is full a seeded-random request completes (unmap / free), otherwise a
  * new one is issued (map, possibly split at the device's max mapping size, or map_sg of
  * `sgSegments` segments; receive buffers also get the device's write). Streams are picked by weight.

@@ -1,8 +1,8 @@
 import { invariant } from '../invariant';
 
 /**
- * Branded 64-bit quantities (style.md §4.4). Addresses and masks are `bigint` everywhere in the
- * engine — JS bit operators are 32-bit (reference §5.11 item 4) — and are built only through these
+ * Branded 64-bit quantities. Addresses and masks are `bigint` everywhere in the
+ * engine — JS bit operators are 32-bit (docs/kernel-dma.md §5.11 item 4) — and are built only through these
  * validating constructors (a bad value is a bug: the validator checked the spec, so they
  * assert with invariant()). Specs carry them as hex strings.
  */

@@ -1,16 +1,16 @@
 /** Names the spec accepts; each list is the single source for the schema, the docs and the engine registries. */
 
-/** Platforms of engine.md §3.1 (reference §1.3, §1.4, §2, §8). */
+/** Platforms of docs/engine-contract.md §3.1 (docs/kernel-dma.md §1.3, §1.4, §2, §8). */
 export const platformIds = [
   'none', 'sme-host', 'sev', 'sev-snp', 'tdx', 'cca-realm', 's390-pv', 'ppc-svm', 'hyperv-vbs', 'hyperv-snp-paravisor', 'hyperv-tdx-paravisor',
 ] as const;
 export type PlatformId = (typeof platformIds)[number];
 
-/** Kernel profiles (reference §0). */
+/** Kernel profiles (docs/kernel-dma.md §0). */
 export const kernelProfileIds = ['v6.6', 'la-classic', 'la-phys', 'lb'] as const;
 export type KernelProfileId = (typeof kernelProfileIds)[number];
 
-/** Unmerged proposals applied on top of a profile (engine.md §3.2). */
+/** Unmerged proposals applied on top of a profile (docs/engine-contract.md §3.2). */
 export const overlayIds = ['device-cc-accepted', 'dual-swiotlb-pools', 'confidential-vmbus-no-swiotlb', 'storvsc-bypass'] as const;
 export type OverlayId = (typeof overlayIds)[number];
 
@@ -49,10 +49,10 @@ export const streamDirections = ['to-device', 'from-device', 'bidirectional', 'm
 export const dmaDirections = ['to-device', 'from-device', 'bidirectional'] as const;
 export type DmaDirection = (typeof dmaDirections)[number];
 
-/** Streaming-map DMA attributes of engine.md §4. */
+/** Streaming-map DMA attributes of docs/engine-contract.md §4. */
 export const dmaAttrs = ['SKIP_CPU_SYNC', 'NO_WARN', 'MMIO', 'REQUIRE_COHERENT', 'CC_SHARED'] as const;
 export type DmaAttr = (typeof dmaAttrs)[number];
-/** Attributes dma_alloc_attrs() understands that change the dma-direct path (reference §4.1 C1). */
+/** Attributes dma_alloc_attrs() understands that change the dma-direct path (docs/kernel-dma.md §4.1 C1). */
 export const allocAttrs = ['NO_WARN', 'NO_KERNEL_MAPPING'] as const;
 export type AllocAttr = (typeof allocAttrs)[number];
 

@@ -46,7 +46,7 @@ export type NormalizedScenario = Omit<ParsedScenario, 'vm' | 'kernel' | 'devices
   readonly devices: readonly NormalizedDevice[];
 };
 
-/** Device defaults by kind (engine.md §2.2; reference §3 "PCI defaults", drivers/pci/probe.c, vmbus_device_register()). */
+/** Device defaults by kind (docs/engine-contract.md §2.2; docs/kernel-dma.md §3 "PCI defaults", drivers/pci/probe.c, vmbus_device_register()). */
 export function deviceDefaults(kind: DeviceKind): Omit<NormalizedDevice, 'id' | 'kind' | 'trust' | 'restrictedPoolMiB' | 'accessPlatform' | 'busDmaLimitBits' | 'coherent'> {
   const isNvme = kind === 'nvme' || kind === 'tdisp-nvme';
   if (pciDeviceKinds.includes(kind)) {
@@ -90,7 +90,7 @@ export function normalizeOverlay(overlay: ParsedScenario['kernel']['overlays'][n
   return same ? { name, variant: parsed.variant } : { name, variant: parsed.variant, hunks };
 }
 
-/** vm defaults per platform (engine.md §2): cBit 51 (SEV family), ipaBits 48 (CCA), layout by platform. */
+/** vm defaults per platform (docs/engine-contract.md §2): cBit 51 (SEV family), ipaBits 48 (CCA), layout by platform. */
 function normalizeVm(vm: ParsedScenario['vm']): NormalizedScenario['vm'] {
   const platform = platforms[vm.platform];
   const { layout, cBit, ipaBits, ...rest } = vm;

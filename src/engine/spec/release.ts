@@ -12,7 +12,7 @@ export interface KernelRelease {
 
 /**
  * What `kernel.profile` resolves to: the profile and every switch that changed between releases
- * inside it (engine.md §3.2, reference §0 and §5.11).
+ * inside it (docs/engine-contract.md §3.2, docs/kernel-dma.md §0 and §5.11).
  */
 export interface ResolvedKernel {
   readonly profileId: KernelProfileId;
@@ -20,9 +20,9 @@ export interface ResolvedKernel {
   readonly release: KernelRelease;
   /** `v6.12` etc. */
   readonly releaseLabel: string;
-  /** SWIOTLB allocator rules: v6.6 for v6.6–v6.8, v6.9 for v6.9, v6.10 from v6.10 (reference §5.11 item 1). */
+  /** SWIOTLB allocator rules: v6.6 for v6.6–v6.8, v6.9 for v6.9, v6.10 from v6.10 (docs/kernel-dma.md §5.11 item 1). */
   readonly allocatorRules: AllocatorRules;
-  /** v6.18: streaming entry is dma_direct_map_phys() and DMA_ATTR_MMIO exists (reference §0, row A1/A6). */
+  /** v6.18: streaming entry is dma_direct_map_phys() and DMA_ATTR_MMIO exists (docs/kernel-dma.md §0, row A1/A6). */
   readonly hasMmioAttr: boolean;
   /** v7.0: MMIO under forced bounce returns DMA_MAPPING_ERROR silently (upstream 47322c469d4a); v6.18/v6.19 WARN first. */
   readonly hasMmioForceFix: boolean;
@@ -30,7 +30,7 @@ export interface ResolvedKernel {
   readonly hasCcSharedAttrs: boolean;
   /**
    * The "DMA pool exhausted" / "Failed to get suitable pool" split of upstream 56c430c7f06d; the
-   * v6.12 and v6.18 releases always WARN "Failed to get suitable pool" (reference §14.1 item 2).
+   * v6.12 and v6.18 releases always WARN "Failed to get suitable pool" (docs/kernel-dma.md §14.1 item 2).
    * Modelled as present from v7.0 on.
    */
   readonly hasPoolExhaustedMessage: boolean;
@@ -53,7 +53,7 @@ export function isKernelProfileId(value: string): value is KernelProfileId {
 
 const ordinalOf = (release: KernelRelease): number => release.major * 100 + release.minor;
 
-/** The profile a release belongs to (reference §0): v6.6–v6.8, v6.9–v6.17, v6.18–v7.2, v7.3+. */
+/** The profile a release belongs to (docs/kernel-dma.md §0): v6.6–v6.8, v6.9–v6.17, v6.18–v7.2, v7.3+. */
 export function profileForRelease(release: KernelRelease): KernelProfileId {
   const ordinal = ordinalOf(release);
   if (ordinal <= 608) return 'v6.6';

@@ -45,7 +45,7 @@ export function coherentPoolFromCmdline(cmdline: string): number | undefined {
 }
 
 /**
- * The cross-field rules of engine.md §2 that the schema alone cannot express. Runs on a
+ * The cross-field rules of docs/engine-contract.md §2 that the schema alone cannot express. Runs on a
  * schema-valid spec and reports every problem, each with its exact path.
  */
 export function checkScenarioRules(spec: ParsedScenario): SpecIssue[] {
@@ -218,7 +218,7 @@ const refersTo: Partial<Record<ExplicitOp['op'], readonly IdKind[]>> = {
 const kindText = (kind: IdKind): string => (kind === 'coherent' ? 'a coherent region' : kind === 'map' ? 'a map mapping' : 'a map_sg mapping');
 
 /**
- * Explicit op lists (engine.md §2.1): ids defined before use, of the right kind, not redefined
+ * Explicit op lists (docs/engine-contract.md §2.1): ids defined before use, of the right kind, not redefined
  * while live; devices exist; CPUs exist; attributes exist in the release; buffers are guest RAM
  * (MMIO maps excepted); offsets stay inside the mapping.
  */

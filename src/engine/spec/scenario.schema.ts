@@ -5,7 +5,7 @@ import {
 } from './names';
 
 /**
- * Scenario spec v1 (engine.md §2): the single source of truth for what a spec may say. Objects are
+ * Scenario spec v1 (docs/engine-contract.md §2): the single source of truth for what a spec may say. Objects are
  * strict (unknown keys are errors). Rules that need more than one field (device ids, id lifetimes,
  * release-dependent attributes, RAM ranges) live in rules.ts; defaults that depend on other fields
  * (device kind, platform) are filled in by normalize.ts. Every field carries a `.describe()` text:
@@ -13,7 +13,7 @@ import {
  */
 
 export const specLimits = {
-  /** limits.maxOperations may not exceed this (engine.md §2). */
+  /** limits.maxOperations may not exceed this (docs/engine-contract.md §2). */
   maxOperationsCap: 100_000_000,
   /** Explicit op lists are stored and validated whole; longer workloads use streams. */
   maxExplicitOps: 100_000,
@@ -36,7 +36,7 @@ const id = z
 const sizeBytes = z.number().int().min(1, 'must be at least 1 byte').max(specLimits.maxBufferBytes, 'must be at most 1 GiB');
 const dataClass = z.enum(dataClasses).describe('what the bytes are: secret and sensitive must stay private, public may be shared (§2.2)');
 
-const overlayName = z.enum(overlayIds).describe('an unmerged proposal (engine.md §3.2)');
+const overlayName = z.enum(overlayIds).describe('an unmerged proposal (docs/engine-contract.md §3.2)');
 const overlay = z
   .union([
     overlayName,
@@ -103,12 +103,12 @@ const bytes = sizeBytes.describe('bytes touched');
 
 const explicitOp = z
   .discriminatedUnion('op', [
-    z.strictObject({ op: z.literal('map'), id: opId, device: deviceRef, buffer, dir: z.enum(dmaDirections), attrs, cpu }).describe('dma_map_phys/page (reference §3.1/§3.2)'),
+    z.strictObject({ op: z.literal('map'), id: opId, device: deviceRef, buffer, dir: z.enum(dmaDirections), attrs, cpu }).describe('dma_map_phys/page (docs/kernel-dma.md §3.1/§3.2)'),
     z
       .strictObject({ op: z.literal('map_sg'), id: opId, device: deviceRef, segments: z.array(buffer).min(1).max(specLimits.maxSgSegments), dir: z.enum(dmaDirections), attrs, cpu })
-      .describe('dma_map_sg: each segment mapped like a single buffer (reference §3.3)'),
-    z.strictObject({ op: z.literal('unmap'), id: refId, attrs: unmapAttrs }).describe('dma_unmap_phys/page (reference §3.4)'),
-    z.strictObject({ op: z.literal('unmap_sg'), id: refId, attrs: unmapAttrs }).describe('dma_unmap_sg (reference §3.4)'),
+      .describe('dma_map_sg: each segment mapped like a single buffer (docs/kernel-dma.md §3.3)'),
+    z.strictObject({ op: z.literal('unmap'), id: refId, attrs: unmapAttrs }).describe('dma_unmap_phys/page (docs/kernel-dma.md §3.4)'),
+    z.strictObject({ op: z.literal('unmap_sg'), id: refId, attrs: unmapAttrs }).describe('dma_unmap_sg (docs/kernel-dma.md §3.4)'),
     z
       .strictObject({ op: z.literal('sync_for_device'), id: refId, offset, length: sizeBytes.optional().describe('bytes synced (default: to the end)') })
       .describe('dma_sync_single_for_device: copies orig → bounce for to-device/bidirectional mappings'),
@@ -127,18 +127,18 @@ const explicitOp = z
         gfp: z.enum(gfpKinds).default('blocking').describe('blocking (GFP_KERNEL) or atomic (GFP_ATOMIC)'),
         attrs: z.array(z.enum(allocAttrs)).max(allocAttrs.length).default([]).describe('DMA_ATTR_NO_WARN, DMA_ATTR_NO_KERNEL_MAPPING'),
       })
-      .describe('dma_alloc_coherent → dma_direct_alloc (reference §4)'),
+      .describe('dma_alloc_coherent → dma_direct_alloc (docs/kernel-dma.md §4)'),
     z.strictObject({ op: z.literal('free_coherent'), id: refId }).describe('dma_free_coherent → dma_direct_free'),
     z.strictObject({ op: z.literal('accept_device'), device: deviceRef }).describe('device_cc_accept(): needs the device-cc-accepted overlay; -EBUSY while mappings are live'),
     z.strictObject({ op: z.literal('reject_device'), device: deviceRef }).describe('device_cc_reject(): needs the device-cc-accepted overlay; -EBUSY while mappings are live'),
     z.strictObject({ op: z.literal('run_deferred') }).describe('let queued kernel work run: atomic-pool growth, the dynamic SWIOTLB grower, RCU frees'),
   ])
-  .describe('one DMA API call (engine.md §2.1, §4)');
+  .describe('one DMA API call (docs/engine-contract.md §2.1, §4)');
 
 const device = z
   .strictObject({
     id: id.describe('device id, unique in the spec'),
-    kind: z.enum(deviceKinds).describe('selects driver behaviour where the kernel differs by driver (engine.md §2.2)'),
+    kind: z.enum(deviceKinds).describe('selects driver behaviour where the kernel differs by driver (docs/engine-contract.md §2.2)'),
     dmaMaskBits: z.number().int().min(24).max(64).optional().describe('streaming DMA mask DMA_BIT_MASK(n); default 64'),
     coherentMaskBits: z.number().int().min(24).max(64).optional().describe('coherent DMA mask; default per kind: PCI 32, VMBus and platform 64'),
     busDmaLimitBits: z.number().int().min(24).max(64).nullable().optional().describe('bus_dma_limit of an upstream bridge/root port (null: none)'),
@@ -159,7 +159,7 @@ export const scenarioSchema = z
     description: z.string().max(10_000).default('').describe('free text'),
     vm: z
       .strictObject({
-        platform: z.enum(platformIds).describe('confidential-computing platform (engine.md §3.1)'),
+        platform: z.enum(platformIds).describe('confidential-computing platform (docs/engine-contract.md §3.1)'),
         memoryMiB: z.number().int().min(256).max(specLimits.maxMemoryMiB).describe('guest RAM in MiB (256 MiB … 16 TiB)'),
         vcpus: z.number().int().min(1).max(8192).describe('possible CPUs (num_possible_cpus(): sets the SWIOTLB area count)'),
         cBit: z.number().int().min(32).max(63).optional().describe('sev, sev-snp, sme-host: C-bit position (default 51)'),
@@ -190,7 +190,7 @@ export const scenarioSchema = z
         seed: z.number().int().min(0).max(2 ** 32 - 1).default(1).describe('PRNG seed'),
         operations: z.number().int().min(0).max(specLimits.maxOperationsCap).default(10_000).describe('generated DMA API calls (upper bound); the list length when explicit is given'),
         streams: z.array(stream).max(specLimits.maxStreams).default([]).describe('generated streams'),
-        explicit: z.array(explicitOp).max(specLimits.maxExplicitOps).default([]).describe('an exact op list (engine.md §2.1); streams must then be empty'),
+        explicit: z.array(explicitOp).max(specLimits.maxExplicitOps).default([]).describe('an exact op list (docs/engine-contract.md §2.1); streams must then be empty'),
       })
       .describe('what the guest does'),
     faults: z

@@ -105,7 +105,7 @@ function alignUp(value: number, alignment: number): number {
 }
 
 /**
- * The default pool's size and areas at boot (reference §5.3): `swiotlb=`, swiotlb_adjust_size(),
+ * The default pool's size and areas at boot (docs/kernel-dma.md §5.3): `swiotlb=`, swiotlb_adjust_size(),
  * swiotlb_adjust_nareas() / round_up_default_nslabs(), limit_nareas() and halving on allocation
  * failure down to IO_TLB_MIN_SLABS.
  */

@@ -1,4 +1,4 @@
-/** include/linux/swiotlb.h and kernel/dma/swiotlb.c constants (unchanged since before v6.0; reference §5.1). */
+/** include/linux/swiotlb.h and kernel/dma/swiotlb.c constants (unchanged since before v6.0; docs/kernel-dma.md §5.1). */
 
 /** IO_TLB_SHIFT: a slot is 2 KiB. */
 export const IO_TLB_SHIFT = 11;

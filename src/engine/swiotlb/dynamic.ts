@@ -5,7 +5,7 @@ import { createPool, type Pool, poolGeometry, type SwiotlbDevice } from './pool'
 import { addMemPool, decUsed, type TlbMem } from './tlb-mem';
 
 /**
- * CONFIG_SWIOTLB_DYNAMIC (reference §5.7–§5.8): several pools per io_tlb_mem searched newest
+ * CONFIG_SWIOTLB_DYNAMIC (docs/kernel-dma.md §5.7–§5.8): several pools per io_tlb_mem searched newest
  * first, a background grower that the caller runs explicitly (the engine's `run_deferred`), and
  * single-area transient pools created on the map path when everything else is full.
  */

@@ -69,7 +69,7 @@ export function freeRunHistogram(pools: readonly Pool[]): number[] {
   return histogram;
 }
 
-/** The allocator metrics of engine.md §8, as exact numbers. */
+/** The allocator metrics of docs/engine-contract.md §8, as exact numbers. */
 export interface SwiotlbMetrics {
   readonly nslabs: number;
   readonly used: number;

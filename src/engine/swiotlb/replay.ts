@@ -5,7 +5,7 @@ import { isAllocatorRules } from './rules';
 import { createTlbMem, type TlbMem } from './tlb-mem';
 
 /**
- * The trace replay interface of engine.md §6.1: the default-pool allocator alone. Record 1 sets up
+ * The trace replay interface of docs/engine-contract.md §6.1: the default-pool allocator alone. Record 1 sets up
  * the pool, device and rule set; then `map` / `unmap` ops. Output: one JSON line per map
  * (`{"id","slot","tlb"}` or `{"id","slot":-1}`), then `{"used","hiwater"}`. Records arrive parsed
  * (the CLI reads the JSON Lines; JSON syntax errors are its to report); every other input error is

@@ -9,7 +9,7 @@ import { createTlbMem, decUsed, type TlbMem } from './tlb-mem';
 
 /**
  * Restricted DMA pools (`restricted-dma-pool` reserved memory; rmem_swiotlb_device_init(),
- * reference §5.10): a per-device io_tlb_mem with one pool of `size >> 11` slots in one area,
+ * docs/kernel-dma.md §5.10): a per-device io_tlb_mem with one pool of `size >> 11` slots in one area,
  * force_bounce and for_alloc set, never growing. Its size need not be a multiple of 128 slots, so
  * v6.6's free-run initialisation (no clamp to the pool end) matters here.
  */

@@ -1,5 +1,5 @@
 /**
- * The allocator rule sets (reference §5.11), as data. Three kernels, verified against
+ * The allocator rule sets (docs/kernel-dma.md §5.11), as data. Three kernels, verified against
  * kernel/dma/swiotlb.c at torvalds/linux 009fbfc97b63 (v6.6) and ColinIanKing/linux-next
  * f398a0512cc4 (v6.10); v6.9 is v6.10's search with v6.6's separate `alloc_size` interface.
  */

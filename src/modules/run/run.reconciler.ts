@@ -24,7 +24,7 @@ export interface ReconcilerOptions {
 }
 
 /**
- * Makes the database and the queue agree again (architecture.md §5). PostgreSQL is the source of
+ * Makes the database and the queue agree again. PostgreSQL is the source of
  * truth: every QUEUED or RUNNING run must have a live job (jobId = runId). Every step is a
  * conditional update or an idempotent enqueue, so any number of workers may reconcile at once.
  */

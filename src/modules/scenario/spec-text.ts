@@ -1,7 +1,7 @@
 import { LineCounter, parseDocument } from 'yaml';
 import { type NormalizedScenario, type SpecIssue, validateScenario } from '../../engine/spec/validate';
 
-/** Largest spec text accepted, in UTF-8 bytes (engine.md §2: a total spec size cap). */
+/** Largest spec text accepted, in UTF-8 bytes (docs/engine-contract.md §2: a total spec size cap). */
 export const maxSpecTextBytes = 1024 * 1024;
 
 export type SpecTextResult = { readonly ok: true; readonly spec: NormalizedScenario } | { readonly ok: false; readonly errors: readonly SpecIssue[] };

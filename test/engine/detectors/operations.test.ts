@@ -12,7 +12,7 @@ function runText(text: string): EngineReport {
 const GiB = 2 ** 30;
 const KiB = 1024;
 
-describe('atomic pools (kernel/dma/pool.c, reference §6.2)', () => {
+describe('atomic pools (kernel/dma/pool.c, docs/kernel-dma.md §6.2)', () => {
   // dma_atomic_pool_init(): totalram_pages() / (SZ_1G / SZ_128K) pages, ≤ MAX_ORDER_NR_PAGES, ≥ SZ_128K.
   it.each([
     [512 * 2 ** 20, 128 * KiB],

@@ -30,12 +30,12 @@ describe('detector registry', () => {
     }
   });
 
-  it('info classes are V0, V6, V7, V8, V9 (engine.md §5); F15 is the only info failure', () => {
+  it('info classes are V0, V6, V7, V8, V9 (docs/engine-contract.md §5); F15 is the only info failure', () => {
     expect(violationClasses.filter((c) => violationDetectors[c].severity === 'info')).toEqual(['V0', 'V6', 'V7', 'V8', 'V9']);
     expect(failureClasses.filter((c) => failureDetectors[c].severity === 'info')).toEqual(['F15']);
   });
 
-  // engine.md §5 order: V5 > V1 > V2 > V4 > V3 > V8/V9 > V0.
+  // docs/engine-contract.md §5 order: V5 > V1 > V2 > V4 > V3 > V8/V9 > V0.
   it.each([
     ['V5', facts({ forcedOnlyByCmdline: true, trust: 'confidential-vmbus', dir: 'from-device' })],
     ['V1', facts({ trust: 'confidential-vmbus', dir: 'from-device' })],

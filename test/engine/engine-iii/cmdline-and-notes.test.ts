@@ -29,7 +29,7 @@ describe('defect 12: swiotlb= as setup_io_tlb_npages() parses it (kernel/dma/swi
   });
 });
 
-describe('defect 13: "(TIO) Disable SWIOTLB" and the tdisp-accepted note (engine.md §2.2)', () => {
+describe('defect 13: "(TIO) Disable SWIOTLB" and the tdisp-accepted note (docs/engine-contract.md §2.2)', () => {
   const tdisp = (overlays: unknown[]) =>
     runSpec(explicitSpec([mapOp('m1', { device: 'tdisp0' }), mapOp('m2', { device: 'tdisp0' })], (s) => {
       s.vm['platform'] = 'tdx';

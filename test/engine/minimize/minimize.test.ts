@@ -97,7 +97,7 @@ describe('ddmin', () => {
 
 describe('parseFindingSelector', () => {
   it('rejects text without a finding class, naming the expected form', () => {
-    expect(parseFindingSelector('storvsc0')).toEqual({ ok: false, error: expect.stringContaining('V0–V10 or F1–F15') });
+    expect(parseFindingSelector('storvsc0')).toEqual({ ok: false, error: expect.stringContaining('V0–V9 or F1–F16') });
     expect(parseFindingSelector('V1 at storvsc0')).toEqual({ ok: false, error: expect.stringContaining("unexpected 'at'") });
   });
 });

@@ -9,14 +9,14 @@ import type { KernelProfileId } from '../../../src/engine/spec/names';
 const ctx = (profileId: KernelProfileId = 'la-phys') => ({ profileId, cBit: 51, ipaBits: 48, ramEnd: 0x440000000n });
 const pciDevice = { dmaMask: dmaBitMask(64), coherentMask: dmaBitMask(32), busDmaLimit: 0n };
 
-describe('platform registry (engine.md §3.1)', () => {
+describe('platform registry (docs/engine-contract.md §3.1)', () => {
   it('has one platform per id', () => {
     expect(Object.keys(platforms).sort()).toEqual([...platformIds].sort());
     for (const id of platformIds) expect(platforms[id].id).toBe(id);
   });
 });
 
-describe('forceDmaUnencrypted (reference §2.1)', () => {
+describe('forceDmaUnencrypted (docs/kernel-dma.md §2.1)', () => {
   it.each(['sev', 'sev-snp', 'tdx', 'hyperv-vbs', 'hyperv-snp-paravisor', 'hyperv-tdx-paravisor', 'cca-realm', 's390-pv', 'ppc-svm'] as const)('is true for every device on %s', (id) => {
     expect(platforms[id].forceDmaUnencrypted(pciDevice, ctx())).toBe(true);
   });
@@ -32,7 +32,7 @@ describe('forceDmaUnencrypted (reference §2.1)', () => {
   });
 });
 
-describe('SWIOTLB boot policy (reference §2.2)', () => {
+describe('SWIOTLB boot policy (docs/kernel-dma.md §2.2)', () => {
   it.each(['sev-snp', 'tdx', 'hyperv-snp-paravisor', 'cca-realm', 's390-pv', 'ppc-svm'] as const)('%s: enabled and forced up to v7.2, enabled but not forced on L-B', (id) => {
     expect(platforms[id].swiotlbBoot(ctx('la-phys'))).toMatchObject({ archWantsSwiotlb: true, archForceBounce: true });
     expect(platforms[id].swiotlbBoot(ctx('lb'))).toMatchObject({ archWantsSwiotlb: true, archForceBounce: false });
@@ -58,7 +58,7 @@ describe('cc_platform_has attributes (§2.1 prose, §14.1 item 3)', () => {
   });
 });
 
-describe('DMA address encodings (reference §1.3)', () => {
+describe('DMA address encodings (docs/kernel-dma.md §1.3)', () => {
   const phys = toPhysAddr('0x100000000');
   it('SEV family: the private alias carries the C-bit, the shared one does not', () => {
     for (const id of ['sev', 'sev-snp', 'sme-host'] as const) {
@@ -80,7 +80,7 @@ describe('DMA address encodings (reference §1.3)', () => {
   });
 });
 
-describe('CoCo auto-size rule (reference §2.3)', () => {
+describe('CoCo auto-size rule (docs/kernel-dma.md §2.3)', () => {
   it('x86 CoCo guests ask for 6 % of RAM clamped to [64 MiB, 1 GiB]; others do not', () => {
     expect(platforms['sev-snp'].archRequestedSwiotlbBytes(8 * 2 ** 30)).toBe(515396075);
     expect(platforms.tdx.archRequestedSwiotlbBytes(512 * 2 ** 20)).toBe(64 * 2 ** 20);
@@ -99,7 +99,7 @@ describe('CoCo auto-size rule (reference §2.3)', () => {
     expect(createDmaEnvironment(resolveScenario(result.spec)).swiotlb.defaultPoolSlots).toBe(262144);
   });
 
-  it('swiotlb=noforce leaves no pool (reference §2.2)', () => {
+  it('swiotlb=noforce leaves no pool (docs/kernel-dma.md §2.2)', () => {
     const result = validateScenario({
       apiVersion: 'dmasim/v1', name: 'x', vm: { platform: 'tdx', memoryMiB: 8192, vcpus: 4 }, kernel: { profile: 'v7.2', cmdline: 'swiotlb=noforce' },
       devices: [{ id: 'd', kind: 'nvme' }], workload: { operations: 0 },
@@ -109,7 +109,7 @@ describe('CoCo auto-size rule (reference §2.3)', () => {
   });
 });
 
-describe('observers and conversion costs (reference §1.2, §1.4, §7.1)', () => {
+describe('observers and conversion costs (docs/kernel-dma.md §1.2, §1.4, §7.1)', () => {
   it('only the OpenHCL platforms have a paravisor observer', () => {
     const withParavisor = platformIds.filter((id) => platforms[id].observers.paravisor);
     expect(withParavisor.sort()).toEqual(['hyperv-snp-paravisor', 'hyperv-tdx-paravisor']);
@@ -121,7 +121,7 @@ describe('observers and conversion costs (reference §1.2, §1.4, §7.1)', () =>
   });
 });
 
-describe('memory layouts (engine.md §2 vm.layout)', () => {
+describe('memory layouts (docs/engine-contract.md §2 vm.layout)', () => {
   it('x86 remaps RAM above 2 GiB to 4 GiB once the guest has 2.75 GiB or more', () => {
     expect(ramRanges('x86', 16n << 30n)).toEqual([{ start: 0n, end: 2n << 30n }, { start: 4n << 30n, end: 18n << 30n }]);
     expect(ramRanges('x86', 2n << 30n)).toEqual([{ start: 0n, end: 2n << 30n }]);

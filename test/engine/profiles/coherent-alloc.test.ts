@@ -1,7 +1,7 @@
 import { setup } from './decision-helpers';
 import type { CoherentAllocRequest } from '../../../src/engine/profiles/profile.types';
 
-// dma_direct_alloc decision table, reference §4.1 (L-A), §4.2 (L-B), §4.3, §14.2 items 5 and 9.
+// dma_direct_alloc decision table, docs/kernel-dma.md §4.1 (L-A), §4.2 (L-B), §4.3, §14.2 items 5 and 9.
 const blocking: CoherentAllocRequest = { sizeBytes: 5000, gfp: 'blocking', attrs: [] };
 const atomic: CoherentAllocRequest = { sizeBytes: 4096, gfp: 'atomic', attrs: [] };
 

@@ -1,7 +1,7 @@
 import { decideDeviceAccept } from '../../../src/engine/overlays/index';
 import { decideMap, setup } from './decision-helpers';
 
-// Overlays of engine.md §3.2 against reference §8.3, §9.2–§9.4 and catalogue rows S5, S7, S8.
+// Overlays of docs/engine-contract.md §3.2 against docs/kernel-dma.md §8.3, §9.2–§9.4 and catalogue rows S5, S7, S8.
 const tdisp = { kind: 'tdisp-nvme', trust: 'tdisp-accepted' };
 
 describe('device-cc-accepted', () => {
@@ -39,11 +39,11 @@ describe('device-cc-accepted', () => {
     expect(decideMap({ platform: 'tdx', profile: 'v7.2', cmdline: 'swiotlb=force', overlays: ['device-cc-accepted'], device: tdisp })).toMatchObject({ path: 'direct' });
   });
 
-  it('covers Confidential VMBus devices (engine.md §2.2)', () => {
+  it('covers Confidential VMBus devices (docs/engine-contract.md §2.2)', () => {
     expect(decideMap({ platform: 'hyperv-snp-paravisor', profile: 'lb', overlays: ['device-cc-accepted'], device: { kind: 'vmbus-storvsc', trust: 'confidential-vmbus' } })).toMatchObject({ path: 'direct', rule: 'B6', memoryState: 'private' });
   });
 
-  it('without the overlay a tdisp-accepted device is treated as untrusted (engine.md §3.3)', () => {
+  it('without the overlay a tdisp-accepted device is treated as untrusted (docs/engine-contract.md §3.3)', () => {
     expect(decideMap({ platform: 'tdx', profile: 'lb', device: tdisp })).toMatchObject({ path: 'swiotlb', rule: 'B5', memoryState: 'shared' });
   });
 
@@ -52,7 +52,7 @@ describe('device-cc-accepted', () => {
   });
 });
 
-describe('decideDeviceAccept (reference §9.1, §8.4: -EBUSY while bound)', () => {
+describe('decideDeviceAccept (docs/kernel-dma.md §9.1, §8.4: -EBUSY while bound)', () => {
   it('refuses with -EBUSY while mappings or coherent regions are live', () => {
     expect(decideDeviceAccept({ op: 'accept', isAccepted: false, liveMappings: 1, liveCoherentRegions: 0, deviceId: 'nvme0' })).toMatchObject({ ok: false, errno: '-EBUSY', accepted: false });
     expect(decideDeviceAccept({ op: 'reject', isAccepted: true, liveMappings: 0, liveCoherentRegions: 2, deviceId: 'nvme0' })).toMatchObject({ ok: false, errno: '-EBUSY', accepted: true });
@@ -65,7 +65,7 @@ describe('decideDeviceAccept (reference §9.1, §8.4: -EBUSY while bound)', () =
 });
 
 describe('dual-swiotlb-pools', () => {
-  it('bounces an addressing-limited accepted device through the private pool instead of failing or exposing (engine.md §3.2)', () => {
+  it('bounces an addressing-limited accepted device through the private pool instead of failing or exposing (docs/engine-contract.md §3.2)', () => {
     const overlays = ['device-cc-accepted', 'dual-swiotlb-pools'];
     expect(decideMap({ platform: 'tdx', profile: 'lb', overlays, device: { ...tdisp, dmaMaskBits: 32 } })).toMatchObject({ path: 'swiotlb', pool: 'private-default', memoryState: 'private', handleEncoding: 'encrypted' });
     expect(decideMap({ platform: 'tdx', profile: 'v7.2', overlays, device: { ...tdisp, dmaMaskBits: 32 } })).toMatchObject({ path: 'swiotlb', rule: 'A7', pool: 'private-default', memoryState: 'private' });

@@ -1,6 +1,6 @@
 import { decideMap, mapRequest, setup } from './decision-helpers';
 
-// Decision tables of reference §3.1 (L-A, rows A1–A8) and §3.2 (L-B, rows B0–B6), with the §14
+// Decision tables of docs/kernel-dma.md §3.1 (L-A, rows A1–A8) and §3.2 (L-B, rows B0–B6), with the §14
 // corrections. Buffers at 0x100000000 are above 4 GiB (x86 layout, 16 GiB guest).
 
 describe('decideStreamingMap on L-A (la-phys v7.2)', () => {
@@ -18,7 +18,7 @@ describe('decideStreamingMap on L-A (la-phys v7.2)', () => {
     expect(decideMap({ profile: 'v7.2' }, '0xfe000000', 4096, ['MMIO'])).toMatchObject({ path: 'error', rule: 'A1', failure: 'F10', log: null });
   });
 
-  it('v6.18 (before the v7.0 fix) WARNs before failing MMIO under force (row A1, reference §0)', () => {
+  it('v6.18 (before the v7.0 fix) WARNs before failing MMIO under force (row A1, docs/kernel-dma.md §0)', () => {
     const decision = decideMap({ profile: 'v6.18' }, '0xfe000000', 4096, ['MMIO']);
     expect(decision).toMatchObject({ path: 'error', rule: 'A1', failure: 'F10' });
     expect(decision.path === 'error' && decision.log).toMatch(/WARN/);
@@ -77,7 +77,7 @@ describe('decideStreamingMap on L-A (la-phys v7.2)', () => {
   });
 });
 
-describe('V5: swiotlb=force (reference §10.1, S13)', () => {
+describe('V5: swiotlb=force (docs/kernel-dma.md §10.1, S13)', () => {
   it('marks a bounce that happened only because of swiotlb=force', () => {
     expect(decideMap({ platform: 'none', profile: 'v7.2', cmdline: 'swiotlb=force' })).toMatchObject({ path: 'swiotlb', rule: 'A4', forcedOnlyByCmdline: true, memoryState: 'private' });
   });

@@ -1,7 +1,7 @@
 import { swiotlbMaxMappingSize } from '../../../src/engine/profiles/index';
 import { setup } from './decision-helpers';
 
-describe('decideUnmap (reference §3.4, §14.1 item 5)', () => {
+describe('decideUnmap (docs/kernel-dma.md §3.4, §14.1 item 5)', () => {
   const { ctx, profile } = setup({ platform: 'sev-snp', profile: 'v7.2' });
   it('copies back FROM_DEVICE bounce buffers and releases the slots', () => {
     expect(profile.decideUnmap(ctx, { path: 'swiotlb', dir: 'from-device', attrs: [] })).toEqual({ rule: 'unmap-swiotlb', copyBackToOrig: true, releaseSlots: true, archSyncForCpu: false });
@@ -16,7 +16,7 @@ describe('decideUnmap (reference §3.4, §14.1 item 5)', () => {
   });
 });
 
-describe('decideSync (reference §3.4)', () => {
+describe('decideSync (docs/kernel-dma.md §3.4)', () => {
   const { ctx, profile } = setup({ platform: 'sev-snp', profile: 'v7.2' });
   it('for-device copies orig → bounce only for TO_DEVICE/BIDIRECTIONAL', () => {
     expect(profile.decideSync(ctx, { path: 'swiotlb', dir: 'to-device', attrs: [] }, 'device')).toMatchObject({ copy: 'orig-to-bounce' });
@@ -29,7 +29,7 @@ describe('decideSync (reference §3.4)', () => {
   });
 });
 
-describe('maxMappingSize: dma_direct_max_mapping_size() (reference §3.4)', () => {
+describe('maxMappingSize: dma_direct_max_mapping_size() (docs/kernel-dma.md §3.4)', () => {
   it('swiotlb_max_mapping_size is 256 KiB, minus roundup(min_align_mask, 2 KiB): 252 KiB for NVMe 4095', () => {
     expect(swiotlbMaxMappingSize(0n)).toBe(262144);
     expect(swiotlbMaxMappingSize(0xfffn)).toBe(258048);

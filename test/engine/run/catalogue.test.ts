@@ -3,7 +3,7 @@ import path from 'node:path';
 import { runScenario, type EngineReport } from '../../../src/engine/index';
 import { parseSpecText } from '../../../src/modules/scenario/spec-text';
 
-// Catalogue expectations (reference §11 rows and §10 classes), each run on the example spec with a
+// Catalogue expectations (docs/kernel-dma.md §11 rows and §10 classes), each run on the example spec with a
 // capped workload. These are the behaviours the reference predicts, not numbers taken from the model.
 const examples = path.join(__dirname, '..', '..', '..', 'examples');
 

@@ -9,7 +9,7 @@ import { parseSpecText } from '../../../src/modules/scenario/spec-text';
 const examplesDir = join(__dirname, '../../../examples');
 const files = readdirSync(examplesDir).filter((f) => /\.ya?ml$/.test(f)).sort();
 
-// engine.md §2: at least ten examples reproducing the reference catalogue (§11), each with a comment.
+// docs/engine-contract.md §2: at least ten examples reproducing the reference catalogue (§11), each with a comment.
 describe('examples/', () => {
   it('has at least ten catalogue scenarios and one explicit op list', () => {
     expect(files.filter((f) => /^s\d\d-/.test(f)).length).toBeGreaterThanOrEqual(10);
@@ -123,7 +123,7 @@ describe('examples reproduce the reference catalogue', () => {
   });
 
   it('S15: the passthrough NIC TX payload goes to the host in the clear (V0, info) and the copy is charged as cost', () => {
-    // §11 S15: bounce copy in TX softirq — F15 (info, rule bounce-copy) plus the modelled cost; engine.md §5: V0 for to-device payloads of untrusted devices.
+    // §11 S15: bounce copy in TX softirq — F15 (info, rule bounce-copy) plus the modelled cost; docs/engine-contract.md §5: V0 for to-device payloads of untrusted devices.
     const report = run('s15-snp-passthrough-nic-tx.yaml', 3000);
 
     expect(classesOf(report)).toEqual(['V0', 'V6', 'F15']);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scenarioJsonSchema, scenarioJsonSchemaText } from '../../../src/engine/spec/json-schema';
 
-describe('scenarioJsonSchema (engine.md §2: z.toJSONSchema export shipped for editors)', () => {
+describe('scenarioJsonSchema (docs/engine-contract.md §2: z.toJSONSchema export shipped for editors)', () => {
   it('matches the committed schema/scenario.v1.json (run npx tsx scripts/export-schema.ts after changing the schema)', () => {
     const committed = readFileSync(join(__dirname, '../../../schema/scenario.v1.json'), 'utf8');
     expect(committed).toBe(scenarioJsonSchemaText());

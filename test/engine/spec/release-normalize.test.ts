@@ -3,7 +3,7 @@ import { resolveScenario } from '../../../src/engine/spec/normalize';
 import { validateScenario } from '../../../src/engine/spec/validate';
 import { baseSpec, type SpecObject } from './spec-builders';
 
-describe('resolveKernel (engine.md §3.2, reference §0 and §5.11)', () => {
+describe('resolveKernel (docs/engine-contract.md §3.2, docs/kernel-dma.md §0 and §5.11)', () => {
   // [profile string, profile id, allocator rules, MMIO attr (v6.18), MMIO force fix (v7.0), CC_SHARED (v7.1)]
   const table: Array<[string, string, string, boolean, boolean, boolean]> = [
     ['v6.6', 'v6.6', 'v6.6', false, false, false], // §0: v6.6 profile; §5.11 item 1: old rules
@@ -39,9 +39,9 @@ function normalized(patch: (spec: SpecObject) => void = () => undefined) {
   return result.spec;
 }
 
-describe('normalizeScenario (engine.md §2, §2.2)', () => {
+describe('normalizeScenario (docs/engine-contract.md §2, §2.2)', () => {
   const deviceCases: Array<[string, Record<string, unknown>]> = [
-    // PCI defaults: pci_device_add(): 32-bit coherent mask, 64 KiB segments, 4 GiB boundary (reference §3 helpers).
+    // PCI defaults: pci_device_add(): 32-bit coherent mask, 64 KiB segments, 4 GiB boundary (docs/kernel-dma.md §3 helpers).
     ['virtio-blk', { dmaMaskBits: 64, coherentMaskBits: 32, minAlignMask: '0x0', segBoundaryMask: '0xffffffff', maxSegmentBytes: 65536 }],
     // nvme: min_align_mask 4095.
     ['nvme', { coherentMaskBits: 32, minAlignMask: '0xfff', segBoundaryMask: '0xffffffff' }],
@@ -92,7 +92,7 @@ describe('normalizeScenario (engine.md §2, §2.2)', () => {
     ]);
   });
 
-  it('fills kernel config, faults and limits defaults (engine.md §2, §4)', () => {
+  it('fills kernel config, faults and limits defaults (docs/engine-contract.md §2, §4)', () => {
     const spec = normalized();
     expect(spec.kernel.config).toEqual({ swiotlbDynamic: false, dmaCoherentPool: true, debugFs: true, deferredWorkEveryOps: 64 });
     expect(spec.faults).toEqual({ decryptFailRate: 0, encryptFailRate: 0 });

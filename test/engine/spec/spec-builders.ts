@@ -1,4 +1,4 @@
-/** Small spec builders for the spec, profile and platform tests (engine.md §2). */
+/** Small spec builders for the spec, profile and platform tests (docs/engine-contract.md §2). */
 export type SpecObject = Record<string, unknown> & {
   vm: Record<string, unknown>;
   kernel: Record<string, unknown>;

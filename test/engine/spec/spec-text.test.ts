@@ -37,7 +37,7 @@ workload:
     expect(parseSpecText('name: a\nname: b\n').ok).toBe(false);
   });
 
-  it('enforces the 1 MiB size cap before parsing (engine.md §2)', () => {
+  it('enforces the 1 MiB size cap before parsing (docs/engine-contract.md §2)', () => {
     const result = parseSpecText(`# ${'x'.repeat(maxSpecTextBytes)}\n`);
     expect(result).toEqual({ ok: false, errors: [{ path: '(root)', message: expect.stringMatching(/limit is 1048576/) }] });
   });

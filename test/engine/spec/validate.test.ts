@@ -15,7 +15,7 @@ describe('validateScenario', () => {
     expect(result.ok).toBe(true);
   });
 
-  // engine.md §2 "Rules the validator must enforce", each with its exact path.
+  // docs/engine-contract.md §2 "Rules the validator must enforce", each with its exact path.
   const cases: Array<[string, (spec: SpecObject) => void, string, RegExp]> = [
     ['unknown top-level key', (s) => { s['extra'] = 1; }, 'extra', /unknown key 'extra'/],
     ['unknown device key', (s) => { s.devices[0]!['dmaMask'] = 32; }, 'devices[0].dmaMask', /unknown key/],
@@ -62,7 +62,7 @@ describe('validateScenario', () => {
     expect(errors.find((e) => e.path === path)?.message).toMatch(message);
   });
 
-  describe('explicit op lists (engine.md §2.1)', () => {
+  describe('explicit op lists (docs/engine-contract.md §2.1)', () => {
     const explicitErrors = (ops: Array<Record<string, unknown>>, patch?: (spec: SpecObject) => void) => {
       const result = validateScenario(explicitSpec(ops, patch));
       return result.ok ? [] : [...result.errors];

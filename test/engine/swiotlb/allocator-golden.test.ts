@@ -184,7 +184,7 @@ describe('swiotlb slot search (hand-derived)', () => {
 
   it('handles a ULONG_MAX segment boundary (devices without dma_parms) exactly', () => {
     // max_slots = 2^53 and tbl_dma_addr = pool start: nothing can cross. 32-bit arithmetic would make
-    // max_slots 1 and fail every map (reference §5.11 item 4).
+    // max_slots 1 and fail every map (docs/kernel-dma.md §5.11 item 4).
     const mem = pool(1024);
 
     expect(tblMapSingle(mem, { minAlignMask: 0, segBoundaryMask: 0xffffffffffffffffn }, 0, 0x100000000, 65536, 0)).toBe(START);

@@ -17,7 +17,7 @@ describe('swiotlb= parsing (setup_io_tlb_npages)', () => {
   });
 });
 
-describe('bootSizing (reference §5.3)', () => {
+describe('bootSizing (docs/kernel-dma.md §5.3)', () => {
   it('reproduces the worked example: SNP guest, 8 GiB, 16 vCPUs → 262,144 slots in 16 areas', () => {
     // 6 % of 8 GiB = 515,396,075 B → 251,659 slots → 251,776 (×128); at init 16 areas, and the slot
     // count is not a power of two, so it rounds up to 262,144 (512 MiB), 16 × 16,384 slots.

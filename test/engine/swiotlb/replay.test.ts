@@ -4,7 +4,7 @@ import { parseJsonLine, replaySwiotlbTrace } from '../../../src/engine/swiotlb/i
 
 const setup = '{"pool":{"nslabs":1024,"nareas":1,"start":"0x80000000"},"device":{"minAlignMask":"0x0","segBoundaryMask":"0xffffffff"},"rules":"v6.10"}';
 
-describe('replaySwiotlbTrace (engine.md §6.1, pure, text lines)', () => {
+describe('replaySwiotlbTrace (docs/engine-contract.md §6.1, pure, text lines)', () => {
   it('prints one line per map and the counters', () => {
     // 4 KiB at slot 0 (index → 2); unmap; 2 KiB map starts at the next-fit index 2 → 0x80001000.
     // used 1, hiwater 2.

@@ -73,6 +73,6 @@ describe('dmasim minimize', () => {
   it('rejects a selector without a finding class', async () => {
     const io = memoryIo();
     expect(await runCli(['minimize', path.join(examples, 'explicit-storvsc-roundtrip.yaml'), '--keep', 'storvsc0'], io)).toBe(2);
-    expect(io.err()).toContain('V0–V10 or F1–F15');
+    expect(io.err()).toContain('V0–V9 or F1–F16');
   });
 });

@@ -47,6 +47,29 @@ describe('dmasim demo', () => {
     expect(io.out()).not.toMatch(/MATCH/);
   });
 
+  it('writes each example\'s line as soon as that example has run, before the next one starts', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'dmasim-demo-stream-'));
+    copyFileSync(path.join(examplesDir, 's05-hyperv-snp-storvsc-bypass.yaml'), path.join(dir, 'a.yaml'));
+    copyFileSync(path.join(examplesDir, 's12-snp-swiotlb-noforce.yaml'), path.join(dir, 'b.yaml'));
+    const io = memoryIo();
+    const writes: string[] = [];
+    const write = io.stdout.write.bind(io.stdout);
+    // Each write call is one unit the user sees: rows must not be collected and printed together at the end.
+    io.stdout.write = ((chunk: string, ...rest: never[]) => {
+      writes.push(String(chunk));
+      return write(chunk, ...rest);
+    }) as typeof io.stdout.write;
+
+    expect(await runCli(['demo', '--examples', dir, '--operations', '200', '--no-traces'], io)).toBe(0);
+
+    const rowA = writes.findIndex((w) => /^ {2}a +/.test(w));
+    const rowB = writes.findIndex((w) => /^ {2}b +/.test(w));
+    expect(rowA).toBeGreaterThan(0);
+    expect(rowB).toBe(rowA + 1);
+    expect(writes[rowA]!.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(writes.findIndex((w) => /2 scenarios, /.test(w))).toBeGreaterThan(rowB);
+  });
+
   it('exits 2 for an unreadable --examples directory', async () => {
     const io = memoryIo();
 

@@ -98,6 +98,22 @@ describe('dmasim run --matrix', () => {
   });
 });
 
+describe('dmasim run --matrix: finding details', () => {
+  // S12 (swiotlb=noforce): F8 on la-phys (A8, private memory handed to the device), F5 on lb (B5, no pool).
+  it('failure rows show their kernel path (function and rule), the explanation and the kernel log line', async () => {
+    const { code, out } = await matrix(example('s12-snp-swiotlb-noforce.yaml'), 'la-phys,lb');
+    expect(code).toBe(0);
+    const details = out.slice(out.indexOf('  finding paths and explanations:'));
+    expect(details).toMatch(/\[\d\] dma_direct_map_\w+\(\) \(rule B5\)\n {8}.*no SWIOTLB pool.*\n {8}kernel log: DMA addr .* overflow/);
+    expect(details).toMatch(/\[\d\] dma_direct_map_\w+\(\) \(rule A8\)\n {8}.*ciphertext/);
+  });
+
+  it('violation rows show their exposure path and explanation', async () => {
+    const { out } = await matrix(example('s04-hyperv-snp-confidential-storvsc.yaml'), 'la-phys');
+    expect(out).toMatch(/ {4}\[\d\] dma_direct_map_phys → swiotlb_map → swiotlb_tbl_map_single .*\n {8}.*inside the trust boundary/);
+  });
+});
+
 describe('compareReports', () => {
   const base: EngineReport = {
     engineVersion: '0.0.0',

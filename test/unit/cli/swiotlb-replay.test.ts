@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runCli } from '../../../src/cli/main';
 import { memoryIo } from '../../support/memory-io';
@@ -47,5 +48,28 @@ describe('dmasim swiotlb-replay', () => {
     const output = execFileSync(process.execPath, [path.join(repoRoot, 'bin', 'dmasim.js'), 'swiotlb-replay', trace], { encoding: 'utf8', maxBuffer: 1 << 26 });
 
     expect(output).toBe(readFileSync(trace.replace('.trace.jsonl', '.expected.jsonl'), 'utf8'));
+  });
+});
+
+describe('dmasim swiotlb-replay --expected', () => {
+  const fixtures = path.join(__dirname, '..', '..', 'fixtures', 'swiotlb-traces');
+  const trace = path.join(fixtures, 'v6.10-pub-n2048-a2-nvme.trace.jsonl');
+  const expectedFile = path.join(fixtures, 'v6.10-pub-n2048-a2-nvme.expected.jsonl');
+
+  it('says MATCH with the line count for the kernel\'s own output (exit 0)', async () => {
+    const io = memoryIo();
+    expect(await runCli(['swiotlb-replay', trace, '--expected', expectedFile], io)).toBe(0);
+    const lines = readFileSync(expectedFile, 'utf8').split('\n').filter((l) => l.trim() !== '').length;
+    expect(io.out()).toBe(`MATCH: all ${lines.toLocaleString('en-US')} output lines identical to ${expectedFile}\n`);
+  });
+
+  it('prints the first divergence with its trace line, expected and actual (exit 1)', async () => {
+    const lines = readFileSync(expectedFile, 'utf8').split('\n');
+    const tampered = lines.map((l, i) => (i === 4 ? l.replace(/"slot":\d+/, '"slot":77777') : l)).join('\n');
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'dmasim-replay-')), 'expected.jsonl');
+    writeFileSync(file, tampered);
+    const io = memoryIo();
+    expect(await runCli(['swiotlb-replay', trace, '--expected', file], io)).toBe(1);
+    expect(io.out()).toMatch(/^DIFF against .*: first divergence at output line 5 \(trace line \d+\):\n {2}expected: .*"slot":77777.*\n {2}actual: {3}\{"id":"r5","slot":\d+/);
   });
 });
