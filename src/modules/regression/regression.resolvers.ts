@@ -1,6 +1,7 @@
 import type { Resolvers, WebhookEvent as GqlWebhookEvent } from '../../api/generated/resolvers-types';
 import { AppError, notFound } from '../../platform/app-error';
-import type { Outcome, SuiteInput } from './regression.service';
+import type { Outcome } from '../shared/user-errors';
+import type { SuiteInput } from './regression.service';
 import type { WebhookEvent } from './regression.types';
 
 const eventToDomain: Record<GqlWebhookEvent, WebhookEvent> = { BATCH_COMPLETED: 'batch.completed', REGRESSION: 'regression' };

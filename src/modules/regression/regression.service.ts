@@ -10,7 +10,7 @@ import type { Logger } from '../../platform/logger';
 import { applyOverrides, batchStatus, type RunService } from '../run/run.service';
 import { finalRunStatuses, type OverlayRef } from '../run/run.types';
 import type { ScenarioService } from '../scenario/scenario.service';
-import { requireRole, type UserInputError } from '../team/team.service';
+import { type Outcome, rejected, requireRole, type UserInputError } from '../shared/user-errors';
 import type { Viewer } from '../team/team.types';
 import { compareBatches, parseDecimal } from './comparison';
 import { type ExportContext, toJunitXml, toMarkdown, toSarif, toSeriesCsv } from './exports';
@@ -21,7 +21,6 @@ import type {
 } from './regression.types';
 import { signWebhookPayload, webhookHeaders } from './webhook-signature';
 
-export type Outcome<T> = T | { userErrors: UserInputError[] };
 
 export interface SuiteInput {
   readonly name: string;
@@ -499,8 +498,4 @@ function cronErrors(cron: string, timeZone: string): UserInputError[] {
   } catch (error: unknown) {
     return [{ path: ['input', 'cron'], message: `invalid cron expression or time zone: ${error instanceof Error ? error.message : String(error)}`, code: 'INVALID_CRON' }];
   }
-}
-
-function rejected(path: string[], message: string, code: string): { userErrors: UserInputError[] } {
-  return { userErrors: [{ path, message, code }] };
 }

@@ -1,14 +1,20 @@
 import type { Database } from '../../platform/db';
 import type { Prisma, Run as RunRow, RunBatch as RunBatchRow } from '../../generated/prisma/client';
 import type { CursorKey, Page } from '../shared/cursor';
+import { translateUnique } from '../shared/prisma-errors';
 import type { NewRun, OverlayRef, Run, RunBatch, RunBatchWithRuns, RunFilter, RunResultSummary, RunStatus } from './run.types';
 
 /** All SQL for runs and batches; every read and write is scoped by team id. */
 export class RunRepository {
   constructor(private readonly db: Database) {}
 
+  /** Inserts a run; a second run with the same team idempotency key is CONFLICT. */
   async insert(run: NewRun): Promise<Run> {
-    return toRun(await this.db.run.create({ data: newRunData(run) }));
+    try {
+      return toRun(await this.db.run.create({ data: newRunData(run) }));
+    } catch (error: unknown) {
+      throw translateUnique(error, `a run with idempotency key '${run.idempotencyKey ?? ''}' exists`);
+    }
   }
 
   /** Creates a batch and its runs atomically. */

@@ -6,7 +6,7 @@ import type { ScenarioService } from '../scenario/scenario.service';
 import { splitSpecPath } from '../scenario/scenario.service';
 import type { NormalizedSpec, ScenarioVersion, SpecValidator } from '../scenario/scenario.types';
 import { decodeCursor, type Page, pageSize } from '../shared/cursor';
-import { requireRole, type UserInputError } from '../team/team.service';
+import { requireRole, type UserInputError } from '../shared/user-errors';
 import type { Viewer } from '../team/team.types';
 import type { RunBatchCompleter } from './run.batch';
 import type { RunQueue } from './run.queue';
@@ -64,8 +64,8 @@ export class RunService {
     try {
       run = await this.runs.insert({ ...planned, trigger: input.trigger ?? 'MANUAL', idempotencyKey: key, timeLimitMs });
     } catch (error: unknown) {
-      // Two submissions with the same key raced; the loser returns the winner's run.
-      const existing = key !== null && isUniqueViolation(error) ? await this.runs.findByIdempotencyKey(viewer.teamId, key) : undefined;
+      // Two submissions with the same key raced (the repository reports the unique index as CONFLICT); the loser returns the winner's run.
+      const existing = key !== null && error instanceof AppError && error.code === 'CONFLICT' ? await this.runs.findByIdempotencyKey(viewer.teamId, key) : undefined;
       if (existing) return { run: existing, created: false };
       throw error;
     }
@@ -207,8 +207,4 @@ export function batchStatus(statuses: readonly RunStatus[]): RunStatus {
   if (statuses.length === 0 || statuses.every((s) => s === 'QUEUED')) return 'QUEUED';
   if (!statuses.every((s) => finalRunStatuses.has(s))) return 'RUNNING';
   return statuses.every((s) => s === 'SUCCEEDED') ? 'SUCCEEDED' : 'FAILED';
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P2002';
 }
