@@ -16,7 +16,7 @@ import { createQueueDashboard } from '../modules/run/run-admin.queue';
 import { requireAdminToken } from './admin-queues';
 import { attachSubscriptions } from './subscriptions';
 import { createRegressionQueues } from '../modules/regression/regression.queue';
-import { createExportRouter } from '../modules/regression/regression.http';
+import { createExportRouter } from './export.routes';
 import type { SpecValidator } from '../modules/scenario/scenario.types';
 
 export interface ApiProcess {

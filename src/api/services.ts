@@ -20,6 +20,7 @@ import { TriageService } from '../modules/triage/triage.service';
 import type { RegressionQueues } from '../modules/regression/regression.queue';
 import { RegressionRepository } from '../modules/regression/regression.repository';
 import { RegressionService } from '../modules/regression/regression.service';
+import { ExportService } from '../modules/regression/export.service';
 
 /** The feature services the API uses, wired once per process (composition root). */
 export interface Services {
@@ -32,6 +33,7 @@ export interface Services {
   readonly triage: TriageService;
   readonly dashboard: DashboardService;
   readonly regression: RegressionService;
+  readonly exports: ExportService;
 }
 
 export interface ServiceDependencies {
@@ -50,14 +52,17 @@ export function createServices({ db, clock, logger, runQueue, specs, runEvents, 
   const scenarios = new ScenarioService(scenarioRepository, specs, clock);
   const runRepository = new RunRepository(db);
   const runs = new RunService(runRepository, scenarios, specs, runQueue, clock, logger, new RunBatchCompleter(runRepository, clock, logger));
+  const results = new ResultService(new ResultRepository(db), runs);
+  const regression = new RegressionService(new RegressionRepository(db), runs, scenarios, regressionQueues.scheduler, regressionQueues.jobs, clock, logger);
   return {
     teams: new TeamService(new TeamRepository(db), clock),
     scenarios,
     runs,
     runUpdates: new RunUpdates(runs, runEvents ?? noRunEvents),
-    results: new ResultService(new ResultRepository(db), runs),
+    results,
     triage: new TriageService(new TriageRepository(db), clock),
     dashboard: new DashboardService(new DashboardRepository(db), scenarioRepository, clock),
-    regression: new RegressionService(new RegressionRepository(db), runs, scenarios, regressionQueues.scheduler, regressionQueues.jobs, clock, logger),
+    regression,
+    exports: new ExportService(regression, runs, results, scenarios),
   };
 }

@@ -188,10 +188,6 @@ export class RegressionRepository {
     return row ? toComparison(row) : undefined;
   }
 
-  async seriesOfRuns(teamId: string, runIds: readonly string[]): Promise<Array<{ runId: string; metric: string; t: bigint; value: number }>> {
-    return this.db.metricSample.findMany({ where: { teamId, runId: { in: [...runIds] } }, orderBy: [{ runId: 'asc' }, { metric: 'asc' }, { t: 'asc' }], select: { runId: true, metric: true, t: true, value: true } });
-  }
-
   async insertSchedule(schedule: NewSchedule): Promise<Schedule> {
     return toSchedule(await this.db.schedule.create({ data: schedule }));
   }

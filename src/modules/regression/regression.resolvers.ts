@@ -81,7 +81,7 @@ export const regressionResolvers: Resolvers = {
   Comparison: {
     counts: (c) => c.detail.counts,
     entries: (c) => [...c.detail.entries],
-    export: async (c, { format }, { viewer, services }) => (await services.regression.exportBatch(viewer, c.batchId, format)).body,
+    export: async (c, { format }, { viewer, services }) => (await services.exports.exportBatch(viewer, c.batchId, format)).body,
   },
   EntryComparison: {
     reasons: (e) => [...e.reasons],

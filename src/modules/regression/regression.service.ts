@@ -4,7 +4,7 @@ import { canonicalJson } from '../../engine/canonical-json';
 import { createEngineRun } from '../../engine/index';
 import { validateScenario } from '../../engine/spec/validate';
 import { ENGINE_VERSION } from '../../engine/version';
-import { AppError, notFound } from '../../platform/app-error';
+import { notFound } from '../../platform/app-error';
 import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../platform/logger';
 import { applyOverrides, batchStatus, type RunService } from '../run/run.service';
@@ -13,7 +13,6 @@ import type { ScenarioService } from '../scenario/scenario.service';
 import { type Outcome, rejected, requireRole, type UserInputError } from '../shared/user-errors';
 import type { Viewer } from '../team/team.types';
 import { compareBatches, parseDecimal } from './comparison';
-import { type ExportContext, toJunitXml, toMarkdown, toSarif, toSeriesCsv } from './exports';
 import type { RegressionJobHandlers, RegressionJobs, RegressionScheduler } from './regression.queue';
 import type { PlanItem, RegressionRepository, RunForComparison } from './regression.repository';
 import type {
@@ -42,8 +41,6 @@ export interface ScheduleInput {
   readonly overlapPolicy?: OverlapPolicy | null;
   readonly paused?: boolean | null;
 }
-
-export type ExportFormat = 'JUNIT' | 'SARIF' | 'CSV' | 'MARKDOWN';
 
 const maxScenarios = 50;
 const maxEntries = 16;
@@ -361,32 +358,6 @@ export class RegressionService implements RegressionJobHandlers {
 
   replays(viewer: Viewer, onlyDefects: boolean, first?: number | null): Promise<RunReplay[]> {
     return this.repo.listReplays(viewer.teamId, onlyDefects, Math.min(Math.max(first ?? 20, 1), 100));
-  }
-
-  // ---- exports -----------------------------------------------------------------------------
-
-  /** A batch's comparison in a CI format. NOT_FOUND for other teams' batches and for batches not compared yet. */
-  async exportBatch(viewer: Viewer, batchId: string, format: ExportFormat): Promise<{ contentType: string; body: string; fileName: string }> {
-    const batch = await this.repo.findSuiteBatch(viewer.teamId, batchId);
-    if (!batch) throw notFound('suite batch', batchId);
-    const comparison = await this.repo.findComparison(viewer.teamId, batchId);
-    if (!comparison) throw new AppError('NOT_FOUND', `suite batch ${batchId} has no comparison yet (still running?)`);
-    const suite = await this.suiteOrThrow(viewer, batch.suiteId);
-    const context: ExportContext = { suiteName: suite.name, batchId, baselineBatchId: comparison.baselineBatchId, engineVersion: ENGINE_VERSION, comparison: comparison.detail };
-    switch (format) {
-      case 'JUNIT':
-        return { contentType: 'application/xml; charset=utf-8', body: toJunitXml(context), fileName: 'junit.xml' };
-      case 'SARIF':
-        return { contentType: 'application/sarif+json; charset=utf-8', body: `${JSON.stringify(toSarif(context), null, 2)}\n`, fileName: 'results.sarif' };
-      case 'MARKDOWN':
-        return { contentType: 'text/markdown; charset=utf-8', body: toMarkdown(context), fileName: 'report.md' };
-      case 'CSV': {
-        const byRun = new Map(comparison.detail.entries.map((e) => [e.candidateRunId, e]));
-        const samples = await this.repo.seriesOfRuns(viewer.teamId, [...byRun.keys()]);
-        const rows = samples.map((s) => ({ ...s, scenario: byRun.get(s.runId)?.scenarioName ?? '', entry: byRun.get(s.runId)?.entryName ?? '', profile: byRun.get(s.runId)?.profile ?? '' }));
-        return { contentType: 'text/csv; charset=utf-8', body: toSeriesCsv(rows), fileName: 'series.csv' };
-      }
-    }
   }
 
   // ---- webhooks ----------------------------------------------------------------------------

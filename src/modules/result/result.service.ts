@@ -54,6 +54,11 @@ export class ResultService {
     return metrics.map((metric) => ({ metric, points: byMetric.get(metric) ?? [] }));
   }
 
+  /** Every stored metric sample of the team's runs among `runIds`, unbucketed. */
+  samplesOfRuns(viewer: Viewer, runIds: readonly string[]): Promise<Array<{ runId: string; metric: string; t: bigint; value: number }>> {
+    return this.results.samplesOfRuns(viewer.teamId, runIds);
+  }
+
   /** New / fixed / persisting violations by fingerprint, and every metric whose value differs. */
   async compare(viewer: Viewer, aId: string, bId: string): Promise<RunComparison> {
     const [a, b] = await Promise.all([this.runs.getOrThrow(viewer, aId), this.runs.getOrThrow(viewer, bId)]);
