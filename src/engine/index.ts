@@ -13,6 +13,21 @@ export type * from './report/report.types';
 export { ENGINE_VERSION } from './version';
 /** The detector registry: class, severity, kernel function and explanation template per V0–V10 / F1–F15. */
 export { failureDetectors, violationDetectors, type FailureDetector, type FailureFamily, type ViolationDetector } from './detectors/index';
+// The rest of the face: everything code outside src/engine may use (lint-enforced; tests may reach inside).
+/** Validation of scenario specs, and the names and kernels they may use. */
+export { validateScenario, formatPath, type NormalizedDevice, type NormalizedOverlay, type NormalizedScenario, type ScenarioSpec, type ScenarioValidation, type SpecIssue } from './spec/validate';
+export { kernelProfileIds, overlayIds, overlayVariants, type KernelProfileId, type OverlayId } from './spec/names';
+export { kernelProfileProblem, resolveKernel, type ResolvedKernel } from './spec/release';
+/** Errors the engine throws. */
+export { EngineInvariantError } from './invariant';
+/** Canonical JSON: the byte form every engine hash is taken over. */
+export { canonicalJson } from './canonical-json';
+/** Report rendering (Markdown, and the number formats the CLI's text view shares). */
+export { formatBytes, formatCount, formatMetric, headlineMetrics, kernelLabel, renderMatrixMarkdown, renderReportMarkdown } from './report/markdown';
+/** SWIOTLB allocator trace replay (`dmasim swiotlb-replay`, the demo). */
+export { isReplayError, replayTrace, startReplay, type ReplayError, type ReplaySession } from './swiotlb/index';
+/** Side-by-side comparison of reports of one spec under several kernels (`dmasim run --matrix`). */
+export { compareReports, type MatrixColumn, type MatrixComparison } from './report/matrix';
 
 /** Runs a normalised spec to completion; `onProgress` is called every `progressEveryOps` operations. */
 export function runScenario(spec: NormalizedScenario, options: EngineRunOptions & { onProgress?: (fraction: number) => void; progressEveryOps?: number } = {}): EngineReport {

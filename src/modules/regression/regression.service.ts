@@ -1,19 +1,18 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { CronExpressionParser } from 'cron-parser';
-import { canonicalJson } from '../../engine/canonical-json';
-import { createEngineRun } from '../../engine/index';
-import { validateScenario } from '../../engine/spec/validate';
-import { ENGINE_VERSION } from '../../engine/version';
+import { canonicalJson, ENGINE_VERSION } from '../../engine/index';
 import { notFound } from '../../platform/app-error';
 import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../platform/logger';
-import { applyOverrides, batchStatus, type RunService } from '../run/run.service';
+import { batchStatus, type RunService } from '../run/run.service';
+import { runEngineInSlices, specOfRun } from '../run/run-spec';
+import type { SpecValidator } from '../scenario/scenario.types';
 import { finalRunStatuses, type OverlayRef } from '../run/run.types';
 import type { ScenarioService } from '../scenario/scenario.service';
 import { type Outcome, rejected, requireRole, type UserInputError } from '../shared/user-errors';
 import type { Viewer } from '../team/team.types';
 import { compareBatches, parseDecimal } from './comparison';
-import type { RegressionJobHandlers, RegressionJobs, RegressionScheduler } from './regression.queue';
+import type { RegressionJobs, RegressionScheduler } from './regression.queue';
 import type { PlanItem, RegressionRepository, RunForComparison } from './regression.repository';
 import type {
   BaselinePolicy, ComparedRun, MetricThreshold, OverlapPolicy, RunReplay, Schedule, StoredComparison, Suite, SuiteBatch, SuiteBatchTrigger, SuiteEntry, Webhook, WebhookDelivery, WebhookEvent,
@@ -54,11 +53,12 @@ const systemTokenId = '00000000-0000-0000-0000-000000000000';
  * schedulers reconciled from the Schedule rows), replay checks, CI exports and webhooks. Suites
  * submit their runs through the run service, one matrix per scenario.
  */
-export class RegressionService implements RegressionJobHandlers {
+export class RegressionService {
   constructor(
     private readonly repo: RegressionRepository,
     private readonly runs: RunService,
     private readonly scenarios: ScenarioService,
+    private readonly specs: SpecValidator,
     private readonly scheduler: RegressionScheduler,
     private readonly jobs: RegressionJobs,
     private readonly clock: Clock,
@@ -346,11 +346,11 @@ export class RegressionService implements RegressionJobHandlers {
     if (run.status !== 'SUCCEEDED' || !run.resultHash) return rejected(['runId'], `run ${runId} is ${run.status}; only succeeded runs can be replayed`, 'RUN_NOT_SUCCEEDED');
     if (run.engineVersion !== ENGINE_VERSION) return rejected(['runId'], `run ${runId} ran engine ${run.engineVersion}; this server has ${ENGINE_VERSION}`, 'ENGINE_VERSION_MISMATCH');
     const version = await this.scenarios.version(viewer, run.scenarioVersionId);
-    const checked = validateScenario(applyOverrides(version.spec, { profile: run.profile, overlays: run.overlays, seed: run.seed }));
+    const checked = specOfRun(this.specs, version.spec, run);
     if (!checked.ok) return rejected(['runId'], `the stored spec no longer validates: ${checked.errors[0]?.message ?? ''}`, 'SPEC_INVALID');
-    const engineRun = createEngineRun(checked.spec);
-    while (!engineRun.step(20_000)) await new Promise((resolve) => setImmediate(resolve));
-    const actualHash = engineRun.finish().resultHash;
+    const sliced = await runEngineInSlices(checked.spec, 20_000, () => Promise.resolve(false));
+    if (sliced.kind !== 'finished') throw new Error(`replay of run ${runId} stopped before the end`); // nothing above asks it to stop
+    const actualHash = sliced.report.resultHash;
     const replay = await this.repo.insertReplay({ teamId: viewer.teamId, runId, engineVersion: ENGINE_VERSION, expectedHash: run.resultHash, actualHash });
     if (!replay.identical) this.logger.error({ runId, expected: run.resultHash, actual: actualHash }, 'engine determinism defect: replay hash differs');
     return replay;

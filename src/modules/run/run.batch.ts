@@ -26,20 +26,12 @@ export interface BatchComparison {
   readonly identicalResults: boolean;
 }
 
-/** Called once per batch, by the process whose run finished it last. */
-export type BatchCompletedListener = (batch: RunBatchWithRuns & { comparison: BatchComparison }) => Promise<void> | void;
-
-const listeners = new Set<BatchCompletedListener>();
-
 /**
- * Registers a reaction to completed batches (e.g. regression checks). Listeners run in the process
- * that completed the batch (a worker, or the API for a cancelled last run), after the completion is
- * committed; each batch completes exactly once across all processes. Returns an unregister function.
+ * What happens once a batch completes (e.g. regression checks), injected by the composition root.
+ * Runs in the process that completed the batch (a worker, or the API for a cancelled last run),
+ * after the completion is committed; each batch completes exactly once across all processes.
  */
-export function onBatchCompleted(listener: BatchCompletedListener): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
+export type BatchCompletedListener = (batch: RunBatchWithRuns & { comparison: BatchComparison }) => Promise<void> | void;
 
 /** A batch's final status: SUCCEEDED when every run succeeded, else FAILED. */
 export function finalBatchStatus(runs: readonly Pick<Run, 'status'>[]): RunStatus {
@@ -94,11 +86,12 @@ export class RunBatchCompleter {
     private readonly runs: RunRepository,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly onCompleted: BatchCompletedListener = () => undefined,
   ) {}
 
   /**
    * Completes the batch if all its runs are final: under a row lock, so exactly one caller writes the
-   * status, finish time and comparison and notifies the listeners. Returns the batch when this call
+   * status, finish time and comparison and calls onCompleted. Returns the batch when this call
    * completed it, undefined otherwise (not done yet, already complete, or no such batch).
    */
   async completeBatchIfDone(batchId: string): Promise<(RunBatchWithRuns & { comparison: BatchComparison }) | undefined> {
@@ -115,13 +108,11 @@ export class RunBatchCompleter {
     if (!completed || !comparison) return undefined;
     const result = { ...completed, comparison };
     this.logger.info({ batchId, status: completed.status, runs: completed.runs.length }, 'batch completed');
-    for (const listener of listeners) {
-      try {
-        await listener(result);
-      } catch (error: unknown) {
-        // A listener's failure must not undo or repeat the completion; it is logged once here.
-        this.logger.error({ err: error, batchId }, 'batch-completed listener failed');
-      }
+    try {
+      await this.onCompleted(result);
+    } catch (error: unknown) {
+      // A listener's failure must not undo or repeat the completion; it is logged once here.
+      this.logger.error({ err: error, batchId }, 'batch-completed listener failed');
     }
     return result;
   }
