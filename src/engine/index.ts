@@ -37,3 +37,7 @@ export function runScenario(spec: NormalizedScenario, options: EngineRunOptions 
   options.onProgress?.(1);
   return run.finish();
 }
+/** The one comparison of result sets: findings paired by fingerprint and exposure, metric deltas with a direction. */
+export { compareFindings, compareMetrics, compareResultSets, exposureKey, type ColumnComparison, type ComparableFinding, type ComparedFinding, type CompareOptions, type FindingStatus, type MetricDelta, type ResultSet } from './compare/compare';
+export { compareDecimal, formatDecimal, multiply, parseDecimal, subtract, type Decimal } from './compare/decimal';
+export { metricDirection, metricPreference, type MetricDirection, type MetricPreference } from './compare/metric-direction';

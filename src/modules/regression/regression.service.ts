@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { CronExpressionParser } from 'cron-parser';
-import { canonicalJson, ENGINE_VERSION } from '../../engine/index';
+import { canonicalJson, ENGINE_VERSION, parseDecimal } from '../../engine/index';
 import { notFound } from '../../platform/app-error';
 import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../platform/logger';
@@ -11,7 +11,7 @@ import { finalRunStatuses, type OverlayRef } from '../run/run.types';
 import type { ScenarioService } from '../scenario/scenario.service';
 import { type Outcome, rejected, requireRole, type UserInputError } from '../shared/user-errors';
 import type { Viewer } from '../team/team.types';
-import { compareBatches, parseDecimal } from './comparison';
+import { compareBatches } from './comparison';
 import type { RegressionJobs, RegressionScheduler } from './regression.queue';
 import type { PlanItem, RegressionRepository, RunForComparison } from './regression.repository';
 import type {
