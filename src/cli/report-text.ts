@@ -1,6 +1,4 @@
-import type { EngineReport } from '../engine/index';
-import type { MatrixComparison } from '../engine/report/matrix';
-import { formatBytes, formatCount, formatMetric, headlineMetrics, kernelLabel } from '../engine/report/markdown';
+import { type EngineReport, formatBytes, formatCount, formatMetric, headlineMetrics, kernelLabel, type MatrixComparison } from '../engine/index';
 
 /** Lays out rows as left-aligned columns separated by two spaces (trailing blanks trimmed). */
 export function columns(rows: readonly (readonly string[])[], indent = ''): string[] {

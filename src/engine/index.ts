@@ -27,7 +27,8 @@ export { formatBytes, formatCount, formatMetric, headlineMetrics, kernelLabel, r
 /** SWIOTLB allocator trace replay (`dmasim swiotlb-replay`, the demo). */
 export { isReplayError, replayTrace, startReplay, type ReplayError, type ReplaySession } from './swiotlb/index';
 /** Side-by-side comparison of reports of one spec under several kernels (`dmasim run --matrix`). */
-export { compareReports, type MatrixColumn, type MatrixComparison } from './report/matrix';
+export type { MatrixColumn, MatrixComparison } from './report/matrix';
+export { compareReports, reportResultSet, type MatrixWithChanges } from './compare/matrix';
 
 /** Runs a normalised spec to completion; `onProgress` is called every `progressEveryOps` operations. */
 export function runScenario(spec: NormalizedScenario, options: EngineRunOptions & { onProgress?: (fraction: number) => void; progressEveryOps?: number } = {}): EngineReport {

@@ -1,9 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type CliCommand, ExitCode, UsageError } from '../command';
-import { runScenario, type EngineReport } from '../../engine/index';
-import { formatBytes, formatCount, kernelLabel } from '../../engine/report/markdown';
-import { replayTrace } from '../../engine/swiotlb/index';
+import { formatBytes, formatCount, kernelLabel, replayTrace, runScenario, type EngineReport } from '../../engine/index';
 import { parseSpecText } from '../../modules/scenario/spec-text';
 import { columns } from '../report-text';
 

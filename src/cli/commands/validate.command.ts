@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { type CliCommand, ExitCode, UsageError } from '../command';
-import { resolveKernel } from '../../engine/spec/release';
+import { resolveKernel } from '../../engine/index';
 import { parseSpecText } from '../../modules/scenario/spec-text';
 
 const usage = `usage: dmasim validate <spec.yaml|spec.json>...

@@ -78,8 +78,9 @@ export function exposureKey(finding: Pick<ComparableFinding, 'class' | 'deviceId
 const grewFrom = (before: ComparableFinding, after: ComparableFinding): boolean => BigInt(after.count) > BigInt(before.count) || BigInt(after.bytesExposed) > BigInt(before.bytesExposed);
 
 /**
- * Pairs candidate findings with baseline findings. Order: persisting and candidate-side statuses in
- * candidate order, then fixed in baseline order. Exposure pairs are one to one, first come.
+ * Pairs candidate findings with baseline findings: by fingerprint, then by exposure with the same
+ * path and rule (persisting), then by exposure alone (moved), one to one, first come. Order: the
+ * candidate's findings in its order, then fixed ones in baseline order.
  */
 export function compareFindings<F extends ComparableFinding>(baseline: readonly F[], candidate: readonly F[], options: CompareOptions = {}): ComparedFinding<F>[] {
   const before = new Map(baseline.map((f) => [f.fingerprint, f]));
@@ -91,10 +92,14 @@ export function compareFindings<F extends ComparableFinding>(baseline: readonly 
   const result: ComparedFinding<F>[] = candidate.map((f) => {
     const old = before.get(f.fingerprint);
     if (old) return { status: 'persisting', exposureKey: exposureKey(f), baseline: old, candidate: f, grew: grewFrom(old, f) };
-    const partner = goneByExposure.get(exposureKey(f))?.shift();
+    // Fingerprints also name the platform and profile: the same exposure through the same path and
+    // rule under another kernel persists; through another path or rule it moved.
+    const sameExposure = goneByExposure.get(exposureKey(f)) ?? [];
+    const samePath = sameExposure.findIndex((g) => g.path === f.path && g.rule === f.rule);
+    const partner = sameExposure.splice(samePath >= 0 ? samePath : 0, 1)[0];
     if (partner) {
       movedFrom.add(partner.fingerprint);
-      return { status: 'moved', exposureKey: exposureKey(f), baseline: partner, candidate: f, grew: grewFrom(partner, f) };
+      return { status: samePath >= 0 ? 'persisting' : 'moved', exposureKey: exposureKey(f), baseline: partner, candidate: f, grew: grewFrom(partner, f) };
     }
     return { status: options.wasFixedBefore?.(f.fingerprint) ? 'reopened' : 'new', exposureKey: exposureKey(f), baseline: null, candidate: f, grew: false };
   });
