@@ -1,3 +1,4 @@
+import { compareResultSets, type FindingStatus, type MetricDelta } from '../../engine/index';
 import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../platform/logger';
 import type { RunRepository } from './run.repository';
@@ -24,6 +25,16 @@ export interface BatchComparison {
   readonly violations: ReadonlyArray<{ fingerprint: string; class: string; severity: string; presentIn: string[]; missingFrom: string[] }>;
   /** Whether every succeeded column produced the same result hash. */
   readonly identicalResults: boolean;
+  /**
+   * The one comparison (engine compare module) of every other column against the first: findings
+   * new / fixed / persisting / moved (same exposure through another kernel path or rule) and metric
+   * deltas with a direction. Empty when the batch has one run.
+   */
+  readonly changes: ReadonlyArray<{
+    runId: string;
+    findings: Array<{ status: FindingStatus; exposureKey: string; baselineFingerprint: string | null; candidateFingerprint: string | null; grew: boolean }>;
+    metrics: MetricDelta[];
+  }>;
 }
 
 /**
@@ -77,7 +88,25 @@ export function buildBatchComparison(runs: readonly Run[], summaries: ReadonlyMa
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([fingerprint, v]) => ({ fingerprint, class: v.class, severity: v.severity, presentIn: v.presentIn, missingFrom: runs.map((r) => r.id).filter((id) => !v.presentIn.includes(id)) })),
     identicalResults: hashes.size <= 1,
+    changes: columnChanges(runs, summaries),
   };
+}
+
+/** Every run after the first against the first, through the one comparison. */
+function columnChanges(runs: readonly Run[], summaries: ReadonlyMap<string, RunResultSummary>): BatchComparison['changes'] {
+  const sets = runs.map((run) => {
+    const summary = summaries.get(run.id);
+    const m = summary?.metrics;
+    const metrics = m ? { nslabs: m.nslabs, hiwater: m.hiwater, failedMaps: m.failedMaps.toString(), failedCoherentAllocs: m.failedCoherentAllocs.toString(), bouncedBytesToDevice: m.bouncedBytesToDevice.toString(), bouncedBytesFromDevice: m.bouncedBytesFromDevice.toString() } : {};
+    return { label: run.id, findings: summary?.violations ?? [], metrics };
+  });
+  const [first, ...rest] = sets;
+  if (!first) return [];
+  return compareResultSets(first, rest).map((column) => ({
+    runId: column.label,
+    findings: column.findings.map((f) => ({ status: f.status, exposureKey: f.exposureKey, baselineFingerprint: f.baseline?.fingerprint ?? null, candidateFingerprint: f.candidate?.fingerprint ?? null, grew: f.grew })),
+    metrics: [...column.metrics],
+  }));
 }
 
 /** Completes batches whose runs have all ended. */

@@ -167,11 +167,11 @@ export class RunRepository {
   /** What the batch comparison needs per run: violations (class, severity, fingerprint, bytes) and headline metrics. */
   async batchResultSummaries(runIds: readonly string[]): Promise<Map<string, RunResultSummary>> {
     const [violations, metrics] = await Promise.all([
-      this.db.violation.findMany({ where: { runId: { in: [...runIds] } }, select: { runId: true, class: true, severity: true, fingerprint: true, bytesExposed: true } }),
+      this.db.violation.findMany({ where: { runId: { in: [...runIds] } }, select: { runId: true, class: true, severity: true, fingerprint: true, bytesExposed: true, deviceId: true, dataClass: true, path: true, rule: true, count: true } }),
       this.db.allocatorMetrics.findMany({ where: { runId: { in: [...runIds] } } }),
     ]);
     const summaries = new Map<string, RunResultSummary>(runIds.map((id) => [id, { violations: [], metrics: null }]));
-    for (const v of violations) summaries.get(v.runId)?.violations.push({ class: v.class, severity: v.severity, fingerprint: v.fingerprint, bytesExposed: v.bytesExposed });
+    for (const v of violations) summaries.get(v.runId)?.violations.push({ class: v.class, severity: v.severity, fingerprint: v.fingerprint, bytesExposed: v.bytesExposed, deviceId: v.deviceId, dataClass: v.dataClass, path: v.path, rule: v.rule, count: v.count });
     for (const m of metrics) {
       const summary = summaries.get(m.runId);
       if (summary) {

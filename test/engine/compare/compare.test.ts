@@ -1,4 +1,4 @@
-import { compareFindings, compareMetrics, compareResultSets, type ComparableFinding, metricDirection, metricPreference } from '../../../src/engine/index';
+import { compareFindings, compareMetrics, compareResultSets, type ComparableFinding, type ComparedFinding, metricDirection, metricPreference } from '../../../src/engine/index';
 
 // The one comparison: findings paired by fingerprint, then by exposure (class, device, data class,
 // severity) with the same path and rule (persisting across kernels), then by exposure alone (moved).
@@ -6,7 +6,7 @@ function finding(fingerprint: string, overrides: Partial<ComparableFinding> = {}
   return { fingerprint, class: 'V1', deviceId: 'storvsc0', dataClass: 'secret', severity: 'critical', path: 'swiotlb_tbl_map_single', rule: 'bounce', count: 10n, bytesExposed: 4096n, ...overrides };
 }
 
-const statuses = (list: ReturnType<typeof compareFindings>): string[] => list.map((c) => `${c.status}:${(c.candidate ?? c.baseline)?.fingerprint ?? ''}`);
+const statuses = (list: readonly ComparedFinding[]): string[] => list.map((c) => `${c.status}:${(c.candidate ?? c.baseline)?.fingerprint ?? ''}`);
 
 describe('compareFindings', () => {
   it('keeps a fingerprint in both sets as persisting, and marks growth', () => {
