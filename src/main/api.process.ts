@@ -15,7 +15,7 @@ import { createHttpApp, listen } from '../api/server';
 import type { Services } from '../api/services';
 import { attachSubscriptions } from '../api/subscriptions';
 import { createBullmqRunQueue, createRunEventSource } from '../modules/run/run.queue';
-import { createQueueDashboard } from '../modules/run/run-admin.queue';
+import { createQueueDashboard } from '../api/queue-dashboard.queue';
 import { createRegressionQueues } from '../modules/regression/regression.queue';
 import type { SpecValidator } from '../modules/scenario/scenario.types';
 import { buildApiServices } from './composition';
