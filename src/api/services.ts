@@ -1,6 +1,7 @@
 import type { DashboardService } from '../modules/dashboard/dashboard.service';
 import type { ExportService } from '../modules/regression/export.service';
 import type { RegressionService } from '../modules/regression/regression.service';
+import type { ReplayService } from '../modules/regression/replay.service';
 import type { ResultService } from '../modules/result/result.service';
 import type { RunService } from '../modules/run/run.service';
 import type { RunUpdates } from '../modules/run/run.updates';
@@ -19,5 +20,6 @@ export interface Services {
   readonly triage: TriageService;
   readonly dashboard: DashboardService;
   readonly regression: RegressionService;
+  readonly replays: ReplayService;
   readonly exports: ExportService;
 }

@@ -15,6 +15,8 @@ import { ExportService } from '../modules/regression/export.service';
 import { createRegressionQueues, type RegressionQueues } from '../modules/regression/regression.queue';
 import { RegressionRepository } from '../modules/regression/regression.repository';
 import { RegressionService } from '../modules/regression/regression.service';
+import { ReplayRepository } from '../modules/regression/replay.repository';
+import { ReplayService } from '../modules/regression/replay.service';
 import { ResultRepository } from '../modules/result/result.repository';
 import { ResultService } from '../modules/result/result.service';
 import { type BatchCompletedListener, RunBatchCompleter } from '../modules/run/run.batch';
@@ -61,7 +63,7 @@ function buildRunPath(deps: CoreDependencies) {
     }
   });
   const runs = new RunService(runRepository, scenarios, specs, deps.runQueue, clock, logger, batches);
-  const regression = new RegressionService(new RegressionRepository(db), runs, scenarios, specs, deps.regressionQueues.scheduler, deps.regressionQueues.jobs, clock, logger);
+  const regression = new RegressionService(new RegressionRepository(db), runs, scenarios, deps.regressionQueues.scheduler, deps.regressionQueues.jobs, clock, logger);
   return { scenarioRepository, scenarios, runRepository, batches, runs, regression };
 }
 
@@ -79,6 +81,7 @@ export function buildApiServices(deps: CoreDependencies & { runEvents?: RunEvent
     triage: new TriageService(new TriageRepository(db), clock),
     dashboard: new DashboardService(new DashboardRepository(db), scenarioRepository, clock),
     regression,
+    replays: new ReplayService(new ReplayRepository(db), runs, scenarios, deps.specs, deps.logger),
     exports: new ExportService(regression, runs, results, scenarios),
   };
 }

@@ -2,7 +2,6 @@ import type { Database } from '../../platform/db';
 import type {
   Comparison as ComparisonRow,
   Prisma,
-  RunReplay as RunReplayRow,
   Schedule as ScheduleRow,
   Suite as SuiteRow,
   SuiteBatch as SuiteBatchRow,
@@ -17,7 +16,6 @@ import type {
   ComparisonResult,
   DeliveryStatus,
   OverlapPolicy,
-  RunReplay,
   Schedule,
   StoredComparison,
   Suite,
@@ -52,7 +50,7 @@ export interface RunForComparison {
 export type NewSuite = Omit<Suite, 'id' | 'createdAt' | 'updatedAt'>;
 export type NewSchedule = Pick<Schedule, 'teamId' | 'suiteId' | 'name' | 'cron' | 'timeZone' | 'paused' | 'overlapPolicy'>;
 
-/** All SQL of regression runs: suites, batches, schedules, comparisons, replays, webhooks. Team-scoped except the worker entry points named *ForJob. */
+/** All SQL of regression runs: suites, batches, schedules, comparisons, webhooks. Team-scoped except the worker entry points named *ForJob. */
 export class RegressionRepository {
   constructor(private readonly db: Database) {}
 
@@ -220,14 +218,6 @@ export class RegressionRepository {
     await this.db.schedule.updateMany({ where: { id }, data: skipped ? { lastSkippedAt: now } : { lastFiredAt: now } });
   }
 
-  async insertReplay(input: { teamId: string; runId: string; engineVersion: string; expectedHash: string; actualHash: string }): Promise<RunReplay> {
-    return toReplay(await this.db.runReplay.create({ data: { ...input, identical: input.expectedHash === input.actualHash } }));
-  }
-
-  async listReplays(teamId: string, onlyDefects: boolean, first: number): Promise<RunReplay[]> {
-    return (await this.db.runReplay.findMany({ where: { teamId, ...(onlyDefects ? { identical: false } : {}) }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: first })).map(toReplay);
-  }
-
   async insertWebhook(input: Omit<Webhook, 'id' | 'createdAt' | 'enabled'>): Promise<Webhook> {
     return toWebhook(await this.db.webhook.create({ data: { ...input, events: [...input.events], suiteIds: [...input.suiteIds] } }));
   }
@@ -301,10 +291,6 @@ function toSchedule(row: ScheduleRow): Schedule {
 
 function toComparison(row: ComparisonRow): StoredComparison {
   return { id: row.id, teamId: row.teamId, suiteId: row.suiteId, batchId: row.batchId, baselineBatchId: row.baselineBatchId, verdict: row.verdict as Verdict, detail: parseComparisonDetail(row.detail), createdAt: row.createdAt };
-}
-
-function toReplay(row: RunReplayRow): RunReplay {
-  return { id: row.id, runId: row.runId, engineVersion: row.engineVersion, expectedHash: row.expectedHash, actualHash: row.actualHash, identical: row.identical, createdAt: row.createdAt };
 }
 
 function toWebhook(row: WebhookRow): Webhook {
