@@ -100,6 +100,26 @@ export default tseslint.config(
     },
   },
   {
+    // Layers outside the engine. Arrows: cli → main → api → modules → platform, and everything → the
+    // engine's face. Modules hold no transport (no express, no src/api: resolvers import only the
+    // generated resolver types); platform knows no feature; only src/engine/index.ts is importable.
+    files: ['src/**/*.ts', 'workers/**/*.ts'],
+    ignores: ['src/engine/**'],
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            { target: './src/modules', from: './src/api', except: ['./generated'], message: 'Modules hold no transport: only the generated resolver types of src/api/generated may be imported.' },
+            { target: './src/modules', from: './node_modules/express', message: 'Modules hold no transport: HTTP routes live in src/api.' },
+            { target: './src/platform', from: './src/modules', message: 'src/platform knows no feature module.' },
+            { target: ['./src/api', './src/cli', './src/main', './src/modules', './src/platform', './workers'], from: './src/engine', except: ['./index.ts'], message: 'Import the engine only through its face, src/engine/index.ts.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The dashboard (web/) talks to the server only through GraphQL: it imports its own files, npm
     // packages and its generated operation types, never src/, workers/ or test code, and no Node
     // built-ins (it runs in the browser). Its build config (vite.config.mts) may use Node.

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { Client } from 'pg';
-import { startApi } from '../src/api/api-process';
+import { startApi } from '../src/main/api.process';
 import { engineSpecValidator } from '../src/modules/scenario/engine-spec-validator';
 import { parseConfig } from '../src/platform/config';
 import { runMigrations } from '../src/platform/migrate';

@@ -11,12 +11,12 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { Client } from 'pg';
-import { startApi } from '../src/api/api-process';
+import { startApi } from '../src/main/api.process';
 import { engineSpecValidator } from '../src/modules/scenario/engine-spec-validator';
 import { createBullmqRunQueue } from '../src/modules/run/run.queue';
 import { type Config, parseConfig } from '../src/platform/config';
 import { runMigrations } from '../src/platform/migrate';
-import { startRunWorker } from '../workers/run.worker';
+import { startWorkerProcess } from '../src/main/worker.process';
 
 const args = process.argv.slice(2);
 const option = (name: string): number | undefined => {
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
       ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'production', RATE_LIMIT_PER_MINUTE: '1000000', BULLMQ_PREFIX: prefix, WORKER_CONCURRENCY: '1', LOG_LEVEL: 'silent',
     });
     const api = await startApi(config, pino({ level: 'silent' }), { specs: engineSpecValidator, port: 0 });
-    const workers = await Promise.all(Array.from({ length: workerCount }, () => startRunWorker(config, pino({ level: 'silent' }))));
+    const workers = await Promise.all(Array.from({ length: workerCount }, () => startWorkerProcess(config, pino({ level: 'silent' }))));
     const db = new Client({ connectionString: databaseUrl });
     await db.connect();
     try {

@@ -5,12 +5,11 @@ import { workerData } from 'node:worker_threads';
 import { type SandboxedJob, UnrecoverableError } from 'bullmq';
 import { systemClock } from '../src/platform/clock';
 import { type Config, loadConfig } from '../src/platform/config';
-import { createDatabase, type Database } from '../src/platform/db';
-import { RunExecutor } from '../src/modules/run/run.executor';
+import { createDatabase } from '../src/platform/db';
+import { buildRunExecutor } from '../src/main/composition';
+import type { RunExecutor } from '../src/modules/run/run.executor';
 import type { RunJob } from '../src/modules/run/run.queue';
-import { RunRepository } from '../src/modules/run/run.repository';
-import { ResultRepository } from '../src/modules/result/result.repository';
-import { ScenarioRepository } from '../src/modules/scenario/scenario.repository';
+import { engineSpecValidator } from '../src/modules/scenario/engine-spec-validator';
 
 /** What the worker thread receives from the worker (run.worker.ts) as `workerData`. */
 export interface RunProcessorWorkerData {
@@ -25,7 +24,6 @@ export interface RunJobResult {
   readonly engineMs?: number;
 }
 
-let db: Database | undefined;
 let executor: RunExecutor | undefined;
 
 /**
@@ -39,8 +37,8 @@ function threadConfig(): Config {
 
 function executorForThread(config: Config): RunExecutor {
   if (!executor) {
-    db = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
-    executor = new RunExecutor(new RunRepository(db), new ScenarioRepository(db), new ResultRepository(db), systemClock);
+    const db = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
+    executor = buildRunExecutor(db, { clock: systemClock, specs: engineSpecValidator });
   }
   return executor;
 }
@@ -53,7 +51,8 @@ export default async function processRunJob(job: SandboxedJob<RunJob['data']>): 
   });
   switch (outcome.kind) {
     case 'failed':
-      throw new UnrecoverableError(`${outcome.code}: ${outcome.message}`);
+      // The executor has stored FAILED with its code; this tells BullMQ not to retry.
+      throw new UnrecoverableError(`${outcome.code}: ${outcome.message}`); // for people reading the job in the queue dashboard; nothing parses it
     case 'succeeded':
       return { outcome: outcome.kind, resultHash: outcome.resultHash, operations: outcome.operations, engineMs: Math.round(outcome.engineMs) };
     default:

@@ -2,14 +2,14 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { type Job, Worker } from 'bullmq';
 import type { Config } from '../src/platform/config';
-import { systemClock } from '../src/platform/clock';
-import { createDatabase } from '../src/platform/db';
+import type { Clock } from '../src/platform/clock';
 import type { Logger } from '../src/platform/logger';
 import { pipelineMetrics } from '../src/platform/metrics';
-import { RunBatchCompleter } from '../src/modules/run/run.batch';
-import { createBullmqRunQueue, QueueName, type RunJob, runJobOptions } from '../src/modules/run/run.queue';
-import { RunReconciler } from '../src/modules/run/run.reconciler';
-import { RunRepository } from '../src/modules/run/run.repository';
+import type { RunBatchCompleter } from '../src/modules/run/run.batch';
+import type { RunErrorCode } from '../src/modules/run/run.errors';
+import { QueueName, type RunJob, type RunQueue, runJobOptions } from '../src/modules/run/run.queue';
+import type { RunReconciler } from '../src/modules/run/run.reconciler';
+import type { RunRepository } from '../src/modules/run/run.repository';
 import { finalRunStatuses } from '../src/modules/run/run.types';
 import type { RunJobResult, RunProcessorWorkerData } from './run.processor';
 
@@ -32,8 +32,12 @@ type RunWorker = Worker<RunJob['data'], RunJobResult, RunJob['name']>;
 export function createRunWorker(
   config: Config,
   logger: Logger,
-  /** Called once a job will not be tried again, so its run does not stay RUNNING forever. */
-  onGaveUp: (runId: string, reason: string) => Promise<void>,
+  /**
+   * Called once a job will not be tried again, so its run does not stay RUNNING forever.
+   * `recorded` is true when the executor already stored FAILED with its code (the processor's
+   * UnrecoverableError); otherwise the run is still in flight and needs a FAILED of its own.
+   */
+  onGaveUp: (runId: string, reason: string, recorded: boolean) => Promise<void>,
 ): RunWorker {
   const workerData: RunProcessorWorkerData = { config };
   const worker: RunWorker = new Worker<RunJob['data'], RunJobResult, RunJob['name']>(QueueName.runs, processorFile(), {
@@ -51,8 +55,9 @@ export function createRunWorker(
   worker.on('failed', (job, error) => {
     logger.warn({ runId: job?.data.runId, jobId: job?.id, attempt: job?.attemptsMade, err: error }, 'run job failed');
     if (!job) return;
-    const gaveUp = error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-    if (gaveUp) onGaveUp(job.data.runId, error.message).catch((cause: unknown) => logger.error({ err: cause, runId: job.data.runId }, 'could not mark run failed'));
+    const recorded = error.name === 'UnrecoverableError';
+    const gaveUp = recorded || job.attemptsMade >= (job.opts.attempts ?? 1);
+    if (gaveUp) onGaveUp(job.data.runId, error.message, recorded).catch((cause: unknown) => logger.error({ err: cause, runId: job.data.runId }, 'could not mark run failed'));
   });
   worker.on('error', (error) => logger.error({ err: error }, 'run worker error'));
   return worker;
@@ -66,12 +71,18 @@ export interface RunWorkerHandle {
   readonly reconciled: Promise<void>;
 }
 
-/** Starts a run worker with its reconciler (used by `dmasim worker` and `dmasim serve`). */
-export async function startRunWorker(config: Config, logger: Logger): Promise<RunWorkerHandle> {
-  const db = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
-  const runs = new RunRepository(db);
-  const queue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
-  const batches = new RunBatchCompleter(runs, systemClock, logger);
+/** What the run worker uses, built by the composition root (src/main/composition.ts); the caller closes them. */
+export interface RunWorkerDependencies {
+  readonly runs: RunRepository;
+  readonly queue: RunQueue;
+  readonly batches: RunBatchCompleter;
+  readonly reconciler: RunReconciler;
+  readonly clock: Clock;
+}
+
+/** Starts the run worker and its reconciler (src/main/worker.process.ts calls this). */
+export async function startRunWorker(config: Config, logger: Logger, deps: RunWorkerDependencies): Promise<RunWorkerHandle> {
+  const { runs, queue, batches, reconciler, clock } = deps;
   const metrics = pipelineMetrics();
   const active = new Map<string, Job<RunJob['data'], RunJobResult, RunJob['name']>>();
 
@@ -90,8 +101,8 @@ export async function startRunWorker(config: Config, logger: Logger): Promise<Ru
     if (run.batchId) await batches.completeBatchIfDone(run.batchId);
   };
 
-  const worker = createRunWorker(config, logger, async (runId, reason) => {
-    await runs.finishWithoutResult(runId, 'FAILED', { code: reason.split(':')[0]?.trim() || 'WORKER_FAILED', message: reason }, 0, systemClock.now());
+  const worker = createRunWorker(config, logger, async (runId, reason, recorded) => {
+    if (!recorded) await runs.finishWithoutResult(runId, 'FAILED', { code: 'WORKER_FAILED' satisfies RunErrorCode, message: reason }, 0, clock.now());
     await afterJob(runId, undefined);
   });
   worker.on('active', (job) => {
@@ -108,7 +119,6 @@ export async function startRunWorker(config: Config, logger: Logger): Promise<Ru
   });
   await worker.waitUntilReady();
 
-  const reconciler = new RunReconciler(runs, queue, batches, systemClock, logger, { maxAttempts: config.reconcileMaxAttempts });
   const reconciling = reconciler.start(config.reconcileIntervalMs);
 
   return {
@@ -134,8 +144,6 @@ export async function startRunWorker(config: Config, logger: Logger): Promise<Ru
         }
         await worker.close(true);
       }
-      await queue.close();
-      await db.$disconnect();
     },
   };
 }

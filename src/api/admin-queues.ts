@@ -1,5 +1,6 @@
 import type { RequestHandler } from 'express';
 import { AppError } from '../platform/app-error';
+import { httpStatusFor } from './http-status';
 import type { Services } from './services';
 
 /**
@@ -23,7 +24,7 @@ export function requireAdminToken(services: Services): RequestHandler {
     try {
       const viewer = await services.teams.authenticate(bearerFromAuthorization(request.headers.authorization));
       if (viewer.role !== 'admin') {
-        response.status(403).json({ errors: [{ message: 'the queue dashboard needs an admin token', extensions: { code: 'FORBIDDEN' } }] });
+        response.status(httpStatusFor.FORBIDDEN).json({ errors: [{ message: 'the queue dashboard needs an admin token', extensions: { code: 'FORBIDDEN' } }] });
         return;
       }
       next();
@@ -32,7 +33,7 @@ export function requireAdminToken(services: Services): RequestHandler {
         next(error);
         return;
       }
-      response.status(401).set('WWW-Authenticate', 'Basic realm="dmasim queues"').json({ errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED' } }] });
+      response.status(httpStatusFor.UNAUTHENTICATED).set('WWW-Authenticate', 'Basic realm="dmasim queues"').json({ errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED' } }] });
     }
   };
 }

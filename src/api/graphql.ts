@@ -7,6 +7,7 @@ import { AppError } from '../platform/app-error';
 import type { Logger } from '../platform/logger';
 import { createContext, type GraphqlContext } from './context';
 import { graphqlCodeFor, createFormatError } from './errors';
+import { httpStatusFor } from './http-status';
 import type { RateLimiter } from './rate-limit';
 import type { Services } from './services';
 
@@ -47,8 +48,7 @@ export function graphqlMiddleware(server: ApolloServer<GraphqlContext>, services
         return context;
       } catch (error: unknown) {
         if (!(error instanceof AppError)) throw error;
-        const status = error.code === 'UNAUTHENTICATED' ? 401 : error.code === 'RATE_LIMITED' ? 429 : 400;
-        throw new GraphQLError(error.message, { extensions: { code: graphqlCodeFor[error.code], http: { status }, ...(error.details ? { details: error.details } : {}) } });
+        throw new GraphQLError(error.message, { extensions: { code: graphqlCodeFor[error.code], http: { status: httpStatusFor[error.code] }, ...(error.details ? { details: error.details } : {}) } });
       }
     },
   });

@@ -1,8 +1,8 @@
-import { legendEntries, type LegendEntry, type LegendKind } from '../engine/legend';
-import { overlays } from '../engine/overlays/index';
-import { platforms } from '../engine/platforms/index';
-import { kernelProfiles } from '../engine/profiles/index';
-import { kernelProfileIds, overlayIds, overlayVariants, platformIds } from '../engine/spec/names';
+import { legendEntries, type LegendEntry, type LegendKind } from '../engine/index';
+import { overlays } from '../engine/index';
+import { platforms } from '../engine/index';
+import { kernelProfiles } from '../engine/index';
+import { kernelProfileIds, overlayIds, overlayVariants, platformIds } from '../engine/index';
 
 /**
  * The generated docs pages (docs/rules-and-classes.md, docs/platforms-and-kernels.md), rendered from

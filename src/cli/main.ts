@@ -2,7 +2,7 @@ import { type CliCommand, type CliIo, ExitCode, UsageError } from './command';
 import { commands } from './commands/index';
 import { ConfigError } from '../platform/config';
 import { ServiceUnavailableError } from '../platform/service-check';
-import { ENGINE_VERSION } from '../engine/version';
+import { ENGINE_VERSION } from '../engine/index';
 import { packageVersion } from './package-version';
 
 /** Errors whose message is the whole story for the user: printed without a stack trace. */

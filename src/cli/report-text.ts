@@ -1,6 +1,4 @@
-import { type EngineReport, failureDetectors, type FailureClass } from '../engine/index';
-import type { MatrixComparison, MatrixFindingRow } from '../engine/report/matrix';
-import { formatBytes, formatCount, formatMetric, headlineMetrics, kernelLabel } from '../engine/report/markdown';
+import { type EngineReport, failureDetectors, type FailureClass, formatBytes, formatCount, formatMetric, headlineMetrics, kernelLabel, type MatrixComparison, type MatrixFindingRow } from '../engine/index';
 
 /** Lays out rows as left-aligned columns separated by two spaces (trailing blanks trimmed). */
 export function columns(rows: readonly (readonly string[])[], indent = ''): string[] {

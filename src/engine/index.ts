@@ -15,9 +15,25 @@ export { ENGINE_VERSION } from './version';
 export { activeHunks, overlays, overlayApplicationOrder, type Overlay, type OverlayHunk, type OverlayVariant } from './overlays/index';
 /** Overlay hunk switching: `variant(+hunk|-hunk)*` parsing and the hunk ids per overlay. */
 export { deviceCcAcceptedHunkIds, overlayHunkIds, parseOverlayVariant, type ParsedVariant } from './spec/overlay-hunks';
-export { normalizeOverlay, type NormalizedOverlay } from './spec/normalize';
+export { normalizeOverlay } from './spec/normalize';
 /** The detector registry: class, severity, kernel function and explanation template per V0–V9 / F1–F16. */
 export { failureDetectors, violationDetectors, type FailureDetector, type FailureFamily, type ViolationDetector } from './detectors/index';
+// The rest of the face: everything code outside src/engine may use (lint-enforced; tests may reach inside).
+/** Validation of scenario specs, and the names and kernels they may use. */
+export { validateScenario, formatPath, type NormalizedDevice, type NormalizedOverlay, type NormalizedScenario, type ScenarioSpec, type ScenarioValidation, type SpecIssue } from './spec/validate';
+export { kernelProfileIds, overlayIds, overlayVariants, type KernelProfileId, type OverlayId } from './spec/names';
+export { kernelProfileProblem, resolveKernel, type ResolvedKernel } from './spec/release';
+/** Errors the engine throws. */
+export { EngineInvariantError } from './invariant';
+/** Canonical JSON: the byte form every engine hash is taken over. */
+export { canonicalJson } from './canonical-json';
+/** Report rendering (Markdown, and the number formats the CLI's text view shares). */
+export { formatBytes, formatCount, formatMetric, headlineMetrics, kernelLabel, renderMatrixMarkdown, renderReportMarkdown } from './report/markdown';
+/** SWIOTLB allocator trace replay (`dmasim swiotlb-replay`, the demo). */
+export { isReplayError, replayTrace, startReplay, type ReplayError, type ReplaySession } from './swiotlb/index';
+/** Side-by-side comparison of reports of one spec under several kernels (`dmasim run --matrix`). */
+export type { MatrixColumn, MatrixComparison, MatrixFindingRow } from './report/matrix';
+export { compareReports, reportResultSet, type MatrixWithChanges } from './compare/matrix';
 
 /** Runs a normalised spec to completion; `onProgress` is called every `progressEveryOps` operations. */
 export function runScenario(spec: NormalizedScenario, options: EngineRunOptions & { onProgress?: (fraction: number) => void; progressEveryOps?: number } = {}): EngineReport {
@@ -42,3 +58,14 @@ export {
 } from './minimize/index';
 /** What each rule id (A1…, B0…, C1…) and class (V0–V9, F1–F16) means: `dmasim explain`, docs, SARIF rule help. */
 export { explainId, legendEntries, type LegendEntry, type LegendKind } from './legend';
+/** The one comparison of result sets: findings paired by fingerprint and exposure, metric deltas with a direction. */
+export { compareFindings, compareMetrics, compareResultSets, exposureKey, type ColumnComparison, type ComparableFinding, type ComparedFinding, type CompareOptions, type FindingStatus, type MetricDelta, type ResultSet } from './compare/compare';
+export { compareDecimal, formatDecimal, multiply, parseDecimal, subtract, type Decimal } from './compare/decimal';
+export { metricDirection, metricPreference, type MetricDirection, type MetricPreference } from './compare/metric-direction';
+/** Catalogues for `dmasim profiles`/`overlays`/`schema` and the generated docs pages. */
+export { platforms } from './platforms/index';
+export { kernelProfiles } from './profiles/index';
+export { scenarioJsonSchemaText } from './spec/json-schema';
+export { platformIds, type PlatformId } from './spec/names';
+export { nearestKey } from './spec/nearest';
+export { specLimits } from './spec/scenario.schema';

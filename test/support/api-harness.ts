@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
-import { type ApiProcess, startApi } from '../../src/api/api-process';
+import { type ApiProcess, startApi } from '../../src/main/api.process';
 import { parseConfig } from '../../src/platform/config';
 import { engineSpecValidator } from '../../src/modules/scenario/engine-spec-validator';
 

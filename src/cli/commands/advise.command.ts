@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { type CliCommand, ExitCode, UsageError } from '../command';
-import { advisePools, type PoolAdvice, type ProfileAdvice } from '../../engine/advise/advise';
-import { kernelProfileProblem } from '../../engine/spec/release';
+import { advisePools, type PoolAdvice, type ProfileAdvice } from '../../engine/index';
+import { kernelProfileProblem } from '../../engine/index';
 import { parseSpecText } from '../../modules/scenario/spec-text';
 import { intFlag, parseSimpleFlags } from '../simple-flags';
 

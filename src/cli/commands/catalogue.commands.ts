@@ -1,11 +1,11 @@
 import { type CliCommand, ExitCode, UsageError } from '../command';
-import { explainId, legendEntries, type LegendEntry } from '../../engine/legend';
-import { overlays } from '../../engine/overlays/index';
-import { platforms } from '../../engine/platforms/index';
-import { kernelProfiles } from '../../engine/profiles/index';
-import { scenarioJsonSchemaText } from '../../engine/spec/json-schema';
-import { kernelProfileIds, overlayIds, overlayVariants, platformIds, type OverlayId } from '../../engine/spec/names';
-import { nearestKey } from '../../engine/spec/nearest';
+import { explainId, legendEntries, type LegendEntry } from '../../engine/index';
+import { overlays } from '../../engine/index';
+import { platforms } from '../../engine/index';
+import { kernelProfiles } from '../../engine/index';
+import { scenarioJsonSchemaText } from '../../engine/index';
+import { kernelProfileIds, overlayIds, overlayVariants, platformIds, type OverlayId } from '../../engine/index';
+import { nearestKey } from '../../engine/index';
 
 /** `dmasim explain`, `profiles`, `overlays`, `schema`: read-only views of the engine's registries. */
 

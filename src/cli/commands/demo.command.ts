@@ -2,9 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { type CliCommand, ExitCode, UsageError } from '../command';
 import { packageRoot } from '../package-root';
-import { runScenario, type EngineReport } from '../../engine/index';
-import { formatBytes, formatCount, kernelLabel } from '../../engine/report/markdown';
-import { replayTrace } from '../../engine/swiotlb/index';
+import { formatBytes, formatCount, kernelLabel, replayTrace, runScenario, type EngineReport } from '../../engine/index';
 import { parseSpecText } from '../../modules/scenario/spec-text';
 
 const repoRoot = packageRoot();

@@ -5,13 +5,13 @@ import path from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { type CliCommand, type CliIo, ExitCode, UsageError } from '../command';
-import { platformIds, type PlatformId } from '../../engine/spec/names';
-import { kernelProfileProblem } from '../../engine/spec/release';
-import { specLimits } from '../../engine/spec/scenario.schema';
+import { platformIds, type PlatformId } from '../../engine/index';
+import { kernelProfileProblem } from '../../engine/index';
+import { specLimits } from '../../engine/index';
 import {
   type DataRule, type DeviceMapping, importedSpecFrame, importHeaderYaml, type ImportedVmOptions, opYamlLine, parseDataRules, parseDeviceMap, specFrameYaml,
   TraceImporter, type TraceImportSummary,
-} from '../../engine/trace/index';
+} from '../../engine/index';
 import { createByteProgress } from '../byte-progress';
 import { intFlag, parseSimpleFlags } from '../simple-flags';
 

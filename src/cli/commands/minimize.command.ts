@@ -1,6 +1,6 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { type CliCommand, ExitCode, UsageError } from '../command';
-import { minimizeFinding, parseFindingSelector, renderReproducer } from '../../engine/minimize/index';
+import { minimizeFinding, parseFindingSelector, renderReproducer } from '../../engine/index';
 import { parseSpecText } from '../../modules/scenario/spec-text';
 import { intFlag, parseSimpleFlags } from '../simple-flags';
 

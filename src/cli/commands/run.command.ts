@@ -1,12 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { type CliCommand, type CliIo, ExitCode, UsageError } from '../command';
 import { overlayLines } from './catalogue.commands';
-import { createEngineRun, type EngineReport, normalizeOverlay, parseOverlayVariant } from '../../engine/index';
-import { compareReports, type MatrixColumn } from '../../engine/report/matrix';
-import { renderMatrixMarkdown, renderReportMarkdown } from '../../engine/report/markdown';
-import { kernelProfileIds, overlayIds, overlayVariants } from '../../engine/spec/names';
-import { kernelProfileProblem } from '../../engine/spec/release';
-import { type NormalizedOverlay, type NormalizedScenario, validateScenario } from '../../engine/spec/validate';
+import {
+  compareReports, createEngineRun, type EngineReport, normalizeOverlay, parseOverlayVariant, kernelProfileIds, kernelProfileProblem, type MatrixColumn, type NormalizedOverlay, type NormalizedScenario, overlayIds, overlayVariants,
+  renderMatrixMarkdown, renderReportMarkdown, validateScenario,
+} from '../../engine/index';
 import { parseSpecText } from '../../modules/scenario/spec-text';
 import { createProgressBar } from '../progress';
 import { renderMatrixText, renderReportText } from '../report-text';

@@ -1,12 +1,12 @@
 import { type CliCommand, ExitCode, UsageError } from '../command';
-import { startApi } from '../../api/api-process';
+import { startApi } from '../../main/api.process';
 import { bootstrapDemoTeam } from '../../api/demo-team';
 import { engineSpecValidator } from '../../modules/scenario/engine-spec-validator';
 import { loadConfig } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
 import { runMigrations } from '../../platform/migrate';
 import { checkPostgres, checkRedis, redactUrl } from '../../platform/service-check';
-import { startRunWorker } from './worker.command';
+import { startWorkerProcess } from '../../main/worker.process';
 
 const usage = `usage: dmasim serve
 
@@ -37,13 +37,13 @@ export const serveCommand: CliCommand = {
       io.stdout.write(`empty database: created team "demo" with ${demo.scenarios} example scenarios\n`);
       io.stdout.write(`demo admin token (shown once, only its hash is stored): ${demo.token}\n`);
     }
-    const stopWorker = config.startWorker ? await startRunWorker(config, logger) : undefined;
+    const worker = config.startWorker ? await startWorkerProcess(config, logger) : undefined;
     io.stdout.write(`dmasim API listening on http://${config.host}:${config.port}/graphql (health: /healthz, /readyz; metrics: /metrics)\n`);
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);
     });
-    await stopWorker?.();
+    await worker?.stop();
     await api.stop();
     logger.info('stopped');
     return ExitCode.ok;

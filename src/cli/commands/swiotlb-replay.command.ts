@@ -2,7 +2,7 @@ import { createReadStream, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { type CliCommand, ExitCode, UsageError } from '../command';
-import { isReplayError, type ReplaySession, startReplay } from '../../engine/swiotlb/index';
+import { isReplayError, type ReplaySession, startReplay } from '../../engine/index';
 
 const usage = `usage: dmasim swiotlb-replay [<trace.jsonl> | -] [--expected <expected.jsonl>]
 

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { type CliCommand, ExitCode, UsageError } from '../command';
-import { formatCount } from '../../engine/report/markdown';
-import { resolveKernel } from '../../engine/spec/release';
+import { formatCount, resolveKernel } from '../../engine/index';
 import { parseSpecText } from '../../modules/scenario/spec-text';
 
 const usage = `usage: dmasim validate <spec.yaml|spec.json>...

@@ -1,3 +1,4 @@
+import { compareDecimal, compareFindings, compareMetrics, type Decimal, formatDecimal, multiply, parseDecimal } from '../../engine/index';
 import type {
   ComparedRun,
   ComparedViolation,
@@ -87,59 +88,39 @@ function notComparableReasons(candidate: ComparedRun, baseline: ComparedRun | nu
   return reasons;
 }
 
-function diffFindings(candidate: readonly ComparedViolation[], baseline: readonly ComparedViolation[], input: ComparisonInput, gate: boolean): FindingDiff[] {
-  const before = new Map(baseline.map((v) => [v.fingerprint, v]));
-  const after = new Set(candidate.map((v) => v.fingerprint));
-  const diffs = candidate.map((v) => {
-    const old = before.get(v.fingerprint);
-    const decision = input.triage.get(v.fingerprint);
-    const reopened = !old && (decision?.state === 'FIXED' || input.seenBefore.has(v.fingerprint));
-    const change = old ? 'PERSISTING' : reopened ? 'REOPENED' : 'NEW';
-    const grew = old !== undefined && (v.count > old.count || v.bytesExposed > old.bytesExposed);
-    const waived = isWaived(decision, input.now);
-    return finding(v, change, old ?? null, decision, waived, gate && !waived && (change !== 'PERSISTING' || grew));
-  });
-  const fixed = baseline.filter((v) => !after.has(v.fingerprint)).map((v) => finding(v, 'FIXED', v, input.triage.get(v.fingerprint), isWaived(input.triage.get(v.fingerprint), input.now), false));
-  return settleMovedExposures(pairSameExposures([...diffs, ...fixed], candidate, baseline), candidate, baseline).sort((a, b) => a.change.localeCompare(b.change) || a.fingerprint.localeCompare(b.fingerprint));
-}
-
 /**
- * A NEW finding paired with a FIXED baseline finding of the same exposure is the same leak reached
- * through another kernel path (a profile change renames path and rule, hence the fingerprint). It
- * gates like a persisting finding: it fails the comparison only when it exposes more than before.
+ * Findings of one entry, built on the one comparison (engine compare module): persisting by
+ * fingerprint, moved by exposure, reopened from triage and history. A moved pair keeps this
+ * report's shape: the candidate side NEW (or REOPENED) and the baseline side FIXED, each naming the
+ * other in sameExposureAs. A moved finding gates like a persisting one: only when it exposes more.
  */
-function settleMovedExposures(findings: FindingDiff[], candidate: readonly ComparedViolation[], baseline: readonly ComparedViolation[]): FindingDiff[] {
-  const now = new Map(candidate.map((v) => [v.fingerprint, v]));
-  const before = new Map(baseline.map((v) => [v.fingerprint, v]));
-  return findings.map((f) => {
-    if (!f.counts || f.sameExposureAs === null || (f.change !== 'NEW' && f.change !== 'REOPENED')) return f;
-    const current = now.get(f.fingerprint);
-    const previous = before.get(f.sameExposureAs);
-    const grew = current !== undefined && previous !== undefined && (current.count > previous.count || current.bytesExposed > previous.bytesExposed);
-    return grew ? f : { ...f, counts: false };
-  });
-}
-
-const exposureKey = (v: ComparedViolation): string => `${v.class}|${v.deviceId}|${v.severity}|${v.dataClass}`;
-
-/** Pairs each NEW/REOPENED finding with a FIXED one of the same exposure (first come, one to one). */
-function pairSameExposures(findings: FindingDiff[], candidate: readonly ComparedViolation[], baseline: readonly ComparedViolation[]): FindingDiff[] {
-  const keyOf = new Map([...baseline, ...candidate].map((v) => [v.fingerprint, exposureKey(v)]));
-  const fixedByKey = new Map<string, string[]>();
-  for (const f of findings) if (f.change === 'FIXED') fixedByKey.set(keyOf.get(f.fingerprint) ?? '', [...(fixedByKey.get(keyOf.get(f.fingerprint) ?? '') ?? []), f.fingerprint]);
-  const pairs = new Map<string, string>();
-  for (const f of findings) {
-    if (f.change !== 'NEW' && f.change !== 'REOPENED') continue;
-    const match = fixedByKey.get(keyOf.get(f.fingerprint) ?? '')?.shift();
-    if (match) {
-      pairs.set(f.fingerprint, match);
-      pairs.set(match, f.fingerprint);
+function diffFindings(candidate: readonly ComparedViolation[], baseline: readonly ComparedViolation[], input: ComparisonInput, gate: boolean): FindingDiff[] {
+  const wasFixedBefore = (fingerprint: string): boolean => input.triage.get(fingerprint)?.state === 'FIXED' || input.seenBefore.has(fingerprint);
+  const compared = compareFindings(baseline, candidate, { wasFixedBefore });
+  const diffs: FindingDiff[] = [];
+  const fixed: FindingDiff[] = [];
+  for (const c of compared) {
+    const v = c.candidate ?? c.baseline;
+    if (!v) continue;
+    const decision = input.triage.get(v.fingerprint);
+    const waived = isWaived(decision, input.now);
+    if (c.status === 'fixed' || !c.candidate) {
+      fixed.push(finding(v, 'FIXED', v, decision, waived, false, null));
+      continue;
+    }
+    const persisting = c.status === 'persisting';
+    const change = persisting ? 'PERSISTING' : wasFixedBefore(v.fingerprint) ? 'REOPENED' : 'NEW';
+    const counts = gate && !waived && (!(persisting || c.status === 'moved') || c.grew);
+    diffs.push(finding(v, change, persisting ? c.baseline : null, decision, waived, counts, c.status === 'moved' ? (c.baseline?.fingerprint ?? null) : null));
+    if (c.status === 'moved' && c.baseline) {
+      const gone = input.triage.get(c.baseline.fingerprint);
+      fixed.push(finding(c.baseline, 'FIXED', c.baseline, gone, isWaived(gone, input.now), false, v.fingerprint));
     }
   }
-  return findings.map((f) => ({ ...f, sameExposureAs: pairs.get(f.fingerprint) ?? null }));
+  return [...diffs, ...fixed].sort((a, b) => a.change.localeCompare(b.change) || a.fingerprint.localeCompare(b.fingerprint));
 }
 
-function finding(v: ComparedViolation, change: FindingDiff['change'], old: ComparedViolation | null, decision: TriageDecision | undefined, waived: boolean, counts: boolean): FindingDiff {
+function finding(v: ComparedViolation, change: FindingDiff['change'], old: ComparedViolation | null, decision: TriageDecision | undefined, waived: boolean, counts: boolean, sameExposureAs: string | null): FindingDiff {
   const isFixed = change === 'FIXED';
   return {
     fingerprint: v.fingerprint, change, class: v.class, severity: v.severity, deviceId: v.deviceId, path: v.path, rule: v.rule, explanation: v.explanation,
@@ -148,26 +129,21 @@ function finding(v: ComparedViolation, change: FindingDiff['change'], old: Compa
     waived,
     waiver: decision && decision.state === 'WAIVED' ? { reason: decision.reason, owner: decision.owner, expiresAt: decision.expiresAt?.toISOString() ?? null } : null,
     counts,
-    sameExposureAs: null,
+    sameExposureAs,
   };
 }
 
+/** Metric rows: the one comparison's deltas, plus this report's thresholds (unchanged metrics are listed only when thresholded). */
 function diffMetrics(baseline: Readonly<Record<string, number | string>>, candidate: Readonly<Record<string, number | string>>, thresholds: readonly MetricThreshold[], gate: boolean): MetricDiff[] {
   const byMetric = new Map(thresholds.map((t) => [t.metric, t]));
-  const keys = [...new Set([...Object.keys(baseline), ...Object.keys(candidate)])].sort();
-  return keys.flatMap((metric) => {
-    const a = baseline[metric];
-    const b = candidate[metric];
-    const threshold = byMetric.get(metric) ?? null;
-    if (a === b && !threshold) return [];
-    const da = a === undefined ? null : parseDecimal(String(a));
-    const db = b === undefined ? null : parseDecimal(String(b));
-    const delta = da && db ? subtract(db, da) : null;
+  return compareMetrics(baseline, candidate).flatMap((m) => {
+    const threshold = byMetric.get(m.key) ?? null;
+    if (m.baseline === m.candidate && !threshold) return [];
+    const da = m.baseline === null ? null : parseDecimal(m.baseline);
+    const db = m.candidate === null ? null : parseDecimal(m.candidate);
+    const delta = m.delta === null ? null : parseDecimal(m.delta);
     const breachReason = gate && threshold && db ? thresholdBreach(threshold, da, db, delta) : null;
-    return [{
-      metric, baseline: a === undefined ? null : String(a), candidate: b === undefined ? null : String(b), delta: delta ? formatDecimal(delta) : null,
-      threshold, breached: breachReason !== null, breachReason,
-    }];
+    return [{ metric: m.key, baseline: m.baseline, candidate: m.candidate, delta: m.delta, threshold, breached: breachReason !== null, breachReason }];
   });
 }
 
@@ -175,70 +151,21 @@ function diffMetrics(baseline: Readonly<Record<string, number | string>>, candid
 export function thresholdBreach(threshold: MetricThreshold, baseline: Decimal | null, candidate: Decimal, delta: Decimal | null): string | null {
   if (threshold.max !== undefined && threshold.max !== null) {
     const max = parseDecimal(threshold.max);
-    if (max && compare(candidate, max) > 0) return `${formatDecimal(candidate)} exceeds the maximum ${threshold.max}`;
+    if (max && compareDecimal(candidate, max) > 0) return `${formatDecimal(candidate)} exceeds the maximum ${threshold.max}`;
   }
   if (!baseline || !delta || delta.units <= 0n) return null;
   if (threshold.maxIncrease !== undefined && threshold.maxIncrease !== null) {
     const allowed = parseDecimal(threshold.maxIncrease);
-    if (allowed && compare(delta, allowed) > 0) return `grew by ${formatDecimal(delta)} (allowed ${threshold.maxIncrease})`;
+    if (allowed && compareDecimal(delta, allowed) > 0) return `grew by ${formatDecimal(delta)} (allowed ${threshold.maxIncrease})`;
   }
   if (threshold.maxIncreasePercent !== undefined && threshold.maxIncreasePercent !== null) {
     const percent = parseDecimal(String(threshold.maxIncreasePercent));
     // delta / baseline > percent / 100  ⇔  delta × 100 > baseline × percent (baseline ≥ 0 for counters).
-    if (percent && compare(multiply(delta, { units: 100n, scale: 0 }), multiply(baseline, percent)) > 0) {
+    if (percent && compareDecimal(multiply(delta, { units: 100n, scale: 0 }), multiply(baseline, percent)) > 0) {
       return `grew by ${formatDecimal(delta)} from ${formatDecimal(baseline)} (more than ${threshold.maxIncreasePercent} %)`;
     }
   }
   return null;
-}
-
-/** An exact decimal: units × 10^-scale. */
-export interface Decimal {
-  readonly units: bigint;
-  readonly scale: number;
-}
-
-/** Parses a plain or exponent decimal string exactly; null for anything else (NaN, text metrics). */
-export function parseDecimal(text: string): Decimal | null {
-  const match = /^([+-]?)(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(text.trim());
-  if (!match) return null;
-  const [, sign = '', whole = '0', fraction = '', exponentText = '0'] = match;
-  let units = BigInt(`${whole}${fraction}`) * (sign === '-' ? -1n : 1n);
-  let scale = fraction.length - Number(exponentText);
-  if (scale < 0) {
-    units *= 10n ** BigInt(-scale);
-    scale = 0;
-  }
-  return { units, scale };
-}
-
-function align(a: Decimal, b: Decimal): [bigint, bigint, number] {
-  const scale = Math.max(a.scale, b.scale);
-  return [a.units * 10n ** BigInt(scale - a.scale), b.units * 10n ** BigInt(scale - b.scale), scale];
-}
-
-export function subtract(a: Decimal, b: Decimal): Decimal {
-  const [x, y, scale] = align(a, b);
-  return { units: x - y, scale };
-}
-
-function multiply(a: Decimal, b: Decimal): Decimal {
-  return { units: a.units * b.units, scale: a.scale + b.scale };
-}
-
-function compare(a: Decimal, b: Decimal): number {
-  const [x, y] = align(a, b);
-  return x === y ? 0 : x > y ? 1 : -1;
-}
-
-/** Shortest exact decimal text: trailing fractional zeros dropped. */
-export function formatDecimal(value: Decimal): string {
-  const negative = value.units < 0n;
-  const digits = (negative ? -value.units : value.units).toString().padStart(value.scale + 1, '0');
-  const whole = digits.slice(0, digits.length - value.scale);
-  const fraction = value.scale > 0 ? digits.slice(digits.length - value.scale).replace(/0+$/, '') : '';
-  const text = fraction ? `${whole}.${fraction}` : whole;
-  return negative && text !== '0' ? `-${text}` : text;
 }
 
 function countFindings(entries: readonly EntryComparison[]): ComparisonCounts {

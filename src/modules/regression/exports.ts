@@ -146,3 +146,33 @@ export function toMarkdown(context: ExportContext): string {
   }
   return `${lines.join('\n')}\n`;
 }
+
+/** The CI formats a comparison exports to. */
+export type ExportFormat = 'JUNIT' | 'SARIF' | 'CSV' | 'MARKDOWN';
+
+/** One exported file as the HTTP routes send it. */
+export interface ExportFile {
+  readonly contentType: string;
+  readonly body: string;
+  readonly fileName: string;
+}
+
+export type SeriesRow = { runId: string; scenario: string; entry: string; profile: string; metric: string; t: bigint; value: number };
+
+/**
+ * The one switch from a format to its file: every export (suite batch, run, matrix batch) goes
+ * through here, so content types and file names cannot drift between them. `seriesRows` is read
+ * only for CSV, the one format that needs the stored samples.
+ */
+export async function renderExport(context: ExportContext, format: ExportFormat, seriesRows: () => Promise<readonly SeriesRow[]>): Promise<ExportFile> {
+  switch (format) {
+    case 'JUNIT':
+      return { contentType: 'application/xml; charset=utf-8', body: toJunitXml(context), fileName: 'junit.xml' };
+    case 'SARIF':
+      return { contentType: 'application/sarif+json; charset=utf-8', body: `${JSON.stringify(toSarif(context), null, 2)}\n`, fileName: 'results.sarif' };
+    case 'MARKDOWN':
+      return { contentType: 'text/markdown; charset=utf-8', body: toMarkdown(context), fileName: 'report.md' };
+    case 'CSV':
+      return { contentType: 'text/csv; charset=utf-8', body: toSeriesCsv(await seriesRows()), fileName: 'series.csv' };
+  }
+}

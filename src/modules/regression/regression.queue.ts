@@ -1,5 +1,4 @@
-import { Queue, Worker } from 'bullmq';
-import type { Logger } from '../../platform/logger';
+import { Queue } from 'bullmq';
 
 /** Queue names of regression runs (one per job family). */
 export const RegressionQueueName = { schedules: 'regression-schedules', webhooks: 'regression-webhooks', batches: 'regression-batches' } as const;
@@ -13,7 +12,7 @@ export type BatchJob = { name: typeof RegressionJobName.sweep; data: Record<stri
 
 /** The scheduler id of the sweep that catches suite batches whose completion event was lost. */
 export const sweepSchedulerId = 'regression-sweep';
-const sweepEveryMs = 30_000;
+export const sweepEveryMs = 30_000;
 
 /**
  * BullMQ job schedulers for regression schedules. The Schedule row is the source of truth: every
@@ -46,7 +45,7 @@ export const webhookJobOptions = {
   removeOnFail: { count: 5000, age: 30 * 24 * 3600 },
 } as const;
 
-const batchJobOptions = { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } } as const;
+export const batchJobOptions = { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } } as const;
 const scheduleJobOptions = { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } } as const;
 
 export function createRegressionQueues(options: { redisUrl: string; prefix: string }): RegressionQueues {
@@ -75,48 +74,5 @@ export function createRegressionQueues(options: { redisUrl: string; prefix: stri
     async close() {
       await Promise.allSettled([schedules.close(), webhooks.close(), batches.close()]);
     },
-  };
-}
-
-/** What the regression workers call; implemented by RegressionService. */
-export interface RegressionJobHandlers {
-  fireSchedule(scheduleId: string): Promise<unknown>;
-  /** Attempts one delivery; throws to make BullMQ retry. `finalAttempt` marks the delivery FAILED instead. */
-  deliverWebhook(deliveryId: string, finalAttempt: boolean): Promise<unknown>;
-  sweepOpenBatches(): Promise<unknown>;
-  reconcileSchedules(): Promise<unknown>;
-}
-
-/**
- * Starts the regression workers (schedules, webhook deliveries, batch completion + sweep), after
- * reconciling the job schedulers from PostgreSQL. Returns the graceful stop.
- */
-export async function startRegressionWorkers(options: { redisUrl: string; prefix: string; logger: Logger; handlers: RegressionJobHandlers }): Promise<() => Promise<void>> {
-  const { handlers, logger } = options;
-  const connection = { url: options.redisUrl, maxRetriesPerRequest: null };
-  await handlers.reconcileSchedules();
-  const batchesQueue = new Queue<BatchJob['data'], void, string>(RegressionQueueName.batches, { connection, prefix: options.prefix });
-  await batchesQueue.upsertJobScheduler(sweepSchedulerId, { every: sweepEveryMs }, { name: RegressionJobName.sweep, data: {}, opts: batchJobOptions });
-  const workers = [
-    new Worker<ScheduleJob['data'], unknown, ScheduleJob['name']>(RegressionQueueName.schedules, (job) => handlers.fireSchedule(job.data.scheduleId), { connection, prefix: options.prefix, concurrency: 2 }),
-    new Worker<WebhookJob['data'], unknown, WebhookJob['name']>(
-      RegressionQueueName.webhooks,
-      (job) => handlers.deliverWebhook(job.data.deliveryId, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)),
-      { connection, prefix: options.prefix, concurrency: 4 },
-    ),
-    new Worker<BatchJob['data'], unknown, BatchJob['name']>(
-      RegressionQueueName.batches,
-      () => handlers.sweepOpenBatches(),
-      { connection, prefix: options.prefix, concurrency: 2 },
-    ),
-  ];
-  for (const worker of workers) {
-    worker.on('failed', (job, error) => logger.warn({ queue: worker.name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, 'regression job failed'));
-    worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'regression worker error'));
-  }
-  await Promise.all(workers.map((w) => w.waitUntilReady()));
-  return async () => {
-    await Promise.allSettled(workers.map((w) => w.close()));
-    await batchesQueue.close();
   };
 }

@@ -2,7 +2,6 @@ import type { Database } from '../../platform/db';
 import type {
   Comparison as ComparisonRow,
   Prisma,
-  RunReplay as RunReplayRow,
   Schedule as ScheduleRow,
   Suite as SuiteRow,
   SuiteBatch as SuiteBatchRow,
@@ -10,20 +9,18 @@ import type {
   WebhookDelivery as WebhookDeliveryRow,
 } from '../../generated/prisma/client';
 import type { RunStatus } from '../run/run.types';
+import { parseComparisonDetail, parsePlan, type PlanItem, parseSuiteEntries, parseThresholds, toJsonColumn } from './regression.json';
 import type {
   BaselinePolicy,
   ComparedViolation,
   ComparisonResult,
   DeliveryStatus,
-  MetricThreshold,
   OverlapPolicy,
-  RunReplay,
   Schedule,
   StoredComparison,
   Suite,
   SuiteBatch,
   SuiteBatchTrigger,
-  SuiteEntry,
   TriageDecision,
   Verdict,
   Webhook,
@@ -32,11 +29,7 @@ import type {
 } from './regression.types';
 
 /** Which run of a suite batch is which scenario × entry. */
-export interface PlanItem {
-  readonly runId: string;
-  readonly scenarioId: string;
-  readonly entryName: string;
-}
+export type { PlanItem } from './regression.json';
 
 /** A run with everything a comparison needs, read in one query. */
 export interface RunForComparison {
@@ -57,7 +50,7 @@ export interface RunForComparison {
 export type NewSuite = Omit<Suite, 'id' | 'createdAt' | 'updatedAt'>;
 export type NewSchedule = Pick<Schedule, 'teamId' | 'suiteId' | 'name' | 'cron' | 'timeZone' | 'paused' | 'overlapPolicy'>;
 
-/** All SQL of regression runs: suites, batches, schedules, comparisons, replays, webhooks. Team-scoped except the worker entry points named *ForJob. */
+/** All SQL of regression runs: suites, batches, schedules, comparisons, webhooks. Team-scoped except the worker entry points named *ForJob. */
 export class RegressionRepository {
   constructor(private readonly db: Database) {}
 
@@ -85,7 +78,7 @@ export class RegressionRepository {
   }
 
   async insertSuiteBatch(batch: { teamId: string; suiteId: string; scheduleId: string | null; trigger: SuiteBatchTrigger; runBatchIds: string[]; plan: PlanItem[]; tags: string[] }): Promise<SuiteBatch> {
-    return toSuiteBatch(await this.db.suiteBatch.create({ data: { ...batch, plan: batch.plan as unknown as Prisma.InputJsonValue } }));
+    return toSuiteBatch(await this.db.suiteBatch.create({ data: { ...batch, plan: toJsonColumn(batch.plan) } }));
   }
 
   async findSuiteBatch(teamId: string, id: string): Promise<SuiteBatch | undefined> {
@@ -96,12 +89,12 @@ export class RegressionRepository {
   /** The suite batch with this id, or the one containing this run batch (worker entry point). */
   async findSuiteBatchForJob(batchId: string): Promise<(SuiteBatch & { plan: PlanItem[] }) | undefined> {
     const row = (await this.db.suiteBatch.findUnique({ where: { id: batchId } })) ?? (await this.db.suiteBatch.findFirst({ where: { runBatchIds: { has: batchId } } }));
-    return row ? { ...toSuiteBatch(row), plan: row.plan as unknown as PlanItem[] } : undefined;
+    return row ? { ...toSuiteBatch(row), plan: parsePlan(row.plan) } : undefined;
   }
 
   async planOf(teamId: string, id: string): Promise<PlanItem[]> {
     const row = await this.db.suiteBatch.findFirst({ where: { id, teamId }, select: { plan: true } });
-    return (row?.plan as unknown as PlanItem[] | undefined) ?? [];
+    return row ? parsePlan(row.plan) : [];
   }
 
   /** Suite batches not yet final, across teams: the sweep's input (lost completion events, runs cancelled in the API). */
@@ -178,7 +171,7 @@ export class RegressionRepository {
 
   /** Stores the comparison of a batch once; returns [comparison, whether this call created it]. */
   async insertComparison(input: { teamId: string; suiteId: string; batchId: string; baselineBatchId: string | null; verdict: Verdict; detail: ComparisonResult }): Promise<[StoredComparison, boolean]> {
-    const inserted = await this.db.comparison.createMany({ data: [{ ...input, detail: input.detail as unknown as Prisma.InputJsonValue }], skipDuplicates: true });
+    const inserted = await this.db.comparison.createMany({ data: [{ ...input, detail: toJsonColumn(input.detail) }], skipDuplicates: true });
     const row = await this.db.comparison.findUniqueOrThrow({ where: { batchId: input.batchId } });
     return [toComparison(row), inserted.count === 1];
   }
@@ -186,10 +179,6 @@ export class RegressionRepository {
   async findComparison(teamId: string, batchId: string): Promise<StoredComparison | undefined> {
     const row = await this.db.comparison.findFirst({ where: { teamId, batchId } });
     return row ? toComparison(row) : undefined;
-  }
-
-  async seriesOfRuns(teamId: string, runIds: readonly string[]): Promise<Array<{ runId: string; metric: string; t: bigint; value: number }>> {
-    return this.db.metricSample.findMany({ where: { teamId, runId: { in: [...runIds] } }, orderBy: [{ runId: 'asc' }, { metric: 'asc' }, { t: 'asc' }], select: { runId: true, metric: true, t: true, value: true } });
   }
 
   async insertSchedule(schedule: NewSchedule): Promise<Schedule> {
@@ -227,14 +216,6 @@ export class RegressionRepository {
 
   async markScheduleFired(id: string, now: Date, skipped: boolean): Promise<void> {
     await this.db.schedule.updateMany({ where: { id }, data: skipped ? { lastSkippedAt: now } : { lastFiredAt: now } });
-  }
-
-  async insertReplay(input: { teamId: string; runId: string; engineVersion: string; expectedHash: string; actualHash: string }): Promise<RunReplay> {
-    return toReplay(await this.db.runReplay.create({ data: { ...input, identical: input.expectedHash === input.actualHash } }));
-  }
-
-  async listReplays(teamId: string, onlyDefects: boolean, first: number): Promise<RunReplay[]> {
-    return (await this.db.runReplay.findMany({ where: { teamId, ...(onlyDefects ? { identical: false } : {}) }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: first })).map(toReplay);
   }
 
   async insertWebhook(input: Omit<Webhook, 'id' | 'createdAt' | 'enabled'>): Promise<Webhook> {
@@ -281,16 +262,16 @@ export class RegressionRepository {
 function suiteData(suite: NewSuite) {
   return {
     teamId: suite.teamId, name: suite.name, description: suite.description, scenarioIds: [...suite.scenarioIds],
-    entries: suite.entries as unknown as Prisma.InputJsonValue, seed: suite.seed, baselinePolicy: suite.baselinePolicy,
-    baselineBatchId: suite.baselineBatchId, baselineTag: suite.baselineTag, thresholds: suite.thresholds as unknown as Prisma.InputJsonValue,
+    entries: toJsonColumn(suite.entries), seed: suite.seed, baselinePolicy: suite.baselinePolicy,
+    baselineBatchId: suite.baselineBatchId, baselineTag: suite.baselineTag, thresholds: toJsonColumn(suite.thresholds),
   };
 }
 
 function toSuite(row: SuiteRow): Suite {
   return {
-    id: row.id, teamId: row.teamId, name: row.name, description: row.description, scenarioIds: row.scenarioIds, entries: row.entries as unknown as SuiteEntry[],
+    id: row.id, teamId: row.teamId, name: row.name, description: row.description, scenarioIds: row.scenarioIds, entries: parseSuiteEntries(row.entries),
     seed: row.seed, baselinePolicy: row.baselinePolicy as BaselinePolicy, baselineBatchId: row.baselineBatchId, baselineTag: row.baselineTag,
-    thresholds: row.thresholds as unknown as MetricThreshold[], createdAt: row.createdAt, updatedAt: row.updatedAt,
+    thresholds: parseThresholds(row.thresholds), createdAt: row.createdAt, updatedAt: row.updatedAt,
   };
 }
 
@@ -309,11 +290,7 @@ function toSchedule(row: ScheduleRow): Schedule {
 }
 
 function toComparison(row: ComparisonRow): StoredComparison {
-  return { id: row.id, teamId: row.teamId, suiteId: row.suiteId, batchId: row.batchId, baselineBatchId: row.baselineBatchId, verdict: row.verdict as Verdict, detail: row.detail as unknown as ComparisonResult, createdAt: row.createdAt };
-}
-
-function toReplay(row: RunReplayRow): RunReplay {
-  return { id: row.id, runId: row.runId, engineVersion: row.engineVersion, expectedHash: row.expectedHash, actualHash: row.actualHash, identical: row.identical, createdAt: row.createdAt };
+  return { id: row.id, teamId: row.teamId, suiteId: row.suiteId, batchId: row.batchId, baselineBatchId: row.baselineBatchId, verdict: row.verdict as Verdict, detail: parseComparisonDetail(row.detail), createdAt: row.createdAt };
 }
 
 function toWebhook(row: WebhookRow): Webhook {

@@ -1,6 +1,7 @@
 import type { Resolvers, WebhookEvent as GqlWebhookEvent } from '../../api/generated/resolvers-types';
 import { AppError, notFound } from '../../platform/app-error';
-import type { Outcome, SuiteInput } from './regression.service';
+import type { Outcome } from '../shared/user-errors';
+import type { SuiteInput } from './regression.service';
 import type { WebhookEvent } from './regression.types';
 
 const eventToDomain: Record<GqlWebhookEvent, WebhookEvent> = { BATCH_COMPLETED: 'batch.completed', REGRESSION: 'regression' };
@@ -27,7 +28,7 @@ export const regressionResolvers: Resolvers = {
     comparison: async (_p, { batchId }, { viewer, services }) => (await services.regression.comparison(viewer, batchId)) ?? null,
     schedule: async (_p, { id }, { viewer, services }) => (await services.regression.schedule(viewer, id)) ?? null,
     schedules: (_p, _a, { viewer, services }) => services.regression.schedules(viewer),
-    runReplays: (_p, { onlyDefects, first }, { viewer, services }) => services.regression.replays(viewer, onlyDefects ?? false, first),
+    runReplays: (_p, { onlyDefects, first }, { viewer, services }) => services.replays.replays(viewer, onlyDefects ?? false, first),
     webhooks: (_p, _a, { viewer, services }) => services.regression.webhooks(viewer),
   },
   Mutation: {
@@ -46,7 +47,7 @@ export const regressionResolvers: Resolvers = {
     resumeSchedule: async (_p, { id }, { viewer, services }) => rejectedOr(await services.regression.updateSchedule(viewer, id, { paused: false }), (schedule) => ({ __typename: 'ScheduleSaved' as const, schedule })),
     deleteSchedule: (_p, { id }, { viewer, services }) => services.regression.deleteSchedule(viewer, id),
     runScheduleNow: async (_p, { id }, { viewer, services }) => rejectedOr(await services.regression.runScheduleNow(viewer, id), (r) => ({ __typename: 'ScheduleRan' as const, batch: r.batch, skipped: r.skipped })),
-    replayRun: async (_p, { runId }, { viewer, services }) => rejectedOr(await services.regression.replayRun(viewer, runId), (replay) => ({ __typename: 'RunReplayed' as const, replay })),
+    replayRun: async (_p, { runId }, { viewer, services }) => rejectedOr(await services.replays.replayRun(viewer, runId), (replay) => ({ __typename: 'RunReplayed' as const, replay })),
     createWebhook: async (_p, { input }, { viewer, services }) =>
       rejectedOr(await services.regression.createWebhook(viewer, { ...input, events: input.events.map((e) => eventToDomain[e]) }), (r) => ({ __typename: 'WebhookCreated' as const, webhook: r.webhook, secret: r.secret })),
     deleteWebhook: (_p, { id }, { viewer, services }) => services.regression.deleteWebhook(viewer, id),
@@ -80,7 +81,7 @@ export const regressionResolvers: Resolvers = {
   Comparison: {
     counts: (c) => c.detail.counts,
     entries: (c) => [...c.detail.entries],
-    export: async (c, { format }, { viewer, services }) => (await services.regression.exportBatch(viewer, c.batchId, format)).body,
+    export: async (c, { format }, { viewer, services }) => (await services.exports.exportBatch(viewer, c.batchId, format)).body,
   },
   EntryComparison: {
     reasons: (e) => [...e.reasons],

@@ -1,27 +1,22 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { CronExpressionParser } from 'cron-parser';
-import { canonicalJson } from '../../engine/canonical-json';
-import { createEngineRun } from '../../engine/index';
-import { validateScenario } from '../../engine/spec/validate';
-import { ENGINE_VERSION } from '../../engine/version';
-import { AppError, notFound } from '../../platform/app-error';
+import { canonicalJson, parseDecimal } from '../../engine/index';
+import { notFound } from '../../platform/app-error';
 import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../platform/logger';
-import { applyOverrides, batchStatus, type RunService } from '../run/run.service';
+import { batchStatus, type RunService } from '../run/run.service';
 import { finalRunStatuses, type OverlayRef } from '../run/run.types';
 import type { ScenarioService } from '../scenario/scenario.service';
-import { requireRole, type UserInputError } from '../team/team.service';
+import { type Outcome, rejected, requireRole, type UserInputError } from '../shared/user-errors';
 import type { Viewer } from '../team/team.types';
-import { compareBatches, parseDecimal } from './comparison';
-import { type ExportContext, toJunitXml, toMarkdown, toSarif, toSeriesCsv } from './exports';
-import type { RegressionJobHandlers, RegressionJobs, RegressionScheduler } from './regression.queue';
+import { compareBatches } from './comparison';
+import type { RegressionJobs, RegressionScheduler } from './regression.queue';
 import type { PlanItem, RegressionRepository, RunForComparison } from './regression.repository';
 import type {
-  BaselinePolicy, ComparedRun, MetricThreshold, OverlapPolicy, RunReplay, Schedule, StoredComparison, Suite, SuiteBatch, SuiteBatchTrigger, SuiteEntry, Webhook, WebhookDelivery, WebhookEvent,
+  BaselinePolicy, ComparedRun, MetricThreshold, OverlapPolicy, Schedule, StoredComparison, Suite, SuiteBatch, SuiteBatchTrigger, SuiteEntry, Webhook, WebhookDelivery, WebhookEvent,
 } from './regression.types';
 import { signWebhookPayload, webhookHeaders } from './webhook-signature';
 
-export type Outcome<T> = T | { userErrors: UserInputError[] };
 
 export interface SuiteInput {
   readonly name: string;
@@ -44,8 +39,6 @@ export interface ScheduleInput {
   readonly paused?: boolean | null;
 }
 
-export type ExportFormat = 'JUNIT' | 'SARIF' | 'CSV' | 'MARKDOWN';
-
 const maxScenarios = 50;
 const maxEntries = 16;
 const severityRank: Record<string, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
@@ -58,7 +51,7 @@ const systemTokenId = '00000000-0000-0000-0000-000000000000';
  * schedulers reconciled from the Schedule rows), replay checks, CI exports and webhooks. Suites
  * submit their runs through the run service, one matrix per scenario.
  */
-export class RegressionService implements RegressionJobHandlers {
+export class RegressionService {
   constructor(
     private readonly repo: RegressionRepository,
     private readonly runs: RunService,
@@ -337,59 +330,6 @@ export class RegressionService implements RegressionJobHandlers {
     return schedule;
   }
 
-  // ---- replay ------------------------------------------------------------------------------
-
-  /**
-   * Re-runs a succeeded run in-process with its stored spec version, overrides, seed and engine
-   * version, and records whether the result hash is identical; a mismatch is an engine determinism
-   * defect. Slices yield to the event loop between steps.
-   */
-  async replayRun(viewer: Viewer, runId: string): Promise<Outcome<RunReplay>> {
-    requireRole(viewer, 'member');
-    const run = await this.runs.getOrThrow(viewer, runId);
-    if (run.status !== 'SUCCEEDED' || !run.resultHash) return rejected(['runId'], `run ${runId} is ${run.status}; only succeeded runs can be replayed`, 'RUN_NOT_SUCCEEDED');
-    if (run.engineVersion !== ENGINE_VERSION) return rejected(['runId'], `run ${runId} ran engine ${run.engineVersion}; this server has ${ENGINE_VERSION}`, 'ENGINE_VERSION_MISMATCH');
-    const version = await this.scenarios.version(viewer, run.scenarioVersionId);
-    const checked = validateScenario(applyOverrides(version.spec, { profile: run.profile, overlays: run.overlays, seed: run.seed }));
-    if (!checked.ok) return rejected(['runId'], `the stored spec no longer validates: ${checked.errors[0]?.message ?? ''}`, 'SPEC_INVALID');
-    const engineRun = createEngineRun(checked.spec);
-    while (!engineRun.step(20_000)) await new Promise((resolve) => setImmediate(resolve));
-    const actualHash = engineRun.finish().resultHash;
-    const replay = await this.repo.insertReplay({ teamId: viewer.teamId, runId, engineVersion: ENGINE_VERSION, expectedHash: run.resultHash, actualHash });
-    if (!replay.identical) this.logger.error({ runId, expected: run.resultHash, actual: actualHash }, 'engine determinism defect: replay hash differs');
-    return replay;
-  }
-
-  replays(viewer: Viewer, onlyDefects: boolean, first?: number | null): Promise<RunReplay[]> {
-    return this.repo.listReplays(viewer.teamId, onlyDefects, Math.min(Math.max(first ?? 20, 1), 100));
-  }
-
-  // ---- exports -----------------------------------------------------------------------------
-
-  /** A batch's comparison in a CI format. NOT_FOUND for other teams' batches and for batches not compared yet. */
-  async exportBatch(viewer: Viewer, batchId: string, format: ExportFormat): Promise<{ contentType: string; body: string; fileName: string }> {
-    const batch = await this.repo.findSuiteBatch(viewer.teamId, batchId);
-    if (!batch) throw notFound('suite batch', batchId);
-    const comparison = await this.repo.findComparison(viewer.teamId, batchId);
-    if (!comparison) throw new AppError('NOT_FOUND', `suite batch ${batchId} has no comparison yet (still running?)`);
-    const suite = await this.suiteOrThrow(viewer, batch.suiteId);
-    const context: ExportContext = { suiteName: suite.name, batchId, baselineBatchId: comparison.baselineBatchId, engineVersion: ENGINE_VERSION, comparison: comparison.detail };
-    switch (format) {
-      case 'JUNIT':
-        return { contentType: 'application/xml; charset=utf-8', body: toJunitXml(context), fileName: 'junit.xml' };
-      case 'SARIF':
-        return { contentType: 'application/sarif+json; charset=utf-8', body: `${JSON.stringify(toSarif(context), null, 2)}\n`, fileName: 'results.sarif' };
-      case 'MARKDOWN':
-        return { contentType: 'text/markdown; charset=utf-8', body: toMarkdown(context), fileName: 'report.md' };
-      case 'CSV': {
-        const byRun = new Map(comparison.detail.entries.map((e) => [e.candidateRunId, e]));
-        const samples = await this.repo.seriesOfRuns(viewer.teamId, [...byRun.keys()]);
-        const rows = samples.map((s) => ({ ...s, scenario: byRun.get(s.runId)?.scenarioName ?? '', entry: byRun.get(s.runId)?.entryName ?? '', profile: byRun.get(s.runId)?.profile ?? '' }));
-        return { contentType: 'text/csv; charset=utf-8', body: toSeriesCsv(rows), fileName: 'series.csv' };
-      }
-    }
-  }
-
   // ---- webhooks ----------------------------------------------------------------------------
 
   /** Creates a webhook; the signing secret is returned once. Admin only. */
@@ -499,8 +439,4 @@ function cronErrors(cron: string, timeZone: string): UserInputError[] {
   } catch (error: unknown) {
     return [{ path: ['input', 'cron'], message: `invalid cron expression or time zone: ${error instanceof Error ? error.message : String(error)}`, code: 'INVALID_CRON' }];
   }
-}
-
-function rejected(path: string[], message: string, code: string): { userErrors: UserInputError[] } {
-  return { userErrors: [{ path, message, code }] };
 }

@@ -131,6 +131,11 @@ export class ResultRepository {
     };
   }
 
+  /** Every stored metric sample of some runs, raw (the CSV export's rows). */
+  async samplesOfRuns(teamId: string, runIds: readonly string[]): Promise<Array<{ runId: string; metric: string; t: bigint; value: number }>> {
+    return this.db.metricSample.findMany({ where: { teamId, runId: { in: [...runIds] } }, orderBy: [{ runId: 'asc' }, { metric: 'asc' }, { t: 'asc' }], select: { runId: true, metric: true, t: true, value: true } });
+  }
+
   /**
    * A run's series for the given metrics, averaged into at most `buckets` equal-width buckets of
    * virtual time (width_bucket over the run's own time span), one point per non-empty bucket.

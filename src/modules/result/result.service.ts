@@ -1,3 +1,4 @@
+import { compareFindings, compareMetrics, type FindingStatus, type MetricDirection } from '../../engine/index';
 import { AppError } from '../../platform/app-error';
 import { decodeCursor, type Page, pageSize } from '../shared/cursor';
 import type { RunService } from '../run/run.service';
@@ -11,6 +12,8 @@ export interface MetricDelta {
   readonly a: unknown;
   readonly b: unknown;
   readonly delta: number | null;
+  /** better / worse by the metric's preferred direction, neutral where it has none. */
+  readonly direction: MetricDirection;
 }
 
 export interface RunComparison {
@@ -54,6 +57,11 @@ export class ResultService {
     return metrics.map((metric) => ({ metric, points: byMetric.get(metric) ?? [] }));
   }
 
+  /** Every stored metric sample of the team's runs among `runIds`, unbucketed. */
+  samplesOfRuns(viewer: Viewer, runIds: readonly string[]): Promise<Array<{ runId: string; metric: string; t: bigint; value: number }>> {
+    return this.results.samplesOfRuns(viewer.teamId, runIds);
+  }
+
   /** New / fixed / persisting violations by fingerprint, and every metric whose value differs. */
   async compare(viewer: Viewer, aId: string, bId: string): Promise<RunComparison> {
     const [a, b] = await Promise.all([this.runs.getOrThrow(viewer, aId), this.runs.getOrThrow(viewer, bId)]);
@@ -63,26 +71,33 @@ export class ResultService {
       this.results.findMetrics(viewer.teamId, a.id),
       this.results.findMetrics(viewer.teamId, b.id),
     ]);
-    const inA = new Set(aViolations.map((v) => v.fingerprint));
-    const inB = new Set(bViolations.map((v) => v.fingerprint));
+    // The one comparison (engine compare module). This API has no moved list: a finding that moved
+    // (same exposure, another path or rule) is listed as B's new finding and A's fixed one.
+    const compared = compareFindings(aViolations, bViolations);
+    const candidateSide = (statuses: readonly FindingStatus[]): Violation[] => compared.flatMap((c) => (statuses.includes(c.status) && c.candidate ? [c.candidate] : []));
     return {
       a,
       b,
-      newViolations: bViolations.filter((v) => !inA.has(v.fingerprint)),
-      fixedViolations: aViolations.filter((v) => !inB.has(v.fingerprint)),
-      persistingViolations: bViolations.filter((v) => inA.has(v.fingerprint)),
+      newViolations: candidateSide(['new', 'reopened', 'moved']),
+      fixedViolations: aViolations.filter((v) => compared.some((c) => (c.status === 'fixed' || c.status === 'moved') && c.baseline === v)),
+      persistingViolations: candidateSide(['persisting']),
       metricDeltas: metricDeltas(aMetrics?.all ?? {}, bMetrics?.all ?? {}),
     };
   }
 }
 
+/** Every metric whose value differs, from the one comparison's deltas; `delta` only for plain numbers on both sides. */
 export function metricDeltas(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): MetricDelta[] {
-  const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
-  return keys.flatMap((metric) => {
-    const before = a[metric];
-    const after = b[metric];
+  return compareMetrics(metricValues(a), metricValues(b)).flatMap((m) => {
+    const before = a[m.key];
+    const after = b[m.key];
     if (JSON.stringify(before) === JSON.stringify(after)) return [];
     const delta = typeof before === 'number' && typeof after === 'number' ? after - before : null;
-    return [{ metric, a: before ?? null, b: after ?? null, delta }];
+    return [{ metric: m.key, a: before ?? null, b: after ?? null, delta, direction: m.direction }];
   });
+}
+
+/** Stored metrics as the comparison reads them: numbers and decimal text; anything else (objects) compares as text. */
+function metricValues(all: Readonly<Record<string, unknown>>): Record<string, number | string> {
+  return Object.fromEntries(Object.entries(all).map(([key, value]) => [key, typeof value === 'number' || typeof value === 'string' ? value : JSON.stringify(value)]));
 }

@@ -1,4 +1,4 @@
-import type { EngineReport } from '../../engine/report/report.types';
+import type { EngineReport } from '../../engine/index';
 import type { RunResultRecord } from '../result/result.types';
 
 const metricNumber = (metrics: EngineReport['metrics'], key: string): number => {

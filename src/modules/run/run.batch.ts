@@ -1,3 +1,4 @@
+import { compareResultSets, type FindingStatus, type MetricDelta } from '../../engine/index';
 import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../platform/logger';
 import type { RunRepository } from './run.repository';
@@ -24,22 +25,24 @@ export interface BatchComparison {
   readonly violations: ReadonlyArray<{ fingerprint: string; class: string; severity: string; presentIn: string[]; missingFrom: string[] }>;
   /** Whether every succeeded column produced the same result hash. */
   readonly identicalResults: boolean;
+  /**
+   * The one comparison (engine compare module) of every other column against the first: findings
+   * new / fixed / persisting / moved (same exposure through another kernel path or rule) and metric
+   * deltas with a direction. Empty when the batch has one run.
+   */
+  readonly changes: ReadonlyArray<{
+    runId: string;
+    findings: Array<{ status: FindingStatus; exposureKey: string; baselineFingerprint: string | null; candidateFingerprint: string | null; grew: boolean }>;
+    metrics: MetricDelta[];
+  }>;
 }
-
-/** Called once per batch, by the process whose run finished it last. */
-export type BatchCompletedListener = (batch: RunBatchWithRuns & { comparison: BatchComparison }) => Promise<void> | void;
-
-const listeners = new Set<BatchCompletedListener>();
 
 /**
- * Registers a reaction to completed batches (e.g. regression checks). Listeners run in the process
- * that completed the batch (a worker, or the API for a cancelled last run), after the completion is
- * committed; each batch completes exactly once across all processes. Returns an unregister function.
+ * What happens once a batch completes (e.g. regression checks), injected by the composition root.
+ * Runs in the process that completed the batch (a worker, or the API for a cancelled last run),
+ * after the completion is committed; each batch completes exactly once across all processes.
  */
-export function onBatchCompleted(listener: BatchCompletedListener): () => void {
-  listeners.add(listener);
-  return () => listeners.delete(listener);
-}
+export type BatchCompletedListener = (batch: RunBatchWithRuns & { comparison: BatchComparison }) => Promise<void> | void;
 
 /** A batch's final status: SUCCEEDED when every run succeeded, else FAILED. */
 export function finalBatchStatus(runs: readonly Pick<Run, 'status'>[]): RunStatus {
@@ -85,7 +88,25 @@ export function buildBatchComparison(runs: readonly Run[], summaries: ReadonlyMa
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([fingerprint, v]) => ({ fingerprint, class: v.class, severity: v.severity, presentIn: v.presentIn, missingFrom: runs.map((r) => r.id).filter((id) => !v.presentIn.includes(id)) })),
     identicalResults: hashes.size <= 1,
+    changes: columnChanges(runs, summaries),
   };
+}
+
+/** Every run after the first against the first, through the one comparison. */
+function columnChanges(runs: readonly Run[], summaries: ReadonlyMap<string, RunResultSummary>): BatchComparison['changes'] {
+  const sets = runs.map((run) => {
+    const summary = summaries.get(run.id);
+    const m = summary?.metrics;
+    const metrics = m ? { nslabs: m.nslabs, hiwater: m.hiwater, failedMaps: m.failedMaps.toString(), failedCoherentAllocs: m.failedCoherentAllocs.toString(), bouncedBytesToDevice: m.bouncedBytesToDevice.toString(), bouncedBytesFromDevice: m.bouncedBytesFromDevice.toString() } : {};
+    return { label: run.id, findings: summary?.violations ?? [], metrics };
+  });
+  const [first, ...rest] = sets;
+  if (!first) return [];
+  return compareResultSets(first, rest).map((column) => ({
+    runId: column.label,
+    findings: column.findings.map((f) => ({ status: f.status, exposureKey: f.exposureKey, baselineFingerprint: f.baseline?.fingerprint ?? null, candidateFingerprint: f.candidate?.fingerprint ?? null, grew: f.grew })),
+    metrics: [...column.metrics],
+  }));
 }
 
 /** Completes batches whose runs have all ended. */
@@ -94,11 +115,12 @@ export class RunBatchCompleter {
     private readonly runs: RunRepository,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly onCompleted: BatchCompletedListener = () => undefined,
   ) {}
 
   /**
    * Completes the batch if all its runs are final: under a row lock, so exactly one caller writes the
-   * status, finish time and comparison and notifies the listeners. Returns the batch when this call
+   * status, finish time and comparison and calls onCompleted. Returns the batch when this call
    * completed it, undefined otherwise (not done yet, already complete, or no such batch).
    */
   async completeBatchIfDone(batchId: string): Promise<(RunBatchWithRuns & { comparison: BatchComparison }) | undefined> {
@@ -115,13 +137,11 @@ export class RunBatchCompleter {
     if (!completed || !comparison) return undefined;
     const result = { ...completed, comparison };
     this.logger.info({ batchId, status: completed.status, runs: completed.runs.length }, 'batch completed');
-    for (const listener of listeners) {
-      try {
-        await listener(result);
-      } catch (error: unknown) {
-        // A listener's failure must not undo or repeat the completion; it is logged once here.
-        this.logger.error({ err: error, batchId }, 'batch-completed listener failed');
-      }
+    try {
+      await this.onCompleted(result);
+    } catch (error: unknown) {
+      // A listener's failure must not undo or repeat the completion; it is logged once here.
+      this.logger.error({ err: error, batchId }, 'batch-completed listener failed');
     }
     return result;
   }

@@ -1,20 +1,18 @@
-import { createEngineRun } from '../../engine/index';
-import { EngineInvariantError } from '../../engine/invariant';
 import type { Clock } from '../../platform/clock';
-import type { ResultRepository } from '../result/result.repository';
-import type { ScenarioRepository } from '../scenario/scenario.repository';
-import { validateScenario } from '../../engine/spec/validate';
+import type { RunResultRecord } from '../result/result.types';
+import type { ScenarioVersion, SpecValidator } from '../scenario/scenario.types';
+import { type RunErrorCode, RunFailedError } from './run.errors';
 import type { RunRepository } from './run.repository';
 import { toRunResultRecord } from './run-result.mapping';
-import { applyOverrides } from './run.service';
+import { runEngineInSlices, specOfRun } from './run-spec';
 
-/** How an execution ended. `unrecoverable` outcomes must not be retried (same input, same failure). */
+/** How an execution ended. `failed` outcomes must not be retried (same input, same failure); the run row already holds the code. */
 export type ExecutionOutcome =
   | { kind: 'succeeded'; resultHash: string; wrote: boolean; operations: number; engineMs: number }
   | { kind: 'skipped'; reason: 'run-missing' | 'already-final' }
   | { kind: 'cancelled'; progress: number }
   | { kind: 'timed-out'; progress: number }
-  | { kind: 'failed'; unrecoverable: true; code: string; message: string };
+  | { kind: 'failed'; unrecoverable: true; code: RunErrorCode; message: string };
 
 export interface ExecutionHooks {
   /** Called with progress in [0, 1], at most every `progressIntervalMs`. */
@@ -27,18 +25,28 @@ export interface ExecutionHooks {
   readonly sliceOperations?: number;
 }
 
-const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+/** Where the executor reads a run's scenario version (implemented by the scenario repository). */
+export interface ScenarioVersionReader {
+  findVersion(teamId: string, versionId: string): Promise<ScenarioVersion | undefined>;
+}
+
+/** Where the executor stores a finished run's results in one transaction (implemented by the result repository). */
+export interface RunResultWriter {
+  /** False when the run was no longer RUNNING, so nothing was written. */
+  saveRunResult(record: RunResultRecord, now: Date): Promise<boolean>;
+}
 
 /**
  * Executes one run: RUNNING → engine in slices → results in one transaction. Idempotent: a run that
  * is already final is skipped, and results are written only from RUNNING, so a duplicated or retried
- * job never stores a second result set.
+ * job never stores a second result set. FAILED is written here, once, with its code.
  */
 export class RunExecutor {
   constructor(
     private readonly runs: RunRepository,
-    private readonly scenarios: ScenarioRepository,
-    private readonly results: ResultRepository,
+    private readonly versions: ScenarioVersionReader,
+    private readonly specs: SpecValidator,
+    private readonly results: RunResultWriter,
     private readonly clock: Clock,
   ) {}
 
@@ -46,66 +54,53 @@ export class RunExecutor {
     const run = await this.runs.findForJob(runId);
     if (!run) return { kind: 'skipped', reason: 'run-missing' };
     if (!(await this.runs.markRunning(runId, this.clock.now()))) return { kind: 'skipped', reason: 'already-final' };
-
-    const version = await this.scenarios.findVersion(run.teamId, run.scenarioVersionId);
-    const checked = version ? validateScenario(applyOverrides(version.spec, { profile: run.profile, overlays: run.overlays, seed: run.seed })) : undefined;
-    if (!checked || !checked.ok) {
-      const message = checked ? checked.errors.map((e) => `${e.path}: ${e.message}`).join('; ') : `scenario version ${run.scenarioVersionId} is gone`;
-      return this.fail(runId, 'SPEC_INVALID', message);
-    }
-
-    const timeLimitMs = (await this.runs.timeLimitFor(runId)) ?? hooks.timeLimitMs;
-    const startedMs = Date.now();
-    let engineMs = 0;
-    const progressIntervalMs = hooks.progressIntervalMs ?? 250;
-    const cancelCheckIntervalMs = hooks.cancelCheckIntervalMs ?? 500;
-    const sliceOperations = hooks.sliceOperations ?? 20_000;
-    let lastProgressMs = 0;
-    let lastCancelCheckMs = startedMs;
     try {
-      const engineRun = createEngineRun(checked.spec);
-      const fraction = (): number => (engineRun.operationsTotal === 0 ? 1 : engineRun.operationsDone / engineRun.operationsTotal);
-      const step = (): boolean => {
-        const sliceStartMs = performance.now();
-        const done = engineRun.step(sliceOperations);
-        engineMs += performance.now() - sliceStartMs;
-        return done;
-      };
-      while (!step()) {
-        await yieldToEventLoop();
-        const nowMs = Date.now();
-        if (nowMs - startedMs > timeLimitMs) {
-          await this.runs.finishWithoutResult(runId, 'TIMED_OUT', { code: 'TIME_LIMIT', message: `run exceeded its time limit of ${timeLimitMs} ms` }, fraction(), this.clock.now());
-          return { kind: 'timed-out', progress: fraction() };
-        }
-        if (nowMs - lastCancelCheckMs >= cancelCheckIntervalMs) {
-          lastCancelCheckMs = nowMs;
-          if ((await this.runs.statusOf(runId)) === 'CANCELLED') {
-            await this.runs.updateCancelledProgress(runId, fraction());
-            return { kind: 'cancelled', progress: fraction() };
-          }
-        }
-        if (nowMs - lastProgressMs >= progressIntervalMs) {
-          lastProgressMs = nowMs;
-          await this.runs.updateProgress(runId, fraction());
-          await hooks.onProgress?.(fraction());
-        }
-      }
-      const finishStartMs = performance.now();
-      const report = engineRun.finish();
-      engineMs += performance.now() - finishStartMs;
-      const wrote = await this.results.saveRunResult(toRunResultRecord(run, report), this.clock.now());
-      await hooks.onProgress?.(1);
-      return { kind: 'succeeded', resultHash: report.resultHash, wrote, operations: engineRun.operationsDone, engineMs };
+      const version = await this.versions.findVersion(run.teamId, run.scenarioVersionId);
+      if (!version) throw new RunFailedError('SPEC_INVALID', `scenario version ${run.scenarioVersionId} is gone`);
+      const checked = specOfRun(this.specs, version.spec, run);
+      if (!checked.ok) throw new RunFailedError('SPEC_INVALID', checked.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
+      return await this.runEngine(run, checked.spec, hooks);
     } catch (error: unknown) {
-      // The engine is deterministic: a broken invariant fails the same way on every retry.
-      if (error instanceof EngineInvariantError) return this.fail(runId, 'ENGINE_INVARIANT', error.message);
-      throw error;
+      if (!(error instanceof RunFailedError)) throw error;
+      await this.runs.finishWithoutResult(runId, 'FAILED', { code: error.code, message: error.message }, 0, this.clock.now());
+      return { kind: 'failed', unrecoverable: true, code: error.code, message: error.message };
     }
   }
 
-  private async fail(runId: string, code: string, message: string): Promise<ExecutionOutcome> {
-    await this.runs.finishWithoutResult(runId, 'FAILED', { code, message }, 0, this.clock.now());
-    return { kind: 'failed', unrecoverable: true, code, message };
+  /** Steps the engine, checking the time limit, cancellation and progress between slices, then stores the results. */
+  private async runEngine(run: { id: string; teamId: string }, spec: Parameters<typeof runEngineInSlices>[0], hooks: ExecutionHooks): Promise<ExecutionOutcome> {
+    const runId = run.id;
+    const timeLimitMs = (await this.runs.timeLimitFor(runId)) ?? hooks.timeLimitMs;
+    const startedMs = Date.now();
+    const progressIntervalMs = hooks.progressIntervalMs ?? 250;
+    const cancelCheckIntervalMs = hooks.cancelCheckIntervalMs ?? 500;
+    let lastProgressMs = 0;
+    let lastCancelCheckMs = startedMs;
+    let stoppedBy: 'timed-out' | 'cancelled' = 'cancelled';
+    const sliced = await runEngineInSlices(spec, hooks.sliceOperations ?? 20_000, async (fraction) => {
+      const nowMs = Date.now();
+      if (nowMs - startedMs > timeLimitMs) {
+        await this.runs.finishWithoutResult(runId, 'TIMED_OUT', { code: 'TIME_LIMIT' satisfies RunErrorCode, message: `run exceeded its time limit of ${timeLimitMs} ms` }, fraction, this.clock.now());
+        stoppedBy = 'timed-out';
+        return true;
+      }
+      if (nowMs - lastCancelCheckMs >= cancelCheckIntervalMs) {
+        lastCancelCheckMs = nowMs;
+        if ((await this.runs.statusOf(runId)) === 'CANCELLED') {
+          await this.runs.updateCancelledProgress(runId, fraction);
+          return true;
+        }
+      }
+      if (nowMs - lastProgressMs >= progressIntervalMs) {
+        lastProgressMs = nowMs;
+        await this.runs.updateProgress(runId, fraction);
+        await hooks.onProgress?.(fraction);
+      }
+      return false;
+    });
+    if (sliced.kind === 'stopped') return { kind: stoppedBy, progress: sliced.fraction };
+    const wrote = await this.results.saveRunResult(toRunResultRecord(run, sliced.report), this.clock.now());
+    await hooks.onProgress?.(1);
+    return { kind: 'succeeded', resultHash: sliced.report.resultHash, wrote, operations: sliced.operations, engineMs: sliced.engineMs };
   }
 }

@@ -1,14 +1,20 @@
 import type { Database } from '../../platform/db';
 import type { Prisma, Run as RunRow, RunBatch as RunBatchRow } from '../../generated/prisma/client';
 import type { CursorKey, Page } from '../shared/cursor';
+import { translateUnique } from '../shared/prisma-errors';
 import type { NewRun, OverlayRef, Run, RunBatch, RunBatchWithRuns, RunFilter, RunResultSummary, RunStatus } from './run.types';
 
 /** All SQL for runs and batches; every read and write is scoped by team id. */
 export class RunRepository {
   constructor(private readonly db: Database) {}
 
+  /** Inserts a run; a second run with the same team idempotency key is CONFLICT. */
   async insert(run: NewRun): Promise<Run> {
-    return toRun(await this.db.run.create({ data: newRunData(run) }));
+    try {
+      return toRun(await this.db.run.create({ data: newRunData(run) }));
+    } catch (error: unknown) {
+      throw translateUnique(error, `a run with idempotency key '${run.idempotencyKey ?? ''}' exists`);
+    }
   }
 
   /** Creates a batch and its runs atomically. */
@@ -161,11 +167,11 @@ export class RunRepository {
   /** What the batch comparison needs per run: violations (class, severity, fingerprint, bytes) and headline metrics. */
   async batchResultSummaries(runIds: readonly string[]): Promise<Map<string, RunResultSummary>> {
     const [violations, metrics] = await Promise.all([
-      this.db.violation.findMany({ where: { runId: { in: [...runIds] } }, select: { runId: true, class: true, severity: true, fingerprint: true, bytesExposed: true } }),
+      this.db.violation.findMany({ where: { runId: { in: [...runIds] } }, select: { runId: true, class: true, severity: true, fingerprint: true, bytesExposed: true, deviceId: true, dataClass: true, path: true, rule: true, count: true } }),
       this.db.allocatorMetrics.findMany({ where: { runId: { in: [...runIds] } } }),
     ]);
     const summaries = new Map<string, RunResultSummary>(runIds.map((id) => [id, { violations: [], metrics: null }]));
-    for (const v of violations) summaries.get(v.runId)?.violations.push({ class: v.class, severity: v.severity, fingerprint: v.fingerprint, bytesExposed: v.bytesExposed });
+    for (const v of violations) summaries.get(v.runId)?.violations.push({ class: v.class, severity: v.severity, fingerprint: v.fingerprint, bytesExposed: v.bytesExposed, deviceId: v.deviceId, dataClass: v.dataClass, path: v.path, rule: v.rule, count: v.count });
     for (const m of metrics) {
       const summary = summaries.get(m.runId);
       if (summary) {

@@ -1,23 +1,18 @@
-import { ENGINE_VERSION } from '../../engine/version';
+import { ENGINE_VERSION } from '../../engine/index';
 import { AppError, notFound } from '../../platform/app-error';
 import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../platform/logger';
 import type { ScenarioService } from '../scenario/scenario.service';
 import { splitSpecPath } from '../scenario/scenario.service';
-import type { NormalizedSpec, ScenarioVersion, SpecValidator } from '../scenario/scenario.types';
+import type { ScenarioVersion, SpecValidator } from '../scenario/scenario.types';
 import { decodeCursor, type Page, pageSize } from '../shared/cursor';
-import { requireRole, type UserInputError } from '../team/team.service';
+import { requireRole, type UserInputError } from '../shared/user-errors';
 import type { Viewer } from '../team/team.types';
 import type { RunBatchCompleter } from './run.batch';
 import type { RunQueue } from './run.queue';
+import { applyOverrides, type RunOverrides } from './run-spec';
 import type { RunRepository } from './run.repository';
 import { finalRunStatuses, type NewRun, type OverlayRef, type Run, type RunBatchWithRuns, type RunFilter, type RunStatus, type RunTrigger } from './run.types';
-
-export interface RunOverrides {
-  readonly profile?: string | null;
-  readonly overlays?: readonly OverlayRef[] | null;
-  readonly seed?: bigint | null;
-}
 
 export interface VersionRef {
   readonly scenarioId?: string | null;
@@ -64,8 +59,8 @@ export class RunService {
     try {
       run = await this.runs.insert({ ...planned, trigger: input.trigger ?? 'MANUAL', idempotencyKey: key, timeLimitMs });
     } catch (error: unknown) {
-      // Two submissions with the same key raced; the loser returns the winner's run.
-      const existing = key !== null && isUniqueViolation(error) ? await this.runs.findByIdempotencyKey(viewer.teamId, key) : undefined;
+      // Two submissions with the same key raced (the repository reports the unique index as CONFLICT); the loser returns the winner's run.
+      const existing = key !== null && error instanceof AppError && error.code === 'CONFLICT' ? await this.runs.findByIdempotencyKey(viewer.teamId, key) : undefined;
       if (existing) return { run: existing, created: false };
       throw error;
     }
@@ -185,18 +180,6 @@ export class RunService {
   }
 }
 
-export function applyOverrides(spec: NormalizedSpec, overrides: RunOverrides): Record<string, unknown> {
-  const copy = structuredClone(spec) as Record<string, unknown>;
-  const kernel = { ...((copy['kernel'] as Record<string, unknown> | undefined) ?? {}) };
-  if (overrides.profile) kernel['profile'] = overrides.profile;
-  if (overrides.overlays) kernel['overlays'] = overrides.overlays.map((o) => (o.variant ? { name: o.name, variant: o.variant } : o.name));
-  copy['kernel'] = kernel;
-  if (overrides.seed !== undefined && overrides.seed !== null) {
-    copy['workload'] = { ...((copy['workload'] as Record<string, unknown> | undefined) ?? {}), seed: Number(overrides.seed) };
-  }
-  return copy;
-}
-
 function normalizeOverlays(value: unknown): OverlayRef[] {
   if (!Array.isArray(value)) return [];
   return value.map((item) => (typeof item === 'string' ? { name: item } : { name: String((item as OverlayRef).name), ...((item as OverlayRef).variant ? { variant: (item as OverlayRef).variant } : {}) }));
@@ -207,8 +190,4 @@ export function batchStatus(statuses: readonly RunStatus[]): RunStatus {
   if (statuses.length === 0 || statuses.every((s) => s === 'QUEUED')) return 'QUEUED';
   if (!statuses.every((s) => finalRunStatuses.has(s))) return 'RUNNING';
   return statuses.every((s) => s === 'SUCCEEDED') ? 'SUCCEEDED' : 'FAILED';
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P2002';
 }

@@ -1,4 +1,4 @@
-import { validateScenario } from '../../engine/spec/validate';
+import { validateScenario } from '../../engine/index';
 import { parseSpecText } from './spec-text';
 import type { NormalizedSpec, SpecCheck, SpecValidator } from './scenario.types';
 

@@ -1,7 +1,7 @@
 import type { Database } from '../../platform/db';
 import { type Prisma, type Scenario as ScenarioRow, type ScenarioVersion as ScenarioVersionRow } from '../../generated/prisma/client';
 import type { CursorKey, Page } from '../shared/cursor';
-import { translateUnique } from '../team/team.repository';
+import { translateUnique } from '../shared/prisma-errors';
 import type { NormalizedSpec, Scenario, ScenarioFilter, ScenarioVersion } from './scenario.types';
 
 /** All SQL for scenarios and their versions; every method takes the team id. */

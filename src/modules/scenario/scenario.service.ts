@@ -1,10 +1,9 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../engine/canonical-json';
+import { canonicalJson } from '../../engine/index';
 import { AppError, notFound } from '../../platform/app-error';
 import type { Clock } from '../../platform/clock';
 import { decodeCursor, type Page, pageSize } from '../shared/cursor';
-import type { UserInputError } from '../team/team.service';
-import { requireRole } from '../team/team.service';
+import { requireRole, type UserInputError } from '../shared/user-errors';
 import type { Viewer } from '../team/team.types';
 import type { ScenarioRepository } from './scenario.repository';
 import { summarizeDiff } from './spec-diff';

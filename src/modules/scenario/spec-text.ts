@@ -1,5 +1,5 @@
 import { LineCounter, parseDocument } from 'yaml';
-import { type NormalizedScenario, type SpecIssue, validateScenario } from '../../engine/spec/validate';
+import { type NormalizedScenario, type SpecIssue, validateScenario } from '../../engine/index';
 
 /** Largest spec text accepted, in UTF-8 bytes (docs/engine-contract.md §2: a total spec size cap). */
 export const maxSpecTextBytes = 1024 * 1024;

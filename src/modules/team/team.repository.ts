@@ -1,5 +1,5 @@
 import type { Database } from '../../platform/db';
-import { AppError } from '../../platform/app-error';
+import { translateUnique } from '../shared/prisma-errors';
 import type { ApiToken as ApiTokenRow, Team as TeamRow } from '../../generated/prisma/client';
 import type { ApiToken, Role, Team } from './team.types';
 
@@ -67,10 +67,4 @@ function toTeam(row: TeamRow): Team {
 
 function toToken(row: ApiTokenRow): ApiToken {
   return { id: row.id, teamId: row.teamId, name: row.name, role: row.role, prefix: row.prefix, createdAt: row.createdAt, lastUsedAt: row.lastUsedAt, revokedAt: row.revokedAt };
-}
-
-/** Prisma's P2002 (unique violation) becomes CONFLICT; anything else propagates. */
-export function translateUnique(error: unknown, message: string): unknown {
-  if (typeof error === 'object' && error !== null && (error as { code?: string }).code === 'P2002') return new AppError('CONFLICT', message);
-  return error;
 }

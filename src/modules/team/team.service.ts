@@ -2,13 +2,8 @@ import { AppError, notFound } from '../../platform/app-error';
 import type { Clock } from '../../platform/clock';
 import type { TeamRepository } from './team.repository';
 import { mintToken, parseBearer, secretMatches } from './token-secret';
-import { type ApiToken, hasRole, type Role, type Team, type Viewer } from './team.types';
-
-export interface UserInputError {
-  readonly path: readonly string[];
-  readonly message: string;
-  readonly code: string;
-}
+import { requireRole, type UserInputError } from '../shared/user-errors';
+import type { ApiToken, Role, Team, Viewer } from './team.types';
 
 const teamNamePattern = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/;
 
@@ -77,9 +72,4 @@ export class TeamService {
     if (!token) throw notFound('token', id);
     return token;
   }
-}
-
-/** Throws FORBIDDEN unless the viewer's role grants `required`. */
-export function requireRole(viewer: Viewer, required: Role): void {
-  if (!hasRole(viewer.role, required)) throw new AppError('FORBIDDEN', `this needs the ${required} role; the token has ${viewer.role}`);
 }

@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import pino from 'pino';
-import { startApi } from '../../../src/api/api-process';
+import { startApi } from '../../../src/main/api.process';
 import { bootstrapDemoTeam, examplesDir } from '../../../src/api/demo-team';
 import { engineSpecValidator } from '../../../src/modules/scenario/engine-spec-validator';
 import { parseConfig } from '../../../src/platform/config';

@@ -120,7 +120,8 @@ describe('results, triage and the dashboard', () => {
     const a = await queuedRun(token, 'compare');
     const b = await runOf(token, a.scenarioId);
     await completeRun(db, a, { violations: [buildViolation({ fingerprint: 'kept' }), buildViolation({ fingerprint: 'gone' })], metrics: { all: { 'swiotlb.hiwater': 100, failedMaps: 0 } } });
-    await completeRun(db, b, { violations: [buildViolation({ fingerprint: 'kept' }), buildViolation({ fingerprint: 'fresh' })], metrics: { all: { 'swiotlb.hiwater': 150, failedMaps: 0 } } });
+    // 'fresh' is another exposure (device): one of the same exposure and path would pair with 'gone' as the same finding under another kernel.
+    await completeRun(db, b, { violations: [buildViolation({ fingerprint: 'kept' }), buildViolation({ fingerprint: 'fresh', deviceId: 'nvme9' })], metrics: { all: { 'swiotlb.hiwater': 150, failedMaps: 0 } } });
 
     const response = await harness.gql<{ compareRuns: { newViolations: Array<{ fingerprint: string }>; fixedViolations: Array<{ fingerprint: string }>; persistingViolations: Array<{ fingerprint: string }>; metricDeltas: Array<{ metric: string; a: number; b: number; delta: number }> } }>(
       token,

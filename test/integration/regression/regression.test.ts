@@ -4,7 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { Queue } from 'bullmq';
 import { ciCommand, CiExitCode } from '../../../src/cli/commands/ci.command';
-import { startRunWorker } from '../../../src/cli/commands/worker.command';
+import { startWorkerProcess } from '../../../src/main/worker.process';
 import { RegressionQueueName } from '../../../src/modules/regression/regression.queue';
 import { verifyWebhookSignature, webhookHeaders } from '../../../src/modules/regression/webhook-signature';
 import { QueueName } from '../../../src/modules/run/run.queue';
@@ -44,7 +44,7 @@ describe('regression runs', () => {
 
   beforeAll(async () => {
     harness = await startApiHarness();
-    stopWorker = await startRunWorker(parseConfig({ ...process.env, WORKER_CONCURRENCY: '4' }), pino({ level: 'silent' }));
+    stopWorker = (await startWorkerProcess(parseConfig({ ...process.env, WORKER_CONCURRENCY: '4' }), pino({ level: 'silent' }))).stop;
   });
 
   afterAll(async () => {

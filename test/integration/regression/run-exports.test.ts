@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { Queue } from 'bullmq';
-import { startRunWorker } from '../../../src/cli/commands/worker.command';
+import { startWorkerProcess } from '../../../src/main/worker.process';
 import { QueueName } from '../../../src/modules/run/run.queue';
 import { parseConfig } from '../../../src/platform/config';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness';
@@ -22,7 +22,7 @@ describe('run exports over HTTP', () => {
 
   beforeAll(async () => {
     harness = await startApiHarness();
-    stopWorker = await startRunWorker(parseConfig({ ...process.env, WORKER_CONCURRENCY: '1' }), pino({ level: 'silent' }));
+    stopWorker = (await startWorkerProcess(parseConfig({ ...process.env, WORKER_CONCURRENCY: '1' }), pino({ level: 'silent' }))).stop;
     ({ token } = await harness.newTeam('exports'));
     const created = await harness.gql<{ createScenario: { scenario: { id: string } } }>(token, 'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }', { spec: s04 });
     const submitted = await harness.gql<{ submitRun: { run: { id: string } } }>(token, 'mutation($input: SubmitRunInput!) { submitRun(input: $input) { ... on RunSubmitted { run { id } } } }', {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { Queue } from 'bullmq';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { startRunWorker } from '../../../src/cli/commands/worker.command';
+import { startWorkerProcess } from '../../../src/main/worker.process';
 import { QueueName } from '../../../src/modules/run/run.queue';
 import { parseConfig } from '../../../src/platform/config';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness';
@@ -67,7 +67,7 @@ describe('dashboard in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
     harness = await startApiHarness();
-    stopWorker = await startRunWorker(parseConfig({ ...process.env, WORKER_CONCURRENCY: '2' }), pino({ level: 'silent' }));
+    stopWorker = (await startWorkerProcess(parseConfig({ ...process.env, WORKER_CONCURRENCY: '2' }), pino({ level: 'silent' }))).stop;
     ({ token } = await harness.newTeam('web'));
 
     // Seed: one scenario (a shorter workload than the example's) and two runs of it under

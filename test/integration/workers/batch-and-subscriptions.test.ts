@@ -1,8 +1,8 @@
 import pino from 'pino';
 import { createClient, type Client } from 'graphql-ws';
 import WebSocket from 'ws';
-import { startRunWorker } from '../../../workers/run.worker';
-import { onBatchCompleted, RunBatchCompleter, type BatchComparison } from '../../../src/modules/run/run.batch';
+import { startWorkerProcess } from '../../../src/main/worker.process';
+import { RunBatchCompleter, type BatchComparison } from '../../../src/modules/run/run.batch';
 import { RunRepository } from '../../../src/modules/run/run.repository';
 import { systemClock } from '../../../src/platform/clock';
 import { parseConfig } from '../../../src/platform/config';
@@ -19,22 +19,20 @@ describe('batches and subscriptions', () => {
   let db: Database;
   let stopWorker: () => Promise<void>;
   const completedBatches: string[] = [];
-  let unregister: () => void;
+  const recordCompletion = (batch: { id: string }): void => {
+    completedBatches.push(batch.id);
+  };
   const clients: Client[] = [];
 
   beforeAll(async () => {
     harness = await startApiHarness();
     db = createDatabase({ databaseUrl: process.env['DATABASE_URL']!, schema: 'public' });
-    unregister = onBatchCompleted((batch) => {
-      completedBatches.push(batch.id);
-    });
-    const handle = await startRunWorker(parseConfig({ ...process.env, WORKER_CONCURRENCY: '3' }), silent);
+    const handle = await startWorkerProcess(parseConfig({ ...process.env, WORKER_CONCURRENCY: '3' }), silent, { onBatchCompleted: recordCompletion });
     stopWorker = () => handle.stop();
   });
 
   afterAll(async () => {
     await Promise.all(clients.map((client) => client.dispose()));
-    unregister();
     await stopWorker();
     await obliterate();
     await db.$disconnect();
@@ -112,7 +110,7 @@ describe('batches and subscriptions', () => {
     const batch = await submitMatrix(token);
     await waitForBatch(token, batch.id);
     await db.runBatch.update({ where: { id: batch.id }, data: { status: 'RUNNING', finishedAt: null, comparison: undefined } });
-    const completer = new RunBatchCompleter(new RunRepository(db), systemClock, silent);
+    const completer = new RunBatchCompleter(new RunRepository(db), systemClock, silent, recordCompletion);
 
     const results = await Promise.all(Array.from({ length: 6 }, () => completer.completeBatchIfDone(batch.id)));
 

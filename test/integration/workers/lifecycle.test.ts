@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { startRunWorker } from '../../../workers/run.worker';
+import { startWorkerProcess } from '../../../src/main/worker.process';
 import { parseConfig } from '../../../src/platform/config';
 import { createDatabase, type Database } from '../../../src/platform/db';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness';
@@ -50,7 +50,7 @@ describe('run lifecycle', () => {
       const run = await db.run.findUniqueOrThrow({ where: { id: runId } });
       await db.scenarioVersion.update({ where: { id: run.scenarioVersionId }, data: { spec: { apiVersion: 'dmasim/v1', name: 'broken' } } });
       invalid = { token, runId };
-      const handle = await startRunWorker(parseConfig({ ...process.env, WORKER_CONCURRENCY: '2' }), pino({ level: 'silent' }));
+      const handle = await startWorkerProcess(parseConfig({ ...process.env, WORKER_CONCURRENCY: '2' }), pino({ level: 'silent' }));
       stopWorker = () => handle.stop();
     });
 

@@ -1,5 +1,5 @@
 import pino from 'pino';
-import { startRunWorker } from '../../../workers/run.worker';
+import { startWorkerProcess } from '../../../src/main/worker.process';
 import { parseConfig } from '../../../src/platform/config';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness';
 import { isFinal, obliterate, submitRun, waitForRun } from './pipeline-support';
@@ -13,7 +13,7 @@ describe('pipeline observability', () => {
 
   beforeAll(async () => {
     harness = await startApiHarness();
-    const handle = await startRunWorker(parseConfig({ ...process.env }), pino({ level: 'silent' }));
+    const handle = await startWorkerProcess(parseConfig({ ...process.env }), pino({ level: 'silent' }));
     stopWorker = () => handle.stop();
   });
 

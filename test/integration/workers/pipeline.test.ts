@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { Queue } from 'bullmq';
-import { startRunWorker } from '../../../src/cli/commands/worker.command';
+import { startWorkerProcess } from '../../../src/main/worker.process';
+import { engineSpecValidator } from '../../../src/modules/scenario/engine-spec-validator';
 import { RunExecutor } from '../../../src/modules/run/run.executor';
 import { QueueName } from '../../../src/modules/run/run.queue';
 import { RunRepository } from '../../../src/modules/run/run.repository';
@@ -24,7 +25,7 @@ describe('run pipeline', () => {
 
   beforeAll(async () => {
     harness = await startApiHarness();
-    stopWorker = await startRunWorker(parseConfig({ ...process.env, WORKER_CONCURRENCY: '2' }), pino({ level: 'silent' }));
+    stopWorker = (await startWorkerProcess(parseConfig({ ...process.env, WORKER_CONCURRENCY: '2' }), pino({ level: 'silent' }))).stop;
     db = createDatabase({ databaseUrl: process.env['DATABASE_URL']!, schema: 'public' });
   });
 
@@ -88,7 +89,7 @@ describe('run pipeline', () => {
     const { token } = await harness.newTeam();
     const runId = await submit(token, 's07-tdx-tdisp-nvme-accepted.yaml', 2000);
     await waitForFinalStatus(token, runId);
-    const executor = new RunExecutor(new RunRepository(db), new ScenarioRepository(db), new ResultRepository(db), systemClock);
+    const executor = new RunExecutor(new RunRepository(db), new ScenarioRepository(db), engineSpecValidator, new ResultRepository(db), systemClock);
 
     const duplicate = await executor.execute(runId, { timeLimitMs: 60_000 });
     const reports = await db.runReport.count({ where: { runId } });

@@ -1,7 +1,7 @@
 import pino from 'pino';
-import { startRunWorker } from '../../../workers/run.worker';
+import { startWorkerProcess } from '../../../src/main/worker.process';
 import { createRegressionQueues } from '../../../src/modules/regression/regression.queue';
-import { createServices } from '../../../src/api/services';
+import { buildApiServices } from '../../../src/main/composition';
 import { RunBatchCompleter } from '../../../src/modules/run/run.batch';
 import { createBullmqRunQueue, type RunQueue } from '../../../src/modules/run/run.queue';
 import { RunReconciler } from '../../../src/modules/run/run.reconciler';
@@ -88,7 +88,7 @@ describe('run reconciler', () => {
       const failing = await harness.newTeam();
       const failingQueue: RunQueue = { ...queue, enqueue: () => Promise.reject(new Error('Redis is down')) };
       const regressionQueues = createRegressionQueues({ redisUrl: process.env['REDIS_URL']!, prefix: process.env['BULLMQ_PREFIX']! });
-      const services = createServices({ db, clock: systemClock, logger: silent, runQueue: failingQueue, specs: engineSpecValidator, regressionQueues });
+      const services = buildApiServices({ db, clock: systemClock, logger: silent, runQueue: failingQueue, specs: engineSpecValidator, regressionQueues });
       const viewer = await services.teams.authenticate(`Bearer ${failing.token}`);
       const scenarioId = await createScenario(harness, failing.token, exampleSpec('s07-tdx-tdisp-nvme-accepted.yaml', 1000));
       const submitted = await services.runs.submit(viewer, { scenarioId });
@@ -96,7 +96,7 @@ describe('run reconciler', () => {
       enqueueFailed = { token: failing.token, runId: submitted.run.id };
       await regressionQueues.close();
 
-      const handle = await startRunWorker(parseConfig({ ...process.env, RECONCILE_INTERVAL_MS: '1000' }), silent);
+      const handle = await startWorkerProcess(parseConfig({ ...process.env, RECONCILE_INTERVAL_MS: '1000' }), silent);
       stopWorker = () => handle.stop();
     });
 

@@ -3,7 +3,7 @@
 import path from 'node:path';
 import { runCli } from '../../../src/cli/main';
 import type { EngineReport } from '../../../src/engine/index';
-import { compareReports, type MatrixComparison } from '../../../src/engine/report/matrix';
+import { compareReports, type MatrixComparison } from '../../../src/engine/index';
 import { renderMatrixMarkdown } from '../../../src/engine/report/markdown';
 import { memoryIo } from '../../support/memory-io';
 

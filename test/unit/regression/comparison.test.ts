@@ -1,4 +1,5 @@
-import { compareBatches, formatDecimal, isWaived, overallVerdict, parseDecimal, subtract, type ComparisonInput } from '../../../src/modules/regression/comparison';
+import { formatDecimal, parseDecimal, subtract } from '../../../src/engine/index';
+import { compareBatches, isWaived, overallVerdict, type ComparisonInput } from '../../../src/modules/regression/comparison';
 import type { ComparedRun, ComparedViolation, TriageDecision } from '../../../src/modules/regression/regression.types';
 
 // The pure comparison: fingerprints move NEW/FIXED/PERSISTING/REOPENED, waivers (unexpired) do not

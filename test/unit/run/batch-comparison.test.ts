@@ -11,12 +11,17 @@ function run(id: string, overrides: Partial<Run> = {}): Run {
   };
 }
 
+/** A violation summary: only class, severity, fingerprint and bytes matter to these tests. */
+function v(cls: string, severity: string, fingerprint: string, bytesExposed: bigint) {
+  return { class: cls, severity, fingerprint, bytesExposed, deviceId: 'storvsc0', dataClass: 'secret', path: 'swiotlb_tbl_map_single', rule: 'bounce', count: 1n };
+}
+
 const metrics = { nslabs: 32768, hiwater: 10, failedMaps: 0n, failedCoherentAllocs: 0n, bouncedBytesToDevice: 4096n, bouncedBytesFromDevice: 0n };
 
 describe('buildBatchComparison', () => {
   it('puts one column per run in order, with violations counted by class/severity and metrics as strings', () => {
     const summaries = new Map<string, RunResultSummary>([
-      ['a', { violations: [{ class: 'V1', severity: 'critical', fingerprint: 'f1', bytesExposed: 100n }, { class: 'V1', severity: 'critical', fingerprint: 'f2', bytesExposed: 28n }], metrics }],
+      ['a', { violations: [v('V1', 'critical', 'f1', 100n), v('V1', 'critical', 'f2', 28n)], metrics }],
       ['b', { violations: [], metrics }],
     ]);
 
@@ -31,9 +36,9 @@ describe('buildBatchComparison', () => {
 
   it('lists each fingerprint with the runs that have it and the runs that do not', () => {
     const summaries = new Map<string, RunResultSummary>([
-      ['a', { violations: [{ class: 'V2', severity: 'high', fingerprint: 'f9', bytesExposed: 1n }], metrics }],
+      ['a', { violations: [v('V2', 'high', 'f9', 1n)], metrics }],
       ['b', { violations: [], metrics }],
-      ['c', { violations: [{ class: 'V2', severity: 'high', fingerprint: 'f9', bytesExposed: 1n }], metrics }],
+      ['c', { violations: [v('V2', 'high', 'f9', 1n)], metrics }],
     ]);
 
     const comparison = buildBatchComparison([run('a'), run('b'), run('c')], summaries);
@@ -55,5 +60,22 @@ describe('finalBatchStatus', () => {
   it('is SUCCEEDED only when every run succeeded', () => {
     expect(finalBatchStatus([{ status: 'SUCCEEDED' }, { status: 'SUCCEEDED' }])).toBe('SUCCEEDED');
     expect(finalBatchStatus([{ status: 'SUCCEEDED' }, { status: 'TIMED_OUT' }])).toBe('FAILED');
+  });
+
+  it('compares every run after the first with the first through the one comparison (moved, fixed, metric direction)', () => {
+    const moved = { ...v('V1', 'critical', 'under-lb', 10n), path: 'dma_direct_map_phys' };
+    const summaries = new Map<string, RunResultSummary>([
+      ['a', { violations: [v('V1', 'critical', 'under-la-phys', 10n)], metrics }],
+      ['b', { violations: [moved], metrics: { ...metrics, failedMaps: 3n } }],
+      ['c', { violations: [], metrics }],
+    ]);
+
+    const { changes } = buildBatchComparison([run('a'), run('b'), run('c')], summaries);
+
+    expect(changes.map((c) => [c.runId, c.findings.map((f) => `${f.status}:${f.baselineFingerprint ?? ''}>${f.candidateFingerprint ?? ''}`)])).toEqual([
+      ['b', ['moved:under-la-phys>under-lb']],
+      ['c', ['fixed:under-la-phys>']],
+    ]);
+    expect(changes[0]?.metrics.find((m) => m.key === 'failedMaps')).toMatchObject({ delta: '3', direction: 'worse' });
   });
 });

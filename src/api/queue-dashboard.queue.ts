@@ -6,7 +6,7 @@ import type { RequestHandler } from 'express';
 
 /**
  * bull-board for the runs queue, mounted at `basePath`. Callers must put an admin-only guard in
- * front of it (see src/api/admin-queues.ts); this function only builds the UI.
+ * front of it (admin-queues.ts); this function only builds the UI.
  */
 export function createQueueDashboard(queue: Queue, basePath: string): RequestHandler {
   const serverAdapter = new ExpressAdapter();

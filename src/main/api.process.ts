@@ -6,18 +6,19 @@ import type { Logger } from '../platform/logger';
 import { collectQueueDepth, metricsRegistry } from '../platform/metrics';
 import { createRedis, type Redis } from '../platform/redis';
 import { checkPostgres, checkRedis } from '../platform/service-check';
-import { createApolloServer, graphqlMiddleware } from './graphql';
-import { createRedisRateLimiter } from './rate-limit';
-import { createSchema } from './schema';
-import { createHttpApp, listen } from './server';
-import { createServices, type Services } from './services';
+import { requireAdminToken } from '../api/admin-queues';
+import { createExportRouter } from '../api/export.routes';
+import { createApolloServer, graphqlMiddleware } from '../api/graphql';
+import { createRedisRateLimiter } from '../api/rate-limit';
+import { createSchema } from '../api/schema';
+import { createHttpApp, listen } from '../api/server';
+import type { Services } from '../api/services';
+import { attachSubscriptions } from '../api/subscriptions';
 import { createBullmqRunQueue, createRunEventSource } from '../modules/run/run.queue';
-import { createQueueDashboard } from '../modules/run/run-admin.queue';
-import { requireAdminToken } from './admin-queues';
-import { attachSubscriptions } from './subscriptions';
+import { createQueueDashboard } from '../api/queue-dashboard.queue';
 import { createRegressionQueues } from '../modules/regression/regression.queue';
-import { createExportRouter } from '../modules/regression/regression.http';
 import type { SpecValidator } from '../modules/scenario/scenario.types';
+import { buildApiServices } from './composition';
 
 export interface ApiProcess {
   readonly server: Server;
@@ -33,7 +34,7 @@ export async function startApi(config: Config, logger: Logger, options: { specs:
   const runQueue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   const runEvents = createRunEventSource({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   const regressionQueues = createRegressionQueues({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
-  const services = createServices({ db, clock: systemClock, logger, runQueue, specs: options.specs, runEvents, regressionQueues });
+  const services = buildApiServices({ db, clock: systemClock, logger, runQueue, specs: options.specs, runEvents, regressionQueues });
   const schema = createSchema();
   const apollo = createApolloServer({ schema, logger, development: config.nodeEnv === 'development' });
   await apollo.start();
