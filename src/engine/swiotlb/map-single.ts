@@ -2,8 +2,8 @@ import { invariant } from '../invariant';
 import { deleteTransientPool, dynamicFindSlots } from './dynamic';
 import { poolFindSlots } from './find-slots';
 import { classifyFailure } from './metrics';
-import { type Pool, poolGeometry, type SwiotlbDevice } from './pool';
-import { releaseSlotsAt } from './release-slots';
+import { poolGeometry, type SwiotlbDevice } from './pool';
+import { releaseSlots } from './release-slots';
 import { findPool, type TlbMem } from './tlb-mem';
 
 // Hot-path calls into other modules go through these bindings, taken once at load: under tsx/esbuild
@@ -11,7 +11,7 @@ import { findPool, type TlbMem } from './tlb-mem';
 // swiotlb-4k-50pct profile. Plain functions, same semantics.
 const poolFindSlotsFn = poolFindSlots;
 const dynamicFindSlotsFn = dynamicFindSlots;
-const releaseSlotsAtFn = releaseSlotsAt;
+const releaseSlotsFn = releaseSlots;
 const poolGeometryFn = poolGeometry;
 const findPoolFn = findPool;
 
@@ -156,45 +156,20 @@ function failMap(mem: TlbMem, reason: Exclude<TlbMem['lastFailure'], null>): num
  * calls into SWIOTLB (only reachable after a v6.6 overrun past a transient pool's end).
  */
 export function tblUnmapSingle(mem: TlbMem, device: SwiotlbDevice, tlbAddr: number): boolean {
-  // Fast path: one non-transient pool and no transient pools (every non-dynamic allocator, and a
-  // dynamic one that has not grown), the address in it. Kept small so V8 inlines it into the
-  // caller: the address (a double, usually >= 2^31) becomes a slot index and an in-slot offset
-  // here and is never passed on as a boxed heap number. pools[] never holds a transient pool.
-  const pools = mem.pools;
-  if (pools.length === 1 && mem.transientPools.length === 0) {
-    const pool = pools[0]!;
-    const offsetBytes = tlbAddr - pool.start;
-    if (offsetBytes >= 0 && offsetBytes < pool.nslabs * 2048) {
-      // (tlb_addr - start) >> IO_TLB_SHIFT: offsetBytes < 2^41 and the product by 2^-11 is exact, so `| 0` floors it.
-      releaseInPoolFn(mem, pool, (offsetBytes * (1 / 2048)) | 0, (tlbAddr >>> 0) & device.minAlignMask & 2047);
-      return true;
-    }
-  }
-  return unmapSlowFn(mem, device, tlbAddr);
-}
-
-/** swiotlb_release_slots() + dec_used() for an address in a non-transient pool, by slot and in-slot offset. */
-function releaseInPool(mem: TlbMem, pool: Pool, slot: number, subOffset: number): void {
   mem.stats.unmaps++;
-  const used = (mem.used -= releaseSlotsAtFn(pool, slot, subOffset));
-  if (used < 0) invariant(false, `io_tlb_used went negative (${used}) releasing slot ${slot} of the pool at 0x${pool.start.toString(16)}`);
-}
-const releaseInPoolFn = releaseInPool;
-
-/** tblUnmapSingle() for several pools, transient pools, or an address in none of them. */
-function unmapSlow(mem: TlbMem, device: SwiotlbDevice, tlbAddr: number): boolean {
-  const pool = findPoolFn(mem, tlbAddr);
+  // Fast path: one static pool, no transient pools (the common, non-dynamic case).
+  let pool = mem.pools.length === 1 && mem.transientPools.length === 0 ? mem.pools[0]! : findPoolFn(mem, tlbAddr);
+  if (pool !== undefined && (tlbAddr < pool.start || tlbAddr >= pool.start + pool.nslabs * 2048)) pool = findPoolFn(mem, tlbAddr);
   if (pool === undefined) {
-    mem.stats.unmaps++;
     mem.stats.unmapsOutsidePools++;
     return false;
   }
   if (pool.transient) {
-    mem.stats.unmaps++;
     deleteTransientPool(mem, pool);
     return true;
   }
-  releaseInPool(mem, pool, ((tlbAddr - pool.start) * (1 / 2048)) | 0, (tlbAddr >>> 0) & device.minAlignMask & 2047);
+  // dec_used()
+  mem.used -= releaseSlotsFn(pool, tlbAddr, device.minAlignMask);
+  if (mem.used < 0) invariant(false, `io_tlb_used went negative (${mem.used}) releasing 0x${tlbAddr.toString(16)}`);
   return true;
 }
-const unmapSlowFn = unmapSlow;

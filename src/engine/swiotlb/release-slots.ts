@@ -9,21 +9,14 @@ import type { Pool } from './pool';
  * v6.9+ steps back over `pad_slots`; v6.6 has none (the array stays 0 there, so the same code is exact).
  */
 export function releaseSlots(pool: Pool, tlbAddr: number, minAlignMask: number): number {
+  // swiotlb_align_offset(dev, 0, tlb_addr): the bounce address keeps orig's low bits under min_align.
+  const subOffset = (tlbAddr >>> 0) & minAlignMask & 2047;
   // (tlb_addr - offset - start) >> IO_TLB_SHIFT without a division: the difference is an integer
   // below 2^41 and multiplying by 2^-11 is exact in binary floating point, so `| 0` floors it.
-  // The offset only clears low bits of the same slot, so it drops out of the floor.
-  // swiotlb_align_offset(dev, 0, tlb_addr): the bounce address keeps orig's low bits under min_align.
-  return releaseSlotsAt(pool, ((tlbAddr - pool.start) * (1 / 2048)) | 0, (tlbAddr >>> 0) & minAlignMask & 2047);
-}
-
-/**
- * releaseSlots() for a bounce address given as the slot it lies in and its offset within the
- * first slot (`swiotlb_align_offset(dev, 0, tlb_addr)`): small integers only, so the unmap fast
- * path hands over no heap-number address.
- */
-export function releaseSlotsAt(pool: Pool, slot: number, subOffset: number): number {
+  // subOffset only clears low bits of the same slot, so it drops out of the floor.
+  let index = ((tlbAddr - pool.start) * (1 / 2048)) | 0;
   const padSlots = pool.padSlots;
-  const index = slot - padSlots[slot]!;
+  index -= padSlots[index]!;
   const allocSize = pool.allocSize;
   // nr_slots(alloc_size + offset) in int32: the first slot's alloc_size is at most 128 slots
   // (a search never hands out more), so the sum stays far below 2^31.
