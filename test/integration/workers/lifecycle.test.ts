@@ -99,7 +99,7 @@ describe('run lifecycle', () => {
     it("applies the team's default time limit when the run sets none", async () => {
       const { token, teamId } = await harness.newTeam();
       await db.team.update({ where: { id: teamId }, data: { runTimeLimitMs: 1500 } });
-      const runId = await submitRun(harness, token, { operations: 2_000_000 });
+      const runId = await submitRun(harness, token, { operations: 10_000_000 });
 
       const run = await waitForRun(harness, token, runId, isFinal);
 
