@@ -9,7 +9,17 @@ const prismaImports = ['@prisma/*', '**/generated/prisma', '**/generated/prisma/
 const bullmqImports = ['bullmq', 'bullmq/*'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'coverage/', 'src/generated/', 'web/dist/', 'web/src/api/generated/', 'test/fixtures/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'coverage/',
+      'src/generated/',
+      'web/dist/',
+      'web/src/api/generated/',
+      'test/fixtures/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -25,7 +35,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: prismaImports, message: 'Only *.repository.ts files (and src/platform/db.ts) may use Prisma.' },
-            { group: bullmqImports, message: 'Only *.queue.ts files, src/platform/redis.ts and workers/ may use BullMQ.' },
+            {
+              group: bullmqImports,
+              message: 'Only *.queue.ts files, src/platform/redis.ts and workers/ may use BullMQ.',
+            },
           ],
         },
       ],
@@ -36,7 +49,11 @@ export default tseslint.config(
     rules: {
       'no-restricted-properties': [
         'error',
-        { object: 'process', property: 'env', message: 'Read settings through src/platform/config.ts (the only reader of the environment).' },
+        {
+          object: 'process',
+          property: 'env',
+          message: 'Read settings through src/platform/config.ts (the only reader of the environment).',
+        },
       ],
     },
   },
@@ -44,13 +61,19 @@ export default tseslint.config(
   {
     files: ['**/*.repository.ts', 'src/platform/db.ts', 'test/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: bullmqImports, message: 'Repositories do not touch BullMQ.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: bullmqImports, message: 'Repositories do not touch BullMQ.' }] },
+      ],
     },
   },
   {
     files: ['**/*.queue.ts', 'src/platform/redis.ts', 'workers/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: prismaImports, message: 'Queue code does not touch Prisma; call a service.' }] }],
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: prismaImports, message: 'Queue code does not touch Prisma; call a service.' }] },
+      ],
     },
   },
   {
@@ -66,13 +89,25 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { regex: '^(?!zod$|\\.{1,2}/)', message: 'src/engine imports only its own files and zod: no node:*, no packages with I/O.' },
+            {
+              regex: '^(?!zod$|\\.{1,2}/)',
+              message: 'src/engine imports only its own files and zod: no node:*, no packages with I/O.',
+            },
           ],
         },
       ],
       'import-x/no-restricted-paths': [
         'error',
-        { zones: [{ target: './src/engine', from: './', except: ['./src/engine', './node_modules'], message: 'src/engine imports nothing outside itself.' }] },
+        {
+          zones: [
+            {
+              target: './src/engine',
+              from: './',
+              except: ['./src/engine', './node_modules'],
+              message: 'src/engine imports nothing outside itself.',
+            },
+          ],
+        },
       ],
       'import-x/no-nodejs-modules': 'error',
       'no-restricted-globals': [
@@ -94,7 +129,10 @@ export default tseslint.config(
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: 'TryStatement', message: 'The engine never catches (style.md E7): return outcomes as data, assert invariants.' },
+        {
+          selector: 'TryStatement',
+          message: 'The engine never catches (style.md E7): return outcomes as data, assert invariants.',
+        },
         { selector: 'ImportExpression', message: 'The engine imports statically.' },
       ],
     },
@@ -110,10 +148,25 @@ export default tseslint.config(
         'error',
         {
           zones: [
-            { target: './src/modules', from: './src/api', except: ['./generated'], message: 'Modules hold no transport: only the generated resolver types of src/api/generated may be imported.' },
-            { target: './src/modules', from: './node_modules/express', message: 'Modules hold no transport: HTTP routes live in src/api.' },
+            {
+              target: './src/modules',
+              from: './src/api',
+              except: ['./generated'],
+              message:
+                'Modules hold no transport: only the generated resolver types of src/api/generated may be imported.',
+            },
+            {
+              target: './src/modules',
+              from: './node_modules/express',
+              message: 'Modules hold no transport: HTTP routes live in src/api.',
+            },
             { target: './src/platform', from: './src/modules', message: 'src/platform knows no feature module.' },
-            { target: ['./src/api', './src/cli', './src/main', './src/modules', './src/platform', './workers'], from: './src/engine', except: ['./index.ts'], message: 'Import the engine only through its face, src/engine/index.ts.' },
+            {
+              target: ['./src/api', './src/cli', './src/main', './src/modules', './src/platform', './workers'],
+              from: './src/engine',
+              except: ['./index.ts'],
+              message: 'Import the engine only through its face, src/engine/index.ts.',
+            },
           ],
         },
       ],
@@ -139,7 +192,11 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { regex: '^(\\.\\./)+(src|workers|test|bin|scripts|prisma)(/|$)', message: 'web/ talks to the server through GraphQL only: import web/ files and web/src/api/generated types, not server code.' },
+            {
+              regex: '^(\\.\\./)+(src|workers|test|bin|scripts|prisma)(/|$)',
+              message:
+                'web/ talks to the server through GraphQL only: import web/ files and web/src/api/generated types, not server code.',
+            },
             { group: [...prismaImports, ...bullmqImports], message: 'web/ runs in the browser: no Prisma, no BullMQ.' },
           ],
         },
@@ -148,7 +205,11 @@ export default tseslint.config(
         'error',
         {
           zones: [
-            { target: './web', from: ['./src', './workers', './test', './bin', './scripts', './prisma'], message: 'web/ imports only web/ (and its generated types), never server or test code.' },
+            {
+              target: './web',
+              from: ['./src', './workers', './test', './bin', './scripts', './prisma'],
+              message: 'web/ imports only web/ (and its generated types), never server or test code.',
+            },
           ],
         },
       ],
@@ -157,7 +218,16 @@ export default tseslint.config(
   },
   {
     files: ['bin/**/*.js', 'scripts/**/*.js', 'jest.config.js', 'test/web/support/*.js'],
-    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', __dirname: 'readonly', process: 'readonly', console: 'readonly' } },
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: {
+        require: 'readonly',
+        module: 'writable',
+        __dirname: 'readonly',
+        process: 'readonly',
+        console: 'readonly',
+      },
+    },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
   },
   {

@@ -30,22 +30,44 @@ async function main(): Promise<void> {
   const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
   try {
     await runMigrations({ databaseUrl, schema: 'public' });
-    const config = parseConfig({ ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'production', RATE_LIMIT_PER_MINUTE: '1000000', BULLMQ_PREFIX: `bench-${dbName}` });
+    const config = parseConfig({
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      NODE_ENV: 'production',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      BULLMQ_PREFIX: `bench-${dbName}`,
+    });
     const api = await startApi(config, pino({ level: 'silent' }), { specs: engineSpecValidator, port: 0 });
     try {
       const { team, bearer } = await api.services.teams.createTeam('bench');
       const seedMs = await seed(databaseUrl, team.id);
       report({ case: 'api-seed', runs: runCount, violations: violationCount, seconds: seedMs / 1000 });
       const gql = async (query: string): Promise<void> => {
-        const response = await fetch(`${api.url}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` }, body: JSON.stringify({ query }) });
+        const response = await fetch(`${api.url}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+          body: JSON.stringify({ query }),
+        });
         const body = (await response.json()) as { errors?: unknown };
         if (body.errors) throw new Error(`query failed: ${JSON.stringify(body.errors)}`);
       };
       const cases: Array<[string, string]> = [
-        ['api-dashboard', '{ dashboard { runsByStatus { day status count } violationsByClass { day class severity count } riskiestScenarios { scenario { name } openCriticalViolations } headroom { scenario { name } points { hiwaterFraction } } } }'],
-        ['api-violations-filtered', '{ violations(first: 50, filter: { class: ["V1"], severity: ["critical"], triageState: [OPEN] }) { totalCount edges { node { id fingerprint triageState } } } }'],
-        ['api-violations-by-device', '{ violations(first: 50, filter: { deviceId: "dev3" }) { totalCount edges { node { id } } } }'],
-        ['api-runs-page', '{ runs(first: 50, filter: { status: [SUCCEEDED] }) { totalCount edges { node { id status } } } }'],
+        [
+          'api-dashboard',
+          '{ dashboard { runsByStatus { day status count } violationsByClass { day class severity count } riskiestScenarios { scenario { name } openCriticalViolations } headroom { scenario { name } points { hiwaterFraction } } } }',
+        ],
+        [
+          'api-violations-filtered',
+          '{ violations(first: 50, filter: { class: ["V1"], severity: ["critical"], triageState: [OPEN] }) { totalCount edges { node { id fingerprint triageState } } } }',
+        ],
+        [
+          'api-violations-by-device',
+          '{ violations(first: 50, filter: { deviceId: "dev3" }) { totalCount edges { node { id } } } }',
+        ],
+        [
+          'api-runs-page',
+          '{ runs(first: 50, filter: { status: [SUCCEEDED] }) { totalCount edges { node { id status } } } }',
+        ],
       ];
       for (const [name, query] of cases) {
         for (let i = 0; i < 5; i++) await gql(query); // warm-up: plans and connections
@@ -60,7 +82,13 @@ async function main(): Promise<void> {
         }
         const elapsedS = (performance.now() - started) / 1000;
         latenciesMs.sort((a, b) => a - b);
-        report({ case: name, p50Ms: round(percentile(latenciesMs, 0.5)), p99Ms: round(percentile(latenciesMs, 0.99)), opsPerSec: round(iterations / elapsedS), peakHeapBytes });
+        report({
+          case: name,
+          p50Ms: round(percentile(latenciesMs, 0.5)),
+          p99Ms: round(percentile(latenciesMs, 0.99)),
+          opsPerSec: round(iterations / elapsedS),
+          peakHeapBytes,
+        });
       }
     } finally {
       await api.stop();
@@ -78,31 +106,49 @@ async function seed(databaseUrl: string, teamId: string): Promise<number> {
   const db = new Client({ connectionString: databaseUrl });
   await db.connect();
   try {
-    await db.query(`
+    await db.query(
+      `
       INSERT INTO scenario (id, team_id, name, tags, created_at)
-      SELECT gen_random_uuid(), $1, 'scenario-' || g, ARRAY['bench'], now() - (g || ' minutes')::interval FROM generate_series(1, 200) g`, [teamId]);
-    await db.query(`
+      SELECT gen_random_uuid(), $1, 'scenario-' || g, ARRAY['bench'], now() - (g || ' minutes')::interval FROM generate_series(1, 200) g`,
+      [teamId],
+    );
+    await db.query(
+      `
       INSERT INTO scenario_version (team_id, scenario_id, version, spec, spec_hash)
-      SELECT team_id, id, 1, '{}'::jsonb, md5(id::text) FROM scenario WHERE team_id = $1`, [teamId]);
-    await db.query(`
+      SELECT team_id, id, 1, '{}'::jsonb, md5(id::text) FROM scenario WHERE team_id = $1`,
+      [teamId],
+    );
+    await db.query(
+      `
       WITH s AS (SELECT s.id, v.id AS vid, row_number() OVER (ORDER BY s.id) AS n FROM scenario s JOIN scenario_version v ON v.scenario_id = s.id WHERE s.team_id = $1)
       INSERT INTO run (team_id, scenario_id, scenario_version_id, profile, seed, engine_version, status, trigger, created_at, finished_at, progress)
       SELECT $1, s.id, s.vid, (ARRAY['la-phys','lb','v6.6'])[1 + g % 3], g, '0.1.0',
              (ARRAY['SUCCEEDED','SUCCEEDED','SUCCEEDED','FAILED','QUEUED','CANCELLED'])[1 + g % 6]::"RunStatus", 'SCHEDULE',
              now() - ((g % 43200) || ' minutes')::interval, now() - ((g % 43200) || ' minutes')::interval, 1
-      FROM generate_series(1, $2::int) g JOIN s ON s.n = 1 + g % 200`, [teamId, runCount]);
-    await db.query(`
+      FROM generate_series(1, $2::int) g JOIN s ON s.n = 1 + g % 200`,
+      [teamId, runCount],
+    );
+    await db.query(
+      `
       WITH r AS (SELECT id, scenario_id, created_at, row_number() OVER (ORDER BY id) AS n FROM run WHERE team_id = $1 AND status = 'SUCCEEDED')
       INSERT INTO violation (team_id, run_id, scenario_id, class, severity, device_id, fingerprint, count, bytes_exposed, data_class, first_op, path, rule, explanation, created_at)
       SELECT $1, r.id, r.scenario_id, 'V' || (g % 11), (ARRAY['critical','high','info'])[1 + g % 3], 'dev' || (g % 8), 'fp-' || (g % 4999),
              1 + g % 100, 4096 * (1 + g % 100), 'secret', g % 1000, 'dma_direct_map_phys', 'A4', 'bench', r.created_at
-      FROM generate_series(1, $2::int) g JOIN r ON r.n = 1 + g % (SELECT count(*) FROM r)`, [teamId, violationCount]);
-    await db.query(`
+      FROM generate_series(1, $2::int) g JOIN r ON r.n = 1 + g % (SELECT count(*) FROM r)`,
+      [teamId, violationCount],
+    );
+    await db.query(
+      `
       INSERT INTO violation_daily_count (team_id, day, class, severity, count)
-      SELECT team_id, (created_at AT TIME ZONE 'UTC')::date, class, severity, count(*) FROM violation WHERE team_id = $1 GROUP BY 1, 2, 3, 4`, [teamId]);
-    await db.query(`
+      SELECT team_id, (created_at AT TIME ZONE 'UTC')::date, class, severity, count(*) FROM violation WHERE team_id = $1 GROUP BY 1, 2, 3, 4`,
+      [teamId],
+    );
+    await db.query(
+      `
       INSERT INTO allocator_metrics (run_id, team_id, scenario_id, nslabs, nareas, used, hiwater, failed_maps, failed_coherent_allocs, bounced_bytes_to_device, bounced_bytes_from_device, metrics, created_at)
-      SELECT id, team_id, scenario_id, 262144, 16, 0, (seed % 262144)::int, 0, 0, 0, 0, '{}'::jsonb, created_at FROM run WHERE team_id = $1 AND status = 'SUCCEEDED'`, [teamId]);
+      SELECT id, team_id, scenario_id, 262144, 16, 0, (seed % 262144)::int, 0, 0, 0, 0, '{}'::jsonb, created_at FROM run WHERE team_id = $1 AND status = 'SUCCEEDED'`,
+      [teamId],
+    );
     await db.query('VACUUM ANALYZE'); // as autovacuum would: visibility map for index-only counts, fresh statistics
   } finally {
     await db.end();
@@ -124,7 +170,11 @@ function report(line: Record<string, string | number>): void {
     return;
   }
   const { case: name, ...rest } = line;
-  process.stdout.write(`${String(name).padEnd(26)} ${Object.entries(rest).map(([k, v]) => `${k}=${v}`).join('  ')}\n`);
+  process.stdout.write(
+    `${String(name).padEnd(26)} ${Object.entries(rest)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('  ')}\n`,
+  );
 }
 
 main().catch((error: unknown) => {

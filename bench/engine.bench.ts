@@ -3,7 +3,13 @@
 // Case names are stable so numbers compare across commits. Only the steady phase is timed.
 // swiotlb-4k-50pct also runs the native C baseline (bench/native/) on the same workload and prints
 // the ratio of pairs per CPU-second, JS / native.
-import { createTlbMem, type SwiotlbDevice, tblMapSingle, tblUnmapSingle, type TlbMem } from '../src/engine/swiotlb/index';
+import {
+  createTlbMem,
+  type SwiotlbDevice,
+  tblMapSingle,
+  tblUnmapSingle,
+  type TlbMem,
+} from '../src/engine/swiotlb/index';
 import { createEngineRun } from '../src/engine/index';
 import { validateScenario } from '../src/engine/spec/validate';
 import { type NativeResult, runNativeSwiotlb4k } from './native/run-native';
@@ -32,7 +38,9 @@ function report(result: CaseResult): void {
     return;
   }
   const { case: name, opsPerSec, slotsScannedPerOp, peakHeapBytes, ...extra } = result;
-  const extras = Object.entries(extra).map(([k, v]) => `${k}=${v}`).join('  ');
+  const extras = Object.entries(extra)
+    .map(([k, v]) => `${k}=${v}`)
+    .join('  ');
   // Allocator cases count map+unmap pairs; full-engine cases count workload operations.
   const unit = name.startsWith('swiotlb-') ? 'pairs/s' : 'ops/s  ';
   process.stdout.write(
@@ -76,7 +84,15 @@ type NextRequest = (rng: Xorshift32, request: { orig: number; size: number }) =>
  * Fills the pool with `fill` live maps, then times `pairs` of "unmap a random live mapping, map a
  * new buffer" with the CPU round-robin over 4 areas. opsPerSec counts pairs per second.
  */
-function steadyState(name: string, mem: TlbMem, device: SwiotlbDevice, fill: number, pairs: number, seed: number, next: NextRequest): CaseResult {
+function steadyState(
+  name: string,
+  mem: TlbMem,
+  device: SwiotlbDevice,
+  fill: number,
+  pairs: number,
+  seed: number,
+  next: NextRequest,
+): CaseResult {
   const rng = new Xorshift32(seed);
   const request = { orig: 0, size: 0 };
   const live = new Float64Array(fill);
@@ -138,13 +154,19 @@ function reportWithNative(result: CaseResult, native: NativeResult): void {
   const ratio = Number((Number(result.cpuOpsPerSec) / native.cpuPairsPerSec).toFixed(3));
   const checksumsMatch = native.checksum === result.checksum && native.used === Number(result.used);
   if (asJson) {
-    process.stdout.write(`${JSON.stringify({ ...result, nativeCpuPairsPerSec: native.cpuPairsPerSec, nativeChecksum: native.checksum, ratio })}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ...result, nativeCpuPairsPerSec: native.cpuPairsPerSec, nativeChecksum: native.checksum, ratio })}\n`,
+    );
   } else {
     report(result);
-    process.stdout.write(`${result.case.padEnd(20)} ${Math.round(Number(result.cpuOpsPerSec)).toLocaleString('en-US').padStart(11)} pairs/CPU-s  native ${Math.round(native.cpuPairsPerSec).toLocaleString('en-US')} pairs/CPU-s  ratio ${ratio.toFixed(3)}  (gcc -O2, same workload and xorshift32; checksums ${checksumsMatch ? 'match' : 'DIFFER'})\n`);
+    process.stdout.write(
+      `${result.case.padEnd(20)} ${Math.round(Number(result.cpuOpsPerSec)).toLocaleString('en-US').padStart(11)} pairs/CPU-s  native ${Math.round(native.cpuPairsPerSec).toLocaleString('en-US')} pairs/CPU-s  ratio ${ratio.toFixed(3)}  (gcc -O2, same workload and xorshift32; checksums ${checksumsMatch ? 'match' : 'DIFFER'})\n`,
+    );
   }
   if (!checksumsMatch) {
-    process.stderr.write(`swiotlb-4k-50pct: JS and native did different work (checksum ${result.checksum} vs ${native.checksum}, used ${result.used} vs ${native.used})\n`);
+    process.stderr.write(
+      `swiotlb-4k-50pct: JS and native did different work (checksum ${result.checksum} vs ${native.checksum}, used ${result.used} vs ${native.used})\n`,
+    );
     process.exitCode = 1;
   }
 }
@@ -176,19 +198,23 @@ const cases: Record<string, () => void> = {
     const mem = createTlbMem({ rules: 'v6.10', defaultPool: { nslabs: 32768, nareas: 4, start: POOL_START } });
     const device: SwiotlbDevice = { minAlignMask: 0xfff, segBoundaryMask: 0xffffffffn };
     const sizes = [512, 4096, 4096, 8192, 16384, 65536, 131072];
-    report(steadyState('swiotlb-nvme-mixed', mem, device, 1500, 2_000_000, 2, (rng, r) => {
-      r.orig = 0x100000000 + rng.nextU32() * 8;
-      r.size = sizes[rng.below(sizes.length)]!;
-    }));
+    report(
+      steadyState('swiotlb-nvme-mixed', mem, device, 1500, 2_000_000, 2, (rng, r) => {
+        r.orig = 0x100000000 + rng.nextU32() * 8;
+        r.size = sizes[rng.below(sizes.length)]!;
+      }),
+    );
   },
   // The pool kept ~95 % full with 2–4 KiB maps: long scans, cheap rejects and some failures.
   'swiotlb-near-full': () => {
     const mem = createTlbMem({ rules: 'v6.10', defaultPool: { nslabs: 32768, nareas: 4, start: POOL_START } });
     const device: SwiotlbDevice = { minAlignMask: 0, segBoundaryMask: 0xffffffffn };
-    report(steadyState('swiotlb-near-full', mem, device, 20_750, 1_000_000, 3, (rng, r) => {
-      r.orig = 0x100000000 + (rng.nextU32() >>> 12) * 4096;
-      r.size = 2048 * (1 + (rng.nextU32() & 1));
-    }));
+    report(
+      steadyState('swiotlb-near-full', mem, device, 20_750, 1_000_000, 3, (rng, r) => {
+        r.orig = 0x100000000 + (rng.nextU32() >>> 12) * 4096;
+        r.size = 2048 * (1 + (rng.nextU32() & 1));
+      }),
+    );
   },
   // The full engine: a generated block workload on an SNP guest, NVMe with mixed
   // sizes through dma-direct decisions, the allocator and exposure tracking. opsPerSec counts
@@ -199,9 +225,24 @@ const cases: Record<string, () => void> = {
 
 function fullEngine(name: string, operations: number): void {
   const checked = validateScenario({
-    apiVersion: 'dmasim/v1', name, vm: { platform: 'sev-snp', memoryMiB: 16384, vcpus: 16 }, kernel: { profile: 'v7.2' },
+    apiVersion: 'dmasim/v1',
+    name,
+    vm: { platform: 'sev-snp', memoryMiB: 16384, vcpus: 16 },
+    kernel: { profile: 'v7.2' },
     devices: [{ id: 'nvme0', kind: 'nvme' }],
-    workload: { seed: 1, operations, streams: [{ device: 'nvme0', type: 'block', data: 'secret', sizes: { dist: 'choice', values: [4096, 16384, 65536, 131072], weights: [8, 4, 2, 1] }, queueDepth: 128 }] },
+    workload: {
+      seed: 1,
+      operations,
+      streams: [
+        {
+          device: 'nvme0',
+          type: 'block',
+          data: 'secret',
+          sizes: { dist: 'choice', values: [4096, 16384, 65536, 131072], weights: [8, 4, 2, 1] },
+          queueDepth: 128,
+        },
+      ],
+    },
   });
   if (!checked.ok) throw new Error(JSON.stringify(checked.errors));
   const run = createEngineRun(checked.spec);
@@ -219,7 +260,16 @@ function fullEngine(name: string, operations: number): void {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const cpuUsed = process.cpuUsage(cpuBefore);
   const cpuOpsPerSec = Math.round(run.operationsDone / ((cpuUsed.user + cpuUsed.system) / 1e6));
-  report({ case: name, opsPerSec: run.operationsDone / seconds, cpuOpsPerSec, slotsScannedPerOp: Number(engineReport.metrics['swiotlb.slotsScannedPerMap']), peakHeapBytes, operations: run.operationsDone, rssGrowthMiB: Math.round((peakRssBytes - rssBefore) / 2 ** 20), violations: engineReport.violations.length });
+  report({
+    case: name,
+    opsPerSec: run.operationsDone / seconds,
+    cpuOpsPerSec,
+    slotsScannedPerOp: Number(engineReport.metrics['swiotlb.slotsScannedPerMap']),
+    peakHeapBytes,
+    operations: run.operationsDone,
+    rssGrowthMiB: Math.round((peakRssBytes - rssBefore) / 2 ** 20),
+    violations: engineReport.violations.length,
+  });
 }
 
 for (const [name, run] of Object.entries(cases)) if (only === undefined || only === name) run();

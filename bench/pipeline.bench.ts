@@ -34,7 +34,10 @@ const cases: Array<{ name: string; runs: number; operations: number }> =
         { name: 'pipeline-20k-op-runs', runs: 100, operations: 20_000 },
       ];
 const adminUrl = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const specTemplate = readFileSync(path.join(__dirname, '..', 'examples', 's04-hyperv-snp-confidential-storvsc.yaml'), 'utf8');
+const specTemplate = readFileSync(
+  path.join(__dirname, '..', 'examples', 's04-hyperv-snp-confidential-storvsc.yaml'),
+  'utf8',
+);
 
 async function main(): Promise<void> {
   const dbName = `dmasim_bench_${randomBytes(4).toString('hex')}`;
@@ -46,10 +49,18 @@ async function main(): Promise<void> {
   try {
     await runMigrations({ databaseUrl, schema: 'public' });
     const config = parseConfig({
-      ...process.env, DATABASE_URL: databaseUrl, NODE_ENV: 'production', RATE_LIMIT_PER_MINUTE: '1000000', BULLMQ_PREFIX: prefix, WORKER_CONCURRENCY: '1', LOG_LEVEL: 'silent',
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      NODE_ENV: 'production',
+      RATE_LIMIT_PER_MINUTE: '1000000',
+      BULLMQ_PREFIX: prefix,
+      WORKER_CONCURRENCY: '1',
+      LOG_LEVEL: 'silent',
     });
     const api = await startApi(config, pino({ level: 'silent' }), { specs: engineSpecValidator, port: 0 });
-    const workers = await Promise.all(Array.from({ length: workerCount }, () => startWorkerProcess(config, pino({ level: 'silent' }))));
+    const workers = await Promise.all(
+      Array.from({ length: workerCount }, () => startWorkerProcess(config, pino({ level: 'silent' }))),
+    );
     const db = new Client({ connectionString: databaseUrl });
     await db.connect();
     try {
@@ -70,15 +81,30 @@ async function main(): Promise<void> {
   }
 }
 
-async function runCase(benchCase: { name: string; runs: number; operations: number }, config: Config, apiUrl: string, bearer: string, db: Client): Promise<Record<string, unknown>> {
+async function runCase(
+  benchCase: { name: string; runs: number; operations: number },
+  config: Config,
+  apiUrl: string,
+  bearer: string,
+  db: Client,
+): Promise<Record<string, unknown>> {
   const gql = async <T>(query: string, variables: Record<string, unknown>): Promise<T> => {
-    const response = await fetch(`${apiUrl}/graphql`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` }, body: JSON.stringify({ query, variables }) });
+    const response = await fetch(`${apiUrl}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
+      body: JSON.stringify({ query, variables }),
+    });
     const body = (await response.json()) as { data: T; errors?: unknown };
     if (body.errors) throw new Error(`GraphQL failed: ${JSON.stringify(body.errors)}`);
     return body.data;
   };
-  const spec = specTemplate.replace(/operations: \d+/, `operations: ${benchCase.operations}`).replace(/^name: (\S+)/m, `name: ${benchCase.name}-${randomBytes(3).toString('hex')}`);
-  const created = await gql<{ createScenario: { scenario: { id: string } } }>('mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }', { spec });
+  const spec = specTemplate
+    .replace(/operations: \d+/, `operations: ${benchCase.operations}`)
+    .replace(/^name: (\S+)/m, `name: ${benchCase.name}-${randomBytes(3).toString('hex')}`);
+  const created = await gql<{ createScenario: { scenario: { id: string } } }>(
+    'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }',
+    { spec },
+  );
   const scenarioId = created.createScenario.scenario.id;
 
   let peakRssBytes = process.memoryUsage().rss;
@@ -89,13 +115,19 @@ async function runCase(benchCase: { name: string; runs: number; operations: numb
   const submitOne = async (): Promise<void> => {
     while (next < benchCase.runs) {
       next++;
-      const data = await gql<{ submitRun: { run: { id: string } } }>('mutation($s: UUID!) { submitRun(input: { scenarioId: $s }) { ... on RunSubmitted { run { id } } } }', { s: scenarioId });
+      const data = await gql<{ submitRun: { run: { id: string } } }>(
+        'mutation($s: UUID!) { submitRun(input: { scenarioId: $s }) { ... on RunSubmitted { run { id } } } }',
+        { s: scenarioId },
+      );
       runIds.push(data.submitRun.run.id);
     }
   };
   await Promise.all(Array.from({ length: 16 }, submitOne));
   for (;;) {
-    const { rows } = await db.query<{ open: string }>(`SELECT count(*) AS open FROM run WHERE id = ANY($1::uuid[]) AND status IN ('QUEUED', 'RUNNING')`, [runIds]);
+    const { rows } = await db.query<{ open: string }>(
+      `SELECT count(*) AS open FROM run WHERE id = ANY($1::uuid[]) AND status IN ('QUEUED', 'RUNNING')`,
+      [runIds],
+    );
     if (Number(rows[0]?.open) === 0) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -112,7 +144,9 @@ async function runCase(benchCase: { name: string; runs: number; operations: numb
   const completed = await queue.bullmq.getCompleted(0, benchCase.runs);
   await queue.close();
   const ids = new Set(runIds);
-  const engineMs = completed.filter((job) => ids.has(String(job.id))).map((job) => Number((job.returnvalue as { engineMs?: number } | undefined)?.engineMs ?? 0));
+  const engineMs = completed
+    .filter((job) => ids.has(String(job.id)))
+    .map((job) => Number((job.returnvalue as { engineMs?: number } | undefined)?.engineMs ?? 0));
   const engineMsPerRun = engineMs.length > 0 ? engineMs.reduce((a, b) => a + b, 0) / engineMs.length : 0;
   const busyMsPerRun = (elapsedS * 1000 * workerCount) / benchCase.runs;
   return {
@@ -144,7 +178,11 @@ function report(line: Record<string, unknown>): void {
     return;
   }
   const { case: name, ...rest } = line;
-  process.stdout.write(`${String(name).padEnd(22)} ${Object.entries(rest).map(([k, v]) => `${k}=${String(v)}`).join(' ')}\n`);
+  process.stdout.write(
+    `${String(name).padEnd(22)} ${Object.entries(rest)
+      .map(([k, v]) => `${k}=${String(v)}`)
+      .join(' ')}\n`,
+  );
 }
 
 main().then(

@@ -1,6 +1,15 @@
 import { Queue, Worker } from 'bullmq';
 import type { Logger } from '../src/platform/logger';
-import { type BatchJob, batchJobOptions, RegressionJobName, RegressionQueueName, type ScheduleJob, sweepEveryMs, sweepSchedulerId, type WebhookJob } from '../src/modules/regression/regression.queue';
+import {
+  type BatchJob,
+  batchJobOptions,
+  RegressionJobName,
+  RegressionQueueName,
+  type ScheduleJob,
+  sweepEveryMs,
+  sweepSchedulerId,
+  type WebhookJob,
+} from '../src/modules/regression/regression.queue';
 
 /** What the regression workers call; implemented by RegressionService. */
 export interface RegressionJobHandlers {
@@ -15,23 +24,48 @@ export interface RegressionJobHandlers {
  * Starts the regression workers (schedule firings, webhook deliveries, the sweep of open suite
  * batches), after reconciling the job schedulers from PostgreSQL. Returns the graceful stop.
  */
-export async function startRegressionWorkers(options: { redisUrl: string; prefix: string; logger: Logger; handlers: RegressionJobHandlers }): Promise<() => Promise<void>> {
+export async function startRegressionWorkers(options: {
+  redisUrl: string;
+  prefix: string;
+  logger: Logger;
+  handlers: RegressionJobHandlers;
+}): Promise<() => Promise<void>> {
   const { handlers, logger } = options;
   const connection = { url: options.redisUrl, maxRetriesPerRequest: null };
   await handlers.reconcileSchedules();
-  const batchesQueue = new Queue<BatchJob['data'], void, string>(RegressionQueueName.batches, { connection, prefix: options.prefix });
-  await batchesQueue.upsertJobScheduler(sweepSchedulerId, { every: sweepEveryMs }, { name: RegressionJobName.sweep, data: {}, opts: batchJobOptions });
+  const batchesQueue = new Queue<BatchJob['data'], void, string>(RegressionQueueName.batches, {
+    connection,
+    prefix: options.prefix,
+  });
+  await batchesQueue.upsertJobScheduler(
+    sweepSchedulerId,
+    { every: sweepEveryMs },
+    { name: RegressionJobName.sweep, data: {}, opts: batchJobOptions },
+  );
   const workers = [
-    new Worker<ScheduleJob['data'], unknown, ScheduleJob['name']>(RegressionQueueName.schedules, (job) => handlers.fireSchedule(job.data.scheduleId), { connection, prefix: options.prefix, concurrency: 2 }),
+    new Worker<ScheduleJob['data'], unknown, ScheduleJob['name']>(
+      RegressionQueueName.schedules,
+      (job) => handlers.fireSchedule(job.data.scheduleId),
+      { connection, prefix: options.prefix, concurrency: 2 },
+    ),
     new Worker<WebhookJob['data'], unknown, WebhookJob['name']>(
       RegressionQueueName.webhooks,
       (job) => handlers.deliverWebhook(job.data.deliveryId, job.attemptsMade + 1 >= (job.opts.attempts ?? 1)),
       { connection, prefix: options.prefix, concurrency: 4 },
     ),
-    new Worker<BatchJob['data'], unknown, BatchJob['name']>(RegressionQueueName.batches, () => handlers.sweepOpenBatches(), { connection, prefix: options.prefix, concurrency: 2 }),
+    new Worker<BatchJob['data'], unknown, BatchJob['name']>(
+      RegressionQueueName.batches,
+      () => handlers.sweepOpenBatches(),
+      { connection, prefix: options.prefix, concurrency: 2 },
+    ),
   ];
   for (const worker of workers) {
-    worker.on('failed', (job, error) => logger.warn({ queue: worker.name, jobId: job?.id, attempt: job?.attemptsMade, err: error }, 'regression job failed'));
+    worker.on('failed', (job, error) =>
+      logger.warn(
+        { queue: worker.name, jobId: job?.id, attempt: job?.attemptsMade, err: error },
+        'regression job failed',
+      ),
+    );
     worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'regression worker error'));
   }
   await Promise.all(workers.map((w) => w.waitUntilReady()));

@@ -54,7 +54,12 @@ export default async function processRunJob(job: SandboxedJob<RunJob['data']>): 
       // The executor has stored FAILED with its code; this tells BullMQ not to retry.
       throw new UnrecoverableError(`${outcome.code}: ${outcome.message}`); // for people reading the job in the queue dashboard; nothing parses it
     case 'succeeded':
-      return { outcome: outcome.kind, resultHash: outcome.resultHash, operations: outcome.operations, engineMs: Math.round(outcome.engineMs) };
+      return {
+        outcome: outcome.kind,
+        resultHash: outcome.resultHash,
+        operations: outcome.operations,
+        engineMs: Math.round(outcome.engineMs),
+      };
     default:
       return { outcome: outcome.kind };
   }

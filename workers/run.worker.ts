@@ -16,9 +16,15 @@ import type { RunJobResult, RunProcessorWorkerData } from './run.processor';
 /** The built, sandboxed processor: worker threads cannot load TypeScript, so the build provides it. */
 export function processorFile(): string {
   // __dirname is dist/workers when built, workers/ when run from source through tsx.
-  const candidates = [path.join(__dirname, 'run.processor.js'), path.join(__dirname, '..', 'dist', 'workers', 'run.processor.js')];
+  const candidates = [
+    path.join(__dirname, 'run.processor.js'),
+    path.join(__dirname, '..', 'dist', 'workers', 'run.processor.js'),
+  ];
   const found = candidates.find((file) => existsSync(file));
-  if (!found) throw new Error(`the sandboxed run processor is not built (looked for ${candidates.join(', ')}); run npm run build`);
+  if (!found)
+    throw new Error(
+      `the sandboxed run processor is not built (looked for ${candidates.join(', ')}); run npm run build`,
+    );
   return found;
 }
 
@@ -57,7 +63,10 @@ export function createRunWorker(
     if (!job) return;
     const recorded = error.name === 'UnrecoverableError';
     const gaveUp = recorded || job.attemptsMade >= (job.opts.attempts ?? 1);
-    if (gaveUp) onGaveUp(job.data.runId, error.message, recorded).catch((cause: unknown) => logger.error({ err: cause, runId: job.data.runId }, 'could not mark run failed'));
+    if (gaveUp)
+      onGaveUp(job.data.runId, error.message, recorded).catch((cause: unknown) =>
+        logger.error({ err: cause, runId: job.data.runId }, 'could not mark run failed'),
+      );
   });
   worker.on('error', (error) => logger.error({ err: error }, 'run worker error'));
   return worker;
@@ -81,7 +90,11 @@ export interface RunWorkerDependencies {
 }
 
 /** Starts the run worker and its reconciler (src/main/worker.process.ts calls this). */
-export async function startRunWorker(config: Config, logger: Logger, deps: RunWorkerDependencies): Promise<RunWorkerHandle> {
+export async function startRunWorker(
+  config: Config,
+  logger: Logger,
+  deps: RunWorkerDependencies,
+): Promise<RunWorkerHandle> {
   const { runs, queue, batches, reconciler, clock } = deps;
   const metrics = pipelineMetrics();
   const active = new Map<string, Job<RunJob['data'], RunJobResult, RunJob['name']>>();
@@ -91,8 +104,15 @@ export async function startRunWorker(config: Config, logger: Logger, deps: RunWo
     if (!run || !finalRunStatuses.has(run.status)) return;
     if (run.finishedAt) {
       metrics.runsFinishedTotal.inc({ status: run.status });
-      metrics.runDurationSeconds.observe({ status: run.status, phase: 'total' }, (run.finishedAt.getTime() - run.createdAt.getTime()) / 1000);
-      if (run.startedAt) metrics.runDurationSeconds.observe({ status: run.status, phase: 'execution' }, (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000);
+      metrics.runDurationSeconds.observe(
+        { status: run.status, phase: 'total' },
+        (run.finishedAt.getTime() - run.createdAt.getTime()) / 1000,
+      );
+      if (run.startedAt)
+        metrics.runDurationSeconds.observe(
+          { status: run.status, phase: 'execution' },
+          (run.finishedAt.getTime() - run.startedAt.getTime()) / 1000,
+        );
     }
     if (result?.operations !== undefined && result.engineMs !== undefined) {
       metrics.engineOperationsTotal.inc(result.operations);
@@ -102,7 +122,14 @@ export async function startRunWorker(config: Config, logger: Logger, deps: RunWo
   };
 
   const worker = createRunWorker(config, logger, async (runId, reason, recorded) => {
-    if (!recorded) await runs.finishWithoutResult(runId, 'FAILED', { code: 'WORKER_FAILED' satisfies RunErrorCode, message: reason }, 0, clock.now());
+    if (!recorded)
+      await runs.finishWithoutResult(
+        runId,
+        'FAILED',
+        { code: 'WORKER_FAILED' satisfies RunErrorCode, message: reason },
+        0,
+        clock.now(),
+      );
     await afterJob(runId, undefined);
   });
   worker.on('active', (job) => {
@@ -112,7 +139,9 @@ export async function startRunWorker(config: Config, logger: Logger, deps: RunWo
   worker.on('completed', (job, result) => {
     active.delete(job.data.runId);
     logger.info({ runId: job.data.runId, jobId: job.id, ...result }, 'run job completed');
-    afterJob(job.data.runId, result).catch((error: unknown) => logger.error({ err: error, runId: job.data.runId, jobId: job.id }, 'after-job bookkeeping failed'));
+    afterJob(job.data.runId, result).catch((error: unknown) =>
+      logger.error({ err: error, runId: job.data.runId, jobId: job.id }, 'after-job bookkeeping failed'),
+    );
   });
   worker.on('failed', (job) => {
     if (job) active.delete(job.data.runId);
@@ -139,8 +168,13 @@ export async function startRunWorker(config: Config, logger: Logger, deps: RunWo
         for (const job of unfinished) {
           const runId = job.data.runId;
           const requeued = await runs.requeue(runId);
-          const handBack = job.token ? await queue.handBack(runId, job.token) : { handedBack: false, reason: 'no lock token' };
-          logger.warn({ runId, jobId: job.id, requeued, ...handBack }, 'shutdown grace period over; run handed back to the queue');
+          const handBack = job.token
+            ? await queue.handBack(runId, job.token)
+            : { handedBack: false, reason: 'no lock token' };
+          logger.warn(
+            { runId, jobId: job.id, requeued, ...handBack },
+            'shutdown grace period over; run handed back to the queue',
+          );
         }
         await worker.close(true);
       }

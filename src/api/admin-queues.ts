@@ -24,7 +24,11 @@ export function requireAdminToken(services: Services): RequestHandler {
     try {
       const viewer = await services.teams.authenticate(bearerFromAuthorization(request.headers.authorization));
       if (viewer.role !== 'admin') {
-        response.status(httpStatusFor.FORBIDDEN).json({ errors: [{ message: 'the queue dashboard needs an admin token', extensions: { code: 'FORBIDDEN' } }] });
+        response
+          .status(httpStatusFor.FORBIDDEN)
+          .json({
+            errors: [{ message: 'the queue dashboard needs an admin token', extensions: { code: 'FORBIDDEN' } }],
+          });
         return;
       }
       next();
@@ -33,7 +37,10 @@ export function requireAdminToken(services: Services): RequestHandler {
         next(error);
         return;
       }
-      response.status(httpStatusFor.UNAUTHENTICATED).set('WWW-Authenticate', 'Basic realm="dmasim queues"').json({ errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED' } }] });
+      response
+        .status(httpStatusFor.UNAUTHENTICATED)
+        .set('WWW-Authenticate', 'Basic realm="dmasim queues"')
+        .json({ errors: [{ message: error.message, extensions: { code: 'UNAUTHENTICATED' } }] });
     }
   };
 }

@@ -9,7 +9,11 @@ export interface GraphqlContext {
 }
 
 /** Builds the context exactly as production does: authenticate the header, then attach services. */
-export async function createContext(services: Services, authorization: string | undefined, requestId: string): Promise<GraphqlContext> {
+export async function createContext(
+  services: Services,
+  authorization: string | undefined,
+  requestId: string,
+): Promise<GraphqlContext> {
   const viewer = await services.teams.authenticate(authorization);
   return { viewer, services, requestId };
 }

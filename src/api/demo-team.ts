@@ -15,7 +15,10 @@ export async function bootstrapDemoTeam(services: Services): Promise<{ token: st
   const viewer = await services.teams.authenticate(`Bearer ${bearer}`);
   let loaded = 0;
   for (const file of (await readdir(examplesDir)).filter((f) => /\.(ya?ml|json)$/.test(f)).sort()) {
-    const result = await services.scenarios.create(viewer, { spec: await readFile(path.join(examplesDir, file), 'utf8'), tags: ['example'] });
+    const result = await services.scenarios.create(viewer, {
+      spec: await readFile(path.join(examplesDir, file), 'utf8'),
+      tags: ['example'],
+    });
     if (!('userErrors' in result)) loaded++;
   }
   return { token: bearer, scenarios: loaded };

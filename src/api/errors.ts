@@ -14,21 +14,38 @@ export const graphqlCodeFor: Record<AppErrorCode, string> = {
 };
 
 /** Codes GraphQL itself (parse/validation, armor limits) produces; passed through unchanged. */
-const passThroughCodes = new Set(['GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_USER_INPUT', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED', 'OPERATION_RESOLUTION_FAILURE', 'BAD_REQUEST']);
+const passThroughCodes = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_USER_INPUT',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'BAD_REQUEST',
+]);
 
 export function toGraphQLError(error: AppError): GraphQLError {
-  return new GraphQLError(error.message, { extensions: { code: graphqlCodeFor[error.code], ...(error.details ? { details: error.details } : {}) } });
+  return new GraphQLError(error.message, {
+    extensions: { code: graphqlCodeFor[error.code], ...(error.details ? { details: error.details } : {}) },
+  });
 }
 
 /**
  * Apollo's formatError: AppErrors keep their code and message; GraphQL's own errors pass through;
  * everything else is logged once and masked as INTERNAL_SERVER_ERROR with no stack trace.
  */
-export function createFormatError(logger: Logger): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+export function createFormatError(
+  logger: Logger,
+): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
   return (formatted, error) => {
     const original = unwrapResolverError(error);
     if (original instanceof AppError) {
-      return { message: original.message, path: formatted.path, locations: formatted.locations, extensions: { code: graphqlCodeFor[original.code], ...(original.details ? { details: original.details } : {}) } };
+      return {
+        message: original.message,
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code: graphqlCodeFor[original.code], ...(original.details ? { details: original.details } : {}) },
+      };
     }
     const code = formatted.extensions?.['code'];
     if (typeof code === 'string' && passThroughCodes.has(code)) {

@@ -7,7 +7,13 @@ import type { TeamService } from '../modules/team/team.service';
 import type { Viewer } from '../modules/team/team.types';
 import { httpStatusFor } from './http-status';
 
-const formatOf: Record<string, ExportFormat> = { 'junit.xml': 'JUNIT', 'results.sarif': 'SARIF', 'sarif.json': 'SARIF', 'series.csv': 'CSV', 'report.md': 'MARKDOWN' };
+const formatOf: Record<string, ExportFormat> = {
+  'junit.xml': 'JUNIT',
+  'results.sarif': 'SARIF',
+  'sarif.json': 'SARIF',
+  'series.csv': 'CSV',
+  'report.md': 'MARKDOWN',
+};
 const uuidPattern = /^[0-9a-f-]{36}$/i;
 
 /**
@@ -17,26 +23,49 @@ const uuidPattern = /^[0-9a-f-]{36}$/i;
  * GET /export/run-batches/:id/{…} (a matrix batch, one entry per run, without a baseline).
  * Another team's batch or run is 404, exactly like a missing one.
  */
-export function createExportRouter(services: { readonly teams: TeamService; readonly exports: ExportService }, logger: Logger): Router {
+export function createExportRouter(
+  services: { readonly teams: TeamService; readonly exports: ExportService },
+  logger: Logger,
+): Router {
   const router = Router();
-  const handle = (exporter: (viewer: Viewer, id: string, format: ExportFormat) => Promise<ExportFile>) => async (request: Request<{ id: string; file: string }>, response: Response) => {
-    try {
-      const format = formatOf[request.params.file];
-      if (!format || !uuidPattern.test(request.params.id)) throw new AppError('NOT_FOUND', `no export ${request.params.file} for ${request.params.id}`);
-      const viewer = await services.teams.authenticate(request.header('authorization'));
-      const file = await exporter(viewer, request.params.id, format);
-      response.status(200).type(file.contentType).setHeader('content-disposition', `inline; filename="${file.fileName}"`).send(file.body);
-    } catch (error: unknown) {
-      if (error instanceof AppError) {
-        response.status(httpStatusFor[error.code]).json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
-        return;
+  const handle =
+    (exporter: (viewer: Viewer, id: string, format: ExportFormat) => Promise<ExportFile>) =>
+    async (request: Request<{ id: string; file: string }>, response: Response) => {
+      try {
+        const format = formatOf[request.params.file];
+        if (!format || !uuidPattern.test(request.params.id))
+          throw new AppError('NOT_FOUND', `no export ${request.params.file} for ${request.params.id}`);
+        const viewer = await services.teams.authenticate(request.header('authorization'));
+        const file = await exporter(viewer, request.params.id, format);
+        response
+          .status(200)
+          .type(file.contentType)
+          .setHeader('content-disposition', `inline; filename="${file.fileName}"`)
+          .send(file.body);
+      } catch (error: unknown) {
+        if (error instanceof AppError) {
+          response
+            .status(httpStatusFor[error.code])
+            .json({ errors: [{ message: error.message, extensions: { code: error.code } }] });
+          return;
+        }
+        logger.error({ err: error }, 'export failed');
+        response
+          .status(500)
+          .json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       }
-      logger.error({ err: error }, 'export failed');
-      response.status(500).json({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-    }
-  };
-  router.get('/export/batches/:id/:file', handle((viewer, id, format) => services.exports.exportBatch(viewer, id, format)));
-  router.get('/export/runs/:id/:file', handle((viewer, id, format) => services.exports.exportRun(viewer, id, format)));
-  router.get('/export/run-batches/:id/:file', handle((viewer, id, format) => services.exports.exportRunBatch(viewer, id, format)));
+    };
+  router.get(
+    '/export/batches/:id/:file',
+    handle((viewer, id, format) => services.exports.exportBatch(viewer, id, format)),
+  );
+  router.get(
+    '/export/runs/:id/:file',
+    handle((viewer, id, format) => services.exports.exportRun(viewer, id, format)),
+  );
+  router.get(
+    '/export/run-batches/:id/:file',
+    handle((viewer, id, format) => services.exports.exportRunBatch(viewer, id, format)),
+  );
   return router;
 }

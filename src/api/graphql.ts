@@ -15,7 +15,12 @@ import type { Services } from './services';
 export const queryLimits = { maxDepth: 10, maxCost: 5000, maxAliases: 15, maxTokens: 2000, maxDirectives: 20 };
 export type QueryLimits = typeof queryLimits;
 
-export function createApolloServer(options: { schema: GraphQLSchema; logger: Logger; development: boolean; limits?: QueryLimits }): ApolloServer<GraphqlContext> {
+export function createApolloServer(options: {
+  schema: GraphQLSchema;
+  logger: Logger;
+  development: boolean;
+  limits?: QueryLimits;
+}): ApolloServer<GraphqlContext> {
   const limits = options.limits ?? queryLimits;
   const armor = new ApolloArmor({
     maxDepth: { n: limits.maxDepth },
@@ -38,7 +43,11 @@ export function createApolloServer(options: { schema: GraphQLSchema; logger: Log
 }
 
 /** Express middleware for /graphql: authenticates, rate-limits per token, then executes. */
-export function graphqlMiddleware(server: ApolloServer<GraphqlContext>, services: Services, rateLimiter: RateLimiter): RequestHandler {
+export function graphqlMiddleware(
+  server: ApolloServer<GraphqlContext>,
+  services: Services,
+  rateLimiter: RateLimiter,
+): RequestHandler {
   let nextRequestId = 0;
   return expressMiddleware(server, {
     context: async ({ req }) => {
@@ -48,7 +57,13 @@ export function graphqlMiddleware(server: ApolloServer<GraphqlContext>, services
         return context;
       } catch (error: unknown) {
         if (!(error instanceof AppError)) throw error;
-        throw new GraphQLError(error.message, { extensions: { code: graphqlCodeFor[error.code], http: { status: httpStatusFor[error.code] }, ...(error.details ? { details: error.details } : {}) } });
+        throw new GraphQLError(error.message, {
+          extensions: {
+            code: graphqlCodeFor[error.code],
+            http: { status: httpStatusFor[error.code] },
+            ...(error.details ? { details: error.details } : {}),
+          },
+        });
       }
     },
   });

@@ -19,7 +19,9 @@ export function createHealthRouter(checks: readonly ReadinessCheck[]): Router {
   router.get('/readyz', async (_request, response) => {
     const results = await Promise.allSettled(checks.map((c) => c.check()));
     const failing = checks.filter((_, index) => results[index]?.status === 'rejected').map((c) => c.name);
-    response.status(failing.length === 0 ? 200 : 503).json({ status: failing.length === 0 ? 'ready' : 'unavailable', failing });
+    response
+      .status(failing.length === 0 ? 200 : 503)
+      .json({ status: failing.length === 0 ? 'ready' : 'unavailable', failing });
   });
   return router;
 }

@@ -20,17 +20,34 @@ local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + window - now)`;
 
 /** Per-key limit over a sliding minute, counted in Redis so it holds across API instances. */
-export function createRedisRateLimiter(redis: Redis, options: { requestsPerMinute: number; keyPrefix: string }): RateLimiter {
+export function createRedisRateLimiter(
+  redis: Redis,
+  options: { requestsPerMinute: number; keyPrefix: string },
+): RateLimiter {
   const windowMs = 60_000;
   let sequence = 0;
   return {
     async consume(key) {
       const now = Date.now();
       const member = `${now}-${process.pid}-${++sequence}`;
-      const waitMs = Number(await redis.eval(slidingWindowScript, 1, `${options.keyPrefix}:ratelimit:${key}`, now, windowMs, options.requestsPerMinute, member));
+      const waitMs = Number(
+        await redis.eval(
+          slidingWindowScript,
+          1,
+          `${options.keyPrefix}:ratelimit:${key}`,
+          now,
+          windowMs,
+          options.requestsPerMinute,
+          member,
+        ),
+      );
       if (waitMs > 0) {
         const retryAfterSeconds = Math.ceil(waitMs / 1000);
-        throw new AppError('RATE_LIMITED', `rate limit of ${options.requestsPerMinute} requests per minute exceeded; retry in ${retryAfterSeconds} s`, { retryAfterSeconds });
+        throw new AppError(
+          'RATE_LIMITED',
+          `rate limit of ${options.requestsPerMinute} requests per minute exceeded; retry in ${retryAfterSeconds} s`,
+          { retryAfterSeconds },
+        );
       }
     },
   };

@@ -25,5 +25,7 @@ export const BigIntStringScalar = new GraphQLScalarType<bigint, string>({
 function parseBigInt(value: unknown): bigint {
   if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
   if (typeof value === 'string' && /^-?\d{1,30}$/.test(value)) return BigInt(value);
-  throw new GraphQLError(`BigInt must be an integer or a decimal string, got ${JSON.stringify(value)}`, { extensions: { code: 'BAD_USER_INPUT' } });
+  throw new GraphQLError(`BigInt must be an integer or a decimal string, got ${JSON.stringify(value)}`, {
+    extensions: { code: 'BAD_USER_INPUT' },
+  });
 }

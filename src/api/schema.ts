@@ -23,13 +23,27 @@ export function loadTypeDefs(): string[] {
     .map((file) => readFileSync(path.join(sdlDir, file), 'utf8'));
 }
 
-const scalarResolvers: Resolvers = { DateTime: DateTimeResolver, JSON: JSONResolver, BigInt: BigIntStringScalar, UUID: UUIDResolver };
+const scalarResolvers: Resolvers = {
+  DateTime: DateTimeResolver,
+  JSON: JSONResolver,
+  BigInt: BigIntStringScalar,
+  UUID: UUIDResolver,
+};
 
 /** The executable schema: every domain's SDL with its module's resolvers. */
 export function createSchema(): GraphQLSchema {
   return makeExecutableSchema({
     typeDefs: loadTypeDefs(),
-    resolvers: [scalarResolvers, teamResolvers, scenarioResolvers, runResolvers, resultResolvers, triageResolvers, dashboardResolvers, regressionResolvers] as never,
+    resolvers: [
+      scalarResolvers,
+      teamResolvers,
+      scenarioResolvers,
+      runResolvers,
+      resultResolvers,
+      triageResolvers,
+      dashboardResolvers,
+      regressionResolvers,
+    ] as never,
     inheritResolversFromInterfaces: true,
   });
 }

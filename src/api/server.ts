@@ -38,14 +38,30 @@ export function createHttpApp(options: HttpServerOptions): express.Express {
   // Last, so it never shadows /graphql, the health routes, /metrics or /admin.
   app.use(createWebRouter(options.webRoot));
   // Body-parser errors (too large, malformed JSON) are client errors with a code, never a 500.
-  app.use((error: { status?: number; type?: string; message?: string }, _request: express.Request, response: express.Response, next: express.NextFunction) => {
-    if (typeof error?.status === 'number' && error.status >= 400 && error.status < 500) {
-      response.status(error.status).json({ errors: [{ message: error.message ?? 'bad request', extensions: { code: error.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST' } }] });
-      return;
-    }
-    options.logger.error({ err: error }, 'unhandled HTTP error');
-    next(error);
-  });
+  app.use(
+    (
+      error: { status?: number; type?: string; message?: string },
+      _request: express.Request,
+      response: express.Response,
+      next: express.NextFunction,
+    ) => {
+      if (typeof error?.status === 'number' && error.status >= 400 && error.status < 500) {
+        response
+          .status(error.status)
+          .json({
+            errors: [
+              {
+                message: error.message ?? 'bad request',
+                extensions: { code: error.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST' },
+              },
+            ],
+          });
+        return;
+      }
+      options.logger.error({ err: error }, 'unhandled HTTP error');
+      next(error);
+    },
+  );
   return app;
 }
 

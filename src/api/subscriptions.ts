@@ -26,7 +26,13 @@ export function authorizationFromParams(params: Readonly<Record<string, unknown>
  * closes it with 4403. Operations run against the same schema and services, so team scoping and
  * error codes (NOT_FOUND for another team's ids) are the same as over HTTP.
  */
-export function attachSubscriptions(options: { server: Server; schema: GraphQLSchema; services: Services; logger: Logger; path?: string }): SubscriptionServer {
+export function attachSubscriptions(options: {
+  server: Server;
+  schema: GraphQLSchema;
+  services: Services;
+  logger: Logger;
+  path?: string;
+}): SubscriptionServer {
   const wss = new WebSocketServer({ server: options.server, path: options.path ?? '/graphql' });
   const viewers = new WeakMap<object, Viewer>();
   const formatError = createFormatError(options.logger);
@@ -49,7 +55,9 @@ export function attachSubscriptions(options: { server: Server; schema: GraphQLSc
         return { viewer, services: options.services, requestId: `ws-${process.pid}-${++nextRequestId}` };
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
-        result.errors ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) } : undefined,
+        result.errors
+          ? { ...result, errors: result.errors.map((error) => formatError(error.toJSON(), error)) }
+          : undefined,
       onError: (_ctx, _id, _payload, errors) => errors.map((error) => formatError(error.toJSON(), error)),
     },
     wss,

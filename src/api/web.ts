@@ -8,7 +8,10 @@ const apiPrefixes = ['/graphql', '/health', '/healthz', '/readyz', '/metrics', '
 const exportPattern = /^\/runs\/[^/]+\/[^/]+\.[a-z]+$/;
 
 function isApiPath(requestPath: string): boolean {
-  return exportPattern.test(requestPath) || apiPrefixes.some((prefix) => requestPath === prefix || requestPath.startsWith(`${prefix}/`));
+  return (
+    exportPattern.test(requestPath) ||
+    apiPrefixes.some((prefix) => requestPath === prefix || requestPath.startsWith(`${prefix}/`))
+  );
 }
 
 /** dist/web of this checkout or image: found from this file whether it runs from src/ (tsx) or dist/src/. */
@@ -30,7 +33,10 @@ export function createWebRouter(webRoot: string = defaultWebRoot()): express.Rou
   const router = express.Router();
   const indexFile = path.join(webRoot, 'index.html');
   if (!existsSync(indexFile)) return router;
-  router.use('/assets', express.static(path.join(webRoot, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: false }));
+  router.use(
+    '/assets',
+    express.static(path.join(webRoot, 'assets'), { immutable: true, maxAge: '365d', index: false, fallthrough: false }),
+  );
   router.use(
     express.static(webRoot, {
       index: false,

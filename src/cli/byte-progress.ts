@@ -4,7 +4,12 @@ export interface ByteProgress {
   clear(): void;
 }
 
-export function createByteProgress(stream: NodeJS.WritableStream, totalBytes: number, label: string, now: () => number = () => performance.now()): ByteProgress {
+export function createByteProgress(
+  stream: NodeJS.WritableStream,
+  totalBytes: number,
+  label: string,
+  now: () => number = () => performance.now(),
+): ByteProgress {
   const startedMs = now();
   let lastDrawMs = -Infinity;
   let drawn = false;
@@ -17,7 +22,9 @@ export function createByteProgress(stream: NodeJS.WritableStream, totalBytes: nu
       const fraction = totalBytes === 0 ? 1 : Math.min(1, doneBytes / totalBytes);
       const filled = Math.round(fraction * 24);
       const rate = doneBytes / MiB / Math.max((t - startedMs) / 1000, 1e-3);
-      stream.write(`\r[${'#'.repeat(filled)}${'-'.repeat(24 - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%  ${(doneBytes / MiB).toFixed(0)}/${(totalBytes / MiB).toFixed(0)} MiB  ${rate.toFixed(1)} MiB/s  ${label}\u001b[K`);
+      stream.write(
+        `\r[${'#'.repeat(filled)}${'-'.repeat(24 - filled)}] ${String(Math.floor(fraction * 100)).padStart(3)}%  ${(doneBytes / MiB).toFixed(0)}/${(totalBytes / MiB).toFixed(0)} MiB  ${rate.toFixed(1)} MiB/s  ${label}\u001b[K`,
+      );
       drawn = true;
     },
     clear() {

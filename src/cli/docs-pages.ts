@@ -12,49 +12,92 @@ const generatedNote = '<!-- generated from the engine by `npm run docs:pages`; e
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function legendTable(kind: LegendKind, entries: readonly LegendEntry[]): string[] {
-  const rows = entries.filter((e) => e.kind === kind).map((e) => `| \`${e.id}\` | ${cell(e.title)} | \`${cell(e.kernelFunction)}\` | ${cell(e.description)} | ${e.docs.replace('docs/', '')} |`);
+  const rows = entries
+    .filter((e) => e.kind === kind)
+    .map(
+      (e) =>
+        `| \`${e.id}\` | ${cell(e.title)} | \`${cell(e.kernelFunction)}\` | ${cell(e.description)} | ${e.docs.replace('docs/', '')} |`,
+    );
   return ['| id | what | kernel function | meaning | explained in |', '|---|---|---|---|---|', ...rows];
 }
 
 export function rulesAndClassesPage(): string {
   return [
-    '# Rule ids and classes', '', generatedNote, '',
+    '# Rule ids and classes',
+    '',
+    generatedNote,
+    '',
     'Every finding in a report names a **class** (what went wrong) and a **rule** (the kernel decision that',
     'did it). `dmasim explain <id>` prints one entry; the engine exports the same entries (`legendEntries`, `explainId`).',
-    'The kernel behaviour behind each row is in [kernel-dma.md](kernel-dma.md).', '',
-    '## Confidentiality violations (V0–V9)', '',
-    'Severity: `critical` when secret bytes reached shared memory, `high` for sensitive ones, `info` for V0, V6, V7, V8 and V9.', '',
-    ...legendTable('violation', legendEntries), '',
-    '## Functional failures (F1–F16)', '',
-    ...legendTable('failure', legendEntries), '',
-    '## Rules: the kernel decisions', '',
+    'The kernel behaviour behind each row is in [kernel-dma.md](kernel-dma.md).',
+    '',
+    '## Confidentiality violations (V0–V9)',
+    '',
+    'Severity: `critical` when secret bytes reached shared memory, `high` for sensitive ones, `info` for V0, V6, V7, V8 and V9.',
+    '',
+    ...legendTable('violation', legendEntries),
+    '',
+    '## Functional failures (F1–F16)',
+    '',
+    ...legendTable('failure', legendEntries),
+    '',
+    '## Rules: the kernel decisions',
+    '',
     'A1–A8: streaming maps up to v7.2 (L-A); B0–B6: streaming maps from v7.3 (L-B); C1–C10: coherent',
-    'allocations; unmap-*, sync-*, free-*: the other calls; storvsc-bypass and netvsc-gpadl: driver paths.', '',
-    ...legendTable('rule', legendEntries), '',
+    'allocations; unmap-*, sync-*, free-*: the other calls; storvsc-bypass and netvsc-gpadl: driver paths.',
+    '',
+    ...legendTable('rule', legendEntries),
+    '',
   ].join('\n');
 }
 
 function variantLines(id: (typeof overlayIds)[number]): string[] {
   const variants = overlayVariants[id];
   if (variants.length === 0) return ['No variants.'];
-  return [`Variants (the first is the default): ${variants.map((v) => `\`${v}\``).join(', ')}. What each changes: [kernel-dma.md](kernel-dma.md) §9.2; \`dmasim overlays\` lists the kernel hunks.`];
+  return [
+    `Variants (the first is the default): ${variants.map((v) => `\`${v}\``).join(', ')}. What each changes: [kernel-dma.md](kernel-dma.md) §9.2; \`dmasim overlays\` lists the kernel hunks.`,
+  ];
 }
 
 export function platformsAndKernelsPage(): string {
-  const profileRows = kernelProfileIds.map((id) => `| \`${id}\` | ${kernelProfiles[id].releases} | ${cell(kernelProfiles[id].summary)} |`);
+  const profileRows = kernelProfileIds.map(
+    (id) => `| \`${id}\` | ${kernelProfiles[id].releases} | ${cell(kernelProfiles[id].summary)} |`,
+  );
   const platformRows = platformIds.map((id) => `| \`${id}\` | ${cell(platforms[id].summary)} |`);
-  const overlaySections = overlayIds.flatMap((id) => [`### \`${id}\``, '', `${overlays[id].summary}. Source: ${overlays[id].source}.`, '', ...variantLines(id), '']);
+  const overlaySections = overlayIds.flatMap((id) => [
+    `### \`${id}\``,
+    '',
+    `${overlays[id].summary}. Source: ${overlays[id].source}.`,
+    '',
+    ...variantLines(id),
+    '',
+  ]);
   return [
-    '# Platforms, kernel profiles and overlays', '', generatedNote, '',
+    '# Platforms, kernel profiles and overlays',
+    '',
+    generatedNote,
+    '',
     'What a spec can name in `vm.platform`, `kernel.profile` and `kernel.overlays` (`dmasim profiles`,',
-    '`dmasim overlays`). How each behaves: [kernel-dma.md](kernel-dma.md) §0 (profiles), §2 (platforms), §8–§9 (overlays).', '',
-    '## Kernel profiles', '',
-    '`kernel.profile` takes a profile id or a release (`v6.12`, `v7.2`, `v7.3`); a release also fixes the changes made inside its profile.', '',
-    '| profile | releases | what it is |', '|---|---|---|', ...profileRows, '',
-    '## Platforms', '',
-    '| platform | what it is |', '|---|---|', ...platformRows, '',
-    '## Overlays: unmerged proposals applied on top of a profile', '',
-    'Written as a name (default variant) or `{ name, variant }`; applied in this order whatever order the spec lists them.', '',
+    '`dmasim overlays`). How each behaves: [kernel-dma.md](kernel-dma.md) §0 (profiles), §2 (platforms), §8–§9 (overlays).',
+    '',
+    '## Kernel profiles',
+    '',
+    '`kernel.profile` takes a profile id or a release (`v6.12`, `v7.2`, `v7.3`); a release also fixes the changes made inside its profile.',
+    '',
+    '| profile | releases | what it is |',
+    '|---|---|---|',
+    ...profileRows,
+    '',
+    '## Platforms',
+    '',
+    '| platform | what it is |',
+    '|---|---|',
+    ...platformRows,
+    '',
+    '## Overlays: unmerged proposals applied on top of a profile',
+    '',
+    'Written as a name (default variant) or `{ name, variant }`; applied in this order whatever order the spec lists them.',
+    '',
     ...overlaySections,
   ].join('\n');
 }

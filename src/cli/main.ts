@@ -14,9 +14,14 @@ function helpText(all: readonly CliCommand[]): string {
   const width = Math.max(...all.map((c) => c.name.length), 4);
   const lines = all.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`);
   return [
-    'usage: dmasim <command> [options]', '', 'commands:', ...lines, '',
-    'dmasim <command> --help (or dmasim help <command>) shows a command\'s options; dmasim --version its version.',
-    'Docs: README.md and docs/ (kernel-dma.md: the kernel behaviour modelled; rules-and-classes.md: what A4, V1, F1 … mean).', '',
+    'usage: dmasim <command> [options]',
+    '',
+    'commands:',
+    ...lines,
+    '',
+    "dmasim <command> --help (or dmasim help <command>) shows a command's options; dmasim --version its version.",
+    'Docs: README.md and docs/ (kernel-dma.md: the kernel behaviour modelled; rules-and-classes.md: what A4, V1, F1 … mean).',
+    '',
   ].join('\n');
 }
 
@@ -27,7 +32,11 @@ function versionText(): string {
 }
 
 /** Runs `dmasim <args>` against the given streams and resolves to the exit code. */
-export async function runCli(args: readonly string[], io: CliIo, all: readonly CliCommand[] = commands): Promise<number> {
+export async function runCli(
+  args: readonly string[],
+  io: CliIo,
+  all: readonly CliCommand[] = commands,
+): Promise<number> {
   const [name, ...rest] = args;
   if (name === '--version' || name === '-V' || name === 'version') {
     io.stdout.write(versionText());

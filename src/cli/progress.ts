@@ -10,7 +10,11 @@ const redrawEveryMs = 100;
 /** Runs shorter than this never draw: a bar that flashes for a few milliseconds is noise. */
 const showAfterMs = 300;
 
-export function createProgressBar(stream: NodeJS.WritableStream, label: string, now: () => number = () => performance.now()): ProgressBar {
+export function createProgressBar(
+  stream: NodeJS.WritableStream,
+  label: string,
+  now: () => number = () => performance.now(),
+): ProgressBar {
   const startedMs = now();
   let lastDrawMs = -Infinity;
   let drawn = false;

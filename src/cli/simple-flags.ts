@@ -29,7 +29,8 @@ export function parseSimpleFlags(args: readonly string[], kinds: FlagKinds): Par
       continue;
     }
     const value = args[++i];
-    if (value === undefined || (value.startsWith('--') && value.length > 2)) throw new UsageError(`${arg} needs a value`);
+    if (value === undefined || (value.startsWith('--') && value.length > 2))
+      throw new UsageError(`${arg} needs a value`);
     if (kind === 'list') lists.set(arg, [...(lists.get(arg) ?? []), value]);
     else if (values.has(arg)) throw new UsageError(`${arg} given twice`);
     else values.set(arg, value);
@@ -38,10 +39,17 @@ export function parseSimpleFlags(args: readonly string[], kinds: FlagKinds): Par
 }
 
 /** A positive integer flag value (or the default); `max` bounds it. */
-export function intFlag(flags: ParsedFlags, name: string, fallback: number, min = 1, max = Number.MAX_SAFE_INTEGER): number {
+export function intFlag(
+  flags: ParsedFlags,
+  name: string,
+  fallback: number,
+  min = 1,
+  max = Number.MAX_SAFE_INTEGER,
+): number {
   const text = flags.values.get(name);
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!/^\d+$/.test(text) || n < min || n > max) throw new UsageError(`${name}: '${text}' is not an integer from ${min} to ${max}`);
+  if (!/^\d+$/.test(text) || n < min || n > max)
+    throw new UsageError(`${name}: '${text}' is not an integer from ${min} to ${max}`);
   return n;
 }

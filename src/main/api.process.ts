@@ -28,13 +28,25 @@ export interface ApiProcess {
 }
 
 /** Wires config → database, Redis, services, Apollo and Express, and starts listening. */
-export async function startApi(config: Config, logger: Logger, options: { specs: SpecValidator; port?: number }): Promise<ApiProcess> {
+export async function startApi(
+  config: Config,
+  logger: Logger,
+  options: { specs: SpecValidator; port?: number },
+): Promise<ApiProcess> {
   const db: Database = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
   const redis: Redis = createRedis(config.redisUrl);
   const runQueue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   const runEvents = createRunEventSource({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   const regressionQueues = createRegressionQueues({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
-  const services = buildApiServices({ db, clock: systemClock, logger, runQueue, specs: options.specs, runEvents, regressionQueues });
+  const services = buildApiServices({
+    db,
+    clock: systemClock,
+    logger,
+    runQueue,
+    specs: options.specs,
+    runEvents,
+    regressionQueues,
+  });
   const schema = createSchema();
   const apollo = createApolloServer({ schema, logger, development: config.nodeEnv === 'development' });
   await apollo.start();
@@ -44,7 +56,11 @@ export async function startApi(config: Config, logger: Logger, options: { specs:
     adminQueues: [requireAdminToken(services), createQueueDashboard(runQueue.bullmq, '/admin/queues')],
     requestBodyLimitBytes: config.requestBodyLimitBytes,
     routes: [createExportRouter(services, logger)],
-    graphql: graphqlMiddleware(apollo, services, createRedisRateLimiter(redis, { requestsPerMinute: config.rateLimitPerMinute, keyPrefix: config.bullmqPrefix })),
+    graphql: graphqlMiddleware(
+      apollo,
+      services,
+      createRedisRateLimiter(redis, { requestsPerMinute: config.rateLimitPerMinute, keyPrefix: config.bullmqPrefix }),
+    ),
     readiness: [
       { name: 'postgres', check: () => checkPostgres(config.databaseUrl, 1000) },
       { name: 'redis', check: () => checkRedis(config.redisUrl, 1000) },
@@ -66,7 +82,13 @@ export async function startApi(config: Config, logger: Logger, options: { specs:
         server.closeAllConnections();
       });
       await apollo.stop();
-      await Promise.allSettled([db.$disconnect(), redis.quit(), runQueue.close(), runEvents.close(), regressionQueues.close()]);
+      await Promise.allSettled([
+        db.$disconnect(),
+        redis.quit(),
+        runQueue.close(),
+        runEvents.close(),
+        regressionQueues.close(),
+      ]);
     },
   };
 }

@@ -21,7 +21,12 @@ import { ResultRepository } from '../modules/result/result.repository';
 import { ResultService } from '../modules/result/result.service';
 import { type BatchCompletedListener, RunBatchCompleter } from '../modules/run/run.batch';
 import { RunExecutor } from '../modules/run/run.executor';
-import { createBullmqRunQueue, type BullmqRunQueue, type RunEventSource, type RunQueue } from '../modules/run/run.queue';
+import {
+  createBullmqRunQueue,
+  type BullmqRunQueue,
+  type RunEventSource,
+  type RunQueue,
+} from '../modules/run/run.queue';
 import { RunReconciler } from '../modules/run/run.reconciler';
 import { RunRepository } from '../modules/run/run.repository';
 import { RunService } from '../modules/run/run.service';
@@ -63,7 +68,15 @@ function buildRunPath(deps: CoreDependencies) {
     }
   });
   const runs = new RunService(runRepository, scenarios, specs, deps.runQueue, clock, logger, batches);
-  const regression = new RegressionService(new RegressionRepository(db), runs, scenarios, deps.regressionQueues.scheduler, deps.regressionQueues.jobs, clock, logger);
+  const regression = new RegressionService(
+    new RegressionRepository(db),
+    runs,
+    scenarios,
+    deps.regressionQueues.scheduler,
+    deps.regressionQueues.jobs,
+    clock,
+    logger,
+  );
   return { scenarioRepository, scenarios, runRepository, batches, runs, regression };
 }
 
@@ -99,14 +112,25 @@ export interface WorkerParts {
 }
 
 /** Builds what a worker process needs and nothing more: one database client, one run-queue connection. */
-export function buildWorkerParts(config: Config, deps: { clock: Clock; logger: Logger; specs: SpecValidator; onBatchCompleted?: BatchCompletedListener }): WorkerParts {
+export function buildWorkerParts(
+  config: Config,
+  deps: { clock: Clock; logger: Logger; specs: SpecValidator; onBatchCompleted?: BatchCompletedListener },
+): WorkerParts {
   const db = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
   const runQueue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   const regressionQueues = createRegressionQueues({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   const { runRepository, batches, regression } = buildRunPath({ db, runQueue, regressionQueues, ...deps });
-  const reconciler = new RunReconciler(runRepository, runQueue, batches, deps.clock, deps.logger, { maxAttempts: config.reconcileMaxAttempts });
+  const reconciler = new RunReconciler(runRepository, runQueue, batches, deps.clock, deps.logger, {
+    maxAttempts: config.reconcileMaxAttempts,
+  });
   return {
-    db, runQueue, regressionQueues, runRepository, batches, reconciler, regression,
+    db,
+    runQueue,
+    regressionQueues,
+    runRepository,
+    batches,
+    reconciler,
+    regression,
     async close() {
       await Promise.allSettled([regressionQueues.close(), runQueue.close(), db.$disconnect()]);
     },
@@ -115,5 +139,11 @@ export function buildWorkerParts(config: Config, deps: { clock: Clock; logger: L
 
 /** The executor of a sandboxed processor thread, with the thread's own database client. */
 export function buildRunExecutor(db: Database, deps: { clock: Clock; specs: SpecValidator }): RunExecutor {
-  return new RunExecutor(new RunRepository(db), new ScenarioRepository(db), deps.specs, new ResultRepository(db), deps.clock);
+  return new RunExecutor(
+    new RunRepository(db),
+    new ScenarioRepository(db),
+    deps.specs,
+    new ResultRepository(db),
+    deps.clock,
+  );
 }

@@ -22,10 +22,25 @@ export interface WorkerProcess {
  * run batch; a comparison lost to a crash is caught by the sweep. `onBatchCompleted` lets a caller
  * (tests) observe completions too.
  */
-export async function startWorkerProcess(config: Config, logger: Logger, options: { onBatchCompleted?: BatchCompletedListener } = {}): Promise<WorkerProcess> {
+export async function startWorkerProcess(
+  config: Config,
+  logger: Logger,
+  options: { onBatchCompleted?: BatchCompletedListener } = {},
+): Promise<WorkerProcess> {
   const parts = buildWorkerParts(config, { clock: systemClock, logger, specs: engineSpecValidator, ...options });
-  const stopRegression = await startRegressionWorkers({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix, logger, handlers: parts.regression });
-  const runWorker = await startRunWorker(config, logger, { runs: parts.runRepository, queue: parts.runQueue, batches: parts.batches, reconciler: parts.reconciler, clock: systemClock });
+  const stopRegression = await startRegressionWorkers({
+    redisUrl: config.redisUrl,
+    prefix: config.bullmqPrefix,
+    logger,
+    handlers: parts.regression,
+  });
+  const runWorker = await startRunWorker(config, logger, {
+    runs: parts.runRepository,
+    queue: parts.runQueue,
+    batches: parts.batches,
+    reconciler: parts.reconciler,
+    clock: systemClock,
+  });
   return {
     reconciled: runWorker.reconciled,
     stop: async () => {

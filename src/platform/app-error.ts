@@ -2,7 +2,8 @@
  * Client-facing failures that are not input validation: the one error class services throw.
  * src/api/errors.ts maps each code to a GraphQL error code (a missing mapping fails tsc).
  */
-export type AppErrorCode = 'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'CONFLICT' | 'BAD_USER_INPUT' | 'RATE_LIMITED';
+export type AppErrorCode =
+  'NOT_FOUND' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'CONFLICT' | 'BAD_USER_INPUT' | 'RATE_LIMITED';
 
 export class AppError extends Error {
   override readonly name = 'AppError';

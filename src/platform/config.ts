@@ -11,12 +11,19 @@ const logLevels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']
 const isUrlWithScheme = (value: string, scheme: RegExp): boolean => URL.canParse(value) && scheme.test(value);
 const postgresUrl = z
   .string()
-  .refine((value) => isUrlWithScheme(value, /^postgres(ql)?:\/\//), 'must be a URL such as postgresql://user@host:5432/db');
+  .refine(
+    (value) => isUrlWithScheme(value, /^postgres(ql)?:\/\//),
+    'must be a URL such as postgresql://user@host:5432/db',
+  );
 const redisUrl = z
   .string()
   .refine((value) => isUrlWithScheme(value, /^rediss?:\/\//), 'must be a URL such as redis://127.0.0.1:6379');
 const integer = (min: number, max: number, what: string) =>
-  z.coerce.number({ error: `must be ${what}` }).int(`must be ${what}`).min(min, `must be ${what}`).max(max, `must be ${what}`);
+  z.coerce
+    .number({ error: `must be ${what}` })
+    .int(`must be ${what}`)
+    .min(min, `must be ${what}`)
+    .max(max, `must be ${what}`);
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
@@ -24,9 +31,16 @@ const booleanFlag = z
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
   DATABASE_URL: postgresUrl.default('postgresql://postgres@127.0.0.1:5432/dmasim'),
-  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'must be a plain lower-case identifier').default('public'),
+  DATABASE_SCHEMA: z
+    .string()
+    .regex(/^[a-z_][a-z0-9_]*$/, 'must be a plain lower-case identifier')
+    .default('public'),
   REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
-  BULLMQ_PREFIX: z.string().min(1).regex(/^[A-Za-z0-9_:-]+$/, 'letters, digits, _ : - only').default('dmasim'),
+  BULLMQ_PREFIX: z
+    .string()
+    .min(1)
+    .regex(/^[A-Za-z0-9_:-]+$/, 'letters, digits, _ : - only')
+    .default('dmasim'),
   PORT: integer(1, 65535, 'a TCP port (1-65535)').default(4000),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(logLevels).default('info'),
@@ -77,7 +91,9 @@ export class ConfigError extends Error {
 /** Parses an environment (default: this process's); throws ConfigError listing every bad variable. */
 export function parseConfig(environment: Readonly<Record<string, string | undefined>>): Config {
   // Empty strings count as unset, as in most shells' `VAR= cmd`.
-  const present = Object.fromEntries(Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const parsed = environmentSchema.safeParse(present);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`));
@@ -119,9 +135,15 @@ export const configVariables = Object.keys(environmentSchema.shape);
 
 /** Documented settings, rendered into the README's configuration table by a test that keeps it current. */
 export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environmentSchema>; meaning: string }> = [
-  { variable: 'DATABASE_URL', meaning: 'PostgreSQL connection URL (default postgresql://postgres@127.0.0.1:5432/dmasim)' },
+  {
+    variable: 'DATABASE_URL',
+    meaning: 'PostgreSQL connection URL (default postgresql://postgres@127.0.0.1:5432/dmasim)',
+  },
   { variable: 'DATABASE_SCHEMA', meaning: 'PostgreSQL schema holding the tables (default public)' },
-  { variable: 'REDIS_URL', meaning: 'Redis URL for BullMQ (default redis://127.0.0.1:6379); Redis must use maxmemory-policy noeviction' },
+  {
+    variable: 'REDIS_URL',
+    meaning: 'Redis URL for BullMQ (default redis://127.0.0.1:6379); Redis must use maxmemory-policy noeviction',
+  },
   { variable: 'BULLMQ_PREFIX', meaning: 'key prefix for all BullMQ queues (default dmasim)' },
   { variable: 'PORT', meaning: 'HTTP port of the API (default 4000)' },
   { variable: 'HOST', meaning: 'interface the API listens on (default 0.0.0.0)' },
@@ -130,12 +152,37 @@ export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environm
   { variable: 'START_WORKER', meaning: 'npm start also starts a worker in the same process (default true)' },
   { variable: 'MIGRATE_ON_START', meaning: 'npm start applies pending migrations first (default true)' },
   { variable: 'REQUEST_BODY_LIMIT_BYTES', meaning: 'largest accepted HTTP request body (default 1048576)' },
-  { variable: 'RATE_LIMIT_PER_MINUTE', meaning: 'GraphQL requests per API token per minute, counted in Redis across instances (default 600)' },
-  { variable: 'RUN_TIME_LIMIT_MS', meaning: 'wall-clock limit of one run in a worker before it ends TIMED_OUT (default 600000)' },
-  { variable: 'RECONCILE_INTERVAL_MS', meaning: 'how often a worker re-enqueues QUEUED runs without a job and recovers RUNNING runs whose job is gone (default 60000)' },
-  { variable: 'RECONCILE_MAX_ATTEMPTS', meaning: 'attempts after which a RUNNING run whose job is gone ends FAILED with WORKER_LOST instead of being re-queued (default 3)' },
-  { variable: 'WORKER_SHUTDOWN_GRACE_MS', meaning: 'on SIGTERM, how long a worker lets its current runs finish before handing them back to the queue (default 30000)' },
-  { variable: 'WORKER_LOCK_DURATION_MS', meaning: 'BullMQ job lock; a crashed worker\'s run is handed to another worker about twice this long after the crash (default 30000)' },
-  { variable: 'DMASIM_TOKEN', meaning: 'bearer token of the CLI commands that talk to a server (dmasim ci); --token overrides it' },
+  {
+    variable: 'RATE_LIMIT_PER_MINUTE',
+    meaning: 'GraphQL requests per API token per minute, counted in Redis across instances (default 600)',
+  },
+  {
+    variable: 'RUN_TIME_LIMIT_MS',
+    meaning: 'wall-clock limit of one run in a worker before it ends TIMED_OUT (default 600000)',
+  },
+  {
+    variable: 'RECONCILE_INTERVAL_MS',
+    meaning:
+      'how often a worker re-enqueues QUEUED runs without a job and recovers RUNNING runs whose job is gone (default 60000)',
+  },
+  {
+    variable: 'RECONCILE_MAX_ATTEMPTS',
+    meaning:
+      'attempts after which a RUNNING run whose job is gone ends FAILED with WORKER_LOST instead of being re-queued (default 3)',
+  },
+  {
+    variable: 'WORKER_SHUTDOWN_GRACE_MS',
+    meaning:
+      'on SIGTERM, how long a worker lets its current runs finish before handing them back to the queue (default 30000)',
+  },
+  {
+    variable: 'WORKER_LOCK_DURATION_MS',
+    meaning:
+      "BullMQ job lock; a crashed worker's run is handed to another worker about twice this long after the crash (default 30000)",
+  },
+  {
+    variable: 'DMASIM_TOKEN',
+    meaning: 'bearer token of the CLI commands that talk to a server (dmasim ci); --token overrides it',
+  },
   { variable: 'NODE_ENV', meaning: 'development, test or production; production hides error details' },
 ];

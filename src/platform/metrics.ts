@@ -45,15 +45,29 @@ export function pipelineMetrics(): PipelineMetrics {
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 600, 1800],
       registers,
     }),
-    runsFinishedTotal: new Counter({ name: 'dmasim_runs_finished_total', help: 'Runs that reached a final status in this process', labelNames: ['status'], registers }),
+    runsFinishedTotal: new Counter({
+      name: 'dmasim_runs_finished_total',
+      help: 'Runs that reached a final status in this process',
+      labelNames: ['status'],
+      registers,
+    }),
     engineOpsPerSecond: new Histogram({
       name: 'dmasim_engine_ops_per_second',
       help: 'Engine throughput of successful runs (operations per second of engine time)',
       buckets: [1e4, 5e4, 1e5, 2.5e5, 5e5, 1e6, 2.5e6, 5e6, 1e7],
       registers,
     }),
-    engineOperationsTotal: new Counter({ name: 'dmasim_engine_operations_total', help: 'Engine operations executed by this process', registers }),
-    queueDepth: new Gauge({ name: 'dmasim_queue_jobs', help: 'Jobs in the runs queue by state', labelNames: ['state'], registers }),
+    engineOperationsTotal: new Counter({
+      name: 'dmasim_engine_operations_total',
+      help: 'Engine operations executed by this process',
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: 'dmasim_queue_jobs',
+      help: 'Jobs in the runs queue by state',
+      labelNames: ['state'],
+      registers,
+    }),
   };
   return processPipelineMetrics;
 }

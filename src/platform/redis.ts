@@ -8,5 +8,10 @@ export type { Redis };
  * an error rather than a hung request. Never set an ioredis keyPrefix.
  */
 export function createRedis(redisUrl: string): Redis {
-  return new Redis(redisUrl, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false, connectTimeout: 3000 });
+  return new Redis(redisUrl, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: false,
+    connectTimeout: 3000,
+  });
 }

@@ -44,7 +44,9 @@ export async function checkRedis(redisUrl: string, timeoutMs = 3000): Promise<vo
       reject(new Error(`no answer within ${timeoutMs} ms`));
     }, timeoutMs);
     socket.on('connect', () => {
-      const auth = url.password ? `AUTH ${decodeURIComponent(url.username || 'default')} ${decodeURIComponent(url.password)}\r\n` : '';
+      const auth = url.password
+        ? `AUTH ${decodeURIComponent(url.username || 'default')} ${decodeURIComponent(url.password)}\r\n`
+        : '';
       socket.write(`${auth}PING\r\nCONFIG GET maxmemory-policy\r\n`);
     });
     socket.on('data', (chunk) => {

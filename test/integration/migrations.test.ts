@@ -33,9 +33,19 @@ describe('migrations', () => {
     const team = await db.team.create({ data: { name: 'kernel-team' } });
     const member = await db.member.create({ data: { teamId: team.id, email: 'a@example.org', role: 'admin' } });
     const token = await db.apiToken.create({
-      data: { teamId: team.id, name: 'ci', role: 'member', prefix: 'dms_abc', salt: Buffer.from([1, 2]), secretHash: Buffer.from([3, 4, 5]) },
+      data: {
+        teamId: team.id,
+        name: 'ci',
+        role: 'member',
+        prefix: 'dms_abc',
+        salt: Buffer.from([1, 2]),
+        secretHash: Buffer.from([3, 4, 5]),
+      },
     });
-    const loaded = await db.team.findUniqueOrThrow({ where: { id: team.id }, include: { members: true, apiTokens: true } });
+    const loaded = await db.team.findUniqueOrThrow({
+      where: { id: team.id },
+      include: { members: true, apiTokens: true },
+    });
 
     expect(loaded.name).toBe('kernel-team');
     expect(loaded.createdAt).toBeInstanceOf(Date);
@@ -50,36 +60,97 @@ describe('migrations', () => {
     const team = await db.team.create({ data: { name: 'results-team' } });
     const scenario = await db.scenario.create({ data: { teamId: team.id, name: 's4', tags: ['vmbus', 'snp'] } });
     const version = await db.scenarioVersion.create({
-      data: { teamId: team.id, scenarioId: scenario.id, version: 1, spec: { apiVersion: 'dmasim/v1', devices: [{ id: 'storvsc0' }] }, specHash: 'h1' },
+      data: {
+        teamId: team.id,
+        scenarioId: scenario.id,
+        version: 1,
+        spec: { apiVersion: 'dmasim/v1', devices: [{ id: 'storvsc0' }] },
+        specHash: 'h1',
+      },
     });
     const batch = await db.runBatch.create({ data: { teamId: team.id, scenarioId: scenario.id, trigger: 'BATCH' } });
     const run = await db.run.create({
       data: {
-        teamId: team.id, scenarioId: scenario.id, scenarioVersionId: version.id, batchId: batch.id, profile: 'la-phys',
-        overlays: [{ name: 'device-cc-accepted', variant: 'dan' }], seed: 2n ** 40n, engineVersion: '0.1.0', trigger: 'MANUAL', idempotencyKey: 'k1',
+        teamId: team.id,
+        scenarioId: scenario.id,
+        scenarioVersionId: version.id,
+        batchId: batch.id,
+        profile: 'la-phys',
+        overlays: [{ name: 'device-cc-accepted', variant: 'dan' }],
+        seed: 2n ** 40n,
+        engineVersion: '0.1.0',
+        trigger: 'MANUAL',
+        idempotencyKey: 'k1',
       },
     });
     await db.runReport.create({ data: { runId: run.id, teamId: team.id, report: { resultHash: 'abc' } } });
     await db.violation.create({
       data: {
-        teamId: team.id, runId: run.id, scenarioId: scenario.id, class: 'V1', severity: 'critical', deviceId: 'storvsc0', fingerprint: 'fp1',
-        count: 3n, bytesExposed: 12288n, dataClass: 'secret', firstOp: 0n, path: 'swiotlb', rule: 'A4', explanation: 'bounced',
+        teamId: team.id,
+        runId: run.id,
+        scenarioId: scenario.id,
+        class: 'V1',
+        severity: 'critical',
+        deviceId: 'storvsc0',
+        fingerprint: 'fp1',
+        count: 3n,
+        bytesExposed: 12288n,
+        dataClass: 'secret',
+        firstOp: 0n,
+        path: 'swiotlb',
+        rule: 'A4',
+        explanation: 'bounced',
       },
     });
-    await db.violationTriage.create({ data: { teamId: team.id, fingerprint: 'fp1', state: 'WAIVED', reason: 'known', expiresAt: new Date('2030-01-01T00:00:00Z') } });
+    await db.violationTriage.create({
+      data: {
+        teamId: team.id,
+        fingerprint: 'fp1',
+        state: 'WAIVED',
+        reason: 'known',
+        expiresAt: new Date('2030-01-01T00:00:00Z'),
+      },
+    });
     await db.allocatorMetrics.create({
       data: {
-        runId: run.id, teamId: team.id, scenarioId: scenario.id, nslabs: 262144, nareas: 16, used: 10, hiwater: 99,
-        failedMaps: 0n, failedCoherentAllocs: 1n, bouncedBytesToDevice: 2n ** 35n, bouncedBytesFromDevice: 0n, metrics: { 'swiotlb.used': 10 },
+        runId: run.id,
+        teamId: team.id,
+        scenarioId: scenario.id,
+        nslabs: 262144,
+        nareas: 16,
+        used: 10,
+        hiwater: 99,
+        failedMaps: 0n,
+        failedCoherentAllocs: 1n,
+        bouncedBytesToDevice: 2n ** 35n,
+        bouncedBytesFromDevice: 0n,
+        metrics: { 'swiotlb.used': 10 },
       },
     });
-    await db.metricSample.createMany({ data: [0n, 1n].map((t) => ({ runId: run.id, teamId: team.id, metric: 'swiotlb.used', t, value: Number(t) * 0.5 })) });
+    await db.metricSample.createMany({
+      data: [0n, 1n].map((t) => ({
+        runId: run.id,
+        teamId: team.id,
+        metric: 'swiotlb.used',
+        t,
+        value: Number(t) * 0.5,
+      })),
+    });
 
     const loaded = await db.run.findUniqueOrThrow({
       where: { id: run.id },
-      include: { report: true, violations: true, allocatorMetrics: true, samples: { orderBy: { t: 'asc' } }, batch: true, scenarioVersion: true },
+      include: {
+        report: true,
+        violations: true,
+        allocatorMetrics: true,
+        samples: { orderBy: { t: 'asc' } },
+        batch: true,
+        scenarioVersion: true,
+      },
     });
-    const triage = await db.violationTriage.findUniqueOrThrow({ where: { teamId_fingerprint: { teamId: team.id, fingerprint: 'fp1' } } });
+    const triage = await db.violationTriage.findUniqueOrThrow({
+      where: { teamId_fingerprint: { teamId: team.id, fingerprint: 'fp1' } },
+    });
 
     expect(loaded.seed).toBe(2n ** 40n);
     expect(loaded.status).toBe('QUEUED');
@@ -88,8 +159,15 @@ describe('migrations', () => {
     expect(loaded.batch?.id).toBe(batch.id);
     expect(loaded.report?.report).toEqual({ resultHash: 'abc' });
     expect(loaded.violations[0]).toMatchObject({ class: 'V1', bytesExposed: 12288n, count: 3n });
-    expect(loaded.allocatorMetrics).toMatchObject({ nslabs: 262144, bouncedBytesToDevice: 2n ** 35n, metrics: { 'swiotlb.used': 10 } });
-    expect(loaded.samples.map((s) => [s.t, s.value])).toEqual([[0n, 0], [1n, 0.5]]);
+    expect(loaded.allocatorMetrics).toMatchObject({
+      nslabs: 262144,
+      bouncedBytesToDevice: 2n ** 35n,
+      metrics: { 'swiotlb.used': 10 },
+    });
+    expect(loaded.samples.map((s) => [s.t, s.value])).toEqual([
+      [0n, 0],
+      [1n, 0.5],
+    ]);
     expect(triage).toMatchObject({ state: 'WAIVED', reason: 'known', expiresAt: new Date('2030-01-01T00:00:00Z') });
     expect((await db.scenario.findUniqueOrThrow({ where: { id: scenario.id } })).tags).toEqual(['vmbus', 'snp']);
   });
@@ -98,43 +176,123 @@ describe('migrations', () => {
     const team = await db.team.create({ data: { name: 'regression-team' } });
     const scenario = await db.scenario.create({ data: { teamId: team.id, name: 'vmbus' } });
     const suite = await db.suite.create({
-      data: { teamId: team.id, name: 'nightly', scenarioIds: [scenario.id], entries: [{ name: 'kernel', profile: 'la-phys', overlays: [] }], seed: 2n ** 40n, thresholds: [{ metric: 'swiotlb.hiwater', maxIncreasePercent: 5 }] },
+      data: {
+        teamId: team.id,
+        name: 'nightly',
+        scenarioIds: [scenario.id],
+        entries: [{ name: 'kernel', profile: 'la-phys', overlays: [] }],
+        seed: 2n ** 40n,
+        thresholds: [{ metric: 'swiotlb.hiwater', maxIncreasePercent: 5 }],
+      },
     });
-    const schedule = await db.schedule.create({ data: { teamId: team.id, suiteId: suite.id, name: 'nightly', cron: '0 3 * * *', timeZone: 'Europe/Berlin' } });
-    const batch = await db.suiteBatch.create({ data: { teamId: team.id, suiteId: suite.id, scheduleId: schedule.id, trigger: 'SCHEDULE', tags: ['v7.2'] } });
+    const schedule = await db.schedule.create({
+      data: { teamId: team.id, suiteId: suite.id, name: 'nightly', cron: '0 3 * * *', timeZone: 'Europe/Berlin' },
+    });
+    const batch = await db.suiteBatch.create({
+      data: { teamId: team.id, suiteId: suite.id, scheduleId: schedule.id, trigger: 'SCHEDULE', tags: ['v7.2'] },
+    });
     await db.suite.update({ where: { id: suite.id }, data: { baselinePolicy: 'PINNED', baselineBatchId: batch.id } });
-    const comparison = await db.comparison.create({ data: { teamId: team.id, suiteId: suite.id, batchId: batch.id, verdict: 'PASS', detail: { entries: [] } } });
-    const webhook = await db.webhook.create({ data: { teamId: team.id, url: 'http://127.0.0.1:1/hook', secret: 's', events: ['regression'], suiteIds: [suite.id], minSeverity: 'high' } });
-    const delivery = await db.webhookDelivery.create({ data: { teamId: team.id, webhookId: webhook.id, event: 'regression', payload: { a: 1 } } });
+    const comparison = await db.comparison.create({
+      data: { teamId: team.id, suiteId: suite.id, batchId: batch.id, verdict: 'PASS', detail: { entries: [] } },
+    });
+    const webhook = await db.webhook.create({
+      data: {
+        teamId: team.id,
+        url: 'http://127.0.0.1:1/hook',
+        secret: 's',
+        events: ['regression'],
+        suiteIds: [suite.id],
+        minSeverity: 'high',
+      },
+    });
+    const delivery = await db.webhookDelivery.create({
+      data: { teamId: team.id, webhookId: webhook.id, event: 'regression', payload: { a: 1 } },
+    });
 
     const loadedSuite = await db.suite.findUniqueOrThrow({ where: { id: suite.id } });
     const loadedBatch = await db.suiteBatch.findUniqueOrThrow({ where: { id: batch.id } });
 
-    expect(loadedSuite).toMatchObject({ baselinePolicy: 'PINNED', baselineBatchId: batch.id, seed: 2n ** 40n, scenarioIds: [scenario.id] });
-    expect(loadedBatch).toMatchObject({ status: 'QUEUED', trigger: 'SCHEDULE', runBatchIds: [], tags: ['v7.2'], acceptedAt: null });
-    expect(await db.schedule.findUniqueOrThrow({ where: { id: schedule.id } })).toMatchObject({ paused: false, overlapPolicy: 'SKIP', timeZone: 'Europe/Berlin' });
+    expect(loadedSuite).toMatchObject({
+      baselinePolicy: 'PINNED',
+      baselineBatchId: batch.id,
+      seed: 2n ** 40n,
+      scenarioIds: [scenario.id],
+    });
+    expect(loadedBatch).toMatchObject({
+      status: 'QUEUED',
+      trigger: 'SCHEDULE',
+      runBatchIds: [],
+      tags: ['v7.2'],
+      acceptedAt: null,
+    });
+    expect(await db.schedule.findUniqueOrThrow({ where: { id: schedule.id } })).toMatchObject({
+      paused: false,
+      overlapPolicy: 'SKIP',
+      timeZone: 'Europe/Berlin',
+    });
     expect(comparison.detail).toEqual({ entries: [] });
-    expect(await db.webhookDelivery.findUniqueOrThrow({ where: { id: delivery.id } })).toMatchObject({ status: 'PENDING', attempts: 0, payload: { a: 1 } });
-    await expect(db.comparison.create({ data: { teamId: team.id, suiteId: suite.id, batchId: batch.id, verdict: 'PASS', detail: {} } })).rejects.toThrow();
-    await expect(db.comparison.create({ data: { teamId: team.id, suiteId: suite.id, batchId: batch.id, verdict: 'MAYBE', detail: {} } })).rejects.toThrow();
+    expect(await db.webhookDelivery.findUniqueOrThrow({ where: { id: delivery.id } })).toMatchObject({
+      status: 'PENDING',
+      attempts: 0,
+      payload: { a: 1 },
+    });
+    await expect(
+      db.comparison.create({
+        data: { teamId: team.id, suiteId: suite.id, batchId: batch.id, verdict: 'PASS', detail: {} },
+      }),
+    ).rejects.toThrow();
+    await expect(
+      db.comparison.create({
+        data: { teamId: team.id, suiteId: suite.id, batchId: batch.id, verdict: 'MAYBE', detail: {} },
+      }),
+    ).rejects.toThrow();
   });
 
   it('enforces the constraints the SQL declares (unique team name, token prefix)', async () => {
     const team = await db.team.create({ data: { name: 'dup-check' } });
 
     await expect(db.team.create({ data: { name: 'dup-check' } })).rejects.toThrow();
-    await db.apiToken.create({ data: { teamId: team.id, name: 'x', role: 'viewer', prefix: 'dms_dup', salt: Buffer.alloc(1), secretHash: Buffer.alloc(1) } });
+    await db.apiToken.create({
+      data: {
+        teamId: team.id,
+        name: 'x',
+        role: 'viewer',
+        prefix: 'dms_dup',
+        salt: Buffer.alloc(1),
+        secretHash: Buffer.alloc(1),
+      },
+    });
     await expect(
-      db.apiToken.create({ data: { teamId: team.id, name: 'y', role: 'viewer', prefix: 'dms_dup', salt: Buffer.alloc(1), secretHash: Buffer.alloc(1) } }),
+      db.apiToken.create({
+        data: {
+          teamId: team.id,
+          name: 'y',
+          role: 'viewer',
+          prefix: 'dms_dup',
+          salt: Buffer.alloc(1),
+          secretHash: Buffer.alloc(1),
+        },
+      }),
     ).rejects.toThrow();
   });
 
   it('round-trips the run and team time limits, and refuses limits outside 1000-86400000 ms', async () => {
     const team = await db.team.create({ data: { name: 'limits-team', runTimeLimitMs: 5000 } });
     const scenario = await db.scenario.create({ data: { teamId: team.id, name: 's-limits' } });
-    const version = await db.scenarioVersion.create({ data: { teamId: team.id, scenarioId: scenario.id, version: 1, spec: {}, specHash: 'h' } });
+    const version = await db.scenarioVersion.create({
+      data: { teamId: team.id, scenarioId: scenario.id, version: 1, spec: {}, specHash: 'h' },
+    });
     const run = await db.run.create({
-      data: { teamId: team.id, scenarioId: scenario.id, scenarioVersionId: version.id, profile: 'lb', seed: 1n, engineVersion: '1', trigger: 'MANUAL', timeLimitMs: 2000 },
+      data: {
+        teamId: team.id,
+        scenarioId: scenario.id,
+        scenarioVersionId: version.id,
+        profile: 'lb',
+        seed: 1n,
+        engineVersion: '1',
+        trigger: 'MANUAL',
+        timeLimitMs: 2000,
+      },
     });
 
     expect((await db.team.findUniqueOrThrow({ where: { id: team.id } })).runTimeLimitMs).toBe(5000);

@@ -10,7 +10,11 @@ export interface ApiHarness {
   /** Creates a fresh team (unique name) and returns its admin bearer token. */
   newTeam(prefix?: string): Promise<{ teamId: string; token: string }>;
   /** POSTs a GraphQL operation with the token; returns status and parsed body. */
-  gql<T = Record<string, unknown>>(token: string | undefined, query: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>>;
+  gql<T = Record<string, unknown>>(
+    token: string | undefined,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GqlResponse<T>>;
   stop(): Promise<void>;
 }
 

@@ -8,8 +8,18 @@ type ViolationInput = RunResultRecord['violations'][number];
 /** A valid violation record; override only what the test is about. */
 export function buildViolation(overrides: Partial<ViolationInput> = {}): ViolationInput {
   return {
-    class: 'V1', severity: 'critical', deviceId: 'storvsc0', fingerprint: 'fp-v1-storvsc0', count: 10n, bytesExposed: 40960n, dataClass: 'secret',
-    firstOp: 3n, path: 'dma_direct_map_phys → swiotlb_map', rule: 'A4', explanation: 'bounced through shared SWIOTLB', ...overrides,
+    class: 'V1',
+    severity: 'critical',
+    deviceId: 'storvsc0',
+    fingerprint: 'fp-v1-storvsc0',
+    count: 10n,
+    bytesExposed: 40960n,
+    dataClass: 'secret',
+    firstOp: 3n,
+    path: 'dma_direct_map_phys → swiotlb_map',
+    rule: 'A4',
+    explanation: 'bounced through shared SWIOTLB',
+    ...overrides,
   };
 }
 
@@ -17,7 +27,13 @@ export function buildViolation(overrides: Partial<ViolationInput> = {}): Violati
 export async function completeRun(
   db: Database,
   run: { id: string; teamId: string },
-  result: { violations?: ViolationInput[]; metrics?: Partial<RunResultRecord['metrics']>; samples?: RunResultRecord['samples']; resultHash?: string; now?: Date } = {},
+  result: {
+    violations?: ViolationInput[];
+    metrics?: Partial<RunResultRecord['metrics']>;
+    samples?: RunResultRecord['samples'];
+    resultHash?: string;
+    now?: Date;
+  } = {},
 ): Promise<boolean> {
   const now = result.now ?? new Date();
   await new RunRepository(db).markRunning(run.id, now);
@@ -29,8 +45,16 @@ export async function completeRun(
       report: { resultHash: result.resultHash ?? 'f'.repeat(64), violations: result.violations ?? [] },
       violations: result.violations ?? [],
       metrics: {
-        nslabs: 32768, nareas: 4, used: 0, hiwater: 1024, failedMaps: 0n, failedCoherentAllocs: 0n, bouncedBytesToDevice: 0n, bouncedBytesFromDevice: 0n,
-        all: { 'swiotlb.hiwater': 1024 }, ...result.metrics,
+        nslabs: 32768,
+        nareas: 4,
+        used: 0,
+        hiwater: 1024,
+        failedMaps: 0n,
+        failedCoherentAllocs: 0n,
+        bouncedBytesToDevice: 0n,
+        bouncedBytesFromDevice: 0n,
+        all: { 'swiotlb.hiwater': 1024 },
+        ...result.metrics,
       },
       samples: result.samples ?? [],
     },

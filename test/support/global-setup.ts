@@ -11,16 +11,20 @@ import { adminDatabaseUrl, createEmptyDatabase, migrateWithCli, randomDatabaseNa
  */
 export default async function globalSetup(): Promise<void> {
   const redisUrl = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379';
-  const problems = (
-    await Promise.allSettled([checkPostgres(adminDatabaseUrl()), checkRedis(redisUrl)])
-  ).flatMap((result) => (result.status === 'rejected' ? [String((result.reason as Error).message)] : []));
+  const problems = (await Promise.allSettled([checkPostgres(adminDatabaseUrl()), checkRedis(redisUrl)])).flatMap(
+    (result) => (result.status === 'rejected' ? [String((result.reason as Error).message)] : []),
+  );
   if (problems.length > 0) {
     throw new Error(`integration tests need the local services:\n\n${problems.join('\n\n')}`);
   }
 
   // Worker threads run the built processor (dist/workers/run.processor.js), as in production.
   const repoRoot = path.join(__dirname, '..', '..');
-  execFileSync(process.execPath, [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [path.join(repoRoot, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.build.json'],
+    { cwd: repoRoot, stdio: 'inherit' },
+  );
   // The browser tests (test/integration/web) drive the built dashboard the API serves.
   ensureWebBuild(repoRoot);
 

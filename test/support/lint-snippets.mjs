@@ -3,12 +3,14 @@
 // a dynamic import that jest's module system does not support.
 import { ESLint } from 'eslint';
 
-const input = JSON.parse(await new Promise((resolve) => {
-  let text = '';
-  process.stdin.setEncoding('utf8');
-  process.stdin.on('data', (chunk) => (text += chunk));
-  process.stdin.on('end', () => resolve(text));
-}));
+const input = JSON.parse(
+  await new Promise((resolve) => {
+    let text = '';
+    process.stdin.setEncoding('utf8');
+    process.stdin.on('data', (chunk) => (text += chunk));
+    process.stdin.on('end', () => resolve(text));
+  }),
+);
 const eslint = new ESLint({ cwd: process.cwd() });
 const output = [];
 for (const { filePath, code } of input) {

@@ -44,9 +44,13 @@ export async function dropDatabase(name: string): Promise<void> {
 
 /** Runs `dmasim migrate` exactly as an operator would, against the given database. */
 export async function migrateWithCli(databaseUrl: string, args: readonly string[] = []): Promise<string> {
-  const { stdout } = await execFileAsync(process.execPath, [path.join(repoRoot, 'bin', 'dmasim.js'), 'migrate', ...args], {
-    cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: databaseUrl, DATABASE_SCHEMA: 'public' },
-  });
+  const { stdout } = await execFileAsync(
+    process.execPath,
+    [path.join(repoRoot, 'bin', 'dmasim.js'), 'migrate', ...args],
+    {
+      cwd: repoRoot,
+      env: { ...process.env, DATABASE_URL: databaseUrl, DATABASE_SCHEMA: 'public' },
+    },
+  );
   return stdout;
 }

@@ -8,7 +8,18 @@ import { parseConfig } from '../../src/platform/config';
 // this parses it and checks the wiring a `docker compose up` depends on.
 const repoRoot = path.join(__dirname, '..', '..');
 const compose = parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { image?: string; build?: string; pull_policy?: string; command?: string[]; environment?: Record<string, string>; depends_on?: Record<string, { condition: string }>; healthcheck?: { test: string[] } }>;
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: string;
+      pull_policy?: string;
+      command?: string[];
+      environment?: Record<string, string>;
+      depends_on?: Record<string, { condition: string }>;
+      healthcheck?: { test: string[] };
+    }
+  >;
 };
 
 describe('docker-compose.yml', () => {
@@ -32,8 +43,12 @@ describe('docker-compose.yml', () => {
   });
 
   it('gives every service a healthcheck or a healthy dependency', () => {
-    for (const name of ['postgres', 'redis', 'api']) expect(compose.services[name]?.healthcheck?.test.length).toBeGreaterThan(0);
-    expect(compose.services['api']?.depends_on).toEqual({ postgres: { condition: 'service_healthy' }, redis: { condition: 'service_healthy' } });
+    for (const name of ['postgres', 'redis', 'api'])
+      expect(compose.services[name]?.healthcheck?.test.length).toBeGreaterThan(0);
+    expect(compose.services['api']?.depends_on).toEqual({
+      postgres: { condition: 'service_healthy' },
+      redis: { condition: 'service_healthy' },
+    });
     expect(compose.services['worker']?.depends_on?.['api']?.condition).toBe('service_healthy');
   });
 

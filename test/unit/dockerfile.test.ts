@@ -5,7 +5,9 @@ import path from 'node:path';
 // `docker compose up` must serve the dashboard, so the image builds it into dist/web and ships dist.
 const repoRoot = path.join(__dirname, '..', '..');
 const dockerfile = readFileSync(path.join(repoRoot, 'Dockerfile'), 'utf8');
-const scripts = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+const scripts = (
+  JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+).scripts;
 
 describe('Dockerfile', () => {
   it('builds the API and the dashboard before pruning dev dependencies (vite is one)', () => {

@@ -14,7 +14,10 @@ describe('generated dashboard operation types', () => {
   it('are current with graphql/*.graphql and operations.graphql (run npm run codegen:web)', () => {
     const committed = path.join(repoRoot, 'web', 'src', 'api', 'generated', 'graphql.ts');
     const outDir = mkdtempSync(path.join(tmpdir(), 'dmasim-web-codegen-'));
-    const config = readFileSync(path.join(repoRoot, 'web', 'codegen.ts'), 'utf8').replace("'web/src/api/generated/graphql.ts'", JSON.stringify(path.join(outDir, 'graphql.ts')));
+    const config = readFileSync(path.join(repoRoot, 'web', 'codegen.ts'), 'utf8').replace(
+      "'web/src/api/generated/graphql.ts'",
+      JSON.stringify(path.join(outDir, 'graphql.ts')),
+    );
     const configFile = path.join(outDir, 'codegen.ts');
     writeFileSync(configFile, config);
     const codegenBin = realpathSync(path.join(repoRoot, 'node_modules', '.bin', 'graphql-codegen'));

@@ -46,7 +46,10 @@ describe('CompareView', () => {
   it('lists metric deltas with sign and direction', () => {
     render(<CompareView comparison={comparison} />);
     const table = screen.getByRole('table', { name: 'Metrics that differ between A and B' });
-    const rows = within(table).getAllByRole('row').slice(1).map((row) => [...row.children].map((cell) => cell.textContent));
+    const rows = within(table)
+      .getAllByRole('row')
+      .slice(1)
+      .map((row) => [...row.children].map((cell) => cell.textContent));
 
     expect(rows).toEqual([
       ['swiotlb.hiwater', '2,960', '0', '−2,960'],

@@ -9,11 +9,15 @@ describe('downloadExport', () => {
   });
 
   it('fetches with the bearer header and clicks a download link for the blob', async () => {
-    const fetchMock = jest.fn((_url: string, _init: { headers: Record<string, string> }) => Promise.resolve({ ok: true, status: 200, blob: () => Promise.resolve(new Blob(['<xml/>'])) }));
+    const fetchMock = jest.fn((_url: string, _init: { headers: Record<string, string> }) =>
+      Promise.resolve({ ok: true, status: 200, blob: () => Promise.resolve(new Blob(['<xml/>'])) }),
+    );
     globalThis.fetch = fetchMock as unknown as typeof fetch;
     Object.assign(URL, { createObjectURL: jest.fn(() => 'blob:x'), revokeObjectURL: jest.fn() });
     const clicked: string[] = [];
-    const click = jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (this: HTMLAnchorElement) {
+    const click = jest.spyOn(HTMLAnchorElement.prototype, 'click').mockImplementation(function (
+      this: HTMLAnchorElement,
+    ) {
       clicked.push(this.download);
     });
 
@@ -24,8 +28,14 @@ describe('downloadExport', () => {
     click.mockRestore();
   });
 
-  it('returns the server\'s error message when refused', async () => {
-    globalThis.fetch = jest.fn(() => Promise.resolve({ ok: false, status: 404, json: () => Promise.resolve({ errors: [{ message: 'run r1 not found' }] }) })) as unknown as typeof fetch;
+  it("returns the server's error message when refused", async () => {
+    globalThis.fetch = jest.fn(() =>
+      Promise.resolve({
+        ok: false,
+        status: 404,
+        json: () => Promise.resolve({ errors: [{ message: 'run r1 not found' }] }),
+      }),
+    ) as unknown as typeof fetch;
 
     expect(await downloadExport('dms_abc', '/export/runs/r1/junit.xml', 'x')).toBe('run r1 not found');
   });

@@ -12,7 +12,12 @@ describe('formatBytes', () => {
 
 describe('formatOverlays', () => {
   it('names each overlay with its variant', () => {
-    expect(formatOverlays([{ name: 'device-cc-accepted', variant: 'dan' }, { name: 'storvsc-bypass', variant: null }])).toBe('device-cc-accepted:dan, storvsc-bypass');
+    expect(
+      formatOverlays([
+        { name: 'device-cc-accepted', variant: 'dan' },
+        { name: 'storvsc-bypass', variant: null },
+      ]),
+    ).toBe('device-cc-accepted:dan, storvsc-bypass');
     expect(formatOverlays([])).toBe('no overlays');
   });
 });
@@ -35,7 +40,17 @@ describe('reportToMarkdown', () => {
   it('writes the verdict, a violations table and the kernel log', () => {
     const markdown = reportToMarkdown('run-1', {
       summary: { verdict: 'exposes-secrets', operations: 10, violations: 1, failures: 0 },
-      violations: [{ class: 'V1', severity: 'critical', deviceId: 'storvsc0', bytesExposed: 4096, count: 1, rule: 'A4', path: 'a | b' }],
+      violations: [
+        {
+          class: 'V1',
+          severity: 'critical',
+          deviceId: 'storvsc0',
+          bytesExposed: 4096,
+          count: 1,
+          rule: 'A4',
+          path: 'a | b',
+        },
+      ],
       metrics: { 'swiotlb.hiwater': 12 },
       kernelLog: [{ op: -1, text: 'software IO TLB: area num 4.' }],
     });

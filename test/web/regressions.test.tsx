@@ -6,18 +6,71 @@ import { nextFiring, RegressionsPage } from '../../web/src/pages/regressions';
 
 // The regressions page against a fake server: fetch answers each operation by name, so the typed
 // documents, the page's rendering and its mutations are exercised without a network.
-const schedule = (paused: boolean) => ({ __typename: 'Schedule', id: 'sched-1', name: 'nightly', cron: '0 3 * * *', timeZone: 'Europe/Berlin', paused, overlapPolicy: 'SKIP', lastFiredAt: null, lastSkippedAt: null, suite: { __typename: 'Suite', id: 'suite-1', name: 'storvsc' } });
+const schedule = (paused: boolean) => ({
+  __typename: 'Schedule',
+  id: 'sched-1',
+  name: 'nightly',
+  cron: '0 3 * * *',
+  timeZone: 'Europe/Berlin',
+  paused,
+  overlapPolicy: 'SKIP',
+  lastFiredAt: null,
+  lastSkippedAt: null,
+  suite: { __typename: 'Suite', id: 'suite-1', name: 'storvsc' },
+});
 const suites = [
   {
-    __typename: 'Suite', id: 'suite-1', name: 'storvsc', description: '', baselinePolicy: 'LAST_ACCEPTED', entries: [{ __typename: 'SuiteEntry', name: 'kernel', profile: 'lb' }],
+    __typename: 'Suite',
+    id: 'suite-1',
+    name: 'storvsc',
+    description: '',
+    baselinePolicy: 'LAST_ACCEPTED',
+    entries: [{ __typename: 'SuiteEntry', name: 'kernel', profile: 'lb' }],
     batches: [
       {
-        __typename: 'SuiteBatch', id: 'b2b2b2b2-0000-4000-8000-000000000000', status: 'SUCCEEDED', trigger: 'CI', runsFinished: 1, runsTotal: 1, runBatchIds: ['rb000000-0000-4000-8000-000000000000'], acceptedAt: null, createdAt: '2026-11-28T03:00:00Z', finishedAt: '2026-11-28T03:01:00Z',
+        __typename: 'SuiteBatch',
+        id: 'b2b2b2b2-0000-4000-8000-000000000000',
+        status: 'SUCCEEDED',
+        trigger: 'CI',
+        runsFinished: 1,
+        runsTotal: 1,
+        runBatchIds: ['rb000000-0000-4000-8000-000000000000'],
+        acceptedAt: null,
+        createdAt: '2026-11-28T03:00:00Z',
+        finishedAt: '2026-11-28T03:01:00Z',
         comparison: {
-          __typename: 'Comparison', id: 'c1', verdict: 'REGRESSED', baselineBatchId: 'b1b1b1b1-0000-4000-8000-000000000000',
-          counts: { __typename: 'ComparisonCounts', new: 2, fixed: 1, persisting: 3, reopened: 0, waived: 1, thresholdBreaches: 1, moved: 1 },
+          __typename: 'Comparison',
+          id: 'c1',
+          verdict: 'REGRESSED',
+          baselineBatchId: 'b1b1b1b1-0000-4000-8000-000000000000',
+          counts: {
+            __typename: 'ComparisonCounts',
+            new: 2,
+            fixed: 1,
+            persisting: 3,
+            reopened: 0,
+            waived: 1,
+            thresholdBreaches: 1,
+            moved: 1,
+          },
           entries: [
-            { __typename: 'EntryComparison', scenarioName: 's04', entryName: 'kernel', profile: 'lb', candidateRunId: 'run-b', baselineRunId: 'run-a', verdict: 'REGRESSED', metrics: [{ __typename: 'MetricDiff', metric: 'failedMaps', breached: true, breachReason: 'failedMaps 3 exceeds max 0' }] },
+            {
+              __typename: 'EntryComparison',
+              scenarioName: 's04',
+              entryName: 'kernel',
+              profile: 'lb',
+              candidateRunId: 'run-b',
+              baselineRunId: 'run-a',
+              verdict: 'REGRESSED',
+              metrics: [
+                {
+                  __typename: 'MetricDiff',
+                  metric: 'failedMaps',
+                  breached: true,
+                  breachReason: 'failedMaps 3 exceeds max 0',
+                },
+              ],
+            },
           ],
         },
       },
@@ -33,20 +86,35 @@ function fakeFetch(_url: string, init: { body: string }): Promise<unknown> {
   calls.push(operationName);
   let data: unknown;
   if (operationName === 'Regressions') data = { suites, schedules: [schedule(paused)] };
-  else if (operationName === 'TriageQueue') data = { violations: { __typename: 'ViolationConnection', totalCount: 0, edges: [] } };
+  else if (operationName === 'TriageQueue')
+    data = { violations: { __typename: 'ViolationConnection', totalCount: 0, edges: [] } };
   else if (operationName === 'PauseSchedule') {
     paused = true;
     data = { pauseSchedule: { __typename: 'ScheduleSaved', schedule: schedule(true) } };
   } else if (operationName === 'ResumeSchedule') {
     paused = false;
     data = { resumeSchedule: { __typename: 'ScheduleSaved', schedule: schedule(false) } };
-  } else if (operationName === 'RunScheduleNow') data = { runScheduleNow: { __typename: 'ScheduleRan', skipped: true, batch: null } };
+  } else if (operationName === 'RunScheduleNow')
+    data = { runScheduleNow: { __typename: 'ScheduleRan', skipped: true, batch: null } };
   const body = JSON.stringify({ data });
-  return Promise.resolve({ status: 200, statusText: 'OK', ok: true, headers: { get: (name: string) => (name.toLowerCase() === 'content-type' ? 'application/json' : null) }, text: () => Promise.resolve(body), json: () => Promise.resolve(JSON.parse(body)) });
+  return Promise.resolve({
+    status: 200,
+    statusText: 'OK',
+    ok: true,
+    headers: { get: (name: string) => (name.toLowerCase() === 'content-type' ? 'application/json' : null) },
+    text: () => Promise.resolve(body),
+    json: () => Promise.resolve(JSON.parse(body)),
+  });
 }
 
 function renderPage(canTriage: boolean): void {
-  const client = new Client({ url: 'http://dmasim.test/graphql', exchanges: [fetchExchange], fetch: fakeFetch as unknown as typeof fetch, preferGetMethod: false, requestPolicy: 'cache-and-network' });
+  const client = new Client({
+    url: 'http://dmasim.test/graphql',
+    exchanges: [fetchExchange],
+    fetch: fakeFetch as unknown as typeof fetch,
+    preferGetMethod: false,
+    requestPolicy: 'cache-and-network',
+  });
   render(
     <Provider value={client}>
       <TokenContext.Provider value="dms_test">
@@ -67,9 +135,15 @@ describe('RegressionsPage', () => {
     const suite = await screen.findByRole('article', { name: /storvsc/ });
 
     expect(within(suite).getAllByText('REGRESSED')[0]?.className).toContain('verdict-REGRESSED');
-    expect(within(suite).getByRole('list', { name: 'Finding counts' }).textContent).toBe('2 new1 fixed3 persisting1 moved0 reopened1 waived1 threshold breaches');
-    expect(within(suite).getByRole('list', { name: 'Threshold breaches' }).textContent).toContain('failedMaps 3 exceeds max 0');
-    expect(within(suite).getByRole('link', { name: 'compare with baseline' }).getAttribute('href')).toBe('/compare?a=run-a&b=run-b');
+    expect(within(suite).getByRole('list', { name: 'Finding counts' }).textContent).toBe(
+      '2 new1 fixed3 persisting1 moved0 reopened1 waived1 threshold breaches',
+    );
+    expect(within(suite).getByRole('list', { name: 'Threshold breaches' }).textContent).toContain(
+      'failedMaps 3 exceeds max 0',
+    );
+    expect(within(suite).getByRole('link', { name: 'compare with baseline' }).getAttribute('href')).toBe(
+      '/compare?a=run-a&b=run-b',
+    );
     expect(within(suite).getByRole('group', { name: /CI exports/ })).toBeDefined();
   });
 
@@ -104,8 +178,10 @@ describe('RegressionsPage', () => {
 });
 
 describe('nextFiring', () => {
-  it('computes the next firing in the schedule\'s time zone', () => {
-    expect(nextFiring('0 3 * * *', 'Europe/Berlin', new Date('2026-11-29T04:00:00Z'))?.toISOString()).toBe('2026-11-30T02:00:00.000Z');
+  it("computes the next firing in the schedule's time zone", () => {
+    expect(nextFiring('0 3 * * *', 'Europe/Berlin', new Date('2026-11-29T04:00:00Z'))?.toISOString()).toBe(
+      '2026-11-30T02:00:00.000Z',
+    );
     expect(nextFiring('not a cron', 'UTC')).toBeNull();
   });
 });

@@ -7,7 +7,10 @@ import { runViolations } from './support/fixtures';
 // the way a keyboard or mouse user drives them.
 function bodyRows(): HTMLElement[] {
   const table = screen.getByRole('table');
-  return within(table).getAllByRole('row').slice(1).filter((row) => !row.classList.contains('detail'));
+  return within(table)
+    .getAllByRole('row')
+    .slice(1)
+    .filter((row) => !row.classList.contains('detail'));
 }
 
 function classColumn(): string[] {
@@ -75,9 +78,13 @@ describe('ViolationsTable', () => {
 
     await user.click(toggle);
     expect(toggle.getAttribute('aria-expanded')).toBe('true');
-    expect(screen.getByText('the coherent buffer came from the atomic DMA pool, which is permanently shared')).toBeTruthy();
+    expect(
+      screen.getByText('the coherent buffer came from the atomic DMA pool, which is permanently shared'),
+    ).toBeTruthy();
     expect(screen.getByText('dma_direct_alloc → dma_direct_alloc_from_pool (shared atomic pool)')).toBeTruthy();
     await user.click(screen.getByRole('button', { name: 'Hide details of V4 on nvme0' }));
-    expect(screen.queryByText('the coherent buffer came from the atomic DMA pool, which is permanently shared')).toBeNull();
+    expect(
+      screen.queryByText('the coherent buffer came from the atomic DMA pool, which is permanently shared'),
+    ).toBeNull();
   });
 });

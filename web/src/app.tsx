@@ -2,7 +2,15 @@ import { useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import { Provider } from 'urql';
 import { createApiClient } from './api/client';
 import { TokenContext } from './api/exports';
-import { activeSession, addSession, loadSessions, removeSession, saveSessions, type Session, type StoredSessions } from './session';
+import {
+  activeSession,
+  addSession,
+  loadSessions,
+  removeSession,
+  saveSessions,
+  type Session,
+  type StoredSessions,
+} from './session';
 import { Link, useRoute, type Route } from './router';
 import { SignInPage } from './pages/sign-in';
 import { OverviewPage } from './pages/overview';
@@ -101,7 +109,10 @@ export function App(): ReactNode {
         <div className="team">
           <label>
             Team
-            <select value={session.teamId} onChange={(e) => setStored((current) => ({ ...current, activeTeamId: e.target.value }))}>
+            <select
+              value={session.teamId}
+              onChange={(e) => setStored((current) => ({ ...current, activeTeamId: e.target.value }))}
+            >
               {stored.sessions.map((s) => (
                 <option key={s.teamId} value={s.teamId}>
                   {s.teamName} ({s.role.toLowerCase()})

@@ -36,7 +36,9 @@ export function formatPercent(fraction: number): string {
 }
 
 export function formatOverlays(overlays: ReadonlyArray<{ name: string; variant: string | null }>): string {
-  return overlays.length === 0 ? 'no overlays' : overlays.map((o) => (o.variant ? `${o.name}:${o.variant}` : o.name)).join(', ');
+  return overlays.length === 0
+    ? 'no overlays'
+    : overlays.map((o) => (o.variant ? `${o.name}:${o.variant}` : o.name)).join(', ');
 }
 
 export function shortId(id: string): string {
@@ -58,7 +60,16 @@ export interface ReportView {
   readonly seed?: number;
   readonly summary?: { verdict?: string; operations?: number; violations?: number; failures?: number };
   readonly violations?: ReadonlyArray<Record<string, unknown>>;
-  readonly failures?: ReadonlyArray<{ class: string; severity: string; deviceId: string; firstOp: number; count: number; kernelLogLine: string | null; rule: string; explanation: string }>;
+  readonly failures?: ReadonlyArray<{
+    class: string;
+    severity: string;
+    deviceId: string;
+    firstOp: number;
+    count: number;
+    kernelLogLine: string | null;
+    rule: string;
+    explanation: string;
+  }>;
   readonly metrics?: Record<string, number | string>;
   readonly kernelLog?: ReadonlyArray<{ op: number; text: string }>;
   readonly resultHash?: string;
@@ -69,7 +80,9 @@ export function asReport(value: unknown): ReportView | null {
 }
 
 function cell(value: unknown): string {
-  return String(value ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+  return String(value ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
 }
 
 /** A Markdown rendering of a report, for pasting into reviews and tickets. */
@@ -86,13 +99,19 @@ export function reportToMarkdown(runId: string, report: ReportView): string {
     '',
     '| class | severity | device | bytes exposed | count | rule | path |',
     '|---|---|---|---|---|---|---|',
-    ...(report.violations ?? []).map((v) => `| ${cell(v['class'])} | ${cell(v['severity'])} | ${cell(v['deviceId'])} | ${cell(v['bytesExposed'])} | ${cell(v['count'])} | ${cell(v['rule'])} | ${cell(v['path'])} |`),
+    ...(report.violations ?? []).map(
+      (v) =>
+        `| ${cell(v['class'])} | ${cell(v['severity'])} | ${cell(v['deviceId'])} | ${cell(v['bytesExposed'])} | ${cell(v['count'])} | ${cell(v['rule'])} | ${cell(v['path'])} |`,
+    ),
     '',
     '## Failures',
     '',
     '| class | severity | device | count | rule | explanation |',
     '|---|---|---|---|---|---|',
-    ...(report.failures ?? []).map((f) => `| ${cell(f.class)} | ${cell(f.severity)} | ${cell(f.deviceId)} | ${cell(f.count)} | ${cell(f.rule)} | ${cell(f.explanation)} |`),
+    ...(report.failures ?? []).map(
+      (f) =>
+        `| ${cell(f.class)} | ${cell(f.severity)} | ${cell(f.deviceId)} | ${cell(f.count)} | ${cell(f.rule)} | ${cell(f.explanation)} |`,
+    ),
     '',
     '## Metrics',
     '',
@@ -157,7 +176,12 @@ export function diffLines(before: string, after: string): DiffLine[] {
 export function canonicalJson(value: unknown): string {
   const sort = (v: unknown): unknown => {
     if (Array.isArray(v)) return v.map(sort);
-    if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort((v as Record<string, unknown>)[k])]));
+    if (typeof v === 'object' && v !== null)
+      return Object.fromEntries(
+        Object.keys(v)
+          .sort()
+          .map((k) => [k, sort((v as Record<string, unknown>)[k])]),
+      );
     return v;
   };
   return JSON.stringify(sort(value), null, 2);

@@ -20,7 +20,8 @@ export function parseRoute(pathname: string, search: string): Route {
   if (first === 'scenarios' && second && parts.length === 2) return { page: 'scenario', id: second };
   if (first === 'runs' && second && parts.length === 2) return { page: 'run', id: second };
   if (first === 'batches' && second && parts.length === 2) return { page: 'batch', id: second };
-  if (first === 'compare' && parts.length === 1) return { page: 'compare', a: params.get('a'), b: params.get('b'), batch: params.get('batch') };
+  if (first === 'compare' && parts.length === 1)
+    return { page: 'compare', a: params.get('a'), b: params.get('b'), batch: params.get('batch') };
   if (first === 'regressions' && parts.length === 1) return { page: 'regressions' };
   return { page: 'not-found', path: pathname };
 }
@@ -50,9 +51,21 @@ export function useRoute(): Route {
 }
 
 /** An anchor that navigates inside the app (modified clicks still open new tabs). */
-export function Link({ to, children, ...rest }: { to: string; children: ReactNode } & AnchorHTMLAttributes<HTMLAnchorElement>): ReactNode {
+export function Link({
+  to,
+  children,
+  ...rest
+}: { to: string; children: ReactNode } & AnchorHTMLAttributes<HTMLAnchorElement>): ReactNode {
   const onClick = (event: MouseEvent<HTMLAnchorElement>): void => {
-    if (event.defaultPrevented || event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
+    if (
+      event.defaultPrevented ||
+      event.button !== 0 ||
+      event.metaKey ||
+      event.ctrlKey ||
+      event.shiftKey ||
+      event.altKey
+    )
+      return;
     event.preventDefault();
     navigate(to);
   };

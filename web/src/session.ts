@@ -39,12 +39,18 @@ export function saveSessions(value: StoredSessions, storage: Storage = window.se
 
 /** Adds (or replaces, for the same team) a session and makes it active. */
 export function addSession(current: StoredSessions, session: Session): StoredSessions {
-  return { sessions: [...current.sessions.filter((s) => s.teamId !== session.teamId), session], activeTeamId: session.teamId };
+  return {
+    sessions: [...current.sessions.filter((s) => s.teamId !== session.teamId), session],
+    activeTeamId: session.teamId,
+  };
 }
 
 export function removeSession(current: StoredSessions, teamId: string): StoredSessions {
   const sessions = current.sessions.filter((s) => s.teamId !== teamId);
-  return { sessions, activeTeamId: current.activeTeamId === teamId ? (sessions[0]?.teamId ?? null) : current.activeTeamId };
+  return {
+    sessions,
+    activeTeamId: current.activeTeamId === teamId ? (sessions[0]?.teamId ?? null) : current.activeTeamId,
+  };
 }
 
 export function activeSession(value: StoredSessions): Session | undefined {

@@ -23,18 +23,54 @@ Exit codes: 0 advice given, 1 no size removes the failure, 2 bad flag or invalid
 
 const MiB = 1024 * 1024;
 const widths = [8, 5, 8, 28, 16, 12, 16, 11, 5];
-const size = (bytes: number | null): string => (bytes === null ? '-' : bytes >= MiB ? `${(bytes / MiB).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`);
+const size = (bytes: number | null): string =>
+  bytes === null ? '-' : bytes >= MiB ? `${(bytes / MiB).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(0)} KiB`;
 
 function row(profile: string, advice: PoolAdvice): string {
   const unit = advice.param === 'swiotlb' ? 'slots' : 'bytes';
-  const value = advice.value === null ? (advice.failuresAsGiven === 0 ? '(keep default)' : '(none found)') : `${advice.param}=${advice.value}`;
-  const cells = [profile, advice.failureClass, String(advice.failuresAsGiven), value, advice.effectiveSize === null ? '-' : `${advice.effectiveSize} ${unit}`, size(advice.decryptedBytes), advice.headroom === null ? '-' : `${advice.headroom} ${unit}`, size(advice.lowMemoryBytes), String(advice.search.runs)];
+  const value =
+    advice.value === null
+      ? advice.failuresAsGiven === 0
+        ? '(keep default)'
+        : '(none found)'
+      : `${advice.param}=${advice.value}`;
+  const cells = [
+    profile,
+    advice.failureClass,
+    String(advice.failuresAsGiven),
+    value,
+    advice.effectiveSize === null ? '-' : `${advice.effectiveSize} ${unit}`,
+    size(advice.decryptedBytes),
+    advice.headroom === null ? '-' : `${advice.headroom} ${unit}`,
+    size(advice.lowMemoryBytes),
+    String(advice.search.runs),
+  ];
   return `${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}  ${advice.note}`;
 }
 
 function table(advice: readonly ProfileAdvice[]): string {
-  const header = ['profile', 'class', 'as given', 'advice', 'pool set up', 'shared cost', 'headroom', 'below 4 GiB', 'runs'].map((c, i) => c.padEnd(widths[i]!)).join('  ');
-  const lines = advice.flatMap((a) => [row(a.profile, a.swiotlb), row(a.profile, a.coherentPool), ...(a.privatePoolBytes === null ? [] : [`${a.profile.padEnd(8)}  dual-swiotlb-pools: the private pool has the same size, ${size(a.privatePoolBytes)} (private, not shared)`])]);
+  const header = [
+    'profile',
+    'class',
+    'as given',
+    'advice',
+    'pool set up',
+    'shared cost',
+    'headroom',
+    'below 4 GiB',
+    'runs',
+  ]
+    .map((c, i) => c.padEnd(widths[i]!))
+    .join('  ');
+  const lines = advice.flatMap((a) => [
+    row(a.profile, a.swiotlb),
+    row(a.profile, a.coherentPool),
+    ...(a.privatePoolBytes === null
+      ? []
+      : [
+          `${a.profile.padEnd(8)}  dual-swiotlb-pools: the private pool has the same size, ${size(a.privatePoolBytes)} (private, not shared)`,
+        ]),
+  ]);
   return `${header}\n${lines.join('\n')}\n`;
 }
 
@@ -56,7 +92,9 @@ export const adviseCommand: CliCommand = {
     try {
       text = await readFile(file, 'utf8');
     } catch (error: unknown) {
-      io.stderr.write(`dmasim advise: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})\n`);
+      io.stderr.write(
+        `dmasim advise: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})\n`,
+      );
       return ExitCode.badInput;
     }
     const parsed = parseSpecText(text, file);
@@ -77,8 +115,14 @@ export const adviseCommand: CliCommand = {
       io.stderr.write(`dmasim advise: ${result.error}\n`);
       return ExitCode.badInput;
     }
-    io.stdout.write(flags.switches.has('--json') ? `${JSON.stringify({ file, advice: result.advice })}\n` : `${file}\n${table(result.advice)}`);
-    const unresolved = result.advice.some((a) => [a.swiotlb, a.coherentPool].some((p) => p.failuresAsGiven > 0 && p.value === null));
+    io.stdout.write(
+      flags.switches.has('--json')
+        ? `${JSON.stringify({ file, advice: result.advice })}\n`
+        : `${file}\n${table(result.advice)}`,
+    );
+    const unresolved = result.advice.some((a) =>
+      [a.swiotlb, a.coherentPool].some((p) => p.failuresAsGiven > 0 && p.value === null),
+    );
     return unresolved ? ExitCode.failure : ExitCode.ok;
   },
 };

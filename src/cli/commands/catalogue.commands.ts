@@ -14,7 +14,8 @@ function noArgs(args: readonly string[]): void {
 }
 
 function entryText(entry: LegendEntry): string {
-  const kind = entry.kind === 'rule' ? 'rule' : entry.kind === 'violation' ? 'confidentiality violation' : 'functional failure';
+  const kind =
+    entry.kind === 'rule' ? 'rule' : entry.kind === 'violation' ? 'confidentiality violation' : 'functional failure';
   return `${entry.id} (${kind}): ${entry.title}\n  ${entry.description}\n  kernel: ${entry.kernelFunction}\n  docs: ${entry.docs}\n`;
 }
 
@@ -42,8 +43,13 @@ Exit code 2 for an unknown id.`,
         continue;
       }
       ok = false;
-      const suggestion = nearestKey(id, legendEntries.map((e) => e.id));
-      io.stderr.write(`dmasim explain: unknown id '${id}'${suggestion ? ` — did you mean ${suggestion}?` : ''} (dmasim explain --all lists them)\n`);
+      const suggestion = nearestKey(
+        id,
+        legendEntries.map((e) => e.id),
+      );
+      io.stderr.write(
+        `dmasim explain: unknown id '${id}'${suggestion ? ` — did you mean ${suggestion}?` : ''} (dmasim explain --all lists them)\n`,
+      );
     }
     return ok ? ExitCode.ok : ExitCode.badInput;
   },
@@ -59,10 +65,16 @@ release such as v6.12 or v7.3), then each platform (vm.platform). Details: docs/
   async run(args, io) {
     noArgs(args);
     const width = Math.max(...kernelProfileIds.map((id) => id.length));
-    const profileLines = kernelProfileIds.map((id) => `  ${id.padEnd(width)}  ${kernelProfiles[id].releases.padEnd(13)}  ${kernelProfiles[id].summary}`);
+    const profileLines = kernelProfileIds.map(
+      (id) => `  ${id.padEnd(width)}  ${kernelProfiles[id].releases.padEnd(13)}  ${kernelProfiles[id].summary}`,
+    );
     const platformWidth = Math.max(...platformIds.map((id) => id.length));
     const platformLines = platformIds.map((id) => `  ${id.padEnd(platformWidth)}  ${platforms[id].summary}`);
-    io.stdout.write(['kernel profiles (kernel.profile):', ...profileLines, '', 'platforms (vm.platform):', ...platformLines, ''].join('\n'));
+    io.stdout.write(
+      ['kernel profiles (kernel.profile):', ...profileLines, '', 'platforms (vm.platform):', ...platformLines, ''].join(
+        '\n',
+      ),
+    );
     return ExitCode.ok;
   },
 };
@@ -77,13 +89,21 @@ function variantDetails(id: OverlayId, variant: string): VariantDetails {
   const registry = (overlays[id] as unknown as { variants?: unknown }).variants;
   if (registry === null || typeof registry !== 'object') return {};
   const found = Array.isArray(registry)
-    ? (registry as { id?: string; name?: string }[]).find((v) => v !== null && typeof v === 'object' && (v.id ?? v.name) === variant)
+    ? (registry as { id?: string; name?: string }[]).find(
+        (v) => v !== null && typeof v === 'object' && (v.id ?? v.name) === variant,
+      )
     : (registry as Record<string, unknown>)[variant];
   if (found === null || typeof found !== 'object') return {};
   const { description, hunks } = found as { description?: unknown; hunks?: unknown };
   return {
     ...(typeof description === 'string' ? { description } : {}),
-    ...(Array.isArray(hunks) ? { hunks: hunks.filter((h): h is { id: string; summary: string } => typeof h?.id === 'string' && typeof h?.summary === 'string') } : {}),
+    ...(Array.isArray(hunks)
+      ? {
+          hunks: hunks.filter(
+            (h): h is { id: string; summary: string } => typeof h?.id === 'string' && typeof h?.summary === 'string',
+          ),
+        }
+      : {}),
   };
 }
 

@@ -33,11 +33,19 @@ interface BatchView {
     verdict: string;
     baselineBatchId: string | null;
     counts: Record<string, number>;
-    entries: Array<{ scenarioName: string; entryName: string; profile: string; baselineProfile: string | null; verdict: string; reasons: string[] }>;
+    entries: Array<{
+      scenarioName: string;
+      entryName: string;
+      profile: string;
+      baselineProfile: string | null;
+      verdict: string;
+      reasons: string[];
+    }>;
   };
 }
 
-const batchFields = 'id status runsFinished runsTotal comparison { verdict baselineBatchId counts { new fixed persisting reopened waived thresholdBreaches moved } entries { scenarioName entryName profile baselineProfile verdict reasons } }';
+const batchFields =
+  'id status runsFinished runsTotal comparison { verdict baselineBatchId counts { new fixed persisting reopened waived thresholdBreaches moved } entries { scenarioName entryName profile baselineProfile verdict reasons } }';
 
 class CiError extends Error {
   override readonly name = 'CiError';
@@ -70,7 +78,8 @@ function parseArgs(args: readonly string[]): CiOptions {
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] ?? '';
     const value = args[i + 1];
-    if (!['--suite', '--server', '--token', '--tag', '--timeout-s', '--poll-ms'].includes(flag)) throw new UsageError(`unknown option '${flag}'`);
+    if (!['--suite', '--server', '--token', '--tag', '--timeout-s', '--poll-ms'].includes(flag))
+      throw new UsageError(`unknown option '${flag}'`);
     if (value === undefined) throw new UsageError(`${flag} needs a value`);
     if (flag === '--tag') tags.push(value);
     else values[flag] = value;
@@ -82,8 +91,16 @@ function parseArgs(args: readonly string[]): CiOptions {
   if (!token) throw new UsageError('no token: pass --token or set DMASIM_TOKEN');
   const timeoutS = Number(values['--timeout-s'] ?? 1800);
   const pollMs = Number(values['--poll-ms'] ?? 1000);
-  if (!Number.isFinite(timeoutS) || timeoutS <= 0 || !Number.isInteger(pollMs) || pollMs < 50) throw new UsageError('--timeout-s must be > 0 and --poll-ms ≥ 50');
-  return { suite: values['--suite'], server: values['--server'].replace(/\/+$/, ''), token, tags, timeoutMs: timeoutS * 1000, pollMs };
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0 || !Number.isInteger(pollMs) || pollMs < 50)
+    throw new UsageError('--timeout-s must be > 0 and --poll-ms ≥ 50');
+  return {
+    suite: values['--suite'],
+    server: values['--server'].replace(/\/+$/, ''),
+    token,
+    tags,
+    timeoutMs: timeoutS * 1000,
+    pollMs,
+  };
 }
 
 /**
@@ -92,13 +109,21 @@ function parseArgs(args: readonly string[]): CiOptions {
  */
 export function describeFetchFailure(url: string, error: unknown): string {
   const cause = (error as { cause?: unknown } | null)?.cause;
-  const parts = [cause, error].flatMap((e) => {
-    if (e === null || typeof e !== 'object') return [];
-    const { code, message } = e as { code?: unknown; message?: unknown };
-    return [[typeof code === 'string' ? code : '', typeof message === 'string' ? message : ''].filter(Boolean).join(': ')];
-  }).filter((text) => text && text !== 'fetch failed');
+  const parts = [cause, error]
+    .flatMap((e) => {
+      if (e === null || typeof e !== 'object') return [];
+      const { code, message } = e as { code?: unknown; message?: unknown };
+      return [
+        [typeof code === 'string' ? code : '', typeof message === 'string' ? message : ''].filter(Boolean).join(': '),
+      ];
+    })
+    .filter((text) => text && text !== 'fetch failed');
   const reason = parts[0] ?? (error instanceof Error ? error.message : String(error));
-  const hint = /ECONNREFUSED/.test(reason) ? ' — is the server running (npm start) and is --server right?' : /ENOTFOUND|EAI_AGAIN/.test(reason) ? ' — check the host name in --server' : '';
+  const hint = /ECONNREFUSED/.test(reason)
+    ? ' — is the server running (npm start) and is --server right?'
+    : /ENOTFOUND|EAI_AGAIN/.test(reason)
+      ? ' — check the host name in --server'
+      : '';
   return `cannot reach ${url}: ${reason}${hint}`;
 }
 
@@ -111,18 +136,29 @@ async function gql<T>(options: CiOptions, query: string, variables: Record<strin
   }).catch((error: unknown) => {
     throw new CiError(describeFetchFailure(url, error));
   });
-  const body = (await response.json().catch(() => ({}))) as { data?: T; errors?: Array<{ message: string; extensions?: { code?: string } }> };
-  if (body.errors?.length || !body.data) throw new CiError(`server answered ${response.status}: ${body.errors?.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`).join('; ') ?? 'no data'}`);
+  const body = (await response.json().catch(() => ({}))) as {
+    data?: T;
+    errors?: Array<{ message: string; extensions?: { code?: string } }>;
+  };
+  if (body.errors?.length || !body.data)
+    throw new CiError(
+      `server answered ${response.status}: ${body.errors?.map((e) => `${e.extensions?.code ?? 'ERROR'}: ${e.message}`).join('; ') ?? 'no data'}`,
+    );
   return body.data;
 }
 
 async function submit(options: CiOptions): Promise<string> {
-  const data = await gql<{ runSuite: { __typename: string; batch?: { id: string }; userErrors?: Array<{ message: string; code: string }> } }>(
+  const data = await gql<{
+    runSuite: { __typename: string; batch?: { id: string }; userErrors?: Array<{ message: string; code: string }> };
+  }>(
     options,
     'mutation($input: RunSuiteInput!) { runSuite(input: $input) { __typename ... on SuiteBatchSubmitted { batch { id } } ... on InputRejected { userErrors { path message code } } } }',
     { input: { suiteName: options.suite, trigger: 'CI', tags: options.tags } },
   );
-  if (!data.runSuite.batch) throw new CiError(`suite ${options.suite} rejected: ${data.runSuite.userErrors?.map((e) => `${e.code}: ${e.message}`).join('; ') ?? ''}`);
+  if (!data.runSuite.batch)
+    throw new CiError(
+      `suite ${options.suite} rejected: ${data.runSuite.userErrors?.map((e) => `${e.code}: ${e.message}`).join('; ') ?? ''}`,
+    );
   return data.runSuite.batch.id;
 }
 
@@ -130,13 +166,18 @@ async function waitForComparison(options: CiOptions, batchId: string, io: CliIo)
   const deadline = Date.now() + options.timeoutMs;
   let last = '';
   for (;;) {
-    const { suiteBatch } = await gql<{ suiteBatch: BatchView | null }>(options, `query($id: UUID!) { suiteBatch(id: $id) { ${batchFields} } }`, { id: batchId });
+    const { suiteBatch } = await gql<{ suiteBatch: BatchView | null }>(
+      options,
+      `query($id: UUID!) { suiteBatch(id: $id) { ${batchFields} } }`,
+      { id: batchId },
+    );
     if (!suiteBatch) throw new CiError(`batch ${batchId} vanished`);
     const line = `[${suiteBatch.runsFinished}/${suiteBatch.runsTotal}] ${suiteBatch.status}`;
     if (line !== last) io.stderr.write(`dmasim ci: ${line}\n`);
     last = line;
     if (suiteBatch.comparison) return suiteBatch;
-    if (Date.now() > deadline) throw new CiError(`batch ${batchId} not compared after ${options.timeoutMs / 1000} s (${line})`);
+    if (Date.now() > deadline)
+      throw new CiError(`batch ${batchId} not compared after ${options.timeoutMs / 1000} s (${line})`);
     await new Promise((resolve) => setTimeout(resolve, options.pollMs));
   }
 }
@@ -146,10 +187,16 @@ function printComparison(batch: BatchView, options: CiOptions, io: CliIo): void 
   if (!comparison) return;
   const c = comparison.counts;
   io.stdout.write(`verdict: ${comparison.verdict} (baseline ${comparison.baselineBatchId ?? 'none'})\n`);
-  io.stdout.write(`new ${c['new']} (${c['moved']} same exposure as a fixed baseline finding, other kernel path/rule), reopened ${c['reopened']}, fixed ${c['fixed']}, persisting ${c['persisting']}, waived ${c['waived']}, threshold breaches ${c['thresholdBreaches']}\n`);
+  io.stdout.write(
+    `new ${c['new']} (${c['moved']} same exposure as a fixed baseline finding, other kernel path/rule), reopened ${c['reopened']}, fixed ${c['fixed']}, persisting ${c['persisting']}, waived ${c['waived']}, threshold breaches ${c['thresholdBreaches']}\n`,
+  );
   for (const e of comparison.entries) {
-    io.stdout.write(`  ${e.verdict.padEnd(14)} ${e.scenarioName} × ${e.entryName} (${e.baselineProfile ?? '-'} → ${e.profile})\n`);
+    io.stdout.write(
+      `  ${e.verdict.padEnd(14)} ${e.scenarioName} × ${e.entryName} (${e.baselineProfile ?? '-'} → ${e.profile})\n`,
+    );
     for (const reason of e.reasons) io.stdout.write(`      ${reason}\n`);
   }
-  io.stdout.write(`exports: ${options.server}/export/batches/${batch.id}/junit.xml (results.sarif, series.csv, report.md)\n`);
+  io.stdout.write(
+    `exports: ${options.server}/export/batches/${batch.id}/junit.xml (results.sarif, series.csv, report.md)\n`,
+  );
 }

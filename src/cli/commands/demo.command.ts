@@ -26,10 +26,19 @@ const severityRank = { critical: 3, high: 2, info: 1 } as const;
  * by severity, then bytes exposed or count.
  */
 export function topFinding(report: EngineReport): string {
-  const violations = [...report.violations].sort((a, b) => severityRank[b.severity] - severityRank[a.severity] || b.bytesExposed - a.bytesExposed);
-  const failures = [...report.failures].sort((a, b) => Number(a.class === 'F15') - Number(b.class === 'F15') || severityRank[b.severity] - severityRank[a.severity] || b.count - a.count);
-  const describeViolation = (v: (typeof violations)[number]): string => `${v.class} ${v.severity} ${v.deviceId} ${formatBytes(v.bytesExposed)} ${v.dataClass} (${v.rule})`;
-  const describeFailure = (f: (typeof failures)[number]): string => `${f.class} ${f.deviceId} ×${formatCount(f.count)} (${f.rule})`;
+  const violations = [...report.violations].sort(
+    (a, b) => severityRank[b.severity] - severityRank[a.severity] || b.bytesExposed - a.bytesExposed,
+  );
+  const failures = [...report.failures].sort(
+    (a, b) =>
+      Number(a.class === 'F15') - Number(b.class === 'F15') ||
+      severityRank[b.severity] - severityRank[a.severity] ||
+      b.count - a.count,
+  );
+  const describeViolation = (v: (typeof violations)[number]): string =>
+    `${v.class} ${v.severity} ${v.deviceId} ${formatBytes(v.bytesExposed)} ${v.dataClass} (${v.rule})`;
+  const describeFailure = (f: (typeof failures)[number]): string =>
+    `${f.class} ${f.deviceId} ×${formatCount(f.count)} (${f.rule})`;
   const worstViolation = violations[0];
   const worstFailure = failures[0];
   if (report.summary.verdict === 'failing' && worstFailure) return describeFailure(worstFailure);
@@ -79,19 +88,25 @@ export const demoCommand: CliCommand = {
     try {
       files = (await readdir(options.examplesDir)).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
     } catch (error: unknown) {
-      io.stderr.write(`dmasim demo: --examples: cannot read ${options.examplesDir} (${(error as NodeJS.ErrnoException).code ?? String(error)})\n`);
+      io.stderr.write(
+        `dmasim demo: --examples: cannot read ${options.examplesDir} (${(error as NodeJS.ErrnoException).code ?? String(error)})\n`,
+      );
       return ExitCode.badInput;
     }
     if (files.length === 0) {
       io.stderr.write(`dmasim demo: no scenario specs (*.yaml, *.yml, *.json) in ${options.examplesDir}\n`);
       return ExitCode.badInput;
     }
-    io.stdout.write(`== dmasim engine on ${files.length} example scenarios (${path.relative(process.cwd(), options.examplesDir) || '.'}; workloads capped at ${formatCount(options.operations)} operations) ==\n`);
+    io.stdout.write(
+      `== dmasim engine on ${files.length} example scenarios (${path.relative(process.cwd(), options.examplesDir) || '.'}; workloads capped at ${formatCount(options.operations)} operations) ==\n`,
+    );
     // Each line is printed as its example finishes (a full demo takes seconds): fixed column widths
     // instead of widths measured over all rows; a longer cell only shifts the rest of its own line.
     const widths = [Math.max(8, ...files.map((f) => f.replace(/\.(ya?ml|json)$/, '').length)), 40, 15, 44, 9];
     const printRow = (cells: readonly string[]): void => {
-      io.stdout.write(`  ${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd() + '\n');
+      io.stdout.write(
+        `  ${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd() + '\n',
+      );
     };
     printRow(['scenario', 'kernel', 'verdict', 'top finding', 'ops', 'ops/s']);
     const problems: string[] = [];
@@ -101,20 +116,45 @@ export const demoCommand: CliCommand = {
       const name = file.replace(/\.(ya?ml|json)$/, '');
       const parsed = parseSpecText(await readFile(path.join(options.examplesDir, file), 'utf8'), file);
       if (!parsed.ok) {
-        printRow([name, '–', 'INVALID', parsed.errors[0] ? `${parsed.errors[0].path}: ${parsed.errors[0].message}` : '', '–', '–']);
+        printRow([
+          name,
+          '–',
+          'INVALID',
+          parsed.errors[0] ? `${parsed.errors[0].path}: ${parsed.errors[0].message}` : '',
+          '–',
+          '–',
+        ]);
         problems.push(...parsed.errors.map((e) => `${file}: ${e.path}: ${e.message}`));
         continue;
       }
-      const spec = parsed.spec.workload.explicit.length > 0 ? parsed.spec : { ...parsed.spec, workload: { ...parsed.spec.workload, operations: Math.min(parsed.spec.workload.operations, options.operations) } };
+      const spec =
+        parsed.spec.workload.explicit.length > 0
+          ? parsed.spec
+          : {
+              ...parsed.spec,
+              workload: {
+                ...parsed.spec.workload,
+                operations: Math.min(parsed.spec.workload.operations, options.operations),
+              },
+            };
       const t0 = performance.now();
       const report = runScenario(spec);
       const seconds = (performance.now() - t0) / 1000;
       totalOps += report.summary.operations;
       const rate = report.summary.operations / Math.max(seconds, 1e-6);
-      printRow([name, kernelLabel(report), report.summary.verdict, topFinding(report), formatCount(report.summary.operations), formatRate(rate)]);
+      printRow([
+        name,
+        kernelLabel(report),
+        report.summary.verdict,
+        topFinding(report),
+        formatCount(report.summary.operations),
+        formatRate(rate),
+      ]);
     }
     const elapsed = (performance.now() - startedMs) / 1000;
-    io.stdout.write(`  ${files.length} scenarios, ${formatCount(totalOps)} operations in ${elapsed.toFixed(2)} s (${formatRate(totalOps / Math.max(elapsed, 1e-6))} ops/s overall, boot sizing and pool set-up included)\n`);
+    io.stdout.write(
+      `  ${files.length} scenarios, ${formatCount(totalOps)} operations in ${elapsed.toFixed(2)} s (${formatRate(totalOps / Math.max(elapsed, 1e-6))} ops/s overall, boot sizing and pool set-up included)\n`,
+    );
     for (const p of problems) io.stderr.write(`dmasim demo: ${p}\n`);
 
     let allMatch = true;
@@ -124,15 +164,23 @@ export const demoCommand: CliCommand = {
       io.stdout.write(`\n== SWIOTLB allocator vs the kernel's own swiotlb.c on ${traces.length} traces ==\n`);
       for (const trace of traces) {
         const lines = (await readFile(path.join(tracesDir, trace), 'utf8')).split('\n').filter((l) => l.trim() !== '');
-        const expected = (await readFile(path.join(tracesDir, trace.replace('.trace.jsonl', '.expected.jsonl')), 'utf8')).split('\n').filter((l) => l.trim() !== '');
+        const expected = (
+          await readFile(path.join(tracesDir, trace.replace('.trace.jsonl', '.expected.jsonl')), 'utf8')
+        )
+          .split('\n')
+          .filter((l) => l.trim() !== '');
         const result = replayTrace(lines.map((l) => JSON.parse(l) as unknown));
         const matching = result.ok ? result.output.filter((line, i) => line === expected[i]).length : 0;
         const ok = result.ok && matching === expected.length && result.output.length === expected.length;
         allMatch &&= ok;
-        io.stdout.write(`  ${ok ? 'MATCH' : 'DIFF '} ${trace.replace('.trace.jsonl', '').padEnd(42)} ${matching}/${expected.length} output lines identical (${lines.length - 1} ops)\n`);
+        io.stdout.write(
+          `  ${ok ? 'MATCH' : 'DIFF '} ${trace.replace('.trace.jsonl', '').padEnd(42)} ${matching}/${expected.length} output lines identical (${lines.length - 1} ops)\n`,
+        );
       }
     }
-    io.stdout.write(`\nFull report of one example: dmasim run examples/<file> (--md, --json); compare kernels: dmasim run <file> --matrix la-phys,lb,lb+device-cc-accepted\n`);
+    io.stdout.write(
+      `\nFull report of one example: dmasim run examples/<file> (--md, --json); compare kernels: dmasim run <file> --matrix la-phys,lb,lb+device-cc-accepted\n`,
+    );
     return problems.length > 0 || !allMatch ? ExitCode.failure : ExitCode.ok;
   },
 };

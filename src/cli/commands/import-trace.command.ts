@@ -9,8 +9,17 @@ import { platformIds, type PlatformId } from '../../engine/index';
 import { kernelProfileProblem } from '../../engine/index';
 import { specLimits } from '../../engine/index';
 import {
-  type DataRule, type DeviceMapping, importedSpecFrame, importHeaderYaml, type ImportedVmOptions, opYamlLine, parseDataRules, parseDeviceMap, specFrameYaml,
-  TraceImporter, type TraceImportSummary,
+  type DataRule,
+  type DeviceMapping,
+  importedSpecFrame,
+  importHeaderYaml,
+  type ImportedVmOptions,
+  opYamlLine,
+  parseDataRules,
+  parseDeviceMap,
+  specFrameYaml,
+  TraceImporter,
+  type TraceImportSummary,
 } from '../../engine/index';
 import { createByteProgress } from '../byte-progress';
 import { intFlag, parseSimpleFlags } from '../simple-flags';
@@ -54,8 +63,17 @@ interface ImportFlags {
 
 function parseImportFlags(args: readonly string[]): ImportFlags {
   const flags = parseSimpleFlags(args, {
-    '-o': 'value', '--output': 'value', '--devices': 'list', '--data': 'list', '--platform': 'value', '--profile': 'value', '--memory-mib': 'value',
-    '--vcpus': 'value', '--name': 'value', '--max-ops': 'value', '--deferred-every': 'value',
+    '-o': 'value',
+    '--output': 'value',
+    '--devices': 'list',
+    '--data': 'list',
+    '--platform': 'value',
+    '--profile': 'value',
+    '--memory-mib': 'value',
+    '--vcpus': 'value',
+    '--name': 'value',
+    '--max-ops': 'value',
+    '--deferred-every': 'value',
   });
   if (flags.positional.length !== 1) throw new UsageError('give exactly one trace file');
   const output = flags.values.get('-o') ?? flags.values.get('--output');
@@ -74,13 +92,22 @@ function parseImportFlags(args: readonly string[]): ImportFlags {
   }
   const platformText = flags.values.get('--platform');
   const platform = platformText === undefined ? undefined : platformIds.find((p) => p === platformText);
-  if (platformText !== undefined && platform === undefined) throw new UsageError(`--platform: unknown platform '${platformText}'; valid: ${platformIds.join(', ')}`);
+  if (platformText !== undefined && platform === undefined)
+    throw new UsageError(`--platform: unknown platform '${platformText}'; valid: ${platformIds.join(', ')}`);
   const profile = flags.values.get('--profile');
   const profileProblem = profile === undefined ? undefined : kernelProfileProblem(profile);
   if (profileProblem !== undefined) throw new UsageError(`--profile: ${profileProblem}`);
-  const memoryMiB = flags.values.has('--memory-mib') ? intFlag(flags, '--memory-mib', 0, 256, specLimits.maxMemoryMiB) : undefined;
+  const memoryMiB = flags.values.has('--memory-mib')
+    ? intFlag(flags, '--memory-mib', 0, 256, specLimits.maxMemoryMiB)
+    : undefined;
   const vcpus = flags.values.has('--vcpus') ? intFlag(flags, '--vcpus', 0, 1, 8192) : undefined;
-  const vm: ImportedVmOptions = { name: flags.values.get('--name'), platform: platform as PlatformId | undefined, profile, memoryMiB, vcpus };
+  const vm: ImportedVmOptions = {
+    name: flags.values.get('--name'),
+    platform: platform as PlatformId | undefined,
+    profile,
+    memoryMiB,
+    vcpus,
+  };
   return {
     file: flags.positional[0]!,
     output,
@@ -97,9 +124,13 @@ async function importFile(flags: ImportFlags, opsFile: string, io: CliIo): Promi
   const totalBytes = (await stat(flags.file)).size;
   const input = createReadStream(flags.file, { encoding: 'utf8', highWaterMark: 1 << 20 });
   const spool = createWriteStream(opsFile, { encoding: 'utf8' });
-  const bar = (io.stderr as { isTTY?: boolean }).isTTY === true ? createByteProgress(io.stderr, totalBytes, flags.file) : null;
+  const bar =
+    (io.stderr as { isTTY?: boolean }).isTTY === true ? createByteProgress(io.stderr, totalBytes, flags.file) : null;
   let chunk: string[] = [];
-  const importer = new TraceImporter({ devices: flags.devices, data: flags.data, maxOps: flags.maxOps, deferredEveryOps: flags.deferredEvery }, (op) => chunk.push(opYamlLine(op)));
+  const importer = new TraceImporter(
+    { devices: flags.devices, data: flags.data, maxOps: flags.maxOps, deferredEveryOps: flags.deferredEvery },
+    (op) => chunk.push(opYamlLine(op)),
+  );
   let lines = 0;
   for await (const line of createInterface({ input, crlfDelay: Infinity })) {
     importer.pushLine(line);
@@ -120,7 +151,8 @@ async function writeSpec(flags: ImportFlags, summary: TraceImportSummary, opsFil
   const out = flags.output === '-' ? io.stdout : createWriteStream(flags.output, { encoding: 'utf8' });
   const head = `${importHeaderYaml(summary, flags.file)}${specFrameYaml(importedSpecFrame(summary, flags.vm))}workload:\n  seed: 1\n  explicit:${summary.opsWritten === 0 ? ' []' : ''}\n`;
   if (!out.write(head)) await once(out, 'drain');
-  for await (const piece of createReadStream(opsFile, { encoding: 'utf8' })) if (!out.write(piece)) await once(out, 'drain');
+  for await (const piece of createReadStream(opsFile, { encoding: 'utf8' }))
+    if (!out.write(piece)) await once(out, 'drain');
   if (out !== io.stdout) {
     out.end();
     await once(out, 'finish');
@@ -130,9 +162,15 @@ async function writeSpec(flags: ImportFlags, summary: TraceImportSummary, opsFil
 function report(summary: TraceImportSummary, flags: ImportFlags, io: CliIo): void {
   const w = (s: string): boolean => io.stderr.write(`${s}\n`);
   for (const e of summary.errors) w(`${flags.file}:${e.line}:${e.column}: ${e.message}`);
-  if (summary.errorCount > summary.errors.length) w(`… ${summary.errorCount - summary.errors.length} more malformed lines`);
-  w(`${flags.file}: ${summary.linesRead} lines, ${summary.eventsDecoded} DMA events → ${summary.opsWritten} ops (${summary.liveAtEnd} mappings live at the end)`);
-  if (summary.unknownLines.count > 0) w(`  ${summary.unknownLines.count} lines are not ftrace event lines (first at line ${summary.unknownLines.firstLines.join(', ')})`);
+  if (summary.errorCount > summary.errors.length)
+    w(`… ${summary.errorCount - summary.errors.length} more malformed lines`);
+  w(
+    `${flags.file}: ${summary.linesRead} lines, ${summary.eventsDecoded} DMA events → ${summary.opsWritten} ops (${summary.liveAtEnd} mappings live at the end)`,
+  );
+  if (summary.unknownLines.count > 0)
+    w(
+      `  ${summary.unknownLines.count} lines are not ftrace event lines (first at line ${summary.unknownLines.firstLines.join(', ')})`,
+    );
   const others = Object.entries(summary.otherEvents);
   if (others.length > 0) w(`  other events ignored: ${others.map(([e, n]) => `${e} ×${n}`).join(', ')}`);
   for (const [e, n] of Object.entries(summary.unsupportedEvents)) w(`  ${e} ×${n}: not replayed (no spec op for it)`);
@@ -151,7 +189,9 @@ export const importTraceCommand: CliCommand = {
     try {
       await stat(flags.file);
     } catch (error: unknown) {
-      io.stderr.write(`dmasim import-trace: cannot read ${flags.file} (${(error as NodeJS.ErrnoException).code ?? String(error)})\n`);
+      io.stderr.write(
+        `dmasim import-trace: cannot read ${flags.file} (${(error as NodeJS.ErrnoException).code ?? String(error)})\n`,
+      );
       return ExitCode.badInput;
     }
     // The op list is spooled to a private temporary directory: the trace's directory may be read-only.

@@ -28,15 +28,44 @@ function lazyCommand(name: string, summary: string, load: () => CliCommand): Cli
 }
 
 /* eslint-disable @typescript-eslint/no-require-imports -- synchronous lazy loading, see lazyCommand */
-const serveCommand = lazyCommand('serve', 'start the API server (npm start)', () => (require('./serve.command') as { serveCommand: CliCommand }).serveCommand);
-const workerCommand = lazyCommand('worker', 'execute queued runs (BullMQ worker with a sandboxed engine)', () => (require('./worker.command') as { workerCommand: CliCommand }).workerCommand);
-const migrateCommand = lazyCommand('migrate', 'apply (or revert) database migrations', () => (require('./migrate.command') as { migrateCommand: CliCommand }).migrateCommand);
-const teamCommand = lazyCommand('team', 'create a team and print its first admin token', () => (require('./team.command') as { teamCommand: CliCommand }).teamCommand);
+const serveCommand = lazyCommand(
+  'serve',
+  'start the API server (npm start)',
+  () => (require('./serve.command') as { serveCommand: CliCommand }).serveCommand,
+);
+const workerCommand = lazyCommand(
+  'worker',
+  'execute queued runs (BullMQ worker with a sandboxed engine)',
+  () => (require('./worker.command') as { workerCommand: CliCommand }).workerCommand,
+);
+const migrateCommand = lazyCommand(
+  'migrate',
+  'apply (or revert) database migrations',
+  () => (require('./migrate.command') as { migrateCommand: CliCommand }).migrateCommand,
+);
+const teamCommand = lazyCommand(
+  'team',
+  'create a team and print its first admin token',
+  () => (require('./team.command') as { teamCommand: CliCommand }).teamCommand,
+);
 /* eslint-enable @typescript-eslint/no-require-imports */
 
 /** Every `dmasim` subcommand, in the order `dmasim help` lists them. */
 export const commands: readonly CliCommand[] = [
-  runCommand, demoCommand, validateCommand, explainCommand, profilesCommand, overlaysCommand, schemaCommand, swiotlbReplayCommand,
-  importTraceCommand, adviseCommand, minimizeCommand,
-  serveCommand, workerCommand, migrateCommand, teamCommand, ciCommand,
+  runCommand,
+  demoCommand,
+  validateCommand,
+  explainCommand,
+  profilesCommand,
+  overlaysCommand,
+  schemaCommand,
+  swiotlbReplayCommand,
+  importTraceCommand,
+  adviseCommand,
+  minimizeCommand,
+  serveCommand,
+  workerCommand,
+  migrateCommand,
+  teamCommand,
+  ciCommand,
 ];

@@ -16,7 +16,8 @@ export const migrateCommand: CliCommand = {
     const [direction = 'up', countText] = args;
     if (direction !== 'up' && direction !== 'down') throw new UsageError(`unknown direction '${direction}'`);
     const count = countText === undefined ? undefined : Number(countText);
-    if (count !== undefined && (!Number.isInteger(count) || count < 1)) throw new UsageError(`N must be a positive integer, got '${countText}'`);
+    if (count !== undefined && (!Number.isInteger(count) || count < 1))
+      throw new UsageError(`N must be a positive integer, got '${countText}'`);
     if (args.length > 2) throw new UsageError(`unexpected argument '${args[2]}'`);
 
     const config = loadConfig();

@@ -28,7 +28,12 @@ export const minimizeCommand: CliCommand = {
   summary: 'shrink a spec to a minimal reproducer of one finding (ddmin), ready to paste into a reply',
   usage,
   async run(args, io) {
-    const flags = parseSimpleFlags(args, { '--keep': 'value', '-o': 'value', '--output': 'value', '--max-seconds': 'value' });
+    const flags = parseSimpleFlags(args, {
+      '--keep': 'value',
+      '-o': 'value',
+      '--output': 'value',
+      '--max-seconds': 'value',
+    });
     if (flags.positional.length !== 1) throw new UsageError('give exactly one spec file');
     const keep = flags.values.get('--keep');
     if (keep === undefined) throw new UsageError("give the finding to keep, e.g. --keep 'V1 on storvsc0'");
@@ -41,7 +46,9 @@ export const minimizeCommand: CliCommand = {
     try {
       text = await readFile(file, 'utf8');
     } catch (error: unknown) {
-      io.stderr.write(`dmasim minimize: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})\n`);
+      io.stderr.write(
+        `dmasim minimize: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})\n`,
+      );
       return ExitCode.badInput;
     }
     const parsed = parseSpecText(text, file);
@@ -59,7 +66,9 @@ export const minimizeCommand: CliCommand = {
         ? (p) => {
             if (performance.now() - lastDraw < 100) return;
             lastDraw = performance.now();
-            io.stderr.write(`\r\u001b[Kminimize: ${p.phase}, ${p.ops} ops, ${p.runs} runs, ${((lastDraw - started) / 1000).toFixed(0)}/${maxSeconds} s`);
+            io.stderr.write(
+              `\r\u001b[Kminimize: ${p.phase}, ${p.ops} ops, ${p.runs} runs, ${((lastDraw - started) / 1000).toFixed(0)}/${maxSeconds} s`,
+            );
           }
         : undefined,
     });
@@ -71,7 +80,9 @@ export const minimizeCommand: CliCommand = {
     const yaml = renderReproducer(result, selector.selector, output ?? 'reproducer.yaml', file);
     if (output === undefined) io.stdout.write(yaml);
     else await writeFile(output, yaml, 'utf8');
-    io.stderr.write(`${file}: ${result.opsBefore} ops → ${result.spec.workload.explicit.length} op${result.spec.workload.explicit.length === 1 ? '' : 's'} still showing ${selector.selector.text} (${result.runs} runs${result.complete ? '' : ', stopped at --max-seconds'})${output ? `; wrote ${output}` : ''}\n`);
+    io.stderr.write(
+      `${file}: ${result.opsBefore} ops → ${result.spec.workload.explicit.length} op${result.spec.workload.explicit.length === 1 ? '' : 's'} still showing ${selector.selector.text} (${result.runs} runs${result.complete ? '' : ', stopped at --max-seconds'})${output ? `; wrote ${output}` : ''}\n`,
+    );
     return result.complete ? ExitCode.ok : ExitCode.failure;
   },
 };

@@ -2,8 +2,21 @@ import { readFile } from 'node:fs/promises';
 import { type CliCommand, type CliIo, ExitCode, UsageError } from '../command';
 import { overlayLines } from './catalogue.commands';
 import {
-  compareReports, createEngineRun, type EngineReport, normalizeOverlay, parseOverlayVariant, kernelProfileIds, kernelProfileProblem, type MatrixColumn, type NormalizedOverlay, type NormalizedScenario, overlayIds, overlayVariants,
-  renderMatrixMarkdown, renderReportMarkdown, validateScenario,
+  compareReports,
+  createEngineRun,
+  type EngineReport,
+  normalizeOverlay,
+  parseOverlayVariant,
+  kernelProfileIds,
+  kernelProfileProblem,
+  type MatrixColumn,
+  type NormalizedOverlay,
+  type NormalizedScenario,
+  overlayIds,
+  overlayVariants,
+  renderMatrixMarkdown,
+  renderReportMarkdown,
+  validateScenario,
 } from '../../engine/index';
 import { parseSpecText } from '../../modules/scenario/spec-text';
 import { createProgressBar } from '../progress';
@@ -51,14 +64,17 @@ export interface KernelChoice {
 class FlagError extends Error {}
 
 function validOverlays(): string {
-  return overlayIds.map((id) => (overlayVariants[id].length > 0 ? `${id}[:${overlayVariants[id].join('|')}]` : id)).join(', ');
+  return overlayIds
+    .map((id) => (overlayVariants[id].length > 0 ? `${id}[:${overlayVariants[id].join('|')}]` : id))
+    .join(', ');
 }
 
 /** Parses `name` or `name:variant` (docs/kernel-dma.md §9.2 variants); `flag` names the option for messages. */
 export function parseOverlay(text: string, flag: string): NormalizedOverlay {
   const [name = '', variant, extra] = text.split(':');
   const id = overlayIds.find((o) => o === name);
-  if (id === undefined || extra !== undefined) throw new FlagError(`${flag}: unknown overlay '${text}'; valid overlays: ${validOverlays()}`);
+  if (id === undefined || extra !== undefined)
+    throw new FlagError(`${flag}: unknown overlay '${text}'; valid overlays: ${validOverlays()}`);
   const variants = overlayVariants[id];
   if (variant === undefined) return { name: id, variant: variants[0] ?? null };
   if (variants.length === 0) throw new FlagError(`${flag}: overlay ${id} takes no variant (got '${variant}')`);
@@ -77,7 +93,10 @@ function checkProfile(profile: string, flag: string): string {
 /** Parses a `--matrix` list: `profile[+overlay[:variant]]...` entries separated by commas. */
 export function parseMatrix(text: string): KernelChoice[] {
   const entries = text.split(',').map((e) => e.trim());
-  if (entries.length < 1 || entries.some((e) => e === '')) throw new FlagError(`--matrix: give kernels separated by commas, e.g. la-phys,lb,lb+device-cc-accepted (got '${text}')`);
+  if (entries.length < 1 || entries.some((e) => e === ''))
+    throw new FlagError(
+      `--matrix: give kernels separated by commas, e.g. la-phys,lb,lb+device-cc-accepted (got '${text}')`,
+    );
   const labels = new Set<string>();
   return entries.map((entry) => {
     if (labels.has(entry)) throw new FlagError(`--matrix: '${entry}' is listed twice`);
@@ -90,7 +109,11 @@ export function parseMatrix(text: string): KernelChoice[] {
       else list.push(token);
       return list;
     }, []);
-    return { label: entry, profile: checkProfile(profile, `--matrix entry '${entry}'`), overlays: overlays.map((o) => parseOverlay(o, `--matrix entry '${entry}'`)) };
+    return {
+      label: entry,
+      profile: checkProfile(profile, `--matrix entry '${entry}'`),
+      overlays: overlays.map((o) => parseOverlay(o, `--matrix entry '${entry}'`)),
+    };
   });
 }
 
@@ -128,7 +151,8 @@ function parseArgs(args: readonly string[]): RunOptions {
     } else if (arg === '--seed') {
       const text = value(++i, '--seed');
       const n = Number(text);
-      if (!/^\d+$/.test(text) || n > 2 ** 32 - 1) throw new FlagError(`--seed: '${text}' is not an integer from 0 to 4294967295`);
+      if (!/^\d+$/.test(text) || n > 2 ** 32 - 1)
+        throw new FlagError(`--seed: '${text}' is not an integer from 0 to 4294967295`);
       seed = n;
     } else if (arg === '--operations') {
       const text = value(++i, '--operations');
@@ -143,10 +167,12 @@ function parseArgs(args: readonly string[]): RunOptions {
       if (text === 'none') clearOverlays = true;
       else {
         const overlay = parseOverlay(text, '--overlay');
-        if (overlays.some((o) => o.name === overlay.name)) throw new FlagError(`--overlay: ${overlay.name} given twice`);
+        if (overlays.some((o) => o.name === overlay.name))
+          throw new FlagError(`--overlay: ${overlay.name} given twice`);
         overlays.push(overlay);
       }
-      if (clearOverlays && overlays.length > 0) throw new FlagError('--overlay none clears the overlays: do not combine it with other --overlay flags');
+      if (clearOverlays && overlays.length > 0)
+        throw new FlagError('--overlay none clears the overlays: do not combine it with other --overlay flags');
     } else if (arg === '--matrix') {
       if (matrix !== undefined) throw new UsageError('--matrix given twice');
       matrix = parseMatrix(value(++i, '--matrix'));
@@ -154,14 +180,26 @@ function parseArgs(args: readonly string[]): RunOptions {
     else files.push(arg);
   }
   if (files.length === 0) throw new UsageError('give at least one spec file');
-  if (matrix !== undefined && (profile !== undefined || overlays !== undefined)) throw new UsageError('--matrix names the kernels itself: drop --profile and --overlay');
+  if (matrix !== undefined && (profile !== undefined || overlays !== undefined))
+    throw new UsageError('--matrix names the kernels itself: drop --profile and --overlay');
   return { files, format, seed, operationsCap, profile, overlays, matrix };
 }
 
 /** The spec with the kernel replaced (re-validated: the overlay and profile rules still apply). */
-function withKernel(spec: NormalizedScenario, profile: string | undefined, overlays: readonly NormalizedOverlay[] | undefined): ReturnType<typeof validateScenario> {
+function withKernel(
+  spec: NormalizedScenario,
+  profile: string | undefined,
+  overlays: readonly NormalizedOverlay[] | undefined,
+): ReturnType<typeof validateScenario> {
   if (profile === undefined && overlays === undefined) return { ok: true, spec };
-  return validateScenario({ ...spec, kernel: { ...spec.kernel, ...(profile === undefined ? {} : { profile }), ...(overlays === undefined ? {} : { overlays }) } });
+  return validateScenario({
+    ...spec,
+    kernel: {
+      ...spec.kernel,
+      ...(profile === undefined ? {} : { profile }),
+      ...(overlays === undefined ? {} : { overlays }),
+    },
+  });
 }
 
 function capOperations(spec: NormalizedScenario, cap: number | undefined): NormalizedScenario {
@@ -181,7 +219,14 @@ const sliceOps = 10_000;
  * Runs one spec through the engine's incremental API (createEngineRun/step), yielding to the event
  * loop between slices so the progress bar redraws and Ctrl-C is noticed. Null when interrupted.
  */
-async function executeRun(spec: NormalizedScenario, seed: number | undefined, io: CliIo, showProgress: boolean, label: string, interrupt: Interrupt): Promise<EngineReport | null> {
+async function executeRun(
+  spec: NormalizedScenario,
+  seed: number | undefined,
+  io: CliIo,
+  showProgress: boolean,
+  label: string,
+  interrupt: Interrupt,
+): Promise<EngineReport | null> {
   const run = createEngineRun(spec, seed === undefined ? {} : { seed });
   const bar = showProgress ? createProgressBar(io.stderr, label) : null;
   for (;;) {
@@ -191,7 +236,9 @@ async function executeRun(spec: NormalizedScenario, seed: number | undefined, io
     await new Promise<void>((resolve) => setImmediate(resolve));
     if (interrupt.requested) {
       bar?.clear();
-      io.stderr.write(`dmasim run: interrupted after ${run.operationsDone.toLocaleString('en-US')} of ${run.operationsTotal.toLocaleString('en-US')} operations (${label})\n`);
+      io.stderr.write(
+        `dmasim run: interrupted after ${run.operationsDone.toLocaleString('en-US')} of ${run.operationsTotal.toLocaleString('en-US')} operations (${label})\n`,
+      );
       return null;
     }
   }
@@ -215,7 +262,12 @@ async function loadSpec(file: string, io: CliIo): Promise<NormalizedScenario | n
   return parsed.spec;
 }
 
-function printSpecErrors(io: CliIo, file: string, what: string, errors: ReadonlyArray<{ path: string; message: string }>): void {
+function printSpecErrors(
+  io: CliIo,
+  file: string,
+  what: string,
+  errors: ReadonlyArray<{ path: string; message: string }>,
+): void {
   io.stderr.write(`${file}: invalid ${what}\n${errors.map((e) => `  ${e.path}: ${e.message}\n`).join('')}`);
 }
 
@@ -235,9 +287,22 @@ async function runFiles(options: RunOptions, io: CliIo, interrupt: Interrupt): P
         code = ExitCode.badInput;
         continue;
       }
-      const report = await executeRun(capOperations(kernel.spec, options.operationsCap), options.seed, io, showProgress, file, interrupt);
+      const report = await executeRun(
+        capOperations(kernel.spec, options.operationsCap),
+        options.seed,
+        io,
+        showProgress,
+        file,
+        interrupt,
+      );
       if (report === null) return ExitCode.interrupted;
-      io.stdout.write(options.format === 'json' ? `${JSON.stringify(report)}\n` : options.format === 'md' ? `${renderReportMarkdown(report, file)}\n` : renderReportText(file, report));
+      io.stdout.write(
+        options.format === 'json'
+          ? `${JSON.stringify(report)}\n`
+          : options.format === 'md'
+            ? `${renderReportMarkdown(report, file)}\n`
+            : renderReportText(file, report),
+      );
       continue;
     }
     const columns: MatrixColumn[] = [];
@@ -249,7 +314,14 @@ async function runFiles(options: RunOptions, io: CliIo, interrupt: Interrupt): P
         specOk = false;
         continue;
       }
-      const report = await executeRun(capOperations(kernel.spec, options.operationsCap), options.seed, io, showProgress, `${file} [${choice.label}]`, interrupt);
+      const report = await executeRun(
+        capOperations(kernel.spec, options.operationsCap),
+        options.seed,
+        io,
+        showProgress,
+        `${file} [${choice.label}]`,
+        interrupt,
+      );
       if (report === null) return ExitCode.interrupted;
       columns.push({ label: choice.label, report });
     }
@@ -258,9 +330,19 @@ async function runFiles(options: RunOptions, io: CliIo, interrupt: Interrupt): P
       continue;
     }
     const comparison = compareReports(columns);
-    if (options.format === 'json') io.stdout.write(`${JSON.stringify({ file, columns: comparison.columns, comparison, reports: columns.map((c) => c.report) })}\n`);
+    if (options.format === 'json')
+      io.stdout.write(
+        `${JSON.stringify({ file, columns: comparison.columns, comparison, reports: columns.map((c) => c.report) })}\n`,
+      );
     else if (options.format === 'md') io.stdout.write(`${renderMatrixMarkdown(comparison, file)}\n`);
-    else io.stdout.write(renderMatrixText(file, comparison, columns.map((c) => c.report)));
+    else
+      io.stdout.write(
+        renderMatrixText(
+          file,
+          comparison,
+          columns.map((c) => c.report),
+        ),
+      );
   }
   return code;
 }

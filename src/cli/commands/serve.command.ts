@@ -28,7 +28,10 @@ export const serveCommand: CliCommand = {
     await Promise.all([checkPostgres(config.databaseUrl), checkRedis(config.redisUrl)]);
     if (config.migrateOnStart) {
       const ran = await runMigrations({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
-      logger.info({ migrations: ran, database: redactUrl(config.databaseUrl) }, ran.length ? 'applied migrations' : 'database schema is current');
+      logger.info(
+        { migrations: ran, database: redactUrl(config.databaseUrl) },
+        ran.length ? 'applied migrations' : 'database schema is current',
+      );
     }
 
     const api = await startApi(config, logger, { specs: engineSpecValidator });
@@ -38,7 +41,9 @@ export const serveCommand: CliCommand = {
       io.stdout.write(`demo admin token (shown once, only its hash is stored): ${demo.token}\n`);
     }
     const worker = config.startWorker ? await startWorkerProcess(config, logger) : undefined;
-    io.stdout.write(`dmasim API listening on http://${config.host}:${config.port}/graphql (health: /healthz, /readyz; metrics: /metrics)\n`);
+    io.stdout.write(
+      `dmasim API listening on http://${config.host}:${config.port}/graphql (health: /healthz, /readyz; metrics: /metrics)\n`,
+    );
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);

@@ -36,12 +36,17 @@ function parseArgs(args: readonly string[]): ReplayArgs {
 }
 
 /** The first line where the replay's output differs from the recorded one, said plainly. */
-export function firstDivergence(actual: readonly { readonly text: string; readonly traceLine: number }[], expected: readonly string[]): string | null {
+export function firstDivergence(
+  actual: readonly { readonly text: string; readonly traceLine: number }[],
+  expected: readonly string[],
+): string | null {
   const count = Math.max(actual.length, expected.length);
   for (let i = 0; i < count; i++) {
     const got = actual[i];
     if (got?.text === expected[i]) continue;
-    const where = got ? `output line ${(i + 1).toLocaleString('en-US')} (trace line ${got.traceLine.toLocaleString('en-US')})` : `output line ${(i + 1).toLocaleString('en-US')}`;
+    const where = got
+      ? `output line ${(i + 1).toLocaleString('en-US')} (trace line ${got.traceLine.toLocaleString('en-US')})`
+      : `output line ${(i + 1).toLocaleString('en-US')}`;
     return `first divergence at ${where}:\n  expected: ${expected[i] ?? '(nothing: the replay printed more lines)'}\n  actual:   ${got?.text ?? '(nothing: the replay printed fewer lines)'}`;
   }
   return null;
@@ -107,7 +112,11 @@ export const swiotlbReplayCommand: CliCommand = {
       collected.push({ text: session.finish(), traceLine: lineNumber });
       const expected = (await readFile(expectedFile, 'utf8')).split('\n').filter((l) => l.trim() !== '');
       const divergence = firstDivergence(collected, expected);
-      io.stdout.write(divergence === null ? `MATCH: all ${expected.length.toLocaleString('en-US')} output lines identical to ${expectedFile}\n` : `DIFF against ${expectedFile}: ${divergence}\n`);
+      io.stdout.write(
+        divergence === null
+          ? `MATCH: all ${expected.length.toLocaleString('en-US')} output lines identical to ${expectedFile}\n`
+          : `DIFF against ${expectedFile}: ${divergence}\n`,
+      );
       return divergence === null ? ExitCode.ok : ExitCode.failure;
     }
     io.stdout.write(`${buffered}${session.finish()}\n`);

@@ -18,7 +18,8 @@ export const teamCommand: CliCommand = {
   usage,
   async run(args, io) {
     const [action, name, ...rest] = args;
-    if (action !== 'create') throw new UsageError(action === undefined ? 'missing action' : `unknown action '${action}'`);
+    if (action !== 'create')
+      throw new UsageError(action === undefined ? 'missing action' : `unknown action '${action}'`);
     if (name === undefined) throw new UsageError('missing team name');
     if (rest.length > 0) throw new UsageError(`unexpected argument '${rest[0]}'`);
 

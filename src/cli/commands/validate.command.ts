@@ -32,7 +32,8 @@ export const validateCommand: CliCommand = {
       }
       const { spec } = result;
       const kernel = resolveKernel(spec.kernel.profile)!;
-      const overlays = spec.kernel.overlays.map((o) => (o.variant ? `${o.name}(${o.variant})` : o.name)).join(', ') || 'none';
+      const overlays =
+        spec.kernel.overlays.map((o) => (o.variant ? `${o.name}(${o.variant})` : o.name)).join(', ') || 'none';
       io.stdout.write(
         `${file}: ok — ${spec.name}: ${spec.vm.platform}, ${formatCount(spec.vm.memoryMiB)} MiB, ${spec.vm.vcpus} vCPUs; kernel ${spec.kernel.profile} → ${kernel.profileId} ` +
           `(allocator rules ${kernel.allocatorRules}); overlays ${overlays}; ${spec.devices.length} device(s); ${formatCount(spec.workload.operations)} operations\n`,

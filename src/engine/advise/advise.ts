@@ -53,9 +53,11 @@ export interface ProfileAdvice {
   readonly privatePoolBytes: number | null;
 }
 
-export type AdviseResult = { readonly ok: true; readonly advice: readonly ProfileAdvice[] } | { readonly ok: false; readonly error: string };
+export type AdviseResult =
+  { readonly ok: true; readonly advice: readonly ProfileAdvice[] } | { readonly ok: false; readonly error: string };
 
-const count = (report: EngineReport, cls: string): number => report.failures.filter((f) => f.class === cls).reduce((n, f) => n + f.count, 0);
+const count = (report: EngineReport, cls: string): number =>
+  report.failures.filter((f) => f.class === cls).reduce((n, f) => n + f.count, 0);
 const metric = (report: EngineReport, key: string): number => {
   const value = report.metrics[key];
   return typeof value === 'number' ? value : 0;
@@ -84,7 +86,12 @@ export function advisePools(spec: NormalizedScenario, options: AdviseOptions = {
   return { ok: true, advice };
 }
 
-function adviseSwiotlb(spec: NormalizedScenario, profile: string, base: EngineReport, options: AdviseOptions): PoolAdvice | string {
+function adviseSwiotlb(
+  spec: NormalizedScenario,
+  profile: string,
+  base: EngineReport,
+  options: AdviseOptions,
+): PoolAdvice | string {
   const areas = metric(base, 'swiotlb.nareas') || 1;
   const suffix = swiotlbForceSuffix(spec.kernel.cmdline);
   const asGiven = count(base, 'F1');
@@ -92,7 +99,11 @@ function adviseSwiotlb(spec: NormalizedScenario, profile: string, base: EngineRe
   let problem: string | null = null;
   const reports = new Map<number, EngineReport>();
   const fails = (segments: number): boolean => {
-    const report = runWith(spec, profile, withParam(spec.kernel.cmdline, 'swiotlb', `${segments * IO_TLB_SEGSIZE},${areas}${suffix}`));
+    const report = runWith(
+      spec,
+      profile,
+      withParam(spec.kernel.cmdline, 'swiotlb', `${segments * IO_TLB_SEGSIZE},${areas}${suffix}`),
+    );
     options.onRun?.(`${profile}: swiotlb=${segments * IO_TLB_SEGSIZE}`);
     if (typeof report === 'string') {
       problem = report;
@@ -128,9 +139,14 @@ function adviseSwiotlb(spec: NormalizedScenario, profile: string, base: EngineRe
 }
 
 function swiotlbNote(search: SearchOutcome, defaultSlots: number): string {
-  if (search.smallest === null) return search.timedOut ? 'time ran out before a size without F1 was found' : 'no pool size up to half of guest RAM removes F1 (requests too large or too many in flight)';
+  if (search.smallest === null)
+    return search.timedOut
+      ? 'time ran out before a size without F1 was found'
+      : 'no pool size up to half of guest RAM removes F1 (requests too large or too many in flight)';
   const vsDefault = `default is ${defaultSlots} slots`;
-  return search.monotone ? `bisection; sizes above the boundary checked (${vsDefault})` : `not monotone: ${search.nonMonotoneAt!.map((s) => s * IO_TLB_SEGSIZE).join(', ')} slots fail above the boundary (${vsDefault})`;
+  return search.monotone
+    ? `bisection; sizes above the boundary checked (${vsDefault})`
+    : `not monotone: ${search.nonMonotoneAt!.map((s) => s * IO_TLB_SEGSIZE).join(', ')} slots fail above the boundary (${vsDefault})`;
 }
 
 const KiB = 1024;
@@ -145,7 +161,12 @@ function allPoolBytes(report: EngineReport): number {
   return metric(report, 'atomicPools.kernel.initialBytes') + lowPoolBytes(report);
 }
 
-function adviseCoherentPool(spec: NormalizedScenario, profile: string, base: EngineReport, options: AdviseOptions): PoolAdvice | string {
+function adviseCoherentPool(
+  spec: NormalizedScenario,
+  profile: string,
+  base: EngineReport,
+  options: AdviseOptions,
+): PoolAdvice | string {
   const asGiven = count(base, 'F7');
   const initial = metric(base, 'atomicPools.kernel.initialBytes');
   let problem: string | null = null;
@@ -165,9 +186,27 @@ function adviseCoherentPool(spec: NormalizedScenario, profile: string, base: Eng
     // Peak and headroom of the GFP_KERNEL pool, the one most atomic allocations use (as for a searched size).
     const peak = metric(base, 'atomicPools.kernel.usedBytesMax');
     const search: SearchOutcome = { smallest: null, runs: 0, monotone: true, nonMonotoneAt: null, timedOut: false };
-    return { param: 'coherent_pool', failureClass: 'F7', failuresAsGiven: 0, value: null, search, effectiveSize: initial, poolBytes: allPoolBytes(base), decryptedBytes: allPoolBytes(base), lowMemoryBytes: lowPoolBytes(base), peakUsed: peak, headroom: initial - peak, note: 'no F7 with the default pools: nothing to change' };
+    return {
+      param: 'coherent_pool',
+      failureClass: 'F7',
+      failuresAsGiven: 0,
+      value: null,
+      search,
+      effectiveSize: initial,
+      poolBytes: allPoolBytes(base),
+      decryptedBytes: allPoolBytes(base),
+      lowMemoryBytes: lowPoolBytes(base),
+      peakUsed: peak,
+      headroom: initial - peak,
+      note: 'no F7 with the default pools: nothing to change',
+    };
   }
-  const search = searchSmallest(fails, Math.max(1, Math.ceil(initial / (4 * KiB))), (spec.vm.memoryMiB * KiB) / 4 / 8, options);
+  const search = searchSmallest(
+    fails,
+    Math.max(1, Math.ceil(initial / (4 * KiB))),
+    (spec.vm.memoryMiB * KiB) / 4 / 8,
+    options,
+  );
   if (problem !== null) return `profile ${profile}: ${problem}`;
   const chosen = search.smallest === null ? undefined : reports.get(search.smallest);
   const bytes = search.smallest === null ? null : search.smallest * 4 * KiB;
@@ -184,6 +223,11 @@ function adviseCoherentPool(spec: NormalizedScenario, profile: string, base: Eng
     lowMemoryBytes: chosen ? lowPoolBytes(chosen) : null,
     peakUsed: peak,
     headroom: bytes !== null && peak !== null ? bytes - peak : null,
-    note: search.smallest === null ? 'no coherent_pool size removes F7' : search.monotone ? 'bisection; sizes above the boundary checked' : 'not monotone above the boundary',
+    note:
+      search.smallest === null
+        ? 'no coherent_pool size removes F7'
+        : search.monotone
+          ? 'bisection; sizes above the boundary checked'
+          : 'not monotone above the boundary',
   };
 }

@@ -8,7 +8,11 @@ export function withParam(cmdline: string, key: string, value: string): string {
 
 /** `force` / `noforce` from the last `swiotlb=` word, so a size search keeps the user's forcing choice. */
 export function swiotlbForceSuffix(cmdline: string): string {
-  const last = cmdline.split(/\s+/).filter((w) => w.startsWith('swiotlb=')).at(-1) ?? '';
+  const last =
+    cmdline
+      .split(/\s+/)
+      .filter((w) => w.startsWith('swiotlb='))
+      .at(-1) ?? '';
   if (/(^|,)force$/.test(last)) return ',force';
   if (/(^|,)noforce$/.test(last)) return ',noforce';
   return '';

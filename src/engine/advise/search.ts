@@ -19,9 +19,15 @@ export interface SearchOutcome {
 /** How many sizes above the boundary are re-checked for monotonicity. */
 export const aboveBoundaryChecks = 4;
 
-export function searchSmallest(fails: (n: number) => boolean, start: number, limit: number, clock: { readonly now?: () => number; readonly deadlineMs?: number } = {}): SearchOutcome {
+export function searchSmallest(
+  fails: (n: number) => boolean,
+  start: number,
+  limit: number,
+  clock: { readonly now?: () => number; readonly deadlineMs?: number } = {},
+): SearchOutcome {
   let runs = 0;
-  const expired = (): boolean => clock.now !== undefined && clock.deadlineMs !== undefined && clock.now() > clock.deadlineMs;
+  const expired = (): boolean =>
+    clock.now !== undefined && clock.deadlineMs !== undefined && clock.now() > clock.deadlineMs;
   const test = (n: number): boolean => {
     runs++;
     return fails(n);
@@ -30,7 +36,8 @@ export function searchSmallest(fails: (n: number) => boolean, start: number, lim
   let lo = 0; // largest known failing size (0: none known; size 0 is not searched)
   while (test(hi)) {
     lo = hi;
-    if (hi >= limit || expired()) return { smallest: null, runs, monotone: true, nonMonotoneAt: null, timedOut: expired() };
+    if (hi >= limit || expired())
+      return { smallest: null, runs, monotone: true, nonMonotoneAt: null, timedOut: expired() };
     hi = Math.min(limit, hi * 2);
   }
   // Below the start: find a failing lower bound by halving.
@@ -50,6 +57,13 @@ export function searchSmallest(fails: (n: number) => boolean, start: number, lim
     else hi = mid;
   }
   const failingAbove: number[] = [];
-  for (let n = hi + 1; n <= Math.min(limit, hi + aboveBoundaryChecks) && !expired(); n++) if (test(n)) failingAbove.push(n);
-  return { smallest: hi, runs, monotone: failingAbove.length === 0, nonMonotoneAt: failingAbove.length === 0 ? null : failingAbove, timedOut: false };
+  for (let n = hi + 1; n <= Math.min(limit, hi + aboveBoundaryChecks) && !expired(); n++)
+    if (test(n)) failingAbove.push(n);
+  return {
+    smallest: hi,
+    runs,
+    monotone: failingAbove.length === 0,
+    nonMonotoneAt: failingAbove.length === 0 ? null : failingAbove,
+    timedOut: false,
+  };
 }

@@ -75,14 +75,19 @@ export function exposureKey(finding: Pick<ComparableFinding, 'class' | 'deviceId
   return `${finding.class}|${finding.deviceId}|${finding.severity}|${finding.dataClass ?? ''}`;
 }
 
-const grewFrom = (before: ComparableFinding, after: ComparableFinding): boolean => BigInt(after.count) > BigInt(before.count) || BigInt(after.bytesExposed) > BigInt(before.bytesExposed);
+const grewFrom = (before: ComparableFinding, after: ComparableFinding): boolean =>
+  BigInt(after.count) > BigInt(before.count) || BigInt(after.bytesExposed) > BigInt(before.bytesExposed);
 
 /**
  * Pairs candidate findings with baseline findings: by fingerprint, then by exposure with the same
  * path and rule (persisting), then by exposure alone (moved), one to one, first come. Order: the
  * candidate's findings in its order, then fixed ones in baseline order.
  */
-export function compareFindings<F extends ComparableFinding>(baseline: readonly F[], candidate: readonly F[], options: CompareOptions = {}): ComparedFinding<F>[] {
+export function compareFindings<F extends ComparableFinding>(
+  baseline: readonly F[],
+  candidate: readonly F[],
+  options: CompareOptions = {},
+): ComparedFinding<F>[] {
   const before = new Map(baseline.map((f) => [f.fingerprint, f]));
   const after = new Set(candidate.map((f) => f.fingerprint));
   const gone = baseline.filter((f) => !after.has(f.fingerprint));
@@ -91,7 +96,8 @@ export function compareFindings<F extends ComparableFinding>(baseline: readonly 
   const movedFrom = new Set<string>();
   const result: ComparedFinding<F>[] = candidate.map((f) => {
     const old = before.get(f.fingerprint);
-    if (old) return { status: 'persisting', exposureKey: exposureKey(f), baseline: old, candidate: f, grew: grewFrom(old, f) };
+    if (old)
+      return { status: 'persisting', exposureKey: exposureKey(f), baseline: old, candidate: f, grew: grewFrom(old, f) };
     // Fingerprints also name the platform and profile: the same exposure through the same path and
     // rule under another kernel persists; through another path or rule it moved.
     const sameExposure = goneByExposure.get(exposureKey(f)) ?? [];
@@ -99,15 +105,30 @@ export function compareFindings<F extends ComparableFinding>(baseline: readonly 
     const partner = sameExposure.splice(samePath >= 0 ? samePath : 0, 1)[0];
     if (partner) {
       movedFrom.add(partner.fingerprint);
-      return { status: samePath >= 0 ? 'persisting' : 'moved', exposureKey: exposureKey(f), baseline: partner, candidate: f, grew: grewFrom(partner, f) };
+      return {
+        status: samePath >= 0 ? 'persisting' : 'moved',
+        exposureKey: exposureKey(f),
+        baseline: partner,
+        candidate: f,
+        grew: grewFrom(partner, f),
+      };
     }
-    return { status: options.wasFixedBefore?.(f.fingerprint) ? 'reopened' : 'new', exposureKey: exposureKey(f), baseline: null, candidate: f, grew: false };
+    return {
+      status: options.wasFixedBefore?.(f.fingerprint) ? 'reopened' : 'new',
+      exposureKey: exposureKey(f),
+      baseline: null,
+      candidate: f,
+      grew: false,
+    };
   });
-  for (const f of gone) if (!movedFrom.has(f.fingerprint)) result.push({ status: 'fixed', exposureKey: exposureKey(f), baseline: f, candidate: null, grew: false });
+  for (const f of gone)
+    if (!movedFrom.has(f.fingerprint))
+      result.push({ status: 'fixed', exposureKey: exposureKey(f), baseline: f, candidate: null, grew: false });
   return result;
 }
 
-const metricText = (value: number | string | null | undefined): string | null => (value === undefined || value === null ? null : String(value));
+const metricText = (value: number | string | null | undefined): string | null =>
+  value === undefined || value === null ? null : String(value);
 
 /** Every metric key either side has, sorted; equal values are kept (direction `unchanged`) so callers can show full tables. */
 export function compareMetrics(baseline: ResultSet['metrics'], candidate: ResultSet['metrics']): MetricDelta[] {
@@ -119,11 +140,25 @@ export function compareMetrics(baseline: ResultSet['metrics'], candidate: Result
     const db = b === null ? null : parseDecimal(b);
     const delta: Decimal | null = da && db ? subtract(db, da) : null;
     const sign = delta ? compareDecimal(delta, { units: 0n, scale: 0 }) : a === b ? 0 : NaN;
-    return { key, baseline: a, candidate: b, delta: delta ? formatDecimal(delta) : null, direction: Number.isNaN(sign) ? 'neutral' : metricDirection(key, sign) };
+    return {
+      key,
+      baseline: a,
+      candidate: b,
+      delta: delta ? formatDecimal(delta) : null,
+      direction: Number.isNaN(sign) ? 'neutral' : metricDirection(key, sign),
+    };
   });
 }
 
 /** N candidate columns, each against the one baseline (not only pairs). */
-export function compareResultSets<F extends ComparableFinding>(baseline: ResultSet<F>, candidates: readonly ResultSet<F>[], options: CompareOptions = {}): ColumnComparison<F>[] {
-  return candidates.map((column) => ({ label: column.label, findings: compareFindings(baseline.findings, column.findings, options), metrics: compareMetrics(baseline.metrics, column.metrics) }));
+export function compareResultSets<F extends ComparableFinding>(
+  baseline: ResultSet<F>,
+  candidates: readonly ResultSet<F>[],
+  options: CompareOptions = {},
+): ColumnComparison<F>[] {
+  return candidates.map((column) => ({
+    label: column.label,
+    findings: compareFindings(baseline.findings, column.findings, options),
+    metrics: compareMetrics(baseline.metrics, column.metrics),
+  }));
 }

@@ -7,7 +7,13 @@
  * (compare.ts) of every other column against the first, so a leak that another kernel reaches
  * through a different path shows as moved rather than one new and one fixed finding.
  */
-import { type MatrixCell, type MatrixColumn, type MatrixComparison, type MatrixFindingRow, compareClassIds } from '../report/matrix';
+import {
+  type MatrixCell,
+  type MatrixColumn,
+  type MatrixComparison,
+  type MatrixFindingRow,
+  compareClassIds,
+} from '../report/matrix';
 import type { EngineReport, Severity } from '../report/report.types';
 import { type ColumnComparison, type ComparableFinding, compareResultSets, type ResultSet } from './compare';
 
@@ -19,8 +25,28 @@ export interface MatrixWithChanges extends MatrixComparison {
 /** A report as a result set: violations and failures (failures expose no bytes and have no data class or path). */
 export function reportResultSet(label: string, report: EngineReport): ResultSet {
   const findings: ComparableFinding[] = [
-    ...report.violations.map((v) => ({ fingerprint: v.fingerprint, class: v.class, deviceId: v.deviceId, dataClass: v.dataClass, severity: v.severity, path: v.path, rule: v.rule, count: v.count, bytesExposed: v.bytesExposed })),
-    ...report.failures.map((f) => ({ fingerprint: f.fingerprint, class: f.class, deviceId: f.deviceId, dataClass: null, severity: f.severity, path: null, rule: f.rule, count: f.count, bytesExposed: 0 })),
+    ...report.violations.map((v) => ({
+      fingerprint: v.fingerprint,
+      class: v.class,
+      deviceId: v.deviceId,
+      dataClass: v.dataClass,
+      severity: v.severity,
+      path: v.path,
+      rule: v.rule,
+      count: v.count,
+      bytesExposed: v.bytesExposed,
+    })),
+    ...report.failures.map((f) => ({
+      fingerprint: f.fingerprint,
+      class: f.class,
+      deviceId: f.deviceId,
+      dataClass: null,
+      severity: f.severity,
+      path: null,
+      rule: f.rule,
+      count: f.count,
+      bytesExposed: 0,
+    })),
   ];
   return { label, findings, metrics: report.metrics };
 }
@@ -73,21 +99,43 @@ export function compareReports(columns: readonly MatrixColumn[]): MatrixWithChan
   columns.forEach(({ report }, i) => {
     for (const v of report.violations) {
       const key = ['V', v.class, v.deviceId, v.dataClass, v.path, v.rule].join('\u0000');
-      merge(rowFor(key, { kind: 'violation', class: v.class, deviceId: v.deviceId, dataClass: v.dataClass, path: v.path, rule: v.rule }), i, {
-        severity: v.severity,
-        count: v.count,
-        bytesExposed: v.bytesExposed,
-        firstOp: v.firstOp,
-      });
+      merge(
+        rowFor(key, {
+          kind: 'violation',
+          class: v.class,
+          deviceId: v.deviceId,
+          dataClass: v.dataClass,
+          path: v.path,
+          rule: v.rule,
+        }),
+        i,
+        {
+          severity: v.severity,
+          count: v.count,
+          bytesExposed: v.bytesExposed,
+          firstOp: v.firstOp,
+        },
+      );
     }
     for (const f of report.failures) {
       const key = ['F', f.class, f.deviceId, f.rule].join('\u0000');
-      merge(rowFor(key, { kind: 'failure', class: f.class, deviceId: f.deviceId, dataClass: null, path: null, rule: f.rule }), i, {
-        severity: f.severity,
-        count: f.count,
-        bytesExposed: 0,
-        firstOp: f.firstOp,
-      });
+      merge(
+        rowFor(key, {
+          kind: 'failure',
+          class: f.class,
+          deviceId: f.deviceId,
+          dataClass: null,
+          path: null,
+          rule: f.rule,
+        }),
+        i,
+        {
+          severity: f.severity,
+          count: f.count,
+          bytesExposed: 0,
+          firstOp: f.firstOp,
+        },
+      );
     }
   });
   const findings = [...rows.values()]
@@ -108,20 +156,37 @@ export function compareReports(columns: readonly MatrixColumn[]): MatrixWithChan
       findings
         .filter((f) => f.class === id)
         .map((f) => f.cells[i]?.severity ?? null)
-        .reduce<Severity | null>((worst, s) => (s === null ? worst : worst === null || severityRank[s] > severityRank[worst] ? s : worst), null),
+        .reduce<Severity | null>(
+          (worst, s) => (s === null ? worst : worst === null || severityRank[s] > severityRank[worst] ? s : worst),
+          null,
+        ),
     ),
   }));
 
   const seen = new Set<string>();
-  const extraKeys = (prefix: string): string[] => [...new Set(columns.flatMap(({ report }) => Object.keys(report.metrics).filter((k) => k.startsWith(prefix))))].sort(byText);
+  const extraKeys = (prefix: string): string[] =>
+    [...new Set(columns.flatMap(({ report }) => Object.keys(report.metrics).filter((k) => k.startsWith(prefix))))].sort(
+      byText,
+    );
   const deviceKeys = extraKeys('devices.').filter((k) => /\.(bounces|directMaps|errors|maxMappingBytes)$/.test(k));
-  const violationKeys = extraKeys('violations.').sort((a, b) => compareClassIds(a.split('.')[1] ?? '', b.split('.')[1] ?? ''));
-  const keys = [...headlineMetricKeys, ...violationKeys, ...deviceKeys].filter((k) => !seen.has(k) && seen.add(k) !== undefined);
+  const violationKeys = extraKeys('violations.').sort((a, b) =>
+    compareClassIds(a.split('.')[1] ?? '', b.split('.')[1] ?? ''),
+  );
+  const keys = [...headlineMetricKeys, ...violationKeys, ...deviceKeys].filter(
+    (k) => !seen.has(k) && seen.add(k) !== undefined,
+  );
   const metrics = keys
     .map((key) => ({ key, values: columns.map(({ report }) => report.metrics[key] ?? null) }))
     .filter((row) => row.values.some((v) => v !== null));
 
   const [first, ...rest] = columns.map((c) => reportResultSet(c.label, c.report));
   const changes = first ? compareResultSets(first, rest) : [];
-  return { columns: columns.map((c) => c.label), verdicts: columns.map((c) => c.report.summary.verdict), classes, findings, metrics, changes };
+  return {
+    columns: columns.map((c) => c.label),
+    verdicts: columns.map((c) => c.report.summary.verdict),
+    classes,
+    findings,
+    metrics,
+    changes,
+  };
 }

@@ -37,5 +37,5 @@ export function metricDirection(key: string, sign: number): MetricDirection {
   if (sign === 0) return 'unchanged';
   const preference = metricPreference(key);
   if (preference === 'neutral') return 'neutral';
-  return (sign < 0) === (preference === 'lower-is-better') ? 'better' : 'worse';
+  return sign < 0 === (preference === 'lower-is-better') ? 'better' : 'worse';
 }

@@ -10,7 +10,8 @@ export const coherentFailures: readonly FailureDetector[] = [
     severity: 'high',
     logTemplate: 'DMA pool exhausted for %s / Failed to get suitable pool for %s',
     logLimit: 'every',
-    explain: (rule, detail) => `dma_alloc_from_pool() found no pool with room (${detail}); growth is deferred to the atomic_pool_work worker, so this non-blocking allocation returns NULL (${rule})`,
+    explain: (rule, detail) =>
+      `dma_alloc_from_pool() found no pool with room (${detail}); growth is deferred to the atomic_pool_work worker, so this non-blocking allocation returns NULL (${rule})`,
   },
   {
     class: 'F13',
@@ -20,7 +21,8 @@ export const coherentFailures: readonly FailureDetector[] = [
     severity: 'high',
     logTemplate: 'coherent DMA allocations not supported on this platform.',
     logLimit: 'once',
-    explain: (rule) => `dma_direct_alloc() has no way to give a non-coherent device an uncached mapping (${rule}); NULL`,
+    explain: (rule) =>
+      `dma_direct_alloc() has no way to give a non-coherent device an uncached mapping (${rule}); NULL`,
   },
   {
     class: 'F16',

@@ -10,6 +10,7 @@ export const deviceFailures: readonly FailureDetector[] = [
     severity: 'high',
     logTemplate: 'device must provide VIRTIO_F_ACCESS_PLATFORM',
     logLimit: 'every',
-    explain: (rule) => `virtio_require_restricted_mem_acc() refused the device at probe because it did not negotiate VIRTIO_F_ACCESS_PLATFORM (${rule}); every DMA call for it fails`,
+    explain: (rule) =>
+      `virtio_require_restricted_mem_acc() refused the device at probe because it did not negotiate VIRTIO_F_ACCESS_PLATFORM (${rule}); every DMA call for it fails`,
   },
 ];

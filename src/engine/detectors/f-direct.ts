@@ -10,7 +10,8 @@ export const directFailures: readonly FailureDetector[] = [
     severity: 'high',
     logTemplate: 'DMA addr %pad+%zu overflow (mask %llx, bus limit %llx).',
     logLimit: 'once',
-    explain: (rule) => `dma_direct_map_phys(): dma_capable() failed and there is no SWIOTLB pool to bounce through (${rule}); DMA_MAPPING_ERROR`,
+    explain: (rule) =>
+      `dma_direct_map_phys(): dma_capable() failed and there is no SWIOTLB pool to bounce through (${rule}); DMA_MAPPING_ERROR`,
   },
   {
     class: 'F8',
@@ -31,7 +32,8 @@ export const directFailures: readonly FailureDetector[] = [
     severity: 'high',
     logTemplate: null,
     logLimit: 'none',
-    explain: (rule) => `dma_direct_map_phys() cannot bounce DMA_ATTR_MMIO / DMA_ATTR_REQUIRE_COHERENT memory while force_bounce is set (${rule}); DMA_MAPPING_ERROR`,
+    explain: (rule) =>
+      `dma_direct_map_phys() cannot bounce DMA_ATTR_MMIO / DMA_ATTR_REQUIRE_COHERENT memory while force_bounce is set (${rule}); DMA_MAPPING_ERROR`,
   },
   {
     class: 'F11',
@@ -41,7 +43,8 @@ export const directFailures: readonly FailureDetector[] = [
     severity: 'high',
     logTemplate: 'DMA addr %pad+%zu overflow (mask %llx, bus limit %llx).',
     logLimit: 'once',
-    explain: (rule) => `dma_capable() rejects a non-shared MMIO handle for a device that needs unencrypted DMA (${rule}); DMA_MAPPING_ERROR`,
+    explain: (rule) =>
+      `dma_capable() rejects a non-shared MMIO handle for a device that needs unencrypted DMA (${rule}); DMA_MAPPING_ERROR`,
   },
   {
     class: 'F12',
@@ -51,6 +54,7 @@ export const directFailures: readonly FailureDetector[] = [
     severity: 'high',
     logTemplate: null,
     logLimit: 'none',
-    explain: (rule) => `dma_direct_map_phys() rejects DMA_ATTR_CC_SHARED when the device is not forced to bounce (${rule}, the defensive check of v7.1); DMA_MAPPING_ERROR`,
+    explain: (rule) =>
+      `dma_direct_map_phys() rejects DMA_ATTR_CC_SHARED when the device is not forced to bounce (${rule}, the defensive check of v7.1); DMA_MAPPING_ERROR`,
   },
 ];

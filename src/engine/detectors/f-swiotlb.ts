@@ -10,7 +10,8 @@ export const swiotlbFailures: readonly FailureDetector[] = [
     severity: 'high',
     logTemplate: 'swiotlb buffer is full (sz: %zd bytes), total %lu (slots), used %lu (slots)',
     logLimit: 'ratelimited',
-    explain: (rule, detail) => `swiotlb_tbl_map_single() found no free run of slots in any area or pool (${detail}; ${rule}): the driver sees DMA_MAPPING_ERROR — an I/O error or a dropped packet`,
+    explain: (rule, detail) =>
+      `swiotlb_tbl_map_single() found no free run of slots in any area or pool (${detail}; ${rule}): the driver sees DMA_MAPPING_ERROR — an I/O error or a dropped packet`,
   },
   {
     class: 'F2',
@@ -20,7 +21,8 @@ export const swiotlbFailures: readonly FailureDetector[] = [
     severity: 'high',
     logTemplate: 'swiotlb buffer is full (sz: %zd bytes), total %lu (slots), used %lu (slots)',
     logLimit: 'ratelimited',
-    explain: (rule) => `the request plus its pre-padding needs more than IO_TLB_SEGSIZE (128) slots: swiotlb_find_slots() can never satisfy it (${rule})`,
+    explain: (rule) =>
+      `the request plus its pre-padding needs more than IO_TLB_SEGSIZE (128) slots: swiotlb_find_slots() can never satisfy it (${rule})`,
   },
   {
     class: 'F3',
@@ -30,7 +32,8 @@ export const swiotlbFailures: readonly FailureDetector[] = [
     severity: 'high',
     logTemplate: 'swiotlb buffer is full (sz: %zd bytes), total %lu (slots), used %lu (slots)',
     logLimit: 'ratelimited',
-    explain: (rule, detail) => `swiotlb_search_pool_area() found free slots, but none at the alignment the request needs (min_align_mask parity / alloc alignment / segment boundary; ${detail}; ${rule})`,
+    explain: (rule, detail) =>
+      `swiotlb_search_pool_area() found free slots, but none at the alignment the request needs (min_align_mask parity / alloc alignment / segment boundary; ${detail}; ${rule})`,
   },
   {
     class: 'F4',
@@ -51,6 +54,7 @@ export const swiotlbFailures: readonly FailureDetector[] = [
     severity: 'high',
     logTemplate: null,
     logLimit: 'none',
-    explain: (rule) => `swiotlb_tbl_map_single() refused the pool because its cc_shared state does not match what the device needs (${rule}); silent DMA_MAPPING_ERROR`,
+    explain: (rule) =>
+      `swiotlb_tbl_map_single() refused the pool because its cc_shared state does not match what the device needs (${rule}); silent DMA_MAPPING_ERROR`,
   },
 ];

@@ -17,14 +17,39 @@ import { v7 } from './v7-subrange-sync';
 import { v8 } from './v8-explicitly-shared';
 import { v9 } from './v9-vmbus-shared-by-design';
 
-export type { ExposureEvent, ExposureFacts, ExposureMemory, FailureDetector, FailureFamily, ViolationDetector } from './types';
+export type {
+  ExposureEvent,
+  ExposureFacts,
+  ExposureMemory,
+  FailureDetector,
+  FailureFamily,
+  ViolationDetector,
+} from './types';
 
 /** Every violation class V0–V9, one detector each (docs/kernel-dma.md §10.1, docs/engine-contract.md §5). */
-export const violationDetectors: Readonly<Record<ViolationClass, ViolationDetector>> = { V0: v0, V1: v1, V2: v2, V3: v3, V4: v4, V5: v5, V6: v6, V7: v7, V8: v8, V9: v9 };
+export const violationDetectors: Readonly<Record<ViolationClass, ViolationDetector>> = {
+  V0: v0,
+  V1: v1,
+  V2: v2,
+  V3: v3,
+  V4: v4,
+  V5: v5,
+  V6: v6,
+  V7: v7,
+  V8: v8,
+  V9: v9,
+};
 
 /** Every failure class F1–F16 (docs/kernel-dma.md §10.2 plus F16), grouped in family files. */
 export const failureDetectors: Readonly<Record<FailureClass, FailureDetector>> = Object.fromEntries(
-  [...swiotlbFailures, ...directFailures, ...coherentFailures, ...deviceFailures, ...conversionFailures, ...performanceFailures].map((d) => [d.class, d]),
+  [
+    ...swiotlbFailures,
+    ...directFailures,
+    ...coherentFailures,
+    ...deviceFailures,
+    ...conversionFailures,
+    ...performanceFailures,
+  ].map((d) => [d.class, d]),
 ) as Record<FailureClass, FailureDetector>;
 
 /** Detectors in attribution order: the most specific class first (docs/engine-contract.md §5: V5 > V1 > V2 > V4 > V3 > V8/V9 > V0; then the additive ones). */

@@ -40,7 +40,14 @@ export type ExposureEvent =
   /** A sync of part of a mapping: the rest keeps what the map-time copy put there. */
   | 'sync-subrange';
 
-export type ExposureMemory = 'swiotlb' | 'restricted-pool' | 'transient-pool' | 'atomic-pool' | 'coherent-pages' | 'cc-shared-buffer' | 'vmbus-gpadl';
+export type ExposureMemory =
+  | 'swiotlb'
+  | 'restricted-pool'
+  | 'transient-pool'
+  | 'atomic-pool'
+  | 'coherent-pages'
+  | 'cc-shared-buffer'
+  | 'vmbus-gpadl';
 
 /** One violation class (docs/kernel-dma.md §10.1, V0 of docs/engine-contract.md §5). One file per class. */
 export interface ViolationDetector {

@@ -13,7 +13,9 @@ export const v0: ViolationDetector = {
   severity: 'info',
   role: 'primary',
   precedence: 90,
-  matches: (f) => f.event === 'map-copy' && isBounceMemory(f.memory) && f.trust === 'untrusted' && f.dir !== 'from-device',
+  matches: (f) =>
+    f.event === 'map-copy' && isBounceMemory(f.memory) && f.trust === 'untrusted' && f.dir !== 'from-device',
   path: mapCopyPath,
-  explain: () => 'the payload goes to a device whose backend is the host; swiotlb_tbl_map_single() copies it into shared memory in the clear — disclosure by design',
+  explain: () =>
+    'the payload goes to a device whose backend is the host; swiotlb_tbl_map_single() copies it into shared memory in the clear — disclosure by design',
 };

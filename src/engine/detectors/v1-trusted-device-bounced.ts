@@ -14,7 +14,8 @@ export const v1: ViolationDetector = {
   severity: 'by-data',
   role: 'primary',
   precedence: 20,
-  matches: (f) => (f.event === 'map-copy' || f.event === 'device-write') && isBounceMemory(f.memory) && f.trust !== 'untrusted',
+  matches: (f) =>
+    (f.event === 'map-copy' || f.event === 'device-write') && isBounceMemory(f.memory) && f.trust !== 'untrusted',
   path: (f) => (f.event === 'device-write' ? 'device DMA write → shared SWIOTLB bounce buffer' : mapCopyPath(f)),
   explain: (f) =>
     f.event === 'device-write'

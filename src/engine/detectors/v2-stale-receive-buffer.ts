@@ -14,5 +14,6 @@ export const v2: ViolationDetector = {
   precedence: 30,
   matches: (f) => f.event === 'map-copy' && isBounceMemory(f.memory) && f.dir === 'from-device',
   path: mapCopyPath,
-  explain: () => 'swiotlb_tbl_map_single() copies the old contents of a DMA_FROM_DEVICE buffer into the shared pool before the device writes (info-leak fix ddbd89deb7d3): stale data becomes host-visible',
+  explain: () =>
+    'swiotlb_tbl_map_single() copies the old contents of a DMA_FROM_DEVICE buffer into the shared pool before the device writes (info-leak fix ddbd89deb7d3): stale data becomes host-visible',
 };

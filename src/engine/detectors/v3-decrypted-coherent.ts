@@ -9,9 +9,12 @@ export const v3: ViolationDetector = {
   role: 'primary',
   precedence: 50,
   matches: (f) => f.event === 'cpu-write' && (f.memory === 'coherent-pages' || f.memory === 'restricted-pool'),
-  path: (f) => (f.memory === 'restricted-pool' ? 'dma_direct_alloc → swiotlb_alloc (restricted pool, decrypted)' : 'dma_direct_alloc → set_memory_decrypted'),
+  path: (f) =>
+    f.memory === 'restricted-pool'
+      ? 'dma_direct_alloc → swiotlb_alloc (restricted pool, decrypted)'
+      : 'dma_direct_alloc → set_memory_decrypted',
   explain: (f) =>
     f.memory === 'restricted-pool'
-      ? 'dma_direct_alloc() carved the coherent buffer from the device\'s restricted DMA pool, which is decrypted: everything the driver stores there is host-visible'
+      ? "dma_direct_alloc() carved the coherent buffer from the device's restricted DMA pool, which is decrypted: everything the driver stores there is host-visible"
       : 'dma_direct_alloc() decrypted the coherent buffer (set_memory_decrypted): everything the driver stores there is host-visible',
 };

@@ -10,5 +10,6 @@ export const v4: ViolationDetector = {
   precedence: 40,
   matches: (f) => f.event === 'cpu-write' && f.memory === 'atomic-pool',
   path: () => 'dma_direct_alloc → dma_direct_alloc_from_pool (shared atomic pool)',
-  explain: () => 'the coherent buffer came from the atomic DMA pool via dma_alloc_from_pool(), which is permanently shared; what the driver stores there is host-visible',
+  explain: () =>
+    'the coherent buffer came from the atomic DMA pool via dma_alloc_from_pool(), which is permanently shared; what the driver stores there is host-visible',
 };

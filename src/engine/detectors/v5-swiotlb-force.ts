@@ -9,7 +9,9 @@ export const v5: ViolationDetector = {
   severity: 'by-data',
   role: 'primary',
   precedence: 10,
-  matches: (f) => (f.event === 'map-copy' || f.event === 'device-write') && isBounceMemory(f.memory) && f.forcedOnlyByCmdline,
+  matches: (f) =>
+    (f.event === 'map-copy' || f.event === 'device-write') && isBounceMemory(f.memory) && f.forcedOnlyByCmdline,
   path: mapCopyPath,
-  explain: () => 'swiotlb=force made is_swiotlb_force_bounce() true, so dma-direct bounced this buffer through the shared SWIOTLB pool; without it the mapping would have stayed private',
+  explain: () =>
+    'swiotlb=force made is_swiotlb_force_bounce() true, so dma-direct bounced this buffer through the shared SWIOTLB pool; without it the mapping would have stayed private',
 };

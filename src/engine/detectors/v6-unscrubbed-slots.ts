@@ -10,5 +10,6 @@ export const v6: ViolationDetector = {
   precedence: 100,
   matches: (f) => f.event === 'unmap-residue',
   path: () => 'swiotlb_release_slots (no scrub)',
-  explain: () => 'swiotlb_release_slots() returns the slots without clearing them: the bounced data stays in shared memory until the slots are reused',
+  explain: () =>
+    'swiotlb_release_slots() returns the slots without clearing them: the bounced data stays in shared memory until the slots are reused',
 };

@@ -14,5 +14,6 @@ export const v7: ViolationDetector = {
   precedence: 100,
   matches: (f) => f.event === 'sync-subrange',
   path: () => 'dma_sync_single_for_device → swiotlb_sync_single_for_device (sub-range)',
-  explain: () => 'swiotlb_sync_single_for_device() copied only the synced range; the bytes outside it still hold what swiotlb_tbl_map_single() copied at map time',
+  explain: () =>
+    'swiotlb_sync_single_for_device() copied only the synced range; the bytes outside it still hold what swiotlb_tbl_map_single() copied at map time',
 };

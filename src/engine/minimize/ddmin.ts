@@ -4,7 +4,11 @@
  * n chunks, then each complement; on no progress doubles n. `stop()` ends the search early with
  * the best set so far (then not necessarily 1-minimal).
  */
-export function ddmin<T>(items: readonly T[], keeps: (candidate: readonly T[]) => boolean, stop: () => boolean = () => false): { readonly items: readonly T[]; readonly complete: boolean } {
+export function ddmin<T>(
+  items: readonly T[],
+  keeps: (candidate: readonly T[]) => boolean,
+  stop: () => boolean = () => false,
+): { readonly items: readonly T[]; readonly complete: boolean } {
   let current = items;
   let n = 2;
   while (current.length >= 2) {

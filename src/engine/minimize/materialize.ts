@@ -18,7 +18,8 @@ export function materializeStreams(spec: NormalizedScenario, maxOps: number = sp
   // Buffers in the upper half of the highest RAM range: away from the boot pool in low memory.
   const regionStart = Number(top.start + (top.end - top.start) / 2n);
   const regionPages = Math.max(16, Math.floor(Number((top.end - top.start) / 2n) / 4096) - 256);
-  const phys = (bytes: number): string => `0x${(regionStart + rng.nextInt(Math.max(1, regionPages - Math.ceil(bytes / 4096))) * 4096).toString(16)}`;
+  const phys = (bytes: number): string =>
+    `0x${(regionStart + rng.nextInt(Math.max(1, regionPages - Math.ceil(bytes / 4096))) * 4096).toString(16)}`;
   const streams = spec.workload.streams;
   const inFlight = streams.map(() => [] as string[]);
   const totalWeight = streams.reduce((s, x) => s + x.weight, 0);
@@ -29,10 +30,24 @@ export function materializeStreams(spec: NormalizedScenario, maxOps: number = sp
   let calls = 0;
   while (ops.length < limit && streams.length > 0) {
     let ticket = rng.nextFloat() * totalWeight;
-    const index = Math.max(0, streams.findIndex((s) => (ticket -= s.weight) < 0));
+    const index = Math.max(
+      0,
+      streams.findIndex((s) => (ticket -= s.weight) < 0),
+    );
     const stream = streams[index]!;
     const queue = inFlight[index]!;
-    const issued = queue.length >= stream.queueDepth ? [complete(stream, queue, rng.nextInt(queue.length))] : issue(stream, `r${seq++}`, requestSize(stream, rng), (seq + index) % spec.vm.vcpus, direction(stream, rng), phys, queue);
+    const issued =
+      queue.length >= stream.queueDepth
+        ? [complete(stream, queue, rng.nextInt(queue.length))]
+        : issue(
+            stream,
+            `r${seq++}`,
+            requestSize(stream, rng),
+            (seq + index) % spec.vm.vcpus,
+            direction(stream, rng),
+            phys,
+            queue,
+          );
     ops.push(...issued);
     // Deferred work after every `every` calls (inserted run_deferred ops do not count), as import-trace does.
     const before = calls;
@@ -50,7 +65,15 @@ function complete(stream: StreamSpec, queue: string[], victim: number): Explicit
   return stream.sgSegments > 1 ? { op: 'unmap_sg', id } : { op: 'unmap', id };
 }
 
-function issue(stream: StreamSpec, id: string, size: number, cpu: number, dir: 'to-device' | 'from-device' | 'bidirectional', phys: (bytes: number) => string, queue: string[]): ExplicitOp[] {
+function issue(
+  stream: StreamSpec,
+  id: string,
+  size: number,
+  cpu: number,
+  dir: 'to-device' | 'from-device' | 'bidirectional',
+  phys: (bytes: number) => string,
+  queue: string[],
+): ExplicitOp[] {
   queue.push(id);
   if (stream.type === 'coherent-alloc') {
     return [
@@ -58,13 +81,29 @@ function issue(stream: StreamSpec, id: string, size: number, cpu: number, dir: '
       { op: 'cpu_write', id, offset: 0, bytes: Math.min(size, 4096), data: stream.data },
     ];
   }
-  const write: ExplicitOp[] = dir === 'from-device' ? [{ op: 'device_write', id, offset: 0, bytes: size, data: stream.data }] : [];
+  const write: ExplicitOp[] =
+    dir === 'from-device' ? [{ op: 'device_write', id, offset: 0, bytes: size, data: stream.data }] : [];
   if (stream.sgSegments > 1) {
     const each = Math.ceil(size / stream.sgSegments);
-    const segments = Array.from({ length: stream.sgSegments }, (_, i) => ({ size: Math.max(1, Math.min(each, size - i * each)), phys: phys(each), data: stream.data }));
+    const segments = Array.from({ length: stream.sgSegments }, (_, i) => ({
+      size: Math.max(1, Math.min(each, size - i * each)),
+      phys: phys(each),
+      data: stream.data,
+    }));
     return [{ op: 'map_sg', id, device: stream.device, segments, dir, attrs: [], cpu }, ...write];
   }
-  return [{ op: 'map', id, device: stream.device, buffer: { size, phys: phys(size), data: stream.data }, dir, attrs: [], cpu }, ...write];
+  return [
+    {
+      op: 'map',
+      id,
+      device: stream.device,
+      buffer: { size, phys: phys(size), data: stream.data },
+      dir,
+      attrs: [],
+      cpu,
+    },
+    ...write,
+  ];
 }
 
 function requestSize(stream: StreamSpec, rng: ReturnType<typeof createPrng>): number {
@@ -80,7 +119,10 @@ function requestSize(stream: StreamSpec, rng: ReturnType<typeof createPrng>): nu
   return Math.min(sizes.max, Math.ceil((sizes.min + rng.nextInt(sizes.max - sizes.min + 1)) / align) * align);
 }
 
-function direction(stream: StreamSpec, rng: ReturnType<typeof createPrng>): 'to-device' | 'from-device' | 'bidirectional' {
+function direction(
+  stream: StreamSpec,
+  rng: ReturnType<typeof createPrng>,
+): 'to-device' | 'from-device' | 'bidirectional' {
   if (stream.type === 'net-rx') return 'from-device';
   if (stream.type === 'net-tx') return 'to-device';
   if (stream.direction === 'mixed') return rng.nextInt(2) === 0 ? 'to-device' : 'from-device';

@@ -36,7 +36,11 @@ export type MinimizeResult = MinimizeSuccess | { readonly ok: false; readonly er
 export function candidateSpec(base: NormalizedScenario, ops: readonly ExplicitOp[]): unknown {
   const used = new Set(ops.flatMap((op) => ('device' in op ? [op.device] : [])));
   const devices = base.devices.filter((d) => used.has(d.id));
-  return { ...base, devices: devices.length > 0 ? devices : base.devices.slice(0, 1), workload: { ...base.workload, operations: ops.length, streams: [], explicit: ops } };
+  return {
+    ...base,
+    devices: devices.length > 0 ? devices : base.devices.slice(0, 1),
+    workload: { ...base.workload, operations: ops.length, streams: [], explicit: ops },
+  };
 }
 
 /** Groups ops into removal units: everything done to one mapping or region stays together, so removing a unit keeps the spec valid. */
@@ -61,16 +65,25 @@ function units(ops: readonly ExplicitOp[]): number[][] {
  * as explicit calls, the list is cut after the finding's first op, ddmin removes whole mapping
  * lifetimes, then single ops, then buffer sizes shrink. Deterministic: the engine is.
  */
-export function minimizeFinding(spec: NormalizedScenario, selector: FindingSelector, options: MinimizeOptions = {}): MinimizeResult {
+export function minimizeFinding(
+  spec: NormalizedScenario,
+  selector: FindingSelector,
+  options: MinimizeOptions = {},
+): MinimizeResult {
   const base = runScenario(spec);
-  if (matchingFindings(base, selector).length === 0) return { ok: false, error: `the spec does not show '${selector.text}' (findings: ${[...base.violations, ...base.failures].map((f) => `${f.class} on ${f.deviceId}`).join(', ') || 'none'})` };
+  if (matchingFindings(base, selector).length === 0)
+    return {
+      ok: false,
+      error: `the spec does not show '${selector.text}' (findings: ${[...base.violations, ...base.failures].map((f) => `${f.class} on ${f.deviceId}`).join(', ') || 'none'})`,
+    };
   const materialized = spec.workload.explicit.length === 0;
   let ops: readonly ExplicitOp[] = materialized ? materializeStreams(spec) : spec.workload.explicit;
   const opsBefore = ops.length;
   let runs = 0;
   let phase = 'check';
   let last: { spec: NormalizedScenario; report: EngineReport } | null = null;
-  const expired = (): boolean => options.now !== undefined && options.deadlineMs !== undefined && options.now() > options.deadlineMs;
+  const expired = (): boolean =>
+    options.now !== undefined && options.deadlineMs !== undefined && options.now() > options.deadlineMs;
   const keeps = (candidate: readonly ExplicitOp[]): boolean => {
     runs++;
     const checked = validateScenario(candidateSpec(spec, candidate));
@@ -80,13 +93,21 @@ export function minimizeFinding(spec: NormalizedScenario, selector: FindingSelec
     last = { spec: checked.spec, report };
     return true;
   };
-  if (!keeps(ops)) return { ok: false, error: `the streams written out as ${ops.length} explicit calls do not show '${selector.text}' (the explicit replay differs from the stream run)` };
+  if (!keeps(ops))
+    return {
+      ok: false,
+      error: `the streams written out as ${ops.length} explicit calls do not show '${selector.text}' (the explicit replay differs from the stream run)`,
+    };
   phase = 'prefix';
   const first = Math.min(...matchingFindings(last!.report, selector).map((f) => f.firstOp));
   if (first + 1 < ops.length && keeps(ops.slice(0, first + 1))) ops = ops.slice(0, first + 1);
   phase = 'ddmin';
   const groups = units(ops);
-  const opsOf = (chosen: readonly number[][]): ExplicitOp[] => chosen.flat().sort((a, b) => a - b).map((i) => ops[i]!);
+  const opsOf = (chosen: readonly number[][]): ExplicitOp[] =>
+    chosen
+      .flat()
+      .sort((a, b) => a - b)
+      .map((i) => ops[i]!);
   const reduced = ddmin(groups, (candidate) => keeps(opsOf(candidate)), expired);
   ops = opsOf(reduced.items);
   phase = 'single ops';
@@ -101,13 +122,26 @@ export function minimizeFinding(spec: NormalizedScenario, selector: FindingSelec
   // Re-run the final list so spec and report belong together (the last successful run may be an earlier candidate).
   keeps(ops);
   const final = last as unknown as { spec: NormalizedScenario; report: EngineReport };
-  return { ok: true, spec: final.spec, report: final.report, findings: matchingFindings(final.report, selector), opsBefore, runs, complete: reduced.complete && singles.complete && shrunk.complete && again.complete, materialized };
+  return {
+    ok: true,
+    spec: final.spec,
+    report: final.report,
+    findings: matchingFindings(final.report, selector),
+    opsBefore,
+    runs,
+    complete: reduced.complete && singles.complete && shrunk.complete && again.complete,
+    materialized,
+  };
 }
 
 /** Removes single ops while the finding stays, until no single removal keeps it (1-minimal over ops). */
-function removeSingles(start: readonly ExplicitOp[], keeps: (ops: readonly ExplicitOp[]) => boolean, expired: () => boolean): { ops: readonly ExplicitOp[]; complete: boolean } {
+function removeSingles(
+  start: readonly ExplicitOp[],
+  keeps: (ops: readonly ExplicitOp[]) => boolean,
+  expired: () => boolean,
+): { ops: readonly ExplicitOp[]; complete: boolean } {
   let ops = start;
-  for (let changed = true; changed; ) {
+  for (let changed = true; changed;) {
     changed = false;
     for (let i = ops.length - 1; i >= 0 && ops.length > 1; i--) {
       if (expired()) return { ops, complete: false };

@@ -28,9 +28,20 @@ function specYaml(spec: NormalizedScenario): string {
  * The reproducer as YAML with a comment header a reviewer can read on a mailing list: what it
  * reproduces, the kernel's log lines from the run, and the command that runs it.
  */
-export function renderReproducer(result: MinimizeSuccess, selector: FindingSelector, fileName: string, source: string): string {
-  const spec: NormalizedScenario = { ...result.spec, name: `${result.spec.name}-min`, description: `Minimal reproducer of ${selector.text} from ${source}` };
-  const findings = result.findings.map((f) => `${f.class} ${f.severity} on ${f.deviceId} (rule ${f.rule}, first at op ${f.firstOp}): ${f.explanation}`);
+export function renderReproducer(
+  result: MinimizeSuccess,
+  selector: FindingSelector,
+  fileName: string,
+  source: string,
+): string {
+  const spec: NormalizedScenario = {
+    ...result.spec,
+    name: `${result.spec.name}-min`,
+    description: `Minimal reproducer of ${selector.text} from ${source}`,
+  };
+  const findings = result.findings.map(
+    (f) => `${f.class} ${f.severity} on ${f.deviceId} (rule ${f.rule}, first at op ${f.firstOp}): ${f.explanation}`,
+  );
   const log = result.report.kernelLog.map((l) => `  [${l.op < 0 ? 'boot' : `op ${l.op}`}] ${l.text}`);
   const lines = [
     `Minimal reproducer of '${selector.text}' (dmasim minimize, ${result.runs} engine runs${result.complete ? '' : ', stopped by --max-seconds: small but not proven minimal'}).`,

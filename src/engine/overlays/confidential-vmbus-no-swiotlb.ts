@@ -28,9 +28,16 @@ export const confidentialVmbusNoSwiotlbOverlay: Overlay = {
     {
       name: null,
       description: 'Confidential VMBus devices get no SWIOTLB pool',
-      hunks: [{ id: 'vmbus-io-tlb-mem-null', summary: 'vmbus_device_register(): dev->dma_io_tlb_mem = NULL for co_external_memory devices' }],
+      hunks: [
+        {
+          id: 'vmbus-io-tlb-mem-null',
+          summary: 'vmbus_device_register(): dev->dma_io_tlb_mem = NULL for co_external_memory devices',
+        },
+      ],
     },
   ],
-  notes: () => ['confidential-vmbus-no-swiotlb is an unmerged RFC; coherent allocations of those devices are still decrypted.'],
+  notes: () => [
+    'confidential-vmbus-no-swiotlb is an unmerged RFC; coherent allocations of those devices are still decrypted.',
+  ],
   apply: (profile) => ({ ...profile, hooks: noSwiotlbHooks(profile.hooks) }),
 };

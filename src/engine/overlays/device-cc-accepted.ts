@@ -1,17 +1,24 @@
 import { invariant } from '../invariant';
 import { type DmaAddr, type PhysAddr, toDmaAddr } from '../spec/address';
 import { type DeviceCcAcceptedVariant, deviceCcAcceptedVariants } from '../spec/names';
-import { deviceCcAcceptedHunks, type DeviceCcAcceptedHunkId, deviceCcAcceptedVariantHunks } from '../spec/overlay-hunks';
+import {
+  deviceCcAcceptedHunks,
+  type DeviceCcAcceptedHunkId,
+  deviceCcAcceptedVariantHunks,
+} from '../spec/overlay-hunks';
 import type { DmaDevice, DmaEnvironment, KernelHooks } from '../profiles/profile.types';
 import type { Overlay } from './overlay.types';
 
-const isVariant = (value: string | null): value is DeviceCcAcceptedVariant => value !== null && (deviceCcAcceptedVariants as readonly string[]).includes(value);
+const isVariant = (value: string | null): value is DeviceCcAcceptedVariant =>
+  value !== null && (deviceCcAcceptedVariants as readonly string[]).includes(value);
 
 const variantDescriptions: Readonly<Record<DeviceCcAcceptedVariant, string>> = {
   aneesh: 'Aneesh Kumar K.V, full arm64 set (2026-03-02): an accepted device never uses SWIOTLB or the atomic pools',
-  alexey: 'Alexey Kardashevskiy SEV-TIO (2026-02-25): no decrypt, no forced bounce, handle without the C-bit; the pool stays active',
+  alexey:
+    'Alexey Kardashevskiy SEV-TIO (2026-02-25): no decrypt, no forced bounce, handle without the C-bit; the pool stays active',
   dan: "Dan Williams' bounce_unaccepted alternative: the arch bounces only unaccepted devices, swiotlb=force still bounces all",
-  posted: 'exactly the hunks posted in the Feb 2026 thread: SWIOTLB_FORCE still bounces every device on x86 CoCo guests',
+  posted:
+    'exactly the hunks posted in the Feb 2026 thread: SWIOTLB_FORCE still bounces every device on x86 CoCo guests',
 };
 
 /**
@@ -72,11 +79,22 @@ export type DeviceAcceptDecision =
  * converting a device with live mappings): the transition is refused with -EBUSY while the device
  * has live streaming mappings or coherent regions (the engine's stand-in for "a driver is bound").
  */
-export function decideDeviceAccept(input: { readonly op: 'accept' | 'reject'; readonly isAccepted: boolean; readonly liveMappings: number; readonly liveCoherentRegions: number; readonly deviceId: string }): DeviceAcceptDecision {
+export function decideDeviceAccept(input: {
+  readonly op: 'accept' | 'reject';
+  readonly isAccepted: boolean;
+  readonly liveMappings: number;
+  readonly liveCoherentRegions: number;
+  readonly deviceId: string;
+}): DeviceAcceptDecision {
   const wanted = input.op === 'accept';
   if (wanted === input.isAccepted) return { ok: true, accepted: wanted };
   if (input.liveMappings > 0 || input.liveCoherentRegions > 0) {
-    return { ok: false, errno: '-EBUSY', accepted: input.isAccepted, log: `device_cc_${input.op}(${input.deviceId}): -EBUSY (${input.liveMappings} mappings and ${input.liveCoherentRegions} coherent regions live)` };
+    return {
+      ok: false,
+      errno: '-EBUSY',
+      accepted: input.isAccepted,
+      log: `device_cc_${input.op}(${input.deviceId}): -EBUSY (${input.liveMappings} mappings and ${input.liveCoherentRegions} coherent regions live)`,
+    };
   }
   return { ok: true, accepted: wanted };
 }
@@ -84,13 +102,21 @@ export function decideDeviceAccept(input: { readonly op: 'accept' | 'reject'; re
 export const deviceCcAcceptedOverlay: Overlay = {
   id: 'device-cc-accepted',
   summary: 'device_cc_accepted(): accepted (TDISP, Confidential VMBus) devices use private memory directly',
-  source: 'docs/kernel-dma.md §9; Dan Williams PCI/TSM v2 (2026-03-02), Aneesh Kumar K.V (2026-02-16/03-02), Alexey Kardashevskiy SEV-TIO (2026-02-25)',
-  variants: deviceCcAcceptedVariants.map((name) => ({ name, description: variantDescriptions[name], hunks: deviceCcAcceptedVariantHunks[name].map((id) => deviceCcAcceptedHunks[id]) })),
+  source:
+    'docs/kernel-dma.md §9; Dan Williams PCI/TSM v2 (2026-03-02), Aneesh Kumar K.V (2026-02-16/03-02), Alexey Kardashevskiy SEV-TIO (2026-02-25)',
+  variants: deviceCcAcceptedVariants.map((name) => ({
+    name,
+    description: variantDescriptions[name],
+    hunks: deviceCcAcceptedVariantHunks[name].map((id) => deviceCcAcceptedHunks[id]),
+  })),
   notes: (variant, hunks) => [
     `device-cc-accepted (${variant ?? 'aneesh'}) is not merged; its hunks are applied on every platform as if ported: ${hunks.join(', ') || 'none'}.`,
   ],
   apply(profile, variant, hunks) {
-    invariant(isVariant(variant), `device-cc-accepted variant '${String(variant)}' is not one of ${deviceCcAcceptedVariants.join(', ')}`);
+    invariant(
+      isVariant(variant),
+      `device-cc-accepted variant '${String(variant)}' is not one of ${deviceCcAcceptedVariants.join(', ')}`,
+    );
     return { ...profile, hooks: acceptedHooks(profile.hooks, hunks) };
   },
 };

@@ -16,7 +16,13 @@ export function dualPoolHooks(base: KernelHooks): KernelHooks {
     ...base,
     ioTlbMem(env, dev): IoTlbMem | null {
       const mem = base.ioTlbMem.call(this, env, dev);
-      if (mem === null || mem.pool !== 'default' || env.swiotlb.privatePoolSlots === 0 || this.forceDmaUnencrypted(env, dev)) return mem;
+      if (
+        mem === null ||
+        mem.pool !== 'default' ||
+        env.swiotlb.privatePoolSlots === 0 ||
+        this.forceDmaUnencrypted(env, dev)
+      )
+        return mem;
       return { ...mem, pool: 'private-default', hasSlots: true, ccShared: false };
     },
     isSwiotlbActive(env, dev) {
@@ -34,9 +40,17 @@ export const dualSwiotlbPoolsOverlay: Overlay = {
     {
       name: null,
       description: 'a second default pool that is not decrypted, for devices with force_dma_unencrypted() false',
-      hunks: [{ id: 'private-default-pool', summary: 'swiotlb_init(): io_tlb_default_mem (private) next to io_tlb_default_shared_mem; dev->dma_io_tlb_mem picks by force_dma_unencrypted()' }],
+      hunks: [
+        {
+          id: 'private-default-pool',
+          summary:
+            'swiotlb_init(): io_tlb_default_mem (private) next to io_tlb_default_shared_mem; dev->dma_io_tlb_mem picks by force_dma_unencrypted()',
+        },
+      ],
     },
   ],
-  notes: () => ['dual-swiotlb-pools is an unmerged prototype: the private pool is a second boot pool of up to the default size, not decrypted, taken from low memory (see swiotlb.private.* and memory.lowBytesConsumed).'],
+  notes: () => [
+    'dual-swiotlb-pools is an unmerged prototype: the private pool is a second boot pool of up to the default size, not decrypted, taken from low memory (see swiotlb.private.* and memory.lowBytesConsumed).',
+  ],
   apply: (profile) => ({ ...profile, hooks: dualPoolHooks(profile.hooks) }),
 };

@@ -23,7 +23,12 @@ export const overlays: Readonly<Record<OverlayId, Overlay>> = {
  * (it decides force_dma_unencrypted), then the private pool (which looks at that), then the
  * per-device pool removal and the driver bypass. Results therefore do not depend on list order.
  */
-export const overlayApplicationOrder: readonly OverlayId[] = ['device-cc-accepted', 'dual-swiotlb-pools', 'confidential-vmbus-no-swiotlb', 'storvsc-bypass'];
+export const overlayApplicationOrder: readonly OverlayId[] = [
+  'device-cc-accepted',
+  'dual-swiotlb-pools',
+  'confidential-vmbus-no-swiotlb',
+  'storvsc-bypass',
+];
 
 /** The hunk ids an applied overlay has active: its explicit list, else its variant's own. */
 export function activeHunks(overlay: NormalizedOverlay): readonly string[] {
@@ -36,7 +41,11 @@ export function activeHunks(overlay: NormalizedOverlay): readonly string[] {
  * How an applied overlay reads in a one-line label: the variant, then the hunks switched on (+) or
  * off (-) relative to that variant — `device-cc-accepted (posted+force-bounce-off)`.
  */
-export function overlayVariantLabel(overlay: { readonly name: string; readonly variant?: string | null; readonly hunks?: readonly string[] }): string {
+export function overlayVariantLabel(overlay: {
+  readonly name: string;
+  readonly variant?: string | null;
+  readonly hunks?: readonly string[];
+}): string {
   const registry = (overlays as Readonly<Record<string, Overlay>>)[overlay.name];
   const own = registry?.variants.find((v) => v.name === (overlay.variant ?? null))?.hunks.map((h) => h.id) ?? [];
   const active = overlay.hunks ?? own;
@@ -48,11 +57,18 @@ export function overlayVariantLabel(overlay: { readonly name: string; readonly v
 /** Applies overlays on top of a profile: the profile's hooks and decisions, wrapped by each proposal. */
 export function applyOverlays(profile: KernelProfile, requested: readonly NormalizedOverlay[]): KernelProfile {
   const ordered = overlayApplicationOrder.flatMap((id) => requested.filter((overlay) => overlay.name === id));
-  const applied = ordered.reduce((current, overlay) => overlays[overlay.name].apply(current, overlay.variant, activeHunks(overlay)), profile);
+  const applied = ordered.reduce(
+    (current, overlay) => overlays[overlay.name].apply(current, overlay.variant, activeHunks(overlay)),
+    profile,
+  );
   return { ...applied, appliedOverlays: [...profile.appliedOverlays, ...ordered] };
 }
 
 /** The statements a report should carry for the applied overlays. */
 export function overlayNotes(requested: readonly NormalizedOverlay[]): string[] {
-  return overlayApplicationOrder.flatMap((id) => requested.filter((overlay) => overlay.name === id).flatMap((overlay) => overlays[id].notes(overlay.variant, activeHunks(overlay))));
+  return overlayApplicationOrder.flatMap((id) =>
+    requested
+      .filter((overlay) => overlay.name === id)
+      .flatMap((overlay) => overlays[id].notes(overlay.variant, activeHunks(overlay))),
+  );
 }

@@ -26,5 +26,12 @@ export const nonePlatform: Platform = {
   archRequestedSwiotlbBytes: () => null,
   physToDmaEncrypted: identityEncoding,
   physToDmaUnencrypted: identityEncoding,
-  conversionCost: { mechanism: 'none (no memory encryption)', perCallNs: 0, decryptPerPageNs: 0, encryptPerPageNs: 0, pagesPerCall: 1, needsCacheFlush: false },
+  conversionCost: {
+    mechanism: 'none (no memory encryption)',
+    perCallNs: 0,
+    decryptPerPageNs: 0,
+    encryptPerPageNs: 0,
+    pagesPerCall: 1,
+    needsCacheFlush: false,
+  },
 };

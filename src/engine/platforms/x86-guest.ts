@@ -9,7 +9,11 @@ import type { CcAttributes, Platform, PlatformContext, SwiotlbBootPolicy } from 
  * (pci_swiotlb_detect(): enable, and ≤ v7.2 SWIOTLB_FORCE), §2.3 (6 % auto-size, virtio must
  * negotiate ACCESS_PLATFORM).
  */
-export const x86GuestCcAttributes = (_profileId: KernelProfileId): CcAttributes => ({ guestMemEncrypt: true, memEncrypt: true, hostMemEncrypt: false });
+export const x86GuestCcAttributes = (_profileId: KernelProfileId): CcAttributes => ({
+  guestMemEncrypt: true,
+  memEncrypt: true,
+  hostMemEncrypt: false,
+});
 
 export const x86GuestForceDmaUnencrypted = (): boolean => true;
 

@@ -55,7 +55,17 @@ export interface AtomicPool {
 }
 
 export function createAtomicPool(zone: AtomicPoolZone): AtomicPool {
-  return { zone, chunks: [], sizeBytes: 0, usedBytes: 0, usedBytesMax: 0, initialBytes: 0, growthEvents: 0, exhaustions: 0, live: new Map() };
+  return {
+    zone,
+    chunks: [],
+    sizeBytes: 0,
+    usedBytes: 0,
+    usedBytesMax: 0,
+    initialBytes: 0,
+    growthEvents: 0,
+    exhaustions: 0,
+    live: new Map(),
+  };
 }
 
 /**

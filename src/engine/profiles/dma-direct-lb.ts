@@ -26,15 +26,30 @@ function decideStreamingMapOnce(ctx: DecisionContext, req: StreamingMapRequest):
     return decideSwiotlbMap(ctx, request, 'B2', 'forced', true);
   }
   // Row B3: the handle follows CC_SHARED.
-  const handle = isCcShared ? hooks.physToDmaUnencrypted(env, dev, req.phys) : hooks.physToDmaEncrypted(env, dev, req.phys);
+  const handle = isCcShared
+    ? hooks.physToDmaUnencrypted(env, dev, req.phys)
+    : hooks.physToDmaEncrypted(env, dev, req.phys);
   const handleEncoding = isCcShared ? ('unencrypted' as const) : ('encrypted' as const);
   if (isMmio) {
     // Row B4: P2P; the CC rule applies to MMIO too, so a CoCo guest needs CC_SHARED (F11).
     if (!dmaCapable(ctx, handle, req.sizeBytes, attrs)) {
       const ccRule = !isCcShared && hooks.forceDmaUnencrypted(env, dev);
-      return { path: 'error', rule: 'B4', failure: ccRule ? 'F11' : 'F5', log: overflowLog(handle, req.sizeBytes, ctx, 'DMA') };
+      return {
+        path: 'error',
+        rule: 'B4',
+        failure: ccRule ? 'F11' : 'F5',
+        log: overflowLog(handle, req.sizeBytes, ctx, 'DMA'),
+      };
     }
-    return { path: 'direct', rule: isB0 ? 'B0' : 'B4', handle, handleEncoding, memoryState: isCcShared ? 'shared' : 'private', isMmio: true, syncForDevice: false };
+    return {
+      path: 'direct',
+      rule: isB0 ? 'B0' : 'B4',
+      handle,
+      handleEncoding,
+      memoryState: isCcShared ? 'shared' : 'private',
+      isMmio: true,
+      syncForDevice: false,
+    };
   }
   if (!dmaCapable(ctx, handle, req.sizeBytes, attrs) || dmaKmallocNeedsBounce(ctx, req.sizeBytes, req.dir)) {
     // Row B5: bounce when a pool is active (and not REQUIRE_COHERENT), else WARN + error (F5).

@@ -2,7 +2,15 @@ import { type DmaAddr, fls64, formatHex, minNotZero, type PhysAddr, toPhysAddr }
 import type { DmaAttr, DmaDirection } from '../spec/names';
 import { IO_TLB_SEGSIZE, IO_TLB_SIZE, PAGE_SIZE } from '../swiotlb/constants';
 import type {
-  AtomicPoolZone, CoherentAllocDecision, CoherentFreeDecision, DecisionContext, LiveMapping, MaxMappingSize, StreamingMapDecision, SwiotlbMapCompletion, SyncDecision,
+  AtomicPoolZone,
+  CoherentAllocDecision,
+  CoherentFreeDecision,
+  DecisionContext,
+  LiveMapping,
+  MaxMappingSize,
+  StreamingMapDecision,
+  SwiotlbMapCompletion,
+  SyncDecision,
   UnmapDecision,
 } from './profile.types';
 
@@ -15,7 +23,12 @@ export const hasAttr = (attrs: readonly DmaAttr[], attr: DmaAttr): boolean => at
  * the range must be within min_not_zero(*dma_mask, bus_dma_limit). L-B adds the CC rule: false
  * for a private handle (no CC_SHARED) when the device needs unencrypted DMA.
  */
-export function dmaCapable(ctx: DecisionContext, addr: DmaAddr, sizeBytes: number, attrs: readonly DmaAttr[] | null): boolean {
+export function dmaCapable(
+  ctx: DecisionContext,
+  addr: DmaAddr,
+  sizeBytes: number,
+  attrs: readonly DmaAttr[] | null,
+): boolean {
   if (attrs !== null && !hasAttr(attrs, 'CC_SHARED') && ctx.hooks.forceDmaUnencrypted(ctx.env, ctx.dev)) return false;
   const end = addr + BigInt(sizeBytes) - 1n;
   return end <= minNotZero(ctx.dev.dmaMask, ctx.dev.busDmaLimit);
@@ -26,7 +39,8 @@ export function overflowLog(addr: DmaAddr, sizeBytes: number, ctx: DecisionConte
 }
 
 /** State of SWIOTLB/atomic/restricted pool memory: decrypted on platforms with memory encryption. */
-export const poolMemoryState = (ctx: DecisionContext): 'shared' | 'private' => (ctx.env.platform.hasMemEncryption ? 'shared' : 'private');
+export const poolMemoryState = (ctx: DecisionContext): 'shared' | 'private' =>
+  ctx.env.platform.hasMemEncryption ? 'shared' : 'private';
 
 /**
  * swiotlb_map() after swiotlb_tbl_map_single() found slots (docs/kernel-dma.md §5.4, §14.2 item 1): the
@@ -41,9 +55,18 @@ export function completeSwiotlbMap(
   sizeBytes: number,
   tracksSharedState: boolean,
 ): SwiotlbMapCompletion {
-  const handle = decision.handleEncoding === 'unencrypted' ? ctx.hooks.physToDmaUnencrypted(ctx.env, ctx.dev, tlbPhys) : ctx.hooks.physToDmaEncrypted(ctx.env, ctx.dev, tlbPhys);
+  const handle =
+    decision.handleEncoding === 'unencrypted'
+      ? ctx.hooks.physToDmaUnencrypted(ctx.env, ctx.dev, tlbPhys)
+      : ctx.hooks.physToDmaEncrypted(ctx.env, ctx.dev, tlbPhys);
   if (dmaCapable(ctx, handle, sizeBytes, tracksSharedState ? decision.attrs : null)) return { ok: true, handle };
-  return { ok: false, failure: 'F4', handle, log: overflowLog(handle, sizeBytes, ctx, 'swiotlb'), copiedBeforeFailure: true };
+  return {
+    ok: false,
+    failure: 'F4',
+    handle,
+    log: overflowLog(handle, sizeBytes, ctx, 'swiotlb'),
+    copiedBeforeFailure: true,
+  };
 }
 
 const toDevice = (dir: DmaDirection): boolean => dir === 'to-device' || dir === 'bidirectional';
@@ -55,8 +78,10 @@ const fromDevice = (dir: DmaDirection): boolean => dir === 'from-device' || dir 
  * unless SKIP_CPU_SYNC) and the slot release when the address lies in a pool.
  */
 export function decideUnmap(ctx: DecisionContext, mapping: LiveMapping): UnmapDecision {
-  if (mapping.path === 'bypass') return { rule: 'unmap-bypass', copyBackToOrig: false, releaseSlots: false, archSyncForCpu: false };
-  if (hasAttr(mapping.attrs, 'MMIO')) return { rule: 'unmap-mmio', copyBackToOrig: false, releaseSlots: false, archSyncForCpu: false };
+  if (mapping.path === 'bypass')
+    return { rule: 'unmap-bypass', copyBackToOrig: false, releaseSlots: false, archSyncForCpu: false };
+  if (hasAttr(mapping.attrs, 'MMIO'))
+    return { rule: 'unmap-mmio', copyBackToOrig: false, releaseSlots: false, archSyncForCpu: false };
   if (ctx.env.kernel.hasCcSharedAttrs && hasAttr(mapping.attrs, 'REQUIRE_COHERENT')) {
     return { rule: 'unmap-require-coherent', copyBackToOrig: false, releaseSlots: false, archSyncForCpu: false };
   }
@@ -80,7 +105,8 @@ export function decideSync(ctx: DecisionContext, mapping: LiveMapping, target: '
   if (mapping.path === 'bypass') return { rule: 'sync-bypass', copy: 'none', archSync: false };
   const archSync = !ctx.dev.coherent && !hasAttr(mapping.attrs, 'MMIO');
   if (mapping.path !== 'swiotlb') return { rule: 'sync-direct', copy: 'none', archSync };
-  if (target === 'device') return { rule: 'sync-swiotlb', copy: toDevice(mapping.dir) ? 'orig-to-bounce' : 'none', archSync };
+  if (target === 'device')
+    return { rule: 'sync-swiotlb', copy: toDevice(mapping.dir) ? 'orig-to-bounce' : 'none', archSync };
   return { rule: 'sync-swiotlb', copy: fromDevice(mapping.dir) ? 'bounce-to-orig' : 'none', archSync };
 }
 
@@ -90,7 +116,9 @@ export function decideSync(ctx: DecisionContext, mapping: LiveMapping, target: '
  */
 export function requiredMask(ctx: DecisionContext): bigint {
   const topPage = toPhysAddr(ctx.env.platformContext.ramEnd - BigInt(PAGE_SIZE));
-  const maxDma = ctx.hooks.forceDmaUnencrypted(ctx.env, ctx.dev) ? ctx.hooks.physToDmaUnencrypted(ctx.env, ctx.dev, topPage) : ctx.hooks.physToDmaEncrypted(ctx.env, ctx.dev, topPage);
+  const maxDma = ctx.hooks.forceDmaUnencrypted(ctx.env, ctx.dev)
+    ? ctx.hooks.physToDmaUnencrypted(ctx.env, ctx.dev, topPage)
+    : ctx.hooks.physToDmaEncrypted(ctx.env, ctx.dev, topPage);
   return (1n << BigInt(fls64(maxDma) - 1)) * 2n - 1n;
 }
 
@@ -118,8 +146,13 @@ export function swiotlbMaxMappingSize(minAlignMask: bigint): number {
 export function maxMappingSize(ctx: DecisionContext, tracksSharedState: boolean): MaxMappingSize {
   const { env, dev, hooks } = ctx;
   if (!hooks.isSwiotlbActive(env, dev)) return { bytes: 'unlimited', reason: 'no-swiotlb' };
-  const limited = isDmaAddressingLimited(ctx) || hooks.isSwiotlbForceBounce(env, dev) || (tracksSharedState && hooks.forceDmaUnencrypted(env, dev));
-  return limited ? { bytes: swiotlbMaxMappingSize(dev.minAlignMask), reason: 'swiotlb' } : { bytes: 'unlimited', reason: 'not-limited' };
+  const limited =
+    isDmaAddressingLimited(ctx) ||
+    hooks.isSwiotlbForceBounce(env, dev) ||
+    (tracksSharedState && hooks.forceDmaUnencrypted(env, dev));
+  return limited
+    ? { bytes: swiotlbMaxMappingSize(dev.minAlignMask), reason: 'swiotlb' }
+    : { bytes: 'unlimited', reason: 'not-limited' };
 }
 
 /**
@@ -142,7 +175,9 @@ export function coherentZone(ctx: DecisionContext): { zone: AtomicPoolZone; atom
 export function dmaCoherentOk(ctx: DecisionContext, phys: bigint, sizeBytes: number): boolean {
   const { env, dev, hooks } = ctx;
   const at = toPhysAddr(phys);
-  const addr = hooks.forceDmaUnencrypted(env, dev) ? hooks.physToDmaUnencrypted(env, dev, at) : hooks.physToDmaEncrypted(env, dev, at);
+  const addr = hooks.forceDmaUnencrypted(env, dev)
+    ? hooks.physToDmaUnencrypted(env, dev, at)
+    : hooks.physToDmaEncrypted(env, dev, at);
   return addr + BigInt(sizeBytes) - 1n <= minNotZero(dev.coherentMask, dev.busDmaLimit);
 }
 
@@ -171,12 +206,33 @@ export const pageAlign = (bytes: number): number => Math.ceil(bytes / PAGE_SIZE)
  * (making those slots private), L-B returns pool pages without conversion; other shared pages are
  * re-encrypted (failure: leaked).
  */
-export function decideCoherentFree(_ctx: DecisionContext, alloc: CoherentAllocDecision, tracksSharedState: boolean): CoherentFreeDecision {
-  if (alloc.path === 'atomic-pool') return { rule: 'free-atomic-pool', encryptPages: false, restrictedSlotsBecomePrivate: false, contentsRetained: true };
-  if (alloc.path === 'arch-alloc' || alloc.path === 'global-pool') return { rule: 'free-arch', encryptPages: false, restrictedSlotsBecomePrivate: false, contentsRetained: false };
+export function decideCoherentFree(
+  _ctx: DecisionContext,
+  alloc: CoherentAllocDecision,
+  tracksSharedState: boolean,
+): CoherentFreeDecision {
+  if (alloc.path === 'atomic-pool')
+    return {
+      rule: 'free-atomic-pool',
+      encryptPages: false,
+      restrictedSlotsBecomePrivate: false,
+      contentsRetained: true,
+    };
+  if (alloc.path === 'arch-alloc' || alloc.path === 'global-pool')
+    return { rule: 'free-arch', encryptPages: false, restrictedSlotsBecomePrivate: false, contentsRetained: false };
   if (alloc.path === 'restricted-pool') {
     const reencrypt = !tracksSharedState && alloc.decryptPages;
-    return { rule: 'free-restricted-pool', encryptPages: reencrypt, restrictedSlotsBecomePrivate: reencrypt, contentsRetained: true };
+    return {
+      rule: 'free-restricted-pool',
+      encryptPages: reencrypt,
+      restrictedSlotsBecomePrivate: reencrypt,
+      contentsRetained: true,
+    };
   }
-  return { rule: 'free-pages', encryptPages: alloc.decryptPages, restrictedSlotsBecomePrivate: false, contentsRetained: false };
+  return {
+    rule: 'free-pages',
+    encryptPages: alloc.decryptPages,
+    restrictedSlotsBecomePrivate: false,
+    contentsRetained: false,
+  };
 }

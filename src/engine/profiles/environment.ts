@@ -49,7 +49,10 @@ export function createDmaEnvironment(resolved: ResolvedScenario): DmaEnvironment
     kernel: resolved.kernel,
     ccAttributes: platform.ccAttributes(resolved.kernel.profileId),
     overlays: resolved.overlays,
-    config: { dmaCoherentPool: resolved.spec.kernel.config.dmaCoherentPool, swiotlbDynamic: resolved.spec.kernel.config.swiotlbDynamic },
+    config: {
+      dmaCoherentPool: resolved.spec.kernel.config.dmaCoherentPool,
+      swiotlbDynamic: resolved.spec.kernel.config.swiotlbDynamic,
+    },
     swiotlb: {
       defaultPoolSlots: sizing.nslabs,
       archForceBounce: policy.archForceBounce && (policy.archWantsSwiotlb || swiotlbCmdline.force),

@@ -5,7 +5,12 @@ import { mainlineHooks } from './mainline-hooks';
 import type { KernelProfile } from './profile.types';
 
 /** Builds one of the L-A family profiles (v6.6, la-classic, la-phys): same decision tables, different data. */
-export function createLaProfile(data: { id: KernelProfileId; summary: string; releases: string; leaksPagesOnDecryptFailure: boolean }): KernelProfile {
+export function createLaProfile(data: {
+  id: KernelProfileId;
+  summary: string;
+  releases: string;
+  leaksPagesOnDecryptFailure: boolean;
+}): KernelProfile {
   const options = { leaksPagesOnDecryptFailure: data.leaksPagesOnDecryptFailure, tracksSharedState: false };
   return {
     ...data,
@@ -13,7 +18,8 @@ export function createLaProfile(data: { id: KernelProfileId; summary: string; re
     appliedOverlays: [],
     hooks: mainlineHooks,
     decideStreamingMap: decideStreamingMapLa,
-    completeSwiotlbMap: (ctx, decision, tlbPhys, sizeBytes) => completeSwiotlbMap(ctx, decision, tlbPhys, sizeBytes, false),
+    completeSwiotlbMap: (ctx, decision, tlbPhys, sizeBytes) =>
+      completeSwiotlbMap(ctx, decision, tlbPhys, sizeBytes, false),
     decideUnmap,
     decideSync,
     decideCoherentAlloc: (ctx, req) => decideCoherentAllocDirect(ctx, req, options),

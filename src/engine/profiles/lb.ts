@@ -20,10 +20,12 @@ export const lbProfile: KernelProfile = {
   appliedOverlays: [],
   hooks: mainlineHooks,
   decideStreamingMap: decideStreamingMapLb,
-  completeSwiotlbMap: (ctx, decision, tlbPhys, sizeBytes) => completeSwiotlbMap(ctx, decision, tlbPhys, sizeBytes, true),
+  completeSwiotlbMap: (ctx, decision, tlbPhys, sizeBytes) =>
+    completeSwiotlbMap(ctx, decision, tlbPhys, sizeBytes, true),
   decideUnmap,
   decideSync,
-  decideCoherentAlloc: (ctx, req) => decideCoherentAllocDirect(ctx, req, { leaksPagesOnDecryptFailure: true, tracksSharedState: true }),
+  decideCoherentAlloc: (ctx, req) =>
+    decideCoherentAllocDirect(ctx, req, { leaksPagesOnDecryptFailure: true, tracksSharedState: true }),
   decideCoherentFree: (ctx, alloc) => decideCoherentFree(ctx, alloc, true),
   maxMappingSize: (ctx) => maxMappingSize(ctx, true),
 };

@@ -12,7 +12,15 @@ export const mainlineHooks: KernelHooks = {
   forceDmaUnencrypted: (env, dev) => env.platform.forceDmaUnencrypted(dev, env.platformContext),
   ioTlbMem: (env, dev): IoTlbMem => {
     const poolShared = env.platform.hasMemEncryption;
-    if (dev.hasRestrictedPool) return { pool: 'restricted', forceBounce: true, forceSource: 'restricted', hasSlots: true, forAlloc: true, ccShared: poolShared };
+    if (dev.hasRestrictedPool)
+      return {
+        pool: 'restricted',
+        forceBounce: true,
+        forceSource: 'restricted',
+        hasSlots: true,
+        forAlloc: true,
+        ccShared: poolShared,
+      };
     const { swiotlb } = env;
     const forceBounce = !swiotlb.noforce && (swiotlb.archForceBounce || swiotlb.cmdlineForceBounce);
     return {

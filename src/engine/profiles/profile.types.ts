@@ -1,18 +1,28 @@
 import type { CcAttributes, Platform, PlatformContext } from '../platforms/platform.types';
 import type { BitMask, DmaAddr, PhysAddr } from '../spec/address';
-import type { DeviceKind, DeviceTrust, DmaAttr, DmaDirection, GfpKind, KernelProfileId, AllocAttr } from '../spec/names';
+import type {
+  DeviceKind,
+  DeviceTrust,
+  DmaAttr,
+  DmaDirection,
+  GfpKind,
+  KernelProfileId,
+  AllocAttr,
+} from '../spec/names';
 import type { NormalizedOverlay } from '../spec/normalize';
 import type { ResolvedKernel } from '../spec/release';
 
 /** Rows of docs/kernel-dma.md §3.1 (L-A streaming map) and §3.2 (L-B). */
-export type StreamingRule = 'A1' | 'A2' | 'A3' | 'A4' | 'A5' | 'A6' | 'A7' | 'A8' | 'B0' | 'B1' | 'B2' | 'B3' | 'B4' | 'B5' | 'B6';
+export type StreamingRule =
+  'A1' | 'A2' | 'A3' | 'A4' | 'A5' | 'A6' | 'A7' | 'A8' | 'B0' | 'B1' | 'B2' | 'B3' | 'B4' | 'B5' | 'B6';
 /** Rows of docs/kernel-dma.md §4.1 (dma_direct_alloc). */
 export type CoherentRule = 'C1' | 'C2' | 'C3' | 'C4' | 'C5' | 'C6' | 'C7' | 'C8' | 'C9' | 'C10';
 /** Unmap and sync (docs/kernel-dma.md §3.4 has no row ids; these name its bullets). */
 export type UnmapRule = 'unmap-mmio' | 'unmap-require-coherent' | 'unmap-swiotlb' | 'unmap-direct' | 'unmap-bypass';
 export type SyncRule = 'sync-swiotlb' | 'sync-direct' | 'sync-bypass';
 /** Functional failure classes of docs/kernel-dma.md §10.2. */
-export type FailureClass = 'F1' | 'F2' | 'F3' | 'F4' | 'F5' | 'F6' | 'F7' | 'F8' | 'F9' | 'F10' | 'F11' | 'F12' | 'F13' | 'F14' | 'F15' | 'F16';
+export type FailureClass =
+  'F1' | 'F2' | 'F3' | 'F4' | 'F5' | 'F6' | 'F7' | 'F8' | 'F9' | 'F10' | 'F11' | 'F12' | 'F13' | 'F14' | 'F15' | 'F16';
 /** docs/kernel-dma.md §1.1. */
 export type MemoryState = 'private' | 'shared';
 /** Which alias a handle uses (docs/kernel-dma.md §1.3); `phys` is the raw address (MMIO, storvsc PFNs). */
@@ -152,14 +162,31 @@ export type StreamingMapDecision =
       /** Attributes swiotlb_map() passes on (L-B overwrites CC_SHARED with the pool state, §14.2 item 6). */
       readonly attrs: readonly DmaAttr[];
     }
-  | { readonly path: 'bypass'; readonly rule: 'storvsc-bypass'; readonly handle: DmaAddr; readonly handleEncoding: 'phys'; readonly memoryState: 'private' }
-  | { readonly path: 'error'; readonly rule: StreamingRule; readonly failure: FailureClass; readonly log: string | null };
+  | {
+      readonly path: 'bypass';
+      readonly rule: 'storvsc-bypass';
+      readonly handle: DmaAddr;
+      readonly handleEncoding: 'phys';
+      readonly memoryState: 'private';
+    }
+  | {
+      readonly path: 'error';
+      readonly rule: StreamingRule;
+      readonly failure: FailureClass;
+      readonly log: string | null;
+    };
 
 /** What swiotlb_map() does after the slots were found (docs/kernel-dma.md §5.4, §14.2 item 1). */
 export type SwiotlbMapCompletion =
   | { readonly ok: true; readonly handle: DmaAddr }
   /** F4: the bounce copy already happened; slots are released without copy-back. */
-  | { readonly ok: false; readonly failure: 'F4'; readonly handle: DmaAddr; readonly log: string; readonly copiedBeforeFailure: true };
+  | {
+      readonly ok: false;
+      readonly failure: 'F4';
+      readonly handle: DmaAddr;
+      readonly log: string;
+      readonly copiedBeforeFailure: true;
+    };
 
 /** A live streaming mapping, as unmap/sync need it. */
 export interface LiveMapping {
@@ -253,7 +280,12 @@ export interface KernelProfile {
   /** dma_direct_map_page() / dma_direct_map_phys(). */
   decideStreamingMap(ctx: DecisionContext, req: StreamingMapRequest): StreamingMapDecision;
   /** swiotlb_map() after the slots were found: handle encoding and the dma_capable() re-check. */
-  completeSwiotlbMap(ctx: DecisionContext, decision: Extract<StreamingMapDecision, { path: 'swiotlb' }>, tlbPhys: PhysAddr, sizeBytes: number): SwiotlbMapCompletion;
+  completeSwiotlbMap(
+    ctx: DecisionContext,
+    decision: Extract<StreamingMapDecision, { path: 'swiotlb' }>,
+    tlbPhys: PhysAddr,
+    sizeBytes: number,
+  ): SwiotlbMapCompletion;
   /** dma_direct_unmap_phys/page(). */
   decideUnmap(ctx: DecisionContext, mapping: LiveMapping): UnmapDecision;
   /** dma_direct_sync_single_for_device/cpu(). */

@@ -26,9 +26,13 @@ export function decideSwiotlbMap(
   let attrs: readonly DmaAttr[] = req.attrs;
   if (tracksSharedState) {
     const unencrypted = hooks.forceDmaUnencrypted(env, dev);
-    if (env.ccAttributes.guestMemEncrypt && mem.ccShared !== unencrypted) return { path: 'error', rule, failure: 'F6', log: null };
-    if (!env.ccAttributes.guestMemEncrypt && env.ccAttributes.hostMemEncrypt && !mem.ccShared) return { path: 'error', rule, failure: 'F6', log: null };
-    attrs = mem.ccShared ? [...req.attrs.filter((a) => a !== 'CC_SHARED'), 'CC_SHARED'] : req.attrs.filter((a) => a !== 'CC_SHARED');
+    if (env.ccAttributes.guestMemEncrypt && mem.ccShared !== unencrypted)
+      return { path: 'error', rule, failure: 'F6', log: null };
+    if (!env.ccAttributes.guestMemEncrypt && env.ccAttributes.hostMemEncrypt && !mem.ccShared)
+      return { path: 'error', rule, failure: 'F6', log: null };
+    attrs = mem.ccShared
+      ? [...req.attrs.filter((a) => a !== 'CC_SHARED'), 'CC_SHARED']
+      : req.attrs.filter((a) => a !== 'CC_SHARED');
   }
   const memoryState = mem.ccShared ? poolMemoryState(ctx) : 'private';
   return {
@@ -37,7 +41,8 @@ export function decideSwiotlbMap(
     pool: mem.pool,
     memoryState,
     // L-A always returns phys_to_dma_unencrypted(); L-B (and the private pool of dual-swiotlb-pools) follow the pool's state.
-    handleEncoding: !mem.ccShared && (tracksSharedState || mem.pool === 'private-default') ? 'encrypted' : 'unencrypted',
+    handleEncoding:
+      !mem.ccShared && (tracksSharedState || mem.pool === 'private-default') ? 'encrypted' : 'unencrypted',
     reason,
     forcedOnlyByCmdline: false,
     attrs,
@@ -54,7 +59,11 @@ export function markCmdlineForce(
   decision: StreamingMapDecision,
   decide: (ctx: DecisionContext, req: StreamingMapRequest) => StreamingMapDecision,
 ): StreamingMapDecision {
-  if (decision.path !== 'swiotlb' || decision.reason !== 'forced' || !ctx.env.swiotlb.cmdlineForceBounce) return decision;
-  const withoutForce = decide({ ...ctx, env: { ...ctx.env, swiotlb: { ...ctx.env.swiotlb, cmdlineForceBounce: false } } }, req);
+  if (decision.path !== 'swiotlb' || decision.reason !== 'forced' || !ctx.env.swiotlb.cmdlineForceBounce)
+    return decision;
+  const withoutForce = decide(
+    { ...ctx, env: { ...ctx.env, swiotlb: { ...ctx.env.swiotlb, cmdlineForceBounce: false } } },
+    req,
+  );
   return withoutForce.path === 'swiotlb' ? decision : { ...decision, forcedOnlyByCmdline: true };
 }

@@ -56,7 +56,9 @@ export const reportHeadlineMetricKeys: readonly string[] = [
 /** Headline metrics of one report: the fixed keys, per-class exposure, per-device maps. */
 export function headlineMetrics(report: EngineReport): Array<[string, MetricValue]> {
   const keys = Object.keys(report.metrics);
-  const perClass = keys.filter((k) => k.startsWith('violations.')).sort((a, b) => compareClassIds(a.split('.')[1] ?? '', b.split('.')[1] ?? ''));
+  const perClass = keys
+    .filter((k) => k.startsWith('violations.'))
+    .sort((a, b) => compareClassIds(a.split('.')[1] ?? '', b.split('.')[1] ?? ''));
   const perDevice = keys.filter((k) => /^devices\..+\.(maxMappingBytes|bounces|directMaps|errors)$/.test(k)).sort();
   return [...reportHeadlineMetricKeys, ...perClass, ...perDevice].flatMap((k) => {
     const value = report.metrics[k];
@@ -66,7 +68,11 @@ export function headlineMetrics(report: EngineReport): Array<[string, MetricValu
 
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 const row = (cells: readonly string[]): string => `| ${cells.map(cell).join(' | ')} |`;
-const table = (head: readonly string[], body: readonly (readonly string[])[]): string[] => [row(head), `|${head.map(() => '---').join('|')}|`, ...body.map(row)];
+const table = (head: readonly string[], body: readonly (readonly string[])[]): string[] => [
+  row(head),
+  `|${head.map(() => '---').join('|')}|`,
+  ...body.map(row),
+];
 
 /** Renders one report as Markdown: verdict, violations, failures, headline metrics, boot log. */
 export function renderReportMarkdown(report: EngineReport, title: string = report.specHash.slice(0, 12)): string {
@@ -83,7 +89,18 @@ export function renderReportMarkdown(report: EngineReport, title: string = repor
     lines.push(
       ...table(
         ['class', 'severity', 'device', 'data', 'bytes exposed', 'ops', 'first op', 'rule', 'path', 'explanation'],
-        report.violations.map((v) => [v.class, v.severity, v.deviceId, v.dataClass, formatBytes(v.bytesExposed), formatCount(v.count), formatCount(v.firstOp), v.rule, v.path, v.explanation]),
+        report.violations.map((v) => [
+          v.class,
+          v.severity,
+          v.deviceId,
+          v.dataClass,
+          formatBytes(v.bytesExposed),
+          formatCount(v.count),
+          formatCount(v.firstOp),
+          v.rule,
+          v.path,
+          v.explanation,
+        ]),
       ),
     );
   lines.push('', '### Failures', '');
@@ -92,10 +109,27 @@ export function renderReportMarkdown(report: EngineReport, title: string = repor
     lines.push(
       ...table(
         ['class', 'severity', 'device', 'ops', 'first op', 'rule', 'kernel log', 'explanation'],
-        report.failures.map((f) => [f.class, f.severity, f.deviceId, formatCount(f.count), formatCount(f.firstOp), f.rule, f.kernelLogLine === null ? '–' : `\`${f.kernelLogLine}\``, f.explanation]),
+        report.failures.map((f) => [
+          f.class,
+          f.severity,
+          f.deviceId,
+          formatCount(f.count),
+          formatCount(f.firstOp),
+          f.rule,
+          f.kernelLogLine === null ? '–' : `\`${f.kernelLogLine}\``,
+          f.explanation,
+        ]),
       ),
     );
-  lines.push('', '### Metrics', '', ...table(['metric', 'value'], headlineMetrics(report).map(([k, v]) => [`\`${k}\``, formatMetric(k, v)])));
+  lines.push(
+    '',
+    '### Metrics',
+    '',
+    ...table(
+      ['metric', 'value'],
+      headlineMetrics(report).map(([k, v]) => [`\`${k}\``, formatMetric(k, v)]),
+    ),
+  );
   const boot = report.kernelLog.filter((l) => l.op < 0).map((l) => l.text);
   if (boot.length > 0) lines.push('', '### Boot log', '', '```', ...boot, '```');
   lines.push('', `Costs are modelled, not measured. resultHash \`${report.resultHash}\``, '');
@@ -104,15 +138,30 @@ export function renderReportMarkdown(report: EngineReport, title: string = repor
 
 function matrixCellText(c: MatrixCell | null, kind: 'violation' | 'failure'): string {
   if (c === null) return '–';
-  return kind === 'violation' ? `${c.severity}, ${formatBytes(c.bytesExposed)}, ${formatCount(c.count)} ops` : `${formatCount(c.count)} ops`;
+  return kind === 'violation'
+    ? `${c.severity}, ${formatBytes(c.bytesExposed)}, ${formatCount(c.count)} ops`
+    : `${formatCount(c.count)} ops`;
 }
 
 /** Renders a kernel comparison as Markdown: verdicts, classes, matched findings, metrics. */
 export function renderMatrixMarkdown(comparison: MatrixComparison, title: string): string {
   const head = (first: string): string[] => [first, ...comparison.columns.map((c) => `\`${c}\``)];
-  const lines = [`## ${title}: kernel comparison`, '', ...table(head(''), [['verdict', ...comparison.verdicts]]), '', '### Classes', ''];
+  const lines = [
+    `## ${title}: kernel comparison`,
+    '',
+    ...table(head(''), [['verdict', ...comparison.verdicts]]),
+    '',
+    '### Classes',
+    '',
+  ];
   if (comparison.classes.length === 0) lines.push('No violations or failures under any kernel.');
-  else lines.push(...table(head('class'), comparison.classes.map((c) => [c.class, ...c.cells.map((s) => s ?? '–')])));
+  else
+    lines.push(
+      ...table(
+        head('class'),
+        comparison.classes.map((c) => [c.class, ...c.cells.map((s) => s ?? '–')]),
+      ),
+    );
   lines.push('', '### Findings', '');
   if (comparison.findings.length === 0) lines.push('None.');
   else
@@ -126,6 +175,15 @@ export function renderMatrixMarkdown(comparison: MatrixComparison, title: string
         ]),
       ),
     );
-  lines.push('', '### Metrics', '', ...table(head('metric'), comparison.metrics.map((m) => [`\`${m.key}\``, ...m.values.map((v) => formatMetric(m.key, v))])), '');
+  lines.push(
+    '',
+    '### Metrics',
+    '',
+    ...table(
+      head('metric'),
+      comparison.metrics.map((m) => [`\`${m.key}\``, ...m.values.map((v) => formatMetric(m.key, v))]),
+    ),
+    '',
+  );
   return lines.join('\n');
 }

@@ -2,7 +2,15 @@
  * The shape of a side-by-side comparison of reports of one scenario under several kernels
  * (`dmasim run --matrix`), as the Markdown renderer reads it; built by compare/matrix.ts.
  */
-import type { DataClass, EngineReport, FailureClass, MetricValue, Severity, Verdict, ViolationClass } from './report.types';
+import type {
+  DataClass,
+  EngineReport,
+  FailureClass,
+  MetricValue,
+  Severity,
+  Verdict,
+  ViolationClass,
+} from './report.types';
 
 /** One column: a label such as `lb+device-cc-accepted:dan` and the report of that run. */
 export interface MatrixColumn {

@@ -70,8 +70,17 @@ export interface EngineReport {
   readonly platform: string;
   readonly profile: string;
   /** Applied overlays; `hunks` lists the ids of the hunks that were active (see `dmasim overlays`). */
-  readonly overlays: ReadonlyArray<{ readonly name: string; readonly variant?: string; readonly hunks?: readonly string[] }>;
-  readonly summary: { readonly verdict: Verdict; readonly operations: number; readonly violations: number; readonly failures: number };
+  readonly overlays: ReadonlyArray<{
+    readonly name: string;
+    readonly variant?: string;
+    readonly hunks?: readonly string[];
+  }>;
+  readonly summary: {
+    readonly verdict: Verdict;
+    readonly operations: number;
+    readonly violations: number;
+    readonly failures: number;
+  };
   readonly violations: readonly ViolationFinding[];
   readonly failures: readonly FailureFinding[];
   /** Keyed as in docs/engine-contract.md §8. */

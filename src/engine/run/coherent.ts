@@ -68,7 +68,17 @@ export function allocCoherent(run: RunState, op: Extract<LoweredOp, { kind: 'all
   if (decision.path === 'error' || decision.failure) {
     run.counters.failedCoherentAllocs++;
     const log = decision.log;
-    failure(run, device, index, decision.failure ?? 'F13', decision.rule, 'dma_direct_alloc', `dma_direct_alloc:${decision.failure ?? 'F13'}`, log ? 'once' : 'none', log ? () => log : null);
+    failure(
+      run,
+      device,
+      index,
+      decision.failure ?? 'F13',
+      decision.rule,
+      'dma_direct_alloc',
+      `dma_direct_alloc:${decision.failure ?? 'F13'}`,
+      log ? 'once' : 'none',
+      log ? () => log : null,
+    );
     return;
   }
   const pages = Math.ceil(decision.allocBytes / 4096);
@@ -90,12 +100,27 @@ export function allocCoherent(run: RunState, op: Extract<LoweredOp, { kind: 'all
     }
     addr = at;
     // L-A converts the (already decrypted) restricted-pool pages again (§14.2 item 9).
-    if (decision.decryptPages && !convert(run, 'decrypt', pages)) return decryptFailed(run, device, decision, index, pages, () => swiotlbFree(device.restricted!, device.swiotlb, at));
+    if (decision.decryptPages && !convert(run, 'decrypt', pages))
+      return decryptFailed(run, device, decision, index, pages, () =>
+        swiotlbFree(device.restricted!, device.swiotlb, at),
+      );
   } else if (decision.decryptPages) {
     // dma_direct_alloc() row C9: set_memory_decrypted(); failure ⇒ pages leaked (v6.9+, b9fa16949d18) and NULL.
     if (!convert(run, 'decrypt', pages)) return decryptFailed(run, device, decision, index, pages, null);
   }
-  if (decision.sleepsInAtomic) failure(run, device, index, 'F16', decision.rule, 'remap in atomic context', 'vmap:might_sleep', 'once', () => 'BUG: sleeping function called from invalid context at mm/vmalloc.c', false);
+  if (decision.sleepsInAtomic)
+    failure(
+      run,
+      device,
+      index,
+      'F16',
+      decision.rule,
+      'remap in atomic context',
+      'vmap:might_sleep',
+      'once',
+      () => 'BUG: sleeping function called from invalid context at mm/vmalloc.c',
+      false,
+    );
   const shared = decision.memoryState === 'shared';
   if (shared) run.counters.coherentSharedBytes += decision.allocBytes;
   device.live++;
@@ -108,7 +133,13 @@ export function allocCoherent(run: RunState, op: Extract<LoweredOp, { kind: 'all
  * which silences WARN(!(gfp & __GFP_NOWARN), "DMA pool exhausted for %s") but not the
  * unconditional WARN(1, "Failed to get suitable pool for %s").
  */
-function allocFromAtomicPool(run: RunState, device: DeviceState, decision: CoherentAllocDecision, noWarn: boolean, index: number): { addr: number; pool: AtomicPool } | null {
+function allocFromAtomicPool(
+  run: RunState,
+  device: DeviceState,
+  decision: CoherentAllocDecision,
+  noWarn: boolean,
+  index: number,
+): { addr: number; pool: AtomicPool } | null {
   let found = false;
   for (const zone of decision.atomicPools) {
     const candidate = run.atomicPools[zone];
@@ -125,11 +156,29 @@ function allocFromAtomicPool(run: RunState, device: DeviceState, decision: Coher
   run.counters.failedCoherentAllocs++;
   const split = run.resolved.kernel.hasPoolExhaustedMessage && found;
   const text = split ? `DMA pool exhausted for ${device.id}` : `Failed to get suitable pool for ${device.id}`;
-  failure(run, device, index, 'F7', decision.rule, found ? 'pools exhausted' : 'no suitable pool', split ? 'dma_alloc_from_pool:exhausted' : 'dma_alloc_from_pool:unsuitable', split && noWarn ? 'none' : 'every', () => text, false);
+  failure(
+    run,
+    device,
+    index,
+    'F7',
+    decision.rule,
+    found ? 'pools exhausted' : 'no suitable pool',
+    split ? 'dma_alloc_from_pool:exhausted' : 'dma_alloc_from_pool:unsuitable',
+    split && noWarn ? 'none' : 'every',
+    () => text,
+    false,
+  );
   return null;
 }
 
-function decryptFailed(run: RunState, device: DeviceState, decision: CoherentAllocDecision, index: number, pages: number, free: (() => void) | null): void {
+function decryptFailed(
+  run: RunState,
+  device: DeviceState,
+  decision: CoherentAllocDecision,
+  index: number,
+  pages: number,
+  free: (() => void) | null,
+): void {
   run.counters.failedCoherentAllocs++;
   if (decision.leakOnConversionFailure) run.counters.leakedPages += pages;
   else free?.();
@@ -151,10 +200,22 @@ export function freeCoherent(run: RunState, id: string | number, index: number):
   if (free.encryptPages && !convert(run, 'encrypt', pages)) {
     // dma_set_encrypted(): "leaking DMA memory that can't be re-encrypted" (pr_warn_ratelimited); the pages are never freed.
     run.counters.leakedPages += pages;
-    failure(run, device, index, 'F9', free.rule, 'encrypt', 'dma_set_encrypted', 'ratelimited', () => "leaking DMA memory that can't be re-encrypted", false);
+    failure(
+      run,
+      device,
+      index,
+      'F9',
+      free.rule,
+      'encrypt',
+      'dma_set_encrypted',
+      'ratelimited',
+      () => "leaking DMA memory that can't be re-encrypted",
+      false,
+    );
     return;
   }
-  if (region.memory === 'restricted-pool' && device.restricted) swiotlbFree(device.restricted, device.swiotlb, region.addr);
+  if (region.memory === 'restricted-pool' && device.restricted)
+    swiotlbFree(device.restricted, device.swiotlb, region.addr);
 }
 
 export function cpuWrite(run: RunState, id: string | number, bytes: number, data: SpecDataClass, index: number): void {
@@ -170,7 +231,12 @@ export function cpuWrite(run: RunState, id: string | number, bytes: number, data
 }
 
 /** Memory for dynamic SWIOTLB pools (docs/kernel-dma.md §5.8): transient pools from the atomic pool in CoCo guests, grown pools from the buddy allocator + decryption. */
-export function swiotlbBacking(run: RunState, bytes: number, physLimit: number, purpose: 'transient' | 'grow'): number | null {
+export function swiotlbBacking(
+  run: RunState,
+  bytes: number,
+  physLimit: number,
+  purpose: 'transient' | 'grow',
+): number | null {
   if (purpose === 'transient' && run.memEncrypt) {
     if (!run.env.config.dmaCoherentPool) return null;
     for (const zone of ['kernel', 'dma32', 'dma'] as const) {
@@ -191,7 +257,12 @@ export function swiotlbBacking(run: RunState, bytes: number, physLimit: number, 
     // WARN "Failed to get suitable pool" anyway; later ones stay silent (docs/kernel-dma.md §14.2 item 10).
     if (!run.resolved.kernel.hasPoolExhaustedMessage && run.mappingDevice) {
       const id = run.mappingDevice.id;
-      run.log.log('dma_alloc_from_pool:unsuitable', 'every', run.operationsDone, () => `Failed to get suitable pool for ${id}`);
+      run.log.log(
+        'dma_alloc_from_pool:unsuitable',
+        'every',
+        run.operationsDone,
+        () => `Failed to get suitable pool for ${id}`,
+      );
     }
     return null;
   }
@@ -207,7 +278,8 @@ export function swiotlbBacking(run: RunState, bytes: number, physLimit: number, 
 }
 
 export function releaseTransientBacking(run: RunState, start: number): void {
-  for (const zone of ['kernel', 'dma32', 'dma'] as const) if (run.atomicPools[zone] && poolFree(run.atomicPools[zone]!, start)) return;
+  for (const zone of ['kernel', 'dma32', 'dma'] as const)
+    if (run.atomicPools[zone] && poolFree(run.atomicPools[zone]!, start)) return;
 }
 
 /** Deferred kernel work: the SWIOTLB grower, atomic_pool_work_fn (double each pool below the target, chunks ≤ 4 MiB, decrypted; never shrinking). */

@@ -41,7 +41,11 @@ class ScenarioRun implements EngineRun {
     const end = Math.min(run.operationsTotal, run.operationsDone + maxOperations);
     const deferredEvery = run.spec.kernel.config.deferredWorkEveryOps;
     while (run.operationsDone < end) {
-      const op = run.generator ? (run.generator.isEmpty ? null : run.generator.next()) : lowerExplicit(run.spec.workload.explicit[run.operationsDone]!);
+      const op = run.generator
+        ? run.generator.isEmpty
+          ? null
+          : run.generator.next()
+        : lowerExplicit(run.spec.workload.explicit[run.operationsDone]!);
       if (op === null) {
         run.operationsDone = run.operationsTotal;
         break;
@@ -94,12 +98,22 @@ function acceptOrReject(run: RunState, kind: 'accept_device' | 'reject_device', 
   const device = run.devices.get(deviceId)!;
   const fn = kind === 'accept_device' ? 'device_cc_accept' : 'device_cc_reject';
   if (!run.resolved.overlays.some((o) => o.name === 'device-cc-accepted')) {
-    run.log.log(`${fn}:unsupported`, 'once', index, `note: ${fn}(${deviceId}) has no effect: mainline has no device_cc_accept() (add the device-cc-accepted overlay)`);
+    run.log.log(
+      `${fn}:unsupported`,
+      'once',
+      index,
+      `note: ${fn}(${deviceId}) has no effect: mainline has no device_cc_accept() (add the device-cc-accepted overlay)`,
+    );
     return;
   }
   if (device.live > 0) {
     device.counters.acceptBusy++;
-    run.log.log(`${fn}:ebusy`, 'ratelimited', index, `note: ${fn}(${deviceId}) = -EBUSY: ${device.live} live DMA mapping(s)/buffer(s)`);
+    run.log.log(
+      `${fn}:ebusy`,
+      'ratelimited',
+      index,
+      `note: ${fn}(${deviceId}) = -EBUSY: ${device.live} live DMA mapping(s)/buffer(s)`,
+    );
     return;
   }
   device.ctx = createDecisionContext(run.profile, run.env, createDmaDevice(device.resolved, kind === 'accept_device'));
@@ -112,22 +126,48 @@ function acceptOrReject(run: RunState, kind: 'accept_device' | 'reject_device', 
 function sample(run: RunState): void {
   run.series.t.push(run.operationsDone);
   run.series.values['swiotlb.used']!.push(run.mem?.used ?? 0);
-  run.series.values['swiotlb.bouncedBytes']!.push(run.counters.bouncedBytesToDevice + run.counters.bouncedBytesFromDevice);
+  run.series.values['swiotlb.bouncedBytes']!.push(
+    run.counters.bouncedBytesToDevice + run.counters.bouncedBytesFromDevice,
+  );
   run.series.values['failedMaps']!.push(run.counters.failedMaps);
 }
 
 function lowerExplicit(op: NormalizedScenario['workload']['explicit'][number]): LoweredOp {
   switch (op.op) {
     case 'map':
-      return { kind: 'map', id: op.id, device: op.device, sg: false, segments: [{ phys: Number(BigInt(op.buffer.phys)), size: op.buffer.size, data: op.buffer.data }], dir: op.dir, attrs: op.attrs, cpu: op.cpu };
+      return {
+        kind: 'map',
+        id: op.id,
+        device: op.device,
+        sg: false,
+        segments: [{ phys: Number(BigInt(op.buffer.phys)), size: op.buffer.size, data: op.buffer.data }],
+        dir: op.dir,
+        attrs: op.attrs,
+        cpu: op.cpu,
+      };
     case 'map_sg':
-      return { kind: 'map', id: op.id, device: op.device, sg: true, segments: op.segments.map((s) => ({ phys: Number(BigInt(s.phys)), size: s.size, data: s.data })), dir: op.dir, attrs: op.attrs, cpu: op.cpu };
+      return {
+        kind: 'map',
+        id: op.id,
+        device: op.device,
+        sg: true,
+        segments: op.segments.map((s) => ({ phys: Number(BigInt(s.phys)), size: s.size, data: s.data })),
+        dir: op.dir,
+        attrs: op.attrs,
+        cpu: op.cpu,
+      };
     case 'unmap':
     case 'unmap_sg':
       return { kind: 'unmap', id: op.id, skipCpuSync: op.attrs?.includes('SKIP_CPU_SYNC') === true };
     case 'sync_for_device':
     case 'sync_for_cpu':
-      return { kind: 'sync', id: op.id, target: op.op === 'sync_for_device' ? 'device' : 'cpu', offset: op.offset, length: op.length ?? null };
+      return {
+        kind: 'sync',
+        id: op.id,
+        target: op.op === 'sync_for_device' ? 'device' : 'cpu',
+        offset: op.offset,
+        length: op.length ?? null,
+      };
     case 'device_write':
       return { kind: 'device_write', id: op.id, offset: op.offset, bytes: op.bytes, data: op.data };
     case 'device_read':
@@ -135,7 +175,14 @@ function lowerExplicit(op: NormalizedScenario['workload']['explicit'][number]): 
     case 'cpu_write':
       return { kind: 'cpu_write', id: op.id, offset: op.offset, bytes: op.bytes, data: op.data };
     case 'alloc_coherent':
-      return { kind: 'alloc_coherent', id: op.id, device: op.device, size: op.size, gfp: op.gfp, noWarn: op.attrs.includes('NO_WARN') };
+      return {
+        kind: 'alloc_coherent',
+        id: op.id,
+        device: op.device,
+        size: op.size,
+        gfp: op.gfp,
+        noWarn: op.attrs.includes('NO_WARN'),
+      };
     case 'free_coherent':
       return { kind: 'free_coherent', id: op.id };
     case 'accept_device':

@@ -23,7 +23,16 @@ export function expose(run: RunState, device: DeviceState, index: number, bytes:
   if (detector) run.findings.addViolation(detector, facts, device.index, index, bytes);
 }
 
-export function setFacts(run: RunState, event: ExposureFacts['event'], memory: ExposureFacts['memory'], dir: DmaDirection | null, data: Exclude<SpecDataClass, 'public'> | 'stale', rule: string, detail: string, forcedOnlyByCmdline: boolean): void {
+export function setFacts(
+  run: RunState,
+  event: ExposureFacts['event'],
+  memory: ExposureFacts['memory'],
+  dir: DmaDirection | null,
+  data: Exclude<SpecDataClass, 'public'> | 'stale',
+  rule: string,
+  detail: string,
+  forcedOnlyByCmdline: boolean,
+): void {
   const facts = run.facts;
   facts.event = event;
   facts.memory = memory;
@@ -38,8 +47,18 @@ export function setFacts(run: RunState, event: ExposureFacts['event'], memory: E
  * Records a failure and logs its kernel line at call site `site` with the kernel's limiting.
  * `devPrefix`: dev_warn/dev_WARN lines carry the device name; WARN/pr_warn lines do not.
  */
-export function failure(run: RunState, device: DeviceState, index: number, cls: FailureClass, rule: string, detail: string, site: string, limit: 'once' | 'ratelimited' | 'every' | 'none', text: (() => string) | null, devPrefix = true): void {
+export function failure(
+  run: RunState,
+  device: DeviceState,
+  index: number,
+  cls: FailureClass,
+  rule: string,
+  detail: string,
+  site: string,
+  limit: 'once' | 'ratelimited' | 'every' | 'none',
+  text: (() => string) | null,
+  devPrefix = true,
+): void {
   if (text && limit !== 'none') run.log.log(site, limit, index, devPrefix ? () => `${device.id}: ${text()}` : text);
   run.findings.addFailure(cls, device.id, device.index, index, rule, detail, text);
 }
-

@@ -3,8 +3,23 @@ import type { FailureClass, FailureFinding, ViolationFinding } from '../report/r
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
-const eventIndex: Record<ExposureFacts['event'], number> = { 'map-copy': 0, 'device-write': 1, 'cpu-write': 2, 'map-direct': 3, 'unmap-residue': 4, 'sync-subrange': 5 };
-const memoryIndex: Record<ExposureFacts['memory'], number> = { swiotlb: 0, 'restricted-pool': 1, 'transient-pool': 2, 'atomic-pool': 3, 'coherent-pages': 4, 'cc-shared-buffer': 5, 'vmbus-gpadl': 6 };
+const eventIndex: Record<ExposureFacts['event'], number> = {
+  'map-copy': 0,
+  'device-write': 1,
+  'cpu-write': 2,
+  'map-direct': 3,
+  'unmap-residue': 4,
+  'sync-subrange': 5,
+};
+const memoryIndex: Record<ExposureFacts['memory'], number> = {
+  swiotlb: 0,
+  'restricted-pool': 1,
+  'transient-pool': 2,
+  'atomic-pool': 3,
+  'coherent-pages': 4,
+  'cc-shared-buffer': 5,
+  'vmbus-gpadl': 6,
+};
 const dataIndex: Record<ExposureFacts['dataClass'], number> = { secret: 0, sensitive: 1, stale: 2 };
 
 /**
@@ -55,10 +70,18 @@ export class FindingLedger {
   }
 
   /** Records `bytes` exposed at op `op`, attributed to `detector`. `deviceIndex` numbers the device within the run. */
-  addViolation(detector: ViolationDetector, facts: ExposureFacts, deviceIndex: number, op: number, bytes: number): void {
+  addViolation(
+    detector: ViolationDetector,
+    facts: ExposureFacts,
+    deviceIndex: number,
+    op: number,
+    bytes: number,
+  ): void {
     const classIndex = Number(detector.class.slice(1));
     const key =
-      ((((deviceIndex * 16 + classIndex) * 8 + eventIndex[facts.event]) * 8 + memoryIndex[facts.memory]) * 4 + dataIndex[facts.dataClass]) * 1048576 +
+      ((((deviceIndex * 16 + classIndex) * 8 + eventIndex[facts.event]) * 8 + memoryIndex[facts.memory]) * 4 +
+        dataIndex[facts.dataClass]) *
+        1048576 +
       this.internRule(facts.rule) * 1024 +
       this.internDetail(facts.detail);
     const cached = this.violationCauses.get(key);
@@ -96,8 +119,18 @@ export class FindingLedger {
    * Records one failure. `log` is called only when the cause is new (the finding keeps the first
    * line), so repeated failures build no strings.
    */
-  addFailure(failureClass: FailureClass, deviceId: string, deviceIndex: number, op: number, rule: string, detail: string, log: (() => string | null) | string | null, count = 1): void {
-    const key = (deviceIndex * 16 + Number(failureClass.slice(1))) * 1048576 + this.intern(rule) * 1024 + this.intern(detail);
+  addFailure(
+    failureClass: FailureClass,
+    deviceId: string,
+    deviceIndex: number,
+    op: number,
+    rule: string,
+    detail: string,
+    log: (() => string | null) | string | null,
+    count = 1,
+  ): void {
+    const key =
+      (deviceIndex * 16 + Number(failureClass.slice(1))) * 1048576 + this.intern(rule) * 1024 + this.intern(detail);
     const cached = this.failureCauses.get(key);
     if (cached) {
       cached.count += count;
@@ -141,7 +174,10 @@ export class FindingLedger {
   }
 }
 
-function byClassDeviceFingerprint(a: { class: string; deviceId: string; fingerprint: string }, b: { class: string; deviceId: string; fingerprint: string }): number {
+function byClassDeviceFingerprint(
+  a: { class: string; deviceId: string; fingerprint: string },
+  b: { class: string; deviceId: string; fingerprint: string },
+): number {
   const classOrder = Number(a.class.slice(1)) - Number(b.class.slice(1));
   if (classOrder !== 0) return classOrder;
   if (a.deviceId !== b.deviceId) return a.deviceId < b.deviceId ? -1 : 1;

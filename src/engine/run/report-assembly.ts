@@ -11,7 +11,9 @@ export function assembleReport(run: RunState): EngineReport {
   const violations = run.findings.violationList();
   const failures = run.findings.failureList();
   const metrics = runMetrics(run);
-  for (const v of violations) metrics[`violations.${v.class}.bytesExposed`] = ((metrics[`violations.${v.class}.bytesExposed`] as number | undefined) ?? 0) + v.bytesExposed;
+  for (const v of violations)
+    metrics[`violations.${v.class}.bytesExposed`] =
+      ((metrics[`violations.${v.class}.bytesExposed`] as number | undefined) ?? 0) + v.bytesExposed;
   const hasSecrets = violations.some((v) => v.severity === 'critical');
   const failing = failures.some((f) => f.class !== 'F15');
   const body = {
@@ -20,13 +22,26 @@ export function assembleReport(run: RunState): EngineReport {
     seed: run.seed,
     platform: run.spec.vm.platform,
     profile: `${run.spec.kernel.profile} (${run.resolved.kernel.profileId})`,
-    overlays: run.resolved.overlays.map((o) => ({ name: o.name, ...(o.variant ? { variant: o.variant } : {}), hunks: activeHunks(o) })),
-    summary: { verdict: hasSecrets ? 'exposes-secrets' : failing ? 'failing' : 'clean', operations: run.operationsDone, violations: violations.length, failures: failures.length } as const,
+    overlays: run.resolved.overlays.map((o) => ({
+      name: o.name,
+      ...(o.variant ? { variant: o.variant } : {}),
+      hunks: activeHunks(o),
+    })),
+    summary: {
+      verdict: hasSecrets ? 'exposes-secrets' : failing ? 'failing' : 'clean',
+      operations: run.operationsDone,
+      violations: violations.length,
+      failures: failures.length,
+    } as const,
     violations,
     failures,
     metrics,
     series: { t: run.series.t, values: run.series.values },
-    kernelLog: [...run.bootLog.map((text) => ({ op: -1, text })), ...run.log.lines, ...[...overlayNotes(run.resolved.overlays), ...specNotes(run)].map((text) => ({ op: -1, text: `note: ${text}` }))],
+    kernelLog: [
+      ...run.bootLog.map((text) => ({ op: -1, text })),
+      ...run.log.lines,
+      ...[...overlayNotes(run.resolved.overlays), ...specNotes(run)].map((text) => ({ op: -1, text: `note: ${text}` })),
+    ],
     costModel: { ...costModel, ...conversionCostModel(run), note: 'modelled, not measured' },
   };
   return { ...body, resultHash: sha256Hex(canonicalJson(body)) };
@@ -40,17 +55,43 @@ export function assembleReport(run: RunState): EngineReport {
  */
 function addPerformanceFindings(run: RunState): void {
   for (const device of run.deviceList) {
-    if (device.firstBounceOp >= 0 && run.netDevices.has(device.id)) run.findings.addFailure('F15', device.id, device.index, device.firstBounceOp, 'bounce-copy', 'bounce', null, device.counters.forcedBounces);
-    if (device.counters.splitRequests > 0) run.findings.addFailure('F15', device.id, device.index, device.firstSplitOp, 'max-mapping-split', 'split', null, device.counters.splitRequests);
+    if (device.firstBounceOp >= 0 && run.netDevices.has(device.id))
+      run.findings.addFailure(
+        'F15',
+        device.id,
+        device.index,
+        device.firstBounceOp,
+        'bounce-copy',
+        'bounce',
+        null,
+        device.counters.forcedBounces,
+      );
+    if (device.counters.splitRequests > 0)
+      run.findings.addFailure(
+        'F15',
+        device.id,
+        device.index,
+        device.firstSplitOp,
+        'max-mapping-split',
+        'split',
+        null,
+        device.counters.splitRequests,
+      );
   }
 }
 
 /** Statements about the spec the kernel would not print but a reader must know. */
 function specNotes(run: RunState): string[] {
-  const notes = (run.resolved.swiotlbCmdline.ignored ?? []).map((value) => `swiotlb=${value}: setup_io_tlb_npages() ignored what follows the numbers (only "force" or "noforce" are understood) — the kernel boots without it`);
+  const notes = (run.resolved.swiotlbCmdline.ignored ?? []).map(
+    (value) =>
+      `swiotlb=${value}: setup_io_tlb_npages() ignored what follows the numbers (only "force" or "noforce" are understood) — the kernel boots without it`,
+  );
   if (!run.resolved.overlays.some((o) => o.name === 'device-cc-accepted')) {
     for (const device of run.deviceList) {
-      if (device.resolved.trust === 'tdisp-accepted') notes.push(`${device.id} is tdisp-accepted, but without the device-cc-accepted overlay the kernel has no device_cc_accepted(): it is treated as an untrusted device`);
+      if (device.resolved.trust === 'tdisp-accepted')
+        notes.push(
+          `${device.id} is tdisp-accepted, but without the device-cc-accepted overlay the kernel has no device_cc_accepted(): it is treated as an untrusted device`,
+        );
     }
   }
   return notes;
@@ -58,7 +99,14 @@ function specNotes(run: RunState): string[] {
 
 function conversionCostModel(run: RunState): Record<string, number | string> {
   const cost = run.resolved.platform.conversionCost;
-  return { conversionMechanism: cost.mechanism, conversionPerCallNs: cost.perCallNs, decryptPerPageNs: cost.decryptPerPageNs, encryptPerPageNs: cost.encryptPerPageNs, conversionPagesPerCall: cost.pagesPerCall, conversionNeedsCacheFlush: cost.needsCacheFlush ? 'yes' : 'no' };
+  return {
+    conversionMechanism: cost.mechanism,
+    conversionPerCallNs: cost.perCallNs,
+    decryptPerPageNs: cost.decryptPerPageNs,
+    encryptPerPageNs: cost.encryptPerPageNs,
+    conversionPagesPerCall: cost.pagesPerCall,
+    conversionNeedsCacheFlush: cost.needsCacheFlush ? 'yes' : 'no',
+  };
 }
 
 function runMetrics(run: RunState): Record<string, MetricValue> {
@@ -89,15 +137,22 @@ function runMetrics(run: RunState): Record<string, MetricValue> {
     'conversions.encryptPages': counters.encryptPages,
     'conversions.leakedPages': counters.leakedPages,
     'conversions.failures': counters.conversionFailures,
-    'conversions.bootDecryptPages': run.resolved.platform.isCocoGuest ? Math.ceil((run.sizing.nslabs * 2048) / 4096) : 0,
+    'conversions.bootDecryptPages': run.resolved.platform.isCocoGuest
+      ? Math.ceil((run.sizing.nslabs * 2048) / 4096)
+      : 0,
     'cost.bounceCopyNs': Math.round(counters.copyNs),
     'cost.slotSearchNs': (mem?.stats.slotsScanned ?? 0) * costModel.slotScanNs,
     'cost.conversionNs': counters.conversionNs,
     'cost.lockNs': counters.areaLocks * costModel.lockNs,
-    'cost.totalNs': Math.round(counters.copyNs) + (mem?.stats.slotsScanned ?? 0) * costModel.slotScanNs + counters.conversionNs + counters.areaLocks * costModel.lockNs,
+    'cost.totalNs':
+      Math.round(counters.copyNs) +
+      (mem?.stats.slotsScanned ?? 0) * costModel.slotScanNs +
+      counters.conversionNs +
+      counters.areaLocks * costModel.lockNs,
     'kernelLog.dropped': run.log.dropped,
   };
-  for (const reason of ['full', 'fragmented', 'too-large', 'alignment', 'no-pool'] as const) metrics[`swiotlb.failures.${reason}`] = mem?.stats.failures[reason] ?? 0;
+  for (const reason of ['full', 'fragmented', 'too-large', 'alignment', 'no-pool'] as const)
+    metrics[`swiotlb.failures.${reason}`] = mem?.stats.failures[reason] ?? 0;
   addAtomicPoolMetrics(run, metrics);
   addMemoryCostMetrics(run, metrics);
   addDeviceMetrics(run, metrics);
@@ -142,11 +197,15 @@ function addMemoryCostMetrics(run: RunState, metrics: Record<string, MetricValue
     metrics['swiotlb.private.nslabs'] = priv?.nslabs ?? 0;
     metrics['swiotlb.private.used'] = priv?.used ?? 0;
     metrics['swiotlb.private.hiwater'] = priv?.hiwater ?? 0;
-    metrics['swiotlb.private.slotMetadataBytes'] = priv ? slotMetadataBytes(priv.nslabs, priv.pools[0]?.nareas ?? 1) : 0;
+    metrics['swiotlb.private.slotMetadataBytes'] = priv
+      ? slotMetadataBytes(priv.nslabs, priv.pools[0]?.nareas ?? 1)
+      : 0;
   }
   const atomic = (['kernel', 'dma32', 'dma'] as const).map((zone) => run.atomicPools[zone]);
   const atomicInitial = atomic.reduce((sum, pool) => sum + (pool?.initialBytes ?? 0), 0);
-  const bootShared = run.resolved.platform.isCocoGuest ? run.sizing.nslabs * 2048 + (run.memEncrypt ? atomicInitial : 0) : 0;
+  const bootShared = run.resolved.platform.isCocoGuest
+    ? run.sizing.nslabs * 2048 + (run.memEncrypt ? atomicInitial : 0)
+    : 0;
   metrics['memory.decryptedBytes'] = bootShared + (run.counters.decryptPages - run.counters.encryptPages) * 4096;
   const lowAtomic = (run.atomicPools.dma?.sizeBytes ?? 0) + (run.atomicPools.dma32?.sizeBytes ?? 0);
   metrics['memory.lowBytesConsumed'] = (run.sizing.nslabs + (priv?.nslabs ?? 0)) * 2048 + lowAtomic;

@@ -5,7 +5,12 @@ import { createDecisionContext, createDmaDevice, createDmaEnvironment, getKernel
 import { bootSwiotlbSizing } from '../profiles/environment';
 import type { AtomicPoolZone, DmaEnvironment } from '../profiles/profile.types';
 import { activeHunks, applyOverlays } from '../overlays/index';
-import { type NormalizedScenario, type ResolvedDevice, resolveScenario, type ResolvedScenario } from '../spec/normalize';
+import {
+  type NormalizedScenario,
+  type ResolvedDevice,
+  resolveScenario,
+  type ResolvedScenario,
+} from '../spec/normalize';
 import { IO_TLB_SIZE } from '../swiotlb/constants';
 import { createRestrictedMem } from '../swiotlb/restricted-pool';
 import { createTlbMem, type TlbMem } from '../swiotlb/tlb-mem';
@@ -25,7 +30,10 @@ const faultSeedSalt = 0x9e3779b9;
  * 4 GiB), buffers spread over the rest of RAM — above 4 GiB when there is RAM there, which is what
  * makes 32-bit devices addressing-limited.
  */
-function memoryPlan(resolved: ResolvedScenario, poolBytes: number): { poolStart: number; ramStart: number; buffers: { start: number; pages: number } } {
+function memoryPlan(
+  resolved: ResolvedScenario,
+  poolBytes: number,
+): { poolStart: number; ramStart: number; buffers: { start: number; pages: number } } {
   const ramEnd = Number(resolved.platformContext.ramEnd);
   const layout = resolved.spec.vm.layout;
   const ramStart = layout === 'arm-virt' ? GiB : 0;
@@ -33,7 +41,11 @@ function memoryPlan(resolved: ResolvedScenario, poolBytes: number): { poolStart:
   const poolStart = Math.max(ramStart + 16 * MiB, Math.floor((lowTop - poolBytes) / (2 * MiB)) * 2 * MiB);
   const highStart = ramEnd > 4 * GiB ? 4 * GiB : ramStart + 64 * MiB;
   const highEnd = ramEnd > 4 * GiB ? ramEnd : poolStart;
-  return { poolStart, ramStart, buffers: { start: highStart, pages: Math.max(16, Math.floor((highEnd - highStart) / 4096)) } };
+  return {
+    poolStart,
+    ramStart,
+    buffers: { start: highStart, pages: Math.max(16, Math.floor((highEnd - highStart) / 4096)) },
+  };
 }
 
 /** Boots the modelled guest for a spec: boot-time SWIOTLB sizing, atomic pools, io_tlb_mem(s), devices, workload. */
@@ -47,14 +59,25 @@ export function createRunState(spec: NormalizedScenario, seed: number): RunState
   const carve: RunState['carve'] = {
     dma: { next: Math.max(plan.ramStart, MiB), end: Math.min(zoneDmaTop, plan.poolStart) },
     dma32: { next: Math.max(plan.ramStart, zoneDmaTop, 16 * MiB), end: Math.min(plan.poolStart, 4 * GiB) },
-    kernel: ramEnd > 4 * GiB ? { next: ramEnd - Math.min(ramEnd - 4 * GiB, 2 * GiB), end: ramEnd } : { next: 0, end: 0 },
+    kernel:
+      ramEnd > 4 * GiB ? { next: ramEnd - Math.min(ramEnd - 4 * GiB, 2 * GiB), end: ramEnd } : { next: 0, end: 0 },
   };
   const baseEnv = createDmaEnvironment(resolved);
-  invariant(sizing.nslabs === baseEnv.swiotlb.defaultPoolSlots, `boot sizing disagrees: ${sizing.nslabs} vs ${baseEnv.swiotlb.defaultPoolSlots}`);
+  invariant(
+    sizing.nslabs === baseEnv.swiotlb.defaultPoolSlots,
+    `boot sizing disagrees: ${sizing.nslabs} vs ${baseEnv.swiotlb.defaultPoolSlots}`,
+  );
   const privatePool = baseEnv.swiotlb.privatePoolSlots > 0 ? placePrivatePool(resolved, carve) : null;
-  const env: DmaEnvironment = privatePool?.nslabs === baseEnv.swiotlb.privatePoolSlots ? baseEnv : { ...baseEnv, swiotlb: { ...baseEnv.swiotlb, privatePoolSlots: privatePool?.nslabs ?? 0 } };
+  const env: DmaEnvironment =
+    privatePool?.nslabs === baseEnv.swiotlb.privatePoolSlots
+      ? baseEnv
+      : { ...baseEnv, swiotlb: { ...baseEnv.swiotlb, privatePoolSlots: privatePool?.nslabs ?? 0 } };
   const operationsTotal = spec.workload.explicit.length > 0 ? spec.workload.explicit.length : spec.workload.operations;
-  const backing = { allocate: (bytes: number, physLimit: number, purpose: 'transient' | 'grow') => swiotlbBacking(run, bytes, physLimit, purpose), release: (start: number) => releaseTransientBacking(run, start) };
+  const backing = {
+    allocate: (bytes: number, physLimit: number, purpose: 'transient' | 'grow') =>
+      swiotlbBacking(run, bytes, physLimit, purpose),
+    release: (start: number) => releaseTransientBacking(run, start),
+  };
   const run: RunState = {
     spec,
     seed,
@@ -72,15 +95,41 @@ export function createRunState(spec: NormalizedScenario, seed: number): RunState
     coherent: new Map(),
     failedIds: new Set(),
     log: new KernelLog(),
-    facts: { event: 'map-copy', memory: 'swiotlb', deviceId: '', deviceKind: resolved.devices[0]!.kind, trust: resolved.devices[0]!.trust, dir: null, dataClass: 'secret', forcedOnlyByCmdline: false, rule: '', detail: '' },
+    facts: {
+      event: 'map-copy',
+      memory: 'swiotlb',
+      deviceId: '',
+      deviceKind: resolved.devices[0]!.kind,
+      trust: resolved.devices[0]!.trust,
+      dir: null,
+      dataClass: 'secret',
+      forcedOnlyByCmdline: false,
+      rule: '',
+      detail: '',
+    },
     faults: createPrng((seed ^ faultSeedSalt) >>> 0),
     atomicPools: {},
     atomicPoolBytes: atomicPoolSize(resolved.totalRamBytes, resolved.coherentPoolBytes),
     atomicGrowthScheduled: false,
     carve,
     counters: {
-      bouncedBytesToDevice: 0, bouncedBytesFromDevice: 0, failedMaps: 0, failedCoherentAllocs: 0, publicBytesShared: 0, coherentSharedBytes: 0,
-      decryptCalls: 0, decryptPages: 0, encryptCalls: 0, encryptPages: 0, leakedPages: 0, conversionFailures: 0, copyNs: 0, conversionNs: 0, areaLocks: 0, skipped: 0, hostSideSharedBytes: 0,
+      bouncedBytesToDevice: 0,
+      bouncedBytesFromDevice: 0,
+      failedMaps: 0,
+      failedCoherentAllocs: 0,
+      publicBytesShared: 0,
+      coherentSharedBytes: 0,
+      decryptCalls: 0,
+      decryptPages: 0,
+      encryptCalls: 0,
+      encryptPages: 0,
+      leakedPages: 0,
+      conversionFailures: 0,
+      copyNs: 0,
+      conversionNs: 0,
+      areaLocks: 0,
+      skipped: 0,
+      hostSideSharedBytes: 0,
     },
     series: { t: [], values: { 'swiotlb.used': [], 'swiotlb.bouncedBytes': [], failedMaps: [] } },
     sampleEvery: Math.max(1, Math.ceil(operationsTotal / seriesBuckets)),
@@ -89,7 +138,9 @@ export function createRunState(spec: NormalizedScenario, seed: number): RunState
     memEncrypt: resolved.platform.hasMemEncryption,
     hostObserves: resolved.platform.observers.host,
     mappingDevice: null,
-    netDevices: new Set(spec.workload.streams.filter((s) => s.type === 'net-rx' || s.type === 'net-tx').map((s) => s.device)),
+    netDevices: new Set(
+      spec.workload.streams.filter((s) => s.type === 'net-rx' || s.type === 'net-tx').map((s) => s.device),
+    ),
     operationsTotal,
     operationsDone: 0,
   };
@@ -97,13 +148,35 @@ export function createRunState(spec: NormalizedScenario, seed: number): RunState
   const dynamic = env.config.swiotlbDynamic;
   run.mem =
     sizing.nslabs > 0 || (dynamic && env.swiotlb.archForceBounce)
-      ? createTlbMem({ rules: resolved.kernel.allocatorRules, defaultPool: sizing.nslabs > 0 ? { nslabs: sizing.nslabs, nareas: sizing.nareas, start: plan.poolStart } : null, dynamic, ...(dynamic ? { backing } : {}) })
+      ? createTlbMem({
+          rules: resolved.kernel.allocatorRules,
+          defaultPool:
+            sizing.nslabs > 0 ? { nslabs: sizing.nslabs, nareas: sizing.nareas, start: plan.poolStart } : null,
+          dynamic,
+          ...(dynamic ? { backing } : {}),
+        })
       : null;
-  run.privateMem = privatePool && privatePool.nslabs > 0 ? createTlbMem({ rules: resolved.kernel.allocatorRules, defaultPool: { nslabs: privatePool.nslabs, nareas: privatePool.nareas, start: privatePool.start } }) : null;
+  run.privateMem =
+    privatePool && privatePool.nslabs > 0
+      ? createTlbMem({
+          rules: resolved.kernel.allocatorRules,
+          defaultPool: { nslabs: privatePool.nslabs, nareas: privatePool.nareas, start: privatePool.start },
+        })
+      : null;
   for (const device of resolved.devices) addDevice(run, device);
   const first = run.deviceList[0]!;
   run.facts.deviceId = first.id;
-  run.generator = spec.workload.explicit.length > 0 ? null : new StreamGenerator(spec, createPrng(seed), plan.buffers, (deviceId) => maxMappingBytes(run, deviceId), spec.vm.vcpus, (deviceId) => countSplit(run, deviceId));
+  run.generator =
+    spec.workload.explicit.length > 0
+      ? null
+      : new StreamGenerator(
+          spec,
+          createPrng(seed),
+          plan.buffers,
+          (deviceId) => maxMappingBytes(run, deviceId),
+          spec.vm.vcpus,
+          (deviceId) => countSplit(run, deviceId),
+        );
   return run;
 }
 
@@ -114,14 +187,28 @@ export function createRunState(spec: NormalizedScenario, seed: number): RunState
  * halving down to IO_TLB_MIN_SLABS ("adjusted ... slabs") and giving up below that. Carved before the
  * atomic pools, which the kernel allocates later from the buddy allocator.
  */
-function placePrivatePool(resolved: ResolvedScenario, carve: RunState['carve']): { start: number; nslabs: number; nareas: number; log: readonly string[] } | null {
+function placePrivatePool(
+  resolved: ResolvedScenario,
+  carve: RunState['carve'],
+): { start: number; nslabs: number; nareas: number; log: readonly string[] } | null {
   const region = carve.dma32;
   const room = region.end - Math.ceil(region.next / 4096) * 4096;
   const sizing = bootSwiotlbSizing(resolved, room);
-  if (sizing.nslabs === 0) return { start: 0, nslabs: 0, nareas: 0, log: sizing.log.filter((line) => line.includes('slabs') || line.includes('Cannot')) };
+  if (sizing.nslabs === 0)
+    return {
+      start: 0,
+      nslabs: 0,
+      nareas: 0,
+      log: sizing.log.filter((line) => line.includes('slabs') || line.includes('Cannot')),
+    };
   const start = carveFrom(carve, 'dma32', sizing.nslabs * IO_TLB_SIZE);
   invariant(start !== null, 'private pool sized to fit but not carved');
-  return { start, nslabs: sizing.nslabs, nareas: sizing.nareas, log: sizing.log.filter((line) => line.includes('adjusted') && line.includes('slabs')) };
+  return {
+    start,
+    nslabs: sizing.nslabs,
+    nareas: sizing.nareas,
+    log: sizing.log.filter((line) => line.includes('adjusted') && line.includes('slabs')),
+  };
 }
 
 /** Atomic pools per zone (docs/kernel-dma.md §6.2): kernel pool when ZONE_NORMAL has memory, dma32/dma when those zones exist. */
@@ -139,7 +226,9 @@ function createAtomicPools(run: RunState, ramStart: number, ramEnd: number, zone
     addChunk(pool, start, bytes, true);
     run.atomicPools[zone] = pool;
     // dma_atomic_pool_init() prints gen_pool_size(): what atomic_pool_expand() added, a whole 2^order block.
-    run.bootLog.push(`DMA: preallocated ${bytes / 1024} KiB ${zone === 'kernel' ? 'GFP_KERNEL' : zone === 'dma32' ? 'GFP_KERNEL|GFP_DMA32' : 'GFP_KERNEL|GFP_DMA'} pool for atomic allocations`);
+    run.bootLog.push(
+      `DMA: preallocated ${bytes / 1024} KiB ${zone === 'kernel' ? 'GFP_KERNEL' : zone === 'dma32' ? 'GFP_KERNEL|GFP_DMA32' : 'GFP_KERNEL|GFP_DMA'} pool for atomic allocations`,
+    );
   }
 }
 
@@ -147,7 +236,13 @@ function createAtomicPools(run: RunState, ramStart: number, ramEnd: number, zone
 export function warnsTioDisable(run: RunState, device: DeviceState): boolean {
   const overlay = run.resolved.overlays.find((o) => o.name === 'device-cc-accepted');
   const forced = run.env.swiotlb.archForceBounce || run.env.swiotlb.cmdlineForceBounce;
-  return overlay !== undefined && device.ctx.dev.accepted && forced && !run.env.swiotlb.noforce && activeHunks(overlay).includes('force-bounce-off');
+  return (
+    overlay !== undefined &&
+    device.ctx.dev.accepted &&
+    forced &&
+    !run.env.swiotlb.noforce &&
+    activeHunks(overlay).includes('force-bounce-off')
+  );
 }
 
 function addDevice(run: RunState, device: ResolvedDevice): void {
@@ -158,19 +253,39 @@ function addDevice(run: RunState, device: ResolvedDevice): void {
     invariant(start !== null, `no room for the restricted pool of ${device.id}`);
     restricted = createRestrictedMem({ rules: run.resolved.kernel.allocatorRules, start, sizeBytes: bytes });
   }
-  const limit = device.busDmaLimit === 0n ? device.dmaMask : device.dmaMask < device.busDmaLimit ? device.dmaMask : device.busDmaLimit;
+  const limit =
+    device.busDmaLimit === 0n
+      ? device.dmaMask
+      : device.dmaMask < device.busDmaLimit
+        ? device.dmaMask
+        : device.busDmaLimit;
   const env: DmaEnvironment = run.env;
   const state: DeviceState = {
     index: run.deviceList.length,
     id: device.id,
     resolved: device,
     ctx: createDecisionContext(run.profile, env, createDmaDevice(device)),
-    swiotlb: { minAlignMask: Number(device.minAlignMask), segBoundaryMask: device.segBoundaryMask, physLimit: Number(limit > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : limit) },
-    counters: { maps: 0, bounces: 0, directMaps: 0, gpadlBuffers: 0, errors: 0, bytes: 0, acceptBusy: 0, splitRequests: 0, forcedBounces: 0 },
+    swiotlb: {
+      minAlignMask: Number(device.minAlignMask),
+      segBoundaryMask: device.segBoundaryMask,
+      physLimit: Number(limit > BigInt(Number.MAX_SAFE_INTEGER) ? BigInt(Number.MAX_SAFE_INTEGER) : limit),
+    },
+    counters: {
+      maps: 0,
+      bounces: 0,
+      directMaps: 0,
+      gpadlBuffers: 0,
+      errors: 0,
+      bytes: 0,
+      acceptBusy: 0,
+      splitRequests: 0,
+      forcedBounces: 0,
+    },
     restricted,
     live: 0,
     gpadl: device.kind === 'vmbus-netvsc' && device.trust === 'untrusted' && run.resolved.platform.isCocoGuest,
-    privateNetvscBuffers: device.kind === 'vmbus-netvsc' && device.trust === 'confidential-vmbus' && run.resolved.platform.isCocoGuest,
+    privateNetvscBuffers:
+      device.kind === 'vmbus-netvsc' && device.trust === 'confidential-vmbus' && run.resolved.platform.isCocoGuest,
     refusedAtProbe: !device.accessPlatform && run.resolved.platform.requiresVirtioAccessPlatform,
     capableUpTo: { default: -1, restricted: -1, 'private-default': -1 },
     tioWarn: false,
@@ -182,5 +297,11 @@ function addDevice(run: RunState, device: ResolvedDevice): void {
   state.tioWarn = warnsTioDisable(run, state);
   run.devices.set(device.id, state);
   run.deviceList.push(state);
-  if (state.refusedAtProbe) run.log.log(`${device.id}:virtio_features_ok`, 'every', -1, `virtio ${device.id}: device must provide VIRTIO_F_ACCESS_PLATFORM`);
+  if (state.refusedAtProbe)
+    run.log.log(
+      `${device.id}:virtio_features_ok`,
+      'every',
+      -1,
+      `virtio ${device.id}: device must provide VIRTIO_F_ACCESS_PLATFORM`,
+    );
 }

@@ -1,7 +1,15 @@
 import type { ExposureFacts } from '../detectors/index';
 import type { AtomicPool } from '../pools/atomic-pool';
 import type { Prng } from '../prng';
-import type { AtomicPoolZone, CoherentAllocDecision, DecisionContext, DmaEnvironment, KernelProfile, StreamingMapDecision, SwiotlbPoolKind } from '../profiles/profile.types';
+import type {
+  AtomicPoolZone,
+  CoherentAllocDecision,
+  DecisionContext,
+  DmaEnvironment,
+  KernelProfile,
+  StreamingMapDecision,
+  SwiotlbPoolKind,
+} from '../profiles/profile.types';
 import type { NormalizedScenario, ResolvedDevice, ResolvedScenario } from '../spec/normalize';
 import type { DmaDirection, SpecDataClass } from '../spec/names';
 import type { SwiotlbDevice } from '../swiotlb/pool';

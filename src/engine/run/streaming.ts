@@ -24,15 +24,37 @@ type Segment = MapOp['segments'][number];
 const netvscSendSectionBytes = 6144;
 type SwiotlbDecision = Extract<StreamingMapDecision, { path: 'swiotlb' }>;
 
-const failureForSlots: Record<SlotFailureReason, 'F1' | 'F2' | 'F3'> = { 'no-pool': 'F1', full: 'F1', fragmented: 'F1', 'too-large': 'F2', alignment: 'F3' };
+const failureForSlots: Record<SlotFailureReason, 'F1' | 'F2' | 'F3'> = {
+  'no-pool': 'F1',
+  full: 'F1',
+  fragmented: 'F1',
+  'too-large': 'F2',
+  alignment: 'F3',
+};
 
 /** Path details of the map-time copy, precomputed so the hot path builds no strings. */
 const mapCopyDetail: Record<SwiotlbPoolKind, Record<'forced' | 'not-capable' | 'cc-rule', string>> = {
-  default: { forced: 'default pool, forced', 'not-capable': 'default pool, not-capable', 'cc-rule': 'default pool, cc-rule' },
-  restricted: { forced: 'restricted pool, forced', 'not-capable': 'restricted pool, not-capable', 'cc-rule': 'restricted pool, cc-rule' },
-  'private-default': { forced: 'private-default pool, forced', 'not-capable': 'private-default pool, not-capable', 'cc-rule': 'private-default pool, cc-rule' },
+  default: {
+    forced: 'default pool, forced',
+    'not-capable': 'default pool, not-capable',
+    'cc-rule': 'default pool, cc-rule',
+  },
+  restricted: {
+    forced: 'restricted pool, forced',
+    'not-capable': 'restricted pool, not-capable',
+    'cc-rule': 'restricted pool, cc-rule',
+  },
+  'private-default': {
+    forced: 'private-default pool, forced',
+    'not-capable': 'private-default pool, not-capable',
+    'cc-rule': 'private-default pool, cc-rule',
+  },
 };
-const transientDetail = { forced: 'transient pool, forced', 'not-capable': 'transient pool, not-capable', 'cc-rule': 'transient pool, cc-rule' } as const;
+const transientDetail = {
+  forced: 'transient pool, forced',
+  'not-capable': 'transient pool, not-capable',
+  'cc-rule': 'transient pool, cc-rule',
+} as const;
 
 /** The block layer split a request at dma_max_mapping_size() (F15). */
 export function countSplit(run: RunState, deviceId: string): void {
@@ -54,14 +76,22 @@ export function maxMappingBytes(run: RunState, deviceId: string): number {
  * attribute-free maps whose decision was a forced bounce or the L-B CC rule (without
  * `swiotlb=force`, whose V5 check compares with the unforced decision, which can depend on both).
  */
-function decide(run: RunState, device: DeviceState, phys: number, size: number, dir: DmaDirection, attrs: readonly DmaAttr[]): StreamingMapDecision {
+function decide(
+  run: RunState,
+  device: DeviceState,
+  phys: number,
+  size: number,
+  dir: DmaDirection,
+  attrs: readonly DmaAttr[],
+): StreamingMapDecision {
   const cacheable = attrs.length === 0 && !run.env.swiotlb.cmdlineForceBounce;
   if (cacheable) {
     const cached = device.decisionCache.get(dir);
     if (cached) return cached;
   }
   const decision = run.profile.decideStreamingMap(device.ctx, { phys: toPhysAddr(phys), sizeBytes: size, dir, attrs });
-  if (cacheable && decision.path === 'swiotlb' && (decision.reason === 'forced' || decision.reason === 'cc-rule')) device.decisionCache.set(dir, decision);
+  if (cacheable && decision.path === 'swiotlb' && (decision.reason === 'forced' || decision.reason === 'cc-rule'))
+    device.decisionCache.set(dir, decision);
   return decision;
 }
 
@@ -83,7 +113,8 @@ export function map(run: RunState, op: MapOp, index: number): void {
     counters.maps++;
     counters.bytes += segment.size;
     if (device.gpadl) mapGpadlSegment(run, device, mapping, op, segment, index);
-    else if (device.privateNetvscBuffers && (op.dir === 'from-device' || segment.size <= netvscSendSectionBytes)) mapPrivateNetvscSegment(mapping, segment);
+    else if (device.privateNetvscBuffers && (op.dir === 'from-device' || segment.size <= netvscSendSectionBytes))
+      mapPrivateNetvscSegment(mapping, segment);
     else if (!mapSegment(run, device, mapping, op, segment, index)) return undo(run, mapping, op.id);
   }
   device.live++;
@@ -91,7 +122,14 @@ export function map(run: RunState, op: MapOp, index: number): void {
 }
 
 /** netvsc on a non-confidential channel: the payload is copied into the decrypted GPADL send/receive buffer (V9). */
-function mapGpadlSegment(run: RunState, device: DeviceState, mapping: LiveMapping, op: MapOp, segment: Segment, index: number): void {
+function mapGpadlSegment(
+  run: RunState,
+  device: DeviceState,
+  mapping: LiveMapping,
+  op: MapOp,
+  segment: Segment,
+  index: number,
+): void {
   mapping.path = 'gpadl';
   mapping.rule = 'netvsc-gpadl';
   mapping.shared = true;
@@ -117,21 +155,39 @@ function mapPrivateNetvscSegment(mapping: LiveMapping, segment: Segment): void {
 }
 
 /** One segment through dma_direct_map_phys(): error, bounce, or direct/bypass. Returns false when the map fails. */
-function mapSegment(run: RunState, device: DeviceState, mapping: LiveMapping, op: MapOp, segment: Segment, index: number): boolean {
+function mapSegment(
+  run: RunState,
+  device: DeviceState,
+  mapping: LiveMapping,
+  op: MapOp,
+  segment: Segment,
+  index: number,
+): boolean {
   const decision = decide(run, device, segment.phys, segment.size, op.dir, op.attrs);
   mapping.rule = decision.rule;
   if (decision.path === 'error') {
     const fc = decision.failure;
     const log = decision.log;
     const limit = fc === 'F1' ? 'ratelimited' : log ? 'once' : 'none';
-    failure(run, device, index, fc, decision.rule, 'dma-direct', `dma_direct_map_phys:${fc}`, limit, log ? () => log : null);
+    failure(
+      run,
+      device,
+      index,
+      fc,
+      decision.rule,
+      'dma-direct',
+      `dma_direct_map_phys:${fc}`,
+      limit,
+      log ? () => log : null,
+    );
     return false;
   }
   if (decision.path === 'swiotlb') return bounceSegment(run, device, mapping, op, segment, index, decision);
   device.counters.directMaps++;
   if (decision.path === 'direct') {
     mapping.path = 'direct';
-    if (decision.failure === 'F8') run.findings.addFailure('F8', device.id, device.index, index, decision.rule, 'noforce', null);
+    if (decision.failure === 'F8')
+      run.findings.addFailure('F8', device.id, device.index, index, decision.rule, 'noforce', null);
     if (decision.memoryState === 'shared' && run.memEncrypt && !decision.isMmio) {
       // DMA_ATTR_CC_SHARED (rows A3/B3): the caller's page is already shared memory (V8 when it holds confidential data).
       mapping.shared = true;
@@ -147,10 +203,22 @@ function mapSegment(run: RunState, device: DeviceState, mapping: LiveMapping, op
 }
 
 /** swiotlb_map(): swiotlb_tbl_map_single() copies the segment into bounce slots, then dma_capable() re-checks the bounce address. */
-function bounceSegment(run: RunState, device: DeviceState, mapping: LiveMapping, op: MapOp, segment: Segment, index: number, decision: SwiotlbDecision): boolean {
+function bounceSegment(
+  run: RunState,
+  device: DeviceState,
+  mapping: LiveMapping,
+  op: MapOp,
+  segment: Segment,
+  index: number,
+  decision: SwiotlbDecision,
+): boolean {
   mapping.path = 'swiotlb';
-  const target = decision.pool === 'restricted' ? device.restricted : decision.pool === 'private-default' ? run.privateMem : run.mem;
-  invariant(target !== null || !device.ctx.env.swiotlb.defaultPoolSlots || decision.pool !== 'default', 'swiotlb decision without a pool');
+  const target =
+    decision.pool === 'restricted' ? device.restricted : decision.pool === 'private-default' ? run.privateMem : run.mem;
+  invariant(
+    target !== null || !device.ctx.env.swiotlb.defaultPoolSlots || decision.pool !== 'default',
+    'swiotlb decision without a pool',
+  );
   run.mappingDevice = device;
   const tlb = target ? mapSingle(target, device.swiotlb, op.cpu, segment.phys, segment.size, 0) : -1;
   if (tlb < 0) {
@@ -158,12 +226,31 @@ function bounceSegment(run: RunState, device: DeviceState, mapping: LiveMapping,
     const used = target?.used ?? 0;
     const total = target?.nslabs ?? 0;
     // v6.10+ prints the size including the pre-padding offset (ALIGN(mapping_size + offset, ...)); older kernels alloc_size.
-    const size = run.resolved.kernel.allocatorRules === 'v6.10' ? segment.size + ((segment.phys % IO_TLB_SIZE) & device.swiotlb.minAlignMask) : segment.size;
+    const size =
+      run.resolved.kernel.allocatorRules === 'v6.10'
+        ? segment.size + ((segment.phys % IO_TLB_SIZE) & device.swiotlb.minAlignMask)
+        : segment.size;
     const noWarn = op.attrs.includes('NO_WARN');
-    failure(run, device, index, failureForSlots[reason], decision.rule, reason, 'swiotlb_tbl_map_single', noWarn ? 'none' : 'ratelimited', () => `swiotlb buffer is full (sz: ${size} bytes), total ${total} (slots), used ${used} (slots)`);
+    failure(
+      run,
+      device,
+      index,
+      failureForSlots[reason],
+      decision.rule,
+      reason,
+      'swiotlb_tbl_map_single',
+      noWarn ? 'none' : 'ratelimited',
+      () => `swiotlb buffer is full (sz: ${size} bytes), total ${total} (slots), used ${used} (slots)`,
+    );
     return false;
   }
-  if (run.env.ccAttributes.memEncrypt && decision.memoryState === 'shared') run.log.log('swiotlb_tbl_map_single:mem-encrypt', 'once', index, 'Memory encryption is active and system is using DMA bounce buffers');
+  if (run.env.ccAttributes.memEncrypt && decision.memoryState === 'shared')
+    run.log.log(
+      'swiotlb_tbl_map_single:mem-encrypt',
+      'once',
+      index,
+      'Memory encryption is active and system is using DMA bounce buffers',
+    );
   run.counters.areaLocks++; // swiotlb_search_pool_area() under the area lock
   run.counters.bouncedBytesToDevice += segment.size; // the map-time copy is unconditional (§3.5)
   run.counters.copyNs += segment.size / costModel.memcpyBytesPerNs;
@@ -174,7 +261,16 @@ function bounceSegment(run: RunState, device: DeviceState, mapping: LiveMapping,
       const transient = target!.lastPool?.transient === true;
       const memory = decision.pool === 'restricted' ? 'restricted-pool' : transient ? 'transient-pool' : 'swiotlb';
       const detail = transient ? transientDetail[decision.reason] : mapCopyDetail[decision.pool][decision.reason];
-      setFacts(run, 'map-copy', memory, op.dir, op.dir === 'from-device' ? 'stale' : segment.data, decision.rule, detail, decision.forcedOnlyByCmdline);
+      setFacts(
+        run,
+        'map-copy',
+        memory,
+        op.dir,
+        op.dir === 'from-device' ? 'stale' : segment.data,
+        decision.rule,
+        detail,
+        decision.forcedOnlyByCmdline,
+      );
       expose(run, device, index, segment.size);
     }
   }
@@ -183,7 +279,17 @@ function bounceSegment(run: RunState, device: DeviceState, mapping: LiveMapping,
     const completion = run.profile.completeSwiotlbMap(device.ctx, decision, toPhysAddr(tlb), segment.size);
     if (!completion.ok) {
       releaseSlots(run, target!, device, tlb);
-      failure(run, device, index, 'F4', decision.rule, 'capability re-check', 'swiotlb_map:F4', 'once', () => completion.log);
+      failure(
+        run,
+        device,
+        index,
+        'F4',
+        decision.rule,
+        'capability re-check',
+        'swiotlb_map:F4',
+        'once',
+        () => completion.log,
+      );
       return false;
     }
     device.capableUpTo[decision.pool] = tlb + segment.size - 1;
@@ -200,7 +306,21 @@ function bounceSegment(run: RunState, device: DeviceState, mapping: LiveMapping,
 
 function acquireMapping(run: RunState, device: DeviceState, dir: DmaDirection): LiveMapping {
   const mapping = run.freeMappings.pop();
-  if (!mapping) return { device, dir, path: 'direct', rule: '', shared: false, phys: [], sizes: [], tlbs: [], data: [], written: null, count: 0, totalBytes: 0 };
+  if (!mapping)
+    return {
+      device,
+      dir,
+      path: 'direct',
+      rule: '',
+      shared: false,
+      phys: [],
+      sizes: [],
+      tlbs: [],
+      data: [],
+      written: null,
+      count: 0,
+      totalBytes: 0,
+    };
   mapping.device = device;
   mapping.dir = dir;
   mapping.path = 'direct';
@@ -250,7 +370,13 @@ export function releaseSlots(run: RunState, mem: TlbMem, device: DeviceState, tl
   unmapSingle(mem, device.swiotlb, tlb);
 }
 
-export function deviceWrite(run: RunState, id: string | number, bytes: number, data: SpecDataClass, index: number): void {
+export function deviceWrite(
+  run: RunState,
+  id: string | number,
+  bytes: number,
+  data: SpecDataClass,
+  index: number,
+): void {
   const mapping = run.mappings.get(id);
   if (!mapping) {
     if (run.failedIds.has(id)) run.counters.skipped++;
@@ -273,7 +399,14 @@ export function deviceWrite(run: RunState, id: string | number, bytes: number, d
   expose(run, mapping.device, index, written);
 }
 
-export function sync(run: RunState, id: string | number, target: 'device' | 'cpu', offset: number, length: number | null, index: number): void {
+export function sync(
+  run: RunState,
+  id: string | number,
+  target: 'device' | 'cpu',
+  offset: number,
+  length: number | null,
+  index: number,
+): void {
   const mapping = run.mappings.get(id);
   if (!mapping || mapping.path !== 'swiotlb') return;
   const total = mapping.totalBytes;

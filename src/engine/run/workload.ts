@@ -47,13 +47,45 @@ export class StreamGenerator {
   private readonly pending: LoweredOp[] = [];
   private pendingHead = 0;
   private pendingTail = 0;
-  private readonly mapOp: MapOp = { kind: 'map', id: 0, device: '', sg: false, segments: [], dir: 'to-device', attrs: noAttrs, cpu: 0 };
+  private readonly mapOp: MapOp = {
+    kind: 'map',
+    id: 0,
+    device: '',
+    sg: false,
+    segments: [],
+    dir: 'to-device',
+    attrs: noAttrs,
+    cpu: 0,
+  };
   private readonly segmentPool: Segment[] = [];
   private readonly segments: Segment[] = [];
-  private readonly writeOp: Mutable<Extract<LoweredOp, { kind: 'device_write' }>> = { kind: 'device_write', id: 0, offset: 0, bytes: 0, data: 'public' };
-  private readonly unmapOp: Mutable<Extract<LoweredOp, { kind: 'unmap' }>> = { kind: 'unmap', id: 0, skipCpuSync: false };
-  private readonly allocOp: Mutable<Extract<LoweredOp, { kind: 'alloc_coherent' }>> = { kind: 'alloc_coherent', id: 0, device: '', size: 0, gfp: 'blocking', noWarn: false };
-  private readonly cpuWriteOp: Mutable<Extract<LoweredOp, { kind: 'cpu_write' }>> = { kind: 'cpu_write', id: 0, offset: 0, bytes: 0, data: 'public' };
+  private readonly writeOp: Mutable<Extract<LoweredOp, { kind: 'device_write' }>> = {
+    kind: 'device_write',
+    id: 0,
+    offset: 0,
+    bytes: 0,
+    data: 'public',
+  };
+  private readonly unmapOp: Mutable<Extract<LoweredOp, { kind: 'unmap' }>> = {
+    kind: 'unmap',
+    id: 0,
+    skipCpuSync: false,
+  };
+  private readonly allocOp: Mutable<Extract<LoweredOp, { kind: 'alloc_coherent' }>> = {
+    kind: 'alloc_coherent',
+    id: 0,
+    device: '',
+    size: 0,
+    gfp: 'blocking',
+    noWarn: false,
+  };
+  private readonly cpuWriteOp: Mutable<Extract<LoweredOp, { kind: 'cpu_write' }>> = {
+    kind: 'cpu_write',
+    id: 0,
+    offset: 0,
+    bytes: 0,
+    data: 'public',
+  };
   private readonly freeOp: Mutable<Extract<LoweredOp, { kind: 'free_coherent' }>> = { kind: 'free_coherent', id: 0 };
 
   constructor(
@@ -71,7 +103,10 @@ export class StreamGenerator {
       inFlight: [],
       nextSeq: 0,
       cpu: index % vcpus,
-      choiceTotal: stream.sizes.dist === 'choice' ? (stream.sizes.weights ?? stream.sizes.values.map(() => 1)).reduce((a, b) => a + b, 0) : 0,
+      choiceTotal:
+        stream.sizes.dist === 'choice'
+          ? (stream.sizes.weights ?? stream.sizes.values.map(() => 1)).reduce((a, b) => a + b, 0)
+          : 0,
     }));
     this.totalWeight = this.streams.reduce((sum, s) => sum + s.spec.weight, 0);
     this.mapOp.segments = this.segments;
@@ -166,7 +201,10 @@ export class StreamGenerator {
     const dir = this.direction(stream);
     const total = this.size(stream);
     // The block layer never hands the driver more than dma_max_mapping_size() per segment.
-    const maxSegment = Math.max(512, Math.min(this.maxMappingBytes(spec.device), spec.type === 'block' ? Number.MAX_SAFE_INTEGER : total));
+    const maxSegment = Math.max(
+      512,
+      Math.min(this.maxMappingBytes(spec.device), spec.type === 'block' ? Number.MAX_SAFE_INTEGER : total),
+    );
     const segmentCount = Math.max(spec.sgSegments, Math.ceil(total / maxSegment));
     if (spec.type === 'block' && total > maxSegment) this.onSplit(spec.device);
     const perSegment = Math.ceil(total / segmentCount);

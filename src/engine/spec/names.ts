@@ -2,7 +2,17 @@
 
 /** Platforms of docs/engine-contract.md §3.1 (docs/kernel-dma.md §1.3, §1.4, §2, §8). */
 export const platformIds = [
-  'none', 'sme-host', 'sev', 'sev-snp', 'tdx', 'cca-realm', 's390-pv', 'ppc-svm', 'hyperv-vbs', 'hyperv-snp-paravisor', 'hyperv-tdx-paravisor',
+  'none',
+  'sme-host',
+  'sev',
+  'sev-snp',
+  'tdx',
+  'cca-realm',
+  's390-pv',
+  'ppc-svm',
+  'hyperv-vbs',
+  'hyperv-snp-paravisor',
+  'hyperv-tdx-paravisor',
 ] as const;
 export type PlatformId = (typeof platformIds)[number];
 
@@ -11,7 +21,12 @@ export const kernelProfileIds = ['v6.6', 'la-classic', 'la-phys', 'lb'] as const
 export type KernelProfileId = (typeof kernelProfileIds)[number];
 
 /** Unmerged proposals applied on top of a profile (docs/engine-contract.md §3.2). */
-export const overlayIds = ['device-cc-accepted', 'dual-swiotlb-pools', 'confidential-vmbus-no-swiotlb', 'storvsc-bypass'] as const;
+export const overlayIds = [
+  'device-cc-accepted',
+  'dual-swiotlb-pools',
+  'confidential-vmbus-no-swiotlb',
+  'storvsc-bypass',
+] as const;
 export type OverlayId = (typeof overlayIds)[number];
 
 /**
@@ -29,10 +44,25 @@ export const overlayVariants: Readonly<Record<OverlayId, readonly string[]>> = {
   'storvsc-bypass': [],
 };
 
-export const deviceKinds = ['virtio-net', 'virtio-blk', 'nvme', 'vmbus-storvsc', 'vmbus-netvsc', 'passthrough-nic', 'tdisp-nvme', 'platform'] as const;
+export const deviceKinds = [
+  'virtio-net',
+  'virtio-blk',
+  'nvme',
+  'vmbus-storvsc',
+  'vmbus-netvsc',
+  'passthrough-nic',
+  'tdisp-nvme',
+  'platform',
+] as const;
 export type DeviceKind = (typeof deviceKinds)[number];
 /** PCI functions: pci_device_add() defaults (32-bit coherent mask, 64 KiB segments, 4 GiB boundary). */
-export const pciDeviceKinds: readonly DeviceKind[] = ['virtio-net', 'virtio-blk', 'nvme', 'passthrough-nic', 'tdisp-nvme'];
+export const pciDeviceKinds: readonly DeviceKind[] = [
+  'virtio-net',
+  'virtio-blk',
+  'nvme',
+  'passthrough-nic',
+  'tdisp-nvme',
+];
 /** VMBus devices: vmbus_device_register() gives them 64-bit masks. */
 export const vmbusDeviceKinds: readonly DeviceKind[] = ['vmbus-storvsc', 'vmbus-netvsc'];
 export const virtioDeviceKinds: readonly DeviceKind[] = ['virtio-net', 'virtio-blk'];

@@ -1,7 +1,16 @@
 import { type Platform, platforms, type PlatformContext, ramEnd } from '../platforms/index';
 import { swiotlbFromCmdline, type SwiotlbCmdline } from '../swiotlb/boot-sizing';
 import { type BitMask, dmaBitMask, formatHex, toBitMask } from './address';
-import { type DeviceKind, type DeviceTrust, type MemoryLayout, type OverlayId, overlayVariants, type PlatformId, vmbusDeviceKinds, pciDeviceKinds } from './names';
+import {
+  type DeviceKind,
+  type DeviceTrust,
+  type MemoryLayout,
+  type OverlayId,
+  overlayVariants,
+  type PlatformId,
+  vmbusDeviceKinds,
+  pciDeviceKinds,
+} from './names';
 import { orderHunks, parseOverlayVariant, variantHunks } from './overlay-hunks';
 import { type ResolvedKernel, resolveKernel } from './release';
 import { coherentPoolFromCmdline, defaultCBit, defaultIpaBits } from './rules';
@@ -47,17 +56,40 @@ export type NormalizedScenario = Omit<ParsedScenario, 'vm' | 'kernel' | 'devices
 };
 
 /** Device defaults by kind (docs/engine-contract.md §2.2; docs/kernel-dma.md §3 "PCI defaults", drivers/pci/probe.c, vmbus_device_register()). */
-export function deviceDefaults(kind: DeviceKind): Omit<NormalizedDevice, 'id' | 'kind' | 'trust' | 'restrictedPoolMiB' | 'accessPlatform' | 'busDmaLimitBits' | 'coherent'> {
+export function deviceDefaults(
+  kind: DeviceKind,
+): Omit<
+  NormalizedDevice,
+  'id' | 'kind' | 'trust' | 'restrictedPoolMiB' | 'accessPlatform' | 'busDmaLimitBits' | 'coherent'
+> {
   const isNvme = kind === 'nvme' || kind === 'tdisp-nvme';
   if (pciDeviceKinds.includes(kind)) {
     // pci_device_add(): coherent_dma_mask 0xffffffff, dma_set_max_seg_size(65536), dma_set_seg_boundary(0xffffffff).
-    return { dmaMaskBits: 64, coherentMaskBits: 32, minAlignMask: isNvme ? '0xfff' : '0x0', segBoundaryMask: '0xffffffff', maxSegmentBytes: 65536 };
+    return {
+      dmaMaskBits: 64,
+      coherentMaskBits: 32,
+      minAlignMask: isNvme ? '0xfff' : '0x0',
+      segBoundaryMask: '0xffffffff',
+      maxSegmentBytes: 65536,
+    };
   }
   if (vmbusDeviceKinds.includes(kind)) {
     // vmbus_device_register(): 64-bit masks.
-    return { dmaMaskBits: 64, coherentMaskBits: 64, minAlignMask: '0x0', segBoundaryMask: '0xffffffffffffffff', maxSegmentBytes: 65536 };
+    return {
+      dmaMaskBits: 64,
+      coherentMaskBits: 64,
+      minAlignMask: '0x0',
+      segBoundaryMask: '0xffffffffffffffff',
+      maxSegmentBytes: 65536,
+    };
   }
-  return { dmaMaskBits: 64, coherentMaskBits: 64, minAlignMask: '0x0', segBoundaryMask: '0xffffffffffffffff', maxSegmentBytes: 65536 };
+  return {
+    dmaMaskBits: 64,
+    coherentMaskBits: 64,
+    minAlignMask: '0x0',
+    segBoundaryMask: '0xffffffffffffffff',
+    maxSegmentBytes: 65536,
+  };
 }
 
 function normalizeDevice(device: ParsedDevice): NormalizedDevice {
@@ -70,7 +102,8 @@ function normalizeDevice(device: ParsedDevice): NormalizedDevice {
     busDmaLimitBits: device.busDmaLimitBits ?? null,
     coherent: device.coherent ?? true,
     minAlignMask: device.minAlignMask === undefined ? defaults.minAlignMask : formatHex(BigInt(device.minAlignMask)),
-    segBoundaryMask: device.segBoundaryMask === undefined ? defaults.segBoundaryMask : formatHex(BigInt(device.segBoundaryMask)),
+    segBoundaryMask:
+      device.segBoundaryMask === undefined ? defaults.segBoundaryMask : formatHex(BigInt(device.segBoundaryMask)),
     maxSegmentBytes: device.maxSegmentBytes ?? defaults.maxSegmentBytes,
     trust: device.trust ?? 'untrusted',
     restrictedPoolMiB: device.restrictedPoolMiB ?? null,
@@ -82,7 +115,10 @@ export function normalizeOverlay(overlay: ParsedScenario['kernel']['overlays'][n
   const name = typeof overlay === 'string' ? overlay : overlay.name;
   const written = typeof overlay === 'string' ? undefined : overlay.variant;
   const explicit = typeof overlay === 'string' ? undefined : overlay.hunks;
-  const parsed = written === undefined || written === null ? { variant: overlayVariants[name][0] ?? null, hunks: null } : parseOverlayVariant(name, written);
+  const parsed =
+    written === undefined || written === null
+      ? { variant: overlayVariants[name][0] ?? null, hunks: null }
+      : parseOverlayVariant(name, written);
   invariant(!('problem' in parsed), `overlay ${name}: ${'problem' in parsed ? parsed.problem : ''}`);
   const hunks = explicit === undefined ? parsed.hunks : orderHunks(name, explicit);
   const own = variantHunks(name, parsed.variant);

@@ -25,18 +25,47 @@ export interface OverlayHunk {
 }
 
 export const deviceCcAcceptedHunks: Readonly<Record<DeviceCcAcceptedHunkId, OverlayHunk>> = {
-  'force-dma-unencrypted-off': { id: 'force-dma-unencrypted-off', summary: 'force_dma_unencrypted(): false for an accepted device (private coherent memory, no decrypt)' },
-  'force-bounce-off': { id: 'force-bounce-off', summary: 'is_swiotlb_force_bounce(): false for an accepted device (SWIOTLB_FORCE no longer bounces it)' },
-  'bounce-unaccepted': { id: 'bounce-unaccepted', summary: 'is_swiotlb_force_bounce(): force_bounce || (bounce_unaccepted && !accepted) — swiotlb=force still wins' },
-  'swiotlb-active-off': { id: 'swiotlb-active-off', summary: 'is_swiotlb_active(): false for an accepted device (never bounce; a non-capable map fails)' },
-  'swiotlb-for-alloc-off': { id: 'swiotlb-for-alloc-off', summary: 'is_swiotlb_for_alloc(): false for an accepted device (no coherent memory from a restricted pool)' },
-  'use-pool-off': { id: 'use-pool-off', summary: 'dma_direct_use_pool(): false for an accepted device (the decrypted atomic pools are skipped)' },
-  'phys-to-dma-no-cbit': { id: 'phys-to-dma-no-cbit', summary: 'phys_to_dma(): no C-bit / shared alias in the handle of an accepted device' },
+  'force-dma-unencrypted-off': {
+    id: 'force-dma-unencrypted-off',
+    summary: 'force_dma_unencrypted(): false for an accepted device (private coherent memory, no decrypt)',
+  },
+  'force-bounce-off': {
+    id: 'force-bounce-off',
+    summary: 'is_swiotlb_force_bounce(): false for an accepted device (SWIOTLB_FORCE no longer bounces it)',
+  },
+  'bounce-unaccepted': {
+    id: 'bounce-unaccepted',
+    summary: 'is_swiotlb_force_bounce(): force_bounce || (bounce_unaccepted && !accepted) — swiotlb=force still wins',
+  },
+  'swiotlb-active-off': {
+    id: 'swiotlb-active-off',
+    summary: 'is_swiotlb_active(): false for an accepted device (never bounce; a non-capable map fails)',
+  },
+  'swiotlb-for-alloc-off': {
+    id: 'swiotlb-for-alloc-off',
+    summary: 'is_swiotlb_for_alloc(): false for an accepted device (no coherent memory from a restricted pool)',
+  },
+  'use-pool-off': {
+    id: 'use-pool-off',
+    summary: 'dma_direct_use_pool(): false for an accepted device (the decrypted atomic pools are skipped)',
+  },
+  'phys-to-dma-no-cbit': {
+    id: 'phys-to-dma-no-cbit',
+    summary: 'phys_to_dma(): no C-bit / shared alias in the handle of an accepted device',
+  },
 };
 
 /** The hunks each posting contains. `posted` is exactly the hunks of the Feb 2026 thread, nothing else. */
-export const deviceCcAcceptedVariantHunks: Readonly<Record<DeviceCcAcceptedVariant, readonly DeviceCcAcceptedHunkId[]>> = {
-  aneesh: ['force-dma-unencrypted-off', 'force-bounce-off', 'swiotlb-active-off', 'swiotlb-for-alloc-off', 'use-pool-off'],
+export const deviceCcAcceptedVariantHunks: Readonly<
+  Record<DeviceCcAcceptedVariant, readonly DeviceCcAcceptedHunkId[]>
+> = {
+  aneesh: [
+    'force-dma-unencrypted-off',
+    'force-bounce-off',
+    'swiotlb-active-off',
+    'swiotlb-for-alloc-off',
+    'use-pool-off',
+  ],
   alexey: ['force-dma-unencrypted-off', 'force-bounce-off', 'phys-to-dma-no-cbit'],
   dan: ['force-dma-unencrypted-off', 'bounce-unaccepted', 'phys-to-dma-no-cbit'],
   posted: ['swiotlb-active-off', 'swiotlb-for-alloc-off', 'use-pool-off'],
@@ -57,7 +86,8 @@ export function variantHunks(name: OverlayId, variant: string | null): readonly 
   return known ? deviceCcAcceptedVariantHunks[variant as DeviceCcAcceptedVariant] : [];
 }
 
-export type ParsedVariant = { readonly variant: string | null; readonly hunks: readonly string[] | null } | { readonly problem: string };
+export type ParsedVariant =
+  { readonly variant: string | null; readonly hunks: readonly string[] | null } | { readonly problem: string };
 
 /**
  * Parses a variant written as `base(+hunk|-hunk)*`, e.g. `posted+force-bounce-off` or
@@ -67,7 +97,12 @@ export function parseOverlayVariant(name: OverlayId, text: string): ParsedVarian
   const variants = overlayVariants[name];
   const base = variants.find((v) => text === v || text.startsWith(`${v}+`) || text.startsWith(`${v}-`));
   if (base === undefined) {
-    return { problem: variants.length > 0 ? `unknown variant '${text}' of ${name}: use one of ${variants.join(', ')}, optionally followed by +hunk or -hunk` : `overlay ${name} takes no variant` };
+    return {
+      problem:
+        variants.length > 0
+          ? `unknown variant '${text}' of ${name}: use one of ${variants.join(', ')}, optionally followed by +hunk or -hunk`
+          : `overlay ${name} takes no variant`,
+    };
   }
   if (base === text) return { variant: base, hunks: null };
   const ids = [...overlayHunkIds[name]].sort((a, b) => b.length - a.length);
@@ -75,8 +110,13 @@ export function parseOverlayVariant(name: OverlayId, text: string): ParsedVarian
   let rest = text.slice(base.length);
   while (rest.length > 0) {
     const sign = rest[0];
-    const id = ids.find((h) => rest.slice(1) === h || rest.slice(1).startsWith(`${h}+`) || rest.slice(1).startsWith(`${h}-`));
-    if (id === undefined) return { problem: `unknown hunk in '${text}' of ${name}: after +/- give one of ${overlayHunkIds[name].join(', ')}` };
+    const id = ids.find(
+      (h) => rest.slice(1) === h || rest.slice(1).startsWith(`${h}+`) || rest.slice(1).startsWith(`${h}-`),
+    );
+    if (id === undefined)
+      return {
+        problem: `unknown hunk in '${text}' of ${name}: after +/- give one of ${overlayHunkIds[name].join(', ')}`,
+      };
     if (sign === '+') hunks.add(id);
     else hunks.delete(id);
     rest = rest.slice(1 + id.length);

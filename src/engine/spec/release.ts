@@ -66,7 +66,8 @@ export function profileForRelease(release: KernelRelease): KernelProfileId {
 export function kernelProfileProblem(profile: string): string | undefined {
   if (isKernelProfileId(profile)) return undefined;
   const match = releasePattern.exec(profile);
-  if (!match) return `unknown kernel '${profile}': use a release such as v6.12, v7.2, v7.3 or a profile id (${kernelProfileIds.join(', ')})`;
+  if (!match)
+    return `unknown kernel '${profile}': use a release such as v6.12, v7.2, v7.3 or a profile id (${kernelProfileIds.join(', ')})`;
   const release = { major: Number(match[1]), minor: Number(match[2]) };
   if (ordinalOf(release) < 606) return `kernel ${profile} is older than v6.6, the oldest release the engine models`;
   if (release.major === 6 && release.minor > 19) return `there is no kernel ${profile}: v6.19 was followed by v7.0`;

@@ -23,11 +23,17 @@ export interface RepairState {
 }
 
 function clone(value: unknown): unknown {
-  return value === undefined ? undefined : (JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as unknown);
+  return value === undefined
+    ? undefined
+    : (JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v))) as unknown);
 }
 
 function containerAt(root: unknown, path: Path): unknown {
-  return path.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined), root);
+  return path.reduce<unknown>(
+    (node, key) =>
+      node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined,
+    root,
+  );
 }
 
 /** Maps a path of the repaired input back to the user's input (undoing array element removals, newest first). */
@@ -36,7 +42,13 @@ export function toUserPath(path: Path, removals: readonly Removal[]): PropertyKe
   for (let r = removals.length - 1; r >= 0; r--) {
     const { arrayPath, index } = removals[r]!;
     const at = arrayPath.length;
-    if (out.length > at && arrayPath.every((key, i) => key === out[i]) && typeof out[at] === 'number' && (out[at] as number) >= index) out[at] = (out[at] as number) + 1;
+    if (
+      out.length > at &&
+      arrayPath.every((key, i) => key === out[i]) &&
+      typeof out[at] === 'number' &&
+      (out[at] as number) >= index
+    )
+      out[at] = (out[at] as number) + 1;
   }
   return out;
 }
@@ -48,7 +60,10 @@ function removeAt(root: unknown, path: Path, state: RepairState): boolean {
   const key = path[path.length - 1]!;
   if (Array.isArray(parent) && typeof key === 'number' && key < parent.length) {
     parent.splice(key, 1);
-    state.removals.push({ arrayPath: path.slice(0, -1), index: toUserPath(path, state.removals)[path.length - 1] as number });
+    state.removals.push({
+      arrayPath: path.slice(0, -1),
+      index: toUserPath(path, state.removals)[path.length - 1] as number,
+    });
     state.removedPaths.push(toUserPath(path, state.removals.slice(0, -1)));
     return true;
   }
@@ -64,7 +79,9 @@ function removeAt(root: unknown, path: Path, state: RepairState): boolean {
 function repairOnce(root: unknown, issues: readonly z.core.$ZodIssue[], state: RepairState): boolean {
   let changed = false;
   // Deepest first, and within an array highest index first, so earlier removals do not shift later ones.
-  const ordered = [...issues].sort((a, b) => b.path.length - a.path.length || Number(b.path.at(-1) ?? 0) - Number(a.path.at(-1) ?? 0));
+  const ordered = [...issues].sort(
+    (a, b) => b.path.length - a.path.length || Number(b.path.at(-1) ?? 0) - Number(a.path.at(-1) ?? 0),
+  );
   for (const issue of ordered) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) changed = removeAt(root, [...issue.path, key], state) || changed;
@@ -81,7 +98,12 @@ function repairOnce(root: unknown, issues: readonly z.core.$ZodIssue[], state: R
  * Repairs a copy of `input` until `schema` accepts it (at most `maxRounds` rounds). Returns the
  * parsed repaired value and the repair state, or null when it could not be repaired.
  */
-export function repairForRules<T>(schema: z.ZodType<T>, input: unknown, issues: readonly z.core.$ZodIssue[], maxRounds = 6): { readonly data: T; readonly state: RepairState } | null {
+export function repairForRules<T>(
+  schema: z.ZodType<T>,
+  input: unknown,
+  issues: readonly z.core.$ZodIssue[],
+  maxRounds = 6,
+): { readonly data: T; readonly state: RepairState } | null {
   const root = clone(input);
   const state: RepairState = { removals: [], removedPaths: [] };
   let current = issues;

@@ -59,6 +59,8 @@ export function knownKeysAt(root: z.ZodType, path: ReadonlyArray<PropertyKey>, i
       });
     });
   }
-  const keys = schemas.flatMap((schema) => objectOptions(schema, value)).flatMap((option) => Object.keys(defOf(option).shape ?? {}));
+  const keys = schemas
+    .flatMap((schema) => objectOptions(schema, value))
+    .flatMap((option) => Object.keys(defOf(option).shape ?? {}));
   return [...new Set(keys)];
 }

@@ -7,20 +7,32 @@ import { scenarioSchema } from './scenario.schema';
 import { knownKeysAt } from './schema-keys';
 
 export type { SpecIssue } from './rules';
-export type { NormalizedDevice, NormalizedOverlay, NormalizedScenario, ResolvedDevice, ResolvedScenario } from './normalize';
+export type {
+  NormalizedDevice,
+  NormalizedOverlay,
+  NormalizedScenario,
+  ResolvedDevice,
+  ResolvedScenario,
+} from './normalize';
 export type { ScenarioSpec } from './scenario.schema';
 
-export type ScenarioValidation = { readonly ok: true; readonly spec: NormalizedScenario } | { readonly ok: false; readonly errors: readonly SpecIssue[] };
+export type ScenarioValidation =
+  | { readonly ok: true; readonly spec: NormalizedScenario }
+  | { readonly ok: false; readonly errors: readonly SpecIssue[] };
 
 /** Formats a zod path the way people read it: `devices[1].minAlignMask`. */
 export function formatPath(path: ReadonlyArray<PropertyKey>): string {
-  return path.reduce<string>((text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)), '');
+  return path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text ? `${text}.${String(key)}` : String(key)),
+    '',
+  );
 }
 
 /** Parses a formatted path (`devices[1].minAlignMask`) back into keys. */
 export function parsePath(text: string): PropertyKey[] {
   const keys: PropertyKey[] = [];
-  for (const match of text.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) keys.push(match[2] !== undefined ? Number(match[2]) : match[1]!);
+  for (const match of text.matchAll(/([^.[\]]+)|\[(\d+)\]/g))
+    keys.push(match[2] !== undefined ? Number(match[2]) : match[1]!);
   return keys;
 }
 
@@ -46,7 +58,9 @@ export function validateScenario(input: unknown): ScenarioValidation {
 function mapRuleIssues(issues: readonly SpecIssue[], state: RepairState): SpecIssue[] {
   return issues.flatMap((issue) => {
     const userPath = toUserPath(parsePath(issue.path), state.removals);
-    const aboutRemoved = state.removedPaths.some((removed) => removed.length <= userPath.length && removed.every((key, i) => key === userPath[i]));
+    const aboutRemoved = state.removedPaths.some(
+      (removed) => removed.length <= userPath.length && removed.every((key, i) => key === userPath[i]),
+    );
     return aboutRemoved ? [] : [{ path: formatPath(userPath), message: issue.message }];
   });
 }
@@ -67,15 +81,27 @@ function toIssues(issue: z.core.$ZodIssue, input: unknown): SpecIssue[] {
     const known = knownKeysAt(scenarioSchema, issue.path, input);
     return issue.keys.map((key) => {
       const suggestion = nearestKey(key, known);
-      return { path: base ? `${base}.${key}` : key, message: `unknown key '${String(key)}'${suggestion ? ` — did you mean ${suggestion}?` : known.length > 0 ? ` (valid keys: ${known.join(', ')})` : ''}` };
+      return {
+        path: base ? `${base}.${key}` : key,
+        message: `unknown key '${String(key)}'${suggestion ? ` — did you mean ${suggestion}?` : known.length > 0 ? ` (valid keys: ${known.join(', ')})` : ''}`,
+      };
     });
   }
   if (issue.code === 'invalid_value' && issue.values.every((v) => typeof v === 'string')) {
-    const given = issue.path.reduce<unknown>((node, key) => (node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined), input);
+    const given = issue.path.reduce<unknown>(
+      (node, key) =>
+        node !== null && typeof node === 'object' ? (node as Record<PropertyKey, unknown>)[key] : undefined,
+      input,
+    );
     const valid = issue.values as string[];
     const suggestion = typeof given === 'string' ? nearestKey(given, valid) : null;
     const shown = typeof given === 'string' ? `unknown value '${given}'` : 'invalid value';
-    return [{ path: base || '(root)', message: `${shown}${suggestion ? ` — did you mean ${suggestion}?` : ''} (expected one of: ${valid.join(', ')})` }];
+    return [
+      {
+        path: base || '(root)',
+        message: `${shown}${suggestion ? ` — did you mean ${suggestion}?` : ''} (expected one of: ${valid.join(', ')})`,
+      },
+    ];
   }
   return [{ path: base || '(root)', message: issue.message }];
 }

@@ -25,7 +25,11 @@ export function parseSwiotlbParam(value: string): SwiotlbCmdline {
     // simple_strtoul(s, &end, 0): "0x"/"0X" + hex digit → hex, leading 0 → octal, else decimal.
     const match = /^(0[xX][0-9a-fA-F]+|0[0-7]*|[1-9]\d*)/.exec(text)!;
     const token = match[1]!;
-    const parsed = /^0[xX]/.test(token) ? parseInt(token.slice(2), 16) : token.length > 1 && token.startsWith('0') ? parseInt(token, 8) : parseInt(token, 10);
+    const parsed = /^0[xX]/.test(token)
+      ? parseInt(token.slice(2), 16)
+      : token.length > 1 && token.startsWith('0')
+        ? parseInt(token, 8)
+        : parseInt(token, 10);
     return [parsed, text.slice(token.length)];
   };
   if (/^\d/.test(rest)) {
@@ -42,7 +46,13 @@ export function parseSwiotlbParam(value: string): SwiotlbCmdline {
   if (rest.startsWith(',')) rest = rest.slice(1);
   // strcmp(str, "force") / strcmp(str, "noforce"): anything else left over is ignored without a word.
   const ignored = rest !== '' && rest !== 'force' && rest !== 'noforce';
-  return { ...(nslabs === undefined ? {} : { nslabs }), ...(nareas === undefined ? {} : { nareas }), force: rest === 'force', noforce: rest === 'noforce', ...(ignored ? { ignored: [value] } : {}) };
+  return {
+    ...(nslabs === undefined ? {} : { nslabs }),
+    ...(nareas === undefined ? {} : { nareas }),
+    force: rest === 'force',
+    noforce: rest === 'noforce',
+    ...(ignored ? { ignored: [value] } : {}),
+  };
 }
 
 /**
@@ -51,18 +61,24 @@ export function parseSwiotlbParam(value: string): SwiotlbCmdline {
  * one, `force` / `noforce` once set stay set (swiotlb_force_bounce, swiotlb_force_disable).
  */
 export function swiotlbFromCmdline(cmdline: string): SwiotlbCmdline {
-  const values = cmdline.split(/\s+/).filter((word) => word.startsWith('swiotlb=')).map((word) => word.slice('swiotlb='.length));
-  return values.reduce<SwiotlbCmdline>((applied, value) => {
-    const next = parseSwiotlbParam(value);
-    const ignored = [...(applied.ignored ?? []), ...(next.ignored ?? [])];
-    return {
-      ...(next.nslabs ?? applied.nslabs) !== undefined ? { nslabs: (next.nslabs ?? applied.nslabs)! } : {},
-      ...(next.nareas ?? applied.nareas) !== undefined ? { nareas: (next.nareas ?? applied.nareas)! } : {},
-      force: applied.force || next.force,
-      noforce: applied.noforce || next.noforce,
-      ...(ignored.length > 0 ? { ignored } : {}),
-    };
-  }, { force: false, noforce: false });
+  const values = cmdline
+    .split(/\s+/)
+    .filter((word) => word.startsWith('swiotlb='))
+    .map((word) => word.slice('swiotlb='.length));
+  return values.reduce<SwiotlbCmdline>(
+    (applied, value) => {
+      const next = parseSwiotlbParam(value);
+      const ignored = [...(applied.ignored ?? []), ...(next.ignored ?? [])];
+      return {
+        ...((next.nslabs ?? applied.nslabs) !== undefined ? { nslabs: (next.nslabs ?? applied.nslabs)! } : {}),
+        ...((next.nareas ?? applied.nareas) !== undefined ? { nareas: (next.nareas ?? applied.nareas)! } : {}),
+        force: applied.force || next.force,
+        noforce: applied.noforce || next.noforce,
+        ...(ignored.length > 0 ? { ignored } : {}),
+      };
+    },
+    { force: false, noforce: false },
+  );
 }
 
 /** The x86 CoCo rule (mem_encrypt_setup_arch()): 6 % of RAM clamped to [64 MiB, 1 GiB]. */
@@ -124,7 +140,8 @@ export function bootSizing(input: BootSizingInput): BootSizing {
   const adjustNareas = (nareas: number): void => {
     defaultAreas = nareas === 0 ? 1 : isPowerOfTwo(nareas) ? nareas : nextPowerOfTwo(nareas);
     log.push(`area num ${defaultAreas}.`);
-    if (roundUpDefaultNslabs()) log.push(`SWIOTLB bounce buffer size roundup to ${Math.floor((defaultSlots * IO_TLB_SIZE) / 2 ** 20)}MB`); // unsigned long in the kernel: no 32-bit wrap
+    if (roundUpDefaultNslabs())
+      log.push(`SWIOTLB bounce buffer size roundup to ${Math.floor((defaultSlots * IO_TLB_SIZE) / 2 ** 20)}MB`); // unsigned long in the kernel: no 32-bit wrap
   };
 
   if (input.cmdline.nslabs !== undefined) defaultSlots = input.cmdline.nslabs;
@@ -136,14 +153,16 @@ export function bootSizing(input: BootSizingInput): BootSizing {
     if (roundUpDefaultNslabs()) sizeBytes = defaultSlots * IO_TLB_SIZE;
     log.push(`SWIOTLB bounce buffer size adjusted to ${Math.floor(sizeBytes / 2 ** 20)}MB`);
   }
-  if (input.cmdline.noforce || (!input.archWantsSwiotlb && !input.cmdline.force)) return { nslabs: 0, nareas: 0, areaSlots: 0, log };
+  if (input.cmdline.noforce || (!input.archWantsSwiotlb && !input.cmdline.force))
+    return { nslabs: 0, nareas: 0, areaSlots: 0, log };
   if (!defaultAreas) adjustNareas(input.possibleCpus);
 
   let nslabs = defaultSlots;
   let nareas = limitNareas(defaultAreas, nslabs);
   const canAllocate = input.canAllocate ?? (() => true);
   while (!canAllocate(nslabs * IO_TLB_SIZE)) {
-    if (nslabs <= IO_TLB_MIN_SLABS) return { nslabs: 0, nareas: 0, areaSlots: 0, log: [...log, 'swiotlb: Cannot allocate buffer'] };
+    if (nslabs <= IO_TLB_MIN_SLABS)
+      return { nslabs: 0, nareas: 0, areaSlots: 0, log: [...log, 'swiotlb: Cannot allocate buffer'] };
     nslabs = alignUp(nslabs >> 1, IO_TLB_SEGSIZE);
     nareas = limitNareas(nareas, nslabs);
   }

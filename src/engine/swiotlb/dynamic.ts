@@ -18,7 +18,14 @@ import { addMemPool, decUsed, type TlbMem } from './tlb-mem';
  * robin), newest first. Then, if the allocator can grow: schedule the grower and try a transient
  * pool of exactly nr_slots(alloc_size) slots (one area) from the injected backing allocator.
  */
-export function dynamicFindSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number, origAddr: number, allocSize: number, allocAlignMask: number): number {
+export function dynamicFindSlots(
+  mem: TlbMem,
+  device: SwiotlbDevice,
+  cpu: number,
+  origAddr: number,
+  allocSize: number,
+  allocAlignMask: number,
+): number {
   const stats = mem.stats;
   const minAlign = device.minAlignMask;
   if (mem.ruleSet.dynamicSearchByArea) {
@@ -26,7 +33,16 @@ export function dynamicFindSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number
     for (let i = 0; i < mem.defaultNareas; i++) {
       for (const pool of mem.pools) {
         if (i >= pool.nareas) continue;
-        const index = searchPoolArea(pool, (cpu + i) & (pool.nareas - 1), poolGeometry(pool, device), origAddr, allocSize, allocAlignMask, minAlign, stats);
+        const index = searchPoolArea(
+          pool,
+          (cpu + i) & (pool.nareas - 1),
+          poolGeometry(pool, device),
+          origAddr,
+          allocSize,
+          allocAlignMask,
+          minAlign,
+          stats,
+        );
         if (index >= 0) {
           mem.lastPool = pool;
           return index;
@@ -35,7 +51,16 @@ export function dynamicFindSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number
     }
   } else {
     for (const pool of mem.pools) {
-      const index = poolFindSlots(pool, cpu, poolGeometry(pool, device), origAddr, allocSize, allocAlignMask, minAlign, stats);
+      const index = poolFindSlots(
+        pool,
+        cpu,
+        poolGeometry(pool, device),
+        origAddr,
+        allocSize,
+        allocAlignMask,
+        minAlign,
+        stats,
+      );
       if (index >= 0) {
         mem.lastPool = pool;
         return index;
@@ -54,7 +79,16 @@ export function dynamicFindSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number
     return -1;
   }
   const pool = createPool({ nslabs, nareas: 1, start, rules: mem.rules, transient: true });
-  const index = searchPoolArea(pool, 0, poolGeometry(pool, device), origAddr, allocSize, allocAlignMask, minAlign, stats);
+  const index = searchPoolArea(
+    pool,
+    0,
+    poolGeometry(pool, device),
+    origAddr,
+    allocSize,
+    allocAlignMask,
+    minAlign,
+    stats,
+  );
   if (index < 0) {
     // swiotlb_dyn_free(): the pool never becomes visible.
     mem.backing.release(start, nslabs * IO_TLB_SIZE);

@@ -17,14 +17,34 @@ export interface SearchStats {
  * low 32 bits. `slotsScanned` counts candidate slots examined (including misaligned ones), added
  * to `stats.slotsScanned` (a double: exact up to 2^53).
  */
-export function searchPoolArea(pool: Pool, areaIndex: number, geometry: PoolGeometry, origAddr: number, allocSize: number, allocAlignMask: number, minAlignMask: number, stats: SearchStats): number {
+export function searchPoolArea(
+  pool: Pool,
+  areaIndex: number,
+  geometry: PoolGeometry,
+  origAddr: number,
+  allocSize: number,
+  allocAlignMask: number,
+  minAlignMask: number,
+  stats: SearchStats,
+): number {
   const alignMask = searchAlignMask(pool.ruleSet, allocSize, allocAlignMask, minAlignMask);
   const iotlbMask = searchIotlbMask(pool.ruleSet, allocSize, allocAlignMask, minAlignMask, alignMask);
   // get_max_slots(max(alloc_align_mask, iotlb_align_mask)); v6.6 has no slot mask (0), so this is its `(iotlb_align_mask >> 11) + 1` too.
   const stride = (Math.max(alignMask, iotlbMask) >>> 11) + 1;
   // `orig_addr &&`: with no original address the min-align comparison is skipped, as with a zero mask.
   const origMask = origAddr === 0 ? 0 : iotlbMask | 0;
-  return scanArea(pool, areaIndex, geometry, slotCount(allocSize), alignMask | 0, origMask, (origAddr >>> 0) & origMask, stride, allocSize - ((origAddr >>> 0) & minAlignMask & 2047), stats);
+  return scanArea(
+    pool,
+    areaIndex,
+    geometry,
+    slotCount(allocSize),
+    alignMask | 0,
+    origMask,
+    (origAddr >>> 0) & origMask,
+    stride,
+    allocSize - ((origAddr >>> 0) & minAlignMask & 2047),
+    stats,
+  );
 }
 
 /**
@@ -52,7 +72,13 @@ function searchAlignMask(ruleSet: RuleSet, allocSize: number, allocAlignMask: nu
  * v6.9+: min_align_mask above the slot mask; v6.6: `(min_align | alloc_align | (size >= PAGE_SIZE
  * ? PAGE_SIZE - 1 : 0)) & ~2047`, its only alignment rule.
  */
-function searchIotlbMask(ruleSet: RuleSet, allocSize: number, allocAlignMask: number, minAlignMask: number, alignMask: number): number {
+function searchIotlbMask(
+  ruleSet: RuleSet,
+  allocSize: number,
+  allocAlignMask: number,
+  minAlignMask: number,
+  alignMask: number,
+): number {
   if (ruleSet.slotAlignment) return (minAlignMask & ~alignMask) >>> 0;
   return ((minAlignMask | allocAlignMask | (allocSize >= 4096 ? 4095 : 0)) & ~2047) >>> 0;
 }
@@ -62,7 +88,18 @@ function searchIotlbMask(ruleSet: RuleSet, allocSize: number, allocAlignMask: nu
  * as int32 bit patterns (origMask 0 when orig is 0), `origBits = orig & origMask`, `sizeFromFirst`
  * the alloc_size stored in the first slot. Returns the first slot or -1.
  */
-function scanArea(pool: Pool, areaIndex: number, geometry: PoolGeometry, nslots: number, alignMask: number, origMask: number, origBits: number, stride: number, sizeFromFirst: number, stats: SearchStats): number {
+function scanArea(
+  pool: Pool,
+  areaIndex: number,
+  geometry: PoolGeometry,
+  nslots: number,
+  alignMask: number,
+  origMask: number,
+  origBits: number,
+  stride: number,
+  sizeFromFirst: number,
+  stats: SearchStats,
+): number {
   const areaSlots = pool.areaSlots;
   // Cheap reject under the area lock, before any scan.
   if (nslots > areaSlots - pool.areaUsed[areaIndex]!) return -1;
@@ -74,7 +111,7 @@ function scanArea(pool: Pool, areaIndex: number, geometry: PoolGeometry, nslots:
   let index = pool.areaIndex[areaIndex]!;
   let scanned = 0;
   let found = -1;
-  for (let checked = 0; checked < areaSlots; ) {
+  for (let checked = 0; checked < areaSlots;) {
     const slot = slotBase + index;
     scanned++;
     if (checkAlignment) {
@@ -89,7 +126,10 @@ function scanArea(pool: Pool, areaIndex: number, geometry: PoolGeometry, nslots:
       }
     }
     // iommu_is_span_boundary(slot, nslots, nr_slots(tbl_dma_addr), max_slots).
-    if (list[slot]! >= nslots && (!checkBoundary || ((geometry.baseSlotsModMax + slot) % geometry.maxSlots) + nslots <= geometry.maxSlots)) {
+    if (
+      list[slot]! >= nslots &&
+      (!checkBoundary || ((geometry.baseSlotsModMax + slot) % geometry.maxSlots) + nslots <= geometry.maxSlots)
+    ) {
       found = slot;
       break;
     }
@@ -107,7 +147,14 @@ function scanArea(pool: Pool, areaIndex: number, geometry: PoolGeometry, nslots:
  * the block and counts the slots in the area. Kept apart so the search stays small enough for V8
  * to inline. `sizeFromFirst` is alloc_size minus swiotlb_align_offset(dev, 0, orig).
  */
-function takeSlots(pool: Pool, areaIndex: number, found: number, index: number, nslots: number, sizeFromFirst: number): void {
+function takeSlots(
+  pool: Pool,
+  areaIndex: number,
+  found: number,
+  index: number,
+  nslots: number,
+  sizeFromFirst: number,
+): void {
   const list = pool.list;
   const allocSizes = pool.allocSize;
   const end = found + nslots;
@@ -128,7 +175,16 @@ function takeSlots(pool: Pool, areaIndex: number, found: number, index: number, 
  * swiotlb_pool_find_slots() (v6.6, and the non-dynamic swiotlb_find_slots() of every version):
  * start at the CPU's area (`cpu & (nareas - 1)`), then round-robin; the first area that succeeds wins.
  */
-export function poolFindSlots(pool: Pool, cpu: number, geometry: PoolGeometry, origAddr: number, allocSize: number, allocAlignMask: number, minAlignMask: number, stats: SearchStats): number {
+export function poolFindSlots(
+  pool: Pool,
+  cpu: number,
+  geometry: PoolGeometry,
+  origAddr: number,
+  allocSize: number,
+  allocAlignMask: number,
+  minAlignMask: number,
+  stats: SearchStats,
+): number {
   // The request's masks, stride and sizes are the same in every area: prepared once (searchPoolArea() does the same per call).
   const alignMask = searchAlignMask(pool.ruleSet, allocSize, allocAlignMask, minAlignMask);
   const iotlbMask = searchIotlbMask(pool.ruleSet, allocSize, allocAlignMask, minAlignMask, alignMask);
@@ -141,7 +197,18 @@ export function poolFindSlots(pool: Pool, cpu: number, geometry: PoolGeometry, o
   const start = cpu & (nareas - 1);
   let area = start;
   do {
-    const index = scanArea(pool, area, geometry, nslots, alignMask | 0, origMask, origBits, stride, sizeFromFirst, stats);
+    const index = scanArea(
+      pool,
+      area,
+      geometry,
+      nslots,
+      alignMask | 0,
+      origMask,
+      origBits,
+      stride,
+      sizeFromFirst,
+      stats,
+    );
     if (index >= 0) return index;
     if (++area >= nareas) area = 0;
   } while (area !== start);

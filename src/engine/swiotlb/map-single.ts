@@ -20,14 +20,30 @@ const findPoolFn = findPool;
  * robin; dynamic builds go through dynamicFindSlots(). On success sets mem.lastPool, bumps
  * io_tlb_used / hiwater by nr_slots(allocSize) and returns the first slot (padding included).
  */
-export function findSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number, origAddr: number, allocSize: number, allocAlignMask: number): number {
+export function findSlots(
+  mem: TlbMem,
+  device: SwiotlbDevice,
+  cpu: number,
+  origAddr: number,
+  allocSize: number,
+  allocAlignMask: number,
+): number {
   const stats = mem.stats;
   const scannedBefore = stats.slotsScanned;
   let index = -1;
   if (!mem.dynamic) {
     const pool = mem.pools[0];
     if (pool !== undefined) {
-      index = poolFindSlotsFn(pool, cpu, poolGeometryFn(pool, device), origAddr, allocSize, allocAlignMask, device.minAlignMask, stats);
+      index = poolFindSlotsFn(
+        pool,
+        cpu,
+        poolGeometryFn(pool, device),
+        origAddr,
+        allocSize,
+        allocAlignMask,
+        device.minAlignMask,
+        stats,
+      );
       mem.lastPool = pool;
     }
   } else {
@@ -65,12 +81,27 @@ export function findSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number, origA
  * the bounce address (a double, ≥ 2^31 for most pools) is formed here, so when V8 inlines this
  * wrapper into its caller the address never becomes a heap-allocated number.
  */
-export function tblMapSingle(mem: TlbMem, device: SwiotlbDevice, cpu: number, origAddr: number, mappingSize: number, allocAlignMask: number): number {
+export function tblMapSingle(
+  mem: TlbMem,
+  device: SwiotlbDevice,
+  cpu: number,
+  origAddr: number,
+  mappingSize: number,
+  allocAlignMask: number,
+): number {
   // orig goes in as two small integers, its low 32 bits (as int32) and the bits above them
   // (exact: orig < 2^52, and the difference is a multiple of 2^32), because a double argument
   // to a call that is not inlined is boxed as a heap number.
   const origLow = origAddr | 0;
-  const index = mapSlotsFn(mem, device, cpu, origLow, (origAddr - (origLow >>> 0)) * (1 / 4294967296), mappingSize, allocAlignMask);
+  const index = mapSlotsFn(
+    mem,
+    device,
+    cpu,
+    origLow,
+    (origAddr - (origLow >>> 0)) * (1 / 4294967296),
+    mappingSize,
+    allocAlignMask,
+  );
   if (index < 0) return -1;
   // slot_addr(pool->start, index) + (offset & 2047); offset & 2047 is orig & min_align & 2047 under every rule set.
   return mem.lastPool!.start + index * 2048 + ((origAddr >>> 0) & device.minAlignMask & 2047);
@@ -80,7 +111,15 @@ export function tblMapSingle(mem: TlbMem, device: SwiotlbDevice, cpu: number, or
  * tblMapSingle() minus the address: returns the slot holding the buffer's first byte (after any
  * padding slots), or -1. orig = origHigh * 2^32 + (origLow >>> 0).
  */
-function mapSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number, origLow: number, origHigh: number, mappingSize: number, allocAlignMask: number): number {
+function mapSlots(
+  mem: TlbMem,
+  device: SwiotlbDevice,
+  cpu: number,
+  origLow: number,
+  origHigh: number,
+  mappingSize: number,
+  allocAlignMask: number,
+): number {
   const origAddr = origHigh * 4294967296 + (origLow >>> 0);
   const stats = mem.stats;
   stats.maps++;
@@ -100,7 +139,8 @@ function mapSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number, origLow: numb
     offset = origLow32 & minAlign & ((allocAlignMask | 2047) >>> 0);
     size = mappingSize + offset;
     // ALIGN(x, a) with a = alloc_align_mask + 1 a power of two (masks are 2^n - 1 < 2^31).
-    if (rules.sizeRoundedToAlignMask && allocAlignMask !== 0) size = Math.ceil(size / (allocAlignMask + 1)) * (allocAlignMask + 1);
+    if (rules.sizeRoundedToAlignMask && allocAlignMask !== 0)
+      size = Math.ceil(size / (allocAlignMask + 1)) * (allocAlignMask + 1);
   }
   let first = -1;
   if (mem.dynamic) first = findSlots(mem, device, cpu, origAddr, size, allocAlignMask);
@@ -112,7 +152,16 @@ function mapSlots(mem: TlbMem, device: SwiotlbDevice, cpu: number, origLow: numb
     // tests hold both copies to the kernel's choices.
     const pool = mem.pools[0]!; // mem.nslabs > 0: the static pool exists
     const scannedBefore = stats.slotsScanned;
-    const index = poolFindSlotsFn(pool, cpu, poolGeometryFn(pool, device), origAddr, size, allocAlignMask, minAlign, stats);
+    const index = poolFindSlotsFn(
+      pool,
+      cpu,
+      poolGeometryFn(pool, device),
+      origAddr,
+      size,
+      allocAlignMask,
+      minAlign,
+      stats,
+    );
     const scanned = stats.slotsScanned - scannedBefore;
     if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned;
     mem.lastPool = index < 0 ? null : pool;
@@ -159,7 +208,8 @@ export function tblUnmapSingle(mem: TlbMem, device: SwiotlbDevice, tlbAddr: numb
   mem.stats.unmaps++;
   // Fast path: one static pool, no transient pools (the common, non-dynamic case).
   let pool = mem.pools.length === 1 && mem.transientPools.length === 0 ? mem.pools[0]! : findPoolFn(mem, tlbAddr);
-  if (pool !== undefined && (tlbAddr < pool.start || tlbAddr >= pool.start + pool.nslabs * 2048)) pool = findPoolFn(mem, tlbAddr);
+  if (pool !== undefined && (tlbAddr < pool.start || tlbAddr >= pool.start + pool.nslabs * 2048))
+    pool = findPoolFn(mem, tlbAddr);
   if (pool === undefined) {
     mem.stats.unmapsOutsidePools++;
     return false;

@@ -99,11 +99,17 @@ export interface CreatePoolOptions {
 export function createPool(options: CreatePoolOptions): Pool {
   const { nslabs, nareas, start, rules } = options;
   const ruleSet = ruleSets[rules];
-  invariant(Number.isInteger(nslabs) && nslabs > 0 && nslabs < 2 ** 30, `nslabs must be a positive integer below 2^30, got ${nslabs}`);
+  invariant(
+    Number.isInteger(nslabs) && nslabs > 0 && nslabs < 2 ** 30,
+    `nslabs must be a positive integer below 2^30, got ${nslabs}`,
+  );
   // Not necessarily a power of two: limit_nareas() can leave e.g. 5 areas; the kernel then masks with nareas - 1 as written.
   invariant(Number.isInteger(nareas) && nareas > 0, `nareas must be a positive integer, got ${nareas}`);
   invariant(nareas <= nslabs, `nslabs ${nslabs} smaller than nareas ${nareas}`);
-  invariant(Number.isSafeInteger(start) && start >= 0 && start % 2048 === 0 && start + nslabs * 2048 < 2 ** 52, `pool start 0x${start.toString(16)} must be slot-aligned and the pool must end below 2^52`);
+  invariant(
+    Number.isSafeInteger(start) && start >= 0 && start % 2048 === 0 && start + nslabs * 2048 < 2 ** 52,
+    `pool start 0x${start.toString(16)} must be slot-aligned and the pool must end below 2^52`,
+  );
   const areaSlots = Math.floor(nslabs / nareas);
   const capacity = ruleSet.freeRunClampedToPoolEnd ? nslabs : Math.ceil(nslabs / 128) * 128;
   const list = new Uint8Array(capacity);
@@ -156,7 +162,10 @@ function geometryForNewDevice(pool: Pool, device: SwiotlbDevice): PoolGeometry {
   let geometry = pool.geometryCache.get(device);
   if (geometry === undefined) {
     const boundary = device.segBoundaryMask;
-    invariant(boundary >= 0xfffn && boundary <= 0xffffffffffffffffn && (boundary & (boundary + 1n)) === 0n, `segment boundary 0x${boundary.toString(16)} must be 2^n - 1 (n ≥ 12)`);
+    invariant(
+      boundary >= 0xfffn && boundary <= 0xffffffffffffffffn && (boundary & (boundary + 1n)) === 0n,
+      `segment boundary 0x${boundary.toString(16)} must be 2^n - 1 (n ≥ 12)`,
+    );
     const dmaStart = device.encodeUnencrypted ? device.encodeUnencrypted(BigInt(pool.start)) : BigInt(pool.start);
     const tblDmaAddr = dmaStart & boundary;
     // get_max_slots(): (boundary >> 11) + 1 in unsigned long — 2^53 for ULONG_MAX, never 0.

@@ -3,7 +3,8 @@
  * E7), so `JSON.parse` cannot be used on untrusted input here; this returns the value or an error
  * message with the column. Accepts exactly RFC 8259 JSON text (one value, optional whitespace).
  */
-export type JsonParseResult = { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string };
+export type JsonParseResult =
+  { readonly ok: true; readonly value: unknown } | { readonly ok: false; readonly message: string };
 
 export function parseJsonLine(text: string): JsonParseResult {
   const parser = new JsonParser(text);
@@ -18,7 +19,16 @@ export function parseJsonLine(text: string): JsonParseResult {
 const numberPattern = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/y;
 // Everything but '"', '\\' and control characters (U+0000–U+001F are not allowed raw in JSON strings).
 const simpleStringChars = new RegExp('[^"\\\\' + String.fromCharCode(0) + '-' + String.fromCharCode(0x1f) + ']*', 'y');
-const escapes: Readonly<Record<string, string>> = { '"': '"', '\\': '\\', '/': '/', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t' };
+const escapes: Readonly<Record<string, string>> = {
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+};
 
 class JsonParser {
   pos = 0;
@@ -49,7 +59,11 @@ class JsonParser {
     if (c === '[') return this.parseArray();
     if (c === '"') return this.parseString();
     if (c === '-' || (c >= '0' && c <= '9')) return this.parseNumber();
-    for (const [word, value] of [['true', true], ['false', false], ['null', null]] as const) {
+    for (const [word, value] of [
+      ['true', true],
+      ['false', false],
+      ['null', null],
+    ] as const) {
       if (this.text.startsWith(word, this.pos)) {
         this.pos += word.length;
         return value;

@@ -16,7 +16,13 @@ import { type AllocatorRules, type RuleSet, ruleSets } from './rules';
  */
 export type SlotFailureReason = 'no-pool' | 'too-large' | 'full' | 'fragmented' | 'alignment';
 
-export const slotFailureReasons: readonly SlotFailureReason[] = ['no-pool', 'too-large', 'full', 'fragmented', 'alignment'];
+export const slotFailureReasons: readonly SlotFailureReason[] = [
+  'no-pool',
+  'too-large',
+  'full',
+  'fragmented',
+  'alignment',
+];
 
 /**
  * Backing memory for dynamic pools, injected so the atomic-pool model can plug in. Returns the

@@ -1,4 +1,11 @@
-import { type DeviceKind, deviceKinds, type DeviceTrust, deviceTrusts, dataClasses, type SpecDataClass } from '../spec/names';
+import {
+  type DeviceKind,
+  deviceKinds,
+  type DeviceTrust,
+  deviceTrusts,
+  dataClasses,
+  type SpecDataClass,
+} from '../spec/names';
 
 /**
  * How trace device names (dev_name(dev): a PCI address, a VMBus instance GUID, a platform device
@@ -40,26 +47,43 @@ export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok
 /** Parses `--devices` entries (several per flag, separated by `;`). */
 export function parseDeviceMap(text: string): Parsed<DeviceMapping[]> {
   const out: DeviceMapping[] = [];
-  for (const entry of text.split(';').map((e) => e.trim()).filter((e) => e !== '')) {
+  for (const entry of text
+    .split(';')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')) {
     const eq = entry.indexOf('=');
-    if (eq <= 0) return { ok: false, error: `'${entry}': expected NAME=KIND[,trust=T][,id=ID][,mask=BITS], e.g. nvme0n1=nvme,trust=untrusted` };
+    if (eq <= 0)
+      return {
+        ok: false,
+        error: `'${entry}': expected NAME=KIND[,trust=T][,id=ID][,mask=BITS], e.g. nvme0n1=nvme,trust=untrusted`,
+      };
     const traceName = entry.slice(0, eq);
     const [kindText = '', ...options] = entry.slice(eq + 1).split(',');
     const kind = deviceKinds.find((k) => k === kindText);
-    if (kind === undefined) return { ok: false, error: `'${entry}': unknown device kind '${kindText}'; valid kinds: ${deviceKinds.join(', ')}` };
+    if (kind === undefined)
+      return {
+        ok: false,
+        error: `'${entry}': unknown device kind '${kindText}'; valid kinds: ${deviceKinds.join(', ')}`,
+      };
     let mapping: DeviceMapping = { traceName, kind };
     for (const option of options) {
       const [key = '', value = ''] = option.split('=');
       if (key === 'trust') {
         const trust = deviceTrusts.find((t) => t === value);
-        if (trust === undefined) return { ok: false, error: `'${entry}': unknown trust '${value}'; valid: ${deviceTrusts.join(', ')}` };
+        if (trust === undefined)
+          return { ok: false, error: `'${entry}': unknown trust '${value}'; valid: ${deviceTrusts.join(', ')}` };
         mapping = { ...mapping, trust };
       } else if (key === 'id') {
-        if (!idPattern.test(value)) return { ok: false, error: `'${entry}': id '${value}' must start with a letter and use letters, digits, _ . -` };
+        if (!idPattern.test(value))
+          return {
+            ok: false,
+            error: `'${entry}': id '${value}' must start with a letter and use letters, digits, _ . -`,
+          };
         mapping = { ...mapping, id: value };
       } else if (key === 'mask') {
         const bits = Number(value);
-        if (!/^\d+$/.test(value) || bits < 24 || bits > 64) return { ok: false, error: `'${entry}': mask '${value}' must be a bit count from 24 to 64` };
+        if (!/^\d+$/.test(value) || bits < 24 || bits > 64)
+          return { ok: false, error: `'${entry}': mask '${value}' must be a bit count from 24 to 64` };
         mapping = { ...mapping, dmaMaskBits: bits };
       } else return { ok: false, error: `'${entry}': unknown option '${key}' (valid: trust, id, mask)` };
     }
@@ -71,24 +95,40 @@ export function parseDeviceMap(text: string): Parsed<DeviceMapping[]> {
 /** Parses `--data` rules (several per flag, separated by `;`): `storvsc0:to-device=secret`, `*=public`. */
 export function parseDataRules(text: string): Parsed<DataRule[]> {
   const out: DataRule[] = [];
-  for (const entry of text.split(';').map((e) => e.trim()).filter((e) => e !== '')) {
+  for (const entry of text
+    .split(';')
+    .map((e) => e.trim())
+    .filter((e) => e !== '')) {
     const eq = entry.lastIndexOf('=');
     const target = eq < 0 ? '' : entry.slice(0, eq);
     const dataClass = dataClasses.find((c) => c === entry.slice(eq + 1));
-    if (eq < 0 || dataClass === undefined) return { ok: false, error: `'${entry}': expected [DEVICE][:DIRECTION]=CLASS with CLASS one of ${dataClasses.join(', ')}` };
+    if (eq < 0 || dataClass === undefined)
+      return {
+        ok: false,
+        error: `'${entry}': expected [DEVICE][:DIRECTION]=CLASS with CLASS one of ${dataClasses.join(', ')}`,
+      };
     const colon = target.lastIndexOf(':');
     const scopeText = colon < 0 ? '' : target.slice(colon + 1);
     const scopeKnown = dataScopes.find((s) => s === scopeText);
     // Device names contain colons (PCI addresses): only a known direction after the last colon is a scope.
     const device = scopeKnown === undefined ? target : target.slice(0, colon);
     const isScopeOnly = scopeKnown === undefined && dataScopes.includes(target as DataScope);
-    out.push({ device: isScopeOnly ? '*' : device || '*', scope: isScopeOnly ? (target as DataScope) : (scopeKnown ?? '*'), dataClass });
+    out.push({
+      device: isScopeOnly ? '*' : device || '*',
+      scope: isScopeOnly ? (target as DataScope) : (scopeKnown ?? '*'),
+      dataClass,
+    });
   }
   return { ok: true, value: out };
 }
 
 /** The data class of a call: the last matching rule wins, so general rules go first. */
-export function dataClassFor(rules: readonly DataRule[], traceName: string, deviceId: string, scope: Exclude<DataScope, '*'>): SpecDataClass {
+export function dataClassFor(
+  rules: readonly DataRule[],
+  traceName: string,
+  deviceId: string,
+  scope: Exclude<DataScope, '*'>,
+): SpecDataClass {
   for (let i = rules.length - 1; i >= 0; i--) {
     const rule = rules[i]!;
     const deviceMatches = rule.device === '*' || rule.device === traceName || rule.device === deviceId;
@@ -101,11 +141,26 @@ const pciName = /^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$/i;
 const guidName = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** A device the trace names but the user did not map: kind guessed from the name's shape. */
-export function inferDevice(traceName: string): { readonly kind: DeviceKind; readonly id: string; readonly reason: string } {
+export function inferDevice(traceName: string): {
+  readonly kind: DeviceKind;
+  readonly id: string;
+  readonly reason: string;
+} {
   if (/nvme/i.test(traceName)) return { kind: 'nvme', id: sanitizeId(traceName), reason: 'name contains "nvme"' };
-  if (pciName.test(traceName)) return { kind: 'passthrough-nic', id: `pci${traceName.replace(/:/g, '_')}`, reason: 'PCI address: a generic PCI function (map it with --devices for virtio/nvme)' };
-  if (guidName.test(traceName)) return { kind: 'vmbus-storvsc', id: `vmbus_${traceName.slice(0, 8).toLowerCase()}`, reason: 'VMBus instance GUID: assumed storvsc (map netvsc with --devices)' };
-  if (/virtio/i.test(traceName)) return { kind: 'virtio-net', id: sanitizeId(traceName), reason: 'name contains "virtio"' };
+  if (pciName.test(traceName))
+    return {
+      kind: 'passthrough-nic',
+      id: `pci${traceName.replace(/:/g, '_')}`,
+      reason: 'PCI address: a generic PCI function (map it with --devices for virtio/nvme)',
+    };
+  if (guidName.test(traceName))
+    return {
+      kind: 'vmbus-storvsc',
+      id: `vmbus_${traceName.slice(0, 8).toLowerCase()}`,
+      reason: 'VMBus instance GUID: assumed storvsc (map netvsc with --devices)',
+    };
+  if (/virtio/i.test(traceName))
+    return { kind: 'virtio-net', id: sanitizeId(traceName), reason: 'name contains "virtio"' };
   return { kind: 'platform', id: sanitizeId(traceName), reason: 'not a PCI address or VMBus GUID: a platform device' };
 }
 

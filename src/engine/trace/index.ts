@@ -3,9 +3,31 @@ import type { ScenarioSpec } from '../spec/scenario.schema';
 import { buildImportedSpec, type ImportedVmOptions } from './spec-build';
 import { type ImportedOp, TraceImporter, type TraceImportOptions, type TraceImportSummary } from './trace-import';
 
-export { dataClassFor, type DataRule, type DeviceMapping, inferDevice, parseDataRules, parseDeviceMap, unknownDataClass } from './device-map';
-export { buildImportedSpec, importedSpecFrame, importHeaderYaml, type ImportedVmOptions, memoryForPhysEnd, opYamlLine, specFrameYaml } from './spec-build';
-export { type ImportedDevice, type ImportedOp, TraceImporter, type TraceImportOptions, type TraceImportSummary } from './trace-import';
+export {
+  dataClassFor,
+  type DataRule,
+  type DeviceMapping,
+  inferDevice,
+  parseDataRules,
+  parseDeviceMap,
+  unknownDataClass,
+} from './device-map';
+export {
+  buildImportedSpec,
+  importedSpecFrame,
+  importHeaderYaml,
+  type ImportedVmOptions,
+  memoryForPhysEnd,
+  opYamlLine,
+  specFrameYaml,
+} from './spec-build';
+export {
+  type ImportedDevice,
+  type ImportedOp,
+  TraceImporter,
+  type TraceImportOptions,
+  type TraceImportSummary,
+} from './trace-import';
 export type { TraceError } from './trace-fields';
 export { renderTrace, TraceRenderer, type TraceShape } from './render-trace';
 
@@ -27,7 +49,10 @@ export function importTraceText(text: string, options: TraceImportOptions & Impo
 }
 
 /** Imports trace lines from an async source (a stream split into lines), in constant memory apart from the ops kept. */
-export async function importTraceLines(lines: AsyncIterable<string>, options: TraceImportOptions & ImportedVmOptions = {}): Promise<TraceImportResult> {
+export async function importTraceLines(
+  lines: AsyncIterable<string>,
+  options: TraceImportOptions & ImportedVmOptions = {},
+): Promise<TraceImportResult> {
   const ops: ImportedOp[] = [];
   const importer = new TraceImporter(options, (op) => ops.push(op));
   for await (const line of lines) importer.pushLine(line);

@@ -21,7 +21,8 @@ interface Live {
 }
 
 const hex = (n: bigint): string => n.toString(16);
-const array = (values: ReadonlyArray<bigint | number>): string => `{${values.map((v) => `0x${v.toString(16)}`).join(',')}}`;
+const array = (values: ReadonlyArray<bigint | number>): string =>
+  `{${values.map((v) => `0x${v.toString(16)}`).join(',')}}`;
 
 export class TraceRenderer {
   private readonly live = new Map<string, Live>();
@@ -33,7 +34,8 @@ export class TraceRenderer {
   private line(cpu: number, event: string, body: string): string {
     const ts = (1000 + this.seq++ / 1e6).toFixed(6);
     const cpuText = String(cpu).padStart(3, '0');
-    if (this.shape === 'trace-cmd') return `     kworker/u8:1-${100 + cpu}  [${cpuText}]  ${ts}: ${`${event}:`.padEnd(28)} ${body}`;
+    if (this.shape === 'trace-cmd')
+      return `     kworker/u8:1-${100 + cpu}  [${cpuText}]  ${ts}: ${`${event}:`.padEnd(28)} ${body}`;
     return `     kworker/u8:1-${100 + cpu}     [${cpuText}] ..... ${ts}: ${event}: ${body}`;
   }
 
@@ -48,14 +50,34 @@ export class TraceRenderer {
     switch (op.op) {
       case 'map': {
         const dma = this.dmaFor(op.buffer.size);
-        this.live.set(op.id, { device: op.device, dir: op.dir, dmaAddrs: [dma], sizes: [op.buffer.size], phys: [op.buffer.phys], sg: false });
+        this.live.set(op.id, {
+          device: op.device,
+          dir: op.dir,
+          dmaAddrs: [dma],
+          sizes: [op.buffer.size],
+          phys: [op.buffer.phys],
+          sg: false,
+        });
         const attrs = op.attrs.join('|');
-        return [this.line(op.cpu, 'dma_map_phys', `${op.device} dir=${dirNames[op.dir]} dma_addr=${hex(dma)} size=${op.buffer.size} phys_addr=${op.buffer.phys.slice(2)} attrs=${attrs}`)];
+        return [
+          this.line(
+            op.cpu,
+            'dma_map_phys',
+            `${op.device} dir=${dirNames[op.dir]} dma_addr=${hex(dma)} size=${op.buffer.size} phys_addr=${op.buffer.phys.slice(2)} attrs=${attrs}`,
+          ),
+        ];
       }
       case 'map_sg': {
         const dmas = op.segments.map((s) => this.dmaFor(s.size));
         const sizes = op.segments.map((s) => s.size);
-        this.live.set(op.id, { device: op.device, dir: op.dir, dmaAddrs: dmas, sizes, phys: op.segments.map((s) => s.phys), sg: true });
+        this.live.set(op.id, {
+          device: op.device,
+          dir: op.dir,
+          dmaAddrs: dmas,
+          sizes,
+          phys: op.segments.map((s) => s.phys),
+          sg: true,
+        });
         const n = op.segments.length;
         const body = `${op.device} dir=${dirNames[op.dir]} nents=${n}/${n} ents=${n}/${n} dma_addrs=${array(dmas)} sizes=${array(sizes)} phys_addrs=${array(op.segments.map((s) => BigInt(s.phys)))} attrs=${op.attrs.join('|')}`;
         return [this.line(op.cpu, 'dma_map_sg', body)];
@@ -66,41 +88,92 @@ export class TraceRenderer {
         if (!live) return [];
         this.live.delete(op.id);
         const cpu = cpuOf(live.device);
-        if (live.sg) return [this.line(cpu, 'dma_unmap_sg', `${live.device} dir=${dirNames[live.dir]} phys_addrs=${array(live.phys.map((p) => BigInt(p)))} attrs=`)];
-        return [this.line(cpu, 'dma_unmap_phys', `${live.device} dir=${dirNames[live.dir]} dma_addr=${hex(live.dmaAddrs[0]!)} size=${live.sizes[0]!} attrs=`)];
+        if (live.sg)
+          return [
+            this.line(
+              cpu,
+              'dma_unmap_sg',
+              `${live.device} dir=${dirNames[live.dir]} phys_addrs=${array(live.phys.map((p) => BigInt(p)))} attrs=`,
+            ),
+          ];
+        return [
+          this.line(
+            cpu,
+            'dma_unmap_phys',
+            `${live.device} dir=${dirNames[live.dir]} dma_addr=${hex(live.dmaAddrs[0]!)} size=${live.sizes[0]!} attrs=`,
+          ),
+        ];
       }
       case 'sync_for_cpu':
       case 'sync_for_device':
         return this.renderSync(op, cpuOf);
       case 'alloc_coherent': {
         const dma = this.dmaFor(op.size);
-        this.live.set(op.id, { device: op.device, dir: 'bidirectional', dmaAddrs: [dma], sizes: [op.size], phys: [], sg: false });
+        this.live.set(op.id, {
+          device: op.device,
+          dir: 'bidirectional',
+          dmaAddrs: [dma],
+          sizes: [op.size],
+          phys: [],
+          sg: false,
+        });
         const flags = op.gfp === 'atomic' ? 'GFP_ATOMIC' : 'GFP_KERNEL';
-        return [this.line(cpuOf(op.device), 'dma_alloc', `${op.device} dir=BIDIRECTIONAL dma_addr=${hex(dma)} size=${op.size} virt_addr=00000000deadbeef flags=${flags} attrs=`)];
+        return [
+          this.line(
+            cpuOf(op.device),
+            'dma_alloc',
+            `${op.device} dir=BIDIRECTIONAL dma_addr=${hex(dma)} size=${op.size} virt_addr=00000000deadbeef flags=${flags} attrs=`,
+          ),
+        ];
       }
       case 'free_coherent': {
         const live = this.live.get(op.id);
         if (!live) return [];
         this.live.delete(op.id);
-        return [this.line(cpuOf(live.device), 'dma_free', `${live.device} dir=BIDIRECTIONAL dma_addr=${hex(live.dmaAddrs[0]!)} size=${live.sizes[0]!} virt_addr=00000000deadbeef attrs=`)];
+        return [
+          this.line(
+            cpuOf(live.device),
+            'dma_free',
+            `${live.device} dir=BIDIRECTIONAL dma_addr=${hex(live.dmaAddrs[0]!)} size=${live.sizes[0]!} virt_addr=00000000deadbeef attrs=`,
+          ),
+        ];
       }
       default:
         return [];
     }
   }
 
-  private renderSync(op: Extract<ExplicitOp, { op: 'sync_for_cpu' | 'sync_for_device' }>, cpuOf: (device: string) => number): string[] {
+  private renderSync(
+    op: Extract<ExplicitOp, { op: 'sync_for_cpu' | 'sync_for_device' }>,
+    cpuOf: (device: string) => number,
+  ): string[] {
     const live = this.live.get(op.id);
     if (!live) return [];
     const target = op.op === 'sync_for_cpu' ? 'cpu' : 'device';
-    if (live.sg) return [this.line(cpuOf(live.device), `dma_sync_sg_for_${target}`, `${live.device} dir=${dirNames[live.dir]} dma_addrs=${array(live.dmaAddrs)} sizes=${array(live.sizes)}`)];
+    if (live.sg)
+      return [
+        this.line(
+          cpuOf(live.device),
+          `dma_sync_sg_for_${target}`,
+          `${live.device} dir=${dirNames[live.dir]} dma_addrs=${array(live.dmaAddrs)} sizes=${array(live.sizes)}`,
+        ),
+      ];
     const length = op.length ?? live.sizes[0]! - op.offset;
-    return [this.line(cpuOf(live.device), `dma_sync_single_for_${target}`, `${live.device} dir=${dirNames[live.dir]} dma_addr=${hex(live.dmaAddrs[0]! + BigInt(op.offset))} size=${length}`)];
+    return [
+      this.line(
+        cpuOf(live.device),
+        `dma_sync_single_for_${target}`,
+        `${live.device} dir=${dirNames[live.dir]} dma_addr=${hex(live.dmaAddrs[0]! + BigInt(op.offset))} size=${length}`,
+      ),
+    ];
   }
 }
 
 /** Renders a whole op list as trace text (one event per line, newline-terminated). */
 export function renderTrace(ops: readonly ExplicitOp[], shape: TraceShape = 'tracefs'): string {
   const renderer = new TraceRenderer(shape);
-  return ops.flatMap((op) => renderer.render(op)).map((l) => `${l}\n`).join('');
+  return ops
+    .flatMap((op) => renderer.render(op))
+    .map((l) => `${l}\n`)
+    .join('');
 }

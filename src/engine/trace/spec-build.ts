@@ -35,21 +35,39 @@ export function importedSpecFrame(summary: TraceImportSummary, vm: ImportedVmOpt
     apiVersion: 'dmasim/v1',
     name: vm.name ?? 'imported-trace',
     description: `Replay of a kernel DMA trace: ${summary.eventsDecoded} events, ${summary.opsWritten} ops, ${summary.liveAtEnd} mappings still live at the end.`,
-    vm: { platform, memoryMiB: vm.memoryMiB ?? memoryForPhysEnd(platform, summary.physEnd), vcpus: vm.vcpus ?? summary.maxCpu + 1 },
+    vm: {
+      platform,
+      memoryMiB: vm.memoryMiB ?? memoryForPhysEnd(platform, summary.physEnd),
+      vcpus: vm.vcpus ?? summary.maxCpu + 1,
+    },
     kernel: { profile: vm.profile ?? 'v7.2', ...(vm.cmdline ? { cmdline: vm.cmdline } : {}) },
-    devices: summary.devices.map((d) => ({ id: d.id, kind: d.kind, trust: d.trust, ...(d.dmaMaskBits === null ? {} : { dmaMaskBits: d.dmaMaskBits }) })),
+    devices: summary.devices.map((d) => ({
+      id: d.id,
+      kind: d.kind,
+      trust: d.trust,
+      ...(d.dmaMaskBits === null ? {} : { dmaMaskBits: d.dmaMaskBits }),
+    })),
   };
 }
 
 /** A complete spec object (for callers that hold the ops in memory, e.g. a service upload). */
-export function buildImportedSpec(summary: TraceImportSummary, ops: readonly ImportedOp[], vm: ImportedVmOptions): ScenarioSpec {
+export function buildImportedSpec(
+  summary: TraceImportSummary,
+  ops: readonly ImportedOp[],
+  vm: ImportedVmOptions,
+): ScenarioSpec {
   return { ...importedSpecFrame(summary, vm), workload: { seed: 1, explicit: [...ops] } };
 }
 
 /** A YAML flow scalar: plain when safe, else JSON-quoted (JSON strings are valid YAML). */
 function scalar(value: unknown): string {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (typeof value === 'string' && /^[A-Za-z][A-Za-z0-9_.-]*$/.test(value) && !/^(true|false|null|yes|no|on|off|y|n)$/i.test(value)) return value;
+  if (
+    typeof value === 'string' &&
+    /^[A-Za-z][A-Za-z0-9_.-]*$/.test(value) &&
+    !/^(true|false|null|yes|no|on|off|y|n)$/i.test(value)
+  )
+    return value;
   return JSON.stringify(value);
 }
 
@@ -75,7 +93,11 @@ export function opYamlLine(op: ImportedOp): string {
  */
 export function specFrameYaml(frame: Omit<ScenarioSpec, 'workload'>): string {
   return Object.entries(frame)
-    .map(([key, value]) => (key === 'devices' ? `devices:\n${(value as unknown[]).map((d) => `  - ${flowYaml(d)}\n`).join('')}` : `${key}: ${flowYaml(value)}\n`))
+    .map(([key, value]) =>
+      key === 'devices'
+        ? `devices:\n${(value as unknown[]).map((d) => `  - ${flowYaml(d)}\n`).join('')}`
+        : `${key}: ${flowYaml(value)}\n`,
+    )
     .join('');
 }
 
@@ -88,8 +110,14 @@ export function importHeaderYaml(summary: TraceImportSummary, source: string): s
     `Data nobody classified (--data) is written as '${unknownDataClass}' (the spec has no unknown class).`,
     ...summary.devices.map((d) => `device ${d.id} = ${d.traceName}: ${d.kind}, trust ${d.trust} (${d.source})`),
     ...Object.entries(summary.warnings).map(([reason, n]) => `${n} × ${reason}`),
-    ...Object.entries(summary.unsupportedEvents).map(([event, n]) => `${n} × ${event} not replayed (the spec has no op for it)`),
-    ...(summary.bouncedOnly ? ['Only swiotlb_bounced events: each bounce is replayed as a bidirectional map immediately unmapped (lifetimes unknown).'] : []),
+    ...Object.entries(summary.unsupportedEvents).map(
+      ([event, n]) => `${n} × ${event} not replayed (the spec has no op for it)`,
+    ),
+    ...(summary.bouncedOnly
+      ? [
+          'Only swiotlb_bounced events: each bounce is replayed as a bidirectional map immediately unmapped (lifetimes unknown).',
+        ]
+      : []),
   ];
   return lines.map((l) => `# ${l}\n`).join('');
 }

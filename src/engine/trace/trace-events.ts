@@ -1,4 +1,14 @@
-import { arrayField, directionNames, type EventFields, field, FieldProblem, type FieldToken, hexField, sizeField, splitFields } from './trace-fields';
+import {
+  arrayField,
+  directionNames,
+  type EventFields,
+  field,
+  FieldProblem,
+  type FieldToken,
+  hexField,
+  sizeField,
+  splitFields,
+} from './trace-fields';
 
 /**
  * One traced DMA API call, decoded from its TP_printk text (include/trace/events/dma.h and
@@ -6,15 +16,55 @@ import { arrayField, directionNames, type EventFields, field, FieldProblem, type
  * a map with its unmap, never arithmetic, except sync offsets (BigInt there).
  */
 export type TraceCall =
-  | { readonly call: 'map'; readonly device: string; readonly dir: string; readonly dmaAddr: string; readonly size: number; readonly phys: string; readonly attrs: readonly string[] }
+  | {
+      readonly call: 'map';
+      readonly device: string;
+      readonly dir: string;
+      readonly dmaAddr: string;
+      readonly size: number;
+      readonly phys: string;
+      readonly attrs: readonly string[];
+    }
   | { readonly call: 'unmap'; readonly device: string; readonly dmaAddr: string }
-  | { readonly call: 'map_sg'; readonly device: string; readonly dir: string; readonly dmaAddrs: readonly string[]; readonly sizes: readonly number[]; readonly physAddrs: readonly string[]; readonly attrs: readonly string[]; readonly truncated: boolean }
+  | {
+      readonly call: 'map_sg';
+      readonly device: string;
+      readonly dir: string;
+      readonly dmaAddrs: readonly string[];
+      readonly sizes: readonly number[];
+      readonly physAddrs: readonly string[];
+      readonly attrs: readonly string[];
+      readonly truncated: boolean;
+    }
   | { readonly call: 'unmap_sg'; readonly device: string; readonly physAddrs: readonly string[] }
-  | { readonly call: 'sync'; readonly device: string; readonly target: 'cpu' | 'device'; readonly dmaAddr: string; readonly size: number }
-  | { readonly call: 'sync_sg'; readonly device: string; readonly target: 'cpu' | 'device'; readonly dmaAddrs: readonly string[] }
-  | { readonly call: 'alloc'; readonly device: string; readonly dmaAddr: string; readonly size: number; readonly atomic: boolean }
+  | {
+      readonly call: 'sync';
+      readonly device: string;
+      readonly target: 'cpu' | 'device';
+      readonly dmaAddr: string;
+      readonly size: number;
+    }
+  | {
+      readonly call: 'sync_sg';
+      readonly device: string;
+      readonly target: 'cpu' | 'device';
+      readonly dmaAddrs: readonly string[];
+    }
+  | {
+      readonly call: 'alloc';
+      readonly device: string;
+      readonly dmaAddr: string;
+      readonly size: number;
+      readonly atomic: boolean;
+    }
   | { readonly call: 'free'; readonly device: string; readonly dmaAddr: string }
-  | { readonly call: 'bounced'; readonly device: string; readonly dmaMask: string; readonly devAddr: string; readonly size: number }
+  | {
+      readonly call: 'bounced';
+      readonly device: string;
+      readonly dmaMask: string;
+      readonly devAddr: string;
+      readonly size: number;
+    }
   /** An event of the dma/swiotlb systems that the spec cannot express (counted per name). */
   | { readonly call: 'unsupported'; readonly event: string };
 
@@ -25,7 +75,9 @@ function direction(f: EventFields, column: number): string | FieldProblem {
   const token = field(f, 'dir', column);
   if (token instanceof FieldProblem) return token;
   const dir = directionNames[token.value];
-  return dir ?? new FieldProblem(`dir: '${token.value}' is not TO_DEVICE, FROM_DEVICE, BIDIRECTIONAL or NONE`, token.column);
+  return (
+    dir ?? new FieldProblem(`dir: '${token.value}' is not TO_DEVICE, FROM_DEVICE, BIDIRECTIONAL or NONE`, token.column)
+  );
 }
 
 /** `__print_flags()` output: `A|B`, or nothing. */
@@ -51,7 +103,15 @@ const decodeMap: Decoder = (f, column) => {
   const phys = read(field(f, 'phys_addr', column), (t) => hexField(t, 'phys_addr'));
   const problem = first(dir, dmaAddr, size, phys);
   if (problem) return problem;
-  return { call: 'map', device: f.device.value, dir: dir as string, dmaAddr: dmaAddr as string, size: size as number, phys: phys as string, attrs: attrs(f) };
+  return {
+    call: 'map',
+    device: f.device.value,
+    dir: dir as string,
+    dmaAddr: dmaAddr as string,
+    size: size as number,
+    phys: phys as string,
+    attrs: attrs(f),
+  };
 };
 
 /** dma_unmap_phys / dma_unmap_page: "%s dir=%s dma_addr=%llx size=%zu attrs=%s". */
@@ -72,10 +132,21 @@ const decodeMapSg: Decoder = (f, column) => {
   const problem = first(dir, dmaAddrs, sizes, physAddrs);
   if (problem) return problem;
   const sizeNumbers = (sizes as string[]).map((s) => Number(BigInt(s)));
-  if ((dmaAddrs as string[]).length !== sizeNumbers.length) return new FieldProblem('dma_addrs and sizes have different lengths', f.fields.get('sizes')!.column);
-  if ((physAddrs as string[]).length === 0) return new FieldProblem('phys_addrs: no segments', f.fields.get('phys_addrs')!.column);
+  if ((dmaAddrs as string[]).length !== sizeNumbers.length)
+    return new FieldProblem('dma_addrs and sizes have different lengths', f.fields.get('sizes')!.column);
+  if ((physAddrs as string[]).length === 0)
+    return new FieldProblem('phys_addrs: no segments', f.fields.get('phys_addrs')!.column);
   const truncated = f.words.some((w) => w.value === '[TRUNCATED]');
-  return { call: 'map_sg', device: f.device.value, dir: dir as string, dmaAddrs: dmaAddrs as string[], sizes: sizeNumbers, physAddrs: physAddrs as string[], attrs: attrs(f), truncated };
+  return {
+    call: 'map_sg',
+    device: f.device.value,
+    dir: dir as string,
+    dmaAddrs: dmaAddrs as string[],
+    sizes: sizeNumbers,
+    physAddrs: physAddrs as string[],
+    attrs: attrs(f),
+    truncated,
+  };
 };
 
 /** dma_unmap_sg: "%s dir=%s phys_addrs=%s attrs=%s". */
@@ -87,20 +158,26 @@ const decodeUnmapSg: Decoder = (f, column) => {
 };
 
 /** dma_sync_single_for_{cpu,device}: "%s dir=%s dma_addr=%llx size=%zu". */
-const decodeSync = (target: 'cpu' | 'device'): Decoder => (f, column) => {
-  const dmaAddr = read(field(f, 'dma_addr', column), (t) => hexField(t, 'dma_addr'));
-  const size = read(field(f, 'size', column), (t) => sizeField(t, 'size'));
-  const problem = first(dmaAddr, size);
-  return problem ?? { call: 'sync', device: f.device.value, target, dmaAddr: dmaAddr as string, size: size as number };
-};
+const decodeSync =
+  (target: 'cpu' | 'device'): Decoder =>
+  (f, column) => {
+    const dmaAddr = read(field(f, 'dma_addr', column), (t) => hexField(t, 'dma_addr'));
+    const size = read(field(f, 'size', column), (t) => sizeField(t, 'size'));
+    const problem = first(dmaAddr, size);
+    return (
+      problem ?? { call: 'sync', device: f.device.value, target, dmaAddr: dmaAddr as string, size: size as number }
+    );
+  };
 
 /** dma_sync_sg_for_{cpu,device}: "%s dir=%s dma_addrs=%s sizes=%s". */
-const decodeSyncSg = (target: 'cpu' | 'device'): Decoder => (f, column) => {
-  const dmaAddrs = read(field(f, 'dma_addrs', column), (t) => arrayField(t, 'dma_addrs'));
-  if (dmaAddrs instanceof FieldProblem) return dmaAddrs;
-  if (dmaAddrs.length === 0) return new FieldProblem('dma_addrs: no segments', f.fields.get('dma_addrs')!.column);
-  return { call: 'sync_sg', device: f.device.value, target, dmaAddrs };
-};
+const decodeSyncSg =
+  (target: 'cpu' | 'device'): Decoder =>
+  (f, column) => {
+    const dmaAddrs = read(field(f, 'dma_addrs', column), (t) => arrayField(t, 'dma_addrs'));
+    if (dmaAddrs instanceof FieldProblem) return dmaAddrs;
+    if (dmaAddrs.length === 0) return new FieldProblem('dma_addrs: no segments', f.fields.get('dma_addrs')!.column);
+    return { call: 'sync_sg', device: f.device.value, target, dmaAddrs };
+  };
 
 /**
  * dma_alloc / dma_alloc_pages: "%s dir=%s dma_addr=%llx size=%zu virt_addr=%p flags=%s attrs=%s".
@@ -112,7 +189,13 @@ const decodeAlloc: Decoder = (f, column) => {
   const problem = first(dmaAddr, size);
   if (problem) return problem;
   const flags = f.fields.get('flags')?.value ?? '';
-  return { call: 'alloc', device: f.device.value, dmaAddr: dmaAddr as string, size: size as number, atomic: /GFP_ATOMIC|GFP_NOWAIT/.test(flags) };
+  return {
+    call: 'alloc',
+    device: f.device.value,
+    dmaAddr: dmaAddr as string,
+    size: size as number,
+    atomic: /GFP_ATOMIC|GFP_NOWAIT/.test(flags),
+  };
 };
 
 /** dma_free / dma_free_pages: "%s dir=%s dma_addr=%llx size=%zu virt_addr=%p attrs=%s". */
@@ -127,7 +210,15 @@ const decodeBounced: Decoder = (f, column) => {
   const devAddr = read(field(f, 'dev_addr', column), (t) => hexField(t, 'dev_addr'));
   const size = read(field(f, 'size', column), (t) => sizeField(t, 'size'));
   const problem = first(dmaMask, devAddr, size);
-  return problem ?? { call: 'bounced', device: f.device.value, dmaMask: dmaMask as string, devAddr: devAddr as string, size: size as number };
+  return (
+    problem ?? {
+      call: 'bounced',
+      device: f.device.value,
+      dmaMask: dmaMask as string,
+      devAddr: devAddr as string,
+      size: size as number,
+    }
+  );
 };
 
 const decoders: Readonly<Record<string, Decoder>> = {
@@ -152,7 +243,14 @@ const decoders: Readonly<Record<string, Decoder>> = {
  * Events of the dma system the spec has no op for: MMIO resource maps, non-contiguous sg-table
  * allocations and the error events (the failed call changed nothing to replay).
  */
-const unsupportedEvents = new Set(['dma_map_resource', 'dma_unmap_resource', 'dma_alloc_sgt', 'dma_alloc_sgt_err', 'dma_free_sgt', 'dma_map_sg_err']);
+const unsupportedEvents = new Set([
+  'dma_map_resource',
+  'dma_unmap_resource',
+  'dma_alloc_sgt',
+  'dma_alloc_sgt_err',
+  'dma_free_sgt',
+  'dma_map_sg_err',
+]);
 
 /** True for the event names this module knows (decoded or deliberately unsupported). */
 export function isDmaEvent(event: string): boolean {

@@ -27,17 +27,24 @@ export interface EventFields {
 }
 
 /** Splits an event body into the device name, `key=value` fields and bare words. */
-export function splitFields(body: string, bodyOffset: number, devicePrefix = ''): EventFields | { readonly error: string; readonly column: number } {
+export function splitFields(
+  body: string,
+  bodyOffset: number,
+  devicePrefix = '',
+): EventFields | { readonly error: string; readonly column: number } {
   const tokens: FieldToken[] = [];
   const word = /\S+/g;
-  for (let m = word.exec(body); m !== null; m = word.exec(body)) tokens.push({ value: m[0], column: bodyOffset + m.index });
+  for (let m = word.exec(body); m !== null; m = word.exec(body))
+    tokens.push({ value: m[0], column: bodyOffset + m.index });
   let start = 0;
   if (devicePrefix !== '') {
-    if (tokens[0]?.value !== devicePrefix) return { error: `expected '${devicePrefix}' before the device name`, column: tokens[0]?.column ?? bodyOffset };
+    if (tokens[0]?.value !== devicePrefix)
+      return { error: `expected '${devicePrefix}' before the device name`, column: tokens[0]?.column ?? bodyOffset };
     start = 1;
   }
   const device = tokens[start];
-  if (device === undefined || device.value.includes('=')) return { error: 'missing device name', column: device?.column ?? bodyOffset };
+  if (device === undefined || device.value.includes('='))
+    return { error: 'missing device name', column: device?.column ?? bodyOffset };
   const fields = new Map<string, FieldToken>();
   const words: FieldToken[] = [];
   for (const token of tokens.slice(start + 1)) {
@@ -63,29 +70,39 @@ export function field(fields: EventFields, key: string, bodyColumn: number): Fie
 /** `%llx`: hex digits without a prefix (a `0x` prefix is accepted too). Returns lowercase `0x…`. */
 export function hexField(token: FieldToken, key: string): string | FieldProblem {
   const digits = token.value.replace(/^0x/i, '');
-  if (!/^[0-9a-fA-F]{1,16}$/.test(digits)) return new FieldProblem(`${key}: '${token.value}' is not a 64-bit hex number`, token.column);
+  if (!/^[0-9a-fA-F]{1,16}$/.test(digits))
+    return new FieldProblem(`${key}: '${token.value}' is not a 64-bit hex number`, token.column);
   return `0x${digits.toLowerCase().replace(/^0+(?=.)/, '')}`;
 }
 
 /** `%zu` / `%u`: a decimal size; `allowZero` for dma_alloc's failed allocations. */
 export function sizeField(token: FieldToken, key: string, allowZero = false): number | FieldProblem {
-  if (!/^\d{1,16}$/.test(token.value)) return new FieldProblem(`${key}: '${token.value}' is not a decimal size`, token.column);
+  if (!/^\d{1,16}$/.test(token.value))
+    return new FieldProblem(`${key}: '${token.value}' is not a decimal size`, token.column);
   const n = Number(token.value);
-  if (!Number.isSafeInteger(n) || (n === 0 && !allowZero)) return new FieldProblem(`${key}: size ${token.value} is out of range`, token.column);
+  if (!Number.isSafeInteger(n) || (n === 0 && !allowZero))
+    return new FieldProblem(`${key}: size ${token.value} is out of range`, token.column);
   return n;
 }
 
 /** `__print_array()`: `{0x1000,0x2000}` or `{}`; elements as lowercase `0x…` strings. */
 export function arrayField(token: FieldToken, key: string): string[] | FieldProblem {
   const text = token.value;
-  if (!text.startsWith('{') || !text.endsWith('}')) return new FieldProblem(`${key}: '${text}' is not an array such as {0x1000,0x2000}`, token.column);
+  if (!text.startsWith('{') || !text.endsWith('}'))
+    return new FieldProblem(`${key}: '${text}' is not an array such as {0x1000,0x2000}`, token.column);
   const inner = text.slice(1, -1);
   if (inner === '') return [];
   const out: string[] = [];
   let column = token.column + 1;
   for (const element of inner.split(',')) {
-    if (!/^0x[0-9a-fA-F]{1,16}$/.test(element)) return new FieldProblem(`${key}: element '${element}' is not a hex number`, column);
-    out.push(`0x${element.slice(2).toLowerCase().replace(/^0+(?=.)/, '')}`);
+    if (!/^0x[0-9a-fA-F]{1,16}$/.test(element))
+      return new FieldProblem(`${key}: element '${element}' is not a hex number`, column);
+    out.push(
+      `0x${element
+        .slice(2)
+        .toLowerCase()
+        .replace(/^0+(?=.)/, '')}`,
+    );
     column += element.length + 1;
   }
   return out;

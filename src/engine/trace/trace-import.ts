@@ -139,7 +139,8 @@ export class TraceImporter {
 
   private error(column: number, message: string): void {
     this.errorCount++;
-    if (this.errors.length < (this.options.maxErrorsKept ?? 50)) this.errors.push({ line: this.lineNo, column, message });
+    if (this.errors.length < (this.options.maxErrorsKept ?? 50))
+      this.errors.push({ line: this.lineNo, column, message });
   }
 
   private warn(reason: string): void {
@@ -225,11 +226,14 @@ export class TraceImporter {
     return dir as 'to-device' | 'from-device' | 'bidirectional';
   }
 
-  private attrs(attrs: readonly string[]): Array<'SKIP_CPU_SYNC' | 'NO_WARN' | 'MMIO' | 'REQUIRE_COHERENT' | 'CC_SHARED'> {
+  private attrs(
+    attrs: readonly string[],
+  ): Array<'SKIP_CPU_SYNC' | 'NO_WARN' | 'MMIO' | 'REQUIRE_COHERENT' | 'CC_SHARED'> {
     const kept = attrs.filter((a): a is 'SKIP_CPU_SYNC' | 'NO_WARN' | 'MMIO' | 'REQUIRE_COHERENT' | 'CC_SHARED' =>
       ['SKIP_CPU_SYNC', 'NO_WARN', 'MMIO', 'REQUIRE_COHERENT', 'CC_SHARED'].includes(a),
     );
-    if (kept.length !== attrs.length) this.warn('DMA attributes the model ignores (WEAK_ORDERING, PRIVILEGED, …) dropped');
+    if (kept.length !== attrs.length)
+      this.warn('DMA attributes the model ignores (WEAK_ORDERING, PRIVILEGED, …) dropped');
     return kept;
   }
 
@@ -239,10 +243,19 @@ export class TraceImporter {
     if (dir === null) return;
     const device = this.device(call.device);
     const key = `${device.id}@${call.dmaAddr}`;
-    if (this.singles.has(key)) this.warn('map of a dma_addr that is still mapped (its unmap was not traced): the older mapping is left live');
+    if (this.singles.has(key))
+      this.warn('map of a dma_addr that is still mapped (its unmap was not traced): the older mapping is left live');
     const id = this.newId('m');
     const data = dataClassFor(this.options.data ?? [], call.device, device.id, dir);
-    const op: ImportedOp = { op: 'map', id, device: device.id, buffer: { size: call.size, phys: call.phys, data }, dir, cpu, ...this.attrList(call.attrs) };
+    const op: ImportedOp = {
+      op: 'map',
+      id,
+      device: device.id,
+      buffer: { size: call.size, phys: call.phys, data },
+      dir,
+      cpu,
+      ...this.attrList(call.attrs),
+    };
     if (!this.emit(op)) return;
     this.notePhys(call.phys, call.size);
     this.singles.set(key, { id, dmaAddr: BigInt(call.dmaAddr), size: call.size });
@@ -261,7 +274,8 @@ export class TraceImporter {
     const device = this.device(call.device);
     const data = dataClassFor(this.options.data ?? [], call.device, device.id, dir);
     const segments = sgSegments(call.physAddrs, call.sizes, data);
-    if (call.physAddrs.length !== call.sizes.length) this.warn('dma_map_sg merged segments (an IOMMU): segment sizes split evenly over the physical segments');
+    if (call.physAddrs.length !== call.sizes.length)
+      this.warn('dma_map_sg merged segments (an IOMMU): segment sizes split evenly over the physical segments');
     const id = this.newId('s');
     const op: ImportedOp = { op: 'map_sg', id, device: device.id, segments, dir, cpu, ...this.attrList(call.attrs) };
     if (!this.emit(op)) return;
@@ -275,7 +289,8 @@ export class TraceImporter {
     const device = this.device(traceName);
     const key = `${device.id}@${dmaAddr}`;
     const live = this.singles.get(key);
-    if (live === undefined) return this.warn('unmap of an address with no traced map (mapped before tracing started, or beyond --max-ops)');
+    if (live === undefined)
+      return this.warn('unmap of an address with no traced map (mapped before tracing started, or beyond --max-ops)');
     this.singles.delete(key);
     this.emit({ op: 'unmap', id: live.id });
   }
@@ -311,7 +326,8 @@ export class TraceImporter {
   private containing(deviceId: string, addr: bigint, size: number): LiveSingle | undefined {
     const prefix = `${deviceId}@`;
     for (const [key, live] of this.singles) {
-      if (key.startsWith(prefix) && addr >= live.dmaAddr && addr + BigInt(size) <= live.dmaAddr + BigInt(live.size)) return live;
+      if (key.startsWith(prefix) && addr >= live.dmaAddr && addr + BigInt(size) <= live.dmaAddr + BigInt(live.size))
+        return live;
     }
     return undefined;
   }
@@ -328,7 +344,16 @@ export class TraceImporter {
     const device = this.device(call.device);
     if (call.size === 0) return this.warn('dma_alloc of 0 bytes skipped');
     const id = this.newId('c');
-    if (!this.emit({ op: 'alloc_coherent', id, device: device.id, size: call.size, gfp: call.atomic ? 'atomic' : 'blocking' })) return;
+    if (
+      !this.emit({
+        op: 'alloc_coherent',
+        id,
+        device: device.id,
+        size: call.size,
+        gfp: call.atomic ? 'atomic' : 'blocking',
+      })
+    )
+      return;
     // dma_addr is 0 when the allocation failed: nothing to free later, the engine decides the outcome.
     if (call.dmaAddr !== '0x0') this.coherent.set(`${device.id}@${call.dmaAddr}`, id);
     const data = dataClassFor(this.options.data ?? [], call.device, device.id, 'coherent');
@@ -355,7 +380,17 @@ export class TraceImporter {
     const device = this.device(call.device, call.dmaMask);
     const id = this.newId('b');
     const data = dataClassFor(this.options.data ?? [], call.device, device.id, 'bidirectional');
-    if (!this.emit({ op: 'map', id, device: device.id, buffer: { size: call.size, phys: call.devAddr, data }, dir: 'bidirectional', cpu })) return;
+    if (
+      !this.emit({
+        op: 'map',
+        id,
+        device: device.id,
+        buffer: { size: call.size, phys: call.devAddr, data },
+        dir: 'bidirectional',
+        cpu,
+      })
+    )
+      return;
     this.notePhys(call.devAddr, call.size);
     this.emit({ op: 'unmap', id });
   }
@@ -382,8 +417,13 @@ export class TraceImporter {
   }
 }
 
-function sgSegments(physAddrs: readonly string[], sizes: readonly number[], data: 'secret' | 'sensitive' | 'public'): Array<{ size: number; phys: string; data: typeof data }> {
-  if (physAddrs.length === sizes.length) return physAddrs.map((phys, i) => ({ size: Math.max(1, sizes[i]!), phys, data }));
+function sgSegments(
+  physAddrs: readonly string[],
+  sizes: readonly number[],
+  data: 'secret' | 'sensitive' | 'public',
+): Array<{ size: number; phys: string; data: typeof data }> {
+  if (physAddrs.length === sizes.length)
+    return physAddrs.map((phys, i) => ({ size: Math.max(1, sizes[i]!), phys, data }));
   const total = sizes.reduce((a, b) => a + b, 0);
   const each = Math.max(1, Math.ceil(total / physAddrs.length));
   return physAddrs.map((phys) => ({ size: each, phys, data }));

@@ -43,7 +43,19 @@ const lostLine = /^\s*CPU:?\s*\d+\s*\[LOST/;
 /** Splits one line of trace text. */
 export function splitTraceLine(text: string): TraceLine {
   const match = eventLine.exec(text);
-  if (match === null) return lostLine.test(text) ? { kind: 'lost' } : headerLine.test(text) ? { kind: 'header' } : { kind: 'unknown' };
+  if (match === null)
+    return lostLine.test(text) ? { kind: 'lost' } : headerLine.test(text) ? { kind: 'header' } : { kind: 'unknown' };
   const [prefix, task = '', pid = '0', cpu = '0', timestamp = '', event = ''] = match;
-  return { kind: 'event', line: { task: task.trim(), pid: Number(pid), cpu: Number(cpu), timestamp, event, body: text.slice(prefix.length), bodyOffset: prefix.length } };
+  return {
+    kind: 'event',
+    line: {
+      task: task.trim(),
+      pid: Number(pid),
+      cpu: Number(cpu),
+      timestamp,
+      event,
+      body: text.slice(prefix.length),
+      bodyOffset: prefix.length,
+    },
+  };
 }

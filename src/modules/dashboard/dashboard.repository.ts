@@ -19,7 +19,10 @@ export class DashboardRepository {
       ORDER BY 1, 2`;
   }
 
-  violationsByClass(teamId: string, range: DashboardRange): Promise<Array<{ day: Date; class: string; severity: string; count: number }>> {
+  violationsByClass(
+    teamId: string,
+    range: DashboardRange,
+  ): Promise<Array<{ day: Date; class: string; severity: string; count: number }>> {
     // From the rollup kept by ResultRepository.saveRunResult; whole UTC days overlapping the range.
     return this.db.$queryRaw`
       SELECT day::timestamp AT TIME ZONE 'UTC' AS day, class, severity, count::int AS count
@@ -51,7 +54,12 @@ export class DashboardRepository {
   }
 
   /** The newest `pointLimit` headroom points of the `scenarioLimit` scenarios with the most recent metrics, via index probes. */
-  headroom(teamId: string, range: DashboardRange, scenarioLimit: number, pointLimit: number): Promise<Array<{ scenario_id: string; run_id: string; at: Date; fraction: number }>> {
+  headroom(
+    teamId: string,
+    range: DashboardRange,
+    scenarioLimit: number,
+    pointLimit: number,
+  ): Promise<Array<{ scenario_id: string; run_id: string; at: Date; fraction: number }>> {
     return this.db.$queryRaw`
       WITH chosen AS (
         SELECT s.id AS scenario_id, m.last_at

@@ -6,7 +6,10 @@ export const dashboardResolvers: Resolvers = {
   Query: {
     dashboard: async (_parent, { range }, { viewer, services }) => {
       const dashboard = await services.dashboard.dashboard(viewer, range);
-      return { ...dashboard, runsByStatus: dashboard.runsByStatus.map((row) => ({ ...row, status: row.status as RunStatus })) };
+      return {
+        ...dashboard,
+        runsByStatus: dashboard.runsByStatus.map((row) => ({ ...row, status: row.status as RunStatus })),
+      };
     },
   },
 };

@@ -25,7 +25,9 @@ export class DashboardService {
       this.aggregates.headroom(viewer.teamId, resolved, 20, 100),
     ]);
     const scenarioIds = [...new Set([...risky.map((r) => r.scenario_id), ...headroomRows.map((r) => r.scenario_id)])];
-    const scenarios = new Map<string, Scenario>((await this.scenarios.findByIds(viewer.teamId, scenarioIds)).map((s) => [s.id, s]));
+    const scenarios = new Map<string, Scenario>(
+      (await this.scenarios.findByIds(viewer.teamId, scenarioIds)).map((s) => [s.id, s]),
+    );
     const headroom = new Map<string, Array<{ runId: string; at: Date; hiwaterFraction: number }>>();
     for (const row of headroomRows) {
       const points = headroom.get(row.scenario_id) ?? [];
@@ -50,7 +52,8 @@ export class DashboardService {
     const to = range?.to ?? this.clock.now();
     const from = range?.from ?? new Date(to.getTime() - 30 * dayMs);
     if (from.getTime() >= to.getTime()) throw new AppError('BAD_USER_INPUT', 'range.from must be before range.to');
-    if (to.getTime() - from.getTime() > maxRangeDays * dayMs) throw new AppError('BAD_USER_INPUT', `range may span at most ${maxRangeDays} days`);
+    if (to.getTime() - from.getTime() > maxRangeDays * dayMs)
+      throw new AppError('BAD_USER_INPUT', `range may span at most ${maxRangeDays} days`);
     return { from, to };
   }
 }

@@ -38,11 +38,22 @@ export class ExportService {
     if (!comparison) throw new AppError('NOT_FOUND', `suite batch ${batchId} has no comparison yet (still running?)`);
     const suite = await this.suites.suite(viewer, batch.suiteId);
     if (!suite) throw notFound('suite', batch.suiteId);
-    const context: ExportContext = { suiteName: suite.name, batchId, baselineBatchId: comparison.baselineBatchId, engineVersion: ENGINE_VERSION, comparison: comparison.detail };
+    const context: ExportContext = {
+      suiteName: suite.name,
+      batchId,
+      baselineBatchId: comparison.baselineBatchId,
+      engineVersion: ENGINE_VERSION,
+      comparison: comparison.detail,
+    };
     return renderExport(context, format, async () => {
       const byRun = new Map(comparison.detail.entries.map((e) => [e.candidateRunId, e]));
       const samples = await this.results.samplesOfRuns(viewer, [...byRun.keys()]);
-      return samples.map((s) => ({ ...s, scenario: byRun.get(s.runId)?.scenarioName ?? '', entry: byRun.get(s.runId)?.entryName ?? '', profile: byRun.get(s.runId)?.profile ?? '' }));
+      return samples.map((s) => ({
+        ...s,
+        scenario: byRun.get(s.runId)?.scenarioName ?? '',
+        entry: byRun.get(s.runId)?.entryName ?? '',
+        profile: byRun.get(s.runId)?.profile ?? '',
+      }));
     });
   }
 
@@ -64,30 +75,76 @@ export class ExportService {
    * and overlays), no baseline, so succeeded runs are NOT_COMPARABLE (NO_BASELINE) and failed ones
    * ERROR; every violation is listed as a NEW finding (waived ones carry their waiver state).
    */
-  private async exportRuns(viewer: Viewer, set: { id: string; runs: readonly Run[] }, format: ExportFormat): Promise<ExportFile> {
+  private async exportRuns(
+    viewer: Viewer,
+    set: { id: string; runs: readonly Run[] },
+    format: ExportFormat,
+  ): Promise<ExportFile> {
     const scenarioNames = new Map<string, string>();
-    for (const run of set.runs) if (!scenarioNames.has(run.scenarioId)) scenarioNames.set(run.scenarioId, (await this.scenarios.getOrThrow(viewer, run.scenarioId)).name);
+    for (const run of set.runs)
+      if (!scenarioNames.has(run.scenarioId))
+        scenarioNames.set(run.scenarioId, (await this.scenarios.getOrThrow(viewer, run.scenarioId)).name);
     const triage = new Map<string, TriageDecision>();
     const candidate: ComparedRun[] = [];
     for (const run of set.runs) {
       const violations = await this.allViolations(viewer, run.id);
-      for (const v of violations) if (v.triageState !== 'OPEN') triage.set(v.fingerprint, { state: v.triageState, reason: null, owner: null, expiresAt: null });
+      for (const v of violations)
+        if (v.triageState !== 'OPEN')
+          triage.set(v.fingerprint, { state: v.triageState, reason: null, owner: null, expiresAt: null });
       const metrics = run.status === 'SUCCEEDED' ? await this.results.metrics(viewer, run.id) : undefined;
       candidate.push({
-        scenarioId: run.scenarioId, scenarioName: scenarioNames.get(run.scenarioId) ?? run.scenarioId, entryName: entryName(run), runId: run.id, profile: run.profile, status: run.status, engineVersion: run.engineVersion, specHash: '',
-        violations: violations.map((v) => ({ fingerprint: v.fingerprint, class: v.class, severity: v.severity, deviceId: v.deviceId, path: v.path, rule: v.rule, explanation: v.explanation, dataClass: v.dataClass, count: v.count, bytesExposed: v.bytesExposed })),
+        scenarioId: run.scenarioId,
+        scenarioName: scenarioNames.get(run.scenarioId) ?? run.scenarioId,
+        entryName: entryName(run),
+        runId: run.id,
+        profile: run.profile,
+        status: run.status,
+        engineVersion: run.engineVersion,
+        specHash: '',
+        violations: violations.map((v) => ({
+          fingerprint: v.fingerprint,
+          class: v.class,
+          severity: v.severity,
+          deviceId: v.deviceId,
+          path: v.path,
+          rule: v.rule,
+          explanation: v.explanation,
+          dataClass: v.dataClass,
+          count: v.count,
+          bytesExposed: v.bytesExposed,
+        })),
         metrics: (metrics?.all ?? {}) as Record<string, number | string>,
       });
     }
-    const comparison = compareBatches({ candidate, baseline: null, thresholds: [], triage, seenBefore: new Set(), now: new Date() });
+    const comparison = compareBatches({
+      candidate,
+      baseline: null,
+      thresholds: [],
+      triage,
+      seenBefore: new Set(),
+      now: new Date(),
+    });
     const names = [...new Set(scenarioNames.values())];
-    const context: ExportContext = { suiteName: names.length === 1 ? (names[0] ?? 'runs') : 'runs', batchId: set.id, baselineBatchId: null, engineVersion: set.runs[0]?.engineVersion ?? ENGINE_VERSION, comparison };
+    const context: ExportContext = {
+      suiteName: names.length === 1 ? (names[0] ?? 'runs') : 'runs',
+      batchId: set.id,
+      baselineBatchId: null,
+      engineVersion: set.runs[0]?.engineVersion ?? ENGINE_VERSION,
+      comparison,
+    };
     return renderExport(context, format, async () => {
       const rows: SeriesRow[] = [];
       for (const run of set.runs) {
         if (run.status !== 'SUCCEEDED') continue;
         const report = await this.results.report(viewer, run.id);
-        for (const sample of reportSeries(report)) rows.push({ ...sample, runId: run.id, scenario: scenarioNames.get(run.scenarioId) ?? '', entry: entryName(run), profile: run.profile });
+        for (const sample of reportSeries(report))
+          rows.push({
+            ...sample,
+            runId: run.id,
+            scenario: scenarioNames.get(run.scenarioId) ?? '',
+            entry: entryName(run),
+            profile: run.profile,
+          });
       }
       return rows;
     });
@@ -115,13 +172,15 @@ function entryName(run: Run): string {
 function reportSeries(report: unknown): Array<{ metric: string; t: bigint; value: number }> {
   const series = (report as { series?: { t?: unknown; values?: unknown } } | null)?.series;
   const t = Array.isArray(series?.t) ? (series.t as unknown[]) : [];
-  const values = typeof series?.values === 'object' && series.values !== null ? (series.values as Record<string, unknown>) : {};
+  const values =
+    typeof series?.values === 'object' && series.values !== null ? (series.values as Record<string, unknown>) : {};
   const rows: Array<{ metric: string; t: bigint; value: number }> = [];
   for (const metric of Object.keys(values).sort()) {
     const points = values[metric];
     if (!Array.isArray(points)) continue;
     points.forEach((value, index) => {
-      if (typeof value === 'number') rows.push({ metric, t: BigInt(Math.round(typeof t[index] === 'number' ? t[index] : index)), value });
+      if (typeof value === 'number')
+        rows.push({ metric, t: BigInt(Math.round(typeof t[index] === 'number' ? t[index] : index)), value });
     });
   }
   return rows;

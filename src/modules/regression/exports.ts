@@ -15,8 +15,12 @@ export interface ExportContext {
 
 export function xmlEscape(text: string): string {
   // Characters XML 1.0 forbids are dropped; the five specials are escaped.
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD]/gu, '').replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c);
+  return (
+    text
+      // eslint-disable-next-line no-control-regex
+      .replace(/[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD]/gu, '')
+      .replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c] ?? c)
+  );
 }
 
 /** JUnit XML: REGRESSED → <failure>, ERROR → <error>, NOT_COMPARABLE → <skipped>, PASS/IMPROVED pass. */
@@ -52,18 +56,40 @@ function testCaseBody(entry: EntryComparison): string {
 }
 
 function entrySummary(entry: EntryComparison): string {
-  const lines = [`${entry.verdict}: ${entry.scenarioName} × ${entry.entryName} (${entry.baselineProfile ?? '-'} → ${entry.profile}), run ${entry.candidateRunId}`];
-  for (const f of entry.findings) lines.push(`  ${f.change}${f.waived ? ' (waived)' : ''} ${f.class}/${f.severity} ${f.deviceId} bytes ${f.bytesExposed} via ${f.path} [${f.fingerprint}]`);
-  for (const m of entry.metrics) if (m.delta !== null && m.delta !== '0') lines.push(`  ${m.metric}: ${m.baseline ?? '-'} → ${m.candidate ?? '-'} (${m.delta})${m.breached ? ' BREACH' : ''}`);
+  const lines = [
+    `${entry.verdict}: ${entry.scenarioName} × ${entry.entryName} (${entry.baselineProfile ?? '-'} → ${entry.profile}), run ${entry.candidateRunId}`,
+  ];
+  for (const f of entry.findings)
+    lines.push(
+      `  ${f.change}${f.waived ? ' (waived)' : ''} ${f.class}/${f.severity} ${f.deviceId} bytes ${f.bytesExposed} via ${f.path} [${f.fingerprint}]`,
+    );
+  for (const m of entry.metrics)
+    if (m.delta !== null && m.delta !== '0')
+      lines.push(
+        `  ${m.metric}: ${m.baseline ?? '-'} → ${m.candidate ?? '-'} (${m.delta})${m.breached ? ' BREACH' : ''}`,
+      );
   return lines.join('\n');
 }
 
-const severityLevel: Record<string, 'error' | 'warning' | 'note'> = { critical: 'error', high: 'error', medium: 'warning', low: 'note', info: 'note' };
-const baselineState: Record<FindingDiff['change'], 'new' | 'unchanged' | 'absent'> = { NEW: 'new', REOPENED: 'new', PERSISTING: 'unchanged', FIXED: 'absent' };
+const severityLevel: Record<string, 'error' | 'warning' | 'note'> = {
+  critical: 'error',
+  high: 'error',
+  medium: 'warning',
+  low: 'note',
+  info: 'note',
+};
+const baselineState: Record<FindingDiff['change'], 'new' | 'unchanged' | 'absent'> = {
+  NEW: 'new',
+  REOPENED: 'new',
+  PERSISTING: 'unchanged',
+  FIXED: 'absent',
+};
 
 /** SARIF 2.1.0 log: one rule per violation class; results carry the explanation, the kernel path and the fingerprint. */
 export function toSarif(context: ExportContext): Record<string, unknown> {
-  const findings = context.comparison.entries.flatMap((entry) => entry.findings.filter((f) => f.change !== 'FIXED').map((f) => ({ entry, f })));
+  const findings = context.comparison.entries.flatMap((entry) =>
+    entry.findings.filter((f) => f.change !== 'FIXED').map((f) => ({ entry, f })),
+  );
   const classes = [...new Set(findings.map(({ f }) => f.class))].sort();
   const rules = classes.map((cls) => {
     const example = findings.find(({ f }) => f.class === cls)?.f;
@@ -72,7 +98,9 @@ export function toSarif(context: ExportContext): Record<string, unknown> {
       name: `ConfidentialityViolation${cls}`,
       shortDescription: { text: `dmasim violation class ${cls}` },
       fullDescription: { text: example?.explanation ?? cls },
-      help: { text: `Confidential data became host-visible (class ${cls}). See docs/regressions.md and the run report for the kernel path.` },
+      help: {
+        text: `Confidential data became host-visible (class ${cls}). See docs/regressions.md and the run report for the kernel path.`,
+      },
       defaultConfiguration: { level: severityLevel[example?.severity ?? ''] ?? 'warning' },
     };
   });
@@ -80,25 +108,54 @@ export function toSarif(context: ExportContext): Record<string, unknown> {
     ruleId: f.class,
     ruleIndex: classes.indexOf(f.class),
     level: severityLevel[f.severity] ?? 'warning',
-    message: { text: `${f.explanation} (device ${f.deviceId}, ${f.bytesExposed} bytes of ${f.class}, kernel path ${f.path}, rule ${f.rule})` },
-    locations: [{
-      physicalLocation: { artifactLocation: { uri: `scenarios/${encodeURIComponent(entry.scenarioName)}.yaml` }, region: { startLine: 1 } },
-      logicalLocations: [{ fullyQualifiedName: f.path, kind: 'function' }],
-    }],
+    message: {
+      text: `${f.explanation} (device ${f.deviceId}, ${f.bytesExposed} bytes of ${f.class}, kernel path ${f.path}, rule ${f.rule})`,
+    },
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: `scenarios/${encodeURIComponent(entry.scenarioName)}.yaml` },
+          region: { startLine: 1 },
+        },
+        logicalLocations: [{ fullyQualifiedName: f.path, kind: 'function' }],
+      },
+    ],
     partialFingerprints: { 'dmasimFingerprint/v1': f.fingerprint },
     baselineState: baselineState[f.change],
-    ...(f.waived ? { suppressions: [{ kind: 'external', status: 'accepted', justification: f.waiver?.reason ?? 'waived' }] } : {}),
-    properties: { scenario: entry.scenarioName, entry: entry.entryName, profile: entry.profile, runId: entry.candidateRunId, deviceId: f.deviceId, severity: f.severity, count: f.count, bytesExposed: f.bytesExposed, rule: f.rule, change: f.change },
+    ...(f.waived
+      ? { suppressions: [{ kind: 'external', status: 'accepted', justification: f.waiver?.reason ?? 'waived' }] }
+      : {}),
+    properties: {
+      scenario: entry.scenarioName,
+      entry: entry.entryName,
+      profile: entry.profile,
+      runId: entry.candidateRunId,
+      deviceId: f.deviceId,
+      severity: f.severity,
+      count: f.count,
+      bytesExposed: f.bytesExposed,
+      rule: f.rule,
+      change: f.change,
+    },
   }));
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
-    runs: [{
-      tool: { driver: { name: 'dmasim', version: context.engineVersion, informationUri: 'https://github.com/dmasim/dmasim', rules } },
-      automationDetails: { id: `dmasim/${context.suiteName}/${context.batchId}` },
-      results,
-      properties: { verdict: context.comparison.verdict, baselineBatchId: context.baselineBatchId },
-    }],
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'dmasim',
+            version: context.engineVersion,
+            informationUri: 'https://github.com/dmasim/dmasim',
+            rules,
+          },
+        },
+        automationDetails: { id: `dmasim/${context.suiteName}/${context.batchId}` },
+        results,
+        properties: { verdict: context.comparison.verdict, baselineBatchId: context.baselineBatchId },
+      },
+    ],
   };
 }
 
@@ -107,9 +164,24 @@ function csvField(value: string): string {
 }
 
 /** Metric series as CSV (RFC 4180): one row per sample, full resolution. */
-export function toSeriesCsv(rows: ReadonlyArray<{ runId: string; scenario: string; entry: string; profile: string; metric: string; t: bigint; value: number }>): string {
+export function toSeriesCsv(
+  rows: ReadonlyArray<{
+    runId: string;
+    scenario: string;
+    entry: string;
+    profile: string;
+    metric: string;
+    t: bigint;
+    value: number;
+  }>,
+): string {
   const lines = ['run_id,scenario,entry,profile,metric,t,value'];
-  for (const row of rows) lines.push([row.runId, row.scenario, row.entry, row.profile, row.metric, row.t.toString(), String(row.value)].map(csvField).join(','));
+  for (const row of rows)
+    lines.push(
+      [row.runId, row.scenario, row.entry, row.profile, row.metric, row.t.toString(), String(row.value)]
+        .map(csvField)
+        .join(','),
+    );
   return `${lines.join('\r\n')}\r\n`;
 }
 
@@ -130,19 +202,41 @@ export function toMarkdown(context: ExportContext): string {
     '',
     '| scenario | entry | profile (baseline → candidate) | verdict | reasons |',
     '|---|---|---|---|---|',
-    ...comparison.entries.map((e) => `| ${mdCell(e.scenarioName)} | ${mdCell(e.entryName)} | ${mdCell(`${e.baselineProfile ?? '-'} → ${e.profile}`)} | ${e.verdict} | ${mdCell(e.reasons.join('; ') || '-')} |`),
+    ...comparison.entries.map(
+      (e) =>
+        `| ${mdCell(e.scenarioName)} | ${mdCell(e.entryName)} | ${mdCell(`${e.baselineProfile ?? '-'} → ${e.profile}`)} | ${e.verdict} | ${mdCell(e.reasons.join('; ') || '-')} |`,
+    ),
   ];
   const findings = comparison.entries.flatMap((e) => e.findings.map((f) => ({ e, f })));
   if (findings.length > 0) {
-    lines.push('', '## Violations', '', '| change | class/severity | scenario × entry | device | bytes (baseline → now) | kernel path | waiver |', '|---|---|---|---|---|---|---|');
+    lines.push(
+      '',
+      '## Violations',
+      '',
+      '| change | class/severity | scenario × entry | device | bytes (baseline → now) | kernel path | waiver |',
+      '|---|---|---|---|---|---|---|',
+    );
     for (const { e, f } of findings) {
-      lines.push(`| ${f.change}${f.counts ? ' ❌' : ''}${f.sameExposureAs && f.change !== 'FIXED' ? ' (same exposure, path/rule changed)' : ''} | ${f.class}/${f.severity} | ${mdCell(`${e.scenarioName} × ${e.entryName}`)} | ${mdCell(f.deviceId)} | ${f.baselineBytesExposed ?? '-'} → ${f.bytesExposed} | ${mdCell(f.path)} | ${f.waived ? mdCell(`${f.waiver?.reason ?? ''} (${f.waiver?.owner ?? 'no owner'}, until ${f.waiver?.expiresAt ?? 'no expiry'})`) : '-'} |`);
+      lines.push(
+        `| ${f.change}${f.counts ? ' ❌' : ''}${f.sameExposureAs && f.change !== 'FIXED' ? ' (same exposure, path/rule changed)' : ''} | ${f.class}/${f.severity} | ${mdCell(`${e.scenarioName} × ${e.entryName}`)} | ${mdCell(f.deviceId)} | ${f.baselineBytesExposed ?? '-'} → ${f.bytesExposed} | ${mdCell(f.path)} | ${f.waived ? mdCell(`${f.waiver?.reason ?? ''} (${f.waiver?.owner ?? 'no owner'}, until ${f.waiver?.expiresAt ?? 'no expiry'})`) : '-'} |`,
+      );
     }
   }
-  const metrics = comparison.entries.flatMap((e) => e.metrics.filter((m) => m.threshold || (m.delta !== null && m.delta !== '0')).map((m) => ({ e, m })));
+  const metrics = comparison.entries.flatMap((e) =>
+    e.metrics.filter((m) => m.threshold || (m.delta !== null && m.delta !== '0')).map((m) => ({ e, m })),
+  );
   if (metrics.length > 0) {
-    lines.push('', '## Metrics', '', '| scenario × entry | metric | baseline | candidate | delta | gate |', '|---|---|---|---|---|---|');
-    for (const { e, m } of metrics) lines.push(`| ${mdCell(`${e.scenarioName} × ${e.entryName}`)} | ${mdCell(m.metric)} | ${m.baseline ?? '-'} | ${m.candidate ?? '-'} | ${m.delta ?? '-'} | ${m.breached ? `❌ ${mdCell(m.breachReason ?? '')}` : m.threshold ? 'ok' : '-'} |`);
+    lines.push(
+      '',
+      '## Metrics',
+      '',
+      '| scenario × entry | metric | baseline | candidate | delta | gate |',
+      '|---|---|---|---|---|---|',
+    );
+    for (const { e, m } of metrics)
+      lines.push(
+        `| ${mdCell(`${e.scenarioName} × ${e.entryName}`)} | ${mdCell(m.metric)} | ${m.baseline ?? '-'} | ${m.candidate ?? '-'} | ${m.delta ?? '-'} | ${m.breached ? `❌ ${mdCell(m.breachReason ?? '')}` : m.threshold ? 'ok' : '-'} |`,
+      );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -157,19 +251,35 @@ export interface ExportFile {
   readonly fileName: string;
 }
 
-export type SeriesRow = { runId: string; scenario: string; entry: string; profile: string; metric: string; t: bigint; value: number };
+export type SeriesRow = {
+  runId: string;
+  scenario: string;
+  entry: string;
+  profile: string;
+  metric: string;
+  t: bigint;
+  value: number;
+};
 
 /**
  * The one switch from a format to its file: every export (suite batch, run, matrix batch) goes
  * through here, so content types and file names cannot drift between them. `seriesRows` is read
  * only for CSV, the one format that needs the stored samples.
  */
-export async function renderExport(context: ExportContext, format: ExportFormat, seriesRows: () => Promise<readonly SeriesRow[]>): Promise<ExportFile> {
+export async function renderExport(
+  context: ExportContext,
+  format: ExportFormat,
+  seriesRows: () => Promise<readonly SeriesRow[]>,
+): Promise<ExportFile> {
   switch (format) {
     case 'JUNIT':
       return { contentType: 'application/xml; charset=utf-8', body: toJunitXml(context), fileName: 'junit.xml' };
     case 'SARIF':
-      return { contentType: 'application/sarif+json; charset=utf-8', body: `${JSON.stringify(toSarif(context), null, 2)}\n`, fileName: 'results.sarif' };
+      return {
+        contentType: 'application/sarif+json; charset=utf-8',
+        body: `${JSON.stringify(toSarif(context), null, 2)}\n`,
+        fileName: 'results.sarif',
+      };
     case 'MARKDOWN':
       return { contentType: 'text/markdown; charset=utf-8', body: toMarkdown(context), fileName: 'report.md' };
     case 'CSV':

@@ -7,42 +7,93 @@ import type { ComparisonResult, MetricThreshold, SuiteEntry } from './regression
  */
 const overlayRef = z.object({ name: z.string(), variant: z.string().optional() });
 const suiteEntries = z.array(z.object({ name: z.string(), profile: z.string(), overlays: z.array(overlayRef) }));
-const thresholds = z.array(z.object({ metric: z.string(), maxIncrease: z.string().nullish(), maxIncreasePercent: z.number().nullish(), max: z.string().nullish() }));
+const thresholds = z.array(
+  z.object({
+    metric: z.string(),
+    maxIncrease: z.string().nullish(),
+    maxIncreasePercent: z.number().nullish(),
+    max: z.string().nullish(),
+  }),
+);
 const plan = z.array(z.object({ runId: z.string(), scenarioId: z.string(), entryName: z.string() }));
 const verdict = z.enum(['PASS', 'REGRESSED', 'IMPROVED', 'NOT_COMPARABLE', 'ERROR']);
 const findingDiff = z.object({
-  fingerprint: z.string(), change: z.enum(['NEW', 'FIXED', 'PERSISTING', 'REOPENED']), class: z.string(), severity: z.string(), deviceId: z.string(), path: z.string(), rule: z.string(),
-  explanation: z.string(), count: z.string(), bytesExposed: z.string(), baselineCount: z.string().nullable(), baselineBytesExposed: z.string().nullable(), waived: z.boolean(),
-  waiver: z.object({ reason: z.string().nullable(), owner: z.string().nullable(), expiresAt: z.string().nullable() }).nullable(), counts: z.boolean(),
+  fingerprint: z.string(),
+  change: z.enum(['NEW', 'FIXED', 'PERSISTING', 'REOPENED']),
+  class: z.string(),
+  severity: z.string(),
+  deviceId: z.string(),
+  path: z.string(),
+  rule: z.string(),
+  explanation: z.string(),
+  count: z.string(),
+  bytesExposed: z.string(),
+  baselineCount: z.string().nullable(),
+  baselineBytesExposed: z.string().nullable(),
+  waived: z.boolean(),
+  waiver: z
+    .object({ reason: z.string().nullable(), owner: z.string().nullable(), expiresAt: z.string().nullable() })
+    .nullable(),
+  counts: z.boolean(),
   // Comparisons stored before moved exposures were recorded have no sameExposureAs.
   sameExposureAs: z.string().nullable().default(null),
 });
 const metricDiff = z.object({
-  metric: z.string(), baseline: z.string().nullable(), candidate: z.string().nullable(), delta: z.string().nullable(),
-  threshold: thresholds.element.nullable(), breached: z.boolean(), breachReason: z.string().nullable(),
+  metric: z.string(),
+  baseline: z.string().nullable(),
+  candidate: z.string().nullable(),
+  delta: z.string().nullable(),
+  threshold: thresholds.element.nullable(),
+  breached: z.boolean(),
+  breachReason: z.string().nullable(),
 });
 const comparisonResult = z.object({
   verdict,
-  entries: z.array(z.object({
-    key: z.string(), scenarioId: z.string(), scenarioName: z.string(), entryName: z.string(), profile: z.string(), baselineProfile: z.string().nullable(),
-    candidateRunId: z.string(), baselineRunId: z.string().nullable(), verdict, reasons: z.array(z.string()), findings: z.array(findingDiff), metrics: z.array(metricDiff),
-  })),
-  counts: z.object({ new: z.number(), fixed: z.number(), persisting: z.number(), reopened: z.number(), waived: z.number(), thresholdBreaches: z.number(), moved: z.number().default(0) }),
+  entries: z.array(
+    z.object({
+      key: z.string(),
+      scenarioId: z.string(),
+      scenarioName: z.string(),
+      entryName: z.string(),
+      profile: z.string(),
+      baselineProfile: z.string().nullable(),
+      candidateRunId: z.string(),
+      baselineRunId: z.string().nullable(),
+      verdict,
+      reasons: z.array(z.string()),
+      findings: z.array(findingDiff),
+      metrics: z.array(metricDiff),
+    }),
+  ),
+  counts: z.object({
+    new: z.number(),
+    fixed: z.number(),
+    persisting: z.number(),
+    reopened: z.number(),
+    waived: z.number(),
+    thresholdBreaches: z.number(),
+    moved: z.number().default(0),
+  }),
 });
 
 function parseColumn<T>(schema: z.ZodType<T>, value: unknown, column: string): T {
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new Error(`stored ${column} does not match its schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  if (!parsed.success)
+    throw new Error(
+      `stored ${column} does not match its schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
   return parsed.data;
 }
 
 export const parseSuiteEntries = (value: unknown): SuiteEntry[] => parseColumn(suiteEntries, value, 'suite.entries');
-export const parseThresholds = (value: unknown): MetricThreshold[] => parseColumn(thresholds, value, 'suite.thresholds');
+export const parseThresholds = (value: unknown): MetricThreshold[] =>
+  parseColumn(thresholds, value, 'suite.thresholds');
 /** Which run of a suite batch is which scenario × entry. */
 export type PlanItem = z.infer<typeof plan>[number];
 
 export const parsePlan = (value: unknown): PlanItem[] => parseColumn(plan, value, 'suite_batch.plan');
-export const parseComparisonDetail = (value: unknown): ComparisonResult => parseColumn(comparisonResult, value, 'comparison.detail');
+export const parseComparisonDetail = (value: unknown): ComparisonResult =>
+  parseColumn(comparisonResult, value, 'comparison.detail');
 
 const jsonValue = z.json();
 

@@ -1,9 +1,17 @@
 import { Queue } from 'bullmq';
 
 /** Queue names of regression runs (one per job family). */
-export const RegressionQueueName = { schedules: 'regression-schedules', webhooks: 'regression-webhooks', batches: 'regression-batches' } as const;
+export const RegressionQueueName = {
+  schedules: 'regression-schedules',
+  webhooks: 'regression-webhooks',
+  batches: 'regression-batches',
+} as const;
 /** Job names: each has a typed payload and exactly one handler (RegressionJobHandlers). */
-export const RegressionJobName = { fireSchedule: 'fire-schedule', deliverWebhook: 'deliver-webhook', sweep: 'sweep-open-batches' } as const;
+export const RegressionJobName = {
+  fireSchedule: 'fire-schedule',
+  deliverWebhook: 'deliver-webhook',
+  sweep: 'sweep-open-batches',
+} as const;
 
 export type ScheduleJob = { name: typeof RegressionJobName.fireSchedule; data: { scheduleId: string } };
 export type WebhookJob = { name: typeof RegressionJobName.deliverWebhook; data: { deliveryId: string } };
@@ -45,19 +53,42 @@ export const webhookJobOptions = {
   removeOnFail: { count: 5000, age: 30 * 24 * 3600 },
 } as const;
 
-export const batchJobOptions = { attempts: 5, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } } as const;
-const scheduleJobOptions = { attempts: 3, backoff: { type: 'exponential', delay: 5000 }, removeOnComplete: { count: 1000 }, removeOnFail: { count: 1000 } } as const;
+export const batchJobOptions = {
+  attempts: 5,
+  backoff: { type: 'exponential', delay: 1000 },
+  removeOnComplete: { count: 1000 },
+  removeOnFail: { count: 1000 },
+} as const;
+const scheduleJobOptions = {
+  attempts: 3,
+  backoff: { type: 'exponential', delay: 5000 },
+  removeOnComplete: { count: 1000 },
+  removeOnFail: { count: 1000 },
+} as const;
 
 export function createRegressionQueues(options: { redisUrl: string; prefix: string }): RegressionQueues {
   const connection = { url: options.redisUrl, maxRetriesPerRequest: null };
   // Scheduler ids share BullMQ's NameType, so these queues take string names.
-  const schedules = new Queue<ScheduleJob['data'], void, string>(RegressionQueueName.schedules, { connection, prefix: options.prefix });
-  const webhooks = new Queue<WebhookJob['data'], void, WebhookJob['name']>(RegressionQueueName.webhooks, { connection, prefix: options.prefix });
-  const batches = new Queue<BatchJob['data'], void, string>(RegressionQueueName.batches, { connection, prefix: options.prefix });
+  const schedules = new Queue<ScheduleJob['data'], void, string>(RegressionQueueName.schedules, {
+    connection,
+    prefix: options.prefix,
+  });
+  const webhooks = new Queue<WebhookJob['data'], void, WebhookJob['name']>(RegressionQueueName.webhooks, {
+    connection,
+    prefix: options.prefix,
+  });
+  const batches = new Queue<BatchJob['data'], void, string>(RegressionQueueName.batches, {
+    connection,
+    prefix: options.prefix,
+  });
   return {
     scheduler: {
       async upsert(schedule) {
-        await schedules.upsertJobScheduler(schedule.id, { pattern: schedule.cron, tz: schedule.timeZone }, { name: RegressionJobName.fireSchedule, data: { scheduleId: schedule.id }, opts: scheduleJobOptions });
+        await schedules.upsertJobScheduler(
+          schedule.id,
+          { pattern: schedule.cron, tz: schedule.timeZone },
+          { name: RegressionJobName.fireSchedule, data: { scheduleId: schedule.id }, opts: scheduleJobOptions },
+        );
       },
       async remove(scheduleId) {
         await schedules.removeJobScheduler(scheduleId);
@@ -68,7 +99,11 @@ export function createRegressionQueues(options: { redisUrl: string; prefix: stri
     },
     jobs: {
       async enqueueWebhookDelivery(deliveryId) {
-        await webhooks.add(RegressionJobName.deliverWebhook, { deliveryId }, { ...webhookJobOptions, jobId: deliveryId });
+        await webhooks.add(
+          RegressionJobName.deliverWebhook,
+          { deliveryId },
+          { ...webhookJobOptions, jobId: deliveryId },
+        );
       },
     },
     async close() {

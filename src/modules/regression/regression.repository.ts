@@ -9,7 +9,14 @@ import type {
   WebhookDelivery as WebhookDeliveryRow,
 } from '../../generated/prisma/client';
 import type { RunStatus } from '../run/run.types';
-import { parseComparisonDetail, parsePlan, type PlanItem, parseSuiteEntries, parseThresholds, toJsonColumn } from './regression.json';
+import {
+  parseComparisonDetail,
+  parsePlan,
+  type PlanItem,
+  parseSuiteEntries,
+  parseThresholds,
+  toJsonColumn,
+} from './regression.json';
 import type {
   BaselinePolicy,
   ComparedViolation,
@@ -48,7 +55,10 @@ export interface RunForComparison {
 }
 
 export type NewSuite = Omit<Suite, 'id' | 'createdAt' | 'updatedAt'>;
-export type NewSchedule = Pick<Schedule, 'teamId' | 'suiteId' | 'name' | 'cron' | 'timeZone' | 'paused' | 'overlapPolicy'>;
+export type NewSchedule = Pick<
+  Schedule,
+  'teamId' | 'suiteId' | 'name' | 'cron' | 'timeZone' | 'paused' | 'overlapPolicy'
+>;
 
 /** All SQL of regression runs: suites, batches, schedules, comparisons, webhooks. Team-scoped except the worker entry points named *ForJob. */
 export class RegressionRepository {
@@ -59,7 +69,10 @@ export class RegressionRepository {
   }
 
   async updateSuite(teamId: string, id: string, suite: NewSuite, now: Date): Promise<Suite | undefined> {
-    const moved = await this.db.suite.updateMany({ where: { id, teamId }, data: { ...suiteData(suite), updatedAt: now } });
+    const moved = await this.db.suite.updateMany({
+      where: { id, teamId },
+      data: { ...suiteData(suite), updatedAt: now },
+    });
     return moved.count === 1 ? this.findSuite(teamId, id) : undefined;
   }
 
@@ -77,7 +90,15 @@ export class RegressionRepository {
     return (await this.db.suite.findMany({ where: { teamId }, orderBy: { name: 'asc' } })).map(toSuite);
   }
 
-  async insertSuiteBatch(batch: { teamId: string; suiteId: string; scheduleId: string | null; trigger: SuiteBatchTrigger; runBatchIds: string[]; plan: PlanItem[]; tags: string[] }): Promise<SuiteBatch> {
+  async insertSuiteBatch(batch: {
+    teamId: string;
+    suiteId: string;
+    scheduleId: string | null;
+    trigger: SuiteBatchTrigger;
+    runBatchIds: string[];
+    plan: PlanItem[];
+    tags: string[];
+  }): Promise<SuiteBatch> {
     return toSuiteBatch(await this.db.suiteBatch.create({ data: { ...batch, plan: toJsonColumn(batch.plan) } }));
   }
 
@@ -88,7 +109,9 @@ export class RegressionRepository {
 
   /** The suite batch with this id, or the one containing this run batch (worker entry point). */
   async findSuiteBatchForJob(batchId: string): Promise<(SuiteBatch & { plan: PlanItem[] }) | undefined> {
-    const row = (await this.db.suiteBatch.findUnique({ where: { id: batchId } })) ?? (await this.db.suiteBatch.findFirst({ where: { runBatchIds: { has: batchId } } }));
+    const row =
+      (await this.db.suiteBatch.findUnique({ where: { id: batchId } })) ??
+      (await this.db.suiteBatch.findFirst({ where: { runBatchIds: { has: batchId } } }));
     return row ? { ...toSuiteBatch(row), plan: parsePlan(row.plan) } : undefined;
   }
 
@@ -99,12 +122,27 @@ export class RegressionRepository {
 
   /** Suite batches not yet final, across teams: the sweep's input (lost completion events, runs cancelled in the API). */
   async listOpenSuiteBatches(limit: number): Promise<string[]> {
-    return (await this.db.suiteBatch.findMany({ where: { status: { in: ['QUEUED', 'RUNNING'] } }, select: { id: true }, orderBy: { createdAt: 'asc' }, take: limit })).map((r) => r.id);
+    return (
+      await this.db.suiteBatch.findMany({
+        where: { status: { in: ['QUEUED', 'RUNNING'] } },
+        select: { id: true },
+        orderBy: { createdAt: 'asc' },
+        take: limit,
+      })
+    ).map((r) => r.id);
   }
 
-  async listSuiteBatches(teamId: string, filter: { suiteId?: string | null; scheduleId?: string | null }, first: number): Promise<SuiteBatch[]> {
+  async listSuiteBatches(
+    teamId: string,
+    filter: { suiteId?: string | null; scheduleId?: string | null },
+    first: number,
+  ): Promise<SuiteBatch[]> {
     const rows = await this.db.suiteBatch.findMany({
-      where: { teamId, ...(filter.suiteId ? { suiteId: filter.suiteId } : {}), ...(filter.scheduleId ? { scheduleId: filter.scheduleId } : {}) },
+      where: {
+        teamId,
+        ...(filter.suiteId ? { suiteId: filter.suiteId } : {}),
+        ...(filter.scheduleId ? { scheduleId: filter.scheduleId } : {}),
+      },
       orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
       take: first,
     });
@@ -126,43 +164,89 @@ export class RegressionRepository {
   /** The baseline of a suite under its policy, never the candidate itself. */
   async findBaseline(suite: Suite, excludeBatchId: string): Promise<SuiteBatch | undefined> {
     const policy: BaselinePolicy = suite.baselinePolicy;
-    if (policy === 'PINNED') return suite.baselineBatchId && suite.baselineBatchId !== excludeBatchId ? this.findSuiteBatch(suite.teamId, suite.baselineBatchId) : undefined;
+    if (policy === 'PINNED')
+      return suite.baselineBatchId && suite.baselineBatchId !== excludeBatchId
+        ? this.findSuiteBatch(suite.teamId, suite.baselineBatchId)
+        : undefined;
     const where: Prisma.SuiteBatchWhereInput = {
-      teamId: suite.teamId, suiteId: suite.id, id: { not: excludeBatchId },
+      teamId: suite.teamId,
+      suiteId: suite.id,
+      id: { not: excludeBatchId },
       ...(policy === 'TAG' ? { tags: { has: suite.baselineTag ?? '' } } : { acceptedAt: { not: null } }),
     };
-    const row = await this.db.suiteBatch.findFirst({ where, orderBy: policy === 'TAG' ? [{ createdAt: 'desc' }, { id: 'desc' }] : [{ acceptedAt: 'desc' }, { id: 'desc' }] });
+    const row = await this.db.suiteBatch.findFirst({
+      where,
+      orderBy: policy === 'TAG' ? [{ createdAt: 'desc' }, { id: 'desc' }] : [{ acceptedAt: 'desc' }, { id: 'desc' }],
+    });
     return row ? toSuiteBatch(row) : undefined;
   }
 
   async runsForComparison(teamId: string, runIds: readonly string[]): Promise<RunForComparison[]> {
     const rows = await this.db.run.findMany({
       where: { teamId, id: { in: [...runIds] } },
-      include: { scenario: { select: { name: true } }, scenarioVersion: { select: { spec: true } }, violations: true, allocatorMetrics: { select: { metrics: true } } },
+      include: {
+        scenario: { select: { name: true } },
+        scenarioVersion: { select: { spec: true } },
+        violations: true,
+        allocatorMetrics: { select: { metrics: true } },
+      },
     });
     return rows.map((row) => ({
-      runId: row.id, scenarioId: row.scenarioId, scenarioName: row.scenario.name, profile: row.profile, status: row.status, engineVersion: row.engineVersion,
-      seed: row.seed, resultHash: row.resultHash, spec: row.scenarioVersion.spec as Record<string, unknown>, createdAt: row.createdAt,
-      violations: row.violations.map((v) => ({ fingerprint: v.fingerprint, class: v.class, severity: v.severity, deviceId: v.deviceId, path: v.path, rule: v.rule, explanation: v.explanation, dataClass: v.dataClass, count: v.count, bytesExposed: v.bytesExposed })),
+      runId: row.id,
+      scenarioId: row.scenarioId,
+      scenarioName: row.scenario.name,
+      profile: row.profile,
+      status: row.status,
+      engineVersion: row.engineVersion,
+      seed: row.seed,
+      resultHash: row.resultHash,
+      spec: row.scenarioVersion.spec as Record<string, unknown>,
+      createdAt: row.createdAt,
+      violations: row.violations.map((v) => ({
+        fingerprint: v.fingerprint,
+        class: v.class,
+        severity: v.severity,
+        deviceId: v.deviceId,
+        path: v.path,
+        rule: v.rule,
+        explanation: v.explanation,
+        dataClass: v.dataClass,
+        count: v.count,
+        bytesExposed: v.bytesExposed,
+      })),
       metrics: (row.allocatorMetrics?.metrics ?? {}) as Record<string, number | string>,
     }));
   }
 
   /** Just the statuses of some runs (progress displays poll this). */
   async runStatuses(teamId: string, runIds: readonly string[]): Promise<RunStatus[]> {
-    return (await this.db.run.findMany({ where: { teamId, id: { in: [...runIds] } }, select: { status: true } })).map((r) => r.status);
+    return (await this.db.run.findMany({ where: { teamId, id: { in: [...runIds] } }, select: { status: true } })).map(
+      (r) => r.status,
+    );
   }
 
   async triageFor(teamId: string, fingerprints: readonly string[]): Promise<Map<string, TriageDecision>> {
     const rows = await this.db.violationTriage.findMany({ where: { teamId, fingerprint: { in: [...fingerprints] } } });
-    return new Map(rows.map((r) => [r.fingerprint, { state: r.state, reason: r.reason, owner: r.owner, expiresAt: r.expiresAt }]));
+    return new Map(
+      rows.map((r) => [r.fingerprint, { state: r.state, reason: r.reason, owner: r.owner, expiresAt: r.expiresAt }]),
+    );
   }
 
   /** Of these fingerprints, those the team's runs found before `before`, outside the given runs. */
-  async fingerprintsSeenBefore(teamId: string, fingerprints: readonly string[], excludeRunIds: readonly string[], before: Date): Promise<Set<string>> {
+  async fingerprintsSeenBefore(
+    teamId: string,
+    fingerprints: readonly string[],
+    excludeRunIds: readonly string[],
+    before: Date,
+  ): Promise<Set<string>> {
     if (fingerprints.length === 0) return new Set();
     const rows = await this.db.violation.findMany({
-      where: { teamId, fingerprint: { in: [...fingerprints] }, runId: { notIn: [...excludeRunIds] }, createdAt: { lt: before } },
+      where: {
+        teamId,
+        fingerprint: { in: [...fingerprints] },
+        runId: { notIn: [...excludeRunIds] },
+        createdAt: { lt: before },
+      },
       select: { fingerprint: true },
       distinct: ['fingerprint'],
     });
@@ -170,8 +254,18 @@ export class RegressionRepository {
   }
 
   /** Stores the comparison of a batch once; returns [comparison, whether this call created it]. */
-  async insertComparison(input: { teamId: string; suiteId: string; batchId: string; baselineBatchId: string | null; verdict: Verdict; detail: ComparisonResult }): Promise<[StoredComparison, boolean]> {
-    const inserted = await this.db.comparison.createMany({ data: [{ ...input, detail: toJsonColumn(input.detail) }], skipDuplicates: true });
+  async insertComparison(input: {
+    teamId: string;
+    suiteId: string;
+    batchId: string;
+    baselineBatchId: string | null;
+    verdict: Verdict;
+    detail: ComparisonResult;
+  }): Promise<[StoredComparison, boolean]> {
+    const inserted = await this.db.comparison.createMany({
+      data: [{ ...input, detail: toJsonColumn(input.detail) }],
+      skipDuplicates: true,
+    });
     const row = await this.db.comparison.findUniqueOrThrow({ where: { batchId: input.batchId } });
     return [toComparison(row), inserted.count === 1];
   }
@@ -185,7 +279,12 @@ export class RegressionRepository {
     return toSchedule(await this.db.schedule.create({ data: schedule }));
   }
 
-  async updateSchedule(teamId: string, id: string, data: Partial<Pick<Schedule, 'cron' | 'timeZone' | 'paused' | 'overlapPolicy'>>, now: Date): Promise<Schedule | undefined> {
+  async updateSchedule(
+    teamId: string,
+    id: string,
+    data: Partial<Pick<Schedule, 'cron' | 'timeZone' | 'paused' | 'overlapPolicy'>>,
+    now: Date,
+  ): Promise<Schedule | undefined> {
     const moved = await this.db.schedule.updateMany({ where: { id, teamId }, data: { ...data, updatedAt: now } });
     return moved.count === 1 ? this.findSchedule(teamId, id) : undefined;
   }
@@ -219,7 +318,9 @@ export class RegressionRepository {
   }
 
   async insertWebhook(input: Omit<Webhook, 'id' | 'createdAt' | 'enabled'>): Promise<Webhook> {
-    return toWebhook(await this.db.webhook.create({ data: { ...input, events: [...input.events], suiteIds: [...input.suiteIds] } }));
+    return toWebhook(
+      await this.db.webhook.create({ data: { ...input, events: [...input.events], suiteIds: [...input.suiteIds] } }),
+    );
   }
 
   async deleteWebhook(teamId: string, id: string): Promise<boolean> {
@@ -232,11 +333,22 @@ export class RegressionRepository {
   }
 
   async listWebhooks(teamId: string): Promise<Webhook[]> {
-    return (await this.db.webhook.findMany({ where: { teamId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(toWebhook);
+    return (await this.db.webhook.findMany({ where: { teamId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(
+      toWebhook,
+    );
   }
 
-  async insertDeliveries(rows: ReadonlyArray<{ teamId: string; webhookId: string; event: WebhookEvent; payload: unknown }>): Promise<string[]> {
-    const created = await this.db.$transaction(rows.map((row) => this.db.webhookDelivery.create({ data: { ...row, payload: row.payload as Prisma.InputJsonValue }, select: { id: true } })));
+  async insertDeliveries(
+    rows: ReadonlyArray<{ teamId: string; webhookId: string; event: WebhookEvent; payload: unknown }>,
+  ): Promise<string[]> {
+    const created = await this.db.$transaction(
+      rows.map((row) =>
+        this.db.webhookDelivery.create({
+          data: { ...row, payload: row.payload as Prisma.InputJsonValue },
+          select: { id: true },
+        }),
+      ),
+    );
     return created.map((r) => r.id);
   }
 
@@ -247,59 +359,137 @@ export class RegressionRepository {
     return delivery && webhook ? { delivery: toDelivery(delivery), webhook: toWebhook(webhook) } : undefined;
   }
 
-  async recordDeliveryAttempt(id: string, outcome: { status: DeliveryStatus; responseStatus: number | null; error: string | null; now: Date }): Promise<void> {
+  async recordDeliveryAttempt(
+    id: string,
+    outcome: { status: DeliveryStatus; responseStatus: number | null; error: string | null; now: Date },
+  ): Promise<void> {
     await this.db.webhookDelivery.update({
       where: { id },
-      data: { status: outcome.status, attempts: { increment: 1 }, responseStatus: outcome.responseStatus, lastError: outcome.error, ...(outcome.status === 'DELIVERED' ? { deliveredAt: outcome.now } : {}) },
+      data: {
+        status: outcome.status,
+        attempts: { increment: 1 },
+        responseStatus: outcome.responseStatus,
+        lastError: outcome.error,
+        ...(outcome.status === 'DELIVERED' ? { deliveredAt: outcome.now } : {}),
+      },
     });
   }
 
   async listDeliveries(teamId: string, webhookId: string, first: number): Promise<WebhookDelivery[]> {
-    return (await this.db.webhookDelivery.findMany({ where: { teamId, webhookId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: first })).map(toDelivery);
+    return (
+      await this.db.webhookDelivery.findMany({
+        where: { teamId, webhookId },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: first,
+      })
+    ).map(toDelivery);
   }
 }
 
 function suiteData(suite: NewSuite) {
   return {
-    teamId: suite.teamId, name: suite.name, description: suite.description, scenarioIds: [...suite.scenarioIds],
-    entries: toJsonColumn(suite.entries), seed: suite.seed, baselinePolicy: suite.baselinePolicy,
-    baselineBatchId: suite.baselineBatchId, baselineTag: suite.baselineTag, thresholds: toJsonColumn(suite.thresholds),
+    teamId: suite.teamId,
+    name: suite.name,
+    description: suite.description,
+    scenarioIds: [...suite.scenarioIds],
+    entries: toJsonColumn(suite.entries),
+    seed: suite.seed,
+    baselinePolicy: suite.baselinePolicy,
+    baselineBatchId: suite.baselineBatchId,
+    baselineTag: suite.baselineTag,
+    thresholds: toJsonColumn(suite.thresholds),
   };
 }
 
 function toSuite(row: SuiteRow): Suite {
   return {
-    id: row.id, teamId: row.teamId, name: row.name, description: row.description, scenarioIds: row.scenarioIds, entries: parseSuiteEntries(row.entries),
-    seed: row.seed, baselinePolicy: row.baselinePolicy as BaselinePolicy, baselineBatchId: row.baselineBatchId, baselineTag: row.baselineTag,
-    thresholds: parseThresholds(row.thresholds), createdAt: row.createdAt, updatedAt: row.updatedAt,
+    id: row.id,
+    teamId: row.teamId,
+    name: row.name,
+    description: row.description,
+    scenarioIds: row.scenarioIds,
+    entries: parseSuiteEntries(row.entries),
+    seed: row.seed,
+    baselinePolicy: row.baselinePolicy as BaselinePolicy,
+    baselineBatchId: row.baselineBatchId,
+    baselineTag: row.baselineTag,
+    thresholds: parseThresholds(row.thresholds),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
   };
 }
 
 function toSuiteBatch(row: SuiteBatchRow): SuiteBatch {
   return {
-    id: row.id, teamId: row.teamId, suiteId: row.suiteId, scheduleId: row.scheduleId, trigger: row.trigger as SuiteBatchTrigger, status: row.status,
-    runBatchIds: row.runBatchIds, tags: row.tags, acceptedAt: row.acceptedAt, createdAt: row.createdAt, finishedAt: row.finishedAt,
+    id: row.id,
+    teamId: row.teamId,
+    suiteId: row.suiteId,
+    scheduleId: row.scheduleId,
+    trigger: row.trigger as SuiteBatchTrigger,
+    status: row.status,
+    runBatchIds: row.runBatchIds,
+    tags: row.tags,
+    acceptedAt: row.acceptedAt,
+    createdAt: row.createdAt,
+    finishedAt: row.finishedAt,
   };
 }
 
 function toSchedule(row: ScheduleRow): Schedule {
   return {
-    id: row.id, teamId: row.teamId, suiteId: row.suiteId, name: row.name, cron: row.cron, timeZone: row.timeZone, paused: row.paused,
-    overlapPolicy: row.overlapPolicy as OverlapPolicy, lastFiredAt: row.lastFiredAt, lastSkippedAt: row.lastSkippedAt, createdAt: row.createdAt, updatedAt: row.updatedAt,
+    id: row.id,
+    teamId: row.teamId,
+    suiteId: row.suiteId,
+    name: row.name,
+    cron: row.cron,
+    timeZone: row.timeZone,
+    paused: row.paused,
+    overlapPolicy: row.overlapPolicy as OverlapPolicy,
+    lastFiredAt: row.lastFiredAt,
+    lastSkippedAt: row.lastSkippedAt,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
   };
 }
 
 function toComparison(row: ComparisonRow): StoredComparison {
-  return { id: row.id, teamId: row.teamId, suiteId: row.suiteId, batchId: row.batchId, baselineBatchId: row.baselineBatchId, verdict: row.verdict as Verdict, detail: parseComparisonDetail(row.detail), createdAt: row.createdAt };
+  return {
+    id: row.id,
+    teamId: row.teamId,
+    suiteId: row.suiteId,
+    batchId: row.batchId,
+    baselineBatchId: row.baselineBatchId,
+    verdict: row.verdict as Verdict,
+    detail: parseComparisonDetail(row.detail),
+    createdAt: row.createdAt,
+  };
 }
 
 function toWebhook(row: WebhookRow): Webhook {
-  return { id: row.id, teamId: row.teamId, url: row.url, secret: row.secret, events: row.events as WebhookEvent[], suiteIds: row.suiteIds, minSeverity: row.minSeverity, enabled: row.enabled, createdAt: row.createdAt };
+  return {
+    id: row.id,
+    teamId: row.teamId,
+    url: row.url,
+    secret: row.secret,
+    events: row.events as WebhookEvent[],
+    suiteIds: row.suiteIds,
+    minSeverity: row.minSeverity,
+    enabled: row.enabled,
+    createdAt: row.createdAt,
+  };
 }
 
 function toDelivery(row: WebhookDeliveryRow): WebhookDelivery {
   return {
-    id: row.id, webhookId: row.webhookId, event: row.event as WebhookEvent, payload: row.payload, status: row.status as DeliveryStatus, attempts: row.attempts,
-    responseStatus: row.responseStatus, lastError: row.lastError, createdAt: row.createdAt, deliveredAt: row.deliveredAt,
+    id: row.id,
+    webhookId: row.webhookId,
+    event: row.event as WebhookEvent,
+    payload: row.payload,
+    status: row.status as DeliveryStatus,
+    attempts: row.attempts,
+    responseStatus: row.responseStatus,
+    lastError: row.lastError,
+    createdAt: row.createdAt,
+    deliveredAt: row.deliveredAt,
   };
 }

@@ -4,15 +4,39 @@ import type { Outcome } from '../shared/user-errors';
 import type { SuiteInput } from './regression.service';
 import type { WebhookEvent } from './regression.types';
 
-const eventToDomain: Record<GqlWebhookEvent, WebhookEvent> = { BATCH_COMPLETED: 'batch.completed', REGRESSION: 'regression' };
-const eventToGraphql: Record<WebhookEvent, GqlWebhookEvent> = { 'batch.completed': 'BATCH_COMPLETED', regression: 'REGRESSION' };
+const eventToDomain: Record<GqlWebhookEvent, WebhookEvent> = {
+  BATCH_COMPLETED: 'batch.completed',
+  REGRESSION: 'regression',
+};
+const eventToGraphql: Record<WebhookEvent, GqlWebhookEvent> = {
+  'batch.completed': 'BATCH_COMPLETED',
+  regression: 'REGRESSION',
+};
 
-function rejectedOr<T, R>(result: Outcome<T>, ok: (value: T) => R): R | { __typename: 'InputRejected'; userErrors: Array<{ path: string[]; message: string; code: string }> } {
-  if (typeof result === 'object' && result !== null && 'userErrors' in result) return { __typename: 'InputRejected', userErrors: result.userErrors.map((e) => ({ ...e, path: [...e.path] })) };
+function rejectedOr<T, R>(
+  result: Outcome<T>,
+  ok: (value: T) => R,
+): R | { __typename: 'InputRejected'; userErrors: Array<{ path: string[]; message: string; code: string }> } {
+  if (typeof result === 'object' && result !== null && 'userErrors' in result)
+    return { __typename: 'InputRejected', userErrors: result.userErrors.map((e) => ({ ...e, path: [...e.path] })) };
   return ok(result as T);
 }
 
-function suiteInput(input: { name: string; description?: string | null; scenarioIds: string[]; entries: Array<{ name?: string | null; profile: string; overlays?: Array<{ name: string; variant?: string | null }> | null }>; seed?: bigint | null; baselinePolicy?: SuiteInput['baselinePolicy']; baselineBatchId?: string | null; baselineTag?: string | null; thresholds?: SuiteInput['thresholds'] }): SuiteInput {
+function suiteInput(input: {
+  name: string;
+  description?: string | null;
+  scenarioIds: string[];
+  entries: Array<{
+    name?: string | null;
+    profile: string;
+    overlays?: Array<{ name: string; variant?: string | null }> | null;
+  }>;
+  seed?: bigint | null;
+  baselinePolicy?: SuiteInput['baselinePolicy'];
+  baselineBatchId?: string | null;
+  baselineTag?: string | null;
+  thresholds?: SuiteInput['thresholds'];
+}): SuiteInput {
   return input;
 }
 
@@ -21,42 +45,102 @@ export const regressionResolvers: Resolvers = {
   Query: {
     suite: async (_p, { id, name }, { viewer, services }) => {
       if (Boolean(id) === Boolean(name)) throw new AppError('BAD_USER_INPUT', 'give exactly one of id and name');
-      return (id ? await services.regression.suite(viewer, id) : await services.regression.suiteByName(viewer, name ?? '')) ?? null;
+      return (
+        (id
+          ? await services.regression.suite(viewer, id)
+          : await services.regression.suiteByName(viewer, name ?? '')) ?? null
+      );
     },
     suites: (_p, _a, { viewer, services }) => services.regression.suites(viewer),
     suiteBatch: async (_p, { id }, { viewer, services }) => (await services.regression.suiteBatch(viewer, id)) ?? null,
-    comparison: async (_p, { batchId }, { viewer, services }) => (await services.regression.comparison(viewer, batchId)) ?? null,
+    comparison: async (_p, { batchId }, { viewer, services }) =>
+      (await services.regression.comparison(viewer, batchId)) ?? null,
     schedule: async (_p, { id }, { viewer, services }) => (await services.regression.schedule(viewer, id)) ?? null,
     schedules: (_p, _a, { viewer, services }) => services.regression.schedules(viewer),
-    runReplays: (_p, { onlyDefects, first }, { viewer, services }) => services.replays.replays(viewer, onlyDefects ?? false, first),
+    runReplays: (_p, { onlyDefects, first }, { viewer, services }) =>
+      services.replays.replays(viewer, onlyDefects ?? false, first),
     webhooks: (_p, _a, { viewer, services }) => services.regression.webhooks(viewer),
   },
   Mutation: {
-    createSuite: async (_p, { input }, { viewer, services }) => rejectedOr(await services.regression.createSuite(viewer, suiteInput(input)), (suite) => ({ __typename: 'SuiteSaved' as const, suite })),
-    updateSuite: async (_p, { id, input }, { viewer, services }) => rejectedOr(await services.regression.updateSuite(viewer, id, suiteInput(input)), (suite) => ({ __typename: 'SuiteSaved' as const, suite })),
+    createSuite: async (_p, { input }, { viewer, services }) =>
+      rejectedOr(await services.regression.createSuite(viewer, suiteInput(input)), (suite) => ({
+        __typename: 'SuiteSaved' as const,
+        suite,
+      })),
+    updateSuite: async (_p, { id, input }, { viewer, services }) =>
+      rejectedOr(await services.regression.updateSuite(viewer, id, suiteInput(input)), (suite) => ({
+        __typename: 'SuiteSaved' as const,
+        suite,
+      })),
     runSuite: async (_p, { input }, { viewer, services }) => {
-      const suiteId = input.suiteId ?? (input.suiteName ? (await services.regression.suiteByName(viewer, input.suiteName))?.id : undefined);
+      const suiteId =
+        input.suiteId ??
+        (input.suiteName ? (await services.regression.suiteByName(viewer, input.suiteName))?.id : undefined);
       if (!suiteId) throw notFound('suite', input.suiteName ?? input.suiteId ?? '');
-      return rejectedOr(await services.regression.runSuite(viewer, { suiteId, trigger: input.trigger ?? null, tags: input.tags ?? null }), (batch) => ({ __typename: 'SuiteBatchSubmitted' as const, batch }));
+      return rejectedOr(
+        await services.regression.runSuite(viewer, {
+          suiteId,
+          trigger: input.trigger ?? null,
+          tags: input.tags ?? null,
+        }),
+        (batch) => ({ __typename: 'SuiteBatchSubmitted' as const, batch }),
+      );
     },
-    acceptBaseline: async (_p, { batchId, pin }, { viewer, services }) => rejectedOr(await services.regression.acceptBaseline(viewer, batchId, pin ?? false), (batch) => ({ __typename: 'BaselineAccepted' as const, batch })),
+    acceptBaseline: async (_p, { batchId, pin }, { viewer, services }) =>
+      rejectedOr(await services.regression.acceptBaseline(viewer, batchId, pin ?? false), (batch) => ({
+        __typename: 'BaselineAccepted' as const,
+        batch,
+      })),
     tagSuiteBatch: (_p, { batchId, tags }, { viewer, services }) => services.regression.tagBatch(viewer, batchId, tags),
-    createSchedule: async (_p, { input }, { viewer, services }) => rejectedOr(await services.regression.createSchedule(viewer, input), (schedule) => ({ __typename: 'ScheduleSaved' as const, schedule })),
-    updateSchedule: async (_p, { id, input }, { viewer, services }) => rejectedOr(await services.regression.updateSchedule(viewer, id, input), (schedule) => ({ __typename: 'ScheduleSaved' as const, schedule })),
-    pauseSchedule: async (_p, { id }, { viewer, services }) => rejectedOr(await services.regression.updateSchedule(viewer, id, { paused: true }), (schedule) => ({ __typename: 'ScheduleSaved' as const, schedule })),
-    resumeSchedule: async (_p, { id }, { viewer, services }) => rejectedOr(await services.regression.updateSchedule(viewer, id, { paused: false }), (schedule) => ({ __typename: 'ScheduleSaved' as const, schedule })),
+    createSchedule: async (_p, { input }, { viewer, services }) =>
+      rejectedOr(await services.regression.createSchedule(viewer, input), (schedule) => ({
+        __typename: 'ScheduleSaved' as const,
+        schedule,
+      })),
+    updateSchedule: async (_p, { id, input }, { viewer, services }) =>
+      rejectedOr(await services.regression.updateSchedule(viewer, id, input), (schedule) => ({
+        __typename: 'ScheduleSaved' as const,
+        schedule,
+      })),
+    pauseSchedule: async (_p, { id }, { viewer, services }) =>
+      rejectedOr(await services.regression.updateSchedule(viewer, id, { paused: true }), (schedule) => ({
+        __typename: 'ScheduleSaved' as const,
+        schedule,
+      })),
+    resumeSchedule: async (_p, { id }, { viewer, services }) =>
+      rejectedOr(await services.regression.updateSchedule(viewer, id, { paused: false }), (schedule) => ({
+        __typename: 'ScheduleSaved' as const,
+        schedule,
+      })),
     deleteSchedule: (_p, { id }, { viewer, services }) => services.regression.deleteSchedule(viewer, id),
-    runScheduleNow: async (_p, { id }, { viewer, services }) => rejectedOr(await services.regression.runScheduleNow(viewer, id), (r) => ({ __typename: 'ScheduleRan' as const, batch: r.batch, skipped: r.skipped })),
-    replayRun: async (_p, { runId }, { viewer, services }) => rejectedOr(await services.replays.replayRun(viewer, runId), (replay) => ({ __typename: 'RunReplayed' as const, replay })),
+    runScheduleNow: async (_p, { id }, { viewer, services }) =>
+      rejectedOr(await services.regression.runScheduleNow(viewer, id), (r) => ({
+        __typename: 'ScheduleRan' as const,
+        batch: r.batch,
+        skipped: r.skipped,
+      })),
+    replayRun: async (_p, { runId }, { viewer, services }) =>
+      rejectedOr(await services.replays.replayRun(viewer, runId), (replay) => ({
+        __typename: 'RunReplayed' as const,
+        replay,
+      })),
     createWebhook: async (_p, { input }, { viewer, services }) =>
-      rejectedOr(await services.regression.createWebhook(viewer, { ...input, events: input.events.map((e) => eventToDomain[e]) }), (r) => ({ __typename: 'WebhookCreated' as const, webhook: r.webhook, secret: r.secret })),
+      rejectedOr(
+        await services.regression.createWebhook(viewer, {
+          ...input,
+          events: input.events.map((e) => eventToDomain[e]),
+        }),
+        (r) => ({ __typename: 'WebhookCreated' as const, webhook: r.webhook, secret: r.secret }),
+      ),
     deleteWebhook: (_p, { id }, { viewer, services }) => services.regression.deleteWebhook(viewer, id),
   },
   Suite: {
-    scenarios: async (suite, _a, { viewer, services }) => Promise.all(suite.scenarioIds.map((id) => services.scenarios.getOrThrow(viewer, id))),
+    scenarios: async (suite, _a, { viewer, services }) =>
+      Promise.all(suite.scenarioIds.map((id) => services.scenarios.getOrThrow(viewer, id))),
     entries: (suite) => [...suite.entries],
     thresholds: (suite) => [...suite.thresholds],
-    batches: (suite, { first }, { viewer, services }) => services.regression.suiteBatches(viewer, { suiteId: suite.id }, first),
+    batches: (suite, { first }, { viewer, services }) =>
+      services.regression.suiteBatches(viewer, { suiteId: suite.id }, first),
   },
   SuiteEntry: {
     overlays: (entry) => entry.overlays.map((o) => ({ name: o.name, variant: o.variant ?? null })),
@@ -72,16 +156,20 @@ export const regressionResolvers: Resolvers = {
       if (!suite) throw notFound('suite', batch.suiteId);
       return suite;
     },
-    runsFinished: async (batch, _a, { viewer, services }) => (await services.regression.batchProgress(viewer, batch.id)).finished,
-    runsTotal: async (batch, _a, { viewer, services }) => (await services.regression.batchProgress(viewer, batch.id)).total,
+    runsFinished: async (batch, _a, { viewer, services }) =>
+      (await services.regression.batchProgress(viewer, batch.id)).finished,
+    runsTotal: async (batch, _a, { viewer, services }) =>
+      (await services.regression.batchProgress(viewer, batch.id)).total,
     runBatchIds: (batch) => [...batch.runBatchIds],
     tags: (batch) => [...batch.tags],
-    comparison: async (batch, _a, { viewer, services }) => (await services.regression.comparison(viewer, batch.id)) ?? null,
+    comparison: async (batch, _a, { viewer, services }) =>
+      (await services.regression.comparison(viewer, batch.id)) ?? null,
   },
   Comparison: {
     counts: (c) => c.detail.counts,
     entries: (c) => [...c.detail.entries],
-    export: async (c, { format }, { viewer, services }) => (await services.exports.exportBatch(viewer, c.batchId, format)).body,
+    export: async (c, { format }, { viewer, services }) =>
+      (await services.exports.exportBatch(viewer, c.batchId, format)).body,
   },
   EntryComparison: {
     reasons: (e) => [...e.reasons],
@@ -93,7 +181,14 @@ export const regressionResolvers: Resolvers = {
     bytesExposed: (f) => BigInt(f.bytesExposed),
     baselineCount: (f) => (f.baselineCount === null ? null : BigInt(f.baselineCount)),
     baselineBytesExposed: (f) => (f.baselineBytesExposed === null ? null : BigInt(f.baselineBytesExposed)),
-    waiver: (f) => (f.waiver ? { reason: f.waiver.reason, owner: f.waiver.owner, expiresAt: f.waiver.expiresAt ? new Date(f.waiver.expiresAt) : null } : null),
+    waiver: (f) =>
+      f.waiver
+        ? {
+            reason: f.waiver.reason,
+            owner: f.waiver.owner,
+            expiresAt: f.waiver.expiresAt ? new Date(f.waiver.expiresAt) : null,
+          }
+        : null,
   },
   Schedule: {
     suite: async (schedule, _a, { viewer, services }) => {
@@ -101,7 +196,8 @@ export const regressionResolvers: Resolvers = {
       if (!suite) throw notFound('suite', schedule.suiteId);
       return suite;
     },
-    history: (schedule, { first }, { viewer, services }) => services.regression.suiteBatches(viewer, { scheduleId: schedule.id }, first),
+    history: (schedule, { first }, { viewer, services }) =>
+      services.regression.suiteBatches(viewer, { scheduleId: schedule.id }, first),
   },
   Webhook: {
     events: (w) => w.events.map((e) => eventToGraphql[e]),

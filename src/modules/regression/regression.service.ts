@@ -13,10 +13,21 @@ import { compareBatches } from './comparison';
 import type { RegressionJobs, RegressionScheduler } from './regression.queue';
 import type { PlanItem, RegressionRepository, RunForComparison } from './regression.repository';
 import type {
-  BaselinePolicy, ComparedRun, MetricThreshold, OverlapPolicy, Schedule, StoredComparison, Suite, SuiteBatch, SuiteBatchTrigger, SuiteEntry, Webhook, WebhookDelivery, WebhookEvent,
+  BaselinePolicy,
+  ComparedRun,
+  MetricThreshold,
+  OverlapPolicy,
+  Schedule,
+  StoredComparison,
+  Suite,
+  SuiteBatch,
+  SuiteBatchTrigger,
+  SuiteEntry,
+  Webhook,
+  WebhookDelivery,
+  WebhookEvent,
 } from './regression.types';
 import { signWebhookPayload, webhookHeaders } from './webhook-signature';
-
 
 export interface SuiteInput {
   readonly name: string;
@@ -69,7 +80,8 @@ export class RegressionService {
     requireRole(viewer, 'member');
     const checked = await this.checkSuite(viewer, input);
     if ('userErrors' in checked) return checked;
-    if (await this.repo.findSuiteByName(viewer.teamId, checked.name)) return rejected(['input', 'name'], `a suite named ${checked.name} exists`, 'NAME_TAKEN');
+    if (await this.repo.findSuiteByName(viewer.teamId, checked.name))
+      return rejected(['input', 'name'], `a suite named ${checked.name} exists`, 'NAME_TAKEN');
     return this.repo.insertSuite(checked);
   }
 
@@ -79,7 +91,8 @@ export class RegressionService {
     const checked = await this.checkSuite(viewer, input);
     if ('userErrors' in checked) return checked;
     const other = await this.repo.findSuiteByName(viewer.teamId, checked.name);
-    if (other && other.id !== before.id) return rejected(['input', 'name'], `a suite named ${checked.name} exists`, 'NAME_TAKEN');
+    if (other && other.id !== before.id)
+      return rejected(['input', 'name'], `a suite named ${checked.name} exists`, 'NAME_TAKEN');
     return (await this.repo.updateSuite(viewer.teamId, id, checked, this.clock.now())) ?? before;
   }
 
@@ -101,66 +114,153 @@ export class RegressionService {
     return suite;
   }
 
-  private async checkSuite(viewer: Viewer, input: SuiteInput): Promise<Outcome<Omit<Suite, 'id' | 'createdAt' | 'updatedAt'>>> {
+  private async checkSuite(
+    viewer: Viewer,
+    input: SuiteInput,
+  ): Promise<Outcome<Omit<Suite, 'id' | 'createdAt' | 'updatedAt'>>> {
     const errors: UserInputError[] = [];
     const name = input.name.trim();
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name)) errors.push({ path: ['input', 'name'], message: 'use 1-100 letters, digits, . _ -', code: 'INVALID_NAME' });
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(name))
+      errors.push({ path: ['input', 'name'], message: 'use 1-100 letters, digits, . _ -', code: 'INVALID_NAME' });
     const scenarioIds = [...new Set(input.scenarioIds)];
-    if (scenarioIds.length < 1 || scenarioIds.length > maxScenarios) errors.push({ path: ['input', 'scenarioIds'], message: `give 1-${maxScenarios} scenarios`, code: 'INVALID_SUITE' });
+    if (scenarioIds.length < 1 || scenarioIds.length > maxScenarios)
+      errors.push({
+        path: ['input', 'scenarioIds'],
+        message: `give 1-${maxScenarios} scenarios`,
+        code: 'INVALID_SUITE',
+      });
     for (const [index, id] of scenarioIds.entries()) {
-      if (!(await this.scenarios.get(viewer, id))) errors.push({ path: ['input', 'scenarioIds', String(index)], message: `scenario ${id} not found`, code: 'NOT_FOUND' });
+      if (!(await this.scenarios.get(viewer, id)))
+        errors.push({
+          path: ['input', 'scenarioIds', String(index)],
+          message: `scenario ${id} not found`,
+          code: 'NOT_FOUND',
+        });
     }
-    const entries: SuiteEntry[] = input.entries.map((e) => ({ name: (e.name ?? entryLabel(e.profile, e.overlays ?? [])).trim(), profile: e.profile, overlays: (e.overlays ?? []).map((o) => (o.variant ? { name: o.name, variant: o.variant } : { name: o.name })) }));
-    if (entries.length < 1 || entries.length > maxEntries) errors.push({ path: ['input', 'entries'], message: `give 1-${maxEntries} entries`, code: 'INVALID_SUITE' });
-    if (new Set(entries.map((e) => e.name)).size !== entries.length) errors.push({ path: ['input', 'entries'], message: 'entry names must be distinct (they are the comparison keys)', code: 'DUPLICATE_ENTRY' });
+    const entries: SuiteEntry[] = input.entries.map((e) => ({
+      name: (e.name ?? entryLabel(e.profile, e.overlays ?? [])).trim(),
+      profile: e.profile,
+      overlays: (e.overlays ?? []).map((o) => (o.variant ? { name: o.name, variant: o.variant } : { name: o.name })),
+    }));
+    if (entries.length < 1 || entries.length > maxEntries)
+      errors.push({ path: ['input', 'entries'], message: `give 1-${maxEntries} entries`, code: 'INVALID_SUITE' });
+    if (new Set(entries.map((e) => e.name)).size !== entries.length)
+      errors.push({
+        path: ['input', 'entries'],
+        message: 'entry names must be distinct (they are the comparison keys)',
+        code: 'DUPLICATE_ENTRY',
+      });
     const thresholds = input.thresholds ?? [];
     thresholds.forEach((t, i) => {
-      const bad = [t.maxIncrease, t.max].some((v) => v !== undefined && v !== null && parseDecimal(v) === null) || (t.maxIncreasePercent !== undefined && t.maxIncreasePercent !== null && !(t.maxIncreasePercent >= 0));
-      if (bad || t.metric.trim() === '') errors.push({ path: ['input', 'thresholds', String(i)], message: 'give a metric and decimal limits (percent ≥ 0)', code: 'INVALID_THRESHOLD' });
+      const bad =
+        [t.maxIncrease, t.max].some((v) => v !== undefined && v !== null && parseDecimal(v) === null) ||
+        (t.maxIncreasePercent !== undefined && t.maxIncreasePercent !== null && !(t.maxIncreasePercent >= 0));
+      if (bad || t.metric.trim() === '')
+        errors.push({
+          path: ['input', 'thresholds', String(i)],
+          message: 'give a metric and decimal limits (percent ≥ 0)',
+          code: 'INVALID_THRESHOLD',
+        });
     });
     const policy = input.baselinePolicy ?? 'LAST_ACCEPTED';
-    if (policy === 'PINNED' && !(input.baselineBatchId && (await this.repo.findSuiteBatch(viewer.teamId, input.baselineBatchId)))) errors.push({ path: ['input', 'baselineBatchId'], message: 'PINNED needs a batch of this team', code: 'INVALID_BASELINE' });
-    if (policy === 'TAG' && !input.baselineTag) errors.push({ path: ['input', 'baselineTag'], message: 'TAG needs a baselineTag', code: 'INVALID_BASELINE' });
+    if (
+      policy === 'PINNED' &&
+      !(input.baselineBatchId && (await this.repo.findSuiteBatch(viewer.teamId, input.baselineBatchId)))
+    )
+      errors.push({
+        path: ['input', 'baselineBatchId'],
+        message: 'PINNED needs a batch of this team',
+        code: 'INVALID_BASELINE',
+      });
+    if (policy === 'TAG' && !input.baselineTag)
+      errors.push({ path: ['input', 'baselineTag'], message: 'TAG needs a baselineTag', code: 'INVALID_BASELINE' });
     if (errors.length > 0) return { userErrors: errors };
     return {
-      teamId: viewer.teamId, name, description: input.description ?? '', scenarioIds, entries, seed: input.seed ?? null, baselinePolicy: policy,
-      baselineBatchId: policy === 'PINNED' ? (input.baselineBatchId ?? null) : null, baselineTag: policy === 'TAG' ? (input.baselineTag ?? null) : null,
-      thresholds: thresholds.map((t) => ({ metric: t.metric.trim(), maxIncrease: t.maxIncrease ?? null, maxIncreasePercent: t.maxIncreasePercent ?? null, max: t.max ?? null })),
+      teamId: viewer.teamId,
+      name,
+      description: input.description ?? '',
+      scenarioIds,
+      entries,
+      seed: input.seed ?? null,
+      baselinePolicy: policy,
+      baselineBatchId: policy === 'PINNED' ? (input.baselineBatchId ?? null) : null,
+      baselineTag: policy === 'TAG' ? (input.baselineTag ?? null) : null,
+      thresholds: thresholds.map((t) => ({
+        metric: t.metric.trim(),
+        maxIncrease: t.maxIncrease ?? null,
+        maxIncreasePercent: t.maxIncreasePercent ?? null,
+        max: t.max ?? null,
+      })),
     };
   }
 
   // ---- batches -----------------------------------------------------------------------------
 
   /** Submits one matrix per scenario through the run service and records them as one suite batch. */
-  async runSuite(viewer: Viewer, input: { suiteId: string; trigger?: SuiteBatchTrigger | null; tags?: readonly string[] | null; scheduleId?: string | null }): Promise<Outcome<SuiteBatch>> {
+  async runSuite(
+    viewer: Viewer,
+    input: {
+      suiteId: string;
+      trigger?: SuiteBatchTrigger | null;
+      tags?: readonly string[] | null;
+      scheduleId?: string | null;
+    },
+  ): Promise<Outcome<SuiteBatch>> {
     requireRole(viewer, 'member');
     const suite = await this.suiteOrThrow(viewer, input.suiteId);
     const runBatchIds: string[] = [];
     const plan: PlanItem[] = [];
     for (const scenarioId of suite.scenarioIds) {
-      const submitted = await this.runs.submitMatrix(viewer, { scenarioId, entries: suite.entries.map((e) => ({ profile: e.profile, overlays: e.overlays })), seed: suite.seed });
-      if ('userErrors' in submitted) return { userErrors: submitted.userErrors.map((e) => ({ ...e, path: ['suite', scenarioId, ...e.path.slice(1)] })) };
+      const submitted = await this.runs.submitMatrix(viewer, {
+        scenarioId,
+        entries: suite.entries.map((e) => ({ profile: e.profile, overlays: e.overlays })),
+        seed: suite.seed,
+      });
+      if ('userErrors' in submitted)
+        return {
+          userErrors: submitted.userErrors.map((e) => ({ ...e, path: ['suite', scenarioId, ...e.path.slice(1)] })),
+        };
       runBatchIds.push(submitted.batch.id);
-      submitted.batch.runs.forEach((run, index) => plan.push({ runId: run.id, scenarioId, entryName: suite.entries[index]?.name ?? run.profile }));
+      submitted.batch.runs.forEach((run, index) =>
+        plan.push({ runId: run.id, scenarioId, entryName: suite.entries[index]?.name ?? run.profile }),
+      );
     }
     const tags = [...new Set((input.tags ?? []).map((t) => t.trim()).filter(Boolean))];
-    return this.repo.insertSuiteBatch({ teamId: viewer.teamId, suiteId: suite.id, scheduleId: input.scheduleId ?? null, trigger: input.trigger ?? 'MANUAL', runBatchIds, plan, tags });
+    return this.repo.insertSuiteBatch({
+      teamId: viewer.teamId,
+      suiteId: suite.id,
+      scheduleId: input.scheduleId ?? null,
+      trigger: input.trigger ?? 'MANUAL',
+      runBatchIds,
+      plan,
+      tags,
+    });
   }
 
   /** A suite batch with its live status (derived from its runs until the batch is final). */
   async suiteBatch(viewer: Viewer, id: string): Promise<SuiteBatch | undefined> {
     const batch = await this.repo.findSuiteBatch(viewer.teamId, id);
     if (!batch || finalRunStatuses.has(batch.status)) return batch;
-    const statuses = await this.repo.runStatuses(viewer.teamId, (await this.repo.planOf(viewer.teamId, id)).map((p) => p.runId));
+    const statuses = await this.repo.runStatuses(
+      viewer.teamId,
+      (await this.repo.planOf(viewer.teamId, id)).map((p) => p.runId),
+    );
     return { ...batch, status: batchStatus(statuses) };
   }
 
   async batchProgress(viewer: Viewer, id: string): Promise<{ total: number; finished: number }> {
-    const statuses = await this.repo.runStatuses(viewer.teamId, (await this.repo.planOf(viewer.teamId, id)).map((p) => p.runId));
+    const statuses = await this.repo.runStatuses(
+      viewer.teamId,
+      (await this.repo.planOf(viewer.teamId, id)).map((p) => p.runId),
+    );
     return { total: statuses.length, finished: statuses.filter((s) => finalRunStatuses.has(s)).length };
   }
 
-  suiteBatches(viewer: Viewer, filter: { suiteId?: string | null; scheduleId?: string | null }, first?: number | null): Promise<SuiteBatch[]> {
+  suiteBatches(
+    viewer: Viewer,
+    filter: { suiteId?: string | null; scheduleId?: string | null },
+    first?: number | null,
+  ): Promise<SuiteBatch[]> {
     return this.repo.listSuiteBatches(viewer.teamId, filter, Math.min(Math.max(first ?? 20, 1), 100));
   }
 
@@ -169,11 +269,21 @@ export class RegressionService {
     requireRole(viewer, 'member');
     const batch = await this.suiteBatch(viewer, batchId);
     if (!batch) throw notFound('suite batch', batchId);
-    if (!finalRunStatuses.has(batch.status)) return rejected(['batchId'], `batch ${batchId} is ${batch.status}; accept it once it has finished`, 'BATCH_NOT_FINISHED');
+    if (!finalRunStatuses.has(batch.status))
+      return rejected(
+        ['batchId'],
+        `batch ${batchId} is ${batch.status}; accept it once it has finished`,
+        'BATCH_NOT_FINISHED',
+      );
     await this.repo.acceptSuiteBatch(viewer.teamId, batchId, this.clock.now());
     if (pin) {
       const suite = await this.suiteOrThrow(viewer, batch.suiteId);
-      await this.repo.updateSuite(viewer.teamId, suite.id, { ...suite, baselinePolicy: 'PINNED', baselineBatchId: batchId }, this.clock.now());
+      await this.repo.updateSuite(
+        viewer.teamId,
+        suite.id,
+        { ...suite, baselinePolicy: 'PINNED', baselineBatchId: batchId },
+        this.clock.now(),
+      );
     }
     return (await this.repo.findSuiteBatch(viewer.teamId, batchId)) ?? batch;
   }
@@ -182,7 +292,9 @@ export class RegressionService {
     requireRole(viewer, 'member');
     const batch = await this.repo.findSuiteBatch(viewer.teamId, batchId);
     if (!batch) throw notFound('suite batch', batchId);
-    await this.repo.tagSuiteBatch(viewer.teamId, batchId, [...new Set([...batch.tags, ...tags.map((t) => t.trim()).filter(Boolean)])]);
+    await this.repo.tagSuiteBatch(viewer.teamId, batchId, [
+      ...new Set([...batch.tags, ...tags.map((t) => t.trim()).filter(Boolean)]),
+    ]);
     return (await this.repo.findSuiteBatch(viewer.teamId, batchId)) ?? batch;
   }
 
@@ -201,10 +313,14 @@ export class RegressionService {
   async handleBatchCompleted(batchId: string): Promise<StoredComparison | undefined> {
     const batch = await this.repo.findSuiteBatchForJob(batchId);
     if (!batch) return undefined;
-    const runs = await this.repo.runsForComparison(batch.teamId, batch.plan.map((p) => p.runId));
+    const runs = await this.repo.runsForComparison(
+      batch.teamId,
+      batch.plan.map((p) => p.runId),
+    );
     if (runs.length < batch.plan.length || !runs.every((r) => finalRunStatuses.has(r.status))) return undefined;
     const now = this.clock.now();
-    if (!finalRunStatuses.has(batch.status)) await this.repo.setSuiteBatchStatus(batch.id, batchStatus(runs.map((r) => r.status)), now);
+    if (!finalRunStatuses.has(batch.status))
+      await this.repo.setSuiteBatchStatus(batch.id, batchStatus(runs.map((r) => r.status)), now);
     const existing = await this.repo.findComparison(batch.teamId, batch.id);
     if (existing) return existing;
 
@@ -212,13 +328,40 @@ export class RegressionService {
     if (!suite) return undefined;
     const baseline = await this.repo.findBaseline(suite, batch.id);
     const candidate = toComparedRuns(runs, batch.plan);
-    const baselineRuns = baseline ? toComparedRuns(await this.repo.runsForComparison(batch.teamId, (await this.repo.planOf(batch.teamId, baseline.id)).map((p) => p.runId)), await this.repo.planOf(batch.teamId, baseline.id)) : null;
+    const baselineRuns = baseline
+      ? toComparedRuns(
+          await this.repo.runsForComparison(
+            batch.teamId,
+            (await this.repo.planOf(batch.teamId, baseline.id)).map((p) => p.runId),
+          ),
+          await this.repo.planOf(batch.teamId, baseline.id),
+        )
+      : null;
     const fingerprints = [...new Set(candidate.flatMap((r) => r.violations.map((v) => v.fingerprint)))];
     const triage = await this.repo.triageFor(batch.teamId, fingerprints);
     const excluded = [...candidate, ...(baselineRuns ?? [])].map((r) => r.runId);
-    const seenBefore = await this.repo.fingerprintsSeenBefore(batch.teamId, fingerprints.filter((f) => !baselineRuns?.some((r) => r.violations.some((v) => v.fingerprint === f))), excluded, baseline?.createdAt ?? batch.createdAt);
-    const detail = compareBatches({ candidate, baseline: baselineRuns, thresholds: suite.thresholds, triage, seenBefore, now });
-    const [comparison, created] = await this.repo.insertComparison({ teamId: batch.teamId, suiteId: suite.id, batchId: batch.id, baselineBatchId: baseline?.id ?? null, verdict: detail.verdict, detail });
+    const seenBefore = await this.repo.fingerprintsSeenBefore(
+      batch.teamId,
+      fingerprints.filter((f) => !baselineRuns?.some((r) => r.violations.some((v) => v.fingerprint === f))),
+      excluded,
+      baseline?.createdAt ?? batch.createdAt,
+    );
+    const detail = compareBatches({
+      candidate,
+      baseline: baselineRuns,
+      thresholds: suite.thresholds,
+      triage,
+      seenBefore,
+      now,
+    });
+    const [comparison, created] = await this.repo.insertComparison({
+      teamId: batch.teamId,
+      suiteId: suite.id,
+      batchId: batch.id,
+      baselineBatchId: baseline?.id ?? null,
+      verdict: detail.verdict,
+      detail,
+    });
     if (created) await this.notify(suite, comparison);
     return comparison;
   }
@@ -237,22 +380,51 @@ export class RegressionService {
     await this.suiteOrThrow(viewer, input.suiteId);
     const timeZone = input.timeZone ?? 'UTC';
     const errors = [...cronErrors(input.cron, timeZone)];
-    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(input.name)) errors.push({ path: ['input', 'name'], message: 'use 1-100 letters, digits, . _ -', code: 'INVALID_NAME' });
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(input.name))
+      errors.push({ path: ['input', 'name'], message: 'use 1-100 letters, digits, . _ -', code: 'INVALID_NAME' });
     if (errors.length > 0) return { userErrors: errors };
-    if ((await this.repo.listSchedules(viewer.teamId)).some((s) => s.name === input.name)) return rejected(['input', 'name'], `a schedule named ${input.name} exists`, 'NAME_TAKEN');
-    const schedule = await this.repo.insertSchedule({ teamId: viewer.teamId, suiteId: input.suiteId, name: input.name, cron: input.cron, timeZone, paused: input.paused ?? false, overlapPolicy: input.overlapPolicy ?? 'SKIP' });
+    if ((await this.repo.listSchedules(viewer.teamId)).some((s) => s.name === input.name))
+      return rejected(['input', 'name'], `a schedule named ${input.name} exists`, 'NAME_TAKEN');
+    const schedule = await this.repo.insertSchedule({
+      teamId: viewer.teamId,
+      suiteId: input.suiteId,
+      name: input.name,
+      cron: input.cron,
+      timeZone,
+      paused: input.paused ?? false,
+      overlapPolicy: input.overlapPolicy ?? 'SKIP',
+    });
     await this.syncScheduler(schedule);
     return schedule;
   }
 
-  async updateSchedule(viewer: Viewer, id: string, input: { cron?: string | null; timeZone?: string | null; overlapPolicy?: OverlapPolicy | null; paused?: boolean | null }): Promise<Outcome<Schedule>> {
+  async updateSchedule(
+    viewer: Viewer,
+    id: string,
+    input: {
+      cron?: string | null;
+      timeZone?: string | null;
+      overlapPolicy?: OverlapPolicy | null;
+      paused?: boolean | null;
+    },
+  ): Promise<Outcome<Schedule>> {
     requireRole(viewer, 'member');
     const before = await this.scheduleOrThrow(viewer, id);
     const cron = input.cron ?? before.cron;
     const timeZone = input.timeZone ?? before.timeZone;
     const errors = cronErrors(cron, timeZone);
     if (errors.length > 0) return { userErrors: errors };
-    const after = await this.repo.updateSchedule(viewer.teamId, id, { cron, timeZone, overlapPolicy: input.overlapPolicy ?? before.overlapPolicy, paused: input.paused ?? before.paused }, this.clock.now());
+    const after = await this.repo.updateSchedule(
+      viewer.teamId,
+      id,
+      {
+        cron,
+        timeZone,
+        overlapPolicy: input.overlapPolicy ?? before.overlapPolicy,
+        paused: input.paused ?? before.paused,
+      },
+      this.clock.now(),
+    );
     if (!after) throw notFound('schedule', id);
     await this.syncScheduler(after);
     return after;
@@ -292,7 +464,10 @@ export class RegressionService {
     return { batchId: result.batch?.id ?? null, skipped: result.skipped };
   }
 
-  private async fire(schedule: Schedule, viewer: Viewer): Promise<Outcome<{ batch: SuiteBatch | null; skipped: boolean }>> {
+  private async fire(
+    schedule: Schedule,
+    viewer: Viewer,
+  ): Promise<Outcome<{ batch: SuiteBatch | null; skipped: boolean }>> {
     const now = this.clock.now();
     if (schedule.overlapPolicy === 'SKIP') {
       const previous = (await this.repo.listSuiteBatches(schedule.teamId, { scheduleId: schedule.id }, 1))[0];
@@ -302,7 +477,11 @@ export class RegressionService {
         return { batch: null, skipped: true };
       }
     }
-    const batch = await this.runSuite(viewer, { suiteId: schedule.suiteId, trigger: 'SCHEDULE', scheduleId: schedule.id });
+    const batch = await this.runSuite(viewer, {
+      suiteId: schedule.suiteId,
+      trigger: 'SCHEDULE',
+      scheduleId: schedule.id,
+    });
     if ('userErrors' in batch) return batch;
     await this.repo.markScheduleFired(schedule.id, now, false);
     return { batch, skipped: false };
@@ -333,16 +512,40 @@ export class RegressionService {
   // ---- webhooks ----------------------------------------------------------------------------
 
   /** Creates a webhook; the signing secret is returned once. Admin only. */
-  async createWebhook(viewer: Viewer, input: { url: string; events: readonly WebhookEvent[]; suiteIds?: readonly string[] | null; minSeverity?: string | null }): Promise<Outcome<{ webhook: Webhook; secret: string }>> {
+  async createWebhook(
+    viewer: Viewer,
+    input: {
+      url: string;
+      events: readonly WebhookEvent[];
+      suiteIds?: readonly string[] | null;
+      minSeverity?: string | null;
+    },
+  ): Promise<Outcome<{ webhook: Webhook; secret: string }>> {
     requireRole(viewer, 'admin');
     const errors: UserInputError[] = [];
-    if (!URL.canParse(input.url) || !/^https?:\/\//.test(input.url)) errors.push({ path: ['input', 'url'], message: 'must be an http(s) URL', code: 'INVALID_URL' });
-    if (input.events.length === 0) errors.push({ path: ['input', 'events'], message: 'subscribe to at least one event', code: 'INVALID_EVENTS' });
-    if (input.minSeverity && !(input.minSeverity in severityRank)) errors.push({ path: ['input', 'minSeverity'], message: `one of ${Object.keys(severityRank).join(', ')}`, code: 'INVALID_SEVERITY' });
-    for (const [i, id] of (input.suiteIds ?? []).entries()) if (!(await this.repo.findSuite(viewer.teamId, id))) errors.push({ path: ['input', 'suiteIds', String(i)], message: `suite ${id} not found`, code: 'NOT_FOUND' });
+    if (!URL.canParse(input.url) || !/^https?:\/\//.test(input.url))
+      errors.push({ path: ['input', 'url'], message: 'must be an http(s) URL', code: 'INVALID_URL' });
+    if (input.events.length === 0)
+      errors.push({ path: ['input', 'events'], message: 'subscribe to at least one event', code: 'INVALID_EVENTS' });
+    if (input.minSeverity && !(input.minSeverity in severityRank))
+      errors.push({
+        path: ['input', 'minSeverity'],
+        message: `one of ${Object.keys(severityRank).join(', ')}`,
+        code: 'INVALID_SEVERITY',
+      });
+    for (const [i, id] of (input.suiteIds ?? []).entries())
+      if (!(await this.repo.findSuite(viewer.teamId, id)))
+        errors.push({ path: ['input', 'suiteIds', String(i)], message: `suite ${id} not found`, code: 'NOT_FOUND' });
     if (errors.length > 0) return { userErrors: errors };
     const secret = `whsec_${randomBytes(24).toString('base64url')}`;
-    const webhook = await this.repo.insertWebhook({ teamId: viewer.teamId, url: input.url, secret, events: [...new Set(input.events)], suiteIds: [...(input.suiteIds ?? [])], minSeverity: input.minSeverity ?? null });
+    const webhook = await this.repo.insertWebhook({
+      teamId: viewer.teamId,
+      url: input.url,
+      secret,
+      events: [...new Set(input.events)],
+      suiteIds: [...(input.suiteIds ?? [])],
+      minSeverity: input.minSeverity ?? null,
+    });
     return { webhook, secret };
   }
 
@@ -374,8 +577,17 @@ export class RegressionService {
     let error: string | null = null;
     try {
       const response = await this.fetchImpl(webhook.url, {
-        method: 'POST', body, signal: AbortSignal.timeout(webhookTimeoutMs),
-        headers: { 'content-type': 'application/json', 'user-agent': 'dmasim-webhooks', [webhookHeaders.signature]: signWebhookPayload(webhook.secret, timestamp, body), [webhookHeaders.timestamp]: timestamp, [webhookHeaders.event]: delivery.event, [webhookHeaders.delivery]: delivery.id },
+        method: 'POST',
+        body,
+        signal: AbortSignal.timeout(webhookTimeoutMs),
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'dmasim-webhooks',
+          [webhookHeaders.signature]: signWebhookPayload(webhook.secret, timestamp, body),
+          [webhookHeaders.timestamp]: timestamp,
+          [webhookHeaders.event]: delivery.event,
+          [webhookHeaders.delivery]: delivery.id,
+        },
       });
       status = response.status;
       await response.body?.cancel();
@@ -383,26 +595,60 @@ export class RegressionService {
     } catch (cause: unknown) {
       error = cause instanceof Error ? cause.message : String(cause);
     }
-    await this.repo.recordDeliveryAttempt(deliveryId, { status: error === null ? 'DELIVERED' : finalAttempt ? 'FAILED' : 'PENDING', responseStatus: status, error, now: this.clock.now() });
+    await this.repo.recordDeliveryAttempt(deliveryId, {
+      status: error === null ? 'DELIVERED' : finalAttempt ? 'FAILED' : 'PENDING',
+      responseStatus: status,
+      error,
+      now: this.clock.now(),
+    });
     if (error !== null) throw new Error(`webhook delivery ${deliveryId} failed: ${error}`);
     return { status: status ?? 0 };
   }
 
   /** Enqueues batch.completed for every subscribed webhook, and regression when the verdict is REGRESSED and the severity filter matches. */
   private async notify(suite: Suite, comparison: StoredComparison): Promise<void> {
-    const webhooks = (await this.repo.listWebhooks(suite.teamId)).filter((w) => w.enabled && (w.suiteIds.length === 0 || w.suiteIds.includes(suite.id)));
-    const summary = { suite: { id: suite.id, name: suite.name }, batchId: comparison.batchId, baselineBatchId: comparison.baselineBatchId, verdict: comparison.verdict, counts: comparison.detail.counts };
+    const webhooks = (await this.repo.listWebhooks(suite.teamId)).filter(
+      (w) => w.enabled && (w.suiteIds.length === 0 || w.suiteIds.includes(suite.id)),
+    );
+    const summary = {
+      suite: { id: suite.id, name: suite.name },
+      batchId: comparison.batchId,
+      baselineBatchId: comparison.baselineBatchId,
+      verdict: comparison.verdict,
+      counts: comparison.detail.counts,
+    };
     const rows: Array<{ teamId: string; webhookId: string; event: WebhookEvent; payload: unknown }> = [];
     for (const webhook of webhooks) {
-      if (webhook.events.includes('batch.completed')) rows.push({ teamId: suite.teamId, webhookId: webhook.id, event: 'batch.completed', payload: { event: 'batch.completed', ...summary } });
-      if (webhook.events.includes('regression') && comparison.verdict === 'REGRESSED' && meetsSeverity(comparison, webhook.minSeverity)) {
-        const regressions = comparison.detail.entries.filter((e) => e.verdict === 'REGRESSED').map((e) => ({ scenario: e.scenarioName, entry: e.entryName, profile: e.profile, reasons: e.reasons }));
-        rows.push({ teamId: suite.teamId, webhookId: webhook.id, event: 'regression', payload: { event: 'regression', ...summary, regressions } });
+      if (webhook.events.includes('batch.completed'))
+        rows.push({
+          teamId: suite.teamId,
+          webhookId: webhook.id,
+          event: 'batch.completed',
+          payload: { event: 'batch.completed', ...summary },
+        });
+      if (
+        webhook.events.includes('regression') &&
+        comparison.verdict === 'REGRESSED' &&
+        meetsSeverity(comparison, webhook.minSeverity)
+      ) {
+        const regressions = comparison.detail.entries
+          .filter((e) => e.verdict === 'REGRESSED')
+          .map((e) => ({ scenario: e.scenarioName, entry: e.entryName, profile: e.profile, reasons: e.reasons }));
+        rows.push({
+          teamId: suite.teamId,
+          webhookId: webhook.id,
+          event: 'regression',
+          payload: { event: 'regression', ...summary, regressions },
+        });
       }
     }
     if (rows.length === 0) return;
     for (const id of await this.repo.insertDeliveries(rows)) {
-      await this.jobs.enqueueWebhookDelivery(id).catch((error: unknown) => this.logger.error({ err: error, deliveryId: id }, 'could not enqueue webhook delivery; it stays PENDING'));
+      await this.jobs
+        .enqueueWebhookDelivery(id)
+        .catch((error: unknown) =>
+          this.logger.error({ err: error, deliveryId: id }, 'could not enqueue webhook delivery; it stays PENDING'),
+        );
     }
   }
 }
@@ -410,21 +656,34 @@ export class RegressionService {
 /** The comparability hash: the scenario spec without its kernel section (the variable under test), plus the seed. */
 export function comparabilityHash(spec: Record<string, unknown>, seed: bigint): string {
   const { kernel: _kernel, ...rest } = spec;
-  return createHash('sha256').update(canonicalJson({ ...rest, seed: seed.toString() })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ ...rest, seed: seed.toString() }))
+    .digest('hex');
 }
 
 function toComparedRuns(runs: readonly RunForComparison[], plan: readonly PlanItem[]): ComparedRun[] {
   const byRun = new Map(plan.map((p) => [p.runId, p]));
   return runs.map((run) => ({
-    scenarioId: run.scenarioId, scenarioName: run.scenarioName, entryName: byRun.get(run.runId)?.entryName ?? run.profile, runId: run.runId, profile: run.profile,
-    status: run.status, engineVersion: run.engineVersion, specHash: comparabilityHash(run.spec, run.seed), violations: run.violations, metrics: run.metrics,
+    scenarioId: run.scenarioId,
+    scenarioName: run.scenarioName,
+    entryName: byRun.get(run.runId)?.entryName ?? run.profile,
+    runId: run.runId,
+    profile: run.profile,
+    status: run.status,
+    engineVersion: run.engineVersion,
+    specHash: comparabilityHash(run.spec, run.seed),
+    violations: run.violations,
+    metrics: run.metrics,
   }));
 }
 
 function meetsSeverity(comparison: StoredComparison, minSeverity: string | null): boolean {
   if (!minSeverity) return true;
   const min = severityRank[minSeverity] ?? 0;
-  return comparison.detail.entries.some((e) => e.metrics.some((m) => m.breached) || e.findings.some((f) => f.counts && (severityRank[f.severity] ?? 0) >= min));
+  return comparison.detail.entries.some(
+    (e) =>
+      e.metrics.some((m) => m.breached) || e.findings.some((f) => f.counts && (severityRank[f.severity] ?? 0) >= min),
+  );
 }
 
 function entryLabel(profile: string, overlays: readonly OverlayRef[]): string {
@@ -437,6 +696,12 @@ function cronErrors(cron: string, timeZone: string): UserInputError[] {
     Intl.DateTimeFormat('en', { timeZone });
     return [];
   } catch (error: unknown) {
-    return [{ path: ['input', 'cron'], message: `invalid cron expression or time zone: ${error instanceof Error ? error.message : String(error)}`, code: 'INVALID_CRON' }];
+    return [
+      {
+        path: ['input', 'cron'],
+        message: `invalid cron expression or time zone: ${error instanceof Error ? error.message : String(error)}`,
+        code: 'INVALID_CRON',
+      },
+    ];
   }
 }

@@ -172,7 +172,11 @@ export interface FindingDiff {
   readonly baselineBytesExposed: string | null;
   /** An unexpired waiver covers it: reported, but it does not fail the comparison. */
   readonly waived: boolean;
-  readonly waiver: { readonly reason: string | null; readonly owner: string | null; readonly expiresAt: string | null } | null;
+  readonly waiver: {
+    readonly reason: string | null;
+    readonly owner: string | null;
+    readonly expiresAt: string | null;
+  } | null;
   /** True when this finding makes the entry REGRESSED. */
   readonly counts: boolean;
   /**

@@ -27,16 +27,41 @@ export class ReplayService {
   async replayRun(viewer: Viewer, runId: string): Promise<Outcome<RunReplay>> {
     requireRole(viewer, 'member');
     const run = await this.runs.getOrThrow(viewer, runId);
-    if (run.status !== 'SUCCEEDED' || !run.resultHash) return rejected(['runId'], `run ${runId} is ${run.status}; only succeeded runs can be replayed`, 'RUN_NOT_SUCCEEDED');
-    if (run.engineVersion !== ENGINE_VERSION) return rejected(['runId'], `run ${runId} ran engine ${run.engineVersion}; this server has ${ENGINE_VERSION}`, 'ENGINE_VERSION_MISMATCH');
+    if (run.status !== 'SUCCEEDED' || !run.resultHash)
+      return rejected(
+        ['runId'],
+        `run ${runId} is ${run.status}; only succeeded runs can be replayed`,
+        'RUN_NOT_SUCCEEDED',
+      );
+    if (run.engineVersion !== ENGINE_VERSION)
+      return rejected(
+        ['runId'],
+        `run ${runId} ran engine ${run.engineVersion}; this server has ${ENGINE_VERSION}`,
+        'ENGINE_VERSION_MISMATCH',
+      );
     const version = await this.scenarios.version(viewer, run.scenarioVersionId);
     const checked = specOfRun(this.specs, version.spec, run);
-    if (!checked.ok) return rejected(['runId'], `the stored spec no longer validates: ${checked.errors[0]?.message ?? ''}`, 'SPEC_INVALID');
+    if (!checked.ok)
+      return rejected(
+        ['runId'],
+        `the stored spec no longer validates: ${checked.errors[0]?.message ?? ''}`,
+        'SPEC_INVALID',
+      );
     const sliced = await runEngineInSlices(checked.spec, 20_000, () => Promise.resolve(false));
     if (sliced.kind !== 'finished') throw new Error(`replay of run ${runId} stopped before the end`); // nothing above asks it to stop
     const actualHash = sliced.report.resultHash;
-    const replay = await this.repo.insertReplay({ teamId: viewer.teamId, runId, engineVersion: ENGINE_VERSION, expectedHash: run.resultHash, actualHash });
-    if (!replay.identical) this.logger.error({ runId, expected: run.resultHash, actual: actualHash }, 'engine determinism defect: replay hash differs');
+    const replay = await this.repo.insertReplay({
+      teamId: viewer.teamId,
+      runId,
+      engineVersion: ENGINE_VERSION,
+      expectedHash: run.resultHash,
+      actualHash,
+    });
+    if (!replay.identical)
+      this.logger.error(
+        { runId, expected: run.resultHash, actual: actualHash },
+        'engine determinism defect: replay hash differs',
+      );
     return replay;
   }
 

@@ -1,7 +1,14 @@
 import type { Database } from '../../platform/db';
 import { Prisma } from '../../generated/prisma/client';
 import type { CursorKey, Page } from '../shared/cursor';
-import type { AllocatorMetrics, MetricPoint, RunResultRecord, TriageState, Violation, ViolationFilter } from './result.types';
+import type {
+  AllocatorMetrics,
+  MetricPoint,
+  RunResultRecord,
+  TriageState,
+  Violation,
+  ViolationFilter,
+} from './result.types';
 
 interface ViolationRow {
   id: string;
@@ -45,9 +52,19 @@ export class ResultRepository {
       });
       if (moved.count === 0) return false;
       const run = await tx.run.findUniqueOrThrow({ where: { id: record.runId }, select: { scenarioId: true } });
-      await tx.runReport.create({ data: { runId: record.runId, teamId: record.teamId, report: record.report as Prisma.InputJsonValue } });
+      await tx.runReport.create({
+        data: { runId: record.runId, teamId: record.teamId, report: record.report as Prisma.InputJsonValue },
+      });
       if (record.violations.length > 0) {
-        await tx.violation.createMany({ data: record.violations.map((v) => ({ ...v, runId: record.runId, teamId: record.teamId, scenarioId: run.scenarioId, createdAt: now })) });
+        await tx.violation.createMany({
+          data: record.violations.map((v) => ({
+            ...v,
+            runId: record.runId,
+            teamId: record.teamId,
+            scenarioId: run.scenarioId,
+            createdAt: now,
+          })),
+        });
         // The dashboard's rollup moves in the same transaction.
         const perClass = new Map<string, { class: string; severity: string; count: number }>();
         for (const v of record.violations) {
@@ -64,9 +81,20 @@ export class ResultRepository {
         }
       }
       const { all, ...headline } = record.metrics;
-      await tx.allocatorMetrics.create({ data: { ...headline, metrics: all as Prisma.InputJsonValue, runId: record.runId, teamId: record.teamId, scenarioId: run.scenarioId, createdAt: now } });
+      await tx.allocatorMetrics.create({
+        data: {
+          ...headline,
+          metrics: all as Prisma.InputJsonValue,
+          runId: record.runId,
+          teamId: record.teamId,
+          scenarioId: run.scenarioId,
+          createdAt: now,
+        },
+      });
       if (record.samples.length > 0) {
-        await tx.metricSample.createMany({ data: record.samples.map((s) => ({ ...s, runId: record.runId, teamId: record.teamId })) });
+        await tx.metricSample.createMany({
+          data: record.samples.map((s) => ({ ...s, runId: record.runId, teamId: record.teamId })),
+        });
       }
       return true;
     });
@@ -78,7 +106,12 @@ export class ResultRepository {
   }
 
   /** Newest first by (createdAt, id) with the triage state joined in, and the filter's total. */
-  async listViolations(teamId: string, filter: ViolationFilter, first: number, after?: CursorKey): Promise<Page<Violation>> {
+  async listViolations(
+    teamId: string,
+    filter: ViolationFilter,
+    first: number,
+    after?: CursorKey,
+  ): Promise<Page<Violation>> {
     const conditions = violationConditions(teamId, filter);
     if (filter.triageState?.length) conditions.push(await this.triageCondition(teamId, filter.triageState));
     const where = Prisma.join(conditions, ' AND ');
@@ -92,7 +125,11 @@ export class ResultRepository {
         LIMIT ${first + 1}`,
       this.db.$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM violation v WHERE ${where}`,
     ]);
-    return { items: rows.slice(0, first).map(toViolation), hasNextPage: rows.length > first, totalCount: Number(total[0]?.n ?? 0) };
+    return {
+      items: rows.slice(0, first).map(toViolation),
+      hasNextPage: rows.length > first,
+      totalCount: Number(total[0]?.n ?? 0),
+    };
   }
 
   /**
@@ -125,22 +162,41 @@ export class ResultRepository {
     const row = await this.db.allocatorMetrics.findFirst({ where: { runId, teamId } });
     if (!row) return undefined;
     return {
-      runId: row.runId, nslabs: row.nslabs, nareas: row.nareas, used: row.used, hiwater: row.hiwater, failedMaps: row.failedMaps,
-      failedCoherentAllocs: row.failedCoherentAllocs, bouncedBytesToDevice: row.bouncedBytesToDevice, bouncedBytesFromDevice: row.bouncedBytesFromDevice,
+      runId: row.runId,
+      nslabs: row.nslabs,
+      nareas: row.nareas,
+      used: row.used,
+      hiwater: row.hiwater,
+      failedMaps: row.failedMaps,
+      failedCoherentAllocs: row.failedCoherentAllocs,
+      bouncedBytesToDevice: row.bouncedBytesToDevice,
+      bouncedBytesFromDevice: row.bouncedBytesFromDevice,
       all: row.metrics as Record<string, unknown>,
     };
   }
 
   /** Every stored metric sample of some runs, raw (the CSV export's rows). */
-  async samplesOfRuns(teamId: string, runIds: readonly string[]): Promise<Array<{ runId: string; metric: string; t: bigint; value: number }>> {
-    return this.db.metricSample.findMany({ where: { teamId, runId: { in: [...runIds] } }, orderBy: [{ runId: 'asc' }, { metric: 'asc' }, { t: 'asc' }], select: { runId: true, metric: true, t: true, value: true } });
+  async samplesOfRuns(
+    teamId: string,
+    runIds: readonly string[],
+  ): Promise<Array<{ runId: string; metric: string; t: bigint; value: number }>> {
+    return this.db.metricSample.findMany({
+      where: { teamId, runId: { in: [...runIds] } },
+      orderBy: [{ runId: 'asc' }, { metric: 'asc' }, { t: 'asc' }],
+      select: { runId: true, metric: true, t: true, value: true },
+    });
   }
 
   /**
    * A run's series for the given metrics, averaged into at most `buckets` equal-width buckets of
    * virtual time (width_bucket over the run's own time span), one point per non-empty bucket.
    */
-  async series(teamId: string, runId: string, metrics: readonly string[], buckets: number): Promise<Map<string, MetricPoint[]>> {
+  async series(
+    teamId: string,
+    runId: string,
+    metrics: readonly string[],
+    buckets: number,
+  ): Promise<Map<string, MetricPoint[]>> {
     const rows = await this.db.$queryRaw<Array<{ metric: string; t: bigint; value: number }>>`
       WITH span AS (
         SELECT min(t) AS lo, max(t) AS hi FROM metric_sample WHERE run_id = ${runId}::uuid AND team_id = ${teamId}::uuid
@@ -172,9 +228,22 @@ function violationConditions(teamId: string, filter: ViolationFilter): Prisma.Sq
 
 function toViolation(row: ViolationRow): Violation {
   return {
-    id: row.id, teamId: row.team_id, runId: row.run_id, scenarioId: row.scenario_id, class: row.class, severity: row.severity,
-    deviceId: row.device_id, fingerprint: row.fingerprint, count: BigInt(row.count), bytesExposed: BigInt(row.bytes_exposed),
-    dataClass: row.data_class, firstOp: BigInt(row.first_op), path: row.path, rule: row.rule, explanation: row.explanation,
-    triageState: row.triage_state, createdAt: row.created_at,
+    id: row.id,
+    teamId: row.team_id,
+    runId: row.run_id,
+    scenarioId: row.scenario_id,
+    class: row.class,
+    severity: row.severity,
+    deviceId: row.device_id,
+    fingerprint: row.fingerprint,
+    count: BigInt(row.count),
+    bytesExposed: BigInt(row.bytes_exposed),
+    dataClass: row.data_class,
+    firstOp: BigInt(row.first_op),
+    path: row.path,
+    rule: row.rule,
+    explanation: row.explanation,
+    triageState: row.triage_state,
+    createdAt: row.created_at,
   };
 }

@@ -7,8 +7,10 @@ export const resultResolvers: Resolvers = {
     report: (_parent, { runId }, { viewer, services }) => services.results.report(viewer, runId),
     violations: async (_parent, { filter, first, after }, { viewer, services }) =>
       toConnection(await services.results.violations(viewer, filter ?? {}, first, after), Boolean(after)),
-    metrics: async (_parent, { runId }, { viewer, services }) => (await services.results.metrics(viewer, runId)) ?? null,
-    series: (_parent, { runId, metrics, buckets }, { viewer, services }) => services.results.series(viewer, runId, metrics, buckets),
+    metrics: async (_parent, { runId }, { viewer, services }) =>
+      (await services.results.metrics(viewer, runId)) ?? null,
+    series: (_parent, { runId, metrics, buckets }, { viewer, services }) =>
+      services.results.series(viewer, runId, metrics, buckets),
     compareRuns: (_parent, { a, b }, { viewer, services }) => services.results.compare(viewer, a, b),
   },
 };

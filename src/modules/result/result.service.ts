@@ -39,8 +39,18 @@ export class ResultService {
     return this.results.findReport(viewer.teamId, runId);
   }
 
-  violations(viewer: Viewer, filter: ViolationFilter, first: number | null | undefined, after: string | null | undefined): Promise<Page<Violation>> {
-    return this.results.listViolations(viewer.teamId, filter, pageSize(first, 50), after ? decodeCursor(after) : undefined);
+  violations(
+    viewer: Viewer,
+    filter: ViolationFilter,
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ): Promise<Page<Violation>> {
+    return this.results.listViolations(
+      viewer.teamId,
+      filter,
+      pageSize(first, 50),
+      after ? decodeCursor(after) : undefined,
+    );
   }
 
   async metrics(viewer: Viewer, runId: string): Promise<AllocatorMetrics | undefined> {
@@ -48,17 +58,27 @@ export class ResultService {
     return this.results.findMetrics(viewer.teamId, runId);
   }
 
-  async series(viewer: Viewer, runId: string, metrics: readonly string[], buckets: number | null | undefined): Promise<Array<{ metric: string; points: MetricPoint[] }>> {
+  async series(
+    viewer: Viewer,
+    runId: string,
+    metrics: readonly string[],
+    buckets: number | null | undefined,
+  ): Promise<Array<{ metric: string; points: MetricPoint[] }>> {
     await this.runs.getOrThrow(viewer, runId);
     const bucketCount = buckets ?? 200;
-    if (!Number.isInteger(bucketCount) || bucketCount < 1 || bucketCount > 2000) throw new AppError('BAD_USER_INPUT', `buckets must be between 1 and 2000, got ${bucketCount}`);
-    if (metrics.length < 1 || metrics.length > maxSeriesMetrics) throw new AppError('BAD_USER_INPUT', `ask for 1-${maxSeriesMetrics} metrics`);
+    if (!Number.isInteger(bucketCount) || bucketCount < 1 || bucketCount > 2000)
+      throw new AppError('BAD_USER_INPUT', `buckets must be between 1 and 2000, got ${bucketCount}`);
+    if (metrics.length < 1 || metrics.length > maxSeriesMetrics)
+      throw new AppError('BAD_USER_INPUT', `ask for 1-${maxSeriesMetrics} metrics`);
     const byMetric = await this.results.series(viewer.teamId, runId, metrics, bucketCount);
     return metrics.map((metric) => ({ metric, points: byMetric.get(metric) ?? [] }));
   }
 
   /** Every stored metric sample of the team's runs among `runIds`, unbucketed. */
-  samplesOfRuns(viewer: Viewer, runIds: readonly string[]): Promise<Array<{ runId: string; metric: string; t: bigint; value: number }>> {
+  samplesOfRuns(
+    viewer: Viewer,
+    runIds: readonly string[],
+  ): Promise<Array<{ runId: string; metric: string; t: bigint; value: number }>> {
     return this.results.samplesOfRuns(viewer.teamId, runIds);
   }
 
@@ -74,12 +94,15 @@ export class ResultService {
     // The one comparison (engine compare module). This API has no moved list: a finding that moved
     // (same exposure, another path or rule) is listed as B's new finding and A's fixed one.
     const compared = compareFindings(aViolations, bViolations);
-    const candidateSide = (statuses: readonly FindingStatus[]): Violation[] => compared.flatMap((c) => (statuses.includes(c.status) && c.candidate ? [c.candidate] : []));
+    const candidateSide = (statuses: readonly FindingStatus[]): Violation[] =>
+      compared.flatMap((c) => (statuses.includes(c.status) && c.candidate ? [c.candidate] : []));
     return {
       a,
       b,
       newViolations: candidateSide(['new', 'reopened', 'moved']),
-      fixedViolations: aViolations.filter((v) => compared.some((c) => (c.status === 'fixed' || c.status === 'moved') && c.baseline === v)),
+      fixedViolations: aViolations.filter((v) =>
+        compared.some((c) => (c.status === 'fixed' || c.status === 'moved') && c.baseline === v),
+      ),
       persistingViolations: candidateSide(['persisting']),
       metricDeltas: metricDeltas(aMetrics?.all ?? {}, bMetrics?.all ?? {}),
     };
@@ -87,7 +110,10 @@ export class ResultService {
 }
 
 /** Every metric whose value differs, from the one comparison's deltas; `delta` only for plain numbers on both sides. */
-export function metricDeltas(a: Readonly<Record<string, unknown>>, b: Readonly<Record<string, unknown>>): MetricDelta[] {
+export function metricDeltas(
+  a: Readonly<Record<string, unknown>>,
+  b: Readonly<Record<string, unknown>>,
+): MetricDelta[] {
   return compareMetrics(metricValues(a), metricValues(b)).flatMap((m) => {
     const before = a[m.key];
     const after = b[m.key];
@@ -99,5 +125,10 @@ export function metricDeltas(a: Readonly<Record<string, unknown>>, b: Readonly<R
 
 /** Stored metrics as the comparison reads them: numbers and decimal text; anything else (objects) compares as text. */
 function metricValues(all: Readonly<Record<string, unknown>>): Record<string, number | string> {
-  return Object.fromEntries(Object.entries(all).map(([key, value]) => [key, typeof value === 'number' || typeof value === 'string' ? value : JSON.stringify(value)]));
+  return Object.fromEntries(
+    Object.entries(all).map(([key, value]) => [
+      key,
+      typeof value === 'number' || typeof value === 'string' ? value : JSON.stringify(value),
+    ]),
+  );
 }

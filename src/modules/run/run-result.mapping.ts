@@ -10,7 +10,9 @@ const metricNumber = (metrics: EngineReport['metrics'], key: string): number => 
 export function toRunResultRecord(run: { id: string; teamId: string }, report: EngineReport): RunResultRecord {
   const samples: Array<{ metric: string; t: bigint; value: number }> = [];
   for (const [metric, values] of Object.entries(report.series.values)) {
-    values.forEach((value, index) => samples.push({ metric, t: BigInt(Math.round(report.series.t[index] ?? index)), value }));
+    values.forEach((value, index) =>
+      samples.push({ metric, t: BigInt(Math.round(report.series.t[index] ?? index)), value }),
+    );
   }
   return {
     runId: run.id,
@@ -18,8 +20,17 @@ export function toRunResultRecord(run: { id: string; teamId: string }, report: E
     resultHash: report.resultHash,
     report,
     violations: report.violations.map((v) => ({
-      class: v.class, severity: v.severity, deviceId: v.deviceId, fingerprint: v.fingerprint, count: BigInt(v.count), bytesExposed: BigInt(v.bytesExposed),
-      dataClass: v.dataClass, firstOp: BigInt(v.firstOp), path: v.path, rule: v.rule, explanation: v.explanation,
+      class: v.class,
+      severity: v.severity,
+      deviceId: v.deviceId,
+      fingerprint: v.fingerprint,
+      count: BigInt(v.count),
+      bytesExposed: BigInt(v.bytesExposed),
+      dataClass: v.dataClass,
+      firstOp: BigInt(v.firstOp),
+      path: v.path,
+      rule: v.rule,
+      explanation: v.explanation,
     })),
     metrics: {
       nslabs: metricNumber(report.metrics, 'swiotlb.nslabs'),

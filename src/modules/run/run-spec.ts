@@ -14,16 +14,24 @@ export function applyOverrides(spec: NormalizedSpec, overrides: RunOverrides): R
   const copy = structuredClone(spec) as Record<string, unknown>;
   const kernel = { ...((copy['kernel'] as Record<string, unknown> | undefined) ?? {}) };
   if (overrides.profile) kernel['profile'] = overrides.profile;
-  if (overrides.overlays) kernel['overlays'] = overrides.overlays.map((o) => (o.variant ? { name: o.name, variant: o.variant } : o.name));
+  if (overrides.overlays)
+    kernel['overlays'] = overrides.overlays.map((o) => (o.variant ? { name: o.name, variant: o.variant } : o.name));
   copy['kernel'] = kernel;
   if (overrides.seed !== undefined && overrides.seed !== null) {
-    copy['workload'] = { ...((copy['workload'] as Record<string, unknown> | undefined) ?? {}), seed: Number(overrides.seed) };
+    copy['workload'] = {
+      ...((copy['workload'] as Record<string, unknown> | undefined) ?? {}),
+      seed: Number(overrides.seed),
+    };
   }
   return copy;
 }
 
 /** The spec a stored run runs: its version's spec with the run's own profile, overlays and seed, validated. */
-export function specOfRun(specs: SpecValidator, versionSpec: NormalizedSpec, run: { profile: string; overlays: readonly OverlayRef[]; seed: bigint }): SpecCheck {
+export function specOfRun(
+  specs: SpecValidator,
+  versionSpec: NormalizedSpec,
+  run: { profile: string; overlays: readonly OverlayRef[]; seed: bigint },
+): SpecCheck {
   return specs.validate(applyOverrides(versionSpec, { profile: run.profile, overlays: run.overlays, seed: run.seed }));
 }
 
@@ -39,10 +47,15 @@ export type SlicedRun =
  * `spec` is what the SpecValidator accepted (the engine's own validator behind the port, so it is
  * the engine's normalised scenario). An engine invariant failure becomes RunFailedError(ENGINE_INVARIANT).
  */
-export async function runEngineInSlices(spec: NormalizedSpec, sliceOperations: number, betweenSlices: (fraction: number) => Promise<boolean>): Promise<SlicedRun> {
+export async function runEngineInSlices(
+  spec: NormalizedSpec,
+  sliceOperations: number,
+  betweenSlices: (fraction: number) => Promise<boolean>,
+): Promise<SlicedRun> {
   try {
     const engineRun = createEngineRun(spec as unknown as NormalizedScenario);
-    const fraction = (): number => (engineRun.operationsTotal === 0 ? 1 : engineRun.operationsDone / engineRun.operationsTotal);
+    const fraction = (): number =>
+      engineRun.operationsTotal === 0 ? 1 : engineRun.operationsDone / engineRun.operationsTotal;
     let engineMs = 0;
     for (;;) {
       const sliceStartMs = performance.now();

@@ -19,10 +19,23 @@ export interface BatchComparison {
     /** `class/severity` → number of violations. */
     violationsByClass: Record<string, number>;
     bytesExposed: string;
-    metrics: { nslabs: number; hiwater: number; failedMaps: string; failedCoherentAllocs: string; bouncedBytesToDevice: string; bouncedBytesFromDevice: string } | null;
+    metrics: {
+      nslabs: number;
+      hiwater: number;
+      failedMaps: string;
+      failedCoherentAllocs: string;
+      bouncedBytesToDevice: string;
+      bouncedBytesFromDevice: string;
+    } | null;
   }>;
   /** Every violation fingerprint seen in any column, with the runs that have it. */
-  readonly violations: ReadonlyArray<{ fingerprint: string; class: string; severity: string; presentIn: string[]; missingFrom: string[] }>;
+  readonly violations: ReadonlyArray<{
+    fingerprint: string;
+    class: string;
+    severity: string;
+    presentIn: string[];
+    missingFrom: string[];
+  }>;
   /** Whether every succeeded column produced the same result hash. */
   readonly identicalResults: boolean;
   /**
@@ -32,7 +45,13 @@ export interface BatchComparison {
    */
   readonly changes: ReadonlyArray<{
     runId: string;
-    findings: Array<{ status: FindingStatus; exposureKey: string; baselineFingerprint: string | null; candidateFingerprint: string | null; grew: boolean }>;
+    findings: Array<{
+      status: FindingStatus;
+      exposureKey: string;
+      baselineFingerprint: string | null;
+      candidateFingerprint: string | null;
+      grew: boolean;
+    }>;
     metrics: MetricDelta[];
   }>;
 }
@@ -42,7 +61,9 @@ export interface BatchComparison {
  * Runs in the process that completed the batch (a worker, or the API for a cancelled last run),
  * after the completion is committed; each batch completes exactly once across all processes.
  */
-export type BatchCompletedListener = (batch: RunBatchWithRuns & { comparison: BatchComparison }) => Promise<void> | void;
+export type BatchCompletedListener = (
+  batch: RunBatchWithRuns & { comparison: BatchComparison },
+) => Promise<void> | void;
 
 /** A batch's final status: SUCCEEDED when every run succeeded, else FAILED. */
 export function finalBatchStatus(runs: readonly Pick<Run, 'status'>[]): RunStatus {
@@ -50,7 +71,10 @@ export function finalBatchStatus(runs: readonly Pick<Run, 'status'>[]): RunStatu
 }
 
 /** Builds the side-by-side comparison of a batch's finished runs (pure). */
-export function buildBatchComparison(runs: readonly Run[], summaries: ReadonlyMap<string, RunResultSummary>): BatchComparison {
+export function buildBatchComparison(
+  runs: readonly Run[],
+  summaries: ReadonlyMap<string, RunResultSummary>,
+): BatchComparison {
   const fingerprints = new Map<string, { class: string; severity: string; presentIn: string[] }>();
   const columns = runs.map((run) => {
     const summary = summaries.get(run.id);
@@ -76,7 +100,14 @@ export function buildBatchComparison(runs: readonly Run[], summaries: ReadonlyMa
       violationsByClass,
       bytesExposed: bytesExposed.toString(),
       metrics: m
-        ? { nslabs: m.nslabs, hiwater: m.hiwater, failedMaps: m.failedMaps.toString(), failedCoherentAllocs: m.failedCoherentAllocs.toString(), bouncedBytesToDevice: m.bouncedBytesToDevice.toString(), bouncedBytesFromDevice: m.bouncedBytesFromDevice.toString() }
+        ? {
+            nslabs: m.nslabs,
+            hiwater: m.hiwater,
+            failedMaps: m.failedMaps.toString(),
+            failedCoherentAllocs: m.failedCoherentAllocs.toString(),
+            bouncedBytesToDevice: m.bouncedBytesToDevice.toString(),
+            bouncedBytesFromDevice: m.bouncedBytesFromDevice.toString(),
+          }
         : null,
     };
   });
@@ -86,25 +117,49 @@ export function buildBatchComparison(runs: readonly Run[], summaries: ReadonlyMa
     columns,
     violations: [...fingerprints.entries()]
       .sort(([a], [b]) => a.localeCompare(b))
-      .map(([fingerprint, v]) => ({ fingerprint, class: v.class, severity: v.severity, presentIn: v.presentIn, missingFrom: runs.map((r) => r.id).filter((id) => !v.presentIn.includes(id)) })),
+      .map(([fingerprint, v]) => ({
+        fingerprint,
+        class: v.class,
+        severity: v.severity,
+        presentIn: v.presentIn,
+        missingFrom: runs.map((r) => r.id).filter((id) => !v.presentIn.includes(id)),
+      })),
     identicalResults: hashes.size <= 1,
     changes: columnChanges(runs, summaries),
   };
 }
 
 /** Every run after the first against the first, through the one comparison. */
-function columnChanges(runs: readonly Run[], summaries: ReadonlyMap<string, RunResultSummary>): BatchComparison['changes'] {
+function columnChanges(
+  runs: readonly Run[],
+  summaries: ReadonlyMap<string, RunResultSummary>,
+): BatchComparison['changes'] {
   const sets = runs.map((run) => {
     const summary = summaries.get(run.id);
     const m = summary?.metrics;
-    const metrics = m ? { nslabs: m.nslabs, hiwater: m.hiwater, failedMaps: m.failedMaps.toString(), failedCoherentAllocs: m.failedCoherentAllocs.toString(), bouncedBytesToDevice: m.bouncedBytesToDevice.toString(), bouncedBytesFromDevice: m.bouncedBytesFromDevice.toString() } : {};
+    const metrics = m
+      ? {
+          nslabs: m.nslabs,
+          hiwater: m.hiwater,
+          failedMaps: m.failedMaps.toString(),
+          failedCoherentAllocs: m.failedCoherentAllocs.toString(),
+          bouncedBytesToDevice: m.bouncedBytesToDevice.toString(),
+          bouncedBytesFromDevice: m.bouncedBytesFromDevice.toString(),
+        }
+      : {};
     return { label: run.id, findings: summary?.violations ?? [], metrics };
   });
   const [first, ...rest] = sets;
   if (!first) return [];
   return compareResultSets(first, rest).map((column) => ({
     runId: column.label,
-    findings: column.findings.map((f) => ({ status: f.status, exposureKey: f.exposureKey, baselineFingerprint: f.baseline?.fingerprint ?? null, candidateFingerprint: f.candidate?.fingerprint ?? null, grew: f.grew })),
+    findings: column.findings.map((f) => ({
+      status: f.status,
+      exposureKey: f.exposureKey,
+      baselineFingerprint: f.baseline?.fingerprint ?? null,
+      candidateFingerprint: f.candidate?.fingerprint ?? null,
+      grew: f.grew,
+    })),
     metrics: [...column.metrics],
   }));
 }
@@ -123,7 +178,9 @@ export class RunBatchCompleter {
    * status, finish time and comparison and calls onCompleted. Returns the batch when this call
    * completed it, undefined otherwise (not done yet, already complete, or no such batch).
    */
-  async completeBatchIfDone(batchId: string): Promise<(RunBatchWithRuns & { comparison: BatchComparison }) | undefined> {
+  async completeBatchIfDone(
+    batchId: string,
+  ): Promise<(RunBatchWithRuns & { comparison: BatchComparison }) | undefined> {
     let comparison: BatchComparison | undefined;
     const completed = await this.runs.completeBatchLocked(
       batchId,

@@ -58,17 +58,28 @@ export class RunExecutor {
       const version = await this.versions.findVersion(run.teamId, run.scenarioVersionId);
       if (!version) throw new RunFailedError('SPEC_INVALID', `scenario version ${run.scenarioVersionId} is gone`);
       const checked = specOfRun(this.specs, version.spec, run);
-      if (!checked.ok) throw new RunFailedError('SPEC_INVALID', checked.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
+      if (!checked.ok)
+        throw new RunFailedError('SPEC_INVALID', checked.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
       return await this.runEngine(run, checked.spec, hooks);
     } catch (error: unknown) {
       if (!(error instanceof RunFailedError)) throw error;
-      await this.runs.finishWithoutResult(runId, 'FAILED', { code: error.code, message: error.message }, 0, this.clock.now());
+      await this.runs.finishWithoutResult(
+        runId,
+        'FAILED',
+        { code: error.code, message: error.message },
+        0,
+        this.clock.now(),
+      );
       return { kind: 'failed', unrecoverable: true, code: error.code, message: error.message };
     }
   }
 
   /** Steps the engine, checking the time limit, cancellation and progress between slices, then stores the results. */
-  private async runEngine(run: { id: string; teamId: string }, spec: Parameters<typeof runEngineInSlices>[0], hooks: ExecutionHooks): Promise<ExecutionOutcome> {
+  private async runEngine(
+    run: { id: string; teamId: string },
+    spec: Parameters<typeof runEngineInSlices>[0],
+    hooks: ExecutionHooks,
+  ): Promise<ExecutionOutcome> {
     const runId = run.id;
     const timeLimitMs = (await this.runs.timeLimitFor(runId)) ?? hooks.timeLimitMs;
     const startedMs = Date.now();
@@ -80,7 +91,13 @@ export class RunExecutor {
     const sliced = await runEngineInSlices(spec, hooks.sliceOperations ?? 20_000, async (fraction) => {
       const nowMs = Date.now();
       if (nowMs - startedMs > timeLimitMs) {
-        await this.runs.finishWithoutResult(runId, 'TIMED_OUT', { code: 'TIME_LIMIT' satisfies RunErrorCode, message: `run exceeded its time limit of ${timeLimitMs} ms` }, fraction, this.clock.now());
+        await this.runs.finishWithoutResult(
+          runId,
+          'TIMED_OUT',
+          { code: 'TIME_LIMIT' satisfies RunErrorCode, message: `run exceeded its time limit of ${timeLimitMs} ms` },
+          fraction,
+          this.clock.now(),
+        );
         stoppedBy = 'timed-out';
         return true;
       }
@@ -101,6 +118,12 @@ export class RunExecutor {
     if (sliced.kind === 'stopped') return { kind: stoppedBy, progress: sliced.fraction };
     const wrote = await this.results.saveRunResult(toRunResultRecord(run, sliced.report), this.clock.now());
     await hooks.onProgress?.(1);
-    return { kind: 'succeeded', resultHash: sliced.report.resultHash, wrote, operations: sliced.operations, engineMs: sliced.engineMs };
+    return {
+      kind: 'succeeded',
+      resultHash: sliced.report.resultHash,
+      wrote,
+      operations: sliced.operations,
+      engineMs: sliced.engineMs,
+    };
   }
 }

@@ -8,7 +8,8 @@ export const JobName = { executeRun: 'execute-run' } as const;
 export type RunJob = { name: typeof JobName.executeRun; data: { runId: string; teamId: string } };
 
 /** Where a run's job is in BullMQ; `missing` when Redis holds no job with that id. */
-export type RunJobState = 'waiting' | 'active' | 'delayed' | 'prioritized' | 'waiting-children' | 'completed' | 'failed' | 'missing';
+export type RunJobState =
+  'waiting' | 'active' | 'delayed' | 'prioritized' | 'waiting-children' | 'completed' | 'failed' | 'missing';
 
 /** How the run service hands runs to workers. jobId = runId, so enqueueing twice is harmless. */
 export interface RunQueue {
@@ -97,7 +98,10 @@ export interface RunEventSource {
 }
 
 export function createRunEventSource(options: { redisUrl: string; prefix: string }): RunEventSource {
-  const events = new QueueEvents(QueueName.runs, { connection: { url: options.redisUrl, maxRetriesPerRequest: null }, prefix: options.prefix });
+  const events = new QueueEvents(QueueName.runs, {
+    connection: { url: options.redisUrl, maxRetriesPerRequest: null },
+    prefix: options.prefix,
+  });
   const listeners = new Set<(event: RunJobEvent) => void>();
   const emit = (runId: string, event: RunJobEvent['event']): void => {
     for (const listener of listeners) listener({ runId, event });

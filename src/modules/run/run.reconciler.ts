@@ -55,9 +55,14 @@ export class RunReconciler {
       }
       if (run.attempts >= this.options.maxAttempts) {
         const message = `the worker running this run was lost ${run.attempts} times (job ${state})`;
-        if (await this.runs.finishWithoutResult(run.id, 'FAILED', { code: 'WORKER_LOST', message }, 0, this.clock.now())) {
+        if (
+          await this.runs.finishWithoutResult(run.id, 'FAILED', { code: 'WORKER_LOST', message }, 0, this.clock.now())
+        ) {
           summary.failed.push(run.id);
-          log.error({ attempts: run.attempts }, 'reconciler: RUNNING run lost its job too often; FAILED with WORKER_LOST');
+          log.error(
+            { attempts: run.attempts },
+            'reconciler: RUNNING run lost its job too often; FAILED with WORKER_LOST',
+          );
           if (run.batchId) await this.batches.completeBatchIfDone(run.batchId);
         }
         continue;

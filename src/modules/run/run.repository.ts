@@ -2,7 +2,16 @@ import type { Database } from '../../platform/db';
 import type { Prisma, Run as RunRow, RunBatch as RunBatchRow } from '../../generated/prisma/client';
 import type { CursorKey, Page } from '../shared/cursor';
 import { translateUnique } from '../shared/prisma-errors';
-import type { NewRun, OverlayRef, Run, RunBatch, RunBatchWithRuns, RunFilter, RunResultSummary, RunStatus } from './run.types';
+import type {
+  NewRun,
+  OverlayRef,
+  Run,
+  RunBatch,
+  RunBatchWithRuns,
+  RunFilter,
+  RunResultSummary,
+  RunStatus,
+} from './run.types';
 
 /** All SQL for runs and batches; every read and write is scoped by team id. */
 export class RunRepository {
@@ -18,9 +27,14 @@ export class RunRepository {
   }
 
   /** Creates a batch and its runs atomically. */
-  async insertBatch(batch: { teamId: string; scenarioId: string }, runs: readonly NewRun[]): Promise<{ batch: RunBatch; runs: Run[] }> {
+  async insertBatch(
+    batch: { teamId: string; scenarioId: string },
+    runs: readonly NewRun[],
+  ): Promise<{ batch: RunBatch; runs: Run[] }> {
     return this.db.$transaction(async (tx) => {
-      const batchRow = await tx.runBatch.create({ data: { teamId: batch.teamId, scenarioId: batch.scenarioId, trigger: 'BATCH' } });
+      const batchRow = await tx.runBatch.create({
+        data: { teamId: batch.teamId, scenarioId: batch.scenarioId, trigger: 'BATCH' },
+      });
       const runRows: RunRow[] = [];
       for (const run of runs) runRows.push(await tx.run.create({ data: { ...newRunData(run), batchId: batchRow.id } }));
       return { batch: toBatch(batchRow), runs: runRows.map(toRun) };
@@ -43,11 +57,19 @@ export class RunRepository {
   }
 
   async listBatchRuns(teamId: string, batchId: string): Promise<Run[]> {
-    return (await this.db.run.findMany({ where: { teamId, batchId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(toRun);
+    return (
+      await this.db.run.findMany({ where: { teamId, batchId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })
+    ).map(toRun);
   }
 
   /** Keyset page over (createdAt, id) in the requested direction, with the filter's total. */
-  async list(teamId: string, filter: RunFilter, direction: 'asc' | 'desc', first: number, after?: CursorKey): Promise<Page<Run>> {
+  async list(
+    teamId: string,
+    filter: RunFilter,
+    direction: 'asc' | 'desc',
+    first: number,
+    after?: CursorKey,
+  ): Promise<Page<Run>> {
     const where: Prisma.RunWhereInput = {
       teamId,
       ...(filter.status?.length ? { status: { in: [...filter.status] } } : {}),
@@ -56,13 +78,29 @@ export class RunRepository {
       ...(filter.batchId ? { batchId: filter.batchId } : {}),
       ...(filter.profile ? { profile: filter.profile } : {}),
       ...(filter.createdAt?.from || filter.createdAt?.to
-        ? { createdAt: { ...(filter.createdAt.from ? { gte: filter.createdAt.from } : {}), ...(filter.createdAt.to ? { lt: filter.createdAt.to } : {}) } }
+        ? {
+            createdAt: {
+              ...(filter.createdAt.from ? { gte: filter.createdAt.from } : {}),
+              ...(filter.createdAt.to ? { lt: filter.createdAt.to } : {}),
+            },
+          }
         : {}),
     };
     const beyond = direction === 'desc' ? 'lt' : 'gt';
-    const page: Prisma.RunWhereInput = after ? { OR: [{ createdAt: { [beyond]: after.createdAt } }, { createdAt: after.createdAt, id: { [beyond]: after.id } }] } : {};
+    const page: Prisma.RunWhereInput = after
+      ? {
+          OR: [
+            { createdAt: { [beyond]: after.createdAt } },
+            { createdAt: after.createdAt, id: { [beyond]: after.id } },
+          ],
+        }
+      : {};
     const [rows, totalCount] = await Promise.all([
-      this.db.run.findMany({ where: { AND: [where, page] }, orderBy: [{ createdAt: direction }, { id: direction }], take: first + 1 }),
+      this.db.run.findMany({
+        where: { AND: [where, page] },
+        orderBy: [{ createdAt: direction }, { id: direction }],
+        take: first + 1,
+      }),
       this.db.run.count({ where }),
     ]);
     return { items: rows.slice(0, first).map(toRun), hasNextPage: rows.length > first, totalCount };
@@ -70,24 +108,36 @@ export class RunRepository {
 
   /** Moves a run to CANCELLED only from QUEUED or RUNNING; returns the run as it is afterwards. */
   async cancel(teamId: string, id: string, now: Date): Promise<Run | undefined> {
-    await this.db.run.updateMany({ where: { id, teamId, status: { in: ['QUEUED', 'RUNNING'] } }, data: { status: 'CANCELLED', finishedAt: now } });
+    await this.db.run.updateMany({
+      where: { id, teamId, status: { in: ['QUEUED', 'RUNNING'] } },
+      data: { status: 'CANCELLED', finishedAt: now },
+    });
     return this.findById(teamId, id);
   }
 
   /** QUEUED (or RUNNING after a crash) → RUNNING with a start time and attempt count; false if the run is final or gone. */
   async markRunning(id: string, now: Date): Promise<boolean> {
-    const moved = await this.db.run.updateMany({ where: { id, status: { in: ['QUEUED', 'RUNNING'] } }, data: { status: 'RUNNING', startedAt: now, attempts: { increment: 1 } } });
+    const moved = await this.db.run.updateMany({
+      where: { id, status: { in: ['QUEUED', 'RUNNING'] } },
+      data: { status: 'RUNNING', startedAt: now, attempts: { increment: 1 } },
+    });
     return moved.count === 1;
   }
 
   /** Records progress of a RUNNING run (ignored once the run is final, e.g. cancelled meanwhile). */
   async updateProgress(id: string, progress: number): Promise<void> {
-    await this.db.run.updateMany({ where: { id, status: 'RUNNING' }, data: { progress: Math.min(1, Math.max(0, progress)) } });
+    await this.db.run.updateMany({
+      where: { id, status: 'RUNNING' },
+      data: { progress: Math.min(1, Math.max(0, progress)) },
+    });
   }
 
   /** Records how far a cancelled run got (the status is already CANCELLED). */
   async updateCancelledProgress(id: string, progress: number): Promise<void> {
-    await this.db.run.updateMany({ where: { id, status: 'CANCELLED' }, data: { progress: Math.min(1, Math.max(0, progress)) } });
+    await this.db.run.updateMany({
+      where: { id, status: 'CANCELLED' },
+      data: { progress: Math.min(1, Math.max(0, progress)) },
+    });
   }
 
   /** The run's current status without team scoping: for workers, which act on job ids only. */
@@ -102,7 +152,13 @@ export class RunRepository {
   }
 
   /** RUNNING (or QUEUED) → a final state with an error code; false when the run was already final. */
-  async finishWithoutResult(id: string, status: 'FAILED' | 'TIMED_OUT' | 'CANCELLED', error: { code: string; message: string } | null, progress: number, now: Date): Promise<boolean> {
+  async finishWithoutResult(
+    id: string,
+    status: 'FAILED' | 'TIMED_OUT' | 'CANCELLED',
+    error: { code: string; message: string } | null,
+    progress: number,
+    now: Date,
+  ): Promise<boolean> {
     const moved = await this.db.run.updateMany({
       where: { id, status: { in: ['QUEUED', 'RUNNING'] } },
       data: { status, errorCode: error?.code ?? null, errorMessage: error?.message ?? null, progress, finishedAt: now },
@@ -111,8 +167,15 @@ export class RunRepository {
   }
 
   /** Runs in flight (QUEUED or RUNNING) across teams, oldest first: the reconciler's input. */
-  async listInFlight(limit: number): Promise<Array<{ id: string; teamId: string; status: RunStatus; startedAt: Date | null }>> {
-    return this.db.run.findMany({ where: { status: { in: ['QUEUED', 'RUNNING'] } }, select: { id: true, teamId: true, status: true, startedAt: true }, orderBy: { createdAt: 'asc' }, take: limit });
+  async listInFlight(
+    limit: number,
+  ): Promise<Array<{ id: string; teamId: string; status: RunStatus; startedAt: Date | null }>> {
+    return this.db.run.findMany({
+      where: { status: { in: ['QUEUED', 'RUNNING'] } },
+      select: { id: true, teamId: true, status: true, startedAt: true },
+      orderBy: { createdAt: 'asc' },
+      take: limit,
+    });
   }
 
   /** The time limit a run executes under: its own, else its team's default, else undefined (the worker's). */
@@ -120,7 +183,10 @@ export class RunRepository {
     const run = await this.db.run.findUnique({ where: { id }, select: { timeLimitMs: true, teamId: true } });
     if (!run) return undefined;
     if (run.timeLimitMs !== null) return run.timeLimitMs;
-    return (await this.db.team.findUnique({ where: { id: run.teamId }, select: { runTimeLimitMs: true } }))?.runTimeLimitMs ?? undefined;
+    return (
+      (await this.db.team.findUnique({ where: { id: run.teamId }, select: { runTimeLimitMs: true } }))
+        ?.runTimeLimitMs ?? undefined
+    );
   }
 
   /** RUNNING → QUEUED (the job went back to the queue); false when the run was not RUNNING. */
@@ -130,7 +196,10 @@ export class RunRepository {
   }
 
   /** Runs in flight with their attempts, oldest first, created before `createdBefore` (the reconciler's input). */
-  async listInFlightForReconcile(limit: number, createdBefore: Date): Promise<Array<{ id: string; teamId: string; batchId: string | null; status: RunStatus; attempts: number }>> {
+  async listInFlightForReconcile(
+    limit: number,
+    createdBefore: Date,
+  ): Promise<Array<{ id: string; teamId: string; batchId: string | null; status: RunStatus; attempts: number }>> {
     return this.db.run.findMany({
       where: { status: { in: ['QUEUED', 'RUNNING'] }, createdAt: { lt: createdBefore } },
       select: { id: true, teamId: true, batchId: true, status: true, attempts: true },
@@ -150,15 +219,23 @@ export class RunRepository {
     now: Date,
   ): Promise<RunBatchWithRuns | undefined> {
     return this.db.$transaction(async (tx) => {
-      const locked = await tx.$queryRaw<Array<{ status: RunStatus }>>`SELECT status::text AS status FROM run_batch WHERE id = ${batchId}::uuid FOR UPDATE`;
+      const locked = await tx.$queryRaw<
+        Array<{ status: RunStatus }>
+      >`SELECT status::text AS status FROM run_batch WHERE id = ${batchId}::uuid FOR UPDATE`;
       const current = locked[0];
-      if (!current || current.status !== 'QUEUED' && current.status !== 'RUNNING') return undefined;
-      const runs = (await tx.run.findMany({ where: { batchId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(toRun);
+      if (!current || (current.status !== 'QUEUED' && current.status !== 'RUNNING')) return undefined;
+      const runs = (await tx.run.findMany({ where: { batchId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(
+        toRun,
+      );
       const completion = await decide(runs);
       if (!completion) return undefined;
       const row = await tx.runBatch.update({
         where: { id: batchId },
-        data: { status: completion.status, comparison: completion.comparison as Prisma.InputJsonValue, finishedAt: now },
+        data: {
+          status: completion.status,
+          comparison: completion.comparison as Prisma.InputJsonValue,
+          finishedAt: now,
+        },
       });
       return { ...toBatch(row), runs };
     });
@@ -167,17 +244,51 @@ export class RunRepository {
   /** What the batch comparison needs per run: violations (class, severity, fingerprint, bytes) and headline metrics. */
   async batchResultSummaries(runIds: readonly string[]): Promise<Map<string, RunResultSummary>> {
     const [violations, metrics] = await Promise.all([
-      this.db.violation.findMany({ where: { runId: { in: [...runIds] } }, select: { runId: true, class: true, severity: true, fingerprint: true, bytesExposed: true, deviceId: true, dataClass: true, path: true, rule: true, count: true } }),
+      this.db.violation.findMany({
+        where: { runId: { in: [...runIds] } },
+        select: {
+          runId: true,
+          class: true,
+          severity: true,
+          fingerprint: true,
+          bytesExposed: true,
+          deviceId: true,
+          dataClass: true,
+          path: true,
+          rule: true,
+          count: true,
+        },
+      }),
       this.db.allocatorMetrics.findMany({ where: { runId: { in: [...runIds] } } }),
     ]);
     const summaries = new Map<string, RunResultSummary>(runIds.map((id) => [id, { violations: [], metrics: null }]));
-    for (const v of violations) summaries.get(v.runId)?.violations.push({ class: v.class, severity: v.severity, fingerprint: v.fingerprint, bytesExposed: v.bytesExposed, deviceId: v.deviceId, dataClass: v.dataClass, path: v.path, rule: v.rule, count: v.count });
+    for (const v of violations)
+      summaries
+        .get(v.runId)
+        ?.violations.push({
+          class: v.class,
+          severity: v.severity,
+          fingerprint: v.fingerprint,
+          bytesExposed: v.bytesExposed,
+          deviceId: v.deviceId,
+          dataClass: v.dataClass,
+          path: v.path,
+          rule: v.rule,
+          count: v.count,
+        });
     for (const m of metrics) {
       const summary = summaries.get(m.runId);
       if (summary) {
         summaries.set(m.runId, {
           ...summary,
-          metrics: { nslabs: m.nslabs, hiwater: m.hiwater, failedMaps: m.failedMaps, failedCoherentAllocs: m.failedCoherentAllocs, bouncedBytesToDevice: m.bouncedBytesToDevice, bouncedBytesFromDevice: m.bouncedBytesFromDevice },
+          metrics: {
+            nslabs: m.nslabs,
+            hiwater: m.hiwater,
+            failedMaps: m.failedMaps,
+            failedCoherentAllocs: m.failedCoherentAllocs,
+            bouncedBytesToDevice: m.bouncedBytesToDevice,
+            bouncedBytesFromDevice: m.bouncedBytesFromDevice,
+          },
         });
       }
     }
@@ -186,7 +297,10 @@ export class RunRepository {
 
   /** The stored comparison of a completed batch (null until it completes). */
   async batchComparison(teamId: string, batchId: string): Promise<unknown> {
-    return (await this.db.runBatch.findFirst({ where: { id: batchId, teamId }, select: { comparison: true } }))?.comparison ?? null;
+    return (
+      (await this.db.runBatch.findFirst({ where: { id: batchId, teamId }, select: { comparison: true } }))
+        ?.comparison ?? null
+    );
   }
 
   /** Status counts of a batch's runs. */
@@ -198,22 +312,52 @@ export class RunRepository {
 
 function newRunData(run: NewRun): Prisma.RunUncheckedCreateInput {
   return {
-    teamId: run.teamId, scenarioId: run.scenarioId, scenarioVersionId: run.scenarioVersionId, profile: run.profile,
-    overlays: run.overlays.map((o) => ({ name: o.name, ...(o.variant ? { variant: o.variant } : {}) })), seed: run.seed,
-    engineVersion: run.engineVersion, trigger: run.trigger, idempotencyKey: run.idempotencyKey, timeLimitMs: run.timeLimitMs ?? null,
+    teamId: run.teamId,
+    scenarioId: run.scenarioId,
+    scenarioVersionId: run.scenarioVersionId,
+    profile: run.profile,
+    overlays: run.overlays.map((o) => ({ name: o.name, ...(o.variant ? { variant: o.variant } : {}) })),
+    seed: run.seed,
+    engineVersion: run.engineVersion,
+    trigger: run.trigger,
+    idempotencyKey: run.idempotencyKey,
+    timeLimitMs: run.timeLimitMs ?? null,
   };
 }
 
 export function toRun(row: RunRow): Run {
   return {
-    id: row.id, teamId: row.teamId, scenarioId: row.scenarioId, scenarioVersionId: row.scenarioVersionId, batchId: row.batchId,
-    profile: row.profile, overlays: row.overlays as unknown as OverlayRef[], seed: row.seed, engineVersion: row.engineVersion,
-    status: row.status, trigger: row.trigger, idempotencyKey: row.idempotencyKey, attempts: row.attempts, progress: row.progress,
-    errorCode: row.errorCode, errorMessage: row.errorMessage, resultHash: row.resultHash, createdAt: row.createdAt,
-    startedAt: row.startedAt, finishedAt: row.finishedAt, timeLimitMs: row.timeLimitMs,
+    id: row.id,
+    teamId: row.teamId,
+    scenarioId: row.scenarioId,
+    scenarioVersionId: row.scenarioVersionId,
+    batchId: row.batchId,
+    profile: row.profile,
+    overlays: row.overlays as unknown as OverlayRef[],
+    seed: row.seed,
+    engineVersion: row.engineVersion,
+    status: row.status,
+    trigger: row.trigger,
+    idempotencyKey: row.idempotencyKey,
+    attempts: row.attempts,
+    progress: row.progress,
+    errorCode: row.errorCode,
+    errorMessage: row.errorMessage,
+    resultHash: row.resultHash,
+    createdAt: row.createdAt,
+    startedAt: row.startedAt,
+    finishedAt: row.finishedAt,
+    timeLimitMs: row.timeLimitMs,
   };
 }
 
 function toBatch(row: RunBatchRow): RunBatch {
-  return { id: row.id, teamId: row.teamId, scenarioId: row.scenarioId, status: row.status, createdAt: row.createdAt, finishedAt: row.finishedAt };
+  return {
+    id: row.id,
+    teamId: row.teamId,
+    scenarioId: row.scenarioId,
+    status: row.status,
+    createdAt: row.createdAt,
+    finishedAt: row.finishedAt,
+  };
 }

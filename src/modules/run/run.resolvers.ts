@@ -7,18 +7,23 @@ export const runResolvers: Resolvers = {
   Query: {
     run: async (_parent, { id }, { viewer, services }) => (await services.runs.get(viewer, id)) ?? null,
     runs: async (_parent, { filter, sort, first, after }, { viewer, services }) =>
-      toConnection(await services.runs.list(viewer, filter ?? {}, sort ?? 'CREATED_AT_DESC', first, after), Boolean(after)),
+      toConnection(
+        await services.runs.list(viewer, filter ?? {}, sort ?? 'CREATED_AT_DESC', first, after),
+        Boolean(after),
+      ),
     runBatch: async (_parent, { id }, { viewer, services }) => (await services.runs.batch(viewer, id)) ?? null,
   },
   Mutation: {
     submitRun: async (_parent, { input }, { viewer, services }) => {
       const result = await services.runs.submit(viewer, input);
-      if ('userErrors' in result) return { __typename: 'InputRejected', userErrors: result.userErrors.map((e) => ({ ...e, path: [...e.path] })) };
+      if ('userErrors' in result)
+        return { __typename: 'InputRejected', userErrors: result.userErrors.map((e) => ({ ...e, path: [...e.path] })) };
       return { __typename: 'RunSubmitted', run: result.run, created: result.created };
     },
     submitMatrix: async (_parent, { input }, { viewer, services }) => {
       const result = await services.runs.submitMatrix(viewer, input);
-      if ('userErrors' in result) return { __typename: 'InputRejected', userErrors: result.userErrors.map((e) => ({ ...e, path: [...e.path] })) };
+      if ('userErrors' in result)
+        return { __typename: 'InputRejected', userErrors: result.userErrors.map((e) => ({ ...e, path: [...e.path] })) };
       return { __typename: 'MatrixSubmitted', batch: result.batch };
     },
     cancelRun: (_parent, { id }, { viewer, services }) => services.runs.cancel(viewer, id),

@@ -12,7 +12,16 @@ import type { RunBatchCompleter } from './run.batch';
 import type { RunQueue } from './run.queue';
 import { applyOverrides, type RunOverrides } from './run-spec';
 import type { RunRepository } from './run.repository';
-import { finalRunStatuses, type NewRun, type OverlayRef, type Run, type RunBatchWithRuns, type RunFilter, type RunStatus, type RunTrigger } from './run.types';
+import {
+  finalRunStatuses,
+  type NewRun,
+  type OverlayRef,
+  type Run,
+  type RunBatchWithRuns,
+  type RunFilter,
+  type RunStatus,
+  type RunTrigger,
+} from './run.types';
 
 export interface VersionRef {
   readonly scenarioId?: string | null;
@@ -37,14 +46,31 @@ export class RunService {
     private readonly batches?: RunBatchCompleter,
   ) {}
 
-  async submit(viewer: Viewer, input: VersionRef & { overrides?: RunOverrides | null; idempotencyKey?: string | null; trigger?: RunTrigger | null; timeLimitMs?: number | null }): Promise<SubmitRunResult> {
+  async submit(
+    viewer: Viewer,
+    input: VersionRef & {
+      overrides?: RunOverrides | null;
+      idempotencyKey?: string | null;
+      trigger?: RunTrigger | null;
+      timeLimitMs?: number | null;
+    },
+  ): Promise<SubmitRunResult> {
     requireRole(viewer, 'member');
     const timeLimitMs = input.timeLimitMs ?? null;
     if (timeLimitMs !== null && (!Number.isInteger(timeLimitMs) || timeLimitMs < 1000 || timeLimitMs > 86_400_000)) {
-      return { userErrors: [{ path: ['input', 'timeLimitMs'], message: 'must be 1000-86400000 milliseconds', code: 'INVALID_TIME_LIMIT' }] };
+      return {
+        userErrors: [
+          { path: ['input', 'timeLimitMs'], message: 'must be 1000-86400000 milliseconds', code: 'INVALID_TIME_LIMIT' },
+        ],
+      };
     }
     const key = input.idempotencyKey ?? null;
-    if (key !== null && (key.length < 1 || key.length > 200)) return { userErrors: [{ path: ['input', 'idempotencyKey'], message: 'must be 1-200 characters', code: 'INVALID_IDEMPOTENCY_KEY' }] };
+    if (key !== null && (key.length < 1 || key.length > 200))
+      return {
+        userErrors: [
+          { path: ['input', 'idempotencyKey'], message: 'must be 1-200 characters', code: 'INVALID_IDEMPOTENCY_KEY' },
+        ],
+      };
     if (key !== null) {
       const existing = await this.runs.findByIdempotencyKey(viewer.teamId, key);
       if (existing) return { run: existing, created: false };
@@ -53,14 +79,31 @@ export class RunService {
     if ('userErrors' in resolved) return resolved;
     const planned = this.planRun(viewer, resolved, input.overrides ?? {}, ['input', 'overrides']);
     if ('userErrors' in planned) return planned;
-    if (input.trigger === 'BATCH' || input.trigger === 'SCHEDULE') return { userErrors: [{ path: ['input', 'trigger'], message: 'BATCH and SCHEDULE runs are created by batches and schedules', code: 'INVALID_TRIGGER' }] };
+    if (input.trigger === 'BATCH' || input.trigger === 'SCHEDULE')
+      return {
+        userErrors: [
+          {
+            path: ['input', 'trigger'],
+            message: 'BATCH and SCHEDULE runs are created by batches and schedules',
+            code: 'INVALID_TRIGGER',
+          },
+        ],
+      };
 
     let run: Run;
     try {
-      run = await this.runs.insert({ ...planned, trigger: input.trigger ?? 'MANUAL', idempotencyKey: key, timeLimitMs });
+      run = await this.runs.insert({
+        ...planned,
+        trigger: input.trigger ?? 'MANUAL',
+        idempotencyKey: key,
+        timeLimitMs,
+      });
     } catch (error: unknown) {
       // Two submissions with the same key raced (the repository reports the unique index as CONFLICT); the loser returns the winner's run.
-      const existing = key !== null && error instanceof AppError && error.code === 'CONFLICT' ? await this.runs.findByIdempotencyKey(viewer.teamId, key) : undefined;
+      const existing =
+        key !== null && error instanceof AppError && error.code === 'CONFLICT'
+          ? await this.runs.findByIdempotencyKey(viewer.teamId, key)
+          : undefined;
       if (existing) return { run: existing, created: false };
       throw error;
     }
@@ -68,22 +111,40 @@ export class RunService {
     return { run, created: true };
   }
 
-  async submitMatrix(viewer: Viewer, input: VersionRef & { entries: ReadonlyArray<{ profile: string; overlays?: readonly OverlayRef[] | null }>; seed?: bigint | null }): Promise<SubmitMatrixResult> {
+  async submitMatrix(
+    viewer: Viewer,
+    input: VersionRef & {
+      entries: ReadonlyArray<{ profile: string; overlays?: readonly OverlayRef[] | null }>;
+      seed?: bigint | null;
+    },
+  ): Promise<SubmitMatrixResult> {
     requireRole(viewer, 'member');
     if (input.entries.length < 1 || input.entries.length > maxMatrixEntries) {
-      return { userErrors: [{ path: ['input', 'entries'], message: `give 1-${maxMatrixEntries} entries`, code: 'INVALID_MATRIX' }] };
+      return {
+        userErrors: [
+          { path: ['input', 'entries'], message: `give 1-${maxMatrixEntries} entries`, code: 'INVALID_MATRIX' },
+        ],
+      };
     }
     const resolved = await this.resolveVersion(viewer, input);
     if ('userErrors' in resolved) return resolved;
     const planned = [];
     const userErrors: UserInputError[] = [];
     for (const [index, entry] of input.entries.entries()) {
-      const plan = this.planRun(viewer, resolved, { profile: entry.profile, overlays: entry.overlays ?? [], seed: input.seed ?? null }, ['input', 'entries', String(index)]);
+      const plan = this.planRun(
+        viewer,
+        resolved,
+        { profile: entry.profile, overlays: entry.overlays ?? [], seed: input.seed ?? null },
+        ['input', 'entries', String(index)],
+      );
       if ('userErrors' in plan) userErrors.push(...plan.userErrors);
       else planned.push({ ...plan, trigger: 'BATCH' as const, idempotencyKey: null });
     }
     if (userErrors.length > 0) return { userErrors };
-    const { batch, runs } = await this.runs.insertBatch({ teamId: viewer.teamId, scenarioId: resolved.scenarioId }, planned);
+    const { batch, runs } = await this.runs.insertBatch(
+      { teamId: viewer.teamId, scenarioId: resolved.scenarioId },
+      planned,
+    );
     for (const run of runs) await this.enqueue(run);
     return { batch: { ...batch, runs } };
   }
@@ -105,10 +166,19 @@ export class RunService {
     requireRole(viewer, 'member');
     const previous = await this.runs.findById(viewer.teamId, id);
     if (!previous) throw notFound('run', id);
-    if (!finalRunStatuses.has(previous.status)) throw new AppError('BAD_USER_INPUT', `run ${id} is ${previous.status}; only finished runs can be retried`);
+    if (!finalRunStatuses.has(previous.status))
+      throw new AppError('BAD_USER_INPUT', `run ${id} is ${previous.status}; only finished runs can be retried`);
     const run = await this.runs.insert({
-      teamId: previous.teamId, scenarioId: previous.scenarioId, scenarioVersionId: previous.scenarioVersionId, profile: previous.profile,
-      overlays: previous.overlays, seed: previous.seed, engineVersion: ENGINE_VERSION, trigger: previous.trigger === 'BATCH' ? 'MANUAL' : previous.trigger, idempotencyKey: null, timeLimitMs: previous.timeLimitMs,
+      teamId: previous.teamId,
+      scenarioId: previous.scenarioId,
+      scenarioVersionId: previous.scenarioVersionId,
+      profile: previous.profile,
+      overlays: previous.overlays,
+      seed: previous.seed,
+      engineVersion: ENGINE_VERSION,
+      trigger: previous.trigger === 'BATCH' ? 'MANUAL' : previous.trigger,
+      idempotencyKey: null,
+      timeLimitMs: previous.timeLimitMs,
     });
     await this.enqueue(run);
     return run;
@@ -124,8 +194,20 @@ export class RunService {
     return run;
   }
 
-  list(viewer: Viewer, filter: RunFilter, sort: 'CREATED_AT_DESC' | 'CREATED_AT_ASC', first: number | null | undefined, after: string | null | undefined): Promise<Page<Run>> {
-    return this.runs.list(viewer.teamId, filter, sort === 'CREATED_AT_ASC' ? 'asc' : 'desc', pageSize(first, 20), after ? decodeCursor(after) : undefined);
+  list(
+    viewer: Viewer,
+    filter: RunFilter,
+    sort: 'CREATED_AT_DESC' | 'CREATED_AT_ASC',
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ): Promise<Page<Run>> {
+    return this.runs.list(
+      viewer.teamId,
+      filter,
+      sort === 'CREATED_AT_ASC' ? 'asc' : 'desc',
+      pageSize(first, 20),
+      after ? decodeCursor(after) : undefined,
+    );
   }
 
   async batch(viewer: Viewer, id: string): Promise<RunBatchWithRuns | undefined> {
@@ -149,22 +231,45 @@ export class RunService {
     }
   }
 
-  private async resolveVersion(viewer: Viewer, ref: VersionRef): Promise<ScenarioVersion | { userErrors: UserInputError[] }> {
+  private async resolveVersion(
+    viewer: Viewer,
+    ref: VersionRef,
+  ): Promise<ScenarioVersion | { userErrors: UserInputError[] }> {
     if (Boolean(ref.scenarioId) === Boolean(ref.versionId)) {
-      return { userErrors: [{ path: ['input'], message: 'give exactly one of scenarioId and versionId', code: 'INVALID_TARGET' }] };
+      return {
+        userErrors: [
+          { path: ['input'], message: 'give exactly one of scenarioId and versionId', code: 'INVALID_TARGET' },
+        ],
+      };
     }
-    const version = ref.versionId ? await this.scenarios.version(viewer, ref.versionId) : await this.scenarios.latestVersion(viewer, ref.scenarioId!);
+    const version = ref.versionId
+      ? await this.scenarios.version(viewer, ref.versionId)
+      : await this.scenarios.latestVersion(viewer, ref.scenarioId!);
     const scenario = await this.scenarios.getOrThrow(viewer, version.scenarioId);
-    if (scenario.archivedAt !== null) return { userErrors: [{ path: ['input'], message: `scenario ${scenario.name} is archived`, code: 'SCENARIO_ARCHIVED' }] };
+    if (scenario.archivedAt !== null)
+      return {
+        userErrors: [{ path: ['input'], message: `scenario ${scenario.name} is archived`, code: 'SCENARIO_ARCHIVED' }],
+      };
     return version;
   }
 
   /** Applies overrides to the stored spec and re-validates it, so a bad profile is an input error now, not a failed run later. */
-  private planRun(viewer: Viewer, version: ScenarioVersion, overrides: RunOverrides, errorPath: string[]): Omit<NewRun, 'trigger' | 'idempotencyKey'> | { userErrors: UserInputError[] } {
+  private planRun(
+    viewer: Viewer,
+    version: ScenarioVersion,
+    overrides: RunOverrides,
+    errorPath: string[],
+  ): Omit<NewRun, 'trigger' | 'idempotencyKey'> | { userErrors: UserInputError[] } {
     const spec = applyOverrides(version.spec, overrides);
     const checked = this.specs.validate(spec);
     if (!checked.ok) {
-      return { userErrors: checked.errors.map((e) => ({ path: [...errorPath, ...splitSpecPath(e.path)], message: e.message, code: 'INVALID_OVERRIDE' })) };
+      return {
+        userErrors: checked.errors.map((e) => ({
+          path: [...errorPath, ...splitSpecPath(e.path)],
+          message: e.message,
+          code: 'INVALID_OVERRIDE',
+        })),
+      };
     }
     const kernel = (spec['kernel'] ?? {}) as { profile?: unknown; overlays?: unknown };
     const workload = (spec['workload'] ?? {}) as { seed?: unknown };
@@ -182,7 +287,14 @@ export class RunService {
 
 function normalizeOverlays(value: unknown): OverlayRef[] {
   if (!Array.isArray(value)) return [];
-  return value.map((item) => (typeof item === 'string' ? { name: item } : { name: String((item as OverlayRef).name), ...((item as OverlayRef).variant ? { variant: (item as OverlayRef).variant } : {}) }));
+  return value.map((item) =>
+    typeof item === 'string'
+      ? { name: item }
+      : {
+          name: String((item as OverlayRef).name),
+          ...((item as OverlayRef).variant ? { variant: (item as OverlayRef).variant } : {}),
+        },
+  );
 }
 
 /** A batch's status, derived from its runs'. */

@@ -70,8 +70,23 @@ export interface NewRun {
 
 /** A finished run's results as the batch comparison reads them. */
 export interface RunResultSummary {
-  readonly violations: Array<{ class: string; severity: string; fingerprint: string; bytesExposed: bigint; deviceId: string; dataClass: string; path: string; rule: string; count: bigint }>;
+  readonly violations: Array<{
+    class: string;
+    severity: string;
+    fingerprint: string;
+    bytesExposed: bigint;
+    deviceId: string;
+    dataClass: string;
+    path: string;
+    rule: string;
+    count: bigint;
+  }>;
   readonly metrics: {
-    nslabs: number; hiwater: number; failedMaps: bigint; failedCoherentAllocs: bigint; bouncedBytesToDevice: bigint; bouncedBytesFromDevice: bigint;
+    nslabs: number;
+    hiwater: number;
+    failedMaps: bigint;
+    failedCoherentAllocs: bigint;
+    bouncedBytesToDevice: bigint;
+    bouncedBytesFromDevice: bigint;
   } | null;
 }

@@ -77,7 +77,12 @@ export class RunUpdates {
     );
   }
 
-  private async *watch<T>(runIds: ReadonlySet<string>, load: () => Promise<T>, fingerprint: (value: T) => string, isFinal: (value: T) => boolean): AsyncGenerator<T> {
+  private async *watch<T>(
+    runIds: ReadonlySet<string>,
+    load: () => Promise<T>,
+    fingerprint: (value: T) => string,
+    isFinal: (value: T) => boolean,
+  ): AsyncGenerator<T> {
     const wakeup = new Wakeup();
     // Subscribe before the first read, so an event between the read and the wait is not lost.
     const unsubscribe = this.events.subscribe((event) => {

@@ -6,10 +6,14 @@ import type { NormalizedSpec, SpecCheck, SpecValidator } from './scenario.types'
 export const engineSpecValidator: SpecValidator = {
   parseText(text: string): SpecCheck {
     const result = parseSpecText(text);
-    return result.ok ? { ok: true, spec: result.spec as unknown as NormalizedSpec } : { ok: false, errors: result.errors };
+    return result.ok
+      ? { ok: true, spec: result.spec as unknown as NormalizedSpec }
+      : { ok: false, errors: result.errors };
   },
   validate(spec: unknown): SpecCheck {
     const result = validateScenario(spec);
-    return result.ok ? { ok: true, spec: result.spec as unknown as NormalizedSpec } : { ok: false, errors: result.errors };
+    return result.ok
+      ? { ok: true, spec: result.spec as unknown as NormalizedSpec }
+      : { ok: false, errors: result.errors };
   },
 };

@@ -1,5 +1,9 @@
 import type { Database } from '../../platform/db';
-import { type Prisma, type Scenario as ScenarioRow, type ScenarioVersion as ScenarioVersionRow } from '../../generated/prisma/client';
+import {
+  type Prisma,
+  type Scenario as ScenarioRow,
+  type ScenarioVersion as ScenarioVersionRow,
+} from '../../generated/prisma/client';
 import type { CursorKey, Page } from '../shared/cursor';
 import { translateUnique } from '../shared/prisma-errors';
 import type { NormalizedSpec, Scenario, ScenarioFilter, ScenarioVersion } from './scenario.types';
@@ -9,12 +13,30 @@ export class ScenarioRepository {
   constructor(private readonly db: Database) {}
 
   /** Creates the scenario and its version 1 in one transaction. */
-  async create(input: { teamId: string; name: string; description: string; tags: string[]; spec: NormalizedSpec; specHash: string; tokenId: string }): Promise<{ scenario: Scenario; version: ScenarioVersion }> {
+  async create(input: {
+    teamId: string;
+    name: string;
+    description: string;
+    tags: string[];
+    spec: NormalizedSpec;
+    specHash: string;
+    tokenId: string;
+  }): Promise<{ scenario: Scenario; version: ScenarioVersion }> {
     try {
       return await this.db.$transaction(async (tx) => {
-        const scenario = await tx.scenario.create({ data: { teamId: input.teamId, name: input.name, description: input.description, tags: input.tags } });
+        const scenario = await tx.scenario.create({
+          data: { teamId: input.teamId, name: input.name, description: input.description, tags: input.tags },
+        });
         const version = await tx.scenarioVersion.create({
-          data: { teamId: input.teamId, scenarioId: scenario.id, version: 1, spec: input.spec as Prisma.InputJsonValue, specHash: input.specHash, diffSummary: 'first version', createdByTokenId: input.tokenId },
+          data: {
+            teamId: input.teamId,
+            scenarioId: scenario.id,
+            version: 1,
+            spec: input.spec as Prisma.InputJsonValue,
+            specHash: input.specHash,
+            diffSummary: 'first version',
+            createdByTokenId: input.tokenId,
+          },
         });
         return { scenario: toScenario(scenario), version: toVersion(version) };
       });
@@ -35,15 +57,22 @@ export class ScenarioRepository {
     newVersion?: { spec: NormalizedSpec; specHash: string; diffSummary: string; tokenId: string };
   }): Promise<{ scenario: Scenario; version?: ScenarioVersion } | undefined> {
     return this.db.$transaction(async (tx) => {
-      const locked = await tx.$queryRaw<Array<{ latest_version: number }>>`SELECT latest_version FROM scenario WHERE id = ${input.id}::uuid AND team_id = ${input.teamId}::uuid FOR UPDATE`;
+      const locked = await tx.$queryRaw<
+        Array<{ latest_version: number }>
+      >`SELECT latest_version FROM scenario WHERE id = ${input.id}::uuid AND team_id = ${input.teamId}::uuid FOR UPDATE`;
       const current = locked[0];
       if (!current) return undefined;
       let version: ScenarioVersion | undefined;
       if (input.newVersion) {
         const row = await tx.scenarioVersion.create({
           data: {
-            teamId: input.teamId, scenarioId: input.id, version: current.latest_version + 1, spec: input.newVersion.spec as Prisma.InputJsonValue,
-            specHash: input.newVersion.specHash, diffSummary: input.newVersion.diffSummary, createdByTokenId: input.newVersion.tokenId,
+            teamId: input.teamId,
+            scenarioId: input.id,
+            version: current.latest_version + 1,
+            spec: input.newVersion.spec as Prisma.InputJsonValue,
+            specHash: input.newVersion.specHash,
+            diffSummary: input.newVersion.diffSummary,
+            createdByTokenId: input.newVersion.tokenId,
           },
         });
         version = toVersion(row);
@@ -80,12 +109,17 @@ export class ScenarioRepository {
   }
 
   async findLatestVersion(teamId: string, scenarioId: string): Promise<ScenarioVersion | undefined> {
-    const row = await this.db.scenarioVersion.findFirst({ where: { scenarioId, teamId }, orderBy: { version: 'desc' } });
+    const row = await this.db.scenarioVersion.findFirst({
+      where: { scenarioId, teamId },
+      orderBy: { version: 'desc' },
+    });
     return row ? toVersion(row) : undefined;
   }
 
   async listVersions(teamId: string, scenarioId: string): Promise<ScenarioVersion[]> {
-    return (await this.db.scenarioVersion.findMany({ where: { scenarioId, teamId }, orderBy: { version: 'desc' } })).map(toVersion);
+    return (
+      await this.db.scenarioVersion.findMany({ where: { scenarioId, teamId }, orderBy: { version: 'desc' } })
+    ).map(toVersion);
   }
 
   /** Newest first by (createdAt, id): stable under concurrent inserts. */
@@ -96,9 +130,15 @@ export class ScenarioRepository {
       ...(filter.nameContains ? { name: { contains: filter.nameContains, mode: 'insensitive' } } : {}),
       ...(filter.tags && filter.tags.length > 0 ? { tags: { hasEvery: [...filter.tags] } } : {}),
     };
-    const page = after ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] } : {};
+    const page = after
+      ? { OR: [{ createdAt: { lt: after.createdAt } }, { createdAt: after.createdAt, id: { lt: after.id } }] }
+      : {};
     const [rows, totalCount] = await Promise.all([
-      this.db.scenario.findMany({ where: { AND: [where, page] }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: first + 1 }),
+      this.db.scenario.findMany({
+        where: { AND: [where, page] },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        take: first + 1,
+      }),
       this.db.scenario.count({ where }),
     ]);
     return { items: rows.slice(0, first).map(toScenario), hasNextPage: rows.length > first, totalCount };
@@ -107,14 +147,27 @@ export class ScenarioRepository {
 
 function toScenario(row: ScenarioRow): Scenario {
   return {
-    id: row.id, teamId: row.teamId, name: row.name, description: row.description, tags: row.tags, latestVersion: row.latestVersion,
-    archivedAt: row.archivedAt, createdAt: row.createdAt, updatedAt: row.updatedAt,
+    id: row.id,
+    teamId: row.teamId,
+    name: row.name,
+    description: row.description,
+    tags: row.tags,
+    latestVersion: row.latestVersion,
+    archivedAt: row.archivedAt,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
   };
 }
 
 function toVersion(row: ScenarioVersionRow): ScenarioVersion {
   return {
-    id: row.id, teamId: row.teamId, scenarioId: row.scenarioId, version: row.version, spec: row.spec as NormalizedSpec,
-    specHash: row.specHash, diffSummary: row.diffSummary, createdAt: row.createdAt,
+    id: row.id,
+    teamId: row.teamId,
+    scenarioId: row.scenarioId,
+    version: row.version,
+    spec: row.spec as NormalizedSpec,
+    specHash: row.specHash,
+    diffSummary: row.diffSummary,
+    createdAt: row.createdAt,
   };
 }

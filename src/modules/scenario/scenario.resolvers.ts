@@ -4,7 +4,11 @@ import type { SaveScenarioResult } from './scenario.service';
 import { specUserErrors } from './scenario.service';
 
 function toSaveResult(result: SaveScenarioResult) {
-  if ('userErrors' in result) return { __typename: 'InputRejected' as const, userErrors: result.userErrors.map((e) => ({ ...e, path: [...e.path] })) };
+  if ('userErrors' in result)
+    return {
+      __typename: 'InputRejected' as const,
+      userErrors: result.userErrors.map((e) => ({ ...e, path: [...e.path] })),
+    };
   return { __typename: 'ScenarioSaved' as const, scenario: result.scenario, newVersion: result.newVersion };
 }
 
@@ -18,12 +22,18 @@ export const scenarioResolvers: Resolvers = {
       const checked = services.scenarios.validateSpec(spec);
       return checked.ok
         ? { valid: true, normalizedSpec: checked.spec, errors: [] }
-        : { valid: false, normalizedSpec: null, errors: specUserErrors(checked.errors).map((e) => ({ ...e, path: [...e.path] })) };
+        : {
+            valid: false,
+            normalizedSpec: null,
+            errors: specUserErrors(checked.errors).map((e) => ({ ...e, path: [...e.path] })),
+          };
     },
   },
   Mutation: {
-    createScenario: async (_parent, { input }, { viewer, services }) => toSaveResult(await services.scenarios.create(viewer, input)),
-    updateScenario: async (_parent, { input }, { viewer, services }) => toSaveResult(await services.scenarios.update(viewer, input)),
+    createScenario: async (_parent, { input }, { viewer, services }) =>
+      toSaveResult(await services.scenarios.create(viewer, input)),
+    updateScenario: async (_parent, { input }, { viewer, services }) =>
+      toSaveResult(await services.scenarios.update(viewer, input)),
     archiveScenario: (_parent, { id }, { viewer, services }) => services.scenarios.archive(viewer, id),
   },
   Scenario: {

@@ -7,9 +7,18 @@ import { requireRole, type UserInputError } from '../shared/user-errors';
 import type { Viewer } from '../team/team.types';
 import type { ScenarioRepository } from './scenario.repository';
 import { summarizeDiff } from './spec-diff';
-import type { NormalizedSpec, Scenario, ScenarioFilter, ScenarioVersion, SpecCheck, SpecError, SpecValidator } from './scenario.types';
+import type {
+  NormalizedSpec,
+  Scenario,
+  ScenarioFilter,
+  ScenarioVersion,
+  SpecCheck,
+  SpecError,
+  SpecValidator,
+} from './scenario.types';
 
-export type SaveScenarioResult = { scenario: Scenario; newVersion: ScenarioVersion | null } | { userErrors: UserInputError[] };
+export type SaveScenarioResult =
+  { scenario: Scenario; newVersion: ScenarioVersion | null } | { userErrors: UserInputError[] };
 
 const maxTags = 20;
 
@@ -29,26 +38,40 @@ export class ScenarioService {
     return this.specs.parseText(text);
   }
 
-  async create(viewer: Viewer, input: { name?: string | null; description?: string | null; tags?: readonly string[] | null; spec: string }): Promise<SaveScenarioResult> {
+  async create(
+    viewer: Viewer,
+    input: { name?: string | null; description?: string | null; tags?: readonly string[] | null; spec: string },
+  ): Promise<SaveScenarioResult> {
     requireRole(viewer, 'member');
     const checked = this.specs.parseText(input.spec);
     if (!checked.ok) return { userErrors: specUserErrors(checked.errors) };
     const name = (input.name ?? (typeof checked.spec.name === 'string' ? checked.spec.name : '')).trim();
-    const description = input.description ?? (typeof checked.spec.description === 'string' ? checked.spec.description : '');
+    const description =
+      input.description ?? (typeof checked.spec.description === 'string' ? checked.spec.description : '');
     const problems = [...nameProblems(name), ...tagProblems(input.tags)];
     if (problems.length > 0) return { userErrors: problems };
     try {
       const { scenario, version } = await this.scenarios.create({
-        teamId: viewer.teamId, name, description, tags: [...(input.tags ?? [])], spec: checked.spec, specHash: specHash(checked.spec), tokenId: viewer.tokenId,
+        teamId: viewer.teamId,
+        name,
+        description,
+        tags: [...(input.tags ?? [])],
+        spec: checked.spec,
+        specHash: specHash(checked.spec),
+        tokenId: viewer.tokenId,
       });
       return { scenario, newVersion: version };
     } catch (error: unknown) {
-      if (error instanceof AppError && error.code === 'CONFLICT') return { userErrors: [{ path: ['input', 'name'], message: error.message, code: 'NAME_TAKEN' }] };
+      if (error instanceof AppError && error.code === 'CONFLICT')
+        return { userErrors: [{ path: ['input', 'name'], message: error.message, code: 'NAME_TAKEN' }] };
       throw error;
     }
   }
 
-  async update(viewer: Viewer, input: { id: string; description?: string | null; tags?: readonly string[] | null; spec?: string | null }): Promise<SaveScenarioResult> {
+  async update(
+    viewer: Viewer,
+    input: { id: string; description?: string | null; tags?: readonly string[] | null; spec?: string | null },
+  ): Promise<SaveScenarioResult> {
     requireRole(viewer, 'member');
     const problems = tagProblems(input.tags);
     if (problems.length > 0) return { userErrors: problems };
@@ -59,7 +82,13 @@ export class ScenarioService {
       const latest = await this.scenarios.findLatestVersion(viewer.teamId, input.id);
       if (!latest) throw notFound('scenario', input.id);
       const hash = specHash(checked.spec);
-      if (hash !== latest.specHash) newVersion = { spec: checked.spec, specHash: hash, diffSummary: summarizeDiff(latest.spec, checked.spec), tokenId: viewer.tokenId };
+      if (hash !== latest.specHash)
+        newVersion = {
+          spec: checked.spec,
+          specHash: hash,
+          diffSummary: summarizeDiff(latest.spec, checked.spec),
+          tokenId: viewer.tokenId,
+        };
     }
     const updated = await this.scenarios.update({
       teamId: viewer.teamId,
@@ -89,7 +118,12 @@ export class ScenarioService {
     return scenario;
   }
 
-  list(viewer: Viewer, filter: ScenarioFilter, first: number | null | undefined, after: string | null | undefined): Promise<Page<Scenario>> {
+  list(
+    viewer: Viewer,
+    filter: ScenarioFilter,
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ): Promise<Page<Scenario>> {
     return this.scenarios.list(viewer.teamId, filter, pageSize(first, 20), after ? decodeCursor(after) : undefined);
   }
 
@@ -112,7 +146,11 @@ export class ScenarioService {
 
 /** Spec errors as GraphQL user errors: path `["spec", ...segments]`, code INVALID_SPEC. */
 export function specUserErrors(errors: readonly SpecError[]): UserInputError[] {
-  return errors.map((error) => ({ path: ['spec', ...splitSpecPath(error.path)], message: error.message, code: 'INVALID_SPEC' }));
+  return errors.map((error) => ({
+    path: ['spec', ...splitSpecPath(error.path)],
+    message: error.message,
+    code: 'INVALID_SPEC',
+  }));
 }
 
 /** `devices[1].minAlignMask` → ["devices", "1", "minAlignMask"]. */
@@ -121,14 +159,30 @@ export function splitSpecPath(path: string): string[] {
 }
 
 function nameProblems(name: string): UserInputError[] {
-  if (name.length < 1 || name.length > 200) return [{ path: ['input', 'name'], message: 'name must be 1-200 characters (give one, or set name in the spec)', code: 'INVALID_NAME' }];
+  if (name.length < 1 || name.length > 200)
+    return [
+      {
+        path: ['input', 'name'],
+        message: 'name must be 1-200 characters (give one, or set name in the spec)',
+        code: 'INVALID_NAME',
+      },
+    ];
   return [];
 }
 
 function tagProblems(tags: readonly string[] | null | undefined): UserInputError[] {
   if (!tags) return [];
-  if (tags.length > maxTags) return [{ path: ['input', 'tags'], message: `at most ${maxTags} tags`, code: 'TOO_MANY_TAGS' }];
+  if (tags.length > maxTags)
+    return [{ path: ['input', 'tags'], message: `at most ${maxTags} tags`, code: 'TOO_MANY_TAGS' }];
   return tags.flatMap((tag, index) =>
-    /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,49}$/.test(tag) ? [] : [{ path: ['input', 'tags', String(index)], message: 'tags are 1-50 characters: letters, digits, . _ : / -', code: 'INVALID_TAG' }],
+    /^[A-Za-z0-9][A-Za-z0-9._:/-]{0,49}$/.test(tag)
+      ? []
+      : [
+          {
+            path: ['input', 'tags', String(index)],
+            message: 'tags are 1-50 characters: letters, digits, . _ : / -',
+            code: 'INVALID_TAG',
+          },
+        ],
   );
 }

@@ -5,11 +5,13 @@ export interface SpecError {
 
 /** A checked, normalised spec, or every problem with its path. */
 export type SpecCheck =
-  | { readonly ok: true; readonly spec: NormalizedSpec }
-  | { readonly ok: false; readonly errors: readonly SpecError[] };
+  { readonly ok: true; readonly spec: NormalizedSpec } | { readonly ok: false; readonly errors: readonly SpecError[] };
 
 /** The normalised spec as stored (JSON). Its shape is owned by the engine's schema. */
-export type NormalizedSpec = Readonly<Record<string, unknown>> & { readonly name?: unknown; readonly description?: unknown };
+export type NormalizedSpec = Readonly<Record<string, unknown>> & {
+  readonly name?: unknown;
+  readonly description?: unknown;
+};
 
 /** How the scenario service checks specs: the engine's validator behind a small port. */
 export interface SpecValidator {

@@ -4,7 +4,9 @@ import { type NormalizedScenario, type SpecIssue, validateScenario } from '../..
 /** Largest spec text accepted, in UTF-8 bytes (docs/engine-contract.md §2: a total spec size cap). */
 export const maxSpecTextBytes = 1024 * 1024;
 
-export type SpecTextResult = { readonly ok: true; readonly spec: NormalizedScenario } | { readonly ok: false; readonly errors: readonly SpecIssue[] };
+export type SpecTextResult =
+  | { readonly ok: true; readonly spec: NormalizedScenario }
+  | { readonly ok: false; readonly errors: readonly SpecIssue[] };
 
 export type SpecTextFormat = 'json' | 'yaml';
 
@@ -23,7 +25,11 @@ export function detectSpecFormat(text: string, sourceName?: string): SpecTextFor
  */
 export function parseSpecText(text: string, sourceName?: string): SpecTextResult {
   const sizeBytes = Buffer.byteLength(text, 'utf8');
-  if (sizeBytes > maxSpecTextBytes) return { ok: false, errors: [{ path: '(root)', message: `spec is ${sizeBytes} bytes; the limit is ${maxSpecTextBytes} (1 MiB)` }] };
+  if (sizeBytes > maxSpecTextBytes)
+    return {
+      ok: false,
+      errors: [{ path: '(root)', message: `spec is ${sizeBytes} bytes; the limit is ${maxSpecTextBytes} (1 MiB)` }],
+    };
   if (text.trim() === '') return { ok: false, errors: [{ path: '(root)', message: 'spec is empty' }] };
   const format = detectSpecFormat(text, sourceName);
   const where = sourceName === undefined ? '' : `${sourceName}:`;
@@ -31,7 +37,15 @@ export function parseSpecText(text: string, sourceName?: string): SpecTextResult
     const jsonError = jsonSyntaxError(text);
     if (jsonError !== undefined) {
       const position = jsonError.position === undefined ? '' : ` ${lineColumn(text, jsonError.position)}`;
-      return { ok: false, errors: [{ path: '(root)', message: `JSON syntax error at ${where}${position.trim()}${position ? ': ' : ' '}${jsonError.message}` }] };
+      return {
+        ok: false,
+        errors: [
+          {
+            path: '(root)',
+            message: `JSON syntax error at ${where}${position.trim()}${position ? ': ' : ' '}${jsonError.message}`,
+          },
+        ],
+      };
     }
   }
   const lineCounter = new LineCounter();
@@ -41,7 +55,10 @@ export function parseSpecText(text: string, sourceName?: string): SpecTextResult
       ok: false,
       errors: document.errors.map((error) => {
         const position = lineCounter.linePos(error.pos[0]);
-        return { path: '(root)', message: `${format === 'json' ? 'JSON' : 'YAML'} syntax error at ${where}${position.line}:${position.col}: ${error.message.split('\n')[0]}` };
+        return {
+          path: '(root)',
+          message: `${format === 'json' ? 'JSON' : 'YAML'} syntax error at ${where}${position.line}:${position.col}: ${error.message.split('\n')[0]}`,
+        };
       }),
     };
   }
@@ -50,10 +67,23 @@ export function parseSpecText(text: string, sourceName?: string): SpecTextResult
     value = document.toJS({ maxAliasCount: 100 });
   } catch (error: unknown) {
     // yaml throws a ReferenceError when alias expansion exceeds maxAliasCount (billion laughs): an input error, not a crash.
-    return { ok: false, errors: [{ path: '(root)', message: `YAML alias expansion refused: ${error instanceof Error ? error.message : String(error)}` }] };
+    return {
+      ok: false,
+      errors: [
+        {
+          path: '(root)',
+          message: `YAML alias expansion refused: ${error instanceof Error ? error.message : String(error)}`,
+        },
+      ],
+    };
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    return { ok: false, errors: [{ path: '(root)', message: 'a spec must be a mapping (apiVersion, name, vm, kernel, devices, workload, …)' }] };
+    return {
+      ok: false,
+      errors: [
+        { path: '(root)', message: 'a spec must be a mapping (apiVersion, name, vm, kernel, devices, workload, …)' },
+      ],
+    };
   }
   return validateScenario(value);
 }

@@ -27,7 +27,8 @@ export function decodeCursor(cursor: string): CursorKey {
 /** Page size limits shared by every connection. */
 export function pageSize(first: number | null | undefined, fallback: number): number {
   const size = first ?? fallback;
-  if (!Number.isInteger(size) || size < 1 || size > 100) throw new AppError('BAD_USER_INPUT', `first must be between 1 and 100, got ${size}`);
+  if (!Number.isInteger(size) || size < 1 || size > 100)
+    throw new AppError('BAD_USER_INPUT', `first must be between 1 and 100, got ${size}`);
   return size;
 }
 

@@ -18,5 +18,6 @@ export function rejected(path: string[], message: string, code: string): { userE
 
 /** Throws FORBIDDEN unless the viewer's role grants `required`. */
 export function requireRole(viewer: Viewer, required: Role): void {
-  if (!hasRole(viewer.role, required)) throw new AppError('FORBIDDEN', `this needs the ${required} role; the token has ${viewer.role}`);
+  if (!hasRole(viewer.role, required))
+    throw new AppError('FORBIDDEN', `this needs the ${required} role; the token has ${viewer.role}`);
 }

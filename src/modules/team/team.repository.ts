@@ -29,12 +29,25 @@ export class TeamRepository {
     return row ? toTeam(row) : undefined;
   }
 
-  async insertToken(token: { teamId: string; name: string; role: Role; prefix: string; salt: Buffer; secretHash: Buffer }): Promise<ApiToken> {
-    return toToken(await this.db.apiToken.create({ data: { ...token, salt: new Uint8Array(token.salt), secretHash: new Uint8Array(token.secretHash) } }));
+  async insertToken(token: {
+    teamId: string;
+    name: string;
+    role: Role;
+    prefix: string;
+    salt: Buffer;
+    secretHash: Buffer;
+  }): Promise<ApiToken> {
+    return toToken(
+      await this.db.apiToken.create({
+        data: { ...token, salt: new Uint8Array(token.salt), secretHash: new Uint8Array(token.secretHash) },
+      }),
+    );
   }
 
   /** The stored credential for a prefix, revoked or not (the caller decides). */
-  async findCredentialByPrefix(prefix: string): Promise<(ApiToken & { salt: Uint8Array; secretHash: Uint8Array }) | undefined> {
+  async findCredentialByPrefix(
+    prefix: string,
+  ): Promise<(ApiToken & { salt: Uint8Array; secretHash: Uint8Array }) | undefined> {
     const row = await this.db.apiToken.findUnique({ where: { prefix } });
     return row ? { ...toToken(row), salt: row.salt, secretHash: row.secretHash } : undefined;
   }
@@ -49,7 +62,10 @@ export class TeamRepository {
   }
 
   async listTokens(teamId: string): Promise<ApiToken[]> {
-    const rows = await this.db.apiToken.findMany({ where: { teamId }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+    const rows = await this.db.apiToken.findMany({
+      where: { teamId },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    });
     return rows.map(toToken);
   }
 
@@ -66,5 +82,14 @@ function toTeam(row: TeamRow): Team {
 }
 
 function toToken(row: ApiTokenRow): ApiToken {
-  return { id: row.id, teamId: row.teamId, name: row.name, role: row.role, prefix: row.prefix, createdAt: row.createdAt, lastUsedAt: row.lastUsedAt, revokedAt: row.revokedAt };
+  return {
+    id: row.id,
+    teamId: row.teamId,
+    name: row.name,
+    role: row.role,
+    prefix: row.prefix,
+    createdAt: row.createdAt,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
+  };
 }

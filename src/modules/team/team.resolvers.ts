@@ -13,10 +13,13 @@ export const teamResolvers: Resolvers = {
   Mutation: {
     createApiToken: async (_parent, { input }, { viewer, services }) => {
       const result = await services.teams.createToken(viewer, { name: input.name, role: fromGraphqlRole(input.role) });
-      if ('userErrors' in result) return { __typename: 'InputRejected', userErrors: result.userErrors.map((e) => ({ ...e, path: [...e.path] })) };
+      if ('userErrors' in result)
+        return { __typename: 'InputRejected', userErrors: result.userErrors.map((e) => ({ ...e, path: [...e.path] })) };
       return { __typename: 'ApiTokenCreated', token: result.token, secret: result.bearer };
     },
-    revokeApiToken: async (_parent, { id }, { viewer, services }) => ({ token: await services.teams.revokeToken(viewer, id) }),
+    revokeApiToken: async (_parent, { id }, { viewer, services }) => ({
+      token: await services.teams.revokeToken(viewer, id),
+    }),
   },
   Viewer: {
     team: (viewer, _args, { services }) => services.teams.team(viewer),

@@ -17,11 +17,21 @@ export class TeamService {
   /** Creates a team and its first admin token (`dmasim team create`, first start). */
   async createTeam(name: string): Promise<{ team: Team; bearer: string }> {
     if (!teamNamePattern.test(name)) {
-      throw new AppError('BAD_USER_INPUT', 'team name must be 1-100 characters: letters, digits, space, . _ - (starting with a letter or digit)');
+      throw new AppError(
+        'BAD_USER_INPUT',
+        'team name must be 1-100 characters: letters, digits, space, . _ - (starting with a letter or digit)',
+      );
     }
     const team = await this.teams.createTeam(name);
     const minted = mintToken();
-    await this.teams.insertToken({ teamId: team.id, name: 'first admin token', role: 'admin', prefix: minted.prefix, salt: minted.salt, secretHash: minted.secretHash });
+    await this.teams.insertToken({
+      teamId: team.id,
+      name: 'first admin token',
+      role: 'admin',
+      prefix: minted.prefix,
+      salt: minted.salt,
+      secretHash: minted.secretHash,
+    });
     return { team, bearer: minted.bearer };
   }
 
@@ -40,7 +50,8 @@ export class TeamService {
     if (bearer === undefined) throw new AppError('UNAUTHENTICATED', 'send Authorization: Bearer <token>');
     const parsed = parseBearer(bearer);
     const stored = parsed && (await this.teams.findCredentialByPrefix(parsed.prefix));
-    if (!parsed || !stored || !secretMatches(stored, parsed.secret)) throw new AppError('UNAUTHENTICATED', 'unknown token');
+    if (!parsed || !stored || !secretMatches(stored, parsed.secret))
+      throw new AppError('UNAUTHENTICATED', 'unknown token');
     if (stored.revokedAt !== null) throw new AppError('UNAUTHENTICATED', 'token revoked');
     await this.teams.touchToken(stored.id, this.clock.now());
     return { teamId: stored.teamId, tokenId: stored.id, role: stored.role };
@@ -52,12 +63,23 @@ export class TeamService {
     return team;
   }
 
-  async createToken(viewer: Viewer, input: { name: string; role: Role }): Promise<{ token: ApiToken; bearer: string } | { userErrors: UserInputError[] }> {
+  async createToken(
+    viewer: Viewer,
+    input: { name: string; role: Role },
+  ): Promise<{ token: ApiToken; bearer: string } | { userErrors: UserInputError[] }> {
     requireRole(viewer, 'admin');
     const name = input.name.trim();
-    if (name.length < 1 || name.length > 100) return { userErrors: [{ path: ['input', 'name'], message: 'must be 1-100 characters', code: 'INVALID_NAME' }] };
+    if (name.length < 1 || name.length > 100)
+      return { userErrors: [{ path: ['input', 'name'], message: 'must be 1-100 characters', code: 'INVALID_NAME' }] };
     const minted = mintToken();
-    const token = await this.teams.insertToken({ teamId: viewer.teamId, name, role: input.role, prefix: minted.prefix, salt: minted.salt, secretHash: minted.secretHash });
+    const token = await this.teams.insertToken({
+      teamId: viewer.teamId,
+      name,
+      role: input.role,
+      prefix: minted.prefix,
+      salt: minted.salt,
+      secretHash: minted.secretHash,
+    });
     return { token, bearer: minted.bearer };
   }
 

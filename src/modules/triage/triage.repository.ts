@@ -6,8 +6,24 @@ import type { Triage, TriageState } from '../result/result.types';
 export class TriageRepository {
   constructor(private readonly db: Database) {}
 
-  async upsert(input: { teamId: string; fingerprint: string; state: TriageState; reason: string | null; owner: string | null; expiresAt: Date | null; tokenId: string; now: Date }): Promise<Triage> {
-    const data = { state: input.state, reason: input.reason, owner: input.owner, expiresAt: input.expiresAt, updatedAt: input.now, updatedByTokenId: input.tokenId };
+  async upsert(input: {
+    teamId: string;
+    fingerprint: string;
+    state: TriageState;
+    reason: string | null;
+    owner: string | null;
+    expiresAt: Date | null;
+    tokenId: string;
+    now: Date;
+  }): Promise<Triage> {
+    const data = {
+      state: input.state,
+      reason: input.reason,
+      owner: input.owner,
+      expiresAt: input.expiresAt,
+      updatedAt: input.now,
+      updatedByTokenId: input.tokenId,
+    };
     const row = await this.db.violationTriage.upsert({
       where: { teamId_fingerprint: { teamId: input.teamId, fingerprint: input.fingerprint } },
       create: { teamId: input.teamId, fingerprint: input.fingerprint, ...data },
@@ -22,5 +38,12 @@ export class TriageRepository {
 }
 
 function toTriage(row: TriageRow): Triage {
-  return { fingerprint: row.fingerprint, state: row.state, reason: row.reason, owner: row.owner, expiresAt: row.expiresAt, updatedAt: row.updatedAt };
+  return {
+    fingerprint: row.fingerprint,
+    state: row.state,
+    reason: row.reason,
+    owner: row.owner,
+    expiresAt: row.expiresAt,
+    updatedAt: row.updatedAt,
+  };
 }

@@ -22,19 +22,45 @@ export class TriageService {
     return this.decide(viewer, fingerprint, 'OPEN', { reason: null, owner: null, expiresAt: null });
   }
 
-  async waive(viewer: Viewer, input: { fingerprint: string; reason: string; owner?: string | null; expiresAt?: Date | null }): Promise<TriageResult> {
+  async waive(
+    viewer: Viewer,
+    input: { fingerprint: string; reason: string; owner?: string | null; expiresAt?: Date | null },
+  ): Promise<TriageResult> {
     const reason = input.reason.trim();
     const userErrors: UserInputError[] = [];
-    if (reason.length < 3 || reason.length > 2000) userErrors.push({ path: ['input', 'reason'], message: 'a waiver needs a reason of 3-2000 characters', code: 'INVALID_REASON' });
-    if (input.expiresAt && input.expiresAt.getTime() <= this.clock.now().getTime()) userErrors.push({ path: ['input', 'expiresAt'], message: 'must be in the future', code: 'INVALID_EXPIRY' });
+    if (reason.length < 3 || reason.length > 2000)
+      userErrors.push({
+        path: ['input', 'reason'],
+        message: 'a waiver needs a reason of 3-2000 characters',
+        code: 'INVALID_REASON',
+      });
+    if (input.expiresAt && input.expiresAt.getTime() <= this.clock.now().getTime())
+      userErrors.push({ path: ['input', 'expiresAt'], message: 'must be in the future', code: 'INVALID_EXPIRY' });
     if (userErrors.length > 0) return { userErrors };
-    return this.decide(viewer, input.fingerprint, 'WAIVED', { reason, owner: input.owner ?? null, expiresAt: input.expiresAt ?? null });
+    return this.decide(viewer, input.fingerprint, 'WAIVED', {
+      reason,
+      owner: input.owner ?? null,
+      expiresAt: input.expiresAt ?? null,
+    });
   }
 
-  private async decide(viewer: Viewer, fingerprint: string, state: TriageState, detail: { reason: string | null; owner: string | null; expiresAt: Date | null }): Promise<TriageResult> {
+  private async decide(
+    viewer: Viewer,
+    fingerprint: string,
+    state: TriageState,
+    detail: { reason: string | null; owner: string | null; expiresAt: Date | null },
+  ): Promise<TriageResult> {
     requireRole(viewer, 'member');
     // Triage applies to findings the team has; another team's fingerprint looks like an unknown one.
-    if (!(await this.triage.fingerprintSeen(viewer.teamId, fingerprint))) throw notFound('violation fingerprint', fingerprint);
-    return this.triage.upsert({ teamId: viewer.teamId, fingerprint, state, ...detail, tokenId: viewer.tokenId, now: this.clock.now() });
+    if (!(await this.triage.fingerprintSeen(viewer.teamId, fingerprint)))
+      throw notFound('violation fingerprint', fingerprint);
+    return this.triage.upsert({
+      teamId: viewer.teamId,
+      fingerprint,
+      state,
+      ...detail,
+      tokenId: viewer.tokenId,
+      now: this.clock.now(),
+    });
   }
 }

@@ -17,11 +17,20 @@ const liveMaps: ScenarioSpec = {
   kernel: { profile: 'v7.2' },
   devices: [{ id: 'net0', kind: 'virtio-net' }],
   workload: {
-    explicit: Array.from({ length: 40 }, (_, i) => ({ op: 'map' as const, id: `m${i}`, device: 'net0', buffer: { size: 65536, phys: `0x${(0x10000000 + i * 0x10000).toString(16)}`, data: 'secret' as const }, dir: 'to-device' as const })),
+    explicit: Array.from({ length: 40 }, (_, i) => ({
+      op: 'map' as const,
+      id: `m${i}`,
+      device: 'net0',
+      buffer: { size: 65536, phys: `0x${(0x10000000 + i * 0x10000).toString(16)}`, data: 'secret' as const },
+      dir: 'to-device' as const,
+    })),
   },
 };
 
-const f1 = (spec: NormalizedScenario, cmdline: string): number => runScenario(normalized({ ...spec, kernel: { ...spec.kernel, cmdline } } as ScenarioSpec)).failures.filter((f) => f.class === 'F1').length;
+const f1 = (spec: NormalizedScenario, cmdline: string): number =>
+  runScenario(normalized({ ...spec, kernel: { ...spec.kernel, cmdline } } as ScenarioSpec)).failures.filter(
+    (f) => f.class === 'F1',
+  ).length;
 
 describe('advisePools (swiotlb= by bisection over the exact engine)', () => {
   const spec = normalized(liveMaps);
@@ -67,6 +76,9 @@ describe('searchSmallest', () => {
   it('gives up at the limit and stops at the deadline', () => {
     expect(searchSmallest(() => true, 1, 64).smallest).toBeNull();
     let t = 0;
-    expect(searchSmallest(() => true, 1, 1 << 30, { now: () => t++, deadlineMs: 3 })).toMatchObject({ smallest: null, timedOut: true });
+    expect(searchSmallest(() => true, 1, 1 << 30, { now: () => t++, deadlineMs: 3 })).toMatchObject({
+      smallest: null,
+      timedOut: true,
+    });
   });
 });

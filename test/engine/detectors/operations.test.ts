@@ -1,5 +1,12 @@
 import { runScenario, type EngineReport } from '../../../src/engine/index';
-import { atomicPoolSize, chunkBytesFor, createAtomicPool, addChunk, poolAlloc, poolFree } from '../../../src/engine/pools/atomic-pool';
+import {
+  atomicPoolSize,
+  chunkBytesFor,
+  createAtomicPool,
+  addChunk,
+  poolAlloc,
+  poolFree,
+} from '../../../src/engine/pools/atomic-pool';
 import { KernelLog } from '../../../src/engine/run/kernel-log';
 import { parseSpecText } from '../../../src/modules/scenario/spec-text';
 
@@ -55,7 +62,10 @@ describe('kernel log rate limiting (deterministic, by op count)', () => {
 
     expect(log.lines.filter((l) => l.text === 'warn once')).toHaveLength(1);
     expect(log.lines.filter((l) => l.text.startsWith('full '))).toHaveLength(10);
-    expect(log.lines.slice(-2).map((l) => l.text)).toEqual(['swiotlb_tbl_map_single: 20 callbacks suppressed', 'after the interval']);
+    expect(log.lines.slice(-2).map((l) => l.text)).toEqual([
+      'swiotlb_tbl_map_single: 20 callbacks suppressed',
+      'after the interval',
+    ]);
   });
 });
 
@@ -73,7 +83,10 @@ ${ops}
 
 describe('coherent allocations, conversions and the atomic pool in runs', () => {
   it('F9: an injected set_memory_decrypted() failure leaks the pages and returns NULL (v6.9+)', () => {
-    const ops = ['    - { op: alloc_coherent, id: r0, device: d0, size: 16384, gfp: blocking }', '    - { op: cpu_write, id: r0, offset: 0, bytes: 4096, data: secret }'].join('\n');
+    const ops = [
+      '    - { op: alloc_coherent, id: r0, device: d0, size: 16384, gfp: blocking }',
+      '    - { op: cpu_write, id: r0, offset: 0, bytes: 4096, data: secret }',
+    ].join('\n');
     const report = runText(coherentSpec('v6.12', 'faults: { decryptFailRate: 1 }', ops));
 
     expect(report.failures.map((f) => f.class)).toEqual(['F9']);
@@ -84,24 +97,34 @@ describe('coherent allocations, conversions and the atomic pool in runs', () => 
   });
 
   it('F9 on free: set_memory_encrypted() fails → "leaking DMA memory that can\'t be re-encrypted", pages leaked', () => {
-    const ops = ['    - { op: alloc_coherent, id: r0, device: d0, size: 8192, gfp: blocking }', '    - { op: free_coherent, id: r0 }'].join('\n');
+    const ops = [
+      '    - { op: alloc_coherent, id: r0, device: d0, size: 8192, gfp: blocking }',
+      '    - { op: free_coherent, id: r0 }',
+    ].join('\n');
     const report = runText(coherentSpec('v6.12', 'faults: { encryptFailRate: 1 }', ops));
 
-    expect(report.failures).toMatchObject([{ class: 'F9', kernelLogLine: "leaking DMA memory that can't be re-encrypted" }]);
+    expect(report.failures).toMatchObject([
+      { class: 'F9', kernelLogLine: "leaking DMA memory that can't be re-encrypted" },
+    ]);
     expect(report.metrics['conversions.encryptPages']).toBe(2);
     expect(report.metrics['conversions.leakedPages']).toBe(2);
   });
 
   it('F7: atomic allocations beyond the 128 KiB pool fail until deferred growth doubles it; v6.12 says "Failed to get suitable pool", v7.3 "DMA pool exhausted"', () => {
     // A 32-bit coherent mask (PCI default) tries dma32 then dma (dma_guess_pool): 2 × 32 pages, then 6 failures.
-    const allocs = Array.from({ length: 74 }, (_, i) => `    - { op: alloc_coherent, id: a${i}, device: d0, size: 4096, gfp: atomic }`);
+    const allocs = Array.from(
+      { length: 74 },
+      (_, i) => `    - { op: alloc_coherent, id: a${i}, device: d0, size: 4096, gfp: atomic }`,
+    );
     const ops = [...allocs.slice(0, 70), '    - { op: run_deferred }', ...allocs.slice(70)].join('\n');
     const old = runText(coherentSpec('v6.12', '', ops));
     const lb = runText(coherentSpec('v7.3', '', ops));
 
     expect(old.metrics['atomicPools.kernel.initialBytes']).toBeUndefined(); // 1 GiB: no ZONE_NORMAL above 4 GiB
     expect(old.metrics['atomicPools.dma32.initialBytes']).toBe(128 * KiB);
-    expect(old.failures).toMatchObject([{ class: 'F7', count: 6, kernelLogLine: 'Failed to get suitable pool for d0' }]);
+    expect(old.failures).toMatchObject([
+      { class: 'F7', count: 6, kernelLogLine: 'Failed to get suitable pool for d0' },
+    ]);
     expect(old.metrics['atomicPools.dma32.growthEvents']).toBe(1);
     expect(old.metrics['atomicPools.dma32.sizeBytes']).toBe(256 * KiB);
     expect(old.metrics['atomicPools.dma32.usedBytesMax']).toBe(128 * KiB + 4 * 4096);
@@ -118,7 +141,10 @@ describe('coherent allocations, conversions and the atomic pool in runs', () => 
     ].join('\n');
     const report = runText(coherentSpec('v7.2', '', ops));
 
-    expect(report.violations.map((v) => `${v.class}:${v.rule}:${v.severity}:${v.bytesExposed}`)).toEqual(['V3:C9:high:100', 'V4:C5:critical:4096']);
+    expect(report.violations.map((v) => `${v.class}:${v.rule}:${v.severity}:${v.bytesExposed}`)).toEqual([
+      'V3:C9:high:100',
+      'V4:C5:critical:4096',
+    ]);
   });
 });
 
@@ -137,7 +163,9 @@ workload:
 `);
 
     expect(report.failures.map((f) => f.class)).toEqual(['F14']);
-    expect(report.kernelLog.some((l) => l.text === 'virtio vblk: device must provide VIRTIO_F_ACCESS_PLATFORM')).toBe(true);
+    expect(report.kernelLog.some((l) => l.text === 'virtio vblk: device must provide VIRTIO_F_ACCESS_PLATFORM')).toBe(
+      true,
+    );
     expect(report.violations).toEqual([]);
   });
 
@@ -179,7 +207,11 @@ workload:
     - { op: unmap, id: m }
 `);
 
-    expect(report.violations.find((v) => v.class === 'V7')).toMatchObject({ severity: 'info', bytesExposed: 12288, firstOp: 1 });
+    expect(report.violations.find((v) => v.class === 'V7')).toMatchObject({
+      severity: 'info',
+      bytesExposed: 12288,
+      firstOp: 1,
+    });
   });
 
   it('restricted pools: coherent allocations of a restricted-pool device come from its (decrypted) pool → V3 via swiotlb_alloc', () => {

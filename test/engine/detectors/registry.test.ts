@@ -1,11 +1,45 @@
-import { attributeExposure, failureDetectors, violationDetectors, type ExposureFacts } from '../../../src/engine/detectors/index';
+import {
+  attributeExposure,
+  failureDetectors,
+  violationDetectors,
+  type ExposureFacts,
+} from '../../../src/engine/detectors/index';
 import { FindingLedger } from '../../../src/engine/run/findings';
 
 const violationClasses = ['V0', 'V1', 'V2', 'V3', 'V4', 'V5', 'V6', 'V7', 'V8', 'V9'] as const;
-const failureClasses = ['F1', 'F2', 'F3', 'F4', 'F5', 'F6', 'F7', 'F8', 'F9', 'F10', 'F11', 'F12', 'F13', 'F14', 'F15', 'F16'] as const;
+const failureClasses = [
+  'F1',
+  'F2',
+  'F3',
+  'F4',
+  'F5',
+  'F6',
+  'F7',
+  'F8',
+  'F9',
+  'F10',
+  'F11',
+  'F12',
+  'F13',
+  'F14',
+  'F15',
+  'F16',
+] as const;
 
 function facts(over: Partial<ExposureFacts>): ExposureFacts {
-  return { event: 'map-copy', memory: 'swiotlb', deviceId: 'd0', deviceKind: 'nvme', trust: 'untrusted', dir: 'to-device', dataClass: 'secret', forcedOnlyByCmdline: false, rule: 'A4', detail: 'default pool, forced', ...over };
+  return {
+    event: 'map-copy',
+    memory: 'swiotlb',
+    deviceId: 'd0',
+    deviceKind: 'nvme',
+    trust: 'untrusted',
+    dir: 'to-device',
+    dataClass: 'secret',
+    forcedOnlyByCmdline: false,
+    rule: 'A4',
+    detail: 'default pool, forced',
+    ...over,
+  };
 }
 
 describe('detector registry', () => {
@@ -31,7 +65,13 @@ describe('detector registry', () => {
   });
 
   it('info classes are V0, V6, V7, V8, V9 (docs/engine-contract.md §5); F15 is the only info failure', () => {
-    expect(violationClasses.filter((c) => violationDetectors[c].severity === 'info')).toEqual(['V0', 'V6', 'V7', 'V8', 'V9']);
+    expect(violationClasses.filter((c) => violationDetectors[c].severity === 'info')).toEqual([
+      'V0',
+      'V6',
+      'V7',
+      'V8',
+      'V9',
+    ]);
     expect(failureClasses.filter((c) => failureDetectors[c].severity === 'info')).toEqual(['F15']);
   });
 
@@ -68,7 +108,9 @@ describe('detector registry', () => {
       return ledger.violationList()[0]!.fingerprint;
     };
 
-    expect(fingerprint(1, 4096)).toBe('V2|d0|dma_direct_map_phys → swiotlb_map → swiotlb_tbl_map_single (default pool, forced)|A4|sev-snp/la-phys|stale');
+    expect(fingerprint(1, 4096)).toBe(
+      'V2|d0|dma_direct_map_phys → swiotlb_map → swiotlb_tbl_map_single (default pool, forced)|A4|sev-snp/la-phys|stale',
+    );
     expect(fingerprint(999, 1)).toBe(fingerprint(1, 4096));
   });
 
@@ -76,10 +118,27 @@ describe('detector registry', () => {
     const ledger = new FindingLedger('tdx/lb');
     const f = facts({});
     for (let i = 0; i < 5; i++) ledger.addViolation(attributeExposure(f)!, f, 0, i, 100);
-    ledger.addFailure('F1', 'd0', 0, 3, 'A4', 'full', () => 'swiotlb buffer is full (sz: 4096 bytes), total 8 (slots), used 8 (slots)');
+    ledger.addFailure(
+      'F1',
+      'd0',
+      0,
+      3,
+      'A4',
+      'full',
+      () => 'swiotlb buffer is full (sz: 4096 bytes), total 8 (slots), used 8 (slots)',
+    );
     ledger.addFailure('F1', 'd0', 0, 4, 'A4', 'full', () => 'never built');
 
-    expect(ledger.violationList()).toMatchObject([{ class: 'V0', count: 5, bytesExposed: 500, firstOp: 0, severity: 'info' }]);
-    expect(ledger.failureList()).toMatchObject([{ class: 'F1', count: 2, firstOp: 3, kernelLogLine: 'swiotlb buffer is full (sz: 4096 bytes), total 8 (slots), used 8 (slots)' }]);
+    expect(ledger.violationList()).toMatchObject([
+      { class: 'V0', count: 5, bytesExposed: 500, firstOp: 0, severity: 'info' },
+    ]);
+    expect(ledger.failureList()).toMatchObject([
+      {
+        class: 'F1',
+        count: 2,
+        firstOp: 3,
+        kernelLogLine: 'swiotlb buffer is full (sz: 4096 bytes), total 8 (slots), used 8 (slots)',
+      },
+    ]);
   });
 });

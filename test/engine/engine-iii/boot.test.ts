@@ -8,10 +8,15 @@ function tdx(vm: Record<string, unknown>, cmdline?: string): Record<string, unkn
     vm: { platform: 'tdx', memoryMiB: 16384, vcpus: 8, ...vm },
     kernel: { profile: 'v7.2', ...(cmdline ? { cmdline } : {}) },
     devices: [{ id: 'vblk0', kind: 'virtio-blk' }],
-    workload: { seed: 1, operations: 10, streams: [{ device: 'vblk0', type: 'block', data: 'secret', sizes: { dist: 'fixed', value: 4096 } }] },
+    workload: {
+      seed: 1,
+      operations: 10,
+      streams: [{ device: 'vblk0', type: 'block', data: 'secret', sizes: { dist: 'fixed', value: 4096 } }],
+    },
   };
 }
-const bootLog = (report: { kernelLog: ReadonlyArray<{ op: number; text: string }> }): string[] => report.kernelLog.filter((l) => l.op < 0).map((l) => l.text);
+const bootLog = (report: { kernelLog: ReadonlyArray<{ op: number; text: string }> }): string[] =>
+  report.kernelLog.filter((l) => l.op < 0).map((l) => l.text);
 
 describe('defect 7: swiotlb_init_remap() halves when memblock_alloc_low() fails (kernel/dma/swiotlb.c)', () => {
   it('swiotlb=2097152 (4 GiB) on a 16 GiB guest: halved to what low memory holds, "adjusted ... slabs"', () => {
@@ -32,7 +37,9 @@ describe('defect 7: swiotlb_init_remap() halves when memblock_alloc_low() fails 
 describe('defect 11: mem_encrypt_setup_arch() sizes from memblock_phys_mem_size() (arch/x86/mm/mem_encrypt.c)', () => {
   it('6 % of all guest RAM, reserved memory included', () => {
     // memblock_phys_mem_size() sums memblock.memory: 16 GiB whatever is reserved; 6 % = 983 MB.
-    expect(bootLog(runSpec(tdx({ reservedMiB: 4096 })))).toContain('software IO TLB: SWIOTLB bounce buffer size adjusted to 983MB');
+    expect(bootLog(runSpec(tdx({ reservedMiB: 4096 })))).toContain(
+      'software IO TLB: SWIOTLB bounce buffer size adjusted to 983MB',
+    );
   });
 });
 
@@ -54,7 +61,10 @@ describe('defect 8: the memory cost of the pools as metrics', () => {
   });
 
   it('reports the private pool of dual-swiotlb-pools', () => {
-    const report = runSpec({ ...tdx({ memoryMiB: 4096 }), kernel: { profile: 'v7.2', overlays: ['device-cc-accepted', 'dual-swiotlb-pools'] } });
+    const report = runSpec({
+      ...tdx({ memoryMiB: 4096 }),
+      kernel: { profile: 'v7.2', overlays: ['device-cc-accepted', 'dual-swiotlb-pools'] },
+    });
     const slots = metric(report, 'swiotlb.private.nslabs');
     expect(slots).toBe(metric(report, 'swiotlb.nslabs'));
     expect(report.metrics['swiotlb.private.used']).toBe(0);

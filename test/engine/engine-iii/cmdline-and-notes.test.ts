@@ -3,7 +3,8 @@ import { validateScenario } from '../../../src/engine/spec/validate';
 import { baseSpec, explicitSpec, mapOp } from '../spec/spec-builders';
 import { metric, runSpec } from './run-helpers';
 
-const notes = (report: { kernelLog: ReadonlyArray<{ text: string }> }): string[] => report.kernelLog.map((l) => l.text).filter((t) => t.startsWith('note:'));
+const notes = (report: { kernelLog: ReadonlyArray<{ text: string }> }): string[] =>
+  report.kernelLog.map((l) => l.text).filter((t) => t.startsWith('note:'));
 
 describe('defect 12: swiotlb= as setup_io_tlb_npages() parses it (kernel/dma/swiotlb.c)', () => {
   it('swiotlb=,4 sets the areas only', () => {
@@ -21,7 +22,12 @@ describe('defect 12: swiotlb= as setup_io_tlb_npages() parses it (kernel/dma/swi
 
   it('repeated parameters apply in order on the same globals: later numbers win, force stays set', () => {
     expect(swiotlbFromCmdline('swiotlb=force swiotlb=65536')).toEqual({ nslabs: 65536, force: true, noforce: false });
-    expect(swiotlbFromCmdline('swiotlb=32768,8 swiotlb=,2')).toEqual({ nslabs: 32768, nareas: 2, force: false, noforce: false });
+    expect(swiotlbFromCmdline('swiotlb=32768,8 swiotlb=,2')).toEqual({
+      nslabs: 32768,
+      nareas: 2,
+      force: false,
+      noforce: false,
+    });
   });
 
   it('never rejects a command line the kernel boots with (swiotlb=lots)', () => {
@@ -31,16 +37,20 @@ describe('defect 12: swiotlb= as setup_io_tlb_npages() parses it (kernel/dma/swi
 
 describe('defect 13: "(TIO) Disable SWIOTLB" and the tdisp-accepted note (docs/engine-contract.md §2.2)', () => {
   const tdisp = (overlays: unknown[]) =>
-    runSpec(explicitSpec([mapOp('m1', { device: 'tdisp0' }), mapOp('m2', { device: 'tdisp0' })], (s) => {
-      s.vm['platform'] = 'tdx';
-      s.kernel['overlays'] = overlays;
-      s.devices = [{ id: 'tdisp0', kind: 'tdisp-nvme', trust: 'tdisp-accepted' }];
-    }));
+    runSpec(
+      explicitSpec([mapOp('m1', { device: 'tdisp0' }), mapOp('m2', { device: 'tdisp0' })], (s) => {
+        s.vm['platform'] = 'tdx';
+        s.kernel['overlays'] = overlays;
+        s.devices = [{ id: 'tdisp0', kind: 'tdisp-nvme', trust: 'tdisp-accepted' }];
+      }),
+    );
 
   it('the force-bounce-off hunk warns once when it overrides SWIOTLB_FORCE for an accepted device', () => {
     const texts = tdisp(['device-cc-accepted']).kernelLog.map((l) => l.text);
     expect(texts.filter((t) => t === '(TIO) Disable SWIOTLB')).toHaveLength(1);
-    expect(tdisp([{ name: 'device-cc-accepted', variant: 'posted' }]).kernelLog.map((l) => l.text)).not.toContain('(TIO) Disable SWIOTLB');
+    expect(tdisp([{ name: 'device-cc-accepted', variant: 'posted' }]).kernelLog.map((l) => l.text)).not.toContain(
+      '(TIO) Disable SWIOTLB',
+    );
   });
 
   it('a tdisp-accepted device without an accepting overlay gets a note', () => {

@@ -8,7 +8,13 @@ import { metric, runSpec } from './run-helpers';
  * is checked by __dma_direct_alloc_pages() (after the GFP_DMA32/GFP_DMA retries) and by
  * dma_alloc_from_pool() (phys_addr_ok), including for transient SWIOTLB pools (swiotlb_alloc_tlb()).
  */
-const allocSpec = (platform: string, device: Record<string, unknown>, gfp: string, overlays: unknown[] = [], vm: Record<string, unknown> = {}) =>
+const allocSpec = (
+  platform: string,
+  device: Record<string, unknown>,
+  gfp: string,
+  overlays: unknown[] = [],
+  vm: Record<string, unknown> = {},
+) =>
   explicitSpec([{ op: 'alloc_coherent', id: 'c1', device: 'dev0', size: 4096, gfp }], (s) => {
     s.vm = { platform, memoryMiB: 8192, vcpus: 4, ...vm };
     s.kernel['overlays'] = overlays;
@@ -26,13 +32,25 @@ describe('defect 3: coherent allocations fail when dma_coherent_ok() fails', () 
   });
 
   it('CCA with a 64-bit coherent mask still allocates', () => {
-    expect(metric(runSpec(allocSpec('cca-realm', { kind: 'virtio-net', coherentMaskBits: 64 }, 'blocking', [], { ipaBits: 48 })), 'failedCoherentAllocs')).toBe(0);
+    expect(
+      metric(
+        runSpec(allocSpec('cca-realm', { kind: 'virtio-net', coherentMaskBits: 64 }, 'blocking', [], { ipaBits: 48 })),
+        'failedCoherentAllocs',
+      ),
+    ).toBe(0);
   });
 
   it('SNP accepted device, 48-bit mask: aneesh keeps the C-bit (bit 51) in the handle, so the allocation fails; alexey strips it', () => {
     const device = { kind: 'tdisp-nvme', trust: 'tdisp-accepted', dmaMaskBits: 48, coherentMaskBits: 48 };
-    expect(metric(runSpec(allocSpec('sev-snp', device, 'blocking', ['device-cc-accepted'])), 'failedCoherentAllocs')).toBe(1);
-    expect(metric(runSpec(allocSpec('sev-snp', device, 'blocking', [{ name: 'device-cc-accepted', variant: 'alexey' }])), 'failedCoherentAllocs')).toBe(0);
+    expect(
+      metric(runSpec(allocSpec('sev-snp', device, 'blocking', ['device-cc-accepted'])), 'failedCoherentAllocs'),
+    ).toBe(1);
+    expect(
+      metric(
+        runSpec(allocSpec('sev-snp', device, 'blocking', [{ name: 'device-cc-accepted', variant: 'alexey' }])),
+        'failedCoherentAllocs',
+      ),
+    ).toBe(0);
   });
 });
 
@@ -40,16 +58,39 @@ describe('defect 4: transient SWIOTLB pools come from an atomic pool dma_coheren
   it('a PCI-default device (32-bit coherent mask, 64-bit streaming mask) draws from the dma32 atomic pool', () => {
     // SNP, dynamic SWIOTLB, a tiny default pool: the 256 KiB map needs a transient pool, which
     // swiotlb_alloc_tlb() takes with GFP_NOWAIT from dma_alloc_from_pool(..., dma_coherent_ok).
-    const spec = explicitSpec([{ op: 'map', id: 'm1', device: 'nvme0', buffer: { size: 65536, phys: '0x100000000', data: 'secret' }, dir: 'to-device' }], (s) => {
-      s.vm = { platform: 'sev-snp', memoryMiB: 8192, vcpus: 4 };
-      s.devices = [{ id: 'nvme0', kind: 'nvme', coherentMaskBits: 32 }]; // pci_device_add() default coherent mask
-      s.kernel['cmdline'] = 'swiotlb=512,1';
-      s.kernel['config'] = { swiotlbDynamic: true };
-      s.workload['explicit'] = [
-        ...Array.from({ length: 16 }, (_, i) => ({ op: 'map', id: `f${i}`, device: 'nvme0', buffer: { size: 65536, phys: `0x${(0x100000000 + i * 0x10000).toString(16)}`, data: 'public' }, dir: 'to-device' })),
-        { op: 'map', id: 'm1', device: 'nvme0', buffer: { size: 65536, phys: '0x180000000', data: 'secret' }, dir: 'to-device' },
-      ];
-    });
+    const spec = explicitSpec(
+      [
+        {
+          op: 'map',
+          id: 'm1',
+          device: 'nvme0',
+          buffer: { size: 65536, phys: '0x100000000', data: 'secret' },
+          dir: 'to-device',
+        },
+      ],
+      (s) => {
+        s.vm = { platform: 'sev-snp', memoryMiB: 8192, vcpus: 4 };
+        s.devices = [{ id: 'nvme0', kind: 'nvme', coherentMaskBits: 32 }]; // pci_device_add() default coherent mask
+        s.kernel['cmdline'] = 'swiotlb=512,1';
+        s.kernel['config'] = { swiotlbDynamic: true };
+        s.workload['explicit'] = [
+          ...Array.from({ length: 16 }, (_, i) => ({
+            op: 'map',
+            id: `f${i}`,
+            device: 'nvme0',
+            buffer: { size: 65536, phys: `0x${(0x100000000 + i * 0x10000).toString(16)}`, data: 'public' },
+            dir: 'to-device',
+          })),
+          {
+            op: 'map',
+            id: 'm1',
+            device: 'nvme0',
+            buffer: { size: 65536, phys: '0x180000000', data: 'secret' },
+            dir: 'to-device',
+          },
+        ];
+      },
+    );
     const report = runSpec(spec);
     expect(metric(report, 'swiotlb.transientPoolsCreated')).toBeGreaterThan(0);
     // The mapping is still live: its transient pool sits in the dma32 pool; the kernel pool's chunk

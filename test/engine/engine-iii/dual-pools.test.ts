@@ -15,7 +15,20 @@ function tdxDualPools(memoryMiB: number, overlays: unknown[]): Record<string, un
     vm: { platform: 'tdx', memoryMiB, vcpus: 8 },
     kernel: { profile: 'v7.2', overlays },
     devices: [{ id: 'vblk0', kind: 'virtio-blk' }],
-    workload: { seed: 7, operations: 100000, streams: [{ device: 'vblk0', type: 'block', data: 'secret', direction: 'mixed', sizes: { dist: 'fixed', value: 65536 }, queueDepth: 32 }] },
+    workload: {
+      seed: 7,
+      operations: 100000,
+      streams: [
+        {
+          device: 'vblk0',
+          type: 'block',
+          data: 'secret',
+          direction: 'mixed',
+          sizes: { dist: 'fixed', value: 65536 },
+          queueDepth: 32,
+        },
+      ],
+    },
   };
 }
 
@@ -37,7 +50,9 @@ describe('dual-swiotlb-pools on a 16 GiB TDX guest (swiotlb_init_remap(), swiotl
     const priv = metric(dual, 'swiotlb.private.nslabs');
     expect(priv).toBeLessThan(shared);
     expect(priv % 128).toBe(0);
-    expect(dual.kernelLog.map((l) => l.text)).toContain(`software IO TLB: SWIOTLB bounce buffer size adjusted ${shared} -> ${priv} slabs`);
+    expect(dual.kernelLog.map((l) => l.text)).toContain(
+      `software IO TLB: SWIOTLB bounce buffer size adjusted ${shared} -> ${priv} slabs`,
+    );
   });
 
   it('keeps the private pool at full size when low memory has room (4 GiB guest)', () => {

@@ -9,11 +9,13 @@ import { runSpec } from './run-helpers';
  * so only this rule can send it to SWIOTLB.
  */
 const map = (size: number, dir: string, coherent = false) =>
-  runSpec(explicitSpec([mapOp('m1', { device: 'acc0', dir, buffer: { size, phys: '0x48000000', data: 'secret' } })], (s) => {
-    s.vm = { platform: 'cca-realm', memoryMiB: 8192, vcpus: 4 };
-    s.kernel['overlays'] = [{ name: 'device-cc-accepted', variant: 'alexey' }];
-    s.devices = [{ id: 'acc0', kind: 'platform', trust: 'tdisp-accepted', coherent }];
-  }));
+  runSpec(
+    explicitSpec([mapOp('m1', { device: 'acc0', dir, buffer: { size, phys: '0x48000000', data: 'secret' } })], (s) => {
+      s.vm = { platform: 'cca-realm', memoryMiB: 8192, vcpus: 4 };
+      s.kernel['overlays'] = [{ name: 'device-cc-accepted', variant: 'alexey' }];
+      s.devices = [{ id: 'acc0', kind: 'platform', trust: 'tdisp-accepted', coherent }];
+    }),
+  );
 
 describe('defect 6: dma_kmalloc_needs_bounce()', () => {
   it('bounces a 100-byte DMA_FROM_DEVICE map of a non-coherent device', () => {

@@ -9,15 +9,24 @@ import { classesOf, runSpec } from './run-helpers';
  * page-buffer TX path reaches the (forced) SWIOTLB bounce.
  */
 const run = (ops: Array<Record<string, unknown>>) =>
-  runSpec(explicitSpec(ops, (s) => {
-    s.vm = { platform: 'hyperv-snp-paravisor', memoryMiB: 8192, vcpus: 4 };
-    s.devices = [{ id: 'net0', kind: 'vmbus-netvsc', trust: 'confidential-vmbus' }];
-  }));
-const op = (id: string, size: number, dir: string) => mapOp(id, { device: 'net0', dir, buffer: { size, phys: '0x100000000', data: 'secret' } });
+  runSpec(
+    explicitSpec(ops, (s) => {
+      s.vm = { platform: 'hyperv-snp-paravisor', memoryMiB: 8192, vcpus: 4 };
+      s.devices = [{ id: 'net0', kind: 'vmbus-netvsc', trust: 'confidential-vmbus' }];
+    }),
+  );
+const op = (id: string, size: number, dir: string) =>
+  mapOp(id, { device: 'net0', dir, buffer: { size, phys: '0x100000000', data: 'secret' } });
 
 describe('Confidential VMBus netvsc: only page-buffer TX uses the DMA API', () => {
   it('receive and send-section-sized TX expose nothing', () => {
-    const report = run([op('rx', 1500, 'from-device'), { op: 'device_write', id: 'rx', bytes: 1500, data: 'secret' }, { op: 'unmap', id: 'rx' }, op('tx', 1500, 'to-device'), { op: 'unmap', id: 'tx' }]);
+    const report = run([
+      op('rx', 1500, 'from-device'),
+      { op: 'device_write', id: 'rx', bytes: 1500, data: 'secret' },
+      { op: 'unmap', id: 'rx' },
+      op('tx', 1500, 'to-device'),
+      { op: 'unmap', id: 'tx' },
+    ]);
     expect(report.violations).toEqual([]);
     expect(report.metrics['devices.net0.bounces']).toBe(0);
   });

@@ -18,7 +18,19 @@ function storvscSpec(variant: string): Record<string, unknown> {
     vm: { platform: 'hyperv-snp-paravisor', memoryMiB: 8192, vcpus: 4 },
     kernel: { profile: 'v7.2', overlays: [{ name: 'device-cc-accepted', variant }] },
     devices: [{ id: 'storvsc0', kind: 'vmbus-storvsc', trust: 'confidential-vmbus' }],
-    workload: { seed: 1, operations: 400, streams: [{ device: 'storvsc0', type: 'block', data: 'secret', direction: 'to-device', sizes: { dist: 'fixed', value: 4096 } }] },
+    workload: {
+      seed: 1,
+      operations: 400,
+      streams: [
+        {
+          device: 'storvsc0',
+          type: 'block',
+          data: 'secret',
+          direction: 'to-device',
+          sizes: { dist: 'fixed', value: 4096 },
+        },
+      ],
+    },
   };
 }
 
@@ -27,7 +39,13 @@ describe('device-cc-accepted:posted (is_swiotlb_force_bounce() untouched, dma_di
     const report = runSpec(storvscSpec('posted'));
     expect(classesOf(report)).toContain('V1');
     expect(report.metrics['devices.storvsc0.bounces']).toBe(report.metrics['devices.storvsc0.maps']);
-    expect(report.overlays).toEqual([{ name: 'device-cc-accepted', variant: 'posted', hunks: ['swiotlb-active-off', 'swiotlb-for-alloc-off', 'use-pool-off'] }]);
+    expect(report.overlays).toEqual([
+      {
+        name: 'device-cc-accepted',
+        variant: 'posted',
+        hunks: ['swiotlb-active-off', 'swiotlb-for-alloc-off', 'use-pool-off'],
+      },
+    ]);
   });
 
   it('aneesh (with the is_swiotlb_force_bounce() hunk) maps it directly: no violation', () => {
@@ -39,7 +57,12 @@ describe('device-cc-accepted:posted (is_swiotlb_force_bounce() untouched, dma_di
   it('posted+force-bounce-off is the missing hunk: the streaming leak stops', () => {
     const report = runSpec(storvscSpec('posted+force-bounce-off'));
     expect(report.violations).toEqual([]);
-    expect(report.overlays[0]?.hunks).toEqual(['force-bounce-off', 'swiotlb-active-off', 'swiotlb-for-alloc-off', 'use-pool-off']);
+    expect(report.overlays[0]?.hunks).toEqual([
+      'force-bounce-off',
+      'swiotlb-active-off',
+      'swiotlb-for-alloc-off',
+      'use-pool-off',
+    ]);
   });
 
   it('aneesh-force-bounce-off brings the leak back (a hunk switched off)', () => {
@@ -47,8 +70,16 @@ describe('device-cc-accepted:posted (is_swiotlb_force_bounce() untouched, dma_di
   });
 
   it('an explicit hunk list replaces the variant and normalises to registry order', () => {
-    const result = validateScenario({ ...storvscSpec('posted'), kernel: { profile: 'v7.2', overlays: [{ name: 'device-cc-accepted', variant: 'posted', hunks: ['use-pool-off', 'force-bounce-off'] }] } });
-    expect(result.ok && result.spec.kernel.overlays).toEqual([{ name: 'device-cc-accepted', variant: 'posted', hunks: ['force-bounce-off', 'use-pool-off'] }]);
+    const result = validateScenario({
+      ...storvscSpec('posted'),
+      kernel: {
+        profile: 'v7.2',
+        overlays: [{ name: 'device-cc-accepted', variant: 'posted', hunks: ['use-pool-off', 'force-bounce-off'] }],
+      },
+    });
+    expect(result.ok && result.spec.kernel.overlays).toEqual([
+      { name: 'device-cc-accepted', variant: 'posted', hunks: ['force-bounce-off', 'use-pool-off'] },
+    ]);
   });
 
   it('a plain variant normalises without a hunk list (unchanged spec hashes)', () => {
@@ -59,8 +90,13 @@ describe('device-cc-accepted:posted (is_swiotlb_force_bounce() untouched, dma_di
   it('rejects an unknown hunk, naming the valid ones', () => {
     const result = validateScenario(storvscSpec('posted+robin'));
     expect(result.ok).toBe(false);
-    expect(!result.ok && result.errors[0]).toMatchObject({ path: 'kernel.overlays[0].variant', message: expect.stringMatching(/unknown hunk.*force-bounce-off/) });
-    expect(parseOverlayVariant('device-cc-accepted', 'robin')).toEqual({ problem: expect.stringMatching(/aneesh, alexey, dan, posted/) });
+    expect(!result.ok && result.errors[0]).toMatchObject({
+      path: 'kernel.overlays[0].variant',
+      message: expect.stringMatching(/unknown hunk.*force-bounce-off/),
+    });
+    expect(parseOverlayVariant('device-cc-accepted', 'robin')).toEqual({
+      problem: expect.stringMatching(/aneesh, alexey, dan, posted/),
+    });
   });
 });
 
@@ -73,6 +109,10 @@ describe('overlay registry contract (variants with description and hunks)', () =
         for (const hunk of variant.hunks) expect(hunk.summary).toMatch(/^\w+\(\)/);
       }
     }
-    expect(overlays['device-cc-accepted'].variants.find((v) => v.name === 'posted')?.hunks.map((h) => h.id)).toEqual(['swiotlb-active-off', 'swiotlb-for-alloc-off', 'use-pool-off']);
+    expect(overlays['device-cc-accepted'].variants.find((v) => v.name === 'posted')?.hunks.map((h) => h.id)).toEqual([
+      'swiotlb-active-off',
+      'swiotlb-for-alloc-off',
+      'use-pool-off',
+    ]);
   });
 });

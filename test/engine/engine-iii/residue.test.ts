@@ -10,7 +10,11 @@ import { runSpec } from './run-helpers';
 describe('V6 residue after a read (swiotlb_release_slots() does not scrub)', () => {
   it('labels the residue with the class of the data the device wrote', () => {
     const report = runSpec(
-      explicitSpec([mapOp('r1', { dir: 'from-device' }), { op: 'device_write', id: 'r1', bytes: 4096, data: 'secret' }, { op: 'unmap', id: 'r1' }]),
+      explicitSpec([
+        mapOp('r1', { dir: 'from-device' }),
+        { op: 'device_write', id: 'r1', bytes: 4096, data: 'secret' },
+        { op: 'unmap', id: 'r1' },
+      ]),
     );
     const residue = report.violations.filter((v) => v.class === 'V6');
     expect(residue.map((v) => v.dataClass)).toEqual(['secret']);

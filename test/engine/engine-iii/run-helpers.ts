@@ -16,4 +16,5 @@ export const metric = (report: EngineReport, key: string): number => {
 };
 
 export const classesOf = (report: EngineReport): string[] => [...new Set(report.violations.map((v) => v.class))].sort();
-export const failureClassesOf = (report: EngineReport): string[] => [...new Set(report.failures.map((f) => f.class))].sort();
+export const failureClassesOf = (report: EngineReport): string[] =>
+  [...new Set(report.failures.map((f) => f.class))].sort();

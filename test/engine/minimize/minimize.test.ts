@@ -2,7 +2,16 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { runScenario } from '../../../src/engine/index';
-import { candidateSpec, ddmin, matchingFindings, minimizeFinding, parseFindingSelector, renderReproducer, type FindingSelector, type MinimizeSuccess } from '../../../src/engine/minimize/index';
+import {
+  candidateSpec,
+  ddmin,
+  matchingFindings,
+  minimizeFinding,
+  parseFindingSelector,
+  renderReproducer,
+  type FindingSelector,
+  type MinimizeSuccess,
+} from '../../../src/engine/minimize/index';
 import { type NormalizedScenario, validateScenario } from '../../../src/engine/spec/validate';
 
 const examples = path.join(__dirname, '..', '..', '..', 'examples');
@@ -49,7 +58,9 @@ describe('minimizeFinding on the S4 example (Confidential VMBus storvsc bounced 
     expect(result.spec.workload.explicit.length).toBeLessThanOrEqual(5);
     expect(result.complete).toBe(true);
     // swiotlb_tbl_map_single() bounces the trusted device's buffer into the shared pool: V1.
-    expect(matchingFindings(runScenario(result.spec), keep)).toEqual([expect.objectContaining({ class: 'V1', deviceId: 'storvsc0' })]);
+    expect(matchingFindings(runScenario(result.spec), keep)).toEqual([
+      expect.objectContaining({ class: 'V1', deviceId: 'storvsc0' }),
+    ]);
   });
 
   it('is 1-minimal: removing any single op loses the finding', () => {
@@ -79,7 +90,10 @@ describe('minimizeFinding on an explicit list', () => {
     first.spec.workload.explicit.forEach((_, i) => expect(removalLoses(first.spec, keep, i)).toBe(true));
   });
   it('refuses a finding the spec does not show, listing what it does show', () => {
-    expect(minimizeFinding(spec, selector('F1'))).toEqual({ ok: false, error: expect.stringMatching(/does not show 'F1' \(findings: V1 on storvsc0/) });
+    expect(minimizeFinding(spec, selector('F1'))).toEqual({
+      ok: false,
+      error: expect.stringMatching(/does not show 'F1' \(findings: V1 on storvsc0/),
+    });
   });
 });
 
@@ -90,7 +104,11 @@ describe('ddmin', () => {
     expect(kept).toEqual([7, 40, 41]);
   });
   it('stops early when told to, keeping a set that still passes', () => {
-    const result = ddmin([1, 2, 3, 4], (c) => c.includes(3), () => true);
+    const result = ddmin(
+      [1, 2, 3, 4],
+      (c) => c.includes(3),
+      () => true,
+    );
     expect(result).toEqual({ items: [1, 2, 3, 4], complete: false });
   });
 });
@@ -98,6 +116,9 @@ describe('ddmin', () => {
 describe('parseFindingSelector', () => {
   it('rejects text without a finding class, naming the expected form', () => {
     expect(parseFindingSelector('storvsc0')).toEqual({ ok: false, error: expect.stringContaining('V0–V9 or F1–F16') });
-    expect(parseFindingSelector('V1 at storvsc0')).toEqual({ ok: false, error: expect.stringContaining("unexpected 'at'") });
+    expect(parseFindingSelector('V1 at storvsc0')).toEqual({
+      ok: false,
+      error: expect.stringContaining("unexpected 'at'"),
+    });
   });
 });

@@ -17,7 +17,17 @@ describe('platform registry (docs/engine-contract.md §3.1)', () => {
 });
 
 describe('forceDmaUnencrypted (docs/kernel-dma.md §2.1)', () => {
-  it.each(['sev', 'sev-snp', 'tdx', 'hyperv-vbs', 'hyperv-snp-paravisor', 'hyperv-tdx-paravisor', 'cca-realm', 's390-pv', 'ppc-svm'] as const)('is true for every device on %s', (id) => {
+  it.each([
+    'sev',
+    'sev-snp',
+    'tdx',
+    'hyperv-vbs',
+    'hyperv-snp-paravisor',
+    'hyperv-tdx-paravisor',
+    'cca-realm',
+    's390-pv',
+    'ppc-svm',
+  ] as const)('is true for every device on %s', (id) => {
     expect(platforms[id].forceDmaUnencrypted(pciDevice, ctx())).toBe(true);
   });
   it('is false on a non-CoCo VM (generic stub)', () => {
@@ -28,15 +38,23 @@ describe('forceDmaUnencrypted (docs/kernel-dma.md §2.1)', () => {
     expect(sme.forceDmaUnencrypted(pciDevice, ctx())).toBe(true); // 32-bit coherent mask
     expect(sme.forceDmaUnencrypted({ ...pciDevice, coherentMask: dmaBitMask(64) }, ctx())).toBe(false);
     expect(sme.forceDmaUnencrypted({ ...pciDevice, coherentMask: dmaBitMask(51) }, ctx())).toBe(true);
-    expect(sme.forceDmaUnencrypted({ ...pciDevice, coherentMask: dmaBitMask(64), busDmaLimit: dmaBitMask(40) }, ctx())).toBe(true);
+    expect(
+      sme.forceDmaUnencrypted({ ...pciDevice, coherentMask: dmaBitMask(64), busDmaLimit: dmaBitMask(40) }, ctx()),
+    ).toBe(true);
   });
 });
 
 describe('SWIOTLB boot policy (docs/kernel-dma.md §2.2)', () => {
-  it.each(['sev-snp', 'tdx', 'hyperv-snp-paravisor', 'cca-realm', 's390-pv', 'ppc-svm'] as const)('%s: enabled and forced up to v7.2, enabled but not forced on L-B', (id) => {
-    expect(platforms[id].swiotlbBoot(ctx('la-phys'))).toMatchObject({ archWantsSwiotlb: true, archForceBounce: true });
-    expect(platforms[id].swiotlbBoot(ctx('lb'))).toMatchObject({ archWantsSwiotlb: true, archForceBounce: false });
-  });
+  it.each(['sev-snp', 'tdx', 'hyperv-snp-paravisor', 'cca-realm', 's390-pv', 'ppc-svm'] as const)(
+    '%s: enabled and forced up to v7.2, enabled but not forced on L-B',
+    (id) => {
+      expect(platforms[id].swiotlbBoot(ctx('la-phys'))).toMatchObject({
+        archWantsSwiotlb: true,
+        archForceBounce: true,
+      });
+      expect(platforms[id].swiotlbBoot(ctx('lb'))).toMatchObject({ archWantsSwiotlb: true, archForceBounce: false });
+    },
+  );
   it('ppc-svm always uses SWIOTLB_ANY; s390-pv from L-B on', () => {
     expect(platforms['ppc-svm'].swiotlbBoot(ctx('la-phys')).swiotlbAny).toBe(true);
     expect(platforms['s390-pv'].swiotlbBoot(ctx('la-phys')).swiotlbAny).toBe(false);
@@ -50,11 +68,23 @@ describe('SWIOTLB boot policy (docs/kernel-dma.md §2.2)', () => {
 
 describe('cc_platform_has attributes (§2.1 prose, §14.1 item 3)', () => {
   it('arm64 Realms, powerpc and s390 report CC_ATTR_GUEST_MEM_ENCRYPT only from L-B; s390 reports nothing before', () => {
-    expect(platforms['cca-realm'].ccAttributes('la-phys')).toEqual({ guestMemEncrypt: false, memEncrypt: true, hostMemEncrypt: false });
+    expect(platforms['cca-realm'].ccAttributes('la-phys')).toEqual({
+      guestMemEncrypt: false,
+      memEncrypt: true,
+      hostMemEncrypt: false,
+    });
     expect(platforms['cca-realm'].ccAttributes('lb').guestMemEncrypt).toBe(true);
-    expect(platforms['s390-pv'].ccAttributes('la-phys')).toEqual({ guestMemEncrypt: false, memEncrypt: false, hostMemEncrypt: false });
+    expect(platforms['s390-pv'].ccAttributes('la-phys')).toEqual({
+      guestMemEncrypt: false,
+      memEncrypt: false,
+      hostMemEncrypt: false,
+    });
     expect(platforms.tdx.ccAttributes('v6.6').guestMemEncrypt).toBe(true);
-    expect(platforms['sme-host'].ccAttributes('lb')).toEqual({ guestMemEncrypt: false, memEncrypt: true, hostMemEncrypt: true });
+    expect(platforms['sme-host'].ccAttributes('lb')).toEqual({
+      guestMemEncrypt: false,
+      memEncrypt: true,
+      hostMemEncrypt: true,
+    });
   });
 });
 
@@ -70,7 +100,9 @@ describe('DMA address encodings (docs/kernel-dma.md §1.3)', () => {
   it('CCA: the shared alias sets the top IPA bit', () => {
     expect(platforms['cca-realm'].physToDmaEncrypted(phys, ctx())).toBe(0x100000000n);
     expect(platforms['cca-realm'].physToDmaUnencrypted(phys, ctx())).toBe(0x100000000n | (1n << 47n));
-    expect(platforms['cca-realm'].physToDmaUnencrypted(phys, { ...ctx(), ipaBits: 40 })).toBe(0x100000000n | (1n << 39n));
+    expect(platforms['cca-realm'].physToDmaUnencrypted(phys, { ...ctx(), ipaBits: 40 })).toBe(
+      0x100000000n | (1n << 39n),
+    );
   });
   it('TDX and Hyper-V vTOM: both handles are the canonical address', () => {
     for (const id of ['tdx', 'hyperv-vbs', 'hyperv-snp-paravisor', 'hyperv-tdx-paravisor'] as const) {
@@ -92,8 +124,12 @@ describe('CoCo auto-size rule (docs/kernel-dma.md §2.3)', () => {
 
   it('gives the §5.3 worked example: SNP 8 GiB, 16 vCPUs → 262,144 slots after area rounding', () => {
     const result = validateScenario({
-      apiVersion: 'dmasim/v1', name: 'x', vm: { platform: 'sev-snp', memoryMiB: 8192, vcpus: 16 }, kernel: { profile: 'v7.2' },
-      devices: [{ id: 'd', kind: 'nvme' }], workload: { operations: 0 },
+      apiVersion: 'dmasim/v1',
+      name: 'x',
+      vm: { platform: 'sev-snp', memoryMiB: 8192, vcpus: 16 },
+      kernel: { profile: 'v7.2' },
+      devices: [{ id: 'd', kind: 'nvme' }],
+      workload: { operations: 0 },
     });
     if (!result.ok) throw new Error('invalid');
     expect(createDmaEnvironment(resolveScenario(result.spec)).swiotlb.defaultPoolSlots).toBe(262144);
@@ -101,11 +137,18 @@ describe('CoCo auto-size rule (docs/kernel-dma.md §2.3)', () => {
 
   it('swiotlb=noforce leaves no pool (docs/kernel-dma.md §2.2)', () => {
     const result = validateScenario({
-      apiVersion: 'dmasim/v1', name: 'x', vm: { platform: 'tdx', memoryMiB: 8192, vcpus: 4 }, kernel: { profile: 'v7.2', cmdline: 'swiotlb=noforce' },
-      devices: [{ id: 'd', kind: 'nvme' }], workload: { operations: 0 },
+      apiVersion: 'dmasim/v1',
+      name: 'x',
+      vm: { platform: 'tdx', memoryMiB: 8192, vcpus: 4 },
+      kernel: { profile: 'v7.2', cmdline: 'swiotlb=noforce' },
+      devices: [{ id: 'd', kind: 'nvme' }],
+      workload: { operations: 0 },
     });
     if (!result.ok) throw new Error('invalid');
-    expect(createDmaEnvironment(resolveScenario(result.spec)).swiotlb).toMatchObject({ defaultPoolSlots: 0, noforce: true });
+    expect(createDmaEnvironment(resolveScenario(result.spec)).swiotlb).toMatchObject({
+      defaultPoolSlots: 0,
+      noforce: true,
+    });
   });
 });
 
@@ -123,7 +166,10 @@ describe('observers and conversion costs (docs/kernel-dma.md §1.2, §1.4, §7.1
 
 describe('memory layouts (docs/engine-contract.md §2 vm.layout)', () => {
   it('x86 remaps RAM above 2 GiB to 4 GiB once the guest has 2.75 GiB or more', () => {
-    expect(ramRanges('x86', 16n << 30n)).toEqual([{ start: 0n, end: 2n << 30n }, { start: 4n << 30n, end: 18n << 30n }]);
+    expect(ramRanges('x86', 16n << 30n)).toEqual([
+      { start: 0n, end: 2n << 30n },
+      { start: 4n << 30n, end: 18n << 30n },
+    ]);
     expect(ramRanges('x86', 2n << 30n)).toEqual([{ start: 0n, end: 2n << 30n }]);
   });
   it('arm-virt starts RAM at 1 GiB; flat at 0', () => {

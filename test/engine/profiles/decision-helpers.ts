@@ -1,5 +1,10 @@
 import { applyOverlays } from '../../../src/engine/overlays/index';
-import { createDecisionContext, createDmaDevice, createDmaEnvironment, getKernelProfile } from '../../../src/engine/profiles/index';
+import {
+  createDecisionContext,
+  createDmaDevice,
+  createDmaEnvironment,
+  getKernelProfile,
+} from '../../../src/engine/profiles/index';
 import type { DecisionContext, KernelProfile, StreamingMapRequest } from '../../../src/engine/profiles/profile.types';
 import { toPhysAddr } from '../../../src/engine/spec/address';
 import type { DmaAttr, DmaDirection } from '../../../src/engine/spec/names';
@@ -24,7 +29,12 @@ export function setup(options: Setup = {}): { ctx: DecisionContext; profile: Ker
     apiVersion: 'dmasim/v1',
     name: 'decision-test',
     vm: { platform: options.platform ?? 'sev-snp', memoryMiB: options.memoryMiB ?? 16384, vcpus: 4 },
-    kernel: { profile: options.profile ?? 'v7.2', overlays: options.overlays ?? [], cmdline: options.cmdline ?? '', ...(options.config ? { config: options.config } : {}) },
+    kernel: {
+      profile: options.profile ?? 'v7.2',
+      overlays: options.overlays ?? [],
+      cmdline: options.cmdline ?? '',
+      ...(options.config ? { config: options.config } : {}),
+    },
     devices: [{ id: 'dev0', kind: 'nvme', ...options.device }],
     workload: { operations: 0 },
   };
@@ -38,7 +48,12 @@ export function setup(options: Setup = {}): { ctx: DecisionContext; profile: Ker
   return { ctx: createDecisionContext(profile, env, dev), profile };
 }
 
-export function mapRequest(phys: string, sizeBytes = 4096, attrs: DmaAttr[] = [], dir: DmaDirection = 'to-device'): StreamingMapRequest {
+export function mapRequest(
+  phys: string,
+  sizeBytes = 4096,
+  attrs: DmaAttr[] = [],
+  dir: DmaDirection = 'to-device',
+): StreamingMapRequest {
   return { phys: toPhysAddr(phys), sizeBytes, dir, attrs };
 }
 

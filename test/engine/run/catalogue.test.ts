@@ -14,11 +14,15 @@ function run(file: string, edit: (text: string) => string = (t) => t, operations
 function runText(text: string, operations = 5000): EngineReport {
   const parsed = parseSpecText(text);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
-  const spec = parsed.spec.workload.explicit.length > 0 ? parsed.spec : { ...parsed.spec, workload: { ...parsed.spec.workload, operations } };
+  const spec =
+    parsed.spec.workload.explicit.length > 0
+      ? parsed.spec
+      : { ...parsed.spec, workload: { ...parsed.spec.workload, operations } };
   return runScenario(spec);
 }
 
-const classes = (report: EngineReport, severity?: string): string[] => [...new Set(report.violations.filter((v) => !severity || v.severity === severity).map((v) => v.class))].sort();
+const classes = (report: EngineReport, severity?: string): string[] =>
+  [...new Set(report.violations.filter((v) => !severity || v.severity === severity).map((v) => v.class))].sort();
 const failureClasses = (report: EngineReport): string[] => [...new Set(report.failures.map((f) => f.class))].sort();
 
 describe('scenario catalogue', () => {
@@ -33,7 +37,9 @@ describe('scenario catalogue', () => {
   });
 
   it('S4 under lb + device-cc-accepted: no V1 — the accepted device maps private memory directly', () => {
-    const report = run('s04-hyperv-snp-confidential-storvsc.yaml', (t) => t.replace('kernel: { profile: v7.2 }', 'kernel: { profile: v7.3, overlays: [device-cc-accepted] }'));
+    const report = run('s04-hyperv-snp-confidential-storvsc.yaml', (t) =>
+      t.replace('kernel: { profile: v7.2 }', 'kernel: { profile: v7.3, overlays: [device-cc-accepted] }'),
+    );
 
     expect(classes(report)).not.toContain('V1');
     expect(report.metrics['devices.storvsc0.bounces']).toBe(0);
@@ -58,7 +64,9 @@ describe('scenario catalogue', () => {
     const report = run('s08-tdx-tdisp-nvme-32bit.yaml');
 
     expect(failureClasses(report)).toEqual(['F5']);
-    expect(report.failures[0]?.kernelLogLine).toMatch(/^DMA addr 0x[0-9a-f]+\+\d+ overflow \(mask ffffffff, bus limit 0\)\.$/);
+    expect(report.failures[0]?.kernelLogLine).toMatch(
+      /^DMA addr 0x[0-9a-f]+\+\d+ overflow \(mask ffffffff, bus limit 0\)\.$/,
+    );
   });
 
   it('S12: swiotlb=noforce gives F8 (private memory to the host device) on la-phys and F5 on lb', () => {
@@ -97,11 +105,18 @@ describe('scenario catalogue', () => {
   // The atomic pools are 2 MiB each on a 16 GiB guest (128 KiB per GiB, §6.2).
   it('S1 with its vrings: V2 (stale RX contents), V3 (decrypted vring), F15 (every fragment bounced), 2 MiB atomic pools', () => {
     const report = run('s01-snp-virtio-net.yaml', (t) =>
-      t.replace('queueDepth: 128 }', 'queueDepth: 128 }\n    - { device: net0, type: coherent-alloc, data: sensitive, gfp: blocking, sizes: { dist: fixed, value: 16384 }, queueDepth: 4, weight: 0.05 }'),
+      t.replace(
+        'queueDepth: 128 }',
+        'queueDepth: 128 }\n    - { device: net0, type: coherent-alloc, data: sensitive, gfp: blocking, sizes: { dist: fixed, value: 16384 }, queueDepth: 4, weight: 0.05 }',
+      ),
     );
 
     expect(classes(report)).toEqual(expect.arrayContaining(['V0', 'V2', 'V3']));
-    expect(report.violations.find((v) => v.class === 'V3')).toMatchObject({ rule: 'C9', severity: 'high', path: 'dma_direct_alloc → set_memory_decrypted' });
+    expect(report.violations.find((v) => v.class === 'V3')).toMatchObject({
+      rule: 'C9',
+      severity: 'high',
+      path: 'dma_direct_alloc → set_memory_decrypted',
+    });
     expect(failureClasses(report)).toEqual(['F15']);
     expect(report.failures[0]).toMatchObject({ rule: 'bounce-copy', severity: 'info' });
     expect(report.metrics['atomicPools.kernel.initialBytes']).toBe(2 * 1024 * 1024);
@@ -123,13 +138,24 @@ describe('scenario catalogue', () => {
   // S2 vs S3: the same burst against a 16 MiB pool (swiotlb=8192) exhausts the static pool (F1),
   // while SWIOTLB_DYNAMIC builds transient pools from the atomic pool and grows 4 MiB pools (§5.8).
   it('S2/S3: a burst that exhausts a static 16 MiB pool (F1) is absorbed by dynamic SWIOTLB', () => {
-    const small = (t: string): string => t.replace("kernel: { profile: v6.12, config: { swiotlbDynamic: false } }", "kernel: { profile: v6.12, config: { swiotlbDynamic: false }, cmdline: 'swiotlb=8192' }").replace("kernel: { profile: v6.12, config: { swiotlbDynamic: true } }", "kernel: { profile: v6.12, config: { swiotlbDynamic: true }, cmdline: 'swiotlb=8192' }");
+    const small = (t: string): string =>
+      t
+        .replace(
+          'kernel: { profile: v6.12, config: { swiotlbDynamic: false } }',
+          "kernel: { profile: v6.12, config: { swiotlbDynamic: false }, cmdline: 'swiotlb=8192' }",
+        )
+        .replace(
+          'kernel: { profile: v6.12, config: { swiotlbDynamic: true } }',
+          "kernel: { profile: v6.12, config: { swiotlbDynamic: true }, cmdline: 'swiotlb=8192' }",
+        );
     const staticRun = run('s02-tdx-virtio-blk-static.yaml', small, 3000);
     const dynamicRun = run('s03-tdx-virtio-blk-dynamic.yaml', small, 3000);
 
     expect(staticRun.metrics['swiotlb.nslabs']).toBe(8192);
     expect(failureClasses(staticRun)).toContain('F1');
-    expect(Number(dynamicRun.metrics['swiotlb.poolsGrown']) + Number(dynamicRun.metrics['swiotlb.transientPoolsCreated'])).toBeGreaterThan(0);
+    expect(
+      Number(dynamicRun.metrics['swiotlb.poolsGrown']) + Number(dynamicRun.metrics['swiotlb.transientPoolsCreated']),
+    ).toBeGreaterThan(0);
     expect(Number(dynamicRun.metrics.failedMaps)).toBeLessThan(Number(staticRun.metrics.failedMaps));
   });
 
@@ -137,7 +163,9 @@ describe('scenario catalogue', () => {
   // buffers that are decrypted by design — V9 (info), not V2/V0 (no SWIOTLB copy happens, §8.1).
   it('S6: non-confidential VMBus netvsc → V9 only (shared by design), no SWIOTLB bounce', () => {
     for (const profile of ['v7.2', 'v7.3', 'v6.12']) {
-      const report = run('s06-hyperv-snp-netvsc-untrusted.yaml', (t) => t.replace('profile: v7.2', `profile: ${profile}`));
+      const report = run('s06-hyperv-snp-netvsc-untrusted.yaml', (t) =>
+        t.replace('profile: v7.2', `profile: ${profile}`),
+      );
 
       expect(classes(report)).toEqual(['V9']);
       expect(report.violations[0]).toMatchObject({ severity: 'info', rule: 'netvsc-gpadl', dataClass: 'sensitive' });
@@ -190,7 +218,9 @@ workload:
 `);
 
     expect(failureClasses(report)).toEqual(['F4']);
-    expect(report.failures[0]?.kernelLogLine).toMatch(/^swiotlb addr 0x8[0-9a-f]{11}\+1514 overflow \(mask ffffffffff, bus limit 0\)\.$/);
+    expect(report.failures[0]?.kernelLogLine).toMatch(
+      /^swiotlb addr 0x8[0-9a-f]{11}\+1514 overflow \(mask ffffffffff, bus limit 0\)\.$/,
+    );
     expect(report.kernelLog.filter((l) => l.text.includes('overflow'))).toHaveLength(1); // dev_WARN_ONCE
     expect(classes(report)).toEqual(['V0']);
     expect(report.metrics['swiotlb.used']).toBe(0);
@@ -251,11 +281,15 @@ workload:
   // a free run long enough that starts on an odd slot only — F3 (alignment, the F1 message). The
   // example's 512 MiB pool never fills at QD 64, so the pool is shrunk to 4 MiB in one area here.
   it('S16: a loaded pool fails some NVMe maps on slot parity (F3) besides plain exhaustion (F1); F15 splits at 252 KiB', () => {
-    const report = run('s16-snp-nvme-mixed.yaml', (t) => t.replace('kernel: { profile: v7.2 }', "kernel: { profile: v7.2, cmdline: 'swiotlb=2048,1' }"));
+    const report = run('s16-snp-nvme-mixed.yaml', (t) =>
+      t.replace('kernel: { profile: v7.2 }', "kernel: { profile: v7.2, cmdline: 'swiotlb=2048,1' }"),
+    );
 
     expect(report.metrics['swiotlb.nslabs']).toBe(2048);
     expect(failureClasses(report)).toEqual(['F1', 'F15', 'F3']);
-    expect(report.failures.find((f) => f.class === 'F3')?.kernelLogLine).toMatch(/^swiotlb buffer is full \(sz: \d+ bytes\), total 2048 \(slots\), used \d+ \(slots\)$/);
+    expect(report.failures.find((f) => f.class === 'F3')?.kernelLogLine).toMatch(
+      /^swiotlb buffer is full \(sz: \d+ bytes\), total 2048 \(slots\), used \d+ \(slots\)$/,
+    );
     expect(report.failures.filter((f) => f.class === 'F15').map((f) => f.rule)).toEqual(['max-mapping-split']);
   });
 
@@ -267,9 +301,13 @@ workload:
 
     expect(report.metrics['swiotlb.nslabs']).toBe(524288);
     expect(failureClasses(report)).toContain('F1');
-    expect(report.failures.find((f) => f.class === 'F1')?.kernelLogLine).toMatch(/^swiotlb buffer is full \(sz: \d+ bytes\), total 524288 \(slots\), used \d+ \(slots\)$/);
+    expect(report.failures.find((f) => f.class === 'F1')?.kernelLogLine).toMatch(
+      /^swiotlb buffer is full \(sz: \d+ bytes\), total 524288 \(slots\), used \d+ \(slots\)$/,
+    );
     // dev_warn_ratelimited: at most 10 lines per interval, then "callbacks suppressed".
-    expect(report.kernelLog.filter((l) => l.text.includes('swiotlb buffer is full')).length).toBeLessThanOrEqual(10 * Math.ceil(12000 / 5000));
+    expect(report.kernelLog.filter((l) => l.text.includes('swiotlb buffer is full')).length).toBeLessThanOrEqual(
+      10 * Math.ceil(12000 / 5000),
+    );
   });
 
   it('S16: NVMe max mapping size is 252 KiB (256 KiB minus roundup(4095, 2 KiB))', () => {
@@ -283,7 +321,9 @@ workload:
 
     expect(report.metrics['swiotlb.nslabs']).toBe(32768);
     expect(failureClasses(report)).toContain('F1');
-    expect(report.failures.find((f) => f.class === 'F1')?.kernelLogLine).toMatch(/^swiotlb buffer is full \(sz: \d+ bytes\), total 32768 \(slots\), used \d+ \(slots\)$/);
+    expect(report.failures.find((f) => f.class === 'F1')?.kernelLogLine).toMatch(
+      /^swiotlb buffer is full \(sz: \d+ bytes\), total 32768 \(slots\), used \d+ \(slots\)$/,
+    );
   });
 });
 

@@ -7,13 +7,21 @@ import { runScenario, type EngineReport } from '../../../src/engine/index';
 import { parseSpecText } from '../../../src/modules/scenario/spec-text';
 
 const examplesDir = join(__dirname, '../../../examples');
-const files = readdirSync(examplesDir).filter((f) => /\.ya?ml$/.test(f)).sort();
+const files = readdirSync(examplesDir)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .sort();
 
 // docs/engine-contract.md §2: at least ten examples reproducing the reference catalogue (§11), each with a comment.
 describe('examples/', () => {
   it('has at least ten catalogue scenarios and one explicit op list', () => {
     expect(files.filter((f) => /^s\d\d-/.test(f)).length).toBeGreaterThanOrEqual(10);
-    expect(files.some((f) => /explicit/.test(readFileSync(join(examplesDir, f), 'utf8')) && parseSpecText(readFileSync(join(examplesDir, f), 'utf8')).ok)).toBe(true);
+    expect(
+      files.some(
+        (f) =>
+          /explicit/.test(readFileSync(join(examplesDir, f), 'utf8')) &&
+          parseSpecText(readFileSync(join(examplesDir, f), 'utf8')).ok,
+      ),
+    ).toBe(true);
   });
 
   it('covers every scenario of the reference catalogue S1–S18 with one sNN-….yaml each (later ones numbered on)', () => {
@@ -23,12 +31,18 @@ describe('examples/', () => {
     expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => String(i + 1).padStart(2, '0')));
   });
 
-  it.each(files.filter((f) => /^s\d\d-/.test(f)))('%s says in its header which scenario it shows and what the reference expects', (file) => {
-    const header = readFileSync(join(examplesDir, file), 'utf8').split('\n').filter((l) => l.startsWith('#')).join('\n');
+  it.each(files.filter((f) => /^s\d\d-/.test(f)))(
+    '%s says in its header which scenario it shows and what the reference expects',
+    (file) => {
+      const header = readFileSync(join(examplesDir, file), 'utf8')
+        .split('\n')
+        .filter((l) => l.startsWith('#'))
+        .join('\n');
 
-    expect(header).toContain(`S${Number(file.slice(1, 3))}`);
-    expect(header).toMatch(/Expected:/);
-  });
+      expect(header).toContain(`S${Number(file.slice(1, 3))}`);
+      expect(header).toMatch(/Expected:/);
+    },
+  );
 
   it.each(files)('%s validates and starts with a comment block', (file) => {
     const text = readFileSync(join(examplesDir, file), 'utf8');
@@ -57,7 +71,10 @@ describe('dmasim validate', () => {
   it('prints every error as path: message and exits 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'dmasim-validate-'));
     const file = join(dir, 'bad.yaml');
-    writeFileSync(file, 'apiVersion: dmasim/v1\nname: bad\nvm: { platform: sev-snp, memoryMiB: 8192, vcpus: 4 }\nkernel: { profile: v7.2 }\ndevices: [{ id: nvme0, kind: nvme, minAlignMask: "0x1000" }]\nworkload: { operations: 0 }\n');
+    writeFileSync(
+      file,
+      'apiVersion: dmasim/v1\nname: bad\nvm: { platform: sev-snp, memoryMiB: 8192, vcpus: 4 }\nkernel: { profile: v7.2 }\ndevices: [{ id: nvme0, kind: nvme, minAlignMask: "0x1000" }]\nworkload: { operations: 0 }\n',
+    );
     const { code, out } = await run([file]);
     expect(code).toBe(2);
     expect(out).toMatch(/devices\[0\]\.minAlignMask: must be 2\^n - 1/);
@@ -72,7 +89,11 @@ function run(file: string, operations: number): EngineReport {
   const parsed = parseSpecText(readFileSync(join(examplesDir, file), 'utf8'), file);
   if (!parsed.ok) throw new Error(JSON.stringify(parsed.errors));
   const { spec } = parsed;
-  return runScenario(spec.workload.explicit.length > 0 ? spec : { ...spec, workload: { ...spec.workload, operations: Math.min(spec.workload.operations, operations) } });
+  return runScenario(
+    spec.workload.explicit.length > 0
+      ? spec
+      : { ...spec, workload: { ...spec.workload, operations: Math.min(spec.workload.operations, operations) } },
+  );
 }
 const classesOf = (r: EngineReport): string[] => [...new Set([...r.violations, ...r.failures].map((f) => f.class))];
 
@@ -87,14 +108,19 @@ describe('examples reproduce the reference catalogue', () => {
     const report = run('s02-tdx-virtio-blk-static.yaml', 3000);
 
     expect(report.metrics['swiotlb.nslabs']).toBe(262144);
-    expect(report.failures.find((f) => f.class === 'F1')?.kernelLogLine).toMatch(/^swiotlb buffer is full \(sz: 262144 bytes\), total 262144 \(slots\)/);
+    expect(report.failures.find((f) => f.class === 'F1')?.kernelLogLine).toMatch(
+      /^swiotlb buffer is full \(sz: 262144 bytes\), total 262144 \(slots\)/,
+    );
   });
 
   it('S3: with SWIOTLB_DYNAMIC=y transient and grown pools absorb part of the burst → fewer F1 than S2', () => {
     // §11 S3, §5.7/§5.8: on a miss a transient pool from the atomic pool and background 4 MiB pools; F1 only if both fail.
-    const failuresOf = (r: EngineReport): number => r.failures.filter((f) => f.class === 'F1').reduce((n, f) => n + f.count, 0);
+    const failuresOf = (r: EngineReport): number =>
+      r.failures.filter((f) => f.class === 'F1').reduce((n, f) => n + f.count, 0);
 
-    expect(failuresOf(run('s03-tdx-virtio-blk-dynamic.yaml', 3000))).toBeLessThan(failuresOf(run('s02-tdx-virtio-blk-static.yaml', 3000)));
+    expect(failuresOf(run('s03-tdx-virtio-blk-dynamic.yaml', 3000))).toBeLessThan(
+      failuresOf(run('s02-tdx-virtio-blk-static.yaml', 3000)),
+    );
   });
 
   it('S6: non-confidential VMBus netvsc → V9', () => {
@@ -137,6 +163,8 @@ describe('examples reproduce the reference catalogue', () => {
     const report = run('s18-dstack-tdx-bursty.yaml', 12000);
 
     expect(report.metrics['swiotlb.nslabs']).toBe(524288);
-    expect(report.failures.find((f) => f.class === 'F1')?.kernelLogLine).toMatch(/^swiotlb buffer is full \(sz: 262144 bytes\), total 524288 \(slots\)/);
+    expect(report.failures.find((f) => f.class === 'F1')?.kernelLogLine).toMatch(
+      /^swiotlb buffer is full \(sz: 262144 bytes\), total 524288 \(slots\)/,
+    );
   });
 });

@@ -9,9 +9,16 @@ describe('scenarioJsonSchema (docs/engine-contract.md §2: z.toJSONSchema export
   });
 
   it('is strict (additionalProperties false) and documents the top-level fields', () => {
-    const schema = scenarioJsonSchema() as { additionalProperties?: boolean; required?: string[]; properties: Record<string, { description?: string }> };
+    const schema = scenarioJsonSchema() as {
+      additionalProperties?: boolean;
+      required?: string[];
+      properties: Record<string, { description?: string }>;
+    };
     expect(schema.additionalProperties).toBe(false);
-    expect(schema.required).toEqual(expect.arrayContaining(['apiVersion', 'name', 'vm', 'kernel', 'devices', 'workload']));
-    for (const [key, value] of Object.entries(schema.properties)) expect([key, typeof value.description]).toEqual([key, 'string']);
+    expect(schema.required).toEqual(
+      expect.arrayContaining(['apiVersion', 'name', 'vm', 'kernel', 'devices', 'workload']),
+    );
+    for (const [key, value] of Object.entries(schema.properties))
+      expect([key, typeof value.description]).toEqual([key, 'string']);
   });
 });

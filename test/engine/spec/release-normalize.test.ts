@@ -22,9 +22,18 @@ describe('resolveKernel (docs/engine-contract.md §3.2, docs/kernel-dma.md §0 a
     ['la-phys', 'la-phys', 'v6.10', true, true, true], // v7.2
     ['lb', 'lb', 'v6.10', true, true, true],
   ];
-  it.each(table)('%s → %s (rules %s, MMIO %s, MMIO fix %s, CC_SHARED %s)', (profile, id, rules, mmio, fix, ccShared) => {
-    expect(resolveKernel(profile)).toMatchObject({ profileId: id, allocatorRules: rules, hasMmioAttr: mmio, hasMmioForceFix: fix, hasCcSharedAttrs: ccShared });
-  });
+  it.each(table)(
+    '%s → %s (rules %s, MMIO %s, MMIO fix %s, CC_SHARED %s)',
+    (profile, id, rules, mmio, fix, ccShared) => {
+      expect(resolveKernel(profile)).toMatchObject({
+        profileId: id,
+        allocatorRules: rules,
+        hasMmioAttr: mmio,
+        hasMmioForceFix: fix,
+        hasCcSharedAttrs: ccShared,
+      });
+    },
+  );
 
   it.each(['v6.5', 'v5.15', 'v6.20', 'v8.0', 'v7', '7.2', 'latest', 'L-B'])('does not resolve %s', (profile) => {
     expect(resolveKernel(profile)).toBeUndefined();
@@ -42,7 +51,16 @@ function normalized(patch: (spec: SpecObject) => void = () => undefined) {
 describe('normalizeScenario (docs/engine-contract.md §2, §2.2)', () => {
   const deviceCases: Array<[string, Record<string, unknown>]> = [
     // PCI defaults: pci_device_add(): 32-bit coherent mask, 64 KiB segments, 4 GiB boundary (docs/kernel-dma.md §3 helpers).
-    ['virtio-blk', { dmaMaskBits: 64, coherentMaskBits: 32, minAlignMask: '0x0', segBoundaryMask: '0xffffffff', maxSegmentBytes: 65536 }],
+    [
+      'virtio-blk',
+      {
+        dmaMaskBits: 64,
+        coherentMaskBits: 32,
+        minAlignMask: '0x0',
+        segBoundaryMask: '0xffffffff',
+        maxSegmentBytes: 65536,
+      },
+    ],
     // nvme: min_align_mask 4095.
     ['nvme', { coherentMaskBits: 32, minAlignMask: '0xfff', segBoundaryMask: '0xffffffff' }],
     ['tdisp-nvme', { minAlignMask: '0xfff' }],
@@ -55,7 +73,14 @@ describe('normalizeScenario (docs/engine-contract.md §2, §2.2)', () => {
       s.vm['platform'] = 'hyperv-snp-paravisor';
       s.devices[0] = { id: 'nvme0', kind };
     });
-    expect(spec.devices[0]).toMatchObject({ ...expected, trust: 'untrusted', coherent: true, busDmaLimitBits: null, restrictedPoolMiB: null, accessPlatform: true });
+    expect(spec.devices[0]).toMatchObject({
+      ...expected,
+      trust: 'untrusted',
+      coherent: true,
+      busDmaLimitBits: null,
+      restrictedPoolMiB: null,
+      accessPlatform: true,
+    });
   });
 
   it('keeps explicit device fields and writes masks as hex', () => {
@@ -94,14 +119,33 @@ describe('normalizeScenario (docs/engine-contract.md §2, §2.2)', () => {
 
   it('fills kernel config, faults and limits defaults (docs/engine-contract.md §2, §4)', () => {
     const spec = normalized();
-    expect(spec.kernel.config).toEqual({ swiotlbDynamic: false, dmaCoherentPool: true, debugFs: true, deferredWorkEveryOps: 64 });
+    expect(spec.kernel.config).toEqual({
+      swiotlbDynamic: false,
+      dmaCoherentPool: true,
+      debugFs: true,
+      deferredWorkEveryOps: 64,
+    });
     expect(spec.faults).toEqual({ decryptFailRate: 0, encryptFailRate: 0 });
     expect(spec.limits).toEqual({ maxOperations: 10_000_000 });
-    expect(spec.workload.streams[0]).toMatchObject({ direction: 'mixed', queueDepth: 32, sgSegments: 1, gfp: 'blocking', weight: 1 });
+    expect(spec.workload.streams[0]).toMatchObject({
+      direction: 'mixed',
+      queueDepth: 32,
+      sgSegments: 1,
+      gfp: 'blocking',
+      weight: 1,
+    });
   });
 
   it('is idempotent: a normalised spec validates to itself (the API re-validates stored specs)', () => {
-    for (const patch of [(s: SpecObject) => { s.kernel['overlays'] = ['device-cc-accepted']; }, (s: SpecObject) => { s.vm['platform'] = 'cca-realm'; s.vm['memoryMiB'] = 4096; }]) {
+    for (const patch of [
+      (s: SpecObject) => {
+        s.kernel['overlays'] = ['device-cc-accepted'];
+      },
+      (s: SpecObject) => {
+        s.vm['platform'] = 'cca-realm';
+        s.vm['memoryMiB'] = 4096;
+      },
+    ]) {
       const spec = normalized(patch);
       const again = validateScenario(JSON.parse(JSON.stringify(spec)));
       expect(again).toEqual({ ok: true, spec });
@@ -109,9 +153,19 @@ describe('normalizeScenario (docs/engine-contract.md §2, §2.2)', () => {
   });
 
   it('resolveScenario turns the release into a profile and the masks into bigints', () => {
-    const resolved = resolveScenario(normalized((s) => { s.kernel['cmdline'] = 'swiotlb=8192,4 coherent_pool=2M'; s.vm['reservedMiB'] = 512; }));
+    const resolved = resolveScenario(
+      normalized((s) => {
+        s.kernel['cmdline'] = 'swiotlb=8192,4 coherent_pool=2M';
+        s.vm['reservedMiB'] = 512;
+      }),
+    );
     expect(resolved.kernel).toMatchObject({ profileId: 'la-phys', releaseLabel: 'v7.2' });
-    expect(resolved.devices[0]).toMatchObject({ dmaMask: (1n << 64n) - 1n, coherentMask: 0xffffffffn, minAlignMask: 0xfffn, busDmaLimit: 0n });
+    expect(resolved.devices[0]).toMatchObject({
+      dmaMask: (1n << 64n) - 1n,
+      coherentMask: 0xffffffffn,
+      minAlignMask: 0xfffn,
+      busDmaLimit: 0n,
+    });
     expect(resolved.swiotlbCmdline).toMatchObject({ nslabs: 8192, nareas: 4, force: false, noforce: false });
     expect(resolved.coherentPoolBytes).toBe(2 * 2 ** 20);
     expect(resolved.totalRamBytes).toBe((16384 - 512) * 2 ** 20);

@@ -21,7 +21,10 @@ export function baseSpec(): SpecObject {
 }
 
 /** A spec with an explicit op list instead of streams. */
-export function explicitSpec(ops: Array<Record<string, unknown>>, patch: (spec: SpecObject) => void = () => undefined): SpecObject {
+export function explicitSpec(
+  ops: Array<Record<string, unknown>>,
+  patch: (spec: SpecObject) => void = () => undefined,
+): SpecObject {
   const spec = baseSpec();
   spec.workload = { explicit: ops };
   patch(spec);

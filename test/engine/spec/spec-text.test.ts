@@ -39,7 +39,10 @@ workload:
 
   it('enforces the 1 MiB size cap before parsing (docs/engine-contract.md §2)', () => {
     const result = parseSpecText(`# ${'x'.repeat(maxSpecTextBytes)}\n`);
-    expect(result).toEqual({ ok: false, errors: [{ path: '(root)', message: expect.stringMatching(/limit is 1048576/) }] });
+    expect(result).toEqual({
+      ok: false,
+      errors: [{ path: '(root)', message: expect.stringMatching(/limit is 1048576/) }],
+    });
   });
 
   it('rejects empty text and non-mapping documents', () => {
@@ -48,7 +51,17 @@ workload:
   });
 
   it('bounds alias expansion (no billion laughs)', () => {
-    const bomb = ['a: &a [x, x, x, x, x, x, x, x, x, x]', ...Array.from({ length: 9 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join('\n');
-    expect(parseSpecText(bomb)).toMatchObject({ ok: false, errors: [{ path: '(root)', message: expect.stringMatching(/alias/i) }] });
+    const bomb = [
+      'a: &a [x, x, x, x, x, x, x, x, x, x]',
+      ...Array.from(
+        { length: 9 },
+        (_, i) =>
+          `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`,
+      ),
+    ].join('\n');
+    expect(parseSpecText(bomb)).toMatchObject({
+      ok: false,
+      errors: [{ path: '(root)', message: expect.stringMatching(/alias/i) }],
+    });
   });
 });

@@ -1,4 +1,11 @@
-import { createTlbMem, swiotlbAlloc, type SwiotlbDevice, tblMapSingle, tblUnmapSingle, type TlbMem } from '../../../src/engine/swiotlb/index';
+import {
+  createTlbMem,
+  swiotlbAlloc,
+  type SwiotlbDevice,
+  tblMapSingle,
+  tblUnmapSingle,
+  type TlbMem,
+} from '../../../src/engine/swiotlb/index';
 import type { AllocatorRules } from '../../../src/engine/swiotlb/rules';
 
 // Hand-derived expectations, each worked out from kernel/dma/swiotlb.c (swiotlb_search_pool_area,
@@ -187,7 +194,9 @@ describe('swiotlb slot search (hand-derived)', () => {
     // max_slots 1 and fail every map (docs/kernel-dma.md §5.11 item 4).
     const mem = pool(1024);
 
-    expect(tblMapSingle(mem, { minAlignMask: 0, segBoundaryMask: 0xffffffffffffffffn }, 0, 0x100000000, 65536, 0)).toBe(START);
+    expect(tblMapSingle(mem, { minAlignMask: 0, segBoundaryMask: 0xffffffffffffffffn }, 0, 0x100000000, 65536, 0)).toBe(
+      START,
+    );
   });
 
   it('does not cross a 4 GiB segment boundary in a pool that straddles it', () => {
@@ -202,7 +211,7 @@ describe('swiotlb slot search (hand-derived)', () => {
     expect(tlb).toBe(0x100000000);
   });
 
-  it('starts in the CPU\'s area and falls back round-robin', () => {
+  it("starts in the CPU's area and falls back round-robin", () => {
     // 4 areas of 256 slots: CPU 6 starts in area 6 & 3 = 2 (slot 512). With area 2 full, CPU 6 goes to area 3.
     const mem = pool(1024, 4);
 

@@ -8,10 +8,22 @@ import type { AllocatorRules } from '../../../src/engine/swiotlb/rules';
 
 const START = 0x80000000;
 
-type Op = { kind: 'map'; cpu: number; origSlot: number; origLow: number; size: number; allocAlignBits: number } | { kind: 'unmap'; pick: number };
+type Op =
+  | { kind: 'map'; cpu: number; origSlot: number; origLow: number; size: number; allocAlignBits: number }
+  | { kind: 'unmap'; pick: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('map' as const), cpu: fc.nat(7), origSlot: fc.nat(1 << 20), origLow: fc.nat(4095), size: fc.integer({ min: 1, max: 300_000 }), allocAlignBits: fc.constantFrom(0, 0, 0, 12, 13, 16) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('map' as const),
+      cpu: fc.nat(7),
+      origSlot: fc.nat(1 << 20),
+      origLow: fc.nat(4095),
+      size: fc.integer({ min: 1, max: 300_000 }),
+      allocAlignBits: fc.constantFrom(0, 0, 0, 12, 13, 16),
+    }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('unmap' as const), pick: fc.nat() }) },
 );
 
@@ -41,7 +53,10 @@ describe('allocator invariants under random map/unmap sequences', () => {
       fc.property(setupArb, fc.array(opArb, { minLength: 1, maxLength: 150 }), (setup, ops) => {
         const nslabs = setup.segments * 128;
         const nareas = 2 ** Math.floor(Math.log2(Math.min(1 << setup.areasLog2, setup.segments)));
-        const mem = createTlbMem({ rules: setup.rules, defaultPool: { nslabs, nareas, start: START + setup.startSlots * 2048 } });
+        const mem = createTlbMem({
+          rules: setup.rules,
+          defaultPool: { nslabs, nareas, start: START + setup.startSlots * 2048 },
+        });
         const device: SwiotlbDevice = { minAlignMask: setup.minAlignMask, segBoundaryMask: setup.segBoundaryMask };
         const pool = mem.pools[0]!;
         const initialList = Array.from(pool.list);

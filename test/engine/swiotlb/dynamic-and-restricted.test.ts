@@ -1,4 +1,15 @@
-import { createRestrictedMem, createTlbMem, growPool, type PoolBackingAllocator, swiotlbAlloc, swiotlbFree, type SwiotlbDevice, tblMapSingle, tblUnmapSingle, type TlbMem } from '../../../src/engine/swiotlb/index';
+import {
+  createRestrictedMem,
+  createTlbMem,
+  growPool,
+  type PoolBackingAllocator,
+  swiotlbAlloc,
+  swiotlbFree,
+  type SwiotlbDevice,
+  tblMapSingle,
+  tblUnmapSingle,
+  type TlbMem,
+} from '../../../src/engine/swiotlb/index';
 import type { AllocatorRules } from '../../../src/engine/swiotlb/rules';
 
 // Hand-derived from kernel/dma/swiotlb.c: swiotlb_find_slots / swiotlb_search_area /
@@ -32,8 +43,20 @@ function backing(refuse: (bytes: number, purpose: string) => boolean = () => fal
   };
 }
 
-function dynamicMem(rules: AllocatorRules, b: Backing, nslabs = 256, nareas = 2, extra: { defaultNslabs?: number; defaultNareas?: number } = {}): TlbMem {
-  return createTlbMem({ rules, defaultPool: { nslabs, nareas, start: 0x80000000 }, dynamic: true, backing: b, ...extra });
+function dynamicMem(
+  rules: AllocatorRules,
+  b: Backing,
+  nslabs = 256,
+  nareas = 2,
+  extra: { defaultNslabs?: number; defaultNareas?: number } = {},
+): TlbMem {
+  return createTlbMem({
+    rules,
+    defaultPool: { nslabs, nareas, start: 0x80000000 },
+    dynamic: true,
+    backing: b,
+    ...extra,
+  });
 }
 
 describe('dynamic SWIOTLB: pools searched newest first', () => {
@@ -56,10 +79,14 @@ describe('dynamic SWIOTLB: pools searched newest first', () => {
     // Next map on CPU 0 — v6.10 round i=0: grown area 0 (cheap reject, 128 used), then boot pool
     // area 0 → slot 0 = 0x80000000. v6.6: swiotlb_pool_find_slots on the grown pool first: area 0
     // fails, area 1 succeeds → slot 128 = 0xa0000000 + 128 × 2048 = 0xa0040000.
-    for (const [rules, expected] of [['v6.10', 0x80000000], ['v6.6', 0xa0040000]] as const) {
+    for (const [rules, expected] of [
+      ['v6.10', 0x80000000],
+      ['v6.6', 0xa0040000],
+    ] as const) {
       const mem = dynamicMem(rules, backing());
       growPool(mem);
-      for (let i = 0; i < 128; i++) expect(tblMapSingle(mem, pci, 0, 0x100000000 + i * 4096, 2048, 0)).toBe(0xa0000000 + i * 2048);
+      for (let i = 0; i < 128; i++)
+        expect(tblMapSingle(mem, pci, 0, 0x100000000 + i * 4096, 2048, 0)).toBe(0xa0000000 + i * 2048);
 
       expect(tblMapSingle(mem, pci, 0, 0x200000000, 2048, 0)).toBe(expected);
     }
@@ -100,7 +127,12 @@ describe('dynamic SWIOTLB: transient pools', () => {
   });
 
   it('fails the map when the backing memory (atomic pool) cannot provide the transient pool', () => {
-    const mem = dynamicMem('v6.10', backing(() => true), 128, 1);
+    const mem = dynamicMem(
+      'v6.10',
+      backing(() => true),
+      128,
+      1,
+    );
     tblMapSingle(mem, pci, 0, 0x100000000, 128 * 2048, 0);
 
     expect(tblMapSingle(mem, pci, 0, 0x200000000, 4096, 0)).toBe(-1);
@@ -193,7 +225,10 @@ describe('restricted DMA pools (swiotlb_alloc)', () => {
     //   list 128 - 1 = 127 ≥ 100 (no clamp to the pool end) → slots 129..228, 29 past the end.
     // v6.10: get_order(204800) = 6 → alloc_align_mask 0x3ffff (128 slots): walk 127 → 128 (aligned,
     //   list min(128, 72) = 72 < 100), stride 128 → 256 ≥ 200 wraps to 0 → slot 0.
-    for (const [rules, expected, past] of [['v6.6', 0x90000000 + 129 * 2048, 29], ['v6.10', 0x90000000, 0]] as const) {
+    for (const [rules, expected, past] of [
+      ['v6.6', 0x90000000 + 129 * 2048, 29],
+      ['v6.10', 0x90000000, 0],
+    ] as const) {
       const mem = createRestrictedMem({ rules, start: 0x90000000, sizeBytes: 200 * 2048 });
       swiotlbFree(mem, dev, swiotlbAlloc(mem, dev, 127 * 2048));
 

@@ -7,8 +7,13 @@ import { replayTrace } from '../../../src/engine/swiotlb/index';
 // v6.6 rules: torvalds/linux @ 009fbfc97b63). The model must choose the same slot and bounce address
 // for every map and end with the same used/hiwater counters.
 const dir = path.join(__dirname, '..', '..', 'fixtures', 'swiotlb-traces');
-const traces = readdirSync(dir).filter((f) => f.endsWith('.trace.jsonl')).sort();
-const readLines = (file: string): string[] => readFileSync(path.join(dir, file), 'utf8').split('\n').filter((l) => l.trim() !== '');
+const traces = readdirSync(dir)
+  .filter((f) => f.endsWith('.trace.jsonl'))
+  .sort();
+const readLines = (file: string): string[] =>
+  readFileSync(path.join(dir, file), 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '');
 
 describe('swiotlb replay against kernel-generated traces', () => {
   it('has all six traces', () => {
@@ -23,7 +28,9 @@ describe('swiotlb replay against kernel-generated traces', () => {
 
     expect(result.ok).toBe(true);
     if (!result.ok) return;
-    const mismatches = result.output.flatMap((line, i) => (line === expected[i] ? [] : [`#${i}: got ${line}, kernel ${expected[i]}`]));
+    const mismatches = result.output.flatMap((line, i) =>
+      line === expected[i] ? [] : [`#${i}: got ${line}, kernel ${expected[i]}`],
+    );
     expect(mismatches.slice(0, 5)).toEqual([]);
     expect(result.output).toHaveLength(expected.length);
     // The traces exercise failures too (phases fill the pool to exhaustion).

@@ -14,13 +14,37 @@ const original: ScenarioSpec = {
   workload: {
     seed: 1,
     explicit: [
-      { op: 'map', id: 'w1', device: 'storvsc0', buffer: { size: 4096, phys: '0x100000000', data: 'secret' }, dir: 'to-device', cpu: 1 },
-      { op: 'map_sg', id: 'r1', device: 'storvsc0', segments: [{ size: 8192, phys: '0x100004000', data: 'secret' }, { size: 4096, phys: '0x100010000', data: 'secret' }], dir: 'from-device', cpu: 2 },
+      {
+        op: 'map',
+        id: 'w1',
+        device: 'storvsc0',
+        buffer: { size: 4096, phys: '0x100000000', data: 'secret' },
+        dir: 'to-device',
+        cpu: 1,
+      },
+      {
+        op: 'map_sg',
+        id: 'r1',
+        device: 'storvsc0',
+        segments: [
+          { size: 8192, phys: '0x100004000', data: 'secret' },
+          { size: 4096, phys: '0x100010000', data: 'secret' },
+        ],
+        dir: 'from-device',
+        cpu: 2,
+      },
       { op: 'sync_for_cpu', id: 'r1' },
       { op: 'unmap', id: 'w1' },
       { op: 'alloc_coherent', id: 'ring', device: 'storvsc0', size: 16384, gfp: 'atomic' },
       { op: 'cpu_write', id: 'ring', bytes: 4096, data: 'secret' },
-      { op: 'map', id: 'w2', device: 'storvsc0', buffer: { size: 65536, phys: '0x100100000', data: 'secret' }, dir: 'bidirectional', cpu: 3 },
+      {
+        op: 'map',
+        id: 'w2',
+        device: 'storvsc0',
+        buffer: { size: 65536, phys: '0x100100000', data: 'secret' },
+        dir: 'bidirectional',
+        cpu: 3,
+      },
       { op: 'sync_for_device', id: 'w2', offset: 4096, length: 512 },
       { op: 'unmap_sg', id: 'r1' },
       { op: 'free_coherent', id: 'ring' },
@@ -54,7 +78,14 @@ describe('round trip: spec → dma tracepoint text → import-trace → same run
       const devices = parseDeviceMap('storvsc0=vmbus-storvsc,trust=confidential-vmbus');
       const data = parseDataRules('*=secret');
       if (!devices.ok || !data.ok) throw new Error('bad flags');
-      const imported = importTraceText(text, { devices: devices.value, data: data.value, platform: 'hyperv-snp-paravisor', memoryMiB: 8192, vcpus: 4, profile: 'v7.2' });
+      const imported = importTraceText(text, {
+        devices: devices.value,
+        data: data.value,
+        platform: 'hyperv-snp-paravisor',
+        memoryMiB: 8192,
+        vcpus: 4,
+        profile: 'v7.2',
+      });
       expect(imported.summary.errorCount).toBe(0);
       expect(imported.spec.workload.explicit).toHaveLength(original.workload.explicit!.length);
       const after = runScenario(normalized(imported.spec));
@@ -70,7 +101,19 @@ const generated: ScenarioSpec = {
   vm: { platform: 'sev-snp', memoryMiB: 8192, vcpus: 4 },
   kernel: { profile: 'v6.12' },
   devices: [{ id: 'net0', kind: 'virtio-net' }],
-  workload: { seed: 7, operations: 3000, streams: [{ device: 'net0', type: 'net-tx', data: 'secret', sizes: { dist: 'choice', values: [1514, 9000, 65536] }, queueDepth: 256 }] },
+  workload: {
+    seed: 7,
+    operations: 3000,
+    streams: [
+      {
+        device: 'net0',
+        type: 'net-tx',
+        data: 'secret',
+        sizes: { dist: 'choice', values: [1514, 9000, 65536] },
+        queueDepth: 256,
+      },
+    ],
+  },
 };
 
 describe('round trip of a generated workload: streams → explicit calls → trace text → import', () => {
@@ -83,7 +126,13 @@ describe('round trip of a generated workload: streams → explicit calls → tra
     const data = parseDataRules('*=secret');
     if (!devices.ok || !data.ok) throw new Error('bad flags');
     const imported = importTraceText(renderTrace(explicit.workload.explicit), {
-      devices: devices.value, data: data.value, platform: 'sev-snp', memoryMiB: 8192, vcpus: 4, profile: 'v6.12', deferredEveryOps: 64,
+      devices: devices.value,
+      data: data.value,
+      platform: 'sev-snp',
+      memoryMiB: 8192,
+      vcpus: 4,
+      profile: 'v6.12',
+      deferredEveryOps: 64,
     });
     expect(imported.summary).toMatchObject({ errorCount: 0, unknownLines: { count: 0 }, warnings: {} });
     const after = normalized(imported.spec);

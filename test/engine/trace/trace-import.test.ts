@@ -7,13 +7,41 @@ const fixture = (name: string): string => readFileSync(join(__dirname, '../../fi
 
 describe('importTraceText: tracefs lines, dma_map_phys formats (v6.18+), interleaved CPUs', () => {
   const rules = parseDataRules('to-device=secret');
-  const { spec, summary } = importTraceText(fixture('tracefs-v6.18-storvsc.txt'), { data: rules.ok ? rules.value : [] });
+  const { spec, summary } = importTraceText(fixture('tracefs-v6.18-storvsc.txt'), {
+    data: rules.ok ? rules.value : [],
+  });
   const ops = spec.workload.explicit!;
 
   it('pairs map/unmap by dma_addr and unmap_sg by its first phys address, keeping each call on its CPU', () => {
-    expect(ops.map((o) => o.op)).toEqual(['map', 'map_sg', 'unmap', 'sync_for_cpu', 'unmap_sg', 'alloc_coherent', 'cpu_write', 'map', 'sync_for_device']);
-    expect(ops[0]).toEqual({ op: 'map', id: 'm1', device: 'vmbus_f8b3781b', buffer: { size: 4096, phys: '0x100000000', data: 'secret' }, dir: 'to-device', cpu: 1 });
-    expect(ops[1]).toMatchObject({ op: 'map_sg', id: 's2', cpu: 3, dir: 'from-device', segments: [{ size: 8192, phys: '0x100004000', data: 'sensitive' }, { size: 4096, phys: '0x100010000' }] });
+    expect(ops.map((o) => o.op)).toEqual([
+      'map',
+      'map_sg',
+      'unmap',
+      'sync_for_cpu',
+      'unmap_sg',
+      'alloc_coherent',
+      'cpu_write',
+      'map',
+      'sync_for_device',
+    ]);
+    expect(ops[0]).toEqual({
+      op: 'map',
+      id: 'm1',
+      device: 'vmbus_f8b3781b',
+      buffer: { size: 4096, phys: '0x100000000', data: 'secret' },
+      dir: 'to-device',
+      cpu: 1,
+    });
+    expect(ops[1]).toMatchObject({
+      op: 'map_sg',
+      id: 's2',
+      cpu: 3,
+      dir: 'from-device',
+      segments: [
+        { size: 8192, phys: '0x100004000', data: 'sensitive' },
+        { size: 4096, phys: '0x100010000' },
+      ],
+    });
     expect(ops[2]).toEqual({ op: 'unmap', id: 'm1' });
     expect(ops[4]).toEqual({ op: 'unmap_sg', id: 's2' });
   });
@@ -39,11 +67,23 @@ describe('importTraceText: tracefs lines, dma_map_phys formats (v6.18+), interle
 
 describe('importTraceText: trace-cmd report lines, v6.12 dma_map_page and the sg format without nents', () => {
   const devices = parseDeviceMap('0000:00:04.0=nvme,id=nvme0,trust=untrusted');
-  const { spec, summary } = importTraceText(fixture('trace-cmd-v6.12-nvme.txt'), { devices: devices.ok ? devices.value : [] });
+  const { spec, summary } = importTraceText(fixture('trace-cmd-v6.12-nvme.txt'), {
+    devices: devices.ok ? devices.value : [],
+  });
   it('parses padded event names and maps the device explicitly', () => {
     expect(spec.devices).toEqual([{ id: 'nvme0', kind: 'nvme', trust: 'untrusted' }]);
-    expect(spec.workload.explicit!.map((o) => o.op)).toEqual(['map', 'map_sg', 'unmap', 'alloc_coherent', 'cpu_write', 'free_coherent']);
-    expect(spec.workload.explicit![1]).toMatchObject({ segments: [{ size: 65536, phys: '0x1300000' }], attrs: ['NO_WARN'] });
+    expect(spec.workload.explicit!.map((o) => o.op)).toEqual([
+      'map',
+      'map_sg',
+      'unmap',
+      'alloc_coherent',
+      'cpu_write',
+      'free_coherent',
+    ]);
+    expect(spec.workload.explicit![1]).toMatchObject({
+      segments: [{ size: 65536, phys: '0x1300000' }],
+      attrs: ['NO_WARN'],
+    });
     expect(summary.headerLines).toBe(3);
   });
   it('counts dma_map_resource as an event the spec cannot express', () => {
@@ -57,9 +97,23 @@ describe('importTraceText: swiotlb_bounced only', () => {
     expect(summary.bouncedOnly).toBe(true);
     expect(spec.devices[0]).toMatchObject({ dmaMaskBits: 32 });
     expect(spec.workload.explicit).toEqual([
-      { op: 'map', id: 'b1', device: 'pci0000_00_03.0', buffer: { size: 1514, phys: '0x9c000000', data: 'sensitive' }, dir: 'bidirectional', cpu: 2 },
+      {
+        op: 'map',
+        id: 'b1',
+        device: 'pci0000_00_03.0',
+        buffer: { size: 1514, phys: '0x9c000000', data: 'sensitive' },
+        dir: 'bidirectional',
+        cpu: 2,
+      },
       { op: 'unmap', id: 'b1' },
-      { op: 'map', id: 'b2', device: 'pci0000_00_03.0', buffer: { size: 66, phys: '0x9c001000', data: 'sensitive' }, dir: 'bidirectional', cpu: 2 },
+      {
+        op: 'map',
+        id: 'b2',
+        device: 'pci0000_00_03.0',
+        buffer: { size: 66, phys: '0x9c001000', data: 'sensitive' },
+        dir: 'bidirectional',
+        cpu: 2,
+      },
       { op: 'unmap', id: 'b2' },
     ]);
   });
@@ -69,7 +123,11 @@ describe('importTraceText: malformed lines', () => {
   const { summary } = importTraceText(fixture('malformed.txt'));
   it('reports each bad line with line:column of the offending text and counts non-ftrace lines', () => {
     expect(summary.errors).toEqual([
-      { line: 2, column: 83, message: "dma_map_phys: dir: 'SIDEWAYS' is not TO_DEVICE, FROM_DEVICE, BIDIRECTIONAL or NONE" },
+      {
+        line: 2,
+        column: 83,
+        message: "dma_map_phys: dir: 'SIDEWAYS' is not TO_DEVICE, FROM_DEVICE, BIDIRECTIONAL or NONE",
+      },
       { line: 3, column: 66, message: "dma_map_phys: missing field 'phys_addr='" },
       { line: 4, column: 102, message: "dma_map_phys: dma_addr: 'zz00' is not a 64-bit hex number" },
       { line: 6, column: 109, message: "dma_map_sg: dma_addrs: element 'banana' is not a hex number" },
@@ -84,9 +142,18 @@ describe('importTraceText: malformed lines', () => {
 
 describe('--devices and --data parsing', () => {
   it('rejects unknown kinds and options by name', () => {
-    expect(parseDeviceMap('sda=scsi')).toEqual({ ok: false, error: expect.stringContaining("unknown device kind 'scsi'") });
-    expect(parseDeviceMap('sda=nvme,colour=red')).toEqual({ ok: false, error: expect.stringContaining("unknown option 'colour'") });
-    expect(parseDataRules('storvsc0=top-secret')).toEqual({ ok: false, error: expect.stringContaining('CLASS one of secret, sensitive, public') });
+    expect(parseDeviceMap('sda=scsi')).toEqual({
+      ok: false,
+      error: expect.stringContaining("unknown device kind 'scsi'"),
+    });
+    expect(parseDeviceMap('sda=nvme,colour=red')).toEqual({
+      ok: false,
+      error: expect.stringContaining("unknown option 'colour'"),
+    });
+    expect(parseDataRules('storvsc0=top-secret')).toEqual({
+      ok: false,
+      error: expect.stringContaining('CLASS one of secret, sensitive, public'),
+    });
   });
   it('keeps PCI colons in device names and splits off a known direction only', () => {
     expect(parseDataRules('0000:00:04.0:to-device=secret;public')).toEqual({ ok: false, error: expect.any(String) });
@@ -104,7 +171,14 @@ describe('op limit, deferred work and async line sources', () => {
   const text = fixture('tracefs-v6.18-storvsc.txt');
   it('inserts run_deferred every N written ops', () => {
     const ops = importTraceText(text, { deferredEveryOps: 2 }).spec.workload.explicit!;
-    expect(ops.map((o) => o.op).slice(0, 6)).toEqual(['map', 'map_sg', 'run_deferred', 'unmap', 'sync_for_cpu', 'run_deferred']);
+    expect(ops.map((o) => o.op).slice(0, 6)).toEqual([
+      'map',
+      'map_sg',
+      'run_deferred',
+      'unmap',
+      'sync_for_cpu',
+      'run_deferred',
+    ]);
   });
   it('stops writing at maxOps, counts the rest, and drops unmaps of mappings it never wrote', () => {
     const { spec, summary } = importTraceText(text, { maxOps: 2 });

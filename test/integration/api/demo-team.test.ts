@@ -16,7 +16,10 @@ describe('first start on an empty database', () => {
   it('creates the demo team with every example scenario once, and never again', async () => {
     const databaseUrl = await createEmptyDatabase(name);
     await migrateWithCli(databaseUrl);
-    const api = await startApi(parseConfig({ ...process.env, DATABASE_URL: databaseUrl }), pino({ level: 'silent' }), { specs: engineSpecValidator, port: 0 });
+    const api = await startApi(parseConfig({ ...process.env, DATABASE_URL: databaseUrl }), pino({ level: 'silent' }), {
+      specs: engineSpecValidator,
+      port: 0,
+    });
 
     const first = await bootstrapDemoTeam(api.services);
     const second = await bootstrapDemoTeam(api.services);

@@ -17,10 +17,17 @@ describe('request limits', () => {
   it('refuses a query nested deeper than the depth limit before executing it', async () => {
     // The schema has no cycles, so the production limit (10) cannot be reached by a valid query;
     // a server built by the same factory with a limit of 4 proves the rule is wired in.
-    const strict = createApolloServer({ schema: createSchema(), logger: pino({ level: 'silent' }), development: false, limits: { ...queryLimits, maxDepth: 4 } });
+    const strict = createApolloServer({
+      schema: createSchema(),
+      logger: pino({ level: 'silent' }),
+      development: false,
+      limits: { ...queryLimits, maxDepth: 4 },
+    });
     await strict.start();
 
-    const response = await strict.executeOperation({ query: '{ runs { edges { node { scenario { latestVersion { id } } } } } }' });
+    const response = await strict.executeOperation({
+      query: '{ runs { edges { node { scenario { latestVersion { id } } } } } }',
+    });
     await strict.stop();
 
     expect(response.body.kind).toBe('single');
@@ -54,7 +61,8 @@ describe('request limits', () => {
     const other = await harness.newTeam();
 
     const statuses: Array<string | undefined> = [];
-    for (let i = 0; i < 45; i++) statuses.push((await harness.gql(busy.token, '{ viewer { role } }')).errors?.[0]?.extensions?.code);
+    for (let i = 0; i < 45; i++)
+      statuses.push((await harness.gql(busy.token, '{ viewer { role } }')).errors?.[0]?.extensions?.code);
     const otherResponse = await harness.gql(other.token, '{ viewer { role } }');
 
     expect(statuses.filter((code) => code === undefined)).toHaveLength(40);
@@ -74,4 +82,3 @@ describe('request limits', () => {
     expect(JSON.stringify(badLiteral)).not.toMatch(/stacktrace|\.ts:\d+/);
   });
 });
-

@@ -28,7 +28,11 @@ describe('results, triage and the dashboard', () => {
   }
 
   async function runOf(token: string, scenarioId: string): Promise<{ id: string; teamId: string; scenarioId: string }> {
-    const submitted = await harness.gql<{ submitRun: { run: { id: string } } }>(token, 'mutation($s: UUID!) { submitRun(input: { scenarioId: $s }) { ... on RunSubmitted { run { id } } } }', { s: scenarioId });
+    const submitted = await harness.gql<{ submitRun: { run: { id: string } } }>(
+      token,
+      'mutation($s: UUID!) { submitRun(input: { scenarioId: $s }) { ... on RunSubmitted { run { id } } } }',
+      { s: scenarioId },
+    );
     const viewer = await harness.gql<{ viewer: { team: { id: string } } }>(token, '{ viewer { team { id } } }');
     return { id: submitted.data.submitRun.run.id, teamId: viewer.data.viewer.team.id, scenarioId };
   }
@@ -39,8 +43,15 @@ describe('results, triage and the dashboard', () => {
 
     const first = await completeRun(db, run, { violations: [buildViolation()] });
     const second = await completeRun(db, run, { violations: [buildViolation()] });
-    const violations = await harness.gql<{ violations: { totalCount: number } }>(token, '{ violations { totalCount } }');
-    const status = await harness.gql<{ run: { status: string; resultHash: string; progress: number } }>(token, 'query($id: UUID!) { run(id: $id) { status resultHash progress } }', { id: run.id });
+    const violations = await harness.gql<{ violations: { totalCount: number } }>(
+      token,
+      '{ violations { totalCount } }',
+    );
+    const status = await harness.gql<{ run: { status: string; resultHash: string; progress: number } }>(
+      token,
+      'query($id: UUID!) { run(id: $id) { status resultHash progress } }',
+      { id: run.id },
+    );
 
     expect(first).toBe(true);
     expect(second).toBe(false);
@@ -52,9 +63,16 @@ describe('results, triage and the dashboard', () => {
     const { token } = await harness.newTeam();
     const run = await queuedRun(token, 'metrics');
     const samples = Array.from({ length: 100 }, (_, i) => ({ metric: 'swiotlb.used', t: BigInt(i * 10), value: i }));
-    await completeRun(db, run, { metrics: { nslabs: 262144, hiwater: 5000, bouncedBytesToDevice: 2n ** 40n }, samples });
+    await completeRun(db, run, {
+      metrics: { nslabs: 262144, hiwater: 5000, bouncedBytesToDevice: 2n ** 40n },
+      samples,
+    });
 
-    const response = await harness.gql<{ report: { resultHash: string }; metrics: { nslabs: number; hiwater: number; bouncedBytesToDevice: string; all: Record<string, unknown> }; series: Array<{ metric: string; points: Array<{ t: string; value: number }> }> }>(
+    const response = await harness.gql<{
+      report: { resultHash: string };
+      metrics: { nslabs: number; hiwater: number; bouncedBytesToDevice: string; all: Record<string, unknown> };
+      series: Array<{ metric: string; points: Array<{ t: string; value: number }> }>;
+    }>(
       token,
       'query($id: UUID!) { report(runId: $id) metrics(runId: $id) { nslabs hiwater bouncedBytesToDevice all } series(runId: $id, metrics: ["swiotlb.used", "absent"], buckets: 10) { metric points { t value } } }',
       { id: run.id },
@@ -62,7 +80,11 @@ describe('results, triage and the dashboard', () => {
 
     expect(response.errors).toBeUndefined();
     expect(response.data.report.resultHash).toBe('f'.repeat(64));
-    expect(response.data.metrics).toMatchObject({ nslabs: 262144, hiwater: 5000, bouncedBytesToDevice: String(2n ** 40n) });
+    expect(response.data.metrics).toMatchObject({
+      nslabs: 262144,
+      hiwater: 5000,
+      bouncedBytesToDevice: String(2n ** 40n),
+    });
     const used = response.data.series[0]!;
     // 100 samples at t = 0..990 in 10 equal buckets of 10 samples: bucket k averages values 10k..10k+9.
     expect(used.points).toHaveLength(10);
@@ -83,7 +105,13 @@ describe('results, triage and the dashboard', () => {
     });
     await harness.gql(token, 'mutation { acknowledgeViolation(fingerprint: "b") { __typename } }');
 
-    const count = async (filter: string) => (await harness.gql<{ violations: { totalCount: number } }>(token, `{ violations(filter: ${filter}) { totalCount } }`)).data.violations.totalCount;
+    const count = async (filter: string) =>
+      (
+        await harness.gql<{ violations: { totalCount: number } }>(
+          token,
+          `{ violations(filter: ${filter}) { totalCount } }`,
+        )
+      ).data.violations.totalCount;
 
     expect(await count('{ class: ["V1", "V2"] }')).toBe(2);
     expect(await count('{ severity: ["critical"] }')).toBe(1);
@@ -97,20 +125,44 @@ describe('results, triage and the dashboard', () => {
   it('waives with a reason, counts an expired waiver as open again, and reopens', async () => {
     const { token } = await harness.newTeam();
     const run = await queuedRun(token, 'triage');
-    await completeRun(db, run, { violations: [buildViolation({ fingerprint: 'w1' }), buildViolation({ fingerprint: 'w2' })] });
+    await completeRun(db, run, {
+      violations: [buildViolation({ fingerprint: 'w1' }), buildViolation({ fingerprint: 'w2' })],
+    });
     const future = new Date(Date.now() + 86_400_000).toISOString();
 
-    const noReason = await harness.gql<{ waiveViolation: { userErrors: Array<{ path: string[] }> } }>(token, 'mutation { waiveViolation(input: { fingerprint: "w1", reason: "" }) { ... on InputRejected { userErrors { path } } } }');
-    const waived = await harness.gql<{ waiveViolation: { state: string; expiresAt: string } }>(token, `mutation { waiveViolation(input: { fingerprint: "w1", reason: "host is trusted in this lab", expiresAt: "${future}" }) { ... on Triage { state expiresAt } } }`);
-    await harness.gql(token, 'mutation { waiveViolation(input: { fingerprint: "w2", reason: "temporary" }) { __typename } }');
-    await db.violationTriage.updateMany({ where: { fingerprint: 'w2', teamId: run.teamId }, data: { expiresAt: new Date(Date.now() - 1000) } });
-    const states = await harness.gql<{ violations: { edges: Array<{ node: { fingerprint: string; triageState: string } }> } }>(token, '{ violations { edges { node { fingerprint triageState } } } }');
-    const reopened = await harness.gql<{ reopenViolation: { state: string } }>(token, 'mutation { reopenViolation(fingerprint: "w1") { ... on Triage { state } } }');
-    const unknown = await harness.gql(token, 'mutation { acknowledgeViolation(fingerprint: "never-seen") { __typename } }');
+    const noReason = await harness.gql<{ waiveViolation: { userErrors: Array<{ path: string[] }> } }>(
+      token,
+      'mutation { waiveViolation(input: { fingerprint: "w1", reason: "" }) { ... on InputRejected { userErrors { path } } } }',
+    );
+    const waived = await harness.gql<{ waiveViolation: { state: string; expiresAt: string } }>(
+      token,
+      `mutation { waiveViolation(input: { fingerprint: "w1", reason: "host is trusted in this lab", expiresAt: "${future}" }) { ... on Triage { state expiresAt } } }`,
+    );
+    await harness.gql(
+      token,
+      'mutation { waiveViolation(input: { fingerprint: "w2", reason: "temporary" }) { __typename } }',
+    );
+    await db.violationTriage.updateMany({
+      where: { fingerprint: 'w2', teamId: run.teamId },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    const states = await harness.gql<{
+      violations: { edges: Array<{ node: { fingerprint: string; triageState: string } }> };
+    }>(token, '{ violations { edges { node { fingerprint triageState } } } }');
+    const reopened = await harness.gql<{ reopenViolation: { state: string } }>(
+      token,
+      'mutation { reopenViolation(fingerprint: "w1") { ... on Triage { state } } }',
+    );
+    const unknown = await harness.gql(
+      token,
+      'mutation { acknowledgeViolation(fingerprint: "never-seen") { __typename } }',
+    );
 
     expect(noReason.data.waiveViolation.userErrors[0]?.path).toEqual(['input', 'reason']);
     expect(waived.data.waiveViolation).toEqual({ state: 'WAIVED', expiresAt: future });
-    expect(Object.fromEntries(states.data.violations.edges.map((e) => [e.node.fingerprint, e.node.triageState]))).toEqual({ w1: 'WAIVED', w2: 'OPEN' });
+    expect(
+      Object.fromEntries(states.data.violations.edges.map((e) => [e.node.fingerprint, e.node.triageState])),
+    ).toEqual({ w1: 'WAIVED', w2: 'OPEN' });
     expect(reopened.data.reopenViolation.state).toBe('OPEN');
     expect(unknown.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
@@ -119,11 +171,27 @@ describe('results, triage and the dashboard', () => {
     const { token } = await harness.newTeam();
     const a = await queuedRun(token, 'compare');
     const b = await runOf(token, a.scenarioId);
-    await completeRun(db, a, { violations: [buildViolation({ fingerprint: 'kept' }), buildViolation({ fingerprint: 'gone' })], metrics: { all: { 'swiotlb.hiwater': 100, failedMaps: 0 } } });
+    await completeRun(db, a, {
+      violations: [buildViolation({ fingerprint: 'kept' }), buildViolation({ fingerprint: 'gone' })],
+      metrics: { all: { 'swiotlb.hiwater': 100, failedMaps: 0 } },
+    });
     // 'fresh' is another exposure (device): one of the same exposure and path would pair with 'gone' as the same finding under another kernel.
-    await completeRun(db, b, { violations: [buildViolation({ fingerprint: 'kept' }), buildViolation({ fingerprint: 'fresh', deviceId: 'nvme9' })], metrics: { all: { 'swiotlb.hiwater': 150, failedMaps: 0 } } });
+    await completeRun(db, b, {
+      violations: [
+        buildViolation({ fingerprint: 'kept' }),
+        buildViolation({ fingerprint: 'fresh', deviceId: 'nvme9' }),
+      ],
+      metrics: { all: { 'swiotlb.hiwater': 150, failedMaps: 0 } },
+    });
 
-    const response = await harness.gql<{ compareRuns: { newViolations: Array<{ fingerprint: string }>; fixedViolations: Array<{ fingerprint: string }>; persistingViolations: Array<{ fingerprint: string }>; metricDeltas: Array<{ metric: string; a: number; b: number; delta: number }> } }>(
+    const response = await harness.gql<{
+      compareRuns: {
+        newViolations: Array<{ fingerprint: string }>;
+        fixedViolations: Array<{ fingerprint: string }>;
+        persistingViolations: Array<{ fingerprint: string }>;
+        metricDeltas: Array<{ metric: string; a: number; b: number; delta: number }>;
+      };
+    }>(
       token,
       'query($a: UUID!, $b: UUID!) { compareRuns(a: $a, b: $b) { newViolations { fingerprint } fixedViolations { fingerprint } persistingViolations { fingerprint } metricDeltas { metric a b delta } } }',
       { a: a.id, b: b.id },
@@ -142,21 +210,48 @@ describe('results, triage and the dashboard', () => {
     const calm = await queuedRun(mine.token, 'calm');
     await queuedRun(mine.token, 'still-queued');
     const foreign = await queuedRun(theirs.token, 'foreign');
-    await completeRun(db, risky, { violations: [buildViolation({ fingerprint: 'r1' }), buildViolation({ fingerprint: 'r2' }), buildViolation({ fingerprint: 'r3', severity: 'high' })], metrics: { nslabs: 1000, hiwater: 500 } });
-    await completeRun(db, calm, { violations: [buildViolation({ fingerprint: 'c1' })], metrics: { nslabs: 1000, hiwater: 100 } });
+    await completeRun(db, risky, {
+      violations: [
+        buildViolation({ fingerprint: 'r1' }),
+        buildViolation({ fingerprint: 'r2' }),
+        buildViolation({ fingerprint: 'r3', severity: 'high' }),
+      ],
+      metrics: { nslabs: 1000, hiwater: 500 },
+    });
+    await completeRun(db, calm, {
+      violations: [buildViolation({ fingerprint: 'c1' })],
+      metrics: { nslabs: 1000, hiwater: 100 },
+    });
     await completeRun(db, foreign, { violations: [buildViolation({ fingerprint: 'f1' })] });
-    await harness.gql(mine.token, 'mutation { waiveViolation(input: { fingerprint: "c1", reason: "accepted" }) { __typename } }');
+    await harness.gql(
+      mine.token,
+      'mutation { waiveViolation(input: { fingerprint: "c1", reason: "accepted" }) { __typename } }',
+    );
 
-    const response = await harness.gql<{ dashboard: { runsByStatus: Array<{ status: string; count: number }>; violationsByClass: Array<{ class: string; severity: string; count: number }>; riskiestScenarios: Array<{ scenario: { name: string }; openCriticalViolations: number }>; headroom: Array<{ scenario: { name: string }; points: Array<{ hiwaterFraction: number }> }> } }>(
+    const response = await harness.gql<{
+      dashboard: {
+        runsByStatus: Array<{ status: string; count: number }>;
+        violationsByClass: Array<{ class: string; severity: string; count: number }>;
+        riskiestScenarios: Array<{ scenario: { name: string }; openCriticalViolations: number }>;
+        headroom: Array<{ scenario: { name: string }; points: Array<{ hiwaterFraction: number }> }>;
+      };
+    }>(
       mine.token,
       '{ dashboard { runsByStatus { status count } violationsByClass { class severity count } riskiestScenarios { scenario { name } openCriticalViolations } headroom { scenario { name } points { hiwaterFraction } } } }',
     );
 
     const d = response.data.dashboard;
     expect(Object.fromEntries(d.runsByStatus.map((r) => [r.status, r.count]))).toEqual({ QUEUED: 1, SUCCEEDED: 2 });
-    expect(d.violationsByClass).toEqual(expect.arrayContaining([{ class: 'V1', severity: 'critical', count: 3 }, { class: 'V1', severity: 'high', count: 1 }]));
+    expect(d.violationsByClass).toEqual(
+      expect.arrayContaining([
+        { class: 'V1', severity: 'critical', count: 3 },
+        { class: 'V1', severity: 'high', count: 1 },
+      ]),
+    );
     expect(d.violationsByClass.reduce((n, r) => n + r.count, 0)).toBe(4);
     expect(d.riskiestScenarios).toEqual([{ scenario: { name: 'risky' }, openCriticalViolations: 2 }]);
-    expect(Object.fromEntries(d.headroom.map((h) => [h.scenario.name, h.points.map((p) => p.hiwaterFraction)]))).toEqual({ risky: [0.5], calm: [0.1] });
+    expect(
+      Object.fromEntries(d.headroom.map((h) => [h.scenario.name, h.points.map((p) => p.hiwaterFraction)])),
+    ).toEqual({ risky: [0.5], calm: [0.1] });
   });
 });

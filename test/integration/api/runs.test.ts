@@ -15,7 +15,16 @@ interface Submitted {
   submitRun: {
     __typename: string;
     created: boolean;
-    run: { id: string; status: string; profile: string; overlays: Array<{ name: string; variant: string | null }>; seed: string; engineVersion: string; trigger: string; scenarioVersion: { version: number } };
+    run: {
+      id: string;
+      status: string;
+      profile: string;
+      overlays: Array<{ name: string; variant: string | null }>;
+      seed: string;
+      engineVersion: string;
+      trigger: string;
+      scenarioVersion: { version: number };
+    };
     userErrors: Array<{ path: string[]; message: string; code: string }>;
   };
 }
@@ -26,7 +35,10 @@ describe('runs', () => {
 
   beforeAll(async () => {
     harness = await startApiHarness();
-    queue = new Queue(QueueName.runs, { connection: { url: process.env['REDIS_URL']!, maxRetriesPerRequest: null }, prefix: process.env['BULLMQ_PREFIX']! });
+    queue = new Queue(QueueName.runs, {
+      connection: { url: process.env['REDIS_URL']!, maxRetriesPerRequest: null },
+      prefix: process.env['BULLMQ_PREFIX']!,
+    });
   });
 
   afterAll(async () => {
@@ -54,7 +66,13 @@ describe('runs', () => {
 
     expect(response.errors).toBeUndefined();
     expect(response.data.submitRun.created).toBe(true);
-    expect(run).toMatchObject({ status: 'QUEUED', profile: 'v7.2', seed: '7', trigger: 'MANUAL', scenarioVersion: { version: 1 } });
+    expect(run).toMatchObject({
+      status: 'QUEUED',
+      profile: 'v7.2',
+      seed: '7',
+      trigger: 'MANUAL',
+      scenarioVersion: { version: 1 },
+    });
     expect(run.engineVersion).toMatch(/^\d+\.\d+\.\d+$/);
     expect(job?.data).toEqual({ runId: run.id, teamId: expect.any(String) });
     expect(job?.opts.attempts).toBeGreaterThan(1);
@@ -65,20 +83,36 @@ describe('runs', () => {
     const scenarioId = await scenarioFor(token);
 
     const overridden = await harness.gql<Submitted>(token, submitRun, {
-      input: { scenarioId, overrides: { profile: 'lb', overlays: [{ name: 'device-cc-accepted', variant: 'dan' }], seed: '99' } },
+      input: {
+        scenarioId,
+        overrides: { profile: 'lb', overlays: [{ name: 'device-cc-accepted', variant: 'dan' }], seed: '99' },
+      },
     });
-    const unknown = await harness.gql<Submitted>(token, submitRun, { input: { scenarioId, overrides: { profile: 'v2.4' } } });
+    const unknown = await harness.gql<Submitted>(token, submitRun, {
+      input: { scenarioId, overrides: { profile: 'v2.4' } },
+    });
 
-    expect(overridden.data.submitRun.run).toMatchObject({ profile: 'lb', overlays: [{ name: 'device-cc-accepted', variant: 'dan' }], seed: '99' });
+    expect(overridden.data.submitRun.run).toMatchObject({
+      profile: 'lb',
+      overlays: [{ name: 'device-cc-accepted', variant: 'dan' }],
+      seed: '99',
+    });
     expect(unknown.data.submitRun.__typename).toBe('InputRejected');
-    expect(unknown.data.submitRun.userErrors[0]).toMatchObject({ path: ['input', 'overrides', 'kernel', 'profile'], code: 'INVALID_OVERRIDE' });
+    expect(unknown.data.submitRun.userErrors[0]).toMatchObject({
+      path: ['input', 'overrides', 'kernel', 'profile'],
+      code: 'INVALID_OVERRIDE',
+    });
   });
 
   it('returns the first run for a repeated idempotency key, even when the two submissions race', async () => {
     const { token } = await harness.newTeam();
     const scenarioId = await scenarioFor(token);
 
-    const racing = await Promise.all(Array.from({ length: 5 }, () => harness.gql<Submitted>(token, submitRun, { input: { scenarioId, idempotencyKey: 'ci-build-42' } })));
+    const racing = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        harness.gql<Submitted>(token, submitRun, { input: { scenarioId, idempotencyKey: 'ci-build-42' } }),
+      ),
+    );
     const runs = await harness.gql<{ runs: { totalCount: number } }>(token, '{ runs { totalCount } }');
 
     expect(new Set(racing.map((r) => r.data.submitRun.run.id)).size).toBe(1);
@@ -98,17 +132,42 @@ describe('runs', () => {
     const { token } = await harness.newTeam();
     const scenarioId = await scenarioFor(token);
 
-    const response = await harness.gql<{ submitMatrix: { batch: { id: string; status: string; runs: Array<{ id: string; profile: string; trigger: string; overlays: Array<{ name: string }> }> } } }>(
+    const response = await harness.gql<{
+      submitMatrix: {
+        batch: {
+          id: string;
+          status: string;
+          runs: Array<{ id: string; profile: string; trigger: string; overlays: Array<{ name: string }> }>;
+        };
+      };
+    }>(
       token,
       `mutation($input: SubmitMatrixInput!) { submitMatrix(input: $input) { ... on MatrixSubmitted { batch { id status runs { id profile trigger overlays { name } } } } ... on InputRejected { userErrors { path message } } } }`,
-      { input: { scenarioId, entries: [{ profile: 'la-phys' }, { profile: 'lb' }, { profile: 'lb', overlays: [{ name: 'device-cc-accepted' }] }] } },
+      {
+        input: {
+          scenarioId,
+          entries: [
+            { profile: 'la-phys' },
+            { profile: 'lb' },
+            { profile: 'lb', overlays: [{ name: 'device-cc-accepted' }] },
+          ],
+        },
+      },
     );
     const batch = response.data.submitMatrix.batch;
     const jobs = await Promise.all(batch.runs.map((run) => queue.getJob(run.id)));
-    const byBatch = await harness.gql<{ runs: { totalCount: number } }>(token, 'query($b: UUID!) { runs(filter: { batchId: $b }) { totalCount } }', { b: batch.id });
+    const byBatch = await harness.gql<{ runs: { totalCount: number } }>(
+      token,
+      'query($b: UUID!) { runs(filter: { batchId: $b }) { totalCount } }',
+      { b: batch.id },
+    );
 
     expect(batch.status).toBe('QUEUED');
-    expect(batch.runs.map((r) => [r.profile, r.overlays.map((o) => o.name)])).toEqual([['la-phys', []], ['lb', []], ['lb', ['device-cc-accepted']]]);
+    expect(batch.runs.map((r) => [r.profile, r.overlays.map((o) => o.name)])).toEqual([
+      ['la-phys', []],
+      ['lb', []],
+      ['lb', ['device-cc-accepted']],
+    ]);
     expect(batch.runs.every((r) => r.trigger === 'BATCH')).toBe(true);
     expect(jobs.every((job) => job !== undefined)).toBe(true);
     expect(byBatch.data.runs.totalCount).toBe(3);
@@ -120,8 +179,16 @@ describe('runs', () => {
     const submitted = await harness.gql<Submitted>(token, submitRun, { input: { scenarioId } });
     const id = submitted.data.submitRun.run.id;
 
-    const cancelled = await harness.gql<{ cancelRun: { status: string; finishedAt: string } }>(token, 'mutation($id: UUID!) { cancelRun(id: $id) { status finishedAt } }', { id });
-    const again = await harness.gql<{ cancelRun: { status: string; finishedAt: string } }>(token, 'mutation($id: UUID!) { cancelRun(id: $id) { status finishedAt } }', { id });
+    const cancelled = await harness.gql<{ cancelRun: { status: string; finishedAt: string } }>(
+      token,
+      'mutation($id: UUID!) { cancelRun(id: $id) { status finishedAt } }',
+      { id },
+    );
+    const again = await harness.gql<{ cancelRun: { status: string; finishedAt: string } }>(
+      token,
+      'mutation($id: UUID!) { cancelRun(id: $id) { status finishedAt } }',
+      { id },
+    );
 
     expect(cancelled.data.cancelRun.status).toBe('CANCELLED');
     expect(await queue.getJob(id)).toBeUndefined();
@@ -131,12 +198,18 @@ describe('runs', () => {
   it('retries a finished run as a new run with the same version, profile and seed; refuses an unfinished one', async () => {
     const { token } = await harness.newTeam();
     const scenarioId = await scenarioFor(token);
-    const submitted = await harness.gql<Submitted>(token, submitRun, { input: { scenarioId, overrides: { seed: '5' } } });
+    const submitted = await harness.gql<Submitted>(token, submitRun, {
+      input: { scenarioId, overrides: { seed: '5' } },
+    });
     const id = submitted.data.submitRun.run.id;
 
     const tooEarly = await harness.gql(token, 'mutation($id: UUID!) { retryRun(id: $id) { id } }', { id });
     await harness.gql(token, 'mutation($id: UUID!) { cancelRun(id: $id) { id } }', { id });
-    const retried = await harness.gql<{ retryRun: { id: string; status: string; seed: string; profile: string } }>(token, 'mutation($id: UUID!) { retryRun(id: $id) { id status seed profile } }', { id });
+    const retried = await harness.gql<{ retryRun: { id: string; status: string; seed: string; profile: string } }>(
+      token,
+      'mutation($id: UUID!) { retryRun(id: $id) { id status seed profile } }',
+      { id },
+    );
 
     expect(tooEarly.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(retried.data.retryRun).toMatchObject({ status: 'QUEUED', seed: '5', profile: 'v7.2' });
@@ -147,12 +220,19 @@ describe('runs', () => {
     const { token } = await harness.newTeam();
     const scenarioId = await scenarioFor(token);
     for (let i = 0; i < 7; i++) await harness.gql(token, submitRun, { input: { scenarioId } });
-    const before = await harness.gql<{ runs: { edges: Array<{ node: { id: string } }> } }>(token, '{ runs(first: 100) { edges { node { id } } } }');
+    const before = await harness.gql<{ runs: { edges: Array<{ node: { id: string } }> } }>(
+      token,
+      '{ runs(first: 100) { edges { node { id } } } }',
+    );
 
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      const page: { data: { runs: { edges: Array<{ node: { id: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } } } = await harness.gql(
+      const page: {
+        data: {
+          runs: { edges: Array<{ node: { id: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } };
+        };
+      } = await harness.gql(
         token,
         'query($after: String) { runs(first: 3, after: $after) { edges { node { id } } pageInfo { hasNextPage endCursor } } }',
         { after },
@@ -171,10 +251,18 @@ describe('runs', () => {
     const scenarioId = await scenarioFor(token);
     await harness.gql(token, submitRun, { input: { scenarioId, overrides: { profile: 'lb' } } });
     const second = await harness.gql<Submitted>(token, submitRun, { input: { scenarioId } });
-    await harness.gql(token, 'mutation($id: UUID!) { cancelRun(id: $id) { id } }', { id: second.data.submitRun.run.id });
+    await harness.gql(token, 'mutation($id: UUID!) { cancelRun(id: $id) { id } }', {
+      id: second.data.submitRun.run.id,
+    });
 
-    const cancelled = await harness.gql<{ runs: { totalCount: number } }>(token, '{ runs(filter: { status: [CANCELLED] }) { totalCount } }');
-    const lb = await harness.gql<{ runs: { totalCount: number } }>(token, '{ runs(filter: { profile: "lb" }) { totalCount } }');
+    const cancelled = await harness.gql<{ runs: { totalCount: number } }>(
+      token,
+      '{ runs(filter: { status: [CANCELLED] }) { totalCount } }',
+    );
+    const lb = await harness.gql<{ runs: { totalCount: number } }>(
+      token,
+      '{ runs(filter: { profile: "lb" }) { totalCount } }',
+    );
     const forged = await harness.gql(token, '{ runs(after: "not-a-cursor") { totalCount } }');
 
     expect(cancelled.data.runs.totalCount).toBe(1);
@@ -186,18 +274,26 @@ describe('runs', () => {
     const a = await harness.newTeam();
     const b = await harness.newTeam();
     const bScenario = await scenarioFor(b.token);
-    const bRun = (await harness.gql<Submitted>(b.token, submitRun, { input: { scenarioId: bScenario } })).data.submitRun.run.id;
+    const bRun = (await harness.gql<Submitted>(b.token, submitRun, { input: { scenarioId: bScenario } })).data.submitRun
+      .run.id;
 
-    const read = await harness.gql<{ run: unknown }>(a.token, 'query($id: UUID!) { run(id: $id) { id } }', { id: bRun });
+    const read = await harness.gql<{ run: unknown }>(a.token, 'query($id: UUID!) { run(id: $id) { id } }', {
+      id: bRun,
+    });
     const submit = await harness.gql(a.token, submitRun, { input: { scenarioId: bScenario } });
     const cancel = await harness.gql(a.token, 'mutation($id: UUID!) { cancelRun(id: $id) { id } }', { id: bRun });
     const retry = await harness.gql(a.token, 'mutation($id: UUID!) { retryRun(id: $id) { id } }', { id: bRun });
     const report = await harness.gql(a.token, 'query($id: UUID!) { report(runId: $id) }', { id: bRun });
     const list = await harness.gql<{ runs: { totalCount: number } }>(a.token, '{ runs { totalCount } }');
-    const bRunAfter = await harness.gql<{ run: { status: string } }>(b.token, 'query($id: UUID!) { run(id: $id) { status } }', { id: bRun });
+    const bRunAfter = await harness.gql<{ run: { status: string } }>(
+      b.token,
+      'query($id: UUID!) { run(id: $id) { status } }',
+      { id: bRun },
+    );
 
     expect(read.data.run).toBeNull();
-    for (const attempt of [submit, cancel, retry, report]) expect(attempt.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    for (const attempt of [submit, cancel, retry, report])
+      expect(attempt.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(list.data.runs.totalCount).toBe(0);
     expect(bRunAfter.data.run.status).toBe('QUEUED');
   });

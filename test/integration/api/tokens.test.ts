@@ -19,7 +19,10 @@ describe('authentication and tokens', () => {
   });
 
   it('rejects a well-formed but unknown token', async () => {
-    const response = await harness.gql('dms_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', '{ viewer { role } }');
+    const response = await harness.gql(
+      'dms_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+      '{ viewer { role } }',
+    );
 
     expect(response.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
   });
@@ -36,10 +39,10 @@ describe('authentication and tokens', () => {
   it('resolves the viewer of a first admin token and records its use', async () => {
     const { teamId, token } = await harness.newTeam('acme');
 
-    const response = await harness.gql<{ viewer: { role: string; team: { id: string } }; apiTokens: Array<{ lastUsedAt: string | null }> }>(
-      token,
-      '{ viewer { role team { id } } apiTokens { lastUsedAt } }',
-    );
+    const response = await harness.gql<{
+      viewer: { role: string; team: { id: string } };
+      apiTokens: Array<{ lastUsedAt: string | null }>;
+    }>(token, '{ viewer { role team { id } } apiTokens { lastUsedAt } }');
 
     expect(response.errors).toBeUndefined();
     expect(response.data.viewer).toEqual({ role: 'ADMIN', team: { id: teamId } });
@@ -48,7 +51,9 @@ describe('authentication and tokens', () => {
 
   it('creates a viewer token that authenticates, cannot manage tokens, and stops working once revoked', async () => {
     const { token: admin } = await harness.newTeam();
-    const created = await harness.gql<{ createApiToken: { secret: string; token: { id: string; role: string; prefix: string } } }>(
+    const created = await harness.gql<{
+      createApiToken: { secret: string; token: { id: string; role: string; prefix: string } };
+    }>(
       admin,
       'mutation { createApiToken(input: { name: "dashboard", role: VIEWER }) { ... on ApiTokenCreated { secret token { id role prefix } } } }',
     );
@@ -56,16 +61,23 @@ describe('authentication and tokens', () => {
 
     const asViewer = await harness.gql<{ viewer: { role: string } }>(viewerToken, '{ viewer { role } }');
     const forbidden = await harness.gql(viewerToken, '{ apiTokens { id } }');
-    const revoked = await harness.gql<{ revokeApiToken: { token: { revokedAt: string | null } } }>(admin, 'mutation($id: UUID!) { revokeApiToken(id: $id) { token { revokedAt } } }', {
-      id: created.data.createApiToken.token.id,
-    });
+    const revoked = await harness.gql<{ revokeApiToken: { token: { revokedAt: string | null } } }>(
+      admin,
+      'mutation($id: UUID!) { revokeApiToken(id: $id) { token { revokedAt } } }',
+      {
+        id: created.data.createApiToken.token.id,
+      },
+    );
     const afterRevoke = await harness.gql(viewerToken, '{ viewer { role } }');
 
     expect(viewerToken.startsWith(`dms_${created.data.createApiToken.token.prefix}_`)).toBe(true);
     expect(asViewer.data.viewer.role).toBe('VIEWER');
     expect(forbidden.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     expect(revoked.data.revokeApiToken.token.revokedAt).not.toBeNull();
-    expect(afterRevoke.errors?.[0]).toMatchObject({ message: 'token revoked', extensions: { code: 'UNAUTHENTICATED' } });
+    expect(afterRevoke.errors?.[0]).toMatchObject({
+      message: 'token revoked',
+      extensions: { code: 'UNAUTHENTICATED' },
+    });
   });
 
   it("treats another team's token id exactly like a missing one", async () => {
@@ -74,13 +86,19 @@ describe('authentication and tokens', () => {
     const bTokens = await harness.gql<{ apiTokens: Array<{ id: string }> }>(b.token, '{ apiTokens { id } }');
     const bTokenId = bTokens.data.apiTokens[0]!.id;
 
-    const crossTeam = await harness.gql(a.token, 'mutation($id: UUID!) { revokeApiToken(id: $id) { token { id } } }', { id: bTokenId });
-    const missing = await harness.gql(a.token, 'mutation($id: UUID!) { revokeApiToken(id: $id) { token { id } } }', { id: '00000000-0000-4000-8000-000000000000' });
+    const crossTeam = await harness.gql(a.token, 'mutation($id: UUID!) { revokeApiToken(id: $id) { token { id } } }', {
+      id: bTokenId,
+    });
+    const missing = await harness.gql(a.token, 'mutation($id: UUID!) { revokeApiToken(id: $id) { token { id } } }', {
+      id: '00000000-0000-4000-8000-000000000000',
+    });
     const bStillWorks = await harness.gql(b.token, '{ viewer { role } }');
 
     expect(crossTeam.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(missing.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
-    expect(crossTeam.errors?.[0]?.message.replace(bTokenId, 'ID')).toBe(missing.errors?.[0]?.message.replace('00000000-0000-4000-8000-000000000000', 'ID'));
+    expect(crossTeam.errors?.[0]?.message.replace(bTokenId, 'ID')).toBe(
+      missing.errors?.[0]?.message.replace('00000000-0000-4000-8000-000000000000', 'ID'),
+    );
     expect(bStillWorks.errors).toBeUndefined();
   });
 

@@ -19,7 +19,10 @@ import { assertSarif210, assertWellFormedXml } from '../../unit/regression/expor
 // and `dmasim ci`. S4 (Confidential VMBus storvsc on Hyper-V SNP) is clean on lb with the
 // device-cc-accepted overlay and exposes secrets (V1 critical) on plain lb.
 const examples = path.join(__dirname, '..', '..', '..', 'examples');
-const s04 = readFileSync(path.join(examples, 's04-hyperv-snp-confidential-storvsc.yaml'), 'utf8').replace(/operations: \d+/, 'operations: 2000');
+const s04 = readFileSync(path.join(examples, 's04-hyperv-snp-confidential-storvsc.yaml'), 'utf8').replace(
+  /operations: \d+/,
+  'operations: 2000',
+);
 const accepted = { name: 'kernel', profile: 'lb', overlays: [{ name: 'device-cc-accepted' }] };
 const plainLb = { name: 'kernel', profile: 'lb', overlays: [] };
 
@@ -31,12 +34,33 @@ interface BatchView {
   comparison: null | {
     verdict: string;
     baselineBatchId: string | null;
-    counts: { new: number; fixed: number; persisting: number; reopened: number; waived: number; thresholdBreaches: number };
-    entries: Array<{ verdict: string; reasons: string[]; profile: string; baselineProfile: string | null; findings: Array<{ fingerprint: string; change: string; class: string; severity: string; waived: boolean; counts: boolean }> }>;
+    counts: {
+      new: number;
+      fixed: number;
+      persisting: number;
+      reopened: number;
+      waived: number;
+      thresholdBreaches: number;
+    };
+    entries: Array<{
+      verdict: string;
+      reasons: string[];
+      profile: string;
+      baselineProfile: string | null;
+      findings: Array<{
+        fingerprint: string;
+        change: string;
+        class: string;
+        severity: string;
+        waived: boolean;
+        counts: boolean;
+      }>;
+    }>;
   };
 }
 
-const batchFields = 'id status runsFinished runsTotal comparison { verdict baselineBatchId counts { new fixed persisting reopened waived thresholdBreaches } entries { verdict reasons profile baselineProfile findings { fingerprint change class severity waived counts } } }';
+const batchFields =
+  'id status runsFinished runsTotal comparison { verdict baselineBatchId counts { new fixed persisting reopened waived thresholdBreaches } entries { verdict reasons profile baselineProfile findings { fingerprint change class severity waived counts } } }';
 
 describe('regression runs', () => {
   let harness: ApiHarness;
@@ -44,13 +68,18 @@ describe('regression runs', () => {
 
   beforeAll(async () => {
     harness = await startApiHarness();
-    stopWorker = (await startWorkerProcess(parseConfig({ ...process.env, WORKER_CONCURRENCY: '4' }), pino({ level: 'silent' }))).stop;
+    stopWorker = (
+      await startWorkerProcess(parseConfig({ ...process.env, WORKER_CONCURRENCY: '4' }), pino({ level: 'silent' }))
+    ).stop;
   });
 
   afterAll(async () => {
     await stopWorker();
     for (const name of [QueueName.runs, ...Object.values(RegressionQueueName)]) {
-      const queue = new Queue(name, { connection: { url: process.env['REDIS_URL']!, maxRetriesPerRequest: null }, prefix: process.env['BULLMQ_PREFIX']! });
+      const queue = new Queue(name, {
+        connection: { url: process.env['REDIS_URL']!, maxRetriesPerRequest: null },
+        prefix: process.env['BULLMQ_PREFIX']!,
+      });
       await queue.obliterate({ force: true });
       await queue.close();
     }
@@ -58,11 +87,19 @@ describe('regression runs', () => {
   });
 
   async function createScenario(token: string, spec = s04): Promise<string> {
-    const created = await harness.gql<{ createScenario: { scenario: { id: string } } }>(token, 'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }', { spec });
+    const created = await harness.gql<{ createScenario: { scenario: { id: string } } }>(
+      token,
+      'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }',
+      { spec },
+    );
     return created.data.createScenario.scenario.id;
   }
 
-  async function createSuite(token: string, scenarioId: string, extra: Record<string, unknown> = {}): Promise<{ id: string; name: string }> {
+  async function createSuite(
+    token: string,
+    scenarioId: string,
+    extra: Record<string, unknown> = {},
+  ): Promise<{ id: string; name: string }> {
     const name = `suite-${Math.random().toString(36).slice(2, 8)}`;
     const response = await harness.gql<{ createSuite: { __typename: string; suite: { id: string; name: string } } }>(
       token,
@@ -73,21 +110,39 @@ describe('regression runs', () => {
     return response.data.createSuite.suite;
   }
 
-  async function updateSuite(token: string, suite: { id: string; name: string }, scenarioId: string, extra: Record<string, unknown>): Promise<void> {
-    const response = await harness.gql<{ updateSuite: { __typename: string } }>(token, 'mutation($id: UUID!, $input: SuiteInput!) { updateSuite(id: $id, input: $input) { __typename } }', {
-      id: suite.id, input: { name: suite.name, scenarioIds: [scenarioId], entries: [accepted], ...extra },
-    });
+  async function updateSuite(
+    token: string,
+    suite: { id: string; name: string },
+    scenarioId: string,
+    extra: Record<string, unknown>,
+  ): Promise<void> {
+    const response = await harness.gql<{ updateSuite: { __typename: string } }>(
+      token,
+      'mutation($id: UUID!, $input: SuiteInput!) { updateSuite(id: $id, input: $input) { __typename } }',
+      {
+        id: suite.id,
+        input: { name: suite.name, scenarioIds: [scenarioId], entries: [accepted], ...extra },
+      },
+    );
     expect(response.data.updateSuite.__typename).toBe('SuiteSaved');
   }
 
   async function runSuite(token: string, suiteId: string): Promise<string> {
-    const response = await harness.gql<{ runSuite: { batch: { id: string } } }>(token, 'mutation($id: UUID!) { runSuite(input: { suiteId: $id }) { ... on SuiteBatchSubmitted { batch { id } } } }', { id: suiteId });
+    const response = await harness.gql<{ runSuite: { batch: { id: string } } }>(
+      token,
+      'mutation($id: UUID!) { runSuite(input: { suiteId: $id }) { ... on SuiteBatchSubmitted { batch { id } } } }',
+      { id: suiteId },
+    );
     return response.data.runSuite.batch.id;
   }
 
   async function waitForComparison(token: string, batchId: string): Promise<BatchView> {
     for (let i = 0; i < 160; i++) {
-      const response = await harness.gql<{ suiteBatch: BatchView }>(token, `query($id: UUID!) { suiteBatch(id: $id) { ${batchFields} } }`, { id: batchId });
+      const response = await harness.gql<{ suiteBatch: BatchView }>(
+        token,
+        `query($id: UUID!) { suiteBatch(id: $id) { ${batchFields} } }`,
+        { id: batchId },
+      );
       if (response.data.suiteBatch.comparison) return response.data.suiteBatch;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -95,14 +150,27 @@ describe('regression runs', () => {
   }
 
   async function acceptBaseline(token: string, batchId: string): Promise<void> {
-    const response = await harness.gql<{ acceptBaseline: { __typename: string } }>(token, 'mutation($id: UUID!) { acceptBaseline(batchId: $id) { __typename } }', { id: batchId });
+    const response = await harness.gql<{ acceptBaseline: { __typename: string } }>(
+      token,
+      'mutation($id: UUID!) { acceptBaseline(batchId: $id) { __typename } }',
+      { id: batchId },
+    );
     expect(response.data.acceptBaseline.__typename).toBe('BaselineAccepted');
   }
 
   async function waive(token: string, fingerprint: string, expiresAt?: Date): Promise<void> {
-    const response = await harness.gql<{ waiveViolation: { __typename: string } }>(token, 'mutation($input: WaiveViolationInput!) { waiveViolation(input: $input) { __typename } }', {
-      input: { fingerprint, reason: 'tracked upstream', owner: 'alice', ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) },
-    });
+    const response = await harness.gql<{ waiveViolation: { __typename: string } }>(
+      token,
+      'mutation($input: WaiveViolationInput!) { waiveViolation(input: $input) { __typename } }',
+      {
+        input: {
+          fingerprint,
+          reason: 'tracked upstream',
+          owner: 'alice',
+          ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
+        },
+      },
+    );
     expect(response.data.waiveViolation.__typename).toBe('Triage');
   }
 
@@ -123,11 +191,19 @@ describe('regression runs', () => {
 
       const second = await waitForComparison(token, await runSuite(token, suite.id));
 
-      expect(first.comparison).toMatchObject({ verdict: 'NOT_COMPARABLE', baselineBatchId: null, entries: [{ reasons: ['NO_BASELINE'] }] });
+      expect(first.comparison).toMatchObject({
+        verdict: 'NOT_COMPARABLE',
+        baselineBatchId: null,
+        entries: [{ reasons: ['NO_BASELINE'] }],
+      });
       expect(second.status).toBe('SUCCEEDED');
       expect(second.comparison?.verdict).toBe('REGRESSED');
       expect(second.comparison?.baselineBatchId).toBe(first.id);
-      expect(second.comparison?.entries[0]?.findings.filter((f) => f.change === 'NEW' && f.class === 'V1' && f.severity === 'critical' && f.counts)).not.toHaveLength(0);
+      expect(
+        second.comparison?.entries[0]?.findings.filter(
+          (f) => f.change === 'NEW' && f.class === 'V1' && f.severity === 'critical' && f.counts,
+        ),
+      ).not.toHaveLength(0);
       expect(second.comparison?.counts.new).toBe(second.comparison?.entries[0]?.findings.length);
     });
 
@@ -164,7 +240,11 @@ describe('regression runs', () => {
 
     it('marks a batch NOT_COMPARABLE when the scenario spec changed beyond its kernel section', async () => {
       const { token, scenarioId, suite } = await teamWithCleanBaseline();
-      await harness.gql(token, 'mutation($input: UpdateScenarioInput!) { updateScenario(input: $input) { __typename } }', { input: { id: scenarioId, spec: s04.replace('memoryMiB: 16384', 'memoryMiB: 8192') } });
+      await harness.gql(
+        token,
+        'mutation($input: UpdateScenarioInput!) { updateScenario(input: $input) { __typename } }',
+        { input: { id: scenarioId, spec: s04.replace('memoryMiB: 16384', 'memoryMiB: 8192') } },
+      );
 
       const changed = await waitForComparison(token, await runSuite(token, suite.id));
 
@@ -174,15 +254,22 @@ describe('regression runs', () => {
 
     it('flags a SWIOTLB hiwater threshold breach', async () => {
       const { token, scenarioId, suite } = await teamWithCleanBaseline();
-      await updateSuite(token, suite, scenarioId, { entries: [plainLb], thresholds: [{ metric: 'swiotlb.hiwater', maxIncreasePercent: 5 }] });
-      const fingerprints = (await waitForComparison(token, await runSuite(token, suite.id))).comparison!.entries[0]!.findings.map((f) => f.fingerprint);
+      await updateSuite(token, suite, scenarioId, {
+        entries: [plainLb],
+        thresholds: [{ metric: 'swiotlb.hiwater', maxIncreasePercent: 5 }],
+      });
+      const fingerprints = (
+        await waitForComparison(token, await runSuite(token, suite.id))
+      ).comparison!.entries[0]!.findings.map((f) => f.fingerprint);
       for (const fingerprint of fingerprints) await waive(token, fingerprint);
 
       const breached = await waitForComparison(token, await runSuite(token, suite.id));
 
       expect(breached.comparison?.verdict).toBe('REGRESSED');
       expect(breached.comparison?.counts.thresholdBreaches).toBe(1);
-      expect(breached.comparison?.entries[0]?.reasons).toEqual([expect.stringMatching(/^THRESHOLD swiotlb\.hiwater: grew by \d+ from 0/)]);
+      expect(breached.comparison?.entries[0]?.reasons).toEqual([
+        expect.stringMatching(/^THRESHOLD swiotlb\.hiwater: grew by \d+ from 0/),
+      ]);
     });
   });
 
@@ -192,7 +279,10 @@ describe('regression runs', () => {
       await updateSuite(token, suite, scenarioId, { entries: [plainLb] });
       const batch = await waitForComparison(token, await runSuite(token, suite.id));
       const other = await harness.newTeam('other');
-      const get = (file: string, bearer?: string) => fetch(`${harness.api.url}/export/batches/${batch.id}/${file}`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+      const get = (file: string, bearer?: string) =>
+        fetch(`${harness.api.url}/export/batches/${batch.id}/${file}`, {
+          headers: bearer ? { authorization: `Bearer ${bearer}` } : {},
+        });
 
       const junit = await get('junit.xml', token);
       const sarif = await get('results.sarif', token);
@@ -215,13 +305,25 @@ describe('regression runs', () => {
       expect(anonymous.status).toBe(401);
     });
 
-    it('answers NOT_FOUND (or null) for another team\'s suites, batches and comparisons', async () => {
+    it("answers NOT_FOUND (or null) for another team's suites, batches and comparisons", async () => {
       const { suite, first } = await teamWithCleanBaseline();
       const other = await harness.newTeam('other');
 
-      const read = await harness.gql<{ suite: unknown; suiteBatch: unknown; comparison: unknown }>(other.token, 'query($s: UUID!, $b: UUID!) { suite(id: $s) { id } suiteBatch(id: $b) { id } comparison(batchId: $b) { id } }', { s: suite.id, b: first.id });
-      const accept = await harness.gql(other.token, 'mutation($id: UUID!) { acceptBaseline(batchId: $id) { __typename } }', { id: first.id });
-      const run = await harness.gql(other.token, 'mutation($id: UUID!) { runSuite(input: { suiteId: $id }) { __typename } }', { id: suite.id });
+      const read = await harness.gql<{ suite: unknown; suiteBatch: unknown; comparison: unknown }>(
+        other.token,
+        'query($s: UUID!, $b: UUID!) { suite(id: $s) { id } suiteBatch(id: $b) { id } comparison(batchId: $b) { id } }',
+        { s: suite.id, b: first.id },
+      );
+      const accept = await harness.gql(
+        other.token,
+        'mutation($id: UUID!) { acceptBaseline(batchId: $id) { __typename } }',
+        { id: first.id },
+      );
+      const run = await harness.gql(
+        other.token,
+        'mutation($id: UUID!) { runSuite(input: { suiteId: $id }) { __typename } }',
+        { id: suite.id },
+      );
 
       expect(read.data).toEqual({ suite: null, suiteBatch: null, comparison: null });
       expect(accept.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
@@ -230,14 +332,21 @@ describe('regression runs', () => {
   });
 
   describe('schedules', () => {
-    it('creates a job scheduler in Redis under this file\'s prefix, removes it on pause, restores it on resume and after reconciliation', async () => {
+    it("creates a job scheduler in Redis under this file's prefix, removes it on pause, restores it on resume and after reconciliation", async () => {
       const { token } = await harness.newTeam('sched');
       const suite = await createSuite(token, await createScenario(token));
-      const queue = new Queue(RegressionQueueName.schedules, { connection: { url: process.env['REDIS_URL']!, maxRetriesPerRequest: null }, prefix: process.env['BULLMQ_PREFIX']! });
+      const queue = new Queue(RegressionQueueName.schedules, {
+        connection: { url: process.env['REDIS_URL']!, maxRetriesPerRequest: null },
+        prefix: process.env['BULLMQ_PREFIX']!,
+      });
       try {
-        const created = await harness.gql<{ createSchedule: { schedule: { id: string } } }>(token, 'mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { ... on ScheduleSaved { schedule { id } } } }', {
-          input: { suiteId: suite.id, name: 'nightly', cron: '0 3 * * *', timeZone: 'Europe/Berlin' },
-        });
+        const created = await harness.gql<{ createSchedule: { schedule: { id: string } } }>(
+          token,
+          'mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { ... on ScheduleSaved { schedule { id } } } }',
+          {
+            input: { suiteId: suite.id, name: 'nightly', cron: '0 3 * * *', timeZone: 'Europe/Berlin' },
+          },
+        );
         const id = created.data.createSchedule.schedule.id;
         const afterCreate = await queue.getJobScheduler(id);
         await harness.gql(token, 'mutation($id: UUID!) { pauseSchedule(id: $id) { __typename } }', { id });
@@ -259,14 +368,24 @@ describe('regression runs', () => {
     it('fires on its cron through the BullMQ job scheduler and produces a batch and a comparison', async () => {
       const { token } = await harness.newTeam('sched');
       const suite = await createSuite(token, await createScenario(token));
-      const created = await harness.gql<{ createSchedule: { schedule: { id: string } } }>(token, 'mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { ... on ScheduleSaved { schedule { id } } } }', {
-        input: { suiteId: suite.id, name: 'every-second', cron: '* * * * * *' },
-      });
+      const created = await harness.gql<{ createSchedule: { schedule: { id: string } } }>(
+        token,
+        'mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { ... on ScheduleSaved { schedule { id } } } }',
+        {
+          input: { suiteId: suite.id, name: 'every-second', cron: '* * * * * *' },
+        },
+      );
       const id = created.data.createSchedule.schedule.id;
       let history: Array<{ id: string; trigger: string }> = [];
       for (let i = 0; i < 40 && history.length === 0; i++) {
         await new Promise((resolve) => setTimeout(resolve, 250));
-        history = (await harness.gql<{ schedule: { history: typeof history } }>(token, 'query($id: UUID!) { schedule(id: $id) { history { id trigger } } }', { id })).data.schedule.history;
+        history = (
+          await harness.gql<{ schedule: { history: typeof history } }>(
+            token,
+            'query($id: UUID!) { schedule(id: $id) { history { id trigger } } }',
+            { id },
+          )
+        ).data.schedule.history;
       }
       await harness.gql(token, 'mutation($id: UUID!) { pauseSchedule(id: $id) { __typename } }', { id });
 
@@ -280,26 +399,51 @@ describe('regression runs', () => {
       const { token } = await harness.newTeam('sched');
       const suite = await createSuite(token, await createScenario(token));
 
-      const response = await harness.gql<{ createSchedule: { __typename: string; userErrors: Array<{ code: string }> } }>(token, 'mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { __typename ... on InputRejected { userErrors { code } } } }', {
-        input: { suiteId: suite.id, name: 'bad', cron: '61 * * * *' },
-      });
+      const response = await harness.gql<{
+        createSchedule: { __typename: string; userErrors: Array<{ code: string }> };
+      }>(
+        token,
+        'mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { __typename ... on InputRejected { userErrors { code } } } }',
+        {
+          input: { suiteId: suite.id, name: 'bad', cron: '61 * * * *' },
+        },
+      );
 
-      expect(response.data.createSchedule).toEqual({ __typename: 'InputRejected', userErrors: [{ code: 'INVALID_CRON' }] });
+      expect(response.data.createSchedule).toEqual({
+        __typename: 'InputRejected',
+        userErrors: [{ code: 'INVALID_CRON' }],
+      });
     });
 
     it('runs now into a batch and a comparison, skips a firing while the previous batch runs, and keeps the history', async () => {
       const { token } = await harness.newTeam('sched');
-      const suite = await createSuite(token, await createScenario(token, s04.replace('operations: 2000', 'operations: 60000')));
-      const created = await harness.gql<{ createSchedule: { schedule: { id: string } } }>(token, 'mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { ... on ScheduleSaved { schedule { id } } } }', {
-        input: { suiteId: suite.id, name: 'hourly', cron: '0 * * * *', paused: true },
-      });
+      const suite = await createSuite(
+        token,
+        await createScenario(token, s04.replace('operations: 2000', 'operations: 60000')),
+      );
+      const created = await harness.gql<{ createSchedule: { schedule: { id: string } } }>(
+        token,
+        'mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { ... on ScheduleSaved { schedule { id } } } }',
+        {
+          input: { suiteId: suite.id, name: 'hourly', cron: '0 * * * *', paused: true },
+        },
+      );
       const id = created.data.createSchedule.schedule.id;
-      const runNow = 'mutation($id: UUID!) { runScheduleNow(id: $id) { ... on ScheduleRan { skipped batch { id trigger } } } }';
+      const runNow =
+        'mutation($id: UUID!) { runScheduleNow(id: $id) { ... on ScheduleRan { skipped batch { id trigger } } } }';
 
-      const first = await harness.gql<{ runScheduleNow: { skipped: boolean; batch: { id: string; trigger: string } } }>(token, runNow, { id });
+      const first = await harness.gql<{ runScheduleNow: { skipped: boolean; batch: { id: string; trigger: string } } }>(
+        token,
+        runNow,
+        { id },
+      );
       const second = await harness.gql<{ runScheduleNow: { skipped: boolean; batch: null } }>(token, runNow, { id });
       const compared = await waitForComparison(token, first.data.runScheduleNow.batch.id);
-      const history = await harness.gql<{ schedule: { lastSkippedAt: string | null; history: Array<{ id: string }> } }>(token, 'query($id: UUID!) { schedule(id: $id) { lastSkippedAt history { id } } }', { id });
+      const history = await harness.gql<{ schedule: { lastSkippedAt: string | null; history: Array<{ id: string }> } }>(
+        token,
+        'query($id: UUID!) { schedule(id: $id) { lastSkippedAt history { id } } }',
+        { id },
+      );
 
       expect(first.data.runScheduleNow).toMatchObject({ skipped: false, batch: { trigger: 'SCHEDULE' } });
       expect(second.data.runScheduleNow).toEqual({ skipped: true, batch: null });
@@ -320,7 +464,11 @@ describe('regression runs', () => {
         request.on('data', (chunk: Buffer) => chunks.push(chunk));
         request.on('end', () => {
           // The first delivery of every event fails, to exercise the retry.
-          const answered = received.some((r) => r.headers[webhookHeaders.delivery] === request.headers[webhookHeaders.delivery]) ? 204 : 500;
+          const answered = received.some(
+            (r) => r.headers[webhookHeaders.delivery] === request.headers[webhookHeaders.delivery],
+          )
+            ? 204
+            : 500;
           received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), answered });
           response.writeHead(answered).end();
         });
@@ -336,9 +484,13 @@ describe('regression runs', () => {
 
     it('delivers signed batch.completed and regression events, retrying a 500, and logs the deliveries', async () => {
       const { token, scenarioId, suite } = await teamWithCleanBaseline();
-      const created = await harness.gql<{ createWebhook: { webhook: { id: string }; secret: string } }>(token, 'mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { ... on WebhookCreated { secret webhook { id } } } }', {
-        input: { url, events: ['BATCH_COMPLETED', 'REGRESSION'], suiteIds: [suite.id], minSeverity: 'critical' },
-      });
+      const created = await harness.gql<{ createWebhook: { webhook: { id: string }; secret: string } }>(
+        token,
+        'mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { ... on WebhookCreated { secret webhook { id } } } }',
+        {
+          input: { url, events: ['BATCH_COMPLETED', 'REGRESSION'], suiteIds: [suite.id], minSeverity: 'critical' },
+        },
+      );
       const { secret, webhook } = created.data.createWebhook;
       await updateSuite(token, suite, scenarioId, { entries: [plainLb] });
 
@@ -346,14 +498,29 @@ describe('regression runs', () => {
       let deliveries: Array<{ event: string; status: string; attempts: number; responseStatus: number }> = [];
       for (let i = 0; i < 60 && !(deliveries.length === 2 && deliveries.every((d) => d.status === 'DELIVERED')); i++) {
         await new Promise((resolve) => setTimeout(resolve, 250));
-        deliveries = (await harness.gql<{ webhooks: Array<{ id: string; deliveries: typeof deliveries }> }>(token, '{ webhooks { id deliveries { event status attempts responseStatus } } }')).data.webhooks.find((w) => w.id === webhook.id)!.deliveries;
+        deliveries = (
+          await harness.gql<{ webhooks: Array<{ id: string; deliveries: typeof deliveries }> }>(
+            token,
+            '{ webhooks { id deliveries { event status attempts responseStatus } } }',
+          )
+        ).data.webhooks.find((w) => w.id === webhook.id)!.deliveries;
       }
       const mine = received.filter((r) => JSON.parse(r.body).batchId === batch.id);
 
-      expect(deliveries.map((d) => [d.event, d.status, d.attempts, d.responseStatus]).sort()).toEqual([['BATCH_COMPLETED', 'DELIVERED', 2, 204], ['REGRESSION', 'DELIVERED', 2, 204]]);
+      expect(deliveries.map((d) => [d.event, d.status, d.attempts, d.responseStatus]).sort()).toEqual([
+        ['BATCH_COMPLETED', 'DELIVERED', 2, 204],
+        ['REGRESSION', 'DELIVERED', 2, 204],
+      ]);
       expect(mine.map((r) => r.answered).sort()).toEqual([204, 204, 500, 500]);
       for (const r of mine) {
-        expect(verifyWebhookSignature(secret, String(r.headers[webhookHeaders.timestamp]), r.body, String(r.headers[webhookHeaders.signature]))).toBe(true);
+        expect(
+          verifyWebhookSignature(
+            secret,
+            String(r.headers[webhookHeaders.timestamp]),
+            r.body,
+            String(r.headers[webhookHeaders.signature]),
+          ),
+        ).toBe(true);
       }
       expect(mine.map((r) => JSON.parse(r.body).verdict)).toEqual(['REGRESSED', 'REGRESSED', 'REGRESSED', 'REGRESSED']);
     });
@@ -362,14 +529,27 @@ describe('regression runs', () => {
   describe('replayRun', () => {
     it('replays a succeeded run with an identical result hash and records it', async () => {
       const { token, first } = await teamWithCleanBaseline();
-      const runs = await harness.gql<{ runs: { edges: Array<{ node: { id: string; resultHash: string } }> } }>(token, '{ runs(first: 1) { edges { node { id resultHash } } } }');
+      const runs = await harness.gql<{ runs: { edges: Array<{ node: { id: string; resultHash: string } }> } }>(
+        token,
+        '{ runs(first: 1) { edges { node { id resultHash } } } }',
+      );
       const run = runs.data.runs.edges[0]!.node;
 
-      const replayed = await harness.gql<{ replayRun: { replay: { identical: boolean; expectedHash: string; actualHash: string } } }>(token, 'mutation($id: UUID!) { replayRun(runId: $id) { ... on RunReplayed { replay { identical expectedHash actualHash } } } }', { id: run.id });
+      const replayed = await harness.gql<{
+        replayRun: { replay: { identical: boolean; expectedHash: string; actualHash: string } };
+      }>(
+        token,
+        'mutation($id: UUID!) { replayRun(runId: $id) { ... on RunReplayed { replay { identical expectedHash actualHash } } } }',
+        { id: run.id },
+      );
       const defects = await harness.gql<{ runReplays: unknown[] }>(token, '{ runReplays(onlyDefects: true) { id } }');
 
       expect(first.status).toBe('SUCCEEDED');
-      expect(replayed.data.replayRun.replay).toEqual({ identical: true, expectedHash: run.resultHash, actualHash: run.resultHash });
+      expect(replayed.data.replayRun.replay).toEqual({
+        identical: true,
+        expectedHash: run.resultHash,
+        actualHash: run.resultHash,
+      });
       expect(defects.data.runReplays).toEqual([]);
     });
   });
@@ -379,7 +559,21 @@ describe('regression runs', () => {
       const { token, scenarioId, suite } = await teamWithCleanBaseline();
       const ci = async () => {
         const io = memoryIo();
-        const code = await ciCommand.run(['--suite', suite.name, '--server', harness.api.url, '--token', token, '--poll-ms', '100', '--timeout-s', '60'], io);
+        const code = await ciCommand.run(
+          [
+            '--suite',
+            suite.name,
+            '--server',
+            harness.api.url,
+            '--token',
+            token,
+            '--poll-ms',
+            '100',
+            '--timeout-s',
+            '60',
+          ],
+          io,
+        );
         return { code, out: io.out() };
       };
 

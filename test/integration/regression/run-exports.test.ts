@@ -12,7 +12,10 @@ import { assertSarif210, assertWellFormedXml } from '../../unit/regression/expor
 // exported as a one-entry batch without a baseline, behind the same bearer auth as /graphql. S4 on
 // plain lb exposes secrets (V1 critical), so the exports have findings to carry.
 const examples = path.join(__dirname, '..', '..', '..', 'examples');
-const s04 = readFileSync(path.join(examples, 's04-hyperv-snp-confidential-storvsc.yaml'), 'utf8').replace(/operations: \d+/, 'operations: 2000');
+const s04 = readFileSync(path.join(examples, 's04-hyperv-snp-confidential-storvsc.yaml'), 'utf8').replace(
+  /operations: \d+/,
+  'operations: 2000',
+);
 
 describe('run exports over HTTP', () => {
   let harness: ApiHarness;
@@ -22,15 +25,29 @@ describe('run exports over HTTP', () => {
 
   beforeAll(async () => {
     harness = await startApiHarness();
-    stopWorker = (await startWorkerProcess(parseConfig({ ...process.env, WORKER_CONCURRENCY: '1' }), pino({ level: 'silent' }))).stop;
+    stopWorker = (
+      await startWorkerProcess(parseConfig({ ...process.env, WORKER_CONCURRENCY: '1' }), pino({ level: 'silent' }))
+    ).stop;
     ({ token } = await harness.newTeam('exports'));
-    const created = await harness.gql<{ createScenario: { scenario: { id: string } } }>(token, 'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }', { spec: s04 });
-    const submitted = await harness.gql<{ submitRun: { run: { id: string } } }>(token, 'mutation($input: SubmitRunInput!) { submitRun(input: $input) { ... on RunSubmitted { run { id } } } }', {
-      input: { scenarioId: created.data.createScenario.scenario.id, overrides: { profile: 'lb' } },
-    });
+    const created = await harness.gql<{ createScenario: { scenario: { id: string } } }>(
+      token,
+      'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }',
+      { spec: s04 },
+    );
+    const submitted = await harness.gql<{ submitRun: { run: { id: string } } }>(
+      token,
+      'mutation($input: SubmitRunInput!) { submitRun(input: $input) { ... on RunSubmitted { run { id } } } }',
+      {
+        input: { scenarioId: created.data.createScenario.scenario.id, overrides: { profile: 'lb' } },
+      },
+    );
     runId = submitted.data.submitRun.run.id;
     for (let i = 0; i < 480; i++) {
-      const { data } = await harness.gql<{ run: { status: string } }>(token, 'query($id: UUID!) { run(id: $id) { status } }', { id: runId });
+      const { data } = await harness.gql<{ run: { status: string } }>(
+        token,
+        'query($id: UUID!) { run(id: $id) { status } }',
+        { id: runId },
+      );
       if (!['QUEUED', 'RUNNING'].includes(data.run.status)) {
         expect(data.run.status).toBe('SUCCEEDED');
         return;
@@ -42,15 +59,21 @@ describe('run exports over HTTP', () => {
 
   afterAll(async () => {
     await stopWorker?.();
-    const queue = new Queue(QueueName.runs, { connection: { url: process.env['REDIS_URL']!, maxRetriesPerRequest: null }, prefix: process.env['BULLMQ_PREFIX']! });
+    const queue = new Queue(QueueName.runs, {
+      connection: { url: process.env['REDIS_URL']!, maxRetriesPerRequest: null },
+      prefix: process.env['BULLMQ_PREFIX']!,
+    });
     await queue.obliterate({ force: true });
     await queue.close();
     await harness?.stop();
   });
 
-  const get = (file: string, bearer?: string, id = runId) => fetch(`${harness.api.url}/export/runs/${id}/${file}`, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+  const get = (file: string, bearer?: string, id = runId) =>
+    fetch(`${harness.api.url}/export/runs/${id}/${file}`, {
+      headers: bearer ? { authorization: `Bearer ${bearer}` } : {},
+    });
 
-  it('serves JUnit, SARIF 2.1.0, the series CSV and Markdown to the run\'s team', async () => {
+  it("serves JUnit, SARIF 2.1.0, the series CSV and Markdown to the run's team", async () => {
     const junit = await get('junit.xml', token);
     const sarif = await get('results.sarif', token);
     const csv = await get('series.csv', token);
@@ -76,16 +99,29 @@ describe('run exports over HTTP', () => {
 
   it('exports a matrix run batch with one test case per run', async () => {
     const other = await harness.newTeam('other');
-    const { data } = await harness.gql<{ run: { scenario: { id: string } } }>(token, 'query($id: UUID!) { run(id: $id) { scenario { id } } }', { id: runId });
+    const { data } = await harness.gql<{ run: { scenario: { id: string } } }>(
+      token,
+      'query($id: UUID!) { run(id: $id) { scenario { id } } }',
+      { id: runId },
+    );
     const submitted = await harness.gql<{ submitMatrix: { batch: { id: string; runs: Array<{ id: string }> } } }>(
       token,
       'mutation($input: SubmitMatrixInput!) { submitMatrix(input: $input) { ... on MatrixSubmitted { batch { id runs { id } } } } }',
-      { input: { scenarioId: data.run.scenario.id, entries: [{ profile: 'lb' }, { profile: 'lb', overlays: [{ name: 'device-cc-accepted' }] }] } },
+      {
+        input: {
+          scenarioId: data.run.scenario.id,
+          entries: [{ profile: 'lb' }, { profile: 'lb', overlays: [{ name: 'device-cc-accepted' }] }],
+        },
+      },
     );
     const batch = submitted.data.submitMatrix.batch;
     for (const run of batch.runs) {
       for (let i = 0; i < 480; i++) {
-        const status = (await harness.gql<{ run: { status: string } }>(token, 'query($id: UUID!) { run(id: $id) { status } }', { id: run.id })).data.run.status;
+        const status = (
+          await harness.gql<{ run: { status: string } }>(token, 'query($id: UUID!) { run(id: $id) { status } }', {
+            id: run.id,
+          })
+        ).data.run.status;
         if (!['QUEUED', 'RUNNING'].includes(status)) break;
         await new Promise((resolve) => setTimeout(resolve, 250));
       }
@@ -119,6 +155,8 @@ describe('run exports over HTTP', () => {
     expect(crossTeam.status).toBe(404);
     expect(unknownRun.status).toBe(404);
     expect(unknownFile.status).toBe(404);
-    expect(((await crossTeam.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe('NOT_FOUND');
+    expect(
+      ((await crossTeam.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code,
+    ).toBe('NOT_FOUND');
   });
 });

@@ -7,7 +7,10 @@ const repoRoot = path.join(__dirname, '..', '..', '..');
 function newestMtimeMs(entry: string): number {
   const stats = statSync(entry);
   if (!stats.isDirectory()) return stats.mtimeMs;
-  return readdirSync(entry).reduce((newest, name) => Math.max(newest, newestMtimeMs(path.join(entry, name))), stats.mtimeMs);
+  return readdirSync(entry).reduce(
+    (newest, name) => Math.max(newest, newestMtimeMs(path.join(entry, name))),
+    stats.mtimeMs,
+  );
 }
 
 /** True when dist/web is missing or older than any dashboard source, its build config or the lockfile. */
@@ -22,9 +25,20 @@ export function isWebBuildStale(root: string = repoRoot): boolean {
 /** Builds the dashboard (npm run build:web) when dist/web is missing or stale. */
 export function ensureWebBuild(root: string = repoRoot): void {
   if (!isWebBuildStale(root)) return;
-  execFileSync(process.execPath, [path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'), 'build', '--config', path.join(root, 'web', 'vite.config.mts'), '--logLevel', 'warn'], {
-    cwd: root,
-    stdio: 'inherit',
-    env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
-  });
+  execFileSync(
+    process.execPath,
+    [
+      path.join(root, 'node_modules', 'vite', 'bin', 'vite.js'),
+      'build',
+      '--config',
+      path.join(root, 'web', 'vite.config.mts'),
+      '--logLevel',
+      'warn',
+    ],
+    {
+      cwd: root,
+      stdio: 'inherit',
+      env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
+    },
+  );
 }

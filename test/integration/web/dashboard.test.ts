@@ -40,7 +40,9 @@ describe('dashboard in Chromium', () => {
 
   async function waitForRun(runId: string): Promise<string> {
     for (let i = 0; i < 240; i++) {
-      const { run } = await gql<{ run: { status: string } }>('query($id: UUID!) { run(id: $id) { status } }', { id: runId });
+      const { run } = await gql<{ run: { status: string } }>('query($id: UUID!) { run(id: $id) { status } }', {
+        id: runId,
+      });
       if (!['QUEUED', 'RUNNING'].includes(run.status)) return run.status;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -49,9 +51,15 @@ describe('dashboard in Chromium', () => {
 
   // A suite batch through the real worker, until its comparison is stored.
   async function runSuiteBatch(suiteId: string): Promise<{ id: string; verdict: string }> {
-    const { runSuite } = await gql<{ runSuite: { batch: { id: string } } }>('mutation($id: UUID!) { runSuite(input: { suiteId: $id }) { ... on SuiteBatchSubmitted { batch { id } } } }', { id: suiteId });
+    const { runSuite } = await gql<{ runSuite: { batch: { id: string } } }>(
+      'mutation($id: UUID!) { runSuite(input: { suiteId: $id }) { ... on SuiteBatchSubmitted { batch { id } } } }',
+      { id: suiteId },
+    );
     for (let i = 0; i < 360; i++) {
-      const { suiteBatch } = await gql<{ suiteBatch: { comparison: { verdict: string } | null } }>('query($id: UUID!) { suiteBatch(id: $id) { comparison { verdict } } }', { id: runSuite.batch.id });
+      const { suiteBatch } = await gql<{ suiteBatch: { comparison: { verdict: string } | null } }>(
+        'query($id: UUID!) { suiteBatch(id: $id) { comparison { verdict } } }',
+        { id: runSuite.batch.id },
+      );
       if (suiteBatch.comparison) return { id: runSuite.batch.id, verdict: suiteBatch.comparison.verdict };
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -67,43 +75,79 @@ describe('dashboard in Chromium', () => {
   beforeAll(async () => {
     mkdirSync(artifacts, { recursive: true });
     harness = await startApiHarness();
-    stopWorker = (await startWorkerProcess(parseConfig({ ...process.env, WORKER_CONCURRENCY: '2' }), pino({ level: 'silent' }))).stop;
+    stopWorker = (
+      await startWorkerProcess(parseConfig({ ...process.env, WORKER_CONCURRENCY: '2' }), pino({ level: 'silent' }))
+    ).stop;
     ({ token } = await harness.newTeam('web'));
 
     // Seed: one scenario (a shorter workload than the example's) and two runs of it under
     // different profiles, processed by the worker above.
-    const spec = readFileSync(path.join(examples, 's04-hyperv-snp-confidential-storvsc.yaml'), 'utf8').replace(/operations: \d+/, 'operations: 4000');
-    const created = await gql<{ createScenario: { scenario: { id: string } } }>('mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }', { spec });
+    const spec = readFileSync(path.join(examples, 's04-hyperv-snp-confidential-storvsc.yaml'), 'utf8').replace(
+      /operations: \d+/,
+      'operations: 4000',
+    );
+    const created = await gql<{ createScenario: { scenario: { id: string } } }>(
+      'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }',
+      { spec },
+    );
     scenarioId = created.createScenario.scenario.id;
     // A second version, so the scenario page has a spec diff to show.
-    await gql('mutation($input: UpdateScenarioInput!) { updateScenario(input: $input) { __typename } }', { input: { id: scenarioId, spec: spec.replace('operations: 4000', 'operations: 3000') } });
-    for (const overrides of [{ profile: 'la-classic' }, { profile: 'la-phys', overlays: [{ name: 'confidential-vmbus-no-swiotlb' }] }]) {
-      const submitted = await gql<{ submitRun: { run: { id: string } } }>('mutation($input: SubmitRunInput!) { submitRun(input: $input) { ... on RunSubmitted { run { id } } } }', { input: { scenarioId, overrides } });
+    await gql('mutation($input: UpdateScenarioInput!) { updateScenario(input: $input) { __typename } }', {
+      input: { id: scenarioId, spec: spec.replace('operations: 4000', 'operations: 3000') },
+    });
+    for (const overrides of [
+      { profile: 'la-classic' },
+      { profile: 'la-phys', overlays: [{ name: 'confidential-vmbus-no-swiotlb' }] },
+    ]) {
+      const submitted = await gql<{ submitRun: { run: { id: string } } }>(
+        'mutation($input: SubmitRunInput!) { submitRun(input: $input) { ... on RunSubmitted { run { id } } } }',
+        { input: { scenarioId, overrides } },
+      );
       runIds.push(submitted.submitRun.run.id);
     }
     for (const id of runIds) expect(await waitForRun(id)).toBe('SUCCEEDED');
 
     // A regression suite with two batches: the baseline under the confidential VMBus overlay, then
     // the same entry name under la-classic (compared with it), and a nightly schedule.
-    const suiteInput = (entry: Record<string, unknown>) => ({ name: 'storvsc-nightly', scenarioIds: [scenarioId], entries: [{ name: 'kernel', ...entry }], thresholds: [{ metric: 'failedMaps', max: '0' }] });
-    const { createSuite } = await gql<{ createSuite: { suite: { id: string } } }>('mutation($input: SuiteInput!) { createSuite(input: $input) { ... on SuiteSaved { suite { id } } } }', {
-      input: suiteInput({ profile: 'la-phys', overlays: [{ name: 'confidential-vmbus-no-swiotlb' }] }),
+    const suiteInput = (entry: Record<string, unknown>) => ({
+      name: 'storvsc-nightly',
+      scenarioIds: [scenarioId],
+      entries: [{ name: 'kernel', ...entry }],
+      thresholds: [{ metric: 'failedMaps', max: '0' }],
     });
+    const { createSuite } = await gql<{ createSuite: { suite: { id: string } } }>(
+      'mutation($input: SuiteInput!) { createSuite(input: $input) { ... on SuiteSaved { suite { id } } } }',
+      {
+        input: suiteInput({ profile: 'la-phys', overlays: [{ name: 'confidential-vmbus-no-swiotlb' }] }),
+      },
+    );
     const suiteId = createSuite.suite.id;
     const baseline = await runSuiteBatch(suiteId);
     await gql('mutation($id: UUID!) { acceptBaseline(batchId: $id) { __typename } }', { id: baseline.id });
-    await gql('mutation($id: UUID!, $input: SuiteInput!) { updateSuite(id: $id, input: $input) { __typename } }', { id: suiteId, input: suiteInput({ profile: 'la-classic' }) });
+    await gql('mutation($id: UUID!, $input: SuiteInput!) { updateSuite(id: $id, input: $input) { __typename } }', {
+      id: suiteId,
+      input: suiteInput({ profile: 'la-classic' }),
+    });
     suiteVerdict = (await runSuiteBatch(suiteId)).verdict;
-    await gql('mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { __typename } }', { input: { suiteId, name: 'nightly', cron: '0 3 * * *', timeZone: 'Europe/Berlin' } });
+    await gql('mutation($input: CreateScheduleInput!) { createSchedule(input: $input) { __typename } }', {
+      input: { suiteId, name: 'nightly', cron: '0 3 * * *', timeZone: 'Europe/Berlin' },
+    });
 
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage'] });
+    browser = await chromium.launch({
+      executablePath: chromiumPath,
+      headless: true,
+      args: ['--no-sandbox', '--disable-dev-shm-usage'],
+    });
     context = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: harness.api.url });
     page = await context.newPage();
     page.on('console', (message) => {
       if (message.type() === 'error') consoleErrors.push(message.text());
     });
     page.on('response', async (response) => {
-      if (response.status() >= 400) consoleErrors.push(`HTTP ${response.status()} ${response.url()} ${response.request().postData() ?? ''} → ${(await response.text().catch(() => '')).slice(0, 300)}`);
+      if (response.status() >= 400)
+        consoleErrors.push(
+          `HTTP ${response.status()} ${response.url()} ${response.request().postData() ?? ''} → ${(await response.text().catch(() => '')).slice(0, 300)}`,
+        );
     });
     page.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
   }, 120_000);
@@ -111,7 +155,10 @@ describe('dashboard in Chromium', () => {
   afterAll(async () => {
     await browser?.close();
     await stopWorker?.();
-    const queue = new Queue(QueueName.runs, { connection: { url: process.env['REDIS_URL']!, maxRetriesPerRequest: null }, prefix: process.env['BULLMQ_PREFIX']! });
+    const queue = new Queue(QueueName.runs, {
+      connection: { url: process.env['REDIS_URL']!, maxRetriesPerRequest: null },
+      prefix: process.env['BULLMQ_PREFIX']!,
+    });
     await queue.obliterate({ force: true });
     await queue.close();
     await harness?.stop();
@@ -136,7 +183,10 @@ describe('dashboard in Chromium', () => {
 
     await page.getByRole('heading', { name: 'Overview', level: 1 }).waitFor();
     await page.locator('figure[aria-label="Runs by status per day"] .recharts-bar-rectangle').first().waitFor();
-    await page.locator('figure[aria-label="SWIOTLB headroom trend (peak pool use per run)"] .recharts-line').first().waitFor();
+    await page
+      .locator('figure[aria-label="SWIOTLB headroom trend (peak pool use per run)"] .recharts-line')
+      .first()
+      .waitFor();
     expect(await page.getByRole('link', { name: 's04-hyperv-snp-confidential-storvsc' }).count()).toBeGreaterThan(0);
     await screenshot('overview');
   });
@@ -148,7 +198,10 @@ describe('dashboard in Chromium', () => {
     const violations = page.getByRole('table', { name: 'Violations' });
     await violations.getByRole('cell', { name: 'V1', exact: true }).first().waitFor();
     await page.locator('figure[aria-label="SWIOTLB slots used vs nslabs"] .recharts-area-area').waitFor();
-    await violations.getByRole('button', { name: /Show details of V1/ }).first().click();
+    await violations
+      .getByRole('button', { name: /Show details of V1/ })
+      .first()
+      .click();
     await page.locator('tr.detail').getByText('Kernel path').first().waitFor();
     expect(await page.locator('tr.detail code').first().textContent()).not.toBe('');
     await page.getByRole('heading', { name: 'Kernel log' }).waitFor();
@@ -156,21 +209,34 @@ describe('dashboard in Chromium', () => {
     await screenshot('run');
 
     const exports = page.getByRole('group', { name: 'CI exports of this run' });
-    const [junit] = await Promise.all([page.waitForEvent('download'), exports.getByRole('button', { name: 'Download JUnit' }).click()]);
+    const [junit] = await Promise.all([
+      page.waitForEvent('download'),
+      exports.getByRole('button', { name: 'Download JUnit' }).click(),
+    ]);
     expect(junit.suggestedFilename()).toBe(`run-${runIds[0]}.junit.xml`);
     expect(readFileSync(await junit.path(), 'utf8')).toContain('<testsuites name="dmasim"');
-    const [sarif] = await Promise.all([page.waitForEvent('download'), exports.getByRole('button', { name: 'Download SARIF' }).click()]);
+    const [sarif] = await Promise.all([
+      page.waitForEvent('download'),
+      exports.getByRole('button', { name: 'Download SARIF' }).click(),
+    ]);
     expect(sarif.suggestedFilename()).toBe(`run-${runIds[0]}.results.sarif`);
     const log = JSON.parse(readFileSync(await sarif.path(), 'utf8')) as { version: string };
     expect(log.version).toBe('2.1.0');
   });
 
   it('shows live progress of a new run through the runUpdated subscription', async () => {
-    const submitted = await gql<{ submitRun: { run: { id: string } } }>('mutation($input: SubmitRunInput!) { submitRun(input: $input) { ... on RunSubmitted { run { id } } } }', { input: { scenarioId, overrides: { profile: 'lb' } } });
+    const submitted = await gql<{ submitRun: { run: { id: string } } }>(
+      'mutation($input: SubmitRunInput!) { submitRun(input: $input) { ... on RunSubmitted { run { id } } } }',
+      { input: { scenarioId, overrides: { profile: 'lb' } } },
+    );
     const id = submitted.submitRun.run.id;
     await page.goto(`/runs/${id}`);
     // A short run may finish before the page is up; otherwise the progress bar shows while it runs.
-    await page.getByRole('progressbar', { name: 'Run progress' }).or(page.locator('h1 .badge.status-succeeded')).first().waitFor();
+    await page
+      .getByRole('progressbar', { name: 'Run progress' })
+      .or(page.locator('h1 .badge.status-succeeded'))
+      .first()
+      .waitFor();
     await page.locator('h1 .badge.status-succeeded').waitFor({ timeout: 90_000 });
     await page.getByRole('heading', { name: 'Verdict' }).waitFor();
   });
@@ -189,7 +255,13 @@ describe('dashboard in Chromium', () => {
     await page.getByText('2 of 2 runs finished').waitFor({ timeout: 90_000 });
     await page.getByRole('link', { name: 'Compare the batch side by side' }).waitFor();
     await screenshot('batch');
-    const [junit] = await Promise.all([page.waitForEvent('download'), page.getByRole('group', { name: 'CI exports of this batch' }).getByRole('button', { name: 'Download JUnit' }).click()]);
+    const [junit] = await Promise.all([
+      page.waitForEvent('download'),
+      page
+        .getByRole('group', { name: 'CI exports of this batch' })
+        .getByRole('button', { name: 'Download JUnit' })
+        .click(),
+    ]);
     expect(readFileSync(await junit.path(), 'utf8')).toContain('tests="2"');
     await page.getByRole('link', { name: 'Compare the batch side by side' }).click();
     await page.getByRole('heading', { name: 'Metric deltas' }).waitFor();
@@ -201,17 +273,24 @@ describe('dashboard in Chromium', () => {
     await page.getByRole('heading', { name: 'Metric deltas' }).waitFor();
     const fixed = page.getByRole('button', { name: /fixed/ });
     await fixed.waitFor();
-    expect(await page.getByRole('group', { name: 'Violation changes from A to B' }).textContent()).toMatch(/\d+new\d+fixed\d+persisting/);
+    expect(await page.getByRole('group', { name: 'Violation changes from A to B' }).textContent()).toMatch(
+      /\d+new\d+fixed\d+persisting/,
+    );
     await screenshot('compare');
   });
 
-  it('shows the suites\' latest comparison and schedules, pauses and resumes a schedule, and triages a finding', async () => {
+  it("shows the suites' latest comparison and schedules, pauses and resumes a schedule, and triages a finding", async () => {
     await page.goto('/regressions');
     await page.getByRole('heading', { name: 'Regressions', level: 1 }).waitFor();
     const suite = page.getByRole('article', { name: /storvsc-nightly/ });
     await suite.locator(`.badge.verdict-${suiteVerdict}`).first().waitFor();
-    expect(await suite.getByRole('list', { name: 'Finding counts' }).textContent()).toMatch(/\d+ new\d+ fixed\d+ persisting\d+ moved/);
-    await suite.getByRole('group', { name: /CI exports of storvsc-nightly/ }).getByRole('button', { name: 'Download JUnit' }).waitFor();
+    expect(await suite.getByRole('list', { name: 'Finding counts' }).textContent()).toMatch(
+      /\d+ new\d+ fixed\d+ persisting\d+ moved/,
+    );
+    await suite
+      .getByRole('group', { name: /CI exports of storvsc-nightly/ })
+      .getByRole('button', { name: 'Download JUnit' })
+      .waitFor();
 
     const schedules = page.getByRole('table', { name: 'Schedules' });
     const row = schedules.getByRole('row', { name: /nightly/ });

@@ -27,7 +27,9 @@ describe('batches and subscriptions', () => {
   beforeAll(async () => {
     harness = await startApiHarness();
     db = createDatabase({ databaseUrl: process.env['DATABASE_URL']!, schema: 'public' });
-    const handle = await startWorkerProcess(parseConfig({ ...process.env, WORKER_CONCURRENCY: '3' }), silent, { onBatchCompleted: recordCompletion });
+    const handle = await startWorkerProcess(parseConfig({ ...process.env, WORKER_CONCURRENCY: '3' }), silent, {
+      onBatchCompleted: recordCompletion,
+    });
     stopWorker = () => handle.stop();
   });
 
@@ -52,7 +54,11 @@ describe('batches and subscriptions', () => {
   }
 
   /** Subscribes and collects every payload until the server completes the subscription (or it errors). */
-  function collect<T>(client: Client, query: string, variables: Record<string, unknown>): Promise<{ payloads: T[]; errors: unknown[]; closeCode?: number }> {
+  function collect<T>(
+    client: Client,
+    query: string,
+    variables: Record<string, unknown>,
+  ): Promise<{ payloads: T[]; errors: unknown[]; closeCode?: number }> {
     return new Promise((resolve) => {
       const payloads: T[] = [];
       const errors: unknown[] = [];
@@ -71,19 +77,37 @@ describe('batches and subscriptions', () => {
   }
 
   async function submitMatrix(token: string): Promise<{ id: string; runs: Array<{ id: string }> }> {
-    const scenarioId = await createScenario(harness, token, exampleSpec('s04-hyperv-snp-confidential-storvsc.yaml', 3000));
+    const scenarioId = await createScenario(
+      harness,
+      token,
+      exampleSpec('s04-hyperv-snp-confidential-storvsc.yaml', 3000),
+    );
     const response = await harness.gql<{ submitMatrix: { batch: { id: string; runs: Array<{ id: string }> } } }>(
       token,
       'mutation($input: SubmitMatrixInput!) { submitMatrix(input: $input) { ... on MatrixSubmitted { batch { id runs { id } } } } }',
-      { input: { scenarioId, entries: [{ profile: 'la-phys' }, { profile: 'lb' }, { profile: 'lb', overlays: [{ name: 'device-cc-accepted' }] }] } },
+      {
+        input: {
+          scenarioId,
+          entries: [
+            { profile: 'la-phys' },
+            { profile: 'lb' },
+            { profile: 'lb', overlays: [{ name: 'device-cc-accepted' }] },
+          ],
+        },
+      },
     );
     return response.data.submitMatrix.batch;
   }
 
-  async function waitForBatch(token: string, batchId: string): Promise<{ status: string; finishedAt: string | null; comparison: BatchComparison | null }> {
+  async function waitForBatch(
+    token: string,
+    batchId: string,
+  ): Promise<{ status: string; finishedAt: string | null; comparison: BatchComparison | null }> {
     const deadline = Date.now() + 60_000;
     for (;;) {
-      const response = await harness.gql<{ runBatch: { status: string; finishedAt: string | null; comparison: BatchComparison | null } }>(token, 'query($id: UUID!) { runBatch(id: $id) { status finishedAt comparison } }', { id: batchId });
+      const response = await harness.gql<{
+        runBatch: { status: string; finishedAt: string | null; comparison: BatchComparison | null };
+      }>(token, 'query($id: UUID!) { runBatch(id: $id) { status finishedAt comparison } }', { id: batchId });
       if (response.data.runBatch.comparison !== null) return response.data.runBatch;
       if (Date.now() > deadline) throw new Error(`batch ${batchId} did not complete: ${JSON.stringify(response.data)}`);
       await new Promise((resolve) => setTimeout(resolve, 250));
@@ -99,7 +123,11 @@ describe('batches and subscriptions', () => {
     expect(completed.status).toBe('SUCCEEDED');
     expect(completed.finishedAt).not.toBeNull();
     expect(completed.comparison?.columns.map((c) => c.runId)).toEqual(batch.runs.map((r) => r.id));
-    expect(completed.comparison?.columns.every((c) => c.status === 'SUCCEEDED' && c.resultHash !== null && c.metrics !== null)).toBe(true);
+    expect(
+      completed.comparison?.columns.every(
+        (c) => c.status === 'SUCCEEDED' && c.resultHash !== null && c.metrics !== null,
+      ),
+    ).toBe(true);
     expect(completed.comparison?.columns.map((c) => c.profile)).toEqual(['la-phys', 'lb', 'lb']);
     expect(completed.comparison?.violations.length).toBeGreaterThan(0);
     expect(completedBatches.filter((id) => id === batch.id)).toHaveLength(1);
@@ -109,7 +137,10 @@ describe('batches and subscriptions', () => {
     const { token } = await harness.newTeam();
     const batch = await submitMatrix(token);
     await waitForBatch(token, batch.id);
-    await db.runBatch.update({ where: { id: batch.id }, data: { status: 'RUNNING', finishedAt: null, comparison: undefined } });
+    await db.runBatch.update({
+      where: { id: batch.id },
+      data: { status: 'RUNNING', finishedAt: null, comparison: undefined },
+    });
     const completer = new RunBatchCompleter(new RunRepository(db), systemClock, silent, recordCompletion);
 
     const results = await Promise.all(Array.from({ length: 6 }, () => completer.completeBatchIfDone(batch.id)));
@@ -120,14 +151,19 @@ describe('batches and subscriptions', () => {
 
   it('completes a batch whose last run is cancelled while QUEUED, with FAILED overall', async () => {
     const { token } = await harness.newTeam();
-    const scenarioId = await createScenario(harness, token, exampleSpec('s04-hyperv-snp-confidential-storvsc.yaml', 2_000_000));
+    const scenarioId = await createScenario(
+      harness,
+      token,
+      exampleSpec('s04-hyperv-snp-confidential-storvsc.yaml', 2_000_000),
+    );
     const response = await harness.gql<{ submitMatrix: { batch: { id: string; runs: Array<{ id: string }> } } }>(
       token,
       'mutation($input: SubmitMatrixInput!) { submitMatrix(input: $input) { ... on MatrixSubmitted { batch { id runs { id } } } } }',
       { input: { scenarioId, entries: [{ profile: 'lb' }] } },
     );
     const batch = response.data.submitMatrix.batch;
-    for (const run of batch.runs) await harness.gql(token, 'mutation($id: UUID!) { cancelRun(id: $id) { status } }', { id: run.id });
+    for (const run of batch.runs)
+      await harness.gql(token, 'mutation($id: UUID!) { cancelRun(id: $id) { status } }', { id: run.id });
 
     const completed = await waitForBatch(token, batch.id);
 
@@ -139,7 +175,15 @@ describe('batches and subscriptions', () => {
     const { token } = await harness.newTeam();
     const runId = await submitRun(harness, token, { operations: 400_000 });
 
-    const { payloads, errors } = await collect<{ runUpdated: { id: string; status: string; progress: number; resultHash: string | null; finishedAt: string | null } }>(
+    const { payloads, errors } = await collect<{
+      runUpdated: {
+        id: string;
+        status: string;
+        progress: number;
+        resultHash: string | null;
+        finishedAt: string | null;
+      };
+    }>(
       wsClient(token),
       'subscription($id: UUID!) { runUpdated(runId: $id) { id status progress errorCode errorMessage resultHash startedAt finishedAt } }',
       { id: runId },
@@ -159,7 +203,9 @@ describe('batches and subscriptions', () => {
     const { token } = await harness.newTeam();
     const batch = await submitMatrix(token);
 
-    const { payloads, errors } = await collect<{ batchUpdated: { id: string; status: string; runs: Array<{ status: string }> } }>(
+    const { payloads, errors } = await collect<{
+      batchUpdated: { id: string; status: string; runs: Array<{ status: string }> };
+    }>(
       wsClient(token),
       'subscription($id: UUID!) { batchUpdated(batchId: $id) { id status runs { id status progress } } }',
       { id: batch.id },
@@ -175,7 +221,11 @@ describe('batches and subscriptions', () => {
     const other = await harness.newTeam();
     const runId = await submitRun(harness, owner.token, { operations: 1000 });
 
-    const { payloads, errors } = await collect(wsClient(other.token), 'subscription($id: UUID!) { runUpdated(runId: $id) { id status } }', { id: runId });
+    const { payloads, errors } = await collect(
+      wsClient(other.token),
+      'subscription($id: UUID!) { runUpdated(runId: $id) { id status } }',
+      { id: runId },
+    );
 
     expect(payloads).toEqual([]);
     expect(errors).toEqual([expect.objectContaining({ extensions: { code: 'NOT_FOUND' } })]);
@@ -183,8 +233,16 @@ describe('batches and subscriptions', () => {
   });
 
   it('closes a connection with a bad token or none with 4403', async () => {
-    const bad = await collect(wsClient('dms_nope_nope'), 'subscription { runUpdated(runId: "00000000-0000-4000-8000-000000000000") { id } }', {});
-    const none = await collect(wsClient(undefined), 'subscription { runUpdated(runId: "00000000-0000-4000-8000-000000000000") { id } }', {});
+    const bad = await collect(
+      wsClient('dms_nope_nope'),
+      'subscription { runUpdated(runId: "00000000-0000-4000-8000-000000000000") { id } }',
+      {},
+    );
+    const none = await collect(
+      wsClient(undefined),
+      'subscription { runUpdated(runId: "00000000-0000-4000-8000-000000000000") { id } }',
+      {},
+    );
 
     expect(bad.closeCode).toBe(4403);
     expect(none.closeCode).toBe(4403);

@@ -19,7 +19,14 @@ interface WorkerProcess {
 function startWorkerProcess(env: Record<string, string> = {}): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'dmasim.js'), 'worker'], {
     cwd: repoRoot,
-    env: { ...process.env, LOG_LEVEL: 'info', WORKER_CONCURRENCY: '1', WORKER_LOCK_DURATION_MS: '2000', RECONCILE_INTERVAL_MS: '1000', ...env },
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'info',
+      WORKER_CONCURRENCY: '1',
+      WORKER_LOCK_DURATION_MS: '2000',
+      RECONCILE_INTERVAL_MS: '1000',
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';

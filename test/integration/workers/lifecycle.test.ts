@@ -30,7 +30,11 @@ describe('run lifecycle', () => {
     const queue = testQueue();
     const stateBefore = await queue.getJobState(runId);
 
-    const cancelled = await harness.gql<{ cancelRun: { status: string; attempts: number } }>(token, 'mutation($id: UUID!) { cancelRun(id: $id) { status attempts } }', { id: runId });
+    const cancelled = await harness.gql<{ cancelRun: { status: string; attempts: number } }>(
+      token,
+      'mutation($id: UUID!) { cancelRun(id: $id) { status attempts } }',
+      { id: runId },
+    );
     const stateAfter = await queue.getJobState(runId);
     await queue.close();
 
@@ -48,9 +52,15 @@ describe('run lifecycle', () => {
       const { token } = await harness.newTeam();
       const runId = await submitRun(harness, token, { operations: 500 });
       const run = await db.run.findUniqueOrThrow({ where: { id: runId } });
-      await db.scenarioVersion.update({ where: { id: run.scenarioVersionId }, data: { spec: { apiVersion: 'dmasim/v1', name: 'broken' } } });
+      await db.scenarioVersion.update({
+        where: { id: run.scenarioVersionId },
+        data: { spec: { apiVersion: 'dmasim/v1', name: 'broken' } },
+      });
       invalid = { token, runId };
-      const handle = await startWorkerProcess(parseConfig({ ...process.env, WORKER_CONCURRENCY: '2' }), pino({ level: 'silent' }));
+      const handle = await startWorkerProcess(
+        parseConfig({ ...process.env, WORKER_CONCURRENCY: '2' }),
+        pino({ level: 'silent' }),
+      );
       stopWorker = () => handle.stop();
     });
 
@@ -76,7 +86,9 @@ describe('run lifecycle', () => {
 
       await harness.gql(token, 'mutation($id: UUID!) { cancelRun(id: $id) { status } }', { id: runId });
       const run = await waitForRun(harness, token, runId, isFinal);
-      const report = await harness.gql<{ report: unknown }>(token, 'query($id: UUID!) { report(runId: $id) }', { id: runId });
+      const report = await harness.gql<{ report: unknown }>(token, 'query($id: UUID!) { report(runId: $id) }', {
+        id: runId,
+      });
 
       expect(run.status).toBe('CANCELLED');
       expect(run.progress).toBeGreaterThan(0);
@@ -110,7 +122,9 @@ describe('run lifecycle', () => {
     it('rejects a time limit outside 1000-86400000 ms as input', async () => {
       const { token } = await harness.newTeam();
 
-      await expect(submitRun(harness, token, { timeLimitMs: 10 })).rejects.toThrow('must be 1000-86400000 milliseconds');
+      await expect(submitRun(harness, token, { timeLimitMs: 10 })).rejects.toThrow(
+        'must be 1000-86400000 milliseconds',
+      );
     });
 
     it('writes one result set when a finished job is delivered again', async () => {
@@ -135,7 +149,11 @@ describe('run lifecycle', () => {
   });
 });
 
-async function waitForJobState(queue: ReturnType<typeof testQueue>, jobId: string, state: string): Promise<{ returnvalue: unknown }> {
+async function waitForJobState(
+  queue: ReturnType<typeof testQueue>,
+  jobId: string,
+  state: string,
+): Promise<{ returnvalue: unknown }> {
   const deadline = Date.now() + 30_000;
   for (;;) {
     if ((await queue.getJobState(jobId)) === state) {

@@ -49,7 +49,9 @@ describe('pipeline observability', () => {
   });
 
   it('refuses /admin/queues for an unknown token', async () => {
-    const response = await fetch(`${harness.api.url}/admin/queues`, { headers: { authorization: 'Bearer dms_bad_bad' } });
+    const response = await fetch(`${harness.api.url}/admin/queues`, {
+      headers: { authorization: 'Bearer dms_bad_bad' },
+    });
 
     expect(response.status).toBe(401);
   });
@@ -60,7 +62,9 @@ describe('pipeline observability', () => {
     const created = await harness.api.services.teams.createToken(viewer, { name: 'ci', role: 'member' });
     if (!('bearer' in created)) throw new Error('token not created');
 
-    const response = await fetch(`${harness.api.url}/admin/queues`, { headers: { authorization: `Bearer ${created.bearer}` } });
+    const response = await fetch(`${harness.api.url}/admin/queues`, {
+      headers: { authorization: `Bearer ${created.bearer}` },
+    });
 
     expect(response.status).toBe(403);
   });
@@ -70,7 +74,9 @@ describe('pipeline observability', () => {
     const basic = Buffer.from(`admin:${token}`).toString('base64');
 
     const page = await fetch(`${harness.api.url}/admin/queues`, { headers: { authorization: `Bearer ${token}` } });
-    const api = await fetch(`${harness.api.url}/admin/queues/api/queues?activeQueue=runs&status=latest&page=1`, { headers: { authorization: `Basic ${basic}` } });
+    const api = await fetch(`${harness.api.url}/admin/queues/api/queues?activeQueue=runs&status=latest&page=1`, {
+      headers: { authorization: `Basic ${basic}` },
+    });
     const body = (await api.json()) as { queues: Array<{ name: string }> };
 
     expect(page.status).toBe(200);

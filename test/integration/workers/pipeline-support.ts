@@ -31,14 +31,28 @@ export function exampleSpec(file: string, operations: number): string {
 }
 
 export async function createScenario(harness: ApiHarness, token: string, spec: string): Promise<string> {
-  const created = await harness.gql<{ createScenario: { scenario?: { id: string } } }>(token, 'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }', { spec });
+  const created = await harness.gql<{ createScenario: { scenario?: { id: string } } }>(
+    token,
+    'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }',
+    { spec },
+  );
   const id = created.data.createScenario.scenario?.id;
   if (!id) throw new Error(`createScenario failed: ${JSON.stringify(created)}`);
   return id;
 }
 
-export async function submitRun(harness: ApiHarness, token: string, options: { file?: string; operations?: number; scenarioId?: string; timeLimitMs?: number } = {}): Promise<string> {
-  const scenarioId = options.scenarioId ?? (await createScenario(harness, token, exampleSpec(options.file ?? 's04-hyperv-snp-confidential-storvsc.yaml', options.operations ?? 2000)));
+export async function submitRun(
+  harness: ApiHarness,
+  token: string,
+  options: { file?: string; operations?: number; scenarioId?: string; timeLimitMs?: number } = {},
+): Promise<string> {
+  const scenarioId =
+    options.scenarioId ??
+    (await createScenario(
+      harness,
+      token,
+      exampleSpec(options.file ?? 's04-hyperv-snp-confidential-storvsc.yaml', options.operations ?? 2000),
+    ));
   const response = await harness.gql<{ submitRun: { run?: { id: string } } }>(
     token,
     'mutation($s: UUID!, $t: Int) { submitRun(input: { scenarioId: $s, timeLimitMs: $t }) { ... on RunSubmitted { run { id } } ... on InputRejected { userErrors { message } } } }',
@@ -50,17 +64,26 @@ export async function submitRun(harness: ApiHarness, token: string, options: { f
 }
 
 export async function getRun(harness: ApiHarness, token: string, runId: string): Promise<RunView> {
-  const response = await harness.gql<{ run: RunView }>(token, `query($id: UUID!) { run(id: $id) { ${runFields} } }`, { id: runId });
+  const response = await harness.gql<{ run: RunView }>(token, `query($id: UUID!) { run(id: $id) { ${runFields} } }`, {
+    id: runId,
+  });
   return response.data.run;
 }
 
 /** Polls until `predicate` holds (generous: no timing assertions, only an upper bound). */
-export async function waitForRun(harness: ApiHarness, token: string, runId: string, predicate: (run: RunView) => boolean, timeoutMs = 60_000): Promise<RunView> {
+export async function waitForRun(
+  harness: ApiHarness,
+  token: string,
+  runId: string,
+  predicate: (run: RunView) => boolean,
+  timeoutMs = 60_000,
+): Promise<RunView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = await getRun(harness, token, runId);
     if (predicate(run)) return run;
-    if (Date.now() > deadline) throw new Error(`run ${runId} did not reach the expected state; last ${JSON.stringify(run)}`);
+    if (Date.now() > deadline)
+      throw new Error(`run ${runId} did not reach the expected state; last ${JSON.stringify(run)}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 }
@@ -69,7 +92,10 @@ export const isFinal = (run: RunView): boolean => !['QUEUED', 'RUNNING'].include
 
 /** The runs queue of this test file's prefix, for inspecting or breaking Redis state. */
 export function testQueue(): Queue {
-  return new Queue(QueueName.runs, { connection: { url: process.env['REDIS_URL']!, maxRetriesPerRequest: null }, prefix: process.env['BULLMQ_PREFIX']! });
+  return new Queue(QueueName.runs, {
+    connection: { url: process.env['REDIS_URL']!, maxRetriesPerRequest: null },
+    prefix: process.env['BULLMQ_PREFIX']!,
+  });
 }
 
 /** Deletes every Redis key of this file's BullMQ prefix (what a Redis restart without persistence does). */

@@ -25,13 +25,18 @@ describe('run pipeline', () => {
 
   beforeAll(async () => {
     harness = await startApiHarness();
-    stopWorker = (await startWorkerProcess(parseConfig({ ...process.env, WORKER_CONCURRENCY: '2' }), pino({ level: 'silent' }))).stop;
+    stopWorker = (
+      await startWorkerProcess(parseConfig({ ...process.env, WORKER_CONCURRENCY: '2' }), pino({ level: 'silent' }))
+    ).stop;
     db = createDatabase({ databaseUrl: process.env['DATABASE_URL']!, schema: 'public' });
   });
 
   afterAll(async () => {
     await stopWorker();
-    const queue = new Queue(QueueName.runs, { connection: { url: process.env['REDIS_URL']!, maxRetriesPerRequest: null }, prefix: process.env['BULLMQ_PREFIX']! });
+    const queue = new Queue(QueueName.runs, {
+      connection: { url: process.env['REDIS_URL']!, maxRetriesPerRequest: null },
+      prefix: process.env['BULLMQ_PREFIX']!,
+    });
     await queue.obliterate({ force: true });
     await queue.close();
     await db.$disconnect();
@@ -39,15 +44,31 @@ describe('run pipeline', () => {
   });
 
   async function submit(token: string, specFile: string, operations: number): Promise<string> {
-    const spec = readFileSync(path.join(examples, specFile), 'utf8').replace(/operations: \d+/, `operations: ${operations}`);
-    const created = await harness.gql<{ createScenario: { scenario: { id: string } } }>(token, 'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }', { spec });
-    const run = await harness.gql<{ submitRun: { run: { id: string } } }>(token, 'mutation($s: UUID!) { submitRun(input: { scenarioId: $s }) { ... on RunSubmitted { run { id } } } }', { s: created.data.createScenario.scenario.id });
+    const spec = readFileSync(path.join(examples, specFile), 'utf8').replace(
+      /operations: \d+/,
+      `operations: ${operations}`,
+    );
+    const created = await harness.gql<{ createScenario: { scenario: { id: string } } }>(
+      token,
+      'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }',
+      { spec },
+    );
+    const run = await harness.gql<{ submitRun: { run: { id: string } } }>(
+      token,
+      'mutation($s: UUID!) { submitRun(input: { scenarioId: $s }) { ... on RunSubmitted { run { id } } } }',
+      { s: created.data.createScenario.scenario.id },
+    );
     return run.data.submitRun.run.id;
   }
 
-  async function waitForFinalStatus(token: string, runId: string): Promise<{ status: string; resultHash: string | null; progress: number; attempts: number }> {
+  async function waitForFinalStatus(
+    token: string,
+    runId: string,
+  ): Promise<{ status: string; resultHash: string | null; progress: number; attempts: number }> {
     for (let i = 0; i < 120; i++) {
-      const response = await harness.gql<{ run: { status: string; resultHash: string | null; progress: number; attempts: number } }>(token, 'query($id: UUID!) { run(id: $id) { status resultHash progress attempts } }', { id: runId });
+      const response = await harness.gql<{
+        run: { status: string; resultHash: string | null; progress: number; attempts: number };
+      }>(token, 'query($id: UUID!) { run(id: $id) { status resultHash progress attempts } }', { id: runId });
       if (!['QUEUED', 'RUNNING'].includes(response.data.run.status)) return response.data.run;
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
@@ -59,7 +80,11 @@ describe('run pipeline', () => {
     const runId = await submit(token, 's04-hyperv-snp-confidential-storvsc.yaml', 5000);
 
     const run = await waitForFinalStatus(token, runId);
-    const results = await harness.gql<{ violations: { edges: Array<{ node: { class: string; severity: string } }> }; metrics: { nslabs: number; hiwater: number }; report: { resultHash: string; summary: { verdict: string } } }>(
+    const results = await harness.gql<{
+      violations: { edges: Array<{ node: { class: string; severity: string } }> };
+      metrics: { nslabs: number; hiwater: number };
+      report: { resultHash: string; summary: { verdict: string } };
+    }>(
       token,
       'query($id: UUID!) { violations(filter: { runId: $id }) { edges { node { class severity } } } metrics(runId: $id) { nslabs hiwater } report(runId: $id) }',
       { id: runId },
@@ -77,7 +102,11 @@ describe('run pipeline', () => {
     const { token } = await harness.newTeam();
     const first = await submit(token, 's16-snp-nvme-mixed.yaml', 3000);
     const firstRun = await waitForFinalStatus(token, first);
-    const retried = await harness.gql<{ retryRun: { id: string } }>(token, 'mutation($id: UUID!) { retryRun(id: $id) { id } }', { id: first });
+    const retried = await harness.gql<{ retryRun: { id: string } }>(
+      token,
+      'mutation($id: UUID!) { retryRun(id: $id) { id } }',
+      { id: first },
+    );
 
     const secondRun = await waitForFinalStatus(token, retried.data.retryRun.id);
 
@@ -89,7 +118,13 @@ describe('run pipeline', () => {
     const { token } = await harness.newTeam();
     const runId = await submit(token, 's07-tdx-tdisp-nvme-accepted.yaml', 2000);
     await waitForFinalStatus(token, runId);
-    const executor = new RunExecutor(new RunRepository(db), new ScenarioRepository(db), engineSpecValidator, new ResultRepository(db), systemClock);
+    const executor = new RunExecutor(
+      new RunRepository(db),
+      new ScenarioRepository(db),
+      engineSpecValidator,
+      new ResultRepository(db),
+      systemClock,
+    );
 
     const duplicate = await executor.execute(runId, { timeLimitMs: 60_000 });
     const reports = await db.runReport.count({ where: { runId } });

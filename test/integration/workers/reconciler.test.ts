@@ -11,7 +11,17 @@ import { systemClock } from '../../../src/platform/clock';
 import { parseConfig } from '../../../src/platform/config';
 import { createDatabase, type Database } from '../../../src/platform/db';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness';
-import { createScenario, deleteOwnPrefixKeys, exampleSpec, getRun, isFinal, obliterate, submitRun, testQueue, waitForRun } from './pipeline-support';
+import {
+  createScenario,
+  deleteOwnPrefixKeys,
+  exampleSpec,
+  getRun,
+  isFinal,
+  obliterate,
+  submitRun,
+  testQueue,
+  waitForRun,
+} from './pipeline-support';
 
 // The reconciler makes PostgreSQL (the source of truth) and BullMQ agree again: a run whose enqueue
 // failed after its row was written, runs whose Redis keys vanished (a Redis restart without
@@ -38,7 +48,10 @@ describe('run reconciler', () => {
 
   function reconciler(maxAttempts = 3): RunReconciler {
     const runs = new RunRepository(db);
-    return new RunReconciler(runs, queue, new RunBatchCompleter(runs, systemClock, silent), systemClock, silent, { maxAttempts, minAgeMs: 0 });
+    return new RunReconciler(runs, queue, new RunBatchCompleter(runs, systemClock, silent), systemClock, silent, {
+      maxAttempts,
+      minAgeMs: 0,
+    });
   }
 
   it('fails a RUNNING run whose job is gone once it has used its attempts (WORKER_LOST)', async () => {
@@ -75,11 +88,15 @@ describe('run reconciler', () => {
     beforeAll(async () => {
       // Three runs queued, then Redis loses every key of this prefix before any worker runs.
       const { token } = await harness.newTeam();
-      for (let i = 0; i < 3; i++) lost.push({ token, runId: await submitRun(harness, token, { operations: 1000 + i }) });
+      for (let i = 0; i < 3; i++)
+        lost.push({ token, runId: await submitRun(harness, token, { operations: 1000 + i }) });
 
       // A RUNNING run (a worker took it, attempt 1) whose job vanished.
       const running = await harness.newTeam();
-      runningWithoutJob = { token: running.token, runId: await submitRun(harness, running.token, { operations: 1500 }) };
+      runningWithoutJob = {
+        token: running.token,
+        runId: await submitRun(harness, running.token, { operations: 1500 }),
+      };
       await new RunRepository(db).markRunning(runningWithoutJob.runId, new Date());
 
       await deleteOwnPrefixKeys();
@@ -87,10 +104,24 @@ describe('run reconciler', () => {
       // A submission whose enqueue fails after the row is written (Redis refused the add).
       const failing = await harness.newTeam();
       const failingQueue: RunQueue = { ...queue, enqueue: () => Promise.reject(new Error('Redis is down')) };
-      const regressionQueues = createRegressionQueues({ redisUrl: process.env['REDIS_URL']!, prefix: process.env['BULLMQ_PREFIX']! });
-      const services = buildApiServices({ db, clock: systemClock, logger: silent, runQueue: failingQueue, specs: engineSpecValidator, regressionQueues });
+      const regressionQueues = createRegressionQueues({
+        redisUrl: process.env['REDIS_URL']!,
+        prefix: process.env['BULLMQ_PREFIX']!,
+      });
+      const services = buildApiServices({
+        db,
+        clock: systemClock,
+        logger: silent,
+        runQueue: failingQueue,
+        specs: engineSpecValidator,
+        regressionQueues,
+      });
       const viewer = await services.teams.authenticate(`Bearer ${failing.token}`);
-      const scenarioId = await createScenario(harness, failing.token, exampleSpec('s07-tdx-tdisp-nvme-accepted.yaml', 1000));
+      const scenarioId = await createScenario(
+        harness,
+        failing.token,
+        exampleSpec('s07-tdx-tdisp-nvme-accepted.yaml', 1000),
+      );
       const submitted = await services.runs.submit(viewer, { scenarioId });
       if (!('run' in submitted)) throw new Error('submit was rejected');
       enqueueFailed = { token: failing.token, runId: submitted.run.id };

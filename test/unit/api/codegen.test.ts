@@ -10,7 +10,10 @@ describe('generated resolver types', () => {
   it('are current with graphql/*.graphql (run npm run codegen)', () => {
     const committed = path.join(repoRoot, 'src', 'api', 'generated', 'resolvers-types.ts');
     const outDir = mkdtempSync(path.join(tmpdir(), 'dmasim-codegen-'));
-    const config = readFileSync(path.join(repoRoot, 'codegen.ts'), 'utf8').replace("'src/api/generated/resolvers-types.ts'", JSON.stringify(path.join(outDir, 'resolvers-types.ts')));
+    const config = readFileSync(path.join(repoRoot, 'codegen.ts'), 'utf8').replace(
+      "'src/api/generated/resolvers-types.ts'",
+      JSON.stringify(path.join(outDir, 'resolvers-types.ts')),
+    );
     const configFile = path.join(outDir, 'codegen.ts');
     writeFileSync(configFile, config);
     const codegenBin = realpathSync(path.join(repoRoot, 'node_modules', '.bin', 'graphql-codegen'));

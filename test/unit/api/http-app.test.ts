@@ -15,7 +15,12 @@ describe('createHttpApp', () => {
       requestBodyLimitBytes: 1024,
       readiness: [
         { name: 'postgres', check: async () => undefined },
-        { name: 'redis', check: async () => { if (!redisUp) throw new Error('down'); } },
+        {
+          name: 'redis',
+          check: async () => {
+            if (!redisUp) throw new Error('down');
+          },
+        },
       ],
     });
     server = await listen(app, 0, '127.0.0.1');
@@ -59,14 +64,22 @@ describe('createHttpApp', () => {
   });
 
   it('rejects a body over the limit with 413 and a code, not a 500', async () => {
-    const response = await fetch(`${base}/healthz`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ pad: 'x'.repeat(4096) }) });
+    const response = await fetch(`${base}/healthz`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pad: 'x'.repeat(4096) }),
+    });
 
     expect(response.status).toBe(413);
     expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: 'PAYLOAD_TOO_LARGE' } }] });
   });
 
   it('rejects malformed JSON with 400 and a code', async () => {
-    const response = await fetch(`${base}/healthz`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' });
+    const response = await fetch(`${base}/healthz`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":',
+    });
 
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: 'BAD_REQUEST' } }] });

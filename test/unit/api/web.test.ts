@@ -41,13 +41,16 @@ describe('dashboard routes', () => {
 
   const html = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
 
-  it.each(['/', '/runs/1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed', '/compare?a=1&b=2', '/scenarios'])('serves index.html for the app route %s', async (route) => {
-    const response = await fetch(`${baseUrl}${route}`, { headers: html });
+  it.each(['/', '/runs/1b9d6bcd-bbfd-4b2d-9b5d-ab8dfbbd4bed', '/compare?a=1&b=2', '/scenarios'])(
+    'serves index.html for the app route %s',
+    async (route) => {
+      const response = await fetch(`${baseUrl}${route}`, { headers: html });
 
-    expect(response.status).toBe(200);
-    expect(await response.text()).toContain('dmasim dashboard');
-    expect(response.headers.get('cache-control')).toBe('no-cache');
-  });
+      expect(response.status).toBe(200);
+      expect(await response.text()).toContain('dmasim dashboard');
+      expect(response.headers.get('cache-control')).toBe('no-cache');
+    },
+  );
 
   it('serves hashed assets with a long cache lifetime', async () => {
     const response = await fetch(`${baseUrl}/assets/index-abc.js`);
@@ -57,7 +60,11 @@ describe('dashboard routes', () => {
   });
 
   it('leaves /graphql, /metrics and /healthz to the API', async () => {
-    const graphql = await fetch(`${baseUrl}/graphql`, { method: 'POST', headers: { ...html, 'content-type': 'application/json' }, body: '{}' });
+    const graphql = await fetch(`${baseUrl}/graphql`, {
+      method: 'POST',
+      headers: { ...html, 'content-type': 'application/json' },
+      body: '{}',
+    });
     const metrics = await fetch(`${baseUrl}/metrics`, { headers: html });
     const health = await fetch(`${baseUrl}/healthz`, { headers: html });
 

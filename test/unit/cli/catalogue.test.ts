@@ -22,14 +22,17 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
 }
 
 describe('help and version', () => {
-  it.each(commands.map((c) => c.name))('dmasim %s --help and -h print the usage and exit 0 (never run the command)', async (name) => {
-    for (const flag of ['--help', '-h']) {
-      const result = await cli([name, flag]);
-      expect(result).toMatchObject({ code: 0, err: '' });
-      expect(result.out).toMatch(/^usage: dmasim /);
-      expect(result.out).toBe(`${commands.find((c) => c.name === name)!.usage}\n`);
-    }
-  });
+  it.each(commands.map((c) => c.name))(
+    'dmasim %s --help and -h print the usage and exit 0 (never run the command)',
+    async (name) => {
+      for (const flag of ['--help', '-h']) {
+        const result = await cli([name, flag]);
+        expect(result).toMatchObject({ code: 0, err: '' });
+        expect(result.out).toMatch(/^usage: dmasim /);
+        expect(result.out).toBe(`${commands.find((c) => c.name === name)!.usage}\n`);
+      }
+    },
+  );
 
   it('--help after other arguments still shows the usage (dmasim run spec.yaml --help)', async () => {
     const result = await cli(['run', 'does-not-exist.yaml', '--help']);
@@ -41,7 +44,9 @@ describe('help and version', () => {
     const { version } = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string };
     const result = await cli(['--version']);
     expect(result.code).toBe(0);
-    expect(result.out).toMatch(new RegExp(`^dmasim ${version.replace(/\./g, '\\.')} \\(engine \\d+\\.\\d+\\.\\d+\\)\\n$`));
+    expect(result.out).toMatch(
+      new RegExp(`^dmasim ${version.replace(/\./g, '\\.')} \\(engine \\d+\\.\\d+\\.\\d+\\)\\n$`),
+    );
   });
 
   it('help <unknown command> is an error naming it, exit 2', async () => {
@@ -53,7 +58,16 @@ describe('help and version', () => {
 
   it('run --help lists every overlay and each variant of device-cc-accepted', async () => {
     const { out } = await cli(['run', '--help']);
-    for (const name of ['device-cc-accepted', 'dual-swiotlb-pools', 'confidential-vmbus-no-swiotlb', 'storvsc-bypass', ':aneesh (default)', ':alexey', ':dan']) expect(out).toContain(name);
+    for (const name of [
+      'device-cc-accepted',
+      'dual-swiotlb-pools',
+      'confidential-vmbus-no-swiotlb',
+      'storvsc-bypass',
+      ':aneesh (default)',
+      ':alexey',
+      ':dan',
+    ])
+      expect(out).toContain(name);
   });
 });
 
@@ -82,7 +96,10 @@ describe('dmasim explain', () => {
 
   it('the legend covers every violation and failure class exactly once, with text', () => {
     const classes = legendEntries.filter((e) => e.kind !== 'rule').map((e) => e.id);
-    expect(classes).toEqual([...Array.from({ length: 10 }, (_, i) => `V${i}`), ...Array.from({ length: 16 }, (_, i) => `F${i + 1}`)]);
+    expect(classes).toEqual([
+      ...Array.from({ length: 10 }, (_, i) => `V${i}`),
+      ...Array.from({ length: 16 }, (_, i) => `F${i + 1}`),
+    ]);
     for (const entry of legendEntries) expect(entry.description.length).toBeGreaterThan(10);
     expect(explainId('netvsc-gpadl')?.kind).toBe('rule');
     expect(explainId('nope')).toBeNull();
@@ -101,7 +118,12 @@ describe('profiles, overlays, schema', () => {
   it('overlays: every overlay on one line, variants below, the default marked', async () => {
     const { code, out } = await cli(['overlays']);
     expect(code).toBe(0);
-    expect(out.split('\n').filter((l) => /^ {2}\S/.test(l)).map((l) => l.trim().split(/\s+/)[0])).toEqual(['device-cc-accepted', 'dual-swiotlb-pools', 'confidential-vmbus-no-swiotlb', 'storvsc-bypass']);
+    expect(
+      out
+        .split('\n')
+        .filter((l) => /^ {2}\S/.test(l))
+        .map((l) => l.trim().split(/\s+/)[0]),
+    ).toEqual(['device-cc-accepted', 'dual-swiotlb-pools', 'confidential-vmbus-no-swiotlb', 'storvsc-bypass']);
     expect(out).toContain('      :aneesh (default)');
   });
 
@@ -119,15 +141,25 @@ describe('profiles, overlays, schema', () => {
 describe('generated docs pages', () => {
   it('docs/rules-and-classes.md and docs/platforms-and-kernels.md match the engine (run npm run docs:pages)', () => {
     expect(readFileSync(path.join(repoRoot, 'docs', 'rules-and-classes.md'), 'utf8')).toBe(rulesAndClassesPage());
-    expect(readFileSync(path.join(repoRoot, 'docs', 'platforms-and-kernels.md'), 'utf8')).toBe(platformsAndKernelsPage());
+    expect(readFileSync(path.join(repoRoot, 'docs', 'platforms-and-kernels.md'), 'utf8')).toBe(
+      platformsAndKernelsPage(),
+    );
   });
 });
 
 describe('lazily loaded service commands', () => {
-  const modules: Record<string, CliCommand> = { serve: serveCommand, worker: workerCommand, migrate: migrateCommand, team: teamCommand };
-  it.each(Object.keys(modules))('%s: the summary and usage in the registry are the ones its module declares', (name) => {
-    const registered = commands.find((c) => c.name === name)!;
-    expect(registered.summary).toBe(modules[name]!.summary);
-    expect(registered.usage).toBe(modules[name]!.usage);
-  });
+  const modules: Record<string, CliCommand> = {
+    serve: serveCommand,
+    worker: workerCommand,
+    migrate: migrateCommand,
+    team: teamCommand,
+  };
+  it.each(Object.keys(modules))(
+    '%s: the summary and usage in the registry are the ones its module declares',
+    (name) => {
+      const registered = commands.find((c) => c.name === name)!;
+      expect(registered.summary).toBe(modules[name]!.summary);
+      expect(registered.usage).toBe(modules[name]!.usage);
+    },
+  );
 });

@@ -7,7 +7,9 @@ import { runCli } from '../../../src/cli/main';
 import { memoryIo } from '../../support/memory-io';
 
 const examplesDir = path.join(__dirname, '..', '..', '..', 'examples');
-const examples = readdirSync(examplesDir).filter((f) => /\.(ya?ml|json)$/.test(f)).sort();
+const examples = readdirSync(examplesDir)
+  .filter((f) => /\.(ya?ml|json)$/.test(f))
+  .sort();
 
 describe('dmasim demo', () => {
   it('prints one line for every example with kernel, verdict, top finding and ops/s, then the trace matches', async () => {
@@ -20,11 +22,17 @@ describe('dmasim demo', () => {
     expect(out).toMatch(/^ {2}scenario +kernel +verdict +top finding +ops +ops\/s$/m);
     for (const file of examples) {
       const name = file.replace(/\.(ya?ml|json)$/, '');
-      expect(out).toMatch(new RegExp(`^  ${name} +\\S.* +(clean|exposes-secrets|failing) +.+ +[\\d,]+ +[\\d.]+ [kM]$`, 'm'));
+      expect(out).toMatch(
+        new RegExp(`^  ${name} +\\S.* +(clean|exposes-secrets|failing) +.+ +[\\d,]+ +[\\d.]+ [kM]$`, 'm'),
+      );
     }
     // Reference §11 S4 (V1 critical on v7.2) and S8 (F5 for the 32-bit accepted device) as top findings.
-    expect(out).toMatch(/^ {2}s04-hyperv-snp-confidential-storvsc +v7\.2 \(la-phys\) +exposes-secrets +V1 critical storvsc0 /m);
-    expect(out).toMatch(/^ {2}s08-tdx-tdisp-nvme-32bit +v7\.3 \(lb\) \+ device-cc-accepted \(aneesh\) +failing +F5 nvme0 /m);
+    expect(out).toMatch(
+      /^ {2}s04-hyperv-snp-confidential-storvsc +v7\.2 \(la-phys\) +exposes-secrets +V1 critical storvsc0 /m,
+    );
+    expect(out).toMatch(
+      /^ {2}s08-tdx-tdisp-nvme-32bit +v7\.3 \(lb\) \+ device-cc-accepted \(aneesh\) +failing +F5 nvme0 /m,
+    );
     // A failing run names the failure that makes it fail, never the F15 cost line or a violation:
     // S10 (§11) fails with F4 although it also exposes stale data (V2 high) and bounces (F15).
     expect(out).toMatch(/^ {2}s10-cca-virtio-net-ipa-mask +\S.* +failing +F4 net0 /m);
@@ -35,7 +43,10 @@ describe('dmasim demo', () => {
   it('--examples DIR runs another directory and exits 1 with path: message for an invalid spec', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dmasim-demo-'));
     copyFileSync(path.join(examplesDir, 's05-hyperv-snp-storvsc-bypass.yaml'), path.join(dir, 'mine.yaml'));
-    writeFileSync(path.join(dir, 'broken.yaml'), 'apiVersion: dmasim/v1\nname: broken\nvm: { platform: mars, memoryMiB: 1024, vcpus: 1 }\nkernel: { profile: v7.2 }\ndevices: []\nworkload: { operations: 1 }\n');
+    writeFileSync(
+      path.join(dir, 'broken.yaml'),
+      'apiVersion: dmasim/v1\nname: broken\nvm: { platform: mars, memoryMiB: 1024, vcpus: 1 }\nkernel: { profile: v7.2 }\ndevices: []\nworkload: { operations: 1 }\n',
+    );
     const io = memoryIo();
 
     const code = await runCli(['demo', '--examples', dir, '--operations', '200', '--no-traces'], io);
@@ -47,7 +58,7 @@ describe('dmasim demo', () => {
     expect(io.out()).not.toMatch(/MATCH/);
   });
 
-  it('writes each example\'s line as soon as that example has run, before the next one starts', async () => {
+  it("writes each example's line as soon as that example has run, before the next one starts", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'dmasim-demo-stream-'));
     copyFileSync(path.join(examplesDir, 's05-hyperv-snp-storvsc-bypass.yaml'), path.join(dir, 'a.yaml'));
     copyFileSync(path.join(examplesDir, 's12-snp-swiotlb-noforce.yaml'), path.join(dir, 'b.yaml'));

@@ -17,13 +17,18 @@ interface MatrixJson {
   reports: EngineReport[];
 }
 
-async function matrix(file: string, kernels: string, ...flags: string[]): Promise<{ code: number; out: string; err: string }> {
+async function matrix(
+  file: string,
+  kernels: string,
+  ...flags: string[]
+): Promise<{ code: number; out: string; err: string }> {
   const io = memoryIo();
   const code = await runCli(['run', file, '--matrix', kernels, '--operations', '2000', ...flags], io);
   return { code, out: io.out(), err: io.err() };
 }
 
-const classCells = (m: MatrixComparison, id: string): (string | null)[] | undefined => m.classes.find((c) => c.class === id)?.cells.slice();
+const classCells = (m: MatrixComparison, id: string): (string | null)[] | undefined =>
+  m.classes.find((c) => c.class === id)?.cells.slice();
 
 describe('dmasim run --matrix', () => {
   // S4 (reference §11) is Confidential VMBus storvsc on a Hyper-V SNP CVM with the paravisor.
@@ -72,7 +77,11 @@ describe('dmasim run --matrix', () => {
   // Alexey's hooks on L-A leave the pool active, so the non-capable accepted device bounces through the
   // shared pool instead of failing: its secrets are exposed (V1, a trusted device's data bounced).
   it('S8: F5 with Aneesh hooks, exposure with Alexey hooks on la-phys', async () => {
-    const { out } = await matrix(example('s08-tdx-tdisp-nvme-32bit.yaml'), 'lb+device-cc-accepted,la-phys+device-cc-accepted:alexey,la-phys+device-cc-accepted:aneesh', '--json');
+    const { out } = await matrix(
+      example('s08-tdx-tdisp-nvme-32bit.yaml'),
+      'lb+device-cc-accepted,la-phys+device-cc-accepted:alexey,la-phys+device-cc-accepted:aneesh',
+      '--json',
+    );
 
     const { comparison } = JSON.parse(out) as MatrixJson;
     expect(classCells(comparison, 'F5')).toEqual(['high', null, 'high']);
@@ -83,7 +92,11 @@ describe('dmasim run --matrix', () => {
   // device. v7.1–v7.2 reject CC_SHARED when the device is not force-bounced (row A5) ⇒ F12; L-B maps
   // it directly with the unencrypted handle (B3/B6) ⇒ the secret in it is host-visible by design: V8.
   it('S9: F12 on v7.2 only', async () => {
-    const { out } = await matrix(example('s09-tdx-accepted-cc-shared-dmabuf.yaml'), 'v7.2+device-cc-accepted,v7.3+device-cc-accepted', '--json');
+    const { out } = await matrix(
+      example('s09-tdx-accepted-cc-shared-dmabuf.yaml'),
+      'v7.2+device-cc-accepted,v7.3+device-cc-accepted',
+      '--json',
+    );
 
     const { comparison } = JSON.parse(out) as MatrixJson;
     expect(classCells(comparison, 'F12')).toEqual(['high', null]);
@@ -91,7 +104,11 @@ describe('dmasim run --matrix', () => {
 
   // Reference row S9 "F12 / V8": once v7.3 maps the CC_SHARED buffer directly, the secret in it is host-visible by design (info).
   it('S9: V8 (info) on v7.3 for the secret in the CC_SHARED buffer', async () => {
-    const { out } = await matrix(example('s09-tdx-accepted-cc-shared-dmabuf.yaml'), 'v7.2+device-cc-accepted,v7.3+device-cc-accepted', '--json');
+    const { out } = await matrix(
+      example('s09-tdx-accepted-cc-shared-dmabuf.yaml'),
+      'v7.2+device-cc-accepted,v7.3+device-cc-accepted',
+      '--json',
+    );
 
     const { comparison } = JSON.parse(out) as MatrixJson;
     expect(classCells(comparison, 'V8')).toEqual([null, 'info']);
@@ -104,13 +121,17 @@ describe('dmasim run --matrix: finding details', () => {
     const { code, out } = await matrix(example('s12-snp-swiotlb-noforce.yaml'), 'la-phys,lb');
     expect(code).toBe(0);
     const details = out.slice(out.indexOf('  finding paths and explanations:'));
-    expect(details).toMatch(/\[\d\] dma_direct_map_\w+\(\) \(rule B5\)\n {8}.*no SWIOTLB pool.*\n {8}kernel log: DMA addr .* overflow/);
+    expect(details).toMatch(
+      /\[\d\] dma_direct_map_\w+\(\) \(rule B5\)\n {8}.*no SWIOTLB pool.*\n {8}kernel log: DMA addr .* overflow/,
+    );
     expect(details).toMatch(/\[\d\] dma_direct_map_\w+\(\) \(rule A8\)\n {8}.*ciphertext/);
   });
 
   it('violation rows show their exposure path and explanation', async () => {
     const { out } = await matrix(example('s04-hyperv-snp-confidential-storvsc.yaml'), 'la-phys');
-    expect(out).toMatch(/ {4}\[\d\] dma_direct_map_phys → swiotlb_map → swiotlb_tbl_map_single .*\n {8}.*inside the trust boundary/);
+    expect(out).toMatch(
+      / {4}\[\d\] dma_direct_map_phys → swiotlb_map → swiotlb_tbl_map_single .*\n {8}.*inside the trust boundary/,
+    );
   });
 });
 
@@ -131,12 +152,43 @@ describe('compareReports', () => {
     costModel: {},
     resultHash: 'r',
   };
-  const v1 = { class: 'V1', severity: 'critical', deviceId: 'd0', firstOp: 3, count: 2, bytesExposed: 8192, dataClass: 'secret', path: 'p', rule: 'A4', explanation: 'e', fingerprint: 'V1|d0|p|A4|sev-snp/la-phys|secret' } as const;
+  const v1 = {
+    class: 'V1',
+    severity: 'critical',
+    deviceId: 'd0',
+    firstOp: 3,
+    count: 2,
+    bytesExposed: 8192,
+    dataClass: 'secret',
+    path: 'p',
+    rule: 'A4',
+    explanation: 'e',
+    fingerprint: 'V1|d0|p|A4|sev-snp/la-phys|secret',
+  } as const;
 
   it('matches a finding across kernels although the fingerprints differ, and leaves cells empty where it is absent', () => {
     const a = { ...base, violations: [v1] };
-    const b = { ...base, profile: 'v7.3 (lb)', violations: [{ ...v1, count: 5, fingerprint: 'V1|d0|p|A4|sev-snp/lb|secret' }] };
-    const c = { ...base, failures: [{ class: 'F5', severity: 'high', deviceId: 'd0', firstOp: 0, count: 4, kernelLogLine: null, rule: 'B5', explanation: 'e', fingerprint: 'f' }] } as EngineReport;
+    const b = {
+      ...base,
+      profile: 'v7.3 (lb)',
+      violations: [{ ...v1, count: 5, fingerprint: 'V1|d0|p|A4|sev-snp/lb|secret' }],
+    };
+    const c = {
+      ...base,
+      failures: [
+        {
+          class: 'F5',
+          severity: 'high',
+          deviceId: 'd0',
+          firstOp: 0,
+          count: 4,
+          kernelLogLine: null,
+          rule: 'B5',
+          explanation: 'e',
+          fingerprint: 'f',
+        },
+      ],
+    } as EngineReport;
 
     const m = compareReports([
       { label: 'a', report: a },

@@ -28,7 +28,10 @@ describe('createProgressBar', () => {
     bar.update(52, 100);
     bar.clear();
 
-    const draws = out.text().split('\r').filter((d) => d.startsWith('['));
+    const draws = out
+      .text()
+      .split('\r')
+      .filter((d) => d.startsWith('['));
     expect(draws).toHaveLength(2);
     expect(draws[0]).toMatch(/^\[#{10}-{14}\] +40% +40\/100 ops +[\d.]+ M ops\/s +spec\.yaml/);
     expect(draws[0]?.endsWith('spec.yaml\u001b[K')).toBe(true);
@@ -57,9 +60,40 @@ describe('renderReportMarkdown', () => {
     profile: 'v7.3 (lb)',
     overlays: [{ name: 'device-cc-accepted', variant: 'dan' }],
     summary: { verdict: 'exposes-secrets', operations: 12345, violations: 1, failures: 1 },
-    violations: [{ class: 'V1', severity: 'critical', deviceId: 'nvme0', firstOp: 4, count: 3, bytesExposed: 12288, dataClass: 'secret', path: 'a | b', rule: 'B5', explanation: 'why', fingerprint: 'f' }],
-    failures: [{ class: 'F1', severity: 'high', deviceId: 'nvme0', firstOp: 7, count: 2, kernelLogLine: 'swiotlb buffer is full', rule: 'B5', explanation: 'full', fingerprint: 'g' }],
-    metrics: { 'swiotlb.nslabs': 32768, 'swiotlb.bouncedBytesToDevice': 3 * 2 ** 20, 'devices.nvme0.maxMappingBytes': 'unlimited', 'cost.bounceCopyNs': 2_500_000 },
+    violations: [
+      {
+        class: 'V1',
+        severity: 'critical',
+        deviceId: 'nvme0',
+        firstOp: 4,
+        count: 3,
+        bytesExposed: 12288,
+        dataClass: 'secret',
+        path: 'a | b',
+        rule: 'B5',
+        explanation: 'why',
+        fingerprint: 'f',
+      },
+    ],
+    failures: [
+      {
+        class: 'F1',
+        severity: 'high',
+        deviceId: 'nvme0',
+        firstOp: 7,
+        count: 2,
+        kernelLogLine: 'swiotlb buffer is full',
+        rule: 'B5',
+        explanation: 'full',
+        fingerprint: 'g',
+      },
+    ],
+    metrics: {
+      'swiotlb.nslabs': 32768,
+      'swiotlb.bouncedBytesToDevice': 3 * 2 ** 20,
+      'devices.nvme0.maxMappingBytes': 'unlimited',
+      'cost.bounceCopyNs': 2_500_000,
+    },
     series: { t: [], values: {} },
     kernelLog: [{ op: -1, text: 'software IO TLB: area num 4.' }],
     costModel: {},
@@ -69,7 +103,9 @@ describe('renderReportMarkdown', () => {
   it('renders the verdict, kernel, tables with escaped cells, metrics with units and the boot log', () => {
     const md = renderReportMarkdown(report, 'my.yaml');
 
-    expect(md).toMatch(/^## my\.yaml: exposes-secrets\n\nPlatform `tdx`, kernel `v7\.3 \(lb\) \+ device-cc-accepted \(dan\)`, seed 9, 12,345 operations, engine 1\.2\.3\./);
+    expect(md).toMatch(
+      /^## my\.yaml: exposes-secrets\n\nPlatform `tdx`, kernel `v7\.3 \(lb\) \+ device-cc-accepted \(dan\)`, seed 9, 12,345 operations, engine 1\.2\.3\./,
+    );
     expect(md).toContain('| V1 | critical | nvme0 | secret | 12.0 KiB | 3 | 4 | B5 | a \\| b | why |');
     expect(md).toContain('| F1 | high | nvme0 | 2 | 7 | B5 | `swiotlb buffer is full` | full |');
     expect(md).toContain('| `swiotlb.bouncedBytesToDevice` | 3.0 MiB |');
@@ -80,7 +116,17 @@ describe('renderReportMarkdown', () => {
   });
 
   it('formats counts and bytes without the host locale', () => {
-    expect([formatCount(0), formatCount(1234567), formatCount(-1000), formatCount(4.562)]).toEqual(['0', '1,234,567', '-1,000', '4.562']);
-    expect([formatBytes(512), formatBytes(4096), formatBytes(3 * 2 ** 20), formatBytes(10 * 2 ** 30)]).toEqual(['512 B', '4.0 KiB', '3.0 MiB', '10.00 GiB']);
+    expect([formatCount(0), formatCount(1234567), formatCount(-1000), formatCount(4.562)]).toEqual([
+      '0',
+      '1,234,567',
+      '-1,000',
+      '4.562',
+    ]);
+    expect([formatBytes(512), formatBytes(4096), formatBytes(3 * 2 ** 20), formatBytes(10 * 2 ** 30)]).toEqual([
+      '512 B',
+      '4.0 KiB',
+      '3.0 MiB',
+      '10.00 GiB',
+    ]);
   });
 });

@@ -40,7 +40,9 @@ describe('dmasim run: output', () => {
 
     // Reference §11 S4 + §10.1 V1: Confidential VMBus storvsc on v7.2 bounces secrets (row A4) ⇒ V1 critical.
     expect(code).toBe(0);
-    expect(out).toMatch(/^.*s04-hyperv-snp-confidential-storvsc\.yaml: EXPOSES-SECRETS — hyperv-snp-paravisor, kernel v7\.2 \(la-phys\), seed 42, 2,000 ops$/m);
+    expect(out).toMatch(
+      /^.*s04-hyperv-snp-confidential-storvsc\.yaml: EXPOSES-SECRETS — hyperv-snp-paravisor, kernel v7\.2 \(la-phys\), seed 42, 2,000 ops$/m,
+    );
     expect(out).toMatch(/^ {4}class +severity +device +data +bytes +ops +first op +rule +path$/m);
     expect(out).toMatch(/^ {4}V1 +critical +storvsc0 +secret +[\d.]+ [KM]iB +[\d,]+ +\d+ +A4 /m);
     expect(out).toContain('  failures: none');
@@ -52,7 +54,10 @@ describe('dmasim run: output', () => {
     // 25,000 operations: the CLI steps 10,000 at a time, runScenario 50,000 — slicing must not change the report.
     const parsed = parseSpecText(readFileSync(s04, 'utf8'));
     if (!parsed.ok) throw new Error('example invalid');
-    const expected = runScenario({ ...parsed.spec, workload: { ...parsed.spec.workload, operations: 25000 } }, { seed: 5 });
+    const expected = runScenario(
+      { ...parsed.spec, workload: { ...parsed.spec.workload, operations: 25000 } },
+      { seed: 5 },
+    );
 
     const { code, out } = await cli([s04, '--operations', '25000', '--seed', '5', '--json']);
 
@@ -65,7 +70,9 @@ describe('dmasim run: output', () => {
 
     expect(code).toBe(0);
     expect(out).toMatch(/^## .*s04-hyperv-snp-confidential-storvsc\.yaml: exposes-secrets$/m);
-    expect(out).toContain('| class | severity | device | data | bytes exposed | ops | first op | rule | path | explanation |');
+    expect(out).toContain(
+      '| class | severity | device | data | bytes exposed | ops | first op | rule | path | explanation |',
+    );
     expect(out).toMatch(/^\| V1 \| critical \| storvsc0 \| secret \| /m);
     expect(out).toContain('### Failures\n\nNone.');
     expect(out).toMatch(/^\| `swiotlb\.nslabs` \| 524,288 \|$/m);
@@ -94,29 +101,63 @@ describe('dmasim run: --profile and --overlay', () => {
   });
 
   it('--overlay name:variant applies a device-cc-accepted variant; the accepted Confidential VMBus device bounces nothing (reference §9.3)', async () => {
-    const { code, out } = await cli([s04, '--operations', '1000', '--json', '--profile', 'v7.3', '--overlay', 'device-cc-accepted:alexey']);
+    const { code, out } = await cli([
+      s04,
+      '--operations',
+      '1000',
+      '--json',
+      '--profile',
+      'v7.3',
+      '--overlay',
+      'device-cc-accepted:alexey',
+    ]);
 
     // Alexey's hooks: force_dma_unencrypted false and is_swiotlb_force_bounce false for A; a 64-bit VMBus device is capable ⇒ direct private DMA.
     const report = reportOf(out);
     expect(code).toBe(0);
-    expect(report.overlays).toEqual([{ name: 'device-cc-accepted', variant: 'alexey', hunks: ['force-dma-unencrypted-off', 'force-bounce-off', 'phys-to-dma-no-cbit'] }]);
+    expect(report.overlays).toEqual([
+      {
+        name: 'device-cc-accepted',
+        variant: 'alexey',
+        hunks: ['force-dma-unencrypted-off', 'force-bounce-off', 'phys-to-dma-no-cbit'],
+      },
+    ]);
     expect(report.violations.filter((v) => v.class === 'V1')).toEqual([]);
     expect(report.metrics['devices.storvsc0.bounces']).toBe(0);
   });
 
   it('--overlay device-cc-accepted:posted still bounces on v7.2 (SWIOTLB_FORCE, is_swiotlb_force_bounce() untouched); +force-bounce-off stops it, also inside --matrix', async () => {
-    const posted = reportOf((await cli([s04, '--operations', '500', '--json', '--overlay', 'device-cc-accepted:posted'])).out);
-    const fixed = reportOf((await cli([s04, '--operations', '500', '--json', '--overlay', 'device-cc-accepted:posted+force-bounce-off'])).out);
+    const posted = reportOf(
+      (await cli([s04, '--operations', '500', '--json', '--overlay', 'device-cc-accepted:posted'])).out,
+    );
+    const fixed = reportOf(
+      (await cli([s04, '--operations', '500', '--json', '--overlay', 'device-cc-accepted:posted+force-bounce-off']))
+        .out,
+    );
     expect(posted.violations.map((v) => v.class)).toContain('V1');
     expect(fixed.overlays[0]?.hunks).toContain('force-bounce-off');
     expect(fixed.violations).toEqual([]);
-    const { code, out } = await cli([s04, '--operations', '500', '--json', '--matrix', 'la-phys+device-cc-accepted:posted+force-bounce-off']);
+    const { code, out } = await cli([
+      s04,
+      '--operations',
+      '500',
+      '--json',
+      '--matrix',
+      'la-phys+device-cc-accepted:posted+force-bounce-off',
+    ]);
     expect(code).toBe(0);
     expect(out).toContain('force-bounce-off');
   });
 
   it('--overlay none clears the spec overlays: S7 without device-cc-accepted bounces its TDISP device (reference §2.2: without the overlay the kernel treats it as untrusted)', async () => {
-    const { out } = await cli([example('s07-tdx-tdisp-nvme-accepted.yaml'), '--operations', '1000', '--json', '--overlay', 'none']);
+    const { out } = await cli([
+      example('s07-tdx-tdisp-nvme-accepted.yaml'),
+      '--operations',
+      '1000',
+      '--json',
+      '--overlay',
+      'none',
+    ]);
 
     const report = reportOf(out);
     expect(report.overlays).toEqual([]);
@@ -126,15 +167,47 @@ describe('dmasim run: --profile and --overlay', () => {
 
 describe('dmasim run: errors', () => {
   it.each([
-    ['an unknown profile, listing the valid ones', ['--profile', 'v9.9'], /^dmasim run: --profile: kernel v9\.9 is newer than the releases the engine models/],
-    ['a profile that is not a release or id', ['--profile', 'linus'], /^dmasim run: --profile: unknown kernel 'linus': use a release such as v6\.12, v7\.2, v7\.3 or a profile id \(v6\.6, la-classic, la-phys, lb\)/],
-    ['an unknown overlay, listing the valid ones', ['--overlay', 'magic'], /^dmasim run: --overlay: unknown overlay 'magic'; valid overlays: device-cc-accepted\[:aneesh\|alexey\|dan\|posted\], dual-swiotlb-pools, confidential-vmbus-no-swiotlb, storvsc-bypass/],
-    ['an unknown variant', ['--overlay', 'device-cc-accepted:bob'], /^dmasim run: --overlay: unknown variant 'bob' of device-cc-accepted: use one of aneesh, alexey, dan, posted/],
-    ['an unknown hunk', ['--overlay', 'device-cc-accepted:posted+robin'], /^dmasim run: --overlay: unknown hunk in 'posted\+robin' of device-cc-accepted: after \+\/- give one of force-dma-unencrypted-off/],
-    ['a variant on an overlay without variants', ['--overlay', 'storvsc-bypass:x'], /^dmasim run: --overlay: overlay storvsc-bypass takes no variant/],
-    ['--overlay none with another overlay', ['--overlay', 'none', '--overlay', 'storvsc-bypass'], /--overlay none clears the overlays/],
+    [
+      'an unknown profile, listing the valid ones',
+      ['--profile', 'v9.9'],
+      /^dmasim run: --profile: kernel v9\.9 is newer than the releases the engine models/,
+    ],
+    [
+      'a profile that is not a release or id',
+      ['--profile', 'linus'],
+      /^dmasim run: --profile: unknown kernel 'linus': use a release such as v6\.12, v7\.2, v7\.3 or a profile id \(v6\.6, la-classic, la-phys, lb\)/,
+    ],
+    [
+      'an unknown overlay, listing the valid ones',
+      ['--overlay', 'magic'],
+      /^dmasim run: --overlay: unknown overlay 'magic'; valid overlays: device-cc-accepted\[:aneesh\|alexey\|dan\|posted\], dual-swiotlb-pools, confidential-vmbus-no-swiotlb, storvsc-bypass/,
+    ],
+    [
+      'an unknown variant',
+      ['--overlay', 'device-cc-accepted:bob'],
+      /^dmasim run: --overlay: unknown variant 'bob' of device-cc-accepted: use one of aneesh, alexey, dan, posted/,
+    ],
+    [
+      'an unknown hunk',
+      ['--overlay', 'device-cc-accepted:posted+robin'],
+      /^dmasim run: --overlay: unknown hunk in 'posted\+robin' of device-cc-accepted: after \+\/- give one of force-dma-unencrypted-off/,
+    ],
+    [
+      'a variant on an overlay without variants',
+      ['--overlay', 'storvsc-bypass:x'],
+      /^dmasim run: --overlay: overlay storvsc-bypass takes no variant/,
+    ],
+    [
+      '--overlay none with another overlay',
+      ['--overlay', 'none', '--overlay', 'storvsc-bypass'],
+      /--overlay none clears the overlays/,
+    ],
     ['a bad seed', ['--seed', '-1'], /needs a value|--seed: '-1' is not an integer/],
-    ['a bad --matrix entry, naming it', ['--matrix', 'la-phys,lb+nope'], /^dmasim run: --matrix entry 'lb\+nope': unknown overlay 'nope'; valid overlays: /],
+    [
+      'a bad --matrix entry, naming it',
+      ['--matrix', 'la-phys,lb+nope'],
+      /^dmasim run: --matrix entry 'lb\+nope': unknown overlay 'nope'; valid overlays: /,
+    ],
     ['an unknown flag', ['--colour'], /^dmasim run: unknown option --colour/],
     ['--json with --md', ['--json', '--md'], /--json and --md exclude each other/],
     ['--matrix with --profile', ['--matrix', 'lb', '--profile', 'la-phys'], /--matrix names the kernels itself/],
@@ -147,7 +220,9 @@ describe('dmasim run: errors', () => {
   });
 
   it('exits 2 with every spec error as path: message', async () => {
-    const file = writeSpec('apiVersion: dmasim/v1\nname: bad\nvm: { platform: sev-snp, memoryMiB: 8192, vcpus: 4 }\nkernel: { profile: v7.2 }\ndevices: [{ id: nvme0, kind: nvme, minAlignMask: "0x1000" }]\nworkload: { operations: 10, streams: [{ device: nvme1, type: block, data: secret, sizes: { dist: fixed, value: 4096 } }] }\n');
+    const file = writeSpec(
+      'apiVersion: dmasim/v1\nname: bad\nvm: { platform: sev-snp, memoryMiB: 8192, vcpus: 4 }\nkernel: { profile: v7.2 }\ndevices: [{ id: nvme0, kind: nvme, minAlignMask: "0x1000" }]\nworkload: { operations: 10, streams: [{ device: nvme1, type: block, data: secret, sizes: { dist: fixed, value: 4096 } }] }\n',
+    );
 
     const { code, err } = await cli([file]);
 
@@ -169,7 +244,9 @@ describe('dmasim run: errors', () => {
 
     expect(code).toBe(2);
     expect(out).toBe('');
-    expect(err).toMatch(/invalid with the kernel from --profile\/--overlay\n {2}workload\.explicit\[0\]\.op: accept_device needs the device-cc-accepted overlay/);
+    expect(err).toMatch(
+      /invalid with the kernel from --profile\/--overlay\n {2}workload\.explicit\[0\]\.op: accept_device needs the device-cc-accepted overlay/,
+    );
   });
 
   it('exits 2 for an overlay listed twice', async () => {
@@ -209,7 +286,9 @@ describe('dmasim run: progress and Ctrl-C', () => {
   });
 
   it('draws nothing when stderr is not a TTY (a subprocess with piped stderr)', async () => {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, 'run', s04, '--operations', '30000'], { maxBuffer: 1 << 24 });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bin, 'run', s04, '--operations', '30000'], {
+      maxBuffer: 1 << 24,
+    });
 
     expect(stdout).toMatch(/EXPOSES-SECRETS/);
     expect(stderr).toBe('');
@@ -225,7 +304,9 @@ describe('dmasim run: progress and Ctrl-C', () => {
 
     expect(code).toBe(130);
     expect(io.out()).toBe('');
-    expect(io.err()).toMatch(/^dmasim run: interrupted after [\d,]+ of 200,000 operations \(.*s04-hyperv-snp-confidential-storvsc\.yaml\)/);
+    expect(io.err()).toMatch(
+      /^dmasim run: interrupted after [\d,]+ of 200,000 operations \(.*s04-hyperv-snp-confidential-storvsc\.yaml\)/,
+    );
   });
 });
 

@@ -34,11 +34,18 @@ describe('dmasim validate', () => {
     const io = memoryIo();
     const code = await runCli(['validate', specFile(manyProblems)], io);
     expect(code).toBe(2);
-    const lines = io.out().split('\n').slice(1).filter(Boolean).map((l) => l.trim());
+    const lines = io
+      .out()
+      .split('\n')
+      .slice(1)
+      .filter(Boolean)
+      .map((l) => l.trim());
     expect(lines).toEqual(
       expect.arrayContaining([
         "devices[0].dmaMask: unknown key 'dmaMask' — did you mean dmaMaskBits?",
-        expect.stringMatching(/^devices\[2\]\.kind: unknown value 'nvmee' — did you mean nvme\? \(expected one of: virtio-net, .*tdisp-nvme, platform\)$/),
+        expect.stringMatching(
+          /^devices\[2\]\.kind: unknown value 'nvmee' — did you mean nvme\? \(expected one of: virtio-net, .*tdisp-nvme, platform\)$/,
+        ),
         expect.stringMatching(/^kernel\.profile: .*v9\.9/),
         "kernel.overlays[0].variant: unknown variant 'bob' of device-cc-accepted: use one of aneesh, alexey, dan, posted, optionally followed by +hunk or -hunk",
         "devices[1].id: duplicate device id 'nvme0'",
@@ -49,9 +56,13 @@ describe('dmasim validate', () => {
     expect(lines).toHaveLength(7);
   });
 
-  it('keeps the user\'s indices when an invalid array element had to be set aside', () => {
+  it("keeps the user's indices when an invalid array element had to be set aside", () => {
     // devices[0] is unusable (kind missing); the duplicate is between devices[1] and devices[2].
-    const parsed = parseSpecText(manyProblems.replace('- { id: nvme0, kind: nvme, dmaMask: 64 }', '- { id: broken }').replace('- { id: x1, kind: nvmee }', '- { id: nvme0, kind: nvme }'));
+    const parsed = parseSpecText(
+      manyProblems
+        .replace('- { id: nvme0, kind: nvme, dmaMask: 64 }', '- { id: broken }')
+        .replace('- { id: x1, kind: nvmee }', '- { id: nvme0, kind: nvme }'),
+    );
     expect(parsed.ok).toBe(false);
     const paths = parsed.ok ? [] : parsed.errors.map((e) => e.path);
     expect(paths).toContain('devices[0].kind');
@@ -70,7 +81,13 @@ describe('dmasim validate', () => {
   });
 
   it('an unknown key far from every known key lists the valid keys instead of guessing', () => {
-    const result = validateScenario({ apiVersion: 'dmasim/v1', name: 'x', vm: { platform: 'tdx', memoryMiB: 1024, vcpus: 1, zzzzzzzz: 1 }, devices: [], workload: {} });
+    const result = validateScenario({
+      apiVersion: 'dmasim/v1',
+      name: 'x',
+      vm: { platform: 'tdx', memoryMiB: 1024, vcpus: 1, zzzzzzzz: 1 },
+      devices: [],
+      workload: {},
+    });
     expect(result.ok).toBe(false);
     const issue = result.ok ? undefined : result.errors.find((e) => e.path === 'vm.zzzzzzzz');
     expect(issue?.message).toMatch(/^unknown key 'zzzzzzzz' \(valid keys: platform, memoryMiB, vcpus/);
@@ -89,17 +106,33 @@ describe('nearestKey', () => {
 describe('thousands separators in CLI output', () => {
   it('validate groups MiB and operation counts (16,384 MiB; 200,000 operations)', async () => {
     const io = memoryIo();
-    expect(await runCli(['validate', path.join(__dirname, '..', '..', '..', 'examples', 's01-snp-virtio-net.yaml')], io)).toBe(0);
+    expect(
+      await runCli(['validate', path.join(__dirname, '..', '..', '..', 'examples', 's01-snp-virtio-net.yaml')], io),
+    ).toBe(0);
     expect(io.out()).toContain('16,384 MiB');
     expect(io.out()).toContain('200,000 operations');
   });
 
   it('run: the violations and failures tables print no ungrouped number of four or more digits (counts, first op)', async () => {
     const io = memoryIo();
-    await runCli(['run', path.join(__dirname, '..', '..', '..', 'examples', 's18-dstack-tdx-bursty.yaml'), '--operations', '30000'], io);
+    await runCli(
+      [
+        'run',
+        path.join(__dirname, '..', '..', '..', 'examples', 's18-dstack-tdx-bursty.yaml'),
+        '--operations',
+        '30000',
+      ],
+      io,
+    );
     const out = io.out();
-    const tables = out.slice(out.indexOf('  violations ('), out.indexOf('  metrics') > 0 ? out.indexOf('  metrics') : undefined);
-    const tableRows = tables.split('\n').filter((l) => /^ {4}[VF]\d+ /.test(l)).map((l) => l.replace(/0x[0-9a-f]+/g, '').replace(/\(sz: .*$/, ''));
+    const tables = out.slice(
+      out.indexOf('  violations ('),
+      out.indexOf('  metrics') > 0 ? out.indexOf('  metrics') : undefined,
+    );
+    const tableRows = tables
+      .split('\n')
+      .filter((l) => /^ {4}[VF]\d+ /.test(l))
+      .map((l) => l.replace(/0x[0-9a-f]+/g, '').replace(/\(sz: .*$/, ''));
     expect(tableRows.length).toBeGreaterThan(0);
     expect(tableRows.filter((l) => /(?<![\d,.])\d{4,}(?![\d,])/.test(l))).toEqual([]);
   });

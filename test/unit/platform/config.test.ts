@@ -23,7 +23,15 @@ describe('parseConfig', () => {
       NODE_ENV: 'production',
     });
 
-    expect(config).toMatchObject({ databaseUrl: 'postgres://u@db:5433/x', redisUrl: 'rediss://cache:6380', port: 8080, logLevel: 'debug', workerConcurrency: 8, startWorker: false, nodeEnv: 'production' });
+    expect(config).toMatchObject({
+      databaseUrl: 'postgres://u@db:5433/x',
+      redisUrl: 'rediss://cache:6380',
+      port: 8080,
+      logLevel: 'debug',
+      workerConcurrency: 8,
+      startWorker: false,
+      nodeEnv: 'production',
+    });
   });
 
   it('treats an empty variable as unset', () => {
@@ -58,7 +66,10 @@ describe('parseConfig', () => {
 
 describe('configDocs', () => {
   it('documents every variable the schema accepts, once', () => {
-    const { configDocs, configVariables } = jest.requireActual<{ configDocs: Array<{ variable: string }>; configVariables: string[] }>('../../../src/platform/config');
+    const { configDocs, configVariables } = jest.requireActual<{
+      configDocs: Array<{ variable: string }>;
+      configVariables: string[];
+    }>('../../../src/platform/config');
 
     expect(configDocs.map((d) => d.variable).sort()).toEqual([...configVariables].sort());
   });

@@ -16,7 +16,14 @@ async function silentServer(): Promise<{ port: number; close: () => Promise<void
   const server = net.createServer((socket) => sockets.push(socket));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as net.AddressInfo;
-  return { port, close: () => new Promise<void>((resolve) => { sockets.forEach((s) => s.destroy()); server.close(() => resolve()); }) };
+  return {
+    port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        sockets.forEach((s) => s.destroy());
+        server.close(() => resolve());
+      }),
+  };
 }
 
 describe('checkPostgres', () => {
@@ -27,7 +34,9 @@ describe('checkPostgres', () => {
 
     await expect(failure).rejects.toBeInstanceOf(ServiceUnavailableError);
     await expect(checkPostgres(`postgresql://postgres@127.0.0.1:${port}/x`)).rejects.toThrow(
-      new RegExp(`PostgreSQL is not reachable at postgresql://postgres@127.0.0.1:${port}/x \\(ECONNREFUSED\\)[\\s\\S]*pg_ctlcluster`),
+      new RegExp(
+        `PostgreSQL is not reachable at postgresql://postgres@127.0.0.1:${port}/x \\(ECONNREFUSED\\)[\\s\\S]*pg_ctlcluster`,
+      ),
     );
   });
 });
@@ -36,7 +45,9 @@ describe('checkRedis', () => {
   it('names Redis, the URL and the start command when nothing listens', async () => {
     const port = await closedPort();
 
-    await expect(checkRedis(`redis://127.0.0.1:${port}`)).rejects.toThrow(/Redis is not reachable at redis:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)[\s\S]*redis-server/);
+    await expect(checkRedis(`redis://127.0.0.1:${port}`)).rejects.toThrow(
+      /Redis is not reachable at redis:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)[\s\S]*redis-server/,
+    );
   });
 
   it('gives up after the timeout when the server accepts but never answers', async () => {

@@ -1,5 +1,10 @@
 import { formatDecimal, parseDecimal, subtract } from '../../../src/engine/index';
-import { compareBatches, isWaived, overallVerdict, type ComparisonInput } from '../../../src/modules/regression/comparison';
+import {
+  compareBatches,
+  isWaived,
+  overallVerdict,
+  type ComparisonInput,
+} from '../../../src/modules/regression/comparison';
 import type { ComparedRun, ComparedViolation, TriageDecision } from '../../../src/modules/regression/regression.types';
 
 // The pure comparison: fingerprints move NEW/FIXED/PERSISTING/REOPENED, waivers (unexpired) do not
@@ -8,25 +13,61 @@ import type { ComparedRun, ComparedViolation, TriageDecision } from '../../../sr
 const now = new Date('2026-11-29T03:00:00Z');
 
 function violation(overrides: Partial<ComparedViolation> = {}): ComparedViolation {
-  return { fingerprint: 'fp-a', class: 'V1', severity: 'critical', deviceId: 'storvsc0', path: 'dma_direct_map_phys → swiotlb_map', rule: 'A4', explanation: 'bounced', dataClass: 'secret', count: 10n, bytesExposed: 4096n, ...overrides };
+  return {
+    fingerprint: 'fp-a',
+    class: 'V1',
+    severity: 'critical',
+    deviceId: 'storvsc0',
+    path: 'dma_direct_map_phys → swiotlb_map',
+    rule: 'A4',
+    explanation: 'bounced',
+    dataClass: 'secret',
+    count: 10n,
+    bytesExposed: 4096n,
+    ...overrides,
+  };
 }
 
 function run(overrides: Partial<ComparedRun> = {}): ComparedRun {
   return {
-    scenarioId: 's1', scenarioName: 'storvsc', entryName: 'kernel', runId: 'r1', profile: 'la-phys', status: 'SUCCEEDED', engineVersion: '0.1.0', specHash: 'h1',
-    violations: [], metrics: { 'swiotlb.hiwater': 1000, failedMaps: 0 }, ...overrides,
+    scenarioId: 's1',
+    scenarioName: 'storvsc',
+    entryName: 'kernel',
+    runId: 'r1',
+    profile: 'la-phys',
+    status: 'SUCCEEDED',
+    engineVersion: '0.1.0',
+    specHash: 'h1',
+    violations: [],
+    metrics: { 'swiotlb.hiwater': 1000, failedMaps: 0 },
+    ...overrides,
   };
 }
 
 function input(overrides: Partial<ComparisonInput> = {}): ComparisonInput {
-  return { candidate: [run({ runId: 'c1' })], baseline: [run({ runId: 'b1' })], thresholds: [], triage: new Map(), seenBefore: new Set(), now, ...overrides };
+  return {
+    candidate: [run({ runId: 'c1' })],
+    baseline: [run({ runId: 'b1' })],
+    thresholds: [],
+    triage: new Map(),
+    seenBefore: new Set(),
+    now,
+    ...overrides,
+  };
 }
 
-const waiver = (expiresAt: Date | null): TriageDecision => ({ state: 'WAIVED', reason: 'accepted until the fix lands', owner: 'alice', expiresAt });
+const waiver = (expiresAt: Date | null): TriageDecision => ({
+  state: 'WAIVED',
+  reason: 'accepted until the fix lands',
+  owner: 'alice',
+  expiresAt,
+});
 
 describe('compareBatches: violations', () => {
   it('passes when both runs have the same findings', () => {
-    const result = compareBatches(input({ candidate: [run({ violations: [violation()] })], baseline: [run({ violations: [violation()] })] }));
+    const result = compareBatches(
+      input({ candidate: [run({ violations: [violation()] })], baseline: [run({ violations: [violation()] })] }),
+    );
 
     expect(result.verdict).toBe('PASS');
     expect(result.entries[0]?.findings.map((f) => [f.change, f.counts])).toEqual([['PERSISTING', false]]);
@@ -36,7 +77,13 @@ describe('compareBatches: violations', () => {
     const result = compareBatches(input({ candidate: [run({ violations: [violation({ fingerprint: 'fp-new' })] })] }));
 
     expect(result.verdict).toBe('REGRESSED');
-    expect(result.entries[0]?.findings[0]).toMatchObject({ change: 'NEW', counts: true, fingerprint: 'fp-new', bytesExposed: '4096', baselineCount: null });
+    expect(result.entries[0]?.findings[0]).toMatchObject({
+      change: 'NEW',
+      counts: true,
+      fingerprint: 'fp-new',
+      bytesExposed: '4096',
+      baselineCount: null,
+    });
     expect(result.entries[0]?.reasons[0]).toMatch(/^NEW_VIOLATION V1\/critical storvsc0 fp-new/);
     expect(result.counts).toMatchObject({ new: 1, fixed: 0 });
   });
@@ -45,11 +92,18 @@ describe('compareBatches: violations', () => {
     const result = compareBatches(input({ baseline: [run({ violations: [violation()] })] }));
 
     expect(result.verdict).toBe('IMPROVED');
-    expect(result.entries[0]?.findings[0]).toMatchObject({ change: 'FIXED', counts: false, count: '0', baselineCount: '10' });
+    expect(result.entries[0]?.findings[0]).toMatchObject({
+      change: 'FIXED',
+      counts: false,
+      count: '0',
+      baselineCount: '10',
+    });
   });
 
   it('flags a fingerprint seen before the baseline and back now as REOPENED', () => {
-    const result = compareBatches(input({ candidate: [run({ violations: [violation()] })], seenBefore: new Set(['fp-a']) }));
+    const result = compareBatches(
+      input({ candidate: [run({ violations: [violation()] })], seenBefore: new Set(['fp-a']) }),
+    );
 
     expect(result.entries[0]?.findings[0]).toMatchObject({ change: 'REOPENED', counts: true });
     expect(result.verdict).toBe('REGRESSED');
@@ -70,10 +124,15 @@ describe('compareBatches: violations', () => {
     const before = violation({ fingerprint: 'V1|storvsc0|forced|A4|la-phys', rule: 'A4' });
     const after = violation({ fingerprint: 'V1|storvsc0|cc-rule|B5|lb', rule: 'B5' });
 
-    const result = compareBatches(input({ candidate: [run({ profile: 'lb', violations: [after] })], baseline: [run({ violations: [before] })] }));
+    const result = compareBatches(
+      input({ candidate: [run({ profile: 'lb', violations: [after] })], baseline: [run({ violations: [before] })] }),
+    );
 
     expect(result.verdict).toBe('PASS');
-    expect(result.entries[0]?.findings.map((f) => [f.change, f.sameExposureAs, f.counts])).toEqual([['FIXED', after.fingerprint, false], ['NEW', before.fingerprint, false]]);
+    expect(result.entries[0]?.findings.map((f) => [f.change, f.sameExposureAs, f.counts])).toEqual([
+      ['FIXED', after.fingerprint, false],
+      ['NEW', before.fingerprint, false],
+    ]);
     expect(result.counts.moved).toBe(1);
   });
 
@@ -81,20 +140,32 @@ describe('compareBatches: violations', () => {
     const before = violation({ fingerprint: 'V1|storvsc0|forced|A4|la-phys', rule: 'A4', bytesExposed: 4096n });
     const after = violation({ fingerprint: 'V1|storvsc0|cc-rule|B5|lb', rule: 'B5', bytesExposed: 8192n });
 
-    const result = compareBatches(input({ candidate: [run({ profile: 'lb', violations: [after] })], baseline: [run({ violations: [before] })] }));
+    const result = compareBatches(
+      input({ candidate: [run({ profile: 'lb', violations: [after] })], baseline: [run({ violations: [before] })] }),
+    );
 
     expect(result.verdict).toBe('REGRESSED');
     expect(result.entries[0]?.findings.find((f) => f.change === 'NEW')?.counts).toBe(true);
   });
 
   it('does not pair findings of a different data class or severity', () => {
-    const result = compareBatches(input({ candidate: [run({ violations: [violation({ fingerprint: 'b', dataClass: 'stale' })] })], baseline: [run({ violations: [violation()] })] }));
+    const result = compareBatches(
+      input({
+        candidate: [run({ violations: [violation({ fingerprint: 'b', dataClass: 'stale' })] })],
+        baseline: [run({ violations: [violation()] })],
+      }),
+    );
 
     expect(result.entries[0]?.findings.every((f) => f.sameExposureAs === null)).toBe(true);
   });
 
   it('counts a persisting finding that exposes more bytes than before (exact counts)', () => {
-    const result = compareBatches(input({ candidate: [run({ violations: [violation({ bytesExposed: 4097n })] })], baseline: [run({ violations: [violation()] })] }));
+    const result = compareBatches(
+      input({
+        candidate: [run({ violations: [violation({ bytesExposed: 4097n })] })],
+        baseline: [run({ violations: [violation()] })],
+      }),
+    );
 
     expect(result.verdict).toBe('REGRESSED');
     expect(result.entries[0]?.reasons[0]).toMatch(/^GREW_VIOLATION/);
@@ -106,12 +177,19 @@ describe('compareBatches: violations', () => {
     const result = compareBatches(input({ candidate: [run({ violations: [violation()] })], triage }));
 
     expect(result.verdict).toBe('PASS');
-    expect(result.entries[0]?.findings[0]).toMatchObject({ change: 'NEW', waived: true, counts: false, waiver: { owner: 'alice', expiresAt: '2027-01-01T00:00:00.000Z' } });
+    expect(result.entries[0]?.findings[0]).toMatchObject({
+      change: 'NEW',
+      waived: true,
+      counts: false,
+      waiver: { owner: 'alice', expiresAt: '2027-01-01T00:00:00.000Z' },
+    });
     expect(result.counts.waived).toBe(1);
   });
 
   it('does not fail on a waiver without expiry', () => {
-    const result = compareBatches(input({ candidate: [run({ violations: [violation()] })], triage: new Map([['fp-a', waiver(null)]]) }));
+    const result = compareBatches(
+      input({ candidate: [run({ violations: [violation()] })], triage: new Map([['fp-a', waiver(null)]]) }),
+    );
 
     expect(result.verdict).toBe('PASS');
   });
@@ -128,7 +206,9 @@ describe('compareBatches: violations', () => {
   it('treats an acknowledged finding as counting (acknowledging is not waiving)', () => {
     const triage = new Map([['fp-a', { state: 'ACKNOWLEDGED' as const, reason: null, owner: null, expiresAt: null }]]);
 
-    expect(compareBatches(input({ candidate: [run({ violations: [violation()] })], triage })).verdict).toBe('REGRESSED');
+    expect(compareBatches(input({ candidate: [run({ violations: [violation()] })], triage })).verdict).toBe(
+      'REGRESSED',
+    );
   });
 });
 
@@ -153,7 +233,12 @@ describe('compareBatches: comparability', () => {
   });
 
   it('compares by scenario × entry name, so a new kernel profile under the same entry is compared with the old one', () => {
-    const result = compareBatches(input({ candidate: [run({ profile: 'lb', violations: [violation()] })], baseline: [run({ profile: 'la-phys' })] }));
+    const result = compareBatches(
+      input({
+        candidate: [run({ profile: 'lb', violations: [violation()] })],
+        baseline: [run({ profile: 'la-phys' })],
+      }),
+    );
 
     expect(result.entries[0]).toMatchObject({ profile: 'lb', baselineProfile: 'la-phys', verdict: 'REGRESSED' });
   });
@@ -167,13 +252,30 @@ describe('compareBatches: comparability', () => {
 });
 
 describe('compareBatches: metrics and thresholds', () => {
-  const hiwater = (baseline: number | string, candidate: number | string, threshold: ComparisonInput['thresholds'][number]) =>
-    compareBatches(input({ candidate: [run({ metrics: { 'swiotlb.hiwater': candidate } })], baseline: [run({ metrics: { 'swiotlb.hiwater': baseline } })], thresholds: [threshold] })).entries[0]!;
+  const hiwater = (
+    baseline: number | string,
+    candidate: number | string,
+    threshold: ComparisonInput['thresholds'][number],
+  ) =>
+    compareBatches(
+      input({
+        candidate: [run({ metrics: { 'swiotlb.hiwater': candidate } })],
+        baseline: [run({ metrics: { 'swiotlb.hiwater': baseline } })],
+        thresholds: [threshold],
+      }),
+    ).entries[0]!;
 
   it('reports exact deltas beyond 2^53 as decimal strings', () => {
-    const result = compareBatches(input({ candidate: [run({ metrics: { bytes: '9007199254740993' } })], baseline: [run({ metrics: { bytes: '9007199254740992' } })] }));
+    const result = compareBatches(
+      input({
+        candidate: [run({ metrics: { bytes: '9007199254740993' } })],
+        baseline: [run({ metrics: { bytes: '9007199254740992' } })],
+      }),
+    );
 
-    expect(result.entries[0]?.metrics).toEqual([expect.objectContaining({ metric: 'bytes', delta: '1', breached: false })]);
+    expect(result.entries[0]?.metrics).toEqual([
+      expect.objectContaining({ metric: 'bytes', delta: '1', breached: false }),
+    ]);
   });
 
   it('breaks a relative threshold just above 5 % and passes exactly at 5 %', () => {
@@ -189,7 +291,13 @@ describe('compareBatches: metrics and thresholds', () => {
   });
 
   it('breaks a ceiling ("failed maps must stay 0")', () => {
-    const result = compareBatches(input({ candidate: [run({ metrics: { failedMaps: 1 } })], baseline: [run({ metrics: { failedMaps: 1 } })], thresholds: [{ metric: 'failedMaps', max: '0' }] }));
+    const result = compareBatches(
+      input({
+        candidate: [run({ metrics: { failedMaps: 1 } })],
+        baseline: [run({ metrics: { failedMaps: 1 } })],
+        thresholds: [{ metric: 'failedMaps', max: '0' }],
+      }),
+    );
 
     expect(result.entries[0]?.metrics[0]).toMatchObject({ breached: true, breachReason: '1 exceeds the maximum 0' });
   });
@@ -199,12 +307,17 @@ describe('compareBatches: metrics and thresholds', () => {
   });
 
   it('reports a gated metric that shrank as IMPROVED', () => {
-    expect(hiwater(1000, 900, { metric: 'swiotlb.hiwater', maxIncreasePercent: 5 })).toMatchObject({ verdict: 'IMPROVED', reasons: ['IMPROVED swiotlb.hiwater by -100'] });
+    expect(hiwater(1000, 900, { metric: 'swiotlb.hiwater', maxIncreasePercent: 5 })).toMatchObject({
+      verdict: 'IMPROVED',
+      reasons: ['IMPROVED swiotlb.hiwater by -100'],
+    });
   });
 
   it('handles decimal metrics exactly (0.1 + 0.2 style)', () => {
     expect(hiwater('0.1', '0.3', { metric: 'swiotlb.hiwater', maxIncrease: '0.2' }).verdict).toBe('PASS');
-    expect(hiwater('0.1', '0.30000000000000004', { metric: 'swiotlb.hiwater', maxIncrease: '0.2' }).verdict).toBe('REGRESSED');
+    expect(hiwater('0.1', '0.30000000000000004', { metric: 'swiotlb.hiwater', maxIncrease: '0.2' }).verdict).toBe(
+      'REGRESSED',
+    );
   });
 });
 

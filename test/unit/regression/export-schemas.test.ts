@@ -15,10 +15,33 @@ const schemas = path.join(__dirname, '..', '..', 'fixtures', 'schemas');
 const now = new Date('2026-11-29T03:00:00Z');
 
 function run(overrides: Partial<ComparedRun>): ComparedRun {
-  return { scenarioId: 's1', scenarioName: 'storvsc <&> "vmbus"', entryName: 'kernel', runId: 'r1', profile: 'lb', status: 'SUCCEEDED', engineVersion: '0.1.0', specHash: 'h', violations: [], metrics: { 'swiotlb.hiwater': 10 }, ...overrides };
+  return {
+    scenarioId: 's1',
+    scenarioName: 'storvsc <&> "vmbus"',
+    entryName: 'kernel',
+    runId: 'r1',
+    profile: 'lb',
+    status: 'SUCCEEDED',
+    engineVersion: '0.1.0',
+    specHash: 'h',
+    violations: [],
+    metrics: { 'swiotlb.hiwater': 10 },
+    ...overrides,
+  };
 }
 
-const v1 = { fingerprint: 'fp-1', class: 'V1', severity: 'critical', deviceId: 'storvsc0', path: 'dma_direct_map_phys → swiotlb_map', rule: 'A4', explanation: 'secret bytes bounced through shared SWIOTLB (swiotlb_tbl_map_single)', dataClass: 'secret', count: 3n, bytesExposed: 12288n };
+const v1 = {
+  fingerprint: 'fp-1',
+  class: 'V1',
+  severity: 'critical',
+  deviceId: 'storvsc0',
+  path: 'dma_direct_map_phys → swiotlb_map',
+  rule: 'A4',
+  explanation: 'secret bytes bounced through shared SWIOTLB (swiotlb_tbl_map_single)',
+  dataClass: 'secret',
+  count: 3n,
+  bytesExposed: 12288n,
+};
 const v2 = { ...v1, fingerprint: 'fp-2', class: 'V2', severity: 'medium' };
 const f5 = { ...v1, fingerprint: 'fp-3', class: 'V6', severity: 'info', deviceId: 'netvsc0' };
 
@@ -30,7 +53,11 @@ function context(): ExportContext {
       run({ scenarioId: 's3', scenarioName: 'netvsc', runId: 'r3', status: 'FAILED' }),
       run({ scenarioId: 's4', scenarioName: 'new', runId: 'r4' }),
     ],
-    baseline: [run({ violations: [v2] }), run({ scenarioId: 's2', scenarioName: 'nvme', runId: 'b2' }), run({ scenarioId: 's3', scenarioName: 'netvsc', runId: 'b3' })],
+    baseline: [
+      run({ violations: [v2] }),
+      run({ scenarioId: 's2', scenarioName: 'nvme', runId: 'b2' }),
+      run({ scenarioId: 's3', scenarioName: 'netvsc', runId: 'b3' }),
+    ],
     thresholds: [],
     triage: new Map([['fp-2', { state: 'WAIVED', reason: 'tracked in JIRA-1', owner: 'bob', expiresAt: null }]]),
     seenBefore: new Set(),
@@ -40,14 +67,20 @@ function context(): ExportContext {
 }
 
 function sarifValidator() {
-  const schema = JSON.parse(readFileSync(path.join(schemas, 'sarif-2.1.0-rtm.5.json'), 'utf8')) as Record<string, unknown>;
+  const schema = JSON.parse(readFileSync(path.join(schemas, 'sarif-2.1.0-rtm.5.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   // Formats (uri, date-time) are not what this test is about; the schema's language-tag pattern is
   // not valid with the u flag, so patterns are compiled as plain RegExps as draft-04 validators do.
   return new Ajv({ allErrors: true, strict: false, validateFormats: false, unicodeRegExp: false }).compile(schema);
 }
 
 async function junitErrors(xml: string): Promise<string[]> {
-  const result = await validateXML({ xml: [{ fileName: 'export.xml', contents: xml }], schema: [readFileSync(path.join(schemas, 'jenkins-junit.xsd'), 'utf8')] });
+  const result = await validateXML({
+    xml: [{ fileName: 'export.xml', contents: xml }],
+    schema: [readFileSync(path.join(schemas, 'jenkins-junit.xsd'), 'utf8')],
+  });
   return result.errors.map((e) => e.rawMessage);
 }
 
@@ -67,7 +100,9 @@ describe('CI exports against their published schemas', () => {
     const { runs: _runs, ...broken } = toSarif(context());
 
     expect(validate(broken)).toBe(false);
-    expect(validate.errors?.some((e) => e.params && 'missingProperty' in e.params && e.params.missingProperty === 'runs')).toBe(true);
+    expect(
+      validate.errors?.some((e) => e.params && 'missingProperty' in e.params && e.params.missingProperty === 'runs'),
+    ).toBe(true);
   });
 
   it('produces JUnit XML that validates against Jenkins junit-4.xsd', async () => {

@@ -1,5 +1,11 @@
 import { compareBatches } from '../../../src/modules/regression/comparison';
-import { toJunitXml, toMarkdown, toSarif, toSeriesCsv, type ExportContext } from '../../../src/modules/regression/exports';
+import {
+  toJunitXml,
+  toMarkdown,
+  toSarif,
+  toSeriesCsv,
+  type ExportContext,
+} from '../../../src/modules/regression/exports';
 import type { ComparedRun } from '../../../src/modules/regression/regression.types';
 import { signWebhookPayload, verifyWebhookSignature } from '../../../src/modules/regression/webhook-signature';
 import { assertSarif210, assertWellFormedXml } from './export-validators';
@@ -10,16 +16,48 @@ import { assertSarif210, assertWellFormedXml } from './export-validators';
 const now = new Date('2026-11-29T03:00:00Z');
 
 function run(overrides: Partial<ComparedRun>): ComparedRun {
-  return { scenarioId: 's1', scenarioName: 'storvsc <&> "vmbus"', entryName: 'kernel', runId: 'r1', profile: 'lb', status: 'SUCCEEDED', engineVersion: '0.1.0', specHash: 'h', violations: [], metrics: {}, ...overrides };
+  return {
+    scenarioId: 's1',
+    scenarioName: 'storvsc <&> "vmbus"',
+    entryName: 'kernel',
+    runId: 'r1',
+    profile: 'lb',
+    status: 'SUCCEEDED',
+    engineVersion: '0.1.0',
+    specHash: 'h',
+    violations: [],
+    metrics: {},
+    ...overrides,
+  };
 }
 
-const v1 = { fingerprint: 'fp-1', class: 'V1', severity: 'critical', deviceId: 'storvsc0', path: 'dma_direct_map_phys → swiotlb_map', rule: 'A4', explanation: 'secret bytes bounced through shared SWIOTLB (swiotlb_tbl_map_single)', dataClass: 'secret', count: 3n, bytesExposed: 12288n };
+const v1 = {
+  fingerprint: 'fp-1',
+  class: 'V1',
+  severity: 'critical',
+  deviceId: 'storvsc0',
+  path: 'dma_direct_map_phys → swiotlb_map',
+  rule: 'A4',
+  explanation: 'secret bytes bounced through shared SWIOTLB (swiotlb_tbl_map_single)',
+  dataClass: 'secret',
+  count: 3n,
+  bytesExposed: 12288n,
+};
 const v2 = { ...v1, fingerprint: 'fp-2', class: 'V2', severity: 'medium' };
 
 function context(): ExportContext {
   const comparison = compareBatches({
-    candidate: [run({ violations: [v1, v2] }), run({ scenarioId: 's2', scenarioName: 'nvme', runId: 'r2' }), run({ scenarioId: 's3', scenarioName: 'netvsc', runId: 'r3', status: 'FAILED' }), run({ scenarioId: 's4', scenarioName: 'new', runId: 'r4' })],
-    baseline: [run({ violations: [v2] }), run({ scenarioId: 's2', scenarioName: 'nvme', runId: 'b2' }), run({ scenarioId: 's3', scenarioName: 'netvsc', runId: 'b3' })],
+    candidate: [
+      run({ violations: [v1, v2] }),
+      run({ scenarioId: 's2', scenarioName: 'nvme', runId: 'r2' }),
+      run({ scenarioId: 's3', scenarioName: 'netvsc', runId: 'r3', status: 'FAILED' }),
+      run({ scenarioId: 's4', scenarioName: 'new', runId: 'r4' }),
+    ],
+    baseline: [
+      run({ violations: [v2] }),
+      run({ scenarioId: 's2', scenarioName: 'nvme', runId: 'b2' }),
+      run({ scenarioId: 's3', scenarioName: 'netvsc', runId: 'b3' }),
+    ],
     thresholds: [],
     triage: new Map([['fp-2', { state: 'WAIVED', reason: 'tracked in JIRA-1', owner: 'bob', expiresAt: null }]]),
     seenBefore: new Set(),
@@ -53,7 +91,12 @@ describe('toSarif', () => {
     const sarif = toSarif(context());
 
     assertSarif210(sarif);
-    const run0 = (sarif['runs'] as Array<{ tool: { driver: { rules: Array<{ id: string }> } }; results: Array<Record<string, unknown>> }>)[0]!;
+    const run0 = (
+      sarif['runs'] as Array<{
+        tool: { driver: { rules: Array<{ id: string }> } };
+        results: Array<Record<string, unknown>>;
+      }>
+    )[0]!;
     expect(run0.tool.driver.rules.map((r) => r.id)).toEqual(['V1', 'V2']);
     expect(run0.results).toHaveLength(2);
   });
@@ -62,19 +105,41 @@ describe('toSarif', () => {
     const results = (toSarif(context())['runs'] as Array<{ results: Array<Record<string, unknown>> }>)[0]!.results;
 
     expect(results[0]).toMatchObject({
-      ruleId: 'V1', level: 'error', baselineState: 'new', partialFingerprints: { 'dmasimFingerprint/v1': 'fp-1' },
-      locations: [{ logicalLocations: [{ fullyQualifiedName: 'dma_direct_map_phys → swiotlb_map', kind: 'function' }] }],
+      ruleId: 'V1',
+      level: 'error',
+      baselineState: 'new',
+      partialFingerprints: { 'dmasimFingerprint/v1': 'fp-1' },
+      locations: [
+        { logicalLocations: [{ fullyQualifiedName: 'dma_direct_map_phys → swiotlb_map', kind: 'function' }] },
+      ],
     });
     expect((results[0]!['message'] as { text: string }).text).toContain('swiotlb_tbl_map_single');
-    expect(results[1]).toMatchObject({ ruleId: 'V2', level: 'warning', baselineState: 'unchanged', suppressions: [{ kind: 'external', justification: 'tracked in JIRA-1' }] });
+    expect(results[1]).toMatchObject({
+      ruleId: 'V2',
+      level: 'warning',
+      baselineState: 'unchanged',
+      suppressions: [{ kind: 'external', justification: 'tracked in JIRA-1' }],
+    });
   });
 });
 
 describe('toSeriesCsv and toMarkdown', () => {
   it('writes CSV with a header and quotes fields that need it', () => {
-    const csv = toSeriesCsv([{ runId: 'r1', scenario: 'a,b', entry: 'kernel', profile: 'lb', metric: 'swiotlb.used', t: 2n ** 60n, value: 1.5 }]);
+    const csv = toSeriesCsv([
+      {
+        runId: 'r1',
+        scenario: 'a,b',
+        entry: 'kernel',
+        profile: 'lb',
+        metric: 'swiotlb.used',
+        t: 2n ** 60n,
+        value: 1.5,
+      },
+    ]);
 
-    expect(csv).toBe(`run_id,scenario,entry,profile,metric,t,value\r\nr1,"a,b",kernel,lb,swiotlb.used,${2n ** 60n},1.5\r\n`);
+    expect(csv).toBe(
+      `run_id,scenario,entry,profile,metric,t,value\r\nr1,"a,b",kernel,lb,swiotlb.used,${2n ** 60n},1.5\r\n`,
+    );
   });
 
   it('renders the verdict, the entry table and the violations with waivers', () => {

@@ -5,18 +5,54 @@ import type { Run, RunResultSummary } from '../../../src/modules/run/run.types';
 // have and lack them, and whether every succeeded run produced the same result.
 function run(id: string, overrides: Partial<Run> = {}): Run {
   return {
-    id, teamId: 't', scenarioId: 's', scenarioVersionId: 'v', batchId: 'b', profile: 'lb', overlays: [], seed: 7n, engineVersion: '1', status: 'SUCCEEDED',
-    trigger: 'BATCH', idempotencyKey: null, attempts: 1, progress: 1, errorCode: null, errorMessage: null, resultHash: `hash-${id}`, createdAt: new Date(0),
-    startedAt: new Date(0), finishedAt: new Date(1), timeLimitMs: null, ...overrides,
+    id,
+    teamId: 't',
+    scenarioId: 's',
+    scenarioVersionId: 'v',
+    batchId: 'b',
+    profile: 'lb',
+    overlays: [],
+    seed: 7n,
+    engineVersion: '1',
+    status: 'SUCCEEDED',
+    trigger: 'BATCH',
+    idempotencyKey: null,
+    attempts: 1,
+    progress: 1,
+    errorCode: null,
+    errorMessage: null,
+    resultHash: `hash-${id}`,
+    createdAt: new Date(0),
+    startedAt: new Date(0),
+    finishedAt: new Date(1),
+    timeLimitMs: null,
+    ...overrides,
   };
 }
 
 /** A violation summary: only class, severity, fingerprint and bytes matter to these tests. */
 function v(cls: string, severity: string, fingerprint: string, bytesExposed: bigint) {
-  return { class: cls, severity, fingerprint, bytesExposed, deviceId: 'storvsc0', dataClass: 'secret', path: 'swiotlb_tbl_map_single', rule: 'bounce', count: 1n };
+  return {
+    class: cls,
+    severity,
+    fingerprint,
+    bytesExposed,
+    deviceId: 'storvsc0',
+    dataClass: 'secret',
+    path: 'swiotlb_tbl_map_single',
+    rule: 'bounce',
+    count: 1n,
+  };
 }
 
-const metrics = { nslabs: 32768, hiwater: 10, failedMaps: 0n, failedCoherentAllocs: 0n, bouncedBytesToDevice: 4096n, bouncedBytesFromDevice: 0n };
+const metrics = {
+  nslabs: 32768,
+  hiwater: 10,
+  failedMaps: 0n,
+  failedCoherentAllocs: 0n,
+  bouncedBytesToDevice: 4096n,
+  bouncedBytesFromDevice: 0n,
+};
 
 describe('buildBatchComparison', () => {
   it('puts one column per run in order, with violations counted by class/severity and metrics as strings', () => {
@@ -25,9 +61,14 @@ describe('buildBatchComparison', () => {
       ['b', { violations: [], metrics }],
     ]);
 
-    const comparison = buildBatchComparison([run('a', { overlays: [{ name: 'device-cc-accepted', variant: 'dan' }] }), run('b')], summaries);
+    const comparison = buildBatchComparison(
+      [run('a', { overlays: [{ name: 'device-cc-accepted', variant: 'dan' }] }), run('b')],
+      summaries,
+    );
 
-    expect(comparison.columns.map((c) => [c.runId, c.overlays, c.violationCount, c.violationsByClass, c.bytesExposed])).toEqual([
+    expect(
+      comparison.columns.map((c) => [c.runId, c.overlays, c.violationCount, c.violationsByClass, c.bytesExposed]),
+    ).toEqual([
       ['a', ['device-cc-accepted:dan'], 2, { 'V1/critical': 2 }, '128'],
       ['b', [], 0, {}, '0'],
     ]);
@@ -43,11 +84,20 @@ describe('buildBatchComparison', () => {
 
     const comparison = buildBatchComparison([run('a'), run('b'), run('c')], summaries);
 
-    expect(comparison.violations).toEqual([{ fingerprint: 'f9', class: 'V2', severity: 'high', presentIn: ['a', 'c'], missingFrom: ['b'] }]);
+    expect(comparison.violations).toEqual([
+      { fingerprint: 'f9', class: 'V2', severity: 'high', presentIn: ['a', 'c'], missingFrom: ['b'] },
+    ]);
   });
 
   it('says whether every succeeded run produced the same result hash, ignoring runs without results', () => {
-    const same = buildBatchComparison([run('a', { resultHash: 'h' }), run('b', { resultHash: 'h' }), run('c', { status: 'CANCELLED', resultHash: null })], new Map());
+    const same = buildBatchComparison(
+      [
+        run('a', { resultHash: 'h' }),
+        run('b', { resultHash: 'h' }),
+        run('c', { status: 'CANCELLED', resultHash: null }),
+      ],
+      new Map(),
+    );
     const different = buildBatchComparison([run('a'), run('b')], new Map());
 
     expect(same.identicalResults).toBe(true);
@@ -72,7 +122,12 @@ describe('finalBatchStatus', () => {
 
     const { changes } = buildBatchComparison([run('a'), run('b'), run('c')], summaries);
 
-    expect(changes.map((c) => [c.runId, c.findings.map((f) => `${f.status}:${f.baselineFingerprint ?? ''}>${f.candidateFingerprint ?? ''}`)])).toEqual([
+    expect(
+      changes.map((c) => [
+        c.runId,
+        c.findings.map((f) => `${f.status}:${f.baselineFingerprint ?? ''}>${f.candidateFingerprint ?? ''}`),
+      ]),
+    ).toEqual([
       ['b', ['moved:under-la-phys>under-lb']],
       ['c', ['fixed:under-la-phys>']],
     ]);

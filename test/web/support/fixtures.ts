@@ -1,4 +1,9 @@
-import type { CompareRunsQuery, OverviewQuery, RunSummaryFragment, ViolationFieldsFragment } from '../../../web/src/api/generated/graphql';
+import type {
+  CompareRunsQuery,
+  OverviewQuery,
+  RunSummaryFragment,
+  ViolationFieldsFragment,
+} from '../../../web/src/api/generated/graphql';
 
 export function violation(overrides: Partial<ViolationFieldsFragment>): ViolationFieldsFragment {
   return {
@@ -23,9 +28,45 @@ export function violation(overrides: Partial<ViolationFieldsFragment>): Violatio
 
 /** Three findings of different class, severity, device and size. */
 export const runViolations: ViolationFieldsFragment[] = [
-  violation({ id: 'a', class: 'V1', severity: 'critical', deviceId: 'storvsc0', bytesExposed: '1919856640', count: '39976', firstOp: '5', path: 'device DMA write → shared SWIOTLB bounce buffer', explanation: 'secret data bounced through the shared pool before swiotlb_sync_single_for_cpu()', fingerprint: 'fp-a' }),
-  violation({ id: 'b', class: 'V4', severity: 'high', deviceId: 'nvme0', bytesExposed: '8192', count: '2', firstOp: '100', path: 'dma_direct_alloc → dma_direct_alloc_from_pool (shared atomic pool)', explanation: 'the coherent buffer came from the atomic DMA pool, which is permanently shared', fingerprint: 'fp-b', rule: 'C3' }),
-  violation({ id: 'c', class: 'V10', severity: 'info', deviceId: 'nvme0', bytesExposed: '65536', count: '7', firstOp: '42', path: 'swiotlb_tbl_map_single → stale slot', explanation: 'stale bytes from a previous mapping remained in the slot', fingerprint: 'fp-c', rule: 'B2', dataClass: 'stale' }),
+  violation({
+    id: 'a',
+    class: 'V1',
+    severity: 'critical',
+    deviceId: 'storvsc0',
+    bytesExposed: '1919856640',
+    count: '39976',
+    firstOp: '5',
+    path: 'device DMA write → shared SWIOTLB bounce buffer',
+    explanation: 'secret data bounced through the shared pool before swiotlb_sync_single_for_cpu()',
+    fingerprint: 'fp-a',
+  }),
+  violation({
+    id: 'b',
+    class: 'V4',
+    severity: 'high',
+    deviceId: 'nvme0',
+    bytesExposed: '8192',
+    count: '2',
+    firstOp: '100',
+    path: 'dma_direct_alloc → dma_direct_alloc_from_pool (shared atomic pool)',
+    explanation: 'the coherent buffer came from the atomic DMA pool, which is permanently shared',
+    fingerprint: 'fp-b',
+    rule: 'C3',
+  }),
+  violation({
+    id: 'c',
+    class: 'V10',
+    severity: 'info',
+    deviceId: 'nvme0',
+    bytesExposed: '65536',
+    count: '7',
+    firstOp: '42',
+    path: 'swiotlb_tbl_map_single → stale slot',
+    explanation: 'stale bytes from a previous mapping remained in the slot',
+    fingerprint: 'fp-c',
+    rule: 'B2',
+    dataClass: 'stale',
+  }),
 ];
 
 export function run(overrides: Partial<RunSummaryFragment>): RunSummaryFragment {
@@ -46,10 +87,35 @@ export function run(overrides: Partial<RunSummaryFragment>): RunSummaryFragment 
 
 export const comparison: CompareRunsQuery['compareRuns'] = {
   a: run({ id: 'aaaaaaaa-0000-0000-0000-000000000000', profile: 'la-classic' }),
-  b: run({ id: 'bbbbbbbb-0000-0000-0000-000000000000', profile: 'la-phys', overlays: [{ name: 'device-cc-accepted', variant: 'dan' }] }),
-  newViolations: [violation({ id: 'n1', class: 'V2', severity: 'critical', deviceId: 'nvme0', fingerprint: 'fp-new', explanation: 'new exposure on la-phys' })],
-  fixedViolations: [violation({ id: 'f1', class: 'V1', severity: 'critical', deviceId: 'storvsc0', fingerprint: 'fp-fixed', explanation: 'fixed by device-cc-accepted' }), violation({ id: 'f2', class: 'V3', severity: 'high', deviceId: 'storvsc0', fingerprint: 'fp-fixed-2' })],
-  persistingViolations: [violation({ id: 'p1', class: 'V4', severity: 'high', deviceId: 'nvme0', fingerprint: 'fp-persist' })],
+  b: run({
+    id: 'bbbbbbbb-0000-0000-0000-000000000000',
+    profile: 'la-phys',
+    overlays: [{ name: 'device-cc-accepted', variant: 'dan' }],
+  }),
+  newViolations: [
+    violation({
+      id: 'n1',
+      class: 'V2',
+      severity: 'critical',
+      deviceId: 'nvme0',
+      fingerprint: 'fp-new',
+      explanation: 'new exposure on la-phys',
+    }),
+  ],
+  fixedViolations: [
+    violation({
+      id: 'f1',
+      class: 'V1',
+      severity: 'critical',
+      deviceId: 'storvsc0',
+      fingerprint: 'fp-fixed',
+      explanation: 'fixed by device-cc-accepted',
+    }),
+    violation({ id: 'f2', class: 'V3', severity: 'high', deviceId: 'storvsc0', fingerprint: 'fp-fixed-2' }),
+  ],
+  persistingViolations: [
+    violation({ id: 'p1', class: 'V4', severity: 'high', deviceId: 'nvme0', fingerprint: 'fp-persist' }),
+  ],
   metricDeltas: [
     { metric: 'swiotlb.hiwater', a: 2960, b: 0, delta: -2960 },
     { metric: 'failedMaps', a: 0, b: 3, delta: 3 },

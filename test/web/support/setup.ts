@@ -1,6 +1,9 @@
 // jsdom has no layout: every element measures 0 × 0. recharts' ResponsiveContainer sizes charts
 // from ResizeObserver, so this stub reports a laptop-sized chart box (600 × 260) on observe.
-type ResizeCallback = (entries: Array<{ target: Element; contentRect: { width: number; height: number } }>, observer: unknown) => void;
+type ResizeCallback = (
+  entries: Array<{ target: Element; contentRect: { width: number; height: number } }>,
+  observer: unknown,
+) => void;
 
 class ResizeObserverStub {
   constructor(private readonly callback: ResizeCallback) {}

@@ -65,23 +65,38 @@ export interface RunUpdate {
 
 export const runUpdatedSubscription = /* GraphQL */ `
   subscription RunUpdated($runId: UUID!) {
-    runUpdated(runId: $runId) { id status progress errorCode errorMessage resultHash startedAt finishedAt }
+    runUpdated(runId: $runId) {
+      id
+      status
+      progress
+      errorCode
+      errorMessage
+      resultHash
+      startedAt
+      finishedAt
+    }
   }
 `;
 
 /** Checks a token by asking who it belongs to; resolves to the viewer or an error message. */
-export async function fetchViewer(token: string): Promise<{ teamId: string; teamName: string; role: string } | { error: string }> {
+export async function fetchViewer(
+  token: string,
+): Promise<{ teamId: string; teamName: string; role: string } | { error: string }> {
   try {
     const response = await fetch(graphqlUrl(), {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
       body: JSON.stringify({ query: '{ viewer { role team { id name } } }' }),
     });
-    const body = (await response.json()) as { data?: { viewer?: { role: string; team: { id: string; name: string } } }; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+    const body = (await response.json()) as {
+      data?: { viewer?: { role: string; team: { id: string; name: string } } };
+      errors?: Array<{ message: string; extensions?: { code?: string } }>;
+    };
     const viewer = body.data?.viewer;
     if (viewer) return { teamId: viewer.team.id, teamName: viewer.team.name, role: viewer.role };
     const first = body.errors?.[0];
-    if (first?.extensions?.code === 'UNAUTHENTICATED') return { error: 'That token was not accepted (unknown or revoked).' };
+    if (first?.extensions?.code === 'UNAUTHENTICATED')
+      return { error: 'That token was not accepted (unknown or revoked).' };
     return { error: first?.message ?? `The server answered ${response.status}.` };
   } catch (error: unknown) {
     return { error: `Could not reach the server: ${error instanceof Error ? error.message : String(error)}` };

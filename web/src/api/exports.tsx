@@ -39,7 +39,15 @@ export async function downloadExport(token: string, url: string, fileName: strin
 }
 
 /** Buttons for the four CI exports of a run, a matrix run batch or a suite batch (`/export/{runs,run-batches,batches}/:id/:file`). */
-export function ExportButtons({ kind, id, label }: { kind: 'runs' | 'run-batches' | 'batches'; id: string; label: string }): ReactNode {
+export function ExportButtons({
+  kind,
+  id,
+  label,
+}: {
+  kind: 'runs' | 'run-batches' | 'batches';
+  id: string;
+  label: string;
+}): ReactNode {
   const token = useContext(TokenContext);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState<ExportFile | null>(null);

@@ -1,5 +1,19 @@
 import { useState, type ReactElement, type ReactNode } from 'react';
-import { Area, AreaChart, Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
+import {
+  Area,
+  AreaChart,
+  Bar,
+  BarChart,
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
 import type { OverviewQuery } from '../api/generated/graphql';
 import { formatBytes, formatDay, formatPercent } from '../format';
 
@@ -19,7 +33,17 @@ const severityPalettes: Record<string, readonly string[]> = {
 const lineColours = ['#1565c0', '#c62828', '#2e7d32', '#6a1b9a', '#ef6c00', '#00838f', '#4e342e', '#ad1457'];
 
 /** A chart with a visible title and an accessible summary; fixed height, width follows the card. */
-export function ChartFigure({ title, summary, children, height = 260 }: { title: string; summary: string; children: ReactNode; height?: number }): ReactNode {
+export function ChartFigure({
+  title,
+  summary,
+  children,
+  height = 260,
+}: {
+  title: string;
+  summary: string;
+  children: ReactNode;
+  height?: number;
+}): ReactNode {
   return (
     <figure className="chart" role="group" aria-label={title}>
       <figcaption>{title}</figcaption>
@@ -35,7 +59,10 @@ export function ChartFigure({ title, summary, children, height = 260 }: { title:
 type Dashboard = OverviewQuery['dashboard'];
 
 /** Rows keyed by day with one numeric column per series key, days ascending. */
-function pivotByDay<T extends { day: string; count: number }>(rows: readonly T[], keyOf: (row: T) => string): { data: Array<Record<string, number | string>>; keys: string[] } {
+function pivotByDay<T extends { day: string; count: number }>(
+  rows: readonly T[],
+  keyOf: (row: T) => string,
+): { data: Array<Record<string, number | string>>; keys: string[] } {
   const byDay = new Map<string, Record<string, number | string>>();
   const keys = new Set<string>();
   for (const row of rows) {
@@ -46,7 +73,10 @@ function pivotByDay<T extends { day: string; count: number }>(rows: readonly T[]
     entry[key] = (Number(entry[key]) || 0) + row.count;
     byDay.set(day, entry);
   }
-  return { data: [...byDay.values()].sort((a, b) => String(a['day']).localeCompare(String(b['day']))), keys: [...keys].sort() };
+  return {
+    data: [...byDay.values()].sort((a, b) => String(a['day']).localeCompare(String(b['day']))),
+    keys: [...keys].sort(),
+  };
 }
 
 export function RunsByStatusChart({ rows }: { rows: Dashboard['runsByStatus'] }): ReactNode {
@@ -80,7 +110,10 @@ export function ViolationsByClassChart({ rows }: { rows: Dashboard['violationsBy
     return palette[index % palette.length]!;
   };
   return (
-    <ChartFigure title="Violations by class and severity per day" summary={`${total} violations over ${data.length} days, stacked by class and severity`}>
+    <ChartFigure
+      title="Violations by class and severity per day"
+      summary={`${total} violations over ${data.length} days, stacked by class and severity`}
+    >
       <BarChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis dataKey="day" />
@@ -98,11 +131,20 @@ export function ViolationsByClassChart({ rows }: { rows: Dashboard['violationsBy
 export function RiskiestScenariosChart({ rows }: { rows: Dashboard['riskiestScenarios'] }): ReactNode {
   const data = rows.slice(0, 10).map((r) => ({ name: r.scenario.name, open: r.openCriticalViolations }));
   return (
-    <ChartFigure title="Scenarios by open critical violations" summary={data.map((d) => `${d.name}: ${d.open}`).join('; ') || 'no scenarios'} height={Math.max(160, data.length * 30 + 40)}>
+    <ChartFigure
+      title="Scenarios by open critical violations"
+      summary={data.map((d) => `${d.name}: ${d.open}`).join('; ') || 'no scenarios'}
+      height={Math.max(160, data.length * 30 + 40)}
+    >
       <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis type="number" allowDecimals={false} />
-        <YAxis type="category" dataKey="name" width={210} tickFormatter={(name: string) => (name.length > 24 ? `${name.slice(0, 23)}…` : name)} />
+        <YAxis
+          type="category"
+          dataKey="name"
+          width={210}
+          tickFormatter={(name: string) => (name.length > 24 ? `${name.slice(0, 23)}…` : name)}
+        />
         <Tooltip />
         <Bar dataKey="open" name="open critical violations" fill="#c62828" isAnimationActive={false} />
       </BarChart>
@@ -111,18 +153,50 @@ export function RiskiestScenariosChart({ rows }: { rows: Dashboard['riskiestScen
 }
 
 export function HeadroomChart({ series }: { series: Dashboard['headroom'] }): ReactNode {
-  const lines = series.slice(0, 8).map((s) => ({ name: s.scenario.name, data: s.points.map((p) => ({ at: new Date(p.at).getTime(), used: p.hiwaterFraction })) }));
+  const lines = series
+    .slice(0, 8)
+    .map((s) => ({
+      name: s.scenario.name,
+      data: s.points.map((p) => ({ at: new Date(p.at).getTime(), used: p.hiwaterFraction })),
+    }));
   return (
-    <ChartFigure title="SWIOTLB headroom trend (peak pool use per run)" summary={lines.map((l) => `${l.name}: ${l.data.length} runs, latest ${formatPercent(l.data.at(-1)?.used ?? 0)}`).join('; ') || 'no runs'}>
+    <ChartFigure
+      title="SWIOTLB headroom trend (peak pool use per run)"
+      summary={
+        lines
+          .map((l) => `${l.name}: ${l.data.length} runs, latest ${formatPercent(l.data.at(-1)?.used ?? 0)}`)
+          .join('; ') || 'no runs'
+      }
+    >
       <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
         <CartesianGrid strokeDasharray="3 3" />
-        <XAxis dataKey="at" type="number" domain={['dataMin', 'dataMax']} scale="time" tickFormatter={(t: number) => new Date(t).toISOString().slice(5, 10)} />
-        <YAxis tickFormatter={(v: number) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`} domain={[0, (dataMax: number) => Math.min(1, Math.max(0.01, dataMax * 1.25))]} />
-        <Tooltip labelFormatter={(t) => new Date(Number(t)).toISOString()} formatter={(v) => formatPercent(Number(v))} />
+        <XAxis
+          dataKey="at"
+          type="number"
+          domain={['dataMin', 'dataMax']}
+          scale="time"
+          tickFormatter={(t: number) => new Date(t).toISOString().slice(5, 10)}
+        />
+        <YAxis
+          tickFormatter={(v: number) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`}
+          domain={[0, (dataMax: number) => Math.min(1, Math.max(0.01, dataMax * 1.25))]}
+        />
+        <Tooltip
+          labelFormatter={(t) => new Date(Number(t)).toISOString()}
+          formatter={(v) => formatPercent(Number(v))}
+        />
         <Legend />
         <ReferenceLine y={1} stroke="#c62828" strokeDasharray="4 4" ifOverflow="hidden" />
         {lines.map((line, index) => (
-          <Line key={line.name} data={line.data} dataKey="used" name={line.name} stroke={lineColours[index % lineColours.length]} dot isAnimationActive={false} />
+          <Line
+            key={line.name}
+            data={line.data}
+            dataKey="used"
+            name={line.name}
+            stroke={lineColours[index % lineColours.length]}
+            dot
+            isAnimationActive={false}
+          />
         ))}
       </LineChart>
     </ChartFigure>
@@ -138,10 +212,17 @@ function points(series: readonly SeriesPoints[], metric: string): Array<{ t: num
   return (series.find((s) => s.metric === metric)?.points ?? []).map((p) => ({ t: Number(p.t), value: p.value }));
 }
 
-const formatNs = (t: number): string => (t >= 1e9 ? `${(t / 1e9).toFixed(2)} s` : t >= 1e6 ? `${(t / 1e6).toFixed(1)} ms` : `${(t / 1e3).toFixed(0)} µs`);
+const formatNs = (t: number): string =>
+  t >= 1e9 ? `${(t / 1e9).toFixed(2)} s` : t >= 1e6 ? `${(t / 1e6).toFixed(1)} ms` : `${(t / 1e3).toFixed(0)} µs`;
 
 /** A run's time series: SWIOTLB slots used against nslabs, bounce bytes, failures, atomic pool use. */
-export function RunSeriesCharts({ series, nslabs }: { series: readonly SeriesPoints[]; nslabs: number | null }): ReactNode {
+export function RunSeriesCharts({
+  series,
+  nslabs,
+}: {
+  series: readonly SeriesPoints[];
+  nslabs: number | null;
+}): ReactNode {
   const used = points(series, 'swiotlb.used');
   const bounced = points(series, 'swiotlb.bouncedBytes');
   const failed = points(series, 'failedMaps');
@@ -153,24 +234,38 @@ export function RunSeriesCharts({ series, nslabs }: { series: readonly SeriesPoi
   return (
     <div className="chart-grid">
       <div>
-      {nslabs ? (
-        <label className="inline">
-          <input type="checkbox" checked={fullPool} onChange={(e) => setFullPool(e.target.checked)} /> Scale to the whole pool (nslabs {nslabs.toLocaleString('en-US')})
-        </label>
-      ) : null}
-      <ChartFigure title="SWIOTLB slots used vs nslabs" summary={`${used.length} points; peak ${Math.round(peak)} slots${nslabs ? ` of ${nslabs} (${formatPercent(peak / nslabs)})` : ''}`}>
-        <AreaChart data={used} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
-          <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatNs} />
-          <YAxis domain={[0, showPool ? Math.max(nslabs, peak) : 'auto']} width={70} />
-          <Tooltip labelFormatter={(t) => formatNs(Number(t))} />
-          <Legend />
-          {showPool ? <ReferenceLine y={nslabs} stroke="#c62828" strokeDasharray="4 4" label={{ value: `nslabs ${nslabs}`, position: 'insideTopRight' }} /> : null}
-          <Area dataKey="value" name="slots used" stroke="#1565c0" fill="#90caf9" isAnimationActive={false} />
-        </AreaChart>
-      </ChartFigure>
+        {nslabs ? (
+          <label className="inline">
+            <input type="checkbox" checked={fullPool} onChange={(e) => setFullPool(e.target.checked)} /> Scale to the
+            whole pool (nslabs {nslabs.toLocaleString('en-US')})
+          </label>
+        ) : null}
+        <ChartFigure
+          title="SWIOTLB slots used vs nslabs"
+          summary={`${used.length} points; peak ${Math.round(peak)} slots${nslabs ? ` of ${nslabs} (${formatPercent(peak / nslabs)})` : ''}`}
+        >
+          <AreaChart data={used} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
+            <CartesianGrid strokeDasharray="3 3" />
+            <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatNs} />
+            <YAxis domain={[0, showPool ? Math.max(nslabs, peak) : 'auto']} width={70} />
+            <Tooltip labelFormatter={(t) => formatNs(Number(t))} />
+            <Legend />
+            {showPool ? (
+              <ReferenceLine
+                y={nslabs}
+                stroke="#c62828"
+                strokeDasharray="4 4"
+                label={{ value: `nslabs ${nslabs}`, position: 'insideTopRight' }}
+              />
+            ) : null}
+            <Area dataKey="value" name="slots used" stroke="#1565c0" fill="#90caf9" isAnimationActive={false} />
+          </AreaChart>
+        </ChartFigure>
       </div>
-      <ChartFigure title="Bytes bounced (cumulative)" summary={`${bounced.length} points; ${formatBytes(bounced.at(-1)?.value ?? 0)} at the end`}>
+      <ChartFigure
+        title="Bytes bounced (cumulative)"
+        summary={`${bounced.length} points; ${formatBytes(bounced.at(-1)?.value ?? 0)} at the end`}
+      >
         <LineChart data={bounced} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatNs} />
@@ -179,7 +274,10 @@ export function RunSeriesCharts({ series, nslabs }: { series: readonly SeriesPoi
           <Line dataKey="value" name="bytes bounced" stroke="#6a1b9a" dot={false} isAnimationActive={false} />
         </LineChart>
       </ChartFigure>
-      <ChartFigure title="Failed maps (cumulative)" summary={`${failed.length} points; ${failed.at(-1)?.value ?? 0} failed maps at the end`}>
+      <ChartFigure
+        title="Failed maps (cumulative)"
+        summary={`${failed.length} points; ${failed.at(-1)?.value ?? 0} failed maps at the end`}
+      >
         <LineChart data={failed} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />
           <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatNs} />

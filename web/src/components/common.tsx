@@ -16,7 +16,14 @@ export function VerdictBadge({ verdict }: { verdict: string }): ReactNode {
 export function ProgressBar({ value, label }: { value: number; label: string }): ReactNode {
   const percent = Math.round(Math.max(0, Math.min(1, value)) * 100);
   return (
-    <div className="progress" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
+    <div
+      className="progress"
+      role="progressbar"
+      aria-label={label}
+      aria-valuemin={0}
+      aria-valuemax={100}
+      aria-valuenow={percent}
+    >
       <div className="progress-fill" style={{ width: `${percent}%` }} />
       <span className="progress-text">{percent} %</span>
     </div>
@@ -24,7 +31,15 @@ export function ProgressBar({ value, label }: { value: number; label: string }):
 }
 
 /** Loading and error states of a query, in one place. */
-export function QueryStatus({ fetching, error, what }: { fetching: boolean; error: CombinedError | undefined; what: string }): ReactNode {
+export function QueryStatus({
+  fetching,
+  error,
+  what,
+}: {
+  fetching: boolean;
+  error: CombinedError | undefined;
+  what: string;
+}): ReactNode {
   if (error) {
     return (
       <p className="error" role="alert">

@@ -38,7 +38,11 @@ export function CompareView({ comparison }: { comparison: RunComparison }): Reac
     return { byId, all };
   }, [comparison]);
   const visible = show === 'all' ? tagged.all : tagged.all.filter((v) => tagged.byId.get(v.id) === show);
-  const counts: Record<Change, number> = { new: comparison.newViolations.length, fixed: comparison.fixedViolations.length, persisting: comparison.persistingViolations.length };
+  const counts: Record<Change, number> = {
+    new: comparison.newViolations.length,
+    fixed: comparison.fixedViolations.length,
+    persisting: comparison.persistingViolations.length,
+  };
 
   return (
     <div className="compare">
@@ -63,7 +67,13 @@ export function CompareView({ comparison }: { comparison: RunComparison }): Reac
       </div>
       <div className="stat-row" role="group" aria-label="Violation changes from A to B">
         {(['new', 'fixed', 'persisting'] as const).map((change) => (
-          <button key={change} type="button" className={`stat change-${change}`} aria-pressed={show === change} onClick={() => setShow(show === change ? 'all' : change)}>
+          <button
+            key={change}
+            type="button"
+            className={`stat change-${change}`}
+            aria-pressed={show === change}
+            onClick={() => setShow(show === change ? 'all' : change)}
+          >
             <span className="stat-value">{counts[change]}</span>
             <span className="stat-label">{change}</span>
           </button>
@@ -98,7 +108,9 @@ export function CompareView({ comparison }: { comparison: RunComparison }): Reac
                 </th>
                 <td className="num">{formatMetricValue(d.a)}</td>
                 <td className="num">{formatMetricValue(d.b)}</td>
-                <td className={`num ${d.delta === null ? '' : d.delta > 0 ? 'delta-up' : 'delta-down'}`}>{formatDelta(d.delta)}</td>
+                <td className={`num ${d.delta === null ? '' : d.delta > 0 ? 'delta-up' : 'delta-down'}`}>
+                  {formatDelta(d.delta)}
+                </td>
               </tr>
             ))}
           </tbody>

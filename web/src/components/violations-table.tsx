@@ -50,11 +50,17 @@ export function ViolationsTable({ violations, tag, caption = 'Violations' }: Vio
   const [severityFilter, setSeverityFilter] = useState('');
   const [deviceFilter, setDeviceFilter] = useState('');
   const [text, setText] = useState('');
-  const [sort, setSort] = useState<{ key: SortKey; direction: 'ascending' | 'descending' }>({ key: 'severity', direction: 'ascending' });
+  const [sort, setSort] = useState<{ key: SortKey; direction: 'ascending' | 'descending' }>({
+    key: 'severity',
+    direction: 'ascending',
+  });
   const [expanded, setExpanded] = useState<ReadonlySet<string>>(new Set());
   const idBase = useId();
 
-  const classes = useMemo(() => [...new Set(violations.map((v) => v.class))].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))), [violations]);
+  const classes = useMemo(
+    () => [...new Set(violations.map((v) => v.class))].sort((a, b) => Number(a.slice(1)) - Number(b.slice(1))),
+    [violations],
+  );
   const severities = useMemo(() => [...new Set(violations.map((v) => v.severity))].sort(compareSeverity), [violations]);
   const devices = useMemo(() => [...new Set(violations.map((v) => v.deviceId))].sort(), [violations]);
 
@@ -65,15 +71,31 @@ export function ViolationsTable({ violations, tag, caption = 'Violations' }: Vio
         (!classFilter || v.class === classFilter) &&
         (!severityFilter || v.severity === severityFilter) &&
         (!deviceFilter || v.deviceId === deviceFilter) &&
-        (!needle || [v.path, v.explanation, v.rule, v.fingerprint, v.deviceId].some((field) => field.toLowerCase().includes(needle))),
+        (!needle ||
+          [v.path, v.explanation, v.rule, v.fingerprint, v.deviceId].some((field) =>
+            field.toLowerCase().includes(needle),
+          )),
     );
     const sign = sort.direction === 'ascending' ? 1 : -1;
     // Ties keep a stable, meaningful order: severity, then most bytes exposed.
-    return [...filtered].sort((a, b) => sign * compareBy(sort.key, a, b) || compareSeverity(a.severity, b.severity) || compareBy('bytesExposed', b, a));
+    return [...filtered].sort(
+      (a, b) =>
+        sign * compareBy(sort.key, a, b) || compareSeverity(a.severity, b.severity) || compareBy('bytesExposed', b, a),
+    );
   }, [violations, classFilter, severityFilter, deviceFilter, text, sort]);
 
   const toggleSort = (key: SortKey): void =>
-    setSort((current) => ({ key, direction: current.key === key && current.direction === 'ascending' ? 'descending' : key === current.key ? 'ascending' : columns.find((c) => c.key === key)?.numeric ? 'descending' : 'ascending' }));
+    setSort((current) => ({
+      key,
+      direction:
+        current.key === key && current.direction === 'ascending'
+          ? 'descending'
+          : key === current.key
+            ? 'ascending'
+            : columns.find((c) => c.key === key)?.numeric
+              ? 'descending'
+              : 'ascending',
+    }));
   const toggleRow = (id: string): void =>
     setExpanded((current) => {
       const next = new Set(current);
@@ -114,7 +136,12 @@ export function ViolationsTable({ violations, tag, caption = 'Violations' }: Vio
         </label>
         <label>
           Search
-          <input type="search" value={text} placeholder="path, rule, explanation…" onChange={(e) => setText(e.target.value)} />
+          <input
+            type="search"
+            value={text}
+            placeholder="path, rule, explanation…"
+            onChange={(e) => setText(e.target.value)}
+          />
         </label>
         <span className="muted" aria-live="polite">
           {rows.length} of {violations.length} shown
@@ -129,10 +156,17 @@ export function ViolationsTable({ violations, tag, caption = 'Violations' }: Vio
             </th>
             {tag ? <th scope="col">Change</th> : null}
             {columns.map((column) => (
-              <th key={column.key} scope="col" aria-sort={sort.key === column.key ? sort.direction : 'none'} className={column.numeric ? 'num' : undefined}>
+              <th
+                key={column.key}
+                scope="col"
+                aria-sort={sort.key === column.key ? sort.direction : 'none'}
+                className={column.numeric ? 'num' : undefined}
+              >
                 <button type="button" className="sort" onClick={() => toggleSort(column.key)}>
                   {column.label}
-                  <span aria-hidden="true">{sort.key === column.key ? (sort.direction === 'ascending' ? ' ▲' : ' ▼') : ''}</span>
+                  <span aria-hidden="true">
+                    {sort.key === column.key ? (sort.direction === 'ascending' ? ' ▲' : ' ▼') : ''}
+                  </span>
                 </button>
               </th>
             ))}
@@ -154,7 +188,13 @@ export function ViolationsTable({ violations, tag, caption = 'Violations' }: Vio
               <Fragment key={v.id}>
                 <tr className={isOpen ? 'expanded' : undefined}>
                   <td>
-                    <button type="button" className="expand" aria-expanded={isOpen} aria-controls={detailId} onClick={() => toggleRow(v.id)}>
+                    <button
+                      type="button"
+                      className="expand"
+                      aria-expanded={isOpen}
+                      aria-controls={detailId}
+                      onClick={() => toggleRow(v.id)}
+                    >
                       <span aria-hidden="true">{isOpen ? '▾' : '▸'}</span>
                       <span className="visually-hidden">
                         {isOpen ? 'Hide' : 'Show'} details of {v.class} on {v.deviceId}

@@ -13,7 +13,9 @@ import { finalStatuses, usePolling } from './use-polling';
 export function BatchPage({ id }: { id: string }): ReactNode {
   const [{ data, fetching, error }, refetch] = useQuery({ query: RunBatchDocument, variables: { id } });
   const batch = data?.runBatch;
-  const active = batch ? !finalStatuses.has(batch.status) || batch.runs.some((r) => !finalStatuses.has(r.status)) : false;
+  const active = batch
+    ? !finalStatuses.has(batch.status) || batch.runs.some((r) => !finalStatuses.has(r.status))
+    : false;
   const refresh = useCallback(() => refetch({ requestPolicy: 'network-only' }), [refetch]);
   usePolling(active, pollIntervalMs, refresh);
   if (!batch) {

@@ -1,6 +1,11 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useQuery } from 'urql';
-import { CompareRunsDocument, RecentRunsDocument, RunBatchDocument, type RunSummaryFragment } from '../api/generated/graphql';
+import {
+  CompareRunsDocument,
+  RecentRunsDocument,
+  RunBatchDocument,
+  type RunSummaryFragment,
+} from '../api/generated/graphql';
 import { QueryStatus, Section, StatusBadge } from '../components/common';
 import { CompareView } from '../components/compare-view';
 import { formatOverlays, shortId } from '../format';
@@ -44,10 +49,22 @@ function BatchComparison({ batchId }: { batchId: string }): ReactNode {
             {runs.map((run) => (
               <tr key={run.id}>
                 <td>
-                  <input type="radio" name="baseline" aria-label={`Use ${runLabel(run)} as baseline`} checked={a === run.id} onChange={() => setBaseline(run.id)} />
+                  <input
+                    type="radio"
+                    name="baseline"
+                    aria-label={`Use ${runLabel(run)} as baseline`}
+                    checked={a === run.id}
+                    onChange={() => setBaseline(run.id)}
+                  />
                 </td>
                 <td>
-                  <input type="radio" name="candidate" aria-label={`Compare ${runLabel(run)} with the baseline`} checked={b === run.id} onChange={() => setCandidate(run.id)} />
+                  <input
+                    type="radio"
+                    name="candidate"
+                    aria-label={`Compare ${runLabel(run)} with the baseline`}
+                    checked={b === run.id}
+                    onChange={() => setCandidate(run.id)}
+                  />
                 </td>
                 <td>
                   <Link to={`/runs/${run.id}`}>{shortId(run.id)}</Link>
@@ -70,7 +87,10 @@ function BatchComparison({ batchId }: { batchId: string }): ReactNode {
 }
 
 function RunPicker({ a, b }: { a: string | null; b: string | null }): ReactNode {
-  const [{ data }] = useQuery({ query: RecentRunsDocument, variables: { first: 50, filter: { status: ['SUCCEEDED'] } } });
+  const [{ data }] = useQuery({
+    query: RecentRunsDocument,
+    variables: { first: 50, filter: { status: ['SUCCEEDED'] } },
+  });
   const [left, setLeft] = useState(a ?? '');
   const [right, setRight] = useState(b ?? '');
   const runs = data?.runs.edges.map((e) => e.node) ?? [];
@@ -125,7 +145,11 @@ export function ComparePage({ a, b, batch }: { a: string | null; b: string | nul
       ) : (
         <>
           <RunPicker key={`${a}-${b}`} a={a} b={b} />
-          {a && b ? <PairComparison a={a} b={b} /> : <p className="muted">Choose a baseline run and a candidate run.</p>}
+          {a && b ? (
+            <PairComparison a={a} b={b} />
+          ) : (
+            <p className="muted">Choose a baseline run and a candidate run.</p>
+          )}
         </>
       )}
     </>

@@ -29,7 +29,8 @@ export function OverviewPage(): ReactNode {
             <ol className="compact">
               {dashboard.riskiestScenarios.slice(0, 10).map((r) => (
                 <li key={r.scenario.id}>
-                  <Link to={`/scenarios/${r.scenario.id}`}>{r.scenario.name}</Link>: {r.openCriticalViolations} open critical
+                  <Link to={`/scenarios/${r.scenario.id}`}>{r.scenario.name}</Link>: {r.openCriticalViolations} open
+                  critical
                 </li>
               ))}
             </ol>

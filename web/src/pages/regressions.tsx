@@ -28,7 +28,10 @@ export function nextFiring(cron: string, timeZone: string, now: Date = new Date(
   }
 }
 
-function userErrorText(payload: { __typename: string; userErrors?: ReadonlyArray<{ message: string }> } | undefined, error: { graphQLErrors: ReadonlyArray<{ message: string }>; message: string } | undefined): string | null {
+function userErrorText(
+  payload: { __typename: string; userErrors?: ReadonlyArray<{ message: string }> } | undefined,
+  error: { graphQLErrors: ReadonlyArray<{ message: string }>; message: string } | undefined,
+): string | null {
   if (payload?.userErrors) return payload.userErrors.map((e) => e.message).join('; ');
   if (error) return error.graphQLErrors[0]?.message ?? error.message;
   return null;
@@ -59,33 +62,49 @@ function Counts({ counts }: { counts: NonNullable<SuiteRow['batches'][number]['c
 
 /** Each suite with its newest batch and that batch's comparison with the baseline. */
 function Suites({ suites }: { suites: RegressionsQuery['suites'] }): ReactNode {
-  if (suites.length === 0) return <p className="muted">No regression suites in this team yet (createSuite in the API, see docs/regressions.md).</p>;
+  if (suites.length === 0)
+    return (
+      <p className="muted">No regression suites in this team yet (createSuite in the API, see docs/regressions.md).</p>
+    );
   return (
     <>
       {suites.map((suite) => {
         const batch = suite.batches[0];
         const comparison = batch?.comparison ?? null;
-        const breaches = comparison?.entries.flatMap((e) => e.metrics.filter((m) => m.breached).map((m) => ({ entry: `${e.scenarioName} × ${e.entryName}`, ...m }))) ?? [];
+        const breaches =
+          comparison?.entries.flatMap((e) =>
+            e.metrics.filter((m) => m.breached).map((m) => ({ entry: `${e.scenarioName} × ${e.entryName}`, ...m })),
+          ) ?? [];
         return (
           <article key={suite.id} className="suite" aria-labelledby={`suite-${suite.id}`}>
             <h3 id={`suite-${suite.id}`}>
-              {suite.name} {comparison ? <VerdictBadge verdict={comparison.verdict} /> : batch ? <StatusBadge status={batch.status} /> : null}
+              {suite.name}{' '}
+              {comparison ? (
+                <VerdictBadge verdict={comparison.verdict} />
+              ) : batch ? (
+                <StatusBadge status={batch.status} />
+              ) : null}
             </h3>
             <p className="muted">
-              {suite.entries.map((e) => `${e.name} (${e.profile})`).join(', ')} · baseline {suite.baselinePolicy.toLowerCase().replace('_', ' ')}
+              {suite.entries.map((e) => `${e.name} (${e.profile})`).join(', ')} · baseline{' '}
+              {suite.baselinePolicy.toLowerCase().replace('_', ' ')}
               {suite.description ? ` · ${suite.description}` : ''}
             </p>
             {!batch ? <p className="muted">Never run.</p> : null}
             {batch && !comparison ? (
               <p aria-live="polite">
-                Latest batch {shortId(batch.id)}: {batch.runsFinished} of {batch.runsTotal} runs finished (started {formatTime(batch.createdAt)}).
+                Latest batch {shortId(batch.id)}: {batch.runsFinished} of {batch.runsTotal} runs finished (started{' '}
+                {formatTime(batch.createdAt)}).
               </p>
             ) : null}
             {batch && comparison ? (
               <>
                 <p>
-                  Latest batch {shortId(batch.id)} ({batch.trigger.toLowerCase()}, finished {formatTime(batch.finishedAt)})
-                  {comparison.baselineBatchId ? ` compared with baseline ${shortId(comparison.baselineBatchId)}` : ' — no baseline yet'}
+                  Latest batch {shortId(batch.id)} ({batch.trigger.toLowerCase()}, finished{' '}
+                  {formatTime(batch.finishedAt)})
+                  {comparison.baselineBatchId
+                    ? ` compared with baseline ${shortId(comparison.baselineBatchId)}`
+                    : ' — no baseline yet'}
                   {batch.acceptedAt ? ' · accepted as baseline' : ''}
                   {batch.runBatchIds.map((runBatchId) => (
                     <Fragment key={runBatchId}>
@@ -126,7 +145,9 @@ function Suites({ suites }: { suites: RegressionsQuery['suites'] }): ReactNode {
                         </td>
                         <td>
                           {e.baselineRunId ? (
-                            <Link to={`/compare?a=${e.baselineRunId}&b=${e.candidateRunId}`}>compare with baseline</Link>
+                            <Link to={`/compare?a=${e.baselineRunId}&b=${e.candidateRunId}`}>
+                              compare with baseline
+                            </Link>
                           ) : (
                             <Link to={`/runs/${e.candidateRunId}`}>candidate run</Link>
                           )}
@@ -146,7 +167,15 @@ function Suites({ suites }: { suites: RegressionsQuery['suites'] }): ReactNode {
 }
 
 /** Cron schedules of the team's suites, with pause / resume / run now for members. */
-function Schedules({ schedules, canManage, onChanged }: { schedules: RegressionsQuery['schedules']; canManage: boolean; onChanged: () => void }): ReactNode {
+function Schedules({
+  schedules,
+  canManage,
+  onChanged,
+}: {
+  schedules: RegressionsQuery['schedules'];
+  canManage: boolean;
+  onChanged: () => void;
+}): ReactNode {
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
   const [pauseState, pause] = useMutation(PauseScheduleDocument);
   const [resumeState, resume] = useMutation(ResumeScheduleDocument);
@@ -155,15 +184,34 @@ function Schedules({ schedules, canManage, onChanged }: { schedules: Regressions
   if (schedules.length === 0) return <p className="muted">No schedules yet.</p>;
   const toggle = async (id: string, name: string, paused: boolean): Promise<void> => {
     const result = paused ? await resume({ id }) : await pause({ id });
-    const payload = paused ? (result.data as { resumeSchedule?: { __typename: string; userErrors?: ReadonlyArray<{ message: string }> } } | undefined)?.resumeSchedule : (result.data as { pauseSchedule?: { __typename: string; userErrors?: ReadonlyArray<{ message: string }> } } | undefined)?.pauseSchedule;
-    const problem = payload?.__typename === 'ScheduleSaved' ? null : (userErrorText(payload, result.error) ?? 'The server did not answer.');
-    setMessage(problem ? { text: problem, error: true } : { text: `${name} ${paused ? 'resumed' : 'paused'}.`, error: false });
+    const payload = paused
+      ? (
+          result.data as
+            { resumeSchedule?: { __typename: string; userErrors?: ReadonlyArray<{ message: string }> } } | undefined
+        )?.resumeSchedule
+      : (
+          result.data as
+            { pauseSchedule?: { __typename: string; userErrors?: ReadonlyArray<{ message: string }> } } | undefined
+        )?.pauseSchedule;
+    const problem =
+      payload?.__typename === 'ScheduleSaved'
+        ? null
+        : (userErrorText(payload, result.error) ?? 'The server did not answer.');
+    setMessage(
+      problem ? { text: problem, error: true } : { text: `${name} ${paused ? 'resumed' : 'paused'}.`, error: false },
+    );
     onChanged();
   };
   const fire = async (id: string, name: string): Promise<void> => {
     const result = await runNow({ id });
     const payload = result.data?.runScheduleNow;
-    if (payload?.__typename === 'ScheduleRan') setMessage({ text: payload.skipped ? `${name}: skipped, its previous batch is still running.` : `${name}: batch ${shortId(payload.batch?.id ?? '')} started.`, error: false });
+    if (payload?.__typename === 'ScheduleRan')
+      setMessage({
+        text: payload.skipped
+          ? `${name}: skipped, its previous batch is still running.`
+          : `${name}: batch ${shortId(payload.batch?.id ?? '')} started.`,
+        error: false,
+      });
     else setMessage({ text: userErrorText(payload, result.error) ?? 'The server did not answer.', error: true });
     onChanged();
   };
@@ -194,7 +242,13 @@ function Schedules({ schedules, canManage, onChanged }: { schedules: Regressions
                   <code>{s.cron}</code>
                 </td>
                 <td>{s.timeZone}</td>
-                <td>{s.paused ? <span className="badge status-cancelled">paused</span> : <span className="badge status-succeeded">active</span>}</td>
+                <td>
+                  {s.paused ? (
+                    <span className="badge status-cancelled">paused</span>
+                  ) : (
+                    <span className="badge status-succeeded">active</span>
+                  )}
+                </td>
                 <td>{s.paused ? '—' : next ? formatTime(next.toISOString()) : 'unknown'}</td>
                 <td>
                   {formatTime(s.lastFiredAt)}
@@ -203,10 +257,20 @@ function Schedules({ schedules, canManage, onChanged }: { schedules: Regressions
                 {canManage ? (
                   <td>
                     <div className="actions">
-                      <button type="button" disabled={busy} onClick={() => void toggle(s.id, s.name, s.paused)} aria-label={`${s.paused ? 'Resume' : 'Pause'} schedule ${s.name}`}>
+                      <button
+                        type="button"
+                        disabled={busy}
+                        onClick={() => void toggle(s.id, s.name, s.paused)}
+                        aria-label={`${s.paused ? 'Resume' : 'Pause'} schedule ${s.name}`}
+                      >
                         {s.paused ? 'Resume' : 'Pause'}
                       </button>
-                      <button type="button" disabled={busy} onClick={() => void fire(s.id, s.name)} aria-label={`Run schedule ${s.name} now`}>
+                      <button
+                        type="button"
+                        disabled={busy}
+                        onClick={() => void fire(s.id, s.name)}
+                        aria-label={`Run schedule ${s.name} now`}
+                      >
                         Run now
                       </button>
                     </div>
@@ -234,7 +298,14 @@ function WaiveForm({ fingerprint, onDone }: { fingerprint: string; onDone: () =>
   const [state, waive] = useMutation(WaiveViolationDocument);
   const submit = async (event: FormEvent): Promise<void> => {
     event.preventDefault();
-    const result = await waive({ input: { fingerprint, reason, ...(owner.trim() ? { owner: owner.trim() } : {}), ...(expires ? { expiresAt: new Date(`${expires}T23:59:59Z`).toISOString() } : {}) } });
+    const result = await waive({
+      input: {
+        fingerprint,
+        reason,
+        ...(owner.trim() ? { owner: owner.trim() } : {}),
+        ...(expires ? { expiresAt: new Date(`${expires}T23:59:59Z`).toISOString() } : {}),
+      },
+    });
     const payload = result.data?.waiveViolation;
     if (payload?.__typename === 'Triage') onDone();
     else if (payload?.__typename === 'InputRejected') setError(payload.userErrors.map((e) => e.message).join('; '));
@@ -252,7 +323,12 @@ function WaiveForm({ fingerprint, onDone }: { fingerprint: string; onDone: () =>
       </label>
       <label>
         Expires (optional)
-        <input type="date" value={expires} min={new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)} onChange={(e) => setExpires(e.target.value)} />
+        <input
+          type="date"
+          value={expires}
+          min={new Date(Date.now() + 86_400_000).toISOString().slice(0, 10)}
+          onChange={(e) => setExpires(e.target.value)}
+        />
       </label>
       <button type="submit" className="primary" disabled={state.fetching || !reason.trim()}>
         Waive
@@ -275,13 +351,17 @@ function Triage({ canTriage }: { canTriage: boolean }): ReactNode {
   const [states, setStates] = useState<readonly TriageState[]>(['OPEN']);
   const [severity, setSeverity] = useState('critical');
   const [waiving, setWaiving] = useState<string | null>(null);
-  const [{ data, fetching, error }, refetch] = useQuery({ query: TriageQueueDocument, variables: { filter: { triageState: [...states], ...(severity ? { severity: [severity] } : {}) } } });
+  const [{ data, fetching, error }, refetch] = useQuery({
+    query: TriageQueueDocument,
+    variables: { filter: { triageState: [...states], ...(severity ? { severity: [severity] } : {}) } },
+  });
   const [, acknowledge] = useMutation(AcknowledgeViolationDocument);
   const [, reopen] = useMutation(ReopenViolationDocument);
   // Triage is per fingerprint: show each fingerprint once, with its newest finding (of the newest 30).
   const findings = useMemo(() => {
     const byFingerprint = new Map<string, ViolationFieldsFragment>();
-    for (const { node } of data?.violations.edges ?? []) if (!byFingerprint.has(node.fingerprint)) byFingerprint.set(node.fingerprint, node);
+    for (const { node } of data?.violations.edges ?? [])
+      if (!byFingerprint.has(node.fingerprint)) byFingerprint.set(node.fingerprint, node);
     return [...byFingerprint.values()];
   }, [data]);
   const refresh = (): void => refetch({ requestPolicy: 'network-only' });
@@ -292,7 +372,12 @@ function Triage({ canTriage }: { canTriage: boolean }): ReactNode {
           <legend>Triage state</legend>
           {triageStates.map((s) => (
             <label key={s} className="inline">
-              <input type="checkbox" checked={states.includes(s)} onChange={() => setStates(states.includes(s) ? states.filter((x) => x !== s) : [...states, s])} /> {s.toLowerCase()}
+              <input
+                type="checkbox"
+                checked={states.includes(s)}
+                onChange={() => setStates(states.includes(s) ? states.filter((x) => x !== s) : [...states, s])}
+              />{' '}
+              {s.toLowerCase()}
             </label>
           ))}
         </fieldset>
@@ -354,17 +439,29 @@ function Triage({ canTriage }: { canTriage: boolean }): ReactNode {
                     ) : (
                       <div className="actions">
                         {v.triageState === 'OPEN' ? (
-                          <button type="button" onClick={() => void acknowledge({ fingerprint: v.fingerprint }).then(refresh)} aria-label={`Acknowledge ${v.class} on ${v.deviceId}`}>
+                          <button
+                            type="button"
+                            onClick={() => void acknowledge({ fingerprint: v.fingerprint }).then(refresh)}
+                            aria-label={`Acknowledge ${v.class} on ${v.deviceId}`}
+                          >
                             Acknowledge
                           </button>
                         ) : null}
                         {v.triageState !== 'WAIVED' ? (
-                          <button type="button" onClick={() => setWaiving(v.fingerprint)} aria-label={`Waive ${v.class} on ${v.deviceId}`}>
+                          <button
+                            type="button"
+                            onClick={() => setWaiving(v.fingerprint)}
+                            aria-label={`Waive ${v.class} on ${v.deviceId}`}
+                          >
                             Waive…
                           </button>
                         ) : null}
                         {v.triageState !== 'OPEN' ? (
-                          <button type="button" onClick={() => void reopen({ fingerprint: v.fingerprint }).then(refresh)} aria-label={`Reopen ${v.class} on ${v.deviceId}`}>
+                          <button
+                            type="button"
+                            onClick={() => void reopen({ fingerprint: v.fingerprint }).then(refresh)}
+                            aria-label={`Reopen ${v.class} on ${v.deviceId}`}
+                          >
                             Reopen
                           </button>
                         ) : null}
@@ -393,7 +490,11 @@ export function RegressionsPage({ canTriage }: { canTriage: boolean }): ReactNod
         {data ? <Suites suites={data.suites} /> : null}
       </Section>
       <Section title="Schedules">
-        {data ? <Schedules schedules={data.schedules} canManage={canTriage} onChanged={refresh} /> : <QueryStatus fetching={fetching} error={error} what="the schedules" />}
+        {data ? (
+          <Schedules schedules={data.schedules} canManage={canTriage} onChanged={refresh} />
+        ) : (
+          <QueryStatus fetching={fetching} error={error} what="the schedules" />
+        )}
       </Section>
       <Section title="Triage">
         <Triage canTriage={canTriage} />

@@ -1,12 +1,27 @@
 import { useCallback, useState, type ReactNode } from 'react';
 import { useMutation, useQuery, useSubscription } from 'urql';
 import { pollIntervalMs, runSubscriptionsEnabled, runUpdatedSubscription, type RunUpdate } from '../api/client';
-import { CancelRunDocument, RunResultsDocument, RunStatusDocument, type RunResultsQuery } from '../api/generated/graphql';
+import {
+  CancelRunDocument,
+  RunResultsDocument,
+  RunStatusDocument,
+  type RunResultsQuery,
+} from '../api/generated/graphql';
 import { RunSeriesCharts } from '../components/charts';
 import { ProgressBar, QueryStatus, Section, StatusBadge, VerdictBadge, SeverityBadge } from '../components/common';
 import { ViolationsTable } from '../components/violations-table';
 import { ExportButtons } from '../api/exports';
-import { asReport, downloadText, formatBytes, formatCount, formatOverlays, formatTime, reportToMarkdown, shortId, type ReportView } from '../format';
+import {
+  asReport,
+  downloadText,
+  formatBytes,
+  formatCount,
+  formatOverlays,
+  formatTime,
+  reportToMarkdown,
+  shortId,
+  type ReportView,
+} from '../format';
 import { Link } from '../router';
 import { finalStatuses, usePolling } from './use-polling';
 import { useRunViolations } from './use-run-violations';
@@ -20,13 +35,19 @@ function Metrics({ metrics }: { metrics: NonNullable<RunResultsQuery['metrics']>
     ['nslabs (pool slots)', formatCount(metrics.nslabs)],
     ['areas', formatCount(metrics.nareas)],
     ['slots used at end', formatCount(metrics.used)],
-    ['high-water mark', `${formatCount(metrics.hiwater)} (${((metrics.hiwater / Math.max(1, metrics.nslabs)) * 100).toFixed(1)} %)`],
+    [
+      'high-water mark',
+      `${formatCount(metrics.hiwater)} (${((metrics.hiwater / Math.max(1, metrics.nslabs)) * 100).toFixed(1)} %)`,
+    ],
     ['failed streaming maps', formatCount(metrics.failedMaps)],
     ['failed coherent allocs', formatCount(metrics.failedCoherentAllocs)],
     ['bounced to device', formatBytes(metrics.bouncedBytesToDevice)],
     ['bounced from device', formatBytes(metrics.bouncedBytesFromDevice)],
   ];
-  const all = typeof metrics.all === 'object' && metrics.all !== null ? Object.entries(metrics.all as Record<string, unknown>) : [];
+  const all =
+    typeof metrics.all === 'object' && metrics.all !== null
+      ? Object.entries(metrics.all as Record<string, unknown>)
+      : [];
   return (
     <>
       <dl className="metric-grid">
@@ -111,7 +132,10 @@ function Failures({ report }: { report: ReportView }): ReactNode {
 }
 
 function Results({ runId }: { runId: string }): ReactNode {
-  const [{ data, fetching, error }] = useQuery({ query: RunResultsDocument, variables: { id: runId, metrics: seriesMetrics } });
+  const [{ data, fetching, error }] = useQuery({
+    query: RunResultsDocument,
+    variables: { id: runId, metrics: seriesMetrics },
+  });
   const violations = useRunViolations(runId);
   if (!data) return <QueryStatus fetching={fetching} error={error} what="the results" />;
   const report = asReport(data.report);
@@ -121,13 +145,23 @@ function Results({ runId }: { runId: string }): ReactNode {
       {report ? (
         <Section title="Verdict">
           <p className="verdict">
-            <VerdictBadge verdict={report.summary?.verdict ?? 'unknown'} /> {formatCount(report.summary?.operations)} operations · {formatCount(report.summary?.violations)} violations · {formatCount(report.summary?.failures)} failures · platform <code>{report.platform}</code>
+            <VerdictBadge verdict={report.summary?.verdict ?? 'unknown'} /> {formatCount(report.summary?.operations)}{' '}
+            operations · {formatCount(report.summary?.violations)} violations · {formatCount(report.summary?.failures)}{' '}
+            failures · platform <code>{report.platform}</code>
           </p>
           <div className="actions">
-            <button type="button" onClick={() => downloadText(`run-${runId}.report.json`, JSON.stringify(data.report, null, 2), 'application/json')}>
+            <button
+              type="button"
+              onClick={() =>
+                downloadText(`run-${runId}.report.json`, JSON.stringify(data.report, null, 2), 'application/json')
+              }
+            >
               Download report (JSON)
             </button>
-            <button type="button" onClick={() => downloadText(`run-${runId}.report.md`, reportToMarkdown(runId, report), 'text/markdown')}>
+            <button
+              type="button"
+              onClick={() => downloadText(`run-${runId}.report.md`, reportToMarkdown(runId, report), 'text/markdown')}
+            >
               Download report (Markdown)
             </button>
           </div>
@@ -167,9 +201,15 @@ function Results({ runId }: { runId: string }): ReactNode {
         ) : (
           <>
             <pre className="kernel-log" tabIndex={0} aria-label="Kernel log excerpt">
-              {kernelLog.slice(0, kernelLogExcerptLines).map((line) => `${line.op >= 0 ? `[op ${line.op}] ` : '[boot] '}${line.text}\n`)}
+              {kernelLog
+                .slice(0, kernelLogExcerptLines)
+                .map((line) => `${line.op >= 0 ? `[op ${line.op}] ` : '[boot] '}${line.text}\n`)}
             </pre>
-            {kernelLog.length > kernelLogExcerptLines ? <p className="muted">First {kernelLogExcerptLines} of {kernelLog.length} lines; the full log is in the JSON report.</p> : null}
+            {kernelLog.length > kernelLogExcerptLines ? (
+              <p className="muted">
+                First {kernelLogExcerptLines} of {kernelLog.length} lines; the full log is in the JSON report.
+              </p>
+            ) : null}
           </>
         )}
       </Section>
@@ -180,7 +220,11 @@ function Results({ runId }: { runId: string }): ReactNode {
 /** One run: live status and progress, then verdict, violations, failures, metrics, plots and the kernel log. */
 export function RunPage({ id, canSubmit }: { id: string; canSubmit: boolean }): ReactNode {
   const [{ data, fetching, error }, refetch] = useQuery({ query: RunStatusDocument, variables: { id } });
-  const [update] = useSubscription<{ runUpdated: RunUpdate }>({ query: runUpdatedSubscription, variables: { runId: id }, pause: !runSubscriptionsEnabled });
+  const [update] = useSubscription<{ runUpdated: RunUpdate }>({
+    query: runUpdatedSubscription,
+    variables: { runId: id },
+    pause: !runSubscriptionsEnabled,
+  });
   const [cancelState, cancel] = useMutation(CancelRunDocument);
   const run = data?.run;
   const live = update.data?.runUpdated;
@@ -208,7 +252,8 @@ export function RunPage({ id, canSubmit }: { id: string; canSubmit: boolean }): 
         Run {shortId(run.id)} <StatusBadge status={status ?? run.status} />
       </h1>
       <p>
-        <Link to={`/scenarios/${run.scenario.id}`}>{run.scenario.name}</Link> v{run.scenarioVersion.version} · profile <code>{run.profile}</code> · {formatOverlays(run.overlays)} · seed {run.seed} · engine {run.engineVersion}
+        <Link to={`/scenarios/${run.scenario.id}`}>{run.scenario.name}</Link> v{run.scenarioVersion.version} · profile{' '}
+        <code>{run.profile}</code> · {formatOverlays(run.overlays)} · seed {run.seed} · engine {run.engineVersion}
         {run.batchId ? (
           <>
             {' '}
@@ -217,14 +262,19 @@ export function RunPage({ id, canSubmit }: { id: string; canSubmit: boolean }): 
         ) : null}
       </p>
       <p className="muted">
-        submitted {formatTime(run.createdAt)} · started {formatTime(live?.startedAt ?? run.startedAt)} · finished {formatTime(live?.finishedAt ?? run.finishedAt)} · attempts {run.attempts}
+        submitted {formatTime(run.createdAt)} · started {formatTime(live?.startedAt ?? run.startedAt)} · finished{' '}
+        {formatTime(live?.finishedAt ?? run.finishedAt)} · attempts {run.attempts}
       </p>
       {active ? (
         <Section title="Progress">
           <ProgressBar value={progress} label="Run progress" />
           <p aria-live="polite">{status === 'QUEUED' ? 'Waiting for a worker…' : 'The engine is running…'}</p>
           {canSubmit ? (
-            <button type="button" disabled={cancelState.fetching} onClick={() => void cancel({ id: run.id }).then(refresh)}>
+            <button
+              type="button"
+              disabled={cancelState.fetching}
+              onClick={() => void cancel({ id: run.id }).then(refresh)}
+            >
               Cancel run
             </button>
           ) : null}

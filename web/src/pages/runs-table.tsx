@@ -5,7 +5,15 @@ import { formatOverlays, formatTime, shortId } from '../format';
 import { Link } from '../router';
 
 /** Runs with status (a progress bar while running), profile, overlays and links to run and scenario. */
-export function RunsTable({ runs, caption, showScenario = true }: { runs: readonly RunSummaryFragment[]; caption: string; showScenario?: boolean }): ReactNode {
+export function RunsTable({
+  runs,
+  caption,
+  showScenario = true,
+}: {
+  runs: readonly RunSummaryFragment[];
+  caption: string;
+  showScenario?: boolean;
+}): ReactNode {
   if (runs.length === 0) return <p className="muted">No runs yet.</p>;
   return (
     <table className="data">
@@ -33,7 +41,11 @@ export function RunsTable({ runs, caption, showScenario = true }: { runs: readon
               </td>
             ) : null}
             <td>
-              {run.status === 'RUNNING' ? <ProgressBar value={run.progress} label={`Progress of run ${shortId(run.id)}`} /> : <StatusBadge status={run.status} />}
+              {run.status === 'RUNNING' ? (
+                <ProgressBar value={run.progress} label={`Progress of run ${shortId(run.id)}`} />
+              ) : (
+                <StatusBadge status={run.status} />
+              )}
             </td>
             <td>
               <code>{run.profile}</code>

@@ -9,7 +9,9 @@ import { SubmitForm } from './submit-form';
 function VersionDiff({ before, after }: { before: unknown; after: unknown }): ReactNode {
   const lines = diffLines(canonicalJson(before), canonicalJson(after));
   // Show changes with two lines of context; collapse long unchanged stretches.
-  const keep = lines.map((line, index) => lines.slice(Math.max(0, index - 2), index + 3).some((l) => l.kind !== 'same'));
+  const keep = lines.map((line, index) =>
+    lines.slice(Math.max(0, index - 2), index + 3).some((l) => l.kind !== 'same'),
+  );
   return (
     <pre className="diff" aria-label="Spec changes">
       {lines.map((line, index) =>
@@ -52,7 +54,13 @@ export function ScenarioPage({ id, canSubmit }: { id: string; canSubmit: boolean
         {scenario.archived ? ' · archived' : ''}
       </p>
       <div className="two-col">
-        <Section title="Submit">{canSubmit && !scenario.archived ? <SubmitForm scenarioId={scenario.id} /> : <p className="muted">Your token cannot submit runs of this scenario.</p>}</Section>
+        <Section title="Submit">
+          {canSubmit && !scenario.archived ? (
+            <SubmitForm scenarioId={scenario.id} />
+          ) : (
+            <p className="muted">Your token cannot submit runs of this scenario.</p>
+          )}
+        </Section>
         <Section title="Versions">
           <ol className="versions" reversed>
             {scenario.versions.map((version, index) => {
@@ -60,12 +68,23 @@ export function ScenarioPage({ id, canSubmit }: { id: string; canSubmit: boolean
               const isOpen = openVersion === version.id;
               return (
                 <li key={version.id}>
-                  <strong>v{version.version}</strong> · {formatTime(version.createdAt)} · <code title={version.specHash}>{version.specHash.slice(0, 12)}</code>
+                  <strong>v{version.version}</strong> · {formatTime(version.createdAt)} ·{' '}
+                  <code title={version.specHash}>{version.specHash.slice(0, 12)}</code>
                   <div>{version.diffSummary || (previous ? 'no summary' : 'first version')}</div>
-                  <button type="button" aria-expanded={isOpen} onClick={() => setOpenVersion(isOpen ? null : version.id)}>
+                  <button
+                    type="button"
+                    aria-expanded={isOpen}
+                    onClick={() => setOpenVersion(isOpen ? null : version.id)}
+                  >
                     {isOpen ? 'Hide' : previous ? 'Show diff' : 'Show spec'}
                   </button>
-                  {isOpen ? previous ? <VersionDiff before={previous.spec} after={version.spec} /> : <pre className="diff">{canonicalJson(version.spec)}</pre> : null}
+                  {isOpen ? (
+                    previous ? (
+                      <VersionDiff before={previous.spec} after={version.spec} />
+                    ) : (
+                      <pre className="diff">{canonicalJson(version.spec)}</pre>
+                    )
+                  ) : null}
                 </li>
               );
             })}
@@ -73,7 +92,11 @@ export function ScenarioPage({ id, canSubmit }: { id: string; canSubmit: boolean
         </Section>
       </div>
       <Section title="Recent runs">
-        <RunsTable runs={data.runs.edges.map((e) => e.node)} caption="Recent runs of this scenario" showScenario={false} />
+        <RunsTable
+          runs={data.runs.edges.map((e) => e.node)}
+          caption="Recent runs of this scenario"
+          showScenario={false}
+        />
       </Section>
     </>
   );

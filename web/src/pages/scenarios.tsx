@@ -8,7 +8,10 @@ import { Link } from '../router';
 /** The team's scenarios, filterable by name. */
 export function ScenariosPage(): ReactNode {
   const [name, setName] = useState('');
-  const [{ data, fetching, error }] = useQuery({ query: ScenariosDocument, variables: { first: 100, filter: name ? { nameContains: name } : null } });
+  const [{ data, fetching, error }] = useQuery({
+    query: ScenariosDocument,
+    variables: { first: 100, filter: name ? { nameContains: name } : null },
+  });
   return (
     <>
       <h1>Scenarios</h1>

@@ -3,7 +3,13 @@ import { fetchViewer } from '../api/client';
 import type { Session } from '../session';
 
 /** Sign-in with an API token; the token is checked against `viewer` before it is kept. */
-export function SignInPage({ onSignedIn, onCancel }: { onSignedIn: (session: Session) => void; onCancel: (() => void) | undefined }): ReactNode {
+export function SignInPage({
+  onSignedIn,
+  onCancel,
+}: {
+  onSignedIn: (session: Session) => void;
+  onCancel: (() => void) | undefined;
+}): ReactNode {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
@@ -26,10 +32,22 @@ export function SignInPage({ onSignedIn, onCancel }: { onSignedIn: (session: Ses
   return (
     <main id="main" className="sign-in">
       <h1>dmasim dashboard</h1>
-      <p>Sign in with an API token of your team (created with <code>dmasim team create</code> or by an admin). It is kept in this tab only (session storage).</p>
+      <p>
+        Sign in with an API token of your team (created with <code>dmasim team create</code> or by an admin). It is kept
+        in this tab only (session storage).
+      </p>
       <form onSubmit={(e) => void submit(e)} className="card">
         <label htmlFor="token">API token</label>
-        <input id="token" name="token" type="password" autoComplete="off" value={token} onChange={(e) => setToken(e.target.value)} aria-describedby={error ? 'token-error' : undefined} aria-invalid={error ? true : undefined} />
+        <input
+          id="token"
+          name="token"
+          type="password"
+          autoComplete="off"
+          value={token}
+          onChange={(e) => setToken(e.target.value)}
+          aria-describedby={error ? 'token-error' : undefined}
+          aria-invalid={error ? true : undefined}
+        />
         {error ? (
           <p id="token-error" className="error" role="alert">
             {error}

@@ -31,7 +31,9 @@ export function SubmitForm({ scenarioId }: { scenarioId: string }): ReactNode {
   const [matrixState, submitMatrix] = useMutation(SubmitMatrixDocument);
   const busy = runState.fetching || matrixState.fetching;
 
-  const overlayInputs: OverlayInput[] = Object.entries(overlays).map(([name, variant]) => (variant ? { name, variant } : { name }));
+  const overlayInputs: OverlayInput[] = Object.entries(overlays).map(([name, variant]) =>
+    variant ? { name, variant } : { name },
+  );
   const seedValue = seed.trim() === '' ? undefined : seed.trim();
 
   const submit = async (event: FormEvent): Promise<void> => {
@@ -39,15 +41,30 @@ export function SubmitForm({ scenarioId }: { scenarioId: string }): ReactNode {
     setErrors([]);
     if (mode === 'run') {
       const result = await submitRun({
-        input: { scenarioId, idempotencyKey: `web-${crypto.randomUUID()}`, overrides: { ...(profile ? { profile } : {}), ...(overlayInputs.length ? { overlays: overlayInputs } : {}), ...(seedValue ? { seed: seedValue } : {}) } },
+        input: {
+          scenarioId,
+          idempotencyKey: `web-${crypto.randomUUID()}`,
+          overrides: {
+            ...(profile ? { profile } : {}),
+            ...(overlayInputs.length ? { overlays: overlayInputs } : {}),
+            ...(seedValue ? { seed: seedValue } : {}),
+          },
+        },
       });
       const payload = result.data?.submitRun;
       if (payload?.__typename === 'RunSubmitted') navigate(`/runs/${payload.run.id}`);
-      else if (payload?.__typename === 'InputRejected') setErrors(payload.userErrors.map((e) => `${e.path.join('.')}: ${e.message}`));
+      else if (payload?.__typename === 'InputRejected')
+        setErrors(payload.userErrors.map((e) => `${e.path.join('.')}: ${e.message}`));
       else setErrors([result.error?.graphQLErrors[0]?.message ?? result.error?.message ?? 'Submission failed.']);
       return;
     }
-    const columns = [...profiles, ...extraProfile.split(',').map((p) => p.trim()).filter(Boolean)];
+    const columns = [
+      ...profiles,
+      ...extraProfile
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean),
+    ];
     const entries = columns.flatMap((p) => [
       ...(overlayInputs.length ? [{ profile: p, overlays: overlayInputs }] : []),
       ...(withoutOverlays || overlayInputs.length === 0 ? [{ profile: p, overlays: [] }] : []),
@@ -59,7 +76,8 @@ export function SubmitForm({ scenarioId }: { scenarioId: string }): ReactNode {
     const result = await submitMatrix({ input: { scenarioId, entries, ...(seedValue ? { seed: seedValue } : {}) } });
     const payload = result.data?.submitMatrix;
     if (payload?.__typename === 'MatrixSubmitted') navigate(`/batches/${payload.batch.id}`);
-    else if (payload?.__typename === 'InputRejected') setErrors(payload.userErrors.map((e) => `${e.path.join('.')}: ${e.message}`));
+    else if (payload?.__typename === 'InputRejected')
+      setErrors(payload.userErrors.map((e) => `${e.path.join('.')}: ${e.message}`));
     else setErrors([result.error?.graphQLErrors[0]?.message ?? result.error?.message ?? 'Submission failed.']);
   };
 
@@ -83,16 +101,29 @@ export function SubmitForm({ scenarioId }: { scenarioId: string }): ReactNode {
       <fieldset>
         <legend>What to submit</legend>
         <label className="inline">
-          <input type="radio" name="mode" value="run" checked={mode === 'run'} onChange={() => setMode('run')} /> One run
+          <input type="radio" name="mode" value="run" checked={mode === 'run'} onChange={() => setMode('run')} /> One
+          run
         </label>
         <label className="inline">
-          <input type="radio" name="mode" value="matrix" checked={mode === 'matrix'} onChange={() => setMode('matrix')} /> Matrix over profiles
+          <input
+            type="radio"
+            name="mode"
+            value="matrix"
+            checked={mode === 'matrix'}
+            onChange={() => setMode('matrix')}
+          />{' '}
+          Matrix over profiles
         </label>
       </fieldset>
       {mode === 'run' ? (
         <label>
           Kernel profile
-          <input list="known-profiles" value={profile} placeholder="spec's profile" onChange={(e) => setProfile(e.target.value)} />
+          <input
+            list="known-profiles"
+            value={profile}
+            placeholder="spec's profile"
+            onChange={(e) => setProfile(e.target.value)}
+          />
           <datalist id="known-profiles">
             {knownProfiles.map((p) => (
               <option key={p} value={p} />
@@ -109,7 +140,11 @@ export function SubmitForm({ scenarioId }: { scenarioId: string }): ReactNode {
           ))}
           <label>
             More profiles or releases (comma-separated)
-            <input value={extraProfile} placeholder="e.g. v7.2, v6.18" onChange={(e) => setExtraProfile(e.target.value)} />
+            <input
+              value={extraProfile}
+              placeholder="e.g. v7.2, v6.18"
+              onChange={(e) => setExtraProfile(e.target.value)}
+            />
           </label>
         </fieldset>
       )}
@@ -118,12 +153,16 @@ export function SubmitForm({ scenarioId }: { scenarioId: string }): ReactNode {
         {knownOverlays.map((o) => (
           <span key={o.name} className="overlay-choice">
             <label className="inline">
-              <input type="checkbox" checked={o.name in overlays} onChange={() => toggleOverlay(o.name, o.variants)} /> {o.name}
+              <input type="checkbox" checked={o.name in overlays} onChange={() => toggleOverlay(o.name, o.variants)} />{' '}
+              {o.name}
             </label>
             {o.variants.length > 0 && o.name in overlays ? (
               <label className="inline">
                 variant
-                <select value={overlays[o.name] ?? ''} onChange={(e) => setOverlays((current) => ({ ...current, [o.name]: e.target.value }))}>
+                <select
+                  value={overlays[o.name] ?? ''}
+                  onChange={(e) => setOverlays((current) => ({ ...current, [o.name]: e.target.value }))}
+                >
                   {o.variants.map((v) => (
                     <option key={v}>{v}</option>
                   ))}
@@ -134,7 +173,8 @@ export function SubmitForm({ scenarioId }: { scenarioId: string }): ReactNode {
         ))}
         {mode === 'matrix' ? (
           <label className="inline">
-            <input type="checkbox" checked={withoutOverlays} onChange={(e) => setWithoutOverlays(e.target.checked)} /> also run each profile without overlays
+            <input type="checkbox" checked={withoutOverlays} onChange={(e) => setWithoutOverlays(e.target.checked)} />{' '}
+            also run each profile without overlays
           </label>
         ) : null}
       </fieldset>

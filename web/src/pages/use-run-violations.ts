@@ -19,15 +19,30 @@ export function useRunViolations(runId: string): RunViolationsState {
       const all: ViolationFieldsFragment[] = [];
       let after: string | null = null;
       for (;;) {
-        const result: { data?: RunViolationsQuery | undefined; error?: { message: string; graphQLErrors: ReadonlyArray<{ message: string }> } | undefined } = await client.query(RunViolationsDocument, { id: runId, after }, { requestPolicy: 'network-only' }).toPromise();
+        const result: {
+          data?: RunViolationsQuery | undefined;
+          error?: { message: string; graphQLErrors: ReadonlyArray<{ message: string }> } | undefined;
+        } = await client
+          .query(RunViolationsDocument, { id: runId, after }, { requestPolicy: 'network-only' })
+          .toPromise();
         if (cancelled) return;
         if (result.error || !result.data) {
-          setState({ violations: all, totalCount: all.length, loading: false, error: result.error?.graphQLErrors[0]?.message ?? result.error?.message ?? 'no data' });
+          setState({
+            violations: all,
+            totalCount: all.length,
+            loading: false,
+            error: result.error?.graphQLErrors[0]?.message ?? result.error?.message ?? 'no data',
+          });
           return;
         }
         const page: RunViolationsQuery['violations'] = result.data.violations;
         all.push(...page.edges.map((e) => e.node));
-        setState({ violations: [...all], totalCount: page.totalCount, loading: page.pageInfo.hasNextPage, error: null });
+        setState({
+          violations: [...all],
+          totalCount: page.totalCount,
+          loading: page.pageInfo.hasNextPage,
+          error: null,
+        });
         if (!page.pageInfo.hasNextPage || !page.pageInfo.endCursor) return;
         after = page.pageInfo.endCursor;
       }
