@@ -353,7 +353,7 @@ describe('regression runs', () => {
         const afterPause = await queue.getJobScheduler(id);
         await harness.gql(token, 'mutation($id: UUID!) { resumeSchedule(id: $id) { __typename } }', { id });
         await queue.removeJobScheduler(id);
-        const reconciled = await harness.api.services.regression.reconcileSchedules();
+        const reconciled = await harness.api.services.schedules.reconcileSchedules();
         const afterReconcile = await queue.getJobScheduler(id);
 
         expect(afterCreate).toMatchObject({ key: id, pattern: '0 3 * * *', tz: 'Europe/Berlin' });
