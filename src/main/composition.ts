@@ -7,7 +7,7 @@
 import type { RegressionJobHandlers } from '../../workers/regression.worker';
 import type { Services } from '../api/services';
 import type { Clock } from '../platform/clock';
-import { type Config } from '../platform/config';
+import { type Config, parseConfig } from '../platform/config';
 import { createDatabase, type Database } from '../platform/db';
 import type { Logger } from '../platform/logger';
 import { DashboardRepository } from '../modules/dashboard/dashboard.repository';
@@ -22,10 +22,13 @@ import { SuiteRepository } from '../modules/regression/suite.repository';
 import { SuiteService } from '../modules/regression/suite.service';
 import { WebhookRepository } from '../modules/regression/webhook.repository';
 import { WebhookService } from '../modules/regression/webhook.service';
+import { WebhookTargetPolicy } from '../modules/regression/webhook-policy';
+import { WebhookSecretBox } from '../modules/regression/webhook-secret';
+import { createWebhookTransport } from '../modules/regression/webhook-transport';
 import { ResultRepository } from '../modules/result/result.repository';
 import { ResultService } from '../modules/result/result.service';
 import { type BatchCompletedListener, RunBatchCompleter } from '../modules/run/run.batch';
-import { ComparisonInputRepository } from '../modules/run/comparison-input.repository';
+import { RunReaderRepository } from '../modules/run/run-reader.repository';
 import { RunExecutor } from '../modules/run/run.executor';
 import {
   createBullmqRunQueue,
@@ -46,6 +49,24 @@ import { FindingHistoryRepository } from '../modules/triage/finding-history.repo
 import { TriageRepository } from '../modules/triage/triage.repository';
 import { TriageService } from '../modules/triage/triage.service';
 
+/** The settings of the regression feature, from the configuration. */
+export type RegressionSettings = Pick<
+  Config,
+  'webhookAllowedHosts' | 'webhookSecretKey' | 'scheduleMinIntervalMs' | 'teamMaxQueuedRuns'
+>;
+
+export function regressionSettingsOf(config: Config): RegressionSettings {
+  return {
+    webhookAllowedHosts: config.webhookAllowedHosts,
+    webhookSecretKey: config.webhookSecretKey,
+    scheduleMinIntervalMs: config.scheduleMinIntervalMs,
+    teamMaxQueuedRuns: config.teamMaxQueuedRuns,
+  };
+}
+
+/** How long one webhook delivery attempt may take. */
+const webhookTimeoutMs = 10_000;
+
 /** What every process kind shares: its clients and the cross-cutting pieces. */
 export interface CoreDependencies {
   readonly db: Database;
@@ -54,6 +75,8 @@ export interface CoreDependencies {
   readonly specs: SpecValidator;
   readonly runQueue: RunQueue;
   readonly regressionQueues: RegressionQueues;
+  /** Webhook policy and schedule limits (default: the configuration's defaults). */
+  readonly regressionSettings?: RegressionSettings;
   /** Called after a batch completes, besides the regression check (tests observe completions here). */
   readonly onBatchCompleted?: BatchCompletedListener;
 }
@@ -79,23 +102,36 @@ function buildRunPath(deps: CoreDependencies) {
     }
   });
   const runs = new RunService(runRepository, scenarios, specs, deps.runQueue, clock, logger, batches);
+  const settings = deps.regressionSettings ?? regressionSettingsOf(parseConfig({}));
   // Likewise the webhook service looks suites up, and the suite service notifies it of comparisons.
   const suites: SuiteService = new SuiteService(
     new SuiteRepository(db),
     runs,
     scenarios,
-    new ComparisonInputRepository(db),
+    new RunReaderRepository(db),
     new FindingHistoryRepository(db),
     { comparisonStored: (suite, comparison) => webhooks.comparisonStored(suite, comparison) },
     clock,
+    { maxQueuedRuns: settings.teamMaxQueuedRuns },
   );
-  const webhooks = new WebhookService(new WebhookRepository(db), suites, deps.regressionQueues.jobs, clock, logger);
+  const targets = new WebhookTargetPolicy(settings.webhookAllowedHosts);
+  const webhooks = new WebhookService(
+    new WebhookRepository(db),
+    suites,
+    deps.regressionQueues.jobs,
+    clock,
+    logger,
+    targets,
+    new WebhookSecretBox(settings.webhookSecretKey),
+    createWebhookTransport(targets, { timeoutMs: webhookTimeoutMs }),
+  );
   const schedules = new ScheduleService(
     new ScheduleRepository(db),
     suites,
     deps.regressionQueues.scheduler,
     clock,
     logger,
+    { minIntervalMs: settings.scheduleMinIntervalMs },
   );
   const regressionJobs: RegressionJobHandlers = {
     fireSchedule: (scheduleId) => schedules.fireSchedule(scheduleId),
@@ -145,6 +181,7 @@ export function buildWorkerParts(
   config: Config,
   deps: { clock: Clock; logger: Logger; specs: SpecValidator; onBatchCompleted?: BatchCompletedListener },
 ): WorkerParts {
+  const regressionSettings = regressionSettingsOf(config);
   const db = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
   const runQueue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   const regressionQueues = createRegressionQueues({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
@@ -152,7 +189,7 @@ export function buildWorkerParts(
     runRepository,
     batches,
     regressionJobs: regression,
-  } = buildRunPath({ db, runQueue, regressionQueues, ...deps });
+  } = buildRunPath({ db, runQueue, regressionQueues, regressionSettings, ...deps });
   const reconciler = new RunReconciler(runRepository, runQueue, batches, deps.clock, deps.logger, {
     maxAttempts: config.reconcileMaxAttempts,
   });

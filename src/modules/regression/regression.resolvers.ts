@@ -116,6 +116,7 @@ export const regressionResolvers: Resolvers = {
         __typename: 'ScheduleRan' as const,
         batch: r.batch,
         skipped: r.skipped,
+        skipReason: r.skipReason,
       })),
     replayRun: async (_p, { runId }, { viewer, services }) =>
       rejectedOr(await services.replays.replayRun(viewer, runId), (replay) => ({

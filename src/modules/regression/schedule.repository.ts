@@ -1,6 +1,6 @@
 import type { Database } from '../../platform/db';
 import type { Schedule as ScheduleRow } from '../../generated/prisma/client';
-import type { OverlapPolicy, Schedule } from './regression.types';
+import { type OverlapPolicy, type Schedule, type ScheduleSkipReason, scheduleSkipReasons } from './regression.types';
 
 export type NewSchedule = Pick<
   Schedule,
@@ -49,8 +49,12 @@ export class ScheduleRepository {
     return (await this.db.schedule.findMany({ orderBy: { createdAt: 'asc' } })).map(toSchedule);
   }
 
-  async markScheduleFired(id: string, now: Date, skipped: boolean): Promise<void> {
-    await this.db.schedule.updateMany({ where: { id }, data: skipped ? { lastSkippedAt: now } : { lastFiredAt: now } });
+  async markScheduleFired(id: string, now: Date): Promise<void> {
+    await this.db.schedule.updateMany({ where: { id }, data: { lastFiredAt: now } });
+  }
+
+  async markScheduleSkipped(id: string, now: Date, reason: ScheduleSkipReason): Promise<void> {
+    await this.db.schedule.updateMany({ where: { id }, data: { lastSkippedAt: now, lastSkipReason: reason } });
   }
 }
 
@@ -66,7 +70,12 @@ function toSchedule(row: ScheduleRow): Schedule {
     overlapPolicy: row.overlapPolicy as OverlapPolicy,
     lastFiredAt: row.lastFiredAt,
     lastSkippedAt: row.lastSkippedAt,
+    lastSkipReason: parseSkipReason(row.lastSkipReason),
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };
+}
+
+function parseSkipReason(value: string | null): ScheduleSkipReason | null {
+  return scheduleSkipReasons.find((reason) => reason === value) ?? null;
 }

@@ -1,4 +1,4 @@
-import { CronExpressionParser } from 'cron-parser';
+import { CronExpressionParser, type CronFieldCollection } from 'cron-parser';
 import { notFound } from '../../platform/app-error';
 import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../platform/logger';
@@ -6,9 +6,9 @@ import { finalRunStatuses } from '../run/run.types';
 import { type Outcome, rejected, requireRole, type UserInputError } from '../shared/user-errors';
 import type { Viewer } from '../team/team.types';
 import type { RegressionScheduler } from './regression.queue';
-import type { OverlapPolicy, Schedule, SuiteBatch } from './regression.types';
+import type { OverlapPolicy, Schedule, ScheduleSkipReason, SuiteBatch } from './regression.types';
 import type { ScheduleRepository } from './schedule.repository';
-import type { SuiteService } from './suite.service';
+import { queueFullCode, type SuiteService } from './suite.service';
 
 export interface ScheduleInput {
   readonly suiteId: string;
@@ -18,6 +18,20 @@ export interface ScheduleInput {
   readonly overlapPolicy?: OverlapPolicy | null;
   readonly paused?: boolean | null;
 }
+
+/** The result of running a schedule: its batch, or why the firing was skipped. */
+export interface Firing {
+  readonly batch: SuiteBatch | null;
+  readonly skipped: boolean;
+  readonly skipReason: ScheduleSkipReason | null;
+}
+
+/** How often schedules may fire (SCHEDULE_MIN_INTERVAL_SECONDS). */
+export interface ScheduleLimits {
+  readonly minIntervalMs: number;
+}
+
+type CronFields = CronFieldCollection;
 
 /** A system viewer acts for a team when a schedule fires (no token: the nil UUID). */
 const systemTokenId = '00000000-0000-0000-0000-000000000000';
@@ -34,13 +48,14 @@ export class ScheduleService {
     private readonly scheduler: RegressionScheduler,
     private readonly clock: Clock,
     private readonly logger: Logger,
+    private readonly limits: ScheduleLimits,
   ) {}
 
   async createSchedule(viewer: Viewer, input: ScheduleInput): Promise<Outcome<Schedule>> {
     requireRole(viewer, 'member');
     await this.suites.suiteOrThrow(viewer, input.suiteId);
     const timeZone = input.timeZone ?? 'UTC';
-    const errors = [...cronErrors(input.cron, timeZone)];
+    const errors = [...cronErrors(input.cron, timeZone, this.limits.minIntervalMs)];
     if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(input.name))
       errors.push({ path: ['input', 'name'], message: 'use 1-100 letters, digits, . _ -', code: 'INVALID_NAME' });
     if (errors.length > 0) return { userErrors: errors };
@@ -73,7 +88,7 @@ export class ScheduleService {
     const before = await this.scheduleOrThrow(viewer, id);
     const cron = input.cron ?? before.cron;
     const timeZone = input.timeZone ?? before.timeZone;
-    const errors = cronErrors(cron, timeZone);
+    const errors = cronErrors(cron, timeZone, this.limits.minIntervalMs);
     if (errors.length > 0) return { userErrors: errors };
     const after = await this.repo.updateSchedule(
       viewer.teamId,
@@ -106,46 +121,64 @@ export class ScheduleService {
     return this.repo.listSchedules(viewer.teamId);
   }
 
-  /** Runs a schedule's suite now, under the same overlap policy as a cron firing. */
-  async runScheduleNow(viewer: Viewer, id: string): Promise<Outcome<{ batch: SuiteBatch | null; skipped: boolean }>> {
+  /** Runs a schedule's suite now, under the same overlap policy and queue cap as a cron firing. */
+  async runScheduleNow(viewer: Viewer, id: string): Promise<Outcome<Firing>> {
     requireRole(viewer, 'member');
     const schedule = await this.scheduleOrThrow(viewer, id);
-    return this.fire(schedule, viewer);
+    return this.fire(schedule, viewer, 'manual');
   }
 
-  /** The scheduler job: paused or overlapping firings are skipped (and recorded). */
-  async fireSchedule(scheduleId: string): Promise<{ batchId: string | null; skipped: boolean }> {
+  /**
+   * The scheduler job. Paused schedules do nothing; a firing is skipped, with its reason recorded on
+   * the schedule, when it comes too soon after the last one (MIN_INTERVAL: a schedule stored before
+   * the minimum existed, or the minimum was raised), while the previous batch runs (OVERLAP), or when
+   * the team has too many queued runs (QUEUE_FULL).
+   */
+  async fireSchedule(
+    scheduleId: string,
+  ): Promise<{ batchId: string | null; skipped: boolean; skipReason: ScheduleSkipReason | null }> {
     const schedule = await this.repo.findScheduleForJob(scheduleId);
-    if (!schedule || schedule.paused) return { batchId: null, skipped: true };
-    const result = await this.fire(schedule, { teamId: schedule.teamId, tokenId: systemTokenId, role: 'member' });
+    if (!schedule || schedule.paused) return { batchId: null, skipped: true, skipReason: null };
+    const result = await this.fire(
+      schedule,
+      { teamId: schedule.teamId, tokenId: systemTokenId, role: 'member' },
+      'cron',
+    );
     if ('userErrors' in result) {
       this.logger.warn({ scheduleId, userErrors: result.userErrors }, 'schedule could not submit its suite');
-      return { batchId: null, skipped: true };
+      return { batchId: null, skipped: true, skipReason: null };
     }
-    return { batchId: result.batch?.id ?? null, skipped: result.skipped };
+    return { batchId: result.batch?.id ?? null, skipped: result.skipped, skipReason: result.skipReason };
   }
 
-  private async fire(
-    schedule: Schedule,
-    viewer: Viewer,
-  ): Promise<Outcome<{ batch: SuiteBatch | null; skipped: boolean }>> {
+  private async fire(schedule: Schedule, viewer: Viewer, trigger: 'cron' | 'manual'): Promise<Outcome<Firing>> {
     const now = this.clock.now();
+    const skip = async (reason: ScheduleSkipReason): Promise<Firing> => {
+      await this.repo.markScheduleSkipped(schedule.id, now, reason);
+      this.logger.info({ scheduleId: schedule.id, reason }, 'schedule firing skipped');
+      return { batch: null, skipped: true, skipReason: reason };
+    };
+    // A cron firing a little early (scheduler jitter) still counts: only 90 % of the minimum is enforced here.
+    if (
+      trigger === 'cron' &&
+      schedule.lastFiredAt &&
+      now.getTime() - schedule.lastFiredAt.getTime() < this.limits.minIntervalMs * 0.9
+    )
+      return skip('MIN_INTERVAL');
     if (schedule.overlapPolicy === 'SKIP') {
       const previous = (await this.suites.suiteBatches(viewer, { scheduleId: schedule.id }, 1))[0];
       const live = previous ? await this.suites.suiteBatch(viewer, previous.id) : undefined;
-      if (live && !finalRunStatuses.has(live.status)) {
-        await this.repo.markScheduleFired(schedule.id, now, true);
-        return { batch: null, skipped: true };
-      }
+      if (live && !finalRunStatuses.has(live.status)) return skip('OVERLAP');
     }
     const batch = await this.suites.runSuite(viewer, {
       suiteId: schedule.suiteId,
       trigger: 'SCHEDULE',
       scheduleId: schedule.id,
     });
-    if ('userErrors' in batch) return batch;
-    await this.repo.markScheduleFired(schedule.id, now, false);
-    return { batch, skipped: false };
+    if ('userErrors' in batch)
+      return batch.userErrors.some((e) => e.code === queueFullCode) ? skip('QUEUE_FULL') : batch;
+    await this.repo.markScheduleFired(schedule.id, now);
+    return { batch, skipped: false, skipReason: null };
   }
 
   /** Makes Redis match PostgreSQL: a scheduler per unpaused schedule, none for paused or deleted ones. */
@@ -171,11 +204,11 @@ export class ScheduleService {
   }
 }
 
-function cronErrors(cron: string, timeZone: string): UserInputError[] {
+function cronErrors(cron: string, timeZone: string, minIntervalMs: number): UserInputError[] {
+  let fields: CronFields;
   try {
-    CronExpressionParser.parse(cron, { tz: timeZone });
+    fields = CronExpressionParser.parse(cron, { tz: timeZone }).fields;
     Intl.DateTimeFormat('en', { timeZone });
-    return [];
   } catch (error: unknown) {
     return [
       {
@@ -185,4 +218,34 @@ function cronErrors(cron: string, timeZone: string): UserInputError[] {
       },
     ];
   }
+  const gapSeconds = shortestGapSeconds(fields);
+  if (gapSeconds * 1000 >= minIntervalMs) return [];
+  return [
+    {
+      path: ['input', 'cron'],
+      message: `fires ${formatSeconds(gapSeconds)} apart at its most frequent; the minimum interval between firings is ${formatSeconds(minIntervalMs / 1000)}`,
+      code: 'SCHEDULE_TOO_FREQUENT',
+    },
+  ];
+}
+
+/**
+ * The shortest time between two firings of a cron expression, in seconds: between consecutive
+ * times of one day (hours × minutes × seconds, all sorted), and across midnight from the day's last
+ * time to its first (counted as if firing days could follow each other, which errs on the strict
+ * side). Day, month and weekday fields only spread firings further apart; daylight-saving jumps are
+ * not counted.
+ */
+export function shortestGapSeconds(fields: Pick<CronFields, 'hour' | 'minute' | 'second'>): number {
+  const times = fields.hour.values.flatMap((h) =>
+    fields.minute.values.flatMap((m) => fields.second.values.map((s) => Number(h) * 3600 + Number(m) * 60 + Number(s))),
+  );
+  const first = times[0] ?? 0;
+  let shortest = 86_400 - (times.at(-1) ?? 0) + first;
+  for (let i = 1; i < times.length; i++) shortest = Math.min(shortest, (times[i] ?? 0) - (times[i - 1] ?? 0));
+  return shortest;
+}
+
+function formatSeconds(seconds: number): string {
+  return seconds % 60 === 0 ? `${seconds / 60} min` : `${seconds} s`;
 }

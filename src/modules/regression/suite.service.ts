@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson, parseDecimal } from '../../engine/index';
 import { notFound } from '../../platform/app-error';
 import type { Clock } from '../../platform/clock';
-import type { RunForComparison } from '../run/comparison-input.repository';
+import type { RunForComparison } from '../run/run-reader.repository';
 import { batchStatus, type RunService } from '../run/run.service';
 import { finalRunStatuses, type OverlayRef, type RunStatus } from '../run/run.types';
 import type { ScenarioService } from '../scenario/scenario.service';
@@ -34,11 +34,20 @@ export interface SuiteInput {
   readonly thresholds?: readonly MetricThreshold[] | null;
 }
 
-/** What the suite service reads of runs (implemented by the run module's ComparisonInputRepository). */
+/** What the suite service reads of runs (implemented by the run module's RunReaderRepository). */
 export interface SuiteRunReader {
   runsForComparison(teamId: string, runIds: readonly string[]): Promise<RunForComparison[]>;
   runStatuses(teamId: string, runIds: readonly string[]): Promise<RunStatus[]>;
+  queuedRunCount(teamId: string): Promise<number>;
 }
+
+/** How many QUEUED runs a team may have (TEAM_MAX_QUEUED_RUNS). */
+export interface SuiteLimits {
+  readonly maxQueuedRuns: number;
+}
+
+/** The code of a suite batch refused because the team's queue is full (a schedule firing records it as QUEUE_FULL). */
+export const queueFullCode = 'QUEUE_FULL';
 
 /** What a comparison reads of a fingerprint's past (implemented by the triage module's FindingHistoryRepository). */
 export interface FindingHistoryReader {
@@ -73,6 +82,7 @@ export class SuiteService {
     private readonly history: FindingHistoryReader,
     private readonly notifier: ComparisonNotifier,
     private readonly clock: Clock,
+    private readonly limits: SuiteLimits,
   ) {}
 
   async createSuite(viewer: Viewer, input: SuiteInput): Promise<Outcome<Suite>> {
@@ -195,7 +205,11 @@ export class SuiteService {
 
   // ---- batches -----------------------------------------------------------------------------
 
-  /** Submits one matrix per scenario through the run service and records them as one suite batch. */
+  /**
+   * Submits one matrix per scenario through the run service and records them as one suite batch.
+   * Refused (QUEUE_FULL) when the team's queued runs plus this batch's would exceed the cap; checked
+   * before submitting, so concurrent submissions can overshoot it by one batch.
+   */
   async runSuite(
     viewer: Viewer,
     input: {
@@ -207,6 +221,14 @@ export class SuiteService {
   ): Promise<Outcome<SuiteBatch>> {
     requireRole(viewer, 'member');
     const suite = await this.suiteOrThrow(viewer, input.suiteId);
+    const queued = await this.runReader.queuedRunCount(viewer.teamId);
+    const adding = suite.scenarioIds.length * suite.entries.length;
+    if (queued + adding > this.limits.maxQueuedRuns)
+      return rejected(
+        ['input', 'suiteId'],
+        `the team has ${queued} queued runs and this suite adds ${adding}; at most ${this.limits.maxQueuedRuns} runs may wait in the queue per team`,
+        queueFullCode,
+      );
     const runBatchIds: string[] = [];
     const plan: PlanItem[] = [];
     for (const scenarioId of suite.scenarioIds) {

@@ -8,7 +8,10 @@ import type { RegressionJobs } from './regression.queue';
 import type { StoredComparison, Suite, Webhook, WebhookDelivery, WebhookEvent } from './regression.types';
 import type { ComparisonNotifier } from './suite.service';
 import type { WebhookRepository } from './webhook.repository';
+import type { WebhookTargetPolicy } from './webhook-policy';
+import type { WebhookSecretBox } from './webhook-secret';
 import { signWebhookPayload, webhookHeaders } from './webhook-signature';
+import type { DeliveryOutcome, WebhookTransport } from './webhook-transport';
 
 /** What the webhook service reads of suites (implemented by the suite service). */
 export interface SuiteLookup {
@@ -16,7 +19,6 @@ export interface SuiteLookup {
 }
 
 const severityRank: Record<string, number> = { info: 0, low: 1, medium: 2, high: 3, critical: 4 };
-const webhookTimeoutMs = 10_000;
 
 /**
  * Webhooks: a team's subscriptions, the deliveries of each stored comparison (enqueued on the
@@ -29,7 +31,9 @@ export class WebhookService implements ComparisonNotifier {
     private readonly jobs: RegressionJobs,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly fetchImpl: typeof fetch = fetch,
+    private readonly targets: WebhookTargetPolicy,
+    private readonly secrets: WebhookSecretBox,
+    private readonly transport: WebhookTransport,
   ) {}
 
   /** Creates a webhook; the signing secret is returned once. Admin only. */
@@ -44,8 +48,8 @@ export class WebhookService implements ComparisonNotifier {
   ): Promise<Outcome<{ webhook: Webhook; secret: string }>> {
     requireRole(viewer, 'admin');
     const errors: UserInputError[] = [];
-    if (!URL.canParse(input.url) || !/^https?:\/\//.test(input.url))
-      errors.push({ path: ['input', 'url'], message: 'must be an http(s) URL', code: 'INVALID_URL' });
+    const target = this.targets.check(input.url);
+    if (!target.ok) errors.push({ path: ['input', 'url'], message: target.message, code: target.code });
     if (input.events.length === 0)
       errors.push({ path: ['input', 'events'], message: 'subscribe to at least one event', code: 'INVALID_EVENTS' });
     if (input.minSeverity && !(input.minSeverity in severityRank))
@@ -62,7 +66,7 @@ export class WebhookService implements ComparisonNotifier {
     const webhook = await this.repo.insertWebhook({
       teamId: viewer.teamId,
       url: input.url,
-      secret,
+      secret: this.secrets.seal(secret),
       events: [...new Set(input.events)],
       suiteIds: [...(input.suiteIds ?? [])],
       minSeverity: input.minSeverity ?? null,
@@ -87,41 +91,38 @@ export class WebhookService implements ComparisonNotifier {
     return this.repo.listDeliveries(viewer.teamId, webhookId, Math.min(Math.max(first ?? 20, 1), 100));
   }
 
-  /** One delivery attempt: signed POST; a non-2xx answer or network error throws so BullMQ retries with backoff. */
+  /**
+   * One delivery attempt: a signed POST through the transport (policy re-checked on the resolved
+   * address, no redirects). A non-2xx answer or no answer throws so BullMQ retries with backoff; a
+   * refused target fails the delivery at once. The log keeps only a coarse reason (HTTP_STATUS with
+   * the status, UNREACHABLE, TARGET_REFUSED), never the receiver's body or the network error.
+   */
   async deliverWebhook(deliveryId: string, finalAttempt: boolean): Promise<{ status: number }> {
     const found = await this.repo.findDeliveryForJob(deliveryId);
     if (!found) return { status: 0 };
     const { delivery, webhook } = found;
     const body = JSON.stringify(delivery.payload);
     const timestamp = String(Math.floor(this.clock.now().getTime() / 1000));
-    let status: number | null = null;
-    let error: string | null = null;
-    try {
-      const response = await this.fetchImpl(webhook.url, {
-        method: 'POST',
-        body,
-        signal: AbortSignal.timeout(webhookTimeoutMs),
-        headers: {
-          'content-type': 'application/json',
-          'user-agent': 'dmasim-webhooks',
-          [webhookHeaders.signature]: signWebhookPayload(webhook.secret, timestamp, body),
-          [webhookHeaders.timestamp]: timestamp,
-          [webhookHeaders.event]: delivery.event,
-          [webhookHeaders.delivery]: delivery.id,
-        },
-      });
-      status = response.status;
-      await response.body?.cancel();
-      if (!response.ok) error = `HTTP ${response.status}`;
-    } catch (cause: unknown) {
-      error = cause instanceof Error ? cause.message : String(cause);
-    }
+    const outcome = await this.transport.post(webhook.url, body, {
+      'content-type': 'application/json',
+      'user-agent': 'dmasim-webhooks',
+      [webhookHeaders.signature]: signWebhookPayload(this.secrets.open(webhook.secret), timestamp, body),
+      [webhookHeaders.timestamp]: timestamp,
+      [webhookHeaders.event]: delivery.event,
+      [webhookHeaders.delivery]: delivery.id,
+    });
+    const status = outcome.kind === 'answered' ? outcome.status : null;
+    const error = deliveryError(outcome);
     await this.repo.recordDeliveryAttempt(deliveryId, {
-      status: error === null ? 'DELIVERED' : finalAttempt ? 'FAILED' : 'PENDING',
+      status: error === null ? 'DELIVERED' : finalAttempt || outcome.kind === 'refused' ? 'FAILED' : 'PENDING',
       responseStatus: status,
       error,
       now: this.clock.now(),
     });
+    if (outcome.kind === 'refused') {
+      this.logger.warn({ deliveryId, webhookId: webhook.id }, 'webhook target refused by the webhook policy');
+      return { status: 0 };
+    }
     if (error !== null) throw new Error(`webhook delivery ${deliveryId} failed: ${error}`);
     return { status: status ?? 0 };
   }
@@ -181,4 +182,11 @@ function meetsSeverity(comparison: StoredComparison, minSeverity: string | null)
     (e) =>
       e.metrics.some((m) => m.breached) || e.findings.some((f) => f.counts && (severityRank[f.severity] ?? 0) >= min),
   );
+}
+
+/** The coarse reason a delivery attempt failed, or null when the receiver answered 2xx. */
+function deliveryError(outcome: DeliveryOutcome): string | null {
+  if (outcome.kind === 'refused') return 'TARGET_REFUSED';
+  if (outcome.kind === 'unreachable') return 'UNREACHABLE';
+  return outcome.status >= 200 && outcome.status < 300 ? null : 'HTTP_STATUS';
 }

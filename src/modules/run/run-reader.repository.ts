@@ -29,10 +29,10 @@ export interface RunForComparison {
 }
 
 /**
- * Team-scoped reads of runs with their stored results, for consumers outside the run module (the
- * suite service's batch progress and comparison). Injected by the composition root as a narrow reader.
+ * Team-scoped reads of runs for consumers outside the run module (the suite service's batch
+ * progress, comparison and queue cap). Injected by the composition root as a narrow reader.
  */
-export class ComparisonInputRepository {
+export class RunReaderRepository {
   constructor(private readonly db: Database) {}
 
   async runsForComparison(teamId: string, runIds: readonly string[]): Promise<RunForComparison[]> {
@@ -77,5 +77,10 @@ export class ComparisonInputRepository {
     return (await this.db.run.findMany({ where: { teamId, id: { in: [...runIds] } }, select: { status: true } })).map(
       (r) => r.status,
     );
+  }
+
+  /** How many of the team's runs wait in the queue (QUEUED). */
+  async queuedRunCount(teamId: string): Promise<number> {
+    return this.db.run.count({ where: { teamId, status: 'QUEUED' } });
   }
 }
