@@ -1513,7 +1513,7 @@ export type Violation = {
   count: Scalars['BigInt']['output'];
   /** When it was recorded. */
   createdAt: Scalars['DateTime']['output'];
-  /** Class of the exposed data (secret, sensitive, stale). */
+  /** Class of the exposed data (secret, sensitive, unknown: not classified yet, or stale). */
   dataClass: Scalars['String']['output'];
   /** Device whose DMA exposed the data. */
   deviceId: Scalars['String']['output'];
@@ -1531,7 +1531,7 @@ export type Violation = {
   rule: Scalars['String']['output'];
   /** The run that found it. */
   runId: Scalars['UUID']['output'];
-  /** critical (secret bytes), high (sensitive bytes) or info. */
+  /** critical (secret bytes), high (sensitive or unknown bytes) or info. */
   severity: Scalars['String']['output'];
   /** The team's triage state for this fingerprint (OPEN when never triaged; an expired waiver is OPEN). */
   triageState: TriageState;
