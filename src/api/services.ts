@@ -7,6 +7,7 @@ import type { RunService } from '../modules/run/run.service';
 import type { RunUpdates } from '../modules/run/run.updates';
 import type { ScenarioService } from '../modules/scenario/scenario.service';
 import type { TeamService } from '../modules/team/team.service';
+import type { TraceService } from '../modules/trace/trace.service';
 import type { TriageService } from '../modules/triage/triage.service';
 
 /** The feature services the API's transports use; built by src/main/composition.ts. */
@@ -22,4 +23,6 @@ export interface Services {
   readonly regression: RegressionService;
   readonly replays: ReplayService;
   readonly exports: ExportService;
+  /** Trace import and pool sizing (importTrace, advise). */
+  readonly traces: TraceService;
 }

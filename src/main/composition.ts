@@ -38,6 +38,7 @@ import { TeamRepository } from '../modules/team/team.repository';
 import { TeamService } from '../modules/team/team.service';
 import { TriageRepository } from '../modules/triage/triage.repository';
 import { TriageService } from '../modules/triage/triage.service';
+import { TraceService } from '../modules/trace/trace.service';
 
 /** What every process kind shares: its clients and the cross-cutting pieces. */
 export interface CoreDependencies {
@@ -96,6 +97,7 @@ export function buildApiServices(deps: CoreDependencies & { runEvents?: RunEvent
     regression,
     replays: new ReplayService(new ReplayRepository(db), runs, scenarios, deps.specs, deps.logger),
     exports: new ExportService(regression, runs, results, scenarios),
+    traces: new TraceService(scenarios),
   };
 }
 
