@@ -9,6 +9,7 @@ import type { RunService } from '../modules/run/run.service';
 import type { RunUpdates } from '../modules/run/run.updates';
 import type { ScenarioService } from '../modules/scenario/scenario.service';
 import type { TeamService } from '../modules/team/team.service';
+import type { TraceService } from '../modules/trace/trace.service';
 import type { TriageService } from '../modules/triage/triage.service';
 
 /** The feature services the API's transports use; built by src/main/composition.ts. */
@@ -26,4 +27,6 @@ export interface Services {
   readonly webhooks: WebhookService;
   readonly replays: ReplayService;
   readonly exports: ExportService;
+  /** Trace import and pool sizing (importTrace, advise). */
+  readonly traces: TraceService;
 }

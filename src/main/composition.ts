@@ -48,6 +48,7 @@ import { TeamService } from '../modules/team/team.service';
 import { FindingHistoryRepository } from '../modules/triage/finding-history.repository';
 import { TriageRepository } from '../modules/triage/triage.repository';
 import { TriageService } from '../modules/triage/triage.service';
+import { TraceService } from '../modules/trace/trace.service';
 
 /** The settings of the regression feature, from the configuration. */
 export type RegressionSettings = Pick<
@@ -160,6 +161,7 @@ export function buildApiServices(deps: CoreDependencies & { runEvents?: RunEvent
     webhooks,
     replays: new ReplayService(new ReplayRepository(db), runs, scenarios, deps.specs, deps.logger),
     exports: new ExportService(suites, runs, results, scenarios),
+    traces: new TraceService(scenarios),
   };
 }
 
