@@ -24,11 +24,9 @@ export function requireAdminToken(services: Services): RequestHandler {
     try {
       const viewer = await services.teams.authenticate(bearerFromAuthorization(request.headers.authorization));
       if (viewer.role !== 'admin') {
-        response
-          .status(httpStatusFor.FORBIDDEN)
-          .json({
-            errors: [{ message: 'the queue dashboard needs an admin token', extensions: { code: 'FORBIDDEN' } }],
-          });
+        response.status(httpStatusFor.FORBIDDEN).json({
+          errors: [{ message: 'the queue dashboard needs an admin token', extensions: { code: 'FORBIDDEN' } }],
+        });
         return;
       }
       next();
