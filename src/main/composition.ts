@@ -16,7 +16,7 @@ import { createRegressionQueues, type RegressionQueues } from '../modules/regres
 import { RegressionRepository } from '../modules/regression/regression.repository';
 import { RegressionService } from '../modules/regression/regression.service';
 import { ReplayRepository } from '../modules/regression/replay.repository';
-import { ReplayService } from '../modules/regression/replay.service';
+import { recordingReplays, ReplayService } from '../modules/regression/replay.service';
 import { ResultRepository } from '../modules/result/result.repository';
 import { ResultService } from '../modules/result/result.service';
 import { type BatchCompletedListener, RunBatchCompleter } from '../modules/run/run.batch';
@@ -94,7 +94,7 @@ export function buildApiServices(deps: CoreDependencies & { runEvents?: RunEvent
     triage: new TriageService(new TriageRepository(db), clock),
     dashboard: new DashboardService(new DashboardRepository(db), scenarioRepository, clock),
     regression,
-    replays: new ReplayService(new ReplayRepository(db), runs, scenarios, deps.specs, deps.logger),
+    replays: new ReplayService(new ReplayRepository(db), runs, deps.logger),
     exports: new ExportService(regression, runs, results, scenarios),
   };
 }
@@ -137,13 +137,16 @@ export function buildWorkerParts(
   };
 }
 
-/** The executor of a sandboxed processor thread, with the thread's own database client. */
+/**
+ * The executor of a sandboxed processor thread, with the thread's own database client. Storing a
+ * run's results also records the replay that run carries out, if any.
+ */
 export function buildRunExecutor(db: Database, deps: { clock: Clock; specs: SpecValidator }): RunExecutor {
   return new RunExecutor(
     new RunRepository(db),
     new ScenarioRepository(db),
     deps.specs,
-    new ResultRepository(db),
+    recordingReplays(new ResultRepository(db), new ReplayRepository(db)),
     deps.clock,
   );
 }

@@ -55,6 +55,10 @@ const environmentSchema = z.object({
   RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000, 'an integer from 1 to 1000000').default(600),
   REQUEST_BODY_LIMIT_BYTES: integer(1024, 1024 ** 3, 'a byte count from 1024 to 1073741824').default(1024 * 1024),
   DMASIM_TOKEN: z.string().regex(/^\S+$/, 'must be a bearer token without spaces').optional(),
+  OPERATOR_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{32,256}$/, 'must be 32-256 printable ASCII characters without spaces')
+    .optional(),
 });
 
 export type Config = Readonly<{
@@ -78,6 +82,8 @@ export type Config = Readonly<{
   workerLockDurationMs: number;
   /** Bearer token the CLI's server commands (dmasim ci) send; null when unset. */
   cliToken: string | null;
+  /** The operator credential for /admin/queues (separate from team tokens); null disables the queue dashboard. */
+  operatorToken: string | null;
 }>;
 
 /** Raised for an invalid environment; `issues` holds one `VARIABLE: problem` line per bad key. */
@@ -119,6 +125,7 @@ export function parseConfig(environment: Readonly<Record<string, string | undefi
     workerShutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
     workerLockDurationMs: env.WORKER_LOCK_DURATION_MS,
     cliToken: env.DMASIM_TOKEN ?? null,
+    operatorToken: env.OPERATOR_TOKEN ?? null,
   });
 }
 
@@ -185,4 +192,9 @@ export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environm
     meaning: 'bearer token of the CLI commands that talk to a server (dmasim ci); --token overrides it',
   },
   { variable: 'NODE_ENV', meaning: 'development, test or production; production hides error details' },
+  {
+    variable: 'OPERATOR_TOKEN',
+    meaning:
+      'operator credential (32-256 printable characters) for the queue dashboard at /admin/queues, separate from team tokens; unset disables the dashboard',
+  },
 ];
