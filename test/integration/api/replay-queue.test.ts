@@ -139,5 +139,5 @@ describe('replayRun through the run queue', () => {
     // Recorded by the worker when it stored the results, not only computed when read.
     const stored = await db.runReplay.findMany({ where: { replayRunId: { in: replayRunIds.slice(0, 2) } } });
     expect(stored.map((row) => row.identical).sort()).toEqual([false, true]);
-  });
+  }, 240_000);
 });
