@@ -658,7 +658,7 @@ describe('regression runs', () => {
   });
 
   describe('replayRun', () => {
-    it('replays a succeeded run with an identical result hash and records it', async () => {
+    it('queues a replay of a succeeded run and records an identical result hash when its run finishes', async () => {
       const { token, first } = await teamWithCleanBaseline();
       const runs = await harness.gql<{ runs: { edges: Array<{ node: { id: string; resultHash: string } }> } }>(
         token,
@@ -667,18 +667,34 @@ describe('regression runs', () => {
       const run = runs.data.runs.edges[0]!.node;
 
       const replayed = await harness.gql<{
-        replayRun: { replay: { identical: boolean; expectedHash: string; actualHash: string } };
+        replayRun: { replay: { id: string; status: string; expectedHash: string; actualHash: string | null } };
       }>(
         token,
-        'mutation($id: UUID!) { replayRun(runId: $id) { ... on RunReplayed { replay { identical expectedHash actualHash } } } }',
+        'mutation($id: UUID!) { replayRun(runId: $id) { ... on RunReplayed { replay { id status expectedHash actualHash } } } }',
         { id: run.id },
       );
+      type Listed = {
+        runReplays: Array<{ id: string; status: string; identical: boolean | null; actualHash: string }>;
+      };
+      let listed: Listed['runReplays'] = [];
+      for (let i = 0; i < 600; i++) {
+        listed = (await harness.gql<Listed>(token, '{ runReplays { id status identical actualHash } }')).data
+          .runReplays;
+        if (listed[0]?.status !== 'PENDING') break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       const defects = await harness.gql<{ runReplays: unknown[] }>(token, '{ runReplays(onlyDefects: true) { id } }');
 
       expect(first.status).toBe('SUCCEEDED');
-      expect(replayed.data.replayRun.replay).toEqual({
-        identical: true,
+      expect(replayed.data.replayRun.replay).toMatchObject({
+        status: 'PENDING',
         expectedHash: run.resultHash,
+        actualHash: null,
+      });
+      expect(listed[0]).toEqual({
+        id: replayed.data.replayRun.replay.id,
+        status: 'IDENTICAL',
+        identical: true,
         actualHash: run.resultHash,
       });
       expect(defects.data.runReplays).toEqual([]);
