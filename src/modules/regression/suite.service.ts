@@ -237,6 +237,22 @@ export class SuiteService {
     });
   }
 
+  /** runSuite for a suite given by id or, without one, by name (`dmasim ci --suite <name>`). */
+  async runSuiteByReference(
+    viewer: Viewer,
+    input: {
+      suiteId: string | null;
+      suiteName: string | null;
+      trigger: SuiteBatchTrigger | null;
+      tags: readonly string[] | null;
+    },
+  ): Promise<Outcome<SuiteBatch>> {
+    const suiteId =
+      input.suiteId ?? (input.suiteName ? (await this.suiteByName(viewer, input.suiteName))?.id : undefined);
+    if (!suiteId) throw notFound('suite', input.suiteName ?? input.suiteId ?? '');
+    return this.runSuite(viewer, { suiteId, trigger: input.trigger, tags: input.tags });
+  }
+
   /** A suite batch with its live status (derived from its runs until the batch is final). */
   async suiteBatch(viewer: Viewer, id: string): Promise<SuiteBatch | undefined> {
     const batch = await this.repo.findSuiteBatch(viewer.teamId, id);
