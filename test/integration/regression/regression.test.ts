@@ -444,25 +444,32 @@ describe('regression runs', () => {
       );
       const id = created.data.createSchedule.schedule.id;
       const runNow =
-        'mutation($id: UUID!) { runScheduleNow(id: $id) { ... on ScheduleRan { skipped batch { id trigger } } } }';
+        'mutation($id: UUID!) { runScheduleNow(id: $id) { ... on ScheduleRan { skipped skipReason batch { id trigger } } } }';
 
       const first = await harness.gql<{ runScheduleNow: { skipped: boolean; batch: { id: string; trigger: string } } }>(
         token,
         runNow,
         { id },
       );
-      const second = await harness.gql<{ runScheduleNow: { skipped: boolean; batch: null } }>(token, runNow, { id });
-      const compared = await waitForComparison(token, first.data.runScheduleNow.batch.id);
-      const history = await harness.gql<{ schedule: { lastSkippedAt: string | null; history: Array<{ id: string }> } }>(
+      const second = await harness.gql<{ runScheduleNow: { skipped: boolean; skipReason: string; batch: null } }>(
         token,
-        'query($id: UUID!) { schedule(id: $id) { lastSkippedAt history { id } } }',
+        runNow,
         { id },
       );
+      const compared = await waitForComparison(token, first.data.runScheduleNow.batch.id);
+      const history = await harness.gql<{
+        schedule: { lastSkippedAt: string | null; lastSkipReason: string | null; history: Array<{ id: string }> };
+      }>(token, 'query($id: UUID!) { schedule(id: $id) { lastSkippedAt lastSkipReason history { id } } }', { id });
 
-      expect(first.data.runScheduleNow).toMatchObject({ skipped: false, batch: { trigger: 'SCHEDULE' } });
-      expect(second.data.runScheduleNow).toEqual({ skipped: true, batch: null });
+      expect(first.data.runScheduleNow).toMatchObject({
+        skipped: false,
+        skipReason: null,
+        batch: { trigger: 'SCHEDULE' },
+      });
+      expect(second.data.runScheduleNow).toEqual({ skipped: true, skipReason: 'OVERLAP', batch: null });
       expect(compared.comparison?.verdict).toBe('NOT_COMPARABLE');
       expect(history.data.schedule.lastSkippedAt).not.toBeNull();
+      expect(history.data.schedule.lastSkipReason).toBe('OVERLAP');
       expect(history.data.schedule.history.map((b) => b.id)).toEqual([first.data.runScheduleNow.batch.id]);
     });
   });
