@@ -651,35 +651,35 @@ export type Query = {
   apiTokens: Array<ApiToken>;
   /** Compares two runs of the team. */
   compareRuns: RunComparison;
-  /** The comparison of a suite batch. */
+  /** The comparison of a suite batch; null until the batch has been compared, NOT_FOUND for an unknown batch. */
   comparison: Maybe<Comparison>;
   /** Aggregates for the team dashboard. */
   dashboard: Dashboard;
   /** Allocator metrics of a run; null until it succeeded. */
   metrics: Maybe<AllocatorMetrics>;
-  /** The engine's full report of a run (docs/engine-contract.md §9); null until it succeeded. */
+  /** The engine's full report of a run (docs/engine-contract.md §9); null until it succeeded; NOT_FOUND for a run the team does not have. */
   report: Maybe<Scalars['JSON']['output']>;
-  /** A run of the caller's team. */
+  /** A run of the caller's team; an id that is missing or another team's is a NOT_FOUND error (as everywhere). */
   run: Maybe<Run>;
-  /** A batch of the caller's team. */
+  /** A batch of the caller's team; an id that is missing or another team's is a NOT_FOUND error (as everywhere). */
   runBatch: Maybe<RunBatch>;
   /** Replays, newest first; onlyDefects lists engine determinism defects. */
   runReplays: Array<RunReplay>;
   /** The team's runs. */
   runs: RunConnection;
-  /** A scenario of the caller's team. */
+  /** A scenario of the caller's team; an id that is missing or another team's is a NOT_FOUND error (as everywhere). */
   scenario: Maybe<Scenario>;
   /** The team's scenarios, most recently updated first. */
   scenarios: ScenarioConnection;
-  /** A schedule. */
+  /** A schedule; an id that is missing or another team's is a NOT_FOUND error (as everywhere). */
   schedule: Maybe<Schedule>;
   /** The team's schedules. */
   schedules: Array<Schedule>;
   /** Time series of a run, averaged into at most `buckets` points per metric. */
   series: Array<MetricSeries>;
-  /** A suite by id or name. */
+  /** A suite by id or name; one the team does not have is a NOT_FOUND error. */
   suite: Maybe<Suite>;
-  /** A suite batch. */
+  /** A suite batch; an id that is missing or another team's is a NOT_FOUND error (as everywhere). */
   suiteBatch: Maybe<SuiteBatch>;
   /** The team's suites. */
   suites: Array<Suite>;

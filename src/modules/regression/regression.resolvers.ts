@@ -1,6 +1,6 @@
 import type { Resolvers, WebhookEvent as GqlWebhookEvent } from '../../api/generated/resolvers-types';
 import { AppError, notFound } from '../../platform/app-error';
-import type { Outcome } from '../shared/user-errors';
+import { orNotFound, type Outcome } from '../shared/user-errors';
 import type { SuiteInput } from './regression.service';
 import type { WebhookEvent } from './regression.types';
 
@@ -45,17 +45,19 @@ export const regressionResolvers: Resolvers = {
   Query: {
     suite: async (_p, { id, name }, { viewer, services }) => {
       if (Boolean(id) === Boolean(name)) throw new AppError('BAD_USER_INPUT', 'give exactly one of id and name');
-      return (
-        (id
-          ? await services.regression.suite(viewer, id)
-          : await services.regression.suiteByName(viewer, name ?? '')) ?? null
+      return orNotFound(
+        id ? await services.regression.suite(viewer, id) : await services.regression.suiteByName(viewer, name ?? ''),
+        'suite',
+        id ?? name ?? '',
       );
     },
     suites: (_p, _a, { viewer, services }) => services.regression.suites(viewer),
-    suiteBatch: async (_p, { id }, { viewer, services }) => (await services.regression.suiteBatch(viewer, id)) ?? null,
+    suiteBatch: async (_p, { id }, { viewer, services }) =>
+      orNotFound(await services.regression.suiteBatch(viewer, id), 'suite batch', id),
     comparison: async (_p, { batchId }, { viewer, services }) =>
-      (await services.regression.comparison(viewer, batchId)) ?? null,
-    schedule: async (_p, { id }, { viewer, services }) => (await services.regression.schedule(viewer, id)) ?? null,
+      (await services.regression.comparisonOfBatch(viewer, batchId)) ?? null,
+    schedule: async (_p, { id }, { viewer, services }) =>
+      orNotFound(await services.regression.schedule(viewer, id), 'schedule', id),
     schedules: (_p, _a, { viewer, services }) => services.regression.schedules(viewer),
     runReplays: (_p, { onlyDefects, first }, { viewer, services }) =>
       services.replays.replays(viewer, onlyDefects ?? false, first),

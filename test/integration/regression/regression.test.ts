@@ -325,7 +325,9 @@ describe('regression runs', () => {
         { id: suite.id },
       );
 
+      // Each lookup is null with a NOT_FOUND error, like the mutations: one convention for every id.
       expect(read.data).toEqual({ suite: null, suiteBatch: null, comparison: null });
+      expect(read.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND']);
       expect(accept.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
       expect(run.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     });
