@@ -305,7 +305,7 @@ describe('regression runs', () => {
       expect(anonymous.status).toBe(401);
     });
 
-    it("answers NOT_FOUND (or null) for another team's suites, batches and comparisons", async () => {
+    it("answers NOT_FOUND for another team's suites, batches and comparisons", async () => {
       const { suite, first } = await teamWithCleanBaseline();
       const other = await harness.newTeam('other');
 
