@@ -17,6 +17,7 @@ const buildParts = {
       'workers',
       'graphql',
       'examples',
+      'schema',
       path.join('prisma', 'migrations'),
       'tsconfig.json',
       'tsconfig.build.json',

@@ -3,7 +3,7 @@ import path from 'node:path';
 import express from 'express';
 
 /** Paths the dashboard never answers, so a missing API route stays a 404 and never becomes index.html. */
-const apiPrefixes = ['/graphql', '/health', '/healthz', '/readyz', '/metrics', '/admin', '/export'];
+const apiPrefixes = ['/graphql', '/health', '/healthz', '/readyz', '/metrics', '/admin', '/export', '/schema'];
 /** Report exports under /runs/:id/; /runs/:id itself is the dashboard's run page. */
 const exportPattern = /^\/runs\/[^/]+\/[^/]+\.[a-z]+$/;
 
@@ -24,6 +24,15 @@ export function defaultWebRoot(): string {
   return path.join(process.cwd(), 'dist', 'web');
 }
 
+/** The scenario spec's JSON Schema: schema/ in a checkout, dist/schema in an image (copied by npm run build). */
+function schemaFile(webRoot: string): string | undefined {
+  const packageRoot = path.dirname(path.dirname(webRoot));
+  return [
+    path.join(packageRoot, 'schema', 'scenario.v1.json'),
+    path.join(packageRoot, 'dist', 'schema', 'scenario.v1.json'),
+  ].find((candidate) => existsSync(candidate));
+}
+
 /** Whether the dashboard has been built (index.html in the web root). */
 export function webBuildExists(webRoot: string = defaultWebRoot()): boolean {
   return existsSync(path.join(webRoot, 'index.html'));
@@ -41,6 +50,7 @@ const endpointLines = [
   'GET  /readyz          PostgreSQL and Redis reachable (503 otherwise)',
   'GET  /metrics         Prometheus metrics',
   'GET  /admin/queues    BullMQ dashboard (admin tokens)',
+  'GET  /schema/scenario.v1.json   JSON Schema of scenario specs',
   'GET  /export/...      CI exports (JUnit, SARIF, series CSV, Markdown); see README "Regression runs"',
 ];
 
@@ -72,6 +82,16 @@ export function createWebRouter(webRoot: string = defaultWebRoot()): express.Rou
   const router = express.Router();
   const indexFile = path.join(webRoot, 'index.html');
   const built = existsSync(indexFile);
+  // The JSON Schema of scenario specs, for editors' `$schema` lines and the dashboard's spec editor.
+  router.get('/schema/scenario.v1.json', (_request, response, next) => {
+    const file = schemaFile(webRoot);
+    if (!file) {
+      next();
+      return;
+    }
+    response.setHeader('cache-control', 'no-cache');
+    response.type('application/schema+json').sendFile(file);
+  });
   // GET / always answers: API clients (curl sends Accept: */*) get the endpoint list as text;
   // browsers get the dashboard, or, when it is not built, a page saying how to build it.
   router.get('/', (request, response, next) => {

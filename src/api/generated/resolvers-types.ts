@@ -328,6 +328,31 @@ export type InputRejected = {
   userErrors: Array<UserError>;
 };
 
+/** What one rule id or class in a report means (the same text as `dmasim explain <id>` and docs/rules-and-classes.md). */
+export type LegendEntry = {
+  __typename?: 'LegendEntry';
+  /** A few sentences: when it applies, what it means for the data, what to look at. */
+  description: Scalars['String']['output'];
+  /** Where the repository's docs explain it (path and section). */
+  docs: Scalars['String']['output'];
+  /** The id as reports print it: V1, F3, A4, … */
+  id: Scalars['String']['output'];
+  /** The kernel function the id is about. */
+  kernelFunction: Scalars['String']['output'];
+  kind: LegendKind;
+  /** One line: what the id stands for. */
+  title: Scalars['String']['output'];
+};
+
+/** What a legend entry names. */
+export type LegendKind =
+  /** A functional failure class (F1–F16). */
+  | 'FAILURE'
+  /** A kernel decision rule (A*, B*, C*, …): the path the kernel took. */
+  | 'RULE'
+  /** A confidentiality violation class (V0–V9). */
+  | 'VIOLATION';
+
 /** One column of a matrix: a profile (release string or id) and its overlays. */
 export type MatrixEntryInput = {
   /** Overlays for this column. */
@@ -655,6 +680,8 @@ export type Query = {
   comparison: Maybe<Comparison>;
   /** Aggregates for the team dashboard. */
   dashboard: Dashboard;
+  /** Every rule id and class a report can name, with what it means: the dashboard's legend. */
+  legend: Array<LegendEntry>;
   /** Allocator metrics of a run; null until it succeeded. */
   metrics: Maybe<AllocatorMetrics>;
   /** The engine's full report of a run (docs/engine-contract.md §9); null until it succeeded; NOT_FOUND for a run the team does not have. */
@@ -1829,6 +1856,8 @@ export type ResolversTypes = {
   InputRejected: ResolverTypeWrapper<InputRejected>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  LegendEntry: ResolverTypeWrapper<LegendEntry>;
+  LegendKind: LegendKind;
   MatrixEntryInput: MatrixEntryInput;
   MatrixSubmitted: ResolverTypeWrapper<Omit<MatrixSubmitted, 'batch'> & { batch: ResolversTypes['RunBatch'] }>;
   MetricDelta: ResolverTypeWrapper<MetricDelta>;
@@ -1944,6 +1973,7 @@ export type ResolversParentTypes = {
   InputRejected: InputRejected;
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
+  LegendEntry: LegendEntry;
   MatrixEntryInput: MatrixEntryInput;
   MatrixSubmitted: Omit<MatrixSubmitted, 'batch'> & { batch: ResolversParentTypes['RunBatch'] };
   MetricDelta: MetricDelta;
@@ -2157,6 +2187,15 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
   name: 'JSON';
 }
 
+export type LegendEntryResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['LegendEntry'] = ResolversParentTypes['LegendEntry']> = {
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  docs?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kernelFunction?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['LegendKind'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type MatrixSubmittedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['MatrixSubmitted'] = ResolversParentTypes['MatrixSubmitted']> = {
   batch?: Resolver<ResolversTypes['RunBatch'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -2242,6 +2281,7 @@ export type QueryResolvers<ContextType = GraphqlContext, ParentType extends Reso
   compareRuns?: Resolver<ResolversTypes['RunComparison'], ParentType, ContextType, RequireFields<QueryCompareRunsArgs, 'a' | 'b'>>;
   comparison?: Resolver<Maybe<ResolversTypes['Comparison']>, ParentType, ContextType, RequireFields<QueryComparisonArgs, 'batchId'>>;
   dashboard?: Resolver<ResolversTypes['Dashboard'], ParentType, ContextType, Partial<QueryDashboardArgs>>;
+  legend?: Resolver<Array<ResolversTypes['LegendEntry']>, ParentType, ContextType>;
   metrics?: Resolver<Maybe<ResolversTypes['AllocatorMetrics']>, ParentType, ContextType, RequireFields<QueryMetricsArgs, 'runId'>>;
   report?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType, RequireFields<QueryReportArgs, 'runId'>>;
   run?: Resolver<Maybe<ResolversTypes['Run']>, ParentType, ContextType, RequireFields<QueryRunArgs, 'id'>>;
@@ -2628,6 +2668,7 @@ export type Resolvers<ContextType = GraphqlContext> = {
   HeadroomPoint?: HeadroomPointResolvers<ContextType>;
   InputRejected?: InputRejectedResolvers<ContextType>;
   JSON?: GraphQLScalarType;
+  LegendEntry?: LegendEntryResolvers<ContextType>;
   MatrixSubmitted?: MatrixSubmittedResolvers<ContextType>;
   MetricDelta?: MetricDeltaResolvers<ContextType>;
   MetricDiff?: MetricDiffResolvers<ContextType>;

@@ -20,6 +20,10 @@ export const scenarioResolvers: Resolvers = {
       orNotFound(await services.scenarios.get(viewer, id), 'scenario', id),
     scenarios: async (_parent, { filter, first, after }, { viewer, services }) =>
       toConnection(await services.scenarios.list(viewer, filter ?? {}, first, after), Boolean(after)),
+    legend: (_parent, _args, { services }) =>
+      services.scenarios
+        .legend()
+        .map((entry) => ({ ...entry, kind: entry.kind.toUpperCase() as 'RULE' | 'VIOLATION' | 'FAILURE' })),
     validateSpec: (_parent, { spec }, { services }) => {
       const checked = services.scenarios.validateSpec(spec);
       return checked.ok

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -102,7 +102,14 @@ describe('GET / always answers something useful', () => {
   }
 
   it('without a web build: curl gets the endpoint list and the build command, a browser a page saying the same', async () => {
-    const { baseUrl, close } = await serve(mkdtempSync(path.join(tmpdir(), 'dmasim-noweb-')));
+    // A web root inside a checkout-shaped directory whose schema/ holds the repository's schema.
+    const checkout = mkdtempSync(path.join(tmpdir(), 'dmasim-noweb-'));
+    mkdirSync(path.join(checkout, 'schema'));
+    writeFileSync(
+      path.join(checkout, 'schema', 'scenario.v1.json'),
+      readFileSync(path.join(__dirname, '..', '..', '..', 'schema', 'scenario.v1.json')),
+    );
+    const { baseUrl, close } = await serve(path.join(checkout, 'dist', 'web'));
     try {
       const curl = await fetch(`${baseUrl}/`, { headers: { accept: '*/*' } });
       const browser = await fetch(`${baseUrl}/`, { headers: { accept: 'text/html,*/*;q=0.8' } });
@@ -118,6 +125,10 @@ describe('GET / always answers something useful', () => {
       expect(browser.headers.get('content-type')).toContain('text/html');
       expect(await browser.text()).toContain('npm run build:web');
       expect(otherRoute.status).toBe(404);
+      // the spec's JSON Schema is served from the checkout's schema/ for editors and the spec editor
+      const schema = await fetch(`${baseUrl}/schema/scenario.v1.json`);
+      expect(schema.status).toBe(200);
+      expect(((await schema.json()) as { $schema?: string }).$schema).toMatch(/json-schema/);
     } finally {
       await close();
     }
