@@ -9,6 +9,7 @@ import {
 import { exportFileName } from '../../web/src/api/exports';
 import { formatMetricDelta, formatMetricValue, groupMetrics, metricInfo } from '../../web/src/metric-info';
 import { parseRoute } from '../../web/src/router';
+import { batchProgress } from '../../web/src/pages/batch';
 
 // What a newcomer sees in the first hour: empty charts that say why, labels that tell runs apart,
 // metrics with units and meanings, and downloads that do not overwrite each other.
@@ -88,5 +89,25 @@ describe('downloads and routes', () => {
     expect(parseRoute('/scenarios/new', '')).toEqual({ page: 'new-scenario' });
     expect(parseRoute('/legend', '')).toEqual({ page: 'legend' });
     expect(parseRoute('/scenarios/1b9d6bcd', '')).toEqual({ page: 'scenario', id: '1b9d6bcd' });
+  });
+});
+
+describe('batch progress', () => {
+  it("follows its runs' progress, not only the finished count", () => {
+    expect(
+      batchProgress([
+        { status: 'RUNNING', progress: 0.5 },
+        { status: 'RUNNING', progress: 0.5 },
+      ]),
+    ).toBe(0.5);
+    expect(
+      batchProgress([
+        { status: 'SUCCEEDED', progress: 1 },
+        { status: 'QUEUED', progress: 0 },
+        { status: 'FAILED', progress: 0.2 },
+        { status: 'RUNNING', progress: 0.6 },
+      ]),
+    ).toBeCloseTo(0.65);
+    expect(batchProgress([])).toBe(0);
   });
 });

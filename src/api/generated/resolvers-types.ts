@@ -1556,6 +1556,8 @@ export type Violation = {
   path: Scalars['String']['output'];
   /** Rule id from the reference, e.g. A4. */
   rule: Scalars['String']['output'];
+  /** The run that found it: its scenario, kernel profile and overlays (what the triage queue shows per finding). */
+  run: Run;
   /** The run that found it. */
   runId: Scalars['UUID']['output'];
   /** critical (secret bytes), high (sensitive bytes) or info. */
@@ -2597,6 +2599,7 @@ export type ViolationResolvers<ContextType = GraphqlContext, ParentType extends 
   id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
   path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  run?: Resolver<ResolversTypes['Run'], ParentType, ContextType>;
   runId?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
   severity?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   triageState?: Resolver<ResolversTypes['TriageState'], ParentType, ContextType>;
