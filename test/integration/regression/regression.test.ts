@@ -585,6 +585,11 @@ describe('regression runs', () => {
 
       expect(clean.code).toBe(CiExitCode.pass);
       expect(clean.out).toContain('verdict: PASS');
+      // The entry names its kernel with overlays, as the suite defines it.
+      expect(clean.out).toMatch(
+        /× kernel \(lb \+ device-cc-accepted → lb \+ device-cc-accepted\)|× kernel \(lb → lb \+ device-cc-accepted\)/,
+      );
+      expect(regressed.out).toMatch(/× kernel \(lb → lb\)/);
       expect(regressed.code).toBe(CiExitCode.regressed);
       expect(regressed.out).toContain('verdict: REGRESSED');
       expect(regressed.out).toMatch(/NEW_VIOLATION V1\/critical storvsc0/);
