@@ -43,7 +43,7 @@ describe('CompareView', () => {
     expect(changeColumn()).toHaveLength(4);
   });
 
-  it('lists metric deltas with sign and direction', () => {
+  it('lists metric deltas with sign, unit and direction; a metric gone from B counts as 0 there', () => {
     render(<CompareView comparison={comparison} />);
     const table = screen.getByRole('table', { name: 'Metrics that differ between A and B' });
     const rows = within(table)
@@ -52,11 +52,13 @@ describe('CompareView', () => {
       .map((row) => [...row.children].map((cell) => cell.textContent));
 
     expect(rows).toEqual([
-      ['swiotlb.hiwater', '2,960', '0', '−2,960'],
+      ['swiotlb.hiwater', '2,960 slots', '0 slots', '−2,960 slots'],
       ['failedMaps', '0', '3', '+3'],
       ['profile.name', 'la-classic', 'la-phys', 'changed'],
+      ['violations.V1.bytesExposed', '5.39 GiB', '—', '−5.39 GiB'],
     ]);
     expect(within(table).getByText('+3').className).toContain('delta-up');
+    expect(within(table).getByText('−5.39 GiB').className).toContain('delta-down');
   });
 
   it('says so when no metric differs', () => {

@@ -414,6 +414,31 @@ export type InputRejected = {
   userErrors: Array<UserError>;
 };
 
+/** What one rule id or class in a report means (the same text as `dmasim explain <id>` and docs/rules-and-classes.md). */
+export type LegendEntry = {
+  __typename?: 'LegendEntry';
+  /** A few sentences: when it applies, what it means for the data, what to look at. */
+  description: Scalars['String']['output'];
+  /** Where the repository's docs explain it (path and section). */
+  docs: Scalars['String']['output'];
+  /** The id as reports print it: V1, F3, A4, … */
+  id: Scalars['String']['output'];
+  /** The kernel function the id is about. */
+  kernelFunction: Scalars['String']['output'];
+  kind: LegendKind;
+  /** One line: what the id stands for. */
+  title: Scalars['String']['output'];
+};
+
+/** What a legend entry names. */
+export type LegendKind =
+  /** A functional failure class (F1–F16). */
+  | 'FAILURE'
+  /** A kernel decision rule (A*, B*, C*, …): the path the kernel took. */
+  | 'RULE'
+  /** A confidentiality violation class (V0–V9). */
+  | 'VIOLATION';
+
 /** One column of a matrix: a profile (release string or id) and its overlays. */
 export type MatrixEntryInput = {
   /** Overlays for this column. */
@@ -824,35 +849,37 @@ export type Query = {
   apiTokens: Array<ApiToken>;
   /** Compares two runs of the team. */
   compareRuns: RunComparison;
-  /** The comparison of a suite batch. */
+  /** The comparison of a suite batch; null until the batch has been compared, NOT_FOUND for an unknown batch. */
   comparison: Maybe<Comparison>;
   /** Aggregates for the team dashboard. */
   dashboard: Dashboard;
+  /** Every rule id and class a report can name, with what it means: the dashboard's legend. */
+  legend: Array<LegendEntry>;
   /** Allocator metrics of a run; null until it succeeded. */
   metrics: Maybe<AllocatorMetrics>;
-  /** The engine's full report of a run (docs/engine-contract.md §9); null until it succeeded. */
+  /** The engine's full report of a run (docs/engine-contract.md §9); null until it succeeded; NOT_FOUND for a run the team does not have. */
   report: Maybe<Scalars['JSON']['output']>;
-  /** A run of the caller's team. */
+  /** A run of the caller's team; an id that is missing or another team's is a NOT_FOUND error (as everywhere). */
   run: Maybe<Run>;
-  /** A batch of the caller's team. */
+  /** A batch of the caller's team; an id that is missing or another team's is a NOT_FOUND error (as everywhere). */
   runBatch: Maybe<RunBatch>;
   /** Replays, newest first; onlyDefects lists engine determinism defects. */
   runReplays: Array<RunReplay>;
   /** The team's runs. */
   runs: RunConnection;
-  /** A scenario of the caller's team. */
+  /** A scenario of the caller's team; an id that is missing or another team's is a NOT_FOUND error (as everywhere). */
   scenario: Maybe<Scenario>;
   /** The team's scenarios, most recently updated first. */
   scenarios: ScenarioConnection;
-  /** A schedule. */
+  /** A schedule; an id that is missing or another team's is a NOT_FOUND error (as everywhere). */
   schedule: Maybe<Schedule>;
   /** The team's schedules. */
   schedules: Array<Schedule>;
   /** Time series of a run, averaged into at most `buckets` points per metric. */
   series: Array<MetricSeries>;
-  /** A suite by id or name. */
+  /** A suite by id or name; one the team does not have is a NOT_FOUND error. */
   suite: Maybe<Suite>;
-  /** A suite batch. */
+  /** A suite batch; an id that is missing or another team's is a NOT_FOUND error (as everywhere). */
   suiteBatch: Maybe<SuiteBatch>;
   /** The team's suites. */
   suites: Array<Suite>;
@@ -1798,6 +1825,8 @@ export type Violation = {
   path: Scalars['String']['output'];
   /** Rule id from the reference, e.g. A4. */
   rule: Scalars['String']['output'];
+  /** The run that found it: its scenario, kernel profile and overlays (what the triage queue shows per finding). */
+  run: Run;
   /** The run that found it. */
   runId: Scalars['UUID']['output'];
   /** critical (secret bytes), high (sensitive or unknown bytes) or info. */
@@ -2115,6 +2144,8 @@ export type ResolversTypes = {
   InputRejected: ResolverTypeWrapper<InputRejected>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  LegendEntry: ResolverTypeWrapper<LegendEntry>;
+  LegendKind: LegendKind;
   MatrixEntryInput: MatrixEntryInput;
   MatrixSubmitted: ResolverTypeWrapper<Omit<MatrixSubmitted, 'batch'> & { batch: ResolversTypes['RunBatch'] }>;
   MetricDelta: ResolverTypeWrapper<MetricDelta>;
@@ -2243,6 +2274,7 @@ export type ResolversParentTypes = {
   InputRejected: InputRejected;
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
+  LegendEntry: LegendEntry;
   MatrixEntryInput: MatrixEntryInput;
   MatrixSubmitted: Omit<MatrixSubmitted, 'batch'> & { batch: ResolversParentTypes['RunBatch'] };
   MetricDelta: MetricDelta;
@@ -2479,6 +2511,15 @@ export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes
   name: 'JSON';
 }
 
+export type LegendEntryResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['LegendEntry'] = ResolversParentTypes['LegendEntry']> = {
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  docs?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kernelFunction?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['LegendKind'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type MatrixSubmittedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['MatrixSubmitted'] = ResolversParentTypes['MatrixSubmitted']> = {
   batch?: Resolver<ResolversTypes['RunBatch'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -2599,6 +2640,7 @@ export type QueryResolvers<ContextType = GraphqlContext, ParentType extends Reso
   compareRuns?: Resolver<ResolversTypes['RunComparison'], ParentType, ContextType, RequireFields<QueryCompareRunsArgs, 'a' | 'b'>>;
   comparison?: Resolver<Maybe<ResolversTypes['Comparison']>, ParentType, ContextType, RequireFields<QueryComparisonArgs, 'batchId'>>;
   dashboard?: Resolver<ResolversTypes['Dashboard'], ParentType, ContextType, Partial<QueryDashboardArgs>>;
+  legend?: Resolver<Array<ResolversTypes['LegendEntry']>, ParentType, ContextType>;
   metrics?: Resolver<Maybe<ResolversTypes['AllocatorMetrics']>, ParentType, ContextType, RequireFields<QueryMetricsArgs, 'runId'>>;
   report?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType, RequireFields<QueryReportArgs, 'runId'>>;
   run?: Resolver<Maybe<ResolversTypes['Run']>, ParentType, ContextType, RequireFields<QueryRunArgs, 'id'>>;
@@ -2950,6 +2992,7 @@ export type ViolationResolvers<ContextType = GraphqlContext, ParentType extends 
   id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
   path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  run?: Resolver<ResolversTypes['Run'], ParentType, ContextType>;
   runId?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
   severity?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   triageState?: Resolver<ResolversTypes['TriageState'], ParentType, ContextType>;
@@ -3024,6 +3067,7 @@ export type Resolvers<ContextType = GraphqlContext> = {
   ImportedTraceDevice?: ImportedTraceDeviceResolvers<ContextType>;
   InputRejected?: InputRejectedResolvers<ContextType>;
   JSON?: GraphQLScalarType;
+  LegendEntry?: LegendEntryResolvers<ContextType>;
   MatrixSubmitted?: MatrixSubmittedResolvers<ContextType>;
   MetricDelta?: MetricDeltaResolvers<ContextType>;
   MetricDiff?: MetricDiffResolvers<ContextType>;

@@ -29,6 +29,10 @@ interface BatchView {
   status: string;
   runsFinished: number;
   runsTotal: number;
+  /** The suite's entries as they are now: the candidate kernel of each entry is its profile plus overlays. */
+  suite: {
+    entries: Array<{ name: string; profile: string; overlays: Array<{ name: string; variant: string | null }> }>;
+  };
   comparison: null | {
     verdict: string;
     baselineBatchId: string | null;
@@ -45,7 +49,7 @@ interface BatchView {
 }
 
 const batchFields =
-  'id status runsFinished runsTotal comparison { verdict baselineBatchId counts { new fixed persisting reopened waived thresholdBreaches moved } entries { scenarioName entryName profile baselineProfile verdict reasons } }';
+  'id status runsFinished runsTotal suite { entries { name profile overlays { name variant } } } comparison { verdict baselineBatchId counts { new fixed persisting reopened waived thresholdBreaches moved } entries { scenarioName entryName profile baselineProfile verdict reasons } }';
 
 class CiError extends Error {
   override readonly name = 'CiError';
@@ -182,6 +186,14 @@ async function waitForComparison(options: CiOptions, batchId: string, io: CliIo)
   }
 }
 
+/** A suite entry's kernel: "lb + device-cc-accepted:alexey" (the profile alone without overlays). */
+export function formatKernel(
+  profile: string,
+  overlays: ReadonlyArray<{ name: string; variant: string | null }>,
+): string {
+  return [profile, ...overlays.map((o) => (o.variant ? `${o.name}:${o.variant}` : o.name))].join(' + ');
+}
+
 function printComparison(batch: BatchView, options: CiOptions, io: CliIo): void {
   const comparison = batch.comparison;
   if (!comparison) return;
@@ -191,8 +203,10 @@ function printComparison(batch: BatchView, options: CiOptions, io: CliIo): void 
     `new ${c['new']} (${c['moved']} same exposure as a fixed baseline finding, other kernel path/rule), reopened ${c['reopened']}, fixed ${c['fixed']}, persisting ${c['persisting']}, waived ${c['waived']}, threshold breaches ${c['thresholdBreaches']}\n`,
   );
   for (const e of comparison.entries) {
+    const entry = batch.suite.entries.find((candidate) => candidate.name === e.entryName);
+    const kernel = entry && entry.profile === e.profile ? formatKernel(entry.profile, entry.overlays) : e.profile;
     io.stdout.write(
-      `  ${e.verdict.padEnd(14)} ${e.scenarioName} × ${e.entryName} (${e.baselineProfile ?? '-'} → ${e.profile})\n`,
+      `  ${e.verdict.padEnd(14)} ${e.scenarioName} × ${e.entryName} (${e.baselineProfile ?? '-'} → ${kernel})\n`,
     );
     for (const reason of e.reasons) io.stdout.write(`      ${reason}\n`);
   }

@@ -60,14 +60,14 @@ export class ExportService {
   /** One run exported like a suite batch of one entry without a baseline (see exportRuns). */
   async exportRun(viewer: Viewer, runId: string, format: ExportFormat): Promise<ExportFile> {
     const run = await this.runs.getOrThrow(viewer, runId);
-    return this.exportRuns(viewer, { id: runId, runs: [run] }, format);
+    return this.exportRuns(viewer, { id: runId, runs: [run], subject: 'run' }, format);
   }
 
   /** A matrix run batch exported like a suite batch with one entry per run, without a baseline. */
   async exportRunBatch(viewer: Viewer, batchId: string, format: ExportFormat): Promise<ExportFile> {
     const batch = await this.runs.batch(viewer, batchId);
     if (!batch) throw new AppError('NOT_FOUND', `run batch ${batchId} not found`);
-    return this.exportRuns(viewer, { id: batchId, runs: batch.runs }, format);
+    return this.exportRuns(viewer, { id: batchId, runs: batch.runs, subject: 'run batch' }, format);
   }
 
   /**
@@ -77,7 +77,7 @@ export class ExportService {
    */
   private async exportRuns(
     viewer: Viewer,
-    set: { id: string; runs: readonly Run[] },
+    set: { id: string; runs: readonly Run[]; subject: 'run batch' | 'run' },
     format: ExportFormat,
   ): Promise<ExportFile> {
     const scenarioNames = new Map<string, string>();
@@ -131,6 +131,7 @@ export class ExportService {
       baselineBatchId: null,
       engineVersion: set.runs[0]?.engineVersion ?? ENGINE_VERSION,
       comparison,
+      subject: set.subject,
     };
     return renderExport(context, format, async () => {
       const rows: SeriesRow[] = [];

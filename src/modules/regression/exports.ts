@@ -11,6 +11,8 @@ export interface ExportContext {
   readonly baselineBatchId: string | null;
   readonly engineVersion: string;
   readonly comparison: ComparisonResult;
+  /** What is exported: a suite batch (default), a matrix run batch or one run; the Markdown names it so. */
+  readonly subject?: 'suite batch' | 'run batch' | 'run';
 }
 
 export function xmlEscape(text: string): string {
@@ -194,9 +196,13 @@ export function toMarkdown(context: ExportContext): string {
   const { comparison } = context;
   const c = comparison.counts;
   const lines = [
-    `# dmasim regression report: ${mdCell(context.suiteName)}`,
+    context.subject === 'run'
+      ? `# dmasim run report: ${mdCell(context.suiteName)}`
+      : `# dmasim regression report: ${mdCell(context.suiteName)}`,
     '',
-    `**Verdict: ${comparison.verdict}** — batch \`${context.batchId}\` vs baseline ${context.baselineBatchId ? `\`${context.baselineBatchId}\`` : '(none)'}, engine ${context.engineVersion}`,
+    context.subject === 'run'
+      ? `**Verdict: ${comparison.verdict}** — run \`${context.batchId}\` (no baseline: a single run is not compared), engine ${context.engineVersion}`
+      : `**Verdict: ${comparison.verdict}** — ${context.subject === 'run batch' ? 'matrix batch' : 'batch'} \`${context.batchId}\` vs baseline ${context.baselineBatchId ? `\`${context.baselineBatchId}\`` : '(none)'}, engine ${context.engineVersion}`,
     '',
     `New ${c.new} (${c.moved} of them the same exposure as a fixed baseline finding via another kernel path or rule) · reopened ${c.reopened} · fixed ${c.fixed} · persisting ${c.persisting} · waived ${c.waived} · threshold breaches ${c.thresholdBreaches}`,
     '',

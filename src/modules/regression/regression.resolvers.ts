@@ -1,6 +1,6 @@
 import type { Resolvers, WebhookEvent as GqlWebhookEvent } from '../../api/generated/resolvers-types';
 import { AppError, notFound } from '../../platform/app-error';
-import type { Outcome } from '../shared/user-errors';
+import { orNotFound, type Outcome } from '../shared/user-errors';
 import type { SuiteInput } from './suite.service';
 import type { WebhookEvent } from './regression.types';
 
@@ -45,15 +45,19 @@ export const regressionResolvers: Resolvers = {
   Query: {
     suite: async (_p, { id, name }, { viewer, services }) => {
       if (Boolean(id) === Boolean(name)) throw new AppError('BAD_USER_INPUT', 'give exactly one of id and name');
-      return (
-        (id ? await services.suites.suite(viewer, id) : await services.suites.suiteByName(viewer, name ?? '')) ?? null
+      return orNotFound(
+        id ? await services.suites.suite(viewer, id) : await services.suites.suiteByName(viewer, name ?? ''),
+        'suite',
+        id ?? name ?? '',
       );
     },
     suites: (_p, _a, { viewer, services }) => services.suites.suites(viewer),
-    suiteBatch: async (_p, { id }, { viewer, services }) => (await services.suites.suiteBatch(viewer, id)) ?? null,
+    suiteBatch: async (_p, { id }, { viewer, services }) =>
+      orNotFound(await services.suites.suiteBatch(viewer, id), 'suite batch', id),
     comparison: async (_p, { batchId }, { viewer, services }) =>
-      (await services.suites.comparison(viewer, batchId)) ?? null,
-    schedule: async (_p, { id }, { viewer, services }) => (await services.schedules.schedule(viewer, id)) ?? null,
+      (await services.suites.comparisonOfBatch(viewer, batchId)) ?? null,
+    schedule: async (_p, { id }, { viewer, services }) =>
+      orNotFound(await services.schedules.schedule(viewer, id), 'schedule', id),
     schedules: (_p, _a, { viewer, services }) => services.schedules.schedules(viewer),
     runReplays: (_p, { onlyDefects, first }, { viewer, services }) =>
       services.replays.replays(viewer, onlyDefects ?? false, first),

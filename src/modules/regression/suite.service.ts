@@ -318,6 +318,14 @@ export class SuiteService {
     return this.repo.findComparison(viewer.teamId, batchId);
   }
 
+  /** The comparison of a suite batch of the team (undefined until it is compared); NOT_FOUND for an unknown batch. */
+  async comparisonOfBatch(viewer: Viewer, batchId: string): Promise<StoredComparison | undefined> {
+    const comparison = await this.repo.findComparison(viewer.teamId, batchId);
+    if (comparison) return comparison;
+    if (!(await this.repo.findSuiteBatch(viewer.teamId, batchId))) throw notFound('suite batch', batchId);
+    return undefined;
+  }
+
   // ---- completion and comparison -----------------------------------------------------------
 
   /**

@@ -13,4 +13,7 @@ export const resultResolvers: Resolvers = {
       services.results.series(viewer, runId, metrics, buckets),
     compareRuns: (_parent, { a, b }, { viewer, services }) => services.results.compare(viewer, a, b),
   },
+  Violation: {
+    run: (violation, _args, { viewer, services }) => services.runs.getOrThrow(viewer, violation.runId),
+  },
 };

@@ -1,17 +1,19 @@
 import type { Resolvers } from '../../api/generated/resolvers-types';
 import { toConnection } from '../shared/cursor';
+import { orNotFound } from '../shared/user-errors';
 import type { Run as RunModel, RunBatchWithRuns } from './run.types';
 
 /** Run operations: parse, call the run service, map. */
 export const runResolvers: Resolvers = {
   Query: {
-    run: async (_parent, { id }, { viewer, services }) => (await services.runs.get(viewer, id)) ?? null,
+    run: async (_parent, { id }, { viewer, services }) => orNotFound(await services.runs.get(viewer, id), 'run', id),
     runs: async (_parent, { filter, sort, first, after }, { viewer, services }) =>
       toConnection(
         await services.runs.list(viewer, filter ?? {}, sort ?? 'CREATED_AT_DESC', first, after),
         Boolean(after),
       ),
-    runBatch: async (_parent, { id }, { viewer, services }) => (await services.runs.batch(viewer, id)) ?? null,
+    runBatch: async (_parent, { id }, { viewer, services }) =>
+      orNotFound(await services.runs.batch(viewer, id), 'run batch', id),
   },
   Mutation: {
     submitRun: async (_parent, { input }, { viewer, services }) => {

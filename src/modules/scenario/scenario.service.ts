@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../engine/index';
+import { canonicalJson, legendEntries, type LegendEntry } from '../../engine/index';
 import { AppError, notFound } from '../../platform/app-error';
 import type { Clock } from '../../platform/clock';
 import { decodeCursor, type Page, pageSize } from '../shared/cursor';
@@ -36,6 +36,11 @@ export class ScenarioService {
 
   validateSpec(text: string): SpecCheck {
     return this.specs.parseText(text);
+  }
+
+  /** What each rule id and class in a report means (the dashboard's legend; `dmasim explain` prints the same). */
+  legend(): readonly LegendEntry[] {
+    return legendEntries;
   }
 
   async create(

@@ -319,7 +319,7 @@ describe('regression runs', () => {
       expect(anonymous.status).toBe(401);
     });
 
-    it("answers NOT_FOUND (or null) for another team's suites, batches and comparisons", async () => {
+    it("answers NOT_FOUND for another team's suites, batches and comparisons", async () => {
       const { suite, first } = await teamWithCleanBaseline();
       const other = await harness.newTeam('other');
 
@@ -339,7 +339,9 @@ describe('regression runs', () => {
         { id: suite.id },
       );
 
+      // Each lookup is null with a NOT_FOUND error, like the mutations: one convention for every id.
       expect(read.data).toEqual({ suite: null, suiteBatch: null, comparison: null });
+      expect(read.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND']);
       expect(accept.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
       expect(run.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     });
@@ -737,6 +739,11 @@ describe('regression runs', () => {
 
       expect(clean.code).toBe(CiExitCode.pass);
       expect(clean.out).toContain('verdict: PASS');
+      // The entry names its kernel with overlays, as the suite defines it.
+      expect(clean.out).toMatch(
+        /× kernel \(lb \+ device-cc-accepted → lb \+ device-cc-accepted\)|× kernel \(lb → lb \+ device-cc-accepted\)/,
+      );
+      expect(regressed.out).toMatch(/× kernel \(lb → lb\)/);
       expect(regressed.code).toBe(CiExitCode.regressed);
       expect(regressed.out).toContain('verdict: REGRESSED');
       expect(regressed.out).toMatch(/NEW_VIOLATION V1\/critical storvsc0/);

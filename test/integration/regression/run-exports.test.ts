@@ -94,7 +94,12 @@ describe('run exports over HTTP', () => {
     expect(lines[0]).toBe('run_id,scenario,entry,profile,metric,t,value');
     expect(lines.length).toBeGreaterThan(1);
     expect(lines[1]?.startsWith(`${runId},`)).toBe(true);
-    expect(await md.text()).toContain('NOT_COMPARABLE');
+    const markdown = await md.text();
+    expect(markdown).toContain('NOT_COMPARABLE');
+    // A run's CI summary calls it a run, never a batch.
+    expect(markdown).toContain(`run \`${runId}\``);
+    expect(markdown).toMatch(/^# dmasim run report: /);
+    expect(markdown).not.toMatch(/\bbatch\b/);
   });
 
   it('exports a matrix run batch with one test case per run', async () => {

@@ -188,6 +188,19 @@ describe('dashboard in Chromium', () => {
       .first()
       .waitFor();
     expect(await page.getByRole('link', { name: 's04-hyperv-snp-confidential-storvsc' }).count()).toBeGreaterThan(0);
+    // Riskiest scenarios: the page lists exactly what the API ranks, and the seeded data ranks something
+    // (the last suite batch ran la-classic, whose V1 findings are open and critical).
+    const { dashboard } = await gql<{ dashboard: { riskiestScenarios: Array<{ scenario: { name: string } }> } }>(
+      'query { dashboard { riskiestScenarios { openCriticalViolations scenario { name } } } }',
+      {},
+    );
+    expect(dashboard.riskiestScenarios.length).toBeGreaterThan(0);
+    const riskiest = page.getByRole('region', { name: 'Riskiest scenarios' });
+    await riskiest.locator('.recharts-bar-rectangle').first().waitFor();
+    expect(await riskiest.locator('ol.compact li').allTextContents()).toEqual(
+      dashboard.riskiestScenarios.slice(0, 10).map((r) => expect.stringContaining(r.scenario.name)),
+    );
+    expect(await page.getByRole('region', { name: 'Get started' }).count()).toBe(0);
     await screenshot('overview');
   });
 
@@ -198,12 +211,22 @@ describe('dashboard in Chromium', () => {
     const violations = page.getByRole('table', { name: 'Violations' });
     await violations.getByRole('cell', { name: 'V1', exact: true }).first().waitFor();
     await page.locator('figure[aria-label="SWIOTLB slots used vs nslabs"] .recharts-area-area').waitFor();
+    // Data class and kernel path are visible in the row itself, without expanding it.
+    const v1Row = violations
+      .getByRole('row')
+      .filter({ has: page.getByRole('cell', { name: 'V1', exact: true }) })
+      .first();
+    expect(await v1Row.locator('td').nth(4).textContent()).toMatch(/^[a-z-]+$/);
+    expect(await v1Row.locator('td.path code').textContent()).toMatch(/swiotlb|dma_direct/);
+    expect(await violations.getByRole('columnheader', { name: /Data class/ }).count()).toBe(1);
+    expect(await violations.getByRole('columnheader', { name: /Kernel path/ }).count()).toBe(1);
+    // The class links to its legend entry.
+    expect(await v1Row.getByRole('link', { name: 'V1' }).getAttribute('href')).toBe('/legend#V1');
     await violations
       .getByRole('button', { name: /Show details of V1/ })
       .first()
       .click();
-    await page.locator('tr.detail').getByText('Kernel path').first().waitFor();
-    expect(await page.locator('tr.detail code').first().textContent()).not.toBe('');
+    await page.locator('tr.detail').getByText('Explanation').first().waitFor();
     await page.getByRole('heading', { name: 'Kernel log' }).waitFor();
     expect(await page.locator('pre.kernel-log').textContent()).toContain('software IO TLB');
     await screenshot('run');
@@ -341,6 +364,71 @@ describe('dashboard in Chromium', () => {
     expect(await table.locator('tbody tr').count()).toBe(2);
     await expect(table.locator('tbody tr').first().textContent()).resolves.toContain('F1');
     await screenshot('pool-sizing');
+  });
+
+  it('an empty team sees what to do next and charts that say why they are empty', async () => {
+    const empty = await harness.newTeam('empty');
+    const emptyContext = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: harness.api.url });
+    const emptyPage = await emptyContext.newPage();
+    emptyPage.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
+    try {
+      await emptyPage.goto('/');
+      await emptyPage.getByLabel('API token').fill(empty.token);
+      await emptyPage.getByRole('button', { name: 'Sign in' }).click();
+      const start = emptyPage.getByRole('region', { name: 'Get started' });
+      await start.waitFor();
+      expect(await start.textContent()).toContain('npx dmasim demo');
+      await start.getByRole('link', { name: 'Create one from a spec' }).waitFor();
+      for (const [title, text] of [
+        ['Runs by status per day', 'No runs in the last 30 days'],
+        ['Violations by class and severity per day', 'No violations in the last 30 days'],
+        ['Scenarios by open critical violations', 'No scenario has open critical violations'],
+        ['SWIOTLB headroom trend (peak pool use per run)', 'No finished runs with SWIOTLB metrics yet'],
+      ] as const) {
+        await emptyPage.getByRole('group', { name: title }).getByText(text).waitFor();
+      }
+      await emptyPage.mouse.move(0, 0);
+      await emptyPage.screenshot({ path: path.join(artifacts, 'overview-empty.png'), fullPage: true });
+    } finally {
+      await emptyContext.close();
+    }
+  });
+
+  it('creates a scenario from the spec editor: problems listed with their paths, then saved', async () => {
+    await page.goto('/scenarios/new');
+    await page.getByRole('heading', { name: 'New scenario', level: 1 }).waitFor();
+    const spec = readFileSync(path.join(examples, 's01-snp-virtio-net.yaml'), 'utf8').replace(
+      /^name: .*$/m,
+      'name: uploaded-from-the-dashboard',
+    );
+    const editor = page.getByLabel('Spec text');
+
+    await editor.fill(spec.replace(/^apiVersion: .*$/m, 'apiVersion: dmasim/v1\nbogusKey: 1'));
+    const problem = page.locator('ul.problems li').first();
+    await problem.waitFor();
+    expect(await problem.textContent()).toMatch(/bogusKey/);
+    expect(await page.getByRole('button', { name: 'Create scenario' }).isDisabled()).toBe(true);
+
+    await editor.fill(spec);
+    await page.getByText('The spec is valid.').waitFor();
+    await screenshot('new-scenario');
+    await page.getByRole('button', { name: 'Create scenario' }).click();
+
+    await page.getByRole('heading', { name: 'uploaded-from-the-dashboard' }).waitFor();
+    expect(page.url()).toMatch(/\/scenarios\/[0-9a-f-]{36}$/);
+  });
+
+  it('opens the legend at the entry a finding links to', async () => {
+    await page.goto(`/runs/${runIds[0]}`);
+    const violations = page.getByRole('table', { name: 'Violations' });
+    await violations.getByRole('link', { name: 'V1', exact: true }).first().click();
+
+    await page.getByRole('heading', { name: /Legend/, level: 1 }).waitFor();
+    const entry = page.locator('#legend-V1');
+    await entry.waitFor();
+    expect(await entry.getAttribute('class')).toContain('target');
+    expect(await entry.textContent()).toMatch(/Trusted device bounced through shared SWIOTLB/);
+    await screenshot('legend');
   });
 
   it('logged no console errors on any page', () => {

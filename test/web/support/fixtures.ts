@@ -120,6 +120,7 @@ export const comparison: CompareRunsQuery['compareRuns'] = {
     { metric: 'swiotlb.hiwater', a: 2960, b: 0, delta: -2960 },
     { metric: 'failedMaps', a: 0, b: 3, delta: 3 },
     { metric: 'profile.name', a: 'la-classic', b: 'la-phys', delta: null },
+    { metric: 'violations.V1.bytesExposed', a: 5784387584, b: null, delta: null },
   ],
 };
 

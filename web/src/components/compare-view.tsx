@@ -4,20 +4,13 @@ import { formatOverlays, shortId } from '../format';
 import { Link } from '../router';
 import { StatusBadge } from './common';
 import { ViolationsTable } from './violations-table';
+import { formatMetricDelta, formatMetricValue } from '../metric-info';
 
 export type RunComparison = CompareRunsQuery['compareRuns'];
 type Change = 'new' | 'fixed' | 'persisting';
 
-function formatMetricValue(value: unknown): string {
-  if (value === null || value === undefined) return '—';
-  if (typeof value === 'number') return Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(3);
-  return String(value);
-}
-
-function formatDelta(delta: number | null): string {
-  if (delta === null) return 'changed';
-  const text = Number.isInteger(delta) ? Math.abs(delta).toLocaleString('en-US') : Math.abs(delta).toFixed(3);
-  return `${delta > 0 ? '+' : delta < 0 ? '−' : ''}${text}`;
+function deltaClass(delta: string): string {
+  return delta.startsWith('+') ? 'delta-up' : delta.startsWith('−') ? 'delta-down' : '';
 }
 
 /** Run B against baseline A: new / fixed / persisting violations and the metrics that moved. */
@@ -106,10 +99,10 @@ export function CompareView({ comparison }: { comparison: RunComparison }): Reac
                 <th scope="row">
                   <code>{d.metric}</code>
                 </th>
-                <td className="num">{formatMetricValue(d.a)}</td>
-                <td className="num">{formatMetricValue(d.b)}</td>
-                <td className={`num ${d.delta === null ? '' : d.delta > 0 ? 'delta-up' : 'delta-down'}`}>
-                  {formatDelta(d.delta)}
+                <td className="num">{formatMetricValue(d.metric, d.a)}</td>
+                <td className="num">{formatMetricValue(d.metric, d.b)}</td>
+                <td className={`num ${deltaClass(formatMetricDelta(d.metric, d.a, d.b))}`}>
+                  {formatMetricDelta(d.metric, d.a, d.b)}
                 </td>
               </tr>
             ))}

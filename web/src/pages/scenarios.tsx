@@ -16,6 +16,9 @@ export function ScenariosPage(): ReactNode {
   return (
     <>
       <h1>Scenarios</h1>
+      <p>
+        <Link to="/scenarios/new">New scenario</Link>: paste or upload a spec, checked as you type.
+      </p>
       <div className="filters">
         <label>
           Name contains
