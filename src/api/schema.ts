@@ -13,6 +13,7 @@ import { scenarioResolvers } from '../modules/scenario/scenario.resolvers';
 import { teamResolvers } from '../modules/team/team.resolvers';
 import { triageResolvers } from '../modules/triage/triage.resolvers';
 import { regressionResolvers } from '../modules/regression/regression.resolvers';
+import { traceResolvers } from '../modules/trace/trace.resolvers';
 
 /** Directory of the SDL files, one per domain. */
 export const sdlDir = path.join(__dirname, '..', '..', 'graphql');
@@ -44,6 +45,7 @@ export function createSchema(): GraphQLSchema {
       triageResolvers,
       dashboardResolvers,
       regressionResolvers,
+      traceResolvers,
     ] as never,
     inheritResolversFromInterfaces: true,
   });

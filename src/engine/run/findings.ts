@@ -20,7 +20,7 @@ const memoryIndex: Record<ExposureFacts['memory'], number> = {
   'cc-shared-buffer': 5,
   'vmbus-gpadl': 6,
 };
-const dataIndex: Record<ExposureFacts['dataClass'], number> = { secret: 0, sensitive: 1, stale: 2 };
+const dataIndex: Record<ExposureFacts['dataClass'], number> = { secret: 0, sensitive: 1, stale: 2, unknown: 3 };
 
 /**
  * Accumulates violations and failures by fingerprint while a run executes. Memory is bounded by the
