@@ -3,7 +3,6 @@ import {
   advisePools,
   type DataRule,
   type DeviceMapping,
-  type ImportedOp,
   importedSpecFrame,
   importHeaderYaml,
   importTraceText,
@@ -44,8 +43,6 @@ export interface ImportTraceRequest {
 
 export interface TraceImportOutcome {
   readonly summary: TraceImportSummary;
-  /** Ops whose bytes no data rule classified. */
-  readonly unclassifiedOps: number;
   readonly specYaml: string;
   readonly scenario: Scenario | null;
   readonly newVersion: ScenarioVersion | null;
@@ -130,7 +127,7 @@ export class TraceService {
     const checked = validateScenario(spec);
     if (!checked.ok) return { userErrors: specUserErrors(checked.errors) };
     const specYaml = `${importHeaderYaml(summary, 'an upload')}${specFrameYaml(importedSpecFrame(summary, parsed.vm))}workload:\n  seed: 1\n  explicit:\n${ops.map(opYamlLine).join('')}`;
-    const outcome = { summary, unclassifiedOps: ops.filter(isUnclassified).length, specYaml, skippedLines: lineErrors };
+    const outcome = { summary, specYaml, skippedLines: lineErrors };
     if (!create) return { ...outcome, scenario: null, newVersion: null };
     const saved = await this.scenarios.create(viewer, {
       name: input.name ?? null,
@@ -253,13 +250,6 @@ function parseImportOptions(input: ImportTraceRequest): Result<ImportOptions> {
       ...(input.vcpus ? { vcpus: input.vcpus } : {}),
     },
   };
-}
-
-function isUnclassified(op: ImportedOp): boolean {
-  if (op.op === 'map') return op.buffer.data === 'unknown';
-  if (op.op === 'map_sg') return op.segments.some((s) => s.data === 'unknown');
-  if (op.op === 'cpu_write' || op.op === 'device_write') return op.data === 'unknown';
-  return false;
 }
 
 /** A pool size in the unit the search used (128-slot segments, 4 KiB pages) → slots or bytes. */
