@@ -1,7 +1,9 @@
 import type { DashboardService } from '../modules/dashboard/dashboard.service';
 import type { ExportService } from '../modules/regression/export.service';
-import type { RegressionService } from '../modules/regression/regression.service';
 import type { ReplayService } from '../modules/regression/replay.service';
+import type { ScheduleService } from '../modules/regression/schedule.service';
+import type { SuiteService } from '../modules/regression/suite.service';
+import type { WebhookService } from '../modules/regression/webhook.service';
 import type { ResultService } from '../modules/result/result.service';
 import type { RunService } from '../modules/run/run.service';
 import type { RunUpdates } from '../modules/run/run.updates';
@@ -20,7 +22,9 @@ export interface Services {
   readonly results: ResultService;
   readonly triage: TriageService;
   readonly dashboard: DashboardService;
-  readonly regression: RegressionService;
+  readonly suites: SuiteService;
+  readonly schedules: ScheduleService;
+  readonly webhooks: WebhookService;
   readonly replays: ReplayService;
   readonly exports: ExportService;
   /** Trace import and pool sizing (importTrace, advise). */

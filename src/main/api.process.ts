@@ -18,7 +18,7 @@ import { createBullmqRunQueue, createRunEventSource } from '../modules/run/run.q
 import { createQueueDashboard } from '../api/queue-dashboard.queue';
 import { createRegressionQueues } from '../modules/regression/regression.queue';
 import type { SpecValidator } from '../modules/scenario/scenario.types';
-import { buildApiServices } from './composition';
+import { buildApiServices, regressionSettingsOf } from './composition';
 
 export interface ApiProcess {
   readonly server: Server;
@@ -38,6 +38,8 @@ export async function startApi(
   const runQueue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   const runEvents = createRunEventSource({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   const regressionQueues = createRegressionQueues({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
+  if (!config.webhookSecretKey)
+    logger.warn('WEBHOOK_SECRET_KEY is not set: new webhook signing secrets are stored unencrypted');
   const services = buildApiServices({
     db,
     clock: systemClock,
@@ -46,6 +48,7 @@ export async function startApi(
     specs: options.specs,
     runEvents,
     regressionQueues,
+    regressionSettings: regressionSettingsOf(config),
   });
   const schema = createSchema();
   const apollo = createApolloServer({ schema, logger, development: config.nodeEnv === 'development' });

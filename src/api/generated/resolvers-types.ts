@@ -184,7 +184,10 @@ export type CreateScenarioInput = {
 
 /** Input of createSchedule. */
 export type CreateScheduleInput = {
-  /** Cron pattern. */
+  /**
+   * Cron pattern (5 fields, or 6 with seconds). Two firings must be at least SCHEDULE_MIN_INTERVAL_SECONDS apart
+   * (default 300): a more frequent pattern is rejected with SCHEDULE_TOO_FREQUENT on input.cron.
+   */
   cron: Scalars['String']['input'];
   /** Unique name within the team. */
   name: Scalars['String']['input'];
@@ -206,7 +209,12 @@ export type CreateWebhookInput = {
   minSeverity?: InputMaybe<Scalars['String']['input']>;
   /** Only these suites (default all). */
   suiteIds?: InputMaybe<Array<Scalars['UUID']['input']>>;
-  /** Receiver URL (http or https). */
+  /**
+   * Receiver URL (http or https, no user:password@). Loopback, private, link-local, CGNAT, unique-local and other
+   * internal addresses are refused (INVALID_URL, URL_CREDENTIALS or TARGET_REFUSED on input.url), in any numeric
+   * form, and again on the address a delivery resolves; an operator may allow internal receivers
+   * (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
+   */
   url: Scalars['String']['input'];
 };
 
@@ -540,7 +548,10 @@ export type Mutation = {
   revokeApiToken: RevokeApiTokenResult;
   /** Runs a schedule's suite now (overlap policy applies). */
   runScheduleNow: RunScheduleNowResult;
-  /** Submits a suite batch (one matrix per scenario). */
+  /**
+   * Submits a suite batch (one matrix per scenario). Rejected with QUEUE_FULL on input.suiteId when the team's queued
+   * runs plus the batch's would exceed TEAM_MAX_QUEUED_RUNS (default 2000).
+   */
   runSuite: RunSuiteResult;
   /** Queues one run per matrix entry as a batch. */
   submitMatrix: SubmitMatrixResult;
@@ -1324,7 +1335,9 @@ export type Schedule = {
   id: Scalars['UUID']['output'];
   /** Last firing that started a batch. */
   lastFiredAt: Maybe<Scalars['DateTime']['output']>;
-  /** Last firing skipped by the overlap policy. */
+  /** Why the last skipped firing was skipped. */
+  lastSkipReason: Maybe<ScheduleSkipReason>;
+  /** Last firing that was skipped (see lastSkipReason). */
   lastSkippedAt: Maybe<Scalars['DateTime']['output']>;
   /** Unique name within the team. */
   name: Scalars['String']['output'];
@@ -1349,7 +1362,9 @@ export type ScheduleRan = {
   __typename?: 'ScheduleRan';
   /** The batch started, or null when skipped. */
   batch: Maybe<SuiteBatch>;
-  /** True when the overlap policy skipped it. */
+  /** Why it was skipped: OVERLAP or QUEUE_FULL (null when it ran). */
+  skipReason: Maybe<ScheduleSkipReason>;
+  /** True when the firing was skipped (see skipReason). */
   skipped: Scalars['Boolean']['output'];
 };
 
@@ -1359,6 +1374,15 @@ export type ScheduleSaved = {
   /** The schedule. */
   schedule: Schedule;
 };
+
+/** Why a schedule firing was skipped. */
+export type ScheduleSkipReason =
+  /** The firing came sooner after the last one than the minimum interval allows. */
+  | 'MIN_INTERVAL'
+  /** The previous batch of the schedule was still running (overlap policy SKIP). */
+  | 'OVERLAP'
+  /** The team had too many queued runs (TEAM_MAX_QUEUED_RUNS) for the suite's batch. */
+  | 'QUEUE_FULL';
 
 /** Sort direction. */
 export type SortDirection =
@@ -1692,7 +1716,7 @@ export type UpdateScenarioInput = {
 
 /** Input of updateSchedule; omitted fields keep their value. */
 export type UpdateScheduleInput = {
-  /** New cron pattern. */
+  /** New cron pattern (same minimum interval as in createSchedule). */
   cron?: InputMaybe<Scalars['String']['input']>;
   /** New overlap policy. */
   overlapPolicy?: InputMaybe<OverlapPolicy>;
@@ -1873,7 +1897,11 @@ export type WebhookDelivery = {
   event: WebhookEvent;
   /** Delivery id (header x-dmasim-delivery). */
   id: Scalars['UUID']['output'];
-  /** Error of the last failed attempt. */
+  /**
+   * Coarse reason the last attempt failed: HTTP_STATUS (a non-2xx answer; see responseStatus), UNREACHABLE (no
+   * HTTP answer: DNS, connection, TLS or timeout) or TARGET_REFUSED (the URL or the address it resolved to is
+   * not allowed by the webhook policy). The receiver's body and network error texts are never kept.
+   */
   lastError: Maybe<Scalars['String']['output']>;
   /** The JSON body sent. */
   payload: Scalars['JSON']['output'];
@@ -2116,6 +2144,7 @@ export type ResolversTypes = {
   Schedule: ResolverTypeWrapper<ScheduleModel>;
   ScheduleRan: ResolverTypeWrapper<Omit<ScheduleRan, 'batch'> & { batch?: Maybe<ResolversTypes['SuiteBatch']> }>;
   ScheduleSaved: ResolverTypeWrapper<Omit<ScheduleSaved, 'schedule'> & { schedule: ResolversTypes['Schedule'] }>;
+  ScheduleSkipReason: ScheduleSkipReason;
   SortDirection: SortDirection;
   SpecValidation: ResolverTypeWrapper<SpecValidation>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -2726,6 +2755,7 @@ export type ScheduleResolvers<ContextType = GraphqlContext, ParentType extends R
   history?: Resolver<Array<ResolversTypes['SuiteBatch']>, ParentType, ContextType, Partial<ScheduleHistoryArgs>>;
   id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
   lastFiredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastSkipReason?: Resolver<Maybe<ResolversTypes['ScheduleSkipReason']>, ParentType, ContextType>;
   lastSkippedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   overlapPolicy?: Resolver<ResolversTypes['OverlapPolicy'], ParentType, ContextType>;
@@ -2736,6 +2766,7 @@ export type ScheduleResolvers<ContextType = GraphqlContext, ParentType extends R
 
 export type ScheduleRanResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ScheduleRan'] = ResolversParentTypes['ScheduleRan']> = {
   batch?: Resolver<Maybe<ResolversTypes['SuiteBatch']>, ParentType, ContextType>;
+  skipReason?: Resolver<Maybe<ResolversTypes['ScheduleSkipReason']>, ParentType, ContextType>;
   skipped?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };

@@ -7,6 +7,9 @@ export type Verdict = 'PASS' | 'REGRESSED' | 'IMPROVED' | 'NOT_COMPARABLE' | 'ER
 export type FindingChange = 'NEW' | 'FIXED' | 'PERSISTING' | 'REOPENED';
 export type BaselinePolicy = 'LAST_ACCEPTED' | 'PINNED' | 'TAG';
 export type OverlapPolicy = 'SKIP' | 'ALLOW';
+/** Why a schedule firing was skipped: too soon after the last, the previous batch still running, or the team's queue full. */
+export const scheduleSkipReasons = ['MIN_INTERVAL', 'OVERLAP', 'QUEUE_FULL'] as const;
+export type ScheduleSkipReason = (typeof scheduleSkipReasons)[number];
 export type SuiteBatchTrigger = 'MANUAL' | 'API' | 'SCHEDULE' | 'CI';
 export type WebhookEvent = 'batch.completed' | 'regression';
 export type DeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
@@ -70,6 +73,7 @@ export interface Schedule {
   readonly overlapPolicy: OverlapPolicy;
   readonly lastFiredAt: Date | null;
   readonly lastSkippedAt: Date | null;
+  readonly lastSkipReason: ScheduleSkipReason | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
