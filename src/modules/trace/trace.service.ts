@@ -124,17 +124,19 @@ export class TraceService {
           ' (record with trace-cmd record -e dma -e swiotlb, or enable events/dma in tracefs)',
         'NO_DMA_EVENTS',
       );
-    const checked = validateScenario(spec);
-    if (!checked.ok) return { userErrors: specUserErrors(checked.errors) };
     const specYaml = `${importHeaderYaml(summary, 'an upload')}${specFrameYaml(importedSpecFrame(summary, parsed.vm))}workload:\n  seed: 1\n  explicit:\n${ops.map(opYamlLine).join('')}`;
     const outcome = { summary, specYaml, skippedLines: lineErrors };
-    if (!create) return { ...outcome, scenario: null, newVersion: null };
-    const saved = await this.scenarios.create(viewer, {
-      name: input.name ?? null,
-      description: input.description ?? null,
-      tags: input.tags ?? null,
-      spec: specYaml,
-    });
+    if (!create) {
+      // The preview validates here; a created scenario is validated once, by the scenario service.
+      const checked = validateScenario(spec);
+      if (!checked.ok) return { userErrors: specUserErrors(checked.errors) };
+      return { ...outcome, scenario: null, newVersion: null };
+    }
+    const saved = await this.scenarios.createFromSpec(
+      viewer,
+      { name: input.name ?? null, description: input.description ?? null, tags: input.tags ?? null },
+      spec,
+    );
     if ('userErrors' in saved) return saved;
     return { ...outcome, scenario: saved.scenario, newVersion: saved.newVersion };
   }
