@@ -3,6 +3,7 @@ import path from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver, JSONResolver, UUIDResolver } from 'graphql-scalars';
+import { guardTextInputs } from './input-text';
 import { BigIntStringScalar } from './scalars';
 import type { Resolvers } from './generated/resolvers-types';
 import { dashboardResolvers } from '../modules/dashboard/dashboard.resolvers';
@@ -31,9 +32,9 @@ const scalarResolvers: Resolvers = {
   UUID: UUIDResolver,
 };
 
-/** The executable schema: every domain's SDL with its module's resolvers. */
+/** The executable schema: every domain's SDL with its module's resolvers; text arguments are checked first (input-text.ts). */
 export function createSchema(): GraphQLSchema {
-  return makeExecutableSchema({
+  const schema = makeExecutableSchema({
     typeDefs: loadTypeDefs(),
     resolvers: [
       scalarResolvers,
@@ -48,4 +49,5 @@ export function createSchema(): GraphQLSchema {
     ] as never,
     inheritResolversFromInterfaces: true,
   });
+  return guardTextInputs(schema);
 }

@@ -6,9 +6,9 @@ import type { Logger } from '../platform/logger';
 import { collectQueueDepth, metricsRegistry } from '../platform/metrics';
 import { createRedis, type Redis } from '../platform/redis';
 import { checkPostgres, checkRedis } from '../platform/service-check';
-import { requireAdminToken } from '../api/admin-queues';
+import { requireOperatorToken } from '../api/admin-queues';
 import { createExportRouter } from '../api/export.routes';
-import { createApolloServer, graphqlMiddleware } from '../api/graphql';
+import { createApolloServer, createQueryProtection, graphqlMiddleware } from '../api/graphql';
 import { createRedisRateLimiter } from '../api/rate-limit';
 import { createSchema } from '../api/schema';
 import { createHttpApp, listen } from '../api/server';
@@ -51,19 +51,29 @@ export async function startApi(
     regressionSettings: regressionSettingsOf(config),
   });
   const schema = createSchema();
-  const apollo = createApolloServer({ schema, logger, development: config.nodeEnv === 'development' });
+  const development = config.nodeEnv === 'development';
+  const apollo = createApolloServer({ schema, logger, development });
   await apollo.start();
+  // One budget per token across /graphql, /export and WebSocket subscriptions.
+  const rateLimiter = createRedisRateLimiter(redis, {
+    requestsPerMinute: config.rateLimitPerMinute,
+    keyPrefix: config.bullmqPrefix,
+  });
   const app = createHttpApp({
     logger,
     metrics: metricsRegistry(),
-    adminQueues: [requireAdminToken(services), createQueueDashboard(runQueue.bullmq, '/admin/queues')],
+    // bull-board spans every team: only the operator credential opens it, and without one it is not mounted.
+    ...(config.operatorToken
+      ? {
+          adminQueues: [
+            requireOperatorToken(config.operatorToken),
+            createQueueDashboard(runQueue.bullmq, '/admin/queues'),
+          ],
+        }
+      : {}),
     requestBodyLimitBytes: config.requestBodyLimitBytes,
-    routes: [createExportRouter(services, logger)],
-    graphql: graphqlMiddleware(
-      apollo,
-      services,
-      createRedisRateLimiter(redis, { requestsPerMinute: config.rateLimitPerMinute, keyPrefix: config.bullmqPrefix }),
-    ),
+    routes: [createExportRouter(services, logger, rateLimiter)],
+    graphql: graphqlMiddleware(apollo, services, rateLimiter),
     readiness: [
       { name: 'postgres', check: () => checkPostgres(config.databaseUrl, 1000) },
       { name: 'redis', check: () => checkRedis(config.redisUrl, 1000) },
@@ -71,7 +81,15 @@ export async function startApi(
   });
   collectQueueDepth(() => runQueue.counts());
   const server = await listen(app, options.port ?? config.port, config.host);
-  const subscriptions = attachSubscriptions({ server, schema, services, logger });
+  const subscriptions = attachSubscriptions({
+    server,
+    schema,
+    services,
+    logger,
+    protection: createQueryProtection({ development }),
+    rateLimiter,
+    maxPayloadBytes: config.requestBodyLimitBytes,
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {

@@ -15,7 +15,7 @@ import { DashboardService } from '../modules/dashboard/dashboard.service';
 import { ExportService } from '../modules/regression/export.service';
 import { createRegressionQueues, type RegressionQueues } from '../modules/regression/regression.queue';
 import { ReplayRepository } from '../modules/regression/replay.repository';
-import { ReplayService } from '../modules/regression/replay.service';
+import { recordingReplays, ReplayService } from '../modules/regression/replay.service';
 import { ScheduleRepository } from '../modules/regression/schedule.repository';
 import { ScheduleService } from '../modules/regression/schedule.service';
 import { SuiteRepository } from '../modules/regression/suite.repository';
@@ -159,7 +159,7 @@ export function buildApiServices(deps: CoreDependencies & { runEvents?: RunEvent
     suites,
     schedules,
     webhooks,
-    replays: new ReplayService(new ReplayRepository(db), runs, scenarios, deps.specs, deps.logger),
+    replays: new ReplayService(new ReplayRepository(db), runs, deps.logger),
     exports: new ExportService(suites, runs, results, scenarios),
     traces: new TraceService(scenarios),
   };
@@ -209,13 +209,16 @@ export function buildWorkerParts(
   };
 }
 
-/** The executor of a sandboxed processor thread, with the thread's own database client. */
+/**
+ * The executor of a sandboxed processor thread, with the thread's own database client. Storing a
+ * run's results also records the replay that run carries out, if any.
+ */
 export function buildRunExecutor(db: Database, deps: { clock: Clock; specs: SpecValidator }): RunExecutor {
   return new RunExecutor(
     new RunRepository(db),
     new ScenarioRepository(db),
     deps.specs,
-    new ResultRepository(db),
+    recordingReplays(new ResultRepository(db), new ReplayRepository(db)),
     deps.clock,
   );
 }

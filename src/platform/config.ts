@@ -90,6 +90,10 @@ const environmentSchema = z.object({
   WEBHOOK_SECRET_KEY: aes256Key.optional(),
   SCHEDULE_MIN_INTERVAL_SECONDS: integer(1, 7 * 24 * 3600, 'seconds from 1 to 604800').default(300),
   TEAM_MAX_QUEUED_RUNS: integer(1, 1_000_000, 'an integer from 1 to 1000000').default(2000),
+  OPERATOR_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{32,256}$/, 'must be 32-256 printable ASCII characters without spaces')
+    .optional(),
 });
 
 export type Config = Readonly<{
@@ -121,6 +125,8 @@ export type Config = Readonly<{
   scheduleMinIntervalMs: number;
   /** Most QUEUED runs a team may have; suite batches and schedule firings beyond it are refused or skipped. */
   teamMaxQueuedRuns: number;
+  /** The operator credential for /admin/queues (separate from team tokens); null disables the queue dashboard. */
+  operatorToken: string | null;
 }>;
 
 /** Raised for an invalid environment; `issues` holds one `VARIABLE: problem` line per bad key. */
@@ -166,6 +172,7 @@ export function parseConfig(environment: Readonly<Record<string, string | undefi
     webhookSecretKey: env.WEBHOOK_SECRET_KEY ?? null,
     scheduleMinIntervalMs: env.SCHEDULE_MIN_INTERVAL_SECONDS * 1000,
     teamMaxQueuedRuns: env.TEAM_MAX_QUEUED_RUNS,
+    operatorToken: env.OPERATOR_TOKEN ?? null,
   });
 }
 
@@ -251,5 +258,10 @@ export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environm
     variable: 'TEAM_MAX_QUEUED_RUNS',
     meaning:
       'most QUEUED runs a team may have: a suite batch beyond it is refused and a schedule firing skipped (default 2000)',
+  },
+  {
+    variable: 'OPERATOR_TOKEN',
+    meaning:
+      'operator credential (32-256 printable characters) for the queue dashboard at /admin/queues, separate from team tokens; unset disables the dashboard',
   },
 ];

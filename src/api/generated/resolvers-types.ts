@@ -538,7 +538,11 @@ export type Mutation = {
   pauseSchedule: SaveScheduleResult;
   /** Makes a fingerprint count again. */
   reopenViolation: TriageResult;
-  /** Re-runs a succeeded run and checks the result hash is identical. */
+  /**
+   * Queues a replay of a succeeded run (same scenario version, profile, overlays and seed) as an
+   * ordinary run for a worker; the replay is PENDING and records whether the result hash is identical
+   * when that run's results are stored. Poll runReplays (or subscribe to runUpdated with replayRunId).
+   */
   replayRun: ReplayRunResult;
   /** Resumes a schedule (recreates its job scheduler). */
   resumeSchedule: SaveScheduleResult;
@@ -980,6 +984,17 @@ export type RegressionVerdict =
 /** Result of replayRun. */
 export type ReplayRunResult = InputRejected | RunReplayed;
 
+/** Where a replay stands. */
+export type ReplayStatus =
+  /** The replay run produced another hash: an engine determinism defect. */
+  | 'DIFFERENT'
+  /** The replay run produced the stored result hash. */
+  | 'IDENTICAL'
+  /** The replay run ended without a result (failed, cancelled or timed out); nothing was compared. */
+  | 'NOT_COMPLETED'
+  /** The replay run is queued or running; actualHash and identical are null. */
+  | 'PENDING';
+
 /** Result of revokeApiToken. */
 export type RevokeApiTokenResult = {
   __typename?: 'RevokeApiTokenResult';
@@ -1119,12 +1134,16 @@ export type RunOverrides = {
   seed?: InputMaybe<Scalars['BigInt']['input']>;
 };
 
-/** A replay of a stored run; identical = false is an engine determinism defect. */
+/**
+ * A replay of a stored run; identical = false is an engine determinism defect. The replay is an
+ * ordinary run (replayRunId) executed by a worker like any other; its hash is recorded when that run's
+ * results are stored, so a new replay is PENDING until then.
+ */
 export type RunReplay = {
   __typename?: 'RunReplay';
-  /** The replay's result hash. */
-  actualHash: Scalars['String']['output'];
-  /** When it was replayed. */
+  /** The replay's result hash; null while PENDING or when NOT_COMPLETED. */
+  actualHash: Maybe<Scalars['String']['output']>;
+  /** When the replay was requested. */
   createdAt: Scalars['DateTime']['output'];
   /** Engine version that replayed it. */
   engineVersion: Scalars['String']['output'];
@@ -1132,16 +1151,20 @@ export type RunReplay = {
   expectedHash: Scalars['String']['output'];
   /** Replay id. */
   id: Scalars['UUID']['output'];
-  /** True when the hashes match. */
-  identical: Scalars['Boolean']['output'];
+  /** True when the hashes match; null while PENDING or when NOT_COMPLETED. */
+  identical: Maybe<Scalars['Boolean']['output']>;
+  /** The run that replays it (same scenario version, profile, overlays and seed); null for replays recorded before replays were queued. */
+  replayRunId: Maybe<Scalars['UUID']['output']>;
   /** The replayed run. */
   runId: Scalars['UUID']['output'];
+  /** PENDING until the replay run ends; then IDENTICAL, DIFFERENT or NOT_COMPLETED. */
+  status: ReplayStatus;
 };
 
-/** A run was replayed. */
+/** A replay was queued. */
 export type RunReplayed = {
   __typename?: 'RunReplayed';
-  /** The replay record. */
+  /** The replay record (PENDING until its run ends). */
   replay: RunReplay;
 };
 
@@ -2111,6 +2134,7 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegressionVerdict: RegressionVerdict;
   ReplayRunResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['ReplayRunResult']>;
+  ReplayStatus: ReplayStatus;
   RevokeApiTokenResult: ResolverTypeWrapper<Omit<RevokeApiTokenResult, 'token'> & { token: ResolversTypes['ApiToken'] }>;
   Role: Role;
   Run: ResolverTypeWrapper<RunModel>;
@@ -2655,13 +2679,15 @@ export type RunEdgeResolvers<ContextType = GraphqlContext, ParentType extends Re
 };
 
 export type RunReplayResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunReplay'] = ResolversParentTypes['RunReplay']> = {
-  actualHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actualHash?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   engineVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   expectedHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
-  identical?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  identical?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  replayRunId?: Resolver<Maybe<ResolversTypes['UUID']>, ParentType, ContextType>;
   runId?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ReplayStatus'], ParentType, ContextType>;
 };
 
 export type RunReplayedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunReplayed'] = ResolversParentTypes['RunReplayed']> = {

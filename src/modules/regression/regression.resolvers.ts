@@ -70,20 +70,16 @@ export const regressionResolvers: Resolvers = {
         __typename: 'SuiteSaved' as const,
         suite,
       })),
-    runSuite: async (_p, { input }, { viewer, services }) => {
-      const suiteId =
-        input.suiteId ??
-        (input.suiteName ? (await services.suites.suiteByName(viewer, input.suiteName))?.id : undefined);
-      if (!suiteId) throw notFound('suite', input.suiteName ?? input.suiteId ?? '');
-      return rejectedOr(
-        await services.suites.runSuite(viewer, {
-          suiteId,
+    runSuite: async (_p, { input }, { viewer, services }) =>
+      rejectedOr(
+        await services.suites.runSuiteByReference(viewer, {
+          suiteId: input.suiteId ?? null,
+          suiteName: input.suiteName ?? null,
           trigger: input.trigger ?? null,
           tags: input.tags ?? null,
         }),
         (batch) => ({ __typename: 'SuiteBatchSubmitted' as const, batch }),
-      );
-    },
+      ),
     acceptBaseline: async (_p, { batchId, pin }, { viewer, services }) =>
       rejectedOr(await services.suites.acceptBaseline(viewer, batchId, pin ?? false), (batch) => ({
         __typename: 'BaselineAccepted' as const,

@@ -89,13 +89,19 @@ export interface StoredComparison {
   readonly createdAt: Date;
 }
 
+/** PENDING until the replay run ends; then whether its hash matched, or NOT_COMPLETED when it ended without a result. */
+export type ReplayStatus = 'PENDING' | 'IDENTICAL' | 'DIFFERENT' | 'NOT_COMPLETED';
+
 export interface RunReplay {
   readonly id: string;
   readonly runId: string;
+  /** The queued run that replays runId; null for replays recorded before replays went through the queue. */
+  readonly replayRunId: string | null;
+  readonly status: ReplayStatus;
   readonly engineVersion: string;
   readonly expectedHash: string;
-  readonly actualHash: string;
-  readonly identical: boolean;
+  readonly actualHash: string | null;
+  readonly identical: boolean | null;
   readonly createdAt: Date;
 }
 

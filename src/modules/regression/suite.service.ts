@@ -146,31 +146,10 @@ export class SuiteService {
           code: 'NOT_FOUND',
         });
     }
-    const entries: SuiteEntry[] = input.entries.map((e) => ({
-      name: (e.name ?? entryLabel(e.profile, e.overlays ?? [])).trim(),
-      profile: e.profile,
-      overlays: (e.overlays ?? []).map((o) => (o.variant ? { name: o.name, variant: o.variant } : { name: o.name })),
-    }));
-    if (entries.length < 1 || entries.length > maxEntries)
-      errors.push({ path: ['input', 'entries'], message: `give 1-${maxEntries} entries`, code: 'INVALID_SUITE' });
-    if (new Set(entries.map((e) => e.name)).size !== entries.length)
-      errors.push({
-        path: ['input', 'entries'],
-        message: 'entry names must be distinct (they are the comparison keys)',
-        code: 'DUPLICATE_ENTRY',
-      });
+    const entries = suiteEntries(input.entries);
+    errors.push(...entryErrors(entries));
     const thresholds = input.thresholds ?? [];
-    thresholds.forEach((t, i) => {
-      const bad =
-        [t.maxIncrease, t.max].some((v) => v !== undefined && v !== null && parseDecimal(v) === null) ||
-        (t.maxIncreasePercent !== undefined && t.maxIncreasePercent !== null && !(t.maxIncreasePercent >= 0));
-      if (bad || t.metric.trim() === '')
-        errors.push({
-          path: ['input', 'thresholds', String(i)],
-          message: 'give a metric and decimal limits (percent ≥ 0)',
-          code: 'INVALID_THRESHOLD',
-        });
-    });
+    errors.push(...thresholdErrors(thresholds));
     const policy = input.baselinePolicy ?? 'LAST_ACCEPTED';
     if (
       policy === 'PINNED' &&
@@ -256,6 +235,22 @@ export class SuiteService {
       plan,
       tags,
     });
+  }
+
+  /** runSuite for a suite given by id or, without one, by name (`dmasim ci --suite <name>`). */
+  async runSuiteByReference(
+    viewer: Viewer,
+    input: {
+      suiteId: string | null;
+      suiteName: string | null;
+      trigger: SuiteBatchTrigger | null;
+      tags: readonly string[] | null;
+    },
+  ): Promise<Outcome<SuiteBatch>> {
+    const suiteId =
+      input.suiteId ?? (input.suiteName ? (await this.suiteByName(viewer, input.suiteName))?.id : undefined);
+    if (!suiteId) throw notFound('suite', input.suiteName ?? input.suiteId ?? '');
+    return this.runSuite(viewer, { suiteId, trigger: input.trigger, tags: input.tags });
   }
 
   /** A suite batch with its live status (derived from its runs until the batch is final). */
@@ -421,4 +416,41 @@ function toComparedRuns(runs: readonly RunForComparison[], plan: readonly PlanIt
 
 function entryLabel(profile: string, overlays: readonly OverlayRef[]): string {
   return [profile, ...overlays.map((o) => (o.variant ? `${o.name}:${o.variant}` : o.name))].join('+');
+}
+
+function suiteEntries(entries: SuiteInput['entries']): SuiteEntry[] {
+  return entries.map((e) => ({
+    name: (e.name ?? entryLabel(e.profile, e.overlays ?? [])).trim(),
+    profile: e.profile,
+    overlays: (e.overlays ?? []).map((o) => (o.variant ? { name: o.name, variant: o.variant } : { name: o.name })),
+  }));
+}
+
+function entryErrors(entries: readonly SuiteEntry[]): UserInputError[] {
+  const errors: UserInputError[] = [];
+  if (entries.length < 1 || entries.length > maxEntries)
+    errors.push({ path: ['input', 'entries'], message: `give 1-${maxEntries} entries`, code: 'INVALID_SUITE' });
+  if (new Set(entries.map((e) => e.name)).size !== entries.length)
+    errors.push({
+      path: ['input', 'entries'],
+      message: 'entry names must be distinct (they are the comparison keys)',
+      code: 'DUPLICATE_ENTRY',
+    });
+  return errors;
+}
+
+function thresholdErrors(thresholds: readonly MetricThreshold[]): UserInputError[] {
+  const errors: UserInputError[] = [];
+  thresholds.forEach((t, i) => {
+    const bad =
+      [t.maxIncrease, t.max].some((v) => v !== undefined && v !== null && parseDecimal(v) === null) ||
+      (t.maxIncreasePercent !== undefined && t.maxIncreasePercent !== null && !(t.maxIncreasePercent >= 0));
+    if (bad || t.metric.trim() === '')
+      errors.push({
+        path: ['input', 'thresholds', String(i)],
+        message: 'give a metric and decimal limits (percent ≥ 0)',
+        code: 'INVALID_THRESHOLD',
+      });
+  });
+  return errors;
 }

@@ -263,19 +263,17 @@ export class RunRepository {
     ]);
     const summaries = new Map<string, RunResultSummary>(runIds.map((id) => [id, { violations: [], metrics: null }]));
     for (const v of violations)
-      summaries
-        .get(v.runId)
-        ?.violations.push({
-          class: v.class,
-          severity: v.severity,
-          fingerprint: v.fingerprint,
-          bytesExposed: v.bytesExposed,
-          deviceId: v.deviceId,
-          dataClass: v.dataClass,
-          path: v.path,
-          rule: v.rule,
-          count: v.count,
-        });
+      summaries.get(v.runId)?.violations.push({
+        class: v.class,
+        severity: v.severity,
+        fingerprint: v.fingerprint,
+        bytesExposed: v.bytesExposed,
+        deviceId: v.deviceId,
+        dataClass: v.dataClass,
+        path: v.path,
+        rule: v.rule,
+        count: v.count,
+      });
     for (const m of metrics) {
       const summary = summaries.get(m.runId);
       if (summary) {

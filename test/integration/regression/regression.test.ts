@@ -444,25 +444,32 @@ describe('regression runs', () => {
       );
       const id = created.data.createSchedule.schedule.id;
       const runNow =
-        'mutation($id: UUID!) { runScheduleNow(id: $id) { ... on ScheduleRan { skipped batch { id trigger } } } }';
+        'mutation($id: UUID!) { runScheduleNow(id: $id) { ... on ScheduleRan { skipped skipReason batch { id trigger } } } }';
 
       const first = await harness.gql<{ runScheduleNow: { skipped: boolean; batch: { id: string; trigger: string } } }>(
         token,
         runNow,
         { id },
       );
-      const second = await harness.gql<{ runScheduleNow: { skipped: boolean; batch: null } }>(token, runNow, { id });
-      const compared = await waitForComparison(token, first.data.runScheduleNow.batch.id);
-      const history = await harness.gql<{ schedule: { lastSkippedAt: string | null; history: Array<{ id: string }> } }>(
+      const second = await harness.gql<{ runScheduleNow: { skipped: boolean; skipReason: string; batch: null } }>(
         token,
-        'query($id: UUID!) { schedule(id: $id) { lastSkippedAt history { id } } }',
+        runNow,
         { id },
       );
+      const compared = await waitForComparison(token, first.data.runScheduleNow.batch.id);
+      const history = await harness.gql<{
+        schedule: { lastSkippedAt: string | null; lastSkipReason: string | null; history: Array<{ id: string }> };
+      }>(token, 'query($id: UUID!) { schedule(id: $id) { lastSkippedAt lastSkipReason history { id } } }', { id });
 
-      expect(first.data.runScheduleNow).toMatchObject({ skipped: false, batch: { trigger: 'SCHEDULE' } });
-      expect(second.data.runScheduleNow).toEqual({ skipped: true, batch: null });
+      expect(first.data.runScheduleNow).toMatchObject({
+        skipped: false,
+        skipReason: null,
+        batch: { trigger: 'SCHEDULE' },
+      });
+      expect(second.data.runScheduleNow).toEqual({ skipped: true, skipReason: 'OVERLAP', batch: null });
       expect(compared.comparison?.verdict).toBe('NOT_COMPARABLE');
       expect(history.data.schedule.lastSkippedAt).not.toBeNull();
+      expect(history.data.schedule.lastSkipReason).toBe('OVERLAP');
       expect(history.data.schedule.history.map((b) => b.id)).toEqual([first.data.runScheduleNow.batch.id]);
     });
   });
@@ -658,7 +665,7 @@ describe('regression runs', () => {
   });
 
   describe('replayRun', () => {
-    it('replays a succeeded run with an identical result hash and records it', async () => {
+    it('queues a replay of a succeeded run and records an identical result hash when its run finishes', async () => {
       const { token, first } = await teamWithCleanBaseline();
       const runs = await harness.gql<{ runs: { edges: Array<{ node: { id: string; resultHash: string } }> } }>(
         token,
@@ -667,18 +674,34 @@ describe('regression runs', () => {
       const run = runs.data.runs.edges[0]!.node;
 
       const replayed = await harness.gql<{
-        replayRun: { replay: { identical: boolean; expectedHash: string; actualHash: string } };
+        replayRun: { replay: { id: string; status: string; expectedHash: string; actualHash: string | null } };
       }>(
         token,
-        'mutation($id: UUID!) { replayRun(runId: $id) { ... on RunReplayed { replay { identical expectedHash actualHash } } } }',
+        'mutation($id: UUID!) { replayRun(runId: $id) { ... on RunReplayed { replay { id status expectedHash actualHash } } } }',
         { id: run.id },
       );
+      type Listed = {
+        runReplays: Array<{ id: string; status: string; identical: boolean | null; actualHash: string }>;
+      };
+      let listed: Listed['runReplays'] = [];
+      for (let i = 0; i < 600; i++) {
+        listed = (await harness.gql<Listed>(token, '{ runReplays { id status identical actualHash } }')).data
+          .runReplays;
+        if (listed[0]?.status !== 'PENDING') break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       const defects = await harness.gql<{ runReplays: unknown[] }>(token, '{ runReplays(onlyDefects: true) { id } }');
 
       expect(first.status).toBe('SUCCEEDED');
-      expect(replayed.data.replayRun.replay).toEqual({
-        identical: true,
+      expect(replayed.data.replayRun.replay).toMatchObject({
+        status: 'PENDING',
         expectedHash: run.resultHash,
+        actualHash: null,
+      });
+      expect(listed[0]).toEqual({
+        id: replayed.data.replayRun.replay.id,
+        status: 'IDENTICAL',
+        identical: true,
         actualHash: run.resultHash,
       });
       expect(defects.data.runReplays).toEqual([]);
