@@ -176,6 +176,10 @@ function report(summary: TraceImportSummary, flags: ImportFlags, io: CliIo): voi
   if (others.length > 0) w(`  other events ignored: ${others.map(([e, n]) => `${e} ×${n}`).join(', ')}`);
   for (const [e, n] of Object.entries(summary.unsupportedEvents)) w(`  ${e} ×${n}: not replayed (no spec op for it)`);
   for (const [reason, n] of Object.entries(summary.warnings)) w(`  ${n} × ${reason}`);
+  if (summary.unclassifiedOps > 0)
+    w(
+      `  ${summary.unclassifiedOps} ops carry data of class unknown (no --data rule matched): findings on them say "unknown" until you classify them with --data`,
+    );
   if (summary.opsNotWritten > 0) w(`  ${summary.opsNotWritten} calls after --max-ops ${flags.maxOps} not written`);
   for (const d of summary.devices) w(`  device ${d.id} = ${d.traceName}: ${d.kind}, trust ${d.trust} (${d.source})`);
   if (flags.output !== '-') w(`wrote ${flags.output}; run it with: dmasim run ${flags.output}`);

@@ -48,7 +48,27 @@ export class ScenarioService {
     input: { name?: string | null; description?: string | null; tags?: readonly string[] | null; spec: string },
   ): Promise<SaveScenarioResult> {
     requireRole(viewer, 'member');
-    const checked = this.specs.parseText(input.spec);
+    return this.createChecked(viewer, input, this.specs.parseText(input.spec));
+  }
+
+  /**
+   * Creates a scenario from a spec object built in memory (an imported trace): validated like
+   * text, without rendering and re-parsing YAML.
+   */
+  async createFromSpec(
+    viewer: Viewer,
+    input: { name?: string | null; description?: string | null; tags?: readonly string[] | null },
+    spec: unknown,
+  ): Promise<SaveScenarioResult> {
+    requireRole(viewer, 'member');
+    return this.createChecked(viewer, input, this.specs.validate(spec));
+  }
+
+  private async createChecked(
+    viewer: Viewer,
+    input: { name?: string | null; description?: string | null; tags?: readonly string[] | null },
+    checked: SpecCheck,
+  ): Promise<SaveScenarioResult> {
     if (!checked.ok) return { userErrors: specUserErrors(checked.errors) };
     const name = (input.name ?? (typeof checked.spec.name === 'string' ? checked.spec.name : '')).trim();
     const description =

@@ -23,7 +23,7 @@ function summary(outcome: TraceImportOutcome) {
     malformedLines: s.errorCount,
     opsWritten: s.opsWritten,
     opsNotWritten: s.opsNotWritten,
-    unclassifiedOps: outcome.unclassifiedOps,
+    unclassifiedOps: s.unclassifiedOps,
     liveAtEnd: s.liveAtEnd,
     bouncedOnly: s.bouncedOnly,
     devices: s.devices.map((d) => ({ ...d })),

@@ -3,7 +3,6 @@ import {
   advisePools,
   type DataRule,
   type DeviceMapping,
-  type ImportedOp,
   importedSpecFrame,
   importHeaderYaml,
   importTraceText,
@@ -44,8 +43,6 @@ export interface ImportTraceRequest {
 
 export interface TraceImportOutcome {
   readonly summary: TraceImportSummary;
-  /** Ops whose bytes no data rule classified. */
-  readonly unclassifiedOps: number;
   readonly specYaml: string;
   readonly scenario: Scenario | null;
   readonly newVersion: ScenarioVersion | null;
@@ -127,17 +124,19 @@ export class TraceService {
           ' (record with trace-cmd record -e dma -e swiotlb, or enable events/dma in tracefs)',
         'NO_DMA_EVENTS',
       );
-    const checked = validateScenario(spec);
-    if (!checked.ok) return { userErrors: specUserErrors(checked.errors) };
     const specYaml = `${importHeaderYaml(summary, 'an upload')}${specFrameYaml(importedSpecFrame(summary, parsed.vm))}workload:\n  seed: 1\n  explicit:\n${ops.map(opYamlLine).join('')}`;
-    const outcome = { summary, unclassifiedOps: ops.filter(isUnclassified).length, specYaml, skippedLines: lineErrors };
-    if (!create) return { ...outcome, scenario: null, newVersion: null };
-    const saved = await this.scenarios.create(viewer, {
-      name: input.name ?? null,
-      description: input.description ?? null,
-      tags: input.tags ?? null,
-      spec: specYaml,
-    });
+    const outcome = { summary, specYaml, skippedLines: lineErrors };
+    if (!create) {
+      // The preview validates here; a created scenario is validated once, by the scenario service.
+      const checked = validateScenario(spec);
+      if (!checked.ok) return { userErrors: specUserErrors(checked.errors) };
+      return { ...outcome, scenario: null, newVersion: null };
+    }
+    const saved = await this.scenarios.createFromSpec(
+      viewer,
+      { name: input.name ?? null, description: input.description ?? null, tags: input.tags ?? null },
+      spec,
+    );
     if ('userErrors' in saved) return saved;
     return { ...outcome, scenario: saved.scenario, newVersion: saved.newVersion };
   }
@@ -253,13 +252,6 @@ function parseImportOptions(input: ImportTraceRequest): Result<ImportOptions> {
       ...(input.vcpus ? { vcpus: input.vcpus } : {}),
     },
   };
-}
-
-function isUnclassified(op: ImportedOp): boolean {
-  if (op.op === 'map') return op.buffer.data === 'unknown';
-  if (op.op === 'map_sg') return op.segments.some((s) => s.data === 'unknown');
-  if (op.op === 'cpu_write' || op.op === 'device_write') return op.data === 'unknown';
-  return false;
 }
 
 /** A pool size in the unit the search used (128-slot segments, 4 KiB pages) → slots or bytes. */

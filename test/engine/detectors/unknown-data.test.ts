@@ -65,8 +65,12 @@ describe('imported traces default to unknown; --data rules classify', () => {
     return imported.workload.explicit!.map((op) => (op.op === 'map' ? op.buffer.data : '-'));
   };
 
-  it('writes unknown when no rule matches', () => {
+  it('writes unknown when no rule matches, and counts the ops that carry it', () => {
     expect(dataOf('')).toEqual(['unknown', 'unknown', 'unknown']);
+    expect(importTraceText(trace).summary.unclassifiedOps).toBe(3);
+    const rules = parseDataRules('from-device=sensitive');
+    if (!rules.ok) throw new Error(rules.error);
+    expect(importTraceText(trace, { data: rules.value }).summary.unclassifiedOps).toBe(2);
   });
 
   it('classifies per device and direction; the last matching rule wins', () => {
