@@ -15,8 +15,8 @@ Starts the API process (what \`npm start\` runs): checks PostgreSQL and Redis (c
 database of DATABASE_URL when the server runs without it and the role may), applies pending
 migrations (unless MIGRATE_ON_START=false), then serves /graphql, /healthz, /readyz and /metrics
 on PORT, with a run worker in the same process unless START_WORKER=false. On an empty database it
-creates a "demo" team with the example scenarios and prints its admin token once. Stops cleanly on SIGTERM
-or SIGINT.`;
+creates a "demo" team with the example scenarios and prints its admin token once. When ready it
+prints the dashboard URL (GET / lists the endpoints). Stops cleanly on SIGTERM or SIGINT.`;
 
 export const serveCommand: CliCommand = {
   name: 'serve',
