@@ -113,6 +113,15 @@ export type BaselinePolicy =
   /** The newest batch carrying baselineTag. */
   | 'TAG';
 
+/** Operations affected by one finding class in a run. */
+export type ClassCount = {
+  __typename?: 'ClassCount';
+  /** Class, V0-V9 or F1-F16. */
+  class: Scalars['String']['output'];
+  /** Operations affected (the sum of the class's findings' counts). */
+  operations: Scalars['BigInt']['output'];
+};
+
 /** A suite batch compared with its baseline (stored once per batch). */
 export type Comparison = {
   __typename?: 'Comparison';
@@ -463,6 +472,8 @@ export type MetricDelta = {
   b: Maybe<Scalars['JSON']['output']>;
   /** b - a for numbers, null otherwise. */
   delta: Maybe<Scalars['Float']['output']>;
+  /** Whether the change is good or bad for this metric (fewer bounces is better, more failed maps is worse); NEUTRAL for metrics without a better direction. */
+  direction: MetricDirection;
   /** Metric key. */
   metric: Scalars['String']['output'];
 };
@@ -485,6 +496,15 @@ export type MetricDiff = {
   /** The gate, if the suite has one for this metric. */
   threshold: Maybe<MetricThreshold>;
 };
+
+/** Which way a metric moved, judged by the metric's preferred direction. */
+export type MetricDirection =
+  /** The change is an improvement (e.g. fewer failed maps, fewer bytes exposed). */
+  | 'BETTER'
+  /** The metric has no better direction (capacity, configuration). */
+  | 'NEUTRAL'
+  /** The change is a regression (e.g. more failed maps, a higher SWIOTLB high-water mark). */
+  | 'WORSE';
 
 /** A point of a time series. */
 export type MetricPoint = {
@@ -527,6 +547,15 @@ export type MetricThresholdInput = {
   maxIncreasePercent?: InputMaybe<Scalars['Float']['input']>;
   /** Metric key, e.g. swiotlb.hiwater. */
   metric: Scalars['String']['input'];
+};
+
+/** A violation of run A whose exposure (class, device, data class, severity) run B still has, through another kernel path or rule. */
+export type MovedViolation = {
+  __typename?: 'MovedViolation';
+  /** A's record. */
+  from: Violation;
+  /** B's record. */
+  to: Violation;
 };
 
 export type Mutation = {
@@ -1075,10 +1104,14 @@ export type Run = {
   startedAt: Maybe<Scalars['DateTime']['output']>;
   /** Current status. */
   status: RunStatus;
+  /** Every verdict level that applies and the counts behind them; null until SUCCEEDED. */
+  summary: Maybe<RunSummary>;
   /** This run's own wall-clock limit in milliseconds (null: the team default, then the worker's RUN_TIME_LIMIT_MS). */
   timeLimitMs: Maybe<Scalars['Int']['output']>;
   /** What started it. */
   trigger: RunTrigger;
+  /** What the report's findings mean: the worst verdict level that applies; null until SUCCEEDED. */
+  verdict: Maybe<RunVerdict>;
 };
 
 /** A matrix submission: one scenario version under several profile/overlay combinations. */
@@ -1105,14 +1138,18 @@ export type RunComparison = {
   a: Run;
   /** The candidate run. */
   b: Run;
-  /** In A but not in B. */
+  /** In A but not in B (not even as the same exposure through another path). */
   fixedViolations: Array<Violation>;
   /** Metrics whose values differ. */
   metricDeltas: Array<MetricDelta>;
-  /** In B but not in A. */
+  /** The same exposure in both, reached through another kernel path or rule (e.g. rule A4 under la-phys, B5 under lb): moved, neither new nor fixed. */
+  movedViolations: Array<MovedViolation>;
+  /** In B but not in A (not even as the same exposure through another path). */
   newViolations: Array<Violation>;
-  /** In both (B's record). */
+  /** In both (B's record): the same fingerprint, or the same exposure through the same path and rule. */
   persistingViolations: Array<Violation>;
+  /** One line: "vs <A's profile>: fixed 5, new 0, moved 0, failures +9,958 F5" (failure deltas are operations per class). */
+  summary: Scalars['String']['output'];
 };
 
 /** A page of runs. */
@@ -1149,6 +1186,10 @@ export type RunFilter = {
   status?: InputMaybe<Array<RunStatus>>;
   /** Any of these triggers. */
   trigger?: InputMaybe<Array<RunTrigger>>;
+  /** Runs whose verdict (worst level) is any of these; only SUCCEEDED runs have one. */
+  verdict?: InputMaybe<Array<RunVerdict>>;
+  /** Runs where any of these levels applies (e.g. [FAILING] also finds runs that expose secrets and fail). */
+  verdictLevel?: InputMaybe<Array<RunVerdict>>;
 };
 
 /** Overrides for one run; anything not given comes from the stored spec. */
@@ -1244,6 +1285,33 @@ export type RunSuiteInput = {
 /** Result of runSuite. */
 export type RunSuiteResult = InputRejected | SuiteBatchSubmitted;
 
+/** The verdict of a run and the counts it rests on (the engine report's summary). */
+export type RunSummary = {
+  __typename?: 'RunSummary';
+  /** Operations affected per class, V0-V9 then F1-F16. */
+  byClass: Array<ClassCount>;
+  /** Bytes that reached host-visible memory, over all violations. */
+  bytesExposed: Scalars['BigInt']['output'];
+  /** Findings of critical severity (secret data exposed). */
+  critical: Scalars['Int']['output'];
+  /** Operations that failed (failures above info). */
+  failedOperations: Scalars['BigInt']['output'];
+  /** Failure findings. */
+  failures: Scalars['Int']['output'];
+  /** Findings of high severity. */
+  high: Scalars['Int']['output'];
+  /** Findings of info severity. */
+  info: Scalars['Int']['output'];
+  /** Every level that applies, worst first ([CLEAN] when none). */
+  levels: Array<RunVerdict>;
+  /** Operations executed. */
+  operations: Scalars['BigInt']['output'];
+  /** The worst level that applies. */
+  verdict: RunVerdict;
+  /** Violation findings. */
+  violations: Scalars['Int']['output'];
+};
+
 /** What started a run. */
 export type RunTrigger =
   /** A program, through the API (CI). */
@@ -1254,6 +1322,19 @@ export type RunTrigger =
   | 'MANUAL'
   /** A regression schedule. */
   | 'SCHEDULE';
+
+/** Verdict levels of a run, worst first (a run lists every level that applies in RunSummary.levels). */
+export type RunVerdict =
+  /** None of the above (info violations, such as buffers shared by design, do not count). */
+  | 'CLEAN'
+  /** Only info-severity failures: performance cliffs such as forced bounce copies or split requests (F15). */
+  | 'DEGRADED'
+  /** A high-severity violation: sensitive, stale or unclassified bytes reached host-visible memory. */
+  | 'EXPOSES_DATA'
+  /** A critical violation: secret bytes reached host-visible memory. */
+  | 'EXPOSES_SECRETS'
+  /** A failure above info: a mapping, allocation or conversion the kernel could not do. */
+  | 'FAILING';
 
 /** Runs that ended (or were submitted) on one day, by status. */
 export type RunsByStatusDay = {
@@ -1469,7 +1550,7 @@ export type SubmitMatrixResult = InputRejected | MatrixSubmitted;
 
 /** Input of submitRun: give scenarioId (latest version) or versionId. */
 export type SubmitRunInput = {
-  /** Submitting twice with the same key returns the first run instead of creating another. */
+  /** Submitting twice with the same key and the same input returns the first run instead of creating another; the same key with different input is rejected (IDEMPOTENCY_KEY_REUSED). */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** Profile, overlays or seed to use instead of the spec's. */
   overrides?: InputMaybe<RunOverrides>;
@@ -2121,6 +2202,7 @@ export type ResolversTypes = {
   BaselinePolicy: BaselinePolicy;
   BigInt: ResolverTypeWrapper<Scalars['BigInt']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ClassCount: ResolverTypeWrapper<ClassCount>;
   Comparison: ResolverTypeWrapper<ComparisonModel>;
   ComparisonCounts: ResolverTypeWrapper<ComparisonCountsModel>;
   CreateApiTokenInput: CreateApiTokenInput;
@@ -2150,10 +2232,12 @@ export type ResolversTypes = {
   MatrixSubmitted: ResolverTypeWrapper<Omit<MatrixSubmitted, 'batch'> & { batch: ResolversTypes['RunBatch'] }>;
   MetricDelta: ResolverTypeWrapper<MetricDelta>;
   MetricDiff: ResolverTypeWrapper<MetricDiffModel>;
+  MetricDirection: MetricDirection;
   MetricPoint: ResolverTypeWrapper<MetricPoint>;
   MetricSeries: ResolverTypeWrapper<MetricSeries>;
   MetricThreshold: ResolverTypeWrapper<MetricThresholdModel>;
   MetricThresholdInput: MetricThresholdInput;
+  MovedViolation: ResolverTypeWrapper<Omit<MovedViolation, 'from' | 'to'> & { from: ResolversTypes['Violation'], to: ResolversTypes['Violation'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OverlapPolicy: OverlapPolicy;
   Overlay: ResolverTypeWrapper<Overlay>;
@@ -2170,7 +2254,7 @@ export type ResolversTypes = {
   Role: Role;
   Run: ResolverTypeWrapper<RunModel>;
   RunBatch: ResolverTypeWrapper<RunBatchModel>;
-  RunComparison: ResolverTypeWrapper<Omit<RunComparison, 'a' | 'b' | 'fixedViolations' | 'newViolations' | 'persistingViolations'> & { a: ResolversTypes['Run'], b: ResolversTypes['Run'], fixedViolations: Array<ResolversTypes['Violation']>, newViolations: Array<ResolversTypes['Violation']>, persistingViolations: Array<ResolversTypes['Violation']> }>;
+  RunComparison: ResolverTypeWrapper<Omit<RunComparison, 'a' | 'b' | 'fixedViolations' | 'movedViolations' | 'newViolations' | 'persistingViolations'> & { a: ResolversTypes['Run'], b: ResolversTypes['Run'], fixedViolations: Array<ResolversTypes['Violation']>, movedViolations: Array<ResolversTypes['MovedViolation']>, newViolations: Array<ResolversTypes['Violation']>, persistingViolations: Array<ResolversTypes['Violation']> }>;
   RunConnection: ResolverTypeWrapper<Omit<RunConnection, 'edges'> & { edges: Array<ResolversTypes['RunEdge']> }>;
   RunEdge: ResolverTypeWrapper<Omit<RunEdge, 'node'> & { node: ResolversTypes['Run'] }>;
   RunFilter: RunFilter;
@@ -2183,7 +2267,9 @@ export type ResolversTypes = {
   RunSubmitted: ResolverTypeWrapper<Omit<RunSubmitted, 'run'> & { run: ResolversTypes['Run'] }>;
   RunSuiteInput: RunSuiteInput;
   RunSuiteResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RunSuiteResult']>;
+  RunSummary: ResolverTypeWrapper<RunSummary>;
   RunTrigger: RunTrigger;
+  RunVerdict: RunVerdict;
   RunsByStatusDay: ResolverTypeWrapper<RunsByStatusDay>;
   SaveScenarioResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['SaveScenarioResult']>;
   SaveScheduleResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['SaveScheduleResult']>;
@@ -2253,6 +2339,7 @@ export type ResolversParentTypes = {
   BaselineAccepted: Omit<BaselineAccepted, 'batch'> & { batch: ResolversParentTypes['SuiteBatch'] };
   BigInt: Scalars['BigInt']['output'];
   Boolean: Scalars['Boolean']['output'];
+  ClassCount: ClassCount;
   Comparison: ComparisonModel;
   ComparisonCounts: ComparisonCountsModel;
   CreateApiTokenInput: CreateApiTokenInput;
@@ -2283,6 +2370,7 @@ export type ResolversParentTypes = {
   MetricSeries: MetricSeries;
   MetricThreshold: MetricThresholdModel;
   MetricThresholdInput: MetricThresholdInput;
+  MovedViolation: Omit<MovedViolation, 'from' | 'to'> & { from: ResolversParentTypes['Violation'], to: ResolversParentTypes['Violation'] };
   Mutation: Record<PropertyKey, never>;
   Overlay: Overlay;
   OverlayInput: OverlayInput;
@@ -2295,7 +2383,7 @@ export type ResolversParentTypes = {
   RevokeApiTokenResult: Omit<RevokeApiTokenResult, 'token'> & { token: ResolversParentTypes['ApiToken'] };
   Run: RunModel;
   RunBatch: RunBatchModel;
-  RunComparison: Omit<RunComparison, 'a' | 'b' | 'fixedViolations' | 'newViolations' | 'persistingViolations'> & { a: ResolversParentTypes['Run'], b: ResolversParentTypes['Run'], fixedViolations: Array<ResolversParentTypes['Violation']>, newViolations: Array<ResolversParentTypes['Violation']>, persistingViolations: Array<ResolversParentTypes['Violation']> };
+  RunComparison: Omit<RunComparison, 'a' | 'b' | 'fixedViolations' | 'movedViolations' | 'newViolations' | 'persistingViolations'> & { a: ResolversParentTypes['Run'], b: ResolversParentTypes['Run'], fixedViolations: Array<ResolversParentTypes['Violation']>, movedViolations: Array<ResolversParentTypes['MovedViolation']>, newViolations: Array<ResolversParentTypes['Violation']>, persistingViolations: Array<ResolversParentTypes['Violation']> };
   RunConnection: Omit<RunConnection, 'edges'> & { edges: Array<ResolversParentTypes['RunEdge']> };
   RunEdge: Omit<RunEdge, 'node'> & { node: ResolversParentTypes['Run'] };
   RunFilter: RunFilter;
@@ -2306,6 +2394,7 @@ export type ResolversParentTypes = {
   RunSubmitted: Omit<RunSubmitted, 'run'> & { run: ResolversParentTypes['Run'] };
   RunSuiteInput: RunSuiteInput;
   RunSuiteResult: ResolversUnionTypes<ResolversParentTypes>['RunSuiteResult'];
+  RunSummary: RunSummary;
   RunsByStatusDay: RunsByStatusDay;
   SaveScenarioResult: ResolversUnionTypes<ResolversParentTypes>['SaveScenarioResult'];
   SaveScheduleResult: ResolversUnionTypes<ResolversParentTypes>['SaveScheduleResult'];
@@ -2403,6 +2492,11 @@ export type BaselineAcceptedResolvers<ContextType = GraphqlContext, ParentType e
 export interface BigIntScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['BigInt'], any> {
   name: 'BigInt';
 }
+
+export type ClassCountResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ClassCount'] = ResolversParentTypes['ClassCount']> = {
+  class?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  operations?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
+};
 
 export type ComparisonResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Comparison'] = ResolversParentTypes['Comparison']> = {
   baselineBatchId?: Resolver<Maybe<ResolversTypes['UUID']>, ParentType, ContextType>;
@@ -2529,6 +2623,7 @@ export type MetricDeltaResolvers<ContextType = GraphqlContext, ParentType extend
   a?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   b?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   delta?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  direction?: Resolver<ResolversTypes['MetricDirection'], ParentType, ContextType>;
   metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
@@ -2557,6 +2652,11 @@ export type MetricThresholdResolvers<ContextType = GraphqlContext, ParentType ex
   maxIncrease?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   maxIncreasePercent?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type MovedViolationResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['MovedViolation'] = ResolversParentTypes['MovedViolation']> = {
+  from?: Resolver<ResolversTypes['Violation'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['Violation'], ParentType, ContextType>;
 };
 
 export type MutationResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
@@ -2687,8 +2787,10 @@ export type RunResolvers<ContextType = GraphqlContext, ParentType extends Resolv
   seed?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['RunStatus'], ParentType, ContextType>;
+  summary?: Resolver<Maybe<ResolversTypes['RunSummary']>, ParentType, ContextType>;
   timeLimitMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   trigger?: Resolver<ResolversTypes['RunTrigger'], ParentType, ContextType>;
+  verdict?: Resolver<Maybe<ResolversTypes['RunVerdict']>, ParentType, ContextType>;
 };
 
 export type RunBatchResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunBatch'] = ResolversParentTypes['RunBatch']> = {
@@ -2705,8 +2807,10 @@ export type RunComparisonResolvers<ContextType = GraphqlContext, ParentType exte
   b?: Resolver<ResolversTypes['Run'], ParentType, ContextType>;
   fixedViolations?: Resolver<Array<ResolversTypes['Violation']>, ParentType, ContextType>;
   metricDeltas?: Resolver<Array<ResolversTypes['MetricDelta']>, ParentType, ContextType>;
+  movedViolations?: Resolver<Array<ResolversTypes['MovedViolation']>, ParentType, ContextType>;
   newViolations?: Resolver<Array<ResolversTypes['Violation']>, ParentType, ContextType>;
   persistingViolations?: Resolver<Array<ResolversTypes['Violation']>, ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type RunConnectionResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunConnection'] = ResolversParentTypes['RunConnection']> = {
@@ -2749,6 +2853,20 @@ export type RunSubmittedResolvers<ContextType = GraphqlContext, ParentType exten
 
 export type RunSuiteResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunSuiteResult'] = ResolversParentTypes['RunSuiteResult']> = {
   __resolveType: TypeResolveFn<'InputRejected' | 'SuiteBatchSubmitted', ParentType, ContextType>;
+};
+
+export type RunSummaryResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunSummary'] = ResolversParentTypes['RunSummary']> = {
+  byClass?: Resolver<Array<ResolversTypes['ClassCount']>, ParentType, ContextType>;
+  bytesExposed?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
+  critical?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  failedOperations?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
+  failures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  high?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  info?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  levels?: Resolver<Array<ResolversTypes['RunVerdict']>, ParentType, ContextType>;
+  operations?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
+  verdict?: Resolver<ResolversTypes['RunVerdict'], ParentType, ContextType>;
+  violations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type RunsByStatusDayResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunsByStatusDay'] = ResolversParentTypes['RunsByStatusDay']> = {
@@ -3053,6 +3171,7 @@ export type Resolvers<ContextType = GraphqlContext> = {
   ApiTokenCreated?: ApiTokenCreatedResolvers<ContextType>;
   BaselineAccepted?: BaselineAcceptedResolvers<ContextType>;
   BigInt?: GraphQLScalarType;
+  ClassCount?: ClassCountResolvers<ContextType>;
   Comparison?: ComparisonResolvers<ContextType>;
   ComparisonCounts?: ComparisonCountsResolvers<ContextType>;
   CreateApiTokenResult?: CreateApiTokenResultResolvers<ContextType>;
@@ -3074,6 +3193,7 @@ export type Resolvers<ContextType = GraphqlContext> = {
   MetricPoint?: MetricPointResolvers<ContextType>;
   MetricSeries?: MetricSeriesResolvers<ContextType>;
   MetricThreshold?: MetricThresholdResolvers<ContextType>;
+  MovedViolation?: MovedViolationResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Overlay?: OverlayResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -3093,6 +3213,7 @@ export type Resolvers<ContextType = GraphqlContext> = {
   RunScheduleNowResult?: RunScheduleNowResultResolvers<ContextType>;
   RunSubmitted?: RunSubmittedResolvers<ContextType>;
   RunSuiteResult?: RunSuiteResultResolvers<ContextType>;
+  RunSummary?: RunSummaryResolvers<ContextType>;
   RunsByStatusDay?: RunsByStatusDayResolvers<ContextType>;
   SaveScenarioResult?: SaveScenarioResultResolvers<ContextType>;
   SaveScheduleResult?: SaveScheduleResultResolvers<ContextType>;

@@ -48,7 +48,15 @@ export class ResultRepository {
     return this.db.$transaction(async (tx) => {
       const moved = await tx.run.updateMany({
         where: { id: record.runId, teamId: record.teamId, status: 'RUNNING' },
-        data: { status: 'SUCCEEDED', resultHash: record.resultHash, progress: 1, finishedAt: now },
+        data: {
+          status: 'SUCCEEDED',
+          resultHash: record.resultHash,
+          progress: 1,
+          finishedAt: now,
+          verdict: record.summary.verdict,
+          verdictLevels: [...record.summary.levels],
+          summary: record.summary as Prisma.InputJsonValue,
+        },
       });
       if (moved.count === 0) return false;
       const run = await tx.run.findUniqueOrThrow({ where: { id: record.runId }, select: { scenarioId: true } });

@@ -11,6 +11,8 @@ import type {
   RunFilter,
   RunResultSummary,
   RunStatus,
+  RunSummary,
+  RunVerdict,
 } from './run.types';
 
 /** All SQL for runs and batches; every read and write is scoped by team id. */
@@ -46,9 +48,13 @@ export class RunRepository {
     return row ? toRun(row) : undefined;
   }
 
-  async findByIdempotencyKey(teamId: string, idempotencyKey: string): Promise<Run | undefined> {
+  /** The run first submitted with this key, and the hash of the submission it came with (null for runs stored before hashes). */
+  async findByIdempotencyKey(
+    teamId: string,
+    idempotencyKey: string,
+  ): Promise<{ run: Run; inputHash: string | null } | undefined> {
     const row = await this.db.run.findUnique({ where: { teamId_idempotencyKey: { teamId, idempotencyKey } } });
-    return row ? toRun(row) : undefined;
+    return row ? { run: toRun(row), inputHash: row.idempotencyInputHash } : undefined;
   }
 
   async findBatch(teamId: string, id: string): Promise<RunBatch | undefined> {
@@ -77,6 +83,8 @@ export class RunRepository {
       ...(filter.scenarioId ? { scenarioId: filter.scenarioId } : {}),
       ...(filter.batchId ? { batchId: filter.batchId } : {}),
       ...(filter.profile ? { profile: filter.profile } : {}),
+      ...(filter.verdict?.length ? { verdict: { in: [...filter.verdict] } } : {}),
+      ...(filter.verdictLevel?.length ? { verdictLevels: { hasSome: [...filter.verdictLevel] } } : {}),
       ...(filter.createdAt?.from || filter.createdAt?.to
         ? {
             createdAt: {
@@ -320,6 +328,7 @@ function newRunData(run: NewRun): Prisma.RunUncheckedCreateInput {
     trigger: run.trigger,
     idempotencyKey: run.idempotencyKey,
     timeLimitMs: run.timeLimitMs ?? null,
+    idempotencyInputHash: run.idempotencyKey === null ? null : (run.idempotencyInputHash ?? null),
   };
 }
 
@@ -346,6 +355,8 @@ export function toRun(row: RunRow): Run {
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
     timeLimitMs: row.timeLimitMs,
+    verdict: row.verdict as RunVerdict | null,
+    summary: row.summary as unknown as RunSummary | null,
   };
 }
 

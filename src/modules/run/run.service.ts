@@ -1,4 +1,5 @@
-import { ENGINE_VERSION } from '../../engine/index';
+import { createHash } from 'node:crypto';
+import { canonicalJson, ENGINE_VERSION } from '../../engine/index';
 import { AppError, notFound } from '../../platform/app-error';
 import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../platform/logger';
@@ -32,6 +33,49 @@ export type SubmitRunResult = { run: Run; created: boolean } | { userErrors: Use
 export type SubmitMatrixResult = { batch: RunBatchWithRuns } | { userErrors: UserInputError[] };
 
 const maxMatrixEntries = 16;
+
+/**
+ * What an idempotency key promises: the same submission. A hash of everything the caller gave
+ * (scenario or version, overrides, trigger, time limit), so a reused key with other input is refused.
+ */
+function submissionHash(input: {
+  readonly scenarioId?: string | null;
+  readonly versionId?: string | null;
+  readonly overrides?: RunOverrides | null;
+  readonly trigger?: RunTrigger | null;
+  readonly timeLimitMs?: number | null;
+}): string {
+  const overrides = input.overrides ?? {};
+  const submission = {
+    scenarioId: input.scenarioId ?? null,
+    versionId: input.versionId ?? null,
+    profile: overrides.profile ?? null,
+    overlays: overrides.overlays?.map((o) => ({ name: o.name, variant: o.variant ?? null })) ?? null,
+    seed: overrides.seed === undefined || overrides.seed === null ? null : String(overrides.seed),
+    trigger: input.trigger ?? 'MANUAL',
+    timeLimitMs: input.timeLimitMs ?? null,
+  };
+  return createHash('sha256').update(canonicalJson(submission)).digest('hex');
+}
+
+/** The earlier run of a reused key when the submission is the same; IDEMPOTENCY_KEY_REUSED when it differs. */
+function sameSubmission(
+  existing: { run: Run; inputHash: string | null },
+  inputHash: string | null,
+  key: string,
+): SubmitRunResult {
+  // Runs stored before submissions were hashed have no hash: they keep returning their run.
+  if (existing.inputHash === null || existing.inputHash === inputHash) return { run: existing.run, created: false };
+  return {
+    userErrors: [
+      {
+        path: ['input', 'idempotencyKey'],
+        message: `idempotency key '${key}' was used for a different submission (run ${existing.run.id}); use a new key for new input`,
+        code: 'IDEMPOTENCY_KEY_REUSED',
+      },
+    ],
+  };
+}
 
 /** Submitting, cancelling, retrying and reading runs. */
 export class RunService {
@@ -71,9 +115,10 @@ export class RunService {
           { path: ['input', 'idempotencyKey'], message: 'must be 1-200 characters', code: 'INVALID_IDEMPOTENCY_KEY' },
         ],
       };
+    const inputHash = key === null ? null : submissionHash(input);
     if (key !== null) {
       const existing = await this.runs.findByIdempotencyKey(viewer.teamId, key);
-      if (existing) return { run: existing, created: false };
+      if (existing) return sameSubmission(existing, inputHash, key);
     }
     const resolved = await this.resolveVersion(viewer, input);
     if ('userErrors' in resolved) return resolved;
@@ -96,6 +141,7 @@ export class RunService {
         ...planned,
         trigger: input.trigger ?? 'MANUAL',
         idempotencyKey: key,
+        idempotencyInputHash: inputHash,
         timeLimitMs,
       });
     } catch (error: unknown) {
@@ -104,7 +150,7 @@ export class RunService {
         key !== null && error instanceof AppError && error.code === 'CONFLICT'
           ? await this.runs.findByIdempotencyKey(viewer.teamId, key)
           : undefined;
-      if (existing) return { run: existing, created: false };
+      if (existing) return sameSubmission(existing, inputHash, key ?? '');
       throw error;
     }
     await this.enqueue(run);

@@ -749,6 +749,31 @@ describe('regression runs', () => {
       expect(regressed.out).toMatch(/NEW_VIOLATION V1\/critical storvsc0/);
     });
 
+    it('with --fail-on, gates the first batch (no baseline) on its findings', async () => {
+      const { token } = await harness.newTeam('ci-gate');
+      const scenarioId = await createScenario(token);
+      // S4 on plain lb bounces storvsc's secrets (V1 critical); the first batch has no baseline.
+      const leaking = await createSuite(token, scenarioId, { entries: [plainLb] });
+      const ci = async (suite: string, failOn: string) => {
+        const io = memoryIo();
+        const code = await ciCommand.run(
+          ['--suite', suite, '--server', harness.api.url, '--token', token, '--poll-ms', '100', '--fail-on', failOn],
+          io,
+        );
+        return { code, out: io.out(), err: io.err() };
+      };
+
+      const gated = await ci(leaking.name, 'high');
+      const otherClass = await ci(leaking.name, 'F5');
+
+      expect(gated.code).toBe(CiExitCode.regressed);
+      expect(gated.out).toContain('verdict: NOT_COMPARABLE');
+      expect(gated.out).toMatch(/FAIL .* V1 /);
+      expect(gated.err).toMatch(/finding\(s\) meet --fail-on high \(first batch, no baseline\)/);
+      // The second batch of that suite has no accepted baseline either: F5 does not occur, so it passes.
+      expect(otherClass.code).toBe(CiExitCode.pass);
+    });
+
     it('exits 3 when the server refuses (unknown suite)', async () => {
       const { token } = await harness.newTeam('ci');
       const io = memoryIo();

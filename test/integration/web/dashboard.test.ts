@@ -204,6 +204,24 @@ describe('dashboard in Chromium', () => {
     await screenshot('overview');
   });
 
+  it('shows a leaking run with its verdict badge in the overview and scenario run tables', async () => {
+    // runIds[0] is S04 under la-classic: storvsc's secrets bounce through shared SWIOTLB (V1 critical).
+    const badgeIn = async (caption: string): Promise<string> => {
+      const table = page.getByRole('table', { name: caption });
+      const row = table
+        .getByRole('row')
+        .filter({ has: page.getByRole('link', { name: runIds[0]!.slice(0, 8), exact: true }) });
+      const badge = row.locator('.badge[class*="verdict-"]');
+      await badge.waitFor();
+      return `${await badge.getAttribute('class')}|${await badge.textContent()}`;
+    };
+
+    await page.goto('/');
+    expect(await badgeIn('Recent runs')).toBe('badge verdict-exposes-secrets|exposes-secrets');
+    await page.goto(`/scenarios/${scenarioId}`);
+    expect(await badgeIn('Recent runs of this scenario')).toBe('badge verdict-exposes-secrets|exposes-secrets');
+  });
+
   it('opens a run with its verdict, violations (expandable) and the SWIOTLB plot', async () => {
     await page.goto(`/runs/${runIds[0]}`);
 
@@ -290,14 +308,14 @@ describe('dashboard in Chromium', () => {
     await page.getByRole('heading', { name: 'Metric deltas' }).waitFor();
   });
 
-  it('compares two runs: new, fixed and persisting violations and metric deltas', async () => {
+  it('compares two runs: new, fixed, moved and persisting violations and metric deltas', async () => {
     await page.goto(`/compare?a=${runIds[0]}&b=${runIds[1]}`);
 
     await page.getByRole('heading', { name: 'Metric deltas' }).waitFor();
     const fixed = page.getByRole('button', { name: /fixed/ });
     await fixed.waitFor();
     expect(await page.getByRole('group', { name: 'Violation changes from A to B' }).textContent()).toMatch(
-      /\d+new\d+fixed\d+persisting/,
+      /\d+new\d+fixed\d+moved\d+persisting/,
     );
     await screenshot('compare');
   });
