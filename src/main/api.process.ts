@@ -59,7 +59,11 @@ export async function startApi(
     graphql: graphqlMiddleware(
       apollo,
       services,
-      createRedisRateLimiter(redis, { requestsPerMinute: config.rateLimitPerMinute, keyPrefix: config.bullmqPrefix }),
+      createRedisRateLimiter(redis, {
+        requestsPerMinute: config.rateLimitPerMinute,
+        keyPrefix: config.bullmqPrefix,
+        logger,
+      }),
     ),
     readiness: [
       { name: 'postgres', check: () => checkPostgres(config.databaseUrl, 1000) },

@@ -122,6 +122,7 @@ export function buildWorkerParts(
   const { runRepository, batches, regression } = buildRunPath({ db, runQueue, regressionQueues, ...deps });
   const reconciler = new RunReconciler(runRepository, runQueue, batches, deps.clock, deps.logger, {
     maxAttempts: config.reconcileMaxAttempts,
+    heartbeatStaleMs: runHeartbeatStaleMs(config),
   });
   return {
     db,
@@ -135,6 +136,15 @@ export function buildWorkerParts(
       await Promise.allSettled([regressionQueues.close(), runQueue.close(), db.$disconnect()]);
     },
   };
+}
+
+/**
+ * How old a RUNNING run's heartbeat must be before the reconciler treats its executor as dead:
+ * three lock durations, at least 10 s (heartbeats come about every 250 ms while the engine runs;
+ * the margin covers the result transaction and a loaded machine).
+ */
+export function runHeartbeatStaleMs(config: Pick<Config, 'workerLockDurationMs'>): number {
+  return Math.max(10_000, 3 * config.workerLockDurationMs);
 }
 
 /** The executor of a sandboxed processor thread, with the thread's own database client. */

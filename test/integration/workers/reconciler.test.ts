@@ -51,6 +51,7 @@ describe('run reconciler', () => {
     return new RunReconciler(runs, queue, new RunBatchCompleter(runs, systemClock, silent), systemClock, silent, {
       maxAttempts,
       minAgeMs: 0,
+      heartbeatStaleMs: 10_000,
     });
   }
 
@@ -58,7 +59,7 @@ describe('run reconciler', () => {
     const { token } = await harness.newTeam();
     const runId = await submitRun(harness, token);
     const runs = new RunRepository(db);
-    for (let attempt = 0; attempt < 3; attempt++) await runs.markRunning(runId, new Date());
+    for (let attempt = 0; attempt < 3; attempt++) await runs.markRunning(runId, minutesAgo(10));
     await deleteJob(runId);
 
     const summary = await reconciler(3).reconcileOnce();
@@ -97,7 +98,8 @@ describe('run reconciler', () => {
         token: running.token,
         runId: await submitRun(harness, running.token, { operations: 1500 }),
       };
-      await new RunRepository(db).markRunning(runningWithoutJob.runId, new Date());
+      // Its executor died long ago: the heartbeat is 10 minutes old.
+      await new RunRepository(db).markRunning(runningWithoutJob.runId, minutesAgo(10));
 
       await deleteOwnPrefixKeys();
 
@@ -165,4 +167,8 @@ async function deleteJob(runId: string): Promise<void> {
   const queue = testQueue();
   await queue.remove(runId);
   await queue.close();
+}
+
+function minutesAgo(minutes: number): Date {
+  return new Date(Date.now() - minutes * 60_000);
 }
