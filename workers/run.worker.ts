@@ -92,6 +92,11 @@ export function createRunWorker(
   logger: Logger,
   /** Called once a job failed for an unexpected reason on its last attempt. */
   onGaveUp: (runId: string, reason: string) => Promise<void>,
+  /**
+   * Called when an execution ended with the run final in PostgreSQL (finished or FAILED), before
+   * the job is completed in Redis — so metrics and batch completion happen even if Redis lost the job.
+   */
+  onExecuted: (runId: string, result: RunJobResult | undefined) => void,
 ): RunWorkerParts {
   const workerData: RunProcessorWorkerData = { config };
   const pool = new EngineThreadPool(processorFile(), config.workerConcurrency, workerData, logger);
@@ -113,8 +118,11 @@ export function createRunWorker(
       if (handingBack.has(runId)) throw new WaitingError(); // the shutdown moved the job back already
       switch (outcome.kind) {
         case 'finished':
+          // A skipped run (already final: a duplicated job) was accounted for by its first execution.
+          if (outcome.result.outcome !== 'skipped') onExecuted(runId, outcome.result);
           return outcome.result;
         case 'failed':
+          onExecuted(runId, undefined);
           // The executor has stored FAILED with its code; this tells BullMQ not to retry.
           throw new UnrecoverableError(`${outcome.code}: ${outcome.message}`);
         case 'error': {
@@ -218,29 +226,28 @@ export async function startRunWorker(
     if (run.batchId) await batches.completeBatchIfDone(run.batchId);
   };
 
-  const parts = createRunWorker(config, logger, async (runId, reason) => {
-    await runs.finishWithoutResult(
-      runId,
-      'FAILED',
-      { code: 'WORKER_FAILED' satisfies RunErrorCode, message: reason },
-      0,
-      clock.now(),
-    );
-    await afterJob(runId, undefined);
-  });
+  const parts = createRunWorker(
+    config,
+    logger,
+    async (runId, reason) => {
+      await runs.finishWithoutResult(
+        runId,
+        'FAILED',
+        { code: 'WORKER_FAILED' satisfies RunErrorCode, message: reason },
+        0,
+        clock.now(),
+      );
+      await afterJob(runId, undefined);
+    },
+    (runId, result) => {
+      afterJob(runId, result).catch((error: unknown) =>
+        logger.error({ err: error, runId }, 'after-job bookkeeping failed'),
+      );
+    },
+  );
   const { worker, pool, executing, handingBack } = parts;
   worker.on('completed', (job, result) => {
     logger.info({ runId: job.data.runId, jobId: job.id, ...result }, 'run job completed');
-    afterJob(job.data.runId, result).catch((error: unknown) =>
-      logger.error({ err: error, runId: job.data.runId, jobId: job.id }, 'after-job bookkeeping failed'),
-    );
-  });
-  worker.on('failed', (job, error) => {
-    // The executor stored FAILED itself: metrics and batch completion.
-    if (job && error.name === 'UnrecoverableError')
-      afterJob(job.data.runId, undefined).catch((cause: unknown) =>
-        logger.error({ err: cause, runId: job.data.runId }, 'after-job bookkeeping failed'),
-      );
   });
   // Warm threads first (modules loaded, database clients open), then take jobs.
   await pool.ready();

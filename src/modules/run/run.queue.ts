@@ -63,6 +63,8 @@ export function createBullmqRunQueue(options: { redisUrl: string; prefix: string
     connection: { url: options.redisUrl, maxRetriesPerRequest: null },
     prefix: options.prefix,
   });
+  // Connection errors reach the callers of each command; without a listener they would be printed as unhandled.
+  queue.on('error', () => undefined);
   // BullMQ queues commands while Redis is away (maxRetriesPerRequest: null), so a call would wait
   // for the outage to end. Submitting and cancelling must answer at once instead: the run row in
   // PostgreSQL is the truth and the reconciler brings the queue back in line.

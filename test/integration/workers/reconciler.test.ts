@@ -160,6 +160,21 @@ describe('run reconciler', () => {
       expect(run).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
       expect(await db.runReport.count({ where: { runId: enqueueFailed.runId } })).toBe(1);
     });
+
+    it('leaves a RUNNING run alone when its job vanished but its executor is alive (fresh heartbeat)', async () => {
+      const { token } = await harness.newTeam();
+      const runId = await submitRun(harness, token, { operations: 8_000_000 });
+      await waitForRun(harness, token, runId, (r) => r.status === 'RUNNING' && r.progress > 0);
+      await deleteOwnPrefixKeys(); // Redis lost the job while the engine thread keeps executing
+
+      const summary = await reconciler().reconcileOnce();
+      const run = await waitForRun(harness, token, runId, isFinal);
+
+      expect(summary.alive).toContain(runId);
+      expect(summary.requeued).not.toContain(runId);
+      expect(run).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+      expect(await db.runReport.count({ where: { runId } })).toBe(1);
+    }, 120_000);
   });
 });
 
