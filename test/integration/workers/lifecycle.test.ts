@@ -5,6 +5,10 @@ import { createDatabase, type Database } from '../../../src/platform/db';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness';
 import { getRun, isFinal, obliterate, submitRun, testQueue, unfinishable, waitForRun } from './pipeline-support';
 
+// Waits here poll with their own, informative deadlines (waitForRun and waitForBatch: 60 s); the
+// jest timeout (tests and the hooks that start a worker with its warm engine threads) must exceed them.
+jest.setTimeout(120_000);
+
 // Run lifecycle through GraphQL with a real worker (built sandboxed processor, this file's BullMQ
 // prefix): cancellation while QUEUED and while RUNNING, per-run and team-default time limits, a
 // spec that is invalid at run time failing without retry, and a duplicated job writing nothing.

@@ -23,6 +23,10 @@ import {
   waitForRun,
 } from './pipeline-support';
 
+// Waits here poll with their own, informative deadlines (waitForRun and waitForBatch: 60 s); the
+// jest timeout (tests and the hooks that start a worker with its warm engine threads) must exceed them.
+jest.setTimeout(120_000);
+
 // The reconciler makes PostgreSQL (the source of truth) and BullMQ agree again: a run whose enqueue
 // failed after its row was written, runs whose Redis keys vanished (a Redis restart without
 // persistence, simulated by deleting this file's own prefix), and RUNNING runs whose job is gone.
