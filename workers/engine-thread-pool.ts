@@ -33,7 +33,9 @@ interface Slot {
 export class EngineThreadPool {
   private readonly slots: Slot[] = [];
   private readonly waiters: Array<(slot: Slot) => void> = [];
-  /** Slots handed to an execution (from acquire until the execution settles). */ private closing = false;
+  /** Slots handed to an execution (from acquire until the execution settles). */
+  private readonly reserved = new Set<Slot>();
+  private closing = false;
 
   constructor(
     private readonly file: string,
@@ -103,8 +105,6 @@ export class EngineThreadPool {
     }
     return new Promise((resolve) => this.waiters.push(resolve));
   }
-
-  private readonly reserved = new Set<Slot>();
 
   private release(slot: Slot): void {
     this.reserved.delete(slot);
