@@ -88,7 +88,12 @@ export async function waitForRun(
 ): Promise<RunView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const run = await getRun(harness, token, runId);
+    // A dropped keep-alive connection (the server closing an idle socket as the client reuses it) is retried.
+    const run = await getRun(harness, token, runId).catch((error: unknown) => {
+      if (Date.now() > deadline) throw error;
+      return undefined;
+    });
+    if (run === undefined) continue;
     if (predicate(run)) return run;
     if (Date.now() > deadline)
       throw new Error(`run ${runId} did not reach the expected state; last ${JSON.stringify(run)}`);

@@ -86,12 +86,13 @@ describeFault('Redis killed and restarted empty', () => {
     );
     await redis.kill();
 
-    const read = await harness.gql<{ runs: { nodes: unknown[] } }>(token, '{ runs(first: 5) { nodes { id } } }');
+    const read = await harness.gql<{ runs: { totalCount: number } }>(token, '{ runs(first: 5) { totalCount } }');
     const runId = await submitRun(harness, token, { scenarioId });
     const queued = await getRun(harness, token, runId);
 
     expect(read.status).toBe(200);
     expect(read.errors).toBeUndefined();
+    expect(read.data.runs.totalCount).toBe(0);
     expect(queued.status).toBe('QUEUED');
 
     await redis.start();

@@ -37,7 +37,11 @@ export function spawnWorker(env: Record<string, string> = {}): Promise<SpawnedWo
       .filter((line) => line.includes('"run job started"'))
       .map((line) => (JSON.parse(line) as { runId: string }).runId);
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start: ${output}`)), 60_000);
+    // Generous: on a loaded machine a process loading the service and its engine threads is slow to start.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // never leave a late starter behind to take another test's jobs
+      reject(new Error(`worker did not start within 180 s: ${output}`));
+    }, 180_000);
     const onData = (): void => {
       if (output.includes('dmasim worker running')) {
         clearTimeout(timer);
