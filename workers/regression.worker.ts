@@ -11,7 +11,7 @@ import {
   type WebhookJob,
 } from '../src/modules/regression/regression.queue';
 
-/** What the regression workers call; implemented by RegressionService. */
+/** What the regression workers call; built by src/main/composition.ts from the schedule, webhook and suite services. */
 export interface RegressionJobHandlers {
   fireSchedule(scheduleId: string): Promise<unknown>;
   /** Attempts one delivery; throws to make BullMQ retry. `finalAttempt` marks the delivery FAILED instead. */

@@ -6,6 +6,7 @@ import type { ExportFile, ExportFormat } from '../modules/regression/exports';
 import type { TeamService } from '../modules/team/team.service';
 import type { Viewer } from '../modules/team/team.types';
 import { httpStatusFor } from './http-status';
+import type { RateLimiter } from './rate-limit';
 
 const formatOf: Record<string, ExportFormat> = {
   'junit.xml': 'JUNIT',
@@ -14,18 +15,21 @@ const formatOf: Record<string, ExportFormat> = {
   'series.csv': 'CSV',
   'report.md': 'MARKDOWN',
 };
-const uuidPattern = /^[0-9a-f-]{36}$/i;
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * CI export routes, behind the same bearer-token auth as /graphql:
  * GET /export/batches/:id/{junit.xml,results.sarif,sarif.json,series.csv,report.md} (a suite batch's comparison) and
  * GET /export/runs/:id/{…the same files} (one run as a one-entry batch without a baseline) and
  * GET /export/run-batches/:id/{…} (a matrix batch, one entry per run, without a baseline).
- * Another team's batch or run is 404, exactly like a missing one.
+ * Another team's batch or run is 404, exactly like a missing one; so is an id that is not a UUID.
+ * Each request counts against the token's rate limit, the same budget as /graphql; past it the
+ * answer is 429 with Retry-After.
  */
 export function createExportRouter(
   services: { readonly teams: TeamService; readonly exports: ExportService },
   logger: Logger,
+  rateLimiter: RateLimiter,
 ): Router {
   const router = Router();
   const handle =
@@ -36,6 +40,7 @@ export function createExportRouter(
         if (!format || !uuidPattern.test(request.params.id))
           throw new AppError('NOT_FOUND', `no export ${request.params.file} for ${request.params.id}`);
         const viewer = await services.teams.authenticate(request.header('authorization'));
+        await rateLimiter.consume(`token:${viewer.tokenId}`);
         const file = await exporter(viewer, request.params.id, format);
         response
           .status(200)
@@ -44,6 +49,8 @@ export function createExportRouter(
           .send(file.body);
       } catch (error: unknown) {
         if (error instanceof AppError) {
+          const retryAfterSeconds = error.details?.['retryAfterSeconds'];
+          if (typeof retryAfterSeconds === 'number') response.setHeader('retry-after', String(retryAfterSeconds));
           response
             .status(httpStatusFor[error.code])
             .json({ errors: [{ message: error.message, extensions: { code: error.code } }] });

@@ -31,6 +31,19 @@ export type Scalars = {
 /** Result of acceptBaseline. */
 export type AcceptBaselineResult = BaselineAccepted | InputRejected;
 
+/** Input of advise. */
+export type AdviseInput = {
+  /** Kernel profiles or releases to advise for (default: the spec's own); at most 3. */
+  profiles?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The scenario whose workload sizes the pools. */
+  scenarioId: Scalars['UUID']['input'];
+  /** Its version number (default: the latest). */
+  version?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Result of advise. */
+export type AdviseResult = InputRejected | PoolSizing;
+
 /** Headline SWIOTLB and failure numbers of a run, plus every metric by key (docs/engine-contract.md §8). */
 export type AllocatorMetrics = {
   __typename?: 'AllocatorMetrics';
@@ -171,7 +184,10 @@ export type CreateScenarioInput = {
 
 /** Input of createSchedule. */
 export type CreateScheduleInput = {
-  /** Cron pattern. */
+  /**
+   * Cron pattern (5 fields, or 6 with seconds). Two firings must be at least SCHEDULE_MIN_INTERVAL_SECONDS apart
+   * (default 300): a more frequent pattern is rejected with SCHEDULE_TOO_FREQUENT on input.cron.
+   */
   cron: Scalars['String']['input'];
   /** Unique name within the team. */
   name: Scalars['String']['input'];
@@ -193,7 +209,12 @@ export type CreateWebhookInput = {
   minSeverity?: InputMaybe<Scalars['String']['input']>;
   /** Only these suites (default all). */
   suiteIds?: InputMaybe<Array<Scalars['UUID']['input']>>;
-  /** Receiver URL (http or https). */
+  /**
+   * Receiver URL (http or https, no user:password@). Loopback, private, link-local, CGNAT, unique-local and other
+   * internal addresses are refused (INVALID_URL, URL_CREDENTIALS or TARGET_REFUSED on input.url), in any numeric
+   * form, and again on the address a delivery resolves; an operator may allow internal receivers
+   * (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
+   */
   url: Scalars['String']['input'];
 };
 
@@ -321,6 +342,71 @@ export type HeadroomPoint = {
   runId: Scalars['UUID']['output'];
 };
 
+/** Input of importTrace: the text of a kernel DMA trace and how to read it. */
+export type ImportTraceInput = {
+  /** Create the scenario (default true). False only imports: the spec text and summary, nothing stored. */
+  create?: InputMaybe<Scalars['Boolean']['input']>;
+  /**
+   * Data rules [DEVICE][:DIRECTION]=CLASS, e.g. "storvsc0:to-device=secret" or "*=public"; DIRECTION is
+   * to-device, from-device, bidirectional or coherent; the last matching rule wins. Bytes no rule classifies
+   * are `unknown` (kept private, rated like sensitive, named unknown in every finding).
+   */
+  data?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Insert run_deferred every N replayed calls (default 64; 0 = never). */
+  deferredEveryOps?: InputMaybe<Scalars['Int']['input']>;
+  /** Scenario description (default: what the import found). */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * Device map entries NAME=KIND[,trust=T][,id=ID][,mask=BITS], e.g. "nvme0n1=nvme,trust=untrusted". Trace
+   * device names not listed are inferred from their shape (PCI address, VMBus GUID, "nvme") and the summary
+   * says how.
+   */
+  devices?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** vm.memoryMiB (default: the smallest RAM holding every traced buffer). */
+  memoryMiB?: InputMaybe<Scalars['Int']['input']>;
+  /** Scenario and spec name (default imported-trace). */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** vm.platform of the spec (default sev-snp). */
+  platform?: InputMaybe<Scalars['String']['input']>;
+  /** kernel.profile of the spec: a release such as v7.2 or a profile id (default v7.2). */
+  profile?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * Import even if some event lines are malformed: they are skipped and listed in skippedLines. By default
+   * (false) a malformed line rejects the import with a LINE:COLUMN error per line.
+   */
+  skipMalformedLines?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Tags of the new scenario. */
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /**
+   * The trace text: what /sys/kernel/tracing/trace or `trace-cmd report` print for the events dma:* and
+   * swiotlb:swiotlb_bounced. The whole request is bounded by the server's request size limit (1 MiB by
+   * default); import longer traces with the CLI (`dmasim import-trace`) and create the scenario from its spec.
+   */
+  trace: Scalars['String']['input'];
+  /** vm.vcpus (default: the highest traced CPU + 1). */
+  vcpus?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Result of importTrace. */
+export type ImportTraceResult = InputRejected | TraceImported;
+
+/** One device of the trace and the spec device it became. */
+export type ImportedTraceDevice = {
+  __typename?: 'ImportedTraceDevice';
+  /** DMA mask width in bits, when the trace or the device map gives one. */
+  dmaMaskBits: Maybe<Scalars['Int']['output']>;
+  /** The spec device id. */
+  id: Scalars['String']['output'];
+  /** The spec device kind. */
+  kind: Scalars['String']['output'];
+  /** Why this kind: "mapped" when the device map names it, else the inference rule. */
+  source: Scalars['String']['output'];
+  /** The name the trace prints (dev_name: a PCI address, a VMBus GUID, a platform device name). */
+  traceName: Scalars['String']['output'];
+  /** The spec device trust. */
+  trust: Scalars['String']['output'];
+};
+
 /** The input was rejected. */
 export type InputRejected = {
   __typename?: 'InputRejected';
@@ -442,11 +528,21 @@ export type Mutation = {
   deleteSchedule: Scalars['Boolean']['output'];
   /** Deletes a webhook (admin). */
   deleteWebhook: Scalars['Boolean']['output'];
+  /**
+   * Imports a kernel DMA trace (dma:* and swiotlb:swiotlb_bounced events) into a scenario whose
+   * workload.explicit replays it; returns the import summary and the spec. Malformed lines are LINE:COLUMN
+   * user errors (code MALFORMED_TRACE_LINE) unless skipMalformedLines is set.
+   */
+  importTrace: ImportTraceResult;
   /** Pauses a schedule (removes its job scheduler). */
   pauseSchedule: SaveScheduleResult;
   /** Makes a fingerprint count again. */
   reopenViolation: TriageResult;
-  /** Re-runs a succeeded run and checks the result hash is identical. */
+  /**
+   * Queues a replay of a succeeded run (same scenario version, profile, overlays and seed) as an
+   * ordinary run for a worker; the replay is PENDING and records whether the result hash is identical
+   * when that run's results are stored. Poll runReplays (or subscribe to runUpdated with replayRunId).
+   */
   replayRun: ReplayRunResult;
   /** Resumes a schedule (recreates its job scheduler). */
   resumeSchedule: SaveScheduleResult;
@@ -456,7 +552,10 @@ export type Mutation = {
   revokeApiToken: RevokeApiTokenResult;
   /** Runs a schedule's suite now (overlap policy applies). */
   runScheduleNow: RunScheduleNowResult;
-  /** Submits a suite batch (one matrix per scenario). */
+  /**
+   * Submits a suite batch (one matrix per scenario). Rejected with QUEUE_FULL on input.suiteId when the team's queued
+   * runs plus the batch's would exceed TEAM_MAX_QUEUED_RUNS (default 2000).
+   */
   runSuite: RunSuiteResult;
   /** Queues one run per matrix entry as a batch. */
   submitMatrix: SubmitMatrixResult;
@@ -528,6 +627,11 @@ export type MutationDeleteScheduleArgs = {
 
 export type MutationDeleteWebhookArgs = {
   id: Scalars['UUID']['input'];
+};
+
+
+export type MutationImportTraceArgs = {
+  input: ImportTraceInput;
 };
 
 
@@ -645,8 +749,77 @@ export type PageInfo = {
   startCursor: Maybe<Scalars['String']['output']>;
 };
 
+/** The smallest size of one pool parameter that removes its exhaustion failure, and what that size costs. */
+export type PoolAdvice = {
+  __typename?: 'PoolAdvice';
+  /** Of poolBytes, the bytes shared with the host (decrypted). */
+  decryptedBytes: Maybe<Scalars['BigInt']['output']>;
+  /** The pool the kernel sets up for that value (it may round up), in `unit`. */
+  effectiveSize: Maybe<Scalars['BigInt']['output']>;
+  /** The failure the size removes: F1 (SWIOTLB exhaustion) or F7 (atomic pool exhaustion). */
+  failureClass: Scalars['String']['output'];
+  /** Failures of that class with the spec's own command line. */
+  failuresAsGiven: Scalars['Int']['output'];
+  /** Unused part at the chosen size (headroom), in `unit`. */
+  headroom: Maybe<Scalars['BigInt']['output']>;
+  /** Of poolBytes, the bytes that must come from memory below 4 GiB. */
+  lowMemoryBytes: Maybe<Scalars['BigInt']['output']>;
+  /** False when a size above the boundary fails again (the search lists them in nonMonotoneAt). */
+  monotone: Scalars['Boolean']['output'];
+  /** Sizes above the boundary that fail, in `unit`. */
+  nonMonotoneAt: Maybe<Array<Scalars['Int']['output']>>;
+  /** How the size was found, in plain words. */
+  note: Scalars['String']['output'];
+  /** swiotlb or coherent_pool. */
+  param: Scalars['String']['output'];
+  /** Peak use at the chosen size, in `unit`. */
+  peakUsed: Maybe<Scalars['BigInt']['output']>;
+  /** Bytes the pool sets aside. */
+  poolBytes: Maybe<Scalars['BigInt']['output']>;
+  /** Engine runs the search made. */
+  runs: Scalars['Int']['output'];
+  /** True when the search stopped at the time limit; value is then the best size found so far, or null. */
+  timedOut: Scalars['Boolean']['output'];
+  /** slots (swiotlb, 2 KiB each) or bytes (coherent_pool). */
+  unit: Scalars['String']['output'];
+  /** The value for the kernel command line (e.g. 2176,16 for swiotlb=); null when none is needed or none was found. */
+  value: Maybe<Scalars['String']['output']>;
+};
+
+/** Pool sizing of one scenario version. */
+export type PoolSizing = {
+  __typename?: 'PoolSizing';
+  /** Operations of its workload (each engine run replays them all). */
+  operations: Scalars['Int']['output'];
+  /** One entry per profile asked for. */
+  profiles: Array<ProfileAdvice>;
+  /** The version advised for. */
+  scenarioVersion: ScenarioVersion;
+};
+
+/** Pool sizes for one kernel profile. */
+export type ProfileAdvice = {
+  __typename?: 'ProfileAdvice';
+  /** The smallest coherent_pool= without F7. */
+  coherentPool: PoolAdvice;
+  /** With the dual-swiotlb-pools overlay: the private pool's bytes (same size as the shared pool); else null. */
+  privatePoolBytes: Maybe<Scalars['BigInt']['output']>;
+  /** The profile or release asked for. */
+  profile: Scalars['String']['output'];
+  /** The smallest swiotlb=<slots>,<areas> without F1. */
+  swiotlb: PoolAdvice;
+};
+
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Sizes the SWIOTLB and atomic pools for a scenario version: per kernel profile, the smallest swiotlb= and
+   * coherent_pool= with no F1/F7, found by running the engine (doubling, bisection, then a check above the
+   * boundary). It runs in the API process, bounded: workloads of at most 50,000 operations, at most 3
+   * profiles, and a 10 s search time limit per request (a cut-off search says timedOut). Larger workloads:
+   * `dmasim advise`.
+   */
+  advise: AdviseResult;
   /** The team's tokens, newest first (admin only). */
   apiTokens: Array<ApiToken>;
   /** Compares two runs of the team. */
@@ -691,6 +864,11 @@ export type Query = {
   violations: ViolationConnection;
   /** The team's webhooks (admin). */
   webhooks: Array<Webhook>;
+};
+
+
+export type QueryAdviseArgs = {
+  input: AdviseInput;
 };
 
 
@@ -805,6 +983,17 @@ export type RegressionVerdict =
 
 /** Result of replayRun. */
 export type ReplayRunResult = InputRejected | RunReplayed;
+
+/** Where a replay stands. */
+export type ReplayStatus =
+  /** The replay run produced another hash: an engine determinism defect. */
+  | 'DIFFERENT'
+  /** The replay run produced the stored result hash. */
+  | 'IDENTICAL'
+  /** The replay run ended without a result (failed, cancelled or timed out); nothing was compared. */
+  | 'NOT_COMPLETED'
+  /** The replay run is queued or running; actualHash and identical are null. */
+  | 'PENDING';
 
 /** Result of revokeApiToken. */
 export type RevokeApiTokenResult = {
@@ -945,12 +1134,16 @@ export type RunOverrides = {
   seed?: InputMaybe<Scalars['BigInt']['input']>;
 };
 
-/** A replay of a stored run; identical = false is an engine determinism defect. */
+/**
+ * A replay of a stored run; identical = false is an engine determinism defect. The replay is an
+ * ordinary run (replayRunId) executed by a worker like any other; its hash is recorded when that run's
+ * results are stored, so a new replay is PENDING until then.
+ */
 export type RunReplay = {
   __typename?: 'RunReplay';
-  /** The replay's result hash. */
-  actualHash: Scalars['String']['output'];
-  /** When it was replayed. */
+  /** The replay's result hash; null while PENDING or when NOT_COMPLETED. */
+  actualHash: Maybe<Scalars['String']['output']>;
+  /** When the replay was requested. */
   createdAt: Scalars['DateTime']['output'];
   /** Engine version that replayed it. */
   engineVersion: Scalars['String']['output'];
@@ -958,16 +1151,20 @@ export type RunReplay = {
   expectedHash: Scalars['String']['output'];
   /** Replay id. */
   id: Scalars['UUID']['output'];
-  /** True when the hashes match. */
-  identical: Scalars['Boolean']['output'];
+  /** True when the hashes match; null while PENDING or when NOT_COMPLETED. */
+  identical: Maybe<Scalars['Boolean']['output']>;
+  /** The run that replays it (same scenario version, profile, overlays and seed); null for replays recorded before replays were queued. */
+  replayRunId: Maybe<Scalars['UUID']['output']>;
   /** The replayed run. */
   runId: Scalars['UUID']['output'];
+  /** PENDING until the replay run ends; then IDENTICAL, DIFFERENT or NOT_COMPLETED. */
+  status: ReplayStatus;
 };
 
-/** A run was replayed. */
+/** A replay was queued. */
 export type RunReplayed = {
   __typename?: 'RunReplayed';
-  /** The replay record. */
+  /** The replay record (PENDING until its run ends). */
   replay: RunReplay;
 };
 
@@ -1161,7 +1358,9 @@ export type Schedule = {
   id: Scalars['UUID']['output'];
   /** Last firing that started a batch. */
   lastFiredAt: Maybe<Scalars['DateTime']['output']>;
-  /** Last firing skipped by the overlap policy. */
+  /** Why the last skipped firing was skipped. */
+  lastSkipReason: Maybe<ScheduleSkipReason>;
+  /** Last firing that was skipped (see lastSkipReason). */
   lastSkippedAt: Maybe<Scalars['DateTime']['output']>;
   /** Unique name within the team. */
   name: Scalars['String']['output'];
@@ -1186,7 +1385,9 @@ export type ScheduleRan = {
   __typename?: 'ScheduleRan';
   /** The batch started, or null when skipped. */
   batch: Maybe<SuiteBatch>;
-  /** True when the overlap policy skipped it. */
+  /** Why it was skipped: OVERLAP or QUEUE_FULL (null when it ran). */
+  skipReason: Maybe<ScheduleSkipReason>;
+  /** True when the firing was skipped (see skipReason). */
   skipped: Scalars['Boolean']['output'];
 };
 
@@ -1196,6 +1397,15 @@ export type ScheduleSaved = {
   /** The schedule. */
   schedule: Schedule;
 };
+
+/** Why a schedule firing was skipped. */
+export type ScheduleSkipReason =
+  /** The firing came sooner after the last one than the minimum interval allows. */
+  | 'MIN_INTERVAL'
+  /** The previous batch of the schedule was still running (overlap policy SKIP). */
+  | 'OVERLAP'
+  /** The team had too many queued runs (TEAM_MAX_QUEUED_RUNS) for the suite's batch. */
+  | 'QUEUE_FULL';
 
 /** Sort direction. */
 export type SortDirection =
@@ -1425,6 +1635,65 @@ export type TimeRange = {
   to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+/** A count of something the importer met, by name (an event, a warning). */
+export type TraceImportCount = {
+  __typename?: 'TraceImportCount';
+  /** How many times. */
+  count: Scalars['Int']['output'];
+  /** The event name or the warning text. */
+  what: Scalars['String']['output'];
+};
+
+/** What importTrace read and wrote: nothing in the trace is dropped without being counted here. */
+export type TraceImportSummary = {
+  __typename?: 'TraceImportSummary';
+  /** True when only swiotlb_bounced events were found: each bounce is a map immediately unmapped. */
+  bouncedOnly: Scalars['Boolean']['output'];
+  /** The devices found, and how each was mapped or inferred. */
+  devices: Array<ImportedTraceDevice>;
+  /** DMA events decoded. */
+  eventsDecoded: Scalars['Int']['output'];
+  /** Header and comment lines (# …). */
+  headerLines: Scalars['Int']['output'];
+  /** Lines read. */
+  linesRead: Scalars['Int']['output'];
+  /** Mappings and coherent regions still live at the end of the trace. */
+  liveAtEnd: Scalars['Int']['output'];
+  /** Malformed event lines (each is a LINE:COLUMN error or, with skipMalformedLines, a skipped line). */
+  malformedLines: Scalars['Int']['output'];
+  /** Calls after the spec's op limit, counted and not written. */
+  opsNotWritten: Scalars['Int']['output'];
+  /** Ops written into workload.explicit. */
+  opsWritten: Scalars['Int']['output'];
+  /** Events of other tracepoint systems (sched, irq, …), per name; ignored. */
+  otherEvents: Array<TraceImportCount>;
+  /** Ops whose bytes no data rule classified (data class unknown). */
+  unclassifiedOps: Scalars['Int']['output'];
+  /** Line numbers of the first unknown lines (at most 20). */
+  unknownLineNumbers: Array<Scalars['Int']['output']>;
+  /** Lines that are not ftrace event lines. */
+  unknownLines: Scalars['Int']['output'];
+  /** dma/swiotlb events no spec op expresses, per name; not replayed. */
+  unsupportedEvents: Array<TraceImportCount>;
+  /** Calls that could not be paired or were simplified, per reason. */
+  warnings: Array<TraceImportCount>;
+};
+
+/** A trace was imported (and, unless create was false, stored as a new scenario). */
+export type TraceImported = {
+  __typename?: 'TraceImported';
+  /** Its first version; null when create was false. */
+  newVersion: Maybe<ScenarioVersion>;
+  /** The new scenario; null when create was false. */
+  scenario: Maybe<Scenario>;
+  /** Malformed lines skipped because skipMalformedLines was true (path ["input", "trace"], LINE:COLUMN in the message). */
+  skippedLines: Array<UserError>;
+  /** The spec as YAML, with a comment header saying where it came from and what was not replayed. */
+  specYaml: Scalars['String']['output'];
+  /** What the importer read and wrote. */
+  summary: TraceImportSummary;
+};
+
 /** A team's decision about one violation fingerprint. */
 export type Triage = {
   __typename?: 'Triage';
@@ -1470,7 +1739,7 @@ export type UpdateScenarioInput = {
 
 /** Input of updateSchedule; omitted fields keep their value. */
 export type UpdateScheduleInput = {
-  /** New cron pattern. */
+  /** New cron pattern (same minimum interval as in createSchedule). */
   cron?: InputMaybe<Scalars['String']['input']>;
   /** New overlap policy. */
   overlapPolicy?: InputMaybe<OverlapPolicy>;
@@ -1513,7 +1782,7 @@ export type Violation = {
   count: Scalars['BigInt']['output'];
   /** When it was recorded. */
   createdAt: Scalars['DateTime']['output'];
-  /** Class of the exposed data (secret, sensitive, stale). */
+  /** Class of the exposed data (secret, sensitive, unknown: not classified yet, or stale). */
   dataClass: Scalars['String']['output'];
   /** Device whose DMA exposed the data. */
   deviceId: Scalars['String']['output'];
@@ -1531,7 +1800,7 @@ export type Violation = {
   rule: Scalars['String']['output'];
   /** The run that found it. */
   runId: Scalars['UUID']['output'];
-  /** critical (secret bytes), high (sensitive bytes) or info. */
+  /** critical (secret bytes), high (sensitive or unknown bytes) or info. */
   severity: Scalars['String']['output'];
   /** The team's triage state for this fingerprint (OPEN when never triaged; an expired waiver is OPEN). */
   triageState: TriageState;
@@ -1651,7 +1920,11 @@ export type WebhookDelivery = {
   event: WebhookEvent;
   /** Delivery id (header x-dmasim-delivery). */
   id: Scalars['UUID']['output'];
-  /** Error of the last failed attempt. */
+  /**
+   * Coarse reason the last attempt failed: HTTP_STATUS (a non-2xx answer; see responseStatus), UNREACHABLE (no
+   * HTTP answer: DNS, connection, TLS or timeout) or TARGET_REFUSED (the URL or the address it resolved to is
+   * not allowed by the webhook policy). The receiver's body and network error texts are never kept.
+   */
   lastError: Maybe<Scalars['String']['output']>;
   /** The JSON body sent. */
   payload: Scalars['JSON']['output'];
@@ -1752,6 +2025,10 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
     | ( Omit<BaselineAccepted, 'batch'> & { batch: _RefType['SuiteBatch'] } & { __typename: 'BaselineAccepted' } )
     | ( InputRejected & { __typename: 'InputRejected' } )
   ;
+  AdviseResult:
+    | ( InputRejected & { __typename: 'InputRejected' } )
+    | ( Omit<PoolSizing, 'scenarioVersion'> & { scenarioVersion: _RefType['ScenarioVersion'] } & { __typename: 'PoolSizing' } )
+  ;
   CreateApiTokenResult:
     | ( Omit<ApiTokenCreated, 'token'> & { token: _RefType['ApiToken'] } & { __typename: 'ApiTokenCreated' } )
     | ( InputRejected & { __typename: 'InputRejected' } )
@@ -1759,6 +2036,10 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
   CreateWebhookResult:
     | ( InputRejected & { __typename: 'InputRejected' } )
     | ( Omit<WebhookCreated, 'webhook'> & { webhook: _RefType['Webhook'] } & { __typename: 'WebhookCreated' } )
+  ;
+  ImportTraceResult:
+    | ( InputRejected & { __typename: 'InputRejected' } )
+    | ( Omit<TraceImported, 'newVersion' | 'scenario'> & { newVersion?: Maybe<_RefType['ScenarioVersion']>, scenario?: Maybe<_RefType['Scenario']> } & { __typename: 'TraceImported' } )
   ;
   ReplayRunResult:
     | ( InputRejected & { __typename: 'InputRejected' } )
@@ -1802,6 +2083,8 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   AcceptBaselineResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['AcceptBaselineResult']>;
+  AdviseInput: AdviseInput;
+  AdviseResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['AdviseResult']>;
   AllocatorMetrics: ResolverTypeWrapper<AllocatorMetricsModel>;
   ApiToken: ResolverTypeWrapper<ApiTokenModel>;
   ApiTokenCreated: ResolverTypeWrapper<Omit<ApiTokenCreated, 'token'> & { token: ResolversTypes['ApiToken'] }>;
@@ -1826,6 +2109,9 @@ export type ResolversTypes = {
   FindingWaiver: ResolverTypeWrapper<FindingWaiver>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   HeadroomPoint: ResolverTypeWrapper<HeadroomPoint>;
+  ImportTraceInput: ImportTraceInput;
+  ImportTraceResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['ImportTraceResult']>;
+  ImportedTraceDevice: ResolverTypeWrapper<ImportedTraceDevice>;
   InputRejected: ResolverTypeWrapper<InputRejected>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
@@ -1842,9 +2128,13 @@ export type ResolversTypes = {
   Overlay: ResolverTypeWrapper<Overlay>;
   OverlayInput: OverlayInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PoolAdvice: ResolverTypeWrapper<PoolAdvice>;
+  PoolSizing: ResolverTypeWrapper<Omit<PoolSizing, 'scenarioVersion'> & { scenarioVersion: ResolversTypes['ScenarioVersion'] }>;
+  ProfileAdvice: ResolverTypeWrapper<ProfileAdvice>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegressionVerdict: RegressionVerdict;
   ReplayRunResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['ReplayRunResult']>;
+  ReplayStatus: ReplayStatus;
   RevokeApiTokenResult: ResolverTypeWrapper<Omit<RevokeApiTokenResult, 'token'> & { token: ResolversTypes['ApiToken'] }>;
   Role: Role;
   Run: ResolverTypeWrapper<RunModel>;
@@ -1878,6 +2168,7 @@ export type ResolversTypes = {
   Schedule: ResolverTypeWrapper<ScheduleModel>;
   ScheduleRan: ResolverTypeWrapper<Omit<ScheduleRan, 'batch'> & { batch?: Maybe<ResolversTypes['SuiteBatch']> }>;
   ScheduleSaved: ResolverTypeWrapper<Omit<ScheduleSaved, 'schedule'> & { schedule: ResolversTypes['Schedule'] }>;
+  ScheduleSkipReason: ScheduleSkipReason;
   SortDirection: SortDirection;
   SpecValidation: ResolverTypeWrapper<SpecValidation>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -1896,6 +2187,9 @@ export type ResolversTypes = {
   SuiteSaved: ResolverTypeWrapper<Omit<SuiteSaved, 'suite'> & { suite: ResolversTypes['Suite'] }>;
   Team: ResolverTypeWrapper<TeamModel>;
   TimeRange: TimeRange;
+  TraceImportCount: ResolverTypeWrapper<TraceImportCount>;
+  TraceImportSummary: ResolverTypeWrapper<TraceImportSummary>;
+  TraceImported: ResolverTypeWrapper<Omit<TraceImported, 'newVersion' | 'scenario'> & { newVersion?: Maybe<ResolversTypes['ScenarioVersion']>, scenario?: Maybe<ResolversTypes['Scenario']> }>;
   Triage: ResolverTypeWrapper<TriageModel>;
   TriageResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['TriageResult']>;
   TriageState: TriageState;
@@ -1920,6 +2214,8 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   AcceptBaselineResult: ResolversUnionTypes<ResolversParentTypes>['AcceptBaselineResult'];
+  AdviseInput: AdviseInput;
+  AdviseResult: ResolversUnionTypes<ResolversParentTypes>['AdviseResult'];
   AllocatorMetrics: AllocatorMetricsModel;
   ApiToken: ApiTokenModel;
   ApiTokenCreated: Omit<ApiTokenCreated, 'token'> & { token: ResolversParentTypes['ApiToken'] };
@@ -1941,6 +2237,9 @@ export type ResolversParentTypes = {
   FindingWaiver: FindingWaiver;
   Float: Scalars['Float']['output'];
   HeadroomPoint: HeadroomPoint;
+  ImportTraceInput: ImportTraceInput;
+  ImportTraceResult: ResolversUnionTypes<ResolversParentTypes>['ImportTraceResult'];
+  ImportedTraceDevice: ImportedTraceDevice;
   InputRejected: InputRejected;
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
@@ -1956,6 +2255,9 @@ export type ResolversParentTypes = {
   Overlay: Overlay;
   OverlayInput: OverlayInput;
   PageInfo: PageInfo;
+  PoolAdvice: PoolAdvice;
+  PoolSizing: Omit<PoolSizing, 'scenarioVersion'> & { scenarioVersion: ResolversParentTypes['ScenarioVersion'] };
+  ProfileAdvice: ProfileAdvice;
   Query: Record<PropertyKey, never>;
   ReplayRunResult: ResolversUnionTypes<ResolversParentTypes>['ReplayRunResult'];
   RevokeApiTokenResult: Omit<RevokeApiTokenResult, 'token'> & { token: ResolversParentTypes['ApiToken'] };
@@ -2003,6 +2305,9 @@ export type ResolversParentTypes = {
   SuiteSaved: Omit<SuiteSaved, 'suite'> & { suite: ResolversParentTypes['Suite'] };
   Team: TeamModel;
   TimeRange: TimeRange;
+  TraceImportCount: TraceImportCount;
+  TraceImportSummary: TraceImportSummary;
+  TraceImported: Omit<TraceImported, 'newVersion' | 'scenario'> & { newVersion?: Maybe<ResolversParentTypes['ScenarioVersion']>, scenario?: Maybe<ResolversParentTypes['Scenario']> };
   Triage: TriageModel;
   TriageResult: ResolversUnionTypes<ResolversParentTypes>['TriageResult'];
   UUID: Scalars['UUID']['output'];
@@ -2023,6 +2328,10 @@ export type ResolversParentTypes = {
 
 export type AcceptBaselineResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['AcceptBaselineResult'] = ResolversParentTypes['AcceptBaselineResult']> = {
   __resolveType: TypeResolveFn<'BaselineAccepted' | 'InputRejected', ParentType, ContextType>;
+};
+
+export type AdviseResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['AdviseResult'] = ResolversParentTypes['AdviseResult']> = {
+  __resolveType: TypeResolveFn<'InputRejected' | 'PoolSizing', ParentType, ContextType>;
 };
 
 export type AllocatorMetricsResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['AllocatorMetrics'] = ResolversParentTypes['AllocatorMetrics']> = {
@@ -2148,6 +2457,19 @@ export type HeadroomPointResolvers<ContextType = GraphqlContext, ParentType exte
   runId?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
 };
 
+export type ImportTraceResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ImportTraceResult'] = ResolversParentTypes['ImportTraceResult']> = {
+  __resolveType: TypeResolveFn<'InputRejected' | 'TraceImported', ParentType, ContextType>;
+};
+
+export type ImportedTraceDeviceResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ImportedTraceDevice'] = ResolversParentTypes['ImportedTraceDevice']> = {
+  dmaMaskBits?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  traceName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  trust?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type InputRejectedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['InputRejected'] = ResolversParentTypes['InputRejected']> = {
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -2208,6 +2530,7 @@ export type MutationResolvers<ContextType = GraphqlContext, ParentType extends R
   createWebhook?: Resolver<ResolversTypes['CreateWebhookResult'], ParentType, ContextType, RequireFields<MutationCreateWebhookArgs, 'input'>>;
   deleteSchedule?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteScheduleArgs, 'id'>>;
   deleteWebhook?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteWebhookArgs, 'id'>>;
+  importTrace?: Resolver<ResolversTypes['ImportTraceResult'], ParentType, ContextType, RequireFields<MutationImportTraceArgs, 'input'>>;
   pauseSchedule?: Resolver<ResolversTypes['SaveScheduleResult'], ParentType, ContextType, RequireFields<MutationPauseScheduleArgs, 'id'>>;
   reopenViolation?: Resolver<ResolversTypes['TriageResult'], ParentType, ContextType, RequireFields<MutationReopenViolationArgs, 'fingerprint'>>;
   replayRun?: Resolver<ResolversTypes['ReplayRunResult'], ParentType, ContextType, RequireFields<MutationReplayRunArgs, 'runId'>>;
@@ -2237,7 +2560,41 @@ export type PageInfoResolvers<ContextType = GraphqlContext, ParentType extends R
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type PoolAdviceResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['PoolAdvice'] = ResolversParentTypes['PoolAdvice']> = {
+  decryptedBytes?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  effectiveSize?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  failureClass?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  failuresAsGiven?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  headroom?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  lowMemoryBytes?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  monotone?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  nonMonotoneAt?: Resolver<Maybe<Array<ResolversTypes['Int']>>, ParentType, ContextType>;
+  note?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  param?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  peakUsed?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  poolBytes?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  runs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  timedOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type PoolSizingResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['PoolSizing'] = ResolversParentTypes['PoolSizing']> = {
+  operations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  profiles?: Resolver<Array<ResolversTypes['ProfileAdvice']>, ParentType, ContextType>;
+  scenarioVersion?: Resolver<ResolversTypes['ScenarioVersion'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ProfileAdviceResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ProfileAdvice'] = ResolversParentTypes['ProfileAdvice']> = {
+  coherentPool?: Resolver<ResolversTypes['PoolAdvice'], ParentType, ContextType>;
+  privatePoolBytes?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  profile?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  swiotlb?: Resolver<ResolversTypes['PoolAdvice'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  advise?: Resolver<ResolversTypes['AdviseResult'], ParentType, ContextType, RequireFields<QueryAdviseArgs, 'input'>>;
   apiTokens?: Resolver<Array<ResolversTypes['ApiToken']>, ParentType, ContextType>;
   compareRuns?: Resolver<ResolversTypes['RunComparison'], ParentType, ContextType, RequireFields<QueryCompareRunsArgs, 'a' | 'b'>>;
   comparison?: Resolver<Maybe<ResolversTypes['Comparison']>, ParentType, ContextType, RequireFields<QueryComparisonArgs, 'batchId'>>;
@@ -2322,13 +2679,15 @@ export type RunEdgeResolvers<ContextType = GraphqlContext, ParentType extends Re
 };
 
 export type RunReplayResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunReplay'] = ResolversParentTypes['RunReplay']> = {
-  actualHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actualHash?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   engineVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   expectedHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
-  identical?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  identical?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  replayRunId?: Resolver<Maybe<ResolversTypes['UUID']>, ParentType, ContextType>;
   runId?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ReplayStatus'], ParentType, ContextType>;
 };
 
 export type RunReplayedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunReplayed'] = ResolversParentTypes['RunReplayed']> = {
@@ -2422,6 +2781,7 @@ export type ScheduleResolvers<ContextType = GraphqlContext, ParentType extends R
   history?: Resolver<Array<ResolversTypes['SuiteBatch']>, ParentType, ContextType, Partial<ScheduleHistoryArgs>>;
   id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
   lastFiredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastSkipReason?: Resolver<Maybe<ResolversTypes['ScheduleSkipReason']>, ParentType, ContextType>;
   lastSkippedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   overlapPolicy?: Resolver<ResolversTypes['OverlapPolicy'], ParentType, ContextType>;
@@ -2432,6 +2792,7 @@ export type ScheduleResolvers<ContextType = GraphqlContext, ParentType extends R
 
 export type ScheduleRanResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ScheduleRan'] = ResolversParentTypes['ScheduleRan']> = {
   batch?: Resolver<Maybe<ResolversTypes['SuiteBatch']>, ParentType, ContextType>;
+  skipReason?: Resolver<Maybe<ResolversTypes['ScheduleSkipReason']>, ParentType, ContextType>;
   skipped?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -2512,6 +2873,38 @@ export type TeamResolvers<ContextType = GraphqlContext, ParentType extends Resol
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type TraceImportCountResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['TraceImportCount'] = ResolversParentTypes['TraceImportCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  what?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type TraceImportSummaryResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['TraceImportSummary'] = ResolversParentTypes['TraceImportSummary']> = {
+  bouncedOnly?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  devices?: Resolver<Array<ResolversTypes['ImportedTraceDevice']>, ParentType, ContextType>;
+  eventsDecoded?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  headerLines?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  linesRead?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  liveAtEnd?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  malformedLines?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  opsNotWritten?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  opsWritten?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  otherEvents?: Resolver<Array<ResolversTypes['TraceImportCount']>, ParentType, ContextType>;
+  unclassifiedOps?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unknownLineNumbers?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  unknownLines?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unsupportedEvents?: Resolver<Array<ResolversTypes['TraceImportCount']>, ParentType, ContextType>;
+  warnings?: Resolver<Array<ResolversTypes['TraceImportCount']>, ParentType, ContextType>;
+};
+
+export type TraceImportedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['TraceImported'] = ResolversParentTypes['TraceImported']> = {
+  newVersion?: Resolver<Maybe<ResolversTypes['ScenarioVersion']>, ParentType, ContextType>;
+  scenario?: Resolver<Maybe<ResolversTypes['Scenario']>, ParentType, ContextType>;
+  skippedLines?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  specYaml?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['TraceImportSummary'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type TriageResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Triage'] = ResolversParentTypes['Triage']> = {
@@ -2611,6 +3004,7 @@ export type WebhookDeliveryResolvers<ContextType = GraphqlContext, ParentType ex
 
 export type Resolvers<ContextType = GraphqlContext> = {
   AcceptBaselineResult?: AcceptBaselineResultResolvers<ContextType>;
+  AdviseResult?: AdviseResultResolvers<ContextType>;
   AllocatorMetrics?: AllocatorMetricsResolvers<ContextType>;
   ApiToken?: ApiTokenResolvers<ContextType>;
   ApiTokenCreated?: ApiTokenCreatedResolvers<ContextType>;
@@ -2626,6 +3020,8 @@ export type Resolvers<ContextType = GraphqlContext> = {
   FindingDiff?: FindingDiffResolvers<ContextType>;
   FindingWaiver?: FindingWaiverResolvers<ContextType>;
   HeadroomPoint?: HeadroomPointResolvers<ContextType>;
+  ImportTraceResult?: ImportTraceResultResolvers<ContextType>;
+  ImportedTraceDevice?: ImportedTraceDeviceResolvers<ContextType>;
   InputRejected?: InputRejectedResolvers<ContextType>;
   JSON?: GraphQLScalarType;
   MatrixSubmitted?: MatrixSubmittedResolvers<ContextType>;
@@ -2637,6 +3033,9 @@ export type Resolvers<ContextType = GraphqlContext> = {
   Mutation?: MutationResolvers<ContextType>;
   Overlay?: OverlayResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PoolAdvice?: PoolAdviceResolvers<ContextType>;
+  PoolSizing?: PoolSizingResolvers<ContextType>;
+  ProfileAdvice?: ProfileAdviceResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ReplayRunResult?: ReplayRunResultResolvers<ContextType>;
   RevokeApiTokenResult?: RevokeApiTokenResultResolvers<ContextType>;
@@ -2674,6 +3073,9 @@ export type Resolvers<ContextType = GraphqlContext> = {
   SuiteEntry?: SuiteEntryResolvers<ContextType>;
   SuiteSaved?: SuiteSavedResolvers<ContextType>;
   Team?: TeamResolvers<ContextType>;
+  TraceImportCount?: TraceImportCountResolvers<ContextType>;
+  TraceImportSummary?: TraceImportSummaryResolvers<ContextType>;
+  TraceImported?: TraceImportedResolvers<ContextType>;
   Triage?: TriageResolvers<ContextType>;
   TriageResult?: TriageResultResolvers<ContextType>;
   UUID?: GraphQLScalarType;

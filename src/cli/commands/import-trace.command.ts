@@ -39,8 +39,9 @@ malformed event lines are reported as FILE:LINE:COLUMN.
                       vmbus-storvsc, "nvme" → nvme; each inference is listed)
   --data RULE         [DEVICE][:DIRECTION]=CLASS, the data class of the mapped bytes; the last
                       matching rule wins; DIRECTION is to-device, from-device, bidirectional or
-                      coherent; e.g. --data 'storvsc0:to-device=secret'. Unclassified bytes are
-                      written as sensitive (the spec has no "unknown" class)
+                      coherent; CLASS is secret, sensitive, public or unknown; e.g.
+                      --data 'storvsc0:to-device=secret'. Bytes no rule classifies are written as
+                      unknown: kept private like sensitive, and named unknown in every finding
   --platform P        vm.platform (default sev-snp): ${platformIds.join(', ')}
   --profile K         kernel.profile (default v7.2)
   --memory-mib N      vm.memoryMiB (default: the smallest RAM holding every traced buffer)

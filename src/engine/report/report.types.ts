@@ -6,7 +6,8 @@
 
 export type Verdict = 'exposes-secrets' | 'clean' | 'failing';
 export type Severity = 'critical' | 'high' | 'info';
-export type DataClass = 'secret' | 'sensitive' | 'public' | 'stale';
+/** `unknown`: bytes nobody classified (an imported trace without --data rules); rated like sensitive. */
+export type DataClass = 'secret' | 'sensitive' | 'public' | 'unknown' | 'stale';
 /**
  * V0-V9 (docs/kernel-dma.md §10.1 plus V0 of docs/engine-contract.md §5). V10 (zero-copy TX into bounce buffers) is an
  * unmerged patch no profile models, so the engine does not list a class it cannot produce.

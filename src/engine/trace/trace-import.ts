@@ -1,4 +1,5 @@
 import type { ScenarioSpec } from '../spec/scenario.schema';
+import type { SpecDataClass } from '../spec/names';
 import { specLimits } from '../spec/scenario.schema';
 import { dataClassFor, type DataRule, type DeviceMapping, inferDevice, maskBits } from './device-map';
 import { decodeEvent, isDmaEvent, type TraceCall } from './trace-events';
@@ -420,7 +421,7 @@ export class TraceImporter {
 function sgSegments(
   physAddrs: readonly string[],
   sizes: readonly number[],
-  data: 'secret' | 'sensitive' | 'public',
+  data: SpecDataClass,
 ): Array<{ size: number; phys: string; data: typeof data }> {
   if (physAddrs.length === sizes.length)
     return physAddrs.map((phys, i) => ({ size: Math.max(1, sizes[i]!), phys, data }));

@@ -315,6 +315,34 @@ describe('dashboard in Chromium', () => {
     await screenshot('regressions');
   });
 
+  it('imports a trace on the scenarios page and sizes the pools of the new scenario', async () => {
+    await page.goto('/scenarios');
+    const panel = page.getByRole('form', { name: 'Import trace' });
+    await panel
+      .getByLabel(/Trace file/)
+      .setInputFiles(path.join(repoRoot, 'test', 'fixtures', 'traces', 'tracefs-v6.18-storvsc.txt'));
+    await panel
+      .getByLabel(/Device map/)
+      .fill('f8b3781b-1e82-4818-a1c3-63d806ec15bb=vmbus-storvsc,trust=confidential-vmbus,id=storvsc0');
+    await panel.getByLabel(/Data rules/).fill('storvsc0:to-device=secret');
+    await panel.getByLabel('Platform').selectOption('hyperv-snp-paravisor');
+    await panel.getByRole('button', { name: 'Preview' }).click();
+    await panel.getByText('Preview: nothing stored yet.').waitFor();
+    await panel.getByText(/3 ops carry data of class/).waitFor();
+
+    await panel.getByRole('button', { name: 'Import and create scenario' }).click();
+    await panel.getByRole('link', { name: 'tracefs-v6.18-storvsc' }).click();
+    await page.getByRole('heading', { name: 'tracefs-v6.18-storvsc' }).waitFor();
+    await page.getByRole('button', { name: 'Size the pools' }).click();
+
+    const table = page.getByRole('table', { name: 'Smallest pools without exhaustion' });
+    await table.waitFor({ timeout: 60_000 });
+    // One row for swiotlb (F1) and one for coherent_pool (F7) under the spec's own profile.
+    expect(await table.locator('tbody tr').count()).toBe(2);
+    await expect(table.locator('tbody tr').first().textContent()).resolves.toContain('F1');
+    await screenshot('pool-sizing');
+  });
+
   it('logged no console errors on any page', () => {
     expect(consoleErrors).toEqual([]);
   });

@@ -153,12 +153,10 @@ export function RiskiestScenariosChart({ rows }: { rows: Dashboard['riskiestScen
 }
 
 export function HeadroomChart({ series }: { series: Dashboard['headroom'] }): ReactNode {
-  const lines = series
-    .slice(0, 8)
-    .map((s) => ({
-      name: s.scenario.name,
-      data: s.points.map((p) => ({ at: new Date(p.at).getTime(), used: p.hiwaterFraction })),
-    }));
+  const lines = series.slice(0, 8).map((s) => ({
+    name: s.scenario.name,
+    data: s.points.map((p) => ({ at: new Date(p.at).getTime(), used: p.hiwaterFraction })),
+  }));
   return (
     <ChartFigure
       title="SWIOTLB headroom trend (peak pool use per run)"

@@ -1,7 +1,8 @@
 import { useState, type ReactNode } from 'react';
 import { useQuery } from 'urql';
 import { ScenariosDocument } from '../api/generated/graphql';
-import { QueryStatus } from '../components/common';
+import { QueryStatus, Section } from '../components/common';
+import { ImportTracePanel } from '../components/import-trace-panel';
 import { formatTime } from '../format';
 import { Link } from '../router';
 
@@ -52,6 +53,9 @@ export function ScenariosPage(): ReactNode {
           </tbody>
         </table>
       ) : null}
+      <Section title="Import trace">
+        <ImportTracePanel />
+      </Section>
     </>
   );
 }
