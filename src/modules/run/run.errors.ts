@@ -25,8 +25,11 @@ export class RunFailedError extends Error {
   }
 }
 
-/** Prisma codes of an unreachable, closed or exhausted database connection. */
-const unavailableDatabaseCodes = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2037']);
+/**
+ * Prisma codes of an unreachable, closed or exhausted database connection, and of a transaction
+ * that expired because the database was too slow or went away in the middle (P2028).
+ */
+const unavailableDatabaseCodes = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2037']);
 /** Driver-adapter error kinds (Prisma 7 over node-postgres) that mean the same. */
 const unavailableDriverKinds = new Set([
   'DatabaseNotReachable',

@@ -19,6 +19,10 @@ describe('isInfrastructureError', () => {
     ['socket refused', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
     ['wrapped in a cause', new Error('query failed', { cause: new Error('Connection terminated unexpectedly') })],
     ['ioredis closed connection', new Error('Connection is closed.')],
+    [
+      'Prisma: a transaction expired while the database was slow or away',
+      { code: 'P2028', message: 'Transaction API error: A commit cannot be executed on an expired transaction.' },
+    ],
   ])('%s → infrastructure', (_what, error) => {
     expect(isInfrastructureError(error)).toBe(true);
   });
