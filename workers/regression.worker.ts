@@ -20,16 +20,27 @@ export interface RegressionJobHandlers {
   reconcileSchedules(): Promise<unknown>;
 }
 
+/** Started regression workers. */
+export interface RegressionWorkersHandle {
+  stop(): Promise<void>;
+  /**
+   * Puts the job schedulers back when Redis lost them (it restarted empty): if the sweep's scheduler
+   * is missing, every schedule's scheduler is reconciled from PostgreSQL and the sweep re-registered.
+   * Idempotent and cheap when nothing is missing (one Redis read); true when it re-registered.
+   */
+  registerSchedulersIfLost(): Promise<boolean>;
+}
+
 /**
  * Starts the regression workers (schedule firings, webhook deliveries, the sweep of open suite
- * batches), after reconciling the job schedulers from PostgreSQL. Returns the graceful stop.
+ * batches), after reconciling the job schedulers from PostgreSQL.
  */
 export async function startRegressionWorkers(options: {
   redisUrl: string;
   prefix: string;
   logger: Logger;
   handlers: RegressionJobHandlers;
-}): Promise<() => Promise<void>> {
+}): Promise<RegressionWorkersHandle> {
   const { handlers, logger } = options;
   const connection = { url: options.redisUrl, maxRetriesPerRequest: null };
   await handlers.reconcileSchedules();
@@ -37,11 +48,13 @@ export async function startRegressionWorkers(options: {
     connection,
     prefix: options.prefix,
   });
-  await batchesQueue.upsertJobScheduler(
-    sweepSchedulerId,
-    { every: sweepEveryMs },
-    { name: RegressionJobName.sweep, data: {}, opts: batchJobOptions },
-  );
+  const upsertSweep = () =>
+    batchesQueue.upsertJobScheduler(
+      sweepSchedulerId,
+      { every: sweepEveryMs },
+      { name: RegressionJobName.sweep, data: {}, opts: batchJobOptions },
+    );
+  await upsertSweep();
   const workers = [
     new Worker<ScheduleJob['data'], unknown, ScheduleJob['name']>(
       RegressionQueueName.schedules,
@@ -69,8 +82,17 @@ export async function startRegressionWorkers(options: {
     worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'regression worker error'));
   }
   await Promise.all(workers.map((w) => w.waitUntilReady()));
-  return async () => {
-    await Promise.allSettled(workers.map((w) => w.close()));
-    await batchesQueue.close();
+  return {
+    async stop() {
+      await Promise.allSettled(workers.map((w) => w.close()));
+      await batchesQueue.close();
+    },
+    async registerSchedulersIfLost() {
+      if (await batchesQueue.getJobScheduler(sweepSchedulerId)) return false;
+      await handlers.reconcileSchedules();
+      await upsertSweep();
+      logger.warn('regression job schedulers were missing from Redis; re-registered them from PostgreSQL');
+      return true;
+    },
   };
 }

@@ -58,6 +58,7 @@ export async function startApi(
   const rateLimiter = createRedisRateLimiter(redis, {
     requestsPerMinute: config.rateLimitPerMinute,
     keyPrefix: config.bullmqPrefix,
+    logger,
   });
   const app = createHttpApp({
     logger,

@@ -194,6 +194,7 @@ export function buildWorkerParts(
   } = buildRunPath({ db, runQueue, regressionQueues, regressionSettings, ...deps });
   const reconciler = new RunReconciler(runRepository, runQueue, batches, deps.clock, deps.logger, {
     maxAttempts: config.reconcileMaxAttempts,
+    heartbeatStaleMs: runHeartbeatStaleMs(config),
   });
   return {
     db,
@@ -210,7 +211,16 @@ export function buildWorkerParts(
 }
 
 /**
- * The executor of a sandboxed processor thread, with the thread's own database client. Storing a
+ * How old a RUNNING run's heartbeat must be before the reconciler treats its executor as dead:
+ * three lock durations, at least 10 s (heartbeats come about every 250 ms while the engine runs;
+ * the margin covers the result transaction and a loaded machine).
+ */
+export function runHeartbeatStaleMs(config: Pick<Config, 'workerLockDurationMs'>): number {
+  return Math.max(10_000, 3 * config.workerLockDurationMs);
+}
+
+/**
+ * The executor of an engine thread, with the thread's own database client. Storing a
  * run's results also records the replay that run carries out, if any.
  */
 export function buildRunExecutor(db: Database, deps: { clock: Clock; specs: SpecValidator }): RunExecutor {

@@ -127,16 +127,19 @@ export class RunRepository {
   async markRunning(id: string, now: Date): Promise<boolean> {
     const moved = await this.db.run.updateMany({
       where: { id, status: { in: ['QUEUED', 'RUNNING'] } },
-      data: { status: 'RUNNING', startedAt: now, attempts: { increment: 1 } },
+      data: { status: 'RUNNING', startedAt: now, heartbeatAt: now, attempts: { increment: 1 } },
     });
     return moved.count === 1;
   }
 
-  /** Records progress of a RUNNING run (ignored once the run is final, e.g. cancelled meanwhile). */
-  async updateProgress(id: string, progress: number): Promise<void> {
+  /**
+   * Records progress of a RUNNING run and stamps its heartbeat (the executor is alive); ignored once
+   * the run is final, e.g. cancelled meanwhile.
+   */
+  async updateProgress(id: string, progress: number, now: Date): Promise<void> {
     await this.db.run.updateMany({
       where: { id, status: 'RUNNING' },
-      data: { progress: Math.min(1, Math.max(0, progress)) },
+      data: { progress: Math.min(1, Math.max(0, progress)), heartbeatAt: now },
     });
   }
 
@@ -207,10 +210,19 @@ export class RunRepository {
   async listInFlightForReconcile(
     limit: number,
     createdBefore: Date,
-  ): Promise<Array<{ id: string; teamId: string; batchId: string | null; status: RunStatus; attempts: number }>> {
+  ): Promise<
+    Array<{
+      id: string;
+      teamId: string;
+      batchId: string | null;
+      status: RunStatus;
+      attempts: number;
+      heartbeatAt: Date | null;
+    }>
+  > {
     return this.db.run.findMany({
       where: { status: { in: ['QUEUED', 'RUNNING'] }, createdAt: { lt: createdBefore } },
-      select: { id: true, teamId: true, batchId: true, status: true, attempts: true },
+      select: { id: true, teamId: true, batchId: true, status: true, attempts: true, heartbeatAt: true },
       orderBy: { createdAt: 'asc' },
       take: limit,
     });

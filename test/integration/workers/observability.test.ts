@@ -4,6 +4,10 @@ import { parseConfig } from '../../../src/platform/config';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness';
 import { isFinal, obliterate, submitRun, waitForRun } from './pipeline-support';
 
+// Waits here poll with their own, informative deadlines (waitForRun and waitForBatch: 60 s); the
+// jest timeout (tests and the hooks that start a worker with its warm engine threads) must exceed them.
+jest.setTimeout(120_000);
+
 // /metrics carries the pipeline's metrics (queue depth by state, run durations, runs by final
 // status, engine throughput) when the API and a worker share a process, as under npm start. The
 // bull-board UI at /admin/queues and its operator credential: test/integration/api/security.test.ts.
