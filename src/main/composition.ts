@@ -102,14 +102,18 @@ function buildRunPath(deps: CoreDependencies) {
       logger.warn({ err: error, batchId: batch.id }, 'suite batch comparison failed; the sweep will retry it');
     }
   });
-  const runs = new RunService(runRepository, scenarios, specs, deps.runQueue, clock, logger, batches);
   const settings = deps.regressionSettings ?? regressionSettingsOf(parseConfig({}));
+  const runReader = new RunReaderRepository(db);
+  const runs = new RunService(runRepository, scenarios, specs, deps.runQueue, clock, logger, batches, {
+    maxQueuedRuns: settings.teamMaxQueuedRuns,
+    queuedRunCount: (teamId) => runReader.queuedRunCount(teamId),
+  });
   // Likewise the webhook service looks suites up, and the suite service notifies it of comparisons.
   const suites: SuiteService = new SuiteService(
     new SuiteRepository(db),
     runs,
     scenarios,
-    new RunReaderRepository(db),
+    runReader,
     new FindingHistoryRepository(db),
     { comparisonStored: (suite, comparison) => webhooks.comparisonStored(suite, comparison) },
     clock,

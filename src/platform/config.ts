@@ -257,7 +257,7 @@ export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environm
   {
     variable: 'TEAM_MAX_QUEUED_RUNS',
     meaning:
-      'most QUEUED runs a team may have: a suite batch beyond it is refused and a schedule firing skipped (default 2000)',
+      'most QUEUED runs a team may have: a run, matrix or suite batch beyond it is refused (QUEUE_FULL) and a schedule firing skipped (default 2000)',
   },
   {
     variable: 'OPERATOR_TOKEN',

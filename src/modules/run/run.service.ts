@@ -34,6 +34,12 @@ export type SubmitMatrixResult = { batch: RunBatchWithRuns } | { userErrors: Use
 
 const maxMatrixEntries = 16;
 
+/** The per-team cap on runs waiting in the queue, and how to count them. */
+export interface QueueLimit {
+  readonly maxQueuedRuns: number;
+  queuedRunCount(teamId: string): Promise<number>;
+}
+
 /**
  * What an idempotency key promises: the same submission. A hash of everything the caller gave
  * (scenario or version, overrides, trigger, time limit), so a reused key with other input is refused.
@@ -88,7 +94,22 @@ export class RunService {
     private readonly logger: Logger,
     /** Completes a batch when its last run is cancelled from the API. */
     private readonly batches?: RunBatchCompleter,
+    private readonly queueLimit?: QueueLimit,
   ) {}
+
+  /** QUEUE_FULL when `adding` more runs would take the team past its queued-run cap (TEAM_MAX_QUEUED_RUNS). */
+  private async queueRoom(viewer: Viewer, adding: number, path: string[]): Promise<UserInputError[] | null> {
+    if (!this.queueLimit) return null;
+    const queued = await this.queueLimit.queuedRunCount(viewer.teamId);
+    if (queued + adding <= this.queueLimit.maxQueuedRuns) return null;
+    return [
+      {
+        path,
+        message: `the team has ${queued} queued runs; at most ${this.queueLimit.maxQueuedRuns} runs may wait in the queue per team`,
+        code: 'QUEUE_FULL',
+      },
+    ];
+  }
 
   async submit(
     viewer: Viewer,
@@ -120,6 +141,8 @@ export class RunService {
       const existing = await this.runs.findByIdempotencyKey(viewer.teamId, key);
       if (existing) return sameSubmission(existing, inputHash, key);
     }
+    const full = await this.queueRoom(viewer, 1, ['input']);
+    if (full) return { userErrors: full };
     const resolved = await this.resolveVersion(viewer, input);
     if ('userErrors' in resolved) return resolved;
     const planned = this.planRun(viewer, resolved, input.overrides ?? {}, ['input', 'overrides']);
@@ -187,6 +210,8 @@ export class RunService {
       else planned.push({ ...plan, trigger: 'BATCH' as const, idempotencyKey: null });
     }
     if (userErrors.length > 0) return { userErrors };
+    const full = await this.queueRoom(viewer, planned.length, ['input', 'entries']);
+    if (full) return { userErrors: full };
     const { batch, runs } = await this.runs.insertBatch(
       { teamId: viewer.teamId, scenarioId: resolved.scenarioId },
       planned,

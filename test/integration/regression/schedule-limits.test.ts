@@ -129,6 +129,47 @@ describe('schedule limits', () => {
     expect(otherTeam.data.runSuite.__typename).toBe('SuiteBatchSubmitted');
   });
 
+  it('refuses submitRun and submitMatrix beyond the cap with QUEUE_FULL, and keeps idempotent resubmits working', async () => {
+    const { token } = await harness.newTeam('capped');
+    const scenario = await harness.gql<{ createScenario: { scenario: { id: string } } }>(
+      token,
+      'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }',
+      { spec: s04 },
+    );
+    const scenarioId = scenario.data.createScenario.scenario.id;
+    type Answer = { __typename: string; userErrors?: Array<{ path: string[]; code: string; message: string }> };
+    const submitRun = (key: string) =>
+      harness.gql<{ submitRun: Answer & { created?: boolean } }>(
+        token,
+        'mutation($input: SubmitRunInput!) { submitRun(input: $input) { __typename ... on RunSubmitted { created } ... on InputRejected { userErrors { path code message } } } }',
+        { input: { scenarioId, idempotencyKey: key } },
+      );
+    const submitMatrix = () =>
+      harness.gql<{ submitMatrix: Answer }>(
+        token,
+        'mutation($input: SubmitMatrixInput!) { submitMatrix(input: $input) { __typename ... on InputRejected { userErrors { path code message } } } }',
+        { input: { scenarioId, entries: [{ profile: 'lb' }, { profile: 'la-phys' }] } },
+      );
+
+    const matrix = await submitMatrix(); // 2 queued
+    const third = await submitRun('cap-3'); // 3 queued: at the cap
+    const fourth = await submitRun('cap-4');
+    const again = await submitRun('cap-3'); // the same submission: the existing run, not a new one
+    const secondMatrix = await submitMatrix();
+
+    expect(matrix.data.submitMatrix.__typename).toBe('MatrixSubmitted');
+    expect(third.data.submitRun).toMatchObject({ __typename: 'RunSubmitted', created: true });
+    expect(fourth.data.submitRun).toEqual({
+      __typename: 'InputRejected',
+      userErrors: [{ path: ['input'], code: 'QUEUE_FULL', message: expect.stringContaining('at most 3') }],
+    });
+    expect(again.data.submitRun).toMatchObject({ __typename: 'RunSubmitted', created: false });
+    expect(secondMatrix.data.submitMatrix).toEqual({
+      __typename: 'InputRejected',
+      userErrors: [{ path: ['input', 'entries'], code: 'QUEUE_FULL', message: expect.stringContaining('at most 3') }],
+    });
+  });
+
   it('skips a cron firing that comes sooner than the minimum interval after the last one', async () => {
     const { token, suiteId } = await teamWithSuite();
     const schedule = await createSchedule(token, suiteId, 'daily', '0 3 * * *');
