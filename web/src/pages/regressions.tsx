@@ -368,7 +368,7 @@ function Triage({ canTriage }: { canTriage: boolean }): ReactNode {
   });
   const [, acknowledge] = useMutation(AcknowledgeViolationDocument);
   const [, reopen] = useMutation(ReopenViolationDocument);
-  // Triage is per fingerprint: show each fingerprint once, with its newest finding (of the newest 30).
+  // Triage is per fingerprint: show each fingerprint once, with its newest finding (of the newest 20: the query cost limit allows 20 findings with their run and scenario).
   const findings = useMemo(() => {
     const byFingerprint = new Map<string, TriageFinding>();
     for (const { node } of data?.violations.edges ?? [])
