@@ -78,15 +78,17 @@ export interface ReviewTotals {
 export const reviewMemoryKeys: readonly string[] = [
   'memory.decryptedBytes',
   'swiotlb.private.nslabs',
+  'swiotlb.private.slotMetadataBytes',
   'swiotlb.poolsGrown',
   'swiotlb.transientPoolsCreated',
   'swiotlb.slotMetadataBytes',
   'memory.lowBytesConsumed',
 ];
 
+/** A metric only one kernel has (a private pool the base lacks) counts as 0 on the other side. */
 const costOf = (key: string, base: EngineReport, patched: EngineReport): ReviewCost => {
-  const b = base.metrics[key] ?? null;
-  const p = patched.metrics[key] ?? null;
+  const b = base.metrics[key] ?? (typeof patched.metrics[key] === 'number' ? 0 : null);
+  const p = patched.metrics[key] ?? (typeof base.metrics[key] === 'number' ? 0 : null);
   return { key, base: b, patched: p, delta: typeof b === 'number' && typeof p === 'number' ? p - b : null };
 };
 
@@ -241,7 +243,7 @@ export function formatReviewDelta(key: string, delta: number | null): string {
   if (delta === 0) return '±0';
   const sign = delta > 0 ? '+' : '−';
   const size = Math.abs(delta);
-  if (/Bytes$/.test(key)) return `${sign}${formatBytes(size)}`;
+  if (/Bytes/.test(key)) return `${sign}${formatBytes(size)}`;
   if (/Ns$/.test(key)) return `${sign}${(size / 1e6).toFixed(3)} ms`;
   return `${sign}${formatCount(size)}`;
 }

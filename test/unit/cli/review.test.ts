@@ -102,6 +102,15 @@ describe('dmasim review', () => {
     expect(s04Review?.verdict).toBe('fixes the leak for storvsc0, breaks storvsc0: 829 × F5');
   });
 
+  it('counts the memory cost of dual pools (a private pool the base lacks counts from 0)', async () => {
+    const json = await reviewJson('v7.2', 'v7.2+device-cc-accepted:posted+dual-swiotlb-pools');
+    const cost = (key: string): number | null | undefined => json.total.memory.find((m) => m.key === key)?.delta;
+    // The private pool mirrors the default one on each of the two scenarios: 262,144 slabs and 6 MiB of slot metadata each.
+    expect(cost('swiotlb.private.nslabs')).toBe(2 * 262_144);
+    expect(cost('swiotlb.private.slotMetadataBytes')).toBe(2 * 6_291_712);
+    expect(cost('swiotlb.slotMetadataBytes')).toBe(0);
+  });
+
   it('prints text and Markdown', async () => {
     const text = await review(s19, '--base', 'v7.2', '--patched', 'v7.2+device-cc-accepted:posted');
     expect(text.code).toBe(0);
