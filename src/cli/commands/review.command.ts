@@ -148,6 +148,11 @@ function renderText(
 ): string {
   const out: string[] = [`review: ${options.patched.label} against ${options.base.label}`];
   for (const r of reviews) {
+    if (!r.affected) {
+      const persisting = r.left.length > 0 ? ` (${r.left.length} exposure(s) persist, ${r.baseVerdict})` : '';
+      out.push('', `${r.scenario}: unaffected by the patch${persisting}`);
+      continue;
+    }
     out.push('', `${r.scenario}: ${r.baseVerdict} → ${r.patchedVerdict}`);
     out.push(`  verdict: ${r.verdict}`);
     out.push(
@@ -209,7 +214,7 @@ function renderMarkdown(
     );
   }
   for (const r of reviews) {
-    if (r.left.length === 0 && r.newExposures.length === 0 && r.newFailures.length === 0) continue;
+    if (!r.affected || (r.left.length === 0 && r.newExposures.length === 0 && r.newFailures.length === 0)) continue;
     out.push('', `**${r.scenario}**: ${r.verdict}.`, '');
     for (const e of r.left)
       out.push(

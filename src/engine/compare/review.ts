@@ -59,11 +59,15 @@ export interface ScenarioReview {
   readonly newFailures: readonly ReviewFailure[];
   readonly memory: readonly ReviewCost[];
   readonly time: ReviewCost;
+  /** False when the patch changes nothing here: no finding fixed, new or failing, no cost, no hunk that would help. */
+  readonly affected: boolean;
   readonly verdict: string;
 }
 
 export interface ReviewTotals {
   readonly scenarios: number;
+  /** Scenarios the patch changes nothing in (their left exposures still count in `left`). */
+  readonly unaffected: number;
   readonly fixed: number;
   readonly left: number;
   readonly newExposures: number;
@@ -136,7 +140,9 @@ export function reviewSentence(
   }
   for (const device of devicesOf(newFailures)) {
     const mine = newFailures.filter((f) => f.deviceId === device);
-    parts.push(`breaks ${device}: ${mine.map((f) => `${formatCount(f.count)} × ${f.class}`).join(', ')}`);
+    const byClass = new Map<string, number>();
+    for (const f of mine) byClass.set(f.class, (byClass.get(f.class) ?? 0) + f.count);
+    parts.push(`breaks ${device}: ${[...byClass].map(([id, n]) => `${formatCount(n)} × ${id}`).join(', ')}`);
   }
   return parts.length > 0 ? parts.join(', ') : 'no change in findings';
 }
@@ -183,6 +189,13 @@ export function reviewScenario(
   const memory = reviewMemoryKeys
     .filter((k) => k in base.metrics || k in patched.metrics)
     .map((k) => costOf(k, base, patched));
+  const time = costOf('cost.totalNs', base, patched);
+  const affected =
+    fixed.length > 0 ||
+    newExposures.length > 0 ||
+    newFailures.length > 0 ||
+    left.some((e) => e.hunksNeeded.length > 0) ||
+    [...memory, time].some((c) => c.delta !== null && c.delta !== 0);
   return {
     scenario,
     baseVerdict: base.summary.verdict,
@@ -192,8 +205,9 @@ export function reviewScenario(
     newExposures,
     newFailures,
     memory,
-    time: costOf('cost.totalNs', base, patched),
-    verdict: reviewSentence(fixed, left, newExposures, newFailures),
+    time,
+    affected,
+    verdict: affected ? reviewSentence(fixed, left, newExposures, newFailures) : 'unaffected by the patch',
   };
 }
 
@@ -211,9 +225,12 @@ const sumCosts = (key: string, costs: readonly (ReviewCost | undefined)[]): Revi
 /** The totals over every reviewed scenario (devices of different scenarios are named together). */
 export function reviewTotals(reviews: readonly ScenarioReview[]): ReviewTotals {
   const all = <T>(pick: (r: ScenarioReview) => readonly T[]): T[] => reviews.flatMap(pick);
+  const affected = reviews.filter((r) => r.affected);
+  const unaffected = reviews.length - affected.length;
   const memoryKeys = reviewMemoryKeys.filter((k) => reviews.some((r) => r.memory.some((m) => m.key === k)));
   return {
     scenarios: reviews.length,
+    unaffected,
     fixed: all((r) => r.fixed).length,
     left: all((r) => r.left).length,
     newExposures: all((r) => r.newExposures).length,
@@ -228,12 +245,20 @@ export function reviewTotals(reviews: readonly ScenarioReview[]): ReviewTotals {
       'cost.totalNs',
       reviews.map((r) => r.time),
     ),
-    verdict: reviewSentence(
-      all((r) => r.fixed),
-      all((r) => r.left),
-      all((r) => r.newExposures),
-      all((r) => r.newFailures),
-    ),
+    // The sentence speaks of the scenarios the patch touches; leaks it does not touch are only counted.
+    verdict: [
+      ...(affected.length > 0
+        ? [
+            reviewSentence(
+              affected.flatMap((r) => r.fixed),
+              affected.flatMap((r) => r.left),
+              affected.flatMap((r) => r.newExposures),
+              affected.flatMap((r) => r.newFailures),
+            ),
+          ]
+        : []),
+      ...(unaffected > 0 ? [`${unaffected} scenario(s) unaffected`] : []),
+    ].join('; '),
   };
 }
 
@@ -244,6 +269,7 @@ export function formatReviewDelta(key: string, delta: number | null): string {
   const sign = delta > 0 ? '+' : '−';
   const size = Math.abs(delta);
   if (/Bytes/.test(key)) return `${sign}${formatBytes(size)}`;
-  if (/Ns$/.test(key)) return `${sign}${(size / 1e6).toFixed(3)} ms`;
+  if (/Ns$/.test(key))
+    return size >= 1e6 ? `${sign}${(size / 1e6).toFixed(3)} ms` : `${sign}${(size / 1e3).toFixed(1)} µs`;
   return `${sign}${formatCount(size)}`;
 }

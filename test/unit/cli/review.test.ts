@@ -100,6 +100,9 @@ describe('dmasim review', () => {
     ]);
     expect(s04Review?.newFailures[0]?.kernelLogLine).toMatch(/^DMA addr 0x[0-9a-f]+\+\d+ overflow/);
     expect(s04Review?.verdict).toBe('fixes the leak for storvsc0, breaks storvsc0: 829 × F5');
+    // S4 and S19 are the same guest: the total adds the failures per device and class.
+    expect(json.total.verdict).toBe('fixes the leak for storvsc0, breaks storvsc0: 1,658 × F5');
+    expect(json.total).toMatchObject({ fixed: 8, left: 0, newFailedOperations: 1658, unaffected: 0 });
   });
 
   it('counts the memory cost of dual pools (a private pool the base lacks counts from 0)', async () => {
@@ -109,6 +112,15 @@ describe('dmasim review', () => {
     expect(cost('swiotlb.private.nslabs')).toBe(2 * 262_144);
     expect(cost('swiotlb.private.slotMetadataBytes')).toBe(2 * 6_291_712);
     expect(cost('swiotlb.slotMetadataBytes')).toBe(0);
+  });
+
+  it('--examples lists a scenario the patch does not touch as unaffected', async () => {
+    const { code, out } = await review('--examples', '--base', 'lb', '--patched', 'lb+device-cc-accepted:posted');
+    expect(code).toBe(0);
+    // S13 (swiotlb=force on a non-confidential VM) has no accepted device: nothing changes.
+    expect(out).toContain('examples/s13-swiotlb-force-non-coco.yaml: unaffected by the patch');
+    expect(out).toContain('examples/s04-hyperv-snp-confidential-storvsc.yaml: exposes-secrets → failing');
+    expect(out).toMatch(/^total over \d+ scenario\(s\): .*; \d+ scenario\(s\) unaffected$/m);
   });
 
   it('prints text and Markdown', async () => {
