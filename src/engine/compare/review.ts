@@ -5,6 +5,7 @@
  * one-sentence verdict. `probes` are optional extra reports of the patched kernel with one more
  * hunk switched on; an exposure left in the patched report but absent from a probe names that hunk.
  */
+import { invariant } from '../invariant';
 import type { EngineReport, MetricValue } from '../report/report.types';
 import { formatBytes, formatCount } from '../report/markdown';
 import { compareResultSets, exposureKey } from './compare';
@@ -98,8 +99,8 @@ const costOf = (key: string, base: EngineReport, patched: EngineReport): ReviewC
 
 function exposure(report: EngineReport, fingerprint: string, hunksNeeded: readonly string[] = []): ReviewExposure {
   const v = report.violations.find((x) => x.fingerprint === fingerprint);
-  // invariant-like: compare.ts pairs only findings it was given.
-  if (v === undefined) throw new Error(`review: violation ${fingerprint} not in its report`);
+  // compare.ts pairs only the findings it was given.
+  invariant(v !== undefined, `review: violation ${fingerprint} not in its report`);
   return {
     class: v.class,
     deviceId: v.deviceId,
