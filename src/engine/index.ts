@@ -174,3 +174,17 @@ export { scenarioJsonSchemaText } from './spec/json-schema';
 export { platformIds, type PlatformId } from './spec/names';
 export { nearestKey } from './spec/nearest';
 export { specLimits } from './spec/scenario.schema';
+/** The reviewer's answer for a kernel change (`dmasim review`): fixed/left/new findings, costs and a one-sentence verdict. */
+export {
+  formatReviewDelta,
+  reviewMemoryKeys,
+  reviewScenario,
+  reviewSentence,
+  reviewTotals,
+  type ReviewCost,
+  type ReviewExposure,
+  type ReviewFailure,
+  type ReviewProbe,
+  type ReviewTotals,
+  type ScenarioReview,
+} from './compare/review';

@@ -4,6 +4,7 @@ import { explainCommand, overlaysCommand, profilesCommand, schemaCommand } from 
 import { ciCommand } from './ci.command';
 import { demoCommand } from './demo.command';
 import { importTraceCommand } from './import-trace.command';
+import { reviewCommand } from './review.command';
 import { runCommand } from './run.command';
 import { minimizeCommand } from './minimize.command';
 import { swiotlbReplayCommand } from './swiotlb-replay.command';
@@ -53,6 +54,7 @@ const teamCommand = lazyCommand(
 /** Every `dmasim` subcommand, in the order `dmasim help` lists them. */
 export const commands: readonly CliCommand[] = [
   runCommand,
+  reviewCommand,
   demoCommand,
   validateCommand,
   explainCommand,

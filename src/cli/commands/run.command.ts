@@ -73,7 +73,7 @@ export interface KernelChoice {
 }
 
 /** A flag value the user must fix: printed as `dmasim run: message`, exit code 2. */
-class FlagError extends Error {}
+export class FlagError extends Error {}
 
 function validOverlays(): string {
   return overlayIds
@@ -113,20 +113,25 @@ export function parseMatrix(text: string): KernelChoice[] {
   return entries.map((entry) => {
     if (labels.has(entry)) throw new FlagError(`--matrix: '${entry}' is listed twice`);
     labels.add(entry);
-    const [profile = '', ...tokens] = entry.split('+');
-    // A token that is not an overlay name is a hunk added to the overlay before it (device-cc-accepted:posted+force-bounce-off).
-    const overlays = tokens.reduce<string[]>((list, token) => {
-      const isOverlay = overlayIds.some((o) => token === o || token.startsWith(`${o}:`));
-      if (!isOverlay && list.length > 0) list[list.length - 1] += `+${token}`;
-      else list.push(token);
-      return list;
-    }, []);
-    return {
-      label: entry,
-      profile: checkProfile(profile, `--matrix entry '${entry}'`),
-      overlays: overlays.map((o) => parseOverlay(o, `--matrix entry '${entry}'`)),
-    };
+    return parseKernelEntry(entry, `--matrix entry '${entry}'`);
   });
+}
+
+/** Parses one kernel entry `profile[+overlay[:variant][+hunk|-hunk]...]...` (a `--matrix` entry, `dmasim review --base`). */
+export function parseKernelEntry(entry: string, flag: string): KernelChoice {
+  const [profile = '', ...tokens] = entry.split('+');
+  // A token that is not an overlay name is a hunk added to the overlay before it (device-cc-accepted:posted+force-bounce-off).
+  const overlays = tokens.reduce<string[]>((list, token) => {
+    const isOverlay = overlayIds.some((o) => token === o || token.startsWith(`${o}:`));
+    if (!isOverlay && list.length > 0) list[list.length - 1] += `+${token}`;
+    else list.push(token);
+    return list;
+  }, []);
+  return {
+    label: entry,
+    profile: checkProfile(profile, flag),
+    overlays: overlays.map((o) => parseOverlay(o, flag)),
+  };
 }
 
 interface RunOptions {
@@ -206,7 +211,7 @@ function parseArgs(args: readonly string[]): RunOptions {
 }
 
 /** The spec with the kernel replaced (re-validated: the overlay and profile rules still apply). */
-function withKernel(
+export function withKernel(
   spec: NormalizedScenario,
   profile: string | undefined,
   overlays: readonly NormalizedOverlay[] | undefined,
@@ -222,7 +227,7 @@ function withKernel(
   });
 }
 
-function capOperations(spec: NormalizedScenario, cap: number | undefined): NormalizedScenario {
+export function capOperations(spec: NormalizedScenario, cap: number | undefined): NormalizedScenario {
   if (cap === undefined || spec.workload.explicit.length > 0) return spec;
   return { ...spec, workload: { ...spec.workload, operations: Math.min(spec.workload.operations, cap) } };
 }
@@ -266,7 +271,7 @@ async function executeRun(
   return run.finish();
 }
 
-async function loadSpec(file: string, io: CliIo): Promise<NormalizedScenario | null> {
+export async function loadSpec(file: string, io: CliIo): Promise<NormalizedScenario | null> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
@@ -282,7 +287,7 @@ async function loadSpec(file: string, io: CliIo): Promise<NormalizedScenario | n
   return parsed.spec;
 }
 
-function printSpecErrors(
+export function printSpecErrors(
   io: CliIo,
   file: string,
   what: string,
