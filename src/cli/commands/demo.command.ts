@@ -102,7 +102,7 @@ export const demoCommand: CliCommand = {
     );
     // Each line is printed as its example finishes (a full demo takes seconds): fixed column widths
     // instead of widths measured over all rows; a longer cell only shifts the rest of its own line.
-    const widths = [Math.max(8, ...files.map((f) => f.replace(/\.(ya?ml|json)$/, '').length)), 40, 15, 44, 9];
+    const widths = [Math.max(8, ...files.map((f) => f.replace(/\.(ya?ml|json)$/, '').length)), 44, 29, 44, 9];
     const printRow = (cells: readonly string[]): void => {
       io.stdout.write(
         `  ${cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')}`.trimEnd() + '\n',

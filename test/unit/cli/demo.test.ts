@@ -31,14 +31,16 @@ describe('dmasim demo', () => {
     }
     // Reference §11 S4 (V1 critical on v7.2) and S8 (F5 for the 32-bit accepted device) as top findings.
     expect(out).toMatch(
-      /^ {2}s04-hyperv-snp-confidential-storvsc +v7\.2 \(la-phys\) +exposes-secrets +V1 critical storvsc0 /m,
+      /^ {2}s04-hyperv-snp-confidential-storvsc +v7\.2 \(la-phys\) +exposes-secrets\+exposes-data +V1 critical storvsc0 /m,
     );
     expect(out).toMatch(
       /^ {2}s08-tdx-tdisp-nvme-32bit +v7\.3 \(lb\) \+ device-cc-accepted \(aneesh\) +failing +F5 nvme0 /m,
     );
-    // A failing run names the failure that makes it fail, never the F15 cost line or a violation:
-    // S10 (§11) fails with F4 although it also exposes stale data (V2 high) and bounces (F15).
-    expect(out).toMatch(/^ {2}s10-cca-virtio-net-ipa-mask +\S.* +failing +F4 net0 /m);
+    // The top finding follows the worst level: S10 (§11) fails with F4 but also exposes stale data
+    // (V2 high), so exposes-data comes first and V2 is shown; a run whose worst level is failing
+    // names the failure that makes it fail, never the F15 cost line (S11: F1 on the s390 ccw device).
+    expect(out).toMatch(/^ {2}s10-cca-virtio-net-ipa-mask +\S.* +exposes-data\+failing +V2 high net0 /m);
+    expect(out).toMatch(/^ {2}s11-s390-pv-first-boot-encryption +\S.* +failing +F1 ccw0 /m);
     expect(out).toMatch(new RegExp(`^  ${examples.length} scenarios, [\\d,]+ operations in [\\d.]+ s`, 'm'));
     expect(out.match(/^ {2}MATCH /gm)).toHaveLength(6);
   });
