@@ -75,6 +75,9 @@ export async function startPrivateRedis(): Promise<PrivateRedis> {
     }
   };
   const start = async (): Promise<void> => {
+    // Already running: a second redis-server would fail to bind and replace `child`, leaving the
+    // first one unkilled by destroy() (and jest waiting for it at the end of the run).
+    if (child && child.exitCode === null && child.signalCode === null) return;
     const server = spawn(
       'redis-server',
       [
