@@ -37,7 +37,8 @@ function threadConfig(): Config {
 
 function executorForThread(config: Config): RunExecutor {
   if (!executor) {
-    const db = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
+    // One connection per engine thread: the executor's queries are sequential (docs/scaling.md).
+    const db = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, poolSize: 1 });
     executor = buildRunExecutor(db, { clock: systemClock, specs: engineSpecValidator });
   }
   return executor;

@@ -5,6 +5,7 @@ import type { Config } from '../src/platform/config';
 import type { Clock } from '../src/platform/clock';
 import type { Logger } from '../src/platform/logger';
 import { pipelineMetrics } from '../src/platform/metrics';
+import { bullmqConnection } from '../src/platform/redis';
 import type { RunBatchCompleter } from '../src/modules/run/run.batch';
 import type { RunErrorCode } from '../src/modules/run/run.errors';
 import { QueueName, type RunJob, type RunQueue, runJobOptions } from '../src/modules/run/run.queue';
@@ -46,8 +47,9 @@ export function createRunWorker(
   onGaveUp: (runId: string, reason: string, recorded: boolean) => Promise<void>,
 ): RunWorker {
   const workerData: RunProcessorWorkerData = { config };
+  const redis = bullmqConnection(config.redis);
   const worker: RunWorker = new Worker<RunJob['data'], RunJobResult, RunJob['name']>(QueueName.runs, processorFile(), {
-    connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+    connection: redis.connection,
     prefix: config.bullmqPrefix,
     concurrency: config.workerConcurrency,
     useWorkerThreads: true,
@@ -69,6 +71,7 @@ export function createRunWorker(
       );
   });
   worker.on('error', (error) => logger.error({ err: error }, 'run worker error'));
+  worker.on('closed', () => void redis.release());
   return worker;
 }
 

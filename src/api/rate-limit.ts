@@ -1,4 +1,4 @@
-import type { Redis } from '../platform/redis';
+import type { RedisClient } from '../platform/redis';
 import { AppError } from '../platform/app-error';
 
 export interface RateLimiter {
@@ -21,7 +21,7 @@ return math.max(1, tonumber(oldest[2]) + window - now)`;
 
 /** Per-key limit over a sliding minute, counted in Redis so it holds across API instances. */
 export function createRedisRateLimiter(
-  redis: Redis,
+  redis: RedisClient,
   options: { requestsPerMinute: number; keyPrefix: string },
 ): RateLimiter {
   const windowMs = 60_000;

@@ -116,7 +116,11 @@ export function buildWorkerParts(
   config: Config,
   deps: { clock: Clock; logger: Logger; specs: SpecValidator; onBatchCompleted?: BatchCompletedListener },
 ): WorkerParts {
-  const db = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
+  const db = createDatabase({
+    databaseUrl: config.databaseUrl,
+    schema: config.databaseSchema,
+    poolSize: config.databasePoolSizeWorker,
+  });
   const runQueue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   const regressionQueues = createRegressionQueues({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   const { runRepository, batches, regression } = buildRunPath({ db, runQueue, regressionQueues, ...deps });

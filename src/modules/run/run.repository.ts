@@ -124,6 +124,26 @@ export class RunRepository {
     return moved.count === 1;
   }
 
+  /**
+   * The executor's start, in one round trip: QUEUED (or RUNNING after a crash) → RUNNING with a
+   * start time and attempt count, returning the run and its team's default time limit; undefined
+   * when the run is final or gone (then `statusOf` tells which).
+   */
+  async startForJob(id: string, now: Date): Promise<{ run: Run; teamTimeLimitMs: number | null } | undefined> {
+    const rows = await this.db.$queryRaw<Array<RunRow & { teamTimeLimitMs: number | null }>>`
+      UPDATE run r SET status = 'RUNNING', started_at = ${now}, attempts = r.attempts + 1
+      FROM team t
+      WHERE r.id = ${id}::uuid AND r.status IN ('QUEUED', 'RUNNING') AND t.id = r.team_id
+      RETURNING r.id, r.team_id AS "teamId", r.scenario_id AS "scenarioId", r.scenario_version_id AS "scenarioVersionId",
+        r.batch_id AS "batchId", r.profile, r.overlays, r.seed, r.engine_version AS "engineVersion", r.status::text AS status,
+        r.trigger::text AS trigger, r.idempotency_key AS "idempotencyKey", r.attempts, r.progress, r.error_code AS "errorCode",
+        r.error_message AS "errorMessage", r.result_hash AS "resultHash", r.created_at AS "createdAt",
+        r.started_at AS "startedAt", r.finished_at AS "finishedAt", r.time_limit_ms AS "timeLimitMs",
+        t.run_time_limit_ms AS "teamTimeLimitMs"`;
+    const row = rows[0];
+    return row ? { run: toRun(row), teamTimeLimitMs: row.teamTimeLimitMs } : undefined;
+  }
+
   /** Records progress of a RUNNING run (ignored once the run is final, e.g. cancelled meanwhile). */
   async updateProgress(id: string, progress: number): Promise<void> {
     await this.db.run.updateMany({
@@ -263,19 +283,17 @@ export class RunRepository {
     ]);
     const summaries = new Map<string, RunResultSummary>(runIds.map((id) => [id, { violations: [], metrics: null }]));
     for (const v of violations)
-      summaries
-        .get(v.runId)
-        ?.violations.push({
-          class: v.class,
-          severity: v.severity,
-          fingerprint: v.fingerprint,
-          bytesExposed: v.bytesExposed,
-          deviceId: v.deviceId,
-          dataClass: v.dataClass,
-          path: v.path,
-          rule: v.rule,
-          count: v.count,
-        });
+      summaries.get(v.runId)?.violations.push({
+        class: v.class,
+        severity: v.severity,
+        fingerprint: v.fingerprint,
+        bytesExposed: v.bytesExposed,
+        deviceId: v.deviceId,
+        dataClass: v.dataClass,
+        path: v.path,
+        rule: v.rule,
+        count: v.count,
+      });
     for (const m of metrics) {
       const summary = summaries.get(m.runId);
       if (summary) {
