@@ -8,7 +8,7 @@
 //   submit→result p50/p99 (ms), engine ms per run (measured in the worker thread) and the overhead
 //   per run outside the engine (client latency minus engine time, p50).
 // - pipeline-throughput-wN for N = 1, 2, 4 worker processes (WORKER_CONCURRENCY each, default 1):
-//   R runs submitted by 16 concurrent clients; runs/s from the first submit to the last result,
+//   R runs submitted by 8 concurrent clients; runs/s from the first submit to the last result,
 //   overhead per run (worker-process busy time per run minus engine time) and the peak summed RSS
 //   of the worker processes.
 //
@@ -96,13 +96,25 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * A GraphQL client. A request that fails below HTTP (a loaded machine can drop connections) is sent
+ * again, up to 5 times; submits carry an idempotency key, so a retried submit never adds a run.
+ */
 function graphql(context: Context) {
   return async <T>(query: string, variables: Record<string, unknown>): Promise<T> => {
-    const response = await fetch(`${context.apiUrl}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${context.bearer}` },
-      body: JSON.stringify({ query, variables }),
-    });
+    let response: Response | undefined;
+    for (let attempt = 1; !response; attempt++) {
+      try {
+        response = await fetch(`${context.apiUrl}/graphql`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${context.bearer}` },
+          body: JSON.stringify({ query, variables }),
+        });
+      } catch (error: unknown) {
+        if (attempt >= 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+      }
+    }
     const body = (await response.json()) as { data: T; errors?: unknown };
     if (body.errors) throw new Error(`GraphQL failed: ${JSON.stringify(body.errors)}`);
     return body.data;
@@ -121,7 +133,7 @@ async function createScenario(context: Context, name: string): Promise<string> {
 }
 
 const submitMutation =
-  'mutation($s: UUID!) { submitRun(input: { scenarioId: $s }) { ... on RunSubmitted { run { id } } } }';
+  'mutation($s: UUID!, $key: String) { submitRun(input: { scenarioId: $s, idempotencyKey: $key }) { ... on RunSubmitted { run { id } } } }';
 
 /** Starts `count` worker processes and resolves once each has printed that it runs. */
 async function startWorkers(context: Context, count: number): Promise<ChildProcess[]> {
@@ -199,7 +211,10 @@ async function latencyCase(context: Context): Promise<Record<string, unknown>> {
     // Two warm-up runs: the worker's thread, plans, the scenario version.
     for (let i = 0; i < latencyRuns + 2; i++) {
       const started = performance.now();
-      const submitted = await gql<{ submitRun: { run: { id: string } } }>(submitMutation, { s: scenarioId });
+      const submitted = await gql<{ submitRun: { run: { id: string } } }>(submitMutation, {
+        s: scenarioId,
+        key: `${scenarioId}-${i}`,
+      });
       const runId = submitted.submitRun.run.id;
       await waitFinal(ws, runId);
       const violations = await gql<{ violations: { totalCount: number } }>(
@@ -276,12 +291,12 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     let next = 0;
     const submitOne = async (): Promise<void> => {
       while (next < throughputRuns) {
-        next++;
-        const data = await gql<{ submitRun: { run: { id: string } } }>(submitMutation, { s: scenarioId });
+        const key = `${scenarioId}-${next++}`;
+        const data = await gql<{ submitRun: { run: { id: string } } }>(submitMutation, { s: scenarioId, key });
         runIds.push(data.submitRun.run.id);
       }
     };
-    await Promise.all(Array.from({ length: 16 }, submitOne));
+    await Promise.all(Array.from({ length: 8 }, submitOne));
     for (;;) {
       const { rows } = await context.db.query<{ open: string }>(
         `SELECT count(*) AS open FROM run WHERE id = ANY($1::uuid[]) AND status IN ('QUEUED', 'RUNNING')`,
