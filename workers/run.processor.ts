@@ -22,6 +22,8 @@ export interface RunJobResult {
   readonly resultHash?: string;
   readonly operations?: number;
   readonly engineMs?: number;
+  /** Set when this job stored the result: the run's times (ms since epoch) and batch, so the worker need not re-read the run. */
+  readonly stored?: { createdAtMs: number; startedAtMs: number | null; finishedAtMs: number; batchId: string | null };
 }
 
 let executor: RunExecutor | undefined;
@@ -60,6 +62,16 @@ export default async function processRunJob(job: SandboxedJob<RunJob['data']>): 
         resultHash: outcome.resultHash,
         operations: outcome.operations,
         engineMs: Math.round(outcome.engineMs),
+        ...(outcome.finishedAt
+          ? {
+              stored: {
+                createdAtMs: outcome.run.createdAt.getTime(),
+                startedAtMs: outcome.run.startedAt?.getTime() ?? null,
+                finishedAtMs: outcome.finishedAt.getTime(),
+                batchId: outcome.run.batchId,
+              },
+            }
+          : {}),
       };
     default:
       return { outcome: outcome.kind };

@@ -103,7 +103,17 @@ export async function startRunWorker(
   const active = new Map<string, Job<RunJob['data'], RunJobResult, RunJob['name']>>();
 
   const afterJob = async (runId: string, result: RunJobResult | undefined): Promise<void> => {
-    const run = await runs.findForJob(runId);
+    // A job that stored the result says what the bookkeeping needs; only other endings read the run.
+    const stored = result?.stored;
+    const run = stored
+      ? {
+          status: 'SUCCEEDED' as const,
+          batchId: stored.batchId,
+          createdAt: new Date(stored.createdAtMs),
+          startedAt: stored.startedAtMs === null ? null : new Date(stored.startedAtMs),
+          finishedAt: new Date(stored.finishedAtMs),
+        }
+      : await runs.findForJob(runId);
     if (!run || !finalRunStatuses.has(run.status)) return;
     if (run.finishedAt) {
       metrics.runsFinishedTotal.inc({ status: run.status });

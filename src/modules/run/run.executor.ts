@@ -13,6 +13,8 @@ export type ExecutionOutcome =
       resultHash: string;
       /** When the result transaction stamped the run SUCCEEDED; undefined when another execution already had. */
       finishedAt: Date | undefined;
+      /** What the worker's bookkeeping needs of the run, so it does not read the run again. */
+      run: { createdAt: Date; startedAt: Date | null; batchId: string | null };
       operations: number;
       engineMs: number;
     }
@@ -103,7 +105,7 @@ export class RunExecutor {
 
   /** Steps the engine, checking the time limit, cancellation and progress between slices, then stores the results. */
   private async runEngine(
-    run: { id: string; teamId: string },
+    run: { id: string; teamId: string; createdAt: Date; startedAt: Date | null; batchId: string | null },
     spec: Parameters<typeof runEngineInSlices>[0],
     timeLimitMs: number,
     hooks: ExecutionHooks,
@@ -149,6 +151,7 @@ export class RunExecutor {
       kind: 'succeeded',
       resultHash: sliced.report.resultHash,
       finishedAt: written?.finishedAt,
+      run: { createdAt: run.createdAt, startedAt: run.startedAt, batchId: run.batchId },
       operations: sliced.operations,
       engineMs: sliced.engineMs,
     };
