@@ -40,6 +40,8 @@ module.exports = {
       globalSetup: '<rootDir>/test/support/global-setup.ts',
       globalTeardown: '<rootDir>/test/support/global-teardown.ts',
       setupFiles: ['<rootDir>/test/support/per-file-env.ts'],
+      // Each file gets its own database copy (see the file for why).
+      setupFilesAfterEnv: ['<rootDir>/test/support/per-file-database.ts'],
     },
     {
       displayName: 'web',

@@ -12,7 +12,7 @@ import {
   type WebhookJob,
 } from '../src/modules/regression/regression.queue';
 
-/** What the regression workers call; implemented by RegressionService. */
+/** What the regression workers call; built by src/main/composition.ts from the schedule, webhook and suite services. */
 export interface RegressionJobHandlers {
   fireSchedule(scheduleId: string): Promise<unknown>;
   /** Attempts one delivery; throws to make BullMQ retry. `finalAttempt` marks the delivery FAILED instead. */
@@ -21,16 +21,27 @@ export interface RegressionJobHandlers {
   reconcileSchedules(): Promise<unknown>;
 }
 
+/** Started regression workers. */
+export interface RegressionWorkersHandle {
+  stop(): Promise<void>;
+  /**
+   * Puts the job schedulers back when Redis lost them (it restarted empty): if the sweep's scheduler
+   * is missing, every schedule's scheduler is reconciled from PostgreSQL and the sweep re-registered.
+   * Idempotent and cheap when nothing is missing (one Redis read); true when it re-registered.
+   */
+  registerSchedulersIfLost(): Promise<boolean>;
+}
+
 /**
  * Starts the regression workers (schedule firings, webhook deliveries, the sweep of open suite
- * batches), after reconciling the job schedulers from PostgreSQL. Returns the graceful stop.
+ * batches), after reconciling the job schedulers from PostgreSQL.
  */
 export async function startRegressionWorkers(options: {
   redisUrl: string;
   prefix: string;
   logger: Logger;
   handlers: RegressionJobHandlers;
-}): Promise<() => Promise<void>> {
+}): Promise<RegressionWorkersHandle> {
   const { handlers, logger } = options;
   const redis = bullmqConnection(options.redisUrl);
   const connection = redis.connection;
@@ -39,11 +50,13 @@ export async function startRegressionWorkers(options: {
     connection,
     prefix: options.prefix,
   });
-  await batchesQueue.upsertJobScheduler(
-    sweepSchedulerId,
-    { every: sweepEveryMs },
-    { name: RegressionJobName.sweep, data: {}, opts: batchJobOptions },
-  );
+  const upsertSweep = () =>
+    batchesQueue.upsertJobScheduler(
+      sweepSchedulerId,
+      { every: sweepEveryMs },
+      { name: RegressionJobName.sweep, data: {}, opts: batchJobOptions },
+    );
+  await upsertSweep();
   const workers = [
     new Worker<ScheduleJob['data'], unknown, ScheduleJob['name']>(
       RegressionQueueName.schedules,
@@ -71,9 +84,18 @@ export async function startRegressionWorkers(options: {
     worker.on('error', (error) => logger.error({ err: error, queue: worker.name }, 'regression worker error'));
   }
   await Promise.all(workers.map((w) => w.waitUntilReady()));
-  return async () => {
-    await Promise.allSettled(workers.map((w) => w.close()));
-    await batchesQueue.close();
-    await redis.release();
+  return {
+    async stop() {
+      await Promise.allSettled(workers.map((w) => w.close()));
+      await batchesQueue.close();
+      await redis.release();
+    },
+    async registerSchedulersIfLost() {
+      if (await batchesQueue.getJobScheduler(sweepSchedulerId)) return false;
+      await handlers.reconcileSchedules();
+      await upsertSweep();
+      logger.warn('regression job schedulers were missing from Redis; re-registered them from PostgreSQL');
+      return true;
+    },
   };
 }

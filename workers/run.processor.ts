@@ -1,17 +1,17 @@
-// Sandboxed BullMQ processor (runs in a worker thread, as built JS from dist/): the engine is
-// CPU-bound, and running it in the worker's own event loop would stall lock renewal so that the
-// job ran twice. Each thread keeps one database connection for its lifetime.
-import { workerData } from 'node:worker_threads';
-import { type SandboxedJob, UnrecoverableError } from 'bullmq';
+// The engine thread (runs as built JS from dist/, one per slot of the worker's EngineThreadPool): the
+// engine is CPU-bound, and running it in the worker's own event loop would stall lock renewal so
+// that the job ran twice. A thread starts once, loads its modules and opens its database client
+// once, then executes one run at a time for as long as the worker lives (workers/engine-thread-pool.ts).
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../src/platform/clock';
 import { type Config, loadConfig } from '../src/platform/config';
 import { createDatabase } from '../src/platform/db';
 import { buildRunExecutor } from '../src/main/composition';
 import type { RunExecutor } from '../src/modules/run/run.executor';
-import type { RunJob } from '../src/modules/run/run.queue';
+import { isInfrastructureError } from '../src/modules/run/run.errors';
 import { engineSpecValidator } from '../src/modules/scenario/engine-spec-validator';
 
-/** What the worker thread receives from the worker (run.worker.ts) as `workerData`. */
+/** What the engine thread receives from the worker (run.worker.ts) as `workerData`. */
 export interface RunProcessorWorkerData {
   readonly config: Config;
 }
@@ -26,7 +26,24 @@ export interface RunJobResult {
   readonly stored?: { createdAtMs: number; startedAtMs: number | null; finishedAtMs: number; batchId: string | null };
 }
 
-let executor: RunExecutor | undefined;
+/** Worker → thread. */
+export type EngineThreadRequest = { readonly type: 'execute'; readonly runId: string };
+
+/** Thread → worker. Exactly one of finished / failed / error answers each `execute`. */
+export type EngineThreadMessage =
+  | { readonly type: 'ready' }
+  | { readonly type: 'progress'; readonly runId: string; readonly fraction: number }
+  | { readonly type: 'finished'; readonly runId: string; readonly result: RunJobResult }
+  /** The executor stored FAILED with this code (same input, same failure): never retried. */
+  | { readonly type: 'failed'; readonly runId: string; readonly code: string; readonly message: string }
+  /** The execution threw: `infrastructure` when the database (or the network to it) was the cause. */
+  | {
+      readonly type: 'error';
+      readonly runId: string;
+      readonly infrastructure: boolean;
+      readonly name: string;
+      readonly message: string;
+    };
 
 /**
  * The worker's configuration, passed in workerData: the parent may have been configured by its
@@ -37,43 +54,61 @@ function threadConfig(): Config {
   return data?.config ?? loadConfig();
 }
 
-function executorForThread(config: Config): RunExecutor {
-  if (!executor) {
-    // One connection per engine thread: the executor's queries are sequential (docs/scaling.md).
-    const db = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, poolSize: 1 });
-    executor = buildRunExecutor(db, { clock: systemClock, specs: engineSpecValidator });
+async function execute(executor: RunExecutor, config: Config, runId: string): Promise<EngineThreadMessage> {
+  try {
+    const outcome = await executor.execute(runId, {
+      timeLimitMs: config.runTimeLimitMs,
+      onProgress: (fraction) =>
+        parentPort?.postMessage({ type: 'progress', runId, fraction } satisfies EngineThreadMessage),
+    });
+    switch (outcome.kind) {
+      case 'failed':
+        return { type: 'failed', runId, code: outcome.code, message: outcome.message };
+      case 'succeeded':
+        return {
+          type: 'finished',
+          runId,
+          result: {
+            outcome: outcome.kind,
+            resultHash: outcome.resultHash,
+            operations: outcome.operations,
+            engineMs: Math.round(outcome.engineMs),
+            ...(outcome.finishedAt
+              ? {
+                  stored: {
+                    createdAtMs: outcome.run.createdAt.getTime(),
+                    startedAtMs: outcome.run.startedAt?.getTime() ?? null,
+                    finishedAtMs: outcome.finishedAt.getTime(),
+                    batchId: outcome.run.batchId,
+                  },
+                }
+              : {}),
+          },
+        };
+      default:
+        return { type: 'finished', runId, result: { outcome: outcome.kind } };
+    }
+  } catch (error: unknown) {
+    const cause = error instanceof Error ? error : new Error(String(error));
+    return {
+      type: 'error',
+      runId,
+      infrastructure: isInfrastructureError(error),
+      name: cause.name,
+      message: cause.message,
+    };
   }
-  return executor;
 }
 
-export default async function processRunJob(job: SandboxedJob<RunJob['data']>): Promise<RunJobResult> {
+if (!isMainThread && parentPort) {
+  const port = parentPort;
   const config = threadConfig();
-  const outcome = await executorForThread(config).execute(job.data.runId, {
-    timeLimitMs: config.runTimeLimitMs,
-    onProgress: (fraction) => job.updateProgress(Math.round(fraction * 1000) / 1000),
+  // One connection per engine thread: the executor's queries are sequential (docs/scaling.md).
+  const db = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, poolSize: 1 });
+  const executor = buildRunExecutor(db, { clock: systemClock, specs: engineSpecValidator });
+  port.on('message', (request: EngineThreadRequest) => {
+    if (request.type !== 'execute') return;
+    void execute(executor, config, request.runId).then((answer) => port.postMessage(answer));
   });
-  switch (outcome.kind) {
-    case 'failed':
-      // The executor has stored FAILED with its code; this tells BullMQ not to retry.
-      throw new UnrecoverableError(`${outcome.code}: ${outcome.message}`); // for people reading the job in the queue dashboard; nothing parses it
-    case 'succeeded':
-      return {
-        outcome: outcome.kind,
-        resultHash: outcome.resultHash,
-        operations: outcome.operations,
-        engineMs: Math.round(outcome.engineMs),
-        ...(outcome.finishedAt
-          ? {
-              stored: {
-                createdAtMs: outcome.run.createdAt.getTime(),
-                startedAtMs: outcome.run.startedAt?.getTime() ?? null,
-                finishedAtMs: outcome.finishedAt.getTime(),
-                batchId: outcome.run.batchId,
-              },
-            }
-          : {}),
-      };
-    default:
-      return { outcome: outcome.kind };
-  }
+  port.postMessage({ type: 'ready' } satisfies EngineThreadMessage);
 }

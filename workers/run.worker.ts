@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { type Job, Worker } from 'bullmq';
+import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker } from 'bullmq';
 import type { Config } from '../src/platform/config';
 import type { Clock } from '../src/platform/clock';
 import type { Logger } from '../src/platform/logger';
@@ -12,9 +12,10 @@ import { QueueName, type RunJob, type RunQueue, runJobOptions } from '../src/mod
 import type { RunReconciler } from '../src/modules/run/run.reconciler';
 import type { RunRepository } from '../src/modules/run/run.repository';
 import { finalRunStatuses } from '../src/modules/run/run.types';
+import { EngineThreadPool } from './engine-thread-pool';
 import type { RunJobResult, RunProcessorWorkerData } from './run.processor';
 
-/** The built, sandboxed processor: worker threads cannot load TypeScript, so the build provides it. */
+/** The built engine-thread entry: worker threads cannot load TypeScript, so the build provides it. */
 export function processorFile(): string {
   // __dirname is dist/workers when built, workers/ when run from source through tsx.
   const candidates = [
@@ -24,55 +25,158 @@ export function processorFile(): string {
   const found = candidates.find((file) => existsSync(file));
   if (!found)
     throw new Error(
-      `the sandboxed run processor is not built (looked for ${candidates.join(', ')}); run npm run build`,
+      `the engine thread (run processor) is not built (looked for ${candidates.join(', ')}); run npm run build`,
     );
   return found;
 }
 
 type RunWorker = Worker<RunJob['data'], RunJobResult, RunJob['name']>;
+type RunBullJob = Job<RunJob['data'], RunJobResult, RunJob['name']>;
+
+/** Thrown for an execution that failed for an unexpected reason (a bug, not the database): uses up one attempt. */
+export class RunProcessingError extends Error {
+  override readonly name = 'RunProcessingError';
+}
+
+/** Delay before an infrastructure retry: 1 s, 2 s, 4 s … capped at 30 s (the job's attempts are not used up). */
+export function infrastructureRetryDelayMs(timesStarted: number): number {
+  return Math.min(30_000, 1000 * 2 ** Math.max(0, Math.min(15, timesStarted - 1)));
+}
 
 /**
- * A BullMQ worker for runs with a sandboxed (worker-thread) processor. Crashes and infrastructure
- * errors retry with backoff (runJobOptions); UnrecoverableError (invalid spec, engine invariant)
- * fails at once. The thread gets this process's config in workerData.
+ * Forwards an engine thread's progress to the job, at most one Redis write in flight: later values
+ * replace earlier unsent ones, and a failed write (Redis away) is dropped — progress is advisory,
+ * the run row holds the truth.
+ */
+function progressForwarder(job: RunBullJob): (fraction: number) => void {
+  let pending: number | undefined;
+  let writing = false;
+  const flush = (): void => {
+    if (pending === undefined) {
+      writing = false;
+      return;
+    }
+    const value = Math.round(pending * 1000) / 1000;
+    pending = undefined;
+    writing = true;
+    job.updateProgress(value).then(flush, flush);
+  };
+  return (fraction) => {
+    pending = fraction;
+    if (!writing) flush();
+  };
+}
+
+/** The run worker's moving parts, for startRunWorker. */
+interface RunWorkerParts {
+  readonly worker: RunWorker;
+  readonly pool: EngineThreadPool;
+  /** Jobs this worker is executing, by run id, with their lock tokens (for the hand-back at shutdown). */
+  readonly executing: Map<string, { job: RunBullJob; token: string | undefined }>;
+  /** Stop taking jobs: a job fetched after this is handed straight back without executing. */
+  beginStop(): void;
+  /** Marks runs being handed back, so their executions' ends do not touch the job again. */
+  readonly handingBack: Set<string>;
+}
+
+/**
+ * A BullMQ worker for runs whose processor hands each job to a warm engine thread
+ * (EngineThreadPool, one thread per unit of concurrency). Outcomes:
+ * - the executor stored FAILED (invalid spec, engine invariant): UnrecoverableError, no retry;
+ * - infrastructure (database unreachable, engine thread died, Redis away): the job is delayed with
+ *   backoff without using up an attempt, and the run is never marked FAILED for it;
+ * - anything else (a bug): the job fails and BullMQ retries it (runJobOptions); after the last attempt
+ *   `onGaveUp` stores FAILED with WORKER_FAILED.
  */
 export function createRunWorker(
   config: Config,
   logger: Logger,
+  /** Called once a job failed for an unexpected reason on its last attempt. */
+  onGaveUp: (runId: string, reason: string) => Promise<void>,
   /**
-   * Called once a job will not be tried again, so its run does not stay RUNNING forever.
-   * `recorded` is true when the executor already stored FAILED with its code (the processor's
-   * UnrecoverableError); otherwise the run is still in flight and needs a FAILED of its own.
+   * Called when an execution ended with the run final in PostgreSQL (finished or FAILED), before
+   * the job is completed in Redis — so metrics and batch completion happen even if Redis lost the job.
    */
-  onGaveUp: (runId: string, reason: string, recorded: boolean) => Promise<void>,
-): RunWorker {
+  onExecuted: (runId: string, result: RunJobResult | undefined) => void,
+): RunWorkerParts {
   const workerData: RunProcessorWorkerData = { config };
   const redis = bullmqConnection(config.redis);
-  const worker: RunWorker = new Worker<RunJob['data'], RunJobResult, RunJob['name']>(QueueName.runs, processorFile(), {
+  const pool = new EngineThreadPool(processorFile(), config.workerConcurrency, workerData, logger);
+  const executing = new Map<string, { job: RunBullJob; token: string | undefined }>();
+  const handingBack = new Set<string>();
+  let stopping = false;
+
+  const processJob = async (job: RunBullJob, token?: string): Promise<RunJobResult> => {
+    const runId = job.data.runId;
+    if (stopping) {
+      // Fetched while this worker stops: straight back to waiting, for another worker.
+      if (token) await job.moveToWait(token).catch(() => undefined);
+      throw new WaitingError();
+    }
+    executing.set(runId, { job, token });
+    logger.info({ runId, jobId: job.id, attempt: job.attemptsStarted }, 'run job started');
+    try {
+      const outcome = await pool.execute(runId, progressForwarder(job));
+      if (handingBack.has(runId)) throw new WaitingError(); // the shutdown moved the job back already
+      switch (outcome.kind) {
+        case 'finished':
+          // A skipped run (already final: a duplicated job) was accounted for by its first execution.
+          if (outcome.result.outcome !== 'skipped') onExecuted(runId, outcome.result);
+          return outcome.result;
+        case 'failed':
+          onExecuted(runId, undefined);
+          // The executor has stored FAILED with its code; this tells BullMQ not to retry.
+          throw new UnrecoverableError(`${outcome.code}: ${outcome.message}`);
+        case 'error': {
+          if (!outcome.infrastructure) throw new RunProcessingError(`${outcome.name}: ${outcome.message}`);
+          const delayMs = infrastructureRetryDelayMs(job.attemptsStarted);
+          logger.warn(
+            { runId, jobId: job.id, delayMs, reason: outcome.message },
+            'run job hit an infrastructure error; retrying later without using an attempt',
+          );
+          // When Redis itself is away this fails too; the lock then expires (stalled check) or the
+          // job is gone (Redis restarted empty) and the reconciler enqueues the run again.
+          if (token) await job.moveToDelayed(Date.now() + delayMs, token).catch(() => undefined);
+          throw new DelayedError();
+        }
+      }
+    } finally {
+      executing.delete(runId);
+    }
+  };
+
+  const worker: RunWorker = new Worker<RunJob['data'], RunJobResult, RunJob['name']>(QueueName.runs, processJob, {
     connection: redis.connection,
     prefix: config.bullmqPrefix,
     concurrency: config.workerConcurrency,
-    useWorkerThreads: true,
-    workerThreadsOptions: { workerData },
-    // A crashed sandbox or process (SIGKILL, OOM) leaves the job active with a lock that expires
-    // after lockDuration; the stalled check (any worker) then hands it back.
+    // A crashed process (SIGKILL, OOM) leaves the job active with a lock that expires after
+    // lockDuration; the stalled check (any worker) then hands it back.
     lockDuration: config.workerLockDurationMs,
     stalledInterval: Math.max(500, Math.floor(config.workerLockDurationMs / 2)),
     maxStalledCount: runJobOptions.attempts,
+    autorun: false,
   });
   worker.on('failed', (job, error) => {
     logger.warn({ runId: job?.data.runId, jobId: job?.id, attempt: job?.attemptsMade, err: error }, 'run job failed');
     if (!job) return;
-    const recorded = error.name === 'UnrecoverableError';
-    const gaveUp = recorded || job.attemptsMade >= (job.opts.attempts ?? 1);
-    if (gaveUp)
-      onGaveUp(job.data.runId, error.message, recorded).catch((cause: unknown) =>
+    // Only a bug on its last attempt ends the run here; a stalled job (process or thread lost) is
+    // left to the reconciler, which re-queues it or, past RECONCILE_MAX_ATTEMPTS, ends it WORKER_LOST.
+    if (error.name === 'RunProcessingError' && job.attemptsMade >= (job.opts.attempts ?? 1))
+      onGaveUp(job.data.runId, error.message).catch((cause: unknown) =>
         logger.error({ err: cause, runId: job.data.runId }, 'could not mark run failed'),
       );
   });
   worker.on('error', (error) => logger.error({ err: error }, 'run worker error'));
   worker.on('closed', () => void redis.release());
-  return worker;
+  return {
+    worker,
+    pool,
+    executing,
+    handingBack,
+    beginStop: () => {
+      stopping = true;
+    },
+  };
 }
 
 /** A started worker process part: BullMQ worker, reconciler, metrics and batch completion. */
@@ -90,6 +194,8 @@ export interface RunWorkerDependencies {
   readonly batches: RunBatchCompleter;
   readonly reconciler: RunReconciler;
   readonly clock: Clock;
+  /** Runs after every reconciler pass (the regression schedulers' re-registration). */
+  readonly alsoEachPass?: () => Promise<unknown>;
 }
 
 /** Starts the run worker and its reconciler (src/main/worker.process.ts calls this). */
@@ -100,7 +206,6 @@ export async function startRunWorker(
 ): Promise<RunWorkerHandle> {
   const { runs, queue, batches, reconciler, clock } = deps;
   const metrics = pipelineMetrics();
-  const active = new Map<string, Job<RunJob['data'], RunJobResult, RunJob['name']>>();
 
   const afterJob = async (runId: string, result: RunJobResult | undefined): Promise<void> => {
     // A job that stored the result says what the bookkeeping needs; only other endings read the run.
@@ -134,8 +239,10 @@ export async function startRunWorker(
     if (run.batchId) await batches.completeBatchIfDone(run.batchId);
   };
 
-  const worker = createRunWorker(config, logger, async (runId, reason, recorded) => {
-    if (!recorded)
+  const parts = createRunWorker(
+    config,
+    logger,
+    async (runId, reason) => {
       await runs.finishWithoutResult(
         runId,
         'FAILED',
@@ -143,54 +250,66 @@ export async function startRunWorker(
         0,
         clock.now(),
       );
-    await afterJob(runId, undefined);
-  });
-  worker.on('active', (job) => {
-    active.set(job.data.runId, job);
-    logger.info({ runId: job.data.runId, jobId: job.id, attempt: job.attemptsStarted }, 'run job started');
-  });
+      await afterJob(runId, undefined);
+    },
+    (runId, result) => {
+      afterJob(runId, result).catch((error: unknown) =>
+        logger.error({ err: error, runId }, 'after-job bookkeeping failed'),
+      );
+    },
+  );
+  const { worker, pool, executing, handingBack } = parts;
   worker.on('completed', (job, result) => {
-    active.delete(job.data.runId);
     logger.info({ runId: job.data.runId, jobId: job.id, ...result }, 'run job completed');
-    afterJob(job.data.runId, result).catch((error: unknown) =>
-      logger.error({ err: error, runId: job.data.runId, jobId: job.id }, 'after-job bookkeeping failed'),
-    );
   });
-  worker.on('failed', (job) => {
-    if (job) active.delete(job.data.runId);
-  });
+  // Warm threads first (modules loaded, database clients open), then take jobs.
+  await pool.ready();
+  void worker.run().catch((error: unknown) => logger.error({ err: error }, 'run worker stopped with an error'));
   await worker.waitUntilReady();
 
-  const reconciling = reconciler.start(config.reconcileIntervalMs);
+  const reconciling = reconciler.start(config.reconcileIntervalMs, deps.alsoEachPass);
 
   return {
     reconciled: reconciling.firstPass,
     async stop() {
-      await reconciling.stop();
-      // Take no new jobs, then give the current ones the grace period to finish.
+      // 1. Take no new jobs: a job fetched from now on goes straight back to waiting.
+      parts.beginStop();
       await worker.pause(true);
+      await settledWithin(reconciling.stop(), config.workerShutdownGraceMs);
+      // 2. Give the current runs the grace period to finish.
       const deadline = Date.now() + config.workerShutdownGraceMs;
-      while (active.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-      const unfinished = [...active.values()];
-      if (unfinished.length === 0) {
-        await worker.close();
-      } else {
-        // Past the grace period: hand each run back (run QUEUED, job waiting), then stop the
-        // sandboxes. Another worker may start a handed-back run before this one's sandbox stops;
-        // results are written only from RUNNING, once, so the overlap cannot store a second set.
-        for (const job of unfinished) {
-          const runId = job.data.runId;
-          const requeued = await runs.requeue(runId);
-          const handBack = job.token
-            ? await queue.handBack(runId, job.token)
-            : { handedBack: false, reason: 'no lock token' };
-          logger.warn(
-            { runId, jobId: job.id, requeued, ...handBack },
-            'shutdown grace period over; run handed back to the queue',
-          );
-        }
-        await worker.close(true);
+      while (executing.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      // 3. Past the grace period: stop each engine thread, then hand its run back (run QUEUED, job
+      //    waiting with the lock released). The thread stops before the hand-back, so no other
+      //    worker can start the run while this one still executes it.
+      for (const [runId, { job, token }] of [...executing]) {
+        handingBack.add(runId);
+        await pool.terminateRun(runId);
+        // Bounded: with PostgreSQL or Redis away these wait for nobody; the reconciler fixes the rest.
+        const requeued = await settledWithin(runs.requeue(runId), 1000);
+        const handBack = token
+          ? await settledWithin(queue.handBack(runId, token), 1000)
+          : { handedBack: false, reason: 'no lock token' };
+        logger.warn(
+          { runId, jobId: job.id, requeued, ...handBack },
+          'shutdown grace period over; run handed back to the queue',
+        );
       }
+      await pool.close();
+      await settledWithin(worker.close(true), 1000);
     },
   };
+}
+
+/** Waits for `work` at most `ms` (its value, or undefined when it failed or took longer). */
+async function settledWithin<T>(work: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+  });
+  try {
+    return await Promise.race([work.catch(() => undefined), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -1,8 +1,8 @@
-import { ApolloServer } from '@apollo/server';
+import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { RequestHandler } from 'express';
-import { GraphQLError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, type GraphQLSchema, type ParseOptions, type ValidationRule } from 'graphql';
 import { AppError } from '../platform/app-error';
 import type { Logger } from '../platform/logger';
 import { createContext, type GraphqlContext } from './context';
@@ -15,30 +15,70 @@ import type { Services } from './services';
 export const queryLimits = { maxDepth: 10, maxCost: 5000, maxAliases: 15, maxTokens: 2000, maxDirectives: 20 };
 export type QueryLimits = typeof queryLimits;
 
+/** What both transports (HTTP and graphql-ws) apply before executing an operation. */
+export interface QueryProtection {
+  /** graphql-js parse options: the token limit, enforced by the parser itself (a syntax error, HTTP 400). */
+  readonly parseOptions: ParseOptions;
+  /** The graphql-armor rules (depth, cost, aliases, directives), run beside the specified rules. */
+  readonly validationRules: readonly ValidationRule[];
+  /** Apollo plugins (field-suggestion masking outside development). */
+  readonly plugins: readonly ApolloServerPlugin<GraphqlContext>[];
+}
+
+/**
+ * One set of limits for every transport. The token limit is the parser's own `maxTokens` rather
+ * than armor's token plugin: the plugin throws from Apollo's parsing hook, which Apollo answers
+ * with HTTP 500 (for token overruns and for every plain syntax error it re-parses), while a parser
+ * refusal is an ordinary GRAPHQL_PARSE_FAILED (HTTP 400).
+ */
+export function createQueryProtection(options: { limits?: QueryLimits; development: boolean }): QueryProtection {
+  const limits = options.limits ?? queryLimits;
+  const armor = new ApolloArmor({
+    maxDepth: { n: limits.maxDepth },
+    costLimit: { maxCost: limits.maxCost },
+    maxAliases: { n: limits.maxAliases },
+    maxTokens: { enabled: false },
+    maxDirectives: { n: limits.maxDirectives },
+    blockFieldSuggestion: { enabled: !options.development },
+  });
+  const protection = armor.protect();
+  return {
+    parseOptions: { maxTokens: limits.maxTokens },
+    validationRules: protection.validationRules,
+    plugins: protection.plugins,
+  };
+}
+
 export function createApolloServer(options: {
   schema: GraphQLSchema;
   logger: Logger;
   development: boolean;
   limits?: QueryLimits;
 }): ApolloServer<GraphqlContext> {
-  const limits = options.limits ?? queryLimits;
-  const armor = new ApolloArmor({
-    maxDepth: { n: limits.maxDepth },
-    costLimit: { maxCost: limits.maxCost },
-    maxAliases: { n: limits.maxAliases },
-    maxTokens: { n: limits.maxTokens },
-    maxDirectives: { n: limits.maxDirectives },
-    blockFieldSuggestion: { enabled: !options.development },
-  });
-  const protection = armor.protect();
+  const protection = createQueryProtection(options);
   return new ApolloServer<GraphqlContext>({
     schema: options.schema,
-    ...protection,
+    allowBatchedHttpRequests: false,
+    parseOptions: protection.parseOptions,
     plugins: [...protection.plugins],
     validationRules: [...protection.validationRules],
     formatError: createFormatError(options.logger),
     includeStacktraceInErrorResponses: options.development,
     introspection: true,
+  });
+}
+
+/** The GraphQL error for an AppError raised before execution (authentication, rate limit), with its HTTP status and Retry-After. */
+export function contextError(error: AppError): GraphQLError {
+  const retryAfterSeconds = error.details?.['retryAfterSeconds'];
+  const headers =
+    typeof retryAfterSeconds === 'number' ? new Map([['retry-after', String(retryAfterSeconds)]]) : undefined;
+  return new GraphQLError(error.message, {
+    extensions: {
+      code: graphqlCodeFor[error.code],
+      http: { status: httpStatusFor[error.code], ...(headers ? { headers } : {}) },
+      ...(error.details ? { details: error.details } : {}),
+    },
   });
 }
 
@@ -57,13 +97,7 @@ export function graphqlMiddleware(
         return context;
       } catch (error: unknown) {
         if (!(error instanceof AppError)) throw error;
-        throw new GraphQLError(error.message, {
-          extensions: {
-            code: graphqlCodeFor[error.code],
-            http: { status: httpStatusFor[error.code] },
-            ...(error.details ? { details: error.details } : {}),
-          },
-        });
+        throw contextError(error);
       }
     },
   });

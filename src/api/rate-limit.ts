@@ -1,3 +1,4 @@
+import type { Logger } from '../platform/logger';
 import type { RedisClient } from '../platform/redis';
 import { AppError } from '../platform/app-error';
 
@@ -19,36 +20,90 @@ end
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + window - now)`;
 
-/** Per-key limit over a sliding minute, counted in Redis so it holds across API instances. */
+const windowMs = 60_000;
+
+function rateLimited(requestsPerMinute: number, waitMs: number): AppError {
+  const retryAfterSeconds = Math.ceil(waitMs / 1000);
+  return new AppError(
+    'RATE_LIMITED',
+    `rate limit of ${requestsPerMinute} requests per minute exceeded; retry in ${retryAfterSeconds} s`,
+    { retryAfterSeconds },
+  );
+}
+
+/**
+ * The same sliding minute counted in this process's memory: the fallback while Redis is
+ * unreachable. Holds at most `maxKeys` keys (the least recently used are dropped first).
+ */
+export function createLocalRateLimiter(options: {
+  requestsPerMinute: number;
+  maxKeys?: number;
+  now?: () => number;
+}): RateLimiter {
+  const maxKeys = options.maxKeys ?? 10_000;
+  const now = options.now ?? Date.now;
+  const windows = new Map<string, number[]>();
+  return {
+    consume(key) {
+      const nowMs = now();
+      const stamps = (windows.get(key) ?? []).filter((stamp) => stamp > nowMs - windowMs);
+      windows.delete(key); // re-inserted below: Map order = least recently used first
+      if (stamps.length >= options.requestsPerMinute) {
+        windows.set(key, stamps);
+        return Promise.reject(rateLimited(options.requestsPerMinute, Math.max(1, stamps[0]! + windowMs - nowMs)));
+      }
+      stamps.push(nowMs);
+      windows.set(key, stamps);
+      if (windows.size > maxKeys) windows.delete(windows.keys().next().value!);
+      return Promise.resolve();
+    },
+  };
+}
+
+/**
+ * Per-key limit over a sliding minute, counted in Redis so it holds across API instances. While
+ * Redis is unreachable the limit is counted per process instead (createLocalRateLimiter), so an
+ * outage never turns requests into errors; the switch is logged once each way.
+ */
 export function createRedisRateLimiter(
   redis: RedisClient,
-  options: { requestsPerMinute: number; keyPrefix: string },
+  options: { requestsPerMinute: number; keyPrefix: string; logger?: Logger },
 ): RateLimiter {
-  const windowMs = 60_000;
   let sequence = 0;
+  let degraded = false;
+  const local = createLocalRateLimiter({ requestsPerMinute: options.requestsPerMinute });
   return {
     async consume(key) {
       const now = Date.now();
       const member = `${now}-${process.pid}-${++sequence}`;
-      const waitMs = Number(
-        await redis.eval(
-          slidingWindowScript,
-          1,
-          `${options.keyPrefix}:ratelimit:${key}`,
-          now,
-          windowMs,
-          options.requestsPerMinute,
-          member,
-        ),
-      );
-      if (waitMs > 0) {
-        const retryAfterSeconds = Math.ceil(waitMs / 1000);
-        throw new AppError(
-          'RATE_LIMITED',
-          `rate limit of ${options.requestsPerMinute} requests per minute exceeded; retry in ${retryAfterSeconds} s`,
-          { retryAfterSeconds },
+      let waitMs: number;
+      try {
+        waitMs = Number(
+          await redis.eval(
+            slidingWindowScript,
+            1,
+            `${options.keyPrefix}:ratelimit:${key}`,
+            now,
+            windowMs,
+            options.requestsPerMinute,
+            member,
+          ),
         );
+      } catch (error: unknown) {
+        if (!degraded) {
+          degraded = true;
+          options.logger?.warn(
+            { err: error },
+            'rate limiter: Redis unreachable; counting requests per process until it is back',
+          );
+        }
+        return local.consume(key);
       }
+      if (degraded) {
+        degraded = false;
+        options.logger?.info('rate limiter: Redis reachable again; counting requests in Redis');
+      }
+      if (waitMs > 0) throw rateLimited(options.requestsPerMinute, waitMs);
     },
   };
 }

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
 import { DateTimeResolver, JSONResolver, UUIDResolver } from 'graphql-scalars';
+import { guardTextInputs } from './input-text';
 import { BigIntStringScalar } from './scalars';
 import type { Resolvers } from './generated/resolvers-types';
 import { dashboardResolvers } from '../modules/dashboard/dashboard.resolvers';
@@ -12,6 +13,7 @@ import { scenarioResolvers } from '../modules/scenario/scenario.resolvers';
 import { teamResolvers } from '../modules/team/team.resolvers';
 import { triageResolvers } from '../modules/triage/triage.resolvers';
 import { regressionResolvers } from '../modules/regression/regression.resolvers';
+import { traceResolvers } from '../modules/trace/trace.resolvers';
 
 /** Directory of the SDL files, one per domain. */
 export const sdlDir = path.join(__dirname, '..', '..', 'graphql');
@@ -30,9 +32,9 @@ const scalarResolvers: Resolvers = {
   UUID: UUIDResolver,
 };
 
-/** The executable schema: every domain's SDL with its module's resolvers. */
+/** The executable schema: every domain's SDL with its module's resolvers; text arguments are checked first (input-text.ts). */
 export function createSchema(): GraphQLSchema {
-  return makeExecutableSchema({
+  const schema = makeExecutableSchema({
     typeDefs: loadTypeDefs(),
     resolvers: [
       scalarResolvers,
@@ -43,7 +45,9 @@ export function createSchema(): GraphQLSchema {
       triageResolvers,
       dashboardResolvers,
       regressionResolvers,
+      traceResolvers,
     ] as never,
     inheritResolversFromInterfaces: true,
   });
+  return guardTextInputs(schema);
 }

@@ -46,16 +46,14 @@ export function createHttpApp(options: HttpServerOptions): express.Express {
       next: express.NextFunction,
     ) => {
       if (typeof error?.status === 'number' && error.status >= 400 && error.status < 500) {
-        response
-          .status(error.status)
-          .json({
-            errors: [
-              {
-                message: error.message ?? 'bad request',
-                extensions: { code: error.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST' },
-              },
-            ],
-          });
+        response.status(error.status).json({
+          errors: [
+            {
+              message: error.message ?? 'bad request',
+              extensions: { code: error.type === 'entity.too.large' ? 'PAYLOAD_TOO_LARGE' : 'BAD_REQUEST' },
+            },
+          ],
+        });
         return;
       }
       options.logger.error({ err: error }, 'unhandled HTTP error');

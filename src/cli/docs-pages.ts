@@ -33,7 +33,7 @@ export function rulesAndClassesPage(): string {
     '',
     '## Confidentiality violations (V0–V9)',
     '',
-    'Severity: `critical` when secret bytes reached shared memory, `high` for sensitive ones, `info` for V0, V6, V7, V8 and V9.',
+    'Severity: `critical` when secret bytes reached shared memory, `high` for sensitive ones and for `unknown` ones (bytes nobody classified, e.g. an imported trace without `--data` rules: the finding names the class `unknown` so you know to classify them), `info` for V0, V6, V7, V8 and V9.',
     '',
     ...legendTable('violation', legendEntries),
     '',

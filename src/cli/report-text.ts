@@ -9,6 +9,9 @@ import {
   kernelLabel,
   type MatrixComparison,
   type MatrixFindingRow,
+  type MatrixWithChanges,
+  changedFindingLines,
+  verdictLine,
 } from '../engine/index';
 
 /** Lays out rows as left-aligned columns separated by two spaces (trailing blanks trimmed). */
@@ -24,6 +27,7 @@ export function columns(rows: readonly (readonly string[])[], indent = ''): stri
 export function renderReportText(file: string, report: EngineReport): string {
   const lines = [
     `${file}: ${report.summary.verdict.toUpperCase()} — ${report.platform}, kernel ${kernelLabel(report)}, seed ${report.seed}, ${formatCount(report.summary.operations)} ops`,
+    `  verdict: ${verdictLine(report.summary)}`,
   ];
   if (report.violations.length === 0) lines.push('  violations: none');
   else {
@@ -82,7 +86,7 @@ export function renderReportText(file: string, report: EngineReport): string {
 /** The readable rendering of a kernel comparison: one column per kernel. */
 export function renderMatrixText(
   file: string,
-  comparison: MatrixComparison,
+  comparison: MatrixComparison & Partial<Pick<MatrixWithChanges, 'changes' | 'changeSummaries'>>,
   reports: readonly EngineReport[] = [],
 ): string {
   const head = ['', ...comparison.columns];
@@ -108,7 +112,16 @@ export function renderMatrixText(
   rows.push(blank(), ['metrics', ...head.slice(1).map(() => '')]);
   for (const m of comparison.metrics) rows.push([`  ${m.key}`, ...m.values.map((v) => formatMetric(m.key, v))]);
   const details = comparison.findings.flatMap((f, i) => findingDetails(f, i + 1, reports));
-  return `${[`${file}: kernel comparison`, ...columns(rows, '  '), ...(details.length ? ['  finding paths and explanations:', ...details] : [])].join('\n')}\n`;
+  const changes = (comparison.changes ?? []).flatMap((column, i) => [
+    `    ${column.label}: ${comparison.changeSummaries?.[i] ?? ''}`,
+    ...changedFindingLines(column.findings).map((line) => `      ${line}`),
+  ]);
+  return `${[
+    `${file}: kernel comparison`,
+    ...columns(rows, '  '),
+    ...(changes.length ? [`  changes (each column vs ${comparison.columns[0] ?? ''}):`, ...changes] : []),
+    ...(details.length ? ['  finding paths and explanations:', ...details] : []),
+  ].join('\n')}\n`;
 }
 
 /**

@@ -11,6 +11,18 @@ export { createEngineRun, type EngineRunOptions } from './run/engine-run';
 export type { EngineRun } from './engine-run.types';
 export type * from './report/report.types';
 export { ENGINE_VERSION } from './version';
+/** The verdict model: ordered levels and counts of a report's findings, and CI gates over them. */
+export {
+  findingMeetsGate,
+  type FindingGate,
+  type GateParse,
+  parseFindingGate,
+  severityLevels,
+  summarizeFindings,
+  summaryMeetsGate,
+  verdictLevels,
+  type VerdictSummary,
+} from './report/verdict';
 /** The overlay registry: per overlay its variants, each with a one-line description and its hunks (kernel function each changes). */
 export {
   activeHunks,
@@ -58,6 +70,7 @@ export {
   kernelLabel,
   renderMatrixMarkdown,
   renderReportMarkdown,
+  verdictLine,
 } from './report/markdown';
 /** SWIOTLB allocator trace replay (`dmasim swiotlb-replay`, the demo). */
 export { isReplayError, replayTrace, startReplay, type ReplayError, type ReplaySession } from './swiotlb/index';
@@ -138,6 +151,15 @@ export {
   type MetricDelta,
   type ResultSet,
 } from './compare/compare';
+export {
+  changedFindingLines,
+  classDeltas,
+  type ClassDelta,
+  comparisonLine,
+  countStatuses,
+  findingClassDeltas,
+  type StatusCounts,
+} from './compare/summary';
 export { compareDecimal, formatDecimal, multiply, parseDecimal, subtract, type Decimal } from './compare/decimal';
 export {
   metricDirection,

@@ -37,22 +37,28 @@ export function createPrng(seed: number): Prng {
     s1 ^= s2;
     s0 ^= s3;
     s2 ^= t;
-    s3 = rotl(s3, 11);
+    s3 = (s3 << 11) | (s3 >>> 21); // rotl(s3, 11), kept an int32 (every use of s3 is bitwise)
     return result;
   };
-  let lastN = 0;
-  let limit = 0;
+  // Rejection limits by n, in a small hashed cache: a workload draws for a handful of different
+  // n (one per request size), often alternating, and 2^32 % n is a floating-point remainder.
+  const cachedN = new Float64Array(16);
+  const cachedLimit = new Float64Array(16);
   return {
     nextU32,
     nextInt(n) {
-      // Rejection limit cached per n (callers usually draw many values for the same n).
-      if (n !== lastN) {
-        lastN = n;
+      const slot = Math.imul(n, 0x9e3779b1) >>> 28;
+      let limit = cachedLimit[slot]!;
+      if (cachedN[slot] !== n) {
         limit = 2 ** 32 - (2 ** 32 % n);
+        cachedN[slot] = n;
+        cachedLimit[slot] = limit;
       }
       let value = nextU32();
       while (value >= limit) value = nextU32();
-      return value % n;
+      // value % n without the floating-point remainder: value / n rounds to within 2^-53 of the
+      // quotient, which is at least 1/n from the next integer (value < 2^32), so floor() is exact.
+      return value - Math.floor(value / n) * n;
     },
     nextFloat: () => nextU32() / 2 ** 32,
   };

@@ -6,9 +6,9 @@ import type { Logger } from '../platform/logger';
 import { collectQueueDepth, metricsRegistry } from '../platform/metrics';
 import { createRedis, type RedisClient } from '../platform/redis';
 import { checkPostgres, checkRedis } from '../platform/service-check';
-import { requireAdminToken } from '../api/admin-queues';
+import { requireOperatorToken } from '../api/admin-queues';
 import { createExportRouter } from '../api/export.routes';
-import { createApolloServer, graphqlMiddleware } from '../api/graphql';
+import { createApolloServer, createQueryProtection, graphqlMiddleware } from '../api/graphql';
 import { createRedisRateLimiter } from '../api/rate-limit';
 import { createSchema } from '../api/schema';
 import { createHttpApp, listen } from '../api/server';
@@ -18,7 +18,7 @@ import { createBullmqRunQueue, createRunEventSource } from '../modules/run/run.q
 import { createQueueDashboard } from '../api/queue-dashboard.queue';
 import { createRegressionQueues } from '../modules/regression/regression.queue';
 import type { SpecValidator } from '../modules/scenario/scenario.types';
-import { buildApiServices } from './composition';
+import { buildApiServices, regressionSettingsOf } from './composition';
 
 export interface ApiProcess {
   readonly server: Server;
@@ -42,6 +42,8 @@ export async function startApi(
   const runQueue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   const runEvents = createRunEventSource({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   const regressionQueues = createRegressionQueues({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
+  if (!config.webhookSecretKey)
+    logger.warn('WEBHOOK_SECRET_KEY is not set: new webhook signing secrets are stored unencrypted');
   const services = buildApiServices({
     db,
     clock: systemClock,
@@ -50,21 +52,33 @@ export async function startApi(
     specs: options.specs,
     runEvents,
     regressionQueues,
+    regressionSettings: regressionSettingsOf(config),
   });
   const schema = createSchema();
-  const apollo = createApolloServer({ schema, logger, development: config.nodeEnv === 'development' });
+  const development = config.nodeEnv === 'development';
+  const apollo = createApolloServer({ schema, logger, development });
   await apollo.start();
+  // One budget per token across /graphql, /export and WebSocket subscriptions.
+  const rateLimiter = createRedisRateLimiter(redis, {
+    requestsPerMinute: config.rateLimitPerMinute,
+    keyPrefix: config.bullmqPrefix,
+    logger,
+  });
   const app = createHttpApp({
     logger,
     metrics: metricsRegistry(),
-    adminQueues: [requireAdminToken(services), createQueueDashboard(runQueue.bullmq, '/admin/queues')],
+    // bull-board spans every team: only the operator credential opens it, and without one it is not mounted.
+    ...(config.operatorToken
+      ? {
+          adminQueues: [
+            requireOperatorToken(config.operatorToken),
+            createQueueDashboard(runQueue.bullmq, '/admin/queues'),
+          ],
+        }
+      : {}),
     requestBodyLimitBytes: config.requestBodyLimitBytes,
-    routes: [createExportRouter(services, logger)],
-    graphql: graphqlMiddleware(
-      apollo,
-      services,
-      createRedisRateLimiter(redis, { requestsPerMinute: config.rateLimitPerMinute, keyPrefix: config.bullmqPrefix }),
-    ),
+    routes: [createExportRouter(services, logger, rateLimiter)],
+    graphql: graphqlMiddleware(apollo, services, rateLimiter),
     readiness: [
       { name: 'postgres', check: () => checkPostgres(config.databaseUrl, 1000) },
       { name: 'redis', check: () => checkRedis(config.redisUrl, 1000) },
@@ -72,7 +86,15 @@ export async function startApi(
   });
   collectQueueDepth(() => runQueue.counts());
   const server = await listen(app, options.port ?? config.port, config.host);
-  const subscriptions = attachSubscriptions({ server, schema, services, logger });
+  const subscriptions = attachSubscriptions({
+    server,
+    schema,
+    services,
+    logger,
+    protection: createQueryProtection({ development }),
+    rateLimiter,
+    maxPayloadBytes: config.requestBodyLimitBytes,
+  });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   return {

@@ -4,22 +4,31 @@
  * (one database client, one run-queue connection); a processor thread gets only the executor.
  * Nothing else constructs a service or repository.
  */
+import type { RegressionJobHandlers } from '../../workers/regression.worker';
 import type { Services } from '../api/services';
 import type { Clock } from '../platform/clock';
-import { type Config } from '../platform/config';
+import { type Config, parseConfig } from '../platform/config';
 import { createDatabase, type Database } from '../platform/db';
 import type { Logger } from '../platform/logger';
 import { DashboardRepository } from '../modules/dashboard/dashboard.repository';
 import { DashboardService } from '../modules/dashboard/dashboard.service';
 import { ExportService } from '../modules/regression/export.service';
 import { createRegressionQueues, type RegressionQueues } from '../modules/regression/regression.queue';
-import { RegressionRepository } from '../modules/regression/regression.repository';
-import { RegressionService } from '../modules/regression/regression.service';
 import { ReplayRepository } from '../modules/regression/replay.repository';
-import { ReplayService } from '../modules/regression/replay.service';
+import { recordingReplays, ReplayService } from '../modules/regression/replay.service';
+import { ScheduleRepository } from '../modules/regression/schedule.repository';
+import { ScheduleService } from '../modules/regression/schedule.service';
+import { SuiteRepository } from '../modules/regression/suite.repository';
+import { SuiteService } from '../modules/regression/suite.service';
+import { WebhookRepository } from '../modules/regression/webhook.repository';
+import { WebhookService } from '../modules/regression/webhook.service';
+import { WebhookTargetPolicy } from '../modules/regression/webhook-policy';
+import { WebhookSecretBox } from '../modules/regression/webhook-secret';
+import { createWebhookTransport } from '../modules/regression/webhook-transport';
 import { ResultRepository } from '../modules/result/result.repository';
 import { ResultService } from '../modules/result/result.service';
 import { type BatchCompletedListener, RunBatchCompleter } from '../modules/run/run.batch';
+import { RunReaderRepository } from '../modules/run/run-reader.repository';
 import { RunExecutor } from '../modules/run/run.executor';
 import {
   createBullmqRunQueue,
@@ -36,8 +45,28 @@ import { ScenarioService } from '../modules/scenario/scenario.service';
 import type { SpecValidator } from '../modules/scenario/scenario.types';
 import { TeamRepository } from '../modules/team/team.repository';
 import { TeamService } from '../modules/team/team.service';
+import { FindingHistoryRepository } from '../modules/triage/finding-history.repository';
 import { TriageRepository } from '../modules/triage/triage.repository';
 import { TriageService } from '../modules/triage/triage.service';
+import { TraceService } from '../modules/trace/trace.service';
+
+/** The settings of the regression feature, from the configuration. */
+export type RegressionSettings = Pick<
+  Config,
+  'webhookAllowedHosts' | 'webhookSecretKey' | 'scheduleMinIntervalMs' | 'teamMaxQueuedRuns'
+>;
+
+export function regressionSettingsOf(config: Config): RegressionSettings {
+  return {
+    webhookAllowedHosts: config.webhookAllowedHosts,
+    webhookSecretKey: config.webhookSecretKey,
+    scheduleMinIntervalMs: config.scheduleMinIntervalMs,
+    teamMaxQueuedRuns: config.teamMaxQueuedRuns,
+  };
+}
+
+/** How long one webhook delivery attempt may take. */
+const webhookTimeoutMs = 10_000;
 
 /** What every process kind shares: its clients and the cross-cutting pieces. */
 export interface CoreDependencies {
@@ -47,43 +76,81 @@ export interface CoreDependencies {
   readonly specs: SpecValidator;
   readonly runQueue: RunQueue;
   readonly regressionQueues: RegressionQueues;
+  /** Webhook policy and schedule limits (default: the configuration's defaults). */
+  readonly regressionSettings?: RegressionSettings;
   /** Called after a batch completes, besides the regression check (tests observe completions here). */
   readonly onBatchCompleted?: BatchCompletedListener;
 }
 
-/** The run and regression services both process kinds need; a completed batch is compared at once. */
+/**
+ * The run and regression services both process kinds need; a completed batch is compared at once.
+ * The suite service reads runs and fingerprint history through narrow readers of their owning
+ * modules, and tells the webhook service about each stored comparison.
+ */
 function buildRunPath(deps: CoreDependencies) {
   const { db, clock, logger, specs } = deps;
   const scenarioRepository = new ScenarioRepository(db);
   const scenarios = new ScenarioService(scenarioRepository, specs, clock);
   const runRepository = new RunRepository(db);
-  // The regression service needs the run service, and the completer (inside the run service) calls
-  // the regression service: the closure reads `regression` only after this function has returned.
+  // The suite service needs the run service, and the completer (inside the run service) calls the
+  // suite service: the closure reads `suites` only after this function has returned.
   const batches = new RunBatchCompleter(runRepository, clock, logger, async (batch) => {
     await deps.onBatchCompleted?.(batch);
     try {
-      await regression.handleBatchCompleted(batch.id);
+      await suites.handleBatchCompleted(batch.id);
     } catch (error: unknown) {
       logger.warn({ err: error, batchId: batch.id }, 'suite batch comparison failed; the sweep will retry it');
     }
   });
-  const runs = new RunService(runRepository, scenarios, specs, deps.runQueue, clock, logger, batches);
-  const regression = new RegressionService(
-    new RegressionRepository(db),
+  const settings = deps.regressionSettings ?? regressionSettingsOf(parseConfig({}));
+  const runReader = new RunReaderRepository(db);
+  const runs = new RunService(runRepository, scenarios, specs, deps.runQueue, clock, logger, batches, {
+    maxQueuedRuns: settings.teamMaxQueuedRuns,
+    queuedRunCount: (teamId) => runReader.queuedRunCount(teamId),
+  });
+  // Likewise the webhook service looks suites up, and the suite service notifies it of comparisons.
+  const suites: SuiteService = new SuiteService(
+    new SuiteRepository(db),
     runs,
     scenarios,
-    deps.regressionQueues.scheduler,
+    runReader,
+    new FindingHistoryRepository(db),
+    { comparisonStored: (suite, comparison) => webhooks.comparisonStored(suite, comparison) },
+    clock,
+    { maxQueuedRuns: settings.teamMaxQueuedRuns },
+  );
+  const targets = new WebhookTargetPolicy(settings.webhookAllowedHosts);
+  const webhooks = new WebhookService(
+    new WebhookRepository(db),
+    suites,
     deps.regressionQueues.jobs,
     clock,
     logger,
+    targets,
+    new WebhookSecretBox(settings.webhookSecretKey),
+    createWebhookTransport(targets, { timeoutMs: webhookTimeoutMs }),
   );
-  return { scenarioRepository, scenarios, runRepository, batches, runs, regression };
+  const schedules = new ScheduleService(
+    new ScheduleRepository(db),
+    suites,
+    deps.regressionQueues.scheduler,
+    clock,
+    logger,
+    { minIntervalMs: settings.scheduleMinIntervalMs },
+  );
+  const regressionJobs: RegressionJobHandlers = {
+    fireSchedule: (scheduleId) => schedules.fireSchedule(scheduleId),
+    deliverWebhook: (deliveryId, finalAttempt) => webhooks.deliverWebhook(deliveryId, finalAttempt),
+    sweepOpenBatches: () => suites.sweepOpenBatches(),
+    reconcileSchedules: () => schedules.reconcileSchedules(),
+  };
+  return { scenarioRepository, scenarios, runRepository, batches, runs, suites, schedules, webhooks, regressionJobs };
 }
 
 /** Every service the API's transports use. */
 export function buildApiServices(deps: CoreDependencies & { runEvents?: RunEventSource }): Services {
   const { db, clock } = deps;
-  const { scenarioRepository, scenarios, runs, regression } = buildRunPath(deps);
+  const { scenarioRepository, scenarios, runs, suites, schedules, webhooks } = buildRunPath(deps);
   const results = new ResultService(new ResultRepository(db), runs);
   return {
     teams: new TeamService(new TeamRepository(db), clock),
@@ -93,9 +160,12 @@ export function buildApiServices(deps: CoreDependencies & { runEvents?: RunEvent
     results,
     triage: new TriageService(new TriageRepository(db), clock),
     dashboard: new DashboardService(new DashboardRepository(db), scenarioRepository, clock),
-    regression,
-    replays: new ReplayService(new ReplayRepository(db), runs, scenarios, deps.specs, deps.logger),
-    exports: new ExportService(regression, runs, results, scenarios),
+    suites,
+    schedules,
+    webhooks,
+    replays: new ReplayService(new ReplayRepository(db), runs, deps.logger),
+    exports: new ExportService(suites, runs, results, scenarios),
+    traces: new TraceService(scenarios),
   };
 }
 
@@ -107,7 +177,8 @@ export interface WorkerParts {
   readonly runRepository: RunRepository;
   readonly batches: RunBatchCompleter;
   readonly reconciler: RunReconciler;
-  readonly regression: RegressionService;
+  /** The regression job handlers (schedule firings, webhook deliveries, the sweep, scheduler reconciliation). */
+  readonly regression: RegressionJobHandlers;
   close(): Promise<void>;
 }
 
@@ -116,6 +187,7 @@ export function buildWorkerParts(
   config: Config,
   deps: { clock: Clock; logger: Logger; specs: SpecValidator; onBatchCompleted?: BatchCompletedListener },
 ): WorkerParts {
+  const regressionSettings = regressionSettingsOf(config);
   const db = createDatabase({
     databaseUrl: config.databaseUrl,
     schema: config.databaseSchema,
@@ -123,9 +195,14 @@ export function buildWorkerParts(
   });
   const runQueue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   const regressionQueues = createRegressionQueues({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
-  const { runRepository, batches, regression } = buildRunPath({ db, runQueue, regressionQueues, ...deps });
+  const {
+    runRepository,
+    batches,
+    regressionJobs: regression,
+  } = buildRunPath({ db, runQueue, regressionQueues, regressionSettings, ...deps });
   const reconciler = new RunReconciler(runRepository, runQueue, batches, deps.clock, deps.logger, {
     maxAttempts: config.reconcileMaxAttempts,
+    heartbeatStaleMs: runHeartbeatStaleMs(config),
   });
   return {
     db,
@@ -141,13 +218,25 @@ export function buildWorkerParts(
   };
 }
 
-/** The executor of a sandboxed processor thread, with the thread's own database client. */
+/**
+ * How old a RUNNING run's heartbeat must be before the reconciler treats its executor as dead:
+ * three lock durations, at least 10 s (heartbeats come about every 250 ms while the engine runs;
+ * the margin covers the result transaction and a loaded machine).
+ */
+export function runHeartbeatStaleMs(config: Pick<Config, 'workerLockDurationMs'>): number {
+  return Math.max(10_000, 3 * config.workerLockDurationMs);
+}
+
+/**
+ * The executor of an engine thread, with the thread's own database client. Storing a
+ * run's results also records the replay that run carries out, if any.
+ */
 export function buildRunExecutor(db: Database, deps: { clock: Clock; specs: SpecValidator }): RunExecutor {
   return new RunExecutor(
     new RunRepository(db),
     new ScenarioRepository(db),
     deps.specs,
-    new ResultRepository(db),
+    recordingReplays(new ResultRepository(db), new ReplayRepository(db)),
     deps.clock,
   );
 }

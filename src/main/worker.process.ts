@@ -28,7 +28,7 @@ export async function startWorkerProcess(
   options: { onBatchCompleted?: BatchCompletedListener } = {},
 ): Promise<WorkerProcess> {
   const parts = buildWorkerParts(config, { clock: systemClock, logger, specs: engineSpecValidator, ...options });
-  const stopRegression = await startRegressionWorkers({
+  const regressionWorkers = await startRegressionWorkers({
     redisUrl: config.redisUrl,
     prefix: config.bullmqPrefix,
     logger,
@@ -40,12 +40,14 @@ export async function startWorkerProcess(
     batches: parts.batches,
     reconciler: parts.reconciler,
     clock: systemClock,
+    // Each reconciler pass also brings back the schedules and the sweep if Redis lost them.
+    alsoEachPass: () => regressionWorkers.registerSchedulersIfLost(),
   });
   return {
     reconciled: runWorker.reconciled,
     stop: async () => {
       await runWorker.stop();
-      await stopRegression();
+      await regressionWorkers.stop();
       await parts.close();
     },
   };

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -28,6 +29,36 @@ const integer = (min: number, max: number, what: string) =>
 const booleanFlag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+/** One allow-list entry: a host name, an IP address or a CIDR (address/prefix length). */
+function isAllowListEntry(entry: string): boolean {
+  const [address = '', prefix, extra] = entry.split('/');
+  const version = isIP(address.replace(/^\[(.*)\]$/, '$1'));
+  if (extra !== undefined) return false;
+  if (version !== 0)
+    return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (version === 4 ? 32 : 128));
+  return (
+    prefix === undefined &&
+    /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i.test(address)
+  );
+}
+const allowList = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry !== ''),
+  )
+  .refine(
+    (entries) => entries.every(isAllowListEntry),
+    'must be a comma-separated list of host names, IP addresses and CIDRs (e.g. 127.0.0.1/32,hooks.internal)',
+  );
+/** A 256-bit key: 64 hex digits or the base64 of 32 bytes. */
+const aes256Key = z
+  .string()
+  .transform((value) => (/^[0-9a-f]{64}$/i.test(value) ? Buffer.from(value, 'hex') : Buffer.from(value, 'base64')))
+  .refine((key) => key.length === 32, 'must be 32 bytes as 64 hex digits or base64 (openssl rand -hex 32)');
 
 const environmentSchema = z.object({
   NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
@@ -62,6 +93,14 @@ const environmentSchema = z.object({
   RATE_LIMIT_PER_MINUTE: integer(1, 1_000_000, 'an integer from 1 to 1000000').default(600),
   REQUEST_BODY_LIMIT_BYTES: integer(1024, 1024 ** 3, 'a byte count from 1024 to 1073741824').default(1024 * 1024),
   DMASIM_TOKEN: z.string().regex(/^\S+$/, 'must be a bearer token without spaces').optional(),
+  WEBHOOK_ALLOWED_HOSTS: allowList.default([]),
+  WEBHOOK_SECRET_KEY: aes256Key.optional(),
+  SCHEDULE_MIN_INTERVAL_SECONDS: integer(1, 7 * 24 * 3600, 'seconds from 1 to 604800').default(300),
+  TEAM_MAX_QUEUED_RUNS: integer(1, 1_000_000, 'an integer from 1 to 1000000').default(2000),
+  OPERATOR_TOKEN: z
+    .string()
+    .regex(/^[\x21-\x7e]{32,256}$/, 'must be 32-256 printable ASCII characters without spaces')
+    .optional(),
 });
 
 /** Where Redis is: one server, or the seed nodes of a Redis Cluster (REDIS_URL parsed by `parseRedisUrl`). */
@@ -157,6 +196,16 @@ export type Config = Readonly<{
   workerLockDurationMs: number;
   /** Bearer token the CLI's server commands (dmasim ci) send; null when unset. */
   cliToken: string | null;
+  /** Host names, IP addresses and CIDRs webhooks may reach although they are internal. */
+  webhookAllowedHosts: readonly string[];
+  /** AES-256-GCM key of the stored webhook secrets; null stores new secrets unencrypted. */
+  webhookSecretKey: Buffer | null;
+  /** Shortest allowed time between two firings of a schedule. */
+  scheduleMinIntervalMs: number;
+  /** Most QUEUED runs a team may have; suite batches and schedule firings beyond it are refused or skipped. */
+  teamMaxQueuedRuns: number;
+  /** The operator credential for /admin/queues (separate from team tokens); null disables the queue dashboard. */
+  operatorToken: string | null;
 }>;
 
 /** Raised for an invalid environment; `issues` holds one `VARIABLE: problem` line per bad key. */
@@ -201,6 +250,11 @@ export function parseConfig(environment: Readonly<Record<string, string | undefi
     workerShutdownGraceMs: env.WORKER_SHUTDOWN_GRACE_MS,
     workerLockDurationMs: env.WORKER_LOCK_DURATION_MS,
     cliToken: env.DMASIM_TOKEN ?? null,
+    webhookAllowedHosts: Object.freeze([...env.WEBHOOK_ALLOWED_HOSTS]),
+    webhookSecretKey: env.WEBHOOK_SECRET_KEY ?? null,
+    scheduleMinIntervalMs: env.SCHEDULE_MIN_INTERVAL_SECONDS * 1000,
+    teamMaxQueuedRuns: env.TEAM_MAX_QUEUED_RUNS,
+    operatorToken: env.OPERATOR_TOKEN ?? null,
   });
 }
 
@@ -281,4 +335,29 @@ export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environm
     meaning: 'bearer token of the CLI commands that talk to a server (dmasim ci); --token overrides it',
   },
   { variable: 'NODE_ENV', meaning: 'development, test or production; production hides error details' },
+  {
+    variable: 'WEBHOOK_ALLOWED_HOSTS',
+    meaning:
+      'comma-separated host names, IP addresses and CIDRs that webhooks may reach although they are loopback, private or link-local (default none; see docs/operations.md)',
+  },
+  {
+    variable: 'WEBHOOK_SECRET_KEY',
+    meaning:
+      'AES-256-GCM key (64 hex digits or base64 of 32 bytes) encrypting stored webhook signing secrets; unset stores new secrets unencrypted',
+  },
+  {
+    variable: 'SCHEDULE_MIN_INTERVAL_SECONDS',
+    meaning:
+      'shortest allowed time between two firings of a schedule; more frequent cron expressions are rejected (default 300)',
+  },
+  {
+    variable: 'TEAM_MAX_QUEUED_RUNS',
+    meaning:
+      'most QUEUED runs a team may have: a run, matrix or suite batch beyond it is refused (QUEUE_FULL) and a schedule firing skipped (default 2000)',
+  },
+  {
+    variable: 'OPERATOR_TOKEN',
+    meaning:
+      'operator credential (32-256 printable characters) for the queue dashboard at /admin/queues, separate from team tokens; unset disables the dashboard',
+  },
 ];

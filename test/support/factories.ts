@@ -1,3 +1,4 @@
+import { summarizeFindings } from '../../src/engine/index';
 import type { Database } from '../../src/platform/db';
 import { ResultRepository } from '../../src/modules/result/result.repository';
 import type { RunResultRecord } from '../../src/modules/result/result.types';
@@ -42,6 +43,21 @@ export async function completeRun(
     teamId: run.teamId,
     resultHash: result.resultHash ?? 'f'.repeat(64),
     report: { resultHash: result.resultHash ?? 'f'.repeat(64), violations: result.violations ?? [] },
+    // The verdict the engine would give these violations (the one verdict model).
+    summary: {
+      ...summarizeFindings(
+        (result.violations ?? []).map((v) => ({
+          class: v.class,
+          severity: v.severity as 'critical' | 'high' | 'info',
+          count: Number(v.count),
+          bytesExposed: Number(v.bytesExposed),
+        })),
+        [],
+      ),
+      operations: 100,
+      violations: (result.violations ?? []).length,
+      failures: 0,
+    },
     violations: result.violations ?? [],
     metrics: {
       nslabs: 32768,

@@ -38,6 +38,20 @@ export async function createEmptyDatabase(name: string): Promise<string> {
   return databaseUrlFor(name);
 }
 
+/** Creates `name` as a copy of `template` (which nobody may be connected to) and returns its URL. */
+export async function cloneDatabase(template: string, name: string): Promise<string> {
+  await withAdmin((client) => client.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
+  return databaseUrlFor(name);
+}
+
+/** Names of databases starting with `prefix` (the per-file copies a crashed file left behind). */
+export async function databasesStartingWith(prefix: string): Promise<string[]> {
+  const { rows } = await withAdmin((client) =>
+    client.query<{ datname: string }>('SELECT datname FROM pg_database WHERE starts_with(datname, $1)', [prefix]),
+  );
+  return rows.map((row) => row.datname);
+}
+
 export async function dropDatabase(name: string): Promise<void> {
   await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
 }

@@ -27,8 +27,9 @@ describe('CompareView', () => {
 
     expect(within(counts).getByRole('button', { name: /new/ }).textContent).toBe('1new');
     expect(within(counts).getByRole('button', { name: /fixed/ }).textContent).toBe('2fixed');
+    expect(within(counts).getByRole('button', { name: /moved/ }).textContent).toBe('1moved');
     expect(within(counts).getByRole('button', { name: /persisting/ }).textContent).toBe('1persisting');
-    expect(changeColumn().sort()).toEqual(['fixed', 'fixed', 'new', 'persisting']);
+    expect(changeColumn().sort()).toEqual(['fixed', 'fixed', 'moved', 'new', 'persisting']);
   });
 
   it('shows only the fixed ones when "fixed" is pressed, and all again on a second press', async () => {
@@ -40,10 +41,10 @@ describe('CompareView', () => {
     expect(fixed.getAttribute('aria-pressed')).toBe('true');
     expect(changeColumn()).toEqual(['fixed', 'fixed']);
     await user.click(fixed);
-    expect(changeColumn()).toHaveLength(4);
+    expect(changeColumn()).toHaveLength(5);
   });
 
-  it('lists metric deltas with sign and direction', () => {
+  it('lists metric deltas with sign, unit and direction; a metric gone from B counts as 0 there', () => {
     render(<CompareView comparison={comparison} />);
     const table = screen.getByRole('table', { name: 'Metrics that differ between A and B' });
     const rows = within(table)
@@ -52,11 +53,23 @@ describe('CompareView', () => {
       .map((row) => [...row.children].map((cell) => cell.textContent));
 
     expect(rows).toEqual([
-      ['swiotlb.hiwater', '2,960', '0', '−2,960'],
-      ['failedMaps', '0', '3', '+3'],
+      ['swiotlb.hiwater', '2,960 slots', '0 slots', '−2,960 slots better'],
+      ['failedMaps', '0', '3', '+3 worse'],
       ['profile.name', 'la-classic', 'la-phys', 'changed'],
+      ['violations.V1.bytesExposed', '5.39 GiB', '—', '−5.39 GiB better'],
     ]);
-    expect(within(table).getByText('+3').className).toContain('delta-up');
+    // Coloured by whether the change is good for the metric, not by its sign.
+    expect(within(table).getByText('+3').className).toContain('delta-worse');
+    expect(within(table).getByText('−2,960 slots').className).toContain('delta-better');
+    expect(within(table).getByText('−5.39 GiB').className).toContain('delta-better');
+  });
+
+  it('shows the one-line summary and a moved finding as moved, not as new plus fixed', () => {
+    render(<CompareView comparison={comparison} />);
+
+    expect(screen.getByText('vs la-classic: fixed 2, new 1, moved 1, failures ±0')).toBeTruthy();
+    const moved = screen.getByRole('list', { name: 'Moved findings' });
+    expect(moved.textContent).toMatch(/moved V5 blk0 .*rule A4 .*→ rule B5/);
   });
 
   it('says so when no metric differs', () => {

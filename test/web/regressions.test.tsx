@@ -3,6 +3,7 @@ import userEvent from '@testing-library/user-event';
 import { Client, fetchExchange, Provider } from 'urql';
 import { TokenContext } from '../../web/src/api/exports';
 import { nextFiring, RegressionsPage } from '../../web/src/pages/regressions';
+import { violation } from './support/fixtures';
 
 // The regressions page against a fake server: fetch answers each operation by name, so the typed
 // documents, the page's rendering and its mutations are exercised without a network.
@@ -25,7 +26,14 @@ const suites = [
     name: 'storvsc',
     description: '',
     baselinePolicy: 'LAST_ACCEPTED',
-    entries: [{ __typename: 'SuiteEntry', name: 'kernel', profile: 'lb' }],
+    entries: [
+      {
+        __typename: 'SuiteEntry',
+        name: 'kernel',
+        profile: 'lb',
+        overlays: [{ __typename: 'Overlay', name: 'device-cc-accepted', variant: null }],
+      },
+    ],
     batches: [
       {
         __typename: 'SuiteBatch',
@@ -78,6 +86,18 @@ const suites = [
   },
 ];
 
+const triageFinding = {
+  __typename: 'Violation',
+  ...violation({ id: 't1', class: 'V1', deviceId: 'storvsc0', fingerprint: 'fp-triage' }),
+  run: {
+    __typename: 'Run',
+    id: 'run-b',
+    profile: 'lb',
+    overlays: [{ __typename: 'Overlay', name: 'device-cc-accepted', variant: 'alexey' }],
+    scenario: { __typename: 'Scenario', id: 'scn-1', name: 's04-hyperv-snp-confidential-storvsc' },
+  },
+};
+
 let paused = false;
 const calls: string[] = [];
 
@@ -87,7 +107,13 @@ function fakeFetch(_url: string, init: { body: string }): Promise<unknown> {
   let data: unknown;
   if (operationName === 'Regressions') data = { suites, schedules: [schedule(paused)] };
   else if (operationName === 'TriageQueue')
-    data = { violations: { __typename: 'ViolationConnection', totalCount: 0, edges: [] } };
+    data = {
+      violations: {
+        __typename: 'ViolationConnection',
+        totalCount: 1,
+        edges: [{ __typename: 'ViolationEdge', node: { ...triageFinding } }],
+      },
+    };
   else if (operationName === 'PauseSchedule') {
     paused = true;
     data = { pauseSchedule: { __typename: 'ScheduleSaved', schedule: schedule(true) } };
@@ -145,6 +171,23 @@ describe('RegressionsPage', () => {
       '/compare?a=run-a&b=run-b',
     );
     expect(within(suite).getByRole('group', { name: /CI exports/ })).toBeDefined();
+  });
+
+  it('names each suite entry with its overlays, and each finding to triage with its scenario and kernel', async () => {
+    renderPage(true);
+    const suite = await screen.findByRole('article', { name: /storvsc/ });
+    expect(suite.textContent).toContain('kernel (lb + device-cc-accepted)');
+
+    const triage = await screen.findByRole('table', { name: 'Findings to triage' });
+    const headers = within(triage)
+      .getAllByRole('columnheader')
+      .map((h) => h.textContent);
+    expect(headers).toEqual(expect.arrayContaining(['Scenario', 'Kernel']));
+    const row = within(triage).getAllByRole('row')[1]!;
+    expect(within(row).getByRole('link', { name: 's04-hyperv-snp-confidential-storvsc' }).getAttribute('href')).toBe(
+      '/scenarios/scn-1',
+    );
+    expect(row.textContent).toContain('lb + device-cc-accepted:alexey');
   });
 
   it('pauses and resumes a schedule and says so', async () => {

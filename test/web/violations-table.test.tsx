@@ -71,7 +71,18 @@ describe('ViolationsTable', () => {
     expect(classColumn()).toEqual(['V1', 'V4', 'V10']);
   });
 
-  it('expands a row to its explanation and kernel path, and collapses it again', async () => {
+  it("shows each row's data class and kernel path without expanding, with the class linked to the legend", () => {
+    render(<ViolationsTable violations={runViolations} />);
+    const rows = screen.getAllByRole('row').slice(1);
+    const v4 = rows.find((row) => row.textContent?.includes('dma_direct_alloc_from_pool'));
+
+    expect(screen.getByRole('columnheader', { name: /Data class/ })).toBeTruthy();
+    expect(screen.getByRole('columnheader', { name: /Kernel path/ })).toBeTruthy();
+    expect(v4?.textContent).toContain('dma_direct_alloc → dma_direct_alloc_from_pool (shared atomic pool)');
+    expect(screen.getByRole('link', { name: 'V4' }).getAttribute('href')).toBe('/legend#V4');
+  });
+
+  it('expands a row to its explanation and rule, and collapses it again', async () => {
     const user = userEvent.setup();
     render(<ViolationsTable violations={runViolations} />);
     const toggle = screen.getByRole('button', { name: 'Show details of V4 on nvme0' });
@@ -81,7 +92,6 @@ describe('ViolationsTable', () => {
     expect(
       screen.getByText('the coherent buffer came from the atomic DMA pool, which is permanently shared'),
     ).toBeTruthy();
-    expect(screen.getByText('dma_direct_alloc → dma_direct_alloc_from_pool (shared atomic pool)')).toBeTruthy();
     await user.click(screen.getByRole('button', { name: 'Hide details of V4 on nvme0' }));
     expect(
       screen.queryByText('the coherent buffer came from the atomic DMA pool, which is permanently shared'),

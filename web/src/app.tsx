@@ -20,18 +20,21 @@ import { RunPage } from './pages/run';
 import { BatchPage } from './pages/batch';
 import { ComparePage } from './pages/compare';
 import { RegressionsPage } from './pages/regressions';
+import { LegendPage } from './pages/legend';
+import { NewScenarioPage } from './pages/new-scenario';
 
 const navItems: ReadonlyArray<{ to: string; label: string; pages: ReadonlyArray<Route['page']> }> = [
   { to: '/', label: 'Overview', pages: ['overview'] },
-  { to: '/scenarios', label: 'Scenarios', pages: ['scenarios', 'scenario', 'run', 'batch'] },
+  { to: '/scenarios', label: 'Scenarios', pages: ['scenarios', 'scenario', 'new-scenario', 'run', 'batch'] },
   { to: '/compare', label: 'Compare', pages: ['compare'] },
   { to: '/regressions', label: 'Regressions', pages: ['regressions'] },
+  { to: '/legend', label: 'Legend', pages: ['legend'] },
 ];
 
 function Page({ route, session }: { route: Route; session: Session }): ReactNode {
   switch (route.page) {
     case 'overview':
-      return <OverviewPage />;
+      return <OverviewPage canSubmit={session.role !== 'VIEWER'} />;
     case 'scenarios':
       return <ScenariosPage />;
     case 'scenario':
@@ -44,6 +47,10 @@ function Page({ route, session }: { route: Route; session: Session }): ReactNode
       return <ComparePage a={route.a} b={route.b} batch={route.batch} />;
     case 'regressions':
       return <RegressionsPage canTriage={session.role !== 'VIEWER'} />;
+    case 'new-scenario':
+      return <NewScenarioPage canCreate={session.role !== 'VIEWER'} />;
+    case 'legend':
+      return <LegendPage />;
     case 'not-found':
       return (
         <p>

@@ -41,6 +41,14 @@ export function formatOverlays(overlays: ReadonlyArray<{ name: string; variant: 
     : overlays.map((o) => (o.variant ? `${o.name}:${o.variant}` : o.name)).join(', ');
 }
 
+/** A kernel as profile plus overlays: "lb + device-cc-accepted:alexey"; the bare profile without overlays. */
+export function formatKernel(
+  profile: string,
+  overlays: ReadonlyArray<{ name: string; variant: string | null }>,
+): string {
+  return [profile, ...overlays.map((o) => (o.variant ? `${o.name}:${o.variant}` : o.name))].join(' + ');
+}
+
 export function shortId(id: string): string {
   return id.slice(0, 8);
 }

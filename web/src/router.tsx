@@ -9,6 +9,8 @@ export type Route =
   | { page: 'batch'; id: string }
   | { page: 'compare'; a: string | null; b: string | null; batch: string | null }
   | { page: 'regressions' }
+  | { page: 'new-scenario' }
+  | { page: 'legend' }
   | { page: 'not-found'; path: string };
 
 export function parseRoute(pathname: string, search: string): Route {
@@ -17,7 +19,9 @@ export function parseRoute(pathname: string, search: string): Route {
   const [first, second] = parts;
   if (parts.length === 0) return { page: 'overview' };
   if (first === 'scenarios' && parts.length === 1) return { page: 'scenarios' };
+  if (first === 'scenarios' && second === 'new' && parts.length === 2) return { page: 'new-scenario' };
   if (first === 'scenarios' && second && parts.length === 2) return { page: 'scenario', id: second };
+  if (first === 'legend' && parts.length === 1) return { page: 'legend' };
   if (first === 'runs' && second && parts.length === 2) return { page: 'run', id: second };
   if (first === 'batches' && second && parts.length === 2) return { page: 'batch', id: second };
   if (first === 'compare' && parts.length === 1)

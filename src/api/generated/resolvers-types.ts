@@ -31,6 +31,19 @@ export type Scalars = {
 /** Result of acceptBaseline. */
 export type AcceptBaselineResult = BaselineAccepted | InputRejected;
 
+/** Input of advise. */
+export type AdviseInput = {
+  /** Kernel profiles or releases to advise for (default: the spec's own); at most 3. */
+  profiles?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** The scenario whose workload sizes the pools. */
+  scenarioId: Scalars['UUID']['input'];
+  /** Its version number (default: the latest). */
+  version?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Result of advise. */
+export type AdviseResult = InputRejected | PoolSizing;
+
 /** Headline SWIOTLB and failure numbers of a run, plus every metric by key (docs/engine-contract.md §8). */
 export type AllocatorMetrics = {
   __typename?: 'AllocatorMetrics';
@@ -99,6 +112,15 @@ export type BaselinePolicy =
   | 'PINNED'
   /** The newest batch carrying baselineTag. */
   | 'TAG';
+
+/** Operations affected by one finding class in a run. */
+export type ClassCount = {
+  __typename?: 'ClassCount';
+  /** Class, V0-V9 or F1-F16. */
+  class: Scalars['String']['output'];
+  /** Operations affected (the sum of the class's findings' counts). */
+  operations: Scalars['BigInt']['output'];
+};
 
 /** A suite batch compared with its baseline (stored once per batch). */
 export type Comparison = {
@@ -171,7 +193,10 @@ export type CreateScenarioInput = {
 
 /** Input of createSchedule. */
 export type CreateScheduleInput = {
-  /** Cron pattern. */
+  /**
+   * Cron pattern (5 fields, or 6 with seconds). Two firings must be at least SCHEDULE_MIN_INTERVAL_SECONDS apart
+   * (default 300): a more frequent pattern is rejected with SCHEDULE_TOO_FREQUENT on input.cron.
+   */
   cron: Scalars['String']['input'];
   /** Unique name within the team. */
   name: Scalars['String']['input'];
@@ -193,7 +218,12 @@ export type CreateWebhookInput = {
   minSeverity?: InputMaybe<Scalars['String']['input']>;
   /** Only these suites (default all). */
   suiteIds?: InputMaybe<Array<Scalars['UUID']['input']>>;
-  /** Receiver URL (http or https). */
+  /**
+   * Receiver URL (http or https, no user:password@). Loopback, private, link-local, CGNAT, unique-local and other
+   * internal addresses are refused (INVALID_URL, URL_CREDENTIALS or TARGET_REFUSED on input.url), in any numeric
+   * form, and again on the address a delivery resolves; an operator may allow internal receivers
+   * (WEBHOOK_ALLOWED_HOSTS). Redirects are not followed.
+   */
   url: Scalars['String']['input'];
 };
 
@@ -321,12 +351,102 @@ export type HeadroomPoint = {
   runId: Scalars['UUID']['output'];
 };
 
+/** Input of importTrace: the text of a kernel DMA trace and how to read it. */
+export type ImportTraceInput = {
+  /** Create the scenario (default true). False only imports: the spec text and summary, nothing stored. */
+  create?: InputMaybe<Scalars['Boolean']['input']>;
+  /**
+   * Data rules [DEVICE][:DIRECTION]=CLASS, e.g. "storvsc0:to-device=secret" or "*=public"; DIRECTION is
+   * to-device, from-device, bidirectional or coherent; the last matching rule wins. Bytes no rule classifies
+   * are `unknown` (kept private, rated like sensitive, named unknown in every finding).
+   */
+  data?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** Insert run_deferred every N replayed calls (default 64; 0 = never). */
+  deferredEveryOps?: InputMaybe<Scalars['Int']['input']>;
+  /** Scenario description (default: what the import found). */
+  description?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * Device map entries NAME=KIND[,trust=T][,id=ID][,mask=BITS], e.g. "nvme0n1=nvme,trust=untrusted". Trace
+   * device names not listed are inferred from their shape (PCI address, VMBus GUID, "nvme") and the summary
+   * says how.
+   */
+  devices?: InputMaybe<Array<Scalars['String']['input']>>;
+  /** vm.memoryMiB (default: the smallest RAM holding every traced buffer). */
+  memoryMiB?: InputMaybe<Scalars['Int']['input']>;
+  /** Scenario and spec name (default imported-trace). */
+  name?: InputMaybe<Scalars['String']['input']>;
+  /** vm.platform of the spec (default sev-snp). */
+  platform?: InputMaybe<Scalars['String']['input']>;
+  /** kernel.profile of the spec: a release such as v7.2 or a profile id (default v7.2). */
+  profile?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * Import even if some event lines are malformed: they are skipped and listed in skippedLines. By default
+   * (false) a malformed line rejects the import with a LINE:COLUMN error per line.
+   */
+  skipMalformedLines?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Tags of the new scenario. */
+  tags?: InputMaybe<Array<Scalars['String']['input']>>;
+  /**
+   * The trace text: what /sys/kernel/tracing/trace or `trace-cmd report` print for the events dma:* and
+   * swiotlb:swiotlb_bounced. The whole request is bounded by the server's request size limit (1 MiB by
+   * default); import longer traces with the CLI (`dmasim import-trace`) and create the scenario from its spec.
+   */
+  trace: Scalars['String']['input'];
+  /** vm.vcpus (default: the highest traced CPU + 1). */
+  vcpus?: InputMaybe<Scalars['Int']['input']>;
+};
+
+/** Result of importTrace. */
+export type ImportTraceResult = InputRejected | TraceImported;
+
+/** One device of the trace and the spec device it became. */
+export type ImportedTraceDevice = {
+  __typename?: 'ImportedTraceDevice';
+  /** DMA mask width in bits, when the trace or the device map gives one. */
+  dmaMaskBits: Maybe<Scalars['Int']['output']>;
+  /** The spec device id. */
+  id: Scalars['String']['output'];
+  /** The spec device kind. */
+  kind: Scalars['String']['output'];
+  /** Why this kind: "mapped" when the device map names it, else the inference rule. */
+  source: Scalars['String']['output'];
+  /** The name the trace prints (dev_name: a PCI address, a VMBus GUID, a platform device name). */
+  traceName: Scalars['String']['output'];
+  /** The spec device trust. */
+  trust: Scalars['String']['output'];
+};
+
 /** The input was rejected. */
 export type InputRejected = {
   __typename?: 'InputRejected';
   /** What is wrong with the input. */
   userErrors: Array<UserError>;
 };
+
+/** What one rule id or class in a report means (the same text as `dmasim explain <id>` and docs/rules-and-classes.md). */
+export type LegendEntry = {
+  __typename?: 'LegendEntry';
+  /** A few sentences: when it applies, what it means for the data, what to look at. */
+  description: Scalars['String']['output'];
+  /** Where the repository's docs explain it (path and section). */
+  docs: Scalars['String']['output'];
+  /** The id as reports print it: V1, F3, A4, … */
+  id: Scalars['String']['output'];
+  /** The kernel function the id is about. */
+  kernelFunction: Scalars['String']['output'];
+  kind: LegendKind;
+  /** One line: what the id stands for. */
+  title: Scalars['String']['output'];
+};
+
+/** What a legend entry names. */
+export type LegendKind =
+  /** A functional failure class (F1–F16). */
+  | 'FAILURE'
+  /** A kernel decision rule (A*, B*, C*, …): the path the kernel took. */
+  | 'RULE'
+  /** A confidentiality violation class (V0–V9). */
+  | 'VIOLATION';
 
 /** One column of a matrix: a profile (release string or id) and its overlays. */
 export type MatrixEntryInput = {
@@ -352,6 +472,8 @@ export type MetricDelta = {
   b: Maybe<Scalars['JSON']['output']>;
   /** b - a for numbers, null otherwise. */
   delta: Maybe<Scalars['Float']['output']>;
+  /** Whether the change is good or bad for this metric (fewer bounces is better, more failed maps is worse); NEUTRAL for metrics without a better direction. */
+  direction: MetricDirection;
   /** Metric key. */
   metric: Scalars['String']['output'];
 };
@@ -374,6 +496,15 @@ export type MetricDiff = {
   /** The gate, if the suite has one for this metric. */
   threshold: Maybe<MetricThreshold>;
 };
+
+/** Which way a metric moved, judged by the metric's preferred direction. */
+export type MetricDirection =
+  /** The change is an improvement (e.g. fewer failed maps, fewer bytes exposed). */
+  | 'BETTER'
+  /** The metric has no better direction (capacity, configuration). */
+  | 'NEUTRAL'
+  /** The change is a regression (e.g. more failed maps, a higher SWIOTLB high-water mark). */
+  | 'WORSE';
 
 /** A point of a time series. */
 export type MetricPoint = {
@@ -418,6 +549,15 @@ export type MetricThresholdInput = {
   metric: Scalars['String']['input'];
 };
 
+/** A violation of run A whose exposure (class, device, data class, severity) run B still has, through another kernel path or rule. */
+export type MovedViolation = {
+  __typename?: 'MovedViolation';
+  /** A's record. */
+  from: Violation;
+  /** B's record. */
+  to: Violation;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Accepts a finished batch as baseline; pin: also switch the suite to PINNED on it. */
@@ -442,11 +582,21 @@ export type Mutation = {
   deleteSchedule: Scalars['Boolean']['output'];
   /** Deletes a webhook (admin). */
   deleteWebhook: Scalars['Boolean']['output'];
+  /**
+   * Imports a kernel DMA trace (dma:* and swiotlb:swiotlb_bounced events) into a scenario whose
+   * workload.explicit replays it; returns the import summary and the spec. Malformed lines are LINE:COLUMN
+   * user errors (code MALFORMED_TRACE_LINE) unless skipMalformedLines is set.
+   */
+  importTrace: ImportTraceResult;
   /** Pauses a schedule (removes its job scheduler). */
   pauseSchedule: SaveScheduleResult;
   /** Makes a fingerprint count again. */
   reopenViolation: TriageResult;
-  /** Re-runs a succeeded run and checks the result hash is identical. */
+  /**
+   * Queues a replay of a succeeded run (same scenario version, profile, overlays and seed) as an
+   * ordinary run for a worker; the replay is PENDING and records whether the result hash is identical
+   * when that run's results are stored. Poll runReplays (or subscribe to runUpdated with replayRunId).
+   */
   replayRun: ReplayRunResult;
   /** Resumes a schedule (recreates its job scheduler). */
   resumeSchedule: SaveScheduleResult;
@@ -456,7 +606,10 @@ export type Mutation = {
   revokeApiToken: RevokeApiTokenResult;
   /** Runs a schedule's suite now (overlap policy applies). */
   runScheduleNow: RunScheduleNowResult;
-  /** Submits a suite batch (one matrix per scenario). */
+  /**
+   * Submits a suite batch (one matrix per scenario). Rejected with QUEUE_FULL on input.suiteId when the team's queued
+   * runs plus the batch's would exceed TEAM_MAX_QUEUED_RUNS (default 2000).
+   */
   runSuite: RunSuiteResult;
   /** Queues one run per matrix entry as a batch. */
   submitMatrix: SubmitMatrixResult;
@@ -528,6 +681,11 @@ export type MutationDeleteScheduleArgs = {
 
 export type MutationDeleteWebhookArgs = {
   id: Scalars['UUID']['input'];
+};
+
+
+export type MutationImportTraceArgs = {
+  input: ImportTraceInput;
 };
 
 
@@ -645,41 +803,112 @@ export type PageInfo = {
   startCursor: Maybe<Scalars['String']['output']>;
 };
 
+/** The smallest size of one pool parameter that removes its exhaustion failure, and what that size costs. */
+export type PoolAdvice = {
+  __typename?: 'PoolAdvice';
+  /** Of poolBytes, the bytes shared with the host (decrypted). */
+  decryptedBytes: Maybe<Scalars['BigInt']['output']>;
+  /** The pool the kernel sets up for that value (it may round up), in `unit`. */
+  effectiveSize: Maybe<Scalars['BigInt']['output']>;
+  /** The failure the size removes: F1 (SWIOTLB exhaustion) or F7 (atomic pool exhaustion). */
+  failureClass: Scalars['String']['output'];
+  /** Failures of that class with the spec's own command line. */
+  failuresAsGiven: Scalars['Int']['output'];
+  /** Unused part at the chosen size (headroom), in `unit`. */
+  headroom: Maybe<Scalars['BigInt']['output']>;
+  /** Of poolBytes, the bytes that must come from memory below 4 GiB. */
+  lowMemoryBytes: Maybe<Scalars['BigInt']['output']>;
+  /** False when a size above the boundary fails again (the search lists them in nonMonotoneAt). */
+  monotone: Scalars['Boolean']['output'];
+  /** Sizes above the boundary that fail, in `unit`. */
+  nonMonotoneAt: Maybe<Array<Scalars['Int']['output']>>;
+  /** How the size was found, in plain words. */
+  note: Scalars['String']['output'];
+  /** swiotlb or coherent_pool. */
+  param: Scalars['String']['output'];
+  /** Peak use at the chosen size, in `unit`. */
+  peakUsed: Maybe<Scalars['BigInt']['output']>;
+  /** Bytes the pool sets aside. */
+  poolBytes: Maybe<Scalars['BigInt']['output']>;
+  /** Engine runs the search made. */
+  runs: Scalars['Int']['output'];
+  /** True when the search stopped at the time limit; value is then the best size found so far, or null. */
+  timedOut: Scalars['Boolean']['output'];
+  /** slots (swiotlb, 2 KiB each) or bytes (coherent_pool). */
+  unit: Scalars['String']['output'];
+  /** The value for the kernel command line (e.g. 2176,16 for swiotlb=); null when none is needed or none was found. */
+  value: Maybe<Scalars['String']['output']>;
+};
+
+/** Pool sizing of one scenario version. */
+export type PoolSizing = {
+  __typename?: 'PoolSizing';
+  /** Operations of its workload (each engine run replays them all). */
+  operations: Scalars['Int']['output'];
+  /** One entry per profile asked for. */
+  profiles: Array<ProfileAdvice>;
+  /** The version advised for. */
+  scenarioVersion: ScenarioVersion;
+};
+
+/** Pool sizes for one kernel profile. */
+export type ProfileAdvice = {
+  __typename?: 'ProfileAdvice';
+  /** The smallest coherent_pool= without F7. */
+  coherentPool: PoolAdvice;
+  /** With the dual-swiotlb-pools overlay: the private pool's bytes (same size as the shared pool); else null. */
+  privatePoolBytes: Maybe<Scalars['BigInt']['output']>;
+  /** The profile or release asked for. */
+  profile: Scalars['String']['output'];
+  /** The smallest swiotlb=<slots>,<areas> without F1. */
+  swiotlb: PoolAdvice;
+};
+
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Sizes the SWIOTLB and atomic pools for a scenario version: per kernel profile, the smallest swiotlb= and
+   * coherent_pool= with no F1/F7, found by running the engine (doubling, bisection, then a check above the
+   * boundary). It runs in the API process, bounded: workloads of at most 50,000 operations, at most 3
+   * profiles, and a 10 s search time limit per request (a cut-off search says timedOut). Larger workloads:
+   * `dmasim advise`.
+   */
+  advise: AdviseResult;
   /** The team's tokens, newest first (admin only). */
   apiTokens: Array<ApiToken>;
   /** Compares two runs of the team. */
   compareRuns: RunComparison;
-  /** The comparison of a suite batch. */
+  /** The comparison of a suite batch; null until the batch has been compared, NOT_FOUND for an unknown batch. */
   comparison: Maybe<Comparison>;
   /** Aggregates for the team dashboard. */
   dashboard: Dashboard;
+  /** Every rule id and class a report can name, with what it means: the dashboard's legend. */
+  legend: Array<LegendEntry>;
   /** Allocator metrics of a run; null until it succeeded. */
   metrics: Maybe<AllocatorMetrics>;
-  /** The engine's full report of a run (docs/engine-contract.md §9); null until it succeeded. */
+  /** The engine's full report of a run (docs/engine-contract.md §9); null until it succeeded; NOT_FOUND for a run the team does not have. */
   report: Maybe<Scalars['JSON']['output']>;
-  /** A run of the caller's team. */
+  /** A run of the caller's team; an id that is missing or another team's is a NOT_FOUND error (as everywhere). */
   run: Maybe<Run>;
-  /** A batch of the caller's team. */
+  /** A batch of the caller's team; an id that is missing or another team's is a NOT_FOUND error (as everywhere). */
   runBatch: Maybe<RunBatch>;
   /** Replays, newest first; onlyDefects lists engine determinism defects. */
   runReplays: Array<RunReplay>;
   /** The team's runs. */
   runs: RunConnection;
-  /** A scenario of the caller's team. */
+  /** A scenario of the caller's team; an id that is missing or another team's is a NOT_FOUND error (as everywhere). */
   scenario: Maybe<Scenario>;
   /** The team's scenarios, most recently updated first. */
   scenarios: ScenarioConnection;
-  /** A schedule. */
+  /** A schedule; an id that is missing or another team's is a NOT_FOUND error (as everywhere). */
   schedule: Maybe<Schedule>;
   /** The team's schedules. */
   schedules: Array<Schedule>;
   /** Time series of a run, averaged into at most `buckets` points per metric. */
   series: Array<MetricSeries>;
-  /** A suite by id or name. */
+  /** A suite by id or name; one the team does not have is a NOT_FOUND error. */
   suite: Maybe<Suite>;
-  /** A suite batch. */
+  /** A suite batch; an id that is missing or another team's is a NOT_FOUND error (as everywhere). */
   suiteBatch: Maybe<SuiteBatch>;
   /** The team's suites. */
   suites: Array<Suite>;
@@ -691,6 +920,11 @@ export type Query = {
   violations: ViolationConnection;
   /** The team's webhooks (admin). */
   webhooks: Array<Webhook>;
+};
+
+
+export type QueryAdviseArgs = {
+  input: AdviseInput;
 };
 
 
@@ -806,6 +1040,17 @@ export type RegressionVerdict =
 /** Result of replayRun. */
 export type ReplayRunResult = InputRejected | RunReplayed;
 
+/** Where a replay stands. */
+export type ReplayStatus =
+  /** The replay run produced another hash: an engine determinism defect. */
+  | 'DIFFERENT'
+  /** The replay run produced the stored result hash. */
+  | 'IDENTICAL'
+  /** The replay run ended without a result (failed, cancelled or timed out); nothing was compared. */
+  | 'NOT_COMPLETED'
+  /** The replay run is queued or running; actualHash and identical are null. */
+  | 'PENDING';
+
 /** Result of revokeApiToken. */
 export type RevokeApiTokenResult = {
   __typename?: 'RevokeApiTokenResult';
@@ -859,10 +1104,14 @@ export type Run = {
   startedAt: Maybe<Scalars['DateTime']['output']>;
   /** Current status. */
   status: RunStatus;
+  /** Every verdict level that applies and the counts behind them; null until SUCCEEDED. */
+  summary: Maybe<RunSummary>;
   /** This run's own wall-clock limit in milliseconds (null: the team default, then the worker's RUN_TIME_LIMIT_MS). */
   timeLimitMs: Maybe<Scalars['Int']['output']>;
   /** What started it. */
   trigger: RunTrigger;
+  /** What the report's findings mean: the worst verdict level that applies; null until SUCCEEDED. */
+  verdict: Maybe<RunVerdict>;
 };
 
 /** A matrix submission: one scenario version under several profile/overlay combinations. */
@@ -889,14 +1138,18 @@ export type RunComparison = {
   a: Run;
   /** The candidate run. */
   b: Run;
-  /** In A but not in B. */
+  /** In A but not in B (not even as the same exposure through another path). */
   fixedViolations: Array<Violation>;
   /** Metrics whose values differ. */
   metricDeltas: Array<MetricDelta>;
-  /** In B but not in A. */
+  /** The same exposure in both, reached through another kernel path or rule (e.g. rule A4 under la-phys, B5 under lb): moved, neither new nor fixed. */
+  movedViolations: Array<MovedViolation>;
+  /** In B but not in A (not even as the same exposure through another path). */
   newViolations: Array<Violation>;
-  /** In both (B's record). */
+  /** In both (B's record): the same fingerprint, or the same exposure through the same path and rule. */
   persistingViolations: Array<Violation>;
+  /** One line: "vs <A's profile>: fixed 5, new 0, moved 0, failures +9,958 F5" (failure deltas are operations per class). */
+  summary: Scalars['String']['output'];
 };
 
 /** A page of runs. */
@@ -933,6 +1186,10 @@ export type RunFilter = {
   status?: InputMaybe<Array<RunStatus>>;
   /** Any of these triggers. */
   trigger?: InputMaybe<Array<RunTrigger>>;
+  /** Runs whose verdict (worst level) is any of these; only SUCCEEDED runs have one. */
+  verdict?: InputMaybe<Array<RunVerdict>>;
+  /** Runs where any of these levels applies (e.g. [FAILING] also finds runs that expose secrets and fail). */
+  verdictLevel?: InputMaybe<Array<RunVerdict>>;
 };
 
 /** Overrides for one run; anything not given comes from the stored spec. */
@@ -945,12 +1202,16 @@ export type RunOverrides = {
   seed?: InputMaybe<Scalars['BigInt']['input']>;
 };
 
-/** A replay of a stored run; identical = false is an engine determinism defect. */
+/**
+ * A replay of a stored run; identical = false is an engine determinism defect. The replay is an
+ * ordinary run (replayRunId) executed by a worker like any other; its hash is recorded when that run's
+ * results are stored, so a new replay is PENDING until then.
+ */
 export type RunReplay = {
   __typename?: 'RunReplay';
-  /** The replay's result hash. */
-  actualHash: Scalars['String']['output'];
-  /** When it was replayed. */
+  /** The replay's result hash; null while PENDING or when NOT_COMPLETED. */
+  actualHash: Maybe<Scalars['String']['output']>;
+  /** When the replay was requested. */
   createdAt: Scalars['DateTime']['output'];
   /** Engine version that replayed it. */
   engineVersion: Scalars['String']['output'];
@@ -958,16 +1219,20 @@ export type RunReplay = {
   expectedHash: Scalars['String']['output'];
   /** Replay id. */
   id: Scalars['UUID']['output'];
-  /** True when the hashes match. */
-  identical: Scalars['Boolean']['output'];
+  /** True when the hashes match; null while PENDING or when NOT_COMPLETED. */
+  identical: Maybe<Scalars['Boolean']['output']>;
+  /** The run that replays it (same scenario version, profile, overlays and seed); null for replays recorded before replays were queued. */
+  replayRunId: Maybe<Scalars['UUID']['output']>;
   /** The replayed run. */
   runId: Scalars['UUID']['output'];
+  /** PENDING until the replay run ends; then IDENTICAL, DIFFERENT or NOT_COMPLETED. */
+  status: ReplayStatus;
 };
 
-/** A run was replayed. */
+/** A replay was queued. */
 export type RunReplayed = {
   __typename?: 'RunReplayed';
-  /** The replay record. */
+  /** The replay record (PENDING until its run ends). */
   replay: RunReplay;
 };
 
@@ -1020,6 +1285,33 @@ export type RunSuiteInput = {
 /** Result of runSuite. */
 export type RunSuiteResult = InputRejected | SuiteBatchSubmitted;
 
+/** The verdict of a run and the counts it rests on (the engine report's summary). */
+export type RunSummary = {
+  __typename?: 'RunSummary';
+  /** Operations affected per class, V0-V9 then F1-F16. */
+  byClass: Array<ClassCount>;
+  /** Bytes that reached host-visible memory, over all violations. */
+  bytesExposed: Scalars['BigInt']['output'];
+  /** Findings of critical severity (secret data exposed). */
+  critical: Scalars['Int']['output'];
+  /** Operations that failed (failures above info). */
+  failedOperations: Scalars['BigInt']['output'];
+  /** Failure findings. */
+  failures: Scalars['Int']['output'];
+  /** Findings of high severity. */
+  high: Scalars['Int']['output'];
+  /** Findings of info severity. */
+  info: Scalars['Int']['output'];
+  /** Every level that applies, worst first ([CLEAN] when none). */
+  levels: Array<RunVerdict>;
+  /** Operations executed. */
+  operations: Scalars['BigInt']['output'];
+  /** The worst level that applies. */
+  verdict: RunVerdict;
+  /** Violation findings. */
+  violations: Scalars['Int']['output'];
+};
+
 /** What started a run. */
 export type RunTrigger =
   /** A program, through the API (CI). */
@@ -1030,6 +1322,19 @@ export type RunTrigger =
   | 'MANUAL'
   /** A regression schedule. */
   | 'SCHEDULE';
+
+/** Verdict levels of a run, worst first (a run lists every level that applies in RunSummary.levels). */
+export type RunVerdict =
+  /** None of the above (info violations, such as buffers shared by design, do not count). */
+  | 'CLEAN'
+  /** Only info-severity failures: performance cliffs such as forced bounce copies or split requests (F15). */
+  | 'DEGRADED'
+  /** A high-severity violation: sensitive, stale or unclassified bytes reached host-visible memory. */
+  | 'EXPOSES_DATA'
+  /** A critical violation: secret bytes reached host-visible memory. */
+  | 'EXPOSES_SECRETS'
+  /** A failure above info: a mapping, allocation or conversion the kernel could not do. */
+  | 'FAILING';
 
 /** Runs that ended (or were submitted) on one day, by status. */
 export type RunsByStatusDay = {
@@ -1172,7 +1477,9 @@ export type Schedule = {
   id: Scalars['UUID']['output'];
   /** Last firing that started a batch. */
   lastFiredAt: Maybe<Scalars['DateTime']['output']>;
-  /** Last firing skipped by the overlap policy. */
+  /** Why the last skipped firing was skipped. */
+  lastSkipReason: Maybe<ScheduleSkipReason>;
+  /** Last firing that was skipped (see lastSkipReason). */
   lastSkippedAt: Maybe<Scalars['DateTime']['output']>;
   /** Unique name within the team. */
   name: Scalars['String']['output'];
@@ -1197,7 +1504,9 @@ export type ScheduleRan = {
   __typename?: 'ScheduleRan';
   /** The batch started, or null when skipped. */
   batch: Maybe<SuiteBatch>;
-  /** True when the overlap policy skipped it. */
+  /** Why it was skipped: OVERLAP or QUEUE_FULL (null when it ran). */
+  skipReason: Maybe<ScheduleSkipReason>;
+  /** True when the firing was skipped (see skipReason). */
   skipped: Scalars['Boolean']['output'];
 };
 
@@ -1207,6 +1516,15 @@ export type ScheduleSaved = {
   /** The schedule. */
   schedule: Schedule;
 };
+
+/** Why a schedule firing was skipped. */
+export type ScheduleSkipReason =
+  /** The firing came sooner after the last one than the minimum interval allows. */
+  | 'MIN_INTERVAL'
+  /** The previous batch of the schedule was still running (overlap policy SKIP). */
+  | 'OVERLAP'
+  /** The team had too many queued runs (TEAM_MAX_QUEUED_RUNS) for the suite's batch. */
+  | 'QUEUE_FULL';
 
 /** Sort direction. */
 export type SortDirection =
@@ -1243,7 +1561,7 @@ export type SubmitMatrixResult = InputRejected | MatrixSubmitted;
 
 /** Input of submitRun: give scenarioId (latest version) or versionId. */
 export type SubmitRunInput = {
-  /** Submitting twice with the same key returns the first run instead of creating another. */
+  /** Submitting twice with the same key and the same input returns the first run instead of creating another; the same key with different input is rejected (IDEMPOTENCY_KEY_REUSED). */
   idempotencyKey?: InputMaybe<Scalars['String']['input']>;
   /** Profile, overlays or seed to use instead of the spec's. */
   overrides?: InputMaybe<RunOverrides>;
@@ -1436,6 +1754,65 @@ export type TimeRange = {
   to?: InputMaybe<Scalars['DateTime']['input']>;
 };
 
+/** A count of something the importer met, by name (an event, a warning). */
+export type TraceImportCount = {
+  __typename?: 'TraceImportCount';
+  /** How many times. */
+  count: Scalars['Int']['output'];
+  /** The event name or the warning text. */
+  what: Scalars['String']['output'];
+};
+
+/** What importTrace read and wrote: nothing in the trace is dropped without being counted here. */
+export type TraceImportSummary = {
+  __typename?: 'TraceImportSummary';
+  /** True when only swiotlb_bounced events were found: each bounce is a map immediately unmapped. */
+  bouncedOnly: Scalars['Boolean']['output'];
+  /** The devices found, and how each was mapped or inferred. */
+  devices: Array<ImportedTraceDevice>;
+  /** DMA events decoded. */
+  eventsDecoded: Scalars['Int']['output'];
+  /** Header and comment lines (# …). */
+  headerLines: Scalars['Int']['output'];
+  /** Lines read. */
+  linesRead: Scalars['Int']['output'];
+  /** Mappings and coherent regions still live at the end of the trace. */
+  liveAtEnd: Scalars['Int']['output'];
+  /** Malformed event lines (each is a LINE:COLUMN error or, with skipMalformedLines, a skipped line). */
+  malformedLines: Scalars['Int']['output'];
+  /** Calls after the spec's op limit, counted and not written. */
+  opsNotWritten: Scalars['Int']['output'];
+  /** Ops written into workload.explicit. */
+  opsWritten: Scalars['Int']['output'];
+  /** Events of other tracepoint systems (sched, irq, …), per name; ignored. */
+  otherEvents: Array<TraceImportCount>;
+  /** Ops whose bytes no data rule classified (data class unknown). */
+  unclassifiedOps: Scalars['Int']['output'];
+  /** Line numbers of the first unknown lines (at most 20). */
+  unknownLineNumbers: Array<Scalars['Int']['output']>;
+  /** Lines that are not ftrace event lines. */
+  unknownLines: Scalars['Int']['output'];
+  /** dma/swiotlb events no spec op expresses, per name; not replayed. */
+  unsupportedEvents: Array<TraceImportCount>;
+  /** Calls that could not be paired or were simplified, per reason. */
+  warnings: Array<TraceImportCount>;
+};
+
+/** A trace was imported (and, unless create was false, stored as a new scenario). */
+export type TraceImported = {
+  __typename?: 'TraceImported';
+  /** Its first version; null when create was false. */
+  newVersion: Maybe<ScenarioVersion>;
+  /** The new scenario; null when create was false. */
+  scenario: Maybe<Scenario>;
+  /** Malformed lines skipped because skipMalformedLines was true (path ["input", "trace"], LINE:COLUMN in the message). */
+  skippedLines: Array<UserError>;
+  /** The spec as YAML, with a comment header saying where it came from and what was not replayed. */
+  specYaml: Scalars['String']['output'];
+  /** What the importer read and wrote. */
+  summary: TraceImportSummary;
+};
+
 /** A team's decision about one violation fingerprint. */
 export type Triage = {
   __typename?: 'Triage';
@@ -1481,7 +1858,7 @@ export type UpdateScenarioInput = {
 
 /** Input of updateSchedule; omitted fields keep their value. */
 export type UpdateScheduleInput = {
-  /** New cron pattern. */
+  /** New cron pattern (same minimum interval as in createSchedule). */
   cron?: InputMaybe<Scalars['String']['input']>;
   /** New overlap policy. */
   overlapPolicy?: InputMaybe<OverlapPolicy>;
@@ -1524,7 +1901,7 @@ export type Violation = {
   count: Scalars['BigInt']['output'];
   /** When it was recorded. */
   createdAt: Scalars['DateTime']['output'];
-  /** Class of the exposed data (secret, sensitive, stale). */
+  /** Class of the exposed data (secret, sensitive, unknown: not classified yet, or stale). */
   dataClass: Scalars['String']['output'];
   /** Device whose DMA exposed the data. */
   deviceId: Scalars['String']['output'];
@@ -1540,9 +1917,11 @@ export type Violation = {
   path: Scalars['String']['output'];
   /** Rule id from the reference, e.g. A4. */
   rule: Scalars['String']['output'];
+  /** The run that found it: its scenario, kernel profile and overlays (what the triage queue shows per finding). */
+  run: Run;
   /** The run that found it. */
   runId: Scalars['UUID']['output'];
-  /** critical (secret bytes), high (sensitive bytes) or info. */
+  /** critical (secret bytes), high (sensitive or unknown bytes) or info. */
   severity: Scalars['String']['output'];
   /** The team's triage state for this fingerprint (OPEN when never triaged; an expired waiver is OPEN). */
   triageState: TriageState;
@@ -1662,7 +2041,11 @@ export type WebhookDelivery = {
   event: WebhookEvent;
   /** Delivery id (header x-dmasim-delivery). */
   id: Scalars['UUID']['output'];
-  /** Error of the last failed attempt. */
+  /**
+   * Coarse reason the last attempt failed: HTTP_STATUS (a non-2xx answer; see responseStatus), UNREACHABLE (no
+   * HTTP answer: DNS, connection, TLS or timeout) or TARGET_REFUSED (the URL or the address it resolved to is
+   * not allowed by the webhook policy). The receiver's body and network error texts are never kept.
+   */
   lastError: Maybe<Scalars['String']['output']>;
   /** The JSON body sent. */
   payload: Scalars['JSON']['output'];
@@ -1763,6 +2146,10 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
     | ( Omit<BaselineAccepted, 'batch'> & { batch: _RefType['SuiteBatch'] } & { __typename: 'BaselineAccepted' } )
     | ( InputRejected & { __typename: 'InputRejected' } )
   ;
+  AdviseResult:
+    | ( InputRejected & { __typename: 'InputRejected' } )
+    | ( Omit<PoolSizing, 'scenarioVersion'> & { scenarioVersion: _RefType['ScenarioVersion'] } & { __typename: 'PoolSizing' } )
+  ;
   CreateApiTokenResult:
     | ( Omit<ApiTokenCreated, 'token'> & { token: _RefType['ApiToken'] } & { __typename: 'ApiTokenCreated' } )
     | ( InputRejected & { __typename: 'InputRejected' } )
@@ -1770,6 +2157,10 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
   CreateWebhookResult:
     | ( InputRejected & { __typename: 'InputRejected' } )
     | ( Omit<WebhookCreated, 'webhook'> & { webhook: _RefType['Webhook'] } & { __typename: 'WebhookCreated' } )
+  ;
+  ImportTraceResult:
+    | ( InputRejected & { __typename: 'InputRejected' } )
+    | ( Omit<TraceImported, 'newVersion' | 'scenario'> & { newVersion?: Maybe<_RefType['ScenarioVersion']>, scenario?: Maybe<_RefType['Scenario']> } & { __typename: 'TraceImported' } )
   ;
   ReplayRunResult:
     | ( InputRejected & { __typename: 'InputRejected' } )
@@ -1813,6 +2204,8 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
   AcceptBaselineResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['AcceptBaselineResult']>;
+  AdviseInput: AdviseInput;
+  AdviseResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['AdviseResult']>;
   AllocatorMetrics: ResolverTypeWrapper<AllocatorMetricsModel>;
   ApiToken: ResolverTypeWrapper<ApiTokenModel>;
   ApiTokenCreated: ResolverTypeWrapper<Omit<ApiTokenCreated, 'token'> & { token: ResolversTypes['ApiToken'] }>;
@@ -1820,6 +2213,7 @@ export type ResolversTypes = {
   BaselinePolicy: BaselinePolicy;
   BigInt: ResolverTypeWrapper<Scalars['BigInt']['output']>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  ClassCount: ResolverTypeWrapper<ClassCount>;
   Comparison: ResolverTypeWrapper<ComparisonModel>;
   ComparisonCounts: ResolverTypeWrapper<ComparisonCountsModel>;
   CreateApiTokenInput: CreateApiTokenInput;
@@ -1837,30 +2231,41 @@ export type ResolversTypes = {
   FindingWaiver: ResolverTypeWrapper<FindingWaiver>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   HeadroomPoint: ResolverTypeWrapper<HeadroomPoint>;
+  ImportTraceInput: ImportTraceInput;
+  ImportTraceResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['ImportTraceResult']>;
+  ImportedTraceDevice: ResolverTypeWrapper<ImportedTraceDevice>;
   InputRejected: ResolverTypeWrapper<InputRejected>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   JSON: ResolverTypeWrapper<Scalars['JSON']['output']>;
+  LegendEntry: ResolverTypeWrapper<LegendEntry>;
+  LegendKind: LegendKind;
   MatrixEntryInput: MatrixEntryInput;
   MatrixSubmitted: ResolverTypeWrapper<Omit<MatrixSubmitted, 'batch'> & { batch: ResolversTypes['RunBatch'] }>;
   MetricDelta: ResolverTypeWrapper<MetricDelta>;
   MetricDiff: ResolverTypeWrapper<MetricDiffModel>;
+  MetricDirection: MetricDirection;
   MetricPoint: ResolverTypeWrapper<MetricPoint>;
   MetricSeries: ResolverTypeWrapper<MetricSeries>;
   MetricThreshold: ResolverTypeWrapper<MetricThresholdModel>;
   MetricThresholdInput: MetricThresholdInput;
+  MovedViolation: ResolverTypeWrapper<Omit<MovedViolation, 'from' | 'to'> & { from: ResolversTypes['Violation'], to: ResolversTypes['Violation'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   OverlapPolicy: OverlapPolicy;
   Overlay: ResolverTypeWrapper<Overlay>;
   OverlayInput: OverlayInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PoolAdvice: ResolverTypeWrapper<PoolAdvice>;
+  PoolSizing: ResolverTypeWrapper<Omit<PoolSizing, 'scenarioVersion'> & { scenarioVersion: ResolversTypes['ScenarioVersion'] }>;
+  ProfileAdvice: ResolverTypeWrapper<ProfileAdvice>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegressionVerdict: RegressionVerdict;
   ReplayRunResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['ReplayRunResult']>;
+  ReplayStatus: ReplayStatus;
   RevokeApiTokenResult: ResolverTypeWrapper<Omit<RevokeApiTokenResult, 'token'> & { token: ResolversTypes['ApiToken'] }>;
   Role: Role;
   Run: ResolverTypeWrapper<RunModel>;
   RunBatch: ResolverTypeWrapper<RunBatchModel>;
-  RunComparison: ResolverTypeWrapper<Omit<RunComparison, 'a' | 'b' | 'fixedViolations' | 'newViolations' | 'persistingViolations'> & { a: ResolversTypes['Run'], b: ResolversTypes['Run'], fixedViolations: Array<ResolversTypes['Violation']>, newViolations: Array<ResolversTypes['Violation']>, persistingViolations: Array<ResolversTypes['Violation']> }>;
+  RunComparison: ResolverTypeWrapper<Omit<RunComparison, 'a' | 'b' | 'fixedViolations' | 'movedViolations' | 'newViolations' | 'persistingViolations'> & { a: ResolversTypes['Run'], b: ResolversTypes['Run'], fixedViolations: Array<ResolversTypes['Violation']>, movedViolations: Array<ResolversTypes['MovedViolation']>, newViolations: Array<ResolversTypes['Violation']>, persistingViolations: Array<ResolversTypes['Violation']> }>;
   RunConnection: ResolverTypeWrapper<Omit<RunConnection, 'edges'> & { edges: Array<ResolversTypes['RunEdge']> }>;
   RunEdge: ResolverTypeWrapper<Omit<RunEdge, 'node'> & { node: ResolversTypes['Run'] }>;
   RunFilter: RunFilter;
@@ -1873,7 +2278,9 @@ export type ResolversTypes = {
   RunSubmitted: ResolverTypeWrapper<Omit<RunSubmitted, 'run'> & { run: ResolversTypes['Run'] }>;
   RunSuiteInput: RunSuiteInput;
   RunSuiteResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RunSuiteResult']>;
+  RunSummary: ResolverTypeWrapper<RunSummary>;
   RunTrigger: RunTrigger;
+  RunVerdict: RunVerdict;
   RunsByStatusDay: ResolverTypeWrapper<RunsByStatusDay>;
   SaveScenarioResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['SaveScenarioResult']>;
   SaveScheduleResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['SaveScheduleResult']>;
@@ -1889,6 +2296,7 @@ export type ResolversTypes = {
   Schedule: ResolverTypeWrapper<ScheduleModel>;
   ScheduleRan: ResolverTypeWrapper<Omit<ScheduleRan, 'batch'> & { batch?: Maybe<ResolversTypes['SuiteBatch']> }>;
   ScheduleSaved: ResolverTypeWrapper<Omit<ScheduleSaved, 'schedule'> & { schedule: ResolversTypes['Schedule'] }>;
+  ScheduleSkipReason: ScheduleSkipReason;
   SortDirection: SortDirection;
   SpecValidation: ResolverTypeWrapper<SpecValidation>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -1907,6 +2315,9 @@ export type ResolversTypes = {
   SuiteSaved: ResolverTypeWrapper<Omit<SuiteSaved, 'suite'> & { suite: ResolversTypes['Suite'] }>;
   Team: ResolverTypeWrapper<TeamModel>;
   TimeRange: TimeRange;
+  TraceImportCount: ResolverTypeWrapper<TraceImportCount>;
+  TraceImportSummary: ResolverTypeWrapper<TraceImportSummary>;
+  TraceImported: ResolverTypeWrapper<Omit<TraceImported, 'newVersion' | 'scenario'> & { newVersion?: Maybe<ResolversTypes['ScenarioVersion']>, scenario?: Maybe<ResolversTypes['Scenario']> }>;
   Triage: ResolverTypeWrapper<TriageModel>;
   TriageResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['TriageResult']>;
   TriageState: TriageState;
@@ -1931,12 +2342,15 @@ export type ResolversTypes = {
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
   AcceptBaselineResult: ResolversUnionTypes<ResolversParentTypes>['AcceptBaselineResult'];
+  AdviseInput: AdviseInput;
+  AdviseResult: ResolversUnionTypes<ResolversParentTypes>['AdviseResult'];
   AllocatorMetrics: AllocatorMetricsModel;
   ApiToken: ApiTokenModel;
   ApiTokenCreated: Omit<ApiTokenCreated, 'token'> & { token: ResolversParentTypes['ApiToken'] };
   BaselineAccepted: Omit<BaselineAccepted, 'batch'> & { batch: ResolversParentTypes['SuiteBatch'] };
   BigInt: Scalars['BigInt']['output'];
   Boolean: Scalars['Boolean']['output'];
+  ClassCount: ClassCount;
   Comparison: ComparisonModel;
   ComparisonCounts: ComparisonCountsModel;
   CreateApiTokenInput: CreateApiTokenInput;
@@ -1952,9 +2366,13 @@ export type ResolversParentTypes = {
   FindingWaiver: FindingWaiver;
   Float: Scalars['Float']['output'];
   HeadroomPoint: HeadroomPoint;
+  ImportTraceInput: ImportTraceInput;
+  ImportTraceResult: ResolversUnionTypes<ResolversParentTypes>['ImportTraceResult'];
+  ImportedTraceDevice: ImportedTraceDevice;
   InputRejected: InputRejected;
   Int: Scalars['Int']['output'];
   JSON: Scalars['JSON']['output'];
+  LegendEntry: LegendEntry;
   MatrixEntryInput: MatrixEntryInput;
   MatrixSubmitted: Omit<MatrixSubmitted, 'batch'> & { batch: ResolversParentTypes['RunBatch'] };
   MetricDelta: MetricDelta;
@@ -1963,16 +2381,20 @@ export type ResolversParentTypes = {
   MetricSeries: MetricSeries;
   MetricThreshold: MetricThresholdModel;
   MetricThresholdInput: MetricThresholdInput;
+  MovedViolation: Omit<MovedViolation, 'from' | 'to'> & { from: ResolversParentTypes['Violation'], to: ResolversParentTypes['Violation'] };
   Mutation: Record<PropertyKey, never>;
   Overlay: Overlay;
   OverlayInput: OverlayInput;
   PageInfo: PageInfo;
+  PoolAdvice: PoolAdvice;
+  PoolSizing: Omit<PoolSizing, 'scenarioVersion'> & { scenarioVersion: ResolversParentTypes['ScenarioVersion'] };
+  ProfileAdvice: ProfileAdvice;
   Query: Record<PropertyKey, never>;
   ReplayRunResult: ResolversUnionTypes<ResolversParentTypes>['ReplayRunResult'];
   RevokeApiTokenResult: Omit<RevokeApiTokenResult, 'token'> & { token: ResolversParentTypes['ApiToken'] };
   Run: RunModel;
   RunBatch: RunBatchModel;
-  RunComparison: Omit<RunComparison, 'a' | 'b' | 'fixedViolations' | 'newViolations' | 'persistingViolations'> & { a: ResolversParentTypes['Run'], b: ResolversParentTypes['Run'], fixedViolations: Array<ResolversParentTypes['Violation']>, newViolations: Array<ResolversParentTypes['Violation']>, persistingViolations: Array<ResolversParentTypes['Violation']> };
+  RunComparison: Omit<RunComparison, 'a' | 'b' | 'fixedViolations' | 'movedViolations' | 'newViolations' | 'persistingViolations'> & { a: ResolversParentTypes['Run'], b: ResolversParentTypes['Run'], fixedViolations: Array<ResolversParentTypes['Violation']>, movedViolations: Array<ResolversParentTypes['MovedViolation']>, newViolations: Array<ResolversParentTypes['Violation']>, persistingViolations: Array<ResolversParentTypes['Violation']> };
   RunConnection: Omit<RunConnection, 'edges'> & { edges: Array<ResolversParentTypes['RunEdge']> };
   RunEdge: Omit<RunEdge, 'node'> & { node: ResolversParentTypes['Run'] };
   RunFilter: RunFilter;
@@ -1983,6 +2405,7 @@ export type ResolversParentTypes = {
   RunSubmitted: Omit<RunSubmitted, 'run'> & { run: ResolversParentTypes['Run'] };
   RunSuiteInput: RunSuiteInput;
   RunSuiteResult: ResolversUnionTypes<ResolversParentTypes>['RunSuiteResult'];
+  RunSummary: RunSummary;
   RunsByStatusDay: RunsByStatusDay;
   SaveScenarioResult: ResolversUnionTypes<ResolversParentTypes>['SaveScenarioResult'];
   SaveScheduleResult: ResolversUnionTypes<ResolversParentTypes>['SaveScheduleResult'];
@@ -2014,6 +2437,9 @@ export type ResolversParentTypes = {
   SuiteSaved: Omit<SuiteSaved, 'suite'> & { suite: ResolversParentTypes['Suite'] };
   Team: TeamModel;
   TimeRange: TimeRange;
+  TraceImportCount: TraceImportCount;
+  TraceImportSummary: TraceImportSummary;
+  TraceImported: Omit<TraceImported, 'newVersion' | 'scenario'> & { newVersion?: Maybe<ResolversParentTypes['ScenarioVersion']>, scenario?: Maybe<ResolversParentTypes['Scenario']> };
   Triage: TriageModel;
   TriageResult: ResolversUnionTypes<ResolversParentTypes>['TriageResult'];
   UUID: Scalars['UUID']['output'];
@@ -2034,6 +2460,10 @@ export type ResolversParentTypes = {
 
 export type AcceptBaselineResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['AcceptBaselineResult'] = ResolversParentTypes['AcceptBaselineResult']> = {
   __resolveType: TypeResolveFn<'BaselineAccepted' | 'InputRejected', ParentType, ContextType>;
+};
+
+export type AdviseResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['AdviseResult'] = ResolversParentTypes['AdviseResult']> = {
+  __resolveType: TypeResolveFn<'InputRejected' | 'PoolSizing', ParentType, ContextType>;
 };
 
 export type AllocatorMetricsResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['AllocatorMetrics'] = ResolversParentTypes['AllocatorMetrics']> = {
@@ -2073,6 +2503,11 @@ export type BaselineAcceptedResolvers<ContextType = GraphqlContext, ParentType e
 export interface BigIntScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['BigInt'], any> {
   name: 'BigInt';
 }
+
+export type ClassCountResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ClassCount'] = ResolversParentTypes['ClassCount']> = {
+  class?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  operations?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
+};
 
 export type ComparisonResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Comparison'] = ResolversParentTypes['Comparison']> = {
   baselineBatchId?: Resolver<Maybe<ResolversTypes['UUID']>, ParentType, ContextType>;
@@ -2159,6 +2594,19 @@ export type HeadroomPointResolvers<ContextType = GraphqlContext, ParentType exte
   runId?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
 };
 
+export type ImportTraceResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ImportTraceResult'] = ResolversParentTypes['ImportTraceResult']> = {
+  __resolveType: TypeResolveFn<'InputRejected' | 'TraceImported', ParentType, ContextType>;
+};
+
+export type ImportedTraceDeviceResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ImportedTraceDevice'] = ResolversParentTypes['ImportedTraceDevice']> = {
+  dmaMaskBits?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  traceName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  trust?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type InputRejectedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['InputRejected'] = ResolversParentTypes['InputRejected']> = {
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -2167,6 +2615,15 @@ export type InputRejectedResolvers<ContextType = GraphqlContext, ParentType exte
 export interface JsonScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['JSON'], any> {
   name: 'JSON';
 }
+
+export type LegendEntryResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['LegendEntry'] = ResolversParentTypes['LegendEntry']> = {
+  description?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  docs?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kernelFunction?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['LegendKind'], ParentType, ContextType>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
 
 export type MatrixSubmittedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['MatrixSubmitted'] = ResolversParentTypes['MatrixSubmitted']> = {
   batch?: Resolver<ResolversTypes['RunBatch'], ParentType, ContextType>;
@@ -2177,6 +2634,7 @@ export type MetricDeltaResolvers<ContextType = GraphqlContext, ParentType extend
   a?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   b?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
   delta?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  direction?: Resolver<ResolversTypes['MetricDirection'], ParentType, ContextType>;
   metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
@@ -2207,6 +2665,11 @@ export type MetricThresholdResolvers<ContextType = GraphqlContext, ParentType ex
   metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type MovedViolationResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['MovedViolation'] = ResolversParentTypes['MovedViolation']> = {
+  from?: Resolver<ResolversTypes['Violation'], ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['Violation'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   acceptBaseline?: Resolver<ResolversTypes['AcceptBaselineResult'], ParentType, ContextType, RequireFields<MutationAcceptBaselineArgs, 'batchId'>>;
   acknowledgeViolation?: Resolver<ResolversTypes['TriageResult'], ParentType, ContextType, RequireFields<MutationAcknowledgeViolationArgs, 'fingerprint'>>;
@@ -2219,6 +2682,7 @@ export type MutationResolvers<ContextType = GraphqlContext, ParentType extends R
   createWebhook?: Resolver<ResolversTypes['CreateWebhookResult'], ParentType, ContextType, RequireFields<MutationCreateWebhookArgs, 'input'>>;
   deleteSchedule?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteScheduleArgs, 'id'>>;
   deleteWebhook?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationDeleteWebhookArgs, 'id'>>;
+  importTrace?: Resolver<ResolversTypes['ImportTraceResult'], ParentType, ContextType, RequireFields<MutationImportTraceArgs, 'input'>>;
   pauseSchedule?: Resolver<ResolversTypes['SaveScheduleResult'], ParentType, ContextType, RequireFields<MutationPauseScheduleArgs, 'id'>>;
   reopenViolation?: Resolver<ResolversTypes['TriageResult'], ParentType, ContextType, RequireFields<MutationReopenViolationArgs, 'fingerprint'>>;
   replayRun?: Resolver<ResolversTypes['ReplayRunResult'], ParentType, ContextType, RequireFields<MutationReplayRunArgs, 'runId'>>;
@@ -2248,11 +2712,46 @@ export type PageInfoResolvers<ContextType = GraphqlContext, ParentType extends R
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
 };
 
+export type PoolAdviceResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['PoolAdvice'] = ResolversParentTypes['PoolAdvice']> = {
+  decryptedBytes?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  effectiveSize?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  failureClass?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  failuresAsGiven?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  headroom?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  lowMemoryBytes?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  monotone?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  nonMonotoneAt?: Resolver<Maybe<Array<ResolversTypes['Int']>>, ParentType, ContextType>;
+  note?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  param?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  peakUsed?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  poolBytes?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  runs?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  timedOut?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  unit?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type PoolSizingResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['PoolSizing'] = ResolversParentTypes['PoolSizing']> = {
+  operations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  profiles?: Resolver<Array<ResolversTypes['ProfileAdvice']>, ParentType, ContextType>;
+  scenarioVersion?: Resolver<ResolversTypes['ScenarioVersion'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ProfileAdviceResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ProfileAdvice'] = ResolversParentTypes['ProfileAdvice']> = {
+  coherentPool?: Resolver<ResolversTypes['PoolAdvice'], ParentType, ContextType>;
+  privatePoolBytes?: Resolver<Maybe<ResolversTypes['BigInt']>, ParentType, ContextType>;
+  profile?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  swiotlb?: Resolver<ResolversTypes['PoolAdvice'], ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  advise?: Resolver<ResolversTypes['AdviseResult'], ParentType, ContextType, RequireFields<QueryAdviseArgs, 'input'>>;
   apiTokens?: Resolver<Array<ResolversTypes['ApiToken']>, ParentType, ContextType>;
   compareRuns?: Resolver<ResolversTypes['RunComparison'], ParentType, ContextType, RequireFields<QueryCompareRunsArgs, 'a' | 'b'>>;
   comparison?: Resolver<Maybe<ResolversTypes['Comparison']>, ParentType, ContextType, RequireFields<QueryComparisonArgs, 'batchId'>>;
   dashboard?: Resolver<ResolversTypes['Dashboard'], ParentType, ContextType, Partial<QueryDashboardArgs>>;
+  legend?: Resolver<Array<ResolversTypes['LegendEntry']>, ParentType, ContextType>;
   metrics?: Resolver<Maybe<ResolversTypes['AllocatorMetrics']>, ParentType, ContextType, RequireFields<QueryMetricsArgs, 'runId'>>;
   report?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType, RequireFields<QueryReportArgs, 'runId'>>;
   run?: Resolver<Maybe<ResolversTypes['Run']>, ParentType, ContextType, RequireFields<QueryRunArgs, 'id'>>;
@@ -2299,8 +2798,10 @@ export type RunResolvers<ContextType = GraphqlContext, ParentType extends Resolv
   seed?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
   startedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['RunStatus'], ParentType, ContextType>;
+  summary?: Resolver<Maybe<ResolversTypes['RunSummary']>, ParentType, ContextType>;
   timeLimitMs?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   trigger?: Resolver<ResolversTypes['RunTrigger'], ParentType, ContextType>;
+  verdict?: Resolver<Maybe<ResolversTypes['RunVerdict']>, ParentType, ContextType>;
 };
 
 export type RunBatchResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunBatch'] = ResolversParentTypes['RunBatch']> = {
@@ -2317,8 +2818,10 @@ export type RunComparisonResolvers<ContextType = GraphqlContext, ParentType exte
   b?: Resolver<ResolversTypes['Run'], ParentType, ContextType>;
   fixedViolations?: Resolver<Array<ResolversTypes['Violation']>, ParentType, ContextType>;
   metricDeltas?: Resolver<Array<ResolversTypes['MetricDelta']>, ParentType, ContextType>;
+  movedViolations?: Resolver<Array<ResolversTypes['MovedViolation']>, ParentType, ContextType>;
   newViolations?: Resolver<Array<ResolversTypes['Violation']>, ParentType, ContextType>;
   persistingViolations?: Resolver<Array<ResolversTypes['Violation']>, ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type RunConnectionResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunConnection'] = ResolversParentTypes['RunConnection']> = {
@@ -2333,13 +2836,15 @@ export type RunEdgeResolvers<ContextType = GraphqlContext, ParentType extends Re
 };
 
 export type RunReplayResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunReplay'] = ResolversParentTypes['RunReplay']> = {
-  actualHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  actualHash?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   engineVersion?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   expectedHash?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
-  identical?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  identical?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
+  replayRunId?: Resolver<Maybe<ResolversTypes['UUID']>, ParentType, ContextType>;
   runId?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ReplayStatus'], ParentType, ContextType>;
 };
 
 export type RunReplayedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunReplayed'] = ResolversParentTypes['RunReplayed']> = {
@@ -2359,6 +2864,20 @@ export type RunSubmittedResolvers<ContextType = GraphqlContext, ParentType exten
 
 export type RunSuiteResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunSuiteResult'] = ResolversParentTypes['RunSuiteResult']> = {
   __resolveType: TypeResolveFn<'InputRejected' | 'SuiteBatchSubmitted', ParentType, ContextType>;
+};
+
+export type RunSummaryResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunSummary'] = ResolversParentTypes['RunSummary']> = {
+  byClass?: Resolver<Array<ResolversTypes['ClassCount']>, ParentType, ContextType>;
+  bytesExposed?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
+  critical?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  failedOperations?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
+  failures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  high?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  info?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  levels?: Resolver<Array<ResolversTypes['RunVerdict']>, ParentType, ContextType>;
+  operations?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
+  verdict?: Resolver<ResolversTypes['RunVerdict'], ParentType, ContextType>;
+  violations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type RunsByStatusDayResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunsByStatusDay'] = ResolversParentTypes['RunsByStatusDay']> = {
@@ -2437,6 +2956,7 @@ export type ScheduleResolvers<ContextType = GraphqlContext, ParentType extends R
   history?: Resolver<Array<ResolversTypes['SuiteBatch']>, ParentType, ContextType, Partial<ScheduleHistoryArgs>>;
   id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
   lastFiredAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  lastSkipReason?: Resolver<Maybe<ResolversTypes['ScheduleSkipReason']>, ParentType, ContextType>;
   lastSkippedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   overlapPolicy?: Resolver<ResolversTypes['OverlapPolicy'], ParentType, ContextType>;
@@ -2447,6 +2967,7 @@ export type ScheduleResolvers<ContextType = GraphqlContext, ParentType extends R
 
 export type ScheduleRanResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ScheduleRan'] = ResolversParentTypes['ScheduleRan']> = {
   batch?: Resolver<Maybe<ResolversTypes['SuiteBatch']>, ParentType, ContextType>;
+  skipReason?: Resolver<Maybe<ResolversTypes['ScheduleSkipReason']>, ParentType, ContextType>;
   skipped?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
@@ -2529,6 +3050,38 @@ export type TeamResolvers<ContextType = GraphqlContext, ParentType extends Resol
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type TraceImportCountResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['TraceImportCount'] = ResolversParentTypes['TraceImportCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  what?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type TraceImportSummaryResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['TraceImportSummary'] = ResolversParentTypes['TraceImportSummary']> = {
+  bouncedOnly?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  devices?: Resolver<Array<ResolversTypes['ImportedTraceDevice']>, ParentType, ContextType>;
+  eventsDecoded?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  headerLines?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  linesRead?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  liveAtEnd?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  malformedLines?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  opsNotWritten?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  opsWritten?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  otherEvents?: Resolver<Array<ResolversTypes['TraceImportCount']>, ParentType, ContextType>;
+  unclassifiedOps?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unknownLineNumbers?: Resolver<Array<ResolversTypes['Int']>, ParentType, ContextType>;
+  unknownLines?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  unsupportedEvents?: Resolver<Array<ResolversTypes['TraceImportCount']>, ParentType, ContextType>;
+  warnings?: Resolver<Array<ResolversTypes['TraceImportCount']>, ParentType, ContextType>;
+};
+
+export type TraceImportedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['TraceImported'] = ResolversParentTypes['TraceImported']> = {
+  newVersion?: Resolver<Maybe<ResolversTypes['ScenarioVersion']>, ParentType, ContextType>;
+  scenario?: Resolver<Maybe<ResolversTypes['Scenario']>, ParentType, ContextType>;
+  skippedLines?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+  specYaml?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['TraceImportSummary'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type TriageResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Triage'] = ResolversParentTypes['Triage']> = {
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   fingerprint?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -2572,6 +3125,7 @@ export type ViolationResolvers<ContextType = GraphqlContext, ParentType extends 
   id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
   path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  run?: Resolver<ResolversTypes['Run'], ParentType, ContextType>;
   runId?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
   severity?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   triageState?: Resolver<ResolversTypes['TriageState'], ParentType, ContextType>;
@@ -2626,11 +3180,13 @@ export type WebhookDeliveryResolvers<ContextType = GraphqlContext, ParentType ex
 
 export type Resolvers<ContextType = GraphqlContext> = {
   AcceptBaselineResult?: AcceptBaselineResultResolvers<ContextType>;
+  AdviseResult?: AdviseResultResolvers<ContextType>;
   AllocatorMetrics?: AllocatorMetricsResolvers<ContextType>;
   ApiToken?: ApiTokenResolvers<ContextType>;
   ApiTokenCreated?: ApiTokenCreatedResolvers<ContextType>;
   BaselineAccepted?: BaselineAcceptedResolvers<ContextType>;
   BigInt?: GraphQLScalarType;
+  ClassCount?: ClassCountResolvers<ContextType>;
   Comparison?: ComparisonResolvers<ContextType>;
   ComparisonCounts?: ComparisonCountsResolvers<ContextType>;
   CreateApiTokenResult?: CreateApiTokenResultResolvers<ContextType>;
@@ -2641,17 +3197,24 @@ export type Resolvers<ContextType = GraphqlContext> = {
   FindingDiff?: FindingDiffResolvers<ContextType>;
   FindingWaiver?: FindingWaiverResolvers<ContextType>;
   HeadroomPoint?: HeadroomPointResolvers<ContextType>;
+  ImportTraceResult?: ImportTraceResultResolvers<ContextType>;
+  ImportedTraceDevice?: ImportedTraceDeviceResolvers<ContextType>;
   InputRejected?: InputRejectedResolvers<ContextType>;
   JSON?: GraphQLScalarType;
+  LegendEntry?: LegendEntryResolvers<ContextType>;
   MatrixSubmitted?: MatrixSubmittedResolvers<ContextType>;
   MetricDelta?: MetricDeltaResolvers<ContextType>;
   MetricDiff?: MetricDiffResolvers<ContextType>;
   MetricPoint?: MetricPointResolvers<ContextType>;
   MetricSeries?: MetricSeriesResolvers<ContextType>;
   MetricThreshold?: MetricThresholdResolvers<ContextType>;
+  MovedViolation?: MovedViolationResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Overlay?: OverlayResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PoolAdvice?: PoolAdviceResolvers<ContextType>;
+  PoolSizing?: PoolSizingResolvers<ContextType>;
+  ProfileAdvice?: ProfileAdviceResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ReplayRunResult?: ReplayRunResultResolvers<ContextType>;
   RevokeApiTokenResult?: RevokeApiTokenResultResolvers<ContextType>;
@@ -2665,6 +3228,7 @@ export type Resolvers<ContextType = GraphqlContext> = {
   RunScheduleNowResult?: RunScheduleNowResultResolvers<ContextType>;
   RunSubmitted?: RunSubmittedResolvers<ContextType>;
   RunSuiteResult?: RunSuiteResultResolvers<ContextType>;
+  RunSummary?: RunSummaryResolvers<ContextType>;
   RunsByStatusDay?: RunsByStatusDayResolvers<ContextType>;
   SaveScenarioResult?: SaveScenarioResultResolvers<ContextType>;
   SaveScheduleResult?: SaveScheduleResultResolvers<ContextType>;
@@ -2689,6 +3253,9 @@ export type Resolvers<ContextType = GraphqlContext> = {
   SuiteEntry?: SuiteEntryResolvers<ContextType>;
   SuiteSaved?: SuiteSavedResolvers<ContextType>;
   Team?: TeamResolvers<ContextType>;
+  TraceImportCount?: TraceImportCountResolvers<ContextType>;
+  TraceImportSummary?: TraceImportSummaryResolvers<ContextType>;
+  TraceImported?: TraceImportedResolvers<ContextType>;
   Triage?: TriageResolvers<ContextType>;
   TriageResult?: TriageResultResolvers<ContextType>;
   UUID?: GraphQLScalarType;

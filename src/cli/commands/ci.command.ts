@@ -1,14 +1,19 @@
 import { type CliCommand, type CliIo, UsageError } from '../command';
+import { parseFindingGate } from '../../engine/index';
 import { loadConfig } from '../../platform/config';
 
-const usage = `usage: dmasim ci --suite <name> --server <url> [--token <token>] [--tag <tag>]... [--timeout-s N] [--poll-ms N]
+const usage = `usage: dmasim ci --suite <name> --server <url> [--token <token>] [--tag <tag>]... [--fail-on LIST] [--timeout-s N] [--poll-ms N]
 
 Submits a batch of the regression suite <name> to the dmasim server at <url>, shows progress while
 its runs execute, prints the comparison with the suite's baseline and exits:
   0  PASS, IMPROVED or NOT_COMPARABLE (no baseline yet, or engine/spec changed: nothing to gate)
-  1  REGRESSED (a new or reopened violation, or a metric threshold broken)
+  1  REGRESSED (a new or reopened violation, or a metric threshold broken), or, with --fail-on,
+     the suite's first batch (no baseline) has a finding that meets the gate
   2  usage error
   3  error (a run failed, the server refused, or the timeout passed)
+--fail-on LIST gates a batch without a baseline on its findings, as dmasim run --fail-on does:
+severities (a finding at or above), classes (V0-V9, F1-F16) or verdict levels, comma-separated,
+e.g. --fail-on high. Batches with a baseline are gated by the comparison.
 The token comes from --token or DMASIM_TOKEN (a member token of the suite's team). Exports of the
 batch: GET <url>/export/batches/<batch id>/junit.xml (also results.sarif, series.csv, report.md).`;
 
@@ -22,6 +27,7 @@ interface CiOptions {
   tags: string[];
   timeoutMs: number;
   pollMs: number;
+  failOn: string | null;
 }
 
 interface BatchView {
@@ -29,11 +35,16 @@ interface BatchView {
   status: string;
   runsFinished: number;
   runsTotal: number;
+  /** The suite's entries as they are now: the candidate kernel of each entry is its profile plus overlays. */
+  suite: {
+    entries: Array<{ name: string; profile: string; overlays: Array<{ name: string; variant: string | null }> }>;
+  };
   comparison: null | {
     verdict: string;
     baselineBatchId: string | null;
     counts: Record<string, number>;
     entries: Array<{
+      candidateRunId: string;
       scenarioName: string;
       entryName: string;
       profile: string;
@@ -45,7 +56,7 @@ interface BatchView {
 }
 
 const batchFields =
-  'id status runsFinished runsTotal comparison { verdict baselineBatchId counts { new fixed persisting reopened waived thresholdBreaches moved } entries { scenarioName entryName profile baselineProfile verdict reasons } }';
+  'id status runsFinished runsTotal suite { entries { name profile overlays { name variant } } } comparison { verdict baselineBatchId counts { new fixed persisting reopened waived thresholdBreaches moved } entries { candidateRunId scenarioName entryName profile baselineProfile verdict reasons } }';
 
 class CiError extends Error {
   override readonly name = 'CiError';
@@ -63,6 +74,15 @@ export const ciCommand: CliCommand = {
       const batch = await waitForComparison(options, batchId, io);
       printComparison(batch, options, io);
       const verdict = batch.comparison?.verdict;
+      if (options.failOn !== null && batch.comparison && batch.comparison.baselineBatchId === null) {
+        const matched = await gatedFindings(options, batch, io);
+        if (matched > 0) {
+          io.stderr.write(
+            `dmasim ci: ${matched} finding(s) meet --fail-on ${options.failOn} (first batch, no baseline)\n`,
+          );
+          return CiExitCode.regressed;
+        }
+      }
       return verdict === 'REGRESSED' ? CiExitCode.regressed : verdict === 'ERROR' ? CiExitCode.error : CiExitCode.pass;
     } catch (error: unknown) {
       if (!(error instanceof CiError) && !(error instanceof TypeError)) throw error;
@@ -78,7 +98,7 @@ function parseArgs(args: readonly string[]): CiOptions {
   for (let i = 0; i < args.length; i++) {
     const flag = args[i] ?? '';
     const value = args[i + 1];
-    if (!['--suite', '--server', '--token', '--tag', '--timeout-s', '--poll-ms'].includes(flag))
+    if (!['--suite', '--server', '--token', '--tag', '--timeout-s', '--poll-ms', '--fail-on'].includes(flag))
       throw new UsageError(`unknown option '${flag}'`);
     if (value === undefined) throw new UsageError(`${flag} needs a value`);
     if (flag === '--tag') tags.push(value);
@@ -89,6 +109,11 @@ function parseArgs(args: readonly string[]): CiOptions {
   if (!values['--suite']) throw new UsageError('missing --suite');
   if (!values['--server'] || !URL.canParse(values['--server'])) throw new UsageError('missing or invalid --server URL');
   if (!token) throw new UsageError('no token: pass --token or set DMASIM_TOKEN');
+  const failOn = values['--fail-on'] ?? null;
+  if (failOn !== null) {
+    const parsed = parseFindingGate(failOn);
+    if (!parsed.ok) throw new UsageError(`--fail-on: ${parsed.error}`);
+  }
   const timeoutS = Number(values['--timeout-s'] ?? 1800);
   const pollMs = Number(values['--poll-ms'] ?? 1000);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0 || !Number.isInteger(pollMs) || pollMs < 50)
@@ -100,6 +125,7 @@ function parseArgs(args: readonly string[]): CiOptions {
     tags,
     timeoutMs: timeoutS * 1000,
     pollMs,
+    failOn,
   };
 }
 
@@ -182,6 +208,42 @@ async function waitForComparison(options: CiOptions, batchId: string, io: CliIo)
   }
 }
 
+/** A suite entry's kernel: "lb + device-cc-accepted:alexey" (the profile alone without overlays). */
+export function formatKernel(
+  profile: string,
+  overlays: ReadonlyArray<{ name: string; variant: string | null }>,
+): string {
+  return [profile, ...overlays.map((o) => (o.variant ? `${o.name}:${o.variant}` : o.name))].join(' + ');
+}
+
+/**
+ * Findings of the batch's runs that meet --fail-on, counted by the server's run-level SARIF export
+ * (the same gate as dmasim run --fail-on): each `error` result is one; they are printed.
+ */
+async function gatedFindings(options: CiOptions, batch: BatchView, io: CliIo): Promise<number> {
+  let matched = 0;
+  for (const entry of batch.comparison?.entries ?? []) {
+    const url = `${options.server}/export/runs/${entry.candidateRunId}/results.sarif?failOn=${encodeURIComponent(options.failOn ?? '')}`;
+    const response = await fetch(url, { headers: { authorization: `Bearer ${options.token}` } }).catch(
+      (error: unknown) => {
+        throw new CiError(describeFetchFailure(url, error));
+      },
+    );
+    if (!response.ok) throw new CiError(`server answered ${response.status} for ${url}`);
+    const log = (await response.json()) as {
+      runs?: Array<{ results?: Array<{ level?: string; ruleId?: string; message?: { text?: string } }> }>;
+    };
+    for (const result of log.runs?.[0]?.results ?? []) {
+      if (result.level !== 'error') continue;
+      matched++;
+      io.stdout.write(
+        `  FAIL ${entry.scenarioName} × ${entry.entryName}: ${result.ruleId ?? '?'} ${result.message?.text ?? ''}\n`,
+      );
+    }
+  }
+  return matched;
+}
+
 function printComparison(batch: BatchView, options: CiOptions, io: CliIo): void {
   const comparison = batch.comparison;
   if (!comparison) return;
@@ -191,8 +253,10 @@ function printComparison(batch: BatchView, options: CiOptions, io: CliIo): void 
     `new ${c['new']} (${c['moved']} same exposure as a fixed baseline finding, other kernel path/rule), reopened ${c['reopened']}, fixed ${c['fixed']}, persisting ${c['persisting']}, waived ${c['waived']}, threshold breaches ${c['thresholdBreaches']}\n`,
   );
   for (const e of comparison.entries) {
+    const entry = batch.suite.entries.find((candidate) => candidate.name === e.entryName);
+    const kernel = entry && entry.profile === e.profile ? formatKernel(entry.profile, entry.overlays) : e.profile;
     io.stdout.write(
-      `  ${e.verdict.padEnd(14)} ${e.scenarioName} × ${e.entryName} (${e.baselineProfile ?? '-'} → ${e.profile})\n`,
+      `  ${e.verdict.padEnd(14)} ${e.scenarioName} × ${e.entryName} (${e.baselineProfile ?? '-'} → ${kernel})\n`,
     );
     for (const reason of e.reasons) io.stdout.write(`      ${reason}\n`);
   }

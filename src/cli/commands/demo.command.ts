@@ -145,7 +145,7 @@ export const demoCommand: CliCommand = {
       printRow([
         name,
         kernelLabel(report),
-        report.summary.verdict,
+        report.summary.levels.join('+'),
         topFinding(report),
         formatCount(report.summary.operations),
         formatRate(rate),

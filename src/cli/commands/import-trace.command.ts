@@ -39,8 +39,9 @@ malformed event lines are reported as FILE:LINE:COLUMN.
                       vmbus-storvsc, "nvme" → nvme; each inference is listed)
   --data RULE         [DEVICE][:DIRECTION]=CLASS, the data class of the mapped bytes; the last
                       matching rule wins; DIRECTION is to-device, from-device, bidirectional or
-                      coherent; e.g. --data 'storvsc0:to-device=secret'. Unclassified bytes are
-                      written as sensitive (the spec has no "unknown" class)
+                      coherent; CLASS is secret, sensitive, public or unknown; e.g.
+                      --data 'storvsc0:to-device=secret'. Bytes no rule classifies are written as
+                      unknown: kept private like sensitive, and named unknown in every finding
   --platform P        vm.platform (default sev-snp): ${platformIds.join(', ')}
   --profile K         kernel.profile (default v7.2)
   --memory-mib N      vm.memoryMiB (default: the smallest RAM holding every traced buffer)
@@ -175,6 +176,10 @@ function report(summary: TraceImportSummary, flags: ImportFlags, io: CliIo): voi
   if (others.length > 0) w(`  other events ignored: ${others.map(([e, n]) => `${e} ×${n}`).join(', ')}`);
   for (const [e, n] of Object.entries(summary.unsupportedEvents)) w(`  ${e} ×${n}: not replayed (no spec op for it)`);
   for (const [reason, n] of Object.entries(summary.warnings)) w(`  ${n} × ${reason}`);
+  if (summary.unclassifiedOps > 0)
+    w(
+      `  ${summary.unclassifiedOps} ops carry data of class unknown (no --data rule matched): findings on them say "unknown" until you classify them with --data`,
+    );
   if (summary.opsNotWritten > 0) w(`  ${summary.opsNotWritten} calls after --max-ops ${flags.maxOps} not written`);
   for (const d of summary.devices) w(`  device ${d.id} = ${d.traceName}: ${d.kind}, trust ${d.trust} (${d.source})`);
   if (flags.output !== '-') w(`wrote ${flags.output}; run it with: dmasim run ${flags.output}`);

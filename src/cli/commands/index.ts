@@ -35,7 +35,7 @@ const serveCommand = lazyCommand(
 );
 const workerCommand = lazyCommand(
   'worker',
-  'execute queued runs (BullMQ worker with a sandboxed engine)',
+  'execute queued runs (BullMQ worker with warm engine threads)',
   () => (require('./worker.command') as { workerCommand: CliCommand }).workerCommand,
 );
 const migrateCommand = lazyCommand(

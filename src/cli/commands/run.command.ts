@@ -16,6 +16,10 @@ import {
   overlayVariants,
   renderMatrixMarkdown,
   renderReportMarkdown,
+  type FindingGate,
+  findingMeetsGate,
+  parseFindingGate,
+  summaryMeetsGate,
   validateScenario,
 } from '../../engine/index';
 import { parseSpecText } from '../../modules/scenario/spec-text';
@@ -42,9 +46,17 @@ violations (class, severity, device, bytes, first op, rule), failures and headli
   --md              Markdown
   --seed N          workload seed instead of the spec's (0..4294967295)
   --operations N    cap generated workloads at N operations (explicit lists run whole)
+  --fail-on LIST    CI gate: exit 1 when any report has a finding at or above a severity
+                    (critical, high, info), of a class (V0-V9, F1-F16) or a verdict level
+                    (exposes-secrets, exposes-data, failing, degraded); comma-separated,
+                    e.g. --fail-on high or --fail-on critical,F5 (with --matrix: any column)
 
 A progress bar is drawn on stderr when it is a terminal (not with --json). Ctrl-C stops the run.
-Exit codes: 0 done, 2 bad flag or invalid spec, 130 interrupted.
+Verdict levels, worst first: exposes-secrets (critical violation), exposes-data (high violation),
+failing (failure above info), degraded (info failures only), clean; the report lists every level
+that applies.
+Exit codes: 0 done (and no finding met --fail-on), 1 a finding met --fail-on (the matches are
+printed on stderr), 2 bad flag or invalid spec, 130 interrupted.
 
 Overlays (dmasim overlays shows what each variant changes):
 ${overlayLines(false).join('\n')}
@@ -126,6 +138,7 @@ interface RunOptions {
   /** undefined: keep the spec's overlays; [] after `--overlay none`. */
   readonly overlays: readonly NormalizedOverlay[] | undefined;
   readonly matrix: readonly KernelChoice[] | undefined;
+  readonly failOn: { readonly gate: FindingGate; readonly text: string } | undefined;
 }
 
 function parseArgs(args: readonly string[]): RunOptions {
@@ -137,6 +150,7 @@ function parseArgs(args: readonly string[]): RunOptions {
   let overlays: NormalizedOverlay[] | undefined;
   let matrix: KernelChoice[] | undefined;
   let clearOverlays = false;
+  let failOn: RunOptions['failOn'];
   const value = (i: number, flag: string): string => {
     const v = args[i];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -173,6 +187,12 @@ function parseArgs(args: readonly string[]): RunOptions {
       }
       if (clearOverlays && overlays.length > 0)
         throw new FlagError('--overlay none clears the overlays: do not combine it with other --overlay flags');
+    } else if (arg === '--fail-on') {
+      if (failOn !== undefined) throw new UsageError('--fail-on given twice');
+      const text = value(++i, '--fail-on');
+      const parsed = parseFindingGate(text);
+      if (!parsed.ok) throw new FlagError(`--fail-on: ${parsed.error}`);
+      failOn = { gate: parsed.gate, text };
     } else if (arg === '--matrix') {
       if (matrix !== undefined) throw new UsageError('--matrix given twice');
       matrix = parseMatrix(value(++i, '--matrix'));
@@ -182,7 +202,7 @@ function parseArgs(args: readonly string[]): RunOptions {
   if (files.length === 0) throw new UsageError('give at least one spec file');
   if (matrix !== undefined && (profile !== undefined || overlays !== undefined))
     throw new UsageError('--matrix names the kernels itself: drop --profile and --overlay');
-  return { files, format, seed, operationsCap, profile, overlays, matrix };
+  return { files, format, seed, operationsCap, profile, overlays, matrix, failOn };
 }
 
 /** The spec with the kernel replaced (re-validated: the overlay and profile rules still apply). */
@@ -271,9 +291,29 @@ function printSpecErrors(
   io.stderr.write(`${file}: invalid ${what}\n${errors.map((e) => `  ${e.path}: ${e.message}\n`).join('')}`);
 }
 
+/** True (and the matches printed on stderr) when a report meets the --fail-on gate. */
+function failsGate(options: RunOptions, io: CliIo, label: string, report: EngineReport): boolean {
+  if (options.failOn === undefined) return false;
+  const { gate, text } = options.failOn;
+  const findings = [...report.violations, ...report.failures];
+  if (!summaryMeetsGate(gate, report.summary.levels, findings)) return false;
+  const matched = findings.filter((f) => findingMeetsGate(gate, f));
+  const levels = report.summary.levels.filter((l) => gate.levels.includes(l));
+  io.stderr.write(
+    `dmasim run: ${label} fails --fail-on ${text}: ${[
+      ...levels.map((l) => `verdict ${l}`),
+      ...matched.map((f) => `${f.class} ${f.severity} ${f.deviceId} ×${f.count} (${f.rule})`),
+    ].join(', ')}\n`,
+  );
+  return true;
+}
+
 async function runFiles(options: RunOptions, io: CliIo, interrupt: Interrupt): Promise<number> {
   const showProgress = options.format !== 'json' && (io.stderr as { isTTY?: boolean }).isTTY === true;
   let code: number = ExitCode.ok;
+  const gateFailed = (label: string, report: EngineReport): void => {
+    if (failsGate(options, io, label, report) && code === ExitCode.ok) code = ExitCode.failure;
+  };
   for (const file of options.files) {
     const loaded = await loadSpec(file, io);
     if (loaded === null) {
@@ -303,6 +343,7 @@ async function runFiles(options: RunOptions, io: CliIo, interrupt: Interrupt): P
             ? `${renderReportMarkdown(report, file)}\n`
             : renderReportText(file, report),
       );
+      gateFailed(file, report);
       continue;
     }
     const columns: MatrixColumn[] = [];
@@ -329,6 +370,7 @@ async function runFiles(options: RunOptions, io: CliIo, interrupt: Interrupt): P
       code = ExitCode.badInput;
       continue;
     }
+    for (const column of columns) gateFailed(`${file} [${column.label}]`, column.report);
     const comparison = compareReports(columns);
     if (options.format === 'json')
       io.stdout.write(

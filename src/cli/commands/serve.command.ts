@@ -5,16 +5,18 @@ import { engineSpecValidator } from '../../modules/scenario/engine-spec-validato
 import { loadConfig } from '../../platform/config';
 import { createLogger } from '../../platform/logger';
 import { runMigrations } from '../../platform/migrate';
-import { checkPostgres, checkRedis, redactUrl } from '../../platform/service-check';
+import { checkRedis, ensurePostgresDatabase, redactUrl } from '../../platform/service-check';
+import { dashboardUrl, webBuildExists } from '../../api/web';
 import { startWorkerProcess } from '../../main/worker.process';
 
 const usage = `usage: dmasim serve
 
-Starts the API process (what \`npm start\` runs): checks PostgreSQL and Redis, applies pending
+Starts the API process (what \`npm start\` runs): checks PostgreSQL and Redis (creating the
+database of DATABASE_URL when the server runs without it and the role may), applies pending
 migrations (unless MIGRATE_ON_START=false), then serves /graphql, /healthz, /readyz and /metrics
 on PORT, with a run worker in the same process unless START_WORKER=false. On an empty database it
-creates a "demo" team with the example scenarios and prints its admin token once. Stops cleanly on SIGTERM
-or SIGINT.`;
+creates a "demo" team with the example scenarios and prints its admin token once. When ready it
+prints the dashboard URL (GET / lists the endpoints). Stops cleanly on SIGTERM or SIGINT.`;
 
 export const serveCommand: CliCommand = {
   name: 'serve',
@@ -25,7 +27,8 @@ export const serveCommand: CliCommand = {
     const config = loadConfig();
     const logger = createLogger({ level: config.logLevel, name: 'dmasim-api' });
 
-    await Promise.all([checkPostgres(config.databaseUrl), checkRedis(config.redisUrl)]);
+    const [database] = await Promise.all([ensurePostgresDatabase(config.databaseUrl), checkRedis(config.redisUrl)]);
+    if (database === 'created') io.stdout.write(`created database ${redactUrl(config.databaseUrl)}\n`);
     if (config.migrateOnStart) {
       const ran = await runMigrations({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
       logger.info(
@@ -41,8 +44,12 @@ export const serveCommand: CliCommand = {
       io.stdout.write(`demo admin token (shown once, only its hash is stored): ${demo.token}\n`);
     }
     const worker = config.startWorker ? await startWorkerProcess(config, logger) : undefined;
+    const base = dashboardUrl(config.host, config.port);
+    io.stdout.write(`dmasim API listening on ${base}graphql (health: /healthz, /readyz; metrics: /metrics)\n`);
     io.stdout.write(
-      `dmasim API listening on http://${config.host}:${config.port}/graphql (health: /healthz, /readyz; metrics: /metrics)\n`,
+      webBuildExists()
+        ? `dashboard: ${base}\n`
+        : `dashboard: not built (run npm run build:web, or npm start, which builds it); ${base} lists the endpoints\n`,
     );
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);

@@ -6,15 +6,16 @@ import { startWorkerProcess } from '../../main/worker.process';
 
 const usage = `usage: dmasim worker
 
-Runs queued runs: a BullMQ worker (WORKER_CONCURRENCY jobs at once) whose processor executes the
-engine in a worker thread (the built dist/workers/run.processor.js; run npm run build first).
+Runs queued runs: a BullMQ worker (WORKER_CONCURRENCY jobs at once) that hands each job to one of
+WORKER_CONCURRENCY warm engine threads (the built dist/workers/run.processor.js, started once; run
+npm run build first). Database or Redis outages delay a job without using up its attempts.
 At start and every RECONCILE_INTERVAL_MS it re-enqueues QUEUED runs without a job and recovers
 RUNNING runs whose job is gone. SIGTERM/SIGINT let the current runs finish within
 WORKER_SHUTDOWN_GRACE_MS, then hand the rest back to the queue.`;
 
 export const workerCommand: CliCommand = {
   name: 'worker',
-  summary: 'execute queued runs (BullMQ worker with a sandboxed engine)',
+  summary: 'execute queued runs (BullMQ worker with warm engine threads)',
   usage,
   async run(args, io) {
     if (args.length > 0) throw new UsageError(`unexpected argument '${args[0]}'`);

@@ -16,10 +16,13 @@ import {
 } from '../report/matrix';
 import type { EngineReport, Severity } from '../report/report.types';
 import { type ColumnComparison, type ComparableFinding, compareResultSets, type ResultSet } from './compare';
+import { comparisonLine, countStatuses, findingClassDeltas } from './summary';
 
 /** A matrix comparison with each column after the first compared against the first. */
 export interface MatrixWithChanges extends MatrixComparison {
   readonly changes: readonly ColumnComparison[];
+  /** One line per compared column: "vs la-phys: fixed 5, new 0, moved 0, failures +9,958 F5". */
+  readonly changeSummaries: readonly string[];
 }
 
 /** A report as a result set: violations and failures (failures expose no bytes and have no data class or path). */
@@ -181,6 +184,9 @@ export function compareReports(columns: readonly MatrixColumn[]): MatrixWithChan
 
   const [first, ...rest] = columns.map((c) => reportResultSet(c.label, c.report));
   const changes = first ? compareResultSets(first, rest) : [];
+  const changeSummaries = changes.map((c) =>
+    comparisonLine(first?.label ?? '', countStatuses(c.findings), findingClassDeltas(c.findings)),
+  );
   return {
     columns: columns.map((c) => c.label),
     verdicts: columns.map((c) => c.report.summary.verdict),
@@ -188,5 +194,6 @@ export function compareReports(columns: readonly MatrixColumn[]): MatrixWithChan
     findings,
     metrics,
     changes,
+    changeSummaries,
   };
 }

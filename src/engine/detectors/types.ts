@@ -55,7 +55,7 @@ export interface ViolationDetector {
   readonly title: string;
   /** The kernel function(s) the class is about; every explanation cites one of them. */
   readonly kernelFunction: string;
-  /** `by-data`: critical for secret (and stale secret) bytes, high for sensitive; `info` whatever the data. */
+  /** `by-data`: critical for secret (and stale secret) bytes, high for sensitive and unknown; `info` whatever the data. */
   readonly severity: 'by-data' | 'info';
   /**
    * `primary`: attributes an exposure (exactly one primary class per exposure, by precedence);
@@ -88,5 +88,9 @@ export interface FailureDetector {
   explain(rule: string, detail: string): string;
 }
 
-/** docs/engine-contract.md §5: critical when secret bytes are exposed, high for sensitive (and stale) bytes. */
+/**
+ * docs/engine-contract.md §5: critical when secret bytes are exposed, high for sensitive (and stale) bytes.
+ * Unknown bytes (not classified) are rated like sensitive: they might be secret, but the engine does not
+ * guess; the finding names the class `unknown` so the user classifies them and re-runs.
+ */
 export const dataSeverity = (dataClass: DataClass): Severity => (dataClass === 'secret' ? 'critical' : 'high');

@@ -137,6 +137,160 @@ export interface CoherentAllocOptions {
   readonly tracksSharedState: boolean;
 }
 
+type CoherentBase = Pick<
+  CoherentAllocDecision,
+  'allocBytes' | 'zone' | 'atomicPools' | 'handleEncoding' | 'leakOnConversionFailure' | 'requestShared'
+> & { sleepsInAtomic?: true };
+
+/** What every dma_direct_alloc() decision states whatever its path. */
+function coherentBase(
+  ctx: DecisionContext,
+  req: CoherentAllocRequest,
+  options: CoherentAllocOptions,
+  isShared: boolean,
+) {
+  const { zone, atomicPools } = coherentZone(ctx);
+  const base: CoherentBase = {
+    allocBytes: pageAlign(req.sizeBytes),
+    zone,
+    atomicPools,
+    handleEncoding: isShared ? 'unencrypted' : 'encrypted',
+    leakOnConversionFailure: options.leaksPagesOnDecryptFailure,
+    requestShared: isShared,
+  };
+  return base;
+}
+
+/** A successful allocation from `path`; key order is part of the report, so it is fixed here. */
+function granted(
+  base: CoherentBase,
+  path: CoherentAllocDecision['path'],
+  rule: CoherentRule,
+  rules: readonly CoherentRule[],
+  memoryState: CoherentAllocDecision['memoryState'],
+  decryptPages: boolean,
+  remap: boolean,
+  extra: Pick<CoherentAllocDecision, 'unreachable' | 'note'> = {},
+): CoherentAllocDecision {
+  return { ...base, path, rule, rules, memoryState, decryptPages, remap, ...extra };
+}
+
+/** A failed allocation: NULL returned, with the failure class and the kernel's log line. */
+function refused(
+  base: CoherentBase,
+  rules: readonly CoherentRule[],
+  rule: CoherentRule,
+  failure: CoherentAllocDecision['failure'],
+  log: string,
+): CoherentAllocDecision {
+  return {
+    ...base,
+    path: 'error',
+    rule,
+    rules: [...rules, rule],
+    failure,
+    log,
+    memoryState: null,
+    decryptPages: false,
+    remap: false,
+  };
+}
+
+/**
+ * dma_direct_alloc() for a non-coherent device: arch_dma_alloc() (C2), the global coherent pool (C3),
+ * or neither set_uncached nor direct remap (C4, fails); otherwise whether the buffer is remapped.
+ */
+function decideNonCoherent(
+  ctx: DecisionContext,
+  base: CoherentBase,
+  isForAlloc: boolean,
+): CoherentAllocDecision | { remap: boolean } {
+  const arch = nonCoherentSupport(ctx);
+  if (arch.archDmaAlloc && !isForAlloc) return granted(base, 'arch-alloc', 'C2', ['C2'], 'private', false, false);
+  if (arch.globalPool) return granted(base, 'global-pool', 'C3', ['C3'], 'private', false, false);
+  if (!arch.setUncached && !arch.directRemap)
+    return refused(base, [], 'C4', 'F13', 'coherent DMA allocations not supported on this platform.');
+  return { remap: arch.directRemap };
+}
+
+/** dma_direct_alloc_from_pool() (row C5): the atomic pools, which must match the shared state on L-B. */
+function decideAtomicPool(
+  ctx: DecisionContext,
+  base: CoherentBase,
+  rules: readonly CoherentRule[],
+  options: CoherentAllocOptions,
+  remap: boolean,
+  reachable: boolean,
+): CoherentAllocDecision {
+  const { env, dev } = ctx;
+  const exhausted = `Failed to get suitable pool for ${dev.id}`;
+  // CONFIG_DMA_COHERENT_POOL=n: dma_direct_alloc_from_pool() WARN_ON_ONCE()s and returns NULL.
+  if (!env.config.dmaCoherentPool) return refused(base, rules.slice(0, -1), 'C5', 'F7', exhausted);
+  // L-B §6.4: pools carry cc_shared = CC_ATTR_MEM_ENCRYPT; a request of the other state finds no pool.
+  if (options.tracksSharedState && env.platform.hasMemEncryption !== base.requestShared)
+    return refused(base, rules.slice(0, -1), 'C5', 'F7', exhausted);
+  return granted(
+    base,
+    'atomic-pool',
+    'C5',
+    rules,
+    poolMemoryState(ctx),
+    false,
+    remap,
+    reachable ? {} : { unreachable: true },
+  );
+}
+
+/**
+ * __dma_direct_alloc_pages() from a restricted pool. L-A: dma_set_decrypted() converts the pool's
+ * pages again (§14.2 item 9); L-B: the pool must match the shared state and is not re-converted.
+ */
+function decideRestrictedPool(
+  ctx: DecisionContext,
+  base: CoherentBase,
+  rules: readonly CoherentRule[],
+  options: CoherentAllocOptions,
+  remap: boolean,
+): CoherentAllocDecision {
+  const { env, dev } = ctx;
+  const poolState = poolMemoryState(ctx);
+  const passed: CoherentRule[] = [...rules, remap ? 'C8' : 'C9', 'C10'];
+  if (!options.tracksSharedState) {
+    const isShared = base.requestShared;
+    return granted(base, 'restricted-pool', 'C9', passed, isShared ? 'shared' : poolState, isShared && !remap, remap);
+  }
+  if (env.platform.hasMemEncryption !== base.requestShared)
+    return refused(
+      base,
+      rules,
+      'C6',
+      'F6',
+      `restricted pool of ${dev.id} does not match the requested encryption state`,
+    );
+  return granted(base, 'restricted-pool', 'C6', passed, poolState, false, remap);
+}
+
+/** Row C8: pages from the page allocator remapped (vmap) for a non-coherent device. */
+function decideRemappedPages(
+  base: CoherentBase,
+  rules: readonly CoherentRule[],
+  options: CoherentAllocOptions,
+  convert: boolean,
+  atomic: boolean,
+): CoherentAllocDecision {
+  const passed: CoherentRule[] = [...rules, 'C8', 'C10'];
+  // Mainline sends GFP_ATOMIC + remap to the atomic pool (C5); only a hunk that turns dma_direct_use_pool() off gets here.
+  if (atomic) base.sleepsInAtomic = true;
+  if (options.tracksSharedState)
+    return granted(base, 'pages', 'C8', passed, convert ? 'shared' : 'private', convert, true);
+  const note = base.requestShared
+    ? {
+        note: 'L-A C8: only the vmap alias is mapped pgprot_decrypted; the linear map and the page state are not converted (fixed by L-B f253a83ff94c)',
+      }
+    : {};
+  return granted(base, 'pages', 'C8', passed, 'private', false, true, note);
+}
+
 /**
  * dma_direct_alloc() for both L-A (§4.1) and L-B (§4.2): rows C1–C10. L-B differences: the
  * request is "shared" iff force_dma_unencrypted; C1 only for non-shared; atomic and restricted
@@ -151,167 +305,26 @@ export function decideCoherentAllocDirect(
   const isShared = hooks.forceDmaUnencrypted(env, dev);
   const isForAlloc = hooks.isSwiotlbForAlloc(env, dev);
   const usePool = hooks.dmaDirectUsePool(env, dev, req.gfp);
-  const { zone, atomicPools } = coherentZone(ctx);
-  const allocBytes = pageAlign(req.sizeBytes);
-  const rules: CoherentRule[] = [];
-  const handleEncoding = isShared ? ('unencrypted' as const) : ('encrypted' as const);
-  const base: {
-    allocBytes: number;
-    zone: typeof zone;
-    atomicPools: typeof atomicPools;
-    handleEncoding: typeof handleEncoding;
-    leakOnConversionFailure: boolean;
-    requestShared: boolean;
-    sleepsInAtomic?: true;
-  } = {
-    allocBytes,
-    zone,
-    atomicPools,
-    handleEncoding,
-    leakOnConversionFailure: options.leaksPagesOnDecryptFailure,
-    requestShared: isShared,
-  };
-  const fail = (rule: CoherentRule, failure: CoherentAllocDecision['failure'], log: string): CoherentAllocDecision => ({
-    ...base,
-    path: 'error',
-    rule,
-    rules: [...rules, rule],
-    failure,
-    log,
-    memoryState: null,
-    decryptPages: false,
-    remap: false,
-  });
+  const base = coherentBase(ctx, req, options, isShared);
 
   // dma_coherent_ok() after __dma_direct_alloc_pages()'s GFP_DMA32/GFP_DMA retries: the lowest page
   // decides — an alias or C-bit above the coherent mask fails whatever page the allocator returns.
-  const reachable = dmaCoherentOk(ctx, 0n, allocBytes);
-  const unreachable = (rule: CoherentRule): CoherentAllocDecision => fail(rule, 'F5', '');
+  const reachable = dmaCoherentOk(ctx, 0n, base.allocBytes);
   if (req.attrs.includes('NO_KERNEL_MAPPING') && !isShared && !isForAlloc) {
-    if (!reachable) return unreachable('C1');
-    return {
-      ...base,
-      path: 'pages',
-      rule: 'C1',
-      rules: ['C1'],
-      memoryState: 'private',
-      decryptPages: false,
-      remap: false,
-    };
+    if (!reachable) return refused(base, [], 'C1', 'F5', '');
+    return granted(base, 'pages', 'C1', ['C1'], 'private', false, false);
   }
   let remap = false;
   if (!dev.coherent) {
-    const arch = nonCoherentSupport(ctx);
-    if (arch.archDmaAlloc && !isForAlloc)
-      return {
-        ...base,
-        path: 'arch-alloc',
-        rule: 'C2',
-        rules: ['C2'],
-        memoryState: 'private',
-        decryptPages: false,
-        remap: false,
-      };
-    if (arch.globalPool)
-      return {
-        ...base,
-        path: 'global-pool',
-        rule: 'C3',
-        rules: ['C3'],
-        memoryState: 'private',
-        decryptPages: false,
-        remap: false,
-      };
-    if (!arch.setUncached && !arch.directRemap)
-      return fail('C4', 'F13', 'coherent DMA allocations not supported on this platform.');
-    remap = arch.directRemap;
+    const nonCoherent = decideNonCoherent(ctx, base, isForAlloc);
+    if ('path' in nonCoherent) return nonCoherent;
+    remap = nonCoherent.remap;
   }
-  if ((remap || isShared) && usePool) {
-    rules.push('C5');
-    // CONFIG_DMA_COHERENT_POOL=n: dma_direct_alloc_from_pool() WARN_ON_ONCE()s and returns NULL.
-    if (!env.config.dmaCoherentPool) return fail('C5', 'F7', `Failed to get suitable pool for ${dev.id}`);
-    const poolShared = env.platform.hasMemEncryption;
-    // L-B §6.4: pools carry cc_shared = CC_ATTR_MEM_ENCRYPT; a request of the other state finds no pool.
-    if (options.tracksSharedState && poolShared !== isShared)
-      return fail('C5', 'F7', `Failed to get suitable pool for ${dev.id}`);
-    return {
-      ...base,
-      path: 'atomic-pool',
-      rule: 'C5',
-      rules,
-      memoryState: poolMemoryState(ctx),
-      decryptPages: false,
-      remap,
-      ...(reachable ? {} : { unreachable: true as const }),
-    };
-  }
-  rules.push('C6');
-  if (!reachable) return unreachable(isForAlloc ? 'C6' : 'C9');
-  if (isForAlloc) {
-    // L-A: __dma_direct_alloc_pages() takes restricted-pool pages and dma_set_decrypted() converts them
-    // again (§14.2 item 9); L-B: the pool must match the shared state and its pages are not re-converted.
-    const poolState = poolMemoryState(ctx);
-    if (options.tracksSharedState) {
-      if (env.platform.hasMemEncryption !== isShared)
-        return fail('C6', 'F6', `restricted pool of ${dev.id} does not match the requested encryption state`);
-      return {
-        ...base,
-        path: 'restricted-pool',
-        rule: 'C6',
-        rules: [...rules, remap ? 'C8' : 'C9', 'C10'],
-        memoryState: poolState,
-        decryptPages: false,
-        remap,
-      };
-    }
-    return {
-      ...base,
-      path: 'restricted-pool',
-      rule: 'C9',
-      rules: [...rules, remap ? 'C8' : 'C9', 'C10'],
-      memoryState: isShared ? 'shared' : poolState,
-      decryptPages: isShared && !remap,
-      remap,
-    };
-  }
+  if ((remap || isShared) && usePool) return decideAtomicPool(ctx, base, ['C5'], options, remap, reachable);
+  const rules: CoherentRule[] = ['C6'];
+  if (!reachable) return refused(base, rules, isForAlloc ? 'C6' : 'C9', 'F5', '');
+  if (isForAlloc) return decideRestrictedPool(ctx, base, rules, options, remap);
   const convert = isShared && env.platform.hasMemEncryption;
-  if (remap) {
-    rules.push('C8', 'C10');
-    // Mainline sends GFP_ATOMIC + remap to the atomic pool (C5); only a hunk that turns dma_direct_use_pool() off gets here.
-    if (req.gfp === 'atomic') base.sleepsInAtomic = true;
-    if (options.tracksSharedState)
-      return {
-        ...base,
-        path: 'pages',
-        rule: 'C8',
-        rules,
-        memoryState: convert ? 'shared' : 'private',
-        decryptPages: convert,
-        remap,
-      };
-    return {
-      ...base,
-      path: 'pages',
-      rule: 'C8',
-      rules,
-      memoryState: 'private',
-      decryptPages: false,
-      remap,
-      ...(isShared
-        ? {
-            note: 'L-A C8: only the vmap alias is mapped pgprot_decrypted; the linear map and the page state are not converted (fixed by L-B f253a83ff94c)',
-          }
-        : {}),
-    };
-  }
-  rules.push('C9', 'C10');
-  return {
-    ...base,
-    path: 'pages',
-    rule: 'C9',
-    rules,
-    memoryState: convert ? 'shared' : 'private',
-    decryptPages: convert,
-    remap,
-  };
+  if (remap) return decideRemappedPages(base, rules, options, convert, req.gfp === 'atomic');
+  return granted(base, 'pages', 'C9', [...rules, 'C9', 'C10'], convert ? 'shared' : 'private', convert, false);
 }

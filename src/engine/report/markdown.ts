@@ -1,3 +1,5 @@
+import type { MatrixWithChanges } from '../compare/matrix';
+import { changedFindingLines } from '../compare/summary';
 import { overlayVariantLabel } from '../overlays/index';
 /**
  * Markdown renderings of a report (docs/engine-contract.md §9) and of a kernel comparison (`dmasim run --md`,
@@ -74,12 +76,31 @@ const table = (head: readonly string[], body: readonly (readonly string[])[]): s
   ...body.map(row),
 ];
 
+/**
+ * One line of what the verdict rests on: every level that applies, findings per severity, affected
+ * operations per class, failed operations and bytes exposed, e.g. "exposes-secrets + failing —
+ * findings: 2 critical, 1 high, 0 info; V1 × 3, F5 × 9,958; 9,958 failed ops; 12.0 KiB exposed".
+ */
+export function verdictLine(summary: EngineReport['summary']): string {
+  const classes = Object.entries(summary.byClass)
+    .map(([id, n]) => `${id} × ${formatCount(n)}`)
+    .join(', ');
+  return [
+    `${summary.levels.join(' + ')} — findings: ${summary.bySeverity.critical} critical, ${summary.bySeverity.high} high, ${summary.bySeverity.info} info`,
+    ...(classes ? [classes] : []),
+    `${formatCount(summary.failedOperations)} failed ops`,
+    `${formatBytes(summary.bytesExposed)} exposed`,
+  ].join('; ');
+}
+
 /** Renders one report as Markdown: verdict, violations, failures, headline metrics, boot log. */
 export function renderReportMarkdown(report: EngineReport, title: string = report.specHash.slice(0, 12)): string {
   const lines = [
     `## ${title}: ${report.summary.verdict}`,
     '',
     `Platform \`${report.platform}\`, kernel \`${kernelLabel(report)}\`, seed ${report.seed}, ${formatCount(report.summary.operations)} operations, engine ${report.engineVersion}.`,
+    '',
+    `Verdict: ${verdictLine(report.summary)}.`,
     '',
     '### Violations',
     '',
@@ -144,7 +165,10 @@ function matrixCellText(c: MatrixCell | null, kind: 'violation' | 'failure'): st
 }
 
 /** Renders a kernel comparison as Markdown: verdicts, classes, matched findings, metrics. */
-export function renderMatrixMarkdown(comparison: MatrixComparison, title: string): string {
+export function renderMatrixMarkdown(
+  comparison: MatrixComparison & Partial<Pick<MatrixWithChanges, 'changes' | 'changeSummaries'>>,
+  title: string,
+): string {
   const head = (first: string): string[] => [first, ...comparison.columns.map((c) => `\`${c}\``)];
   const lines = [
     `## ${title}: kernel comparison`,
@@ -175,6 +199,13 @@ export function renderMatrixMarkdown(comparison: MatrixComparison, title: string
         ]),
       ),
     );
+  if (comparison.changes?.length) {
+    lines.push('', `### Changes against \`${comparison.columns[0] ?? ''}\``, '');
+    comparison.changes.forEach((column, i) => {
+      lines.push(`- \`${column.label}\`: ${comparison.changeSummaries?.[i] ?? ''}`);
+      for (const line of changedFindingLines(column.findings)) lines.push(`  - ${line}`);
+    });
+  }
   lines.push(
     '',
     '### Metrics',

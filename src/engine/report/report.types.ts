@@ -4,9 +4,11 @@
  * comparisons depend on them.
  */
 
-export type Verdict = 'exposes-secrets' | 'clean' | 'failing';
+/** Verdict levels, worst first (see verdict.ts): exposes-secrets > exposes-data > failing > degraded > clean. */
+export type Verdict = 'exposes-secrets' | 'exposes-data' | 'failing' | 'degraded' | 'clean';
 export type Severity = 'critical' | 'high' | 'info';
-export type DataClass = 'secret' | 'sensitive' | 'public' | 'stale';
+/** `unknown`: bytes nobody classified (an imported trace without --data rules); rated like sensitive. */
+export type DataClass = 'secret' | 'sensitive' | 'public' | 'unknown' | 'stale';
 /**
  * V0-V9 (docs/kernel-dma.md §10.1 plus V0 of docs/engine-contract.md §5). V10 (zero-copy TX into bounce buffers) is an
  * unmerged patch no profile models, so the engine does not list a class it cannot produce.
@@ -76,10 +78,23 @@ export interface EngineReport {
     readonly hunks?: readonly string[];
   }>;
   readonly summary: {
+    /** The worst level that applies. */
     readonly verdict: Verdict;
+    /** Every level that applies, worst first (`['clean']` when none). */
+    readonly levels: readonly Verdict[];
     readonly operations: number;
+    /** Violation findings. */
     readonly violations: number;
+    /** Failure findings. */
     readonly failures: number;
+    /** Findings per severity. */
+    readonly bySeverity: Readonly<Record<Severity, number>>;
+    /** Operations affected per class (sum of the findings' counts). */
+    readonly byClass: Readonly<Record<string, number>>;
+    /** Operations that failed (counts of failures above info). */
+    readonly failedOperations: number;
+    /** Bytes exposed over all violations. */
+    readonly bytesExposed: number;
   };
   readonly violations: readonly ViolationFinding[];
   readonly failures: readonly FailureFinding[];

@@ -20,7 +20,19 @@ const memoryIndex: Record<ExposureFacts['memory'], number> = {
   'cc-shared-buffer': 5,
   'vmbus-gpadl': 6,
 };
-const dataIndex: Record<ExposureFacts['dataClass'], number> = { secret: 0, sensitive: 1, stale: 2 };
+const dataIndex: Record<ExposureFacts['dataClass'], number> = { secret: 0, sensitive: 1, stale: 2, unknown: 3 };
+
+/** One cached cause of addViolation(): the fields its key is built from, and its finding. */
+interface RecentCause {
+  detector: ViolationDetector | null;
+  deviceIndex: number;
+  event: ExposureFacts['event'] | null;
+  memory: ExposureFacts['memory'] | null;
+  dataClass: ExposureFacts['dataClass'] | null;
+  rule: string;
+  detail: string;
+  finding: Mutable<ViolationFinding> | null;
+}
 
 /**
  * Accumulates violations and failures by fingerprint while a run executes. Memory is bounded by the
@@ -38,6 +50,19 @@ export class FindingLedger {
   private readonly interned = new Map<string, number>();
 
   constructor(private readonly platformProfile: string) {}
+
+  /** The last causes seen by addViolation(), most recent overwritten round robin. */
+  private readonly recentCauses: RecentCause[] = Array.from({ length: 4 }, () => ({
+    detector: null,
+    deviceIndex: -1,
+    event: null,
+    memory: null,
+    dataClass: null,
+    rule: '',
+    detail: '',
+    finding: null,
+  }));
+  private nextRecentCause = 0;
 
   private lastRule = '';
   private lastRuleIndex = -1;
@@ -77,6 +102,48 @@ export class FindingLedger {
     op: number,
     bytes: number,
   ): void {
+    // The last few causes first: an exposure usually repeats one of them, and comparing the
+    // fields of the key (interned strings compare by pointer) costs less than building the key.
+    const recent = this.recentCauses;
+    for (let i = 0; i < recent.length; i++) {
+      const cause = recent[i]!;
+      if (
+        cause.detector === detector &&
+        cause.deviceIndex === deviceIndex &&
+        cause.event === facts.event &&
+        cause.memory === facts.memory &&
+        cause.dataClass === facts.dataClass &&
+        cause.rule === facts.rule &&
+        cause.detail === facts.detail
+      ) {
+        const found = cause.finding!;
+        found.count++;
+        found.bytesExposed += bytes;
+        return;
+      }
+    }
+    const finding = this.violationFor(detector, facts, deviceIndex, op);
+    finding.count++;
+    finding.bytesExposed += bytes;
+    const slot = recent[this.nextRecentCause]!;
+    this.nextRecentCause = (this.nextRecentCause + 1) % recent.length;
+    slot.detector = detector;
+    slot.deviceIndex = deviceIndex;
+    slot.event = facts.event;
+    slot.memory = facts.memory;
+    slot.dataClass = facts.dataClass;
+    slot.rule = facts.rule;
+    slot.detail = facts.detail;
+    slot.finding = finding;
+  }
+
+  /** The finding of a cause (created with count 0 when new). */
+  private violationFor(
+    detector: ViolationDetector,
+    facts: ExposureFacts,
+    deviceIndex: number,
+    op: number,
+  ): Mutable<ViolationFinding> {
     const classIndex = Number(detector.class.slice(1));
     const key =
       ((((deviceIndex * 16 + classIndex) * 8 + eventIndex[facts.event]) * 8 + memoryIndex[facts.memory]) * 4 +
@@ -85,25 +152,18 @@ export class FindingLedger {
       this.internRule(facts.rule) * 1024 +
       this.internDetail(facts.detail);
     const cached = this.violationCauses.get(key);
-    if (cached) {
-      cached.count++;
-      cached.bytesExposed += bytes;
-      return;
-    }
+    if (cached) return cached;
     const path = detector.path(facts);
     const fingerprint = `${detector.class}|${facts.deviceId}|${path}|${facts.rule}|${this.platformProfile}|${facts.dataClass}`;
     let finding = this.violations.get(fingerprint);
-    if (finding) {
-      finding.count++;
-      finding.bytesExposed += bytes;
-    } else {
+    if (!finding) {
       finding = {
         class: detector.class,
         severity: violationSeverityFor(detector, facts.dataClass),
         deviceId: facts.deviceId,
         firstOp: op,
-        count: 1,
-        bytesExposed: bytes,
+        count: 0,
+        bytesExposed: 0,
         dataClass: facts.dataClass,
         path,
         rule: facts.rule,
@@ -113,6 +173,7 @@ export class FindingLedger {
       this.violations.set(fingerprint, finding);
     }
     this.violationCauses.set(key, finding);
+    return finding;
   }
 
   /**

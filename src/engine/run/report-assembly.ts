@@ -1,6 +1,7 @@
 import { canonicalJson } from '../canonical-json';
 import { activeHunks, overlayNotes } from '../overlays/index';
 import type { EngineReport, MetricValue } from '../report/report.types';
+import { summarizeFindings } from '../report/verdict';
 import { sha256Hex } from '../sha256';
 import { ENGINE_VERSION } from '../version';
 import { costModel, type RunState } from './run-state';
@@ -14,8 +15,10 @@ export function assembleReport(run: RunState): EngineReport {
   for (const v of violations)
     metrics[`violations.${v.class}.bytesExposed`] =
       ((metrics[`violations.${v.class}.bytesExposed`] as number | undefined) ?? 0) + v.bytesExposed;
-  const hasSecrets = violations.some((v) => v.severity === 'critical');
-  const failing = failures.some((f) => f.class !== 'F15');
+  const { verdict, levels, bySeverity, byClass, failedOperations, bytesExposed } = summarizeFindings(
+    violations,
+    failures,
+  );
   const body = {
     engineVersion: ENGINE_VERSION,
     specHash: sha256Hex(canonicalJson(run.spec)),
@@ -28,11 +31,16 @@ export function assembleReport(run: RunState): EngineReport {
       hunks: activeHunks(o),
     })),
     summary: {
-      verdict: hasSecrets ? 'exposes-secrets' : failing ? 'failing' : 'clean',
+      verdict,
+      levels,
       operations: run.operationsDone,
       violations: violations.length,
       failures: failures.length,
-    } as const,
+      bySeverity,
+      byClass,
+      failedOperations,
+      bytesExposed,
+    },
     violations,
     failures,
     metrics,

@@ -16,6 +16,7 @@ import { createRestrictedMem } from '../swiotlb/restricted-pool';
 import { createTlbMem, type TlbMem } from '../swiotlb/tlb-mem';
 import { carveFrom, carveZone, releaseTransientBacking, swiotlbBacking } from './coherent';
 import { FindingLedger } from './findings';
+import { IdTable } from './id-table';
 import { KernelLog } from './kernel-log';
 import { type DeviceState, GiB, MiB, type RunState } from './run-state';
 import { maxMappingBytes, countSplit } from './streaming';
@@ -90,7 +91,7 @@ export function createRunState(spec: NormalizedScenario, seed: number): RunState
     privateMem: null,
     generator: null,
     findings: new FindingLedger(`${spec.vm.platform}/${resolved.kernel.profileId}`),
-    mappings: new Map(),
+    mappings: new IdTable(),
     freeMappings: [],
     coherent: new Map(),
     failedIds: new Set(),

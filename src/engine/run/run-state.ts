@@ -15,6 +15,7 @@ import type { DmaDirection, SpecDataClass } from '../spec/names';
 import type { SwiotlbDevice } from '../swiotlb/pool';
 import type { TlbMem } from '../swiotlb/tlb-mem';
 import type { FindingLedger } from './findings';
+import type { IdTable } from './id-table';
 import type { KernelLog } from './kernel-log';
 import type { LoweredOp, OpId } from './lowered-op';
 import type { StreamGenerator } from './workload';
@@ -154,7 +155,7 @@ export interface RunState {
   privateMem: TlbMem | null;
   generator: StreamGenerator | null;
   readonly findings: FindingLedger;
-  readonly mappings: Map<OpId, LiveMapping>;
+  readonly mappings: IdTable<LiveMapping>;
   readonly freeMappings: LiveMapping[];
   readonly coherent: Map<OpId, CoherentRegion>;
   readonly failedIds: Set<OpId>;

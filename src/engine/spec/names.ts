@@ -70,7 +70,12 @@ export const virtioDeviceKinds: readonly DeviceKind[] = ['virtio-net', 'virtio-b
 export const deviceTrusts = ['untrusted', 'confidential-vmbus', 'tdisp-accepted'] as const;
 export type DeviceTrust = (typeof deviceTrusts)[number];
 
-export const dataClasses = ['secret', 'sensitive', 'public'] as const;
+/**
+ * `unknown`: bytes nobody has classified yet (what an imported trace carries until a `--data` rule
+ * says otherwise). Kept private like `sensitive`, and reported under its own name so the user
+ * knows to classify it.
+ */
+export const dataClasses = ['secret', 'sensitive', 'public', 'unknown'] as const;
 export type SpecDataClass = (typeof dataClasses)[number];
 
 export const streamTypes = ['block', 'net-rx', 'net-tx', 'coherent-alloc'] as const;

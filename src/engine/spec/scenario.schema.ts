@@ -53,7 +53,9 @@ const sizeBytes = z
   .max(specLimits.maxBufferBytes, 'must be at most 1 GiB');
 const dataClass = z
   .enum(dataClasses)
-  .describe('what the bytes are: secret and sensitive must stay private, public may be shared (§2.2)');
+  .describe(
+    'what the bytes are: secret and sensitive must stay private, public may be shared, unknown (not classified yet) is kept private like sensitive (§2.2)',
+  );
 
 const overlayName = z.enum(overlayIds).describe('an unmerged proposal (docs/engine-contract.md §3.2)');
 const overlay = z

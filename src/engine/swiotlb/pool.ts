@@ -112,7 +112,11 @@ export function createPool(options: CreatePoolOptions): Pool {
   );
   const areaSlots = Math.floor(nslabs / nareas);
   const capacity = ruleSet.freeRunClampedToPoolEnd ? nslabs : Math.ceil(nslabs / 128) * 128;
-  const list = new Uint8Array(capacity);
+  // One byte more than the slots: swiotlb_release_slots() reads slots[index + nslots] whenever that is
+  // before the end of index's segment, which for an allocation ending at the last slot of a pool that
+  // is not a multiple of 128 slots is one past the array. The kernel's array is PAGE_ALIGNed, zeroed
+  // memory (swiotlb_init_remap, swiotlb_alloc_pool), so that read is 0; this byte stays 0 the same way.
+  const list = new Uint8Array(capacity + 1);
   for (let i = 0; i < nslabs; i++) {
     const toSegmentEnd = 128 - (i & 127);
     // v6.6 ignored the pool end (differs only for pools that are not a multiple of 128 slots).

@@ -34,10 +34,11 @@ export interface DataRule {
 }
 
 /**
- * The spec has no "unknown" class, so bytes nobody classified are written as `sensitive`: still
- * private (an exposure is reported) but ranked below `secret`. The spec header says so.
+ * Bytes no `--data` rule classifies are written as `unknown`: kept private like `sensitive` (an
+ * exposure is reported, severity high), and named `unknown` in every finding so the user knows to
+ * classify them. The spec header says so.
  */
-export const unknownDataClass: SpecDataClass = 'sensitive';
+export const unknownDataClass: SpecDataClass = 'unknown';
 
 const idPattern = /^[A-Za-z][A-Za-z0-9_.-]{0,63}$/;
 const dataScopes: readonly DataScope[] = ['to-device', 'from-device', 'bidirectional', 'coherent', '*'];

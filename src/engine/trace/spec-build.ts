@@ -107,7 +107,7 @@ export function importHeaderYaml(summary: TraceImportSummary, source: string): s
     `Imported by dmasim import-trace from ${source}.`,
     `${summary.linesRead} lines: ${summary.eventsDecoded} DMA events, ${summary.headerLines} header lines, ${summary.unknownLines.count} unknown lines, ${summary.errorCount} malformed lines.`,
     `${summary.opsWritten} ops written${summary.opsNotWritten > 0 ? `, ${summary.opsNotWritten} calls after the op limit not written` : ''}; ${summary.liveAtEnd} mappings live at the end.`,
-    `Data nobody classified (--data) is written as '${unknownDataClass}' (the spec has no unknown class).`,
+    `Data no --data rule classifies is written as '${unknownDataClass}' (rated like sensitive; classify it with --data): ${summary.unclassifiedOps} ops.`,
     ...summary.devices.map((d) => `device ${d.id} = ${d.traceName}: ${d.kind}, trust ${d.trust} (${d.source})`),
     ...Object.entries(summary.warnings).map(([reason, n]) => `${n} × ${reason}`),
     ...Object.entries(summary.unsupportedEvents).map(

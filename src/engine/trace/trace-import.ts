@@ -1,6 +1,7 @@
 import type { ScenarioSpec } from '../spec/scenario.schema';
+import type { SpecDataClass } from '../spec/names';
 import { specLimits } from '../spec/scenario.schema';
-import { dataClassFor, type DataRule, type DeviceMapping, inferDevice, maskBits } from './device-map';
+import { dataClassFor, type DataRule, type DeviceMapping, inferDevice, maskBits, unknownDataClass } from './device-map';
 import { decodeEvent, isDmaEvent, type TraceCall } from './trace-events';
 import { FieldProblem, type TraceError } from './trace-fields';
 import { splitTraceLine } from './trace-line';
@@ -46,6 +47,8 @@ export interface TraceImportSummary {
   readonly opsWritten: number;
   /** Calls after maxOps was reached. */
   readonly opsNotWritten: number;
+  /** Ops written whose bytes no data rule classified (data class `unknown`). */
+  readonly unclassifiedOps: number;
   /** Mappings and coherent regions still live at the end of the trace (or of the written part). */
   readonly liveAtEnd: number;
   readonly maxCpu: number;
@@ -83,6 +86,7 @@ export class TraceImporter {
   /** Ops written that replay a traced call (written minus the inserted run_deferred). */
   private calls = 0;
   private notWritten = 0;
+  private unclassified = 0;
   private nextId = 1;
   private maxCpu = 0;
   private physEnd = 0n;
@@ -181,6 +185,7 @@ export class TraceImporter {
     this.onOp(op);
     this.written++;
     this.calls++;
+    if (carriesUnknownData(op)) this.unclassified++;
     if (this.deferredEvery > 0 && this.calls % this.deferredEvery === 0 && this.written < this.maxOps) {
       this.onOp({ op: 'run_deferred' });
       this.written++;
@@ -408,6 +413,7 @@ export class TraceImporter {
       warnings: { ...this.warnings },
       opsWritten: this.written,
       opsNotWritten: this.notWritten,
+      unclassifiedOps: this.unclassified,
       liveAtEnd: this.singles.size + this.sgByPhys.size + this.coherent.size,
       maxCpu: this.maxCpu,
       physEnd: `0x${this.physEnd.toString(16)}`,
@@ -417,10 +423,25 @@ export class TraceImporter {
   }
 }
 
+/** True when the op writes or maps bytes of the `unknown` class (no data rule matched). */
+function carriesUnknownData(op: ImportedOp): boolean {
+  switch (op.op) {
+    case 'map':
+      return op.buffer.data === unknownDataClass;
+    case 'map_sg':
+      return op.segments.some((s) => s.data === unknownDataClass);
+    case 'cpu_write':
+    case 'device_write':
+      return op.data === unknownDataClass;
+    default:
+      return false;
+  }
+}
+
 function sgSegments(
   physAddrs: readonly string[],
   sizes: readonly number[],
-  data: 'secret' | 'sensitive' | 'public',
+  data: SpecDataClass,
 ): Array<{ size: number; phys: string; data: typeof data }> {
   if (physAddrs.length === sizes.length)
     return physAddrs.map((phys, i) => ({ size: Math.max(1, sizes[i]!), phys, data }));

@@ -1,4 +1,4 @@
-import { ENGINE_VERSION } from '../../engine/index';
+import { ENGINE_VERSION, parseFindingGate } from '../../engine/index';
 import { AppError, notFound } from '../../platform/app-error';
 import type { ResultService } from '../result/result.service';
 import type { Violation } from '../result/result.types';
@@ -8,7 +8,20 @@ import type { ScenarioService } from '../scenario/scenario.service';
 import { encodeCursor } from '../shared/cursor';
 import type { Viewer } from '../team/team.types';
 import { compareBatches } from './comparison';
-import { type ExportContext, type ExportFile, type ExportFormat, renderExport, type SeriesRow } from './exports';
+import {
+  type ExportContext,
+  type ExportedRun,
+  type ExportFile,
+  type ExportFormat,
+  renderExport,
+  type RunFinding,
+  type SeriesRow,
+  toRunJunitXml,
+  toRunSarif,
+} from './exports';
+
+/** The gate of run-level exports when the caller gives none: findings of high or critical severity fail. */
+export const defaultRunExportGate = 'high';
 import type { ComparedRun, StoredComparison, Suite, SuiteBatch, TriageDecision } from './regression.types';
 
 /** What exports read of suite batches (implemented by the suite service). */
@@ -57,33 +70,107 @@ export class ExportService {
     });
   }
 
-  /** One run exported like a suite batch of one entry without a baseline (see exportRuns). */
-  async exportRun(viewer: Viewer, runId: string, format: ExportFormat): Promise<ExportFile> {
+  /**
+   * One run exported without a baseline: JUnit and SARIF gate its findings on `failOn` (severities,
+   * classes, verdict levels; default `high`), CSV and Markdown as a suite batch of one entry (see exportRuns).
+   */
+  async exportRun(
+    viewer: Viewer,
+    runId: string,
+    format: ExportFormat,
+    options: { failOn?: string | null } = {},
+  ): Promise<ExportFile> {
     const run = await this.runs.getOrThrow(viewer, runId);
-    return this.exportRuns(viewer, { id: runId, runs: [run] }, format);
+    return this.exportRuns(viewer, { id: runId, runs: [run], subject: 'run' }, format, options.failOn);
   }
 
-  /** A matrix run batch exported like a suite batch with one entry per run, without a baseline. */
-  async exportRunBatch(viewer: Viewer, batchId: string, format: ExportFormat): Promise<ExportFile> {
+  /** A matrix run batch exported like exportRun, one entry per run. */
+  async exportRunBatch(
+    viewer: Viewer,
+    batchId: string,
+    format: ExportFormat,
+    options: { failOn?: string | null } = {},
+  ): Promise<ExportFile> {
     const batch = await this.runs.batch(viewer, batchId);
     if (!batch) throw new AppError('NOT_FOUND', `run batch ${batchId} not found`);
-    return this.exportRuns(viewer, { id: batchId, runs: batch.runs }, format);
+    return this.exportRuns(viewer, { id: batchId, runs: batch.runs, subject: 'run batch' }, format, options.failOn);
+  }
+
+  /** JUnit or SARIF of runs without a baseline: each finding at or above the gate fails. */
+  private async gatedRunExport(
+    viewer: Viewer,
+    set: { id: string; runs: readonly Run[] },
+    format: 'JUNIT' | 'SARIF',
+    failOn: string,
+    scenarioNames: ReadonlyMap<string, string>,
+  ): Promise<ExportFile> {
+    const parsed = parseFindingGate(failOn);
+    if (!parsed.ok) throw new AppError('BAD_USER_INPUT', `failOn: ${parsed.error}`);
+    const runs: ExportedRun[] = [];
+    for (const run of set.runs) {
+      const violations: RunFinding[] = (await this.allViolations(viewer, run.id)).map((v) => ({
+        kind: 'violation',
+        class: v.class,
+        severity: v.severity,
+        deviceId: v.deviceId,
+        path: v.path,
+        rule: v.rule,
+        explanation: v.explanation,
+        fingerprint: v.fingerprint,
+        count: v.count.toString(),
+        bytesExposed: v.bytesExposed.toString(),
+        dataClass: v.dataClass,
+        kernelLogLine: null,
+      }));
+      const failures = run.status === 'SUCCEEDED' ? reportFailures(await this.results.report(viewer, run.id)) : [];
+      runs.push({
+        runId: run.id,
+        scenarioName: scenarioNames.get(run.scenarioId) ?? run.scenarioId,
+        entryName: entryName(run),
+        profile: run.profile,
+        status: run.status,
+        errorCode: run.errorCode,
+        errorMessage: run.errorMessage,
+        levels: run.summary?.levels ?? [],
+        findings: [...violations, ...failures],
+      });
+    }
+    const names = [...new Set(scenarioNames.values())];
+    const context = {
+      name: names.length === 1 ? (names[0] ?? 'runs') : 'runs',
+      id: set.id,
+      engineVersion: set.runs[0]?.engineVersion ?? ENGINE_VERSION,
+      gate: parsed.gate,
+      gateText: failOn,
+      runs,
+    };
+    return format === 'JUNIT'
+      ? { contentType: 'application/xml; charset=utf-8', body: toRunJunitXml(context), fileName: 'junit.xml' }
+      : {
+          contentType: 'application/sarif+json; charset=utf-8',
+          body: `${JSON.stringify(toRunSarif(context), null, 2)}\n`,
+          fileName: 'results.sarif',
+        };
   }
 
   /**
-   * Runs exported with the suite-batch export functions: each run one entry (its scenario × profile
-   * and overlays), no baseline, so succeeded runs are NOT_COMPARABLE (NO_BASELINE) and failed ones
-   * ERROR; every violation is listed as a NEW finding (waived ones carry their waiver state).
+   * Runs exported without a baseline: JUnit and SARIF through the gated run-level exporters; CSV and
+   * Markdown with the suite-batch export functions, each run one entry (its scenario × profile and
+   * overlays), so succeeded runs are NOT_COMPARABLE (NO_BASELINE) and failed ones ERROR; every
+   * violation is listed as a NEW finding (waived ones carry their waiver state).
    */
   private async exportRuns(
     viewer: Viewer,
-    set: { id: string; runs: readonly Run[] },
+    set: { id: string; runs: readonly Run[]; subject: 'run batch' | 'run' },
     format: ExportFormat,
+    failOn: string | null | undefined,
   ): Promise<ExportFile> {
     const scenarioNames = new Map<string, string>();
     for (const run of set.runs)
       if (!scenarioNames.has(run.scenarioId))
         scenarioNames.set(run.scenarioId, (await this.scenarios.getOrThrow(viewer, run.scenarioId)).name);
+    if (format === 'JUNIT' || format === 'SARIF')
+      return this.gatedRunExport(viewer, set, format, failOn ?? defaultRunExportGate, scenarioNames);
     const triage = new Map<string, TriageDecision>();
     const candidate: ComparedRun[] = [];
     for (const run of set.runs) {
@@ -131,6 +218,7 @@ export class ExportService {
       baselineBatchId: null,
       engineVersion: set.runs[0]?.engineVersion ?? ENGINE_VERSION,
       comparison,
+      subject: set.subject,
     };
     return renderExport(context, format, async () => {
       const rows: SeriesRow[] = [];
@@ -166,6 +254,30 @@ export class ExportService {
 
 function entryName(run: Run): string {
   return [run.profile, ...run.overlays.map((o) => (o.variant ? `${o.name}:${o.variant}` : o.name))].join('+');
+}
+
+/** A stored report's failures (failures are not stored as rows). */
+function reportFailures(report: unknown): RunFinding[] {
+  const failures = (report as { failures?: unknown } | null)?.failures;
+  if (!Array.isArray(failures)) return [];
+  return failures.map((raw) => {
+    const f = raw as Record<string, unknown>;
+    const text = (key: string): string => (typeof f[key] === 'string' ? f[key] : '');
+    return {
+      kind: 'failure',
+      class: text('class'),
+      severity: text('severity'),
+      deviceId: text('deviceId'),
+      path: null,
+      rule: text('rule'),
+      explanation: text('explanation'),
+      fingerprint: text('fingerprint'),
+      count: String(typeof f['count'] === 'number' ? f['count'] : 0),
+      bytesExposed: '0',
+      dataClass: null,
+      kernelLogLine: typeof f['kernelLogLine'] === 'string' ? f['kernelLogLine'] : null,
+    };
+  });
 }
 
 /** A stored report's raw series: `{ t: number[], values: { metric: number[] } }`. */

@@ -1,3 +1,4 @@
+import { explainId, type FindingGate, findingMeetsGate } from '../../engine/index';
 import type { ComparisonResult, EntryComparison, FindingDiff } from './regression.types';
 
 /**
@@ -11,6 +12,8 @@ export interface ExportContext {
   readonly baselineBatchId: string | null;
   readonly engineVersion: string;
   readonly comparison: ComparisonResult;
+  /** What is exported: a suite batch (default), a matrix run batch or one run; the Markdown names it so. */
+  readonly subject?: 'suite batch' | 'run batch' | 'run';
 }
 
 export function xmlEscape(text: string): string {
@@ -85,6 +88,33 @@ const baselineState: Record<FindingDiff['change'], 'new' | 'unchanged' | 'absent
   FIXED: 'absent',
 };
 
+/** Where the rule ids and classes are explained (SARIF helpUri). */
+export const rulesAndClassesUri = 'https://github.com/dmasim/dmasim/blob/main/docs/rules-and-classes.md';
+
+/** A SARIF rule for a class (V0–V9, F1–F16), with its help from the engine's legend (what it means, what to do). */
+export function sarifRule(
+  cls: string,
+  fallbackDescription: string,
+  level: 'error' | 'warning' | 'note',
+): Record<string, unknown> {
+  const legend = explainId(cls);
+  const kind = cls.startsWith('F') ? 'FunctionalFailure' : 'ConfidentialityViolation';
+  const title = legend?.title ?? `dmasim class ${cls}`;
+  const help = legend?.description ?? fallbackDescription;
+  return {
+    id: cls,
+    name: `${kind}${cls}`,
+    shortDescription: { text: `${cls}: ${title}` },
+    fullDescription: { text: help },
+    help: {
+      text: `${cls}: ${title}. ${help}${legend ? ` Kernel function: ${legend.kernelFunction}.` : ''} See docs/rules-and-classes.md (or run \`dmasim explain ${cls}\`).`,
+      markdown: `**${cls}: ${title}.** ${help}${legend ? ` Kernel function: \`${legend.kernelFunction}\`.` : ''} See [rules and classes](${rulesAndClassesUri}) or run \`dmasim explain ${cls}\`.`,
+    },
+    helpUri: rulesAndClassesUri,
+    defaultConfiguration: { level },
+  };
+}
+
 /** SARIF 2.1.0 log: one rule per violation class; results carry the explanation, the kernel path and the fingerprint. */
 export function toSarif(context: ExportContext): Record<string, unknown> {
   const findings = context.comparison.entries.flatMap((entry) =>
@@ -93,16 +123,7 @@ export function toSarif(context: ExportContext): Record<string, unknown> {
   const classes = [...new Set(findings.map(({ f }) => f.class))].sort();
   const rules = classes.map((cls) => {
     const example = findings.find(({ f }) => f.class === cls)?.f;
-    return {
-      id: cls,
-      name: `ConfidentialityViolation${cls}`,
-      shortDescription: { text: `dmasim violation class ${cls}` },
-      fullDescription: { text: example?.explanation ?? cls },
-      help: {
-        text: `Confidential data became host-visible (class ${cls}). See docs/regressions.md and the run report for the kernel path.`,
-      },
-      defaultConfiguration: { level: severityLevel[example?.severity ?? ''] ?? 'warning' },
-    };
+    return sarifRule(cls, example?.explanation ?? cls, severityLevel[example?.severity ?? ''] ?? 'warning');
   });
   const results = findings.map(({ entry, f }) => ({
     ruleId: f.class,
@@ -121,7 +142,8 @@ export function toSarif(context: ExportContext): Record<string, unknown> {
       },
     ],
     partialFingerprints: { 'dmasimFingerprint/v1': f.fingerprint },
-    baselineState: baselineState[f.change],
+    // A NEW finding that is a fixed baseline finding's exposure through another path or rule moved: unchanged.
+    baselineState: f.sameExposureAs !== null && f.change !== 'FIXED' ? 'unchanged' : baselineState[f.change],
     ...(f.waived
       ? { suppressions: [{ kind: 'external', status: 'accepted', justification: f.waiver?.reason ?? 'waived' }] }
       : {}),
@@ -194,9 +216,13 @@ export function toMarkdown(context: ExportContext): string {
   const { comparison } = context;
   const c = comparison.counts;
   const lines = [
-    `# dmasim regression report: ${mdCell(context.suiteName)}`,
+    context.subject === 'run'
+      ? `# dmasim run report: ${mdCell(context.suiteName)}`
+      : `# dmasim regression report: ${mdCell(context.suiteName)}`,
     '',
-    `**Verdict: ${comparison.verdict}** — batch \`${context.batchId}\` vs baseline ${context.baselineBatchId ? `\`${context.baselineBatchId}\`` : '(none)'}, engine ${context.engineVersion}`,
+    context.subject === 'run'
+      ? `**Verdict: ${comparison.verdict}** — run \`${context.batchId}\` (no baseline: a single run is not compared), engine ${context.engineVersion}`
+      : `**Verdict: ${comparison.verdict}** — ${context.subject === 'run batch' ? 'matrix batch' : 'batch'} \`${context.batchId}\` vs baseline ${context.baselineBatchId ? `\`${context.baselineBatchId}\`` : '(none)'}, engine ${context.engineVersion}`,
     '',
     `New ${c.new} (${c.moved} of them the same exposure as a fixed baseline finding via another kernel path or rule) · reopened ${c.reopened} · fixed ${c.fixed} · persisting ${c.persisting} · waived ${c.waived} · threshold breaches ${c.thresholdBreaches}`,
     '',
@@ -285,4 +311,162 @@ export async function renderExport(
     case 'CSV':
       return { contentType: 'text/csv; charset=utf-8', body: toSeriesCsv(await seriesRows()), fileName: 'series.csv' };
   }
+}
+
+/** A finding of one run as the run-level exports read it: a stored violation, or a failure from the report. */
+export interface RunFinding {
+  readonly kind: 'violation' | 'failure';
+  readonly class: string;
+  readonly severity: string;
+  readonly deviceId: string;
+  /** The kernel path (violations); null for failures. */
+  readonly path: string | null;
+  readonly rule: string;
+  readonly explanation: string;
+  readonly fingerprint: string;
+  readonly count: string;
+  readonly bytesExposed: string;
+  readonly dataClass: string | null;
+  /** The kernel's log line (failures), when it prints one. */
+  readonly kernelLogLine: string | null;
+}
+
+/** One run of a run-level export: its identity, final state, verdict and findings. */
+export interface ExportedRun {
+  readonly runId: string;
+  readonly scenarioName: string;
+  readonly entryName: string;
+  readonly profile: string;
+  readonly status: string;
+  readonly errorCode: string | null;
+  readonly errorMessage: string | null;
+  /** Every verdict level that applies (empty unless SUCCEEDED). */
+  readonly levels: readonly string[];
+  readonly findings: readonly RunFinding[];
+}
+
+/** Runs exported without a baseline: findings at or above `gate` fail (JUnit failures, SARIF `error` results). */
+export interface RunExportContext {
+  readonly name: string;
+  readonly id: string;
+  readonly engineVersion: string;
+  readonly gate: FindingGate;
+  /** The gate as the caller wrote it, e.g. "high" or "critical,F5". */
+  readonly gateText: string;
+  readonly runs: readonly ExportedRun[];
+}
+
+const findingText = (f: RunFinding): string =>
+  f.kind === 'violation'
+    ? `${f.class} ${f.severity} ${f.deviceId}: ${f.bytesExposed} bytes of ${f.dataClass ?? 'data'} exposed in ${f.count} ops via ${f.path ?? '-'} (rule ${f.rule})`
+    : `${f.class} ${f.severity} ${f.deviceId}: ${f.count} ops failed (rule ${f.rule})${f.kernelLogLine ? `; kernel log: ${f.kernelLogLine}` : ''}`;
+
+/**
+ * Run-level JUnit XML: one test case per run; each finding meeting the gate is a `<failure>` (type
+ * = class, severity in the message), a run that did not succeed is an `<error>` (QUEUED or RUNNING
+ * runs are `<skipped>`); findings below the gate are listed in system-out.
+ */
+export function toRunJunitXml(context: RunExportContext): string {
+  const gated = (run: ExportedRun): RunFinding[] => run.findings.filter((f) => findingMeetsGate(context.gate, f));
+  const unfinished = (run: ExportedRun): boolean => run.status === 'QUEUED' || run.status === 'RUNNING';
+  const failed = context.runs.filter((r) => r.status === 'SUCCEEDED' && gated(r).length > 0).length;
+  const errors = context.runs.filter((r) => r.status !== 'SUCCEEDED' && !unfinished(r)).length;
+  const skipped = context.runs.filter(unfinished).length;
+  const counts = `tests="${context.runs.length}" failures="${failed}" errors="${errors}"`;
+  const cases = context.runs.map((run) => {
+    let body = '';
+    if (unfinished(run)) body = `      <skipped>run ${xmlEscape(run.runId)} is ${run.status}</skipped>\n`;
+    else if (run.status !== 'SUCCEEDED')
+      body = `      <error type="${xmlEscape(run.errorCode ?? run.status)}" message="${xmlEscape(`${run.status}: ${run.errorMessage ?? run.errorCode ?? ''}`)}"/>\n`;
+    else
+      body = gated(run)
+        .map(
+          (f) =>
+            `      <failure type="${xmlEscape(f.class)}" message="${xmlEscape(`${f.class} ${f.severity} on ${f.deviceId} (fails --fail-on ${context.gateText})`)}">${xmlEscape(`${findingText(f)}\n${f.explanation}\nfingerprint ${f.fingerprint}`)}</failure>\n`,
+        )
+        .join('');
+    const out = [
+      `${run.levels.join(' + ') || run.status}: ${run.scenarioName} × ${run.entryName}, run ${run.runId}`,
+      ...run.findings.map((f) => `  ${findingMeetsGate(context.gate, f) ? 'FAIL' : 'ok  '} ${findingText(f)}`),
+    ].join('\n');
+    return `    <testcase classname="${xmlEscape(`dmasim.${context.name}.${run.scenarioName}`)}" name="${xmlEscape(`${run.entryName} (${run.profile})`)}" time="0">\n${body}      <system-out>${xmlEscape(out)}</system-out>\n    </testcase>\n`;
+  });
+  return (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<testsuites name="dmasim" ${counts}>\n` +
+    `  <testsuite name="${xmlEscape(context.name)}" ${counts} skipped="${skipped}" id="${xmlEscape(context.id)}">\n` +
+    `    <properties>\n      <property name="id" value="${xmlEscape(context.id)}"/>\n      <property name="failOn" value="${xmlEscape(context.gateText)}"/>\n      <property name="engineVersion" value="${xmlEscape(context.engineVersion)}"/>\n    </properties>\n` +
+    cases.join('') +
+    '  </testsuite>\n</testsuites>\n'
+  );
+}
+
+/**
+ * Run-level SARIF 2.1.0: one result per finding (violations and failures), `error` when it meets
+ * the gate, else `warning` (critical or high) or `note` (info); one rule per class with the
+ * legend's help. No baseline, so no baselineState.
+ */
+export function toRunSarif(context: RunExportContext): Record<string, unknown> {
+  const findings = context.runs.flatMap((run) => run.findings.map((f) => ({ run, f })));
+  const classes = [...new Set(findings.map(({ f }) => f.class))].sort((a, b) =>
+    a[0] === b[0] ? Number(a.slice(1)) - Number(b.slice(1)) : a[0] === 'V' ? -1 : 1,
+  );
+  const levelOf = (f: RunFinding): 'error' | 'warning' | 'note' =>
+    findingMeetsGate(context.gate, f) ? 'error' : f.severity === 'info' ? 'note' : 'warning';
+  const rules = classes.map((cls) => {
+    const example = findings.find(({ f }) => f.class === cls)?.f;
+    return sarifRule(cls, example?.explanation ?? cls, example ? levelOf(example) : 'warning');
+  });
+  const results = findings.map(({ run, f }) => ({
+    ruleId: f.class,
+    ruleIndex: classes.indexOf(f.class),
+    level: levelOf(f),
+    message: { text: `${f.explanation} (${findingText(f)})` },
+    locations: [
+      {
+        physicalLocation: {
+          artifactLocation: { uri: `scenarios/${encodeURIComponent(run.scenarioName)}.yaml` },
+          region: { startLine: 1 },
+        },
+        ...(f.path ? { logicalLocations: [{ fullyQualifiedName: f.path, kind: 'function' }] } : {}),
+      },
+    ],
+    partialFingerprints: { 'dmasimFingerprint/v1': f.fingerprint },
+    properties: {
+      scenario: run.scenarioName,
+      entry: run.entryName,
+      profile: run.profile,
+      runId: run.runId,
+      kind: f.kind,
+      deviceId: f.deviceId,
+      severity: f.severity,
+      count: f.count,
+      bytesExposed: f.bytesExposed,
+      rule: f.rule,
+      meetsGate: findingMeetsGate(context.gate, f),
+      ...(f.kernelLogLine ? { kernelLogLine: f.kernelLogLine } : {}),
+    },
+  }));
+  return {
+    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
+    version: '2.1.0',
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: 'dmasim',
+            version: context.engineVersion,
+            informationUri: 'https://github.com/dmasim/dmasim',
+            rules,
+          },
+        },
+        automationDetails: { id: `dmasim/${context.name}/${context.id}` },
+        results,
+        properties: {
+          failOn: context.gateText,
+          verdicts: context.runs.map((r) => ({ runId: r.runId, status: r.status, levels: r.levels })),
+        },
+      },
+    ],
+  };
 }

@@ -1,7 +1,7 @@
 import type { Resolvers, WebhookEvent as GqlWebhookEvent } from '../../api/generated/resolvers-types';
 import { AppError, notFound } from '../../platform/app-error';
-import type { Outcome } from '../shared/user-errors';
-import type { SuiteInput } from './regression.service';
+import { orNotFound, type Outcome } from '../shared/user-errors';
+import type { SuiteInput } from './suite.service';
 import type { WebhookEvent } from './regression.types';
 
 const eventToDomain: Record<GqlWebhookEvent, WebhookEvent> = {
@@ -40,84 +40,83 @@ function suiteInput(input: {
   return input;
 }
 
-/** Regression runs: parse, call the regression service, map. */
+/** Regression runs: parse, call one service (suites, schedules, replays, exports or webhooks), map. */
 export const regressionResolvers: Resolvers = {
   Query: {
     suite: async (_p, { id, name }, { viewer, services }) => {
       if (Boolean(id) === Boolean(name)) throw new AppError('BAD_USER_INPUT', 'give exactly one of id and name');
-      return (
-        (id
-          ? await services.regression.suite(viewer, id)
-          : await services.regression.suiteByName(viewer, name ?? '')) ?? null
+      return orNotFound(
+        id ? await services.suites.suite(viewer, id) : await services.suites.suiteByName(viewer, name ?? ''),
+        'suite',
+        id ?? name ?? '',
       );
     },
-    suites: (_p, _a, { viewer, services }) => services.regression.suites(viewer),
-    suiteBatch: async (_p, { id }, { viewer, services }) => (await services.regression.suiteBatch(viewer, id)) ?? null,
+    suites: (_p, _a, { viewer, services }) => services.suites.suites(viewer),
+    suiteBatch: async (_p, { id }, { viewer, services }) =>
+      orNotFound(await services.suites.suiteBatch(viewer, id), 'suite batch', id),
     comparison: async (_p, { batchId }, { viewer, services }) =>
-      (await services.regression.comparison(viewer, batchId)) ?? null,
-    schedule: async (_p, { id }, { viewer, services }) => (await services.regression.schedule(viewer, id)) ?? null,
-    schedules: (_p, _a, { viewer, services }) => services.regression.schedules(viewer),
+      (await services.suites.comparisonOfBatch(viewer, batchId)) ?? null,
+    schedule: async (_p, { id }, { viewer, services }) =>
+      orNotFound(await services.schedules.schedule(viewer, id), 'schedule', id),
+    schedules: (_p, _a, { viewer, services }) => services.schedules.schedules(viewer),
     runReplays: (_p, { onlyDefects, first }, { viewer, services }) =>
       services.replays.replays(viewer, onlyDefects ?? false, first),
-    webhooks: (_p, _a, { viewer, services }) => services.regression.webhooks(viewer),
+    webhooks: (_p, _a, { viewer, services }) => services.webhooks.webhooks(viewer),
   },
   Mutation: {
     createSuite: async (_p, { input }, { viewer, services }) =>
-      rejectedOr(await services.regression.createSuite(viewer, suiteInput(input)), (suite) => ({
+      rejectedOr(await services.suites.createSuite(viewer, suiteInput(input)), (suite) => ({
         __typename: 'SuiteSaved' as const,
         suite,
       })),
     updateSuite: async (_p, { id, input }, { viewer, services }) =>
-      rejectedOr(await services.regression.updateSuite(viewer, id, suiteInput(input)), (suite) => ({
+      rejectedOr(await services.suites.updateSuite(viewer, id, suiteInput(input)), (suite) => ({
         __typename: 'SuiteSaved' as const,
         suite,
       })),
-    runSuite: async (_p, { input }, { viewer, services }) => {
-      const suiteId =
-        input.suiteId ??
-        (input.suiteName ? (await services.regression.suiteByName(viewer, input.suiteName))?.id : undefined);
-      if (!suiteId) throw notFound('suite', input.suiteName ?? input.suiteId ?? '');
-      return rejectedOr(
-        await services.regression.runSuite(viewer, {
-          suiteId,
+    runSuite: async (_p, { input }, { viewer, services }) =>
+      rejectedOr(
+        await services.suites.runSuiteByReference(viewer, {
+          suiteId: input.suiteId ?? null,
+          suiteName: input.suiteName ?? null,
           trigger: input.trigger ?? null,
           tags: input.tags ?? null,
         }),
         (batch) => ({ __typename: 'SuiteBatchSubmitted' as const, batch }),
-      );
-    },
+      ),
     acceptBaseline: async (_p, { batchId, pin }, { viewer, services }) =>
-      rejectedOr(await services.regression.acceptBaseline(viewer, batchId, pin ?? false), (batch) => ({
+      rejectedOr(await services.suites.acceptBaseline(viewer, batchId, pin ?? false), (batch) => ({
         __typename: 'BaselineAccepted' as const,
         batch,
       })),
-    tagSuiteBatch: (_p, { batchId, tags }, { viewer, services }) => services.regression.tagBatch(viewer, batchId, tags),
+    tagSuiteBatch: (_p, { batchId, tags }, { viewer, services }) => services.suites.tagBatch(viewer, batchId, tags),
     createSchedule: async (_p, { input }, { viewer, services }) =>
-      rejectedOr(await services.regression.createSchedule(viewer, input), (schedule) => ({
+      rejectedOr(await services.schedules.createSchedule(viewer, input), (schedule) => ({
         __typename: 'ScheduleSaved' as const,
         schedule,
       })),
     updateSchedule: async (_p, { id, input }, { viewer, services }) =>
-      rejectedOr(await services.regression.updateSchedule(viewer, id, input), (schedule) => ({
+      rejectedOr(await services.schedules.updateSchedule(viewer, id, input), (schedule) => ({
         __typename: 'ScheduleSaved' as const,
         schedule,
       })),
     pauseSchedule: async (_p, { id }, { viewer, services }) =>
-      rejectedOr(await services.regression.updateSchedule(viewer, id, { paused: true }), (schedule) => ({
+      rejectedOr(await services.schedules.updateSchedule(viewer, id, { paused: true }), (schedule) => ({
         __typename: 'ScheduleSaved' as const,
         schedule,
       })),
     resumeSchedule: async (_p, { id }, { viewer, services }) =>
-      rejectedOr(await services.regression.updateSchedule(viewer, id, { paused: false }), (schedule) => ({
+      rejectedOr(await services.schedules.updateSchedule(viewer, id, { paused: false }), (schedule) => ({
         __typename: 'ScheduleSaved' as const,
         schedule,
       })),
-    deleteSchedule: (_p, { id }, { viewer, services }) => services.regression.deleteSchedule(viewer, id),
+    deleteSchedule: (_p, { id }, { viewer, services }) => services.schedules.deleteSchedule(viewer, id),
     runScheduleNow: async (_p, { id }, { viewer, services }) =>
-      rejectedOr(await services.regression.runScheduleNow(viewer, id), (r) => ({
+      rejectedOr(await services.schedules.runScheduleNow(viewer, id), (r) => ({
         __typename: 'ScheduleRan' as const,
         batch: r.batch,
         skipped: r.skipped,
+        skipReason: r.skipReason,
       })),
     replayRun: async (_p, { runId }, { viewer, services }) =>
       rejectedOr(await services.replays.replayRun(viewer, runId), (replay) => ({
@@ -126,13 +125,13 @@ export const regressionResolvers: Resolvers = {
       })),
     createWebhook: async (_p, { input }, { viewer, services }) =>
       rejectedOr(
-        await services.regression.createWebhook(viewer, {
+        await services.webhooks.createWebhook(viewer, {
           ...input,
           events: input.events.map((e) => eventToDomain[e]),
         }),
         (r) => ({ __typename: 'WebhookCreated' as const, webhook: r.webhook, secret: r.secret }),
       ),
-    deleteWebhook: (_p, { id }, { viewer, services }) => services.regression.deleteWebhook(viewer, id),
+    deleteWebhook: (_p, { id }, { viewer, services }) => services.webhooks.deleteWebhook(viewer, id),
   },
   Suite: {
     scenarios: async (suite, _a, { viewer, services }) =>
@@ -140,7 +139,7 @@ export const regressionResolvers: Resolvers = {
     entries: (suite) => [...suite.entries],
     thresholds: (suite) => [...suite.thresholds],
     batches: (suite, { first }, { viewer, services }) =>
-      services.regression.suiteBatches(viewer, { suiteId: suite.id }, first),
+      services.suites.suiteBatches(viewer, { suiteId: suite.id }, first),
   },
   SuiteEntry: {
     overlays: (entry) => entry.overlays.map((o) => ({ name: o.name, variant: o.variant ?? null })),
@@ -152,18 +151,16 @@ export const regressionResolvers: Resolvers = {
   },
   SuiteBatch: {
     suite: async (batch, _a, { viewer, services }) => {
-      const suite = await services.regression.suite(viewer, batch.suiteId);
+      const suite = await services.suites.suite(viewer, batch.suiteId);
       if (!suite) throw notFound('suite', batch.suiteId);
       return suite;
     },
     runsFinished: async (batch, _a, { viewer, services }) =>
-      (await services.regression.batchProgress(viewer, batch.id)).finished,
-    runsTotal: async (batch, _a, { viewer, services }) =>
-      (await services.regression.batchProgress(viewer, batch.id)).total,
+      (await services.suites.batchProgress(viewer, batch.id)).finished,
+    runsTotal: async (batch, _a, { viewer, services }) => (await services.suites.batchProgress(viewer, batch.id)).total,
     runBatchIds: (batch) => [...batch.runBatchIds],
     tags: (batch) => [...batch.tags],
-    comparison: async (batch, _a, { viewer, services }) =>
-      (await services.regression.comparison(viewer, batch.id)) ?? null,
+    comparison: async (batch, _a, { viewer, services }) => (await services.suites.comparison(viewer, batch.id)) ?? null,
   },
   Comparison: {
     counts: (c) => c.detail.counts,
@@ -192,17 +189,17 @@ export const regressionResolvers: Resolvers = {
   },
   Schedule: {
     suite: async (schedule, _a, { viewer, services }) => {
-      const suite = await services.regression.suite(viewer, schedule.suiteId);
+      const suite = await services.suites.suite(viewer, schedule.suiteId);
       if (!suite) throw notFound('suite', schedule.suiteId);
       return suite;
     },
     history: (schedule, { first }, { viewer, services }) =>
-      services.regression.suiteBatches(viewer, { scheduleId: schedule.id }, first),
+      services.suites.suiteBatches(viewer, { scheduleId: schedule.id }, first),
   },
   Webhook: {
     events: (w) => w.events.map((e) => eventToGraphql[e]),
     suiteIds: (w) => [...w.suiteIds],
-    deliveries: (w, { first }, { viewer, services }) => services.regression.deliveries(viewer, w.id, first),
+    deliveries: (w, { first }, { viewer, services }) => services.webhooks.deliveries(viewer, w.id, first),
   },
   WebhookDelivery: {
     event: (d) => eventToGraphql[d.event],

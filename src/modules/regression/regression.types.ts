@@ -7,6 +7,9 @@ export type Verdict = 'PASS' | 'REGRESSED' | 'IMPROVED' | 'NOT_COMPARABLE' | 'ER
 export type FindingChange = 'NEW' | 'FIXED' | 'PERSISTING' | 'REOPENED';
 export type BaselinePolicy = 'LAST_ACCEPTED' | 'PINNED' | 'TAG';
 export type OverlapPolicy = 'SKIP' | 'ALLOW';
+/** Why a schedule firing was skipped: too soon after the last, the previous batch still running, or the team's queue full. */
+export const scheduleSkipReasons = ['MIN_INTERVAL', 'OVERLAP', 'QUEUE_FULL'] as const;
+export type ScheduleSkipReason = (typeof scheduleSkipReasons)[number];
 export type SuiteBatchTrigger = 'MANUAL' | 'API' | 'SCHEDULE' | 'CI';
 export type WebhookEvent = 'batch.completed' | 'regression';
 export type DeliveryStatus = 'PENDING' | 'DELIVERED' | 'FAILED';
@@ -70,6 +73,7 @@ export interface Schedule {
   readonly overlapPolicy: OverlapPolicy;
   readonly lastFiredAt: Date | null;
   readonly lastSkippedAt: Date | null;
+  readonly lastSkipReason: ScheduleSkipReason | null;
   readonly createdAt: Date;
   readonly updatedAt: Date;
 }
@@ -85,13 +89,19 @@ export interface StoredComparison {
   readonly createdAt: Date;
 }
 
+/** PENDING until the replay run ends; then whether its hash matched, or NOT_COMPLETED when it ended without a result. */
+export type ReplayStatus = 'PENDING' | 'IDENTICAL' | 'DIFFERENT' | 'NOT_COMPLETED';
+
 export interface RunReplay {
   readonly id: string;
   readonly runId: string;
+  /** The queued run that replays runId; null for replays recorded before replays went through the queue. */
+  readonly replayRunId: string | null;
+  readonly status: ReplayStatus;
   readonly engineVersion: string;
   readonly expectedHash: string;
-  readonly actualHash: string;
-  readonly identical: boolean;
+  readonly actualHash: string | null;
+  readonly identical: boolean | null;
   readonly createdAt: Date;
 }
 

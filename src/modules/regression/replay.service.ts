@@ -1,28 +1,28 @@
 import { ENGINE_VERSION } from '../../engine/index';
 import type { Logger } from '../../platform/logger';
+import type { RunResultWriter } from '../run/run.executor';
 import type { RunService } from '../run/run.service';
-import { runEngineInSlices, specOfRun } from '../run/run-spec';
-import type { ScenarioService } from '../scenario/scenario.service';
-import type { SpecValidator } from '../scenario/scenario.types';
+import { finalRunStatuses } from '../run/run.types';
 import { type Outcome, rejected, requireRole } from '../shared/user-errors';
 import type { Viewer } from '../team/team.types';
 import type { RunReplay } from './regression.types';
 import type { ReplayRepository } from './replay.repository';
 
-/** Replay checks: engine determinism, run by run. Reads runs and scenario versions through their services. */
+/**
+ * Replay checks: engine determinism, run by run. A replay is an ordinary run on the run queue (the
+ * API process never executes the engine); its hash is recorded when a worker stores that run's
+ * results (`recordingReplays`), or, should that write have been lost, the next time it is read.
+ */
 export class ReplayService {
   constructor(
     private readonly repo: ReplayRepository,
     private readonly runs: RunService,
-    private readonly scenarios: ScenarioService,
-    private readonly specs: SpecValidator,
     private readonly logger: Logger,
   ) {}
 
   /**
-   * Re-runs a succeeded run in-process with its stored spec version, overrides, seed and engine
-   * version, and records whether the result hash is identical; a mismatch is an engine determinism
-   * defect. Slices yield to the event loop between steps.
+   * Queues a replay of a succeeded run: a new run of the same scenario version with its profile,
+   * overlays, seed and time limit, and a PENDING replay record linked to it.
    */
   async replayRun(viewer: Viewer, runId: string): Promise<Outcome<RunReplay>> {
     requireRole(viewer, 'member');
@@ -39,33 +39,74 @@ export class ReplayService {
         `run ${runId} ran engine ${run.engineVersion}; this server has ${ENGINE_VERSION}`,
         'ENGINE_VERSION_MISMATCH',
       );
-    const version = await this.scenarios.version(viewer, run.scenarioVersionId);
-    const checked = specOfRun(this.specs, version.spec, run);
-    if (!checked.ok)
-      return rejected(
-        ['runId'],
-        `the stored spec no longer validates: ${checked.errors[0]?.message ?? ''}`,
-        'SPEC_INVALID',
-      );
-    const sliced = await runEngineInSlices(checked.spec, 20_000, () => Promise.resolve(false));
-    if (sliced.kind !== 'finished') throw new Error(`replay of run ${runId} stopped before the end`); // nothing above asks it to stop
-    const actualHash = sliced.report.resultHash;
-    const replay = await this.repo.insertReplay({
+    const submitted = await this.runs.submit(viewer, {
+      versionId: run.scenarioVersionId,
+      overrides: { profile: run.profile, overlays: run.overlays, seed: run.seed },
+      trigger: 'MANUAL',
+      timeLimitMs: run.timeLimitMs,
+    });
+    if ('userErrors' in submitted)
+      return {
+        userErrors: submitted.userErrors.map((error) => ({
+          path: ['runId'],
+          message: `the run cannot be replayed: ${error.message}`,
+          code: error.code === 'INVALID_OVERRIDE' ? 'SPEC_INVALID' : error.code,
+        })),
+      };
+    return this.repo.insertPendingReplay({
       teamId: viewer.teamId,
       runId,
+      replayRunId: submitted.run.id,
       engineVersion: ENGINE_VERSION,
       expectedHash: run.resultHash,
-      actualHash,
     });
-    if (!replay.identical)
-      this.logger.error(
-        { runId, expected: run.resultHash, actual: actualHash },
-        'engine determinism defect: replay hash differs',
-      );
-    return replay;
   }
 
-  replays(viewer: Viewer, onlyDefects: boolean, first?: number | null): Promise<RunReplay[]> {
-    return this.repo.listReplays(viewer.teamId, onlyDefects, Math.min(Math.max(first ?? 20, 1), 100));
+  /** Replays, newest first; a PENDING one whose run has ended is settled here. */
+  async replays(viewer: Viewer, onlyDefects: boolean, first?: number | null): Promise<RunReplay[]> {
+    const listed = await this.repo.listReplays(viewer.teamId, onlyDefects, Math.min(Math.max(first ?? 20, 1), 100));
+    return Promise.all(listed.map((replay) => this.settle(viewer, replay)));
   }
+
+  private async settle(viewer: Viewer, replay: RunReplay): Promise<RunReplay> {
+    if (replay.status !== 'PENDING') return replay;
+    if (replay.replayRunId === null) return { ...replay, status: 'NOT_COMPLETED' }; // its run was deleted
+    const run = await this.runs.getOrThrow(viewer, replay.replayRunId);
+    if (!finalRunStatuses.has(run.status)) return replay;
+    if (run.status !== 'SUCCEEDED' || !run.resultHash) return { ...replay, status: 'NOT_COMPLETED' };
+    const recorded = await this.repo.recordReplayResult(run.id, run.resultHash);
+    if (recorded) logOutcome(this.logger, recorded);
+    const identical = replay.expectedHash === run.resultHash;
+    return { ...replay, actualHash: run.resultHash, identical, status: identical ? 'IDENTICAL' : 'DIFFERENT' };
+  }
+}
+
+function logOutcome(logger: Logger | undefined, replay: RunReplay): void {
+  if (replay.identical === false)
+    logger?.error(
+      {
+        runId: replay.runId,
+        replayRunId: replay.replayRunId,
+        expected: replay.expectedHash,
+        actual: replay.actualHash,
+      },
+      'engine determinism defect: replay hash differs',
+    );
+}
+
+/**
+ * The run result writer of a worker, extended with replays: once a run's results are stored, a
+ * replay waiting for that run records its hash (a no-op for every other run).
+ */
+export function recordingReplays(writer: RunResultWriter, replays: ReplayRepository, logger?: Logger): RunResultWriter {
+  return {
+    async saveRunResult(record) {
+      const wrote = await writer.saveRunResult(record);
+      if (wrote) {
+        const recorded = await replays.recordReplayResult(record.runId, record.resultHash);
+        if (recorded) logOutcome(logger, recorded);
+      }
+      return wrote;
+    },
+  };
 }

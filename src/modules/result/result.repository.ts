@@ -41,7 +41,7 @@ export class ResultRepository {
   constructor(private readonly db: Database) {}
 
   /**
-   * Stores a run's results and marks it SUCCEEDED, only if the run is RUNNING: a duplicate or
+   * Stores a run's results and marks it SUCCEEDED (with its verdict, verdict levels and summary), only if the run is RUNNING: a duplicate or
    * retried job, or a run cancelled meanwhile, writes nothing. One SQL statement (so one round trip
    * and one implicit transaction): the run row moves first and every insert reads from it, so no
    * row is written unless the run moved. Violations and samples go in as multi-row inserts
@@ -56,7 +56,9 @@ export class ResultRepository {
     const s = record.samples;
     const rows = await this.db.$queryRaw<Array<{ finished_at: Date }>>`
       WITH moved AS (
-        UPDATE run SET status = 'SUCCEEDED', result_hash = ${record.resultHash}, progress = 1, finished_at = clock_timestamp()
+        UPDATE run SET status = 'SUCCEEDED', result_hash = ${record.resultHash}, progress = 1, finished_at = clock_timestamp(),
+          verdict = ${record.summary.verdict}, verdict_levels = ${[...record.summary.levels]}::text[],
+          summary = ${jsonText(record.summary)}::jsonb
         WHERE id = ${record.runId}::uuid AND team_id = ${record.teamId}::uuid AND status = 'RUNNING'
         RETURNING id, team_id, scenario_id, profile, overlays, finished_at
       ), found AS (

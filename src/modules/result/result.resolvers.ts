@@ -11,6 +11,18 @@ export const resultResolvers: Resolvers = {
       (await services.results.metrics(viewer, runId)) ?? null,
     series: (_parent, { runId, metrics, buckets }, { viewer, services }) =>
       services.results.series(viewer, runId, metrics, buckets),
-    compareRuns: (_parent, { a, b }, { viewer, services }) => services.results.compare(viewer, a, b),
+    compareRuns: async (_parent, { a, b }, { viewer, services }) => {
+      const comparison = await services.results.compare(viewer, a, b);
+      return {
+        ...comparison,
+        metricDeltas: comparison.metricDeltas.map((m) => ({
+          ...m,
+          direction: m.direction === 'better' ? 'BETTER' : m.direction === 'worse' ? 'WORSE' : 'NEUTRAL',
+        })),
+      };
+    },
+  },
+  Violation: {
+    run: (violation, _args, { viewer, services }) => services.runs.getOrThrow(viewer, violation.runId),
   },
 };

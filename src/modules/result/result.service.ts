@@ -1,4 +1,12 @@
-import { compareFindings, compareMetrics, type FindingStatus, type MetricDirection } from '../../engine/index';
+import {
+  classDeltas,
+  compareFindings,
+  compareMetrics,
+  comparisonLine,
+  countStatuses,
+  type FindingStatus,
+  type MetricDirection,
+} from '../../engine/index';
 import { AppError } from '../../platform/app-error';
 import { decodeCursor, type Page, pageSize } from '../shared/cursor';
 import type { RunService } from '../run/run.service';
@@ -22,7 +30,11 @@ export interface RunComparison {
   readonly newViolations: Violation[];
   readonly fixedViolations: Violation[];
   readonly persistingViolations: Violation[];
+  /** The same exposure through another kernel path or rule: A's record and B's. */
+  readonly movedViolations: Array<{ from: Violation; to: Violation }>;
   readonly metricDeltas: MetricDelta[];
+  /** "vs <A's profile>: fixed 5, new 0, moved 0, failures +9,958 F5". */
+  readonly summary: string;
 }
 
 const maxSeriesMetrics = 20;
@@ -91,19 +103,22 @@ export class ResultService {
       this.results.findMetrics(viewer.teamId, a.id),
       this.results.findMetrics(viewer.teamId, b.id),
     ]);
-    // The one comparison (engine compare module). This API has no moved list: a finding that moved
-    // (same exposure, another path or rule) is listed as B's new finding and A's fixed one.
+    // The one comparison (engine compare module): moved findings are their own list, not new + fixed.
     const compared = compareFindings(aViolations, bViolations);
     const candidateSide = (statuses: readonly FindingStatus[]): Violation[] =>
       compared.flatMap((c) => (statuses.includes(c.status) && c.candidate ? [c.candidate] : []));
+    // Failures are not stored as rows: their per-class deltas come from the runs' stored summaries.
+    const deltas = classDeltas(a.summary?.byClass ?? {}, b.summary?.byClass ?? {});
     return {
       a,
       b,
-      newViolations: candidateSide(['new', 'reopened', 'moved']),
-      fixedViolations: aViolations.filter((v) =>
-        compared.some((c) => (c.status === 'fixed' || c.status === 'moved') && c.baseline === v),
-      ),
+      newViolations: candidateSide(['new', 'reopened']),
+      fixedViolations: compared.flatMap((c) => (c.status === 'fixed' && c.baseline ? [c.baseline] : [])),
       persistingViolations: candidateSide(['persisting']),
+      movedViolations: compared.flatMap((c) =>
+        c.status === 'moved' && c.baseline && c.candidate ? [{ from: c.baseline, to: c.candidate }] : [],
+      ),
+      summary: comparisonLine(a.profile, countStatuses(compared), deltas),
       metricDeltas: metricDeltas(aMetrics?.all ?? {}, bMetrics?.all ?? {}),
     };
   }

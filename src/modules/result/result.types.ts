@@ -65,6 +65,10 @@ export interface RunResultRecord {
   readonly teamId: string;
   readonly resultHash: string;
   readonly report: unknown;
+  /** The report's summary: stored on the run row (verdict, every level, counts) so lists can filter by it. */
+  readonly summary: { readonly verdict: string; readonly levels: readonly string[] } & Readonly<
+    Record<string, unknown>
+  >;
   readonly violations: ReadonlyArray<{
     class: string;
     severity: string;

@@ -19,6 +19,7 @@ export function toRunResultRecord(run: { id: string; teamId: string }, report: E
     teamId: run.teamId,
     resultHash: report.resultHash,
     report,
+    summary: report.summary,
     violations: report.violations.map((v) => ({
       class: v.class,
       severity: v.severity,

@@ -1,4 +1,11 @@
-import { compareResultSets, type FindingStatus, type MetricDelta } from '../../engine/index';
+import {
+  classDeltas,
+  compareResultSets,
+  comparisonLine,
+  countStatuses,
+  type FindingStatus,
+  type MetricDelta,
+} from '../../engine/index';
 import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../platform/logger';
 import type { RunRepository } from './run.repository';
@@ -15,6 +22,9 @@ export interface BatchComparison {
     status: RunStatus;
     resultHash: string | null;
     errorCode: string | null;
+    /** The run's verdict (worst level) and every level that applies; null unless it succeeded. */
+    verdict: string | null;
+    verdictLevels: string[];
     violationCount: number;
     /** `class/severity` → number of violations. */
     violationsByClass: Record<string, number>;
@@ -45,6 +55,8 @@ export interface BatchComparison {
    */
   readonly changes: ReadonlyArray<{
     runId: string;
+    /** "vs lb: fixed 5, new 0, moved 0, failures +9,958 F5" (the first column's kernel). */
+    summary: string;
     findings: Array<{
       status: FindingStatus;
       exposureKey: string;
@@ -96,6 +108,8 @@ export function buildBatchComparison(
       status: run.status,
       resultHash: run.resultHash,
       errorCode: run.errorCode,
+      verdict: run.verdict,
+      verdictLevels: [...(run.summary?.levels ?? [])],
       violationCount: summary?.violations.length ?? 0,
       violationsByClass,
       bytesExposed: bytesExposed.toString(),
@@ -150,9 +164,18 @@ function columnChanges(
     return { label: run.id, findings: summary?.violations ?? [], metrics };
   });
   const [first, ...rest] = sets;
-  if (!first) return [];
+  const [firstRun] = runs;
+  if (!first || !firstRun) return [];
+  const label = (run: Run): string =>
+    [run.profile, ...run.overlays.map((o) => (o.variant ? `${o.name}:${o.variant}` : o.name))].join('+');
+  const byId = new Map(runs.map((r) => [r.id, r]));
   return compareResultSets(first, rest).map((column) => ({
     runId: column.label,
+    summary: comparisonLine(
+      label(firstRun),
+      countStatuses(column.findings),
+      classDeltas(firstRun.summary?.byClass ?? {}, byId.get(column.label)?.summary?.byClass ?? {}),
+    ),
     findings: column.findings.map((f) => ({
       status: f.status,
       exposureKey: f.exposureKey,

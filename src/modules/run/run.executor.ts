@@ -111,14 +111,14 @@ export class RunExecutor {
     hooks: ExecutionHooks,
   ): Promise<ExecutionOutcome> {
     const runId = run.id;
-    const startedMs = Date.now();
+    const startedMs = this.clock.now().getTime();
     const progressIntervalMs = hooks.progressIntervalMs ?? 250;
     const cancelCheckIntervalMs = hooks.cancelCheckIntervalMs ?? 500;
     let lastProgressMs = 0;
     let lastCancelCheckMs = startedMs;
     let stoppedBy: 'timed-out' | 'cancelled' = 'cancelled';
     const sliced = await runEngineInSlices(spec, hooks.sliceOperations ?? 20_000, async (fraction) => {
-      const nowMs = Date.now();
+      const nowMs = this.clock.now().getTime();
       if (nowMs - startedMs > timeLimitMs) {
         await this.runs.finishWithoutResult(
           runId,
@@ -139,7 +139,7 @@ export class RunExecutor {
       }
       if (nowMs - lastProgressMs >= progressIntervalMs) {
         lastProgressMs = nowMs;
-        await this.runs.updateProgress(runId, fraction);
+        await this.runs.updateProgress(runId, fraction, this.clock.now());
         await hooks.onProgress?.(fraction);
       }
       return false;

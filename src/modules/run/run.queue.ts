@@ -44,6 +44,21 @@ export interface BullmqRunQueue extends RunQueue {
   readonly bullmq: Queue;
 }
 
+/** How long an enqueue may wait for Redis before the run is left QUEUED for the reconciler. */
+const enqueueTimeoutMs = 3000;
+
+async function withinMs<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms} ms (Redis unreachable?)`)), ms);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** `redisUrl` is REDIS_URL (one server or a cluster); `prefix` needs a hash tag on a cluster (Config.bullmqPrefix has one). */
 export function createBullmqRunQueue(options: { redisUrl: string; prefix: string }): BullmqRunQueue {
   const redis = bullmqConnection(options.redisUrl);
@@ -51,12 +66,25 @@ export function createBullmqRunQueue(options: { redisUrl: string; prefix: string
     connection: redis.connection,
     prefix: options.prefix,
   });
+  // Connection errors reach the callers of each command; without a listener they would be printed as unhandled.
+  queue.on('error', () => undefined);
+  // BullMQ queues commands while Redis is away (maxRetriesPerRequest: null), so a call would wait
+  // for the outage to end. Submitting and cancelling must answer at once instead: the run row in
+  // PostgreSQL is the truth and the reconciler brings the queue back in line.
+  const connected = async (): Promise<boolean> => (await queue.backend.client).status === 'ready';
   return {
     bullmq: queue as unknown as Queue,
     async enqueue(data) {
-      await queue.add(JobName.executeRun, data, { ...runJobOptions, jobId: data.runId });
+      if (!(await connected())) throw new Error('Redis is not connected; the run stays QUEUED for the reconciler');
+      await withinMs(
+        queue.add(JobName.executeRun, data, { ...runJobOptions, jobId: data.runId }),
+        enqueueTimeoutMs,
+        'enqueue',
+      );
     },
     async remove(runId) {
+      // Unreachable Redis: the job (if any) stays, and the executor skips a run that is no longer QUEUED.
+      if (!(await connected())) return false;
       const job = await queue.getJob(runId);
       if (!job) return false;
       if (!(await job.isWaiting()) && !(await job.isDelayed())) return false;

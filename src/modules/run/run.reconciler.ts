@@ -10,6 +10,8 @@ export interface ReconcileSummary {
   readonly enqueued: string[];
   /** RUNNING runs whose job was gone, moved back to QUEUED and enqueued. */
   readonly requeued: string[];
+  /** RUNNING runs whose job was gone but whose executor is alive (fresh heartbeat): left alone. */
+  readonly alive: string[];
   /** RUNNING runs whose job was gone after too many attempts, ended FAILED with WORKER_LOST. */
   readonly failed: string[];
 }
@@ -21,6 +23,12 @@ export interface ReconcilerOptions {
   readonly minAgeMs?: number;
   /** Runs examined per pass (oldest first). */
   readonly batchSize?: number;
+  /**
+   * A RUNNING run whose heartbeat (stamped by its engine thread at start and with every progress
+   * update, about 4 times a second) is younger than this still has a live executor: it is not
+   * re-queued even when its job is gone, so it never runs twice at once.
+   */
+  readonly heartbeatStaleMs: number;
 }
 
 /**
@@ -39,8 +47,9 @@ export class RunReconciler {
   ) {}
 
   async reconcileOnce(): Promise<ReconcileSummary> {
-    const summary: ReconcileSummary = { enqueued: [], requeued: [], failed: [] };
-    const createdBefore = new Date(this.clock.now().getTime() - (this.options.minAgeMs ?? 5000));
+    const summary: ReconcileSummary = { enqueued: [], requeued: [], alive: [], failed: [] };
+    const nowMs = this.clock.now().getTime();
+    const createdBefore = new Date(nowMs - (this.options.minAgeMs ?? 5000));
     for (const run of await this.runs.listInFlightForReconcile(this.options.batchSize ?? 1000, createdBefore)) {
       const state = await this.queue.jobState(run.id);
       const jobGone = state === 'missing' || state === 'completed' || state === 'failed';
@@ -51,6 +60,11 @@ export class RunReconciler {
         await this.queue.enqueue({ runId: run.id, teamId: run.teamId });
         summary.enqueued.push(run.id);
         log.warn('reconciler: QUEUED run had no job; enqueued it');
+        continue;
+      }
+      if (run.heartbeatAt && nowMs - run.heartbeatAt.getTime() < this.options.heartbeatStaleMs) {
+        summary.alive.push(run.id);
+        log.info({ heartbeatAt: run.heartbeatAt }, 'reconciler: RUNNING run has no job but its executor is alive');
         continue;
       }
       if (run.attempts >= this.options.maxAttempts) {
@@ -77,17 +91,34 @@ export class RunReconciler {
     return summary;
   }
 
-  /** Runs a pass now and then every `intervalMs` until the returned stop is called. */
-  start(intervalMs: number): { stop(): Promise<void>; readonly firstPass: Promise<void> } {
+  /**
+   * Runs a pass now and then every `intervalMs` until the returned stop is called; `alsoEachPass`
+   * runs after each pass (its failure is logged and retried at the next one).
+   */
+  start(
+    intervalMs: number,
+    alsoEachPass?: () => Promise<unknown>,
+  ): { stop(): Promise<void>; readonly firstPass: Promise<void> } {
     let running: Promise<void> = Promise.resolve();
     const pass = (): Promise<void> => {
-      running = this.reconcileOnce().then(
-        (summary) => {
-          const changed = summary.enqueued.length + summary.requeued.length + summary.failed.length;
-          if (changed > 0) this.logger.info({ ...summary }, 'reconciler pass');
-        },
-        (error: unknown) => this.logger.error({ err: error }, 'reconciler pass failed; retrying at the next interval'),
-      );
+      running = this.reconcileOnce()
+        .then(
+          (summary) => {
+            const changed = summary.enqueued.length + summary.requeued.length + summary.failed.length;
+            if (changed > 0) this.logger.info({ ...summary }, 'reconciler pass');
+          },
+          (error: unknown) =>
+            this.logger.error({ err: error }, 'reconciler pass failed; retrying at the next interval'),
+        )
+        .then(() => alsoEachPass?.())
+        .then(
+          () => undefined,
+          (error: unknown) =>
+            this.logger.error(
+              { err: error },
+              'reconciler: re-registering schedulers failed; retrying at the next pass',
+            ),
+        );
       return running;
     };
     const firstPass = pass();

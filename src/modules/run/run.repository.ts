@@ -11,6 +11,8 @@ import type {
   RunFilter,
   RunResultSummary,
   RunStatus,
+  RunSummary,
+  RunVerdict,
 } from './run.types';
 
 /** All SQL for runs and batches; every read and write is scoped by team id. */
@@ -46,9 +48,13 @@ export class RunRepository {
     return row ? toRun(row) : undefined;
   }
 
-  async findByIdempotencyKey(teamId: string, idempotencyKey: string): Promise<Run | undefined> {
+  /** The run first submitted with this key, and the hash of the submission it came with (null for runs stored before hashes). */
+  async findByIdempotencyKey(
+    teamId: string,
+    idempotencyKey: string,
+  ): Promise<{ run: Run; inputHash: string | null } | undefined> {
     const row = await this.db.run.findUnique({ where: { teamId_idempotencyKey: { teamId, idempotencyKey } } });
-    return row ? toRun(row) : undefined;
+    return row ? { run: toRun(row), inputHash: row.idempotencyInputHash } : undefined;
   }
 
   async findBatch(teamId: string, id: string): Promise<RunBatch | undefined> {
@@ -77,6 +83,8 @@ export class RunRepository {
       ...(filter.scenarioId ? { scenarioId: filter.scenarioId } : {}),
       ...(filter.batchId ? { batchId: filter.batchId } : {}),
       ...(filter.profile ? { profile: filter.profile } : {}),
+      ...(filter.verdict?.length ? { verdict: { in: [...filter.verdict] } } : {}),
+      ...(filter.verdictLevel?.length ? { verdictLevels: { hasSome: [...filter.verdictLevel] } } : {}),
       ...(filter.createdAt?.from || filter.createdAt?.to
         ? {
             createdAt: {
@@ -119,7 +127,7 @@ export class RunRepository {
   async markRunning(id: string, now: Date): Promise<boolean> {
     const moved = await this.db.run.updateMany({
       where: { id, status: { in: ['QUEUED', 'RUNNING'] } },
-      data: { status: 'RUNNING', startedAt: now, attempts: { increment: 1 } },
+      data: { status: 'RUNNING', startedAt: now, heartbeatAt: now, attempts: { increment: 1 } },
     });
     return moved.count === 1;
   }
@@ -131,7 +139,7 @@ export class RunRepository {
    */
   async startForJob(id: string, now: Date): Promise<{ run: Run; teamTimeLimitMs: number | null } | undefined> {
     const rows = await this.db.$queryRaw<Array<RunRow & { teamTimeLimitMs: number | null }>>`
-      UPDATE run r SET status = 'RUNNING', started_at = ${now}, attempts = r.attempts + 1
+      UPDATE run r SET status = 'RUNNING', started_at = ${now}, heartbeat_at = ${now}, attempts = r.attempts + 1
       FROM team t
       WHERE r.id = ${id}::uuid AND r.status IN ('QUEUED', 'RUNNING') AND t.id = r.team_id
       RETURNING r.id, r.team_id AS "teamId", r.scenario_id AS "scenarioId", r.scenario_version_id AS "scenarioVersionId",
@@ -139,16 +147,20 @@ export class RunRepository {
         r.trigger::text AS trigger, r.idempotency_key AS "idempotencyKey", r.attempts, r.progress, r.error_code AS "errorCode",
         r.error_message AS "errorMessage", r.result_hash AS "resultHash", r.created_at AS "createdAt",
         r.started_at AS "startedAt", r.finished_at AS "finishedAt", r.time_limit_ms AS "timeLimitMs",
-        t.run_time_limit_ms AS "teamTimeLimitMs"`;
+        r.heartbeat_at AS "heartbeatAt", r.verdict, r.verdict_levels AS "verdictLevels", r.summary,
+        r.idempotency_input_hash AS "idempotencyInputHash", t.run_time_limit_ms AS "teamTimeLimitMs"`;
     const row = rows[0];
     return row ? { run: toRun(row), teamTimeLimitMs: row.teamTimeLimitMs } : undefined;
   }
 
-  /** Records progress of a RUNNING run (ignored once the run is final, e.g. cancelled meanwhile). */
-  async updateProgress(id: string, progress: number): Promise<void> {
+  /**
+   * Records progress of a RUNNING run and stamps its heartbeat (the executor is alive); ignored once
+   * the run is final, e.g. cancelled meanwhile.
+   */
+  async updateProgress(id: string, progress: number, now: Date): Promise<void> {
     await this.db.run.updateMany({
       where: { id, status: 'RUNNING' },
-      data: { progress: Math.min(1, Math.max(0, progress)) },
+      data: { progress: Math.min(1, Math.max(0, progress)), heartbeatAt: now },
     });
   }
 
@@ -219,10 +231,19 @@ export class RunRepository {
   async listInFlightForReconcile(
     limit: number,
     createdBefore: Date,
-  ): Promise<Array<{ id: string; teamId: string; batchId: string | null; status: RunStatus; attempts: number }>> {
+  ): Promise<
+    Array<{
+      id: string;
+      teamId: string;
+      batchId: string | null;
+      status: RunStatus;
+      attempts: number;
+      heartbeatAt: Date | null;
+    }>
+  > {
     return this.db.run.findMany({
       where: { status: { in: ['QUEUED', 'RUNNING'] }, createdAt: { lt: createdBefore } },
-      select: { id: true, teamId: true, batchId: true, status: true, attempts: true },
+      select: { id: true, teamId: true, batchId: true, status: true, attempts: true, heartbeatAt: true },
       orderBy: { createdAt: 'asc' },
       take: limit,
     });
@@ -340,6 +361,7 @@ function newRunData(run: NewRun): Prisma.RunUncheckedCreateInput {
     trigger: run.trigger,
     idempotencyKey: run.idempotencyKey,
     timeLimitMs: run.timeLimitMs ?? null,
+    idempotencyInputHash: run.idempotencyKey === null ? null : (run.idempotencyInputHash ?? null),
   };
 }
 
@@ -366,6 +388,8 @@ export function toRun(row: RunRow): Run {
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
     timeLimitMs: row.timeLimitMs,
+    verdict: row.verdict as RunVerdict | null,
+    summary: row.summary as unknown as RunSummary | null,
   };
 }
 

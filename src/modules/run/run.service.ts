@@ -1,4 +1,5 @@
-import { ENGINE_VERSION } from '../../engine/index';
+import { createHash } from 'node:crypto';
+import { canonicalJson, ENGINE_VERSION } from '../../engine/index';
 import { AppError, notFound } from '../../platform/app-error';
 import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../platform/logger';
@@ -33,6 +34,55 @@ export type SubmitMatrixResult = { batch: RunBatchWithRuns } | { userErrors: Use
 
 const maxMatrixEntries = 16;
 
+/** The per-team cap on runs waiting in the queue, and how to count them. */
+export interface QueueLimit {
+  readonly maxQueuedRuns: number;
+  queuedRunCount(teamId: string): Promise<number>;
+}
+
+/**
+ * What an idempotency key promises: the same submission. A hash of everything the caller gave
+ * (scenario or version, overrides, trigger, time limit), so a reused key with other input is refused.
+ */
+function submissionHash(input: {
+  readonly scenarioId?: string | null;
+  readonly versionId?: string | null;
+  readonly overrides?: RunOverrides | null;
+  readonly trigger?: RunTrigger | null;
+  readonly timeLimitMs?: number | null;
+}): string {
+  const overrides = input.overrides ?? {};
+  const submission = {
+    scenarioId: input.scenarioId ?? null,
+    versionId: input.versionId ?? null,
+    profile: overrides.profile ?? null,
+    overlays: overrides.overlays?.map((o) => ({ name: o.name, variant: o.variant ?? null })) ?? null,
+    seed: overrides.seed === undefined || overrides.seed === null ? null : String(overrides.seed),
+    trigger: input.trigger ?? 'MANUAL',
+    timeLimitMs: input.timeLimitMs ?? null,
+  };
+  return createHash('sha256').update(canonicalJson(submission)).digest('hex');
+}
+
+/** The earlier run of a reused key when the submission is the same; IDEMPOTENCY_KEY_REUSED when it differs. */
+function sameSubmission(
+  existing: { run: Run; inputHash: string | null },
+  inputHash: string | null,
+  key: string,
+): SubmitRunResult {
+  // Runs stored before submissions were hashed have no hash: they keep returning their run.
+  if (existing.inputHash === null || existing.inputHash === inputHash) return { run: existing.run, created: false };
+  return {
+    userErrors: [
+      {
+        path: ['input', 'idempotencyKey'],
+        message: `idempotency key '${key}' was used for a different submission (run ${existing.run.id}); use a new key for new input`,
+        code: 'IDEMPOTENCY_KEY_REUSED',
+      },
+    ],
+  };
+}
+
 /** Submitting, cancelling, retrying and reading runs. */
 export class RunService {
   constructor(
@@ -44,7 +94,22 @@ export class RunService {
     private readonly logger: Logger,
     /** Completes a batch when its last run is cancelled from the API. */
     private readonly batches?: RunBatchCompleter,
+    private readonly queueLimit?: QueueLimit,
   ) {}
+
+  /** QUEUE_FULL when `adding` more runs would take the team past its queued-run cap (TEAM_MAX_QUEUED_RUNS). */
+  private async queueRoom(viewer: Viewer, adding: number, path: string[]): Promise<UserInputError[] | null> {
+    if (!this.queueLimit) return null;
+    const queued = await this.queueLimit.queuedRunCount(viewer.teamId);
+    if (queued + adding <= this.queueLimit.maxQueuedRuns) return null;
+    return [
+      {
+        path,
+        message: `the team has ${queued} queued runs; at most ${this.queueLimit.maxQueuedRuns} runs may wait in the queue per team`,
+        code: 'QUEUE_FULL',
+      },
+    ];
+  }
 
   async submit(
     viewer: Viewer,
@@ -71,10 +136,13 @@ export class RunService {
           { path: ['input', 'idempotencyKey'], message: 'must be 1-200 characters', code: 'INVALID_IDEMPOTENCY_KEY' },
         ],
       };
+    const inputHash = key === null ? null : submissionHash(input);
     if (key !== null) {
       const existing = await this.runs.findByIdempotencyKey(viewer.teamId, key);
-      if (existing) return { run: existing, created: false };
+      if (existing) return sameSubmission(existing, inputHash, key);
     }
+    const full = await this.queueRoom(viewer, 1, ['input']);
+    if (full) return { userErrors: full };
     const resolved = await this.resolveVersion(viewer, input);
     if ('userErrors' in resolved) return resolved;
     const planned = this.planRun(viewer, resolved, input.overrides ?? {}, ['input', 'overrides']);
@@ -96,6 +164,7 @@ export class RunService {
         ...planned,
         trigger: input.trigger ?? 'MANUAL',
         idempotencyKey: key,
+        idempotencyInputHash: inputHash,
         timeLimitMs,
       });
     } catch (error: unknown) {
@@ -104,7 +173,7 @@ export class RunService {
         key !== null && error instanceof AppError && error.code === 'CONFLICT'
           ? await this.runs.findByIdempotencyKey(viewer.teamId, key)
           : undefined;
-      if (existing) return { run: existing, created: false };
+      if (existing) return sameSubmission(existing, inputHash, key ?? '');
       throw error;
     }
     await this.enqueue(run);
@@ -141,6 +210,8 @@ export class RunService {
       else planned.push({ ...plan, trigger: 'BATCH' as const, idempotencyKey: null });
     }
     if (userErrors.length > 0) return { userErrors };
+    const full = await this.queueRoom(viewer, planned.length, ['input', 'entries']);
+    if (full) return { userErrors: full };
     const { batch, runs } = await this.runs.insertBatch(
       { teamId: viewer.teamId, scenarioId: resolved.scenarioId },
       planned,

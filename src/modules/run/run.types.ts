@@ -1,6 +1,36 @@
 export type RunStatus = 'QUEUED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED' | 'TIMED_OUT';
 export type RunTrigger = 'MANUAL' | 'API' | 'BATCH' | 'SCHEDULE';
 
+/** Verdict levels as the engine's report names them, worst first. */
+export type RunVerdict = 'exposes-secrets' | 'exposes-data' | 'failing' | 'degraded' | 'clean';
+
+/** The report summary a succeeded run stores: its verdict, every level that applies and the counts behind them. */
+export interface RunSummary {
+  readonly verdict: RunVerdict;
+  readonly levels: readonly RunVerdict[];
+  readonly operations: number;
+  readonly violations: number;
+  readonly failures: number;
+  readonly bySeverity: Readonly<Record<'critical' | 'high' | 'info', number>>;
+  readonly byClass: Readonly<Record<string, number>>;
+  readonly failedOperations: number;
+  readonly bytesExposed: number;
+}
+
+const verdictEnums = {
+  'exposes-secrets': 'EXPOSES_SECRETS',
+  'exposes-data': 'EXPOSES_DATA',
+  failing: 'FAILING',
+  degraded: 'DEGRADED',
+  clean: 'CLEAN',
+} as const;
+export type RunVerdictEnum = (typeof verdictEnums)[RunVerdict];
+
+/** GraphQL's RunVerdict enum value (EXPOSES_SECRETS) of a level (exposes-secrets), and back. */
+export const verdictEnum = (verdict: RunVerdict): RunVerdictEnum => verdictEnums[verdict];
+export const verdictOfEnum = (value: RunVerdictEnum): RunVerdict =>
+  (Object.keys(verdictEnums) as RunVerdict[]).find((v) => verdictEnums[v] === value) ?? 'clean';
+
 export const finalRunStatuses: ReadonlySet<RunStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
 
 export interface OverlayRef {
@@ -31,6 +61,10 @@ export interface Run {
   readonly finishedAt: Date | null;
   /** This run's own wall-clock limit; null = the team default, then RUN_TIME_LIMIT_MS. */
   readonly timeLimitMs: number | null;
+  /** The worst verdict level once SUCCEEDED; null before. */
+  readonly verdict: RunVerdict | null;
+  /** The report's summary once SUCCEEDED; null before. */
+  readonly summary: RunSummary | null;
 }
 
 export interface RunBatch {
@@ -51,6 +85,10 @@ export interface RunFilter {
   readonly trigger?: readonly RunTrigger[] | null;
   readonly batchId?: string | null;
   readonly createdAt?: { from?: Date | null; to?: Date | null } | null;
+  /** Worst level is any of these. */
+  readonly verdict?: readonly RunVerdict[] | null;
+  /** Any of these levels applies. */
+  readonly verdictLevel?: readonly RunVerdict[] | null;
 }
 
 /** A run to insert: everything decided at submission time. */
@@ -66,6 +104,8 @@ export interface NewRun {
   readonly idempotencyKey: string | null;
   /** Wall-clock limit for this run (submitRun input); absent = the team default, then RUN_TIME_LIMIT_MS. */
   readonly timeLimitMs?: number | null;
+  /** sha-256 of the submission the idempotency key came with (checked when the key is reused). */
+  readonly idempotencyInputHash?: string | null;
 }
 
 /** A finished run's results as the batch comparison reads them. */

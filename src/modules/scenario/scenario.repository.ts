@@ -7,6 +7,7 @@ import {
 import type { CursorKey, Page } from '../shared/cursor';
 import { translateUnique } from '../shared/prisma-errors';
 import type { NormalizedSpec, Scenario, ScenarioFilter, ScenarioVersion } from './scenario.types';
+import { likeLiteral } from '../shared/like-pattern';
 
 /** All SQL for scenarios and their versions; every method takes the team id. */
 export class ScenarioRepository {
@@ -127,7 +128,7 @@ export class ScenarioRepository {
     const where: Prisma.ScenarioWhereInput = {
       teamId,
       ...(filter.includeArchived ? {} : { archivedAt: null }),
-      ...(filter.nameContains ? { name: { contains: filter.nameContains, mode: 'insensitive' } } : {}),
+      ...(filter.nameContains ? { name: { contains: likeLiteral(filter.nameContains), mode: 'insensitive' } } : {}),
       ...(filter.tags && filter.tags.length > 0 ? { tags: { hasEvery: [...filter.tags] } } : {}),
     };
     const page = after

@@ -1,5 +1,6 @@
 import type { Resolvers } from '../../api/generated/resolvers-types';
 import { toConnection } from '../shared/cursor';
+import { orNotFound } from '../shared/user-errors';
 import type { SaveScenarioResult } from './scenario.service';
 import { specUserErrors } from './scenario.service';
 
@@ -15,9 +16,14 @@ function toSaveResult(result: SaveScenarioResult) {
 /** Scenario operations: parse, call the scenario service, map. */
 export const scenarioResolvers: Resolvers = {
   Query: {
-    scenario: async (_parent, { id }, { viewer, services }) => (await services.scenarios.get(viewer, id)) ?? null,
+    scenario: async (_parent, { id }, { viewer, services }) =>
+      orNotFound(await services.scenarios.get(viewer, id), 'scenario', id),
     scenarios: async (_parent, { filter, first, after }, { viewer, services }) =>
       toConnection(await services.scenarios.list(viewer, filter ?? {}, first, after), Boolean(after)),
+    legend: (_parent, _args, { services }) =>
+      services.scenarios
+        .legend()
+        .map((entry) => ({ ...entry, kind: entry.kind.toUpperCase() as 'RULE' | 'VIOLATION' | 'FAILURE' })),
     validateSpec: (_parent, { spec }, { services }) => {
       const checked = services.scenarios.validateSpec(spec);
       return checked.ok

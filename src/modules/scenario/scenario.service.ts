@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../../engine/index';
+import { canonicalJson, legendEntries, type LegendEntry } from '../../engine/index';
 import { AppError, notFound } from '../../platform/app-error';
 import type { Clock } from '../../platform/clock';
 import { decodeCursor, type Page, pageSize } from '../shared/cursor';
@@ -38,12 +38,37 @@ export class ScenarioService {
     return this.specs.parseText(text);
   }
 
+  /** What each rule id and class in a report means (the dashboard's legend; `dmasim explain` prints the same). */
+  legend(): readonly LegendEntry[] {
+    return legendEntries;
+  }
+
   async create(
     viewer: Viewer,
     input: { name?: string | null; description?: string | null; tags?: readonly string[] | null; spec: string },
   ): Promise<SaveScenarioResult> {
     requireRole(viewer, 'member');
-    const checked = this.specs.parseText(input.spec);
+    return this.createChecked(viewer, input, this.specs.parseText(input.spec));
+  }
+
+  /**
+   * Creates a scenario from a spec object built in memory (an imported trace): validated like
+   * text, without rendering and re-parsing YAML.
+   */
+  async createFromSpec(
+    viewer: Viewer,
+    input: { name?: string | null; description?: string | null; tags?: readonly string[] | null },
+    spec: unknown,
+  ): Promise<SaveScenarioResult> {
+    requireRole(viewer, 'member');
+    return this.createChecked(viewer, input, this.specs.validate(spec));
+  }
+
+  private async createChecked(
+    viewer: Viewer,
+    input: { name?: string | null; description?: string | null; tags?: readonly string[] | null },
+    checked: SpecCheck,
+  ): Promise<SaveScenarioResult> {
     if (!checked.ok) return { userErrors: specUserErrors(checked.errors) };
     const name = (input.name ?? (typeof checked.spec.name === 'string' ? checked.spec.name : '')).trim();
     const description =

@@ -13,11 +13,17 @@ export function encodeCursor(key: CursorKey): string {
   return Buffer.from(JSON.stringify([key.createdAt.toISOString(), key.id])).toString('base64url');
 }
 
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// What encodeCursor writes (Date.toISOString within PostgreSQL's timestamptz range): anything else was forged.
+const isoInstantPattern = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
+/** The key of a cursor from encodeCursor; anything else (forged, corrupted, another id shape) is BAD_USER_INPUT, never a database error. */
 export function decodeCursor(cursor: string): CursorKey {
   try {
-    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const [createdAt, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    if (typeof createdAt !== 'string' || !isoInstantPattern.test(createdAt)) throw new Error('shape');
     const date = new Date(createdAt);
-    if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('shape');
+    if (typeof id !== 'string' || !uuidPattern.test(id) || Number.isNaN(date.getTime())) throw new Error('shape');
     return { createdAt: date, id };
   } catch {
     throw new AppError('BAD_USER_INPUT', 'invalid cursor: pass an endCursor from a previous page'); // any decoding failure means a forged or corrupted cursor

@@ -40,6 +40,8 @@ describe('decideCoherentAlloc', () => {
   it('fails atomic allocations with F7 when CONFIG_DMA_COHERENT_POOL is off', () => {
     const { ctx, profile } = setup({ platform: 'tdx', profile: 'v7.2', config: { dmaCoherentPool: false } });
     expect(profile.decideCoherentAlloc(ctx, atomic)).toMatchObject({ path: 'error', rule: 'C5', failure: 'F7' });
+    // Row C5 is passed once: the refusal lists each row it went through, not C5 twice.
+    expect(profile.decideCoherentAlloc(ctx, atomic).rules).toEqual(['C5']);
   });
 
   it('non-CoCo: private pages, encrypted handle, no conversion (C9)', () => {

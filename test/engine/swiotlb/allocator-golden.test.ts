@@ -42,6 +42,21 @@ describe('swiotlb slot search (hand-derived)', () => {
     expect(mem.used).toBe(7);
   });
 
+  it('frees an allocation that ends at the last slot of a pool that is not a multiple of 128 slots', () => {
+    // v6.10, 200 slots: list[128..199] = min(128 - (i & 127), 200 - i) = 72..1. Slots 0..127 are
+    // taken by singles, a 72-slot map (147,456 B, page-aligned) takes 128..199. On release,
+    // swiotlb_release_slots() reads slots[index + nslots] = slots[200] because 200 < ALIGN(129, 128)
+    // = 256: one past the array. The kernel's array is PAGE_ALIGNed zeroed memory, so that read is 0
+    // and the freed run becomes 72..1 again; the same map must then succeed at the same slot.
+    const mem = pool(200);
+    fillSingles(mem, 128);
+    const big = tblMapSingle(mem, pci, 0, 0x300000000, 72 * 2048, 0);
+    expect(big).toBe(START + 128 * 2048);
+    tblUnmapSingle(mem, pci, big);
+    expect(mem.used).toBe(128);
+    expect(tblMapSingle(mem, pci, 0, 0x300000000, 72 * 2048, 0)).toBe(START + 128 * 2048);
+  });
+
   it('wraps the next-fit index to zero, not modulo, when an allocation runs past the area end', () => {
     // nslabs 384 in 2 areas: area 0 has 192 slots. Fill slots 0..189 and free 0, 2, 4, 6 (so the
     // cheap reject passes: 4 <= 192 - 186). The next-fit index is 190; an 8 KiB map (4 slots,

@@ -38,7 +38,7 @@ describe('importTraceText: tracefs lines, dma_map_phys formats (v6.18+), interle
       cpu: 3,
       dir: 'from-device',
       segments: [
-        { size: 8192, phys: '0x100004000', data: 'sensitive' },
+        { size: 8192, phys: '0x100004000', data: 'unknown' },
         { size: 4096, phys: '0x100010000' },
       ],
     });
@@ -101,7 +101,7 @@ describe('importTraceText: swiotlb_bounced only', () => {
         op: 'map',
         id: 'b1',
         device: 'pci0000_00_03.0',
-        buffer: { size: 1514, phys: '0x9c000000', data: 'sensitive' },
+        buffer: { size: 1514, phys: '0x9c000000', data: 'unknown' },
         dir: 'bidirectional',
         cpu: 2,
       },
@@ -110,7 +110,7 @@ describe('importTraceText: swiotlb_bounced only', () => {
         op: 'map',
         id: 'b2',
         device: 'pci0000_00_03.0',
-        buffer: { size: 66, phys: '0x9c001000', data: 'sensitive' },
+        buffer: { size: 66, phys: '0x9c001000', data: 'unknown' },
         dir: 'bidirectional',
         cpu: 2,
       },
@@ -152,7 +152,7 @@ describe('--devices and --data parsing', () => {
     });
     expect(parseDataRules('storvsc0=top-secret')).toEqual({
       ok: false,
-      error: expect.stringContaining('CLASS one of secret, sensitive, public'),
+      error: expect.stringContaining('CLASS one of secret, sensitive, public, unknown'),
     });
   });
   it('keeps PCI colons in device names and splits off a known direction only', () => {

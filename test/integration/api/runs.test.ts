@@ -280,6 +280,11 @@ describe('runs', () => {
     const read = await harness.gql<{ run: unknown }>(a.token, 'query($id: UUID!) { run(id: $id) { id } }', {
       id: bRun,
     });
+    const readScenario = await harness.gql<{ scenario: unknown }>(
+      a.token,
+      'query($id: UUID!) { scenario(id: $id) { id } }',
+      { id: bScenario },
+    );
     const submit = await harness.gql(a.token, submitRun, { input: { scenarioId: bScenario } });
     const cancel = await harness.gql(a.token, 'mutation($id: UUID!) { cancelRun(id: $id) { id } }', { id: bRun });
     const retry = await harness.gql(a.token, 'mutation($id: UUID!) { retryRun(id: $id) { id } }', { id: bRun });
@@ -291,8 +296,10 @@ describe('runs', () => {
       { id: bRun },
     );
 
+    // One convention for every id: queries and mutations alike answer NOT_FOUND (data null).
     expect(read.data.run).toBeNull();
-    for (const attempt of [submit, cancel, retry, report])
+    expect(readScenario.data.scenario).toBeNull();
+    for (const attempt of [read, readScenario, submit, cancel, retry, report])
       expect(attempt.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(list.data.runs.totalCount).toBe(0);
     expect(bRunAfter.data.run.status).toBe('QUEUED');

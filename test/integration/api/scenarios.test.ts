@@ -227,6 +227,7 @@ describe('scenarios', () => {
     );
 
     expect(read.data.scenario).toBeNull();
+    expect(read.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(update.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(archive.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     expect(list.data.scenarios.totalCount).toBe(0);

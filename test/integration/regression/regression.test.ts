@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import path from 'node:path';
@@ -8,6 +9,7 @@ import { startWorkerProcess } from '../../../src/main/worker.process';
 import { RegressionQueueName } from '../../../src/modules/regression/regression.queue';
 import { verifyWebhookSignature, webhookHeaders } from '../../../src/modules/regression/webhook-signature';
 import { QueueName } from '../../../src/modules/run/run.queue';
+import { createDatabase } from '../../../src/platform/db';
 import { parseConfig } from '../../../src/platform/config';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness';
 import { memoryIo } from '../../support/memory-io';
@@ -23,6 +25,7 @@ const s04 = readFileSync(path.join(examples, 's04-hyperv-snp-confidential-storvs
   /operations: \d+/,
   'operations: 2000',
 );
+const webhookSecretKey = randomBytes(32).toString('hex');
 const accepted = { name: 'kernel', profile: 'lb', overlays: [{ name: 'device-cc-accepted' }] };
 const plainLb = { name: 'kernel', profile: 'lb', overlays: [] };
 
@@ -66,10 +69,21 @@ describe('regression runs', () => {
   let harness: ApiHarness;
   let stopWorker: () => Promise<void>;
 
+  // The receivers of this file listen on 127.0.0.1, which the webhook policy refuses unless an
+  // operator allows it; schedules may fire every second here; stored webhook secrets are encrypted.
+  const settings = {
+    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    WEBHOOK_SECRET_KEY: webhookSecretKey,
+    SCHEDULE_MIN_INTERVAL_SECONDS: '1',
+  };
+
   beforeAll(async () => {
-    harness = await startApiHarness();
+    harness = await startApiHarness(settings);
     stopWorker = (
-      await startWorkerProcess(parseConfig({ ...process.env, WORKER_CONCURRENCY: '4' }), pino({ level: 'silent' }))
+      await startWorkerProcess(
+        parseConfig({ ...process.env, WORKER_CONCURRENCY: '4', ...settings }),
+        pino({ level: 'silent' }),
+      )
     ).stop;
   });
 
@@ -305,7 +319,7 @@ describe('regression runs', () => {
       expect(anonymous.status).toBe(401);
     });
 
-    it("answers NOT_FOUND (or null) for another team's suites, batches and comparisons", async () => {
+    it("answers NOT_FOUND for another team's suites, batches and comparisons", async () => {
       const { suite, first } = await teamWithCleanBaseline();
       const other = await harness.newTeam('other');
 
@@ -325,7 +339,9 @@ describe('regression runs', () => {
         { id: suite.id },
       );
 
+      // Each lookup is null with a NOT_FOUND error, like the mutations: one convention for every id.
       expect(read.data).toEqual({ suite: null, suiteBatch: null, comparison: null });
+      expect(read.errors?.map((e) => e.extensions?.code)).toEqual(['NOT_FOUND', 'NOT_FOUND', 'NOT_FOUND']);
       expect(accept.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
       expect(run.errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
     });
@@ -353,7 +369,7 @@ describe('regression runs', () => {
         const afterPause = await queue.getJobScheduler(id);
         await harness.gql(token, 'mutation($id: UUID!) { resumeSchedule(id: $id) { __typename } }', { id });
         await queue.removeJobScheduler(id);
-        const reconciled = await harness.api.services.regression.reconcileSchedules();
+        const reconciled = await harness.api.services.schedules.reconcileSchedules();
         const afterReconcile = await queue.getJobScheduler(id);
 
         expect(afterCreate).toMatchObject({ key: id, pattern: '0 3 * * *', tz: 'Europe/Berlin' });
@@ -430,25 +446,32 @@ describe('regression runs', () => {
       );
       const id = created.data.createSchedule.schedule.id;
       const runNow =
-        'mutation($id: UUID!) { runScheduleNow(id: $id) { ... on ScheduleRan { skipped batch { id trigger } } } }';
+        'mutation($id: UUID!) { runScheduleNow(id: $id) { ... on ScheduleRan { skipped skipReason batch { id trigger } } } }';
 
       const first = await harness.gql<{ runScheduleNow: { skipped: boolean; batch: { id: string; trigger: string } } }>(
         token,
         runNow,
         { id },
       );
-      const second = await harness.gql<{ runScheduleNow: { skipped: boolean; batch: null } }>(token, runNow, { id });
-      const compared = await waitForComparison(token, first.data.runScheduleNow.batch.id);
-      const history = await harness.gql<{ schedule: { lastSkippedAt: string | null; history: Array<{ id: string }> } }>(
+      const second = await harness.gql<{ runScheduleNow: { skipped: boolean; skipReason: string; batch: null } }>(
         token,
-        'query($id: UUID!) { schedule(id: $id) { lastSkippedAt history { id } } }',
+        runNow,
         { id },
       );
+      const compared = await waitForComparison(token, first.data.runScheduleNow.batch.id);
+      const history = await harness.gql<{
+        schedule: { lastSkippedAt: string | null; lastSkipReason: string | null; history: Array<{ id: string }> };
+      }>(token, 'query($id: UUID!) { schedule(id: $id) { lastSkippedAt lastSkipReason history { id } } }', { id });
 
-      expect(first.data.runScheduleNow).toMatchObject({ skipped: false, batch: { trigger: 'SCHEDULE' } });
-      expect(second.data.runScheduleNow).toEqual({ skipped: true, batch: null });
+      expect(first.data.runScheduleNow).toMatchObject({
+        skipped: false,
+        skipReason: null,
+        batch: { trigger: 'SCHEDULE' },
+      });
+      expect(second.data.runScheduleNow).toEqual({ skipped: true, skipReason: 'OVERLAP', batch: null });
       expect(compared.comparison?.verdict).toBe('NOT_COMPARABLE');
       expect(history.data.schedule.lastSkippedAt).not.toBeNull();
+      expect(history.data.schedule.lastSkipReason).toBe('OVERLAP');
       expect(history.data.schedule.history.map((b) => b.id)).toEqual([first.data.runScheduleNow.batch.id]);
     });
   });
@@ -526,8 +549,125 @@ describe('regression runs', () => {
     });
   });
 
+  describe('webhook policy', () => {
+    const create = (token: string, url: string) =>
+      harness.gql<{
+        createWebhook: {
+          __typename: string;
+          secret?: string;
+          webhook?: { id: string };
+          userErrors?: Array<{ path: string[]; code: string; message: string }>;
+        };
+      }>(
+        token,
+        'mutation($input: CreateWebhookInput!) { createWebhook(input: $input) { __typename ... on WebhookCreated { secret webhook { id } } ... on InputRejected { userErrors { path code message } } } }',
+        { input: { url, events: ['BATCH_COMPLETED'] } },
+      );
+
+    it('rejects internal targets and credentials at creation with the field path, allowing only the operator list', async () => {
+      const { token } = await harness.newTeam('ssrf');
+      const refused = [
+        'http://169.254.169.254/latest/meta-data/',
+        // Numeric forms of 127.0.0.2 (127.0.0.1 is allow-listed in this file).
+        'http://0x7f000002/',
+        'http://2130706434/',
+        'http://0177.0.0.2/',
+        'http://127.2/',
+        'http://127.0.0.2/',
+        'http://[::1]/',
+        'http://[::ffff:127.0.0.1]/',
+        'http://0.0.0.0/',
+        'http://10.0.0.1/',
+        'http://100.64.0.1/',
+        'http://[fd00::1]/',
+        'http://[fe80::1]/',
+        'http://localhost/',
+      ];
+
+      const answers = await Promise.all(refused.map((url) => create(token, url)));
+      const credentials = await create(token, 'https://user:pw@hooks.example.com/');
+      const allowed = await create(token, 'http://127.0.0.1:9/hook');
+
+      for (const [i, answer] of answers.entries())
+        expect([refused[i], answer.data.createWebhook]).toEqual([
+          refused[i],
+          {
+            __typename: 'InputRejected',
+            userErrors: [{ path: ['input', 'url'], code: 'TARGET_REFUSED', message: expect.any(String) }],
+          },
+        ]);
+      expect(credentials.data.createWebhook.userErrors).toEqual([
+        { path: ['input', 'url'], code: 'URL_CREDENTIALS', message: expect.any(String) },
+      ]);
+      expect(allowed.data.createWebhook.__typename).toBe('WebhookCreated');
+    });
+
+    it('stores the signing secret encrypted', async () => {
+      const { token } = await harness.newTeam('secret');
+      const created = await create(token, 'http://127.0.0.1:9/hook');
+      const db = createDatabase({ databaseUrl: process.env['DATABASE_URL']!, schema: 'public' });
+      try {
+        const row = await db.webhook.findUniqueOrThrow({ where: { id: created.data.createWebhook.webhook!.id } });
+
+        expect(created.data.createWebhook.secret).toMatch(/^whsec_/);
+        expect(row.secret).toMatch(/^v1\./);
+        expect(row.secret).not.toContain(created.data.createWebhook.secret!.slice(6));
+      } finally {
+        await db.$disconnect();
+      }
+    });
+
+    it('refuses at delivery time a stored target the policy does not allow, without retrying or contacting it', async () => {
+      const { token, teamId } = await harness.newTeam('legacy');
+      const contacted: string[] = [];
+      const listener = createServer((request, response) => {
+        contacted.push(request.url ?? '');
+        response.writeHead(204).end();
+      });
+      await new Promise<void>((resolve) => listener.listen(0, '127.0.0.2', resolve));
+      const address = listener.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      const db = createDatabase({ databaseUrl: process.env['DATABASE_URL']!, schema: 'public' });
+      const queue = new Queue(RegressionQueueName.webhooks, {
+        connection: { url: process.env['REDIS_URL']!, maxRetriesPerRequest: null },
+        prefix: process.env['BULLMQ_PREFIX']!,
+      });
+      try {
+        // A row written before the policy existed (127.0.0.2 is loopback and not allow-listed).
+        const webhook = await db.webhook.create({
+          data: { teamId, url: `http://127.0.0.2:${port}/old`, secret: 'whsec_legacy', events: ['batch.completed'] },
+        });
+        const delivery = await db.webhookDelivery.create({
+          data: { teamId, webhookId: webhook.id, event: 'batch.completed', payload: { event: 'batch.completed' } },
+        });
+        await queue.add(
+          'deliver-webhook',
+          { deliveryId: delivery.id },
+          { jobId: delivery.id, attempts: 6, backoff: { type: 'fixed', delay: 100 } },
+        );
+        let log: Array<{ status: string; attempts: number; responseStatus: number | null; lastError: string }> = [];
+        for (let i = 0; i < 120 && !(log[0] && log[0].status !== 'PENDING'); i++) {
+          await new Promise((resolve) => setTimeout(resolve, 250));
+          log = (
+            await harness.gql<{ webhooks: Array<{ id: string; deliveries: typeof log }> }>(
+              token,
+              '{ webhooks { id deliveries { status attempts responseStatus lastError } } }',
+            )
+          ).data.webhooks.find((w) => w.id === webhook.id)!.deliveries;
+        }
+
+        expect(log).toEqual([{ status: 'FAILED', attempts: 1, responseStatus: null, lastError: 'TARGET_REFUSED' }]);
+        expect(contacted).toEqual([]);
+      } finally {
+        await queue.close();
+        await db.$disconnect();
+        await new Promise((resolve) => listener.close(resolve));
+      }
+    });
+  });
+
   describe('replayRun', () => {
-    it('replays a succeeded run with an identical result hash and records it', async () => {
+    it('queues a replay of a succeeded run and records an identical result hash when its run finishes', async () => {
       const { token, first } = await teamWithCleanBaseline();
       const runs = await harness.gql<{ runs: { edges: Array<{ node: { id: string; resultHash: string } }> } }>(
         token,
@@ -536,18 +676,34 @@ describe('regression runs', () => {
       const run = runs.data.runs.edges[0]!.node;
 
       const replayed = await harness.gql<{
-        replayRun: { replay: { identical: boolean; expectedHash: string; actualHash: string } };
+        replayRun: { replay: { id: string; status: string; expectedHash: string; actualHash: string | null } };
       }>(
         token,
-        'mutation($id: UUID!) { replayRun(runId: $id) { ... on RunReplayed { replay { identical expectedHash actualHash } } } }',
+        'mutation($id: UUID!) { replayRun(runId: $id) { ... on RunReplayed { replay { id status expectedHash actualHash } } } }',
         { id: run.id },
       );
+      type Listed = {
+        runReplays: Array<{ id: string; status: string; identical: boolean | null; actualHash: string }>;
+      };
+      let listed: Listed['runReplays'] = [];
+      for (let i = 0; i < 600; i++) {
+        listed = (await harness.gql<Listed>(token, '{ runReplays { id status identical actualHash } }')).data
+          .runReplays;
+        if (listed[0]?.status !== 'PENDING') break;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
       const defects = await harness.gql<{ runReplays: unknown[] }>(token, '{ runReplays(onlyDefects: true) { id } }');
 
       expect(first.status).toBe('SUCCEEDED');
-      expect(replayed.data.replayRun.replay).toEqual({
-        identical: true,
+      expect(replayed.data.replayRun.replay).toMatchObject({
+        status: 'PENDING',
         expectedHash: run.resultHash,
+        actualHash: null,
+      });
+      expect(listed[0]).toEqual({
+        id: replayed.data.replayRun.replay.id,
+        status: 'IDENTICAL',
+        identical: true,
         actualHash: run.resultHash,
       });
       expect(defects.data.runReplays).toEqual([]);
@@ -583,9 +739,39 @@ describe('regression runs', () => {
 
       expect(clean.code).toBe(CiExitCode.pass);
       expect(clean.out).toContain('verdict: PASS');
+      // The entry names its kernel with overlays, as the suite defines it.
+      expect(clean.out).toMatch(
+        /× kernel \(lb \+ device-cc-accepted → lb \+ device-cc-accepted\)|× kernel \(lb → lb \+ device-cc-accepted\)/,
+      );
+      expect(regressed.out).toMatch(/× kernel \(lb → lb\)/);
       expect(regressed.code).toBe(CiExitCode.regressed);
       expect(regressed.out).toContain('verdict: REGRESSED');
       expect(regressed.out).toMatch(/NEW_VIOLATION V1\/critical storvsc0/);
+    });
+
+    it('with --fail-on, gates the first batch (no baseline) on its findings', async () => {
+      const { token } = await harness.newTeam('ci-gate');
+      const scenarioId = await createScenario(token);
+      // S4 on plain lb bounces storvsc's secrets (V1 critical); the first batch has no baseline.
+      const leaking = await createSuite(token, scenarioId, { entries: [plainLb] });
+      const ci = async (suite: string, failOn: string) => {
+        const io = memoryIo();
+        const code = await ciCommand.run(
+          ['--suite', suite, '--server', harness.api.url, '--token', token, '--poll-ms', '100', '--fail-on', failOn],
+          io,
+        );
+        return { code, out: io.out(), err: io.err() };
+      };
+
+      const gated = await ci(leaking.name, 'high');
+      const otherClass = await ci(leaking.name, 'F5');
+
+      expect(gated.code).toBe(CiExitCode.regressed);
+      expect(gated.out).toContain('verdict: NOT_COMPARABLE');
+      expect(gated.out).toMatch(/FAIL .* V1 /);
+      expect(gated.err).toMatch(/finding\(s\) meet --fail-on high \(first batch, no baseline\)/);
+      // The second batch of that suite has no accepted baseline either: F5 does not occur, so it passes.
+      expect(otherClass.code).toBe(CiExitCode.pass);
     });
 
     it('exits 3 when the server refuses (unknown suite)', async () => {

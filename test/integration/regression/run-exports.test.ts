@@ -94,7 +94,37 @@ describe('run exports over HTTP', () => {
     expect(lines[0]).toBe('run_id,scenario,entry,profile,metric,t,value');
     expect(lines.length).toBeGreaterThan(1);
     expect(lines[1]?.startsWith(`${runId},`)).toBe(true);
-    expect(await md.text()).toContain('NOT_COMPARABLE');
+    const markdown = await md.text();
+    expect(markdown).toContain('NOT_COMPARABLE');
+    // A run's CI summary calls it a run, never a batch.
+    expect(markdown).toContain(`run \`${runId}\``);
+    expect(markdown).toMatch(/^# dmasim run report: /);
+    expect(markdown).not.toMatch(/\bbatch\b/);
+  });
+
+  it('gates run-level JUnit and SARIF on failOn: findings at or above it are failures and error results', async () => {
+    const junitDefault = await (await get('junit.xml', token)).text();
+    const junitF5 = await (await get('junit.xml?failOn=F5', token)).text();
+    const sarif = (await (await get('results.sarif?failOn=critical', token)).json()) as {
+      runs: Array<{ results: Array<{ ruleId: string; level: string; properties: { severity: string } }> }>;
+    };
+    const bad = await get('junit.xml?failOn=severe', token);
+
+    // S04 on lb exposes secrets (V1 critical): the default gate (high) fails the test case.
+    expect(junitDefault).toMatch(/failures="1"/);
+    expect(junitDefault).toContain('<failure type="V1"');
+    expect(junitDefault).not.toContain('<skipped>');
+    expect(junitF5).toMatch(/failures="0"/);
+    expect(junitF5).not.toContain('<failure');
+    const results = sarif.runs[0]?.results ?? [];
+    expect(results.length).toBeGreaterThan(0);
+    for (const r of results)
+      expect(r.level).toBe(
+        r.properties.severity === 'critical' ? 'error' : r.properties.severity === 'info' ? 'note' : 'warning',
+      );
+    expect(results.some((r) => r.ruleId === 'V1' && r.level === 'error')).toBe(true);
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { errors: Array<{ message: string }> }).errors[0]?.message).toContain('severe');
   });
 
   it('exports a matrix run batch with one test case per run', async () => {

@@ -188,7 +188,38 @@ describe('dashboard in Chromium', () => {
       .first()
       .waitFor();
     expect(await page.getByRole('link', { name: 's04-hyperv-snp-confidential-storvsc' }).count()).toBeGreaterThan(0);
+    // Riskiest scenarios: the page lists exactly what the API ranks, and the seeded data ranks something
+    // (the last suite batch ran la-classic, whose V1 findings are open and critical).
+    const { dashboard } = await gql<{ dashboard: { riskiestScenarios: Array<{ scenario: { name: string } }> } }>(
+      'query { dashboard { riskiestScenarios { openCriticalViolations scenario { name } } } }',
+      {},
+    );
+    expect(dashboard.riskiestScenarios.length).toBeGreaterThan(0);
+    const riskiest = page.getByRole('region', { name: 'Riskiest scenarios' });
+    await riskiest.locator('.recharts-bar-rectangle').first().waitFor();
+    expect(await riskiest.locator('ol.compact li').allTextContents()).toEqual(
+      dashboard.riskiestScenarios.slice(0, 10).map((r) => expect.stringContaining(r.scenario.name)),
+    );
+    expect(await page.getByRole('region', { name: 'Get started' }).count()).toBe(0);
     await screenshot('overview');
+  });
+
+  it('shows a leaking run with its verdict badge in the overview and scenario run tables', async () => {
+    // runIds[0] is S04 under la-classic: storvsc's secrets bounce through shared SWIOTLB (V1 critical).
+    const badgeIn = async (caption: string): Promise<string> => {
+      const table = page.getByRole('table', { name: caption });
+      const row = table
+        .getByRole('row')
+        .filter({ has: page.getByRole('link', { name: runIds[0]!.slice(0, 8), exact: true }) });
+      const badge = row.locator('.badge[class*="verdict-"]');
+      await badge.waitFor();
+      return `${await badge.getAttribute('class')}|${await badge.textContent()}`;
+    };
+
+    await page.goto('/');
+    expect(await badgeIn('Recent runs')).toBe('badge verdict-exposes-secrets|exposes-secrets');
+    await page.goto(`/scenarios/${scenarioId}`);
+    expect(await badgeIn('Recent runs of this scenario')).toBe('badge verdict-exposes-secrets|exposes-secrets');
   });
 
   it('opens a run with its verdict, violations (expandable) and the SWIOTLB plot', async () => {
@@ -198,12 +229,22 @@ describe('dashboard in Chromium', () => {
     const violations = page.getByRole('table', { name: 'Violations' });
     await violations.getByRole('cell', { name: 'V1', exact: true }).first().waitFor();
     await page.locator('figure[aria-label="SWIOTLB slots used vs nslabs"] .recharts-area-area').waitFor();
+    // Data class and kernel path are visible in the row itself, without expanding it.
+    const v1Row = violations
+      .getByRole('row')
+      .filter({ has: page.getByRole('cell', { name: 'V1', exact: true }) })
+      .first();
+    expect(await v1Row.locator('td').nth(4).textContent()).toMatch(/^[a-z-]+$/);
+    expect(await v1Row.locator('td.path code').textContent()).toMatch(/swiotlb|dma_direct/);
+    expect(await violations.getByRole('columnheader', { name: /Data class/ }).count()).toBe(1);
+    expect(await violations.getByRole('columnheader', { name: /Kernel path/ }).count()).toBe(1);
+    // The class links to its legend entry.
+    expect(await v1Row.getByRole('link', { name: 'V1' }).getAttribute('href')).toBe('/legend#V1');
     await violations
       .getByRole('button', { name: /Show details of V1/ })
       .first()
       .click();
-    await page.locator('tr.detail').getByText('Kernel path').first().waitFor();
-    expect(await page.locator('tr.detail code').first().textContent()).not.toBe('');
+    await page.locator('tr.detail').getByText('Explanation').first().waitFor();
     await page.getByRole('heading', { name: 'Kernel log' }).waitFor();
     expect(await page.locator('pre.kernel-log').textContent()).toContain('software IO TLB');
     await screenshot('run');
@@ -267,14 +308,14 @@ describe('dashboard in Chromium', () => {
     await page.getByRole('heading', { name: 'Metric deltas' }).waitFor();
   });
 
-  it('compares two runs: new, fixed and persisting violations and metric deltas', async () => {
+  it('compares two runs: new, fixed, moved and persisting violations and metric deltas', async () => {
     await page.goto(`/compare?a=${runIds[0]}&b=${runIds[1]}`);
 
     await page.getByRole('heading', { name: 'Metric deltas' }).waitFor();
     const fixed = page.getByRole('button', { name: /fixed/ });
     await fixed.waitFor();
     expect(await page.getByRole('group', { name: 'Violation changes from A to B' }).textContent()).toMatch(
-      /\d+new\d+fixed\d+persisting/,
+      /\d+new\d+fixed\d+moved\d+persisting/,
     );
     await screenshot('compare');
   });
@@ -313,6 +354,99 @@ describe('dashboard in Chromium', () => {
     await page.waitForFunction(`document.querySelectorAll('button[aria-label^="Acknowledge "]').length < ${before}`);
     await page.mouse.move(0, 0);
     await screenshot('regressions');
+  });
+
+  it('imports a trace on the scenarios page and sizes the pools of the new scenario', async () => {
+    await page.goto('/scenarios');
+    const panel = page.getByRole('form', { name: 'Import trace' });
+    await panel
+      .getByLabel(/Trace file/)
+      .setInputFiles(path.join(repoRoot, 'test', 'fixtures', 'traces', 'tracefs-v6.18-storvsc.txt'));
+    await panel
+      .getByLabel(/Device map/)
+      .fill('f8b3781b-1e82-4818-a1c3-63d806ec15bb=vmbus-storvsc,trust=confidential-vmbus,id=storvsc0');
+    await panel.getByLabel(/Data rules/).fill('storvsc0:to-device=secret');
+    await panel.getByLabel('Platform').selectOption('hyperv-snp-paravisor');
+    await panel.getByRole('button', { name: 'Preview' }).click();
+    await panel.getByText('Preview: nothing stored yet.').waitFor();
+    await panel.getByText(/3 ops carry data of class/).waitFor();
+
+    await panel.getByRole('button', { name: 'Import and create scenario' }).click();
+    await panel.getByRole('link', { name: 'tracefs-v6.18-storvsc' }).click();
+    await page.getByRole('heading', { name: 'tracefs-v6.18-storvsc' }).waitFor();
+    await page.getByRole('button', { name: 'Size the pools' }).click();
+
+    const table = page.getByRole('table', { name: 'Smallest pools without exhaustion' });
+    await table.waitFor({ timeout: 60_000 });
+    // One row for swiotlb (F1) and one for coherent_pool (F7) under the spec's own profile.
+    expect(await table.locator('tbody tr').count()).toBe(2);
+    await expect(table.locator('tbody tr').first().textContent()).resolves.toContain('F1');
+    await screenshot('pool-sizing');
+  });
+
+  it('an empty team sees what to do next and charts that say why they are empty', async () => {
+    const empty = await harness.newTeam('empty');
+    const emptyContext = await browser.newContext({ viewport: { width: 1440, height: 900 }, baseURL: harness.api.url });
+    const emptyPage = await emptyContext.newPage();
+    emptyPage.on('pageerror', (error) => consoleErrors.push(`page error: ${error.message}`));
+    try {
+      await emptyPage.goto('/');
+      await emptyPage.getByLabel('API token').fill(empty.token);
+      await emptyPage.getByRole('button', { name: 'Sign in' }).click();
+      const start = emptyPage.getByRole('region', { name: 'Get started' });
+      await start.waitFor();
+      expect(await start.textContent()).toContain('npx dmasim demo');
+      await start.getByRole('link', { name: 'Create one from a spec' }).waitFor();
+      for (const [title, text] of [
+        ['Runs by status per day', 'No runs in the last 30 days'],
+        ['Violations by class and severity per day', 'No violations in the last 30 days'],
+        ['Scenarios by open critical violations', 'No scenario has open critical violations'],
+        ['SWIOTLB headroom trend (peak pool use per run)', 'No finished runs with SWIOTLB metrics yet'],
+      ] as const) {
+        await emptyPage.getByRole('group', { name: title }).getByText(text).waitFor();
+      }
+      await emptyPage.mouse.move(0, 0);
+      await emptyPage.screenshot({ path: path.join(artifacts, 'overview-empty.png'), fullPage: true });
+    } finally {
+      await emptyContext.close();
+    }
+  });
+
+  it('creates a scenario from the spec editor: problems listed with their paths, then saved', async () => {
+    await page.goto('/scenarios/new');
+    await page.getByRole('heading', { name: 'New scenario', level: 1 }).waitFor();
+    const spec = readFileSync(path.join(examples, 's01-snp-virtio-net.yaml'), 'utf8').replace(
+      /^name: .*$/m,
+      'name: uploaded-from-the-dashboard',
+    );
+    const editor = page.getByLabel('Spec text');
+
+    await editor.fill(spec.replace(/^apiVersion: .*$/m, 'apiVersion: dmasim/v1\nbogusKey: 1'));
+    const problem = page.locator('ul.problems li').first();
+    await problem.waitFor();
+    expect(await problem.textContent()).toMatch(/bogusKey/);
+    expect(await page.getByRole('button', { name: 'Create scenario' }).isDisabled()).toBe(true);
+
+    await editor.fill(spec);
+    await page.getByText('The spec is valid.').waitFor();
+    await screenshot('new-scenario');
+    await page.getByRole('button', { name: 'Create scenario' }).click();
+
+    await page.getByRole('heading', { name: 'uploaded-from-the-dashboard' }).waitFor();
+    expect(page.url()).toMatch(/\/scenarios\/[0-9a-f-]{36}$/);
+  });
+
+  it('opens the legend at the entry a finding links to', async () => {
+    await page.goto(`/runs/${runIds[0]}`);
+    const violations = page.getByRole('table', { name: 'Violations' });
+    await violations.getByRole('link', { name: 'V1', exact: true }).first().click();
+
+    await page.getByRole('heading', { name: /Legend/, level: 1 }).waitFor();
+    const entry = page.locator('#legend-V1');
+    await entry.waitFor();
+    expect(await entry.getAttribute('class')).toContain('target');
+    expect(await entry.textContent()).toMatch(/Trusted device bounced through shared SWIOTLB/);
+    await screenshot('legend');
   });
 
   it('logged no console errors on any page', () => {

@@ -10,6 +10,10 @@ import { createDatabase, type Database } from '../../../src/platform/db';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness';
 import { createScenario, exampleSpec, isFinal, obliterate, submitRun, waitForRun } from './pipeline-support';
 
+// Waits here poll with their own, informative deadlines (waitForRun and waitForBatch: 60 s); the
+// jest timeout (tests and the hooks that start a worker with its warm engine threads) must exceed them.
+jest.setTimeout(120_000);
+
 // Matrix batches complete exactly once with a stored side-by-side comparison; live progress over
 // graphql-ws subscriptions on /graphql, authenticated by connection params and scoped to the team.
 const silent = pino({ level: 'silent' });
@@ -173,7 +177,7 @@ describe('batches and subscriptions', () => {
 
   it('streams a run from its current state through progress to SUCCEEDED, then completes', async () => {
     const { token } = await harness.newTeam();
-    const runId = await submitRun(harness, token, { operations: 400_000 });
+    const runId = await submitRun(harness, token, { operations: 2_000_000 });
 
     const { payloads, errors } = await collect<{
       runUpdated: {

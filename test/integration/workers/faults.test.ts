@@ -1,55 +1,17 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import path from 'node:path';
 import { createDatabase, type Database } from '../../../src/platform/db';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness';
-import { getRun, isFinal, obliterate, submitRun, testQueue, waitForRun } from './pipeline-support';
+import { getRun, isFinal, obliterate, submitRun, testQueue, unfinishable, waitForRun } from './pipeline-support';
+import { killWorker, type SpawnedWorker, spawnWorker } from './worker-processes';
 
 // Fault tests with real worker processes (`dmasim worker`, as operators run it): SIGKILL in the
 // middle of a run (the job's lock expires, the stalled check hands it to the next worker, and the
 // run completes with exactly one result set); SIGTERM letting the current run finish within the
 // grace period; SIGTERM past the grace period handing the run back to the queue.
-const repoRoot = path.join(__dirname, '..', '..', '..');
-
-interface WorkerProcess {
-  readonly child: ChildProcess;
-  readonly exited: Promise<number | null>;
-  output(): string;
-}
-
-function startWorkerProcess(env: Record<string, string> = {}): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'bin', 'dmasim.js'), 'worker'], {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      LOG_LEVEL: 'info',
-      WORKER_CONCURRENCY: '1',
-      WORKER_LOCK_DURATION_MS: '2000',
-      RECONCILE_INTERVAL_MS: '1000',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker did not start: ${output}`)), 30_000);
-    const onData = (): void => {
-      if (output.includes('dmasim worker running')) {
-        clearTimeout(timer);
-        resolve({ child, exited, output: () => output });
-      }
-    };
-    child.stdout?.on('data', onData);
-    void exited.then(() => reject(new Error(`worker exited early: ${output}`)));
-  });
-}
 
 describe('pipeline faults', () => {
   let harness: ApiHarness;
   let db: Database;
-  const started: WorkerProcess[] = [];
+  const started: SpawnedWorker[] = [];
 
   beforeAll(async () => {
     harness = await startApiHarness();
@@ -58,12 +20,7 @@ describe('pipeline faults', () => {
 
   // Each test owns its workers: a leftover idle worker would otherwise take the next test's run.
   afterEach(async () => {
-    for (const worker of started.splice(0)) {
-      if (worker.child.exitCode === null && worker.child.signalCode === null) {
-        worker.child.kill('SIGKILL');
-        await worker.exited;
-      }
-    }
+    for (const spawned of started.splice(0)) await killWorker(spawned);
   });
 
   afterAll(async () => {
@@ -72,8 +29,8 @@ describe('pipeline faults', () => {
     await harness.stop();
   });
 
-  async function worker(env: Record<string, string> = {}): Promise<WorkerProcess> {
-    const process_ = await startWorkerProcess(env);
+  async function worker(env: Record<string, string> = {}): Promise<SpawnedWorker> {
+    const process_ = await spawnWorker(env);
     started.push(process_);
     return process_;
   }
@@ -111,22 +68,35 @@ describe('pipeline faults', () => {
     expect(await db.runReport.count({ where: { runId } })).toBe(1);
   }, 120_000);
 
-  it('on SIGTERM past the grace period hands the run back to the queue (QUEUED, job waiting)', async () => {
+  it('on SIGTERM past the grace period stops the engine, hands the run back and exits; another worker runs it', async () => {
     const { token } = await harness.newTeam();
-    const process_ = await worker({ WORKER_SHUTDOWN_GRACE_MS: '500' });
-    const runId = await submitRun(harness, token, { operations: 2_000_000 });
+    const graceMs = 1000;
+    const stopping = await worker({ WORKER_SHUTDOWN_GRACE_MS: String(graceMs) });
+    const runId = await submitRun(harness, token, { ...unfinishable, timeLimitMs: 3_600_000 });
     await waitForRun(harness, token, runId, (r) => r.status === 'RUNNING' && r.progress > 0);
 
-    process_.child.kill('SIGTERM');
-    const code = await process_.exited;
-    const run = await getRun(harness, token, runId);
+    const signalledAt = Date.now();
+    stopping.child.kill('SIGTERM');
+    const code = await stopping.exited;
+    const exitMs = Date.now() - signalledAt;
+    console.log(`faults: SIGTERM with a ${graceMs} ms grace period: exited after ${exitMs} ms`);
+    const handedBack = await getRun(harness, token, runId);
     const queue = testQueue();
     const state = await queue.getJobState(runId);
     await queue.close();
 
     expect(code).toBe(0);
-    expect(run.status).toBe('QUEUED');
+    expect(handedBack).toMatchObject({ status: 'QUEUED', attempts: 1 });
     expect(state).toBe('waiting');
+    // The stopping worker executed the run once and never took it again after handing it back.
+    expect(stopping.startedRuns().filter((id) => id === runId)).toHaveLength(1);
+    // Generous bound (the engine thread is terminated, not awaited): grace + 15 s, not the 30 s+ of a thread kill timeout.
+    expect(exitMs).toBeLessThan(graceMs + 15_000);
+
+    const next = await worker();
+    await waitForRun(harness, token, runId, (r) => r.status === 'RUNNING' && r.attempts === 2);
+    expect(next.startedRuns()).toContain(runId);
     await harness.gql(token, 'mutation($id: UUID!) { cancelRun(id: $id) { status } }', { id: runId });
-  }, 120_000);
+    await waitForRun(harness, token, runId, isFinal);
+  }, 180_000);
 });

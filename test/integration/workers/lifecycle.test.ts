@@ -3,12 +3,17 @@ import { startWorkerProcess } from '../../../src/main/worker.process';
 import { parseConfig } from '../../../src/platform/config';
 import { createDatabase, type Database } from '../../../src/platform/db';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness';
-import { getRun, isFinal, obliterate, submitRun, testQueue, waitForRun } from './pipeline-support';
+import { getRun, isFinal, obliterate, submitRun, testQueue, unfinishable, waitForRun } from './pipeline-support';
+
+// Waits here poll with their own, informative deadlines (waitForRun and waitForBatch: 60 s); the
+// jest timeout (tests and the hooks that start a worker with its warm engine threads) must exceed them.
+jest.setTimeout(120_000);
 
 // Run lifecycle through GraphQL with a real worker (built sandboxed processor, this file's BullMQ
 // prefix): cancellation while QUEUED and while RUNNING, per-run and team-default time limits, a
 // spec that is invalid at run time failing without retry, and a duplicated job writing nothing.
-// Long runs use 2,000,000 operations (tens of seconds of engine time) and are always stopped early.
+// Long runs use 100,000,000 operations (`unfinishable`: far beyond any limit here on any machine) and
+// are always stopped early, so no outcome depends on how fast the engine is.
 describe('run lifecycle', () => {
   let harness: ApiHarness;
   let db: Database;
@@ -81,7 +86,7 @@ describe('run lifecycle', () => {
 
     it('cancels a RUNNING run within a second or two, keeping its partial progress and storing no report', async () => {
       const { token } = await harness.newTeam();
-      const runId = await submitRun(harness, token, { operations: 2_000_000 });
+      const runId = await submitRun(harness, token, unfinishable);
       await waitForRun(harness, token, runId, (r) => r.status === 'RUNNING' && r.progress > 0);
 
       await harness.gql(token, 'mutation($id: UUID!) { cancelRun(id: $id) { status } }', { id: runId });
@@ -99,7 +104,7 @@ describe('run lifecycle', () => {
 
     it('ends a run that exceeds its own time limit as TIMED_OUT', async () => {
       const { token } = await harness.newTeam();
-      const runId = await submitRun(harness, token, { operations: 2_000_000, timeLimitMs: 1000 });
+      const runId = await submitRun(harness, token, { ...unfinishable, timeLimitMs: 1000 });
 
       const run = await waitForRun(harness, token, runId, isFinal);
 
@@ -111,7 +116,7 @@ describe('run lifecycle', () => {
     it("applies the team's default time limit when the run sets none", async () => {
       const { token, teamId } = await harness.newTeam();
       await db.team.update({ where: { id: teamId }, data: { runTimeLimitMs: 1500 } });
-      const runId = await submitRun(harness, token, { operations: 10_000_000 });
+      const runId = await submitRun(harness, token, unfinishable);
 
       const run = await waitForRun(harness, token, runId, isFinal);
 

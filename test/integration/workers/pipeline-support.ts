@@ -22,13 +22,21 @@ export interface RunView {
 }
 export const runFields = 'id status progress attempts resultHash errorCode errorMessage startedAt finishedAt';
 
-/** An example spec with its operation count replaced (small = fast, 2,000,000 ≈ 20 s of engine time). */
+/** An example spec with its operation count replaced (small = fast; above 10 M the spec's limit is raised too). */
 export function exampleSpec(file: string, operations: number): string {
   // A unique name per call: scenario names are unique per team.
-  return readFileSync(path.join(examples, file), 'utf8')
+  const spec = readFileSync(path.join(examples, file), 'utf8')
     .replace(/operations: \d+/, `operations: ${operations}`)
     .replace(/^name: (\S+)/m, (_match, name: string) => `name: ${name}-${randomBytes(4).toString('hex')}`);
+  return operations > 10_000_000 ? `${spec.trimEnd()}\nlimits:\n  maxOperations: ${operations}\n` : spec;
 }
+
+/**
+ * A run that cannot finish within a test's time limit on any machine: 100 M operations (the
+ * engine's cap), many seconds even for an engine far faster than today's. Tests that need a run to
+ * outlast a limit or a grace period use it and always stop it (time limit, cancel, shutdown).
+ */
+export const unfinishable = { operations: 100_000_000 } as const;
 
 export async function createScenario(harness: ApiHarness, token: string, spec: string): Promise<string> {
   const created = await harness.gql<{ createScenario: { scenario?: { id: string } } }>(
@@ -80,7 +88,12 @@ export async function waitForRun(
 ): Promise<RunView> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const run = await getRun(harness, token, runId);
+    // A dropped keep-alive connection (the server closing an idle socket as the client reuses it) is retried.
+    const run = await getRun(harness, token, runId).catch((error: unknown) => {
+      if (Date.now() > deadline) throw error;
+      return undefined;
+    });
+    if (run === undefined) continue;
     if (predicate(run)) return run;
     if (Date.now() > deadline)
       throw new Error(`run ${runId} did not reach the expected state; last ${JSON.stringify(run)}`);

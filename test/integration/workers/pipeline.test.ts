@@ -14,6 +14,10 @@ import { parseConfig } from '../../../src/platform/config';
 import { createDatabase, type Database } from '../../../src/platform/db';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness';
 
+// Waits here poll with their own, informative deadlines (waitForRun and waitForBatch: 60 s); the
+// jest timeout (tests and the hooks that start a worker with its warm engine threads) must exceed them.
+jest.setTimeout(120_000);
+
 // The run pipeline end to end: GraphQL submit → BullMQ (real Redis, this file's prefix) → worker
 // thread running the built processor → one result transaction in PostgreSQL → GraphQL queries.
 const examples = path.join(__dirname, '..', '..', '..', 'examples');

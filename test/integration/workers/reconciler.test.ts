@@ -23,6 +23,10 @@ import {
   waitForRun,
 } from './pipeline-support';
 
+// Waits here poll with their own, informative deadlines (waitForRun and waitForBatch: 60 s); the
+// jest timeout (tests and the hooks that start a worker with its warm engine threads) must exceed them.
+jest.setTimeout(120_000);
+
 // The reconciler makes PostgreSQL (the source of truth) and BullMQ agree again: a run whose enqueue
 // failed after its row was written, runs whose Redis keys vanished (a Redis restart without
 // persistence, simulated by deleting this file's own prefix), and RUNNING runs whose job is gone.
@@ -51,6 +55,7 @@ describe('run reconciler', () => {
     return new RunReconciler(runs, queue, new RunBatchCompleter(runs, systemClock, silent), systemClock, silent, {
       maxAttempts,
       minAgeMs: 0,
+      heartbeatStaleMs: 10_000,
     });
   }
 
@@ -58,7 +63,7 @@ describe('run reconciler', () => {
     const { token } = await harness.newTeam();
     const runId = await submitRun(harness, token);
     const runs = new RunRepository(db);
-    for (let attempt = 0; attempt < 3; attempt++) await runs.markRunning(runId, new Date());
+    for (let attempt = 0; attempt < 3; attempt++) await runs.markRunning(runId, minutesAgo(10));
     await deleteJob(runId);
 
     const summary = await reconciler(3).reconcileOnce();
@@ -97,7 +102,8 @@ describe('run reconciler', () => {
         token: running.token,
         runId: await submitRun(harness, running.token, { operations: 1500 }),
       };
-      await new RunRepository(db).markRunning(runningWithoutJob.runId, new Date());
+      // Its executor died long ago: the heartbeat is 10 minutes old.
+      await new RunRepository(db).markRunning(runningWithoutJob.runId, minutesAgo(10));
 
       await deleteOwnPrefixKeys();
 
@@ -158,6 +164,21 @@ describe('run reconciler', () => {
       expect(run).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
       expect(await db.runReport.count({ where: { runId: enqueueFailed.runId } })).toBe(1);
     });
+
+    it('leaves a RUNNING run alone when its job vanished but its executor is alive (fresh heartbeat)', async () => {
+      const { token } = await harness.newTeam();
+      const runId = await submitRun(harness, token, { operations: 8_000_000 });
+      await waitForRun(harness, token, runId, (r) => r.status === 'RUNNING' && r.progress > 0);
+      await deleteOwnPrefixKeys(); // Redis lost the job while the engine thread keeps executing
+
+      const summary = await reconciler().reconcileOnce();
+      const run = await waitForRun(harness, token, runId, isFinal);
+
+      expect(summary.alive).toContain(runId);
+      expect(summary.requeued).not.toContain(runId);
+      expect(run).toMatchObject({ status: 'SUCCEEDED', attempts: 1 });
+      expect(await db.runReport.count({ where: { runId } })).toBe(1);
+    }, 120_000);
   });
 });
 
@@ -165,4 +186,8 @@ async function deleteJob(runId: string): Promise<void> {
   const queue = testQueue();
   await queue.remove(runId);
   await queue.close();
+}
+
+function minutesAgo(minutes: number): Date {
+  return new Date(Date.now() - minutes * 60_000);
 }

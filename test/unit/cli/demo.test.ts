@@ -23,7 +23,10 @@ describe('dmasim demo', () => {
     for (const file of examples) {
       const name = file.replace(/\.(ya?ml|json)$/, '');
       expect(out).toMatch(
-        new RegExp(`^  ${name} +\\S.* +(clean|exposes-secrets|failing) +.+ +[\\d,]+ +[\\d.]+ [kM]$`, 'm'),
+        new RegExp(
+          `^  ${name} +\\S.* +(clean|exposes-secrets|exposes-data|failing|degraded)(\\+(exposes-data|failing|degraded))* +.+ +[\\d,]+ +[\\d.]+ [kM]$`,
+          'm',
+        ),
       );
     }
     // Reference §11 S4 (V1 critical on v7.2) and S8 (F5 for the 32-bit accepted device) as top findings.

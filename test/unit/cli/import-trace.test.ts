@@ -50,10 +50,11 @@ describe('dmasim import-trace', () => {
     expect(ops[1]).toMatchObject({
       op: 'map_sg',
       dir: 'from-device',
-      segments: [{ data: 'sensitive' }, { data: 'sensitive' }],
+      segments: [{ data: 'unknown' }, { data: 'unknown' }],
     });
     expect(io.err()).toContain('2 mappings live at the end');
     expect(io.err()).toContain('other events ignored: irq_handler_entry ×1');
+    expect(io.err()).toContain('3 ops carry data of class unknown (no --data rule matched)');
   });
 
   it('reports malformed lines as FILE:LINE:COLUMN and exits 1', async () => {

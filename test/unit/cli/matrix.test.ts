@@ -127,6 +127,17 @@ describe('dmasim run --matrix: finding details', () => {
     expect(details).toMatch(/\[\d\] dma_direct_map_\w+\(\) \(rule A8\)\n {8}.*ciphertext/);
   });
 
+  it('S4: the la-phys leak reached through lb (rule A4 → B5) is moved, not new plus fixed, with one line per column', async () => {
+    const { out } = await matrix(example('s04-hyperv-snp-confidential-storvsc.yaml'), 'la-phys,lb');
+    const md = await matrix(example('s04-hyperv-snp-confidential-storvsc.yaml'), 'la-phys,lb', '--md');
+
+    expect(out).toMatch(/^ {2}changes \(each column vs la-phys\):$/m);
+    expect(out).toMatch(/^ {4}lb: vs la-phys: fixed 0, new 0, moved \d+, failures ±0$/m);
+    expect(out).toMatch(/^ {6}moved V1 storvsc0 secret critical: A4 → B5$/m);
+    expect(out).not.toMatch(/^ {6}(new|fixed) V1/m);
+    expect(md.out).toContain('- `lb`: vs la-phys: fixed 0, new 0, moved');
+  });
+
   it('violation rows show their exposure path and explanation', async () => {
     const { out } = await matrix(example('s04-hyperv-snp-confidential-storvsc.yaml'), 'la-phys');
     expect(out).toMatch(
@@ -143,7 +154,17 @@ describe('compareReports', () => {
     platform: 'sev-snp',
     profile: 'v7.2 (la-phys)',
     overlays: [],
-    summary: { verdict: 'clean', operations: 10, violations: 0, failures: 0 },
+    summary: {
+      verdict: 'clean',
+      levels: ['clean'],
+      operations: 10,
+      violations: 0,
+      failures: 0,
+      bySeverity: { critical: 0, high: 0, info: 0 },
+      byClass: {},
+      failedOperations: 0,
+      bytesExposed: 0,
+    },
     violations: [],
     failures: [],
     metrics: { 'swiotlb.nslabs': 8, failedMaps: 0 },

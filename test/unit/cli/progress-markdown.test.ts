@@ -59,7 +59,17 @@ describe('renderReportMarkdown', () => {
     platform: 'tdx',
     profile: 'v7.3 (lb)',
     overlays: [{ name: 'device-cc-accepted', variant: 'dan' }],
-    summary: { verdict: 'exposes-secrets', operations: 12345, violations: 1, failures: 1 },
+    summary: {
+      verdict: 'exposes-secrets',
+      levels: ['exposes-secrets', 'failing'],
+      operations: 12345,
+      violations: 1,
+      failures: 1,
+      bySeverity: { critical: 1, high: 1, info: 0 },
+      byClass: { V1: 3, F1: 1 },
+      failedOperations: 1,
+      bytesExposed: 12288,
+    },
     violations: [
       {
         class: 'V1',

@@ -17,6 +17,8 @@ function run(id: string, overrides: Partial<Run> = {}): Run {
     status: 'SUCCEEDED',
     trigger: 'BATCH',
     idempotencyKey: null,
+    verdict: null,
+    summary: null,
     attempts: 1,
     progress: 1,
     errorCode: null,

@@ -1,4 +1,4 @@
-import { bearerFromAuthorization } from '../../../src/api/admin-queues';
+import { credentialFromAuthorization } from '../../../src/api/admin-queues';
 import { authorizationFromParams } from '../../../src/api/subscriptions';
 
 // How the token reaches the team service from the two non-GraphQL-over-HTTP entry points.
@@ -15,13 +15,15 @@ describe('authorizationFromParams (graphql-ws connection params)', () => {
   });
 });
 
-describe('bearerFromAuthorization (/admin/queues)', () => {
-  it('passes Bearer through and turns Basic into Bearer with the password as token', () => {
-    expect(bearerFromAuthorization('Bearer dms_a_b')).toBe('Bearer dms_a_b');
-    expect(bearerFromAuthorization(`Basic ${Buffer.from('admin:dms_a_b').toString('base64')}`)).toBe('Bearer dms_a_b');
+describe('credentialFromAuthorization (/admin/queues)', () => {
+  it("takes Bearer's token, or Basic's password", () => {
+    expect(credentialFromAuthorization('Bearer op_secret')).toBe('op_secret');
+    expect(credentialFromAuthorization(`Basic ${Buffer.from('admin:op:secret').toString('base64')}`)).toBe('op:secret');
   });
 
-  it('gives nothing usable for Basic without a colon', () => {
-    expect(bearerFromAuthorization(`Basic ${Buffer.from('just-a-user').toString('base64')}`)).toBeUndefined();
+  it('gives nothing usable for Basic without a colon, or no header', () => {
+    expect(credentialFromAuthorization(`Basic ${Buffer.from('just-a-user').toString('base64')}`)).toBeUndefined();
+    expect(credentialFromAuthorization(undefined)).toBeUndefined();
+    expect(credentialFromAuthorization('Token x')).toBeUndefined();
   });
 });

@@ -81,6 +81,8 @@ export function run(overrides: Partial<RunSummaryFragment>): RunSummaryFragment 
     createdAt: '2026-11-28T10:00:00.000Z',
     finishedAt: '2026-11-28T10:00:05.000Z',
     scenario: { id: 'scn-1', name: 's04-hyperv-snp-confidential-storvsc' },
+    verdict: 'EXPOSES_SECRETS',
+    summary: { levels: ['EXPOSES_SECRETS'] },
     ...overrides,
   };
 }
@@ -116,11 +118,19 @@ export const comparison: CompareRunsQuery['compareRuns'] = {
   persistingViolations: [
     violation({ id: 'p1', class: 'V4', severity: 'high', deviceId: 'nvme0', fingerprint: 'fp-persist' }),
   ],
-  metricDeltas: [
-    { metric: 'swiotlb.hiwater', a: 2960, b: 0, delta: -2960 },
-    { metric: 'failedMaps', a: 0, b: 3, delta: 3 },
-    { metric: 'profile.name', a: 'la-classic', b: 'la-phys', delta: null },
+  movedViolations: [
+    {
+      from: violation({ id: 'm0', class: 'V5', severity: 'high', deviceId: 'blk0', fingerprint: 'fp-a4', rule: 'A4' }),
+      to: violation({ id: 'm1', class: 'V5', severity: 'high', deviceId: 'blk0', fingerprint: 'fp-b5', rule: 'B5' }),
+    },
   ],
+  metricDeltas: [
+    { metric: 'swiotlb.hiwater', a: 2960, b: 0, delta: -2960, direction: 'BETTER' },
+    { metric: 'failedMaps', a: 0, b: 3, delta: 3, direction: 'WORSE' },
+    { metric: 'profile.name', a: 'la-classic', b: 'la-phys', delta: null, direction: 'NEUTRAL' },
+    { metric: 'violations.V1.bytesExposed', a: 5784387584, b: null, delta: null, direction: 'BETTER' },
+  ],
+  summary: 'vs la-classic: fixed 2, new 1, moved 1, failures ±0',
 };
 
 export const dashboard: OverviewQuery['dashboard'] = {

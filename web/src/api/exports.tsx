@@ -38,6 +38,14 @@ export async function downloadExport(token: string, url: string, fileName: strin
   }
 }
 
+/**
+ * The saved name of an export: the CI summary is `…ci-summary.md`, so it never collides with the
+ * engine report's Markdown (`run-<id>.engine-report.md`) in the downloads folder.
+ */
+export function exportFileName(prefix: string, id: string, file: ExportFile): string {
+  return `${prefix}-${id}.${file === 'report.md' ? 'ci-summary.md' : file}`;
+}
+
 /** Buttons for the four CI exports of a run, a matrix run batch or a suite batch (`/export/{runs,run-batches,batches}/:id/:file`). */
 export function ExportButtons({
   kind,
@@ -55,7 +63,7 @@ export function ExportButtons({
   const prefix = kind === 'runs' ? 'run' : kind === 'run-batches' ? 'batch' : 'suite-batch';
   const download = async (file: ExportFile): Promise<void> => {
     setBusy(file);
-    setError(await downloadExport(token, `/export/${kind}/${id}/${file}`, `${prefix}-${id}.${file}`));
+    setError(await downloadExport(token, `/export/${kind}/${id}/${file}`, exportFileName(prefix, id, file)));
     setBusy(null);
   };
   return (

@@ -38,12 +38,23 @@ export function ChartFigure({
   summary,
   children,
   height = 260,
+  empty,
 }: {
   title: string;
   summary: string;
   children: ReactNode;
   height?: number;
+  /** When given, the chart has no data: this text stands in for an empty frame. */
+  empty?: string | undefined;
 }): ReactNode {
+  if (empty !== undefined) {
+    return (
+      <figure className="chart chart-empty" role="group" aria-label={title}>
+        <figcaption>{title}</figcaption>
+        <p className="muted empty-state">{empty}</p>
+      </figure>
+    );
+  }
   return (
     <figure className="chart" role="group" aria-label={title}>
       <figcaption>{title}</figcaption>
@@ -83,7 +94,15 @@ export function RunsByStatusChart({ rows }: { rows: Dashboard['runsByStatus'] })
   const { data, keys } = pivotByDay(rows, (r) => r.status);
   const total = rows.reduce((sum, r) => sum + r.count, 0);
   return (
-    <ChartFigure title="Runs by status per day" summary={`${total} runs over ${data.length} days, stacked by status`}>
+    <ChartFigure
+      title="Runs by status per day"
+      summary={`${total} runs over ${data.length} days, stacked by status`}
+      empty={
+        rows.length === 0
+          ? 'No runs in the last 30 days. Submit a run (or run the examples) to fill this in.'
+          : undefined
+      }
+    >
       <BarChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis dataKey="day" />
@@ -113,6 +132,11 @@ export function ViolationsByClassChart({ rows }: { rows: Dashboard['violationsBy
     <ChartFigure
       title="Violations by class and severity per day"
       summary={`${total} violations over ${data.length} days, stacked by class and severity`}
+      empty={
+        rows.length === 0
+          ? 'No violations in the last 30 days: either no run has finished yet or none found a leak.'
+          : undefined
+      }
     >
       <BarChart data={data} margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
         <CartesianGrid strokeDasharray="3 3" />
@@ -135,6 +159,11 @@ export function RiskiestScenariosChart({ rows }: { rows: Dashboard['riskiestScen
       title="Scenarios by open critical violations"
       summary={data.map((d) => `${d.name}: ${d.open}`).join('; ') || 'no scenarios'}
       height={Math.max(160, data.length * 30 + 40)}
+      empty={
+        rows.length === 0
+          ? 'No scenario has open critical violations under its latest run of each kernel: nothing to rank.'
+          : undefined
+      }
     >
       <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" />
@@ -152,13 +181,17 @@ export function RiskiestScenariosChart({ rows }: { rows: Dashboard['riskiestScen
   );
 }
 
+/** Runs of one day are minutes apart: a tick shows day and time (12-04 15:32, UTC), so ticks never all read "12-04". */
+export function formatRunTime(t: number): string {
+  const iso = new Date(t).toISOString();
+  return `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
+}
+
 export function HeadroomChart({ series }: { series: Dashboard['headroom'] }): ReactNode {
-  const lines = series
-    .slice(0, 8)
-    .map((s) => ({
-      name: s.scenario.name,
-      data: s.points.map((p) => ({ at: new Date(p.at).getTime(), used: p.hiwaterFraction })),
-    }));
+  const lines = series.slice(0, 8).map((s) => ({
+    name: s.scenario.name,
+    data: s.points.map((p) => ({ at: new Date(p.at).getTime(), used: p.hiwaterFraction })),
+  }));
   return (
     <ChartFigure
       title="SWIOTLB headroom trend (peak pool use per run)"
@@ -167,16 +200,15 @@ export function HeadroomChart({ series }: { series: Dashboard['headroom'] }): Re
           .map((l) => `${l.name}: ${l.data.length} runs, latest ${formatPercent(l.data.at(-1)?.used ?? 0)}`)
           .join('; ') || 'no runs'
       }
+      empty={
+        lines.length === 0
+          ? 'No finished runs with SWIOTLB metrics yet: each run adds its peak pool use here.'
+          : undefined
+      }
     >
       <LineChart margin={{ top: 8, right: 16, bottom: 8, left: 0 }}>
         <CartesianGrid strokeDasharray="3 3" />
-        <XAxis
-          dataKey="at"
-          type="number"
-          domain={['dataMin', 'dataMax']}
-          scale="time"
-          tickFormatter={(t: number) => new Date(t).toISOString().slice(5, 10)}
-        />
+        <XAxis dataKey="at" type="number" domain={['dataMin', 'dataMax']} scale="time" tickFormatter={formatRunTime} />
         <YAxis
           tickFormatter={(v: number) => `${(v * 100).toFixed(v < 0.1 ? 1 : 0)}%`}
           domain={[0, (dataMax: number) => Math.min(1, Math.max(0.01, dataMax * 1.25))]}
@@ -212,8 +244,9 @@ function points(series: readonly SeriesPoints[], metric: string): Array<{ t: num
   return (series.find((s) => s.metric === metric)?.points ?? []).map((p) => ({ t: Number(p.t), value: p.value }));
 }
 
-const formatNs = (t: number): string =>
-  t >= 1e9 ? `${(t / 1e9).toFixed(2)} s` : t >= 1e6 ? `${(t / 1e6).toFixed(1)} ms` : `${(t / 1e3).toFixed(0)} µs`;
+/** The series' x values are workload operation indices (the engine has no clock): op 1,024. */
+const formatOp = (t: number): string => `op ${Math.round(t).toLocaleString('en-US')}`;
+const opAxisLabel = { value: 'operation index', position: 'insideBottom', offset: -4 } as const;
 
 /** A run's time series: SWIOTLB slots used against nslabs, bounce bytes, failures, atomic pool use. */
 export function RunSeriesCharts({
@@ -246,9 +279,16 @@ export function RunSeriesCharts({
         >
           <AreaChart data={used} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
             <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatNs} />
+            <XAxis
+              dataKey="t"
+              type="number"
+              domain={['dataMin', 'dataMax']}
+              tickFormatter={formatOp}
+              label={opAxisLabel}
+              height={40}
+            />
             <YAxis domain={[0, showPool ? Math.max(nslabs, peak) : 'auto']} width={70} />
-            <Tooltip labelFormatter={(t) => formatNs(Number(t))} />
+            <Tooltip labelFormatter={(t) => formatOp(Number(t))} />
             <Legend />
             {showPool ? (
               <ReferenceLine
@@ -268,9 +308,16 @@ export function RunSeriesCharts({
       >
         <LineChart data={bounced} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatNs} />
+          <XAxis
+            dataKey="t"
+            type="number"
+            domain={['dataMin', 'dataMax']}
+            tickFormatter={formatOp}
+            label={opAxisLabel}
+            height={40}
+          />
           <YAxis tickFormatter={(v: number) => formatBytes(v)} width={80} />
-          <Tooltip labelFormatter={(t) => formatNs(Number(t))} formatter={(v) => formatBytes(Number(v))} />
+          <Tooltip labelFormatter={(t) => formatOp(Number(t))} formatter={(v) => formatBytes(Number(v))} />
           <Line dataKey="value" name="bytes bounced" stroke="#6a1b9a" dot={false} isAnimationActive={false} />
         </LineChart>
       </ChartFigure>
@@ -280,9 +327,16 @@ export function RunSeriesCharts({
       >
         <LineChart data={failed} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
           <CartesianGrid strokeDasharray="3 3" />
-          <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatNs} />
+          <XAxis
+            dataKey="t"
+            type="number"
+            domain={['dataMin', 'dataMax']}
+            tickFormatter={formatOp}
+            label={opAxisLabel}
+            height={40}
+          />
           <YAxis allowDecimals={false} width={60} />
-          <Tooltip labelFormatter={(t) => formatNs(Number(t))} />
+          <Tooltip labelFormatter={(t) => formatOp(Number(t))} />
           <Line dataKey="value" name="failed maps" stroke="#c62828" dot={false} isAnimationActive={false} />
         </LineChart>
       </ChartFigure>
@@ -290,9 +344,16 @@ export function RunSeriesCharts({
         <ChartFigure title="Atomic pool use" summary={`${atomic.length} points`}>
           <LineChart data={atomic} margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
             <CartesianGrid strokeDasharray="3 3" />
-            <XAxis dataKey="t" type="number" domain={['dataMin', 'dataMax']} tickFormatter={formatNs} />
+            <XAxis
+              dataKey="t"
+              type="number"
+              domain={['dataMin', 'dataMax']}
+              tickFormatter={formatOp}
+              label={opAxisLabel}
+              height={40}
+            />
             <YAxis tickFormatter={(v: number) => formatBytes(v)} width={80} />
-            <Tooltip labelFormatter={(t) => formatNs(Number(t))} />
+            <Tooltip labelFormatter={(t) => formatOp(Number(t))} />
             <Line dataKey="value" name="atomic pool bytes" stroke="#00838f" dot={false} isAnimationActive={false} />
           </LineChart>
         </ChartFigure>

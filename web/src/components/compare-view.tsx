@@ -2,23 +2,12 @@ import { useMemo, useState, type ReactNode } from 'react';
 import type { CompareRunsQuery, ViolationFieldsFragment } from '../api/generated/graphql';
 import { formatOverlays, shortId } from '../format';
 import { Link } from '../router';
-import { StatusBadge } from './common';
+import { StatusBadge, VerdictBadge } from './common';
 import { ViolationsTable } from './violations-table';
+import { formatMetricDelta, formatMetricValue } from '../metric-info';
 
 export type RunComparison = CompareRunsQuery['compareRuns'];
-type Change = 'new' | 'fixed' | 'persisting';
-
-function formatMetricValue(value: unknown): string {
-  if (value === null || value === undefined) return '—';
-  if (typeof value === 'number') return Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(3);
-  return String(value);
-}
-
-function formatDelta(delta: number | null): string {
-  if (delta === null) return 'changed';
-  const text = Number.isInteger(delta) ? Math.abs(delta).toLocaleString('en-US') : Math.abs(delta).toFixed(3);
-  return `${delta > 0 ? '+' : delta < 0 ? '−' : ''}${text}`;
-}
+type Change = 'new' | 'fixed' | 'moved' | 'persisting';
 
 /** Run B against baseline A: new / fixed / persisting violations and the metrics that moved. */
 export function CompareView({ comparison }: { comparison: RunComparison }): ReactNode {
@@ -34,6 +23,10 @@ export function CompareView({ comparison }: { comparison: RunComparison }): Reac
     };
     add(comparison.newViolations, 'new');
     add(comparison.fixedViolations, 'fixed');
+    add(
+      comparison.movedViolations.map((m) => m.to),
+      'moved',
+    );
     add(comparison.persistingViolations, 'persisting');
     return { byId, all };
   }, [comparison]);
@@ -41,6 +34,7 @@ export function CompareView({ comparison }: { comparison: RunComparison }): Reac
   const counts: Record<Change, number> = {
     new: comparison.newViolations.length,
     fixed: comparison.fixedViolations.length,
+    moved: comparison.movedViolations.length,
     persisting: comparison.persistingViolations.length,
   };
 
@@ -53,7 +47,8 @@ export function CompareView({ comparison }: { comparison: RunComparison }): Reac
             <div key={side} className="card compare-head">
               <h3>{side === 'a' ? 'A — baseline' : 'B — candidate'}</h3>
               <p>
-                <Link to={`/runs/${run.id}`}>run {shortId(run.id)}</Link> <StatusBadge status={run.status} />
+                <Link to={`/runs/${run.id}`}>run {shortId(run.id)}</Link> <StatusBadge status={run.status} />{' '}
+                {run.verdict ? <VerdictBadge verdict={run.verdict.toLowerCase().replace('_', '-')} /> : null}
               </p>
               <p>
                 <strong>{run.scenario.name}</strong>
@@ -65,8 +60,11 @@ export function CompareView({ comparison }: { comparison: RunComparison }): Reac
           );
         })}
       </div>
+      <p className="compare-summary">
+        <strong>{comparison.summary}</strong>
+      </p>
       <div className="stat-row" role="group" aria-label="Violation changes from A to B">
-        {(['new', 'fixed', 'persisting'] as const).map((change) => (
+        {(['new', 'fixed', 'moved', 'persisting'] as const).map((change) => (
           <button
             key={change}
             type="button"
@@ -80,6 +78,16 @@ export function CompareView({ comparison }: { comparison: RunComparison }): Reac
         ))}
       </div>
       <ViolationsTable violations={visible} tag={(v) => tagged.byId.get(v.id) ?? null} caption="Compared violations" />
+      {comparison.movedViolations.length > 0 ? (
+        <ul className="moved-list" aria-label="Moved findings">
+          {comparison.movedViolations.map((m) => (
+            <li key={m.to.id}>
+              moved {m.to.class} {m.to.deviceId} {m.to.dataClass}: rule {m.from.rule} (<code>{m.from.path}</code>) →
+              rule {m.to.rule} (<code>{m.to.path}</code>)
+            </li>
+          ))}
+        </ul>
+      ) : null}
       <h3>Metric deltas</h3>
       {comparison.metricDeltas.length === 0 ? (
         <p className="muted">No metric differs.</p>
@@ -106,10 +114,11 @@ export function CompareView({ comparison }: { comparison: RunComparison }): Reac
                 <th scope="row">
                   <code>{d.metric}</code>
                 </th>
-                <td className="num">{formatMetricValue(d.a)}</td>
-                <td className="num">{formatMetricValue(d.b)}</td>
-                <td className={`num ${d.delta === null ? '' : d.delta > 0 ? 'delta-up' : 'delta-down'}`}>
-                  {formatDelta(d.delta)}
+                <td className="num">{formatMetricValue(d.metric, d.a)}</td>
+                <td className="num">{formatMetricValue(d.metric, d.b)}</td>
+                <td className="num" title={d.direction.toLowerCase()}>
+                  <span className={`delta-${d.direction.toLowerCase()}`}>{formatMetricDelta(d.metric, d.a, d.b)}</span>
+                  {d.direction === 'NEUTRAL' ? null : ` ${d.direction === 'BETTER' ? 'better' : 'worse'}`}
                 </td>
               </tr>
             ))}

@@ -2,13 +2,17 @@ import { Fragment, useId, useMemo, useState, type ReactNode } from 'react';
 import type { ViolationFieldsFragment } from '../api/generated/graphql';
 import { compareSeverity, formatBytes, formatCount } from '../format';
 import { SeverityBadge } from './common';
+import { Link } from '../router';
 
-type SortKey = 'severity' | 'class' | 'deviceId' | 'bytesExposed' | 'count' | 'firstOp' | 'triageState';
+type SortKey =
+  'severity' | 'class' | 'deviceId' | 'dataClass' | 'path' | 'bytesExposed' | 'count' | 'firstOp' | 'triageState';
 
 const columns: ReadonlyArray<{ key: SortKey; label: string; numeric?: boolean }> = [
   { key: 'severity', label: 'Severity' },
   { key: 'class', label: 'Class' },
   { key: 'deviceId', label: 'Device' },
+  { key: 'dataClass', label: 'Data class' },
+  { key: 'path', label: 'Kernel path' },
   { key: 'bytesExposed', label: 'Bytes exposed', numeric: true },
   { key: 'count', label: 'Operations', numeric: true },
   { key: 'firstOp', label: 'First op', numeric: true },
@@ -29,9 +33,20 @@ function compareBy(key: SortKey, a: ViolationFieldsFragment, b: ViolationFieldsF
       return x < y ? -1 : x > y ? 1 : 0;
     }
     case 'deviceId':
+    case 'dataClass':
+    case 'path':
     case 'triageState':
       return a[key].localeCompare(b[key]);
   }
+}
+
+/** A class or rule id linking to its entry on the legend page (what it means, where the docs explain it). */
+export function LegendLink({ id }: { id: string }): ReactNode {
+  return (
+    <Link to={`/legend#${encodeURIComponent(id)}`} title={`What ${id} means`}>
+      {id}
+    </Link>
+  );
 }
 
 export interface ViolationsTableProps {
@@ -43,7 +58,8 @@ export interface ViolationsTableProps {
 
 /**
  * The violations of a run (or comparison): filter by class, severity, device and text; sort by
- * any column (click or Enter on the header button); expand a row to its explanation and kernel path.
+ * any column (click or Enter on the header button). Each row shows the data class and the kernel
+ * path; expanding it adds the explanation, the rule (linked to the legend) and the fingerprint.
  */
 export function ViolationsTable({ violations, tag, caption = 'Violations' }: ViolationsTableProps): ReactNode {
   const [classFilter, setClassFilter] = useState('');
@@ -205,8 +221,14 @@ export function ViolationsTable({ violations, tag, caption = 'Violations' }: Vio
                   <td>
                     <SeverityBadge severity={v.severity} />
                   </td>
-                  <td>{v.class}</td>
+                  <td>
+                    <LegendLink id={v.class} />
+                  </td>
                   <td>{v.deviceId}</td>
+                  <td>{v.dataClass}</td>
+                  <td className="path">
+                    <code>{v.path}</code>
+                  </td>
                   <td className="num">{formatBytes(v.bytesExposed)}</td>
                   <td className="num">{formatCount(v.count)}</td>
                   <td className="num">{formatCount(v.firstOp)}</td>
@@ -218,14 +240,10 @@ export function ViolationsTable({ violations, tag, caption = 'Violations' }: Vio
                       <dl>
                         <dt>Explanation</dt>
                         <dd>{v.explanation}</dd>
-                        <dt>Kernel path</dt>
-                        <dd>
-                          <code>{v.path}</code>
-                        </dd>
                         <dt>Rule</dt>
-                        <dd>{v.rule}</dd>
-                        <dt>Data class</dt>
-                        <dd>{v.dataClass}</dd>
+                        <dd>
+                          <LegendLink id={v.rule} />
+                        </dd>
                         <dt>Fingerprint</dt>
                         <dd>
                           <code>{v.fingerprint}</code>

@@ -9,6 +9,19 @@ import { Link } from '../router';
 import { RunsTable } from './runs-table';
 import { finalStatuses, usePolling } from './use-polling';
 
+/**
+ * A batch's progress from its runs' own progress: a finished run counts 1, a running one its
+ * progress (0–1), a queued one 0; so two runs half-way show 50 %, not 0 % until one ends.
+ */
+export function batchProgress(runs: ReadonlyArray<{ status: string; progress: number }>): number {
+  if (runs.length === 0) return 0;
+  const sum = runs.reduce(
+    (total, run) => total + (finalStatuses.has(run.status) ? 1 : Math.max(0, Math.min(1, run.progress))),
+    0,
+  );
+  return sum / runs.length;
+}
+
 /** A matrix batch: its runs with live status until every run has ended, then a link to compare them. */
 export function BatchPage({ id }: { id: string }): ReactNode {
   const [{ data, fetching, error }, refetch] = useQuery({ query: RunBatchDocument, variables: { id } });
@@ -37,7 +50,7 @@ export function BatchPage({ id }: { id: string }): ReactNode {
         submitted {formatTime(batch.createdAt)} · finished {formatTime(batch.finishedAt)}
       </p>
       <Section title="Progress">
-        <ProgressBar value={batch.runs.length ? done / batch.runs.length : 0} label="Batch progress" />
+        <ProgressBar value={batchProgress(batch.runs)} label="Batch progress" />
         <p aria-live="polite">
           {done} of {batch.runs.length} runs finished
         </p>

@@ -13,10 +13,11 @@ import {
   WaiveViolationDocument,
   type RegressionsQuery,
   type TriageState,
-  type ViolationFieldsFragment,
+  type TriageQueueQuery,
 } from '../api/generated/graphql';
 import { QueryStatus, Section, SeverityBadge, StatusBadge, VerdictBadge } from '../components/common';
-import { formatBytes, formatTime, shortId } from '../format';
+import { formatBytes, formatKernel, formatTime, shortId } from '../format';
+import { LegendLink } from '../components/violations-table';
 import { Link } from '../router';
 
 /** When a cron pattern next fires in its time zone, or null when it cannot be parsed. */
@@ -86,7 +87,7 @@ function Suites({ suites }: { suites: RegressionsQuery['suites'] }): ReactNode {
               ) : null}
             </h3>
             <p className="muted">
-              {suite.entries.map((e) => `${e.name} (${e.profile})`).join(', ')} · baseline{' '}
+              {suite.entries.map((e) => `${e.name} (${formatKernel(e.profile, e.overlays)})`).join(', ')} · baseline{' '}
               {suite.baselinePolicy.toLowerCase().replace('_', ' ')}
               {suite.description ? ` · ${suite.description}` : ''}
             </p>
@@ -138,7 +139,15 @@ function Suites({ suites }: { suites: RegressionsQuery['suites'] }): ReactNode {
                       <tr key={`${e.scenarioName}/${e.entryName}/${e.candidateRunId}`}>
                         <td>{e.scenarioName}</td>
                         <td>
-                          {e.entryName} <span className="muted">({e.profile})</span>
+                          {e.entryName}{' '}
+                          <span className="muted">
+                            (
+                            {formatKernel(
+                              e.profile,
+                              suite.entries.find((entry) => entry.name === e.entryName)?.overlays ?? [],
+                            )}
+                            )
+                          </span>
                         </td>
                         <td>
                           <VerdictBadge verdict={e.verdict} />
@@ -345,6 +354,8 @@ function WaiveForm({ fingerprint, onDone }: { fingerprint: string; onDone: () =>
   );
 }
 
+type TriageFinding = TriageQueueQuery['violations']['edges'][number]['node'];
+
 const triageStates: readonly TriageState[] = ['OPEN', 'ACKNOWLEDGED', 'WAIVED', 'FIXED'];
 
 function Triage({ canTriage }: { canTriage: boolean }): ReactNode {
@@ -359,7 +370,7 @@ function Triage({ canTriage }: { canTriage: boolean }): ReactNode {
   const [, reopen] = useMutation(ReopenViolationDocument);
   // Triage is per fingerprint: show each fingerprint once, with its newest finding (of the newest 30).
   const findings = useMemo(() => {
-    const byFingerprint = new Map<string, ViolationFieldsFragment>();
+    const byFingerprint = new Map<string, TriageFinding>();
     for (const { node } of data?.violations.edges ?? [])
       if (!byFingerprint.has(node.fingerprint)) byFingerprint.set(node.fingerprint, node);
     return [...byFingerprint.values()];
@@ -400,6 +411,8 @@ function Triage({ canTriage }: { canTriage: boolean }): ReactNode {
             <tr>
               <th scope="col">Severity</th>
               <th scope="col">Class</th>
+              <th scope="col">Scenario</th>
+              <th scope="col">Kernel</th>
               <th scope="col">Device</th>
               <th scope="col">Path</th>
               <th scope="col" className="num">
@@ -416,7 +429,15 @@ function Triage({ canTriage }: { canTriage: boolean }): ReactNode {
                 <td>
                   <SeverityBadge severity={v.severity} />
                 </td>
-                <td>{v.class}</td>
+                <td>
+                  <LegendLink id={v.class} />
+                </td>
+                <td>
+                  <Link to={`/scenarios/${v.run.scenario.id}`}>{v.run.scenario.name}</Link>
+                </td>
+                <td>
+                  <code>{formatKernel(v.run.profile, v.run.overlays)}</code>
+                </td>
                 <td>{v.deviceId}</td>
                 <td className="clip" title={v.explanation}>
                   <code>{v.path}</code>

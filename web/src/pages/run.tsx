@@ -23,6 +23,7 @@ import {
   type ReportView,
 } from '../format';
 import { Link } from '../router';
+import { formatMetricValue, groupMetrics } from '../metric-info';
 import { finalStatuses, usePolling } from './use-polling';
 import { useRunViolations } from './use-run-violations';
 
@@ -59,10 +60,10 @@ function Metrics({ metrics }: { metrics: NonNullable<RunResultsQuery['metrics']>
         ))}
       </dl>
       <button type="button" aria-expanded={showAll} onClick={() => setShowAll(!showAll)}>
-        {showAll ? 'Hide' : 'Show'} all {all.length} metrics
+        {showAll ? 'Hide' : 'Show'} all {all.length} metrics, grouped, with units and meanings
       </button>
       {showAll ? (
-        <table className="data">
+        <table className="data metrics-all">
           <caption className="visually-hidden">All metrics</caption>
           <thead>
             <tr>
@@ -70,18 +71,27 @@ function Metrics({ metrics }: { metrics: NonNullable<RunResultsQuery['metrics']>
               <th scope="col" className="num">
                 Value
               </th>
+              <th scope="col">Meaning</th>
             </tr>
           </thead>
-          <tbody>
-            {all.map(([key, value]) => (
-              <tr key={key}>
-                <th scope="row">
-                  <code>{key}</code>
+          {groupMetrics(all).map(({ group, rows }) => (
+            <tbody key={group}>
+              <tr className="group">
+                <th scope="rowgroup" colSpan={3}>
+                  {group}
                 </th>
-                <td className="num">{typeof value === 'number' ? value.toLocaleString('en-US') : String(value)}</td>
               </tr>
-            ))}
-          </tbody>
+              {rows.map(({ key, value, info }) => (
+                <tr key={key}>
+                  <th scope="row">
+                    <code>{key}</code>
+                  </th>
+                  <td className="num">{formatMetricValue(key, value)}</td>
+                  <td>{info.description}</td>
+                </tr>
+              ))}
+            </tbody>
+          ))}
         </table>
       ) : null}
     </>
@@ -153,14 +163,20 @@ function Results({ runId }: { runId: string }): ReactNode {
             <button
               type="button"
               onClick={() =>
-                downloadText(`run-${runId}.report.json`, JSON.stringify(data.report, null, 2), 'application/json')
+                downloadText(
+                  `run-${runId}.engine-report.json`,
+                  JSON.stringify(data.report, null, 2),
+                  'application/json',
+                )
               }
             >
               Download report (JSON)
             </button>
             <button
               type="button"
-              onClick={() => downloadText(`run-${runId}.report.md`, reportToMarkdown(runId, report), 'text/markdown')}
+              onClick={() =>
+                downloadText(`run-${runId}.engine-report.md`, reportToMarkdown(runId, report), 'text/markdown')
+              }
             >
               Download report (Markdown)
             </button>
@@ -240,7 +256,9 @@ export function RunPage({ id, canSubmit }: { id: string; canSubmit: boolean }): 
       <>
         <h1>Run</h1>
         <QueryStatus fetching={fetching} error={error} what="the run" />
-        {data && !run ? <p>No run with this id in your team.</p> : null}
+        {(data && !run) || error?.graphQLErrors.some((e) => e.extensions?.['code'] === 'NOT_FOUND') ? (
+          <p>No run with this id in your team.</p>
+        ) : null}
       </>
     );
   }

@@ -1,8 +1,13 @@
 import type { ReactNode } from 'react';
 import type { RunSummaryFragment } from '../api/generated/graphql';
-import { ProgressBar, StatusBadge } from '../components/common';
+import { ProgressBar, StatusBadge, VerdictBadge } from '../components/common';
 import { formatOverlays, formatTime, shortId } from '../format';
 import { Link } from '../router';
+
+/** A GraphQL RunVerdict (EXPOSES_SECRETS) as the report names it (exposes-secrets). */
+export function verdictName(verdict: string): string {
+  return verdict.toLowerCase().replace('_', '-');
+}
 
 /** Runs with status (a progress bar while running), profile, overlays and links to run and scenario. */
 export function RunsTable({
@@ -23,6 +28,7 @@ export function RunsTable({
           <th scope="col">Run</th>
           {showScenario ? <th scope="col">Scenario</th> : null}
           <th scope="col">Status</th>
+          <th scope="col">Verdict</th>
           <th scope="col">Profile</th>
           <th scope="col">Overlays</th>
           <th scope="col">Trigger</th>
@@ -45,6 +51,15 @@ export function RunsTable({
                 <ProgressBar value={run.progress} label={`Progress of run ${shortId(run.id)}`} />
               ) : (
                 <StatusBadge status={run.status} />
+              )}
+            </td>
+            <td>
+              {run.verdict ? (
+                <span title={`every level that applies: ${(run.summary?.levels ?? []).map(verdictName).join(', ')}`}>
+                  <VerdictBadge verdict={verdictName(run.verdict)} />
+                </span>
+              ) : (
+                <span className="muted">–</span>
               )}
             </td>
             <td>

@@ -1,6 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { useQuery } from 'urql';
 import { ScenarioDocument } from '../api/generated/graphql';
+import { AdvisePanel } from '../components/advise-panel';
 import { QueryStatus, Section } from '../components/common';
 import { canonicalJson, diffLines, formatTime } from '../format';
 import { RunsTable } from './runs-table';
@@ -91,6 +92,9 @@ export function ScenarioPage({ id, canSubmit }: { id: string; canSubmit: boolean
           </ol>
         </Section>
       </div>
+      <Section title="Pool sizing">
+        <AdvisePanel scenarioId={scenario.id} />
+      </Section>
       <Section title="Recent runs">
         <RunsTable
           runs={data.runs.edges.map((e) => e.node)}

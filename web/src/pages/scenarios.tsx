@@ -1,7 +1,8 @@
 import { useState, type ReactNode } from 'react';
 import { useQuery } from 'urql';
 import { ScenariosDocument } from '../api/generated/graphql';
-import { QueryStatus } from '../components/common';
+import { QueryStatus, Section } from '../components/common';
+import { ImportTracePanel } from '../components/import-trace-panel';
 import { formatTime } from '../format';
 import { Link } from '../router';
 
@@ -15,6 +16,9 @@ export function ScenariosPage(): ReactNode {
   return (
     <>
       <h1>Scenarios</h1>
+      <p>
+        <Link to="/scenarios/new">New scenario</Link>: paste or upload a spec, checked as you type.
+      </p>
       <div className="filters">
         <label>
           Name contains
@@ -52,6 +56,9 @@ export function ScenariosPage(): ReactNode {
           </tbody>
         </table>
       ) : null}
+      <Section title="Import trace">
+        <ImportTracePanel />
+      </Section>
     </>
   );
 }

@@ -1,0 +1,214 @@
+import { createDatabase, type Database } from '../../../src/platform/db';
+import { type ApiHarness, startApiHarness } from '../../support/api-harness';
+import { buildViolation, completeRun } from '../../support/factories';
+import { minimalSpecYaml } from '../../support/spec-fixtures';
+
+// Issue 16 through GraphQL: verdicts stored with results (filterable, with their counts), run-vs-run
+// comparison with moved findings and metric directions, and idempotency keys bound to their input.
+describe('verdicts, compareRuns and idempotency', () => {
+  let harness: ApiHarness;
+  let db: Database;
+
+  beforeAll(async () => {
+    harness = await startApiHarness();
+    db = createDatabase({ databaseUrl: process.env['DATABASE_URL']!, schema: 'public' });
+  });
+
+  afterAll(async () => {
+    await db.$disconnect();
+    await harness.stop();
+  });
+
+  async function scenario(token: string, name: string): Promise<string> {
+    const created = await harness.gql<{ createScenario: { scenario: { id: string } } }>(
+      token,
+      'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }',
+      { spec: minimalSpecYaml({ name }) },
+    );
+    return created.data.createScenario.scenario.id;
+  }
+
+  async function queuedRun(
+    token: string,
+    teamId: string,
+    scenarioId: string,
+    profile?: string,
+  ): Promise<{ id: string; teamId: string }> {
+    const submitted = await harness.gql<{ submitRun: { run: { id: string } } }>(
+      token,
+      'mutation($input: SubmitRunInput!) { submitRun(input: $input) { ... on RunSubmitted { run { id } } } }',
+      { input: { scenarioId, ...(profile ? { overrides: { profile } } : {}) } },
+    );
+    return { id: submitted.data.submitRun.run.id, teamId };
+  }
+
+  it('stores each run verdict with its levels and counts, and filters runs by verdict and by level', async () => {
+    const { token, teamId } = await harness.newTeam();
+    const scenarioId = await scenario(token, 'verdicts');
+    const secrets = await queuedRun(token, teamId, scenarioId);
+    const stale = await queuedRun(token, teamId, scenarioId);
+    const clean = await queuedRun(token, teamId, scenarioId);
+    await queuedRun(token, teamId, scenarioId); // still QUEUED: no verdict
+    await completeRun(db, secrets, {
+      violations: [
+        buildViolation({ fingerprint: 's1', count: 3n, bytesExposed: 12288n }),
+        buildViolation({ fingerprint: 's2', severity: 'high', dataClass: 'stale', count: 2n, bytesExposed: 8192n }),
+      ],
+    });
+    // A high-severity stale exposure alone: exposes-data, not clean.
+    await completeRun(db, stale, {
+      violations: [buildViolation({ fingerprint: 't1', class: 'V2', severity: 'high', dataClass: 'stale' })],
+    });
+    await completeRun(db, clean, {
+      violations: [buildViolation({ fingerprint: 'c1', class: 'V9', severity: 'info', dataClass: 'sensitive' })],
+    });
+
+    const byId = await harness.gql<{
+      run: {
+        verdict: string;
+        summary: {
+          verdict: string;
+          levels: string[];
+          critical: number;
+          high: number;
+          info: number;
+          violations: number;
+          byClass: Array<{ class: string; operations: string }>;
+          bytesExposed: string;
+        };
+      };
+    }>(
+      token,
+      'query($id: UUID!) { run(id: $id) { verdict summary { verdict levels critical high info violations byClass { class operations } bytesExposed } } }',
+      { id: secrets.id },
+    );
+    const ids = async (filter: Record<string, unknown>): Promise<string[]> => {
+      const page = await harness.gql<{ runs: { totalCount: number; edges: Array<{ node: { id: string } }> } }>(
+        token,
+        'query($filter: RunFilter) { runs(filter: $filter) { totalCount edges { node { id } } } }',
+        { filter },
+      );
+      expect(page.errors).toBeUndefined();
+      expect(page.data.runs.totalCount).toBe(page.data.runs.edges.length);
+      return page.data.runs.edges.map((e) => e.node.id).sort();
+    };
+
+    expect(byId.errors).toBeUndefined();
+    expect(byId.data.run.verdict).toBe('EXPOSES_SECRETS');
+    expect(byId.data.run.summary).toEqual({
+      verdict: 'EXPOSES_SECRETS',
+      levels: ['EXPOSES_SECRETS', 'EXPOSES_DATA'],
+      critical: 1,
+      high: 1,
+      info: 0,
+      violations: 2,
+      byClass: [{ class: 'V1', operations: '5' }],
+      bytesExposed: '20480',
+    });
+    expect(await ids({ verdict: ['EXPOSES_SECRETS'] })).toEqual([secrets.id]);
+    expect(await ids({ verdict: ['EXPOSES_DATA'] })).toEqual([stale.id]);
+    expect(await ids({ verdict: ['CLEAN'] })).toEqual([clean.id]);
+    // By level: the run that exposes secrets also exposes data.
+    expect(await ids({ verdictLevel: ['EXPOSES_DATA'] })).toEqual([secrets.id, stale.id].sort());
+    expect(await ids({ verdict: ['FAILING', 'DEGRADED'] })).toEqual([]);
+  });
+
+  it('compares two runs with moved findings, metric directions and a one-line summary', async () => {
+    const { token, teamId } = await harness.newTeam();
+    const scenarioId = await scenario(token, 'moved');
+    const a = await queuedRun(token, teamId, scenarioId, 'la-phys');
+    const b = await queuedRun(token, teamId, scenarioId, 'lb');
+    await completeRun(db, a, {
+      violations: [
+        buildViolation({ fingerprint: 'la-a4', rule: 'A4', path: 'dma_direct_map_phys → swiotlb_map' }),
+        buildViolation({ fingerprint: 'gone', deviceId: 'nvme1' }),
+      ],
+      metrics: { all: { failedMaps: 0, 'swiotlb.hiwater': 100, 'swiotlb.nslabs': 32768 } },
+    });
+    await completeRun(db, b, {
+      violations: [
+        buildViolation({ fingerprint: 'lb-b5', rule: 'B5', path: 'dma_map_phys → swiotlb_map' }),
+        buildViolation({ fingerprint: 'fresh', deviceId: 'nvme9', severity: 'high', dataClass: 'stale' }),
+      ],
+      metrics: { all: { failedMaps: 12, 'swiotlb.hiwater': 40, 'swiotlb.nslabs': 65536 } },
+    });
+
+    const response = await harness.gql<{
+      compareRuns: {
+        newViolations: Array<{ fingerprint: string }>;
+        fixedViolations: Array<{ fingerprint: string }>;
+        persistingViolations: Array<{ fingerprint: string }>;
+        movedViolations: Array<{
+          from: { fingerprint: string; rule: string };
+          to: { fingerprint: string; rule: string };
+        }>;
+        metricDeltas: Array<{ metric: string; delta: number; direction: string }>;
+        summary: string;
+      };
+    }>(
+      token,
+      `query($a: UUID!, $b: UUID!) { compareRuns(a: $a, b: $b) {
+        newViolations { fingerprint } fixedViolations { fingerprint } persistingViolations { fingerprint }
+        movedViolations { from { fingerprint rule } to { fingerprint rule } }
+        metricDeltas { metric delta direction } summary } }`,
+      { a: a.id, b: b.id },
+    );
+
+    expect(response.errors).toBeUndefined();
+    const c = response.data.compareRuns;
+    expect(c.movedViolations).toEqual([
+      { from: { fingerprint: 'la-a4', rule: 'A4' }, to: { fingerprint: 'lb-b5', rule: 'B5' } },
+    ]);
+    expect(c.newViolations.map((v) => v.fingerprint)).toEqual(['fresh']);
+    expect(c.fixedViolations.map((v) => v.fingerprint)).toEqual(['gone']);
+    expect(c.persistingViolations).toEqual([]);
+    expect(c.metricDeltas).toEqual([
+      { metric: 'failedMaps', delta: 12, direction: 'WORSE' },
+      { metric: 'swiotlb.hiwater', delta: -60, direction: 'BETTER' },
+      { metric: 'swiotlb.nslabs', delta: 32768, direction: 'NEUTRAL' },
+    ]);
+    expect(c.summary).toBe('vs la-phys: fixed 1, new 1, moved 1, failures ±0');
+  });
+
+  it('returns the existing run for a reused key with the same input and refuses it with different input', async () => {
+    const { token } = await harness.newTeam();
+    const first = await scenario(token, 'idem-a');
+    const second = await scenario(token, 'idem-b');
+    const submit = (input: Record<string, unknown>) =>
+      harness.gql<{
+        submitRun: {
+          __typename: string;
+          created?: boolean;
+          run?: { id: string };
+          userErrors?: Array<{ path: string[]; code: string; message: string }>;
+        };
+      }>(
+        token,
+        `mutation($input: SubmitRunInput!) { submitRun(input: $input) { __typename
+          ... on RunSubmitted { created run { id } } ... on InputRejected { userErrors { path code message } } } }`,
+        { input },
+      );
+
+    const original = await submit({ scenarioId: first, idempotencyKey: 'ci-7', overrides: { seed: '5' } });
+    const again = await submit({ scenarioId: first, idempotencyKey: 'ci-7', overrides: { seed: '5' } });
+    const otherScenario = await submit({ scenarioId: second, idempotencyKey: 'ci-7', overrides: { seed: '5' } });
+    const otherSeed = await submit({ scenarioId: first, idempotencyKey: 'ci-7', overrides: { seed: '6' } });
+    const runs = await harness.gql<{ runs: { totalCount: number } }>(token, '{ runs { totalCount } }');
+
+    expect(original.data.submitRun.created).toBe(true);
+    expect(again.data.submitRun).toMatchObject({
+      __typename: 'RunSubmitted',
+      created: false,
+      run: original.data.submitRun.run,
+    });
+    for (const refused of [otherScenario, otherSeed]) {
+      expect(refused.data.submitRun.__typename).toBe('InputRejected');
+      expect(refused.data.submitRun.userErrors?.[0]).toMatchObject({
+        path: ['input', 'idempotencyKey'],
+        code: 'IDEMPOTENCY_KEY_REUSED',
+        message: expect.stringContaining(original.data.submitRun.run!.id),
+      });
+    }
+    expect(runs.data.runs.totalCount).toBe(1);
+  });
+});
