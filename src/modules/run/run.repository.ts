@@ -256,7 +256,11 @@ export class RunRepository {
    */
   async completeBatchLocked(
     batchId: string,
-    decide: (runs: readonly Run[]) => Promise<{ status: RunStatus; comparison: unknown } | undefined>,
+    decide: (
+      runs: readonly Run[],
+      /** The runs' result summaries, read inside the same transaction (no second connection). */
+      summaries: (runIds: readonly string[]) => Promise<Map<string, RunResultSummary>>,
+    ) => Promise<{ status: RunStatus; comparison: unknown } | undefined>,
     now: Date,
   ): Promise<RunBatchWithRuns | undefined> {
     return this.db.$transaction(async (tx) => {
@@ -268,7 +272,7 @@ export class RunRepository {
       const runs = (await tx.run.findMany({ where: { batchId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(
         toRun,
       );
-      const completion = await decide(runs);
+      const completion = await decide(runs, (runIds) => this.batchResultSummaries(runIds, tx));
       if (!completion) return undefined;
       const row = await tx.runBatch.update({
         where: { id: batchId },
@@ -283,9 +287,12 @@ export class RunRepository {
   }
 
   /** What the batch comparison needs per run: violations (class, severity, fingerprint, bytes) and headline metrics. */
-  async batchResultSummaries(runIds: readonly string[]): Promise<Map<string, RunResultSummary>> {
+  async batchResultSummaries(
+    runIds: readonly string[],
+    client: Pick<Prisma.TransactionClient, 'violation' | 'allocatorMetrics'> = this.db,
+  ): Promise<Map<string, RunResultSummary>> {
     const [violations, metrics] = await Promise.all([
-      this.db.violation.findMany({
+      client.violation.findMany({
         where: { runId: { in: [...runIds] } },
         select: {
           runId: true,
@@ -300,7 +307,7 @@ export class RunRepository {
           count: true,
         },
       }),
-      this.db.allocatorMetrics.findMany({ where: { runId: { in: [...runIds] } } }),
+      client.allocatorMetrics.findMany({ where: { runId: { in: [...runIds] } } }),
     ]);
     const summaries = new Map<string, RunResultSummary>(runIds.map((id) => [id, { violations: [], metrics: null }]));
     for (const v of violations)
