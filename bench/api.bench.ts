@@ -1,7 +1,11 @@
 // npm run bench:api — seeds a team with 100,000 runs and 1,000,000 violations (bulk SQL) in a fresh
 // database, then measures the GraphQL dashboard aggregates and filtered violations queries over
 // HTTP against a started API. Prints one line per case: p50/p99 latency, ops/s and peak heap.
-// `--json` prints one JSON object per line. Options: --runs N --violations N --iterations N --keep-db.
+// `--json` prints one JSON object per line. Options: --runs N --violations N --iterations N --keep-db
+// --repeat N (measure every case N times on the one seeded database; each line says its round).
+// The dashboard is measured twice: as served (the per-team cache warm) and uncached (the team's
+// dashboard version bumped before every request, as a new result would). Target (issue 17):
+// p99 < 50 ms for every dashboard query; printed, never asserted.
 import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { Client } from 'pg';
@@ -20,6 +24,7 @@ const keepDatabase = args.includes('--keep-db');
 const runCount = option('runs', 100_000);
 const violationCount = option('violations', 1_000_000);
 const iterations = option('iterations', 200);
+const repeat = option('repeat', 1);
 const adminUrl = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 async function main(): Promise<void> {
@@ -51,11 +56,20 @@ async function main(): Promise<void> {
         const body = (await response.json()) as { errors?: unknown };
         if (body.errors) throw new Error(`query failed: ${JSON.stringify(body.errors)}`);
       };
-      const cases: Array<[string, string]> = [
-        [
-          'api-dashboard',
-          '{ dashboard { runsByStatus { day status count } violationsByClass { day class severity count } riskiestScenarios { scenario { name } openCriticalViolations } headroom { scenario { name } points { hiwaterFraction } } } }',
-        ],
+      const dashboardQuery =
+        '{ dashboard { runsByStatus { day status count } violationsByClass { day class severity count } riskiestScenarios { scenario { name } profile overlays { name } openCriticalViolations } headroom { scenario { name } points { hiwaterFraction } } } }';
+      const db = new Client({ connectionString: databaseUrl });
+      await db.connect();
+      const bumpVersion = async (): Promise<void> => {
+        await db.query(
+          `INSERT INTO team_dashboard_version (team_id, version) VALUES ($1, 1)
+           ON CONFLICT (team_id) DO UPDATE SET version = team_dashboard_version.version + 1`,
+          [team.id],
+        );
+      };
+      const cases: Array<[string, string, (() => Promise<void>)?]> = [
+        ['api-dashboard', dashboardQuery],
+        ['api-dashboard-uncached', dashboardQuery, bumpVersion],
         [
           'api-violations-filtered',
           '{ violations(first: 50, filter: { class: ["V1"], severity: ["critical"], triageState: [OPEN] }) { totalCount edges { node { id fingerprint triageState } } } }',
@@ -69,27 +83,36 @@ async function main(): Promise<void> {
           '{ runs(first: 50, filter: { status: [SUCCEEDED] }) { totalCount edges { node { id status } } } }',
         ],
       ];
-      for (const [name, query] of cases) {
-        for (let i = 0; i < 5; i++) await gql(query); // warm-up: plans and connections
-        const latenciesMs: number[] = [];
-        let peakHeapBytes = 0;
-        const started = performance.now();
-        for (let i = 0; i < iterations; i++) {
-          const t0 = performance.now();
-          await gql(query);
-          latenciesMs.push(performance.now() - t0);
-          peakHeapBytes = Math.max(peakHeapBytes, process.memoryUsage().heapUsed);
+      for (let pass = 1; pass <= repeat; pass++)
+        for (const [name, query, before] of cases) {
+          for (let i = 0; i < 5; i++) await gql(query); // warm-up: plans and connections
+          const latenciesMs: number[] = [];
+          let peakHeapBytes = 0;
+          let untimedMs = 0;
+          const started = performance.now();
+          for (let i = 0; i < iterations; i++) {
+            if (before) {
+              const b0 = performance.now();
+              await before();
+              untimedMs += performance.now() - b0;
+            }
+            const t0 = performance.now();
+            await gql(query);
+            latenciesMs.push(performance.now() - t0);
+            peakHeapBytes = Math.max(peakHeapBytes, process.memoryUsage().heapUsed);
+          }
+          const elapsedS = (performance.now() - started - untimedMs) / 1000;
+          latenciesMs.sort((a, b) => a - b);
+          report({
+            case: name,
+            ...(repeat > 1 ? { round: pass } : {}),
+            p50Ms: round(percentile(latenciesMs, 0.5)),
+            p99Ms: round(percentile(latenciesMs, 0.99)),
+            opsPerSec: round(iterations / elapsedS),
+            peakHeapBytes,
+          });
         }
-        const elapsedS = (performance.now() - started) / 1000;
-        latenciesMs.sort((a, b) => a - b);
-        report({
-          case: name,
-          p50Ms: round(percentile(latenciesMs, 0.5)),
-          p99Ms: round(percentile(latenciesMs, 0.99)),
-          opsPerSec: round(iterations / elapsedS),
-          peakHeapBytes,
-        });
-      }
+      await db.end();
     } finally {
       await api.stop();
     }
@@ -147,6 +170,26 @@ async function seed(databaseUrl: string, teamId: string): Promise<number> {
       `
       INSERT INTO allocator_metrics (run_id, team_id, scenario_id, nslabs, nareas, used, hiwater, failed_maps, failed_coherent_allocs, bounced_bytes_to_device, bounced_bytes_from_device, metrics, created_at)
       SELECT id, team_id, scenario_id, 262144, 16, 0, (seed % 262144)::int, 0, 0, 0, 0, '{}'::jsonb, created_at FROM run WHERE team_id = $1 AND status = 'SUCCEEDED'`,
+      [teamId],
+    );
+    // The result statement keeps these rollups; the bulk seed bypasses it, so fill them as the migration's backfill does.
+    await db.query(
+      `
+      INSERT INTO scenario_kernel_latest_run (team_id, scenario_id, profile, overlays, run_id, finished_at, critical_violations)
+      SELECT DISTINCT ON (r.team_id, r.scenario_id, r.profile, r.overlays)
+             r.team_id, r.scenario_id, r.profile, r.overlays, r.id, r.finished_at,
+             (SELECT count(*) FROM violation v WHERE v.run_id = r.id AND v.severity = 'critical')::int
+      FROM run r WHERE r.team_id = $1 AND r.status = 'SUCCEEDED' AND r.finished_at IS NOT NULL
+      ORDER BY r.team_id, r.scenario_id, r.profile, r.overlays, r.finished_at DESC, r.id DESC`,
+      [teamId],
+    );
+    await db.query(
+      `
+      INSERT INTO scenario_headroom_latest (team_id, scenario_id, run_id, at, hiwater_fraction)
+      SELECT DISTINCT ON (m.team_id, m.scenario_id) m.team_id, m.scenario_id, m.run_id, m.created_at,
+             coalesce(m.hiwater::float8 / nullif(m.nslabs, 0), 0)
+      FROM allocator_metrics m WHERE m.team_id = $1
+      ORDER BY m.team_id, m.scenario_id, m.created_at DESC, m.run_id DESC`,
       [teamId],
     );
     await db.query('VACUUM ANALYZE'); // as autovacuum would: visibility map for index-only counts, fresh statistics

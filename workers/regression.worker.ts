@@ -1,5 +1,6 @@
 import { Queue, Worker } from 'bullmq';
 import type { Logger } from '../src/platform/logger';
+import { bullmqConnection } from '../src/platform/redis';
 import {
   type BatchJob,
   batchJobOptions,
@@ -42,7 +43,8 @@ export async function startRegressionWorkers(options: {
   handlers: RegressionJobHandlers;
 }): Promise<RegressionWorkersHandle> {
   const { handlers, logger } = options;
-  const connection = { url: options.redisUrl, maxRetriesPerRequest: null };
+  const redis = bullmqConnection(options.redisUrl);
+  const connection = redis.connection;
   await handlers.reconcileSchedules();
   const batchesQueue = new Queue<BatchJob['data'], void, string>(RegressionQueueName.batches, {
     connection,
@@ -86,6 +88,7 @@ export async function startRegressionWorkers(options: {
     async stop() {
       await Promise.allSettled(workers.map((w) => w.close()));
       await batchesQueue.close();
+      await redis.release();
     },
     async registerSchedulersIfLost() {
       if (await batchesQueue.getJobScheduler(sweepSchedulerId)) return false;

@@ -22,6 +22,8 @@ export interface RunJobResult {
   readonly resultHash?: string;
   readonly operations?: number;
   readonly engineMs?: number;
+  /** Set when this job stored the result: the run's times (ms since epoch) and batch, so the worker need not re-read the run. */
+  readonly stored?: { createdAtMs: number; startedAtMs: number | null; finishedAtMs: number; batchId: string | null };
 }
 
 /** Worker → thread. */
@@ -71,6 +73,16 @@ async function execute(executor: RunExecutor, config: Config, runId: string): Pr
             resultHash: outcome.resultHash,
             operations: outcome.operations,
             engineMs: Math.round(outcome.engineMs),
+            ...(outcome.finishedAt
+              ? {
+                  stored: {
+                    createdAtMs: outcome.run.createdAt.getTime(),
+                    startedAtMs: outcome.run.startedAt?.getTime() ?? null,
+                    finishedAtMs: outcome.finishedAt.getTime(),
+                    batchId: outcome.run.batchId,
+                  },
+                }
+              : {}),
           },
         };
       default:
@@ -91,7 +103,8 @@ async function execute(executor: RunExecutor, config: Config, runId: string): Pr
 if (!isMainThread && parentPort) {
   const port = parentPort;
   const config = threadConfig();
-  const db = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
+  // One connection per engine thread: the executor's queries are sequential (docs/scaling.md).
+  const db = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, poolSize: 1 });
   const executor = buildRunExecutor(db, { clock: systemClock, specs: engineSpecValidator });
   port.on('message', (request: EngineThreadRequest) => {
     if (request.type !== 'execute') return;

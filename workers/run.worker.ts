@@ -5,6 +5,7 @@ import type { Config } from '../src/platform/config';
 import type { Clock } from '../src/platform/clock';
 import type { Logger } from '../src/platform/logger';
 import { pipelineMetrics } from '../src/platform/metrics';
+import { bullmqConnection } from '../src/platform/redis';
 import type { RunBatchCompleter } from '../src/modules/run/run.batch';
 import type { RunErrorCode } from '../src/modules/run/run.errors';
 import { QueueName, type RunJob, type RunQueue, runJobOptions } from '../src/modules/run/run.queue';
@@ -99,6 +100,7 @@ export function createRunWorker(
   onExecuted: (runId: string, result: RunJobResult | undefined) => void,
 ): RunWorkerParts {
   const workerData: RunProcessorWorkerData = { config };
+  const redis = bullmqConnection(config.redis);
   const pool = new EngineThreadPool(processorFile(), config.workerConcurrency, workerData, logger);
   const executing = new Map<string, { job: RunBullJob; token: string | undefined }>();
   const handingBack = new Set<string>();
@@ -144,7 +146,7 @@ export function createRunWorker(
   };
 
   const worker: RunWorker = new Worker<RunJob['data'], RunJobResult, RunJob['name']>(QueueName.runs, processJob, {
-    connection: { url: config.redisUrl, maxRetriesPerRequest: null },
+    connection: redis.connection,
     prefix: config.bullmqPrefix,
     concurrency: config.workerConcurrency,
     // A crashed process (SIGKILL, OOM) leaves the job active with a lock that expires after
@@ -165,6 +167,7 @@ export function createRunWorker(
       );
   });
   worker.on('error', (error) => logger.error({ err: error }, 'run worker error'));
+  worker.on('closed', () => void redis.release());
   return {
     worker,
     pool,
@@ -205,7 +208,17 @@ export async function startRunWorker(
   const metrics = pipelineMetrics();
 
   const afterJob = async (runId: string, result: RunJobResult | undefined): Promise<void> => {
-    const run = await runs.findForJob(runId);
+    // A job that stored the result says what the bookkeeping needs; only other endings read the run.
+    const stored = result?.stored;
+    const run = stored
+      ? {
+          status: 'SUCCEEDED' as const,
+          batchId: stored.batchId,
+          createdAt: new Date(stored.createdAtMs),
+          startedAt: stored.startedAtMs === null ? null : new Date(stored.startedAtMs),
+          finishedAt: new Date(stored.finishedAtMs),
+        }
+      : await runs.findForJob(runId);
     if (!run || !finalRunStatuses.has(run.status)) return;
     if (run.finishedAt) {
       metrics.runsFinishedTotal.inc({ status: run.status });

@@ -1,5 +1,5 @@
 import type { Logger } from '../platform/logger';
-import type { Redis } from '../platform/redis';
+import type { RedisClient } from '../platform/redis';
 import { AppError } from '../platform/app-error';
 
 export interface RateLimiter {
@@ -66,7 +66,7 @@ export function createLocalRateLimiter(options: {
  * outage never turns requests into errors; the switch is logged once each way.
  */
 export function createRedisRateLimiter(
-  redis: Redis,
+  redis: RedisClient,
   options: { requestsPerMinute: number; keyPrefix: string; logger?: Logger },
 ): RateLimiter {
   let sequence = 0;

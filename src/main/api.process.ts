@@ -4,7 +4,7 @@ import { systemClock } from '../platform/clock';
 import { createDatabase, type Database } from '../platform/db';
 import type { Logger } from '../platform/logger';
 import { collectQueueDepth, metricsRegistry } from '../platform/metrics';
-import { createRedis, type Redis } from '../platform/redis';
+import { createRedis, type RedisClient } from '../platform/redis';
 import { checkPostgres, checkRedis } from '../platform/service-check';
 import { requireOperatorToken } from '../api/admin-queues';
 import { createExportRouter } from '../api/export.routes';
@@ -33,8 +33,12 @@ export async function startApi(
   logger: Logger,
   options: { specs: SpecValidator; port?: number },
 ): Promise<ApiProcess> {
-  const db: Database = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
-  const redis: Redis = createRedis(config.redisUrl);
+  const db: Database = createDatabase({
+    databaseUrl: config.databaseUrl,
+    schema: config.databaseSchema,
+    poolSize: config.databasePoolSizeApi,
+  });
+  const redis: RedisClient = createRedis(config.redis);
   const runQueue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   const runEvents = createRunEventSource({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   const regressionQueues = createRegressionQueues({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });

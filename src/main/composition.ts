@@ -188,7 +188,11 @@ export function buildWorkerParts(
   deps: { clock: Clock; logger: Logger; specs: SpecValidator; onBatchCompleted?: BatchCompletedListener },
 ): WorkerParts {
   const regressionSettings = regressionSettingsOf(config);
-  const db = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema });
+  const db = createDatabase({
+    databaseUrl: config.databaseUrl,
+    schema: config.databaseSchema,
+    poolSize: config.databasePoolSizeWorker,
+  });
   const runQueue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   const regressionQueues = createRegressionQueues({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   const {

@@ -16,9 +16,10 @@ const postgresUrl = z
     (value) => isUrlWithScheme(value, /^postgres(ql)?:\/\//),
     'must be a URL such as postgresql://user@host:5432/db',
   );
-const redisUrl = z
-  .string()
-  .refine((value) => isUrlWithScheme(value, /^rediss?:\/\//), 'must be a URL such as redis://127.0.0.1:6379');
+const redisUrl = z.string().superRefine((value, context) => {
+  const parsed = parseRedisUrl(value);
+  if (typeof parsed === 'string') context.addIssue({ code: 'custom', message: parsed });
+});
 const integer = (min: number, max: number, what: string) =>
   z.coerce
     .number({ error: `must be ${what}` })
@@ -70,8 +71,14 @@ const environmentSchema = z.object({
   BULLMQ_PREFIX: z
     .string()
     .min(1)
-    .regex(/^[A-Za-z0-9_:-]+$/, 'letters, digits, _ : - only')
+    .regex(/^[A-Za-z0-9_:{}-]+$/, 'letters, digits, _ : - { } only')
+    .refine(
+      (value) => !/[{}]/.test(value) || /^[^{}]*\{[^{}]+\}[^{}]*$/.test(value),
+      'at most one {hash tag}, not empty',
+    )
     .default('dmasim'),
+  DATABASE_POOL_SIZE_API: integer(1, 1000, 'an integer from 1 to 1000').default(10),
+  DATABASE_POOL_SIZE_WORKER: integer(1, 1000, 'an integer from 1 to 1000').default(2),
   PORT: integer(1, 65535, 'a TCP port (1-65535)').default(4000),
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(logLevels).default('info'),
@@ -96,11 +103,83 @@ const environmentSchema = z.object({
     .optional(),
 });
 
+/** Where Redis is: one server, or the seed nodes of a Redis Cluster (REDIS_URL parsed by `parseRedisUrl`). */
+export type RedisTarget =
+  | { readonly kind: 'single'; readonly url: string }
+  | {
+      readonly kind: 'cluster';
+      readonly nodes: ReadonlyArray<{ readonly host: string; readonly port: number }>;
+      readonly username: string | null;
+      readonly password: string | null;
+      readonly tls: boolean;
+    };
+
+/**
+ * Parses REDIS_URL: `redis://host:port` (or rediss://) is one server; a Redis Cluster is given by
+ * its seed nodes, as `redis+cluster://[user:password@]host:port,host:port,...` (rediss+cluster://
+ * for TLS) or as comma-separated URLs `redis://host:port,redis://host:port`. Returns the problem as
+ * a string when the value is not one of these.
+ */
+export function parseRedisUrl(value: string): RedisTarget | string {
+  const example = 'must be a URL such as redis://127.0.0.1:6379, or a cluster as redis+cluster://host:port,host:port';
+  const clusterScheme = /^(rediss?)\+cluster:\/\/(?:([^@/]*)@)?([^/?#]+)\/?$/.exec(value);
+  const seeds: string[] = [];
+  let credentials: string | undefined;
+  let tls = false;
+  if (clusterScheme) {
+    tls = clusterScheme[1] === 'rediss';
+    credentials = clusterScheme[2];
+    seeds.push(...clusterScheme[3]!.split(','));
+  } else if (value.includes(',')) {
+    for (const part of value.split(',')) {
+      const url = /^(rediss?):\/\/(?:([^@/]*)@)?([^/?#,]+)\/?$/.exec(part.trim());
+      if (!url) return `${example} (not a redis:// URL: ${part.trim().replace(/\/\/[^@]*@/, '//***@')})`;
+      tls = tls || url[1] === 'rediss';
+      credentials ??= url[2];
+      seeds.push(url[3]!);
+    }
+  } else {
+    return URL.canParse(value) && /^rediss?:\/\//.test(value) ? { kind: 'single', url: value } : example;
+  }
+  const nodes: Array<{ host: string; port: number }> = [];
+  for (const seed of seeds) {
+    const hostPort = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+)(?::(\d{1,5}))?$/.exec(seed.trim());
+    const port = Number(hostPort?.[2] ?? 6379);
+    if (!hostPort || port < 1 || port > 65535) return `${example} (bad cluster seed: ${seed.trim()})`;
+    nodes.push({ host: hostPort[1]!.replace(/^\[|\]$/g, ''), port });
+  }
+  const [user, password] = credentials === undefined ? [] : credentials.split(':', 2);
+  return {
+    kind: 'cluster',
+    nodes,
+    username: user ? decodeURIComponent(user) : null,
+    password: password ? decodeURIComponent(password) : null,
+    tls,
+  };
+}
+
+/**
+ * BullMQ's key prefix with a Redis Cluster hash tag: every key of a queue then hashes to one slot
+ * (BullMQ's scripts touch several keys of a queue at once). `dmasim` becomes `{dmasim}`; a prefix
+ * that already has a tag is kept.
+ */
+export function hashTaggedPrefix(prefix: string): string {
+  return /\{[^{}]+\}/.test(prefix) ? prefix : `{${prefix}}`;
+}
+
 export type Config = Readonly<{
   nodeEnv: 'development' | 'test' | 'production';
   databaseUrl: string;
   databaseSchema: string;
+  /** Connections the API process's PostgreSQL pool may open. */
+  databasePoolSizeApi: number;
+  /** Connections of a worker process's own pool (batches, reconciler, regression jobs); each engine thread has one more. */
+  databasePoolSizeWorker: number;
+  /** REDIS_URL as given (for messages; redact before printing). */
   redisUrl: string;
+  /** REDIS_URL parsed: one server or a cluster's seed nodes. */
+  redis: RedisTarget;
+  /** BULLMQ_PREFIX with its Redis Cluster hash tag, e.g. {dmasim}. */
   bullmqPrefix: string;
   port: number;
   host: string;
@@ -152,8 +231,11 @@ export function parseConfig(environment: Readonly<Record<string, string | undefi
     nodeEnv: env.NODE_ENV,
     databaseUrl: env.DATABASE_URL,
     databaseSchema: env.DATABASE_SCHEMA,
+    databasePoolSizeApi: env.DATABASE_POOL_SIZE_API,
+    databasePoolSizeWorker: env.DATABASE_POOL_SIZE_WORKER,
     redisUrl: env.REDIS_URL,
-    bullmqPrefix: env.BULLMQ_PREFIX,
+    redis: parseRedisUrl(env.REDIS_URL) as RedisTarget,
+    bullmqPrefix: hashTaggedPrefix(env.BULLMQ_PREFIX),
     port: env.PORT,
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
@@ -195,10 +277,24 @@ export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environm
   },
   { variable: 'DATABASE_SCHEMA', meaning: 'PostgreSQL schema holding the tables (default public)' },
   {
-    variable: 'REDIS_URL',
-    meaning: 'Redis URL for BullMQ (default redis://127.0.0.1:6379); Redis must use maxmemory-policy noeviction',
+    variable: 'DATABASE_POOL_SIZE_API',
+    meaning: 'PostgreSQL connections the API process may open (default 10); see docs/scaling.md for the budget',
   },
-  { variable: 'BULLMQ_PREFIX', meaning: 'key prefix for all BullMQ queues (default dmasim)' },
+  {
+    variable: 'DATABASE_POOL_SIZE_WORKER',
+    meaning:
+      'PostgreSQL connections of a worker process for batch completion, the reconciler and regression jobs; each engine thread (WORKER_CONCURRENCY) adds one (default 2)',
+  },
+  {
+    variable: 'REDIS_URL',
+    meaning:
+      'Redis for BullMQ (default redis://127.0.0.1:6379), or a Redis Cluster: redis+cluster://host:port,host:port or comma-separated redis:// URLs; Redis must use maxmemory-policy noeviction',
+  },
+  {
+    variable: 'BULLMQ_PREFIX',
+    meaning:
+      'key prefix for all BullMQ queues, used as a Redis Cluster hash tag: dmasim becomes {dmasim} (default dmasim)',
+  },
   { variable: 'PORT', meaning: 'HTTP port of the API (default 4000)' },
   { variable: 'HOST', meaning: 'interface the API listens on (default 0.0.0.0)' },
   { variable: 'LOG_LEVEL', meaning: 'pino level: fatal, error, warn, info, debug, trace, silent (default info)' },

@@ -1,5 +1,6 @@
 import net from 'node:net';
 import { Client } from 'pg';
+import { parseRedisUrl } from './config';
 
 /** How to start each local service on a dmasim development machine (printed when one is down). */
 export const serviceStartHints = {
@@ -168,23 +169,48 @@ function messageOf(error: unknown): string {
 
 /**
  * Sends PING to Redis over a raw socket (no ioredis retry loop, so a dead server fails fast) and
- * checks the eviction policy BullMQ requires.
+ * checks the eviction policy BullMQ requires. For a Redis Cluster (REDIS_URL with several seeds)
+ * every seed node is checked.
  */
 export async function checkRedis(redisUrl: string, timeoutMs = 3000): Promise<void> {
-  const url = new URL(redisUrl);
-  const port = Number(url.port || 6379);
-  const host = url.hostname || '127.0.0.1';
+  const target = parseRedisUrl(redisUrl);
+  if (typeof target === 'string') throw new ServiceUnavailableError(`REDIS_URL ${target}`);
+  if (target.kind === 'single') {
+    const url = new URL(target.url);
+    const password = url.password ? decodeURIComponent(url.password) : null;
+    const username = url.username ? decodeURIComponent(url.username) : null;
+    await checkRedisNode(
+      { host: url.hostname || '127.0.0.1', port: Number(url.port || 6379), username, password },
+      redactUrl(redisUrl),
+      timeoutMs,
+    );
+    return;
+  }
+  await Promise.all(
+    target.nodes.map((node) =>
+      checkRedisNode(
+        { ...node, username: target.username, password: target.password },
+        `${node.host}:${node.port} (cluster seed)`,
+        timeoutMs,
+      ),
+    ),
+  );
+}
+
+async function checkRedisNode(
+  node: { host: string; port: number; username: string | null; password: string | null },
+  label: string,
+  timeoutMs: number,
+): Promise<void> {
   const reply = await new Promise<string>((resolve, reject) => {
-    const socket = net.connect({ host, port });
+    const socket = net.connect({ host: node.host, port: node.port });
     let received = '';
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`no answer within ${timeoutMs} ms`));
     }, timeoutMs);
     socket.on('connect', () => {
-      const auth = url.password
-        ? `AUTH ${decodeURIComponent(url.username || 'default')} ${decodeURIComponent(url.password)}\r\n`
-        : '';
+      const auth = node.password ? `AUTH ${node.username ?? 'default'} ${node.password}\r\n` : '';
       socket.write(`${auth}PING\r\nCONFIG GET maxmemory-policy\r\n`);
     });
     socket.on('data', (chunk) => {
@@ -201,14 +227,14 @@ export async function checkRedis(redisUrl: string, timeoutMs = 3000): Promise<vo
     });
   }).catch((error: unknown) => {
     throw new ServiceUnavailableError(
-      `Redis is not reachable at ${redactUrl(redisUrl)} (${describe(error)}).\n` +
+      `Redis is not reachable at ${label} (${describe(error)}).\n` +
         `Start it with: ${serviceStartHints.redis}\nor point REDIS_URL at a running server.`,
     );
   });
   const policy = /maxmemory-policy\r\n\$\d+\r\n([^\r]*)\r\n/.exec(reply)?.[1];
   if (policy !== undefined && policy !== 'noeviction') {
     throw new ServiceUnavailableError(
-      `Redis at ${redactUrl(redisUrl)} uses maxmemory-policy ${policy}; BullMQ needs noeviction ` +
+      `Redis at ${label} uses maxmemory-policy ${policy}; BullMQ needs noeviction ` +
         `(redis-cli config set maxmemory-policy noeviction).`,
     );
   }

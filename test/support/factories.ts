@@ -38,42 +38,40 @@ export async function completeRun(
 ): Promise<boolean> {
   const now = result.now ?? new Date();
   await new RunRepository(db).markRunning(run.id, now);
-  return new ResultRepository(db).saveRunResult(
-    {
-      runId: run.id,
-      teamId: run.teamId,
-      resultHash: result.resultHash ?? 'f'.repeat(64),
-      report: { resultHash: result.resultHash ?? 'f'.repeat(64), violations: result.violations ?? [] },
-      // The verdict the engine would give these violations (the one verdict model).
-      summary: {
-        ...summarizeFindings(
-          (result.violations ?? []).map((v) => ({
-            class: v.class,
-            severity: v.severity as 'critical' | 'high' | 'info',
-            count: Number(v.count),
-            bytesExposed: Number(v.bytesExposed),
-          })),
-          [],
-        ),
-        operations: 100,
-        violations: (result.violations ?? []).length,
-        failures: 0,
-      },
-      violations: result.violations ?? [],
-      metrics: {
-        nslabs: 32768,
-        nareas: 4,
-        used: 0,
-        hiwater: 1024,
-        failedMaps: 0n,
-        failedCoherentAllocs: 0n,
-        bouncedBytesToDevice: 0n,
-        bouncedBytesFromDevice: 0n,
-        all: { 'swiotlb.hiwater': 1024 },
-        ...result.metrics,
-      },
-      samples: result.samples ?? [],
+  const written = await new ResultRepository(db).saveRunResult({
+    runId: run.id,
+    teamId: run.teamId,
+    resultHash: result.resultHash ?? 'f'.repeat(64),
+    report: { resultHash: result.resultHash ?? 'f'.repeat(64), violations: result.violations ?? [] },
+    // The verdict the engine would give these violations (the one verdict model).
+    summary: {
+      ...summarizeFindings(
+        (result.violations ?? []).map((v) => ({
+          class: v.class,
+          severity: v.severity as 'critical' | 'high' | 'info',
+          count: Number(v.count),
+          bytesExposed: Number(v.bytesExposed),
+        })),
+        [],
+      ),
+      operations: 100,
+      violations: (result.violations ?? []).length,
+      failures: 0,
     },
-    now,
-  );
+    violations: result.violations ?? [],
+    metrics: {
+      nslabs: 32768,
+      nareas: 4,
+      used: 0,
+      hiwater: 1024,
+      failedMaps: 0n,
+      failedCoherentAllocs: 0n,
+      bouncedBytesToDevice: 0n,
+      bouncedBytesFromDevice: 0n,
+      all: { 'swiotlb.hiwater': 1024 },
+      ...result.metrics,
+    },
+    samples: result.samples ?? [],
+  });
+  return written !== undefined;
 }

@@ -235,7 +235,7 @@ export type Dashboard = {
   __typename?: 'Dashboard';
   /** SWIOTLB headroom trend per scenario (up to 20 scenarios, 100 points each). */
   headroom: Array<ScenarioHeadroom>;
-  /** Scenarios ranked by open critical violations, most first (top 20). */
+  /** Scenarios per kernel ranked by open critical violations, most first (top 20). */
   riskiestScenarios: Array<ScenarioRisk>;
   /** Runs by status per day. */
   runsByStatus: Array<RunsByStatusDay>;
@@ -1418,11 +1418,22 @@ export type ScenarioHeadroom = {
   scenario: Scenario;
 };
 
-/** A scenario ranked by its open critical violations in its latest successful run. */
+/**
+ * A scenario under one kernel (profile + overlays), ranked by the open critical violations of its
+ * latest successful run under that kernel.
+ */
 export type ScenarioRisk = {
   __typename?: 'ScenarioRisk';
-  /** Critical violations not waived or acknowledged in the latest successful run. */
+  /** When that run finished. */
+  finishedAt: Scalars['DateTime']['output'];
+  /** Critical violations not waived, acknowledged or fixed in that run (an expired waiver counts as open). */
   openCriticalViolations: Scalars['Int']['output'];
+  /** Overlays applied on top of the profile, in the run's order. */
+  overlays: Array<Overlay>;
+  /** Kernel profile of the run. */
+  profile: Scalars['String']['output'];
+  /** The latest successful run of the scenario under this kernel. */
+  runId: Scalars['UUID']['output'];
   /** The scenario. */
   scenario: Scenario;
 };
@@ -2916,7 +2927,11 @@ export type ScenarioHeadroomResolvers<ContextType = GraphqlContext, ParentType e
 };
 
 export type ScenarioRiskResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ScenarioRisk'] = ResolversParentTypes['ScenarioRisk']> = {
+  finishedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   openCriticalViolations?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  overlays?: Resolver<Array<ResolversTypes['Overlay']>, ParentType, ContextType>;
+  profile?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  runId?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
   scenario?: Resolver<ResolversTypes['Scenario'], ParentType, ContextType>;
 };
 

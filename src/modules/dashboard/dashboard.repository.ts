@@ -31,29 +31,52 @@ export class DashboardRepository {
       ORDER BY 1, 2, 3`;
   }
 
-  /**
-   * Critical violations of each scenario's latest successful run that are not acknowledged, waived
-   * or fixed. One index probe per scenario (LATERAL) instead of scanning every successful run, then an index-only scan of violation_critical_run_idx (partial, critical only) per run.
-   */
-  riskiestScenarios(teamId: string, limit: number): Promise<Array<{ scenario_id: string; open_critical: number }>> {
-    return this.db.$queryRaw`
-      WITH latest AS (
-        SELECT s.id AS scenario_id, r.id AS run_id
-        FROM scenario s
-        CROSS JOIN LATERAL (
-          SELECT id FROM run WHERE team_id = ${teamId}::uuid AND scenario_id = s.id AND status = 'SUCCEEDED' ORDER BY finished_at DESC LIMIT 1
-        ) r
-        WHERE s.team_id = ${teamId}::uuid
-      )
-      SELECT l.scenario_id, count(*)::int AS open_critical
-      FROM latest l
-      JOIN violation v ON v.run_id = l.run_id AND v.team_id = ${teamId}::uuid AND v.severity = 'critical'
-      LEFT JOIN violation_triage t ON t.team_id = v.team_id AND t.fingerprint = v.fingerprint
-      WHERE t.state IS NULL OR t.state = 'OPEN' OR (t.state = 'WAIVED' AND t.expires_at IS NOT NULL AND t.expires_at <= now())
-      GROUP BY l.scenario_id ORDER BY open_critical DESC, l.scenario_id LIMIT ${limit}`;
+  /** The team's dashboard version: bumped by every stored result and triage decision (the cache's key). */
+  async version(teamId: string): Promise<bigint> {
+    const rows = await this.db.$queryRaw<Array<{ version: bigint }>>`
+      SELECT version FROM team_dashboard_version WHERE team_id = ${teamId}::uuid`;
+    return rows[0]?.version ?? 0n;
   }
 
-  /** The newest `pointLimit` headroom points of the `scenarioLimit` scenarios with the most recent metrics, via index probes. */
+  /**
+   * Open critical violations of the latest successful run of each scenario under each kernel
+   * (profile + overlays), from the scenario_kernel_latest_run rollup: one row per (scenario,
+   * kernel) with critical findings, then an index-only scan of violation_critical_run_idx (partial,
+   * critical only) per run and the team's triage decisions. Open = no decision, OPEN, or a waiver
+   * past its expiry.
+   */
+  riskiestScenarios(
+    teamId: string,
+    limit: number,
+  ): Promise<
+    Array<{
+      scenario_id: string;
+      profile: string;
+      overlays: unknown;
+      run_id: string;
+      finished_at: Date;
+      open_critical: number;
+    }>
+  > {
+    return this.db.$queryRaw`
+      SELECT k.scenario_id, k.profile, k.overlays, k.run_id, k.finished_at, count(*)::int AS open_critical
+      FROM scenario_kernel_latest_run k
+      JOIN violation v ON v.run_id = k.run_id AND v.severity = 'critical'
+      LEFT JOIN violation_triage t ON t.team_id = k.team_id AND t.fingerprint = v.fingerprint
+      WHERE k.team_id = ${teamId}::uuid AND k.critical_violations > 0
+        AND (t.state IS NULL OR t.state = 'OPEN' OR (t.state = 'WAIVED' AND t.expires_at IS NOT NULL AND t.expires_at <= now()))
+      GROUP BY k.scenario_id, k.profile, k.overlays, k.run_id, k.finished_at
+      ORDER BY open_critical DESC, k.scenario_id, k.profile, k.overlays::text
+      LIMIT ${limit}`;
+  }
+
+  /**
+   * The newest `pointLimit` headroom points of the `scenarioLimit` scenarios with the most recent
+   * metrics in the range. The scenario_headroom_latest rollup holds each scenario's newest point:
+   * when it falls inside the range it is the scenario's latest point in range; only scenarios whose
+   * newest point is past the range's end are probed in allocator_metrics. The points come from the
+   * (team, scenario, created_at) index.
+   */
   headroom(
     teamId: string,
     range: DashboardRange,
@@ -62,15 +85,19 @@ export class DashboardRepository {
   ): Promise<Array<{ scenario_id: string; run_id: string; at: Date; fraction: number }>> {
     return this.db.$queryRaw`
       WITH chosen AS (
-        SELECT s.id AS scenario_id, m.last_at
-        FROM scenario s
-        CROSS JOIN LATERAL (
-          SELECT created_at AS last_at FROM allocator_metrics
-          WHERE team_id = ${teamId}::uuid AND scenario_id = s.id AND created_at >= ${range.from} AND created_at < ${range.to}
-          ORDER BY created_at DESC LIMIT 1
-        ) m
-        WHERE s.team_id = ${teamId}::uuid
-        ORDER BY m.last_at DESC LIMIT ${scenarioLimit}
+        SELECT scenario_id, last_at FROM (
+          SELECT h.scenario_id, h.at AS last_at FROM scenario_headroom_latest h
+          WHERE h.team_id = ${teamId}::uuid AND h.at >= ${range.from} AND h.at < ${range.to}
+          UNION ALL
+          SELECT h.scenario_id, m.last_at FROM scenario_headroom_latest h
+          CROSS JOIN LATERAL (
+            SELECT created_at AS last_at FROM allocator_metrics
+            WHERE team_id = ${teamId}::uuid AND scenario_id = h.scenario_id AND created_at >= ${range.from} AND created_at < ${range.to}
+            ORDER BY created_at DESC LIMIT 1
+          ) m
+          WHERE h.team_id = ${teamId}::uuid AND h.at >= ${range.to}
+        ) c
+        ORDER BY last_at DESC, scenario_id LIMIT ${scenarioLimit}
       )
       SELECT c.scenario_id, p.run_id, p.created_at AS at, coalesce(p.hiwater::float8 / nullif(p.nslabs, 0), 0) AS fraction
       FROM chosen c

@@ -9,6 +9,11 @@ export const dashboardResolvers: Resolvers = {
       return {
         ...dashboard,
         runsByStatus: dashboard.runsByStatus.map((row) => ({ ...row, status: row.status as RunStatus })),
+        riskiestScenarios: dashboard.riskiestScenarios.map((row) => ({
+          ...row,
+          overlays: row.overlays.map((o) => ({ name: o.name, variant: o.variant ?? null })),
+        })),
+        headroom: dashboard.headroom.map((row) => ({ ...row, points: [...row.points] })),
       };
     },
   },

@@ -1,4 +1,5 @@
 import { Queue } from 'bullmq';
+import { bullmqConnection } from '../../platform/redis';
 
 /** Queue names of regression runs (one per job family). */
 export const RegressionQueueName = {
@@ -67,7 +68,8 @@ const scheduleJobOptions = {
 } as const;
 
 export function createRegressionQueues(options: { redisUrl: string; prefix: string }): RegressionQueues {
-  const connection = { url: options.redisUrl, maxRetriesPerRequest: null };
+  const redis = bullmqConnection(options.redisUrl);
+  const connection = redis.connection;
   // Scheduler ids share BullMQ's NameType, so these queues take string names.
   const schedules = new Queue<ScheduleJob['data'], void, string>(RegressionQueueName.schedules, {
     connection,
@@ -108,6 +110,7 @@ export function createRegressionQueues(options: { redisUrl: string; prefix: stri
     },
     async close() {
       await Promise.allSettled([schedules.close(), webhooks.close(), batches.close()]);
+      await redis.release();
     },
   };
 }

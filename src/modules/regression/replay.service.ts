@@ -100,8 +100,8 @@ function logOutcome(logger: Logger | undefined, replay: RunReplay): void {
  */
 export function recordingReplays(writer: RunResultWriter, replays: ReplayRepository, logger?: Logger): RunResultWriter {
   return {
-    async saveRunResult(record, now) {
-      const wrote = await writer.saveRunResult(record, now);
+    async saveRunResult(record) {
+      const wrote = await writer.saveRunResult(record);
       if (wrote) {
         const recorded = await replays.recordReplayResult(record.runId, record.resultHash);
         if (recorded) logOutcome(logger, recorded);

@@ -41,71 +41,77 @@ export class ResultRepository {
   constructor(private readonly db: Database) {}
 
   /**
-   * Stores a run's results and marks it SUCCEEDED in one transaction, only if the run is RUNNING:
-   * a duplicate or retried job, or a run cancelled meanwhile, writes nothing. Returns whether it wrote.
+   * Stores a run's results and marks it SUCCEEDED (with its verdict, verdict levels and summary), only if the run is RUNNING: a duplicate or
+   * retried job, or a run cancelled meanwhile, writes nothing. One SQL statement (so one round trip
+   * and one implicit transaction): the run row moves first and every insert reads from it, so no
+   * row is written unless the run moved. Violations and samples go in as multi-row inserts
+   * (unnest); the dashboard rollups (violations per day, latest run per scenario and kernel,
+   * newest headroom point, the team's dashboard version) move in the same statement. `finished_at`
+   * is the database's clock inside that statement, i.e. at commit. Returns it, or undefined when
+   * nothing was written.
    */
-  async saveRunResult(record: RunResultRecord, now: Date): Promise<boolean> {
-    return this.db.$transaction(async (tx) => {
-      const moved = await tx.run.updateMany({
-        where: { id: record.runId, teamId: record.teamId, status: 'RUNNING' },
-        data: {
-          status: 'SUCCEEDED',
-          resultHash: record.resultHash,
-          progress: 1,
-          finishedAt: now,
-          verdict: record.summary.verdict,
-          verdictLevels: [...record.summary.levels],
-          summary: record.summary as Prisma.InputJsonValue,
-        },
-      });
-      if (moved.count === 0) return false;
-      const run = await tx.run.findUniqueOrThrow({ where: { id: record.runId }, select: { scenarioId: true } });
-      await tx.runReport.create({
-        data: { runId: record.runId, teamId: record.teamId, report: record.report as Prisma.InputJsonValue },
-      });
-      if (record.violations.length > 0) {
-        await tx.violation.createMany({
-          data: record.violations.map((v) => ({
-            ...v,
-            runId: record.runId,
-            teamId: record.teamId,
-            scenarioId: run.scenarioId,
-            createdAt: now,
-          })),
-        });
-        // The dashboard's rollup moves in the same transaction.
-        const perClass = new Map<string, { class: string; severity: string; count: number }>();
-        for (const v of record.violations) {
-          const key = `${v.class}/${v.severity}`;
-          const entry = perClass.get(key) ?? { class: v.class, severity: v.severity, count: 0 };
-          entry.count++;
-          perClass.set(key, entry);
-        }
-        for (const entry of perClass.values()) {
-          await tx.$executeRaw`
-            INSERT INTO violation_daily_count (team_id, day, class, severity, count)
-            VALUES (${record.teamId}::uuid, (${now}::timestamptz AT TIME ZONE 'UTC')::date, ${entry.class}, ${entry.severity}, ${entry.count})
-            ON CONFLICT (team_id, day, class, severity) DO UPDATE SET count = violation_daily_count.count + EXCLUDED.count`;
-        }
-      }
-      const { all, ...headline } = record.metrics;
-      await tx.allocatorMetrics.create({
-        data: {
-          ...headline,
-          metrics: all as Prisma.InputJsonValue,
-          runId: record.runId,
-          teamId: record.teamId,
-          scenarioId: run.scenarioId,
-          createdAt: now,
-        },
-      });
-      if (record.samples.length > 0) {
-        await tx.metricSample.createMany({
-          data: record.samples.map((s) => ({ ...s, runId: record.runId, teamId: record.teamId })),
-        });
-      }
-      return true;
-    });
+  async saveRunResult(record: RunResultRecord): Promise<{ finishedAt: Date } | undefined> {
+    const v = record.violations;
+    const { all, ...m } = record.metrics;
+    const s = record.samples;
+    const rows = await this.db.$queryRaw<Array<{ finished_at: Date }>>`
+      WITH moved AS (
+        UPDATE run SET status = 'SUCCEEDED', result_hash = ${record.resultHash}, progress = 1, finished_at = clock_timestamp(),
+          verdict = ${record.summary.verdict}, verdict_levels = ${[...record.summary.levels]}::text[],
+          summary = ${jsonText(record.summary)}::jsonb
+        WHERE id = ${record.runId}::uuid AND team_id = ${record.teamId}::uuid AND status = 'RUNNING'
+        RETURNING id, team_id, scenario_id, profile, overlays, finished_at
+      ), found AS (
+        SELECT * FROM unnest(
+          ${v.map((x) => x.class)}::text[], ${v.map((x) => x.severity)}::text[], ${v.map((x) => x.deviceId)}::text[],
+          ${v.map((x) => x.fingerprint)}::text[], ${v.map((x) => x.count.toString())}::bigint[],
+          ${v.map((x) => x.bytesExposed.toString())}::bigint[], ${v.map((x) => x.dataClass)}::text[],
+          ${v.map((x) => x.firstOp.toString())}::bigint[], ${v.map((x) => x.path)}::text[], ${v.map((x) => x.rule)}::text[],
+          ${v.map((x) => x.explanation)}::text[]
+        ) AS f (class, severity, device_id, fingerprint, count, bytes_exposed, data_class, first_op, path, rule, explanation)
+      ), report AS (
+        INSERT INTO run_report (run_id, team_id, report, created_at)
+        SELECT id, team_id, ${jsonText(record.report)}::jsonb, finished_at FROM moved
+      ), violations AS (
+        INSERT INTO violation (team_id, run_id, scenario_id, class, severity, device_id, fingerprint, count, bytes_exposed, data_class, first_op, path, rule, explanation, created_at)
+        SELECT m.team_id, m.id, m.scenario_id, f.class, f.severity, f.device_id, f.fingerprint, f.count, f.bytes_exposed, f.data_class, f.first_op, f.path, f.rule, f.explanation, m.finished_at
+        FROM moved m CROSS JOIN found f
+      ), daily AS (
+        INSERT INTO violation_daily_count (team_id, day, class, severity, count)
+        SELECT m.team_id, (m.finished_at AT TIME ZONE 'UTC')::date, f.class, f.severity, count(*)
+        FROM moved m CROSS JOIN found f GROUP BY 1, 2, 3, 4 ORDER BY 3, 4
+        ON CONFLICT (team_id, day, class, severity) DO UPDATE SET count = violation_daily_count.count + EXCLUDED.count
+      ), metrics AS (
+        INSERT INTO allocator_metrics (run_id, team_id, scenario_id, nslabs, nareas, used, hiwater, failed_maps, failed_coherent_allocs, bounced_bytes_to_device, bounced_bytes_from_device, metrics, created_at)
+        SELECT id, team_id, scenario_id, ${m.nslabs}::int, ${m.nareas}::int, ${m.used}::int, ${m.hiwater}::int,
+               ${m.failedMaps.toString()}::bigint, ${m.failedCoherentAllocs.toString()}::bigint,
+               ${m.bouncedBytesToDevice.toString()}::bigint, ${m.bouncedBytesFromDevice.toString()}::bigint,
+               ${jsonText(all)}::jsonb, finished_at
+        FROM moved
+      ), samples AS (
+        INSERT INTO metric_sample (run_id, team_id, metric, t, value)
+        SELECT m.id, m.team_id, x.metric, x.t, x.value
+        FROM moved m CROSS JOIN unnest(${s.map((x) => x.metric)}::text[], ${s.map((x) => x.t.toString())}::bigint[], ${s.map((x) => x.value)}::float8[]) AS x (metric, t, value)
+      ), latest AS (
+        INSERT INTO scenario_kernel_latest_run (team_id, scenario_id, profile, overlays, run_id, finished_at, critical_violations)
+        SELECT team_id, scenario_id, profile, overlays, id, finished_at, (SELECT count(*) FROM found WHERE severity = 'critical')::int
+        FROM moved
+        ON CONFLICT (team_id, scenario_id, profile, overlays) DO UPDATE
+        SET run_id = EXCLUDED.run_id, finished_at = EXCLUDED.finished_at, critical_violations = EXCLUDED.critical_violations
+        WHERE scenario_kernel_latest_run.finished_at <= EXCLUDED.finished_at
+      ), headroom AS (
+        INSERT INTO scenario_headroom_latest (team_id, scenario_id, run_id, at, hiwater_fraction)
+        SELECT team_id, scenario_id, id, finished_at, ${m.nslabs === 0 ? 0 : m.hiwater / m.nslabs}::float8 FROM moved
+        ON CONFLICT (team_id, scenario_id) DO UPDATE
+        SET run_id = EXCLUDED.run_id, at = EXCLUDED.at, hiwater_fraction = EXCLUDED.hiwater_fraction
+        WHERE scenario_headroom_latest.at <= EXCLUDED.at
+      ), version AS (
+        INSERT INTO team_dashboard_version (team_id, version) SELECT team_id, 1 FROM moved
+        ON CONFLICT (team_id) DO UPDATE SET version = team_dashboard_version.version + 1
+      )
+      SELECT finished_at FROM moved`;
+    const written = rows[0];
+    return written ? { finishedAt: written.finished_at } : undefined;
   }
 
   async findReport(teamId: string, runId: string): Promise<unknown> {
@@ -219,6 +225,13 @@ export class ResultRepository {
     for (const row of rows) byMetric.get(row.metric)?.push({ t: row.t, value: row.value });
     return byMetric;
   }
+}
+
+/** JSON text for a jsonb parameter; a bigint becomes a number when exact, else a decimal string. */
+function jsonText(value: unknown): string {
+  return JSON.stringify(value, (_key, item: unknown) =>
+    typeof item === 'bigint' ? (Number.isSafeInteger(Number(item)) ? Number(item) : item.toString()) : item,
+  );
 }
 
 function violationConditions(teamId: string, filter: ViolationFilter): Prisma.Sql[] {

@@ -207,9 +207,9 @@ export class RunBatchCompleter {
     let comparison: BatchComparison | undefined;
     const completed = await this.runs.completeBatchLocked(
       batchId,
-      async (runs) => {
+      async (runs, summaries) => {
         if (runs.length === 0 || !runs.every((r) => finalRunStatuses.has(r.status))) return undefined;
-        comparison = buildBatchComparison(runs, await this.runs.batchResultSummaries(runs.map((r) => r.id)));
+        comparison = buildBatchComparison(runs, await summaries(runs.map((r) => r.id)));
         return { status: finalBatchStatus(runs), comparison };
       },
       this.clock.now(),

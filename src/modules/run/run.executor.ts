@@ -8,7 +8,16 @@ import { runEngineInSlices, specOfRun } from './run-spec';
 
 /** How an execution ended. `failed` outcomes must not be retried (same input, same failure); the run row already holds the code. */
 export type ExecutionOutcome =
-  | { kind: 'succeeded'; resultHash: string; wrote: boolean; operations: number; engineMs: number }
+  | {
+      kind: 'succeeded';
+      resultHash: string;
+      /** When the result transaction stamped the run SUCCEEDED; undefined when another execution already had. */
+      finishedAt: Date | undefined;
+      /** What the worker's bookkeeping needs of the run, so it does not read the run again. */
+      run: { createdAt: Date; startedAt: Date | null; batchId: string | null };
+      operations: number;
+      engineMs: number;
+    }
   | { kind: 'skipped'; reason: 'run-missing' | 'already-final' }
   | { kind: 'cancelled'; progress: number }
   | { kind: 'timed-out'; progress: number }
@@ -32,9 +41,12 @@ export interface ScenarioVersionReader {
 
 /** Where the executor stores a finished run's results in one transaction (implemented by the result repository). */
 export interface RunResultWriter {
-  /** False when the run was no longer RUNNING, so nothing was written. */
-  saveRunResult(record: RunResultRecord, now: Date): Promise<boolean>;
+  /** The stored finish time; undefined when the run was no longer RUNNING, so nothing was written. */
+  saveRunResult(record: RunResultRecord): Promise<{ finishedAt: Date } | undefined>;
 }
+
+/** Scenario versions are immutable, so a processor thread keeps the ones it has read (bounded). */
+const versionCacheSize = 256;
 
 /**
  * Executes one run: RUNNING → engine in slices → results in one transaction. Idempotent: a run that
@@ -50,17 +62,23 @@ export class RunExecutor {
     private readonly clock: Clock,
   ) {}
 
+  private readonly versionCache = new Map<string, ScenarioVersion>();
+
   async execute(runId: string, hooks: ExecutionHooks): Promise<ExecutionOutcome> {
-    const run = await this.runs.findForJob(runId);
-    if (!run) return { kind: 'skipped', reason: 'run-missing' };
-    if (!(await this.runs.markRunning(runId, this.clock.now()))) return { kind: 'skipped', reason: 'already-final' };
+    const started = await this.runs.startForJob(runId, this.clock.now());
+    if (!started) {
+      const status = await this.runs.statusOf(runId);
+      return { kind: 'skipped', reason: status === undefined ? 'run-missing' : 'already-final' };
+    }
+    const { run } = started;
     try {
-      const version = await this.versions.findVersion(run.teamId, run.scenarioVersionId);
+      const version = await this.version(run.teamId, run.scenarioVersionId);
       if (!version) throw new RunFailedError('SPEC_INVALID', `scenario version ${run.scenarioVersionId} is gone`);
       const checked = specOfRun(this.specs, version.spec, run);
       if (!checked.ok)
         throw new RunFailedError('SPEC_INVALID', checked.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
-      return await this.runEngine(run, checked.spec, hooks);
+      const timeLimitMs = run.timeLimitMs ?? started.teamTimeLimitMs ?? hooks.timeLimitMs;
+      return await this.runEngine(run, checked.spec, timeLimitMs, hooks);
     } catch (error: unknown) {
       if (!(error instanceof RunFailedError)) throw error;
       await this.runs.finishWithoutResult(
@@ -74,14 +92,25 @@ export class RunExecutor {
     }
   }
 
+  private async version(teamId: string, versionId: string): Promise<ScenarioVersion | undefined> {
+    const cached = this.versionCache.get(versionId);
+    if (cached && cached.teamId === teamId) return cached;
+    const version = await this.versions.findVersion(teamId, versionId);
+    if (version) {
+      if (this.versionCache.size >= versionCacheSize) this.versionCache.clear();
+      this.versionCache.set(versionId, version);
+    }
+    return version;
+  }
+
   /** Steps the engine, checking the time limit, cancellation and progress between slices, then stores the results. */
   private async runEngine(
-    run: { id: string; teamId: string },
+    run: { id: string; teamId: string; createdAt: Date; startedAt: Date | null; batchId: string | null },
     spec: Parameters<typeof runEngineInSlices>[0],
+    timeLimitMs: number,
     hooks: ExecutionHooks,
   ): Promise<ExecutionOutcome> {
     const runId = run.id;
-    const timeLimitMs = (await this.runs.timeLimitFor(runId)) ?? hooks.timeLimitMs;
     const startedMs = this.clock.now().getTime();
     const progressIntervalMs = hooks.progressIntervalMs ?? 250;
     const cancelCheckIntervalMs = hooks.cancelCheckIntervalMs ?? 500;
@@ -116,12 +145,13 @@ export class RunExecutor {
       return false;
     });
     if (sliced.kind === 'stopped') return { kind: stoppedBy, progress: sliced.fraction };
-    const wrote = await this.results.saveRunResult(toRunResultRecord(run, sliced.report), this.clock.now());
+    const written = await this.results.saveRunResult(toRunResultRecord(run, sliced.report));
     await hooks.onProgress?.(1);
     return {
       kind: 'succeeded',
       resultHash: sliced.report.resultHash,
-      wrote,
+      finishedAt: written?.finishedAt,
+      run: { createdAt: run.createdAt, startedAt: run.startedAt, batchId: run.batchId },
       operations: sliced.operations,
       engineMs: sliced.engineMs,
     };

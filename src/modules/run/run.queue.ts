@@ -1,4 +1,5 @@
 import { Queue, QueueEvents } from 'bullmq';
+import { bullmqConnection } from '../../platform/redis';
 
 /** Queue names (one per job family). */
 export const QueueName = { runs: 'runs' } as const;
@@ -58,9 +59,11 @@ async function withinMs<T>(work: Promise<T>, ms: number, what: string): Promise<
   }
 }
 
+/** `redisUrl` is REDIS_URL (one server or a cluster); `prefix` needs a hash tag on a cluster (Config.bullmqPrefix has one). */
 export function createBullmqRunQueue(options: { redisUrl: string; prefix: string }): BullmqRunQueue {
+  const redis = bullmqConnection(options.redisUrl);
   const queue = new Queue<RunJob['data'], void, RunJob['name']>(QueueName.runs, {
-    connection: { url: options.redisUrl, maxRetriesPerRequest: null },
+    connection: redis.connection,
     prefix: options.prefix,
   });
   // Connection errors reach the callers of each command; without a listener they would be printed as unhandled.
@@ -109,7 +112,10 @@ export function createBullmqRunQueue(options: { redisUrl: string; prefix: string
     async counts() {
       return queue.getJobCounts(...countedJobStates);
     },
-    close: () => queue.close(),
+    async close() {
+      await queue.close();
+      await redis.release();
+    },
   };
 }
 
@@ -126,10 +132,8 @@ export interface RunEventSource {
 }
 
 export function createRunEventSource(options: { redisUrl: string; prefix: string }): RunEventSource {
-  const events = new QueueEvents(QueueName.runs, {
-    connection: { url: options.redisUrl, maxRetriesPerRequest: null },
-    prefix: options.prefix,
-  });
+  const redis = bullmqConnection(options.redisUrl);
+  const events = new QueueEvents(QueueName.runs, { connection: redis.connection, prefix: options.prefix });
   const listeners = new Set<(event: RunJobEvent) => void>();
   const emit = (runId: string, event: RunJobEvent['event']): void => {
     for (const listener of listeners) listener({ runId, event });
@@ -147,6 +151,9 @@ export function createRunEventSource(options: { redisUrl: string; prefix: string
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    close: () => events.close(),
+    async close() {
+      await events.close();
+      await redis.release();
+    },
   };
 }

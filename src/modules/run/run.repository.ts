@@ -133,6 +133,27 @@ export class RunRepository {
   }
 
   /**
+   * The executor's start, in one round trip: QUEUED (or RUNNING after a crash) → RUNNING with a
+   * start time and attempt count, returning the run and its team's default time limit; undefined
+   * when the run is final or gone (then `statusOf` tells which).
+   */
+  async startForJob(id: string, now: Date): Promise<{ run: Run; teamTimeLimitMs: number | null } | undefined> {
+    const rows = await this.db.$queryRaw<Array<RunRow & { teamTimeLimitMs: number | null }>>`
+      UPDATE run r SET status = 'RUNNING', started_at = ${now}, heartbeat_at = ${now}, attempts = r.attempts + 1
+      FROM team t
+      WHERE r.id = ${id}::uuid AND r.status IN ('QUEUED', 'RUNNING') AND t.id = r.team_id
+      RETURNING r.id, r.team_id AS "teamId", r.scenario_id AS "scenarioId", r.scenario_version_id AS "scenarioVersionId",
+        r.batch_id AS "batchId", r.profile, r.overlays, r.seed, r.engine_version AS "engineVersion", r.status::text AS status,
+        r.trigger::text AS trigger, r.idempotency_key AS "idempotencyKey", r.attempts, r.progress, r.error_code AS "errorCode",
+        r.error_message AS "errorMessage", r.result_hash AS "resultHash", r.created_at AS "createdAt",
+        r.started_at AS "startedAt", r.finished_at AS "finishedAt", r.time_limit_ms AS "timeLimitMs",
+        r.heartbeat_at AS "heartbeatAt", r.verdict, r.verdict_levels AS "verdictLevels", r.summary,
+        r.idempotency_input_hash AS "idempotencyInputHash", t.run_time_limit_ms AS "teamTimeLimitMs"`;
+    const row = rows[0];
+    return row ? { run: toRun(row), teamTimeLimitMs: row.teamTimeLimitMs } : undefined;
+  }
+
+  /**
    * Records progress of a RUNNING run and stamps its heartbeat (the executor is alive); ignored once
    * the run is final, e.g. cancelled meanwhile.
    */
@@ -235,7 +256,11 @@ export class RunRepository {
    */
   async completeBatchLocked(
     batchId: string,
-    decide: (runs: readonly Run[]) => Promise<{ status: RunStatus; comparison: unknown } | undefined>,
+    decide: (
+      runs: readonly Run[],
+      /** The runs' result summaries, read inside the same transaction (no second connection). */
+      summaries: (runIds: readonly string[]) => Promise<Map<string, RunResultSummary>>,
+    ) => Promise<{ status: RunStatus; comparison: unknown } | undefined>,
     now: Date,
   ): Promise<RunBatchWithRuns | undefined> {
     return this.db.$transaction(async (tx) => {
@@ -247,7 +272,7 @@ export class RunRepository {
       const runs = (await tx.run.findMany({ where: { batchId }, orderBy: [{ createdAt: 'asc' }, { id: 'asc' }] })).map(
         toRun,
       );
-      const completion = await decide(runs);
+      const completion = await decide(runs, (runIds) => this.batchResultSummaries(runIds, tx));
       if (!completion) return undefined;
       const row = await tx.runBatch.update({
         where: { id: batchId },
@@ -262,9 +287,12 @@ export class RunRepository {
   }
 
   /** What the batch comparison needs per run: violations (class, severity, fingerprint, bytes) and headline metrics. */
-  async batchResultSummaries(runIds: readonly string[]): Promise<Map<string, RunResultSummary>> {
+  async batchResultSummaries(
+    runIds: readonly string[],
+    client: Pick<Prisma.TransactionClient, 'violation' | 'allocatorMetrics'> = this.db,
+  ): Promise<Map<string, RunResultSummary>> {
     const [violations, metrics] = await Promise.all([
-      this.db.violation.findMany({
+      client.violation.findMany({
         where: { runId: { in: [...runIds] } },
         select: {
           runId: true,
@@ -279,7 +307,7 @@ export class RunRepository {
           count: true,
         },
       }),
-      this.db.allocatorMetrics.findMany({ where: { runId: { in: [...runIds] } } }),
+      client.allocatorMetrics.findMany({ where: { runId: { in: [...runIds] } } }),
     ]);
     const summaries = new Map<string, RunResultSummary>(runIds.map((id) => [id, { violations: [], metrics: null }]));
     for (const v of violations)

@@ -1,0 +1,166 @@
+import { createDatabase, type Database } from '../../../src/platform/db';
+import { type ApiHarness, startApiHarness } from '../../support/api-harness';
+import { buildViolation, completeRun } from '../../support/factories';
+import { minimalSpecYaml } from '../../support/spec-fixtures';
+
+// The dashboard's riskiest-scenarios and headroom rollups (scenario_kernel_latest_run,
+// scenario_headroom_latest), written by the result transaction, read through GraphQL; and the
+// per-team cache in the API process, which a new result or triage decision must invalidate.
+
+interface Risk {
+  scenario: { name: string };
+  profile: string;
+  overlays: Array<{ name: string; variant: string | null }>;
+  openCriticalViolations: number;
+  runId: string;
+}
+
+const riskFields = 'scenario { name } profile overlays { name variant } openCriticalViolations runId';
+
+describe('dashboard rollups', () => {
+  let harness: ApiHarness;
+  let db: Database;
+
+  beforeAll(async () => {
+    harness = await startApiHarness();
+    db = createDatabase({ databaseUrl: process.env['DATABASE_URL']!, schema: 'public' });
+  });
+
+  afterAll(async () => {
+    await db.$disconnect();
+    await harness.stop();
+  });
+
+  async function scenario(token: string, name: string): Promise<string> {
+    const created = await harness.gql<{ createScenario: { scenario: { id: string } } }>(
+      token,
+      'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }',
+      { spec: minimalSpecYaml({ name }) },
+    );
+    return created.data.createScenario.scenario.id;
+  }
+
+  async function submit(
+    token: string,
+    scenarioId: string,
+    overrides: Record<string, unknown> = {},
+  ): Promise<{ id: string; teamId: string }> {
+    const submitted = await harness.gql<{ submitRun: { run: { id: string } } }>(
+      token,
+      'mutation($input: SubmitRunInput!) { submitRun(input: $input) { ... on RunSubmitted { run { id } } } }',
+      { input: { scenarioId, overrides } },
+    );
+    const viewer = await harness.gql<{ viewer: { team: { id: string } } }>(token, '{ viewer { team { id } } }');
+    expect(submitted.data.submitRun.run.id).toBeDefined();
+    return { id: submitted.data.submitRun.run.id, teamId: viewer.data.viewer.team.id };
+  }
+
+  const criticals = (prefix: string, n: number) =>
+    Array.from({ length: n }, (_, i) => buildViolation({ fingerprint: `${prefix}-${i}` }));
+
+  async function riskiest(token: string): Promise<Risk[]> {
+    const response = await harness.gql<{ dashboard: { riskiestScenarios: Risk[] } }>(
+      token,
+      `{ dashboard { riskiestScenarios { ${riskFields} } } }`,
+    );
+    expect(response.errors).toBeUndefined();
+    return response.data.dashboard.riskiestScenarios;
+  }
+
+  it('ranks each scenario per kernel by the open criticals of its latest run under that kernel', async () => {
+    const { token } = await harness.newTeam();
+    const nvme = await scenario(token, 'nvme');
+    const quiet = await scenario(token, 'quiet');
+
+    // nvme under lb: an older run with 5 criticals, then a newer one with 1 (the newer one counts).
+    await completeRun(db, await submit(token, nvme, { profile: 'lb' }), { violations: criticals('old-lb', 5) });
+    const latestLb = await submit(token, nvme, { profile: 'lb' });
+    await completeRun(db, latestLb, {
+      violations: [...criticals('lb', 1), buildViolation({ fingerprint: 'lb-high', severity: 'high' })],
+    });
+    // nvme under lb + an overlay: another kernel, ranked on its own.
+    const overlaid = await submit(token, nvme, {
+      profile: 'lb',
+      overlays: [{ name: 'device-cc-accepted', variant: 'dan' }],
+    });
+    await completeRun(db, overlaid, { violations: criticals('cc', 3) });
+    // nvme under v7.2: 2 criticals; quiet: a run without criticals is not ranked.
+    const v72 = await submit(token, nvme, { profile: 'v7.2' });
+    await completeRun(db, v72, { violations: criticals('v72', 2) });
+    await completeRun(db, await submit(token, quiet), { violations: [] });
+    // A run still queued under a fourth kernel adds nothing.
+    await submit(token, nvme, { profile: 'v6.6' });
+
+    const rows = await riskiest(token);
+
+    expect(rows).toEqual([
+      {
+        scenario: { name: 'nvme' },
+        profile: 'lb',
+        overlays: [{ name: 'device-cc-accepted', variant: 'dan' }],
+        openCriticalViolations: 3,
+        runId: overlaid.id,
+      },
+      { scenario: { name: 'nvme' }, profile: 'v7.2', overlays: [], openCriticalViolations: 2, runId: v72.id },
+      { scenario: { name: 'nvme' }, profile: 'lb', overlays: [], openCriticalViolations: 1, runId: latestLb.id },
+    ]);
+  });
+
+  it('shows a new result and a triage decision at once, despite the cache', async () => {
+    const { token } = await harness.newTeam();
+    const nvme = await scenario(token, 'cached');
+    await completeRun(db, await submit(token, nvme, { profile: 'lb' }), { violations: criticals('a', 2) });
+    expect((await riskiest(token)).map((r) => r.openCriticalViolations)).toEqual([2]);
+    expect((await riskiest(token)).map((r) => r.openCriticalViolations)).toEqual([2]);
+
+    // A newer run under the same kernel replaces the old one.
+    await completeRun(db, await submit(token, nvme, { profile: 'lb' }), { violations: criticals('b', 4) });
+    expect((await riskiest(token)).map((r) => r.openCriticalViolations)).toEqual([4]);
+
+    // Acknowledging and waiving take findings out of the open count; reopening puts one back.
+    await harness.gql(token, 'mutation { acknowledgeViolation(fingerprint: "b-0") { __typename } }');
+    expect((await riskiest(token)).map((r) => r.openCriticalViolations)).toEqual([3]);
+    await harness.gql(
+      token,
+      'mutation { waiveViolation(input: { fingerprint: "b-1", reason: "accepted" }) { __typename } }',
+    );
+    expect((await riskiest(token)).map((r) => r.openCriticalViolations)).toEqual([2]);
+    await harness.gql(token, 'mutation { reopenViolation(fingerprint: "b-0") { __typename } }');
+    expect((await riskiest(token)).map((r) => r.openCriticalViolations)).toEqual([3]);
+  });
+
+  it('keeps the headroom trend per scenario and honours a range ending in the past', async () => {
+    const { token } = await harness.newTeam();
+    const first = await scenario(token, 'headroom-a');
+    const second = await scenario(token, 'headroom-b');
+    await completeRun(db, await submit(token, first), { metrics: { nslabs: 1000, hiwater: 100 } });
+    await completeRun(db, await submit(token, second), { metrics: { nslabs: 1000, hiwater: 250 } });
+    const between = await db.$queryRaw<Array<{ now: Date }>>`SELECT clock_timestamp() AS now`;
+    await completeRun(db, await submit(token, first), { metrics: { nslabs: 1000, hiwater: 300 } });
+
+    const headroom = async (range?: { from: Date; to: Date }) => {
+      const response = await harness.gql<{
+        dashboard: { headroom: Array<{ scenario: { name: string }; points: Array<{ hiwaterFraction: number }> }> };
+      }>(
+        token,
+        'query($range: TimeRange) { dashboard(range: $range) { headroom { scenario { name } points { hiwaterFraction } } } }',
+        range ? { range: { from: range.from.toISOString(), to: range.to.toISOString() } } : {},
+      );
+      expect(response.errors).toBeUndefined();
+      return response.data.dashboard.headroom
+        .map((h) => [h.scenario.name, h.points.map((p) => p.hiwaterFraction)])
+        .sort((a, b) => String(a[0]).localeCompare(String(b[0])));
+    };
+
+    expect(await headroom()).toEqual([
+      ['headroom-a', [0.1, 0.3]],
+      ['headroom-b', [0.25]],
+    ]);
+    // Until `between`, headroom-a's newest point (0.3) is out of range: its older point is shown.
+    const to = between[0]!.now;
+    expect(await headroom({ from: new Date(to.getTime() - 3600_000), to })).toEqual([
+      ['headroom-a', [0.1]],
+      ['headroom-b', [0.25]],
+    ]);
+  });
+});
