@@ -143,12 +143,17 @@ export {
   compareMetrics,
   compareResultSets,
   exposureKey,
+  findingRows,
+  metricRows,
   type ColumnComparison,
   type ComparableFinding,
   type ComparedFinding,
   type CompareOptions,
+  type FindingCell,
+  type FindingRow,
   type FindingStatus,
   type MetricDelta,
+  type MetricRow,
   type ResultSet,
 } from './compare/compare';
 export {

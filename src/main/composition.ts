@@ -108,13 +108,15 @@ function buildRunPath(deps: CoreDependencies) {
     maxQueuedRuns: settings.teamMaxQueuedRuns,
     queuedRunCount: (teamId) => runReader.queuedRunCount(teamId),
   });
+  // Suite regressions and run comparisons read triage decisions and earlier fingerprints alike.
+  const findingHistory = new FindingHistoryRepository(db);
   // Likewise the webhook service looks suites up, and the suite service notifies it of comparisons.
   const suites: SuiteService = new SuiteService(
     new SuiteRepository(db),
     runs,
     scenarios,
     runReader,
-    new FindingHistoryRepository(db),
+    findingHistory,
     { comparisonStored: (suite, comparison) => webhooks.comparisonStored(suite, comparison) },
     clock,
     { maxQueuedRuns: settings.teamMaxQueuedRuns },
@@ -144,14 +146,25 @@ function buildRunPath(deps: CoreDependencies) {
     sweepOpenBatches: () => suites.sweepOpenBatches(),
     reconcileSchedules: () => schedules.reconcileSchedules(),
   };
-  return { scenarioRepository, scenarios, runRepository, batches, runs, suites, schedules, webhooks, regressionJobs };
+  return {
+    scenarioRepository,
+    scenarios,
+    runRepository,
+    batches,
+    runs,
+    findingHistory,
+    suites,
+    schedules,
+    webhooks,
+    regressionJobs,
+  };
 }
 
 /** Every service the API's transports use. */
 export function buildApiServices(deps: CoreDependencies & { runEvents?: RunEventSource }): Services {
   const { db, clock } = deps;
-  const { scenarioRepository, scenarios, runs, suites, schedules, webhooks } = buildRunPath(deps);
-  const results = new ResultService(new ResultRepository(db), runs);
+  const { scenarioRepository, scenarios, runs, findingHistory, suites, schedules, webhooks } = buildRunPath(deps);
+  const results = new ResultService(new ResultRepository(db), runs, findingHistory);
   return {
     teams: new TeamService(new TeamRepository(db), clock),
     scenarios,

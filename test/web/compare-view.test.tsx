@@ -1,7 +1,7 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { CompareView } from '../../web/src/components/compare-view';
-import { comparison } from './support/fixtures';
+import { comparison, violation } from './support/fixtures';
 
 // The compare view: counts of new / fixed / persisting findings, a filter by change, and the
 // metric deltas with their direction.
@@ -30,6 +30,16 @@ describe('CompareView', () => {
     expect(within(counts).getByRole('button', { name: /moved/ }).textContent).toBe('1moved');
     expect(within(counts).getByRole('button', { name: /persisting/ }).textContent).toBe('1persisting');
     expect(changeColumn().sort()).toEqual(['fixed', 'fixed', 'moved', 'new', 'persisting']);
+  });
+
+  it('counts and tags a finding that came back as reopened, apart from the new ones', () => {
+    const back = violation({ id: 'r1', class: 'V3', fingerprint: 'back' });
+    render(<CompareView comparison={{ ...comparison, reopenedViolations: [back] }} />);
+    const counts = screen.getByRole('group', { name: 'Violation changes from A to B' });
+
+    expect(within(counts).getByRole('button', { name: /reopened/ }).textContent).toBe('1reopened');
+    expect(within(counts).getByRole('button', { name: /new/ }).textContent).toBe('1new');
+    expect(changeColumn().sort()).toEqual(['fixed', 'fixed', 'moved', 'new', 'persisting', 'reopened']);
   });
 
   it('shows only the fixed ones when "fixed" is pressed, and all again on a second press', async () => {

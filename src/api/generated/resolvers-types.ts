@@ -329,6 +329,34 @@ export type FindingDiff = {
   waiver: Maybe<FindingWaiver>;
 };
 
+/** How a finding stands in one compared run against the baseline. */
+export type FindingStatus =
+  /** Only the baseline has it. */
+  | 'FIXED'
+  /** Both have the exposure (class, device, data class, severity), reached through another kernel path or rule. */
+  | 'MOVED'
+  /** Only this run has it, and it was never fixed before. */
+  | 'NEW'
+  /** Both have it: the same fingerprint, or the same exposure through the same kernel path and rule. */
+  | 'PERSISTING'
+  /** Only this run has it, but it was fixed before (triaged FIXED, or found by earlier runs and gone in the baseline). */
+  | 'REOPENED';
+
+/** Findings of one compared run per status. */
+export type FindingStatusCounts = {
+  __typename?: 'FindingStatusCounts';
+  /** Fixed findings. */
+  fixed: Scalars['Int']['output'];
+  /** Moved findings. */
+  moved: Scalars['Int']['output'];
+  /** New findings. */
+  new: Scalars['Int']['output'];
+  /** Persisting findings. */
+  persisting: Scalars['Int']['output'];
+  /** Reopened findings. */
+  reopened: Scalars['Int']['output'];
+};
+
 /** A waiver covering a finding. */
 export type FindingWaiver = {
   __typename?: 'FindingWaiver';
@@ -503,6 +531,8 @@ export type MetricDirection =
   | 'BETTER'
   /** The metric has no better direction (capacity, configuration). */
   | 'NEUTRAL'
+  /** The value equals the baseline's (compareRunSet cells only: compareRuns lists only metrics that differ). */
+  | 'UNCHANGED'
   /** The change is a regression (e.g. more failed maps, a higher SWIOTLB high-water mark). */
   | 'WORSE';
 
@@ -876,6 +906,8 @@ export type Query = {
   advise: AdviseResult;
   /** The team's tokens, newest first (admin only). */
   apiTokens: Array<ApiToken>;
+  /** Compares 2-8 runs of the team side by side, the first the baseline; BAD_USER_INPUT for fewer, more or repeated runs. */
+  compareRunSet: RunSetComparison;
   /** Compares two runs of the team. */
   compareRuns: RunComparison;
   /** The comparison of a suite batch; null until the batch has been compared, NOT_FOUND for an unknown batch. */
@@ -925,6 +957,11 @@ export type Query = {
 
 export type QueryAdviseArgs = {
   input: AdviseInput;
+};
+
+
+export type QueryCompareRunSetArgs = {
+  runIds: Array<Scalars['UUID']['input']>;
 };
 
 
@@ -1144,11 +1181,13 @@ export type RunComparison = {
   metricDeltas: Array<MetricDelta>;
   /** The same exposure in both, reached through another kernel path or rule (e.g. rule A4 under la-phys, B5 under lb): moved, neither new nor fixed. */
   movedViolations: Array<MovedViolation>;
-  /** In B but not in A (not even as the same exposure through another path). */
+  /** In B but not in A (not even as the same exposure through another path), and never fixed before. */
   newViolations: Array<Violation>;
   /** In both (B's record): the same fingerprint, or the same exposure through the same path and rule. */
   persistingViolations: Array<Violation>;
-  /** One line: "vs <A's profile>: fixed 5, new 0, moved 0, failures +9,958 F5" (failure deltas are operations per class). */
+  /** In B but not in A, and fixed before: the team triaged the fingerprint FIXED, or its runs found it before A ran (A not having it). A finding that came back, not a new one. */
+  reopenedViolations: Array<Violation>;
+  /** One line: "vs <A's profile>: fixed 5, new 0, moved 0, failures +9,958 F5" (failure deltas are operations per class; "reopened N" after new when any). */
   summary: Scalars['String']['output'];
 };
 
@@ -1238,6 +1277,80 @@ export type RunReplayed = {
 
 /** Result of runScheduleNow. */
 export type RunScheduleNowResult = InputRejected | ScheduleRan;
+
+/** One run of a run set compared with the set's baseline. */
+export type RunSetColumn = {
+  __typename?: 'RunSetColumn';
+  /** Findings per status. */
+  counts: FindingStatusCounts;
+  /** The compared run. */
+  run: Run;
+  /** One line: "vs <baseline's profile>: fixed 5, new 0, moved 0, failures +9,958 F5", as compareRuns gives it. */
+  summary: Scalars['String']['output'];
+};
+
+/** Several runs side by side, each compared with the first (the baseline) as compareRuns compares a pair. */
+export type RunSetComparison = {
+  __typename?: 'RunSetComparison';
+  /** The first run of runIds. */
+  baseline: Run;
+  /** The other runs, in the order given, each against the baseline. */
+  columns: Array<RunSetColumn>;
+  /** Every finding of any run, lined up: baseline findings first, then findings only later runs have. */
+  findings: Array<RunSetFinding>;
+  /** Metrics that differ from the baseline in at least one run. */
+  metrics: Array<RunSetMetric>;
+};
+
+/** One finding across a run set: a baseline finding (every column has a cell), or a finding only later runs have (a null cell where a run does not have it). */
+export type RunSetFinding = {
+  __typename?: 'RunSetFinding';
+  /** The baseline's record; null when only later runs have the finding. */
+  baseline: Maybe<Violation>;
+  /** One cell per compared run (columns order); null where that run does not have a finding only later runs have. */
+  cells: Array<Maybe<RunSetFindingCell>>;
+  /** Class, V0-V9. */
+  class: Scalars['String']['output'];
+  /** Data class of the exposed bytes. */
+  dataClass: Scalars['String']['output'];
+  /** Device. */
+  deviceId: Scalars['String']['output'];
+  /** Severity. */
+  severity: Scalars['String']['output'];
+};
+
+/** How one compared run stands on one finding of a run set. */
+export type RunSetFindingCell = {
+  __typename?: 'RunSetFindingCell';
+  /** PERSISTING or MOVED, and this run's record has a larger count or more bytes exposed than the baseline's. */
+  grew: Scalars['Boolean']['output'];
+  /** Its status against the baseline. */
+  status: FindingStatus;
+  /** This run's record of the finding; null when FIXED. */
+  violation: Maybe<Violation>;
+};
+
+/** A metric of a run set whose value differs from the baseline's in at least one run. */
+export type RunSetMetric = {
+  __typename?: 'RunSetMetric';
+  /** The baseline's value (null when absent). */
+  baseline: Maybe<Scalars['JSON']['output']>;
+  /** One cell per compared run, in columns order. */
+  cells: Array<RunSetMetricCell>;
+  /** Metric key. */
+  metric: Scalars['String']['output'];
+};
+
+/** One compared run's value of a metric. */
+export type RunSetMetricCell = {
+  __typename?: 'RunSetMetricCell';
+  /** Exact decimal difference from the baseline (this run − baseline); null when either side is absent or not a number. */
+  delta: Maybe<Scalars['String']['output']>;
+  /** Whether the change is good or bad for this metric; UNCHANGED when the value equals the baseline's. */
+  direction: MetricDirection;
+  /** The value in this run (null when absent). */
+  value: Maybe<Scalars['JSON']['output']>;
+};
 
 /** Sort order of runs. */
 export type RunSort =
@@ -2228,6 +2341,8 @@ export type ResolversTypes = {
   ExportFormat: ExportFormat;
   FindingChange: FindingChange;
   FindingDiff: ResolverTypeWrapper<FindingDiffModel>;
+  FindingStatus: FindingStatus;
+  FindingStatusCounts: ResolverTypeWrapper<FindingStatusCounts>;
   FindingWaiver: ResolverTypeWrapper<FindingWaiver>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   HeadroomPoint: ResolverTypeWrapper<HeadroomPoint>;
@@ -2265,7 +2380,7 @@ export type ResolversTypes = {
   Role: Role;
   Run: ResolverTypeWrapper<RunModel>;
   RunBatch: ResolverTypeWrapper<RunBatchModel>;
-  RunComparison: ResolverTypeWrapper<Omit<RunComparison, 'a' | 'b' | 'fixedViolations' | 'movedViolations' | 'newViolations' | 'persistingViolations'> & { a: ResolversTypes['Run'], b: ResolversTypes['Run'], fixedViolations: Array<ResolversTypes['Violation']>, movedViolations: Array<ResolversTypes['MovedViolation']>, newViolations: Array<ResolversTypes['Violation']>, persistingViolations: Array<ResolversTypes['Violation']> }>;
+  RunComparison: ResolverTypeWrapper<Omit<RunComparison, 'a' | 'b' | 'fixedViolations' | 'movedViolations' | 'newViolations' | 'persistingViolations' | 'reopenedViolations'> & { a: ResolversTypes['Run'], b: ResolversTypes['Run'], fixedViolations: Array<ResolversTypes['Violation']>, movedViolations: Array<ResolversTypes['MovedViolation']>, newViolations: Array<ResolversTypes['Violation']>, persistingViolations: Array<ResolversTypes['Violation']>, reopenedViolations: Array<ResolversTypes['Violation']> }>;
   RunConnection: ResolverTypeWrapper<Omit<RunConnection, 'edges'> & { edges: Array<ResolversTypes['RunEdge']> }>;
   RunEdge: ResolverTypeWrapper<Omit<RunEdge, 'node'> & { node: ResolversTypes['Run'] }>;
   RunFilter: RunFilter;
@@ -2273,6 +2388,12 @@ export type ResolversTypes = {
   RunReplay: ResolverTypeWrapper<RunReplayModel>;
   RunReplayed: ResolverTypeWrapper<Omit<RunReplayed, 'replay'> & { replay: ResolversTypes['RunReplay'] }>;
   RunScheduleNowResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['RunScheduleNowResult']>;
+  RunSetColumn: ResolverTypeWrapper<Omit<RunSetColumn, 'run'> & { run: ResolversTypes['Run'] }>;
+  RunSetComparison: ResolverTypeWrapper<Omit<RunSetComparison, 'baseline' | 'columns' | 'findings'> & { baseline: ResolversTypes['Run'], columns: Array<ResolversTypes['RunSetColumn']>, findings: Array<ResolversTypes['RunSetFinding']> }>;
+  RunSetFinding: ResolverTypeWrapper<Omit<RunSetFinding, 'baseline' | 'cells'> & { baseline?: Maybe<ResolversTypes['Violation']>, cells: Array<Maybe<ResolversTypes['RunSetFindingCell']>> }>;
+  RunSetFindingCell: ResolverTypeWrapper<Omit<RunSetFindingCell, 'violation'> & { violation?: Maybe<ResolversTypes['Violation']> }>;
+  RunSetMetric: ResolverTypeWrapper<RunSetMetric>;
+  RunSetMetricCell: ResolverTypeWrapper<RunSetMetricCell>;
   RunSort: RunSort;
   RunStatus: RunStatus;
   RunSubmitted: ResolverTypeWrapper<Omit<RunSubmitted, 'run'> & { run: ResolversTypes['Run'] }>;
@@ -2363,6 +2484,7 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   EntryComparison: EntryComparisonModel;
   FindingDiff: FindingDiffModel;
+  FindingStatusCounts: FindingStatusCounts;
   FindingWaiver: FindingWaiver;
   Float: Scalars['Float']['output'];
   HeadroomPoint: HeadroomPoint;
@@ -2394,7 +2516,7 @@ export type ResolversParentTypes = {
   RevokeApiTokenResult: Omit<RevokeApiTokenResult, 'token'> & { token: ResolversParentTypes['ApiToken'] };
   Run: RunModel;
   RunBatch: RunBatchModel;
-  RunComparison: Omit<RunComparison, 'a' | 'b' | 'fixedViolations' | 'movedViolations' | 'newViolations' | 'persistingViolations'> & { a: ResolversParentTypes['Run'], b: ResolversParentTypes['Run'], fixedViolations: Array<ResolversParentTypes['Violation']>, movedViolations: Array<ResolversParentTypes['MovedViolation']>, newViolations: Array<ResolversParentTypes['Violation']>, persistingViolations: Array<ResolversParentTypes['Violation']> };
+  RunComparison: Omit<RunComparison, 'a' | 'b' | 'fixedViolations' | 'movedViolations' | 'newViolations' | 'persistingViolations' | 'reopenedViolations'> & { a: ResolversParentTypes['Run'], b: ResolversParentTypes['Run'], fixedViolations: Array<ResolversParentTypes['Violation']>, movedViolations: Array<ResolversParentTypes['MovedViolation']>, newViolations: Array<ResolversParentTypes['Violation']>, persistingViolations: Array<ResolversParentTypes['Violation']>, reopenedViolations: Array<ResolversParentTypes['Violation']> };
   RunConnection: Omit<RunConnection, 'edges'> & { edges: Array<ResolversParentTypes['RunEdge']> };
   RunEdge: Omit<RunEdge, 'node'> & { node: ResolversParentTypes['Run'] };
   RunFilter: RunFilter;
@@ -2402,6 +2524,12 @@ export type ResolversParentTypes = {
   RunReplay: RunReplayModel;
   RunReplayed: Omit<RunReplayed, 'replay'> & { replay: ResolversParentTypes['RunReplay'] };
   RunScheduleNowResult: ResolversUnionTypes<ResolversParentTypes>['RunScheduleNowResult'];
+  RunSetColumn: Omit<RunSetColumn, 'run'> & { run: ResolversParentTypes['Run'] };
+  RunSetComparison: Omit<RunSetComparison, 'baseline' | 'columns' | 'findings'> & { baseline: ResolversParentTypes['Run'], columns: Array<ResolversParentTypes['RunSetColumn']>, findings: Array<ResolversParentTypes['RunSetFinding']> };
+  RunSetFinding: Omit<RunSetFinding, 'baseline' | 'cells'> & { baseline?: Maybe<ResolversParentTypes['Violation']>, cells: Array<Maybe<ResolversParentTypes['RunSetFindingCell']>> };
+  RunSetFindingCell: Omit<RunSetFindingCell, 'violation'> & { violation?: Maybe<ResolversParentTypes['Violation']> };
+  RunSetMetric: RunSetMetric;
+  RunSetMetricCell: RunSetMetricCell;
   RunSubmitted: Omit<RunSubmitted, 'run'> & { run: ResolversParentTypes['Run'] };
   RunSuiteInput: RunSuiteInput;
   RunSuiteResult: ResolversUnionTypes<ResolversParentTypes>['RunSuiteResult'];
@@ -2582,6 +2710,14 @@ export type FindingDiffResolvers<ContextType = GraphqlContext, ParentType extend
   waiver?: Resolver<Maybe<ResolversTypes['FindingWaiver']>, ParentType, ContextType>;
 };
 
+export type FindingStatusCountsResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['FindingStatusCounts'] = ResolversParentTypes['FindingStatusCounts']> = {
+  fixed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  moved?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  new?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  persisting?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reopened?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
 export type FindingWaiverResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['FindingWaiver'] = ResolversParentTypes['FindingWaiver']> = {
   expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   owner?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -2748,6 +2884,7 @@ export type ProfileAdviceResolvers<ContextType = GraphqlContext, ParentType exte
 export type QueryResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   advise?: Resolver<ResolversTypes['AdviseResult'], ParentType, ContextType, RequireFields<QueryAdviseArgs, 'input'>>;
   apiTokens?: Resolver<Array<ResolversTypes['ApiToken']>, ParentType, ContextType>;
+  compareRunSet?: Resolver<ResolversTypes['RunSetComparison'], ParentType, ContextType, RequireFields<QueryCompareRunSetArgs, 'runIds'>>;
   compareRuns?: Resolver<ResolversTypes['RunComparison'], ParentType, ContextType, RequireFields<QueryCompareRunsArgs, 'a' | 'b'>>;
   comparison?: Resolver<Maybe<ResolversTypes['Comparison']>, ParentType, ContextType, RequireFields<QueryComparisonArgs, 'batchId'>>;
   dashboard?: Resolver<ResolversTypes['Dashboard'], ParentType, ContextType, Partial<QueryDashboardArgs>>;
@@ -2821,6 +2958,7 @@ export type RunComparisonResolvers<ContextType = GraphqlContext, ParentType exte
   movedViolations?: Resolver<Array<ResolversTypes['MovedViolation']>, ParentType, ContextType>;
   newViolations?: Resolver<Array<ResolversTypes['Violation']>, ParentType, ContextType>;
   persistingViolations?: Resolver<Array<ResolversTypes['Violation']>, ParentType, ContextType>;
+  reopenedViolations?: Resolver<Array<ResolversTypes['Violation']>, ParentType, ContextType>;
   summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
@@ -2854,6 +2992,46 @@ export type RunReplayedResolvers<ContextType = GraphqlContext, ParentType extend
 
 export type RunScheduleNowResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunScheduleNowResult'] = ResolversParentTypes['RunScheduleNowResult']> = {
   __resolveType: TypeResolveFn<'InputRejected' | 'ScheduleRan', ParentType, ContextType>;
+};
+
+export type RunSetColumnResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunSetColumn'] = ResolversParentTypes['RunSetColumn']> = {
+  counts?: Resolver<ResolversTypes['FindingStatusCounts'], ParentType, ContextType>;
+  run?: Resolver<ResolversTypes['Run'], ParentType, ContextType>;
+  summary?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type RunSetComparisonResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunSetComparison'] = ResolversParentTypes['RunSetComparison']> = {
+  baseline?: Resolver<ResolversTypes['Run'], ParentType, ContextType>;
+  columns?: Resolver<Array<ResolversTypes['RunSetColumn']>, ParentType, ContextType>;
+  findings?: Resolver<Array<ResolversTypes['RunSetFinding']>, ParentType, ContextType>;
+  metrics?: Resolver<Array<ResolversTypes['RunSetMetric']>, ParentType, ContextType>;
+};
+
+export type RunSetFindingResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunSetFinding'] = ResolversParentTypes['RunSetFinding']> = {
+  baseline?: Resolver<Maybe<ResolversTypes['Violation']>, ParentType, ContextType>;
+  cells?: Resolver<Array<Maybe<ResolversTypes['RunSetFindingCell']>>, ParentType, ContextType>;
+  class?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dataClass?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  deviceId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  severity?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type RunSetFindingCellResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunSetFindingCell'] = ResolversParentTypes['RunSetFindingCell']> = {
+  grew?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['FindingStatus'], ParentType, ContextType>;
+  violation?: Resolver<Maybe<ResolversTypes['Violation']>, ParentType, ContextType>;
+};
+
+export type RunSetMetricResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunSetMetric'] = ResolversParentTypes['RunSetMetric']> = {
+  baseline?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
+  cells?: Resolver<Array<ResolversTypes['RunSetMetricCell']>, ParentType, ContextType>;
+  metric?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type RunSetMetricCellResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunSetMetricCell'] = ResolversParentTypes['RunSetMetricCell']> = {
+  delta?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  direction?: Resolver<ResolversTypes['MetricDirection'], ParentType, ContextType>;
+  value?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType>;
 };
 
 export type RunSubmittedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RunSubmitted'] = ResolversParentTypes['RunSubmitted']> = {
@@ -3195,6 +3373,7 @@ export type Resolvers<ContextType = GraphqlContext> = {
   DateTime?: GraphQLScalarType;
   EntryComparison?: EntryComparisonResolvers<ContextType>;
   FindingDiff?: FindingDiffResolvers<ContextType>;
+  FindingStatusCounts?: FindingStatusCountsResolvers<ContextType>;
   FindingWaiver?: FindingWaiverResolvers<ContextType>;
   HeadroomPoint?: HeadroomPointResolvers<ContextType>;
   ImportTraceResult?: ImportTraceResultResolvers<ContextType>;
@@ -3226,6 +3405,12 @@ export type Resolvers<ContextType = GraphqlContext> = {
   RunReplay?: RunReplayResolvers<ContextType>;
   RunReplayed?: RunReplayedResolvers<ContextType>;
   RunScheduleNowResult?: RunScheduleNowResultResolvers<ContextType>;
+  RunSetColumn?: RunSetColumnResolvers<ContextType>;
+  RunSetComparison?: RunSetComparisonResolvers<ContextType>;
+  RunSetFinding?: RunSetFindingResolvers<ContextType>;
+  RunSetFindingCell?: RunSetFindingCellResolvers<ContextType>;
+  RunSetMetric?: RunSetMetricResolvers<ContextType>;
+  RunSetMetricCell?: RunSetMetricCellResolvers<ContextType>;
   RunSubmitted?: RunSubmittedResolvers<ContextType>;
   RunSuiteResult?: RunSuiteResultResolvers<ContextType>;
   RunSummary?: RunSummaryResolvers<ContextType>;

@@ -9,6 +9,7 @@
  * severity) is what leaks where: a candidate-only finding paired with a baseline-only finding of
  * the same exposure is `moved`, not one `new` plus one `fixed`.
  */
+import { invariant } from '../invariant';
 import { compareDecimal, type Decimal, formatDecimal, parseDecimal, subtract } from './decimal';
 import { type MetricDirection, metricDirection } from './metric-direction';
 
@@ -161,4 +162,98 @@ export function compareResultSets<F extends ComparableFinding>(
     findings: compareFindings(baseline.findings, column.findings, options),
     metrics: compareMetrics(baseline.metrics, column.metrics),
   }));
+}
+
+/** How one column stands on one finding row: its status and its own record (null when fixed). */
+export interface FindingCell<F extends ComparableFinding = ComparableFinding> {
+  readonly status: FindingStatus;
+  readonly candidate: F | null;
+  readonly grew: boolean;
+}
+
+/**
+ * One finding across N columns: a baseline finding (each column has it persisting, moved or
+ * fixed), or a finding only candidate columns have (new or reopened; null where a column lacks it).
+ */
+export interface FindingRow<F extends ComparableFinding = ComparableFinding> {
+  readonly exposureKey: string;
+  /** The baseline's record; null for a row of candidate-only findings. */
+  readonly baseline: F | null;
+  /** The candidate-only fingerprint of the row; null for a baseline row. */
+  readonly fingerprint: string | null;
+  /** One cell per column, in column order. */
+  readonly cells: readonly (FindingCell<F> | null)[];
+}
+
+/**
+ * Lines the columns of compareResultSets() up by finding: one row per baseline finding (in
+ * baseline order), then one row per candidate-only fingerprint (in order of first appearance,
+ * column by column), so a finding that comes back in several columns is one row.
+ */
+export function findingRows<F extends ComparableFinding>(
+  baseline: readonly F[],
+  columns: readonly ColumnComparison<F>[],
+): FindingRow<F>[] {
+  const baselineRows = new Map<F, (FindingCell<F> | null)[]>(
+    baseline.map((f) => [f, Array.from({ length: columns.length }, () => null)]),
+  );
+  const candidateRows = new Map<string, { exposureKey: string; cells: (FindingCell<F> | null)[] }>();
+  columns.forEach((column, i) => {
+    for (const c of column.findings) {
+      const cell: FindingCell<F> = { status: c.status, candidate: c.candidate, grew: c.grew };
+      if (c.baseline) {
+        const cells = baselineRows.get(c.baseline);
+        invariant(
+          cells !== undefined,
+          `column ${i} pairs a finding (${c.baseline.fingerprint}) the baseline does not have`,
+        );
+        invariant(cells[i] === null, `column ${i} pairs baseline finding ${c.baseline.fingerprint} twice`);
+        cells[i] = cell;
+        continue;
+      }
+      invariant(c.candidate !== null, `column ${i} has a finding with neither side`);
+      const row = candidateRows.get(c.candidate.fingerprint) ?? {
+        exposureKey: c.exposureKey,
+        cells: Array.from({ length: columns.length }, () => null),
+      };
+      row.cells[i] = cell;
+      candidateRows.set(c.candidate.fingerprint, row);
+    }
+  });
+  return [
+    ...[...baselineRows].map(([f, cells]) => {
+      invariant(
+        cells.every((cell) => cell !== null),
+        `baseline finding ${f.fingerprint} is missing from a column (every column has it persisting, moved or fixed)`,
+      );
+      return { exposureKey: exposureKey(f), baseline: f, fingerprint: null, cells };
+    }),
+    ...[...candidateRows].map(([fingerprint, row]) => ({
+      exposureKey: row.exposureKey,
+      baseline: null,
+      fingerprint,
+      cells: row.cells,
+    })),
+  ];
+}
+
+/** One metric across N columns: the baseline's value and each column's delta against it. */
+export interface MetricRow {
+  readonly key: string;
+  readonly baseline: string | null;
+  /** One per column, in column order; a key a column lacks on both sides is `unchanged` with null values. */
+  readonly cells: readonly MetricDelta[];
+}
+
+/** Every metric key any column compared, sorted, with one cell per column. */
+export function metricRows(columns: readonly Pick<ColumnComparison, 'metrics'>[]): MetricRow[] {
+  const keys = [...new Set(columns.flatMap((c) => c.metrics.map((m) => m.key)))].sort();
+  const byColumn = columns.map((c) => new Map(c.metrics.map((m) => [m.key, m])));
+  return keys.map((key) => {
+    const cells = byColumn.map(
+      (metrics): MetricDelta =>
+        metrics.get(key) ?? { key, baseline: null, candidate: null, delta: null, direction: 'unchanged' },
+    );
+    return { key, baseline: cells.find((m) => m.baseline !== null)?.baseline ?? null, cells };
+  });
 }

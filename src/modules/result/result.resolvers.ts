@@ -1,5 +1,24 @@
-import type { Resolvers } from '../../api/generated/resolvers-types';
+import type {
+  FindingStatus as FindingStatusEnum,
+  MetricDirection as MetricDirectionEnum,
+  Resolvers,
+} from '../../api/generated/resolvers-types';
+import type { FindingStatus, MetricDirection } from '../../engine/index';
 import { toConnection } from '../shared/cursor';
+
+const directionEnum: Record<MetricDirection, MetricDirectionEnum> = {
+  better: 'BETTER',
+  worse: 'WORSE',
+  neutral: 'NEUTRAL',
+  unchanged: 'UNCHANGED',
+};
+const statusEnum: Record<FindingStatus, FindingStatusEnum> = {
+  new: 'NEW',
+  reopened: 'REOPENED',
+  fixed: 'FIXED',
+  persisting: 'PERSISTING',
+  moved: 'MOVED',
+};
 
 /** Result queries: parse, call the result service, map. */
 export const resultResolvers: Resolvers = {
@@ -15,9 +34,32 @@ export const resultResolvers: Resolvers = {
       const comparison = await services.results.compare(viewer, a, b);
       return {
         ...comparison,
-        metricDeltas: comparison.metricDeltas.map((m) => ({
+        metricDeltas: comparison.metricDeltas.map((m) => ({ ...m, direction: directionEnum[m.direction] })),
+      };
+    },
+    compareRunSet: async (_parent, { runIds }, { viewer, services }) => {
+      const set = await services.results.compareRunSet(viewer, runIds);
+      return {
+        ...set,
+        findings: set.findings.flatMap((row) => {
+          const any = row.baseline ?? row.cells.find((cell) => cell?.candidate)?.candidate;
+          if (!any) return [];
+          return [
+            {
+              class: any.class,
+              deviceId: any.deviceId,
+              dataClass: any.dataClass,
+              severity: any.severity,
+              baseline: row.baseline,
+              cells: row.cells.map((cell) =>
+                cell ? { status: statusEnum[cell.status], violation: cell.candidate, grew: cell.grew } : null,
+              ),
+            },
+          ];
+        }),
+        metrics: set.metrics.map((m) => ({
           ...m,
-          direction: m.direction === 'better' ? 'BETTER' : m.direction === 'worse' ? 'WORSE' : 'NEUTRAL',
+          cells: m.cells.map((cell) => ({ ...cell, direction: directionEnum[cell.direction] })),
         })),
       };
     },

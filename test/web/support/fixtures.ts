@@ -104,6 +104,7 @@ export const comparison: CompareRunsQuery['compareRuns'] = {
       explanation: 'new exposure on la-phys',
     }),
   ],
+  reopenedViolations: [],
   fixedViolations: [
     violation({
       id: 'f1',

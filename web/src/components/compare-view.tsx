@@ -7,9 +7,10 @@ import { ViolationsTable } from './violations-table';
 import { formatMetricDelta, formatMetricValue } from '../metric-info';
 
 export type RunComparison = CompareRunsQuery['compareRuns'];
-type Change = 'new' | 'fixed' | 'moved' | 'persisting';
+type Change = 'new' | 'reopened' | 'fixed' | 'moved' | 'persisting';
+const changes: readonly Change[] = ['new', 'reopened', 'fixed', 'moved', 'persisting'];
 
-/** Run B against baseline A: new / fixed / persisting violations and the metrics that moved. */
+/** Run B against baseline A: new / reopened / fixed / moved / persisting violations and the metrics that moved. */
 export function CompareView({ comparison }: { comparison: RunComparison }): ReactNode {
   const [show, setShow] = useState<Change | 'all'>('all');
   const tagged = useMemo(() => {
@@ -22,6 +23,7 @@ export function CompareView({ comparison }: { comparison: RunComparison }): Reac
       }
     };
     add(comparison.newViolations, 'new');
+    add(comparison.reopenedViolations, 'reopened');
     add(comparison.fixedViolations, 'fixed');
     add(
       comparison.movedViolations.map((m) => m.to),
@@ -33,6 +35,7 @@ export function CompareView({ comparison }: { comparison: RunComparison }): Reac
   const visible = show === 'all' ? tagged.all : tagged.all.filter((v) => tagged.byId.get(v.id) === show);
   const counts: Record<Change, number> = {
     new: comparison.newViolations.length,
+    reopened: comparison.reopenedViolations.length,
     fixed: comparison.fixedViolations.length,
     moved: comparison.movedViolations.length,
     persisting: comparison.persistingViolations.length,
@@ -64,7 +67,7 @@ export function CompareView({ comparison }: { comparison: RunComparison }): Reac
         <strong>{comparison.summary}</strong>
       </p>
       <div className="stat-row" role="group" aria-label="Violation changes from A to B">
-        {(['new', 'fixed', 'moved', 'persisting'] as const).map((change) => (
+        {changes.map((change) => (
           <button
             key={change}
             type="button"
@@ -118,7 +121,7 @@ export function CompareView({ comparison }: { comparison: RunComparison }): Reac
                 <td className="num">{formatMetricValue(d.metric, d.b)}</td>
                 <td className="num" title={d.direction.toLowerCase()}>
                   <span className={`delta-${d.direction.toLowerCase()}`}>{formatMetricDelta(d.metric, d.a, d.b)}</span>
-                  {d.direction === 'NEUTRAL' ? null : ` ${d.direction === 'BETTER' ? 'better' : 'worse'}`}
+                  {d.direction === 'BETTER' ? ' better' : d.direction === 'WORSE' ? ' worse' : null}
                 </td>
               </tr>
             ))}

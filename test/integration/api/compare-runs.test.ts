@@ -1,0 +1,250 @@
+import { print } from 'graphql';
+import { createDatabase, type Database } from '../../../src/platform/db';
+import { type ApiHarness, startApiHarness } from '../../support/api-harness';
+import { buildViolation, completeRun } from '../../support/factories';
+import { minimalSpecYaml } from '../../support/spec-fixtures';
+import { CompareRunSetDocument, type CompareRunSetQuery } from '../../../web/src/api/generated/graphql';
+
+// compareRuns and compareRunSet over stored results: the one comparison with the team's finding
+// history (triage FIXED, fingerprints of earlier runs) deciding reopened, and N columns against
+// one baseline. The run-set query is the dashboard's own document, so it also passes the API's
+// query limits.
+describe('compareRuns and compareRunSet', () => {
+  let harness: ApiHarness;
+  let db: Database;
+
+  beforeAll(async () => {
+    harness = await startApiHarness();
+    db = createDatabase({ databaseUrl: process.env['DATABASE_URL']!, schema: 'public' });
+  });
+
+  afterAll(async () => {
+    await db.$disconnect();
+    await harness.stop();
+  });
+
+  type QueuedRun = { id: string; teamId: string; scenarioId: string };
+
+  async function scenarioOf(token: string, name: string): Promise<string> {
+    const created = await harness.gql<{ createScenario: { scenario: { id: string } } }>(
+      token,
+      'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }',
+      { spec: minimalSpecYaml({ name }) },
+    );
+    return created.data.createScenario.scenario.id;
+  }
+
+  async function runOf(token: string, teamId: string, scenarioId: string, profile?: string): Promise<QueuedRun> {
+    const submitted = await harness.gql<{ submitRun: { run: { id: string } } }>(
+      token,
+      'mutation($s: UUID!, $o: RunOverrides) { submitRun(input: { scenarioId: $s, overrides: $o }) { ... on RunSubmitted { run { id } } } }',
+      { s: scenarioId, o: profile ? { profile } : null },
+    );
+    return { id: submitted.data.submitRun.run.id, teamId, scenarioId };
+  }
+
+  async function triageFixed(teamId: string, fingerprint: string): Promise<void> {
+    // No mutation marks a fingerprint FIXED (a fix is recorded by the team's process); write the decision as that would.
+    await db.violationTriage.create({ data: { teamId, fingerprint, state: 'FIXED' } });
+  }
+
+  describe('compareRuns', () => {
+    it('reports a fingerprint triaged FIXED, or found by an earlier run and gone in A, as reopened, not new', async () => {
+      const { token, teamId } = await harness.newTeam();
+      const scenarioId = await scenarioOf(token, 'reopen');
+      // An older run found 'old-leak'; A (the baseline) no longer has it.
+      const older = await runOf(token, teamId, scenarioId);
+      await completeRun(db, older, {
+        violations: [buildViolation({ fingerprint: 'old-leak', class: 'V4', deviceId: 'nvme0' })],
+      });
+      const a = await runOf(token, teamId, scenarioId);
+      const b = await runOf(token, teamId, scenarioId);
+      await completeRun(db, a, { violations: [buildViolation({ fingerprint: 'kept' })] });
+      await completeRun(db, b, {
+        violations: [
+          buildViolation({ fingerprint: 'kept' }),
+          buildViolation({ fingerprint: 'back', class: 'V3', deviceId: 'nic0' }),
+          buildViolation({ fingerprint: 'old-leak', class: 'V4', deviceId: 'nvme0' }),
+          buildViolation({ fingerprint: 'fresh', class: 'V2', deviceId: 'nic0', severity: 'high' }),
+        ],
+      });
+      await triageFixed(teamId, 'back');
+
+      const response = await harness.gql<{
+        compareRuns: {
+          newViolations: Array<{ fingerprint: string }>;
+          reopenedViolations: Array<{ fingerprint: string }>;
+          persistingViolations: Array<{ fingerprint: string }>;
+          summary: string;
+        };
+      }>(
+        token,
+        'query($a: UUID!, $b: UUID!) { compareRuns(a: $a, b: $b) { newViolations { fingerprint } reopenedViolations { fingerprint } persistingViolations { fingerprint } summary } }',
+        { a: a.id, b: b.id },
+      );
+
+      expect(response.errors).toBeUndefined();
+      const c = response.data.compareRuns;
+      expect(c.newViolations.map((v) => v.fingerprint)).toEqual(['fresh']);
+      expect(c.reopenedViolations.map((v) => v.fingerprint).sort()).toEqual(['back', 'old-leak']);
+      expect(c.persistingViolations.map((v) => v.fingerprint)).toEqual(['kept']);
+      expect(c.summary).toBe('vs v7.2: fixed 0, new 1, reopened 2, moved 0, failures ±0');
+    });
+
+    it('keeps a fingerprint new when only B itself (or a run after A) found it', async () => {
+      const { token, teamId } = await harness.newTeam();
+      const scenarioId = await scenarioOf(token, 'not-reopened');
+      const a = await runOf(token, teamId, scenarioId);
+      const b = await runOf(token, teamId, scenarioId);
+      const later = await runOf(token, teamId, scenarioId);
+      await completeRun(db, a, { violations: [] });
+      await completeRun(db, later, { violations: [buildViolation({ fingerprint: 'fresh' })] });
+      await completeRun(db, b, { violations: [buildViolation({ fingerprint: 'fresh' })] });
+
+      const response = await harness.gql<{
+        compareRuns: { newViolations: Array<{ fingerprint: string }>; reopenedViolations: unknown[] };
+      }>(
+        token,
+        'query($a: UUID!, $b: UUID!) { compareRuns(a: $a, b: $b) { newViolations { fingerprint } reopenedViolations { fingerprint } } }',
+        { a: a.id, b: b.id },
+      );
+
+      expect(response.data.compareRuns.newViolations.map((v) => v.fingerprint)).toEqual(['fresh']);
+      expect(response.data.compareRuns.reopenedViolations).toEqual([]);
+    });
+  });
+
+  describe('compareRunSet', () => {
+    it('compares every later run with the first: counts, summary lines, finding cells per column and metric directions', async () => {
+      const { token, teamId } = await harness.newTeam();
+      const scenarioId = await scenarioOf(token, 'set');
+      const older = await runOf(token, teamId, scenarioId);
+      await completeRun(db, older, {
+        violations: [buildViolation({ fingerprint: 'old', class: 'V4', deviceId: 'nvme0' })],
+      });
+      const a = await runOf(token, teamId, scenarioId);
+      const b = await runOf(token, teamId, scenarioId, 'lb');
+      const c = await runOf(token, teamId, scenarioId, 'la-phys');
+      // Stored violations come back ordered by class, device, fingerprint: the baseline rows are kept (V1), gone (V2), mv (V5).
+      await completeRun(db, a, {
+        violations: [
+          buildViolation({ fingerprint: 'kept' }),
+          buildViolation({ fingerprint: 'gone', class: 'V2', deviceId: 'nvme0', severity: 'high' }),
+          buildViolation({ fingerprint: 'mv', class: 'V5', deviceId: 'blk0', path: 'p1', rule: 'A4' }),
+        ],
+        metrics: { all: { failedMaps: 0, 'swiotlb.hiwater': 100, 'cost.bounceCopyNs': 50, 'swiotlb.nslabs': 1024 } },
+      });
+      // B: kept grew, gone fixed, mv moved (same exposure, other path and rule), fresh new, back reopened (triaged FIXED).
+      await completeRun(db, b, {
+        violations: [
+          buildViolation({ fingerprint: 'kept', bytesExposed: 81920n }),
+          buildViolation({ fingerprint: 'mv2', class: 'V5', deviceId: 'blk0', path: 'p2', rule: 'B5' }),
+          buildViolation({ fingerprint: 'fresh', deviceId: 'nic0' }),
+          buildViolation({ fingerprint: 'back', class: 'V3', deviceId: 'nic0' }),
+        ],
+        metrics: { all: { failedMaps: 2, 'swiotlb.hiwater': 100, 'cost.bounceCopyNs': 40, 'swiotlb.nslabs': 1024 } },
+      });
+      // C: kept and gone persist, mv fixed, fresh new, old reopened (an earlier run found it; A does not have it).
+      await completeRun(db, c, {
+        violations: [
+          buildViolation({ fingerprint: 'kept' }),
+          buildViolation({ fingerprint: 'gone', class: 'V2', deviceId: 'nvme0', severity: 'high' }),
+          buildViolation({ fingerprint: 'fresh', deviceId: 'nic0' }),
+          buildViolation({ fingerprint: 'old', class: 'V4', deviceId: 'nvme0' }),
+        ],
+        metrics: { all: { failedMaps: 0, 'swiotlb.hiwater': 150, 'cost.bounceCopyNs': 50, 'swiotlb.nslabs': 2048 } },
+      });
+      await triageFixed(teamId, 'back');
+
+      const response = await harness.gql<CompareRunSetQuery>(token, print(CompareRunSetDocument), {
+        runIds: [a.id, b.id, c.id],
+      });
+
+      expect(response.errors).toBeUndefined();
+      const set = response.data.compareRunSet;
+      expect(set.baseline.id).toBe(a.id);
+      expect(set.columns.map((col) => [col.run.id, col.summary, col.counts])).toEqual([
+        [
+          b.id,
+          'vs v7.2: fixed 1, new 1, reopened 1, moved 1, failures ±0',
+          { new: 1, reopened: 1, fixed: 1, persisting: 1, moved: 1 },
+        ],
+        [
+          c.id,
+          'vs v7.2: fixed 1, new 1, reopened 1, moved 0, failures ±0',
+          { new: 1, reopened: 1, fixed: 1, persisting: 2, moved: 0 },
+        ],
+      ]);
+      const rows = set.findings.map((row) => [
+        `${row.class} ${row.deviceId}`,
+        row.baseline?.fingerprint ?? null,
+        ...row.cells.map((cell) =>
+          cell ? `${cell.status}${cell.grew ? '+' : ''}:${cell.violation?.fingerprint ?? '-'}` : null,
+        ),
+      ]);
+      expect(rows).toEqual([
+        ['V1 storvsc0', 'kept', 'PERSISTING+:kept', 'PERSISTING:kept'],
+        ['V2 nvme0', 'gone', 'FIXED:-', 'PERSISTING:gone'],
+        ['V5 blk0', 'mv', 'MOVED:mv2', 'FIXED:-'],
+        ['V1 nic0', null, 'NEW:fresh', 'NEW:fresh'],
+        ['V3 nic0', null, 'REOPENED:back', null],
+        ['V4 nvme0', null, null, 'REOPENED:old'],
+      ]);
+      // Only metrics that differ somewhere; sorted by key; the exact delta and its direction per column.
+      expect(set.metrics).toEqual([
+        {
+          metric: 'cost.bounceCopyNs',
+          baseline: 50,
+          cells: [
+            { value: 40, delta: '-10', direction: 'BETTER' },
+            { value: 50, delta: '0', direction: 'UNCHANGED' },
+          ],
+        },
+        {
+          metric: 'failedMaps',
+          baseline: 0,
+          cells: [
+            { value: 2, delta: '2', direction: 'WORSE' },
+            { value: 0, delta: '0', direction: 'UNCHANGED' },
+          ],
+        },
+        {
+          metric: 'swiotlb.hiwater',
+          baseline: 100,
+          cells: [
+            { value: 100, delta: '0', direction: 'UNCHANGED' },
+            { value: 150, delta: '50', direction: 'WORSE' },
+          ],
+        },
+        {
+          metric: 'swiotlb.nslabs',
+          baseline: 1024,
+          cells: [
+            { value: 1024, delta: '0', direction: 'UNCHANGED' },
+            { value: 2048, delta: '1024', direction: 'NEUTRAL' },
+          ],
+        },
+      ]);
+    });
+
+    it('refuses fewer than two, more than eight and repeated runs, and another team’s run', async () => {
+      const { token, teamId } = await harness.newTeam();
+      const other = await harness.newTeam();
+      const scenarioId = await scenarioOf(token, 'limits');
+      const a = await runOf(token, teamId, scenarioId);
+      const b = await runOf(token, teamId, scenarioId);
+      const foreign = await runOf(other.token, other.teamId, await scenarioOf(other.token, 'foreign'));
+      const codeOf = async (runIds: string[]): Promise<string | undefined> =>
+        (
+          await harness.gql(token, 'query($r: [UUID!]!) { compareRunSet(runIds: $r) { baseline { id } } }', {
+            r: runIds,
+          })
+        ).errors?.[0]?.extensions?.code;
+
+      expect(await codeOf([a.id])).toBe('BAD_USER_INPUT');
+      expect(await codeOf(Array.from({ length: 9 }, (_, i) => (i % 2 === 0 ? a.id : b.id)))).toBe('BAD_USER_INPUT');
+      expect(await codeOf([a.id, b.id, a.id])).toBe('BAD_USER_INPUT');
+      expect(await codeOf([a.id, foreign.id])).toBe('NOT_FOUND');
+    });
+  });
+});
