@@ -4,8 +4,10 @@ import {
   compareResultSets,
   type ComparableFinding,
   type ComparedFinding,
+  findingRows,
   metricDirection,
   metricPreference,
+  metricRows,
 } from '../../../src/engine/index';
 
 // The one comparison: findings paired by fingerprint, then by exposure (class, device, data class,
@@ -96,6 +98,12 @@ describe('metric directions', () => {
     expect(metricPreference('swiotlb.nslabs')).toBe('neutral');
   });
 
+  it('knows that a larger largest free run is better (fragmentation headroom)', () => {
+    expect(metricPreference('swiotlb.largestFreeRun')).toBe('higher-is-better');
+    expect(metricDirection('swiotlb.largestFreeRun', 1)).toBe('better');
+    expect(metricDirection('swiotlb.largestFreeRun', -1)).toBe('worse');
+  });
+
   it('turns a sign into better, worse, neutral or unchanged', () => {
     expect(metricDirection('failedMaps', -1)).toBe('better');
     expect(metricDirection('failedMaps', 1)).toBe('worse');
@@ -134,6 +142,87 @@ describe('compareResultSets', () => {
     expect(columns.map((c) => [c.label, statuses(c.findings), c.metrics[0]?.direction])).toEqual([
       ['lb', ['persisting:a'], 'better'],
       ['lb+bypass', ['fixed:a'], 'worse'],
+    ]);
+  });
+});
+
+describe('findingRows', () => {
+  it('lines N columns up: one row per baseline finding in every column, then candidate-only fingerprints once', () => {
+    const baseline = [finding('kept'), finding('gone', { deviceId: 'nvme0' }), finding('mv', { path: 'p1' })];
+    const columns = compareResultSets(
+      { label: 'base', findings: baseline, metrics: {} },
+      [
+        {
+          label: 'b',
+          findings: [
+            finding('kept', { count: 11n }),
+            finding('mv2', { path: 'p2' }),
+            finding('fresh', { deviceId: 'nic0' }),
+          ],
+          metrics: {},
+        },
+        {
+          label: 'c',
+          findings: [
+            finding('gone', { deviceId: 'nvme0' }),
+            finding('fresh', { deviceId: 'nic0' }),
+            finding('back', { class: 'V3' }),
+          ],
+          metrics: {},
+        },
+      ],
+      { wasFixedBefore: (fp) => fp === 'back' },
+    );
+
+    const rows = findingRows(baseline, columns).map((row) => [
+      row.baseline?.fingerprint ?? `only ${row.fingerprint ?? ''}`,
+      ...row.cells.map((cell) =>
+        cell ? `${cell.status}${cell.grew ? '+' : ''}:${cell.candidate?.fingerprint ?? '-'}` : null,
+      ),
+    ]);
+
+    // kept and mv share an exposure: in c (no V1 storvsc0 finding left) both are fixed.
+    expect(rows).toEqual([
+      ['kept', 'persisting+:kept', 'fixed:-'],
+      ['gone', 'fixed:-', 'persisting:gone'],
+      ['mv', 'moved:mv2', 'fixed:-'],
+      ['only fresh', 'new:fresh', 'new:fresh'],
+      ['only back', null, 'reopened:back'],
+    ]);
+  });
+
+  it('gives baseline rows with no cells when there are no columns', () => {
+    expect(findingRows([finding('a')], [])).toEqual([
+      { exposureKey: 'V1|storvsc0|critical|secret', baseline: finding('a'), fingerprint: null, cells: [] },
+    ]);
+  });
+});
+
+describe('metricRows', () => {
+  it('takes the union of keys, sorted, with one cell per column; a key a column lacks is unchanged there', () => {
+    const baseline = { label: 'base', findings: [], metrics: { failedMaps: 2 } };
+    const columns = compareResultSets(baseline, [
+      { label: 'b', findings: [], metrics: { failedMaps: 0 } },
+      { label: 'c', findings: [], metrics: { failedMaps: 2, 'cost.bounceCopyNs': 5 } },
+    ]);
+
+    expect(metricRows(columns)).toEqual([
+      {
+        key: 'cost.bounceCopyNs',
+        baseline: null,
+        cells: [
+          { key: 'cost.bounceCopyNs', baseline: null, candidate: null, delta: null, direction: 'unchanged' },
+          { key: 'cost.bounceCopyNs', baseline: null, candidate: '5', delta: null, direction: 'neutral' },
+        ],
+      },
+      {
+        key: 'failedMaps',
+        baseline: '2',
+        cells: [
+          { key: 'failedMaps', baseline: '2', candidate: '0', delta: '-2', direction: 'better' },
+          { key: 'failedMaps', baseline: '2', candidate: '2', delta: '0', direction: 'unchanged' },
+        ],
+      },
     ]);
   });
 });
