@@ -69,8 +69,9 @@ describe('parseRoute', () => {
     ['/scenarios/abc', '', { page: 'scenario', id: 'abc' }],
     ['/runs/r1', '', { page: 'run', id: 'r1' }],
     ['/batches/b1', '', { page: 'batch', id: 'b1' }],
-    ['/compare', '?a=r1&b=r2', { page: 'compare', a: 'r1', b: 'r2', batch: null }],
-    ['/compare', '?batch=b1', { page: 'compare', a: null, b: null, batch: 'b1' }],
+    ['/compare', '?a=r1&b=r2', { page: 'compare', a: 'r1', b: 'r2', batch: null, runs: null }],
+    ['/compare', '?batch=b1', { page: 'compare', a: null, b: null, batch: 'b1', runs: null }],
+    ['/compare', '?runs=r1,r2,r3', { page: 'compare', a: null, b: null, batch: null, runs: ['r1', 'r2', 'r3'] }],
     ['/regressions', '', { page: 'regressions' }],
     ['/runs/r1/extra', '', { page: 'not-found', path: '/runs/r1/extra' }],
   ])('%s%s', (pathname, search, expected) => {

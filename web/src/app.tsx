@@ -44,7 +44,7 @@ function Page({ route, session }: { route: Route; session: Session }): ReactNode
     case 'batch':
       return <BatchPage id={route.id} />;
     case 'compare':
-      return <ComparePage a={route.a} b={route.b} batch={route.batch} />;
+      return <ComparePage a={route.a} b={route.b} batch={route.batch} runs={route.runs} />;
     case 'regressions':
       return <RegressionsPage canTriage={session.role !== 'VIEWER'} />;
     case 'new-scenario':

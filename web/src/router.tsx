@@ -7,7 +7,7 @@ export type Route =
   | { page: 'scenario'; id: string }
   | { page: 'run'; id: string }
   | { page: 'batch'; id: string }
-  | { page: 'compare'; a: string | null; b: string | null; batch: string | null }
+  | { page: 'compare'; a: string | null; b: string | null; batch: string | null; runs: string[] | null }
   | { page: 'regressions' }
   | { page: 'new-scenario' }
   | { page: 'legend' }
@@ -25,7 +25,13 @@ export function parseRoute(pathname: string, search: string): Route {
   if (first === 'runs' && second && parts.length === 2) return { page: 'run', id: second };
   if (first === 'batches' && second && parts.length === 2) return { page: 'batch', id: second };
   if (first === 'compare' && parts.length === 1)
-    return { page: 'compare', a: params.get('a'), b: params.get('b'), batch: params.get('batch') };
+    return {
+      page: 'compare',
+      a: params.get('a'),
+      b: params.get('b'),
+      batch: params.get('batch'),
+      runs: params.get('runs')?.split(',').filter(Boolean) ?? null,
+    };
   if (first === 'regressions' && parts.length === 1) return { page: 'regressions' };
   return { page: 'not-found', path: pathname };
 }

@@ -315,7 +315,7 @@ describe('dashboard in Chromium', () => {
     const fixed = page.getByRole('button', { name: /fixed/ });
     await fixed.waitFor();
     expect(await page.getByRole('group', { name: 'Violation changes from A to B' }).textContent()).toMatch(
-      /\d+new\d+fixed\d+moved\d+persisting/,
+      /\d+new\d+reopened\d+fixed\d+moved\d+persisting/,
     );
     await screenshot('compare');
   });

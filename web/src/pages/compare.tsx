@@ -1,6 +1,7 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useQuery } from 'urql';
 import {
+  CompareRunSetDocument,
   CompareRunsDocument,
   RecentRunsDocument,
   RunBatchDocument,
@@ -8,6 +9,7 @@ import {
 } from '../api/generated/graphql';
 import { QueryStatus, Section, StatusBadge } from '../components/common';
 import { CompareView } from '../components/compare-view';
+import { columnLetter, RunSetView } from '../components/run-set-view';
 import { formatOverlays, shortId } from '../format';
 import { Link, navigate } from '../router';
 
@@ -19,6 +21,12 @@ function PairComparison({ a, b }: { a: string; b: string }): ReactNode {
   const [{ data, fetching, error }] = useQuery({ query: CompareRunsDocument, variables: { a, b } });
   if (!data) return <QueryStatus fetching={fetching} error={error} what="the comparison" />;
   return <CompareView comparison={data.compareRuns} />;
+}
+
+function SetComparison({ runIds }: { runIds: readonly string[] }): ReactNode {
+  const [{ data, fetching, error }] = useQuery({ query: CompareRunSetDocument, variables: { runIds: [...runIds] } });
+  if (!data) return <QueryStatus fetching={fetching} error={error} what="the comparison" />;
+  return <RunSetView comparison={data.compareRunSet} />;
 }
 
 function BatchComparison({ batchId }: { batchId: string }): ReactNode {
@@ -81,22 +89,40 @@ function BatchComparison({ batchId }: { batchId: string }): ReactNode {
           </tbody>
         </table>
       </Section>
+      {a && runs.length > 2 ? (
+        <p>
+          <Link to={compareUrl([a, ...runs.map((r) => r.id).filter((id) => id !== a)])}>
+            All {runs.length} columns against the baseline
+          </Link>
+        </p>
+      ) : null}
       {a && b && a !== b ? <PairComparison a={a} b={b} /> : <p className="muted">Choose two different runs.</p>}
     </>
   );
 }
 
-function RunPicker({ a, b }: { a: string | null; b: string | null }): ReactNode {
+/** Most runs one comparison takes (the baseline and seven more). */
+const maxRuns = 8;
+
+/** Two runs open the pair view (every violation, filterable); more open the columns view. */
+function compareUrl(runIds: readonly string[]): string {
+  const [a, b, ...more] = runIds;
+  if (a && b && more.length === 0) return `/compare?a=${encodeURIComponent(a)}&b=${encodeURIComponent(b)}`;
+  return `/compare?runs=${runIds.map(encodeURIComponent).join(',')}`;
+}
+
+function RunPicker({ initial }: { initial: readonly string[] }): ReactNode {
   const [{ data }] = useQuery({
     query: RecentRunsDocument,
     variables: { first: 50, filter: { status: ['SUCCEEDED'] } },
   });
-  const [left, setLeft] = useState(a ?? '');
-  const [right, setRight] = useState(b ?? '');
+  const [chosen, setChosen] = useState<string[]>(() => [...initial, '', ''].slice(0, Math.max(2, initial.length)));
   const runs = data?.runs.edges.map((e) => e.node) ?? [];
+  const picked = chosen.filter(Boolean);
+  const canCompare = picked.length === chosen.length && new Set(picked).size === picked.length;
   const submit = (event: FormEvent): void => {
     event.preventDefault();
-    if (left && right) navigate(`/compare?a=${encodeURIComponent(left)}&b=${encodeURIComponent(right)}`);
+    if (canCompare) navigate(compareUrl(chosen));
   };
   const options = (current: string): ReactNode => (
     <>
@@ -109,29 +135,54 @@ function RunPicker({ a, b }: { a: string | null; b: string | null }): ReactNode 
       ))}
     </>
   );
+  const set = (index: number, id: string): void => setChosen(chosen.map((c, i) => (i === index ? id : c)));
   return (
-    <form className="filters" onSubmit={submit} aria-label="Choose two runs">
-      <label>
-        Run A (baseline)
-        <select value={left} onChange={(e) => setLeft(e.target.value)}>
-          {options(left)}
-        </select>
-      </label>
-      <label>
-        Run B (candidate)
-        <select value={right} onChange={(e) => setRight(e.target.value)}>
-          {options(right)}
-        </select>
-      </label>
-      <button type="submit" className="primary" disabled={!left || !right || left === right}>
+    <form className="filters" onSubmit={submit} aria-label="Choose runs to compare">
+      {chosen.map((id, index) => (
+        <span key={index} className="picker-slot">
+          <label>
+            {`Run ${columnLetter(index)}${index === 0 ? ' (baseline)' : index === 1 && chosen.length === 2 ? ' (candidate)' : ''}`}
+            <select value={id} onChange={(e) => set(index, e.target.value)}>
+              {options(id)}
+            </select>
+          </label>
+          {index >= 2 ? (
+            <button
+              type="button"
+              aria-label={`Remove run ${columnLetter(index)}`}
+              onClick={() => setChosen(chosen.filter((_, i) => i !== index))}
+            >
+              ×
+            </button>
+          ) : null}
+        </span>
+      ))}
+      <button type="button" disabled={chosen.length >= maxRuns} onClick={() => setChosen([...chosen, ''])}>
+        Add a run
+      </button>
+      <button type="submit" className="primary" disabled={!canCompare}>
         Compare
       </button>
     </form>
   );
 }
 
-/** Two runs side by side, or the columns of a matrix batch: "does patch Y fix my device on kernel X". */
-export function ComparePage({ a, b, batch }: { a: string | null; b: string | null; batch: string | null }): ReactNode {
+/**
+ * Two runs side by side, 3–8 runs as columns against the first, or the columns of a matrix batch:
+ * "does patch Y fix my device on kernel X, and on kernel Z".
+ */
+export function ComparePage({
+  a,
+  b,
+  batch,
+  runs,
+}: {
+  a: string | null;
+  b: string | null;
+  batch: string | null;
+  runs: readonly string[] | null;
+}): ReactNode {
+  const chosen = runs ?? [a, b].filter((id): id is string => id !== null);
   return (
     <>
       <h1>Compare</h1>
@@ -144,11 +195,13 @@ export function ComparePage({ a, b, batch }: { a: string | null; b: string | nul
         </>
       ) : (
         <>
-          <RunPicker key={`${a}-${b}`} a={a} b={b} />
-          {a && b ? (
+          <RunPicker key={chosen.join(',')} initial={chosen} />
+          {runs && runs.length >= 2 ? (
+            <SetComparison runIds={runs} />
+          ) : a && b ? (
             <PairComparison a={a} b={b} />
           ) : (
-            <p className="muted">Choose a baseline run and a candidate run.</p>
+            <p className="muted">Choose a baseline run and one or more runs to compare with it.</p>
           )}
         </>
       )}
