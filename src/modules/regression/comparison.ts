@@ -86,6 +86,8 @@ function compareEntry(
     baselineProfile: baseline?.profile ?? null,
     candidateRunId: candidate.runId,
     baselineRunId: baseline?.runId ?? null,
+    levels: candidate.levels,
+    baselineLevels: baseline?.levels ?? null,
   };
   if (candidate.status !== 'SUCCEEDED')
     return { ...head, verdict: 'ERROR', reasons: [`RUN_${candidate.status}`], findings: [], metrics: [] };

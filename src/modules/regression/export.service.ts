@@ -186,6 +186,7 @@ export class ExportService {
         runId: run.id,
         profile: run.profile,
         status: run.status,
+        levels: run.summary?.levels ?? [],
         engineVersion: run.engineVersion,
         specHash: '',
         violations: violations.map((v) => ({

@@ -211,7 +211,12 @@ function mdCell(text: string): string {
   return text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 }
 
-/** The comparison as a Markdown report (PR comments, job summaries). */
+/** A run's verdict levels (the run verdict model), worst first: "exposes-secrets + failing"; "-" for none (a run that did not succeed). */
+function levelsText(levels: readonly string[]): string {
+  return levels.length === 0 ? '-' : levels.join(' + ');
+}
+
+/** The comparison as a Markdown report (PR comments, job summaries), with each run's verdict levels beside the comparison's verdict. */
 export function toMarkdown(context: ExportContext): string {
   const { comparison } = context;
   const c = comparison.counts;
@@ -226,11 +231,11 @@ export function toMarkdown(context: ExportContext): string {
     '',
     `New ${c.new} (${c.moved} of them the same exposure as a fixed baseline finding via another kernel path or rule) · reopened ${c.reopened} · fixed ${c.fixed} · persisting ${c.persisting} · waived ${c.waived} · threshold breaches ${c.thresholdBreaches}`,
     '',
-    '| scenario | entry | profile (baseline → candidate) | verdict | reasons |',
-    '|---|---|---|---|---|',
+    '| scenario | entry | profile (baseline → candidate) | run verdict levels (baseline → candidate) | verdict | reasons |',
+    '|---|---|---|---|---|---|',
     ...comparison.entries.map(
       (e) =>
-        `| ${mdCell(e.scenarioName)} | ${mdCell(e.entryName)} | ${mdCell(`${e.baselineProfile ?? '-'} → ${e.profile}`)} | ${e.verdict} | ${mdCell(e.reasons.join('; ') || '-')} |`,
+        `| ${mdCell(e.scenarioName)} | ${mdCell(e.entryName)} | ${mdCell(`${e.baselineProfile ?? '-'} → ${e.profile}`)} | ${mdCell(`${e.baselineLevels === null ? '-' : levelsText(e.baselineLevels)} → ${levelsText(e.levels)}`)} | ${e.verdict} | ${mdCell(e.reasons.join('; ') || '-')} |`,
     ),
   ];
   const findings = comparison.entries.flatMap((e) => e.findings.map((f) => ({ e, f })));

@@ -59,6 +59,9 @@ const comparisonResult = z.object({
       baselineProfile: z.string().nullable(),
       candidateRunId: z.string(),
       baselineRunId: z.string().nullable(),
+      // Comparisons stored before the runs' verdict levels were recorded have neither.
+      levels: z.array(z.string()).default([]),
+      baselineLevels: z.array(z.string()).nullable().default(null),
       verdict,
       reasons: z.array(z.string()),
       findings: z.array(findingDiff),

@@ -152,6 +152,8 @@ export interface ComparedRun {
   readonly runId: string;
   readonly profile: string;
   readonly status: RunStatus;
+  /** Every verdict level of the run, worst first (exposes-secrets … clean); empty unless SUCCEEDED. */
+  readonly levels: readonly string[];
   readonly engineVersion: string;
   /** Hash of the scenario spec without its kernel section: runs are comparable when it and the engine version match. */
   readonly specHash: string;
@@ -217,6 +219,10 @@ export interface EntryComparison {
   readonly baselineProfile: string | null;
   readonly candidateRunId: string;
   readonly baselineRunId: string | null;
+  /** The candidate run's verdict levels, worst first; empty unless it succeeded (and in comparisons stored before levels were recorded). */
+  readonly levels: readonly string[];
+  /** The baseline run's verdict levels; null without a baseline run (and in comparisons stored before levels were recorded). */
+  readonly baselineLevels: readonly string[] | null;
   readonly verdict: Verdict;
   readonly reasons: readonly string[];
   readonly findings: readonly FindingDiff[];

@@ -415,6 +415,7 @@ function toComparedRuns(runs: readonly RunForComparison[], plan: readonly PlanIt
     runId: run.runId,
     profile: run.profile,
     status: run.status,
+    levels: run.levels,
     engineVersion: run.engineVersion,
     specHash: comparabilityHash(run.spec, run.seed),
     violations: run.violations,

@@ -8,6 +8,8 @@ export interface RunForComparison {
   readonly scenarioName: string;
   readonly profile: string;
   readonly status: RunStatus;
+  /** Every verdict level of the run's report, worst first (the run's verdict model); empty unless SUCCEEDED. */
+  readonly levels: readonly string[];
   readonly engineVersion: string;
   readonly seed: bigint;
   readonly resultHash: string | null;
@@ -51,6 +53,7 @@ export class RunReaderRepository {
       scenarioName: row.scenario.name,
       profile: row.profile,
       status: row.status,
+      levels: row.verdictLevels,
       engineVersion: row.engineVersion,
       seed: row.seed,
       resultHash: row.resultHash,

@@ -314,7 +314,10 @@ describe('regression runs', () => {
       assertSarif210(log);
       expect(JSON.stringify(log)).toContain('"ruleId":"V1"');
       expect((await csv.text()).split('\r\n')[0]).toBe('run_id,scenario,entry,profile,metric,t,value');
-      expect(await md.text()).toContain('**Verdict: REGRESSED**');
+      const markdown = await md.text();
+      expect(markdown).toContain('**Verdict: REGRESSED**');
+      // Each run's verdict levels beside the entry's verdict: the clean baseline, the candidate exposing secrets.
+      expect(markdown).toMatch(/ \| clean → exposes-secrets( \+ [a-z-]+)* \| REGRESSED \| /);
       expect(crossTeam.status).toBe(404);
       expect(anonymous.status).toBe(401);
     });

@@ -36,6 +36,7 @@ function run(overrides: Partial<ComparedRun> = {}): ComparedRun {
     runId: 'r1',
     profile: 'la-phys',
     status: 'SUCCEEDED',
+    levels: ['clean'],
     engineVersion: '0.1.0',
     specHash: 'h1',
     violations: [],

@@ -22,6 +22,7 @@ function run(overrides: Partial<ComparedRun>): ComparedRun {
     runId: 'r1',
     profile: 'lb',
     status: 'SUCCEEDED',
+    levels: ['clean'],
     engineVersion: '0.1.0',
     specHash: 'h',
     violations: [],

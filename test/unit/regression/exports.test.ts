@@ -6,6 +6,7 @@ import {
   toSeriesCsv,
   type ExportContext,
 } from '../../../src/modules/regression/exports';
+import { parseComparisonDetail } from '../../../src/modules/regression/regression.json';
 import type { ComparedRun } from '../../../src/modules/regression/regression.types';
 import { signWebhookPayload, verifyWebhookSignature } from '../../../src/modules/regression/webhook-signature';
 import { assertSarif210, assertWellFormedXml } from './export-validators';
@@ -23,6 +24,7 @@ function run(overrides: Partial<ComparedRun>): ComparedRun {
     runId: 'r1',
     profile: 'lb',
     status: 'SUCCEEDED',
+    levels: ['clean'],
     engineVersion: '0.1.0',
     specHash: 'h',
     violations: [],
@@ -48,13 +50,13 @@ const v2 = { ...v1, fingerprint: 'fp-2', class: 'V2', severity: 'medium' };
 function context(): ExportContext {
   const comparison = compareBatches({
     candidate: [
-      run({ violations: [v1, v2] }),
+      run({ violations: [v1, v2], levels: ['exposes-secrets', 'failing'] }),
       run({ scenarioId: 's2', scenarioName: 'nvme', runId: 'r2' }),
-      run({ scenarioId: 's3', scenarioName: 'netvsc', runId: 'r3', status: 'FAILED' }),
+      run({ scenarioId: 's3', scenarioName: 'netvsc', runId: 'r3', status: 'FAILED', levels: [] }),
       run({ scenarioId: 's4', scenarioName: 'new', runId: 'r4' }),
     ],
     baseline: [
-      run({ violations: [v2] }),
+      run({ violations: [v2], levels: ['exposes-data'] }),
       run({ scenarioId: 's2', scenarioName: 'nvme', runId: 'b2' }),
       run({ scenarioId: 's3', scenarioName: 'netvsc', runId: 'b3' }),
     ],
@@ -148,6 +150,35 @@ describe('toSeriesCsv and toMarkdown', () => {
     expect(md).toContain('**Verdict: REGRESSED**');
     expect(md).toContain('| NEW ❌ | V1/critical |');
     expect(md).toContain('tracked in JIRA-1 (bob, until no expiry)');
+  });
+
+  it("shows each run's verdict levels, baseline → candidate, beside the comparison's verdict", () => {
+    const rows = toMarkdown(context())
+      .split('\n')
+      .filter((line) => line.startsWith('| '))
+      .slice(0, 5)
+      .map((line) => line.split(' | ').slice(0, 5).join(' | '));
+
+    expect(rows).toEqual([
+      '| scenario | entry | profile (baseline → candidate) | run verdict levels (baseline → candidate) | verdict',
+      '| netvsc | kernel | lb → lb | clean → - | ERROR',
+      '| new | kernel | - → lb | - → clean | NOT_COMPARABLE',
+      '| nvme | kernel | lb → lb | clean → clean | PASS',
+      '| storvsc <&> "vmbus" | kernel | lb → lb | exposes-data → exposes-secrets + failing | REGRESSED',
+    ]);
+  });
+
+  it('reads a comparison stored before verdict levels were recorded, showing its levels as unknown', () => {
+    const { comparison } = context();
+    const stored = JSON.parse(JSON.stringify(comparison)) as { entries: Array<Record<string, unknown>> };
+    for (const entry of stored.entries) {
+      delete entry['levels'];
+      delete entry['baselineLevels'];
+    }
+
+    const md = toMarkdown({ ...context(), comparison: parseComparisonDetail(stored) });
+
+    expect(md).toContain('| nvme | kernel | lb → lb | - → - | PASS |');
   });
 });
 
