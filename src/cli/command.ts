@@ -20,5 +20,10 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** A flag value the user must fix: printed as `dmasim <command>: message` (without the usage), exit code 2. */
+export class FlagError extends Error {
+  override readonly name = 'FlagError';
+}
+
 /** Exit codes shared by every command (130 = 128 + SIGINT, as shells report Ctrl-C). */
 export const ExitCode = { ok: 0, failure: 1, badInput: 2, interrupted: 130 } as const;

@@ -1,4 +1,4 @@
-import { type CliCommand, type CliIo, ExitCode, UsageError } from './command';
+import { type CliCommand, type CliIo, ExitCode, FlagError, UsageError } from './command';
 import { commands } from './commands/index';
 import { ConfigError } from '../platform/config';
 import { ServiceUnavailableError } from '../platform/service-check';
@@ -70,6 +70,10 @@ export async function runCli(
   } catch (error: unknown) {
     if (error instanceof UsageError) {
       io.stderr.write(`dmasim ${command.name}: ${error.message}\n\n${command.usage}\n`);
+      return ExitCode.badInput;
+    }
+    if (error instanceof FlagError) {
+      io.stderr.write(`dmasim ${command.name}: ${error.message}\n`);
       return ExitCode.badInput;
     }
     if (isOperatorError(error)) {

@@ -3,6 +3,8 @@ import type { Database } from '../../src/platform/db';
 import { ResultRepository } from '../../src/modules/result/result.repository';
 import type { RunResultRecord } from '../../src/modules/result/result.types';
 import { RunRepository } from '../../src/modules/run/run.repository';
+import type { ApiHarness } from './api-harness';
+import { minimalSpecYaml } from './spec-fixtures';
 
 type ViolationInput = RunResultRecord['violations'][number];
 
@@ -74,4 +76,42 @@ export async function completeRun(
     samples: result.samples ?? [],
   });
   return written !== undefined;
+}
+
+/** A fresh team whose scenarios and runs are created through GraphQL, as a client would (the API validates them). */
+export interface TestTeam {
+  readonly teamId: string;
+  readonly token: string;
+  /** Saves a minimal valid spec under this name; resolves to the scenario id. */
+  scenario(name: string): Promise<string>;
+  /** Submits a run of the scenario (QUEUED: nothing executes it); `overrides` as SubmitRunInput takes them. */
+  queuedRun(scenarioId: string, overrides?: Record<string, unknown>): Promise<{ id: string; teamId: string }>;
+}
+
+export async function newTestTeam(harness: ApiHarness, prefix?: string): Promise<TestTeam> {
+  const { teamId, token } = await harness.newTeam(prefix);
+  return {
+    teamId,
+    token,
+    async scenario(name) {
+      const created = await harness.gql<{ createScenario: { scenario?: { id: string } } }>(
+        token,
+        'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }',
+        { spec: minimalSpecYaml({ name }) },
+      );
+      const id = created.data.createScenario.scenario?.id;
+      if (id === undefined) throw new Error(`createScenario '${name}' saved nothing: ${JSON.stringify(created)}`);
+      return id;
+    },
+    async queuedRun(scenarioId, overrides) {
+      const submitted = await harness.gql<{ submitRun: { run?: { id: string } } }>(
+        token,
+        'mutation($input: SubmitRunInput!) { submitRun(input: $input) { ... on RunSubmitted { run { id } } } }',
+        { input: { scenarioId, ...(overrides === undefined ? {} : { overrides }) } },
+      );
+      const id = submitted.data.submitRun.run?.id;
+      if (id === undefined) throw new Error(`submitRun submitted nothing: ${JSON.stringify(submitted)}`);
+      return { id, teamId };
+    },
+  };
 }

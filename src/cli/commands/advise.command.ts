@@ -1,9 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import { type CliCommand, ExitCode, UsageError } from '../command';
 import { advisePools, type PoolAdvice, type ProfileAdvice } from '../../engine/index';
 import { kernelProfileProblem } from '../../engine/index';
-import { parseSpecText } from '../../modules/scenario/spec-text';
 import { intFlag, parseSimpleFlags } from '../simple-flags';
+import { loadSpecFile } from '../spec-file';
 
 const usage = `usage: dmasim advise SPEC [--profile K]... [--json] [--max-seconds N]
 
@@ -88,23 +87,11 @@ export const adviseCommand: CliCommand = {
     }
     const maxSeconds = intFlag(flags, '--max-seconds', 300, 1, 86_400);
     const file = flags.positional[0]!;
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error: unknown) {
-      io.stderr.write(
-        `dmasim advise: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})\n`,
-      );
-      return ExitCode.badInput;
-    }
-    const parsed = parseSpecText(text, file);
-    if (!parsed.ok) {
-      io.stderr.write(`${file}: invalid\n${parsed.errors.map((e) => `  ${e.path}: ${e.message}\n`).join('')}`);
-      return ExitCode.badInput;
-    }
+    const spec = await loadSpecFile(file, io, { command: 'advise' });
+    if (spec === null) return ExitCode.badInput;
     const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
     const started = performance.now();
-    const result = advisePools(parsed.spec, {
+    const result = advisePools(spec, {
       ...(profiles ? { profiles } : {}),
       now: () => performance.now(),
       deadlineMs: started + maxSeconds * 1000,

@@ -1,8 +1,8 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { type CliCommand, ExitCode, UsageError } from '../command';
 import { minimizeFinding, parseFindingSelector, renderReproducer } from '../../engine/index';
-import { parseSpecText } from '../../modules/scenario/spec-text';
 import { intFlag, parseSimpleFlags } from '../simple-flags';
+import { loadSpecFile } from '../spec-file';
 
 const usage = `usage: dmasim minimize SPEC --keep SELECTOR [-o OUT.yaml] [--max-seconds N]
 
@@ -42,24 +42,12 @@ export const minimizeCommand: CliCommand = {
     const maxSeconds = intFlag(flags, '--max-seconds', 120, 1, 86_400);
     const output = flags.values.get('-o') ?? flags.values.get('--output');
     const file = flags.positional[0]!;
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error: unknown) {
-      io.stderr.write(
-        `dmasim minimize: cannot read ${file} (${(error as NodeJS.ErrnoException).code ?? String(error)})\n`,
-      );
-      return ExitCode.badInput;
-    }
-    const parsed = parseSpecText(text, file);
-    if (!parsed.ok) {
-      io.stderr.write(`${file}: invalid\n${parsed.errors.map((e) => `  ${e.path}: ${e.message}\n`).join('')}`);
-      return ExitCode.badInput;
-    }
+    const spec = await loadSpecFile(file, io, { command: 'minimize' });
+    if (spec === null) return ExitCode.badInput;
     const tty = (io.stderr as { isTTY?: boolean }).isTTY === true;
     const started = performance.now();
     let lastDraw = -Infinity;
-    const result = minimizeFinding(parsed.spec, selector.selector, {
+    const result = minimizeFinding(spec, selector.selector, {
       now: () => performance.now(),
       deadlineMs: started + maxSeconds * 1000,
       onProgress: tty

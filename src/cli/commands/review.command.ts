@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { type CliCommand, type CliIo, ExitCode, UsageError } from '../command';
+import { type CliCommand, type CliIo, ExitCode, FlagError, UsageError } from '../command';
 import {
   activeHunks,
   createEngineRun,
@@ -21,15 +21,8 @@ import {
   type ScenarioReview,
 } from '../../engine/index';
 import { packageRoot } from '../package-root';
-import {
-  capOperations,
-  FlagError,
-  type KernelChoice,
-  loadSpec,
-  parseKernelEntry,
-  printSpecErrors,
-  withKernel,
-} from './run.command';
+import { loadSpecFile, printSpecErrors } from '../spec-file';
+import { capOperations, type KernelChoice, parseKernelEntry, withKernel } from './run.command';
 
 const usage = `usage: dmasim review <spec.yaml|spec.json>... --base KERNEL --patched KERNEL [--json|--md] [--operations N]
        dmasim review --examples --base KERNEL --patched KERNEL [--json|--md] [--operations N]
@@ -246,7 +239,7 @@ async function review(options: ReviewOptions, io: CliIo): Promise<number> {
   let code: number = ExitCode.ok;
   for (const file of files) {
     const name = options.examples ? relative(root, file) : file;
-    const loaded = await loadSpec(file, io);
+    const loaded = await loadSpecFile(file, io);
     if (loaded === null) {
       code = ExitCode.badInput;
       continue;
@@ -291,14 +284,6 @@ export const reviewCommand: CliCommand = {
   summary: 'review a kernel patch: exposures fixed and left, new failures, memory and time cost, one verdict',
   usage,
   async run(args, io) {
-    let options: ReviewOptions;
-    try {
-      options = parseArgs(args);
-    } catch (error: unknown) {
-      if (!(error instanceof FlagError)) throw error;
-      io.stderr.write(`dmasim review: ${error.message}\n`);
-      return ExitCode.badInput;
-    }
-    return review(options, io);
+    return review(parseArgs(args), io);
   },
 };

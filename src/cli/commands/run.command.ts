@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { type CliCommand, type CliIo, ExitCode, UsageError } from '../command';
+import { type CliCommand, type CliIo, ExitCode, FlagError, UsageError } from '../command';
 import { overlayLines } from './catalogue.commands';
 import {
   compareReports,
@@ -22,9 +21,9 @@ import {
   summaryMeetsGate,
   validateScenario,
 } from '../../engine/index';
-import { parseSpecText } from '../../modules/scenario/spec-text';
 import { createProgressBar } from '../progress';
 import { renderMatrixText, renderReportText } from '../report-text';
+import { loadSpecFile, printSpecErrors } from '../spec-file';
 
 const usage = `usage: dmasim run <spec.yaml|spec.json>... [--profile P] [--overlay O]... [--json|--md] [--seed N]
        dmasim run <spec>... --matrix K1,K2,... [--json|--md] [--seed N]
@@ -71,9 +70,6 @@ export interface KernelChoice {
   readonly profile: string;
   readonly overlays: readonly NormalizedOverlay[];
 }
-
-/** A flag value the user must fix: printed as `dmasim run: message`, exit code 2. */
-export class FlagError extends Error {}
 
 function validOverlays(): string {
   return overlayIds
@@ -271,31 +267,6 @@ async function executeRun(
   return run.finish();
 }
 
-export async function loadSpec(file: string, io: CliIo): Promise<NormalizedScenario | null> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error: unknown) {
-    io.stderr.write(`${file}: cannot read (${(error as NodeJS.ErrnoException).code ?? String(error)})\n`);
-    return null;
-  }
-  const parsed = parseSpecText(text, file);
-  if (!parsed.ok) {
-    io.stderr.write(`${file}: invalid\n${parsed.errors.map((e) => `  ${e.path}: ${e.message}\n`).join('')}`);
-    return null;
-  }
-  return parsed.spec;
-}
-
-export function printSpecErrors(
-  io: CliIo,
-  file: string,
-  what: string,
-  errors: ReadonlyArray<{ path: string; message: string }>,
-): void {
-  io.stderr.write(`${file}: invalid ${what}\n${errors.map((e) => `  ${e.path}: ${e.message}\n`).join('')}`);
-}
-
 /** True (and the matches printed on stderr) when a report meets the --fail-on gate. */
 function failsGate(options: RunOptions, io: CliIo, label: string, report: EngineReport): boolean {
   if (options.failOn === undefined) return false;
@@ -320,7 +291,7 @@ async function runFiles(options: RunOptions, io: CliIo, interrupt: Interrupt): P
     if (failsGate(options, io, label, report) && code === ExitCode.ok) code = ExitCode.failure;
   };
   for (const file of options.files) {
-    const loaded = await loadSpec(file, io);
+    const loaded = await loadSpecFile(file, io);
     if (loaded === null) {
       code = ExitCode.badInput;
       continue;
@@ -399,14 +370,7 @@ export const runCommand: CliCommand = {
   summary: 'run the engine on scenario specs (or compare kernels with --matrix) and print the reports',
   usage,
   async run(args, io) {
-    let options: RunOptions;
-    try {
-      options = parseArgs(args);
-    } catch (error: unknown) {
-      if (!(error instanceof FlagError)) throw error;
-      io.stderr.write(`dmasim run: ${error.message}\n`);
-      return ExitCode.badInput;
-    }
+    const options = parseArgs(args);
     const interrupt: Interrupt = { requested: false };
     const onSigint = (): void => {
       interrupt.requested = true;

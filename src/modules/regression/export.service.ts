@@ -2,6 +2,7 @@ import { ENGINE_VERSION, parseFindingGate } from '../../engine/index';
 import { AppError, notFound } from '../../platform/app-error';
 import type { ResultService } from '../result/result.service';
 import type { Violation } from '../result/result.types';
+import { violationForComparison } from '../run/run-reader.repository';
 import type { RunService } from '../run/run.service';
 import type { Run } from '../run/run.types';
 import type { ScenarioService } from '../scenario/scenario.service';
@@ -189,18 +190,7 @@ export class ExportService {
         levels: run.summary?.levels ?? [],
         engineVersion: run.engineVersion,
         specHash: '',
-        violations: violations.map((v) => ({
-          fingerprint: v.fingerprint,
-          class: v.class,
-          severity: v.severity,
-          deviceId: v.deviceId,
-          path: v.path,
-          rule: v.rule,
-          explanation: v.explanation,
-          dataClass: v.dataClass,
-          count: v.count,
-          bytesExposed: v.bytesExposed,
-        })),
+        violations: violations.map(violationForComparison),
         metrics: (metrics?.all ?? {}) as Record<string, number | string>,
       });
     }

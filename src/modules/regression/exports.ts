@@ -29,24 +29,69 @@ export function xmlEscape(text: string): string {
 /** JUnit XML: REGRESSED → <failure>, ERROR → <error>, NOT_COMPARABLE → <skipped>, PASS/IMPROVED pass. */
 export function toJunitXml(context: ExportContext): string {
   const entries = context.comparison.entries;
-  const failures = entries.filter((e) => e.verdict === 'REGRESSED').length;
-  const errors = entries.filter((e) => e.verdict === 'ERROR').length;
-  const skipped = entries.filter((e) => e.verdict === 'NOT_COMPARABLE').length;
-  // Jenkins' junit-4.xsd (test/fixtures/schemas) allows `skipped` on <testsuite> only, and <skipped> as text.
-  const counts = `tests="${entries.length}" failures="${failures}" errors="${errors}"`;
-  const cases = entries.map((entry) => {
-    const body = testCaseBody(entry);
-    const out = `      <system-out>${xmlEscape(entrySummary(entry))}</system-out>\n`;
-    return `    <testcase classname="${xmlEscape(`dmasim.${context.suiteName}.${entry.scenarioName}`)}" name="${xmlEscape(`${entry.entryName} (${entry.profile})`)}" time="0">\n${body}${out}    </testcase>\n`;
+  return junitDocument({
+    name: context.suiteName,
+    id: context.batchId,
+    tests: entries.length,
+    failures: entries.filter((e) => e.verdict === 'REGRESSED').length,
+    errors: entries.filter((e) => e.verdict === 'ERROR').length,
+    skipped: entries.filter((e) => e.verdict === 'NOT_COMPARABLE').length,
+    properties: [
+      ['batchId', context.batchId],
+      ['baselineBatchId', context.baselineBatchId ?? ''],
+      ['verdict', context.comparison.verdict],
+      ['engineVersion', context.engineVersion],
+    ],
+    cases: entries.map((entry) =>
+      junitTestCase({
+        suiteName: context.suiteName,
+        scenarioName: entry.scenarioName,
+        entryName: entry.entryName,
+        profile: entry.profile,
+        body: testCaseBody(entry),
+        systemOut: entrySummary(entry),
+      }),
+    ),
   });
+}
+
+/** The JUnit document around the test cases: one <testsuite> in <testsuites>, both carrying the counts. */
+function junitDocument(suite: {
+  readonly name: string;
+  readonly id: string;
+  readonly tests: number;
+  readonly failures: number;
+  readonly errors: number;
+  readonly skipped: number;
+  /** <property> name and value pairs, in order; the values are escaped here. */
+  readonly properties: ReadonlyArray<readonly [string, string]>;
+  readonly cases: readonly string[];
+}): string {
+  // Jenkins' junit-4.xsd (test/fixtures/schemas) allows `skipped` on <testsuite> only, and <skipped> as text.
+  const counts = `tests="${suite.tests}" failures="${suite.failures}" errors="${suite.errors}"`;
+  const properties = suite.properties
+    .map(([name, value]) => `      <property name="${name}" value="${xmlEscape(value)}"/>\n`)
+    .join('');
   return (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<testsuites name="dmasim" ${counts}>\n` +
-    `  <testsuite name="${xmlEscape(context.suiteName)}" ${counts} skipped="${skipped}" id="${xmlEscape(context.batchId)}">\n` +
-    `    <properties>\n      <property name="batchId" value="${xmlEscape(context.batchId)}"/>\n      <property name="baselineBatchId" value="${xmlEscape(context.baselineBatchId ?? '')}"/>\n      <property name="verdict" value="${context.comparison.verdict}"/>\n      <property name="engineVersion" value="${xmlEscape(context.engineVersion)}"/>\n    </properties>\n` +
-    cases.join('') +
+    `  <testsuite name="${xmlEscape(suite.name)}" ${counts} skipped="${suite.skipped}" id="${xmlEscape(suite.id)}">\n` +
+    `    <properties>\n${properties}    </properties>\n` +
+    suite.cases.join('') +
     '  </testsuite>\n</testsuites>\n'
   );
+}
+
+/** One JUnit <testcase> of a scenario × entry: `body` is its already escaped failure/error/skipped elements. */
+function junitTestCase(test: {
+  readonly suiteName: string;
+  readonly scenarioName: string;
+  readonly entryName: string;
+  readonly profile: string;
+  readonly body: string;
+  readonly systemOut: string;
+}): string {
+  return `    <testcase classname="${xmlEscape(`dmasim.${test.suiteName}.${test.scenarioName}`)}" name="${xmlEscape(`${test.entryName} (${test.profile})`)}" time="0">\n${test.body}      <system-out>${xmlEscape(test.systemOut)}</system-out>\n    </testcase>\n`;
 }
 
 function testCaseBody(entry: EntryComparison): string {
@@ -115,51 +160,61 @@ export function sarifRule(
   };
 }
 
-/** SARIF 2.1.0 log: one rule per violation class; results carry the explanation, the kernel path and the fingerprint. */
-export function toSarif(context: ExportContext): Record<string, unknown> {
-  const findings = context.comparison.entries.flatMap((entry) =>
-    entry.findings.filter((f) => f.change !== 'FIXED').map((f) => ({ entry, f })),
-  );
-  const classes = [...new Set(findings.map(({ f }) => f.class))].sort();
-  const rules = classes.map((cls) => {
-    const example = findings.find(({ f }) => f.class === cls)?.f;
-    return sarifRule(cls, example?.explanation ?? cls, severityLevel[example?.severity ?? ''] ?? 'warning');
-  });
-  const results = findings.map(({ entry, f }) => ({
-    ruleId: f.class,
-    ruleIndex: classes.indexOf(f.class),
-    level: severityLevel[f.severity] ?? 'warning',
-    message: {
-      text: `${f.explanation} (device ${f.deviceId}, ${f.bytesExposed} bytes of ${f.class}, kernel path ${f.path}, rule ${f.rule})`,
-    },
+type SarifLevel = 'error' | 'warning' | 'note';
+
+/**
+ * The part of a SARIF result every export shares: rule, level, message, the scenario file as the
+ * location (the kernel path, when there is one, as a logical location) and the fingerprint;
+ * `extra` comes before `properties` (key order is the serialised order).
+ */
+function sarifResult(result: {
+  readonly finding: { readonly class: string; readonly fingerprint: string };
+  readonly classes: readonly string[];
+  readonly level: SarifLevel;
+  readonly message: string;
+  readonly scenarioName: string;
+  readonly kernelPath: string | null;
+  readonly extra?: Record<string, unknown>;
+  readonly properties: Record<string, unknown>;
+}): Record<string, unknown> {
+  const { finding, kernelPath } = result;
+  return {
+    ruleId: finding.class,
+    ruleIndex: result.classes.indexOf(finding.class),
+    level: result.level,
+    message: { text: result.message },
     locations: [
       {
         physicalLocation: {
-          artifactLocation: { uri: `scenarios/${encodeURIComponent(entry.scenarioName)}.yaml` },
+          artifactLocation: { uri: `scenarios/${encodeURIComponent(result.scenarioName)}.yaml` },
           region: { startLine: 1 },
         },
-        logicalLocations: [{ fullyQualifiedName: f.path, kind: 'function' }],
+        ...(kernelPath === null ? {} : { logicalLocations: [{ fullyQualifiedName: kernelPath, kind: 'function' }] }),
       },
     ],
-    partialFingerprints: { 'dmasimFingerprint/v1': f.fingerprint },
-    // A NEW finding that is a fixed baseline finding's exposure through another path or rule moved: unchanged.
-    baselineState: f.sameExposureAs !== null && f.change !== 'FIXED' ? 'unchanged' : baselineState[f.change],
-    ...(f.waived
-      ? { suppressions: [{ kind: 'external', status: 'accepted', justification: f.waiver?.reason ?? 'waived' }] }
-      : {}),
-    properties: {
-      scenario: entry.scenarioName,
-      entry: entry.entryName,
-      profile: entry.profile,
-      runId: entry.candidateRunId,
-      deviceId: f.deviceId,
-      severity: f.severity,
-      count: f.count,
-      bytesExposed: f.bytesExposed,
-      rule: f.rule,
-      change: f.change,
-    },
-  }));
+    partialFingerprints: { 'dmasimFingerprint/v1': finding.fingerprint },
+    ...result.extra,
+    properties: result.properties,
+  };
+}
+
+/**
+ * The SARIF 2.1.0 log around the results: one rule per class in `classes`, described by the first
+ * finding of that class (its explanation and level).
+ */
+function sarifLog<F extends { readonly class: string; readonly explanation: string }>(log: {
+  readonly engineVersion: string;
+  readonly automationId: string;
+  readonly classes: readonly string[];
+  readonly findings: readonly F[];
+  readonly levelOf: (finding: F) => SarifLevel;
+  readonly results: readonly Record<string, unknown>[];
+  readonly properties: Record<string, unknown>;
+}): Record<string, unknown> {
+  const rules = log.classes.map((cls) => {
+    const example = log.findings.find((f) => f.class === cls);
+    return sarifRule(cls, example?.explanation ?? cls, example ? log.levelOf(example) : 'warning');
+  });
   return {
     $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
     version: '2.1.0',
@@ -168,17 +223,64 @@ export function toSarif(context: ExportContext): Record<string, unknown> {
         tool: {
           driver: {
             name: 'dmasim',
-            version: context.engineVersion,
+            version: log.engineVersion,
             informationUri: 'https://github.com/dmasim/dmasim',
             rules,
           },
         },
-        automationDetails: { id: `dmasim/${context.suiteName}/${context.batchId}` },
-        results,
-        properties: { verdict: context.comparison.verdict, baselineBatchId: context.baselineBatchId },
+        automationDetails: { id: log.automationId },
+        results: log.results,
+        properties: log.properties,
       },
     ],
   };
+}
+
+/** SARIF 2.1.0 log: one rule per violation class; results carry the explanation, the kernel path and the fingerprint. */
+export function toSarif(context: ExportContext): Record<string, unknown> {
+  const findings = context.comparison.entries.flatMap((entry) =>
+    entry.findings.filter((f) => f.change !== 'FIXED').map((f) => ({ entry, f })),
+  );
+  const classes = [...new Set(findings.map(({ f }) => f.class))].sort();
+  const levelOf = (f: FindingDiff): SarifLevel => severityLevel[f.severity] ?? 'warning';
+  const results = findings.map(({ entry, f }) =>
+    sarifResult({
+      finding: f,
+      classes,
+      level: levelOf(f),
+      message: `${f.explanation} (device ${f.deviceId}, ${f.bytesExposed} bytes of ${f.class}, kernel path ${f.path}, rule ${f.rule})`,
+      scenarioName: entry.scenarioName,
+      kernelPath: f.path,
+      extra: {
+        // A NEW finding that is a fixed baseline finding's exposure through another path or rule moved: unchanged.
+        baselineState: f.sameExposureAs !== null && f.change !== 'FIXED' ? 'unchanged' : baselineState[f.change],
+        ...(f.waived
+          ? { suppressions: [{ kind: 'external', status: 'accepted', justification: f.waiver?.reason ?? 'waived' }] }
+          : {}),
+      },
+      properties: {
+        scenario: entry.scenarioName,
+        entry: entry.entryName,
+        profile: entry.profile,
+        runId: entry.candidateRunId,
+        deviceId: f.deviceId,
+        severity: f.severity,
+        count: f.count,
+        bytesExposed: f.bytesExposed,
+        rule: f.rule,
+        change: f.change,
+      },
+    }),
+  );
+  return sarifLog({
+    engineVersion: context.engineVersion,
+    automationId: `dmasim/${context.suiteName}/${context.batchId}`,
+    classes,
+    findings: findings.map(({ f }) => f),
+    levelOf,
+    results,
+    properties: { verdict: context.comparison.verdict, baselineBatchId: context.baselineBatchId },
+  });
 }
 
 function csvField(value: string): string {
@@ -374,10 +476,6 @@ const findingText = (f: RunFinding): string =>
 export function toRunJunitXml(context: RunExportContext): string {
   const gated = (run: ExportedRun): RunFinding[] => run.findings.filter((f) => findingMeetsGate(context.gate, f));
   const unfinished = (run: ExportedRun): boolean => run.status === 'QUEUED' || run.status === 'RUNNING';
-  const failed = context.runs.filter((r) => r.status === 'SUCCEEDED' && gated(r).length > 0).length;
-  const errors = context.runs.filter((r) => r.status !== 'SUCCEEDED' && !unfinished(r)).length;
-  const skipped = context.runs.filter(unfinished).length;
-  const counts = `tests="${context.runs.length}" failures="${failed}" errors="${errors}"`;
   const cases = context.runs.map((run) => {
     let body = '';
     if (unfinished(run)) body = `      <skipped>run ${xmlEscape(run.runId)} is ${run.status}</skipped>\n`;
@@ -390,20 +488,33 @@ export function toRunJunitXml(context: RunExportContext): string {
             `      <failure type="${xmlEscape(f.class)}" message="${xmlEscape(`${f.class} ${f.severity} on ${f.deviceId} (fails --fail-on ${context.gateText})`)}">${xmlEscape(`${findingText(f)}\n${f.explanation}\nfingerprint ${f.fingerprint}`)}</failure>\n`,
         )
         .join('');
-    const out = [
+    const systemOut = [
       `${run.levels.join(' + ') || run.status}: ${run.scenarioName} × ${run.entryName}, run ${run.runId}`,
       ...run.findings.map((f) => `  ${findingMeetsGate(context.gate, f) ? 'FAIL' : 'ok  '} ${findingText(f)}`),
     ].join('\n');
-    return `    <testcase classname="${xmlEscape(`dmasim.${context.name}.${run.scenarioName}`)}" name="${xmlEscape(`${run.entryName} (${run.profile})`)}" time="0">\n${body}      <system-out>${xmlEscape(out)}</system-out>\n    </testcase>\n`;
+    return junitTestCase({
+      suiteName: context.name,
+      scenarioName: run.scenarioName,
+      entryName: run.entryName,
+      profile: run.profile,
+      body,
+      systemOut,
+    });
   });
-  return (
-    '<?xml version="1.0" encoding="UTF-8"?>\n' +
-    `<testsuites name="dmasim" ${counts}>\n` +
-    `  <testsuite name="${xmlEscape(context.name)}" ${counts} skipped="${skipped}" id="${xmlEscape(context.id)}">\n` +
-    `    <properties>\n      <property name="id" value="${xmlEscape(context.id)}"/>\n      <property name="failOn" value="${xmlEscape(context.gateText)}"/>\n      <property name="engineVersion" value="${xmlEscape(context.engineVersion)}"/>\n    </properties>\n` +
-    cases.join('') +
-    '  </testsuite>\n</testsuites>\n'
-  );
+  return junitDocument({
+    name: context.name,
+    id: context.id,
+    tests: context.runs.length,
+    failures: context.runs.filter((r) => r.status === 'SUCCEEDED' && gated(r).length > 0).length,
+    errors: context.runs.filter((r) => r.status !== 'SUCCEEDED' && !unfinished(r)).length,
+    skipped: context.runs.filter(unfinished).length,
+    properties: [
+      ['id', context.id],
+      ['failOn', context.gateText],
+      ['engineVersion', context.engineVersion],
+    ],
+    cases,
+  });
 }
 
 /**
@@ -416,62 +527,43 @@ export function toRunSarif(context: RunExportContext): Record<string, unknown> {
   const classes = [...new Set(findings.map(({ f }) => f.class))].sort((a, b) =>
     a[0] === b[0] ? Number(a.slice(1)) - Number(b.slice(1)) : a[0] === 'V' ? -1 : 1,
   );
-  const levelOf = (f: RunFinding): 'error' | 'warning' | 'note' =>
+  const levelOf = (f: RunFinding): SarifLevel =>
     findingMeetsGate(context.gate, f) ? 'error' : f.severity === 'info' ? 'note' : 'warning';
-  const rules = classes.map((cls) => {
-    const example = findings.find(({ f }) => f.class === cls)?.f;
-    return sarifRule(cls, example?.explanation ?? cls, example ? levelOf(example) : 'warning');
-  });
-  const results = findings.map(({ run, f }) => ({
-    ruleId: f.class,
-    ruleIndex: classes.indexOf(f.class),
-    level: levelOf(f),
-    message: { text: `${f.explanation} (${findingText(f)})` },
-    locations: [
-      {
-        physicalLocation: {
-          artifactLocation: { uri: `scenarios/${encodeURIComponent(run.scenarioName)}.yaml` },
-          region: { startLine: 1 },
-        },
-        ...(f.path ? { logicalLocations: [{ fullyQualifiedName: f.path, kind: 'function' }] } : {}),
+  const results = findings.map(({ run, f }) =>
+    sarifResult({
+      finding: f,
+      classes,
+      level: levelOf(f),
+      message: `${f.explanation} (${findingText(f)})`,
+      scenarioName: run.scenarioName,
+      // A failure has no kernel path; an empty one names no location either.
+      kernelPath: f.path || null,
+      properties: {
+        scenario: run.scenarioName,
+        entry: run.entryName,
+        profile: run.profile,
+        runId: run.runId,
+        kind: f.kind,
+        deviceId: f.deviceId,
+        severity: f.severity,
+        count: f.count,
+        bytesExposed: f.bytesExposed,
+        rule: f.rule,
+        meetsGate: findingMeetsGate(context.gate, f),
+        ...(f.kernelLogLine ? { kernelLogLine: f.kernelLogLine } : {}),
       },
-    ],
-    partialFingerprints: { 'dmasimFingerprint/v1': f.fingerprint },
+    }),
+  );
+  return sarifLog({
+    engineVersion: context.engineVersion,
+    automationId: `dmasim/${context.name}/${context.id}`,
+    classes,
+    findings: findings.map(({ f }) => f),
+    levelOf,
+    results,
     properties: {
-      scenario: run.scenarioName,
-      entry: run.entryName,
-      profile: run.profile,
-      runId: run.runId,
-      kind: f.kind,
-      deviceId: f.deviceId,
-      severity: f.severity,
-      count: f.count,
-      bytesExposed: f.bytesExposed,
-      rule: f.rule,
-      meetsGate: findingMeetsGate(context.gate, f),
-      ...(f.kernelLogLine ? { kernelLogLine: f.kernelLogLine } : {}),
+      failOn: context.gateText,
+      verdicts: context.runs.map((r) => ({ runId: r.runId, status: r.status, levels: r.levels })),
     },
-  }));
-  return {
-    $schema: 'https://json.schemastore.org/sarif-2.1.0.json',
-    version: '2.1.0',
-    runs: [
-      {
-        tool: {
-          driver: {
-            name: 'dmasim',
-            version: context.engineVersion,
-            informationUri: 'https://github.com/dmasim/dmasim',
-            rules,
-          },
-        },
-        automationDetails: { id: `dmasim/${context.name}/${context.id}` },
-        results,
-        properties: {
-          failOn: context.gateText,
-          verdicts: context.runs.map((r) => ({ runId: r.runId, status: r.status, levels: r.levels })),
-        },
-      },
-    ],
-  };
+  });
 }

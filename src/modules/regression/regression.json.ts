@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseJsonColumn } from '../shared/json-column';
 import type { ComparisonResult, MetricThreshold, SuiteEntry } from './regression.types';
 
 /**
@@ -79,30 +80,22 @@ const comparisonResult = z.object({
   }),
 });
 
-function parseColumn<T>(schema: z.ZodType<T>, value: unknown, column: string): T {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success)
-    throw new Error(
-      `stored ${column} does not match its schema: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  return parsed.data;
-}
-
-export const parseSuiteEntries = (value: unknown): SuiteEntry[] => parseColumn(suiteEntries, value, 'suite.entries');
+export const parseSuiteEntries = (value: unknown): SuiteEntry[] =>
+  parseJsonColumn(suiteEntries, value, 'suite.entries');
 export const parseThresholds = (value: unknown): MetricThreshold[] =>
-  parseColumn(thresholds, value, 'suite.thresholds');
+  parseJsonColumn(thresholds, value, 'suite.thresholds');
 /** Which run of a suite batch is which scenario × entry. */
 export type PlanItem = z.infer<typeof plan>[number];
 
-export const parsePlan = (value: unknown): PlanItem[] => parseColumn(plan, value, 'suite_batch.plan');
+export const parsePlan = (value: unknown): PlanItem[] => parseJsonColumn(plan, value, 'suite_batch.plan');
 export const parseComparisonDetail = (value: unknown): ComparisonResult =>
-  parseColumn(comparisonResult, value, 'comparison.detail');
+  parseJsonColumn(comparisonResult, value, 'comparison.detail');
 
 const jsonValue = z.json();
 
 /** A value written to a JSON column: checked to be plain JSON (no bigint, Date or undefined inside). */
 export function toJsonColumn(value: unknown): NonNullable<z.infer<typeof jsonValue>> {
-  const json = parseColumn(jsonValue, value, 'JSON value');
+  const json = parseJsonColumn(jsonValue, value, 'JSON value');
   if (json === null) throw new Error('a JSON column value must not be null');
   return json;
 }

@@ -1,3 +1,4 @@
+import type { ViolationForComparison } from '../run/run-reader.repository';
 import type { OverlayRef, RunStatus } from '../run/run.types';
 import type { TriageState } from '../result/result.types';
 
@@ -131,18 +132,7 @@ export interface WebhookDelivery {
 }
 
 /** A violation as the comparison sees it. */
-export interface ComparedViolation {
-  readonly fingerprint: string;
-  readonly class: string;
-  readonly severity: string;
-  readonly deviceId: string;
-  readonly path: string;
-  readonly rule: string;
-  readonly explanation: string;
-  readonly dataClass: string;
-  readonly count: bigint;
-  readonly bytesExposed: bigint;
-}
+export type ComparedViolation = ViolationForComparison;
 
 /** One run of a batch, keyed by scenario × entry name. */
 export interface ComparedRun {

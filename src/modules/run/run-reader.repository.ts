@@ -1,6 +1,36 @@
 import type { Database } from '../../platform/db';
 import type { RunStatus } from './run.types';
 
+/** A stored violation as a comparison reads it: the finding and its exposure (no ids, triage state or timestamps). */
+export interface ViolationForComparison {
+  readonly fingerprint: string;
+  readonly class: string;
+  readonly severity: string;
+  readonly deviceId: string;
+  readonly path: string;
+  readonly rule: string;
+  readonly explanation: string;
+  readonly dataClass: string;
+  readonly count: bigint;
+  readonly bytesExposed: bigint;
+}
+
+/** Picks a comparison's fields from a stored violation (a violation row, or the result module's Violation). */
+export function violationForComparison(v: ViolationForComparison): ViolationForComparison {
+  return {
+    fingerprint: v.fingerprint,
+    class: v.class,
+    severity: v.severity,
+    deviceId: v.deviceId,
+    path: v.path,
+    rule: v.rule,
+    explanation: v.explanation,
+    dataClass: v.dataClass,
+    count: v.count,
+    bytesExposed: v.bytesExposed,
+  };
+}
+
 /** A run with everything a suite comparison needs (its scenario's name and spec, violations, metrics), read in one query. */
 export interface RunForComparison {
   readonly runId: string;
@@ -14,18 +44,7 @@ export interface RunForComparison {
   readonly seed: bigint;
   readonly resultHash: string | null;
   readonly spec: Record<string, unknown>;
-  readonly violations: ReadonlyArray<{
-    readonly fingerprint: string;
-    readonly class: string;
-    readonly severity: string;
-    readonly deviceId: string;
-    readonly path: string;
-    readonly rule: string;
-    readonly explanation: string;
-    readonly dataClass: string;
-    readonly count: bigint;
-    readonly bytesExposed: bigint;
-  }>;
+  readonly violations: readonly ViolationForComparison[];
   readonly metrics: Readonly<Record<string, number | string>>;
   readonly createdAt: Date;
 }
@@ -59,18 +78,7 @@ export class RunReaderRepository {
       resultHash: row.resultHash,
       spec: row.scenarioVersion.spec as Record<string, unknown>,
       createdAt: row.createdAt,
-      violations: row.violations.map((v) => ({
-        fingerprint: v.fingerprint,
-        class: v.class,
-        severity: v.severity,
-        deviceId: v.deviceId,
-        path: v.path,
-        rule: v.rule,
-        explanation: v.explanation,
-        dataClass: v.dataClass,
-        count: v.count,
-        bytesExposed: v.bytesExposed,
-      })),
+      violations: row.violations.map(violationForComparison),
       metrics: (row.allocatorMetrics?.metrics ?? {}) as Record<string, number | string>,
     }));
   }

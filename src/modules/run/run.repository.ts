@@ -2,16 +2,15 @@ import type { Database } from '../../platform/db';
 import type { Prisma, Run as RunRow, RunBatch as RunBatchRow } from '../../generated/prisma/client';
 import type { CursorKey, Page } from '../shared/cursor';
 import { translateUnique } from '../shared/prisma-errors';
+import { parseRunOverlays, parseRunSummary } from './run.json';
 import type {
   NewRun,
-  OverlayRef,
   Run,
   RunBatch,
   RunBatchWithRuns,
   RunFilter,
   RunResultSummary,
   RunStatus,
-  RunSummary,
   RunVerdict,
 } from './run.types';
 
@@ -380,7 +379,7 @@ export function toRun(row: RunRow): Run {
     scenarioVersionId: row.scenarioVersionId,
     batchId: row.batchId,
     profile: row.profile,
-    overlays: row.overlays as unknown as OverlayRef[],
+    overlays: parseRunOverlays(row.overlays),
     seed: row.seed,
     engineVersion: row.engineVersion,
     status: row.status,
@@ -396,7 +395,7 @@ export function toRun(row: RunRow): Run {
     finishedAt: row.finishedAt,
     timeLimitMs: row.timeLimitMs,
     verdict: row.verdict as RunVerdict | null,
-    summary: row.summary as unknown as RunSummary | null,
+    summary: parseRunSummary(row.summary),
   };
 }
 

@@ -1,7 +1,6 @@
 import { createDatabase, type Database } from '../../../src/platform/db';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness';
-import { buildViolation, completeRun } from '../../support/factories';
-import { minimalSpecYaml } from '../../support/spec-fixtures';
+import { buildViolation, completeRun, newTestTeam } from '../../support/factories';
 
 // The dashboard's riskiest-scenarios and headroom rollups (scenario_kernel_latest_run,
 // scenario_headroom_latest), written by the result transaction, read through GraphQL; and the
@@ -31,30 +30,6 @@ describe('dashboard rollups', () => {
     await harness.stop();
   });
 
-  async function scenario(token: string, name: string): Promise<string> {
-    const created = await harness.gql<{ createScenario: { scenario: { id: string } } }>(
-      token,
-      'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }',
-      { spec: minimalSpecYaml({ name }) },
-    );
-    return created.data.createScenario.scenario.id;
-  }
-
-  async function submit(
-    token: string,
-    scenarioId: string,
-    overrides: Record<string, unknown> = {},
-  ): Promise<{ id: string; teamId: string }> {
-    const submitted = await harness.gql<{ submitRun: { run: { id: string } } }>(
-      token,
-      'mutation($input: SubmitRunInput!) { submitRun(input: $input) { ... on RunSubmitted { run { id } } } }',
-      { input: { scenarioId, overrides } },
-    );
-    const viewer = await harness.gql<{ viewer: { team: { id: string } } }>(token, '{ viewer { team { id } } }');
-    expect(submitted.data.submitRun.run.id).toBeDefined();
-    return { id: submitted.data.submitRun.run.id, teamId: viewer.data.viewer.team.id };
-  }
-
   const criticals = (prefix: string, n: number) =>
     Array.from({ length: n }, (_, i) => buildViolation({ fingerprint: `${prefix}-${i}` }));
 
@@ -68,30 +43,30 @@ describe('dashboard rollups', () => {
   }
 
   it('ranks each scenario per kernel by the open criticals of its latest run under that kernel', async () => {
-    const { token } = await harness.newTeam();
-    const nvme = await scenario(token, 'nvme');
-    const quiet = await scenario(token, 'quiet');
+    const team = await newTestTeam(harness);
+    const nvme = await team.scenario('nvme');
+    const quiet = await team.scenario('quiet');
 
     // nvme under lb: an older run with 5 criticals, then a newer one with 1 (the newer one counts).
-    await completeRun(db, await submit(token, nvme, { profile: 'lb' }), { violations: criticals('old-lb', 5) });
-    const latestLb = await submit(token, nvme, { profile: 'lb' });
+    await completeRun(db, await team.queuedRun(nvme, { profile: 'lb' }), { violations: criticals('old-lb', 5) });
+    const latestLb = await team.queuedRun(nvme, { profile: 'lb' });
     await completeRun(db, latestLb, {
       violations: [...criticals('lb', 1), buildViolation({ fingerprint: 'lb-high', severity: 'high' })],
     });
     // nvme under lb + an overlay: another kernel, ranked on its own.
-    const overlaid = await submit(token, nvme, {
+    const overlaid = await team.queuedRun(nvme, {
       profile: 'lb',
       overlays: [{ name: 'device-cc-accepted', variant: 'dan' }],
     });
     await completeRun(db, overlaid, { violations: criticals('cc', 3) });
     // nvme under v7.2: 2 criticals; quiet: a run without criticals is not ranked.
-    const v72 = await submit(token, nvme, { profile: 'v7.2' });
+    const v72 = await team.queuedRun(nvme, { profile: 'v7.2' });
     await completeRun(db, v72, { violations: criticals('v72', 2) });
-    await completeRun(db, await submit(token, quiet), { violations: [] });
+    await completeRun(db, await team.queuedRun(quiet), { violations: [] });
     // A run still queued under a fourth kernel adds nothing.
-    await submit(token, nvme, { profile: 'v6.6' });
+    await team.queuedRun(nvme, { profile: 'v6.6' });
 
-    const rows = await riskiest(token);
+    const rows = await riskiest(team.token);
 
     expect(rows).toEqual([
       {
@@ -107,42 +82,42 @@ describe('dashboard rollups', () => {
   });
 
   it('shows a new result and a triage decision at once, despite the cache', async () => {
-    const { token } = await harness.newTeam();
-    const nvme = await scenario(token, 'cached');
-    await completeRun(db, await submit(token, nvme, { profile: 'lb' }), { violations: criticals('a', 2) });
-    expect((await riskiest(token)).map((r) => r.openCriticalViolations)).toEqual([2]);
-    expect((await riskiest(token)).map((r) => r.openCriticalViolations)).toEqual([2]);
+    const team = await newTestTeam(harness);
+    const nvme = await team.scenario('cached');
+    await completeRun(db, await team.queuedRun(nvme, { profile: 'lb' }), { violations: criticals('a', 2) });
+    expect((await riskiest(team.token)).map((r) => r.openCriticalViolations)).toEqual([2]);
+    expect((await riskiest(team.token)).map((r) => r.openCriticalViolations)).toEqual([2]);
 
     // A newer run under the same kernel replaces the old one.
-    await completeRun(db, await submit(token, nvme, { profile: 'lb' }), { violations: criticals('b', 4) });
-    expect((await riskiest(token)).map((r) => r.openCriticalViolations)).toEqual([4]);
+    await completeRun(db, await team.queuedRun(nvme, { profile: 'lb' }), { violations: criticals('b', 4) });
+    expect((await riskiest(team.token)).map((r) => r.openCriticalViolations)).toEqual([4]);
 
     // Acknowledging and waiving take findings out of the open count; reopening puts one back.
-    await harness.gql(token, 'mutation { acknowledgeViolation(fingerprint: "b-0") { __typename } }');
-    expect((await riskiest(token)).map((r) => r.openCriticalViolations)).toEqual([3]);
+    await harness.gql(team.token, 'mutation { acknowledgeViolation(fingerprint: "b-0") { __typename } }');
+    expect((await riskiest(team.token)).map((r) => r.openCriticalViolations)).toEqual([3]);
     await harness.gql(
-      token,
+      team.token,
       'mutation { waiveViolation(input: { fingerprint: "b-1", reason: "accepted" }) { __typename } }',
     );
-    expect((await riskiest(token)).map((r) => r.openCriticalViolations)).toEqual([2]);
-    await harness.gql(token, 'mutation { reopenViolation(fingerprint: "b-0") { __typename } }');
-    expect((await riskiest(token)).map((r) => r.openCriticalViolations)).toEqual([3]);
+    expect((await riskiest(team.token)).map((r) => r.openCriticalViolations)).toEqual([2]);
+    await harness.gql(team.token, 'mutation { reopenViolation(fingerprint: "b-0") { __typename } }');
+    expect((await riskiest(team.token)).map((r) => r.openCriticalViolations)).toEqual([3]);
   });
 
   it('keeps the headroom trend per scenario and honours a range ending in the past', async () => {
-    const { token } = await harness.newTeam();
-    const first = await scenario(token, 'headroom-a');
-    const second = await scenario(token, 'headroom-b');
-    await completeRun(db, await submit(token, first), { metrics: { nslabs: 1000, hiwater: 100 } });
-    await completeRun(db, await submit(token, second), { metrics: { nslabs: 1000, hiwater: 250 } });
+    const team = await newTestTeam(harness);
+    const first = await team.scenario('headroom-a');
+    const second = await team.scenario('headroom-b');
+    await completeRun(db, await team.queuedRun(first), { metrics: { nslabs: 1000, hiwater: 100 } });
+    await completeRun(db, await team.queuedRun(second), { metrics: { nslabs: 1000, hiwater: 250 } });
     const between = await db.$queryRaw<Array<{ now: Date }>>`SELECT clock_timestamp() AS now`;
-    await completeRun(db, await submit(token, first), { metrics: { nslabs: 1000, hiwater: 300 } });
+    await completeRun(db, await team.queuedRun(first), { metrics: { nslabs: 1000, hiwater: 300 } });
 
     const headroom = async (range?: { from: Date; to: Date }) => {
       const response = await harness.gql<{
         dashboard: { headroom: Array<{ scenario: { name: string }; points: Array<{ hiwaterFraction: number }> }> };
       }>(
-        token,
+        team.token,
         'query($range: TimeRange) { dashboard(range: $range) { headroom { scenario { name } points { hiwaterFraction } } } }',
         range ? { range: { from: range.from.toISOString(), to: range.to.toISOString() } } : {},
       );

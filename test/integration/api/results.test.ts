@@ -1,7 +1,6 @@
 import { createDatabase, type Database } from '../../../src/platform/db';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness';
-import { buildViolation, completeRun } from '../../support/factories';
-import { minimalSpecYaml } from '../../support/spec-fixtures';
+import { buildViolation, completeRun, newTestTeam } from '../../support/factories';
 
 describe('results, triage and the dashboard', () => {
   let harness: ApiHarness;
@@ -17,38 +16,18 @@ describe('results, triage and the dashboard', () => {
     await harness.stop();
   });
 
-  async function queuedRun(token: string, name: string): Promise<{ id: string; teamId: string; scenarioId: string }> {
-    const created = await harness.gql<{ createScenario: { scenario: { id: string } } }>(
-      token,
-      'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }',
-      { spec: minimalSpecYaml({ name }) },
-    );
-    const scenarioId = created.data.createScenario.scenario.id;
-    return runOf(token, scenarioId);
-  }
-
-  async function runOf(token: string, scenarioId: string): Promise<{ id: string; teamId: string; scenarioId: string }> {
-    const submitted = await harness.gql<{ submitRun: { run: { id: string } } }>(
-      token,
-      'mutation($s: UUID!) { submitRun(input: { scenarioId: $s }) { ... on RunSubmitted { run { id } } } }',
-      { s: scenarioId },
-    );
-    const viewer = await harness.gql<{ viewer: { team: { id: string } } }>(token, '{ viewer { team { id } } }');
-    return { id: submitted.data.submitRun.run.id, teamId: viewer.data.viewer.team.id, scenarioId };
-  }
-
   it('stores a result once: a duplicate completion writes nothing', async () => {
-    const { token } = await harness.newTeam();
-    const run = await queuedRun(token, 'once');
+    const team = await newTestTeam(harness);
+    const run = await team.queuedRun(await team.scenario('once'));
 
     const first = await completeRun(db, run, { violations: [buildViolation()] });
     const second = await completeRun(db, run, { violations: [buildViolation()] });
     const violations = await harness.gql<{ violations: { totalCount: number } }>(
-      token,
+      team.token,
       '{ violations { totalCount } }',
     );
     const status = await harness.gql<{ run: { status: string; resultHash: string; progress: number } }>(
-      token,
+      team.token,
       'query($id: UUID!) { run(id: $id) { status resultHash progress } }',
       { id: run.id },
     );
@@ -60,8 +39,8 @@ describe('results, triage and the dashboard', () => {
   });
 
   it('returns report, metrics and bucketed series of a run', async () => {
-    const { token } = await harness.newTeam();
-    const run = await queuedRun(token, 'metrics');
+    const team = await newTestTeam(harness);
+    const run = await team.queuedRun(await team.scenario('metrics'));
     const samples = Array.from({ length: 100 }, (_, i) => ({ metric: 'swiotlb.used', t: BigInt(i * 10), value: i }));
     await completeRun(db, run, {
       metrics: { nslabs: 262144, hiwater: 5000, bouncedBytesToDevice: 2n ** 40n },
@@ -73,7 +52,7 @@ describe('results, triage and the dashboard', () => {
       metrics: { nslabs: number; hiwater: number; bouncedBytesToDevice: string; all: Record<string, unknown> };
       series: Array<{ metric: string; points: Array<{ t: string; value: number }> }>;
     }>(
-      token,
+      team.token,
       'query($id: UUID!) { report(runId: $id) metrics(runId: $id) { nslabs hiwater bouncedBytesToDevice all } series(runId: $id, metrics: ["swiotlb.used", "absent"], buckets: 10) { metric points { t value } } }',
       { id: run.id },
     );
@@ -94,8 +73,8 @@ describe('results, triage and the dashboard', () => {
   });
 
   it('filters violations by class, severity, device, run and triage state', async () => {
-    const { token } = await harness.newTeam();
-    const run = await queuedRun(token, 'filters');
+    const team = await newTestTeam(harness);
+    const run = await team.queuedRun(await team.scenario('filters'));
     await completeRun(db, run, {
       violations: [
         buildViolation({ fingerprint: 'a', class: 'V1', severity: 'critical', deviceId: 'storvsc0' }),
@@ -103,12 +82,12 @@ describe('results, triage and the dashboard', () => {
         buildViolation({ fingerprint: 'c', class: 'V0', severity: 'info', deviceId: 'nvme0' }),
       ],
     });
-    await harness.gql(token, 'mutation { acknowledgeViolation(fingerprint: "b") { __typename } }');
+    await harness.gql(team.token, 'mutation { acknowledgeViolation(fingerprint: "b") { __typename } }');
 
     const count = async (filter: string) =>
       (
         await harness.gql<{ violations: { totalCount: number } }>(
-          token,
+          team.token,
           `{ violations(filter: ${filter}) { totalCount } }`,
         )
       ).data.violations.totalCount;
@@ -123,23 +102,23 @@ describe('results, triage and the dashboard', () => {
   });
 
   it('waives with a reason, counts an expired waiver as open again, and reopens', async () => {
-    const { token } = await harness.newTeam();
-    const run = await queuedRun(token, 'triage');
+    const team = await newTestTeam(harness);
+    const run = await team.queuedRun(await team.scenario('triage'));
     await completeRun(db, run, {
       violations: [buildViolation({ fingerprint: 'w1' }), buildViolation({ fingerprint: 'w2' })],
     });
     const future = new Date(Date.now() + 86_400_000).toISOString();
 
     const noReason = await harness.gql<{ waiveViolation: { userErrors: Array<{ path: string[] }> } }>(
-      token,
+      team.token,
       'mutation { waiveViolation(input: { fingerprint: "w1", reason: "" }) { ... on InputRejected { userErrors { path } } } }',
     );
     const waived = await harness.gql<{ waiveViolation: { state: string; expiresAt: string } }>(
-      token,
+      team.token,
       `mutation { waiveViolation(input: { fingerprint: "w1", reason: "host is trusted in this lab", expiresAt: "${future}" }) { ... on Triage { state expiresAt } } }`,
     );
     await harness.gql(
-      token,
+      team.token,
       'mutation { waiveViolation(input: { fingerprint: "w2", reason: "temporary" }) { __typename } }',
     );
     await db.violationTriage.updateMany({
@@ -148,13 +127,13 @@ describe('results, triage and the dashboard', () => {
     });
     const states = await harness.gql<{
       violations: { edges: Array<{ node: { fingerprint: string; triageState: string } }> };
-    }>(token, '{ violations { edges { node { fingerprint triageState } } } }');
+    }>(team.token, '{ violations { edges { node { fingerprint triageState } } } }');
     const reopened = await harness.gql<{ reopenViolation: { state: string } }>(
-      token,
+      team.token,
       'mutation { reopenViolation(fingerprint: "w1") { ... on Triage { state } } }',
     );
     const unknown = await harness.gql(
-      token,
+      team.token,
       'mutation { acknowledgeViolation(fingerprint: "never-seen") { __typename } }',
     );
 
@@ -168,9 +147,10 @@ describe('results, triage and the dashboard', () => {
   });
 
   it('compares two runs by fingerprint and metric', async () => {
-    const { token } = await harness.newTeam();
-    const a = await queuedRun(token, 'compare');
-    const b = await runOf(token, a.scenarioId);
+    const team = await newTestTeam(harness);
+    const scenarioId = await team.scenario('compare');
+    const a = await team.queuedRun(scenarioId);
+    const b = await team.queuedRun(scenarioId);
     await completeRun(db, a, {
       violations: [buildViolation({ fingerprint: 'kept' }), buildViolation({ fingerprint: 'gone' })],
       metrics: { all: { 'swiotlb.hiwater': 100, failedMaps: 0 } },
@@ -192,7 +172,7 @@ describe('results, triage and the dashboard', () => {
         metricDeltas: Array<{ metric: string; a: number; b: number; delta: number }>;
       };
     }>(
-      token,
+      team.token,
       'query($a: UUID!, $b: UUID!) { compareRuns(a: $a, b: $b) { newViolations { fingerprint } fixedViolations { fingerprint } persistingViolations { fingerprint } metricDeltas { metric a b delta } } }',
       { a: a.id, b: b.id },
     );
@@ -204,12 +184,12 @@ describe('results, triage and the dashboard', () => {
   });
 
   it('aggregates the dashboard for the caller team only', async () => {
-    const mine = await harness.newTeam();
-    const theirs = await harness.newTeam();
-    const risky = await queuedRun(mine.token, 'risky');
-    const calm = await queuedRun(mine.token, 'calm');
-    await queuedRun(mine.token, 'still-queued');
-    const foreign = await queuedRun(theirs.token, 'foreign');
+    const mine = await newTestTeam(harness);
+    const theirs = await newTestTeam(harness);
+    const risky = await mine.queuedRun(await mine.scenario('risky'));
+    const calm = await mine.queuedRun(await mine.scenario('calm'));
+    await mine.queuedRun(await mine.scenario('still-queued'));
+    const foreign = await theirs.queuedRun(await theirs.scenario('foreign'));
     await completeRun(db, risky, {
       violations: [
         buildViolation({ fingerprint: 'r1' }),

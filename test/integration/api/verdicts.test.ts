@@ -1,7 +1,6 @@
 import { createDatabase, type Database } from '../../../src/platform/db';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness';
-import { buildViolation, completeRun } from '../../support/factories';
-import { minimalSpecYaml } from '../../support/spec-fixtures';
+import { buildViolation, completeRun, newTestTeam } from '../../support/factories';
 
 // Issue 16 through GraphQL: verdicts stored with results (filterable, with their counts), run-vs-run
 // comparison with moved findings and metric directions, and idempotency keys bound to their input.
@@ -19,36 +18,13 @@ describe('verdicts, compareRuns and idempotency', () => {
     await harness.stop();
   });
 
-  async function scenario(token: string, name: string): Promise<string> {
-    const created = await harness.gql<{ createScenario: { scenario: { id: string } } }>(
-      token,
-      'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }',
-      { spec: minimalSpecYaml({ name }) },
-    );
-    return created.data.createScenario.scenario.id;
-  }
-
-  async function queuedRun(
-    token: string,
-    teamId: string,
-    scenarioId: string,
-    profile?: string,
-  ): Promise<{ id: string; teamId: string }> {
-    const submitted = await harness.gql<{ submitRun: { run: { id: string } } }>(
-      token,
-      'mutation($input: SubmitRunInput!) { submitRun(input: $input) { ... on RunSubmitted { run { id } } } }',
-      { input: { scenarioId, ...(profile ? { overrides: { profile } } : {}) } },
-    );
-    return { id: submitted.data.submitRun.run.id, teamId };
-  }
-
   it('stores each run verdict with its levels and counts, and filters runs by verdict and by level', async () => {
-    const { token, teamId } = await harness.newTeam();
-    const scenarioId = await scenario(token, 'verdicts');
-    const secrets = await queuedRun(token, teamId, scenarioId);
-    const stale = await queuedRun(token, teamId, scenarioId);
-    const clean = await queuedRun(token, teamId, scenarioId);
-    await queuedRun(token, teamId, scenarioId); // still QUEUED: no verdict
+    const team = await newTestTeam(harness);
+    const scenarioId = await team.scenario('verdicts');
+    const secrets = await team.queuedRun(scenarioId);
+    const stale = await team.queuedRun(scenarioId);
+    const clean = await team.queuedRun(scenarioId);
+    await team.queuedRun(scenarioId); // still QUEUED: no verdict
     await completeRun(db, secrets, {
       violations: [
         buildViolation({ fingerprint: 's1', count: 3n, bytesExposed: 12288n }),
@@ -78,13 +54,13 @@ describe('verdicts, compareRuns and idempotency', () => {
         };
       };
     }>(
-      token,
+      team.token,
       'query($id: UUID!) { run(id: $id) { verdict summary { verdict levels critical high info violations byClass { class operations } bytesExposed } } }',
       { id: secrets.id },
     );
     const ids = async (filter: Record<string, unknown>): Promise<string[]> => {
       const page = await harness.gql<{ runs: { totalCount: number; edges: Array<{ node: { id: string } }> } }>(
-        token,
+        team.token,
         'query($filter: RunFilter) { runs(filter: $filter) { totalCount edges { node { id } } } }',
         { filter },
       );
@@ -114,10 +90,10 @@ describe('verdicts, compareRuns and idempotency', () => {
   });
 
   it('compares two runs with moved findings, metric directions and a one-line summary', async () => {
-    const { token, teamId } = await harness.newTeam();
-    const scenarioId = await scenario(token, 'moved');
-    const a = await queuedRun(token, teamId, scenarioId, 'la-phys');
-    const b = await queuedRun(token, teamId, scenarioId, 'lb');
+    const team = await newTestTeam(harness);
+    const scenarioId = await team.scenario('moved');
+    const a = await team.queuedRun(scenarioId, { profile: 'la-phys' });
+    const b = await team.queuedRun(scenarioId, { profile: 'lb' });
     await completeRun(db, a, {
       violations: [
         buildViolation({ fingerprint: 'la-a4', rule: 'A4', path: 'dma_direct_map_phys → swiotlb_map' }),
@@ -146,7 +122,7 @@ describe('verdicts, compareRuns and idempotency', () => {
         summary: string;
       };
     }>(
-      token,
+      team.token,
       `query($a: UUID!, $b: UUID!) { compareRuns(a: $a, b: $b) {
         newViolations { fingerprint } fixedViolations { fingerprint } persistingViolations { fingerprint }
         movedViolations { from { fingerprint rule } to { fingerprint rule } }
@@ -171,9 +147,9 @@ describe('verdicts, compareRuns and idempotency', () => {
   });
 
   it('returns the existing run for a reused key with the same input and refuses it with different input', async () => {
-    const { token } = await harness.newTeam();
-    const first = await scenario(token, 'idem-a');
-    const second = await scenario(token, 'idem-b');
+    const team = await newTestTeam(harness);
+    const first = await team.scenario('idem-a');
+    const second = await team.scenario('idem-b');
     const submit = (input: Record<string, unknown>) =>
       harness.gql<{
         submitRun: {
@@ -183,7 +159,7 @@ describe('verdicts, compareRuns and idempotency', () => {
           userErrors?: Array<{ path: string[]; code: string; message: string }>;
         };
       }>(
-        token,
+        team.token,
         `mutation($input: SubmitRunInput!) { submitRun(input: $input) { __typename
           ... on RunSubmitted { created run { id } } ... on InputRejected { userErrors { path code message } } } }`,
         { input },
@@ -193,7 +169,7 @@ describe('verdicts, compareRuns and idempotency', () => {
     const again = await submit({ scenarioId: first, idempotencyKey: 'ci-7', overrides: { seed: '5' } });
     const otherScenario = await submit({ scenarioId: second, idempotencyKey: 'ci-7', overrides: { seed: '5' } });
     const otherSeed = await submit({ scenarioId: first, idempotencyKey: 'ci-7', overrides: { seed: '6' } });
-    const runs = await harness.gql<{ runs: { totalCount: number } }>(token, '{ runs { totalCount } }');
+    const runs = await harness.gql<{ runs: { totalCount: number } }>(team.token, '{ runs { totalCount } }');
 
     expect(original.data.submitRun.created).toBe(true);
     expect(again.data.submitRun).toMatchObject({
