@@ -1,8 +1,7 @@
 import { print } from 'graphql';
 import { createDatabase, type Database } from '../../../src/platform/db';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness';
-import { buildViolation, completeRun } from '../../support/factories';
-import { minimalSpecYaml } from '../../support/spec-fixtures';
+import { buildViolation, completeRun, newTestTeam } from '../../support/factories';
 import { CompareRunSetDocument, type CompareRunSetQuery } from '../../../web/src/api/generated/graphql';
 
 // compareRuns and compareRunSet over stored results: the one comparison with the team's finding
@@ -23,26 +22,6 @@ describe('compareRuns and compareRunSet', () => {
     await harness.stop();
   });
 
-  type QueuedRun = { id: string; teamId: string; scenarioId: string };
-
-  async function scenarioOf(token: string, name: string): Promise<string> {
-    const created = await harness.gql<{ createScenario: { scenario: { id: string } } }>(
-      token,
-      'mutation($spec: String!) { createScenario(input: { spec: $spec }) { ... on ScenarioSaved { scenario { id } } } }',
-      { spec: minimalSpecYaml({ name }) },
-    );
-    return created.data.createScenario.scenario.id;
-  }
-
-  async function runOf(token: string, teamId: string, scenarioId: string, profile?: string): Promise<QueuedRun> {
-    const submitted = await harness.gql<{ submitRun: { run: { id: string } } }>(
-      token,
-      'mutation($s: UUID!, $o: RunOverrides) { submitRun(input: { scenarioId: $s, overrides: $o }) { ... on RunSubmitted { run { id } } } }',
-      { s: scenarioId, o: profile ? { profile } : null },
-    );
-    return { id: submitted.data.submitRun.run.id, teamId, scenarioId };
-  }
-
   async function triageFixed(teamId: string, fingerprint: string): Promise<void> {
     // No mutation marks a fingerprint FIXED (a fix is recorded by the team's process); write the decision as that would.
     await db.violationTriage.create({ data: { teamId, fingerprint, state: 'FIXED' } });
@@ -50,15 +29,16 @@ describe('compareRuns and compareRunSet', () => {
 
   describe('compareRuns', () => {
     it('reports a fingerprint triaged FIXED, or found by an earlier run and gone in A, as reopened, not new', async () => {
-      const { token, teamId } = await harness.newTeam();
-      const scenarioId = await scenarioOf(token, 'reopen');
+      const team = await newTestTeam(harness);
+      const { token, teamId } = team;
+      const scenarioId = await team.scenario('reopen');
       // An older run found 'old-leak'; A (the baseline) no longer has it.
-      const older = await runOf(token, teamId, scenarioId);
+      const older = await team.queuedRun(scenarioId);
       await completeRun(db, older, {
         violations: [buildViolation({ fingerprint: 'old-leak', class: 'V4', deviceId: 'nvme0' })],
       });
-      const a = await runOf(token, teamId, scenarioId);
-      const b = await runOf(token, teamId, scenarioId);
+      const a = await team.queuedRun(scenarioId);
+      const b = await team.queuedRun(scenarioId);
       await completeRun(db, a, { violations: [buildViolation({ fingerprint: 'kept' })] });
       await completeRun(db, b, {
         violations: [
@@ -92,11 +72,12 @@ describe('compareRuns and compareRunSet', () => {
     });
 
     it('keeps a fingerprint new when only B itself (or a run after A) found it', async () => {
-      const { token, teamId } = await harness.newTeam();
-      const scenarioId = await scenarioOf(token, 'not-reopened');
-      const a = await runOf(token, teamId, scenarioId);
-      const b = await runOf(token, teamId, scenarioId);
-      const later = await runOf(token, teamId, scenarioId);
+      const team = await newTestTeam(harness);
+      const { token } = team;
+      const scenarioId = await team.scenario('not-reopened');
+      const a = await team.queuedRun(scenarioId);
+      const b = await team.queuedRun(scenarioId);
+      const later = await team.queuedRun(scenarioId);
       await completeRun(db, a, { violations: [] });
       await completeRun(db, later, { violations: [buildViolation({ fingerprint: 'fresh' })] });
       await completeRun(db, b, { violations: [buildViolation({ fingerprint: 'fresh' })] });
@@ -116,15 +97,16 @@ describe('compareRuns and compareRunSet', () => {
 
   describe('compareRunSet', () => {
     it('compares every later run with the first: counts, summary lines, finding cells per column and metric directions', async () => {
-      const { token, teamId } = await harness.newTeam();
-      const scenarioId = await scenarioOf(token, 'set');
-      const older = await runOf(token, teamId, scenarioId);
+      const team = await newTestTeam(harness);
+      const { token, teamId } = team;
+      const scenarioId = await team.scenario('set');
+      const older = await team.queuedRun(scenarioId);
       await completeRun(db, older, {
         violations: [buildViolation({ fingerprint: 'old', class: 'V4', deviceId: 'nvme0' })],
       });
-      const a = await runOf(token, teamId, scenarioId);
-      const b = await runOf(token, teamId, scenarioId, 'lb');
-      const c = await runOf(token, teamId, scenarioId, 'la-phys');
+      const a = await team.queuedRun(scenarioId);
+      const b = await team.queuedRun(scenarioId, { profile: 'lb' });
+      const c = await team.queuedRun(scenarioId, { profile: 'la-phys' });
       // Stored violations come back ordered by class, device, fingerprint: the baseline rows are kept (V1), gone (V2), mv (V5).
       await completeRun(db, a, {
         violations: [
@@ -228,12 +210,13 @@ describe('compareRuns and compareRunSet', () => {
     });
 
     it('refuses fewer than two, more than eight and repeated runs, and another team’s run', async () => {
-      const { token, teamId } = await harness.newTeam();
-      const other = await harness.newTeam();
-      const scenarioId = await scenarioOf(token, 'limits');
-      const a = await runOf(token, teamId, scenarioId);
-      const b = await runOf(token, teamId, scenarioId);
-      const foreign = await runOf(other.token, other.teamId, await scenarioOf(other.token, 'foreign'));
+      const team = await newTestTeam(harness);
+      const other = await newTestTeam(harness);
+      const { token } = team;
+      const scenarioId = await team.scenario('limits');
+      const a = await team.queuedRun(scenarioId);
+      const b = await team.queuedRun(scenarioId);
+      const foreign = await other.queuedRun(await other.scenario('foreign'));
       const codeOf = async (runIds: string[]): Promise<string | undefined> =>
         (
           await harness.gql(token, 'query($r: [UUID!]!) { compareRunSet(runIds: $r) { baseline { id } } }', {
