@@ -198,4 +198,5 @@ export {
   type OverlayParse,
   parseKernelEntry,
   parseOverlayText,
+  writtenOverlay,
 } from './spec/kernel-entry';

@@ -1,3 +1,4 @@
+import { overlayVariantLabel } from '../overlays/index';
 import { type NormalizedOverlay, normalizeOverlay } from './normalize';
 import { overlayIds, overlayVariants } from './names';
 import { parseOverlayVariant } from './overlay-hunks';
@@ -61,4 +62,12 @@ export function parseKernelEntry(entry: string): KernelEntryParse {
     overlays.push(parsed.overlay);
   }
   return { ok: true, kernel: { label: entry, profile, overlays } };
+}
+
+/**
+ * An overlay as a spec (or a run's stored overlay list) writes it: the variant with its hunk
+ * switches, `{ name: device-cc-accepted, variant: posted+force-bounce-off }`; null for an overlay without variants.
+ */
+export function writtenOverlay(overlay: NormalizedOverlay): { name: string; variant: string | null } {
+  return { name: overlay.name, variant: overlay.variant === null ? null : overlayVariantLabel(overlay) };
 }
