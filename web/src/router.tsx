@@ -9,6 +9,7 @@ export type Route =
   | { page: 'batch'; id: string }
   | { page: 'compare'; a: string | null; b: string | null; batch: string | null }
   | { page: 'regressions' }
+  | { page: 'review'; id: string | null }
   | { page: 'new-scenario' }
   | { page: 'legend' }
   | { page: 'not-found'; path: string };
@@ -27,6 +28,7 @@ export function parseRoute(pathname: string, search: string): Route {
   if (first === 'compare' && parts.length === 1)
     return { page: 'compare', a: params.get('a'), b: params.get('b'), batch: params.get('batch') };
   if (first === 'regressions' && parts.length === 1) return { page: 'regressions' };
+  if (first === 'review' && parts.length === 1) return { page: 'review', id: params.get('id') };
   return { page: 'not-found', path: pathname };
 }
 
