@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { print } from 'graphql';
 import pino from 'pino';
 import { runCli } from '../../../src/cli/main';
 import { startWorkerProcess } from '../../../src/main/worker.process';
 import { parseConfig } from '../../../src/platform/config';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness';
 import { memoryIo } from '../../support/memory-io';
+import { PatchReviewDocument } from '../../../web/src/api/generated/graphql';
 import { obliterate } from '../workers/pipeline-support';
 
 // GraphQL reviewPatch / patchReview: the review runs through the queue (a worker started in this
@@ -187,6 +189,13 @@ describe('reviewPatch over GraphQL', () => {
     ]);
     expect(done.markdown).toBe(md.split(s19File).join('s19-hyperv-snp-posted-vs-full'));
     expect(done.markdown).toContain('removed by `force-bounce-off` or `bounce-unaccepted`');
+
+    // The dashboard's query of a whole review stays within the API's query limits (depth, cost).
+    const dashboard = await harness.gql<{ patchReview: { markdown: string } }>(token, print(PatchReviewDocument), {
+      id: done.id,
+    });
+    expect(dashboard.errors).toBeUndefined();
+    expect(dashboard.data.patchReview.markdown).toBe(done.markdown);
 
     // The runs went through the queue as one matrix batch, each capped like `--operations 2000`.
     const batch = await harness.gql<{
