@@ -66,7 +66,6 @@ type OutputFormat = 'text' | 'json' | 'md';
 /** One kernel to run a spec under: a profile or release and the complete overlay list. */
 export type KernelChoice = KernelEntry;
 
-
 /** Parses `name` or `name:variant` (docs/kernel-dma.md §9.2 variants); `flag` names the option for messages. */
 export function parseOverlay(text: string, flag: string): NormalizedOverlay {
   const parsed = parseOverlayText(text);
