@@ -450,7 +450,7 @@ describe('dashboard in Chromium', () => {
   });
 
   it('reviews a patch: the Review form queues it, then shows the per-scenario table and the Markdown', async () => {
-    await page.goto('/');
+    await page.goto('/legend');
     await page.getByRole('link', { name: 'Review', exact: true }).click();
     await page.getByRole('heading', { name: 'Review a patch', level: 1 }).waitFor();
     await page.getByRole('radio', { name: 'Scenarios of the team' }).check();
