@@ -14,6 +14,7 @@ import { teamResolvers } from '../modules/team/team.resolvers';
 import { triageResolvers } from '../modules/triage/triage.resolvers';
 import { regressionResolvers } from '../modules/regression/regression.resolvers';
 import { traceResolvers } from '../modules/trace/trace.resolvers';
+import { reviewResolvers } from '../modules/review/review.resolvers';
 
 /** Directory of the SDL files, one per domain. */
 export const sdlDir = path.join(__dirname, '..', '..', 'graphql');
@@ -46,6 +47,7 @@ export function createSchema(): GraphQLSchema {
       dashboardResolvers,
       regressionResolvers,
       traceResolvers,
+      reviewResolvers,
     ] as never,
     inheritResolversFromInterfaces: true,
   });

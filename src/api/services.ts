@@ -5,6 +5,7 @@ import type { ScheduleService } from '../modules/regression/schedule.service';
 import type { SuiteService } from '../modules/regression/suite.service';
 import type { WebhookService } from '../modules/regression/webhook.service';
 import type { ResultService } from '../modules/result/result.service';
+import type { ReviewService } from '../modules/review/review.service';
 import type { RunService } from '../modules/run/run.service';
 import type { RunUpdates } from '../modules/run/run.updates';
 import type { ScenarioService } from '../modules/scenario/scenario.service';
@@ -27,6 +28,8 @@ export interface Services {
   readonly webhooks: WebhookService;
   readonly replays: ReplayService;
   readonly exports: ExportService;
+  /** Patch reviews (reviewPatch, patchReview). */
+  readonly reviews: ReviewService;
   /** Trace import and pool sizing (importTrace, advise). */
   readonly traces: TraceService;
 }

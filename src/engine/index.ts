@@ -183,6 +183,7 @@ export { specLimits } from './spec/scenario.schema';
 export {
   formatReviewDelta,
   reviewMemoryKeys,
+  reviewProbeKernels,
   reviewScenario,
   reviewSentence,
   reviewTotals,
@@ -190,6 +191,17 @@ export {
   type ReviewExposure,
   type ReviewFailure,
   type ReviewProbe,
+  type ReviewSkipped,
   type ReviewTotals,
   type ScenarioReview,
 } from './compare/review';
+export { type PatchReviewDocument, renderReviewMarkdown } from './report/review-markdown';
+/** Kernel entries `profile[+overlay[:variant][+hunk|-hunk]...]...` (matrix columns, review kernels). */
+export {
+  type KernelEntry,
+  type KernelEntryParse,
+  type OverlayParse,
+  parseKernelEntry,
+  parseOverlayText,
+  writtenOverlay,
+} from './spec/kernel-entry';

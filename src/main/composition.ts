@@ -5,6 +5,7 @@
  * Nothing else constructs a service or repository.
  */
 import type { RegressionJobHandlers } from '../../workers/regression.worker';
+import { readBundledExamples } from '../api/demo-team';
 import type { Services } from '../api/services';
 import type { Clock } from '../platform/clock';
 import { type Config, parseConfig } from '../platform/config';
@@ -28,6 +29,8 @@ import { createWebhookTransport } from '../modules/regression/webhook-transport'
 import { ResultRepository } from '../modules/result/result.repository';
 import { ResultService } from '../modules/result/result.service';
 import { type BatchCompletedListener, RunBatchCompleter } from '../modules/run/run.batch';
+import { ReviewRepository } from '../modules/review/review.repository';
+import { ReviewService } from '../modules/review/review.service';
 import { RunReaderRepository } from '../modules/run/run-reader.repository';
 import { RunExecutor } from '../modules/run/run.executor';
 import {
@@ -150,6 +153,8 @@ function buildRunPath(deps: CoreDependencies) {
     scenarioRepository,
     scenarios,
     runRepository,
+    runReader,
+    settings,
     batches,
     runs,
     findingHistory,
@@ -163,8 +168,21 @@ function buildRunPath(deps: CoreDependencies) {
 /** Every service the API's transports use. */
 export function buildApiServices(deps: CoreDependencies & { runEvents?: RunEventSource }): Services {
   const { db, clock } = deps;
-  const { scenarioRepository, scenarios, runs, findingHistory, suites, schedules, webhooks } = buildRunPath(deps);
+  const { scenarioRepository, scenarios, runReader, settings, runs, findingHistory, suites, schedules, webhooks } =
+    buildRunPath(deps);
   const results = new ResultService(new ResultRepository(db), runs, findingHistory);
+  const reviews = new ReviewService(
+    new ReviewRepository(db),
+    runs,
+    scenarios,
+    suites,
+    results,
+    runReader,
+    deps.specs,
+    readBundledExamples,
+    clock,
+    { maxQueuedRuns: settings.teamMaxQueuedRuns },
+  );
   return {
     teams: new TeamService(new TeamRepository(db), clock),
     scenarios,
@@ -179,6 +197,7 @@ export function buildApiServices(deps: CoreDependencies & { runEvents?: RunEvent
     replays: new ReplayService(new ReplayRepository(db), runs, deps.logger),
     exports: new ExportService(suites, runs, results, scenarios),
     traces: new TraceService(scenarios),
+    reviews,
   };
 }
 

@@ -20,6 +20,7 @@ import { RunPage } from './pages/run';
 import { BatchPage } from './pages/batch';
 import { ComparePage } from './pages/compare';
 import { RegressionsPage } from './pages/regressions';
+import { ReviewPage } from './pages/review';
 import { LegendPage } from './pages/legend';
 import { NewScenarioPage } from './pages/new-scenario';
 
@@ -28,6 +29,7 @@ const navItems: ReadonlyArray<{ to: string; label: string; pages: ReadonlyArray<
   { to: '/scenarios', label: 'Scenarios', pages: ['scenarios', 'scenario', 'new-scenario', 'run', 'batch'] },
   { to: '/compare', label: 'Compare', pages: ['compare'] },
   { to: '/regressions', label: 'Regressions', pages: ['regressions'] },
+  { to: '/review', label: 'Review', pages: ['review'] },
   { to: '/legend', label: 'Legend', pages: ['legend'] },
 ];
 
@@ -47,6 +49,8 @@ function Page({ route, session }: { route: Route; session: Session }): ReactNode
       return <ComparePage a={route.a} b={route.b} batch={route.batch} runs={route.runs} />;
     case 'regressions':
       return <RegressionsPage canTriage={session.role !== 'VIEWER'} />;
+    case 'review':
+      return <ReviewPage id={route.id} canSubmit={session.role !== 'VIEWER'} />;
     case 'new-scenario':
       return <NewScenarioPage canCreate={session.role !== 'VIEWER'} />;
     case 'legend':

@@ -9,6 +9,7 @@ export type Route =
   | { page: 'batch'; id: string }
   | { page: 'compare'; a: string | null; b: string | null; batch: string | null; runs: string[] | null }
   | { page: 'regressions' }
+  | { page: 'review'; id: string | null }
   | { page: 'new-scenario' }
   | { page: 'legend' }
   | { page: 'not-found'; path: string };
@@ -33,6 +34,7 @@ export function parseRoute(pathname: string, search: string): Route {
       runs: params.get('runs')?.split(',').filter(Boolean) ?? null,
     };
   if (first === 'regressions' && parts.length === 1) return { page: 'regressions' };
+  if (first === 'review' && parts.length === 1) return { page: 'review', id: params.get('id') };
   return { page: 'not-found', path: pathname };
 }
 

@@ -632,6 +632,13 @@ export type Mutation = {
   resumeSchedule: SaveScheduleResult;
   /** Queues a new run with the same version, profile, overlays and seed as a finished one. */
   retryRun: Run;
+  /**
+   * Queues the reviewer's answer for a kernel change (dmasim review over the API): per scenario one
+   * matrix batch with the base and patched kernels and one probe run per hunk the patched overlays
+   * leave off. A bad kernel entry is rejected (BAD_USER_INPUT), as is a review past the team's
+   * queued-run cap (QUEUE_FULL). Read it with patchReview.
+   */
+  reviewPatch: ReviewPatchResult;
   /** Revokes a token of the caller's team (admin only); idempotent. */
   revokeApiToken: RevokeApiTokenResult;
   /** Runs a schedule's suite now (overlap policy applies). */
@@ -744,6 +751,11 @@ export type MutationRetryRunArgs = {
 };
 
 
+export type MutationReviewPatchArgs = {
+  input: ReviewPatchInput;
+};
+
+
 export type MutationRevokeApiTokenArgs = {
   id: Scalars['UUID']['input'];
 };
@@ -833,6 +845,71 @@ export type PageInfo = {
   startCursor: Maybe<Scalars['String']['output']>;
 };
 
+/** The reviewer's answer for a kernel change: per scenario the exposures fixed and left, new failures, memory and time cost, and one verdict. */
+export type PatchReview = {
+  __typename?: 'PatchReview';
+  /** The kernel without the patch, as written. */
+  base: Scalars['String']['output'];
+  /** When it was submitted. */
+  createdAt: Scalars['DateTime']['output'];
+  /** When it was assembled (its last run had ended). */
+  finishedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Review id. */
+  id: Scalars['UUID']['output'];
+  /** The review as Markdown, exactly as dmasim review --md prints it; null until every run has ended. */
+  markdown: Maybe<Scalars['String']['output']>;
+  /** The operations cap of its runs, if any. */
+  operations: Maybe<Scalars['Int']['output']>;
+  /** The kernel with the patch, as written. */
+  patched: Scalars['String']['output'];
+  /** Runs ended so far. */
+  progress: ReviewProgress;
+  /** One matrix batch per scenario. */
+  runBatchIds: Array<Scalars['UUID']['output']>;
+  /** Per scenario; null until every run has ended. */
+  scenarios: Maybe<Array<ScenarioPatchReview>>;
+  /** Scenarios left out (the kernels do not apply, or a run failed). */
+  skipped: Array<ReviewSkipped>;
+  /** What it covers. */
+  source: ReviewSourceKind;
+  /** QUEUED until a run starts, RUNNING until all end, then SUCCEEDED (or FAILED when a run did not succeed). */
+  status: RunStatus;
+  /** The suite, when it covers one. */
+  suiteId: Maybe<Scalars['UUID']['output']>;
+  /** Totals; null until every run has ended. */
+  total: Maybe<PatchReviewTotals>;
+};
+
+/** A patch review was queued. */
+export type PatchReviewSubmitted = {
+  __typename?: 'PatchReviewSubmitted';
+  /** The review: pending until its runs end. */
+  review: PatchReview;
+};
+
+/** The review over every scenario. */
+export type PatchReviewTotals = {
+  __typename?: 'PatchReviewTotals';
+  /** Exposures fixed. */
+  fixed: Scalars['Int']['output'];
+  /** Exposures left. */
+  left: Scalars['Int']['output'];
+  /** Memory cost summed over the scenarios. */
+  memory: Array<ReviewCost>;
+  /** New exposures. */
+  newExposures: Scalars['Int']['output'];
+  /** Newly failing operations. */
+  newFailedOperations: Scalars['BigInt']['output'];
+  /** Scenarios reviewed. */
+  scenarios: Scalars['Int']['output'];
+  /** Modelled time summed over the scenarios. */
+  time: ReviewCost;
+  /** Scenarios the patch changes nothing in. */
+  unaffected: Scalars['Int']['output'];
+  /** One sentence over the scenarios the patch touches. */
+  verdict: Scalars['String']['output'];
+};
+
 /** The smallest size of one pool parameter that removes its exhaustion failure, and what that size costs. */
 export type PoolAdvice = {
   __typename?: 'PoolAdvice';
@@ -918,6 +995,8 @@ export type Query = {
   legend: Array<LegendEntry>;
   /** Allocator metrics of a run; null until it succeeded. */
   metrics: Maybe<AllocatorMetrics>;
+  /** A patch review of the caller's team, with progress while its runs are pending; another team's id is NOT_FOUND. */
+  patchReview: Maybe<PatchReview>;
   /** The engine's full report of a run (docs/engine-contract.md §9); null until it succeeded; NOT_FOUND for a run the team does not have. */
   report: Maybe<Scalars['JSON']['output']>;
   /** A run of the caller's team; an id that is missing or another team's is a NOT_FOUND error (as everywhere). */
@@ -983,6 +1062,11 @@ export type QueryDashboardArgs = {
 
 export type QueryMetricsArgs = {
   runId: Scalars['UUID']['input'];
+};
+
+
+export type QueryPatchReviewArgs = {
+  id: Scalars['UUID']['input'];
 };
 
 
@@ -1088,6 +1172,108 @@ export type ReplayStatus =
   /** The replay run is queued or running; actualHash and identical are null. */
   | 'PENDING';
 
+/** One metric under both kernels. */
+export type ReviewCost = {
+  __typename?: 'ReviewCost';
+  /** Under the base kernel (null when not a number). */
+  base: Maybe<Scalars['Float']['output']>;
+  /** patched − base (null when either is not a number). */
+  delta: Maybe<Scalars['Float']['output']>;
+  /** The delta in the metric's unit, as the CLI and the Markdown print it: +1.0 MiB, −4.2 ms, ±0. */
+  deltaText: Scalars['String']['output'];
+  /** Metric key, e.g. memory.decryptedBytes or cost.totalNs. */
+  key: Scalars['String']['output'];
+  /** Under the patched kernel (null when not a number). */
+  patched: Maybe<Scalars['Float']['output']>;
+};
+
+/** An exposure of one side: fixed (the base kernel's), left or new (the patched kernel's). */
+export type ReviewExposure = {
+  __typename?: 'ReviewExposure';
+  /** Bytes that reached host-visible memory. */
+  bytesExposed: Scalars['BigInt']['output'];
+  /** Violation class, V0-V9. */
+  class: Scalars['String']['output'];
+  /** Operations affected. */
+  count: Scalars['BigInt']['output'];
+  /** Data class of the exposed bytes (secret, sensitive, stale...). */
+  dataClass: Scalars['String']['output'];
+  /** Device id. */
+  deviceId: Scalars['String']['output'];
+  /** Hunks that, each switched on alone in the patched kernel, remove this exposure (left exposures; empty when none does). */
+  hunksNeeded: Array<Scalars['String']['output']>;
+  /** The kernel path that (still) leaks. */
+  path: Scalars['String']['output'];
+  /** The rule id behind it. */
+  rule: Scalars['String']['output'];
+  /** critical, high or info. */
+  severity: Scalars['String']['output'];
+};
+
+/** A failure the patched kernel adds (a new finding, or the growth of one the base had). */
+export type ReviewFailure = {
+  __typename?: 'ReviewFailure';
+  /** Failure class, F1-F16. */
+  class: Scalars['String']['output'];
+  /** Operations that newly fail. */
+  count: Scalars['BigInt']['output'];
+  /** Device id. */
+  deviceId: Scalars['String']['output'];
+  /** The first kernel log line of the failure, when the kernel logs one. */
+  kernelLogLine: Maybe<Scalars['String']['output']>;
+  /** critical, high or info. */
+  severity: Scalars['String']['output'];
+};
+
+/**
+ * Input of reviewPatch: the scenarios (exactly one of scenarioIds, suiteId and examples) and the two
+ * kernels, each written like a matrix entry: profile[+overlay[:variant][+hunk|-hunk]...]...
+ */
+export type ReviewPatchInput = {
+  /** The kernel without the patch, e.g. v7.2 or lb (the entry names the whole kernel: a spec's own overlays are not added). */
+  base: Scalars['String']['input'];
+  /** The bundled examples (added to the team, tagged example, when it does not have them); those the kernels do not apply to are listed as skipped. */
+  examples?: InputMaybe<Scalars['Boolean']['input']>;
+  /** Cap generated workloads at this many operations (explicit op lists run whole), like dmasim review --operations. */
+  operations?: InputMaybe<Scalars['Int']['input']>;
+  /** The kernel with the patch, e.g. v7.2+device-cc-accepted:posted. */
+  patched: Scalars['String']['input'];
+  /** These scenarios of the team (latest versions; 1-50). */
+  scenarioIds?: InputMaybe<Array<Scalars['UUID']['input']>>;
+  /** The scenarios of this regression suite. */
+  suiteId?: InputMaybe<Scalars['UUID']['input']>;
+};
+
+/** Result of reviewPatch. */
+export type ReviewPatchResult = InputRejected | PatchReviewSubmitted;
+
+/** How many of a review's runs (base, patched and probes over all scenarios) have ended. */
+export type ReviewProgress = {
+  __typename?: 'ReviewProgress';
+  /** Runs that have ended. */
+  finished: Scalars['Int']['output'];
+  /** Runs of the review. */
+  total: Scalars['Int']['output'];
+};
+
+/** A scenario the review leaves out, and why. */
+export type ReviewSkipped = {
+  __typename?: 'ReviewSkipped';
+  /** Why: the kernels do not apply to it, or its base or patched run did not succeed. */
+  reason: Scalars['String']['output'];
+  /** Scenario name. */
+  scenario: Scalars['String']['output'];
+};
+
+/** What a review covers. */
+export type ReviewSourceKind =
+  /** The bundled examples. */
+  | 'EXAMPLES'
+  /** Scenarios given by id. */
+  | 'SCENARIOS'
+  /** A regression suite's scenarios. */
+  | 'SUITE';
+
 /** Result of revokeApiToken. */
 export type RevokeApiTokenResult = {
   __typename?: 'RevokeApiTokenResult';
@@ -1123,6 +1309,8 @@ export type Run = {
   finishedAt: Maybe<Scalars['DateTime']['output']>;
   /** Run id (also the BullMQ job id). */
   id: Scalars['UUID']['output'];
+  /** The cap on this run's generated workload (a patch review's operations); null: the spec's operation count. */
+  operationsCap: Maybe<Scalars['Int']['output']>;
   /** Overlays actually used. */
   overlays: Array<Overlay>;
   /** Kernel profile or release actually used. */
@@ -1529,6 +1717,37 @@ export type ScenarioHeadroom = {
   points: Array<HeadroomPoint>;
   /** The scenario. */
   scenario: Scenario;
+};
+
+/** One scenario under the base and the patched kernel. */
+export type ScenarioPatchReview = {
+  __typename?: 'ScenarioPatchReview';
+  /** False when the patch changes nothing here. */
+  affected: Scalars['Boolean']['output'];
+  /** Verdict under the base kernel. */
+  baseVerdict: RunVerdict;
+  /** Exposures the patch removes. */
+  fixed: Array<ReviewExposure>;
+  /** Exposures the patched kernel still has. */
+  left: Array<ReviewExposure>;
+  /** Memory the patch costs: decrypted memory, private and extra pools, slot metadata, low memory. */
+  memory: Array<ReviewCost>;
+  /** Exposures only the patched kernel has. */
+  newExposures: Array<ReviewExposure>;
+  /** Failures the patch adds. */
+  newFailures: Array<ReviewFailure>;
+  /** Verdict under the patched kernel. */
+  patchedVerdict: RunVerdict;
+  /** The matrix batch of its runs (base, patched, probes). */
+  runBatchId: Scalars['UUID']['output'];
+  /** Its name. */
+  scenario: Scalars['String']['output'];
+  /** The scenario. */
+  scenarioId: Scalars['UUID']['output'];
+  /** Modelled time (cost.totalNs). */
+  time: ReviewCost;
+  /** One sentence: "leaves the V1/V6 leak for storvsc0 (rule A4; needs force-bounce-off or bounce-unaccepted)". */
+  verdict: Scalars['String']['output'];
 };
 
 /**
@@ -2279,6 +2498,10 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
     | ( InputRejected & { __typename: 'InputRejected' } )
     | ( Omit<RunReplayed, 'replay'> & { replay: _RefType['RunReplay'] } & { __typename: 'RunReplayed' } )
   ;
+  ReviewPatchResult:
+    | ( InputRejected & { __typename: 'InputRejected' } )
+    | ( PatchReviewSubmitted & { __typename: 'PatchReviewSubmitted' } )
+  ;
   RunScheduleNowResult:
     | ( InputRejected & { __typename: 'InputRejected' } )
     | ( Omit<ScheduleRan, 'batch'> & { batch?: Maybe<_RefType['SuiteBatch']> } & { __typename: 'ScheduleRan' } )
@@ -2369,6 +2592,9 @@ export type ResolversTypes = {
   Overlay: ResolverTypeWrapper<Overlay>;
   OverlayInput: OverlayInput;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PatchReview: ResolverTypeWrapper<PatchReview>;
+  PatchReviewSubmitted: ResolverTypeWrapper<PatchReviewSubmitted>;
+  PatchReviewTotals: ResolverTypeWrapper<PatchReviewTotals>;
   PoolAdvice: ResolverTypeWrapper<PoolAdvice>;
   PoolSizing: ResolverTypeWrapper<Omit<PoolSizing, 'scenarioVersion'> & { scenarioVersion: ResolversTypes['ScenarioVersion'] }>;
   ProfileAdvice: ResolverTypeWrapper<ProfileAdvice>;
@@ -2376,6 +2602,14 @@ export type ResolversTypes = {
   RegressionVerdict: RegressionVerdict;
   ReplayRunResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['ReplayRunResult']>;
   ReplayStatus: ReplayStatus;
+  ReviewCost: ResolverTypeWrapper<ReviewCost>;
+  ReviewExposure: ResolverTypeWrapper<ReviewExposure>;
+  ReviewFailure: ResolverTypeWrapper<ReviewFailure>;
+  ReviewPatchInput: ReviewPatchInput;
+  ReviewPatchResult: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['ReviewPatchResult']>;
+  ReviewProgress: ResolverTypeWrapper<ReviewProgress>;
+  ReviewSkipped: ResolverTypeWrapper<ReviewSkipped>;
+  ReviewSourceKind: ReviewSourceKind;
   RevokeApiTokenResult: ResolverTypeWrapper<Omit<RevokeApiTokenResult, 'token'> & { token: ResolversTypes['ApiToken'] }>;
   Role: Role;
   Run: ResolverTypeWrapper<RunModel>;
@@ -2411,6 +2645,7 @@ export type ResolversTypes = {
   ScenarioEdge: ResolverTypeWrapper<Omit<ScenarioEdge, 'node'> & { node: ResolversTypes['Scenario'] }>;
   ScenarioFilter: ScenarioFilter;
   ScenarioHeadroom: ResolverTypeWrapper<Omit<ScenarioHeadroom, 'scenario'> & { scenario: ResolversTypes['Scenario'] }>;
+  ScenarioPatchReview: ResolverTypeWrapper<ScenarioPatchReview>;
   ScenarioRisk: ResolverTypeWrapper<Omit<ScenarioRisk, 'scenario'> & { scenario: ResolversTypes['Scenario'] }>;
   ScenarioSaved: ResolverTypeWrapper<Omit<ScenarioSaved, 'newVersion' | 'scenario'> & { newVersion?: Maybe<ResolversTypes['ScenarioVersion']>, scenario: ResolversTypes['Scenario'] }>;
   ScenarioVersion: ResolverTypeWrapper<ScenarioVersionModel>;
@@ -2508,11 +2743,21 @@ export type ResolversParentTypes = {
   Overlay: Overlay;
   OverlayInput: OverlayInput;
   PageInfo: PageInfo;
+  PatchReview: PatchReview;
+  PatchReviewSubmitted: PatchReviewSubmitted;
+  PatchReviewTotals: PatchReviewTotals;
   PoolAdvice: PoolAdvice;
   PoolSizing: Omit<PoolSizing, 'scenarioVersion'> & { scenarioVersion: ResolversParentTypes['ScenarioVersion'] };
   ProfileAdvice: ProfileAdvice;
   Query: Record<PropertyKey, never>;
   ReplayRunResult: ResolversUnionTypes<ResolversParentTypes>['ReplayRunResult'];
+  ReviewCost: ReviewCost;
+  ReviewExposure: ReviewExposure;
+  ReviewFailure: ReviewFailure;
+  ReviewPatchInput: ReviewPatchInput;
+  ReviewPatchResult: ResolversUnionTypes<ResolversParentTypes>['ReviewPatchResult'];
+  ReviewProgress: ReviewProgress;
+  ReviewSkipped: ReviewSkipped;
   RevokeApiTokenResult: Omit<RevokeApiTokenResult, 'token'> & { token: ResolversParentTypes['ApiToken'] };
   Run: RunModel;
   RunBatch: RunBatchModel;
@@ -2543,6 +2788,7 @@ export type ResolversParentTypes = {
   ScenarioEdge: Omit<ScenarioEdge, 'node'> & { node: ResolversParentTypes['Scenario'] };
   ScenarioFilter: ScenarioFilter;
   ScenarioHeadroom: Omit<ScenarioHeadroom, 'scenario'> & { scenario: ResolversParentTypes['Scenario'] };
+  ScenarioPatchReview: ScenarioPatchReview;
   ScenarioRisk: Omit<ScenarioRisk, 'scenario'> & { scenario: ResolversParentTypes['Scenario'] };
   ScenarioSaved: Omit<ScenarioSaved, 'newVersion' | 'scenario'> & { newVersion?: Maybe<ResolversParentTypes['ScenarioVersion']>, scenario: ResolversParentTypes['Scenario'] };
   ScenarioVersion: ScenarioVersionModel;
@@ -2824,6 +3070,7 @@ export type MutationResolvers<ContextType = GraphqlContext, ParentType extends R
   replayRun?: Resolver<ResolversTypes['ReplayRunResult'], ParentType, ContextType, RequireFields<MutationReplayRunArgs, 'runId'>>;
   resumeSchedule?: Resolver<ResolversTypes['SaveScheduleResult'], ParentType, ContextType, RequireFields<MutationResumeScheduleArgs, 'id'>>;
   retryRun?: Resolver<ResolversTypes['Run'], ParentType, ContextType, RequireFields<MutationRetryRunArgs, 'id'>>;
+  reviewPatch?: Resolver<ResolversTypes['ReviewPatchResult'], ParentType, ContextType, RequireFields<MutationReviewPatchArgs, 'input'>>;
   revokeApiToken?: Resolver<ResolversTypes['RevokeApiTokenResult'], ParentType, ContextType, RequireFields<MutationRevokeApiTokenArgs, 'id'>>;
   runScheduleNow?: Resolver<ResolversTypes['RunScheduleNowResult'], ParentType, ContextType, RequireFields<MutationRunScheduleNowArgs, 'id'>>;
   runSuite?: Resolver<ResolversTypes['RunSuiteResult'], ParentType, ContextType, RequireFields<MutationRunSuiteArgs, 'input'>>;
@@ -2846,6 +3093,41 @@ export type PageInfoResolvers<ContextType = GraphqlContext, ParentType extends R
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   hasPreviousPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   startCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+};
+
+export type PatchReviewResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['PatchReview'] = ResolversParentTypes['PatchReview']> = {
+  base?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
+  markdown?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  operations?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
+  patched?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  progress?: Resolver<ResolversTypes['ReviewProgress'], ParentType, ContextType>;
+  runBatchIds?: Resolver<Array<ResolversTypes['UUID']>, ParentType, ContextType>;
+  scenarios?: Resolver<Maybe<Array<ResolversTypes['ScenarioPatchReview']>>, ParentType, ContextType>;
+  skipped?: Resolver<Array<ResolversTypes['ReviewSkipped']>, ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['ReviewSourceKind'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['RunStatus'], ParentType, ContextType>;
+  suiteId?: Resolver<Maybe<ResolversTypes['UUID']>, ParentType, ContextType>;
+  total?: Resolver<Maybe<ResolversTypes['PatchReviewTotals']>, ParentType, ContextType>;
+};
+
+export type PatchReviewSubmittedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['PatchReviewSubmitted'] = ResolversParentTypes['PatchReviewSubmitted']> = {
+  review?: Resolver<ResolversTypes['PatchReview'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type PatchReviewTotalsResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['PatchReviewTotals'] = ResolversParentTypes['PatchReviewTotals']> = {
+  fixed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  left?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  memory?: Resolver<Array<ResolversTypes['ReviewCost']>, ParentType, ContextType>;
+  newExposures?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  newFailedOperations?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
+  scenarios?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  time?: Resolver<ResolversTypes['ReviewCost'], ParentType, ContextType>;
+  unaffected?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  verdict?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type PoolAdviceResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['PoolAdvice'] = ResolversParentTypes['PoolAdvice']> = {
@@ -2890,6 +3172,7 @@ export type QueryResolvers<ContextType = GraphqlContext, ParentType extends Reso
   dashboard?: Resolver<ResolversTypes['Dashboard'], ParentType, ContextType, Partial<QueryDashboardArgs>>;
   legend?: Resolver<Array<ResolversTypes['LegendEntry']>, ParentType, ContextType>;
   metrics?: Resolver<Maybe<ResolversTypes['AllocatorMetrics']>, ParentType, ContextType, RequireFields<QueryMetricsArgs, 'runId'>>;
+  patchReview?: Resolver<Maybe<ResolversTypes['PatchReview']>, ParentType, ContextType, RequireFields<QueryPatchReviewArgs, 'id'>>;
   report?: Resolver<Maybe<ResolversTypes['JSON']>, ParentType, ContextType, RequireFields<QueryReportArgs, 'runId'>>;
   run?: Resolver<Maybe<ResolversTypes['Run']>, ParentType, ContextType, RequireFields<QueryRunArgs, 'id'>>;
   runBatch?: Resolver<Maybe<ResolversTypes['RunBatch']>, ParentType, ContextType, RequireFields<QueryRunBatchArgs, 'id'>>;
@@ -2913,6 +3196,48 @@ export type ReplayRunResultResolvers<ContextType = GraphqlContext, ParentType ex
   __resolveType: TypeResolveFn<'InputRejected' | 'RunReplayed', ParentType, ContextType>;
 };
 
+export type ReviewCostResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ReviewCost'] = ResolversParentTypes['ReviewCost']> = {
+  base?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  delta?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  deltaText?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  key?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  patched?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+};
+
+export type ReviewExposureResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ReviewExposure'] = ResolversParentTypes['ReviewExposure']> = {
+  bytesExposed?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
+  class?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
+  dataClass?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  deviceId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  hunksNeeded?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  path?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  rule?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  severity?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ReviewFailureResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ReviewFailure'] = ResolversParentTypes['ReviewFailure']> = {
+  class?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['BigInt'], ParentType, ContextType>;
+  deviceId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kernelLogLine?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  severity?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type ReviewPatchResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ReviewPatchResult'] = ResolversParentTypes['ReviewPatchResult']> = {
+  __resolveType: TypeResolveFn<'InputRejected' | 'PatchReviewSubmitted', ParentType, ContextType>;
+};
+
+export type ReviewProgressResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ReviewProgress'] = ResolversParentTypes['ReviewProgress']> = {
+  finished?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  total?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ReviewSkippedResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ReviewSkipped'] = ResolversParentTypes['ReviewSkipped']> = {
+  reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scenario?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type RevokeApiTokenResultResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['RevokeApiTokenResult'] = ResolversParentTypes['RevokeApiTokenResult']> = {
   token?: Resolver<ResolversTypes['ApiToken'], ParentType, ContextType>;
 };
@@ -2926,6 +3251,7 @@ export type RunResolvers<ContextType = GraphqlContext, ParentType extends Resolv
   errorMessage?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   finishedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
+  operationsCap?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   overlays?: Resolver<Array<ResolversTypes['Overlay']>, ParentType, ContextType>;
   profile?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   progress?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
@@ -3102,6 +3428,22 @@ export type ScenarioEdgeResolvers<ContextType = GraphqlContext, ParentType exten
 export type ScenarioHeadroomResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ScenarioHeadroom'] = ResolversParentTypes['ScenarioHeadroom']> = {
   points?: Resolver<Array<ResolversTypes['HeadroomPoint']>, ParentType, ContextType>;
   scenario?: Resolver<ResolversTypes['Scenario'], ParentType, ContextType>;
+};
+
+export type ScenarioPatchReviewResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ScenarioPatchReview'] = ResolversParentTypes['ScenarioPatchReview']> = {
+  affected?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  baseVerdict?: Resolver<ResolversTypes['RunVerdict'], ParentType, ContextType>;
+  fixed?: Resolver<Array<ResolversTypes['ReviewExposure']>, ParentType, ContextType>;
+  left?: Resolver<Array<ResolversTypes['ReviewExposure']>, ParentType, ContextType>;
+  memory?: Resolver<Array<ResolversTypes['ReviewCost']>, ParentType, ContextType>;
+  newExposures?: Resolver<Array<ResolversTypes['ReviewExposure']>, ParentType, ContextType>;
+  newFailures?: Resolver<Array<ResolversTypes['ReviewFailure']>, ParentType, ContextType>;
+  patchedVerdict?: Resolver<ResolversTypes['RunVerdict'], ParentType, ContextType>;
+  runBatchId?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
+  scenario?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  scenarioId?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
+  time?: Resolver<ResolversTypes['ReviewCost'], ParentType, ContextType>;
+  verdict?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
 export type ScenarioRiskResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['ScenarioRisk'] = ResolversParentTypes['ScenarioRisk']> = {
@@ -3391,11 +3733,20 @@ export type Resolvers<ContextType = GraphqlContext> = {
   Mutation?: MutationResolvers<ContextType>;
   Overlay?: OverlayResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PatchReview?: PatchReviewResolvers<ContextType>;
+  PatchReviewSubmitted?: PatchReviewSubmittedResolvers<ContextType>;
+  PatchReviewTotals?: PatchReviewTotalsResolvers<ContextType>;
   PoolAdvice?: PoolAdviceResolvers<ContextType>;
   PoolSizing?: PoolSizingResolvers<ContextType>;
   ProfileAdvice?: ProfileAdviceResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   ReplayRunResult?: ReplayRunResultResolvers<ContextType>;
+  ReviewCost?: ReviewCostResolvers<ContextType>;
+  ReviewExposure?: ReviewExposureResolvers<ContextType>;
+  ReviewFailure?: ReviewFailureResolvers<ContextType>;
+  ReviewPatchResult?: ReviewPatchResultResolvers<ContextType>;
+  ReviewProgress?: ReviewProgressResolvers<ContextType>;
+  ReviewSkipped?: ReviewSkippedResolvers<ContextType>;
   RevokeApiTokenResult?: RevokeApiTokenResultResolvers<ContextType>;
   Run?: RunResolvers<ContextType>;
   RunBatch?: RunBatchResolvers<ContextType>;
@@ -3422,6 +3773,7 @@ export type Resolvers<ContextType = GraphqlContext> = {
   ScenarioConnection?: ScenarioConnectionResolvers<ContextType>;
   ScenarioEdge?: ScenarioEdgeResolvers<ContextType>;
   ScenarioHeadroom?: ScenarioHeadroomResolvers<ContextType>;
+  ScenarioPatchReview?: ScenarioPatchReviewResolvers<ContextType>;
   ScenarioRisk?: ScenarioRiskResolvers<ContextType>;
   ScenarioSaved?: ScenarioSavedResolvers<ContextType>;
   ScenarioVersion?: ScenarioVersionResolvers<ContextType>;

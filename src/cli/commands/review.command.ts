@@ -2,20 +2,19 @@ import { readdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { type CliCommand, type CliIo, ExitCode, FlagError, UsageError } from '../command';
 import {
-  activeHunks,
   createEngineRun,
   type EngineReport,
   formatBytes,
   formatCount,
   formatMetric,
   formatReviewDelta,
-  type NormalizedOverlay,
   type NormalizedScenario,
-  normalizeOverlay,
-  overlayHunkIds,
+  renderReviewMarkdown,
   type ReviewCost,
   type ReviewProbe,
+  reviewProbeKernels,
   reviewScenario,
+  type ReviewSkipped,
   reviewTotals,
   type ReviewTotals,
   type ScenarioReview,
@@ -104,26 +103,6 @@ function runToEnd(spec: NormalizedScenario): EngineReport {
   return run.finish();
 }
 
-/** The patched kernel with one more hunk switched on, per hunk its overlay has but does not use. */
-function probeKernels(patched: KernelChoice): { hunk: string; overlays: NormalizedOverlay[] }[] {
-  return patched.overlays.flatMap((overlay, index) => {
-    if (overlay.variant === null) return [];
-    const active = activeHunks(overlay);
-    return overlayHunkIds[overlay.name]
-      .filter((hunk) => !active.includes(hunk))
-      .map((hunk) => {
-        const overlays = [...patched.overlays];
-        overlays[index] = normalizeOverlay({ name: overlay.name, variant: `${overlay.variant ?? ''}+${hunk}` });
-        return { hunk, overlays };
-      });
-  });
-}
-
-interface Skipped {
-  readonly scenario: string;
-  readonly reason: string;
-}
-
 async function exampleFiles(): Promise<string[]> {
   const dir = join(packageRoot(), 'examples');
   const names = (await readdir(dir)).filter((n) => /\.(ya?ml|json)$/.test(n)).sort();
@@ -136,7 +115,7 @@ const costLine = (c: ReviewCost): string =>
 function renderText(
   options: ReviewOptions,
   reviews: readonly ScenarioReview[],
-  skipped: readonly Skipped[],
+  skipped: readonly ReviewSkipped[],
   total: ReviewTotals,
 ): string {
   const out: string[] = [`review: ${options.patched.label} against ${options.base.label}`];
@@ -184,58 +163,11 @@ function renderText(
   return `${out.join('\n')}\n`;
 }
 
-function renderMarkdown(
-  options: ReviewOptions,
-  reviews: readonly ScenarioReview[],
-  skipped: readonly Skipped[],
-  total: ReviewTotals,
-): string {
-  const out: string[] = [
-    `**dmasim review**: \`${options.patched.label}\` against \`${options.base.label}\``,
-    '',
-    `**Verdict**: ${total.verdict}.`,
-    '',
-    '| scenario | base → patched | fixed | left | new exposures | new failures | decrypted memory | time |',
-    '| --- | --- | ---: | ---: | ---: | --- | ---: | ---: |',
-  ];
-  for (const r of reviews) {
-    const decrypted = r.memory.find((m) => m.key === 'memory.decryptedBytes');
-    out.push(
-      `| ${r.scenario} | ${r.baseVerdict} → ${r.patchedVerdict} | ${r.fixed.length} | ${r.left.length} | ${r.newExposures.length} | ${
-        r.newFailures.map((f) => `${formatCount(f.count)} × ${f.class} ${f.deviceId}`).join(', ') || '–'
-      } | ${formatReviewDelta('memory.decryptedBytes', decrypted?.delta ?? null)} | ${formatReviewDelta('cost.totalNs', r.time.delta)} |`,
-    );
-  }
-  for (const r of reviews) {
-    if (!r.affected || (r.left.length === 0 && r.newExposures.length === 0 && r.newFailures.length === 0)) continue;
-    out.push('', `**${r.scenario}**: ${r.verdict}.`, '');
-    for (const e of r.left)
-      out.push(
-        `- still leaks: ${e.class} ${e.severity}, ${e.deviceId}, ${e.dataClass}, ${formatBytes(e.bytesExposed)} via \`${e.path}\` (rule ${e.rule})${
-          e.hunksNeeded.length > 0 ? `; removed by \`${e.hunksNeeded.join('` or `')}\`` : ''
-        }`,
-      );
-    for (const e of r.newExposures)
-      out.push(`- new leak: ${e.class} ${e.severity}, ${e.deviceId}, ${formatBytes(e.bytesExposed)} via \`${e.path}\``);
-    for (const f of r.newFailures)
-      out.push(
-        `- new failure: ${formatCount(f.count)} × ${f.class} on ${f.deviceId}${f.kernelLogLine ? `, first log line: \`${f.kernelLogLine}\`` : ''}`,
-      );
-  }
-  if (total.memory.length > 0)
-    out.push(
-      '',
-      `Memory cost: ${total.memory.map((c) => `${c.key} ${formatReviewDelta(c.key, c.delta)}`).join(', ')}; modelled time ${formatReviewDelta('cost.totalNs', total.time.delta)}.`,
-    );
-  for (const s of skipped) out.push('', `_${s.scenario}: skipped (${s.reason})_`);
-  return `${out.join('\n')}\n`;
-}
-
 async function review(options: ReviewOptions, io: CliIo): Promise<number> {
   const files = options.examples ? await exampleFiles() : options.files;
   const root = packageRoot();
   const reviews: ScenarioReview[] = [];
-  const skipped: Skipped[] = [];
+  const skipped: ReviewSkipped[] = [];
   let code: number = ExitCode.ok;
   for (const file of files) {
     const name = options.examples ? relative(root, file) : file;
@@ -261,7 +193,7 @@ async function review(options: ReviewOptions, io: CliIo): Promise<number> {
     const probes: ReviewProbe[] = [];
     // Only when something is left: which single extra hunk of the patched overlays would remove it.
     if (patchedReport.violations.length > 0)
-      for (const probe of probeKernels(options.patched)) {
+      for (const probe of reviewProbeKernels(options.patched)) {
         const spec = withKernel(loaded, options.patched.profile, probe.overlays);
         if (spec.ok)
           probes.push({ hunk: probe.hunk, report: runToEnd(capOperations(spec.spec, options.operationsCap)) });
@@ -274,7 +206,16 @@ async function review(options: ReviewOptions, io: CliIo): Promise<number> {
     io.stdout.write(
       `${JSON.stringify({ base: options.base.label, patched: options.patched.label, scenarios: reviews, skipped, total })}\n`,
     );
-  else if (options.format === 'md') io.stdout.write(renderMarkdown(options, reviews, skipped, total));
+  else if (options.format === 'md')
+    io.stdout.write(
+      renderReviewMarkdown({
+        base: options.base.label,
+        patched: options.patched.label,
+        scenarios: reviews,
+        skipped,
+        total,
+      }),
+    );
   else io.stdout.write(renderText(options, reviews, skipped, total));
   return code;
 }

@@ -4,15 +4,14 @@ import {
   compareReports,
   createEngineRun,
   type EngineReport,
-  normalizeOverlay,
-  parseOverlayVariant,
+  type KernelEntry,
   kernelProfileIds,
   kernelProfileProblem,
   type MatrixColumn,
   type NormalizedOverlay,
   type NormalizedScenario,
-  overlayIds,
-  overlayVariants,
+  parseKernelEntry as parseKernelText,
+  parseOverlayText,
   renderMatrixMarkdown,
   renderReportMarkdown,
   type FindingGate,
@@ -65,31 +64,13 @@ What the rule ids and classes in a report mean: dmasim explain <id>, docs/rules-
 type OutputFormat = 'text' | 'json' | 'md';
 
 /** One kernel to run a spec under: a profile or release and the complete overlay list. */
-export interface KernelChoice {
-  readonly label: string;
-  readonly profile: string;
-  readonly overlays: readonly NormalizedOverlay[];
-}
-
-function validOverlays(): string {
-  return overlayIds
-    .map((id) => (overlayVariants[id].length > 0 ? `${id}[:${overlayVariants[id].join('|')}]` : id))
-    .join(', ');
-}
+export type KernelChoice = KernelEntry;
 
 /** Parses `name` or `name:variant` (docs/kernel-dma.md §9.2 variants); `flag` names the option for messages. */
 export function parseOverlay(text: string, flag: string): NormalizedOverlay {
-  const [name = '', variant, extra] = text.split(':');
-  const id = overlayIds.find((o) => o === name);
-  if (id === undefined || extra !== undefined)
-    throw new FlagError(`${flag}: unknown overlay '${text}'; valid overlays: ${validOverlays()}`);
-  const variants = overlayVariants[id];
-  if (variant === undefined) return { name: id, variant: variants[0] ?? null };
-  if (variants.length === 0) throw new FlagError(`${flag}: overlay ${id} takes no variant (got '${variant}')`);
-  // variant(+hunk|-hunk)*, e.g. posted+force-bounce-off: the same normalisation as a spec's overlay.
-  const parsed = parseOverlayVariant(id, variant);
-  if ('problem' in parsed) throw new FlagError(`${flag}: ${parsed.problem}`);
-  return normalizeOverlay({ name: id, variant });
+  const parsed = parseOverlayText(text);
+  if (!parsed.ok) throw new FlagError(`${flag}: ${parsed.problem}`);
+  return parsed.overlay;
 }
 
 function checkProfile(profile: string, flag: string): string {
@@ -115,19 +96,9 @@ export function parseMatrix(text: string): KernelChoice[] {
 
 /** Parses one kernel entry `profile[+overlay[:variant][+hunk|-hunk]...]...` (a `--matrix` entry, `dmasim review --base`). */
 export function parseKernelEntry(entry: string, flag: string): KernelChoice {
-  const [profile = '', ...tokens] = entry.split('+');
-  // A token that is not an overlay name is a hunk added to the overlay before it (device-cc-accepted:posted+force-bounce-off).
-  const overlays = tokens.reduce<string[]>((list, token) => {
-    const isOverlay = overlayIds.some((o) => token === o || token.startsWith(`${o}:`));
-    if (!isOverlay && list.length > 0) list[list.length - 1] += `+${token}`;
-    else list.push(token);
-    return list;
-  }, []);
-  return {
-    label: entry,
-    profile: checkProfile(profile, flag),
-    overlays: overlays.map((o) => parseOverlay(o, flag)),
-  };
+  const parsed = parseKernelText(entry);
+  if (!parsed.ok) throw new FlagError(`${flag}: ${parsed.problem}`);
+  return parsed.kernel;
 }
 
 interface RunOptions {

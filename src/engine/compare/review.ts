@@ -6,8 +6,12 @@
  * hunk switched on; an exposure left in the patched report but absent from a probe names that hunk.
  */
 import { invariant } from '../invariant';
+import { activeHunks } from '../overlays/index';
 import type { EngineReport, MetricValue } from '../report/report.types';
 import { formatBytes, formatCount } from '../report/markdown';
+import type { KernelEntry } from '../spec/kernel-entry';
+import { type NormalizedOverlay, normalizeOverlay } from '../spec/normalize';
+import { overlayHunkIds } from '../spec/overlay-hunks';
 import { compareResultSets, exposureKey } from './compare';
 import { reportResultSet } from './matrix';
 
@@ -48,6 +52,28 @@ export interface ReviewCost {
 export interface ReviewProbe {
   readonly hunk: string;
   readonly report: EngineReport;
+}
+
+/** A scenario the review could not run under both kernels (an overlay that does not apply to its platform, a failed run). */
+export interface ReviewSkipped {
+  readonly scenario: string;
+  readonly reason: string;
+}
+
+/** The patched kernel with one more hunk switched on, per hunk its overlays have but do not use. */
+export function reviewProbeKernels(patched: KernelEntry): { hunk: string; overlays: NormalizedOverlay[] }[] {
+  return patched.overlays.flatMap((overlay, index) => {
+    if (overlay.variant === null) return [];
+    const active = activeHunks(overlay);
+    return overlayHunkIds[overlay.name]
+      .filter((hunk) => !active.includes(hunk))
+      .map((hunk) => {
+        const overlays = [...patched.overlays];
+        // The hunks already switched on stay on (posted+force-bounce-off probes posted+force-bounce-off+…).
+        overlays[index] = normalizeOverlay({ name: overlay.name, variant: overlay.variant, hunks: [...active, hunk] });
+        return { hunk, overlays };
+      });
+  });
 }
 
 export interface ScenarioReview {

@@ -7,6 +7,8 @@ export interface RunOverrides {
   readonly profile?: string | null;
   readonly overlays?: readonly OverlayRef[] | null;
   readonly seed?: bigint | null;
+  /** Caps a generated workload at this many operations (an explicit op list runs whole). */
+  readonly operationsCap?: number | null;
 }
 
 /** A stored spec with a run's kernel profile, overlays and seed written over it (not yet validated). */
@@ -23,16 +25,28 @@ export function applyOverrides(spec: NormalizedSpec, overrides: RunOverrides): R
       seed: Number(overrides.seed),
     };
   }
+  const cap = overrides.operationsCap;
+  const workload = (copy['workload'] as Record<string, unknown> | undefined) ?? {};
+  const explicit = Array.isArray(workload['explicit']) && workload['explicit'].length > 0;
+  if (cap !== undefined && cap !== null && !explicit && typeof workload['operations'] === 'number')
+    copy['workload'] = { ...workload, operations: Math.min(workload['operations'], cap) };
   return copy;
 }
 
-/** The spec a stored run runs: its version's spec with the run's own profile, overlays and seed, validated. */
+/** The spec a stored run runs: its version's spec with the run's own profile, overlays, seed and operations cap, validated. */
 export function specOfRun(
   specs: SpecValidator,
   versionSpec: NormalizedSpec,
-  run: { profile: string; overlays: readonly OverlayRef[]; seed: bigint },
+  run: { profile: string; overlays: readonly OverlayRef[]; seed: bigint; operationsCap?: number | null },
 ): SpecCheck {
-  return specs.validate(applyOverrides(versionSpec, { profile: run.profile, overlays: run.overlays, seed: run.seed }));
+  return specs.validate(
+    applyOverrides(versionSpec, {
+      profile: run.profile,
+      overlays: run.overlays,
+      seed: run.seed,
+      operationsCap: run.operationsCap ?? null,
+    }),
+  );
 }
 
 /** How a sliced engine run ended: finished with its report, or stopped by `betweenSlices`. */

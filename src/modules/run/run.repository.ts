@@ -147,7 +147,7 @@ export class RunRepository {
         r.error_message AS "errorMessage", r.result_hash AS "resultHash", r.created_at AS "createdAt",
         r.started_at AS "startedAt", r.finished_at AS "finishedAt", r.time_limit_ms AS "timeLimitMs",
         r.heartbeat_at AS "heartbeatAt", r.verdict, r.verdict_levels AS "verdictLevels", r.summary,
-        r.idempotency_input_hash AS "idempotencyInputHash", t.run_time_limit_ms AS "teamTimeLimitMs"`;
+        r.idempotency_input_hash AS "idempotencyInputHash", r.operations_cap AS "operationsCap", t.run_time_limit_ms AS "teamTimeLimitMs"`;
     const row = rows[0];
     return row ? { run: toRun(row), teamTimeLimitMs: row.teamTimeLimitMs } : undefined;
   }
@@ -367,6 +367,7 @@ function newRunData(run: NewRun): Prisma.RunUncheckedCreateInput {
     trigger: run.trigger,
     idempotencyKey: run.idempotencyKey,
     timeLimitMs: run.timeLimitMs ?? null,
+    operationsCap: run.operationsCap ?? null,
     idempotencyInputHash: run.idempotencyKey === null ? null : (run.idempotencyInputHash ?? null),
   };
 }
@@ -394,6 +395,7 @@ export function toRun(row: RunRow): Run {
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
     timeLimitMs: row.timeLimitMs,
+    operationsCap: row.operationsCap,
     verdict: row.verdict as RunVerdict | null,
     summary: parseRunSummary(row.summary),
   };

@@ -185,6 +185,8 @@ export class RunService {
     input: VersionRef & {
       entries: ReadonlyArray<{ profile: string; overlays?: readonly OverlayRef[] | null }>;
       seed?: bigint | null;
+      /** Caps every run's generated workload (a patch review's `operations`). */
+      operationsCap?: number | null;
     },
   ): Promise<SubmitMatrixResult> {
     requireRole(viewer, 'member');
@@ -203,7 +205,12 @@ export class RunService {
       const plan = this.planRun(
         viewer,
         resolved,
-        { profile: entry.profile, overlays: entry.overlays ?? [], seed: input.seed ?? null },
+        {
+          profile: entry.profile,
+          overlays: entry.overlays ?? [],
+          seed: input.seed ?? null,
+          operationsCap: input.operationsCap ?? null,
+        },
         ['input', 'entries', String(index)],
       );
       if ('userErrors' in plan) userErrors.push(...plan.userErrors);
@@ -250,6 +257,7 @@ export class RunService {
       trigger: previous.trigger === 'BATCH' ? 'MANUAL' : previous.trigger,
       idempotencyKey: null,
       timeLimitMs: previous.timeLimitMs,
+      operationsCap: previous.operationsCap,
     });
     await this.enqueue(run);
     return run;
@@ -352,6 +360,7 @@ export class RunService {
       overlays: normalizeOverlays(kernel.overlays),
       seed: BigInt(typeof workload.seed === 'number' || typeof workload.seed === 'string' ? workload.seed : 0),
       engineVersion: ENGINE_VERSION,
+      operationsCap: overrides.operationsCap ?? null,
     };
   }
 }

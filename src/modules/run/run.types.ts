@@ -61,6 +61,8 @@ export interface Run {
   readonly finishedAt: Date | null;
   /** This run's own wall-clock limit; null = the team default, then RUN_TIME_LIMIT_MS. */
   readonly timeLimitMs: number | null;
+  /** Caps a generated workload at this many operations (explicit lists run whole); null = the spec's count. */
+  readonly operationsCap: number | null;
   /** The worst verdict level once SUCCEEDED; null before. */
   readonly verdict: RunVerdict | null;
   /** The report's summary once SUCCEEDED; null before. */
@@ -106,6 +108,8 @@ export interface NewRun {
   readonly timeLimitMs?: number | null;
   /** sha-256 of the submission the idempotency key came with (checked when the key is reused). */
   readonly idempotencyInputHash?: string | null;
+  /** Caps a generated workload (a patch review's `operations`); absent = the spec's count. */
+  readonly operationsCap?: number | null;
 }
 
 /** A finished run's results as the batch comparison reads them. */

@@ -449,6 +449,33 @@ describe('dashboard in Chromium', () => {
     await screenshot('legend');
   });
 
+  it('reviews a patch: the Review form queues it, then shows the per-scenario table and the Markdown', async () => {
+    await page.goto('/legend');
+    await page.getByRole('link', { name: 'Review', exact: true }).click();
+    await page.getByRole('heading', { name: 'Review a patch', level: 1 }).waitFor();
+    await page.getByRole('radio', { name: 'Scenarios of the team' }).check();
+    await page.getByRole('checkbox', { name: 's04-hyperv-snp-confidential-storvsc' }).check();
+    await page.getByLabel('Base kernel').fill('lb');
+    await page.getByLabel('Patched kernel').fill('lb+device-cc-accepted:posted');
+    await page.getByLabel('Operations cap').fill('1000');
+    await page.getByRole('button', { name: 'Review the patch' }).click();
+
+    // lb has no SWIOTLB_FORCE: posted stops the storvsc bounce (the leak is fixed) and the map fails (F5).
+    const table = page.getByRole('table', { name: 'Review per scenario' });
+    await table.waitFor({ timeout: 60_000 });
+    expect(await table.getByRole('row').nth(1).textContent()).toMatch(
+      /fixes the leak for storvsc0, breaks storvsc0: [\d,]+ × F5/,
+    );
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('button', { name: 'Download Markdown' }).click(),
+    ]);
+    expect(readFileSync(await download.path(), 'utf8')).toMatch(
+      /^\*\*dmasim review\*\*: `lb\+device-cc-accepted:posted` against `lb`/,
+    );
+    await screenshot('review');
+  });
+
   it('logged no console errors on any page', () => {
     expect(consoleErrors).toEqual([]);
   });

@@ -28,6 +28,7 @@ function run(id: string, overrides: Partial<Run> = {}): Run {
     startedAt: new Date(0),
     finishedAt: new Date(1),
     timeLimitMs: null,
+    operationsCap: null,
     ...overrides,
   };
 }
