@@ -9,6 +9,7 @@ import type {
   Violation,
   ViolationFilter,
 } from './result.types';
+import { runResultStoredChannel } from './result.types';
 
 interface ViolationRow {
   id: string;
@@ -46,7 +47,8 @@ export class ResultRepository {
    * and one implicit transaction): the run row moves first and every insert reads from it, so no
    * row is written unless the run moved. Violations go in as one multi-row insert (unnest), the
    * series as one row per metric (t and value arrays); the dashboard rollups (violations per day, latest run per scenario and kernel,
-   * newest headroom point, the team's dashboard version) move in the same statement. `finished_at`
+   * newest headroom point, the team's dashboard version) move in the same statement, and a NOTIFY on
+   * `runResultStoredChannel` with the run id tells API processes at commit (live updates). `finished_at`
    * is the database's clock inside that statement, i.e. at commit. Returns it, or undefined when
    * nothing was written.
    */
@@ -109,7 +111,7 @@ export class ResultRepository {
         INSERT INTO team_dashboard_version (team_id, version) SELECT team_id, 1 FROM moved
         ON CONFLICT (team_id) DO UPDATE SET version = team_dashboard_version.version + 1
       )
-      SELECT finished_at FROM moved`;
+      SELECT m.finished_at FROM moved m CROSS JOIN LATERAL (SELECT pg_notify(${runResultStoredChannel}, m.id::text)) AS notified`;
     const written = rows[0];
     return written ? { finishedAt: written.finished_at } : undefined;
   }

@@ -2,6 +2,17 @@ import { createDatabase, type Database } from '../../../src/platform/db';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness';
 import { buildViolation, completeRun } from '../../support/factories';
 import { minimalSpecYaml } from '../../support/spec-fixtures';
+import { createResultStoredEventSource } from '../../../src/modules/run/run.updates';
+import pino from 'pino';
+
+/** Polls `condition` every 50 ms for up to 10 s; fails naming what it waited for. */
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
 
 describe('results, triage and the dashboard', () => {
   let harness: ApiHarness;
@@ -36,6 +47,40 @@ describe('results, triage and the dashboard', () => {
     const viewer = await harness.gql<{ viewer: { team: { id: string } } }>(token, '{ viewer { team { id } } }');
     return { id: submitted.data.submitRun.run.id, teamId: viewer.data.viewer.team.id, scenarioId };
   }
+
+  it('announces a stored result at commit on PostgreSQL, once, with the run id', async () => {
+    const { token } = await harness.newTeam();
+    const run = await queuedRun(token, 'notified');
+    const other = await queuedRun(token, 'not-notified');
+    const events = createResultStoredEventSource({
+      databaseUrl: process.env['DATABASE_URL']!,
+      logger: pino({ level: 'silent' }),
+    });
+    const heard: string[] = [];
+    const unsubscribe = events.subscribe((event) => heard.push(`${event.event}:${event.runId}`));
+    try {
+      // The listener connects asynchronously: a NOTIFY of our own shows when it is listening.
+      await until(async () => {
+        await db.$executeRaw`SELECT pg_notify('dmasim_run_result_stored', 'probe')`;
+        return heard.includes('result-stored:probe');
+      }, 'the listener to hear a probe notification');
+
+      await completeRun(db, run);
+      await completeRun(db, run); // a duplicate completion writes nothing, so announces nothing
+      await db.$executeRaw`SELECT pg_notify('dmasim_run_result_stored', 'end')`;
+      await until(() => heard.includes('result-stored:end'), 'the closing notification');
+
+      // Probes sent while the listener connected may arrive late; they are not what is checked.
+      expect(heard.filter((h) => h !== 'result-stored:probe')).toEqual([
+        `result-stored:${run.id}`,
+        'result-stored:end',
+      ]);
+      expect(heard).not.toContain(`result-stored:${other.id}`);
+    } finally {
+      unsubscribe();
+      await events.close();
+    }
+  });
 
   it('stores a result once: a duplicate completion writes nothing', async () => {
     const { token } = await harness.newTeam();
