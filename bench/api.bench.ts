@@ -47,14 +47,17 @@ async function main(): Promise<void> {
       const { team, bearer } = await api.services.teams.createTeam('bench');
       const seedMs = await seed(databaseUrl, team.id);
       report({ case: 'api-seed', runs: runCount, violations: violationCount, seconds: seedMs / 1000 });
-      const gql = async (query: string): Promise<void> => {
+      /** Sends one query; returns the response body's size in bytes. */
+      const gql = async (query: string): Promise<number> => {
         const response = await fetch(`${api.url}/graphql`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${bearer}` },
           body: JSON.stringify({ query }),
         });
-        const body = (await response.json()) as { errors?: unknown };
+        const text = await response.text();
+        const body = JSON.parse(text) as { errors?: unknown };
         if (body.errors) throw new Error(`query failed: ${JSON.stringify(body.errors)}`);
+        return Buffer.byteLength(text);
       };
       const dashboardQuery =
         '{ dashboard { runsByStatus { day status count } violationsByClass { day class severity count } riskiestScenarios { scenario { name } profile overlays { name } openCriticalViolations } headroom { scenario { name } points { hiwaterFraction } } } }';
@@ -89,19 +92,28 @@ async function main(): Promise<void> {
           const latenciesMs: number[] = [];
           let peakHeapBytes = 0;
           let untimedMs = 0;
+          let untimedCpuUs = 0;
+          let responseBytes = 0;
           const started = performance.now();
+          const cpuStarted = process.cpuUsage();
           for (let i = 0; i < iterations; i++) {
             if (before) {
               const b0 = performance.now();
+              const c0 = process.cpuUsage();
               await before();
               untimedMs += performance.now() - b0;
+              const c = process.cpuUsage(c0);
+              untimedCpuUs += c.user + c.system;
             }
             const t0 = performance.now();
-            await gql(query);
+            responseBytes = await gql(query);
             latenciesMs.push(performance.now() - t0);
             peakHeapBytes = Math.max(peakHeapBytes, process.memoryUsage().heapUsed);
           }
           const elapsedS = (performance.now() - started - untimedMs) / 1000;
+          const cpu = process.cpuUsage(cpuStarted);
+          // CPU of this process (API and client) per request: steady where wall-clock latency is not (a loaded machine).
+          const cpuMsPerOp = (cpu.user + cpu.system - untimedCpuUs) / 1000 / iterations;
           latenciesMs.sort((a, b) => a - b);
           report({
             case: name,
@@ -109,6 +121,8 @@ async function main(): Promise<void> {
             p50Ms: round(percentile(latenciesMs, 0.5)),
             p99Ms: round(percentile(latenciesMs, 0.99)),
             opsPerSec: round(iterations / elapsedS),
+            cpuMsPerOp: round(cpuMsPerOp),
+            responseBytes,
             peakHeapBytes,
           });
         }

@@ -15,7 +15,7 @@
 // Targets (issue 17; printed, never asserted): overhead < 20 ms p50, submit→result p50 < 100 ms,
 // ≥ 40 runs/s with 2 workers, throughput not falling as workers are added.
 // Options: --latency-runs N (default 50) --runs R (default 400) --ops N (default 200)
-// --workers 1,2,4 --concurrency C (default 1) --keep-db.
+// --workers 1,2,4 --concurrency C (default 1) --keep-db --cpu-prof DIR.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -42,6 +42,8 @@ const throughputRuns = Number(option('runs') ?? 400);
 const operations = Number(option('ops') ?? 200);
 const workerCounts = (option('workers') ?? '1,2,4').split(',').map(Number);
 const concurrency = Number(option('concurrency') ?? 1);
+// --cpu-prof DIR: worker processes (and their engine threads) write V8 CPU profiles into DIR.
+const cpuProfileDir = option('cpu-prof');
 const adminUrl = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const repoRoot = path.join(__dirname, '..');
@@ -138,10 +140,18 @@ const submitMutation =
 /** Starts `count` worker processes and resolves once each has printed that it runs. */
 async function startWorkers(context: Context, count: number): Promise<ChildProcess[]> {
   const children = Array.from({ length: count }, () =>
-    spawn(process.execPath, [path.join(repoRoot, 'bin', 'dmasim.js'), 'worker'], {
-      env: { ...process.env, ...context.env },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    }),
+    spawn(
+      process.execPath,
+      [
+        ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []),
+        path.join(repoRoot, 'bin', 'dmasim.js'),
+        'worker',
+      ],
+      {
+        env: { ...process.env, ...context.env },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    ),
   );
   await Promise.all(
     children.map(

@@ -1,4 +1,5 @@
 import { ApolloServer, type ApolloServerPlugin } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { RequestHandler } from 'express';
@@ -60,8 +61,11 @@ export function createApolloServer(options: {
     schema: options.schema,
     allowBatchedHttpRequests: false,
     parseOptions: protection.parseOptions,
-    plugins: [...protection.plugins],
+    // No schema uses cache hints; the cache-control plugin would otherwise wrap every field resolver.
+    plugins: [...protection.plugins, ApolloServerPluginCacheControlDisabled()],
     validationRules: [...protection.validationRules],
+    // Compact JSON: Apollo pretty-prints by default, which costs as much as executing a dashboard query.
+    stringifyResult: (result) => JSON.stringify(result),
     formatError: createFormatError(options.logger),
     includeStacktraceInErrorResponses: options.development,
     introspection: true,

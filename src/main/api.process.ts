@@ -15,6 +15,7 @@ import { createHttpApp, listen } from '../api/server';
 import type { Services } from '../api/services';
 import { attachSubscriptions } from '../api/subscriptions';
 import { createBullmqRunQueue, createRunEventSource } from '../modules/run/run.queue';
+import { createResultStoredEventSource, mergeRunEventSources } from '../modules/run/run.updates';
 import { createQueueDashboard } from '../api/queue-dashboard.queue';
 import { createRegressionQueues } from '../modules/regression/regression.queue';
 import type { SpecValidator } from '../modules/scenario/scenario.types';
@@ -40,7 +41,10 @@ export async function startApi(
   });
   const redis: RedisClient = createRedis(config.redis);
   const runQueue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
-  const runEvents = createRunEventSource({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
+  const runEvents = mergeRunEventSources(
+    createRunEventSource({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix }),
+    createResultStoredEventSource({ databaseUrl: config.databaseUrl, logger }),
+  );
   const regressionQueues = createRegressionQueues({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   if (!config.webhookSecretKey)
     logger.warn('WEBHOOK_SECRET_KEY is not set: new webhook signing secrets are stored unencrypted');

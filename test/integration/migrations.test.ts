@@ -127,14 +127,8 @@ describe('migrations', () => {
         metrics: { 'swiotlb.used': 10 },
       },
     });
-    await db.metricSample.createMany({
-      data: [0n, 1n].map((t) => ({
-        runId: run.id,
-        teamId: team.id,
-        metric: 'swiotlb.used',
-        t,
-        value: Number(t) * 0.5,
-      })),
+    await db.metricSeries.create({
+      data: { runId: run.id, teamId: team.id, metric: 'swiotlb.used', t: [0n, 1n], value: [0, 0.5] },
     });
 
     const loaded = await db.run.findUniqueOrThrow({
@@ -143,7 +137,7 @@ describe('migrations', () => {
         report: true,
         violations: true,
         allocatorMetrics: true,
-        samples: { orderBy: { t: 'asc' } },
+        series: true,
         batch: true,
         scenarioVersion: true,
       },
@@ -164,10 +158,7 @@ describe('migrations', () => {
       bouncedBytesToDevice: 2n ** 35n,
       metrics: { 'swiotlb.used': 10 },
     });
-    expect(loaded.samples.map((s) => [s.t, s.value])).toEqual([
-      [0n, 0],
-      [1n, 0.5],
-    ]);
+    expect(loaded.series.map((s) => [s.metric, s.t, s.value])).toEqual([['swiotlb.used', [0n, 1n], [0, 0.5]]]);
     expect(triage).toMatchObject({ state: 'WAIVED', reason: 'known', expiresAt: new Date('2030-01-01T00:00:00Z') });
     expect((await db.scenario.findUniqueOrThrow({ where: { id: scenario.id } })).tags).toEqual(['vmbus', 'snp']);
   });
@@ -300,13 +291,30 @@ describe('migrations', () => {
     await expect(db.run.update({ where: { id: run.id }, data: { timeLimitMs: 10 } })).rejects.toThrow();
   });
 
-  it('reverts the newest migration with migrate down and re-applies it', async () => {
+  it('reverts the newest migration with migrate down and re-applies it, keeping stored series', async () => {
+    // The newest migration turns per-sample rows into one array row per run and metric; the
+    // round-trip test above stored the series [0, 1] → [0, 0.5], which must survive down and up.
+    const seriesText = async (table: 'metric_series' | 'metric_sample'): Promise<string> => {
+      const rows = await db.$queryRawUnsafe<Array<{ text: string }>>(
+        table === 'metric_series'
+          ? `SELECT metric || ':' || t::text || '=' || value::text AS text FROM metric_series ORDER BY metric`
+          : `SELECT metric || ':' || array_agg(t ORDER BY t)::text || '=' || array_agg(value ORDER BY t)::text AS text FROM metric_sample GROUP BY run_id, metric ORDER BY metric`,
+      );
+      return rows.map((row) => row.text).join(';');
+    };
+    expect(await seriesText('metric_series')).toBe('swiotlb.used:{0,1}={0,0.5}');
     await db.$disconnect();
 
     const down = await migrateWithCli(databaseUrl, ['down']);
+    db = createDatabase({ databaseUrl, schema: 'public' });
+    const afterDown = await seriesText('metric_sample');
+    await db.$disconnect();
     const up = await migrateWithCli(databaseUrl);
+    db = createDatabase({ databaseUrl, schema: 'public' });
 
     expect(down).toMatch(/migrate down: 1 migration\(s\)/);
     expect(up).toMatch(/migrate up: 1 migration\(s\)/);
+    expect(afterDown).toBe('swiotlb.used:{0,1}={0,0.5}');
+    expect(await seriesText('metric_series')).toBe('swiotlb.used:{0,1}={0,0.5}');
   });
 });

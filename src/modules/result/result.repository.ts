@@ -9,6 +9,7 @@ import type {
   Violation,
   ViolationFilter,
 } from './result.types';
+import { runResultStoredChannel } from './result.types';
 
 interface ViolationRow {
   id: string;
@@ -44,16 +45,17 @@ export class ResultRepository {
    * Stores a run's results and marks it SUCCEEDED (with its verdict, verdict levels and summary), only if the run is RUNNING: a duplicate or
    * retried job, or a run cancelled meanwhile, writes nothing. One SQL statement (so one round trip
    * and one implicit transaction): the run row moves first and every insert reads from it, so no
-   * row is written unless the run moved. Violations and samples go in as multi-row inserts
-   * (unnest); the dashboard rollups (violations per day, latest run per scenario and kernel,
-   * newest headroom point, the team's dashboard version) move in the same statement. `finished_at`
+   * row is written unless the run moved. Violations go in as one multi-row insert (unnest), the
+   * series as one row per metric (t and value arrays); the dashboard rollups (violations per day, latest run per scenario and kernel,
+   * newest headroom point, the team's dashboard version) move in the same statement, and a NOTIFY on
+   * `runResultStoredChannel` with the run id tells API processes at commit (live updates). `finished_at`
    * is the database's clock inside that statement, i.e. at commit. Returns it, or undefined when
    * nothing was written.
    */
   async saveRunResult(record: RunResultRecord): Promise<{ finishedAt: Date } | undefined> {
     const v = record.violations;
     const { all, ...m } = record.metrics;
-    const s = record.samples;
+    const series = seriesRows(record.samples);
     const rows = await this.db.$queryRaw<Array<{ finished_at: Date }>>`
       WITH moved AS (
         UPDATE run SET status = 'SUCCEEDED', result_hash = ${record.resultHash}, progress = 1, finished_at = clock_timestamp(),
@@ -88,10 +90,10 @@ export class ResultRepository {
                ${m.bouncedBytesToDevice.toString()}::bigint, ${m.bouncedBytesFromDevice.toString()}::bigint,
                ${jsonText(all)}::jsonb, finished_at
         FROM moved
-      ), samples AS (
-        INSERT INTO metric_sample (run_id, team_id, metric, t, value)
-        SELECT m.id, m.team_id, x.metric, x.t, x.value
-        FROM moved m CROSS JOIN unnest(${s.map((x) => x.metric)}::text[], ${s.map((x) => x.t.toString())}::bigint[], ${s.map((x) => x.value)}::float8[]) AS x (metric, t, value)
+      ), series AS (
+        INSERT INTO metric_series (run_id, team_id, metric, t, value)
+        SELECT m.id, m.team_id, x.metric, x.t::bigint[], x.value::float8[]
+        FROM moved m CROSS JOIN unnest(${series.map((x) => x.metric)}::text[], ${series.map((x) => x.t)}::text[], ${series.map((x) => x.value)}::text[]) AS x (metric, t, value)
       ), latest AS (
         INSERT INTO scenario_kernel_latest_run (team_id, scenario_id, profile, overlays, run_id, finished_at, critical_violations)
         SELECT team_id, scenario_id, profile, overlays, id, finished_at, (SELECT count(*) FROM found WHERE severity = 'critical')::int
@@ -109,7 +111,7 @@ export class ResultRepository {
         INSERT INTO team_dashboard_version (team_id, version) SELECT team_id, 1 FROM moved
         ON CONFLICT (team_id) DO UPDATE SET version = team_dashboard_version.version + 1
       )
-      SELECT finished_at FROM moved`;
+      SELECT m.finished_at FROM moved m CROSS JOIN LATERAL (SELECT pg_notify(${runResultStoredChannel}, m.id::text)) AS notified`;
     const written = rows[0];
     return written ? { finishedAt: written.finished_at } : undefined;
   }
@@ -189,16 +191,17 @@ export class ResultRepository {
     };
   }
 
-  /** Every stored metric sample of some runs, raw (the CSV export's rows). */
+  /** Every stored metric sample of some runs, raw (the CSV export's rows), by run, metric and t. */
   async samplesOfRuns(
     teamId: string,
     runIds: readonly string[],
   ): Promise<Array<{ runId: string; metric: string; t: bigint; value: number }>> {
-    return this.db.metricSample.findMany({
-      where: { teamId, runId: { in: [...runIds] } },
-      orderBy: [{ runId: 'asc' }, { metric: 'asc' }, { t: 'asc' }],
-      select: { runId: true, metric: true, t: true, value: true },
-    });
+    const rows = await this.db.$queryRaw<Array<{ run_id: string; metric: string; t: bigint; value: number }>>`
+      SELECT s.run_id, s.metric, x.t, x.value
+      FROM metric_series s CROSS JOIN unnest(s.t, s.value) AS x (t, value)
+      WHERE s.team_id = ${teamId}::uuid AND s.run_id = ANY(${[...runIds]}::uuid[])
+      ORDER BY s.run_id, s.metric, x.t`;
+    return rows.map((row) => ({ runId: row.run_id, metric: row.metric, t: row.t, value: row.value }));
   }
 
   /**
@@ -212,19 +215,44 @@ export class ResultRepository {
     buckets: number,
   ): Promise<Map<string, MetricPoint[]>> {
     const rows = await this.db.$queryRaw<Array<{ metric: string; t: bigint; value: number }>>`
-      WITH span AS (
-        SELECT min(t) AS lo, max(t) AS hi FROM metric_sample WHERE run_id = ${runId}::uuid AND team_id = ${teamId}::uuid
+      WITH samples AS (
+        SELECT s.metric, x.t, x.value
+        FROM metric_series s CROSS JOIN unnest(s.t, s.value) AS x (t, value)
+        WHERE s.run_id = ${runId}::uuid AND s.team_id = ${teamId}::uuid
+      ), span AS (
+        SELECT min(t) AS lo, max(t) AS hi FROM samples
       ), bucketed AS (
         SELECT s.metric, s.t, s.value,
                CASE WHEN span.hi = span.lo THEN 0 ELSE least(floor((s.t - span.lo)::numeric * ${buckets} / (span.hi - span.lo + 1)), ${buckets - 1}) END AS b
-        FROM metric_sample s, span
-        WHERE s.run_id = ${runId}::uuid AND s.team_id = ${teamId}::uuid AND s.metric = ANY(${[...metrics]}::text[])
+        FROM samples s, span
+        WHERE s.metric = ANY(${[...metrics]}::text[])
       )
       SELECT metric, max(t)::bigint AS t, avg(value)::float8 AS value FROM bucketed GROUP BY metric, b ORDER BY metric, t`;
     const byMetric = new Map<string, MetricPoint[]>(metrics.map((m) => [m, []]));
     for (const row of rows) byMetric.get(row.metric)?.push({ t: row.t, value: row.value });
     return byMetric;
   }
+}
+
+/**
+ * A run's samples as one row per metric, in the order given: `t` and `value` as PostgreSQL array
+ * literals (text), cast to bigint[] and float8[] in SQL, so the statement takes three parameters
+ * for the series however many samples there are. JS prints every float exactly (and NaN/Infinity
+ * as PostgreSQL reads them).
+ */
+function seriesRows(samples: RunResultRecord['samples']): Array<{ metric: string; t: string; value: string }> {
+  const byMetric = new Map<string, { t: string[]; value: string[] }>();
+  for (const sample of samples) {
+    let series = byMetric.get(sample.metric);
+    if (!series) byMetric.set(sample.metric, (series = { t: [], value: [] }));
+    series.t.push(sample.t.toString());
+    series.value.push(String(sample.value));
+  }
+  return [...byMetric].map(([metric, series]) => ({
+    metric,
+    t: `{${series.t.join(',')}}`,
+    value: `{${series.value.join(',')}}`,
+  }));
 }
 
 /** JSON text for a jsonb parameter; a bigint becomes a number when exact, else a decimal string. */

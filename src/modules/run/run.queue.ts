@@ -119,13 +119,16 @@ export function createBullmqRunQueue(options: { redisUrl: string; prefix: string
   };
 }
 
-/** A job event as the live-progress feed sees it; jobId = runId. */
+/**
+ * A job event as the live-progress feed sees it; jobId = runId. `result-stored` comes from
+ * PostgreSQL (the result statement's NOTIFY), the others from BullMQ.
+ */
 export interface RunJobEvent {
   readonly runId: string;
-  readonly event: 'waiting' | 'active' | 'progress' | 'completed' | 'failed' | 'removed';
+  readonly event: 'waiting' | 'active' | 'progress' | 'completed' | 'failed' | 'removed' | 'result-stored';
 }
 
-/** Job events of the runs queue, from every worker (BullMQ QueueEvents over a Redis stream). */
+/** Events about runs: job events of the runs queue from every worker (BullMQ QueueEvents over a Redis stream), result commits. */
 export interface RunEventSource {
   subscribe(listener: (event: RunJobEvent) => void): () => void;
   close(): Promise<void>;

@@ -1,5 +1,8 @@
 import type { Viewer } from '../team/team.types';
 import { notFound } from '../../platform/app-error';
+import type { Logger } from '../../platform/logger';
+import { listenForNotifications } from '../../platform/pg-notifications';
+import { runResultStoredChannel } from '../result/result.types';
 import type { RunEventSource } from './run.queue';
 import type { RunService } from './run.service';
 import { finalRunStatuses, type Run, type RunBatchWithRuns } from './run.types';
@@ -111,3 +114,40 @@ export const noRunEvents: RunEventSource = {
   subscribe: () => () => undefined,
   close: () => Promise.resolve(),
 };
+
+/**
+ * `result-stored` events from PostgreSQL: the result statement NOTIFYs at commit, so a subscriber
+ * hears of a finished run without the worker → Redis → QueueEvents hops (the job's own events
+ * follow a few milliseconds later and find nothing new). One dedicated connection per API process.
+ */
+export function createResultStoredEventSource(options: { databaseUrl: string; logger: Logger }): RunEventSource {
+  const listeners = new Set<(event: { runId: string; event: 'result-stored' }) => void>();
+  const listener = listenForNotifications({
+    databaseUrl: options.databaseUrl,
+    channel: runResultStoredChannel,
+    logger: options.logger,
+    onPayload: (runId) => {
+      for (const notify of listeners) notify({ runId, event: 'result-stored' });
+    },
+  });
+  return {
+    subscribe(notify) {
+      listeners.add(notify);
+      return () => listeners.delete(notify);
+    },
+    close: () => listener.close(),
+  };
+}
+
+/** Several event sources as one: a subscriber hears every source; close closes them all. */
+export function mergeRunEventSources(...sources: readonly RunEventSource[]): RunEventSource {
+  return {
+    subscribe(listener) {
+      const unsubscribes = sources.map((source) => source.subscribe(listener));
+      return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
+    },
+    async close() {
+      await Promise.all(sources.map((source) => source.close()));
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import type { Database } from '../../platform/db';
 import { translateUnique } from '../shared/prisma-errors';
 import type { ApiToken as ApiTokenRow, Team as TeamRow } from '../../generated/prisma/client';
-import type { ApiToken, Role, Team } from './team.types';
+import { type ApiToken, type Role, type Team, tokenTouchIntervalMs } from './team.types';
 
 /** All SQL for teams and tokens. */
 export class TeamRepository {
@@ -52,9 +52,9 @@ export class TeamRepository {
     return row ? { ...toToken(row), salt: row.salt, secretHash: row.secretHash } : undefined;
   }
 
-  /** Records use at most once a minute per token, so authentication is not a write per request. */
+  /** Records use at most once per `tokenTouchIntervalMs` per token (also across API processes), so authentication is not a write per request. */
   async touchToken(id: string, now: Date): Promise<void> {
-    const staleBefore = new Date(now.getTime() - 60_000);
+    const staleBefore = new Date(now.getTime() - tokenTouchIntervalMs);
     await this.db.apiToken.updateMany({
       where: { id, OR: [{ lastUsedAt: null }, { lastUsedAt: { lt: staleBefore } }] },
       data: { lastUsedAt: now },

@@ -3,7 +3,7 @@ import type { Clock } from '../../platform/clock';
 import type { TeamRepository } from './team.repository';
 import { mintToken, parseBearer, secretMatches } from './token-secret';
 import { requireRole, type UserInputError } from '../shared/user-errors';
-import type { ApiToken, Role, Team, Viewer } from './team.types';
+import { type ApiToken, type Role, type Team, tokenTouchIntervalMs, type Viewer } from './team.types';
 
 const teamNamePattern = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/;
 
@@ -53,7 +53,10 @@ export class TeamService {
     if (!parsed || !stored || !secretMatches(stored, parsed.secret))
       throw new AppError('UNAUTHENTICATED', 'unknown token');
     if (stored.revokedAt !== null) throw new AppError('UNAUTHENTICATED', 'token revoked');
-    await this.teams.touchToken(stored.id, this.clock.now());
+    // The credential row says when it was last recorded: skip the write (a round trip per request) within the minute.
+    const now = this.clock.now();
+    if (stored.lastUsedAt === null || now.getTime() - stored.lastUsedAt.getTime() >= tokenTouchIntervalMs)
+      await this.teams.touchToken(stored.id, now);
     return { teamId: stored.teamId, tokenId: stored.id, role: stored.role };
   }
 

@@ -30,3 +30,6 @@ const roleRank: Record<Role, number> = { viewer: 0, member: 1, admin: 2 };
 export function hasRole(role: Role, required: Role): boolean {
   return roleRank[role] >= roleRank[required];
 }
+
+/** A token's `lastUsedAt` is recorded at most this often (ms): use is tracked to the minute, not per request. */
+export const tokenTouchIntervalMs = 60_000;

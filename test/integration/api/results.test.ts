@@ -1,6 +1,17 @@
 import { createDatabase, type Database } from '../../../src/platform/db';
 import { type ApiHarness, startApiHarness } from '../../support/api-harness';
 import { buildViolation, completeRun, newTestTeam } from '../../support/factories';
+import { createResultStoredEventSource } from '../../../src/modules/run/run.updates';
+import pino from 'pino';
+
+/** Polls `condition` every 50 ms for up to 10 s; fails naming what it waited for. */
+async function until(condition: () => boolean | Promise<boolean>, what: string): Promise<void> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
 
 describe('results, triage and the dashboard', () => {
   let harness: ApiHarness;
@@ -14,6 +25,40 @@ describe('results, triage and the dashboard', () => {
   afterAll(async () => {
     await db.$disconnect();
     await harness.stop();
+  });
+
+  it('announces a stored result at commit on PostgreSQL, once, with the run id', async () => {
+    const team = await newTestTeam(harness);
+    const run = await team.queuedRun(await team.scenario('notified'));
+    const other = await team.queuedRun(await team.scenario('not-notified'));
+    const events = createResultStoredEventSource({
+      databaseUrl: process.env['DATABASE_URL']!,
+      logger: pino({ level: 'silent' }),
+    });
+    const heard: string[] = [];
+    const unsubscribe = events.subscribe((event) => heard.push(`${event.event}:${event.runId}`));
+    try {
+      // The listener connects asynchronously: a NOTIFY of our own shows when it is listening.
+      await until(async () => {
+        await db.$executeRaw`SELECT pg_notify('dmasim_run_result_stored', 'probe')`;
+        return heard.includes('result-stored:probe');
+      }, 'the listener to hear a probe notification');
+
+      await completeRun(db, run);
+      await completeRun(db, run); // a duplicate completion writes nothing, so announces nothing
+      await db.$executeRaw`SELECT pg_notify('dmasim_run_result_stored', 'end')`;
+      await until(() => heard.includes('result-stored:end'), 'the closing notification');
+
+      // Probes sent while the listener connected may arrive late; they are not what is checked.
+      expect(heard.filter((h) => h !== 'result-stored:probe')).toEqual([
+        `result-stored:${run.id}`,
+        'result-stored:end',
+      ]);
+      expect(heard).not.toContain(`result-stored:${other.id}`);
+    } finally {
+      unsubscribe();
+      await events.close();
+    }
   });
 
   it('stores a result once: a duplicate completion writes nothing', async () => {

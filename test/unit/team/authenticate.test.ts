@@ -1,0 +1,66 @@
+import type { TeamRepository } from '../../../src/modules/team/team.repository';
+import { TeamService } from '../../../src/modules/team/team.service';
+import { mintToken } from '../../../src/modules/team/token-secret';
+
+// Authentication records a token's use at most once a minute, and decides that from the credential
+// row it has already read: a request within the minute makes no second round trip.
+describe('TeamService.authenticate', () => {
+  const minted = mintToken();
+  const start = new Date('2026-12-04T12:00:00Z');
+
+  function serviceAt(lastUsedAt: Date | null, now: { value: Date }) {
+    const touches: Date[] = [];
+    const repository = {
+      findCredentialByPrefix: (prefix: string) =>
+        Promise.resolve(
+          prefix === minted.prefix
+            ? {
+                id: 'token-1',
+                teamId: 'team-1',
+                name: 'first admin token',
+                role: 'admin' as const,
+                prefix,
+                createdAt: start,
+                lastUsedAt,
+                revokedAt: null,
+                salt: new Uint8Array(minted.salt),
+                secretHash: new Uint8Array(minted.secretHash),
+              }
+            : undefined,
+        ),
+      touchToken: (_id: string, at: Date) => {
+        touches.push(at);
+        return Promise.resolve();
+      },
+    } as unknown as TeamRepository;
+    return { service: new TeamService(repository, { now: () => now.value }), touches };
+  }
+
+  it('records the first use of a token', async () => {
+    const { service, touches } = serviceAt(null, { value: start });
+    const viewer = await service.authenticate(`Bearer ${minted.bearer}`);
+    expect(viewer).toEqual({ teamId: 'team-1', tokenId: 'token-1', role: 'admin' });
+    expect(touches).toEqual([start]);
+  });
+
+  it('skips the write within a minute of the recorded use and writes again after it', async () => {
+    const within = { value: new Date(start.getTime() + 59_999) };
+    const after = { value: new Date(start.getTime() + 60_000) };
+    const early = serviceAt(start, within);
+    const late = serviceAt(start, after);
+
+    await early.service.authenticate(`Bearer ${minted.bearer}`);
+    await late.service.authenticate(`Bearer ${minted.bearer}`);
+
+    expect(early.touches).toEqual([]);
+    expect(late.touches).toEqual([after.value]);
+  });
+
+  it('rejects an unknown secret without recording use', async () => {
+    const { service, touches } = serviceAt(null, { value: start });
+    await expect(service.authenticate(`Bearer dms_${minted.prefix}_${'A'.repeat(43)}`)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+    });
+    expect(touches).toEqual([]);
+  });
+});
