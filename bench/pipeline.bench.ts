@@ -182,6 +182,19 @@ async function stopWorkers(children: readonly ChildProcess[]): Promise<void> {
   );
 }
 
+/** CPU milliseconds (user + system) a process has used so far, from /proc; 0 when it is gone. */
+function cpuMsOf(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // Fields after the command name (which may contain spaces): utime is the 12th, stime the 13th.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
+  } catch {
+    return 0;
+  }
+}
+const clockTicksPerSecond = 100;
+
 function rssBytes(pid: number | undefined): number {
   if (pid === undefined) return 0;
   try {
@@ -296,8 +309,12 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
   }, 100);
   const runIds: string[] = [];
   let elapsedS = 0;
+  let workerCpuMs = 0;
+  const apiCpuBefore = process.cpuUsage();
+  let apiCpuMs = 0;
   try {
     const started = performance.now();
+    const workerCpuBefore = workers.reduce((sum, child) => sum + cpuMsOf(child.pid), 0);
     let next = 0;
     const submitOne = async (): Promise<void> => {
       while (next < throughputRuns) {
@@ -316,6 +333,9 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     elapsedS = (performance.now() - started) / 1000;
+    workerCpuMs = workers.reduce((sum, child) => sum + cpuMsOf(child.pid), 0) - workerCpuBefore;
+    const apiCpu = process.cpuUsage(apiCpuBefore);
+    apiCpuMs = (apiCpu.user + apiCpu.system) / 1000;
   } finally {
     clearInterval(sampler);
     await stopWorkers(workers);
@@ -337,6 +357,9 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     runsPerSec: round(throughputRuns / elapsedS),
     engineMsPerRun: round(engineMsPerRun),
     overheadMsPerRun: round(busyMsPerRun - engineMsPerRun),
+    // CPU per run: the worker processes (with their engine threads), and this process (API and clients).
+    workerCpuMsPerRun: round(workerCpuMs / throughputRuns),
+    apiCpuMsPerRun: round(apiCpuMs / throughputRuns),
     peakWorkerRssMiB: round(peakRssBytes / 2 ** 20),
     targets: '>= 40 runs/s with 2 workers; not falling as workers are added',
   };

@@ -8,6 +8,8 @@ import { assembleReport } from './report-assembly';
 import type { RunState } from './run-state';
 import { createRunState, warnsTioDisable } from './run-setup';
 import { deviceWrite, map, sync, unmap } from './streaming';
+import { invariant } from '../invariant';
+import { releaseTlbMem } from '../swiotlb/index';
 
 /**
  * The run loop: lowers each operation (explicit list or generated streams) and dispatches it to the
@@ -26,6 +28,9 @@ export function createEngineRun(spec: NormalizedScenario, options: EngineRunOpti
 }
 
 class ScenarioRun implements EngineRun {
+  /** Set by finish(): the report, returned again by a second finish(); the pools' memory is released by then. */
+  private report: EngineReport | undefined;
+
   constructor(private readonly run: RunState) {}
 
   get operationsTotal(): number {
@@ -37,6 +42,7 @@ class ScenarioRun implements EngineRun {
   }
 
   step(maxOperations: number): boolean {
+    invariant(this.report === undefined, 'step() after finish()');
     const run = this.run;
     const end = Math.min(run.operationsTotal, run.operationsDone + maxOperations);
     const deferredEvery = run.spec.kernel.config.deferredWorkEveryOps;
@@ -59,7 +65,13 @@ class ScenarioRun implements EngineRun {
   }
 
   finish(): EngineReport {
-    return assembleReport(this.run);
+    if (this.report) return this.report;
+    this.report = assembleReport(this.run);
+    // The run is over: its SWIOTLB pools' slot arrays go back for the next run to reuse.
+    const { mem, privateMem, devices } = this.run;
+    for (const held of [mem, privateMem, ...[...devices.values()].map((device) => device.restricted)])
+      if (held) releaseTlbMem(held);
+    return this.report;
   }
 }
 

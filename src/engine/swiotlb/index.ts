@@ -18,6 +18,7 @@ export {
   addMemPool,
   createTlbMem,
   findPool,
+  releaseTlbMem,
   slotFailureReasons,
   type CreateTlbMemOptions,
   type PoolBackingAllocator,

@@ -112,16 +112,7 @@ export function createPool(options: CreatePoolOptions): Pool {
   );
   const areaSlots = Math.floor(nslabs / nareas);
   const capacity = ruleSet.freeRunClampedToPoolEnd ? nslabs : Math.ceil(nslabs / 128) * 128;
-  // One byte more than the slots: swiotlb_release_slots() reads slots[index + nslots] whenever that is
-  // before the end of index's segment, which for an allocation ending at the last slot of a pool that
-  // is not a multiple of 128 slots is one past the array. The kernel's array is PAGE_ALIGNed, zeroed
-  // memory (swiotlb_init_remap, swiotlb_alloc_pool), so that read is 0; this byte stays 0 the same way.
-  const list = new Uint8Array(capacity + 1);
-  for (let i = 0; i < nslabs; i++) {
-    const toSegmentEnd = 128 - (i & 127);
-    // v6.6 ignored the pool end (differs only for pools that are not a multiple of 128 slots).
-    list[i] = ruleSet.freeRunClampedToPoolEnd ? Math.min(toSegmentEnd, nslabs - i) : toSegmentEnd;
-  }
+  const slots = slotArraysFor(capacity, nslabs, ruleSet.freeRunClampedToPoolEnd);
   // Slots past nslabs (v6.6 only) exist only so an overrunning allocation has somewhere to be
   // recorded; they read as "in use" so merges never extend into them.
   return {
@@ -133,10 +124,7 @@ export function createPool(options: CreatePoolOptions): Pool {
     areaSlots,
     areaShift: (areaSlots & (areaSlots - 1)) === 0 ? 31 - Math.clz32(areaSlots) : -1,
     capacity,
-    list,
-    allocSize: new Int32Array(capacity),
-    padSlots: new Uint8Array(capacity),
-    origAddr: new Float64Array(capacity).fill(Number.NaN),
+    ...slots,
     areaUsed: new Int32Array(nareas),
     areaIndex: new Int32Array(nareas),
     transient: options.transient ?? false,
@@ -144,6 +132,99 @@ export function createPool(options: CreatePoolOptions): Pool {
     cachedGeometry: null,
     geometryCache: new WeakMap(),
   };
+}
+
+/** The per-slot arrays of a pool (`pool->slots`), split by field. */
+interface SlotArrays {
+  list: Uint8Array;
+  allocSize: Int32Array;
+  padSlots: Uint8Array;
+  origAddr: Float64Array;
+}
+
+/**
+ * Slot arrays of finished runs' pools, by capacity, reused by the next pool of that capacity.
+ * A guest's boot pool is large (a 1 GiB pool has 524,288 slots, 7 MiB of arrays), and a service
+ * runs thousands of small runs one after another in one thread: allocating them afresh per run made
+ * garbage collection the largest cost of a short run. Reuse is invisible to results: every array is
+ * reset to swiotlb_init_io_tlb_pool()'s state before it is handed out. Bounded in bytes.
+ */
+const spareSlotArrays = new Map<number, SlotArrays[]>();
+const spareSlotBytesMax = 64 * 2 ** 20;
+let spareSlotBytes = 0;
+
+function slotArrayBytes(capacity: number): number {
+  return capacity * (1 + 4 + 1 + 8) + 1;
+}
+
+/** Slot arrays for a new pool, in swiotlb_init_io_tlb_pool()'s state: every slot free, nothing mirrored. */
+function slotArraysFor(capacity: number, nslabs: number, clampedToPoolEnd: boolean): SlotArrays {
+  const spare = spareSlotArrays.get(capacity)?.pop();
+  let slots: SlotArrays;
+  if (spare) {
+    spareSlotBytes -= slotArrayBytes(capacity);
+    spare.allocSize.fill(0);
+    spare.padSlots.fill(0);
+    spare.origAddr.fill(Number.NaN);
+    slots = spare;
+  } else {
+    // One byte more than the slots: swiotlb_release_slots() reads slots[index + nslots] whenever that is
+    // before the end of index's segment, which for an allocation ending at the last slot of a pool that
+    // is not a multiple of 128 slots is one past the array. The kernel's array is PAGE_ALIGNed, zeroed
+    // memory (swiotlb_init_remap, swiotlb_alloc_pool), so that read is 0; this byte stays 0 the same way.
+    slots = {
+      list: new Uint8Array(capacity + 1),
+      allocSize: new Int32Array(capacity),
+      padSlots: new Uint8Array(capacity),
+      origAddr: new Float64Array(capacity).fill(Number.NaN),
+    };
+  }
+  initFreeRuns(slots.list, nslabs, clampedToPoolEnd);
+  return slots;
+}
+
+/**
+ * `slots[i].list = IO_TLB_SEGSIZE - io_tlb_offset(i)` for every slot (v6.7+: at most the slots left in
+ * the pool), 0 past nslabs. The counters repeat every 128 slots, so the first segment is written and
+ * then copied by doubling.
+ */
+function initFreeRuns(list: Uint8Array, nslabs: number, clampedToPoolEnd: boolean): void {
+  const first = Math.min(128, nslabs);
+  for (let i = 0; i < first; i++) list[i] = 128 - i;
+  for (let filled = first; filled < nslabs;) {
+    const copied = Math.min(filled, nslabs - filled);
+    list.copyWithin(filled, 0, copied);
+    filled += copied;
+  }
+  // v6.6 ignored the pool end (differs only for pools that are not a multiple of 128 slots).
+  if (clampedToPoolEnd)
+    for (let i = Math.max(0, nslabs - 128); i < nslabs; i++) list[i] = Math.min(128 - (i & 127), nslabs - i);
+  list.fill(0, nslabs);
+}
+
+const releasedList = new Uint8Array(0);
+const releasedAllocSize = new Int32Array(0);
+const releasedPadSlots = new Uint8Array(0);
+const releasedOrigAddr = new Float64Array(0);
+
+/**
+ * Hands a pool's slot arrays back for reuse by a later pool (see spareSlotArrays). Only when the run
+ * that owns the pool is over: the pool is left with empty arrays, so any later use reads nothing.
+ */
+export function releasePool(pool: Pool): void {
+  if (pool.list === releasedList) return;
+  const bytes = slotArrayBytes(pool.capacity);
+  if (spareSlotBytes + bytes <= spareSlotBytesMax) {
+    const spares = spareSlotArrays.get(pool.capacity) ?? [];
+    spares.push({ list: pool.list, allocSize: pool.allocSize, padSlots: pool.padSlots, origAddr: pool.origAddr });
+    spareSlotArrays.set(pool.capacity, spares);
+    spareSlotBytes += bytes;
+  }
+  const released = pool as { list: Uint8Array; allocSize: Int32Array; padSlots: Uint8Array; origAddr: Float64Array };
+  released.list = releasedList;
+  released.allocSize = releasedAllocSize;
+  released.padSlots = releasedPadSlots;
+  released.origAddr = releasedOrigAddr;
 }
 
 /** Physical address of a slot (`slot_addr(pool->start, index)`). */

@@ -1,7 +1,7 @@
 import { invariant } from '../invariant';
 import { DYNAMIC_POOL_MAX_SLOTS } from './constants';
 import type { SearchStats } from './find-slots';
-import { createPool, type Pool, poolEnd } from './pool';
+import { createPool, type Pool, poolEnd, releasePool } from './pool';
 import { type AllocatorRules, type RuleSet, ruleSets } from './rules';
 
 /**
@@ -184,4 +184,10 @@ export function findPool(mem: TlbMem, tlbAddr: number): Pool | undefined {
   for (const pool of mem.pools) if (tlbAddr >= pool.start && tlbAddr < poolEnd(pool)) return pool;
   for (const pool of mem.transientPools) if (tlbAddr >= pool.start && tlbAddr < poolEnd(pool)) return pool;
   return undefined;
+}
+
+/** Hands the slot arrays of every pool of `mem` back for reuse; `mem` must not be used afterwards (the run is over). */
+export function releaseTlbMem(mem: TlbMem): void {
+  for (const pool of mem.pools) releasePool(pool);
+  for (const pool of mem.transientPools) releasePool(pool);
 }
