@@ -54,10 +54,11 @@ export class RunUpdates {
 
   /** Checks access now (NOT_FOUND for another team's id) and returns the stream of the run's states. */
   async watchRun(viewer: Viewer, runId: string): Promise<AsyncGenerator<Run>> {
-    await this.runs.getOrThrow(viewer, runId);
+    const first = await this.runs.getOrThrow(viewer, runId);
     return this.watch(
       new Set([runId]),
       () => this.runs.getOrThrow(viewer, runId),
+      first,
       (run) => `${run.status}|${run.progress}|${run.attempts}`,
       (run) => finalRunStatuses.has(run.status),
     );
@@ -75,26 +76,35 @@ export class RunUpdates {
     return this.watch(
       new Set(batch.runs.map((r) => r.id)),
       load,
+      batch,
       (b) => `${b.status}|${b.runs.map((r) => `${r.status}:${r.progress}`).join(',')}`,
       (b) => finalRunStatuses.has(b.status) && b.runs.every((r) => finalRunStatuses.has(r.status)),
     );
   }
 
+  /**
+   * `first` is the state the access check read: it is sent at once, and, because events between
+   * that read and this subscription would be missed, read once more right after subscribing when it
+   * was not final.
+   */
   private async *watch<T>(
     runIds: ReadonlySet<string>,
     load: () => Promise<T>,
+    first: T,
     fingerprint: (value: T) => string,
     isFinal: (value: T) => boolean,
   ): AsyncGenerator<T> {
     const wakeup = new Wakeup();
-    // Subscribe before the first read, so an event between the read and the wait is not lost.
     const unsubscribe = this.events.subscribe((event) => {
       if (runIds.has(event.runId)) wakeup.fire();
     });
+    // The access check's read happened before this subscription: whatever changed in between is
+    // seen by the read that follows the first value (the wakeup starts fired).
+    wakeup.fire();
     try {
       let sent: string | undefined;
+      let current = first;
       for (;;) {
-        const current = await load();
         const key = fingerprint(current);
         if (key !== sent) {
           sent = key;
@@ -102,6 +112,7 @@ export class RunUpdates {
         }
         if (isFinal(current)) return;
         await wakeup.wait(this.options.pollIntervalMs ?? 2000);
+        current = await load();
       }
     } finally {
       unsubscribe();
