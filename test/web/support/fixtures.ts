@@ -161,7 +161,13 @@ export const dashboard: OverviewQuery['dashboard'] = {
       runId: 'r3',
       scenario: { id: 's1', name: 'storvsc on SNP' },
     },
-    { openCriticalViolations: 2, profile: 'lb', overlays: [], runId: 'r4', scenario: { id: 's2', name: 'nvme on TDX' } },
+    {
+      openCriticalViolations: 2,
+      profile: 'lb',
+      overlays: [],
+      runId: 'r4',
+      scenario: { id: 's2', name: 'nvme on TDX' },
+    },
   ],
   headroom: [
     {

@@ -189,12 +189,7 @@ export function RiskiestScenariosChart({ rows }: { rows: Dashboard['riskiestScen
       <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis type="number" allowDecimals={false} />
-        <YAxis
-          type="category"
-          dataKey="name"
-          width={210}
-          tickFormatter={(name: string) => shortenLabel(name)}
-        />
+        <YAxis type="category" dataKey="name" width={210} tickFormatter={(name: string) => shortenLabel(name)} />
         <Tooltip />
         <Bar dataKey="open" name="open critical violations" fill="#c62828" isAnimationActive={false} />
       </BarChart>

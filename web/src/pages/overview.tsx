@@ -108,9 +108,7 @@ export function OverviewPage({ canSubmit }: { canSubmit: boolean }): ReactNode {
                 <li key={scenarioRiskKey(r)}>
                   <Link to={`/scenarios/${r.scenario.id}`}>{r.scenario.name}</Link> under{' '}
                   <code>{formatKernel(r.profile, r.overlays)}</code>:{' '}
-                  <Link to={`/runs/${r.runId}`}>
-                    {r.openCriticalViolations} open critical
-                  </Link>
+                  <Link to={`/runs/${r.runId}`}>{r.openCriticalViolations} open critical</Link>
                 </li>
               ))}
             </ol>
