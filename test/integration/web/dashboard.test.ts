@@ -10,8 +10,8 @@ import { type ApiHarness, startApiHarness } from '../../support/api-harness';
 
 // The dashboard in a real browser: Debian's Chromium (headless, through playwright-core) against a
 // started API on real PostgreSQL and Redis, with runs executed by a real worker. Signs in, opens a
-// run (violations and plots), submits a matrix and watches it finish, compares two runs, triages,
-// and fails on any console error. Screenshots of each page go to artifacts/screenshots/ (and to
+// run (violations and plots), submits a matrix and watches it finish, compares two runs and three
+// as columns, triages, reviews a patch, and fails on any console error. Screenshots of each page go to artifacts/screenshots/ (and to
 // docs/screenshots/ with UPDATE_SCREENSHOTS=1).
 const repoRoot = path.join(__dirname, '..', '..', '..');
 const examples = path.join(repoRoot, 'examples');
@@ -288,6 +288,7 @@ describe('dashboard in Chromium', () => {
       { input: { scenarioId, overrides: { profile: 'lb' } } },
     );
     const id = submitted.submitRun.run.id;
+    runIds.push(id);
     await page.goto(`/runs/${id}`);
     // A short run may finish before the page is up; otherwise the progress bar shows while it runs.
     await page
@@ -335,6 +336,45 @@ describe('dashboard in Chromium', () => {
       /\d+new\d+reopened\d+fixed\d+moved\d+persisting/,
     );
     await screenshot('compare');
+  });
+
+  it('compares three runs as columns against the first: a head, counts and finding statuses per column', async () => {
+    // A la-classic (leaks through SWIOTLB), B la-phys with the confidential VMBus overlay, C lb.
+    await page.goto(`/compare?runs=${runIds.slice(0, 3).join(',')}`);
+
+    await page.getByRole('heading', { name: 'A — baseline' }).waitFor();
+    await page.getByRole('heading', { name: 'B — compared' }).waitFor();
+    await page.getByRole('heading', { name: 'C — compared' }).waitFor();
+    for (const letter of ['B', 'C'])
+      expect(await page.getByRole('list', { name: `Finding changes from A to ${letter}` }).textContent()).toMatch(
+        /\d+ new\d+ reopened\d+ fixed\d+ moved\d+ persisting/,
+      );
+    const findings = page.getByRole('table', { name: 'Findings of every run against the baseline' });
+    expect(await findings.getByRole('columnheader').allTextContents()).toEqual([
+      'Finding',
+      'A — baseline',
+      'B — la-phys',
+      'C — lb',
+    ]);
+    // Every finding row shows, per compared column, the status the API gives (— where a run lacks it).
+    const { compareRunSet } = await gql<{
+      compareRunSet: { findings: Array<{ class: string; cells: Array<{ status: string } | null> }> };
+    }>('query($ids: [UUID!]!) { compareRunSet(runIds: $ids) { findings { class cells { status } } } }', {
+      ids: runIds.slice(0, 3),
+    });
+    expect(compareRunSet.findings.some((f) => f.class === 'V1')).toBe(true);
+    const shown = await findings
+      .locator('tbody tr')
+      .evaluateAll((rows) =>
+        rows.map((row) =>
+          [...row.querySelectorAll('td')]
+            .slice(1)
+            .map((td) => td.querySelector('.badge')?.textContent ?? td.textContent?.trim() ?? ''),
+        ),
+      );
+    expect(shown).toEqual(compareRunSet.findings.map((f) => f.cells.map((c) => c?.status.toLowerCase() ?? '—')));
+    await page.getByRole('heading', { name: 'Metric deltas' }).waitFor();
+    await screenshot('compare-columns');
   });
 
   it("shows the suites' latest comparison and schedules, pauses and resumes a schedule, and triages a finding", async () => {
