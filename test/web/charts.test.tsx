@@ -5,6 +5,7 @@ import {
   RiskiestScenariosChart,
   RunSeriesCharts,
   RunsByStatusChart,
+  shortenLabel,
   ViolationsByClassChart,
 } from '../../web/src/components/charts';
 import { dashboard } from './support/fixtures';
@@ -38,13 +39,21 @@ describe('overview charts', () => {
     expect(container.textContent).toContain('V4 high');
   });
 
-  it('ranks scenarios by open critical violations', () => {
+  it('ranks scenarios by open critical violations, one bar per scenario and kernel', () => {
     const { container } = render(<RiskiestScenariosChart rows={dashboard.riskiestScenarios} />);
 
     expect(within(figure('Scenarios by open critical violations')).getByRole('img').getAttribute('aria-label')).toBe(
-      'storvsc on SNP: 7; nvme on TDX: 2',
+      'storvsc on SNP (la-classic): 7; storvsc on SNP (la-phys + confidential-vmbus-no-swiotlb): 3; nvme on TDX (lb): 2',
     );
-    expect(container.querySelectorAll('.recharts-bar-rectangle').length).toBe(2);
+    expect(container.querySelectorAll('.recharts-bar-rectangle').length).toBe(3);
+  });
+
+  it('shortens long bar labels in the middle, keeping the scenario start and the kernel', () => {
+    expect(shortenLabel('nvme on TDX (lb)')).toBe('nvme on TDX (lb)');
+    const label = 's04-hyperv-snp-confidential-storvsc (la-classic)';
+    // 30 characters: the first 15, an ellipsis, the last 14.
+    expect(shortenLabel(label)).toBe('s04-hyperv-snp-…c (la-classic)');
+    expect(shortenLabel(label)).toHaveLength(30);
   });
 
   it('draws the headroom trend as one line per scenario', () => {

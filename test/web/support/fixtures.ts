@@ -145,9 +145,29 @@ export const dashboard: OverviewQuery['dashboard'] = {
     { day: '2026-11-28T00:00:00.000Z', class: 'V1', severity: 'critical', count: 2 },
     { day: '2026-11-28T00:00:00.000Z', class: 'V4', severity: 'high', count: 5 },
   ],
+  // One row per scenario and kernel: s1 ranks under two kernels.
   riskiestScenarios: [
-    { openCriticalViolations: 7, scenario: { id: 's1', name: 'storvsc on SNP' } },
-    { openCriticalViolations: 2, scenario: { id: 's2', name: 'nvme on TDX' } },
+    {
+      openCriticalViolations: 7,
+      profile: 'la-classic',
+      overlays: [],
+      runId: 'r2',
+      scenario: { id: 's1', name: 'storvsc on SNP' },
+    },
+    {
+      openCriticalViolations: 3,
+      profile: 'la-phys',
+      overlays: [{ name: 'confidential-vmbus-no-swiotlb', variant: null }],
+      runId: 'r3',
+      scenario: { id: 's1', name: 'storvsc on SNP' },
+    },
+    {
+      openCriticalViolations: 2,
+      profile: 'lb',
+      overlays: [],
+      runId: 'r4',
+      scenario: { id: 's2', name: 'nvme on TDX' },
+    },
   ],
   headroom: [
     {

@@ -15,7 +15,7 @@ import {
   YAxis,
 } from 'recharts';
 import type { OverviewQuery } from '../api/generated/graphql';
-import { formatBytes, formatDay, formatPercent } from '../format';
+import { formatBytes, formatDay, formatKernel, formatPercent } from '../format';
 
 const statusColours: Record<string, string> = {
   SUCCEEDED: '#2e7d32',
@@ -152,8 +152,29 @@ export function ViolationsByClassChart({ rows }: { rows: Dashboard['violationsBy
   );
 }
 
+type ScenarioRisk = Dashboard['riskiestScenarios'][number];
+
+/**
+ * The ranking has one row per scenario and kernel, so a scenario run under two kernels appears twice:
+ * the kernel tells the rows apart ("s04 (la-classic)"), and the key is scenario id plus kernel.
+ */
+export function scenarioRiskLabel(r: ScenarioRisk): string {
+  return `${r.scenario.name} (${formatKernel(r.profile, r.overlays)})`;
+}
+
+export function scenarioRiskKey(r: ScenarioRisk): string {
+  return `${r.scenario.id}|${formatKernel(r.profile, r.overlays)}`;
+}
+
+/** Long labels lose their middle, so both the scenario name's start and the kernel at the end stay readable. */
+export function shortenLabel(label: string, max = 30): string {
+  if (label.length <= max) return label;
+  const head = Math.ceil((max - 1) / 2);
+  return `${label.slice(0, head)}…${label.slice(label.length - (max - 1 - head))}`;
+}
+
 export function RiskiestScenariosChart({ rows }: { rows: Dashboard['riskiestScenarios'] }): ReactNode {
-  const data = rows.slice(0, 10).map((r) => ({ name: r.scenario.name, open: r.openCriticalViolations }));
+  const data = rows.slice(0, 10).map((r) => ({ name: scenarioRiskLabel(r), open: r.openCriticalViolations }));
   return (
     <ChartFigure
       title="Scenarios by open critical violations"
@@ -168,12 +189,7 @@ export function RiskiestScenariosChart({ rows }: { rows: Dashboard['riskiestScen
       <BarChart data={data} layout="vertical" margin={{ top: 8, right: 16, bottom: 8, left: 8 }}>
         <CartesianGrid strokeDasharray="3 3" />
         <XAxis type="number" allowDecimals={false} />
-        <YAxis
-          type="category"
-          dataKey="name"
-          width={210}
-          tickFormatter={(name: string) => (name.length > 24 ? `${name.slice(0, 23)}…` : name)}
-        />
+        <YAxis type="category" dataKey="name" width={210} tickFormatter={(name: string) => shortenLabel(name)} />
         <Tooltip />
         <Bar dataKey="open" name="open critical violations" fill="#c62828" isAnimationActive={false} />
       </BarChart>
@@ -189,6 +205,7 @@ export function formatRunTime(t: number): string {
 
 export function HeadroomChart({ series }: { series: Dashboard['headroom'] }): ReactNode {
   const lines = series.slice(0, 8).map((s) => ({
+    id: s.scenario.id,
     name: s.scenario.name,
     data: s.points.map((p) => ({ at: new Date(p.at).getTime(), used: p.hiwaterFraction })),
   }));
@@ -221,7 +238,7 @@ export function HeadroomChart({ series }: { series: Dashboard['headroom'] }): Re
         <ReferenceLine y={1} stroke="#c62828" strokeDasharray="4 4" ifOverflow="hidden" />
         {lines.map((line, index) => (
           <Line
-            key={line.name}
+            key={line.id}
             data={line.data}
             dataKey="used"
             name={line.name}

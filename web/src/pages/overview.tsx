@@ -2,7 +2,14 @@ import { useMemo, useState, type ReactNode } from 'react';
 import { useMutation, useQuery } from 'urql';
 import { OverviewDocument, ScenariosDocument, SubmitRunDocument } from '../api/generated/graphql';
 import { QueryStatus, Section } from '../components/common';
-import { HeadroomChart, RiskiestScenariosChart, RunsByStatusChart, ViolationsByClassChart } from '../components/charts';
+import {
+  HeadroomChart,
+  RiskiestScenariosChart,
+  RunsByStatusChart,
+  scenarioRiskKey,
+  ViolationsByClassChart,
+} from '../components/charts';
+import { formatKernel } from '../format';
 import { Link } from '../router';
 import { RunsTable } from './runs-table';
 
@@ -98,9 +105,10 @@ export function OverviewPage({ canSubmit }: { canSubmit: boolean }): ReactNode {
             <RiskiestScenariosChart rows={dashboard.riskiestScenarios} />
             <ol className="compact">
               {dashboard.riskiestScenarios.slice(0, 10).map((r) => (
-                <li key={r.scenario.id}>
-                  <Link to={`/scenarios/${r.scenario.id}`}>{r.scenario.name}</Link>: {r.openCriticalViolations} open
-                  critical
+                <li key={scenarioRiskKey(r)}>
+                  <Link to={`/scenarios/${r.scenario.id}`}>{r.scenario.name}</Link> under{' '}
+                  <code>{formatKernel(r.profile, r.overlays)}</code>:{' '}
+                  <Link to={`/runs/${r.runId}`}>{r.openCriticalViolations} open critical</Link>
                 </li>
               ))}
             </ol>
