@@ -22,7 +22,7 @@ export function isWebBuildStale(root: string = repoRoot): boolean {
   return inputs.some((input) => existsSync(input) && newestMtimeMs(input) > builtAt);
 }
 
-/** Builds the dashboard (npm run build:web) when dist/web is missing or stale. */
+/** Builds the dashboard (as npm run build:web does) when dist/web is missing or stale. */
 export function ensureWebBuild(root: string = repoRoot): void {
   if (!isWebBuildStale(root)) return;
   execFileSync(
@@ -38,7 +38,10 @@ export function ensureWebBuild(root: string = repoRoot): void {
     {
       cwd: root,
       stdio: 'inherit',
-      env: { ...process.env, VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
+      // A production build, as `npm run build:web` makes it: dist/web is what `npm start` serves from
+      // this checkout afterwards, and jest's NODE_ENV=test would otherwise make Vite bundle React's
+      // development build. (React's development warnings are checked by the jsdom tests in test/web.)
+      env: { ...process.env, NODE_ENV: 'production', VITE_CONFIG_NATIVE_IGNORE_WARNING: 'true' },
     },
   );
 }
