@@ -341,13 +341,6 @@ export class RunRepository {
   }
 
   /** The stored comparison of a completed batch (null until it completes). */
-  async batchComparison(teamId: string, batchId: string): Promise<unknown> {
-    return (
-      (await this.db.runBatch.findFirst({ where: { id: batchId, teamId }, select: { comparison: true } }))
-        ?.comparison ?? null
-    );
-  }
-
   /** Status counts of a batch's runs. */
   async batchStatusCounts(teamId: string, batchId: string): Promise<Map<RunStatus, number>> {
     const groups = await this.db.run.groupBy({ by: ['status'], where: { teamId, batchId }, _count: { _all: true } });
@@ -409,5 +402,6 @@ function toBatch(row: RunBatchRow): RunBatch {
     status: row.status,
     createdAt: row.createdAt,
     finishedAt: row.finishedAt,
+    comparison: row.comparison ?? null,
   };
 }

@@ -65,7 +65,8 @@ export const runResolvers: Resolvers = {
   },
   RunBatch: {
     runs: (batch) => [...batch.runs],
-    comparison: (batch, _args, { viewer, services }) => services.runs.batchComparison(viewer, batch.id),
+    // Read with the batch row (not a second query), so it agrees with the batch's finishedAt.
+    comparison: (batch) => batch.comparison,
   },
   Subscription: {
     runUpdated: {

@@ -296,11 +296,6 @@ export class RunService {
     return { ...batch, status: batchStatus(runs.map((r) => r.status)), runs };
   }
 
-  /** The stored comparison of a completed batch of the caller's team (null before completion). */
-  batchComparison(viewer: Viewer, batchId: string): Promise<unknown> {
-    return this.runs.batchComparison(viewer.teamId, batchId);
-  }
-
   /** Enqueues a stored run. If Redis refuses, the run stays QUEUED and the reconciler enqueues it later. */
   private async enqueue(run: Run): Promise<void> {
     try {

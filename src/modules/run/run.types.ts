@@ -76,6 +76,11 @@ export interface RunBatch {
   readonly status: RunStatus;
   readonly createdAt: Date;
   readonly finishedAt: Date | null;
+  /**
+   * The side-by-side comparison stored when the batch completed (null before), read in the same row
+   * as `finishedAt`, so a reader never sees one without the other.
+   */
+  readonly comparison: unknown;
 }
 
 export type RunBatchWithRuns = RunBatch & { readonly runs: readonly Run[] };
