@@ -8,7 +8,8 @@
 //   submit→result p50/p99 (ms), engine ms per run (measured in the worker thread) and the overhead
 //   per run outside the engine (client latency minus engine time, p50).
 // - pipeline-throughput-wN for N = 1, 2, 4 worker processes (WORKER_CONCURRENCY each, default 1):
-//   R runs submitted by 8 concurrent clients; runs/s from the first submit to the last result,
+//   after an untimed warm-up of 10 runs per process, R runs submitted by 8 concurrent clients; runs/s
+//   from the first submit to the last result, CPU per run of the worker processes and of the API,
 //   overhead per run (worker-process busy time per run minus engine time) and the peak summed RSS
 //   of the worker processes.
 //
@@ -310,28 +311,36 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
   const runIds: string[] = [];
   let elapsedS = 0;
   let workerCpuMs = 0;
-  const apiCpuBefore = process.cpuUsage();
   let apiCpuMs = 0;
-  try {
-    const started = performance.now();
-    const workerCpuBefore = workers.reduce((sum, child) => sum + cpuMsOf(child.pid), 0);
+  /** Submits `count` runs from 8 concurrent clients, then waits until none of them is QUEUED or RUNNING. */
+  const submitAndDrain = async (count: number, keyPrefix: string, into: string[]): Promise<void> => {
     let next = 0;
     const submitOne = async (): Promise<void> => {
-      while (next < throughputRuns) {
-        const key = `${scenarioId}-${next++}`;
+      while (next < count) {
+        const key = `${scenarioId}-${keyPrefix}${next++}`;
         const data = await gql<{ submitRun: { run: { id: string } } }>(submitMutation, { s: scenarioId, key });
-        runIds.push(data.submitRun.run.id);
+        into.push(data.submitRun.run.id);
       }
     };
     await Promise.all(Array.from({ length: 8 }, submitOne));
     for (;;) {
       const { rows } = await context.db.query<{ open: string }>(
         `SELECT count(*) AS open FROM run WHERE id = ANY($1::uuid[]) AND status IN ('QUEUED', 'RUNNING')`,
-        [runIds],
+        [into],
       );
       if (Number(rows[0]?.open) === 0) break;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+  };
+  try {
+    // Untimed warm-up, 10 runs per worker process: every process's engine threads, JIT and
+    // connections are warm before the clock starts, so the figure is steady-state throughput rather
+    // than start-up spread over fewer runs per process as processes are added.
+    await submitAndDrain(10 * workerCount, 'warm-', []);
+    const apiCpuBefore = process.cpuUsage();
+    const started = performance.now();
+    const workerCpuBefore = workers.reduce((sum, child) => sum + cpuMsOf(child.pid), 0);
+    await submitAndDrain(throughputRuns, '', runIds);
     elapsedS = (performance.now() - started) / 1000;
     workerCpuMs = workers.reduce((sum, child) => sum + cpuMsOf(child.pid), 0) - workerCpuBefore;
     const apiCpu = process.cpuUsage(apiCpuBefore);
