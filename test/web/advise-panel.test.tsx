@@ -1,7 +1,7 @@
-import { render, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { Client, fetchExchange, Provider } from 'urql';
 import { AdvisePanel } from '../../web/src/components/advise-panel';
+import { renderWithFakeServer, type GraphqlRequest } from './support/fake-server';
 
 // The pool-sizing panel against a fake server that answers the Advise query and records its input.
 const requests: Array<Record<string, unknown>> = [];
@@ -70,39 +70,15 @@ function answer(input: Record<string, unknown>): unknown {
   };
 }
 
-function fakeFetch(_url: string, init: { body: string }): Promise<unknown> {
-  const { operationName, variables } = JSON.parse(init.body) as {
-    operationName: string;
-    variables: { input: Record<string, unknown> };
-  };
-  let data: unknown = null;
-  if (operationName === 'Advise') {
-    requests.push(variables.input);
-    data = { advise: answer(variables.input) };
-  }
-  const body = JSON.stringify({ data });
-  return Promise.resolve({
-    status: 200,
-    statusText: 'OK',
-    ok: true,
-    headers: { get: (name: string) => (name.toLowerCase() === 'content-type' ? 'application/json' : null) },
-    text: () => Promise.resolve(body),
-    json: () => Promise.resolve(JSON.parse(body)),
-  });
+function serve({ operationName, variables }: GraphqlRequest): unknown {
+  if (operationName !== 'Advise') return null;
+  const input = variables.input as Record<string, unknown>;
+  requests.push(input);
+  return { advise: answer(input) };
 }
 
 function renderPanel(): void {
-  const client = new Client({
-    url: 'http://dmasim.test/graphql',
-    exchanges: [fetchExchange],
-    fetch: fakeFetch as unknown as typeof fetch,
-    preferGetMethod: false,
-  });
-  render(
-    <Provider value={client}>
-      <AdvisePanel scenarioId="sc-1" />
-    </Provider>,
-  );
+  renderWithFakeServer(<AdvisePanel scenarioId="sc-1" />, serve);
 }
 
 beforeEach(() => {

@@ -1,8 +1,8 @@
-import { render, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { Client, fetchExchange, Provider } from 'urql';
 import type { CompareRunSetQuery, RunSummaryFragment } from '../../web/src/api/generated/graphql';
 import { ComparePage } from '../../web/src/pages/compare';
+import { renderWithFakeServer, type GraphqlRequest } from './support/fake-server';
 import { run } from './support/fixtures';
 
 // The Compare page with N runs: a picker of 2-8 runs (A the baseline) and, for three or more, the
@@ -90,37 +90,20 @@ const runSet: CompareRunSetQuery['compareRunSet'] = {
 };
 
 const recent: RunSummaryFragment[] = [runA, runB, runC];
-const requests: Array<{ operationName: string; variables: Record<string, unknown> }> = [];
+const requests: GraphqlRequest[] = [];
 
-function fakeFetch(_url: string, init: { body: string }): Promise<unknown> {
-  const request = JSON.parse(init.body) as { operationName: string; variables: Record<string, unknown> };
+function answer(request: GraphqlRequest): unknown {
   requests.push(request);
-  let data: unknown = null;
-  if (request.operationName === 'CompareRunSet') data = { compareRunSet: runSet };
-  else if (request.operationName === 'RecentRuns')
-    data = { runs: { totalCount: recent.length, edges: recent.map((node) => ({ node })) } };
-  const body = JSON.stringify({ data });
-  return Promise.resolve({
-    status: 200,
-    statusText: 'OK',
-    ok: true,
-    headers: { get: (name: string) => (name.toLowerCase() === 'content-type' ? 'application/json' : null) },
-    text: () => Promise.resolve(body),
-    json: () => Promise.resolve(JSON.parse(body)),
-  });
+  if (request.operationName === 'CompareRunSet') return { compareRunSet: runSet };
+  if (request.operationName === 'RecentRuns')
+    return { runs: { totalCount: recent.length, edges: recent.map((node) => ({ node })) } };
+  return null;
 }
 
 function renderPage(props: { a?: string; b?: string; runs?: string[] }): void {
-  const client = new Client({
-    url: 'http://dmasim.test/graphql',
-    exchanges: [fetchExchange],
-    fetch: fakeFetch as unknown as typeof fetch,
-    preferGetMethod: false,
-  });
-  render(
-    <Provider value={client}>
-      <ComparePage a={props.a ?? null} b={props.b ?? null} batch={null} runs={props.runs ?? null} />
-    </Provider>,
+  renderWithFakeServer(
+    <ComparePage a={props.a ?? null} b={props.b ?? null} batch={null} runs={props.runs ?? null} />,
+    answer,
   );
 }
 

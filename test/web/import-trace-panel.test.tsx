@@ -1,7 +1,7 @@
-import { render, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { Client, fetchExchange, Provider } from 'urql';
 import { ImportTracePanel } from '../../web/src/components/import-trace-panel';
+import { renderWithFakeServer, type GraphqlRequest } from './support/fake-server';
 
 // The import panel against a fake server: fetch answers ImportTrace, recording each request's input.
 const requests: Array<Record<string, unknown>> = [];
@@ -57,39 +57,15 @@ function answer(input: Record<string, unknown>): unknown {
   };
 }
 
-function fakeFetch(_url: string, init: { body: string }): Promise<unknown> {
-  const { operationName, variables } = JSON.parse(init.body) as {
-    operationName: string;
-    variables: { input: Record<string, unknown> };
-  };
-  let data: unknown = null;
-  if (operationName === 'ImportTrace') {
-    requests.push(variables.input);
-    data = { importTrace: answer(variables.input) };
-  }
-  const body = JSON.stringify({ data });
-  return Promise.resolve({
-    status: 200,
-    statusText: 'OK',
-    ok: true,
-    headers: { get: (name: string) => (name.toLowerCase() === 'content-type' ? 'application/json' : null) },
-    text: () => Promise.resolve(body),
-    json: () => Promise.resolve(JSON.parse(body)),
-  });
+function serve({ operationName, variables }: GraphqlRequest): unknown {
+  if (operationName !== 'ImportTrace') return null;
+  const input = variables.input as Record<string, unknown>;
+  requests.push(input);
+  return { importTrace: answer(input) };
 }
 
 function renderPanel(): void {
-  const client = new Client({
-    url: 'http://dmasim.test/graphql',
-    exchanges: [fetchExchange],
-    fetch: fakeFetch as unknown as typeof fetch,
-    preferGetMethod: false,
-  });
-  render(
-    <Provider value={client}>
-      <ImportTracePanel />
-    </Provider>,
-  );
+  renderWithFakeServer(<ImportTracePanel />, serve);
 }
 
 const traceText = '# tracer: nop\n  fio-4242 [003] ..... 5012.000200: dma_map_phys: 0000:00:04.0 dir=TO_DEVICE\n';

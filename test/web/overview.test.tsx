@@ -1,45 +1,20 @@
-import { render, screen, within } from '@testing-library/react';
-import { Client, fetchExchange, Provider } from 'urql';
-import { TokenContext } from '../../web/src/api/exports';
+import { screen, within } from '@testing-library/react';
 import { OverviewPage } from '../../web/src/pages/overview';
+import { renderWithFakeServer } from './support/fake-server';
 import { dashboard, run } from './support/fixtures';
 
 // The overview page against a fake server that answers the Overview query with the fixture
 // dashboard, whose riskiest-scenarios ranking lists one scenario under two kernels.
-function fakeFetch(): Promise<unknown> {
-  const body = JSON.stringify({
-    data: {
-      dashboard,
-      runs: { totalCount: 1, edges: [{ node: run({ id: 'r2' }) }] },
-    },
-  });
-  return Promise.resolve({
-    status: 200,
-    statusText: 'OK',
-    ok: true,
-    headers: { get: (name: string) => (name.toLowerCase() === 'content-type' ? 'application/json' : null) },
-    text: () => Promise.resolve(body),
-    json: () => Promise.resolve(JSON.parse(body)),
-  });
-}
+const overviewData = {
+  dashboard,
+  runs: { totalCount: 1, edges: [{ node: run({ id: 'r2' }) }] },
+};
 
 describe('OverviewPage', () => {
   it('lists a scenario once per kernel in the riskiest ranking, each row keyed apart (no React key warning)', async () => {
     const consoleError = jest.spyOn(console, 'error').mockImplementation(() => {});
     try {
-      const client = new Client({
-        url: 'http://dmasim.test/graphql',
-        exchanges: [fetchExchange],
-        fetch: fakeFetch as unknown as typeof fetch,
-        preferGetMethod: false,
-      });
-      render(
-        <Provider value={client}>
-          <TokenContext.Provider value="dms_test">
-            <OverviewPage canSubmit />
-          </TokenContext.Provider>
-        </Provider>,
-      );
+      renderWithFakeServer(<OverviewPage canSubmit />, () => overviewData, { token: 'dms_test' });
 
       const riskiest = await screen.findByRole('region', { name: 'Riskiest scenarios' });
       const rows = within(riskiest)

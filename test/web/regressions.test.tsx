@@ -1,8 +1,7 @@
-import { render, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { Client, fetchExchange, Provider } from 'urql';
-import { TokenContext } from '../../web/src/api/exports';
 import { nextFiring, RegressionsPage } from '../../web/src/pages/regressions';
+import { renderWithFakeServer, type GraphqlRequest } from './support/fake-server';
 import { violation } from './support/fixtures';
 
 // The regressions page against a fake server: fetch answers each operation by name, so the typed
@@ -101,53 +100,35 @@ const triageFinding = {
 let paused = false;
 const calls: string[] = [];
 
-function fakeFetch(_url: string, init: { body: string }): Promise<unknown> {
-  const { operationName } = JSON.parse(init.body) as { operationName: string };
+function answer({ operationName }: GraphqlRequest): unknown {
   calls.push(operationName);
-  let data: unknown;
-  if (operationName === 'Regressions') data = { suites, schedules: [schedule(paused)] };
-  else if (operationName === 'TriageQueue')
-    data = {
+  if (operationName === 'Regressions') return { suites, schedules: [schedule(paused)] };
+  if (operationName === 'TriageQueue')
+    return {
       violations: {
         __typename: 'ViolationConnection',
         totalCount: 1,
         edges: [{ __typename: 'ViolationEdge', node: { ...triageFinding } }],
       },
     };
-  else if (operationName === 'PauseSchedule') {
+  if (operationName === 'PauseSchedule') {
     paused = true;
-    data = { pauseSchedule: { __typename: 'ScheduleSaved', schedule: schedule(true) } };
-  } else if (operationName === 'ResumeSchedule') {
+    return { pauseSchedule: { __typename: 'ScheduleSaved', schedule: schedule(true) } };
+  }
+  if (operationName === 'ResumeSchedule') {
     paused = false;
-    data = { resumeSchedule: { __typename: 'ScheduleSaved', schedule: schedule(false) } };
-  } else if (operationName === 'RunScheduleNow')
-    data = { runScheduleNow: { __typename: 'ScheduleRan', skipped: true, batch: null } };
-  const body = JSON.stringify({ data });
-  return Promise.resolve({
-    status: 200,
-    statusText: 'OK',
-    ok: true,
-    headers: { get: (name: string) => (name.toLowerCase() === 'content-type' ? 'application/json' : null) },
-    text: () => Promise.resolve(body),
-    json: () => Promise.resolve(JSON.parse(body)),
-  });
+    return { resumeSchedule: { __typename: 'ScheduleSaved', schedule: schedule(false) } };
+  }
+  if (operationName === 'RunScheduleNow')
+    return { runScheduleNow: { __typename: 'ScheduleRan', skipped: true, batch: null } };
+  return undefined;
 }
 
 function renderPage(canTriage: boolean): void {
-  const client = new Client({
-    url: 'http://dmasim.test/graphql',
-    exchanges: [fetchExchange],
-    fetch: fakeFetch as unknown as typeof fetch,
-    preferGetMethod: false,
+  renderWithFakeServer(<RegressionsPage canTriage={canTriage} />, answer, {
+    token: 'dms_test',
     requestPolicy: 'cache-and-network',
   });
-  render(
-    <Provider value={client}>
-      <TokenContext.Provider value="dms_test">
-        <RegressionsPage canTriage={canTriage} />
-      </TokenContext.Provider>
-    </Provider>,
-  );
 }
 
 beforeEach(() => {

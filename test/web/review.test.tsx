@@ -1,9 +1,8 @@
-import { render, screen, within } from '@testing-library/react';
+import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { Client, fetchExchange, Provider } from 'urql';
-import { TokenContext } from '../../web/src/api/exports';
 import { ReviewPage } from '../../web/src/pages/review';
 import { parseRoute } from '../../web/src/router';
+import { renderWithFakeServer, type GraphqlRequest } from './support/fake-server';
 
 // The Review page against a fake server: fetch answers each operation by name, so the typed
 // documents, the form's mutation input, the pending progress and the finished review are exercised.
@@ -96,14 +95,9 @@ function review(finished: boolean) {
 let finished = false;
 const inputs: unknown[] = [];
 
-function fakeFetch(_url: string, init: { body: string }): Promise<unknown> {
-  const { operationName, variables } = JSON.parse(init.body) as {
-    operationName: string;
-    variables: { input?: unknown };
-  };
-  let data: unknown;
+function answer({ operationName, variables }: GraphqlRequest): unknown {
   if (operationName === 'ReviewChoices')
-    data = {
+    return {
       scenarios: {
         __typename: 'ScenarioConnection',
         edges: [
@@ -115,41 +109,24 @@ function fakeFetch(_url: string, init: { body: string }): Promise<unknown> {
       },
       suites: [{ __typename: 'Suite', id: 'suite-1', name: 'storvsc' }],
     };
-  else if (operationName === 'ReviewPatch') {
+  if (operationName === 'ReviewPatch') {
     inputs.push(variables.input);
-    data = {
+    return {
       reviewPatch: {
         __typename: 'PatchReviewSubmitted',
         review: { __typename: 'PatchReview', id: reviewId, status: 'QUEUED' },
       },
     };
-  } else if (operationName === 'PatchReview') data = { patchReview: review(finished) };
-  const body = JSON.stringify({ data });
-  return Promise.resolve({
-    status: 200,
-    statusText: 'OK',
-    ok: true,
-    headers: { get: (name: string) => (name.toLowerCase() === 'content-type' ? 'application/json' : null) },
-    text: () => Promise.resolve(body),
-    json: () => Promise.resolve(JSON.parse(body)),
-  });
+  }
+  if (operationName === 'PatchReview') return { patchReview: review(finished) };
+  return undefined;
 }
 
 function renderPage(id: string | null): void {
-  const client = new Client({
-    url: 'http://dmasim.test/graphql',
-    exchanges: [fetchExchange],
-    fetch: fakeFetch as unknown as typeof fetch,
-    preferGetMethod: false,
+  renderWithFakeServer(<ReviewPage id={id} canSubmit />, answer, {
+    token: 'dms_test',
     requestPolicy: 'cache-and-network',
   });
-  render(
-    <Provider value={client}>
-      <TokenContext.Provider value="dms_test">
-        <ReviewPage id={id} canSubmit />
-      </TokenContext.Provider>
-    </Provider>,
-  );
 }
 
 beforeEach(() => {
