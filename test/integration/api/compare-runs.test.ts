@@ -1,6 +1,5 @@
 import { print } from 'graphql';
-import { createDatabase, type Database } from '../../../src/platform/db';
-import { type ApiHarness, startApiHarness } from '../../support/api-harness';
+import { useApiHarness } from '../../support/api-harness';
 import { buildViolation, completeRun, newTestTeam } from '../../support/factories';
 import { CompareRunSetDocument, type CompareRunSetQuery } from '../../../web/src/api/generated/graphql';
 
@@ -9,38 +8,27 @@ import { CompareRunSetDocument, type CompareRunSetQuery } from '../../../web/src
 // one baseline. The run-set query is the dashboard's own document, so it also passes the API's
 // query limits.
 describe('compareRuns and compareRunSet', () => {
-  let harness: ApiHarness;
-  let db: Database;
-
-  beforeAll(async () => {
-    harness = await startApiHarness();
-    db = createDatabase({ databaseUrl: process.env['DATABASE_URL']!, schema: 'public' });
-  });
-
-  afterAll(async () => {
-    await db.$disconnect();
-    await harness.stop();
-  });
+  const api = useApiHarness();
 
   async function triageFixed(teamId: string, fingerprint: string): Promise<void> {
     // No mutation marks a fingerprint FIXED (a fix is recorded by the team's process); write the decision as that would.
-    await db.violationTriage.create({ data: { teamId, fingerprint, state: 'FIXED' } });
+    await api.db.violationTriage.create({ data: { teamId, fingerprint, state: 'FIXED' } });
   }
 
   describe('compareRuns', () => {
     it('reports a fingerprint triaged FIXED, or found by an earlier run and gone in A, as reopened, not new', async () => {
-      const team = await newTestTeam(harness);
+      const team = await newTestTeam(api.harness);
       const { token, teamId } = team;
       const scenarioId = await team.scenario('reopen');
       // An older run found 'old-leak'; A (the baseline) no longer has it.
       const older = await team.queuedRun(scenarioId);
-      await completeRun(db, older, {
+      await completeRun(api.db, older, {
         violations: [buildViolation({ fingerprint: 'old-leak', class: 'V4', deviceId: 'nvme0' })],
       });
       const a = await team.queuedRun(scenarioId);
       const b = await team.queuedRun(scenarioId);
-      await completeRun(db, a, { violations: [buildViolation({ fingerprint: 'kept' })] });
-      await completeRun(db, b, {
+      await completeRun(api.db, a, { violations: [buildViolation({ fingerprint: 'kept' })] });
+      await completeRun(api.db, b, {
         violations: [
           buildViolation({ fingerprint: 'kept' }),
           buildViolation({ fingerprint: 'back', class: 'V3', deviceId: 'nic0' }),
@@ -50,7 +38,7 @@ describe('compareRuns and compareRunSet', () => {
       });
       await triageFixed(teamId, 'back');
 
-      const response = await harness.gql<{
+      const response = await api.harness.gql<{
         compareRuns: {
           newViolations: Array<{ fingerprint: string }>;
           reopenedViolations: Array<{ fingerprint: string }>;
@@ -72,17 +60,17 @@ describe('compareRuns and compareRunSet', () => {
     });
 
     it('keeps a fingerprint new when only B itself (or a run after A) found it', async () => {
-      const team = await newTestTeam(harness);
+      const team = await newTestTeam(api.harness);
       const { token } = team;
       const scenarioId = await team.scenario('not-reopened');
       const a = await team.queuedRun(scenarioId);
       const b = await team.queuedRun(scenarioId);
       const later = await team.queuedRun(scenarioId);
-      await completeRun(db, a, { violations: [] });
-      await completeRun(db, later, { violations: [buildViolation({ fingerprint: 'fresh' })] });
-      await completeRun(db, b, { violations: [buildViolation({ fingerprint: 'fresh' })] });
+      await completeRun(api.db, a, { violations: [] });
+      await completeRun(api.db, later, { violations: [buildViolation({ fingerprint: 'fresh' })] });
+      await completeRun(api.db, b, { violations: [buildViolation({ fingerprint: 'fresh' })] });
 
-      const response = await harness.gql<{
+      const response = await api.harness.gql<{
         compareRuns: { newViolations: Array<{ fingerprint: string }>; reopenedViolations: unknown[] };
       }>(
         token,
@@ -97,18 +85,18 @@ describe('compareRuns and compareRunSet', () => {
 
   describe('compareRunSet', () => {
     it('compares every later run with the first: counts, summary lines, finding cells per column and metric directions', async () => {
-      const team = await newTestTeam(harness);
+      const team = await newTestTeam(api.harness);
       const { token, teamId } = team;
       const scenarioId = await team.scenario('set');
       const older = await team.queuedRun(scenarioId);
-      await completeRun(db, older, {
+      await completeRun(api.db, older, {
         violations: [buildViolation({ fingerprint: 'old', class: 'V4', deviceId: 'nvme0' })],
       });
       const a = await team.queuedRun(scenarioId);
       const b = await team.queuedRun(scenarioId, { profile: 'lb' });
       const c = await team.queuedRun(scenarioId, { profile: 'la-phys' });
       // Stored violations come back ordered by class, device, fingerprint: the baseline rows are kept (V1), gone (V2), mv (V5).
-      await completeRun(db, a, {
+      await completeRun(api.db, a, {
         violations: [
           buildViolation({ fingerprint: 'kept' }),
           buildViolation({ fingerprint: 'gone', class: 'V2', deviceId: 'nvme0', severity: 'high' }),
@@ -117,7 +105,7 @@ describe('compareRuns and compareRunSet', () => {
         metrics: { all: { failedMaps: 0, 'swiotlb.hiwater': 100, 'cost.bounceCopyNs': 50, 'swiotlb.nslabs': 1024 } },
       });
       // B: kept grew, gone fixed, mv moved (same exposure, other path and rule), fresh new, back reopened (triaged FIXED).
-      await completeRun(db, b, {
+      await completeRun(api.db, b, {
         violations: [
           buildViolation({ fingerprint: 'kept', bytesExposed: 81920n }),
           buildViolation({ fingerprint: 'mv2', class: 'V5', deviceId: 'blk0', path: 'p2', rule: 'B5' }),
@@ -127,7 +115,7 @@ describe('compareRuns and compareRunSet', () => {
         metrics: { all: { failedMaps: 2, 'swiotlb.hiwater': 100, 'cost.bounceCopyNs': 40, 'swiotlb.nslabs': 1024 } },
       });
       // C: kept and gone persist, mv fixed, fresh new, old reopened (an earlier run found it; A does not have it).
-      await completeRun(db, c, {
+      await completeRun(api.db, c, {
         violations: [
           buildViolation({ fingerprint: 'kept' }),
           buildViolation({ fingerprint: 'gone', class: 'V2', deviceId: 'nvme0', severity: 'high' }),
@@ -138,7 +126,7 @@ describe('compareRuns and compareRunSet', () => {
       });
       await triageFixed(teamId, 'back');
 
-      const response = await harness.gql<CompareRunSetQuery>(token, print(CompareRunSetDocument), {
+      const response = await api.harness.gql<CompareRunSetQuery>(token, print(CompareRunSetDocument), {
         runIds: [a.id, b.id, c.id],
       });
 
@@ -210,8 +198,8 @@ describe('compareRuns and compareRunSet', () => {
     });
 
     it('refuses fewer than two, more than eight and repeated runs, and another team’s run', async () => {
-      const team = await newTestTeam(harness);
-      const other = await newTestTeam(harness);
+      const team = await newTestTeam(api.harness);
+      const other = await newTestTeam(api.harness);
       const { token } = team;
       const scenarioId = await team.scenario('limits');
       const a = await team.queuedRun(scenarioId);
@@ -219,7 +207,7 @@ describe('compareRuns and compareRunSet', () => {
       const foreign = await other.queuedRun(await other.scenario('foreign'));
       const codeOf = async (runIds: string[]): Promise<string | undefined> =>
         (
-          await harness.gql(token, 'query($r: [UUID!]!) { compareRunSet(runIds: $r) { baseline { id } } }', {
+          await api.harness.gql(token, 'query($r: [UUID!]!) { compareRunSet(runIds: $r) { baseline { id } } }', {
             r: runIds,
           })
         ).errors?.[0]?.extensions?.code;

@@ -1,5 +1,4 @@
-import { createDatabase, type Database } from '../../../src/platform/db';
-import { type ApiHarness, startApiHarness } from '../../support/api-harness';
+import { useApiHarness } from '../../support/api-harness';
 import { buildViolation, completeRun, newTestTeam } from '../../support/factories';
 
 // The dashboard's riskiest-scenarios and headroom rollups (scenario_kernel_latest_run,
@@ -17,24 +16,13 @@ interface Risk {
 const riskFields = 'scenario { name } profile overlays { name variant } openCriticalViolations runId';
 
 describe('dashboard rollups', () => {
-  let harness: ApiHarness;
-  let db: Database;
-
-  beforeAll(async () => {
-    harness = await startApiHarness();
-    db = createDatabase({ databaseUrl: process.env['DATABASE_URL']!, schema: 'public' });
-  });
-
-  afterAll(async () => {
-    await db.$disconnect();
-    await harness.stop();
-  });
+  const api = useApiHarness();
 
   const criticals = (prefix: string, n: number) =>
     Array.from({ length: n }, (_, i) => buildViolation({ fingerprint: `${prefix}-${i}` }));
 
   async function riskiest(token: string): Promise<Risk[]> {
-    const response = await harness.gql<{ dashboard: { riskiestScenarios: Risk[] } }>(
+    const response = await api.harness.gql<{ dashboard: { riskiestScenarios: Risk[] } }>(
       token,
       `{ dashboard { riskiestScenarios { ${riskFields} } } }`,
     );
@@ -43,14 +31,14 @@ describe('dashboard rollups', () => {
   }
 
   it('ranks each scenario per kernel by the open criticals of its latest run under that kernel', async () => {
-    const team = await newTestTeam(harness);
+    const team = await newTestTeam(api.harness);
     const nvme = await team.scenario('nvme');
     const quiet = await team.scenario('quiet');
 
     // nvme under lb: an older run with 5 criticals, then a newer one with 1 (the newer one counts).
-    await completeRun(db, await team.queuedRun(nvme, { profile: 'lb' }), { violations: criticals('old-lb', 5) });
+    await completeRun(api.db, await team.queuedRun(nvme, { profile: 'lb' }), { violations: criticals('old-lb', 5) });
     const latestLb = await team.queuedRun(nvme, { profile: 'lb' });
-    await completeRun(db, latestLb, {
+    await completeRun(api.db, latestLb, {
       violations: [...criticals('lb', 1), buildViolation({ fingerprint: 'lb-high', severity: 'high' })],
     });
     // nvme under lb + an overlay: another kernel, ranked on its own.
@@ -58,11 +46,11 @@ describe('dashboard rollups', () => {
       profile: 'lb',
       overlays: [{ name: 'device-cc-accepted', variant: 'dan' }],
     });
-    await completeRun(db, overlaid, { violations: criticals('cc', 3) });
+    await completeRun(api.db, overlaid, { violations: criticals('cc', 3) });
     // nvme under v7.2: 2 criticals; quiet: a run without criticals is not ranked.
     const v72 = await team.queuedRun(nvme, { profile: 'v7.2' });
-    await completeRun(db, v72, { violations: criticals('v72', 2) });
-    await completeRun(db, await team.queuedRun(quiet), { violations: [] });
+    await completeRun(api.db, v72, { violations: criticals('v72', 2) });
+    await completeRun(api.db, await team.queuedRun(quiet), { violations: [] });
     // A run still queued under a fourth kernel adds nothing.
     await team.queuedRun(nvme, { profile: 'v6.6' });
 
@@ -82,39 +70,39 @@ describe('dashboard rollups', () => {
   });
 
   it('shows a new result and a triage decision at once, despite the cache', async () => {
-    const team = await newTestTeam(harness);
+    const team = await newTestTeam(api.harness);
     const nvme = await team.scenario('cached');
-    await completeRun(db, await team.queuedRun(nvme, { profile: 'lb' }), { violations: criticals('a', 2) });
+    await completeRun(api.db, await team.queuedRun(nvme, { profile: 'lb' }), { violations: criticals('a', 2) });
     expect((await riskiest(team.token)).map((r) => r.openCriticalViolations)).toEqual([2]);
     expect((await riskiest(team.token)).map((r) => r.openCriticalViolations)).toEqual([2]);
 
     // A newer run under the same kernel replaces the old one.
-    await completeRun(db, await team.queuedRun(nvme, { profile: 'lb' }), { violations: criticals('b', 4) });
+    await completeRun(api.db, await team.queuedRun(nvme, { profile: 'lb' }), { violations: criticals('b', 4) });
     expect((await riskiest(team.token)).map((r) => r.openCriticalViolations)).toEqual([4]);
 
     // Acknowledging and waiving take findings out of the open count; reopening puts one back.
-    await harness.gql(team.token, 'mutation { acknowledgeViolation(fingerprint: "b-0") { __typename } }');
+    await api.harness.gql(team.token, 'mutation { acknowledgeViolation(fingerprint: "b-0") { __typename } }');
     expect((await riskiest(team.token)).map((r) => r.openCriticalViolations)).toEqual([3]);
-    await harness.gql(
+    await api.harness.gql(
       team.token,
       'mutation { waiveViolation(input: { fingerprint: "b-1", reason: "accepted" }) { __typename } }',
     );
     expect((await riskiest(team.token)).map((r) => r.openCriticalViolations)).toEqual([2]);
-    await harness.gql(team.token, 'mutation { reopenViolation(fingerprint: "b-0") { __typename } }');
+    await api.harness.gql(team.token, 'mutation { reopenViolation(fingerprint: "b-0") { __typename } }');
     expect((await riskiest(team.token)).map((r) => r.openCriticalViolations)).toEqual([3]);
   });
 
   it('keeps the headroom trend per scenario and honours a range ending in the past', async () => {
-    const team = await newTestTeam(harness);
+    const team = await newTestTeam(api.harness);
     const first = await team.scenario('headroom-a');
     const second = await team.scenario('headroom-b');
-    await completeRun(db, await team.queuedRun(first), { metrics: { nslabs: 1000, hiwater: 100 } });
-    await completeRun(db, await team.queuedRun(second), { metrics: { nslabs: 1000, hiwater: 250 } });
-    const between = await db.$queryRaw<Array<{ now: Date }>>`SELECT clock_timestamp() AS now`;
-    await completeRun(db, await team.queuedRun(first), { metrics: { nslabs: 1000, hiwater: 300 } });
+    await completeRun(api.db, await team.queuedRun(first), { metrics: { nslabs: 1000, hiwater: 100 } });
+    await completeRun(api.db, await team.queuedRun(second), { metrics: { nslabs: 1000, hiwater: 250 } });
+    const between = await api.db.$queryRaw<Array<{ now: Date }>>`SELECT clock_timestamp() AS now`;
+    await completeRun(api.db, await team.queuedRun(first), { metrics: { nslabs: 1000, hiwater: 300 } });
 
     const headroom = async (range?: { from: Date; to: Date }) => {
-      const response = await harness.gql<{
+      const response = await api.harness.gql<{
         dashboard: { headroom: Array<{ scenario: { name: string }; points: Array<{ hiwaterFraction: number }> }> };
       }>(
         team.token,

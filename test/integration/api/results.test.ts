@@ -1,5 +1,4 @@
-import { createDatabase, type Database } from '../../../src/platform/db';
-import { type ApiHarness, startApiHarness } from '../../support/api-harness';
+import { useApiHarness } from '../../support/api-harness';
 import { buildViolation, completeRun, newTestTeam } from '../../support/factories';
 import { createResultStoredEventSource } from '../../../src/modules/run/run.updates';
 import pino from 'pino';
@@ -14,21 +13,10 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
 }
 
 describe('results, triage and the dashboard', () => {
-  let harness: ApiHarness;
-  let db: Database;
-
-  beforeAll(async () => {
-    harness = await startApiHarness();
-    db = createDatabase({ databaseUrl: process.env['DATABASE_URL']!, schema: 'public' });
-  });
-
-  afterAll(async () => {
-    await db.$disconnect();
-    await harness.stop();
-  });
+  const api = useApiHarness();
 
   it('announces a stored result at commit on PostgreSQL, once, with the run id', async () => {
-    const team = await newTestTeam(harness);
+    const team = await newTestTeam(api.harness);
     const run = await team.queuedRun(await team.scenario('notified'));
     const other = await team.queuedRun(await team.scenario('not-notified'));
     const events = createResultStoredEventSource({
@@ -40,13 +28,13 @@ describe('results, triage and the dashboard', () => {
     try {
       // The listener connects asynchronously: a NOTIFY of our own shows when it is listening.
       await until(async () => {
-        await db.$executeRaw`SELECT pg_notify('dmasim_run_result_stored', 'probe')`;
+        await api.db.$executeRaw`SELECT pg_notify('dmasim_run_result_stored', 'probe')`;
         return heard.includes('result-stored:probe');
       }, 'the listener to hear a probe notification');
 
-      await completeRun(db, run);
-      await completeRun(db, run); // a duplicate completion writes nothing, so announces nothing
-      await db.$executeRaw`SELECT pg_notify('dmasim_run_result_stored', 'end')`;
+      await completeRun(api.db, run);
+      await completeRun(api.db, run); // a duplicate completion writes nothing, so announces nothing
+      await api.db.$executeRaw`SELECT pg_notify('dmasim_run_result_stored', 'end')`;
       await until(() => heard.includes('result-stored:end'), 'the closing notification');
 
       // Probes sent while the listener connected may arrive late; they are not what is checked.
@@ -62,16 +50,16 @@ describe('results, triage and the dashboard', () => {
   });
 
   it('stores a result once: a duplicate completion writes nothing', async () => {
-    const team = await newTestTeam(harness);
+    const team = await newTestTeam(api.harness);
     const run = await team.queuedRun(await team.scenario('once'));
 
-    const first = await completeRun(db, run, { violations: [buildViolation()] });
-    const second = await completeRun(db, run, { violations: [buildViolation()] });
-    const violations = await harness.gql<{ violations: { totalCount: number } }>(
+    const first = await completeRun(api.db, run, { violations: [buildViolation()] });
+    const second = await completeRun(api.db, run, { violations: [buildViolation()] });
+    const violations = await api.harness.gql<{ violations: { totalCount: number } }>(
       team.token,
       '{ violations { totalCount } }',
     );
-    const status = await harness.gql<{ run: { status: string; resultHash: string; progress: number } }>(
+    const status = await api.harness.gql<{ run: { status: string; resultHash: string; progress: number } }>(
       team.token,
       'query($id: UUID!) { run(id: $id) { status resultHash progress } }',
       { id: run.id },
@@ -84,15 +72,15 @@ describe('results, triage and the dashboard', () => {
   });
 
   it('returns report, metrics and bucketed series of a run', async () => {
-    const team = await newTestTeam(harness);
+    const team = await newTestTeam(api.harness);
     const run = await team.queuedRun(await team.scenario('metrics'));
     const samples = Array.from({ length: 100 }, (_, i) => ({ metric: 'swiotlb.used', t: BigInt(i * 10), value: i }));
-    await completeRun(db, run, {
+    await completeRun(api.db, run, {
       metrics: { nslabs: 262144, hiwater: 5000, bouncedBytesToDevice: 2n ** 40n },
       samples,
     });
 
-    const response = await harness.gql<{
+    const response = await api.harness.gql<{
       report: { resultHash: string };
       metrics: { nslabs: number; hiwater: number; bouncedBytesToDevice: string; all: Record<string, unknown> };
       series: Array<{ metric: string; points: Array<{ t: string; value: number }> }>;
@@ -118,20 +106,20 @@ describe('results, triage and the dashboard', () => {
   });
 
   it('filters violations by class, severity, device, run and triage state', async () => {
-    const team = await newTestTeam(harness);
+    const team = await newTestTeam(api.harness);
     const run = await team.queuedRun(await team.scenario('filters'));
-    await completeRun(db, run, {
+    await completeRun(api.db, run, {
       violations: [
         buildViolation({ fingerprint: 'a', class: 'V1', severity: 'critical', deviceId: 'storvsc0' }),
         buildViolation({ fingerprint: 'b', class: 'V2', severity: 'high', deviceId: 'nvme0', dataClass: 'sensitive' }),
         buildViolation({ fingerprint: 'c', class: 'V0', severity: 'info', deviceId: 'nvme0' }),
       ],
     });
-    await harness.gql(team.token, 'mutation { acknowledgeViolation(fingerprint: "b") { __typename } }');
+    await api.harness.gql(team.token, 'mutation { acknowledgeViolation(fingerprint: "b") { __typename } }');
 
     const count = async (filter: string) =>
       (
-        await harness.gql<{ violations: { totalCount: number } }>(
+        await api.harness.gql<{ violations: { totalCount: number } }>(
           team.token,
           `{ violations(filter: ${filter}) { totalCount } }`,
         )
@@ -147,37 +135,37 @@ describe('results, triage and the dashboard', () => {
   });
 
   it('waives with a reason, counts an expired waiver as open again, and reopens', async () => {
-    const team = await newTestTeam(harness);
+    const team = await newTestTeam(api.harness);
     const run = await team.queuedRun(await team.scenario('triage'));
-    await completeRun(db, run, {
+    await completeRun(api.db, run, {
       violations: [buildViolation({ fingerprint: 'w1' }), buildViolation({ fingerprint: 'w2' })],
     });
     const future = new Date(Date.now() + 86_400_000).toISOString();
 
-    const noReason = await harness.gql<{ waiveViolation: { userErrors: Array<{ path: string[] }> } }>(
+    const noReason = await api.harness.gql<{ waiveViolation: { userErrors: Array<{ path: string[] }> } }>(
       team.token,
       'mutation { waiveViolation(input: { fingerprint: "w1", reason: "" }) { ... on InputRejected { userErrors { path } } } }',
     );
-    const waived = await harness.gql<{ waiveViolation: { state: string; expiresAt: string } }>(
+    const waived = await api.harness.gql<{ waiveViolation: { state: string; expiresAt: string } }>(
       team.token,
       `mutation { waiveViolation(input: { fingerprint: "w1", reason: "host is trusted in this lab", expiresAt: "${future}" }) { ... on Triage { state expiresAt } } }`,
     );
-    await harness.gql(
+    await api.harness.gql(
       team.token,
       'mutation { waiveViolation(input: { fingerprint: "w2", reason: "temporary" }) { __typename } }',
     );
-    await db.violationTriage.updateMany({
+    await api.db.violationTriage.updateMany({
       where: { fingerprint: 'w2', teamId: run.teamId },
       data: { expiresAt: new Date(Date.now() - 1000) },
     });
-    const states = await harness.gql<{
+    const states = await api.harness.gql<{
       violations: { edges: Array<{ node: { fingerprint: string; triageState: string } }> };
     }>(team.token, '{ violations { edges { node { fingerprint triageState } } } }');
-    const reopened = await harness.gql<{ reopenViolation: { state: string } }>(
+    const reopened = await api.harness.gql<{ reopenViolation: { state: string } }>(
       team.token,
       'mutation { reopenViolation(fingerprint: "w1") { ... on Triage { state } } }',
     );
-    const unknown = await harness.gql(
+    const unknown = await api.harness.gql(
       team.token,
       'mutation { acknowledgeViolation(fingerprint: "never-seen") { __typename } }',
     );
@@ -192,16 +180,16 @@ describe('results, triage and the dashboard', () => {
   });
 
   it('compares two runs by fingerprint and metric', async () => {
-    const team = await newTestTeam(harness);
+    const team = await newTestTeam(api.harness);
     const scenarioId = await team.scenario('compare');
     const a = await team.queuedRun(scenarioId);
     const b = await team.queuedRun(scenarioId);
-    await completeRun(db, a, {
+    await completeRun(api.db, a, {
       violations: [buildViolation({ fingerprint: 'kept' }), buildViolation({ fingerprint: 'gone' })],
       metrics: { all: { 'swiotlb.hiwater': 100, failedMaps: 0 } },
     });
     // 'fresh' is another exposure (device): one of the same exposure and path would pair with 'gone' as the same finding under another kernel.
-    await completeRun(db, b, {
+    await completeRun(api.db, b, {
       violations: [
         buildViolation({ fingerprint: 'kept' }),
         buildViolation({ fingerprint: 'fresh', deviceId: 'nvme9' }),
@@ -209,7 +197,7 @@ describe('results, triage and the dashboard', () => {
       metrics: { all: { 'swiotlb.hiwater': 150, failedMaps: 0 } },
     });
 
-    const response = await harness.gql<{
+    const response = await api.harness.gql<{
       compareRuns: {
         newViolations: Array<{ fingerprint: string }>;
         fixedViolations: Array<{ fingerprint: string }>;
@@ -229,13 +217,13 @@ describe('results, triage and the dashboard', () => {
   });
 
   it('aggregates the dashboard for the caller team only', async () => {
-    const mine = await newTestTeam(harness);
-    const theirs = await newTestTeam(harness);
+    const mine = await newTestTeam(api.harness);
+    const theirs = await newTestTeam(api.harness);
     const risky = await mine.queuedRun(await mine.scenario('risky'));
     const calm = await mine.queuedRun(await mine.scenario('calm'));
     await mine.queuedRun(await mine.scenario('still-queued'));
     const foreign = await theirs.queuedRun(await theirs.scenario('foreign'));
-    await completeRun(db, risky, {
+    await completeRun(api.db, risky, {
       violations: [
         buildViolation({ fingerprint: 'r1' }),
         buildViolation({ fingerprint: 'r2' }),
@@ -243,17 +231,17 @@ describe('results, triage and the dashboard', () => {
       ],
       metrics: { nslabs: 1000, hiwater: 500 },
     });
-    await completeRun(db, calm, {
+    await completeRun(api.db, calm, {
       violations: [buildViolation({ fingerprint: 'c1' })],
       metrics: { nslabs: 1000, hiwater: 100 },
     });
-    await completeRun(db, foreign, { violations: [buildViolation({ fingerprint: 'f1' })] });
-    await harness.gql(
+    await completeRun(api.db, foreign, { violations: [buildViolation({ fingerprint: 'f1' })] });
+    await api.harness.gql(
       mine.token,
       'mutation { waiveViolation(input: { fingerprint: "c1", reason: "accepted" }) { __typename } }',
     );
 
-    const response = await harness.gql<{
+    const response = await api.harness.gql<{
       dashboard: {
         runsByStatus: Array<{ status: string; count: number }>;
         violationsByClass: Array<{ class: string; severity: string; count: number }>;

@@ -1,45 +1,33 @@
-import { createDatabase, type Database } from '../../../src/platform/db';
-import { type ApiHarness, startApiHarness } from '../../support/api-harness';
+import { useApiHarness } from '../../support/api-harness';
 import { buildViolation, completeRun, newTestTeam } from '../../support/factories';
 
 // Issue 16 through GraphQL: verdicts stored with results (filterable, with their counts), run-vs-run
 // comparison with moved findings and metric directions, and idempotency keys bound to their input.
 describe('verdicts, compareRuns and idempotency', () => {
-  let harness: ApiHarness;
-  let db: Database;
-
-  beforeAll(async () => {
-    harness = await startApiHarness();
-    db = createDatabase({ databaseUrl: process.env['DATABASE_URL']!, schema: 'public' });
-  });
-
-  afterAll(async () => {
-    await db.$disconnect();
-    await harness.stop();
-  });
+  const api = useApiHarness();
 
   it('stores each run verdict with its levels and counts, and filters runs by verdict and by level', async () => {
-    const team = await newTestTeam(harness);
+    const team = await newTestTeam(api.harness);
     const scenarioId = await team.scenario('verdicts');
     const secrets = await team.queuedRun(scenarioId);
     const stale = await team.queuedRun(scenarioId);
     const clean = await team.queuedRun(scenarioId);
     await team.queuedRun(scenarioId); // still QUEUED: no verdict
-    await completeRun(db, secrets, {
+    await completeRun(api.db, secrets, {
       violations: [
         buildViolation({ fingerprint: 's1', count: 3n, bytesExposed: 12288n }),
         buildViolation({ fingerprint: 's2', severity: 'high', dataClass: 'stale', count: 2n, bytesExposed: 8192n }),
       ],
     });
     // A high-severity stale exposure alone: exposes-data, not clean.
-    await completeRun(db, stale, {
+    await completeRun(api.db, stale, {
       violations: [buildViolation({ fingerprint: 't1', class: 'V2', severity: 'high', dataClass: 'stale' })],
     });
-    await completeRun(db, clean, {
+    await completeRun(api.db, clean, {
       violations: [buildViolation({ fingerprint: 'c1', class: 'V9', severity: 'info', dataClass: 'sensitive' })],
     });
 
-    const byId = await harness.gql<{
+    const byId = await api.harness.gql<{
       run: {
         verdict: string;
         summary: {
@@ -59,7 +47,7 @@ describe('verdicts, compareRuns and idempotency', () => {
       { id: secrets.id },
     );
     const ids = async (filter: Record<string, unknown>): Promise<string[]> => {
-      const page = await harness.gql<{ runs: { totalCount: number; edges: Array<{ node: { id: string } }> } }>(
+      const page = await api.harness.gql<{ runs: { totalCount: number; edges: Array<{ node: { id: string } }> } }>(
         team.token,
         'query($filter: RunFilter) { runs(filter: $filter) { totalCount edges { node { id } } } }',
         { filter },
@@ -90,18 +78,18 @@ describe('verdicts, compareRuns and idempotency', () => {
   });
 
   it('compares two runs with moved findings, metric directions and a one-line summary', async () => {
-    const team = await newTestTeam(harness);
+    const team = await newTestTeam(api.harness);
     const scenarioId = await team.scenario('moved');
     const a = await team.queuedRun(scenarioId, { profile: 'la-phys' });
     const b = await team.queuedRun(scenarioId, { profile: 'lb' });
-    await completeRun(db, a, {
+    await completeRun(api.db, a, {
       violations: [
         buildViolation({ fingerprint: 'la-a4', rule: 'A4', path: 'dma_direct_map_phys → swiotlb_map' }),
         buildViolation({ fingerprint: 'gone', deviceId: 'nvme1' }),
       ],
       metrics: { all: { failedMaps: 0, 'swiotlb.hiwater': 100, 'swiotlb.nslabs': 32768 } },
     });
-    await completeRun(db, b, {
+    await completeRun(api.db, b, {
       violations: [
         buildViolation({ fingerprint: 'lb-b5', rule: 'B5', path: 'dma_map_phys → swiotlb_map' }),
         buildViolation({ fingerprint: 'fresh', deviceId: 'nvme9', severity: 'high', dataClass: 'stale' }),
@@ -109,7 +97,7 @@ describe('verdicts, compareRuns and idempotency', () => {
       metrics: { all: { failedMaps: 12, 'swiotlb.hiwater': 40, 'swiotlb.nslabs': 65536 } },
     });
 
-    const response = await harness.gql<{
+    const response = await api.harness.gql<{
       compareRuns: {
         newViolations: Array<{ fingerprint: string }>;
         fixedViolations: Array<{ fingerprint: string }>;
@@ -147,11 +135,11 @@ describe('verdicts, compareRuns and idempotency', () => {
   });
 
   it('returns the existing run for a reused key with the same input and refuses it with different input', async () => {
-    const team = await newTestTeam(harness);
+    const team = await newTestTeam(api.harness);
     const first = await team.scenario('idem-a');
     const second = await team.scenario('idem-b');
     const submit = (input: Record<string, unknown>) =>
-      harness.gql<{
+      api.harness.gql<{
         submitRun: {
           __typename: string;
           created?: boolean;
@@ -169,7 +157,7 @@ describe('verdicts, compareRuns and idempotency', () => {
     const again = await submit({ scenarioId: first, idempotencyKey: 'ci-7', overrides: { seed: '5' } });
     const otherScenario = await submit({ scenarioId: second, idempotencyKey: 'ci-7', overrides: { seed: '5' } });
     const otherSeed = await submit({ scenarioId: first, idempotencyKey: 'ci-7', overrides: { seed: '6' } });
-    const runs = await harness.gql<{ runs: { totalCount: number } }>(team.token, '{ runs { totalCount } }');
+    const runs = await api.harness.gql<{ runs: { totalCount: number } }>(team.token, '{ runs { totalCount } }');
 
     expect(original.data.submitRun.created).toBe(true);
     expect(again.data.submitRun).toMatchObject({
