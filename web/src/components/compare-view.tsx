@@ -1,10 +1,8 @@
 import { useMemo, useState, type ReactNode } from 'react';
 import type { CompareRunsQuery, ViolationFieldsFragment } from '../api/generated/graphql';
-import { formatOverlays, shortId } from '../format';
-import { Link } from '../router';
-import { StatusBadge, VerdictBadge } from './common';
 import { ViolationsTable } from './violations-table';
-import { formatMetricDelta, formatMetricValue } from '../metric-info';
+import { formatMetricValue } from '../metric-info';
+import { MetricDelta, RunHead } from './compare-parts';
 
 export type RunComparison = CompareRunsQuery['compareRuns'];
 type Change = 'new' | 'reopened' | 'fixed' | 'moved' | 'persisting';
@@ -44,24 +42,9 @@ export function CompareView({ comparison }: { comparison: RunComparison }): Reac
   return (
     <div className="compare">
       <div className="compare-heads">
-        {(['a', 'b'] as const).map((side) => {
-          const run = comparison[side];
-          return (
-            <div key={side} className="card compare-head">
-              <h3>{side === 'a' ? 'A — baseline' : 'B — candidate'}</h3>
-              <p>
-                <Link to={`/runs/${run.id}`}>run {shortId(run.id)}</Link> <StatusBadge status={run.status} />{' '}
-                {run.verdict ? <VerdictBadge verdict={run.verdict.toLowerCase().replace('_', '-')} /> : null}
-              </p>
-              <p>
-                <strong>{run.scenario.name}</strong>
-              </p>
-              <p>
-                profile <code>{run.profile}</code>, {formatOverlays(run.overlays)}
-              </p>
-            </div>
-          );
-        })}
+        {(['a', 'b'] as const).map((side) => (
+          <RunHead key={side} run={comparison[side]} title={side === 'a' ? 'A — baseline' : 'B — candidate'} />
+        ))}
       </div>
       <p className="compare-summary">
         <strong>{comparison.summary}</strong>
@@ -120,8 +103,7 @@ export function CompareView({ comparison }: { comparison: RunComparison }): Reac
                 <td className="num">{formatMetricValue(d.metric, d.a)}</td>
                 <td className="num">{formatMetricValue(d.metric, d.b)}</td>
                 <td className="num" title={d.direction.toLowerCase()}>
-                  <span className={`delta-${d.direction.toLowerCase()}`}>{formatMetricDelta(d.metric, d.a, d.b)}</span>
-                  {d.direction === 'BETTER' ? ' better' : d.direction === 'WORSE' ? ' worse' : null}
+                  <MetricDelta metric={d.metric} from={d.a} to={d.b} direction={d.direction} />
                 </td>
               </tr>
             ))}

@@ -1,9 +1,9 @@
 import type { ReactNode } from 'react';
-import type { CompareRunSetQuery, FindingStatus, RunSummaryFragment } from '../api/generated/graphql';
-import { formatOverlays, shortId } from '../format';
-import { formatMetricDelta, formatMetricValue } from '../metric-info';
+import type { CompareRunSetQuery, FindingStatus } from '../api/generated/graphql';
+import { formatMetricValue } from '../metric-info';
 import { Link } from '../router';
-import { SeverityBadge, StatusBadge, VerdictBadge } from './common';
+import { SeverityBadge } from './common';
+import { MetricDelta, RunHead } from './compare-parts';
 
 export type RunSetComparison = CompareRunSetQuery['compareRunSet'];
 type FindingRow = RunSetComparison['findings'][number];
@@ -12,33 +12,6 @@ type FindingRow = RunSetComparison['findings'][number];
 export const columnLetter = (index: number): string => String.fromCharCode(65 + index);
 
 const statusOrder: readonly FindingStatus[] = ['NEW', 'REOPENED', 'FIXED', 'MOVED', 'PERSISTING'];
-
-function RunHead({
-  run,
-  title,
-  children,
-}: {
-  run: RunSummaryFragment;
-  title: string;
-  children?: ReactNode;
-}): ReactNode {
-  return (
-    <div className="card compare-head">
-      <h3>{title}</h3>
-      <p>
-        <Link to={`/runs/${run.id}`}>run {shortId(run.id)}</Link> <StatusBadge status={run.status} />{' '}
-        {run.verdict ? <VerdictBadge verdict={run.verdict.toLowerCase().replace('_', '-')} /> : null}
-      </p>
-      <p>
-        <strong>{run.scenario.name}</strong>
-      </p>
-      <p>
-        profile <code>{run.profile}</code>, {formatOverlays(run.overlays)}
-      </p>
-      {children}
-    </div>
-  );
-}
 
 /** One cell of the findings table: the status against the baseline, and for moved findings the rule they moved to. */
 function FindingCell({ cell, row }: { cell: FindingRow['cells'][number]; row: FindingRow }): ReactNode {
@@ -168,10 +141,7 @@ export function RunSetView({ comparison }: { comparison: RunSetComparison }): Re
                     {cell.direction === 'UNCHANGED' ? null : (
                       <>
                         {' '}
-                        <span className={`delta-${cell.direction.toLowerCase()}`}>
-                          {formatMetricDelta(m.metric, m.baseline, cell.value)}
-                        </span>
-                        {cell.direction === 'BETTER' ? ' better' : cell.direction === 'WORSE' ? ' worse' : null}
+                        <MetricDelta metric={m.metric} from={m.baseline} to={cell.value} direction={cell.direction} />
                       </>
                     )}
                   </td>
