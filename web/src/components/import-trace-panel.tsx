@@ -1,5 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useMutation } from 'urql';
+import { requestErrorMessage, userErrorMessages } from '../api/errors';
 import { ImportTraceDocument, type ImportTraceMutation } from '../api/generated/graphql';
 import { formatCount } from '../format';
 import { Link } from '../router';
@@ -159,8 +160,8 @@ export function ImportTracePanel(): ReactNode {
     if (payload?.__typename === 'TraceImported') setImported(payload);
     else if (payload?.__typename === 'InputRejected') {
       setImported(null);
-      setErrors(payload.userErrors.map((e) => `${e.path.join('.')}: ${e.message}`));
-    } else setErrors([result.error?.graphQLErrors[0]?.message ?? result.error?.message ?? 'Import failed.']);
+      setErrors(userErrorMessages(payload.userErrors));
+    } else setErrors([requestErrorMessage(result.error, 'Import failed.')]);
   };
 
   const submit = (event: FormEvent): void => {

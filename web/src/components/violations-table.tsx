@@ -3,6 +3,7 @@ import type { ViolationFieldsFragment } from '../api/generated/graphql';
 import { compareSeverity, formatBytes, formatCount } from '../format';
 import { SeverityBadge } from './common';
 import { Link } from '../router';
+import { toggled } from '../sets';
 
 type SortKey =
   'severity' | 'class' | 'deviceId' | 'dataClass' | 'path' | 'bytesExposed' | 'count' | 'firstOp' | 'triageState';
@@ -112,13 +113,7 @@ export function ViolationsTable({ violations, tag, caption = 'Violations' }: Vio
               ? 'descending'
               : 'ascending',
     }));
-  const toggleRow = (id: string): void =>
-    setExpanded((current) => {
-      const next = new Set(current);
-      if (next.has(id)) next.delete(id);
-      else next.add(id);
-      return next;
-    });
+  const toggleRow = (id: string): void => setExpanded((current) => toggled(current, id));
 
   return (
     <div className="violations">

@@ -1,5 +1,6 @@
 import { useCallback, useState, type FormEvent, type ReactNode } from 'react';
 import { useMutation, useQuery } from 'urql';
+import { requestErrorMessage, userErrorMessages } from '../api/errors';
 import { pollIntervalMs } from '../api/client';
 import {
   PatchReviewDocument,
@@ -11,6 +12,7 @@ import {
 import { ProgressBar, QueryStatus, Section, StatusBadge, VerdictBadge } from '../components/common';
 import { downloadText, formatBytes, formatCount, formatTime, shortId } from '../format';
 import { Link, navigate } from '../router';
+import { toggled } from '../sets';
 import { verdictName } from './runs-table';
 import { finalStatuses, usePolling } from './use-polling';
 
@@ -79,18 +81,11 @@ function ReviewForm(): ReactNode {
     });
     const payload = result.data?.reviewPatch;
     if (payload?.__typename === 'PatchReviewSubmitted') navigate(`/review?id=${payload.review.id}`);
-    else if (payload?.__typename === 'InputRejected')
-      setErrors(payload.userErrors.map((e) => `${e.path.join('.')}: ${e.message}`));
-    else setErrors([result.error?.graphQLErrors[0]?.message ?? result.error?.message ?? 'Submission failed.']);
+    else if (payload?.__typename === 'InputRejected') setErrors(userErrorMessages(payload.userErrors));
+    else setErrors([requestErrorMessage(result.error, 'Submission failed.')]);
   };
 
-  const toggle = (scenarioId: string): void =>
-    setScenarioIds((current) => {
-      const next = new Set(current);
-      if (next.has(scenarioId)) next.delete(scenarioId);
-      else next.add(scenarioId);
-      return next;
-    });
+  const toggle = (scenarioId: string): void => setScenarioIds((current) => toggled(current, scenarioId));
 
   return (
     <form onSubmit={(e) => void submit(e)} className="submit-form" aria-label="Review a patch">

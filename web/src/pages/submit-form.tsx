@@ -1,7 +1,9 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { useMutation } from 'urql';
+import { requestErrorMessage, userErrorMessages } from '../api/errors';
 import { SubmitMatrixDocument, SubmitRunDocument, type OverlayInput } from '../api/generated/graphql';
 import { navigate } from '../router';
+import { toggled } from '../sets';
 
 /** Kernel profiles and overlays the engine knows (docs/engine/spec.md); a release string such as v7.2 also works. */
 export const knownProfiles = ['v6.6', 'la-classic', 'la-phys', 'lb'] as const;
@@ -53,9 +55,8 @@ export function SubmitForm({ scenarioId }: { scenarioId: string }): ReactNode {
       });
       const payload = result.data?.submitRun;
       if (payload?.__typename === 'RunSubmitted') navigate(`/runs/${payload.run.id}`);
-      else if (payload?.__typename === 'InputRejected')
-        setErrors(payload.userErrors.map((e) => `${e.path.join('.')}: ${e.message}`));
-      else setErrors([result.error?.graphQLErrors[0]?.message ?? result.error?.message ?? 'Submission failed.']);
+      else if (payload?.__typename === 'InputRejected') setErrors(userErrorMessages(payload.userErrors));
+      else setErrors([requestErrorMessage(result.error, 'Submission failed.')]);
       return;
     }
     const columns = [
@@ -76,18 +77,11 @@ export function SubmitForm({ scenarioId }: { scenarioId: string }): ReactNode {
     const result = await submitMatrix({ input: { scenarioId, entries, ...(seedValue ? { seed: seedValue } : {}) } });
     const payload = result.data?.submitMatrix;
     if (payload?.__typename === 'MatrixSubmitted') navigate(`/batches/${payload.batch.id}`);
-    else if (payload?.__typename === 'InputRejected')
-      setErrors(payload.userErrors.map((e) => `${e.path.join('.')}: ${e.message}`));
-    else setErrors([result.error?.graphQLErrors[0]?.message ?? result.error?.message ?? 'Submission failed.']);
+    else if (payload?.__typename === 'InputRejected') setErrors(userErrorMessages(payload.userErrors));
+    else setErrors([requestErrorMessage(result.error, 'Submission failed.')]);
   };
 
-  const toggleProfile = (p: string): void =>
-    setProfiles((current) => {
-      const next = new Set(current);
-      if (next.has(p)) next.delete(p);
-      else next.add(p);
-      return next;
-    });
+  const toggleProfile = (p: string): void => setProfiles((current) => toggled(current, p));
   const toggleOverlay = (name: string, variants: readonly string[]): void =>
     setOverlays((current) => {
       const next = { ...current };

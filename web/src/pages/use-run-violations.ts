@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { useClient } from 'urql';
+import { requestErrorMessage } from '../api/errors';
 import { RunViolationsDocument, type RunViolationsQuery, type ViolationFieldsFragment } from '../api/generated/graphql';
 
 export interface RunViolationsState {
@@ -31,7 +32,7 @@ export function useRunViolations(runId: string): RunViolationsState {
             violations: all,
             totalCount: all.length,
             loading: false,
-            error: result.error?.graphQLErrors[0]?.message ?? result.error?.message ?? 'no data',
+            error: requestErrorMessage(result.error, 'no data'),
           });
           return;
         }
