@@ -60,3 +60,15 @@ export function Section({ title, children, id }: { title: string; children: Reac
     </section>
   );
 }
+
+/** A form's error messages, announced as an alert; nothing while there are none. */
+export function ErrorList({ errors }: { errors: readonly string[] }): ReactNode {
+  if (errors.length === 0) return null;
+  return (
+    <ul className="error" role="alert">
+      {errors.map((e) => (
+        <li key={e}>{e}</li>
+      ))}
+    </ul>
+  );
+}

@@ -4,6 +4,7 @@ import { requestErrorMessage, userErrorMessages } from '../api/errors';
 import { ImportTraceDocument, type ImportTraceMutation } from '../api/generated/graphql';
 import { formatCount } from '../format';
 import { Link } from '../router';
+import { ErrorList } from './common';
 
 type Imported = Extract<ImportTraceMutation['importTrace'], { __typename: 'TraceImported' }>;
 
@@ -229,13 +230,7 @@ export function ImportTracePanel(): ReactNode {
           Import and create scenario
         </button>
       </div>
-      {errors.length > 0 ? (
-        <ul className="error" role="alert">
-          {errors.map((e) => (
-            <li key={e}>{e}</li>
-          ))}
-        </ul>
-      ) : null}
+      <ErrorList errors={errors} />
       {imported ? (
         <>
           {imported.scenario ? (

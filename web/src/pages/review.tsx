@@ -9,7 +9,7 @@ import {
   type ReviewPatchInput,
   ReviewPatchDocument,
 } from '../api/generated/graphql';
-import { ProgressBar, QueryStatus, Section, StatusBadge, VerdictBadge } from '../components/common';
+import { ErrorList, ProgressBar, QueryStatus, Section, StatusBadge, VerdictBadge } from '../components/common';
 import { downloadText, formatBytes, formatCount, formatTime, shortId } from '../format';
 import { Link, navigate } from '../router';
 import { toggled } from '../sets';
@@ -150,13 +150,7 @@ function ReviewForm(): ReactNode {
           placeholder="the specs' own counts"
         />
       </label>
-      {errors.length > 0 ? (
-        <ul className="error" role="alert">
-          {errors.map((e) => (
-            <li key={e}>{e}</li>
-          ))}
-        </ul>
-      ) : null}
+      <ErrorList errors={errors} />
       <button type="submit" className="primary" disabled={state.fetching}>
         {state.fetching ? 'Submitting…' : 'Review the patch'}
       </button>

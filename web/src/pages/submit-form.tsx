@@ -2,6 +2,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { useMutation } from 'urql';
 import { requestErrorMessage, userErrorMessages } from '../api/errors';
 import { SubmitMatrixDocument, SubmitRunDocument, type OverlayInput } from '../api/generated/graphql';
+import { ErrorList } from '../components/common';
 import { navigate } from '../router';
 import { toggled } from '../sets';
 
@@ -176,13 +177,7 @@ export function SubmitForm({ scenarioId }: { scenarioId: string }): ReactNode {
         Seed
         <input inputMode="numeric" value={seed} placeholder="spec's seed" onChange={(e) => setSeed(e.target.value)} />
       </label>
-      {errors.length > 0 ? (
-        <ul className="error" role="alert">
-          {errors.map((e) => (
-            <li key={e}>{e}</li>
-          ))}
-        </ul>
-      ) : null}
+      <ErrorList errors={errors} />
       <button type="submit" className="primary" disabled={busy}>
         {busy ? 'Submitting…' : mode === 'run' ? 'Submit run' : 'Submit matrix'}
       </button>
