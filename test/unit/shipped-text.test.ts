@@ -57,7 +57,7 @@ describe('shipped text', () => {
     expect(files.some((f) => f.startsWith('graphql/'))).toBe(true);
   });
 
-  it('cites no file outside the repository ("engine.md §", "reference §", "../shared/…")', () => {
+  it('cites no file outside the repository ("engine.md §", "reference §", "../common/…")', () => {
     const offending = files.flatMap((file) =>
       readFileSync(path.join(repoRoot, file), 'utf8')
         .split('\n')
@@ -84,6 +84,6 @@ describe('shipped text', () => {
   it('the pattern catches a citation (guards the guard)', () => {
     expect(outsideCitations.some((p) => p.test('see engine.md §5'))).toBe(true);
     expect(outsideCitations.some((p) => p.test('(reference §3.1 row A4)'))).toBe(true);
-    expect(outsideCitations.some((p) => p.test("import { x } from '../shared/cursor';"))).toBe(false);
+    expect(outsideCitations.some((p) => p.test("import { x } from '../common/cursor';"))).toBe(false);
   });
 });

@@ -6,7 +6,7 @@ import { violationForComparison } from '../run/run-reader.repository';
 import type { RunService } from '../run/run.service';
 import type { Run } from '../run/run.types';
 import type { ScenarioService } from '../scenario/scenario.service';
-import { encodeCursor } from '../shared/cursor';
+import { encodeCursor } from '../common/cursor';
 import type { Viewer } from '../team/team.types';
 import { compareBatches } from './comparison';
 import {

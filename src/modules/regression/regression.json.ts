@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseJsonColumn } from '../shared/json-column';
+import { parseJsonColumn } from '../common/json-column';
 import type { ComparisonResult, MetricThreshold, SuiteEntry } from './regression.types';
 
 /**

@@ -1,6 +1,6 @@
 import type { Resolvers, WebhookEvent as GqlWebhookEvent } from '../../api/generated/resolvers-types';
 import { AppError, notFound } from '../../platform/app-error';
-import { orNotFound, type Outcome } from '../shared/user-errors';
+import { orNotFound, type Outcome } from '../common/user-errors';
 import type { SuiteInput } from './suite.service';
 import type { WebhookEvent } from './regression.types';
 

@@ -3,7 +3,7 @@ import type { Logger } from '../../platform/logger';
 import type { RunResultWriter } from '../run/run.executor';
 import type { RunService } from '../run/run.service';
 import { finalRunStatuses } from '../run/run.types';
-import { type Outcome, rejected, requireRole } from '../shared/user-errors';
+import { type Outcome, rejected, requireRole } from '../common/user-errors';
 import type { Viewer } from '../team/team.types';
 import type { RunReplay } from './regression.types';
 import type { ReplayRepository } from './replay.repository';

@@ -3,7 +3,7 @@ import { notFound } from '../../platform/app-error';
 import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../platform/logger';
 import { finalRunStatuses } from '../run/run.types';
-import { type Outcome, rejected, requireRole, type UserInputError } from '../shared/user-errors';
+import { type Outcome, rejected, requireRole, type UserInputError } from '../common/user-errors';
 import type { Viewer } from '../team/team.types';
 import type { RegressionScheduler } from './regression.queue';
 import type { OverlapPolicy, Schedule, ScheduleSkipReason, SuiteBatch } from './regression.types';

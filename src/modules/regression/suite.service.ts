@@ -6,7 +6,7 @@ import type { RunForComparison } from '../run/run-reader.repository';
 import { batchStatus, type RunService } from '../run/run.service';
 import { finalRunStatuses, type OverlayRef, type RunStatus } from '../run/run.types';
 import type { ScenarioService } from '../scenario/scenario.service';
-import { type Outcome, rejected, requireRole, type UserInputError } from '../shared/user-errors';
+import { type Outcome, rejected, requireRole, type UserInputError } from '../common/user-errors';
 import type { Viewer } from '../team/team.types';
 import { compareBatches } from './comparison';
 import type {

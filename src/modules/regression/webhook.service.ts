@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { notFound } from '../../platform/app-error';
 import type { Clock } from '../../platform/clock';
 import type { Logger } from '../../platform/logger';
-import { type Outcome, requireRole, type UserInputError } from '../shared/user-errors';
+import { type Outcome, requireRole, type UserInputError } from '../common/user-errors';
 import type { Viewer } from '../team/team.types';
 import type { RegressionJobs } from './regression.queue';
 import type { StoredComparison, Suite, Webhook, WebhookDelivery, WebhookEvent } from './regression.types';

@@ -1,6 +1,6 @@
 import type { Database } from '../../platform/db';
 import { Prisma } from '../../generated/prisma/client';
-import type { CursorKey, Page } from '../shared/cursor';
+import type { CursorKey, Page } from '../common/cursor';
 import type {
   AllocatorMetrics,
   MetricPoint,

@@ -4,7 +4,7 @@ import type {
   Resolvers,
 } from '../../api/generated/resolvers-types';
 import type { FindingStatus, MetricDirection } from '../../engine/index';
-import { toConnection } from '../shared/cursor';
+import { toConnection } from '../common/cursor';
 
 const directionEnum: Record<MetricDirection, MetricDirectionEnum> = {
   better: 'BETTER',

@@ -13,7 +13,7 @@ import {
   type StatusCounts,
 } from '../../engine/index';
 import { AppError } from '../../platform/app-error';
-import { decodeCursor, type Page, pageSize } from '../shared/cursor';
+import { decodeCursor, type Page, pageSize } from '../common/cursor';
 import type { RunService } from '../run/run.service';
 import type { Run } from '../run/run.types';
 import type { Viewer } from '../team/team.types';

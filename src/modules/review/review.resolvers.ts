@@ -7,7 +7,7 @@ import type {
   ReviewFailure as GqlReviewFailure,
 } from '../../api/generated/resolvers-types';
 import { type RunVerdict, verdictEnum } from '../run/run.types';
-import { orNotFound } from '../shared/user-errors';
+import { orNotFound } from '../common/user-errors';
 import type { PatchReview, PatchReviewView } from './review.types';
 
 const sourceKinds = { scenarios: 'SCENARIOS', suite: 'SUITE', examples: 'EXAMPLES' } as const;

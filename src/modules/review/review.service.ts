@@ -16,7 +16,7 @@ import { batchStatus, type RunService } from '../run/run.service';
 import { finalRunStatuses, type OverlayRef, type Run, type RunStatus } from '../run/run.types';
 import { specHash, type ScenarioService } from '../scenario/scenario.service';
 import type { ScenarioVersion, SpecValidator } from '../scenario/scenario.types';
-import { type Outcome, rejected, requireRole, type UserInputError } from '../shared/user-errors';
+import { type Outcome, rejected, requireRole, type UserInputError } from '../common/user-errors';
 import type { Viewer } from '../team/team.types';
 import type { ReviewRepository } from './review.repository';
 import type {

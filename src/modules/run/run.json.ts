@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseJsonColumn } from '../shared/json-column';
+import { parseJsonColumn } from '../common/json-column';
 import type { OverlayRef, RunSummary, RunVerdict } from './run.types';
 
 /** The JSON columns of the run table (overlays, summary), parsed at the repository boundary. */

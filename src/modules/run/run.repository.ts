@@ -1,7 +1,7 @@
 import type { Database } from '../../platform/db';
 import type { Prisma, Run as RunRow, RunBatch as RunBatchRow } from '../../generated/prisma/client';
-import type { CursorKey, Page } from '../shared/cursor';
-import { translateUnique } from '../shared/prisma-errors';
+import type { CursorKey, Page } from '../common/cursor';
+import { translateUnique } from '../common/prisma-errors';
 import { parseRunOverlays, parseRunSummary } from './run.json';
 import type {
   NewRun,

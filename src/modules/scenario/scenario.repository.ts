@@ -4,10 +4,10 @@ import {
   type Scenario as ScenarioRow,
   type ScenarioVersion as ScenarioVersionRow,
 } from '../../generated/prisma/client';
-import type { CursorKey, Page } from '../shared/cursor';
-import { translateUnique } from '../shared/prisma-errors';
+import type { CursorKey, Page } from '../common/cursor';
+import { translateUnique } from '../common/prisma-errors';
 import type { NormalizedSpec, Scenario, ScenarioFilter, ScenarioVersion } from './scenario.types';
-import { likeLiteral } from '../shared/like-pattern';
+import { likeLiteral } from '../common/like-pattern';
 
 /** All SQL for scenarios and their versions; every method takes the team id. */
 export class ScenarioRepository {

@@ -1,6 +1,6 @@
 import type { Resolvers } from '../../api/generated/resolvers-types';
-import { toConnection } from '../shared/cursor';
-import { orNotFound } from '../shared/user-errors';
+import { toConnection } from '../common/cursor';
+import { orNotFound } from '../common/user-errors';
 import type { SaveScenarioResult } from './scenario.service';
 import { specUserErrors } from './scenario.service';
 

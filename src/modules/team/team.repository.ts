@@ -1,5 +1,5 @@
 import type { Database } from '../../platform/db';
-import { translateUnique } from '../shared/prisma-errors';
+import { translateUnique } from '../common/prisma-errors';
 import type { ApiToken as ApiTokenRow, Team as TeamRow } from '../../generated/prisma/client';
 import { type ApiToken, type Role, type Team, tokenTouchIntervalMs } from './team.types';
 

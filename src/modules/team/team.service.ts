@@ -2,7 +2,7 @@ import { AppError, notFound } from '../../platform/app-error';
 import type { Clock } from '../../platform/clock';
 import type { TeamRepository } from './team.repository';
 import { mintToken, parseBearer, secretMatches } from './token-secret';
-import { requireRole, type UserInputError } from '../shared/user-errors';
+import { requireRole, type UserInputError } from '../common/user-errors';
 import { type ApiToken, type Role, type Team, tokenTouchIntervalMs, type Viewer } from './team.types';
 
 const teamNamePattern = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/;

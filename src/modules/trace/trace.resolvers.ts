@@ -1,6 +1,6 @@
 import type { Resolvers } from '../../api/generated/resolvers-types';
 import type { PoolAdvice, ProfileAdvice } from '../../engine/index';
-import type { UserInputError } from '../shared/user-errors';
+import type { UserInputError } from '../common/user-errors';
 import { searchUnitToPoolUnit, type TraceImportOutcome } from './trace.service';
 
 const rejected = (userErrors: readonly UserInputError[]) => ({

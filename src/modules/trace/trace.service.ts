@@ -17,7 +17,7 @@ import {
   type TraceImportSummary,
   validateScenario,
 } from '../../engine/index';
-import { requireRole, type UserInputError } from '../shared/user-errors';
+import { requireRole, type UserInputError } from '../common/user-errors';
 import type { Viewer } from '../team/team.types';
 import { type ScenarioService, specUserErrors } from '../scenario/scenario.service';
 import type { Scenario, ScenarioVersion } from '../scenario/scenario.types';

@@ -1,7 +1,7 @@
 import type { Clock } from '../../platform/clock';
 import { notFound } from '../../platform/app-error';
 import type { Triage, TriageState } from '../result/result.types';
-import { requireRole, type UserInputError } from '../shared/user-errors';
+import { requireRole, type UserInputError } from '../common/user-errors';
 import type { Viewer } from '../team/team.types';
 import type { TriageRepository } from './triage.repository';
 

@@ -1,5 +1,5 @@
 // dmasim run --matrix: one scenario under several kernels, compared side by side. The expected
-// cells are derived by hand from the reference (../shared/reference/linux-dma-coco.md), per column.
+// cells are derived by hand from the kernel behaviour docs/kernel-dma.md describes (with its sources), per column.
 import path from 'node:path';
 import { runCli } from '../../../src/cli/main';
 import type { EngineReport } from '../../../src/engine/index';

@@ -1,7 +1,7 @@
 // dmasim run: flags, errors and exit codes, output formats, determinism, progress and Ctrl-C.
 // Driven in-process through runCli (the same function bin/dmasim.js calls) with in-memory streams,
 // plus a few subprocesses through bin/dmasim.js where the process boundary is the point (exit code,
-// a non-TTY stderr). Expected findings come from the reference (../shared/reference/linux-dma-coco.md),
+// a non-TTY stderr). Expected findings come from the kernel behaviour docs/kernel-dma.md describes (with its sources),
 // not from the engine's output; each test says which row.
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';

@@ -1,8 +1,8 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { findTextProblem, textProblem } from '../../../src/api/input-text';
-import { decodeCursor, encodeCursor } from '../../../src/modules/shared/cursor';
-import { likeLiteral } from '../../../src/modules/shared/like-pattern';
+import { decodeCursor, encodeCursor } from '../../../src/modules/common/cursor';
+import { likeLiteral } from '../../../src/modules/common/like-pattern';
 import { maxSpecNestingDepth, nestingBeyond, parseSpecText } from '../../../src/modules/scenario/spec-text';
 
 // Pure parts of the input hardening: spec nesting bound, text checks, cursors, LIKE literals.
