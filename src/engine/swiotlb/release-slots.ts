@@ -9,14 +9,21 @@ import type { Pool } from './pool';
  * v6.9+ steps back over `pad_slots`; v6.6 has none (the array stays 0 there, so the same code is exact).
  */
 export function releaseSlots(pool: Pool, tlbAddr: number, minAlignMask: number): number {
-  // swiotlb_align_offset(dev, 0, tlb_addr): the bounce address keeps orig's low bits under min_align.
-  const subOffset = (tlbAddr >>> 0) & minAlignMask & 2047;
   // (tlb_addr - offset - start) >> IO_TLB_SHIFT without a division: the difference is an integer
   // below 2^41 and multiplying by 2^-11 is exact in binary floating point, so `| 0` floors it.
-  // subOffset only clears low bits of the same slot, so it drops out of the floor.
-  let index = ((tlbAddr - pool.start) * (1 / 2048)) | 0;
+  // The offset (swiotlb_align_offset(dev, 0, tlb_addr): the bounce address keeps orig's low bits
+  // under min_align) only clears low bits of the same slot, so it drops out of the floor.
+  return releaseSlotRun(pool, ((tlbAddr - pool.start) * (1 / 2048)) | 0, (tlbAddr >>> 0) & minAlignMask & 2047);
+}
+
+/**
+ * releaseSlots() for the slot `slotIndex` holding the bounce address and `subOffset` =
+ * swiotlb_align_offset(dev, 0, tlb_addr) (< 2048). Both are small integers, so a caller that is not
+ * inlined with this function passes no heap-allocated double (tblUnmapSingle() forms them).
+ */
+export function releaseSlotRun(pool: Pool, slotIndex: number, subOffset: number): number {
   const padSlots = pool.padSlots;
-  index -= padSlots[index]!;
+  const index = slotIndex - padSlots[slotIndex]!;
   const allocSize = pool.allocSize;
   // nr_slots(alloc_size + offset) in int32: the first slot's alloc_size is at most 128 slots
   // (a search never hands out more), so the sum stays far below 2^31.
