@@ -154,8 +154,10 @@ function scanArea(
   if (nslots > areaSlots - pool.areaUsed[areaIndex]!) return -1;
   const list = pool.list;
   const slotBase = areaIndex * areaSlots;
-  const baseLow32 = geometry.baseLow32 | 0;
-  const checkBoundary = geometry.neverCrosses !== true || nslots > 1 << 20;
+  const baseLow32 = geometry.baseLow32;
+  // Skipped when no slot of the pool can cross (PoolGeometry.neverCrosses): a request of more than
+  // 128 slots fails the list test below before the boundary test is reached.
+  const checkBoundary = geometry.neverCrosses !== true;
   const checkAlignment = (alignMask | origMask) !== 0;
   let index = pool.areaIndex[areaIndex]!;
   let scanned = 0;

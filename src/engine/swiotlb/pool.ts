@@ -65,13 +65,22 @@ export interface Pool {
 
 /** What the search needs about a (pool, device) pair, precomputed from bigints into exact numbers. */
 export interface PoolGeometry {
-  /** Low 32 bits of `tbl_dma_addr` (pool start as a DMA address, masked by the segment boundary). Alignment masks are `unsigned int`, so only these bits are ever compared. */
+  /**
+   * Low 32 bits of `tbl_dma_addr` (pool start as a DMA address, masked by the segment boundary) as
+   * an int32 bit pattern, so it stays a small integer in V8. Alignment masks are `unsigned int`, so
+   * only these bits are ever compared.
+   */
   readonly baseLow32: number;
   /** `nr_slots(tbl_dma_addr) % max_slots`: the pool start in slots, reduced modulo the boundary. */
   readonly baseSlotsModMax: number;
   /** `get_max_slots(boundary_mask)`: the boundary in slots (a power of two, up to 2^53). */
   readonly maxSlots: number;
-  /** True when no allocation of ≤ 128 slots starting in this pool can cross the boundary, so the search skips the check. */
+  /**
+   * True when no allocation starting in this pool can cross the boundary, so the search skips the
+   * check: true when every slot plus 128 (IO_TLB_SEGSIZE) stays inside one boundary window. Longer
+   * requests never pass the `list` test (a free run is at most 128 slots), which the search
+   * evaluates first, so their boundary outcome is never used.
+   */
   readonly neverCrosses: boolean;
 }
 
@@ -177,14 +186,12 @@ function geometryForNewDevice(pool: Pool, device: SwiotlbDevice): PoolGeometry {
     const baseSlots = (tblDmaAddr + 2047n) >> 11n; // nr_slots(tbl_dma_addr)
     const baseSlotsModMax = baseSlots % maxSlots;
     geometry = {
-      baseLow32: Number(tblDmaAddr & 0xffffffffn),
+      baseLow32: Number(tblDmaAddr & 0xffffffffn) | 0,
       baseSlotsModMax: Number(baseSlotsModMax),
       maxSlots: Number(maxSlots),
-      // iommu_is_span_boundary(): ((base + index) & (max - 1)) + n > max. With index < capacity and
-      // n ≤ 128 slots... a request may be larger than 128 slots (it then fails on `list`), so use
-      // capacity + 2^20 as a generous bound for n; exact either way because the check is skipped
-      // only when it cannot fire.
-      neverCrosses: baseSlotsModMax + BigInt(pool.capacity) + (1n << 20n) <= maxSlots,
+      // iommu_is_span_boundary(): ((base + index) & (max - 1)) + n > max. For index < capacity and
+      // n ≤ 128 it is false whenever base % max + (capacity - 1) + 128 ≤ max (no wrap, no overflow).
+      neverCrosses: baseSlotsModMax + BigInt(pool.capacity) + 127n <= maxSlots,
     };
     pool.geometryCache.set(device, geometry);
   }
