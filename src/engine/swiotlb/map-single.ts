@@ -195,7 +195,12 @@ function mapSlots(
   // (a successful search bounds size by 128 slots, so the int32 form of nr_slots is exact).
   const mirrored = ((size + 2047) >>> 11) - padSlots;
   const orig = pool.origAddr;
-  for (let i = 0; i < mirrored; i++) orig[index + i] = origAddr + i * 2048;
+  // The first slot outside the loop: see takeSlots() in find-slots.ts. mirrored ≥ 1 after a
+  // successful search unless the request was zero bytes.
+  if (mirrored > 0) {
+    orig[index] = origAddr;
+    for (let i = 1; i < mirrored; i++) orig[index + i] = origAddr + i * 2048;
+  }
   return index;
 }
 const mapSlotsFn = mapSlots;

@@ -35,11 +35,18 @@ export function releaseSlotRun(pool: Pool, slotIndex: number, subOffset: number)
   // multiple of 128 slots have metadata up to that segment end, see Pool.capacity.)
   const segmentEnd = ((index >> 7) + 1) << 7;
   let count = end < segmentEnd ? list[end]! : 0;
-  for (let i = end - 1; i >= index; i--) {
-    list[i] = ++count;
-    origAddr[i] = Number.NaN;
-    allocSize[i] = 0;
-    padSlots[i] = 0;
+  // The last slot first, outside the loop: see takeSlots() in find-slots.ts.
+  if (nslots > 0) {
+    list[end - 1] = ++count;
+    origAddr[end - 1] = Number.NaN;
+    allocSize[end - 1] = 0;
+    padSlots[end - 1] = 0;
+    for (let i = end - 2; i >= index; i--) {
+      list[i] = ++count;
+      origAddr[i] = Number.NaN;
+      allocSize[i] = 0;
+      padSlots[i] = 0;
+    }
   }
   // Merge with the preceding free slots: `(i & 127) !== 127 && i >= 0` (C's unsigned wrap at -1).
   for (let i = index - 1; i >= 0 && (i & 127) !== 127 && list[i] !== 0; i--) list[i] = ++count;
