@@ -223,10 +223,12 @@ function takeSlots(
       allocSizes[i] = sizeFromFirst - (i - found) * 2048; // Int32Array stores modulo 2^32
     }
   }
-  // Renumber the free run before the block: `(i & 127) !== 127 && i >= 0` — C's unsigned index wraps
-  // at -1 to a value whose low 7 bits are 127; JS needs the explicit i >= 0.
+  // Renumber the free run before the block, back to the segment start: the kernel's
+  // `io_tlb_offset(i) != IO_TLB_SEGSIZE - 1` stops at the slot before it (for found < 128 at the
+  // unsigned index's wrap from 0, whose low 7 bits are 127), i.e. it runs while i ≥ found & ~127.
+  const segmentStart = found & -128;
   let count = 0;
-  for (let i = found - 1; i >= 0 && (i & 127) !== 127 && list[i] !== 0; i--) list[i] = ++count;
+  for (let i = found - 1; i >= segmentStart && list[i] !== 0; i--) list[i] = ++count;
   const areaSlots = pool.areaSlots;
   pool.areaIndex[areaIndex] = index + nslots >= areaSlots ? 0 : index + nslots;
   pool.areaUsed[areaIndex]! += nslots;

@@ -48,8 +48,9 @@ export function releaseSlotRun(pool: Pool, slotIndex: number, subOffset: number)
       padSlots[i] = 0;
     }
   }
-  // Merge with the preceding free slots: `(i & 127) !== 127 && i >= 0` (C's unsigned wrap at -1).
-  for (let i = index - 1; i >= 0 && (i & 127) !== 127 && list[i] !== 0; i--) list[i] = ++count;
+  // Merge with the preceding free slots of the same segment (i ≥ index & ~127: see takeSlots()).
+  const segmentStart = index & -128;
+  for (let i = index - 1; i >= segmentStart && list[i] !== 0; i--) list[i] = ++count;
   // index / area_nslabs: a shift when the area size is a power of two.
   const areaShift = pool.areaShift;
   pool.areaUsed[areaShift >= 0 ? index >> areaShift : (index / pool.areaSlots) | 0]! -= nslots;
