@@ -152,7 +152,7 @@ function scanArea(
   const areaSlots = pool.areaSlots;
   // Cheap reject under the area lock, before any scan.
   if (nslots > areaSlots - pool.areaUsed[areaIndex]!) return -1;
-  const list = pool.list;
+  const listPad = pool.listPad; // `list` in the low byte (Pool.listPad)
   const slotBase = areaIndex * areaSlots;
   const baseLow32 = geometry.baseLow32;
   // Skipped when no slot of the pool can cross (PoolGeometry.neverCrosses): a request of more than
@@ -178,7 +178,7 @@ function scanArea(
     }
     // iommu_is_span_boundary(slot, nslots, nr_slots(tbl_dma_addr), max_slots).
     if (
-      list[slot]! >= nslots &&
+      (listPad[slot]! & 255) >= nslots &&
       (!checkBoundary || ((geometry.baseSlotsModMax + slot) % geometry.maxSlots) + nslots <= geometry.maxSlots)
     ) {
       found = slot;
@@ -206,7 +206,8 @@ function takeSlots(
   nslots: number,
   sizeFromFirst: number,
 ): void {
-  const list = pool.list;
+  // Pool.listPad: the slots taken are free, so their pad_slots is 0 and writing 0 sets list = 0.
+  const listPad = pool.listPad;
   const allocSizes = pool.allocSize;
   const end = found + nslots;
   // The first slot is written before the loop (here and in the other per-slot loops of the map
@@ -216,10 +217,10 @@ function takeSlots(
   // 1–2 slot runs out of the expensive iterations (−6 % instructions per map/unmap pair, measured
   // with bench:engine swiotlb-4k-50pct). nslots is 0 only for a zero-byte request.
   if (nslots > 0) {
-    list[found] = 0;
+    listPad[found] = 0;
     allocSizes[found] = sizeFromFirst;
     for (let i = found + 1; i < end; i++) {
-      list[i] = 0;
+      listPad[i] = 0;
       allocSizes[i] = sizeFromFirst - (i - found) * 2048; // Int32Array stores modulo 2^32
     }
   }
@@ -228,7 +229,7 @@ function takeSlots(
   // unsigned index's wrap from 0, whose low 7 bits are 127), i.e. it runs while i ≥ found & ~127.
   const segmentStart = found & -128;
   let count = 0;
-  for (let i = found - 1; i >= segmentStart && list[i] !== 0; i--) list[i] = ++count;
+  for (let i = found - 1; i >= segmentStart && (listPad[i]! & 255) !== 0; i--) listPad[i] = ++count;
   const areaSlots = pool.areaSlots;
   pool.areaIndex[areaIndex] = index + nslots >= areaSlots ? 0 : index + nslots;
   pool.areaUsed[areaIndex]! += nslots;

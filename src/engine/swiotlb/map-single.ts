@@ -189,7 +189,10 @@ function mapSlots(
   const pool = mem.lastPool!;
   const padSlots = offset >>> 11;
   const index = first + padSlots;
-  pool.padSlots[index] = padSlots;
+  // pad_slots goes in the high byte of Pool.listPad, the slot's `list` (0 once taken; a zero-slot
+  // request takes nothing, so it is kept) in the low byte.
+  const listPad = pool.listPad;
+  listPad[index] = (listPad[index]! & 255) | (padSlots << 8);
   // v6.6: nr_slots(alloc_size + offset); v6.9: nr_slots(alloc_size + (offset & 2047));
   // v6.10: nr_slots(size) - pad_slots — all equal to this count for the size computed above
   // (a successful search bounds size by 128 slots, so the int32 form of nr_slots is exact).

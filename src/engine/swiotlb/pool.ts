@@ -6,9 +6,9 @@ import { type AllocatorRules, type RuleSet, ruleSets } from './rules';
  * its own next-fit index and used count.
  *
  * Number representation (documented in docs/engine/swiotlb.md):
- * - Slot metadata lives in typed arrays, off the V8 heap: `list` Uint8 (≤ 128), `padSlots` Uint8
- *   (≤ 31: the offset is at most min_align_mask 0xffff), `allocSize` Int32 and `origAddr`
- *   Float64 — 14 bytes per slot in ArrayBuffers, no per-slot JS objects (a 1 GiB pool of 524,288
+ * - Slot metadata lives in typed arrays, off the V8 heap: `listPad` Uint16 (`list` ≤ 128 and
+ *   `pad_slots` ≤ 31, the offset being at most min_align_mask 0xffff), `allocSize` Int32 and
+ *   `origAddr` Float64 — 14 bytes per slot in ArrayBuffers, no per-slot JS objects (a 1 GiB pool of 524,288
  *   slots costs 7 MiB of buffers and a few hundred bytes of heap).
  * - Physical addresses are plain numbers. Every address the model handles is below 2^52 (checked
  *   when a pool is created and by the replay parser), so `start + index * 2048` and
@@ -37,8 +37,18 @@ export interface Pool {
    * allocation can run past it (the bug fixed by "swiotlb: fix out-of-bounds TLB allocations").
    */
   readonly capacity: number;
-  /** Free contiguous slots from here to the segment end; 0 = in use (`slots[].list`). */
-  readonly list: Uint8Array;
+  /**
+   * `slots[].list | slots[].pad_slots << 8`, one 16-bit word per slot. Low byte `list`: free
+   * contiguous slots from here to the segment end (≤ 128), 0 = in use. High byte `pad_slots`
+   * (v6.9+, ≤ 31): padding slots before this slot's buffer, stored in its first non-padding slot.
+   * One array because release writes both for every freed slot and reads pad_slots before the
+   * alloc_size and `list` it depends on (one typed-array access instead of two per slot: V8 checks
+   * and loads every typed array separately). Exact because only a slot in use carries pad_slots:
+   * a slot with `list` > 0 always has pad_slots 0 (release clears both together, and only free
+   * slots are renumbered or taken), so writing a free-run count writes pad_slots 0, as the kernel
+   * has it. Readers of `list` mask the low byte (slotList()).
+   */
+  readonly listPad: Uint16Array;
   /**
    * Bytes of the allocation from this slot on (`slots[].alloc_size`), modulo 2^32 as a signed
    * 32-bit value: the kernel's size_t wraps for the last slots of a padded allocation; only the
@@ -46,8 +56,6 @@ export interface Pool {
    * int32 arithmetic on it.
    */
   readonly allocSize: Int32Array;
-  /** Padding slots before this slot's buffer, stored in its first non-padding slot (v6.9+ `pad_slots`). */
-  readonly padSlots: Uint8Array;
   /** Original address this slot mirrors, or NaN (`INVALID_PHYS_ADDR`). */
   readonly origAddr: Float64Array;
   /** Per-area slots in use (`areas[].used`). */
@@ -121,15 +129,15 @@ export function createPool(options: CreatePoolOptions): Pool {
   );
   const areaSlots = Math.floor(nslabs / nareas);
   const capacity = ruleSet.freeRunClampedToPoolEnd ? nslabs : Math.ceil(nslabs / 128) * 128;
-  // One byte more than the slots: swiotlb_release_slots() reads slots[index + nslots] whenever that is
+  // One entry more than the slots: swiotlb_release_slots() reads slots[index + nslots].list whenever that is
   // before the end of index's segment, which for an allocation ending at the last slot of a pool that
   // is not a multiple of 128 slots is one past the array. The kernel's array is PAGE_ALIGNed, zeroed
-  // memory (swiotlb_init_remap, swiotlb_alloc_pool), so that read is 0; this byte stays 0 the same way.
-  const list = new Uint8Array(capacity + 1);
+  // memory (swiotlb_init_remap, swiotlb_alloc_pool), so that read is 0; this entry stays 0 the same way.
+  const listPad = new Uint16Array(capacity + 1);
   for (let i = 0; i < nslabs; i++) {
     const toSegmentEnd = 128 - (i & 127);
     // v6.6 ignored the pool end (differs only for pools that are not a multiple of 128 slots).
-    list[i] = ruleSet.freeRunClampedToPoolEnd ? Math.min(toSegmentEnd, nslabs - i) : toSegmentEnd;
+    listPad[i] = ruleSet.freeRunClampedToPoolEnd ? Math.min(toSegmentEnd, nslabs - i) : toSegmentEnd;
   }
   // Slots past nslabs (v6.6 only) exist only so an overrunning allocation has somewhere to be
   // recorded; they read as "in use" so merges never extend into them.
@@ -142,9 +150,8 @@ export function createPool(options: CreatePoolOptions): Pool {
     areaSlots,
     areaShift: (areaSlots & (areaSlots - 1)) === 0 ? 31 - Math.clz32(areaSlots) : -1,
     capacity,
-    list,
+    listPad,
     allocSize: new Int32Array(capacity),
-    padSlots: new Uint8Array(capacity),
     origAddr: new Float64Array(capacity).fill(Number.NaN),
     areaUsed: new Int32Array(nareas),
     areaIndex: new Int32Array(nareas),
@@ -153,6 +160,16 @@ export function createPool(options: CreatePoolOptions): Pool {
     cachedGeometry: null,
     geometryCache: new WeakMap(),
   };
+}
+
+/** `slots[slot].list`: free contiguous slots from this one to the segment end (0 = in use). */
+export function slotList(pool: Pool, slot: number): number {
+  return pool.listPad[slot]! & 255;
+}
+
+/** `slots[slot].pad_slots`. */
+export function slotPadSlots(pool: Pool, slot: number): number {
+  return pool.listPad[slot]! >> 8;
 }
 
 /** Physical address of a slot (`slot_addr(pool->start, index)`). */

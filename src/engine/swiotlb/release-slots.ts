@@ -22,35 +22,34 @@ export function releaseSlots(pool: Pool, tlbAddr: number, minAlignMask: number):
  * inlined with this function passes no heap-allocated double (tblUnmapSingle() forms them).
  */
 export function releaseSlotRun(pool: Pool, slotIndex: number, subOffset: number): number {
-  const padSlots = pool.padSlots;
-  const index = slotIndex - padSlots[slotIndex]!;
+  // Pool.listPad: `list` in the low byte, pad_slots in the high byte.
+  const listPad = pool.listPad;
+  const index = slotIndex - (listPad[slotIndex]! >> 8);
   const allocSize = pool.allocSize;
   // nr_slots(alloc_size + offset) in int32: the first slot's alloc_size is at most 128 slots
   // (a search never hands out more), so the sum stays far below 2^31.
   const nslots = (allocSize[index]! + subOffset + 2047) >>> 11;
-  const list = pool.list;
   const origAddr = pool.origAddr;
   const end = index + nslots;
   // ALIGN(index + 1, IO_TLB_SEGSIZE): the end of index's segment. (v6.6 pools that are not a
   // multiple of 128 slots have metadata up to that segment end, see Pool.capacity.)
   const segmentEnd = ((index >> 7) + 1) << 7;
-  let count = end < segmentEnd ? list[end]! : 0;
+  let count = end < segmentEnd ? listPad[end]! & 255 : 0;
+  // Each freed slot: list = ++count and pad_slots = 0 (one write), orig_addr invalid, alloc_size 0.
   // The last slot first, outside the loop: see takeSlots() in find-slots.ts.
   if (nslots > 0) {
-    list[end - 1] = ++count;
+    listPad[end - 1] = ++count;
     origAddr[end - 1] = Number.NaN;
     allocSize[end - 1] = 0;
-    padSlots[end - 1] = 0;
     for (let i = end - 2; i >= index; i--) {
-      list[i] = ++count;
+      listPad[i] = ++count;
       origAddr[i] = Number.NaN;
       allocSize[i] = 0;
-      padSlots[i] = 0;
     }
   }
   // Merge with the preceding free slots of the same segment (i ≥ index & ~127: see takeSlots()).
   const segmentStart = index & -128;
-  for (let i = index - 1; i >= segmentStart && list[i] !== 0; i--) list[i] = ++count;
+  for (let i = index - 1; i >= segmentStart && (listPad[i]! & 255) !== 0; i--) listPad[i] = ++count;
   // index / area_nslabs: a shift when the area size is a power of two.
   const areaShift = pool.areaShift;
   pool.areaUsed[areaShift >= 0 ? index >> areaShift : (index / pool.areaSlots) | 0]! -= nslots;
