@@ -174,7 +174,9 @@ function mapSlots(
     );
     const scanned = stats.slotsScanned - scannedBefore;
     if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned;
-    mem.lastPool = index < 0 ? null : pool;
+    // Stored only when it changes: a pointer store into mem needs V8's write barrier, a compare does not.
+    if (index < 0) mem.lastPool = null;
+    else if (mem.lastPool !== pool) mem.lastPool = pool;
     if (index >= 0) {
       const nslots = (size + 2047) >>> 11; // at most 128 after a successful search
       const used = (mem.used += nslots); // inc_used_and_hiwater()
