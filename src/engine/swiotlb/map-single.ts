@@ -52,7 +52,7 @@ export function findSlots(
     index = dynamicFindSlotsFn(mem, device, cpu, origAddr, allocSize, allocAlignMask);
   }
   const scanned = stats.slotsScanned - scannedBefore;
-  if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned;
+  if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned | 0; // a small integer: keeps the field's SMI representation
   if (index < 0) {
     mem.lastPool = null;
     return -1;
@@ -166,14 +166,16 @@ function mapSlots(
       nareas,
       poolGeometryFn(pool, device),
       origLow,
-      origLow !== 0 || origHigh !== 0,
+      // orig !== 0 without a short-circuit: a branch taken only for orig's with zero low bits would
+      // lack type feedback and deoptimize the map path the first time it runs.
+      (origLow | origHigh) !== 0,
       size,
       allocAlignMask,
       minAlign,
       stats,
     );
     const scanned = stats.slotsScanned - scannedBefore;
-    if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned;
+    if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned | 0; // a small integer: keeps the field's SMI representation
     // Stored only when it changes: a pointer store into mem needs V8's write barrier, a compare does not.
     if (index < 0) mem.lastPool = null;
     else if (mem.lastPool !== pool) mem.lastPool = pool;
