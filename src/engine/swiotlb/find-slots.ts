@@ -1,5 +1,18 @@
 import type { Pool, PoolGeometry } from './pool';
 
+// Hot-path design (bench:engine swiotlb-4k-50pct; docs/engine/swiotlb.md "Hot path layout"):
+// - One setup per request: searchAreas() derives the masks, stride, slot count and first-slot
+//   alloc_size once and scans `areaCount` areas; poolFindSlots() (all areas from the CPU's) and
+//   searchPoolArea() (one area, for the dynamic search) are thin wrappers, and the static map
+//   path calls searchAreas() directly.
+// - Small integers only: orig enters as its low 32 bits (int32) plus `hasOrig`, masks are int32
+//   bit patterns, slot indices are SMIs; no double argument crosses a call V8 may not inline
+//   (it would be boxed as a heap number), no division and no Math.ceil.
+// - Rule flags are tested with `=== true`: V8 types a boolean field as "any value", and a plain
+//   `if (flag)` compiles to a full ToBoolean.
+// - Per-slot loops write their first slot before the loop: in each loop iteration after the one
+//   V8 peels, the loop's interrupt check makes it re-check and reload every typed array.
+
 /** Where searches add the candidate slots they examined (SwiotlbStats implements it). */
 export interface SearchStats {
   slotsScanned: number;
@@ -214,8 +227,8 @@ function takeSlots(
   // and unmap paths): V8 re-checks every typed array's map and reloads its length and data pointer
   // in each loop iteration after the first (the loop's interrupt check forgets what it knew), so
   // straight-line code for the first slot, plus the iteration V8 peels itself, keeps the common
-  // 1–2 slot runs out of the expensive iterations (−6 % instructions per map/unmap pair, measured
-  // with bench:engine swiotlb-4k-50pct). nslots is 0 only for a zero-byte request.
+  // 1–2 slot runs out of the expensive iterations (−6 % instructions per map/unmap pair on
+  // the swiotlb-4k-50pct workload, counted with valgrind). nslots is 0 only for a zero-byte request.
   if (nslots > 0) {
     listPad[found] = 0;
     allocSizes[found] = sizeFromFirst;

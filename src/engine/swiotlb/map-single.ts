@@ -6,6 +6,12 @@ import { type Pool, poolGeometry, type SwiotlbDevice } from './pool';
 import { releaseSlotRun, releaseSlots } from './release-slots';
 import { findPool, type TlbMem } from './tlb-mem';
 
+// Hot-path design (docs/engine/swiotlb.md "Hot path layout"): tblMapSingle() and tblUnmapSingle()
+// are small wrappers meant to be inlined into the caller; they turn the double addresses of the
+// API into slot indices and 32-bit halves before calling mapSlots() / unmapSlotRun(), so no
+// heap number is allocated per operation. mapSlots() holds the static-pool find-slots step itself
+// (it is too large to be inlined, which keeps tblMapSingle() inlinable) and calls searchAreas().
+
 // Hot-path calls into other modules go through these bindings, taken once at load: under tsx/esbuild
 // every `import { f }` use is a getter call on the module object, which showed up at ~10 % of the
 // swiotlb-4k-50pct profile. Plain functions, same semantics.

@@ -8,8 +8,12 @@ import { type AllocatorRules, type RuleSet, ruleSets } from './rules';
  * Number representation (documented in docs/engine/swiotlb.md):
  * - Slot metadata lives in typed arrays, off the V8 heap: `listPad` Uint16 (`list` ≤ 128 and
  *   `pad_slots` ≤ 31, the offset being at most min_align_mask 0xffff), `allocSize` Int32 and
- *   `origAddr` Float64 — 14 bytes per slot in ArrayBuffers, no per-slot JS objects (a 1 GiB pool of 524,288
- *   slots costs 7 MiB of buffers and a few hundred bytes of heap).
+ *   `origAddr` Float64 — 14 bytes per slot in ArrayBuffers, no per-slot JS objects (a 1 GiB pool
+ *   of 524,288 slots costs 7 MiB of buffers and a few hundred bytes of heap). Arrays per field,
+ *   not the kernel's array of structs: packed records were measured no faster or slower (the
+ *   search reads `list` 2 bytes a slot instead of 16; docs/engine/swiotlb.md), and the one cost
+ *   of separate arrays on release — pad_slots and alloc_size in two cache lines — is hidden by
+ *   loading both at once (release-slots.ts).
  * - Physical addresses are plain numbers. Every address the model handles is below 2^52 (checked
  *   when a pool is created and by the replay parser), so `start + index * 2048` and
  *   `orig + i * 2048` are exact doubles. `origAddr` holds NaN for INVALID_PHYS_ADDR.

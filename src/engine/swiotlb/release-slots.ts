@@ -1,5 +1,11 @@
 import type { Pool } from './pool';
 
+// Hot-path design (docs/engine/swiotlb.md "Hot path layout"): release is reached from
+// tblUnmapSingle() with a slot index and in-slot offset (small integers, never the double bounce
+// address), reads the victim's pad_slots and alloc_size in parallel (both usually miss the cache;
+// the kernel's struct puts them in one line, the arrays here do not), and writes `list` and
+// pad_slots as one 16-bit word (Pool.listPad).
+
 /**
  * swiotlb_release_slots(): frees the allocation a bounce address belongs to and merges the freed
  * run with the free run after it (same segment) and the free slots before it (same segment).
