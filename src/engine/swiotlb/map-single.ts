@@ -57,8 +57,8 @@ export function findSlots(
   } else {
     index = dynamicFindSlotsFn(mem, device, cpu, origAddr, allocSize, allocAlignMask);
   }
-  const scanned = stats.slotsScanned - scannedBefore;
-  if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned | 0; // a small integer: keeps the field's SMI representation
+  const scanned = (stats.slotsScanned - scannedBefore) | 0; // < 2^31 slots per map: an int32
+  if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned;
   if (index < 0) {
     mem.lastPool = null;
     return -1;
@@ -180,8 +180,8 @@ function mapSlots(
       minAlign,
       stats,
     );
-    const scanned = stats.slotsScanned - scannedBefore;
-    if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned | 0; // a small integer: keeps the field's SMI representation
+    const scanned = (stats.slotsScanned - scannedBefore) | 0; // < 2^31 slots per map: an int32
+    if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned;
     // Stored only when it changes: a pointer store into mem needs V8's write barrier, a compare does not.
     if (index < 0) mem.lastPool = null;
     else if (mem.lastPool !== pool) mem.lastPool = pool;
