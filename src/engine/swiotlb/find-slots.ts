@@ -1,5 +1,17 @@
 import type { Pool, PoolGeometry } from './pool';
-import type { RuleSet } from './rules';
+
+// Hot-path design (bench:engine swiotlb-4k-50pct; docs/engine/swiotlb.md "Hot path layout"):
+// - One setup per request: searchAreas() derives the masks, stride, slot count and first-slot
+//   alloc_size once and scans `areaCount` areas; poolFindSlots() (all areas from the CPU's) and
+//   searchPoolArea() (one area, for the dynamic search) are thin wrappers, and the static map
+//   path calls searchAreas() directly.
+// - Small integers only: orig enters as its low 32 bits (int32) plus `hasOrig`, masks are int32
+//   bit patterns, slot indices are SMIs; no double argument crosses a call V8 may not inline
+//   (it would be boxed as a heap number), no division and no Math.ceil.
+// - Rule flags are tested with `=== true`: V8 types a boolean field as "any value", and a plain
+//   `if (flag)` compiles to a full ToBoolean.
+// - Per-slot loops write their first slot before the loop: in each loop iteration after the one
+//   V8 peels, the loop's interrupt check makes it re-check and reload every typed array.
 
 /** Where searches add the candidate slots they examined (SwiotlbStats implements it). */
 export interface SearchStats {
@@ -11,11 +23,9 @@ export interface SearchStats {
  * area for `ceil(allocSize / 2048)` free slots that satisfy alignment, min-align parity and the
  * segment boundary. Allocates them (list, alloc_size, area index and used) and returns the first
  * slot index, or -1. The io_tlb_mem counters (inc_used_and_hiwater) are the caller's.
- *
- * Hot path: scalars only, no allocation, no bigint. `origAddr` is a double below 2^52; the kernel
- * compares it and the slot address only under `unsigned int` masks, so both are reduced to their
- * low 32 bits. `slotsScanned` counts candidate slots examined (including misaligned ones), added
- * to `stats.slotsScanned` (a double: exact up to 2^53).
+ * `origAddr` is a double below 2^52; the kernel compares it and the slot address only under
+ * `unsigned int` masks, so only its low 32 bits (and whether it is 0) matter. `slotsScanned`
+ * counts candidate slots examined (including misaligned ones), added to `stats.slotsScanned`.
  */
 export function searchPoolArea(
   pool: Pool,
@@ -27,24 +37,103 @@ export function searchPoolArea(
   minAlignMask: number,
   stats: SearchStats,
 ): number {
-  const alignMask = searchAlignMask(pool.ruleSet, allocSize, allocAlignMask, minAlignMask);
-  const iotlbMask = searchIotlbMask(pool.ruleSet, allocSize, allocAlignMask, minAlignMask, alignMask);
-  // get_max_slots(max(alloc_align_mask, iotlb_align_mask)); v6.6 has no slot mask (0), so this is its `(iotlb_align_mask >> 11) + 1` too.
-  const stride = (Math.max(alignMask, iotlbMask) >>> 11) + 1;
-  // `orig_addr &&`: with no original address the min-align comparison is skipped, as with a zero mask.
-  const origMask = origAddr === 0 ? 0 : iotlbMask | 0;
-  return scanArea(
+  return searchAreas(
     pool,
     areaIndex,
+    1,
     geometry,
-    slotCount(allocSize),
-    alignMask | 0,
-    origMask,
-    (origAddr >>> 0) & origMask,
-    stride,
-    allocSize - ((origAddr >>> 0) & minAlignMask & 2047),
+    origAddr | 0,
+    origAddr !== 0,
+    allocSize,
+    allocAlignMask,
+    minAlignMask,
     stats,
   );
+}
+
+/**
+ * swiotlb_pool_find_slots() (v6.6, and the non-dynamic swiotlb_find_slots() of every version):
+ * start at the CPU's area (`cpu & (nareas - 1)`), then round-robin; the first area that succeeds wins.
+ */
+export function poolFindSlots(
+  pool: Pool,
+  cpu: number,
+  geometry: PoolGeometry,
+  origAddr: number,
+  allocSize: number,
+  allocAlignMask: number,
+  minAlignMask: number,
+  stats: SearchStats,
+): number {
+  return searchAreas(
+    pool,
+    cpu & (pool.nareas - 1),
+    pool.nareas,
+    geometry,
+    origAddr | 0,
+    origAddr !== 0,
+    allocSize,
+    allocAlignMask,
+    minAlignMask,
+    stats,
+  );
+}
+
+/**
+ * The one search of this file: prepares the request once (masks, stride, slot count, the
+ * alloc_size of the first slot — the same in every area), then searches `areaCount` areas from
+ * `firstArea` round robin with scanArea(). poolFindSlots() searches every area, searchPoolArea()
+ * one; tblMapSingle()'s static-pool path calls this directly.
+ *
+ * orig arrives as `origLow` (its low 32 bits as an int32: ToInt32 of the address) and `hasOrig`
+ * (orig !== 0), small values that a call V8 does not inline passes without boxing a heap number.
+ * The masks are int32 bit patterns throughout (the kernel's are `unsigned int`), so the search
+ * does int32 arithmetic only.
+ */
+export function searchAreas(
+  pool: Pool,
+  firstArea: number,
+  areaCount: number,
+  geometry: PoolGeometry,
+  origLow: number,
+  hasOrig: boolean,
+  allocSize: number,
+  allocAlignMask: number,
+  minAlignMask: number,
+  stats: SearchStats,
+): number {
+  let alignMask: number; // what the slot address itself must clear
+  let iotlbMask: number; // `iotlb_align_mask`: the bits the slot address must share with orig
+  // `=== true`: V8 types a boolean field loaded from an object as "any value" and would emit a full
+  // ToBoolean (false, "", undetectable, 0.0, 0n checks) for a plain `if (flag)`; this is one compare.
+  if (pool.ruleSet.slotAlignment === true) {
+    // v6.9+: `alloc_align_mask | 2047`, with implicit page alignment only for legacy streaming
+    // callers without any mask; the min-align bits above it must match orig.
+    alignMask = (allocAlignMask === 0 && minAlignMask === 0 && allocSize >= 4096 ? 4095 : allocAlignMask) | 2047;
+    iotlbMask = minAlignMask & ~alignMask;
+  } else {
+    // v6.6: the slot is never forced aligned; `(min_align | alloc_align | (size >= PAGE_SIZE ?
+    // PAGE_SIZE - 1 : 0)) & ~2047` is its only alignment rule.
+    alignMask = 0;
+    iotlbMask = (minAlignMask | allocAlignMask | (allocSize >= 4096 ? 4095 : 0)) & ~2047;
+  }
+  // get_max_slots(max(alloc_align_mask, iotlb_align_mask)), the masks compared unsigned; v6.6 has
+  // no slot mask (0), so this is its `(iotlb_align_mask >> 11) + 1` too.
+  const stride = ((alignMask >>> 0 > iotlbMask >>> 0 ? alignMask : iotlbMask) >>> 11) + 1;
+  // `orig_addr &&`: with no original address the min-align comparison is skipped, as with a zero mask.
+  const origMask = hasOrig ? iotlbMask : 0;
+  const origBits = origLow & origMask;
+  const nslots = slotCount(allocSize);
+  // alloc_size - swiotlb_align_offset(dev, 0, orig): what the first slot records.
+  const sizeFromFirst = allocSize - (origLow & minAlignMask & 2047);
+  const nareas = pool.nareas;
+  let area = firstArea;
+  for (let tried = 0; tried < areaCount; tried++) {
+    const index = scanArea(pool, area, geometry, nslots, alignMask, origMask, origBits, stride, sizeFromFirst, stats);
+    if (index >= 0) return index;
+    if (++area >= nareas) area = 0;
+  }
+  return -1;
 }
 
 /**
@@ -54,33 +143,6 @@ export function searchPoolArea(
  */
 function slotCount(allocSize: number): number {
   return allocSize < 0x7fff_f800 ? (allocSize + 2047) >>> 11 : 1 << 30;
-}
-
-/**
- * The mask the slot address itself must clear (as an unsigned number). v6.9+: `alloc_align_mask
- * | 2047`, with implicit page alignment only for legacy streaming callers without any mask; v6.6
- * never forces the slot aligned (0).
- */
-function searchAlignMask(ruleSet: RuleSet, allocSize: number, allocAlignMask: number, minAlignMask: number): number {
-  if (!ruleSet.slotAlignment) return 0;
-  const mask = allocAlignMask === 0 && minAlignMask === 0 && allocSize >= 4096 ? 4095 : allocAlignMask;
-  return (mask | 2047) >>> 0;
-}
-
-/**
- * `iotlb_align_mask`: the bits the slot address must share with orig (as an unsigned number).
- * v6.9+: min_align_mask above the slot mask; v6.6: `(min_align | alloc_align | (size >= PAGE_SIZE
- * ? PAGE_SIZE - 1 : 0)) & ~2047`, its only alignment rule.
- */
-function searchIotlbMask(
-  ruleSet: RuleSet,
-  allocSize: number,
-  allocAlignMask: number,
-  minAlignMask: number,
-  alignMask: number,
-): number {
-  if (ruleSet.slotAlignment) return (minAlignMask & ~alignMask) >>> 0;
-  return ((minAlignMask | allocAlignMask | (allocSize >= 4096 ? 4095 : 0)) & ~2047) >>> 0;
 }
 
 /**
@@ -103,10 +165,12 @@ function scanArea(
   const areaSlots = pool.areaSlots;
   // Cheap reject under the area lock, before any scan.
   if (nslots > areaSlots - pool.areaUsed[areaIndex]!) return -1;
-  const list = pool.list;
+  const listPad = pool.listPad; // `list` in the low byte (Pool.listPad)
   const slotBase = areaIndex * areaSlots;
-  const baseLow32 = geometry.baseLow32 | 0;
-  const checkBoundary = !geometry.neverCrosses || nslots > 1 << 20;
+  const baseLow32 = geometry.baseLow32;
+  // Skipped when no slot of the pool can cross (PoolGeometry.neverCrosses): a request of more than
+  // 128 slots fails the list test below before the boundary test is reached.
+  const checkBoundary = geometry.neverCrosses !== true;
   const checkAlignment = (alignMask | origMask) !== 0;
   let index = pool.areaIndex[areaIndex]!;
   let scanned = 0;
@@ -127,7 +191,7 @@ function scanArea(
     }
     // iommu_is_span_boundary(slot, nslots, nr_slots(tbl_dma_addr), max_slots).
     if (
-      list[slot]! >= nslots &&
+      (listPad[slot]! & 255) >= nslots &&
       (!checkBoundary || ((geometry.baseSlotsModMax + slot) % geometry.maxSlots) + nslots <= geometry.maxSlots)
     ) {
       found = slot;
@@ -155,62 +219,31 @@ function takeSlots(
   nslots: number,
   sizeFromFirst: number,
 ): void {
-  const list = pool.list;
+  // Pool.listPad: the slots taken are free, so their pad_slots is 0 and writing 0 sets list = 0.
+  const listPad = pool.listPad;
   const allocSizes = pool.allocSize;
   const end = found + nslots;
-  for (let i = found; i < end; i++) {
-    list[i] = 0;
-    allocSizes[i] = sizeFromFirst - (i - found) * 2048; // Int32Array stores modulo 2^32
+  // The first slot is written before the loop (here and in the other per-slot loops of the map
+  // and unmap paths): V8 re-checks every typed array's map and reloads its length and data pointer
+  // in each loop iteration after the first (the loop's interrupt check forgets what it knew), so
+  // straight-line code for the first slot, plus the iteration V8 peels itself, keeps the common
+  // 1–2 slot runs out of the expensive iterations (−6 % instructions per map/unmap pair on
+  // the swiotlb-4k-50pct workload, counted with valgrind). nslots is 0 only for a zero-byte request.
+  if (nslots > 0) {
+    listPad[found] = 0;
+    allocSizes[found] = sizeFromFirst;
+    for (let i = found + 1; i < end; i++) {
+      listPad[i] = 0;
+      allocSizes[i] = sizeFromFirst - (i - found) * 2048; // Int32Array stores modulo 2^32
+    }
   }
-  // Renumber the free run before the block: `(i & 127) !== 127 && i >= 0` — C's unsigned index wraps
-  // at -1 to a value whose low 7 bits are 127; JS needs the explicit i >= 0.
+  // Renumber the free run before the block, back to the segment start: the kernel's
+  // `io_tlb_offset(i) != IO_TLB_SEGSIZE - 1` stops at the slot before it (for found < 128 at the
+  // unsigned index's wrap from 0, whose low 7 bits are 127), i.e. it runs while i ≥ found & ~127.
+  const segmentStart = found & -128;
   let count = 0;
-  for (let i = found - 1; i >= 0 && (i & 127) !== 127 && list[i] !== 0; i--) list[i] = ++count;
+  for (let i = found - 1; i >= segmentStart && (listPad[i]! & 255) !== 0; i--) listPad[i] = ++count;
   const areaSlots = pool.areaSlots;
   pool.areaIndex[areaIndex] = index + nslots >= areaSlots ? 0 : index + nslots;
   pool.areaUsed[areaIndex]! += nslots;
-}
-
-/**
- * swiotlb_pool_find_slots() (v6.6, and the non-dynamic swiotlb_find_slots() of every version):
- * start at the CPU's area (`cpu & (nareas - 1)`), then round-robin; the first area that succeeds wins.
- */
-export function poolFindSlots(
-  pool: Pool,
-  cpu: number,
-  geometry: PoolGeometry,
-  origAddr: number,
-  allocSize: number,
-  allocAlignMask: number,
-  minAlignMask: number,
-  stats: SearchStats,
-): number {
-  // The request's masks, stride and sizes are the same in every area: prepared once (searchPoolArea() does the same per call).
-  const alignMask = searchAlignMask(pool.ruleSet, allocSize, allocAlignMask, minAlignMask);
-  const iotlbMask = searchIotlbMask(pool.ruleSet, allocSize, allocAlignMask, minAlignMask, alignMask);
-  const stride = (Math.max(alignMask, iotlbMask) >>> 11) + 1;
-  const origMask = origAddr === 0 ? 0 : iotlbMask | 0;
-  const origBits = (origAddr >>> 0) & origMask;
-  const nslots = slotCount(allocSize);
-  const sizeFromFirst = allocSize - ((origAddr >>> 0) & minAlignMask & 2047);
-  const nareas = pool.nareas;
-  const start = cpu & (nareas - 1);
-  let area = start;
-  do {
-    const index = scanArea(
-      pool,
-      area,
-      geometry,
-      nslots,
-      alignMask | 0,
-      origMask,
-      origBits,
-      stride,
-      sizeFromFirst,
-      stats,
-    );
-    if (index >= 0) return index;
-    if (++area >= nareas) area = 0;
-  } while (area !== start);
-  return -1;
 }

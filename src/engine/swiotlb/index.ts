@@ -11,7 +11,17 @@ export {
   type BootSizingInput,
   type SwiotlbCmdline,
 } from './boot-sizing';
-export { createPool, poolGeometry, poolUsed, slotAddr, type Pool, type PoolGeometry, type SwiotlbDevice } from './pool';
+export {
+  createPool,
+  poolGeometry,
+  poolUsed,
+  slotAddr,
+  slotList,
+  slotPadSlots,
+  type Pool,
+  type PoolGeometry,
+  type SwiotlbDevice,
+} from './pool';
 export { poolFindSlots, searchPoolArea } from './find-slots';
 export { releaseSlots } from './release-slots';
 export {

@@ -1,17 +1,25 @@
 import { invariant } from '../invariant';
 import { deleteTransientPool, dynamicFindSlots } from './dynamic';
-import { poolFindSlots } from './find-slots';
+import { poolFindSlots, searchAreas } from './find-slots';
 import { classifyFailure } from './metrics';
-import { poolGeometry, type SwiotlbDevice } from './pool';
-import { releaseSlots } from './release-slots';
+import { type Pool, poolGeometry, type SwiotlbDevice } from './pool';
+import { releaseSlotRun, releaseSlots } from './release-slots';
 import { findPool, type TlbMem } from './tlb-mem';
+
+// Hot-path design (docs/engine/swiotlb.md "Hot path layout"): tblMapSingle() and tblUnmapSingle()
+// are small wrappers meant to be inlined into the caller; they turn the double addresses of the
+// API into slot indices and 32-bit halves before calling mapSlots() / unmapSlotRun(), so no
+// heap number is allocated per operation. mapSlots() holds the static-pool find-slots step itself
+// (it is too large to be inlined, which keeps tblMapSingle() inlinable) and calls searchAreas().
 
 // Hot-path calls into other modules go through these bindings, taken once at load: under tsx/esbuild
 // every `import { f }` use is a getter call on the module object, which showed up at ~10 % of the
 // swiotlb-4k-50pct profile. Plain functions, same semantics.
 const poolFindSlotsFn = poolFindSlots;
+const searchAreasFn = searchAreas;
 const dynamicFindSlotsFn = dynamicFindSlots;
 const releaseSlotsFn = releaseSlots;
+const releaseSlotRunFn = releaseSlotRun;
 const poolGeometryFn = poolGeometry;
 const findPoolFn = findPool;
 
@@ -31,7 +39,7 @@ export function findSlots(
   const stats = mem.stats;
   const scannedBefore = stats.slotsScanned;
   let index = -1;
-  if (!mem.dynamic) {
+  if (mem.dynamic !== true) {
     const pool = mem.pools[0];
     if (pool !== undefined) {
       index = poolFindSlotsFn(
@@ -49,7 +57,7 @@ export function findSlots(
   } else {
     index = dynamicFindSlotsFn(mem, device, cpu, origAddr, allocSize, allocAlignMask);
   }
-  const scanned = stats.slotsScanned - scannedBefore;
+  const scanned = (stats.slotsScanned - scannedBefore) | 0; // < 2^31 slots per map: an int32
   if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned;
   if (index < 0) {
     mem.lastPool = null;
@@ -128,43 +136,55 @@ function mapSlots(
     return failMap(mem, 'no-pool');
   }
   const rules = mem.ruleSet;
-  const origLow32 = origLow >>> 0;
   const minAlign = device.minAlignMask;
+  // `=== true` on the rule flags and mem.dynamic: see searchAreas() (one compare instead of a full ToBoolean).
   let offset: number;
   let size: number;
-  if (!rules.padSlots) {
-    offset = origLow32 & minAlign & 2047;
+  if (rules.padSlots !== true) {
+    offset = origLow & minAlign & 2047;
     size = mappingSize + offset;
   } else {
-    offset = origLow32 & minAlign & ((allocAlignMask | 2047) >>> 0);
+    offset = origLow & minAlign & (allocAlignMask | 2047);
     size = mappingSize + offset;
-    // ALIGN(x, a) with a = alloc_align_mask + 1 a power of two (masks are 2^n - 1 < 2^31).
-    if (rules.sizeRoundedToAlignMask && allocAlignMask !== 0)
-      size = Math.ceil(size / (allocAlignMask + 1)) * (allocAlignMask + 1);
+    // ALIGN(x, a) with a = alloc_align_mask + 1 a power of two (masks are 2^n - 1 < 2^31): a mask
+    // while x + alloc_align_mask fits an int32, else (a request of 2 GiB or more, which no search
+    // can satisfy) the exact floating-point form.
+    if (rules.sizeRoundedToAlignMask === true && allocAlignMask !== 0) {
+      const sum = size + allocAlignMask;
+      size = sum <= 0x7fff_ffff ? sum & ~allocAlignMask : Math.ceil(size / (allocAlignMask + 1)) * (allocAlignMask + 1);
+    }
   }
   let first = -1;
-  if (mem.dynamic) first = findSlots(mem, device, cpu, origAddr, size, allocAlignMask);
+  if (mem.dynamic === true) first = findSlots(mem, device, cpu, origAddr, size, allocAlignMask);
   else {
     // findSlots()'s non-dynamic branch, written out here on purpose: it makes this function too
     // large (in bytecode) for V8 to inline into tblMapSingle(), so tblMapSingle() stays small
     // enough to be inlined into its callers and the bounce address it forms is never boxed as
     // a heap number (measured with bench:engine swiotlb-4k-50pct). The replay and property
-    // tests hold both copies to the kernel's choices.
+    // tests hold both copies to the kernel's choices. It calls searchAreas() (poolFindSlots()
+    // without the double orig argument).
     const pool = mem.pools[0]!; // mem.nslabs > 0: the static pool exists
     const scannedBefore = stats.slotsScanned;
-    const index = poolFindSlotsFn(
+    const nareas = pool.nareas;
+    const index = searchAreasFn(
       pool,
-      cpu,
+      cpu & (nareas - 1),
+      nareas,
       poolGeometryFn(pool, device),
-      origAddr,
+      origLow,
+      // orig !== 0 without a short-circuit: a branch taken only for orig's with zero low bits would
+      // lack type feedback and deoptimize the map path the first time it runs.
+      (origLow | origHigh) !== 0,
       size,
       allocAlignMask,
       minAlign,
       stats,
     );
-    const scanned = stats.slotsScanned - scannedBefore;
+    const scanned = (stats.slotsScanned - scannedBefore) | 0; // < 2^31 slots per map: an int32
     if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned;
-    mem.lastPool = index < 0 ? null : pool;
+    // Stored only when it changes: a pointer store into mem needs V8's write barrier, a compare does not.
+    if (index < 0) mem.lastPool = null;
+    else if (mem.lastPool !== pool) mem.lastPool = pool;
     if (index >= 0) {
       const nslots = (size + 2047) >>> 11; // at most 128 after a successful search
       const used = (mem.used += nslots); // inc_used_and_hiwater()
@@ -179,13 +199,21 @@ function mapSlots(
   const pool = mem.lastPool!;
   const padSlots = offset >>> 11;
   const index = first + padSlots;
-  pool.padSlots[index] = padSlots;
+  // pad_slots goes in the high byte of Pool.listPad, the slot's `list` (0 once taken; a zero-slot
+  // request takes nothing, so it is kept) in the low byte.
+  const listPad = pool.listPad;
+  listPad[index] = (listPad[index]! & 255) | (padSlots << 8);
   // v6.6: nr_slots(alloc_size + offset); v6.9: nr_slots(alloc_size + (offset & 2047));
   // v6.10: nr_slots(size) - pad_slots — all equal to this count for the size computed above
   // (a successful search bounds size by 128 slots, so the int32 form of nr_slots is exact).
   const mirrored = ((size + 2047) >>> 11) - padSlots;
   const orig = pool.origAddr;
-  for (let i = 0; i < mirrored; i++) orig[index + i] = origAddr + i * 2048;
+  // The first slot outside the loop: see takeSlots() in find-slots.ts. mirrored ≥ 1 after a
+  // successful search unless the request was zero bytes.
+  if (mirrored > 0) {
+    orig[index] = origAddr;
+    for (let i = 1; i < mirrored; i++) orig[index + i] = origAddr + i * 2048;
+  }
   return index;
 }
 const mapSlotsFn = mapSlots;
@@ -203,13 +231,37 @@ function failMap(mem: TlbMem, reason: Exclude<TlbMem['lastFailure'], null>): num
  * (swiotlb_del_transient) or releases the slots (swiotlb_release_slots). Returns false when the
  * address is in no pool — the kernel's is_swiotlb_buffer() is then false and dma-direct never
  * calls into SWIOTLB (only reachable after a v6.6 overrun past a transient pool's end).
+ *
+ * Kept small so V8 inlines it into its callers: the common case (one static pool, no transient
+ * pools, the address inside it) turns the bounce address (a double, ≥ 2^31 for most pools) into
+ * a slot index and in-slot offset here, and calls unmapSlotRun() with small integers only; a
+ * double passed to a call that is not inlined would be boxed as a heap number on every unmap.
  */
 export function tblUnmapSingle(mem: TlbMem, device: SwiotlbDevice, tlbAddr: number): boolean {
+  const pools = mem.pools;
+  if (pools.length === 1 && mem.transientPools.length === 0) {
+    const pool = pools[0]!;
+    const offsetBytes = tlbAddr - pool.start;
+    // (tlb_addr - offset - start) >> IO_TLB_SHIFT: see releaseSlots() for why `* 2^-11 | 0` is exact.
+    if (offsetBytes >= 0 && offsetBytes < pool.nslabs * 2048)
+      return unmapSlotRunFn(mem, pool, (offsetBytes * (1 / 2048)) | 0, (tlbAddr >>> 0) & device.minAlignMask & 2047);
+  }
+  return unmapFromAnyPoolFn(mem, device, tlbAddr);
+}
+
+/** The static-pool release of tblUnmapSingle(): swiotlb_release_slots() and dec_used(). */
+function unmapSlotRun(mem: TlbMem, pool: Pool, slotIndex: number, subOffset: number): boolean {
   mem.stats.unmaps++;
-  // Fast path: one static pool, no transient pools (the common, non-dynamic case).
-  let pool = mem.pools.length === 1 && mem.transientPools.length === 0 ? mem.pools[0]! : findPoolFn(mem, tlbAddr);
-  if (pool !== undefined && (tlbAddr < pool.start || tlbAddr >= pool.start + pool.nslabs * 2048))
-    pool = findPoolFn(mem, tlbAddr);
+  const used = (mem.used -= releaseSlotRunFn(pool, slotIndex, subOffset));
+  if (used < 0) invariant(false, `io_tlb_used went negative (${used}) releasing slot ${slotIndex}`);
+  return true;
+}
+const unmapSlotRunFn = unmapSlotRun;
+
+/** tblUnmapSingle() for every other case: several pools, transient pools, or an address outside the pool. */
+function unmapFromAnyPool(mem: TlbMem, device: SwiotlbDevice, tlbAddr: number): boolean {
+  mem.stats.unmaps++;
+  const pool = findPoolFn(mem, tlbAddr);
   if (pool === undefined) {
     mem.stats.unmapsOutsidePools++;
     return false;
@@ -223,3 +275,4 @@ export function tblUnmapSingle(mem: TlbMem, device: SwiotlbDevice, tlbAddr: numb
   if (mem.used < 0) invariant(false, `io_tlb_used went negative (${mem.used}) releasing 0x${tlbAddr.toString(16)}`);
   return true;
 }
+const unmapFromAnyPoolFn = unmapFromAnyPool;

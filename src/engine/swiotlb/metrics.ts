@@ -1,5 +1,5 @@
 import { IO_TLB_SEGSIZE } from './constants';
-import type { Pool, SwiotlbDevice } from './pool';
+import { type Pool, slotList, type SwiotlbDevice } from './pool';
 import type { SlotFailureReason, TlbMem } from './tlb-mem';
 
 /**
@@ -21,9 +21,8 @@ export function classifyFailure(mem: TlbMem, _device: SwiotlbDevice, size: numbe
   let longestRun = 0;
   for (const pool of mem.pools) {
     const end = pool.nareas * pool.areaSlots;
-    const list = pool.list;
     for (let i = 0; i < end; i++) {
-      const run = list[i]!;
+      const run = slotList(pool, i);
       if (run > 0) free++;
       if (run > longestRun) longestRun = run;
     }
@@ -37,7 +36,7 @@ export function largestFreeRun(pools: readonly Pool[]): number {
   let largest = 0;
   for (const pool of pools) {
     const end = pool.nareas * pool.areaSlots;
-    for (let i = 0; i < end; i++) if (pool.list[i]! > largest) largest = pool.list[i]!;
+    for (let i = 0; i < end; i++) largest = Math.max(largest, slotList(pool, i));
   }
   return largest;
 }
@@ -47,7 +46,7 @@ export function freeSlots(pools: readonly Pool[]): number {
   let free = 0;
   for (const pool of pools) {
     const end = pool.nareas * pool.areaSlots;
-    for (let i = 0; i < end; i++) if (pool.list[i]! > 0) free++;
+    for (let i = 0; i < end; i++) if (slotList(pool, i) > 0) free++;
   }
   return free;
 }
@@ -62,8 +61,8 @@ export function freeRunHistogram(pools: readonly Pool[]): number[] {
   for (const pool of pools) {
     const end = pool.nareas * pool.areaSlots;
     for (let i = 0; i < end; i++) {
-      const run = pool.list[i]!;
-      if (run > 0 && ((i & 127) === 0 || pool.list[i - 1] === 0)) histogram[Math.min(run, IO_TLB_SEGSIZE)]!++;
+      const run = slotList(pool, i);
+      if (run > 0 && ((i & 127) === 0 || slotList(pool, i - 1) === 0)) histogram[Math.min(run, IO_TLB_SEGSIZE)]!++;
     }
   }
   return histogram;

@@ -6,10 +6,14 @@ import { type AllocatorRules, type RuleSet, ruleSets } from './rules';
  * its own next-fit index and used count.
  *
  * Number representation (documented in docs/engine/swiotlb.md):
- * - Slot metadata lives in typed arrays, off the V8 heap: `list` Uint8 (≤ 128), `padSlots` Uint8
- *   (≤ 31: the offset is at most min_align_mask 0xffff), `allocSize` Int32 and `origAddr`
- *   Float64 — 14 bytes per slot in ArrayBuffers, no per-slot JS objects (a 1 GiB pool of 524,288
- *   slots costs 7 MiB of buffers and a few hundred bytes of heap).
+ * - Slot metadata lives in typed arrays, off the V8 heap: `listPad` Uint16 (`list` ≤ 128 and
+ *   `pad_slots` ≤ 31, the offset being at most min_align_mask 0xffff), `allocSize` Int32 and
+ *   `origAddr` Float64 — 14 bytes per slot in ArrayBuffers, no per-slot JS objects (a 1 GiB pool
+ *   of 524,288 slots costs 7 MiB of buffers and a few hundred bytes of heap). Arrays per field,
+ *   not the kernel's array of structs: packed records were measured no faster or slower (the
+ *   search reads `list` 2 bytes a slot instead of 16; docs/engine/swiotlb.md), and the one cost
+ *   of separate arrays on release — pad_slots and alloc_size in two cache lines — is hidden by
+ *   loading both at once (release-slots.ts).
  * - Physical addresses are plain numbers. Every address the model handles is below 2^52 (checked
  *   when a pool is created and by the replay parser), so `start + index * 2048` and
  *   `orig + i * 2048` are exact doubles. `origAddr` holds NaN for INVALID_PHYS_ADDR.
@@ -37,8 +41,18 @@ export interface Pool {
    * allocation can run past it (the bug fixed by "swiotlb: fix out-of-bounds TLB allocations").
    */
   readonly capacity: number;
-  /** Free contiguous slots from here to the segment end; 0 = in use (`slots[].list`). */
-  readonly list: Uint8Array;
+  /**
+   * `slots[].list | slots[].pad_slots << 8`, one 16-bit word per slot. Low byte `list`: free
+   * contiguous slots from here to the segment end (≤ 128), 0 = in use. High byte `pad_slots`
+   * (v6.9+, ≤ 31): padding slots before this slot's buffer, stored in its first non-padding slot.
+   * One array because release writes both for every freed slot and reads pad_slots before the
+   * alloc_size and `list` it depends on (one typed-array access instead of two per slot: V8 checks
+   * and loads every typed array separately). Exact because only a slot in use carries pad_slots:
+   * a slot with `list` > 0 always has pad_slots 0 (release clears both together, and only free
+   * slots are renumbered or taken), so writing a free-run count writes pad_slots 0, as the kernel
+   * has it. Readers of `list` mask the low byte (slotList()).
+   */
+  readonly listPad: Uint16Array;
   /**
    * Bytes of the allocation from this slot on (`slots[].alloc_size`), modulo 2^32 as a signed
    * 32-bit value: the kernel's size_t wraps for the last slots of a padded allocation; only the
@@ -46,8 +60,6 @@ export interface Pool {
    * int32 arithmetic on it.
    */
   readonly allocSize: Int32Array;
-  /** Padding slots before this slot's buffer, stored in its first non-padding slot (v6.9+ `pad_slots`). */
-  readonly padSlots: Uint8Array;
   /** Original address this slot mirrors, or NaN (`INVALID_PHYS_ADDR`). */
   readonly origAddr: Float64Array;
   /** Per-area slots in use (`areas[].used`). */
@@ -65,13 +77,22 @@ export interface Pool {
 
 /** What the search needs about a (pool, device) pair, precomputed from bigints into exact numbers. */
 export interface PoolGeometry {
-  /** Low 32 bits of `tbl_dma_addr` (pool start as a DMA address, masked by the segment boundary). Alignment masks are `unsigned int`, so only these bits are ever compared. */
+  /**
+   * Low 32 bits of `tbl_dma_addr` (pool start as a DMA address, masked by the segment boundary) as
+   * an int32 bit pattern, so it stays a small integer in V8. Alignment masks are `unsigned int`, so
+   * only these bits are ever compared.
+   */
   readonly baseLow32: number;
   /** `nr_slots(tbl_dma_addr) % max_slots`: the pool start in slots, reduced modulo the boundary. */
   readonly baseSlotsModMax: number;
   /** `get_max_slots(boundary_mask)`: the boundary in slots (a power of two, up to 2^53). */
   readonly maxSlots: number;
-  /** True when no allocation of ≤ 128 slots starting in this pool can cross the boundary, so the search skips the check. */
+  /**
+   * True when no allocation starting in this pool can cross the boundary, so the search skips the
+   * check: true when every slot plus 128 (IO_TLB_SEGSIZE) stays inside one boundary window. Longer
+   * requests never pass the `list` test (a free run is at most 128 slots), which the search
+   * evaluates first, so their boundary outcome is never used.
+   */
   readonly neverCrosses: boolean;
 }
 
@@ -134,11 +155,10 @@ export function createPool(options: CreatePoolOptions): Pool {
   };
 }
 
-/** The per-slot arrays of a pool (`pool->slots`), split by field. */
+/** The per-slot arrays of a pool (`pool->slots`): list and pad_slots share one word. */
 interface SlotArrays {
-  list: Uint8Array;
+  listPad: Uint16Array;
   allocSize: Int32Array;
-  padSlots: Uint8Array;
   origAddr: Float64Array;
 }
 
@@ -154,7 +174,7 @@ const spareSlotBytesMax = 64 * 2 ** 20;
 let spareSlotBytes = 0;
 
 function slotArrayBytes(capacity: number): number {
-  return capacity * (1 + 4 + 1 + 8) + 1;
+  return capacity * (2 + 4 + 8) + 2;
 }
 
 /** Slot arrays for a new pool, in swiotlb_init_io_tlb_pool()'s state: every slot free, nothing mirrored. */
@@ -164,47 +184,44 @@ function slotArraysFor(capacity: number, nslabs: number, clampedToPoolEnd: boole
   if (spare) {
     spareSlotBytes -= slotArrayBytes(capacity);
     spare.allocSize.fill(0);
-    spare.padSlots.fill(0);
     spare.origAddr.fill(Number.NaN);
     slots = spare;
   } else {
-    // One byte more than the slots: swiotlb_release_slots() reads slots[index + nslots] whenever that is
+    // One entry more than the slots: swiotlb_release_slots() reads slots[index + nslots].list whenever that is
     // before the end of index's segment, which for an allocation ending at the last slot of a pool that
     // is not a multiple of 128 slots is one past the array. The kernel's array is PAGE_ALIGNed, zeroed
-    // memory (swiotlb_init_remap, swiotlb_alloc_pool), so that read is 0; this byte stays 0 the same way.
+    // memory (swiotlb_init_remap, swiotlb_alloc_pool), so that read is 0; this entry stays 0 the same way.
     slots = {
-      list: new Uint8Array(capacity + 1),
+      listPad: new Uint16Array(capacity + 1),
       allocSize: new Int32Array(capacity),
-      padSlots: new Uint8Array(capacity),
       origAddr: new Float64Array(capacity).fill(Number.NaN),
     };
   }
-  initFreeRuns(slots.list, nslabs, clampedToPoolEnd);
+  initFreeRuns(slots.listPad, nslabs, clampedToPoolEnd);
   return slots;
 }
 
 /**
  * `slots[i].list = IO_TLB_SEGSIZE - io_tlb_offset(i)` for every slot (v6.7+: at most the slots left in
- * the pool), 0 past nslabs. The counters repeat every 128 slots, so the first segment is written and
- * then copied by doubling.
+ * the pool) with `pad_slots` 0, and 0 past nslabs. The counters repeat every 128 slots, so the first
+ * segment is written and then copied by doubling.
  */
-function initFreeRuns(list: Uint8Array, nslabs: number, clampedToPoolEnd: boolean): void {
+function initFreeRuns(listPad: Uint16Array, nslabs: number, clampedToPoolEnd: boolean): void {
   const first = Math.min(128, nslabs);
-  for (let i = 0; i < first; i++) list[i] = 128 - i;
+  for (let i = 0; i < first; i++) listPad[i] = 128 - i;
   for (let filled = first; filled < nslabs;) {
     const copied = Math.min(filled, nslabs - filled);
-    list.copyWithin(filled, 0, copied);
+    listPad.copyWithin(filled, 0, copied);
     filled += copied;
   }
   // v6.6 ignored the pool end (differs only for pools that are not a multiple of 128 slots).
   if (clampedToPoolEnd)
-    for (let i = Math.max(0, nslabs - 128); i < nslabs; i++) list[i] = Math.min(128 - (i & 127), nslabs - i);
-  list.fill(0, nslabs);
+    for (let i = Math.max(0, nslabs - 128); i < nslabs; i++) listPad[i] = Math.min(128 - (i & 127), nslabs - i);
+  listPad.fill(0, nslabs);
 }
 
-const releasedList = new Uint8Array(0);
+const releasedListPad = new Uint16Array(0);
 const releasedAllocSize = new Int32Array(0);
-const releasedPadSlots = new Uint8Array(0);
 const releasedOrigAddr = new Float64Array(0);
 
 /**
@@ -212,19 +229,28 @@ const releasedOrigAddr = new Float64Array(0);
  * that owns the pool is over: the pool is left with empty arrays, so any later use reads nothing.
  */
 export function releasePool(pool: Pool): void {
-  if (pool.list === releasedList) return;
+  if (pool.listPad === releasedListPad) return;
   const bytes = slotArrayBytes(pool.capacity);
   if (spareSlotBytes + bytes <= spareSlotBytesMax) {
     const spares = spareSlotArrays.get(pool.capacity) ?? [];
-    spares.push({ list: pool.list, allocSize: pool.allocSize, padSlots: pool.padSlots, origAddr: pool.origAddr });
+    spares.push({ listPad: pool.listPad, allocSize: pool.allocSize, origAddr: pool.origAddr });
     spareSlotArrays.set(pool.capacity, spares);
     spareSlotBytes += bytes;
   }
-  const released = pool as { list: Uint8Array; allocSize: Int32Array; padSlots: Uint8Array; origAddr: Float64Array };
-  released.list = releasedList;
+  const released = pool as { listPad: Uint16Array; allocSize: Int32Array; origAddr: Float64Array };
+  released.listPad = releasedListPad;
   released.allocSize = releasedAllocSize;
-  released.padSlots = releasedPadSlots;
   released.origAddr = releasedOrigAddr;
+}
+
+/** `slots[slot].list`: free contiguous slots from this one to the segment end (0 = in use). */
+export function slotList(pool: Pool, slot: number): number {
+  return pool.listPad[slot]! & 255;
+}
+
+/** `slots[slot].pad_slots`. */
+export function slotPadSlots(pool: Pool, slot: number): number {
+  return pool.listPad[slot]! >> 8;
 }
 
 /** Physical address of a slot (`slot_addr(pool->start, index)`). */
@@ -258,14 +284,12 @@ function geometryForNewDevice(pool: Pool, device: SwiotlbDevice): PoolGeometry {
     const baseSlots = (tblDmaAddr + 2047n) >> 11n; // nr_slots(tbl_dma_addr)
     const baseSlotsModMax = baseSlots % maxSlots;
     geometry = {
-      baseLow32: Number(tblDmaAddr & 0xffffffffn),
+      baseLow32: Number(tblDmaAddr & 0xffffffffn) | 0,
       baseSlotsModMax: Number(baseSlotsModMax),
       maxSlots: Number(maxSlots),
-      // iommu_is_span_boundary(): ((base + index) & (max - 1)) + n > max. With index < capacity and
-      // n ≤ 128 slots... a request may be larger than 128 slots (it then fails on `list`), so use
-      // capacity + 2^20 as a generous bound for n; exact either way because the check is skipped
-      // only when it cannot fire.
-      neverCrosses: baseSlotsModMax + BigInt(pool.capacity) + (1n << 20n) <= maxSlots,
+      // iommu_is_span_boundary(): ((base + index) & (max - 1)) + n > max. For index < capacity and
+      // n ≤ 128 it is false whenever base % max + (capacity - 1) + 128 ≤ max (no wrap, no overflow).
+      neverCrosses: baseSlotsModMax + BigInt(pool.capacity) + 127n <= maxSlots,
     };
     pool.geometryCache.set(device, geometry);
   }

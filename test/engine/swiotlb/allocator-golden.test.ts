@@ -1,5 +1,6 @@
 import {
   createTlbMem,
+  slotList,
   swiotlbAlloc,
   type SwiotlbDevice,
   tblMapSingle,
@@ -123,7 +124,7 @@ describe('swiotlb slot search (hand-derived)', () => {
     expect(mem.used).toBe(32);
     tblUnmapSingle(mem, device, tlb);
     expect(mem.used).toBe(0);
-    expect(mem.pools[0]!.list[0]).toBe(128);
+    expect(slotList(mem.pools[0]!, 0)).toBe(128);
   });
 
   it('v6.9 pads like v6.10 but sizes by alloc_size + offset (9 slots instead of 32)', () => {
@@ -192,14 +193,14 @@ describe('swiotlb slot search (hand-derived)', () => {
     // Free A: list[0] = 1 + 127 = 128: the whole segment is one run again.
     const mem = pool(128);
     const [a, b, c] = fillSingles(mem, 3);
-    const { list } = mem.pools[0]!;
+    const list = (i: number): number => slotList(mem.pools[0]!, i);
 
     tblUnmapSingle(mem, pci, b!);
-    expect([list[0], list[1], list[2], list[3]]).toEqual([0, 1, 0, 125]);
+    expect([list(0), list(1), list(2), list(3)]).toEqual([0, 1, 0, 125]);
     tblUnmapSingle(mem, pci, c!);
-    expect([list[0], list[1], list[2], list[3]]).toEqual([0, 127, 126, 125]);
+    expect([list(0), list(1), list(2), list(3)]).toEqual([0, 127, 126, 125]);
     tblUnmapSingle(mem, pci, a!);
-    expect([list[0], list[1], list[2]]).toEqual([128, 127, 126]);
+    expect([list(0), list(1), list(2)]).toEqual([128, 127, 126]);
     expect(mem.used).toBe(0);
     expect(mem.hiwater).toBe(3);
   });
