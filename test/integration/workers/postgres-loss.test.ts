@@ -4,6 +4,8 @@ import { missingFaultBinaries, type PrivatePostgres, startPrivatePostgres } from
 import { migrateWithCli } from '../../support/test-database';
 import { createScenario, exampleSpec, isFinal, submitRun, waitForRun } from './pipeline-support';
 import { eventually, killWorker, type SpawnedWorker, spawnWorker } from './worker-processes';
+import pino from 'pino';
+import { createResultStoredEventSource } from '../../../src/modules/run/run.updates';
 
 // PostgreSQL unavailable for 20 s while runs execute: a private PostgreSQL 15 cluster (initdb in a
 // temp dir, its own loopback port, migrated with `dmasim migrate`) is stopped under a `dmasim
@@ -68,4 +70,35 @@ describeFault('PostgreSQL stopped for 20 s', () => {
     expect(failedJobLines).toEqual([]);
     expect(worker.output()).toContain('infrastructure error');
   }, 480_000);
+
+  it("reopens the API's result listener after an outage and hears results again", async () => {
+    const logLines: string[] = [];
+    const logger = pino({ level: 'info' }, { write: (line: string) => logLines.push(line) });
+    const events = createResultStoredEventSource({ databaseUrl: postgres.url, logger });
+    const heard = new Set<string>();
+    const unsubscribe = events.subscribe((event) => heard.add(event.runId));
+    /** Sends NOTIFYs with `payload` until the listener hears one (it may be reconnecting). */
+    const heardAfterNotifying = (payload: string) =>
+      eventually(`the listener to hear ${payload}`, async () => {
+        await db.$executeRaw`SELECT pg_notify('dmasim_run_result_stored', ${payload})`.catch(() => undefined);
+        return heard.has(payload) ? true : undefined;
+      });
+    try {
+      await heardAfterNotifying('before-outage');
+      await postgres.stop();
+      // Long enough for the listener to notice and retry against a refusing server more than once.
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      await postgres.start();
+      await heardAfterNotifying('after-outage');
+
+      const lost = logLines.filter((line) => line.includes('notification connection lost'));
+      const again = logLines.filter((line) => line.includes('listening for notifications again'));
+      // Logged once each way, not once per failed reconnect.
+      expect(lost).toHaveLength(1);
+      expect(again).toHaveLength(1);
+    } finally {
+      unsubscribe();
+      await events.close();
+    }
+  }, 120_000);
 });
