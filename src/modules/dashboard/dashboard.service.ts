@@ -84,20 +84,14 @@ export class DashboardService {
     viewer: Viewer,
     range: DashboardRange,
   ): Promise<{ riskiestScenarios: ScenarioRisk[]; headroom: ScenarioHeadroom[] }> {
-    const [risky, headroomRows] = await Promise.all([
+    const [risky, headroom] = await Promise.all([
       this.aggregates.riskiestScenarios(viewer.teamId, 20),
       this.aggregates.headroom(viewer.teamId, range, 20, 100),
     ]);
-    const scenarioIds = [...new Set([...risky.map((r) => r.scenario_id), ...headroomRows.map((r) => r.scenario_id)])];
+    const scenarioIds = [...new Set([...risky.map((r) => r.scenario_id), ...headroom.map((h) => h.scenarioId)])];
     const scenarios = new Map<string, Scenario>(
       (await this.scenarios.findByIds(viewer.teamId, scenarioIds)).map((s) => [s.id, s]),
     );
-    const headroom = new Map<string, Array<{ runId: string; at: Date; hiwaterFraction: number }>>();
-    for (const row of headroomRows) {
-      const points = headroom.get(row.scenario_id) ?? [];
-      points.push({ runId: row.run_id, at: row.at, hiwaterFraction: row.fraction });
-      headroom.set(row.scenario_id, points);
-    }
     return {
       riskiestScenarios: risky.flatMap((r) => {
         const scenario = scenarios.get(r.scenario_id);
@@ -114,7 +108,7 @@ export class DashboardService {
             ]
           : [];
       }),
-      headroom: [...headroom].flatMap(([scenarioId, points]) => {
+      headroom: headroom.flatMap(({ scenarioId, points }) => {
         const scenario = scenarios.get(scenarioId);
         return scenario ? [{ scenario, points }] : [];
       }),
