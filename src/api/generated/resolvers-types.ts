@@ -250,6 +250,8 @@ export type EntryComparison = {
   baselineProfile: Maybe<Scalars['String']['output']>;
   /** Baseline run. */
   baselineRunId: Maybe<Scalars['UUID']['output']>;
+  /** The baseline run's verdict levels, worst first; null without a baseline run (and in comparisons stored before levels were recorded). */
+  baselineVerdictLevels: Maybe<Array<RunVerdict>>;
   /** Candidate run. */
   candidateRunId: Scalars['UUID']['output'];
   /** Entry name (the comparison key). */
@@ -268,6 +270,8 @@ export type EntryComparison = {
   scenarioName: Scalars['String']['output'];
   /** Verdict of this entry. */
   verdict: RegressionVerdict;
+  /** The candidate run's verdict levels, worst first (empty in comparisons stored before levels were recorded). */
+  verdictLevels: Array<RunVerdict>;
 };
 
 /** Export formats of a compared suite batch. */
@@ -2926,6 +2930,7 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
 export type EntryComparisonResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['EntryComparison'] = ResolversParentTypes['EntryComparison']> = {
   baselineProfile?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   baselineRunId?: Resolver<Maybe<ResolversTypes['UUID']>, ParentType, ContextType>;
+  baselineVerdictLevels?: Resolver<Maybe<Array<ResolversTypes['RunVerdict']>>, ParentType, ContextType>;
   candidateRunId?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
   entryName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   findings?: Resolver<Array<ResolversTypes['FindingDiff']>, ParentType, ContextType>;
@@ -2935,6 +2940,7 @@ export type EntryComparisonResolvers<ContextType = GraphqlContext, ParentType ex
   scenarioId?: Resolver<ResolversTypes['UUID'], ParentType, ContextType>;
   scenarioName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   verdict?: Resolver<ResolversTypes['RegressionVerdict'], ParentType, ContextType>;
+  verdictLevels?: Resolver<Array<ResolversTypes['RunVerdict']>, ParentType, ContextType>;
 };
 
 export type FindingDiffResolvers<ContextType = GraphqlContext, ParentType extends ResolversParentTypes['FindingDiff'] = ResolversParentTypes['FindingDiff']> = {

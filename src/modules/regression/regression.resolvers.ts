@@ -3,6 +3,7 @@ import { AppError, notFound } from '../../platform/app-error';
 import { orNotFound, type Outcome } from '../common/user-errors';
 import type { SuiteInput } from './suite.service';
 import type { WebhookEvent } from './regression.types';
+import { verdictEnumsOf } from '../run/run.types';
 
 const eventToDomain: Record<GqlWebhookEvent, WebhookEvent> = {
   BATCH_COMPLETED: 'batch.completed',
@@ -169,6 +170,8 @@ export const regressionResolvers: Resolvers = {
       (await services.exports.exportBatch(viewer, c.batchId, format)).body,
   },
   EntryComparison: {
+    verdictLevels: (e) => verdictEnumsOf(e.levels),
+    baselineVerdictLevels: (e) => (e.baselineLevels === null ? null : verdictEnumsOf(e.baselineLevels)),
     reasons: (e) => [...e.reasons],
     findings: (e) => [...e.findings],
     metrics: (e) => [...e.metrics],

@@ -28,6 +28,9 @@ export type RunVerdictEnum = (typeof verdictEnums)[RunVerdict];
 
 /** GraphQL's RunVerdict enum value (EXPOSES_SECRETS) of a level (exposes-secrets), and back. */
 export const verdictEnum = (verdict: RunVerdict): RunVerdictEnum => verdictEnums[verdict];
+/** GraphQL enum values of stored level names (JSON columns hold plain strings), unknown names left out. */
+export const verdictEnumsOf = (levels: readonly string[]): RunVerdictEnum[] =>
+  levels.flatMap((level) => (Object.hasOwn(verdictEnums, level) ? [verdictEnums[level as RunVerdict]] : []));
 export const verdictOfEnum = (value: RunVerdictEnum): RunVerdict =>
   (Object.keys(verdictEnums) as RunVerdict[]).find((v) => verdictEnums[v] === value) ?? 'clean';
 

@@ -47,6 +47,8 @@ interface BatchView {
     };
     entries: Array<{
       verdict: string;
+      verdictLevels: string[];
+      baselineVerdictLevels: string[] | null;
       reasons: string[];
       profile: string;
       baselineProfile: string | null;
@@ -63,7 +65,7 @@ interface BatchView {
 }
 
 const batchFields =
-  'id status runsFinished runsTotal comparison { verdict baselineBatchId counts { new fixed persisting reopened waived thresholdBreaches } entries { verdict reasons profile baselineProfile findings { fingerprint change class severity waived counts } } }';
+  'id status runsFinished runsTotal comparison { verdict baselineBatchId counts { new fixed persisting reopened waived thresholdBreaches } entries { verdict verdictLevels baselineVerdictLevels reasons profile baselineProfile findings { fingerprint change class severity waived counts } } }';
 
 describe('regression runs', () => {
   let harness: ApiHarness;
@@ -219,6 +221,12 @@ describe('regression runs', () => {
         ),
       ).not.toHaveLength(0);
       expect(second.comparison?.counts.new).toBe(second.comparison?.entries[0]?.findings.length);
+      // Each entry carries its runs' verdict levels, worst first: the clean baseline's, then the leak's.
+      expect(first.comparison?.entries[0]?.baselineVerdictLevels).toBeNull();
+      expect(first.comparison?.entries[0]?.verdictLevels).not.toContain('EXPOSES_SECRETS');
+      expect(first.comparison?.entries[0]?.verdictLevels.length).toBeGreaterThan(0);
+      expect(second.comparison?.entries[0]?.verdictLevels[0]).toBe('EXPOSES_SECRETS');
+      expect(second.comparison?.entries[0]?.baselineVerdictLevels).toEqual(first.comparison?.entries[0]?.verdictLevels);
     });
 
     it('flags the fix as FIXED and IMPROVED once the regressed batch is the baseline', async () => {
