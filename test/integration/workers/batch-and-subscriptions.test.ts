@@ -177,7 +177,7 @@ describe('batches and subscriptions', () => {
 
   it('streams a run from its current state through progress to SUCCEEDED, then completes', async () => {
     const { token } = await harness.newTeam();
-    const runId = await submitRun(harness, token, { operations: 2_000_000 });
+    const runId = await submitRun(harness, token, { operations: 4_000_000 });
 
     const { payloads, errors } = await collect<{
       runUpdated: {

@@ -38,7 +38,9 @@ describe('pipeline faults', () => {
   it('completes a run with exactly one result set after its worker is SIGKILLed mid-run', async () => {
     const { token } = await harness.newTeam();
     const first = await worker();
-    const runId = await submitRun(harness, token, { operations: 400_000 });
+    // Long enough (about a second of engine time even on a fast, idle machine) for the 200 ms poll
+    // to see it RUNNING with progress before it ends; shorter runs can finish between two polls.
+    const runId = await submitRun(harness, token, { operations: 3_000_000 });
     const running = await waitForRun(harness, token, runId, (r) => r.status === 'RUNNING' && r.progress > 0);
 
     first.child.kill('SIGKILL');
@@ -56,7 +58,8 @@ describe('pipeline faults', () => {
   it('on SIGTERM lets the current run finish within the grace period, then exits', async () => {
     const { token } = await harness.newTeam();
     const process_ = await worker({ WORKER_SHUTDOWN_GRACE_MS: '60000' });
-    const runId = await submitRun(harness, token, { operations: 50_000 });
+    // As above: a run that cannot finish between two 200 ms polls, so it is seen RUNNING before SIGTERM.
+    const runId = await submitRun(harness, token, { operations: 3_000_000 });
     await waitForRun(harness, token, runId, (r) => r.status === 'RUNNING');
 
     process_.child.kill('SIGTERM');
