@@ -53,3 +53,17 @@ export function intFlag(
     throw new UsageError(`${name}: '${text}' is not an integer from ${min} to ${max}`);
   return n;
 }
+
+/** The value after a flag at `args[index]` for commands that walk argv themselves (run, review); a UsageError when missing. */
+export function flagValue(args: readonly string[], index: number, flag: string): string {
+  const value = args[index];
+  if (value === undefined || value.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+  return value;
+}
+
+/** `--json` or `--md` given at `arg`, on top of the format chosen so far ('text' until then); the two exclude each other. */
+export function outputFormatFlag(current: 'text' | 'json' | 'md', arg: '--json' | '--md'): 'json' | 'md' {
+  const next = arg === '--json' ? 'json' : 'md';
+  if (current !== 'text' && current !== next) throw new UsageError('--json and --md exclude each other');
+  return next;
+}

@@ -21,6 +21,7 @@ import {
 } from '../../engine/index';
 import { packageRoot } from '../package-root';
 import { loadSpecFile, printSpecErrors } from '../spec-file';
+import { flagValue, outputFormatFlag } from '../simple-flags';
 import { capOperations, type KernelChoice, parseKernelEntry, withKernel } from './run.command';
 
 const usage = `usage: dmasim review <spec.yaml|spec.json>... --base KERNEL --patched KERNEL [--json|--md] [--operations N]
@@ -63,17 +64,11 @@ function parseArgs(args: readonly string[]): ReviewOptions {
   let patched: KernelChoice | undefined;
   let format: OutputFormat = 'text';
   let operationsCap: number | undefined;
-  const value = (i: number, flag: string): string => {
-    const v = args[i];
-    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    return v;
-  };
+  const value = (i: number, flag: string): string => flagValue(args, i, flag);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
     if (arg === '--json' || arg === '--md') {
-      const next: OutputFormat = arg === '--json' ? 'json' : 'md';
-      if (format !== 'text' && format !== next) throw new UsageError('--json and --md exclude each other');
-      format = next;
+      format = outputFormatFlag(format, arg);
     } else if (arg === '--examples') examples = true;
     else if (arg === '--base') {
       if (base !== undefined) throw new UsageError('--base given twice');

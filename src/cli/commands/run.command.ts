@@ -1,5 +1,6 @@
 import { type CliCommand, type CliIo, ExitCode, FlagError, UsageError } from '../command';
 import { overlayLines } from './catalogue.commands';
+import { flagValue, outputFormatFlag } from '../simple-flags';
 import {
   compareReports,
   createEngineRun,
@@ -123,17 +124,11 @@ function parseArgs(args: readonly string[]): RunOptions {
   let matrix: KernelChoice[] | undefined;
   let clearOverlays = false;
   let failOn: RunOptions['failOn'];
-  const value = (i: number, flag: string): string => {
-    const v = args[i];
-    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    return v;
-  };
+  const value = (i: number, flag: string): string => flagValue(args, i, flag);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] ?? '';
     if (arg === '--json' || arg === '--md') {
-      const next: OutputFormat = arg === '--json' ? 'json' : 'md';
-      if (format !== 'text' && format !== next) throw new UsageError('--json and --md exclude each other');
-      format = next;
+      format = outputFormatFlag(format, arg);
     } else if (arg === '--seed') {
       const text = value(++i, '--seed');
       const n = Number(text);
