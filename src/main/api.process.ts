@@ -5,6 +5,7 @@ import { createDatabase, type Database } from '../platform/db';
 import type { Logger } from '../platform/logger';
 import { collectQueueDepth, metricsRegistry } from '../platform/metrics';
 import { createRedis, type RedisClient } from '../platform/redis';
+import { listenForNotifications } from '../platform/pg-notifications';
 import { checkPostgres, checkRedis } from '../platform/service-check';
 import { requireOperatorToken } from '../api/admin-queues';
 import { createExportRouter } from '../api/export.routes';
@@ -18,7 +19,9 @@ import { createBullmqRunQueue, createRunEventSource } from '../modules/run/run.q
 import { createResultStoredEventSource, mergeRunEventSources } from '../modules/run/run.updates';
 import { createQueueDashboard } from '../api/queue-dashboard.queue';
 import { createRegressionQueues } from '../modules/regression/regression.queue';
+import { runResultStoredChannel } from '../modules/result/result.types';
 import type { SpecValidator } from '../modules/scenario/scenario.types';
+import { tokenRevokedChannel } from '../modules/team/team.types';
 import { buildApiServices, regressionSettingsOf } from './composition';
 
 export interface ApiProcess {
@@ -41,9 +44,16 @@ export async function startApi(
   });
   const redis: RedisClient = createRedis(config.redis);
   const runQueue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
+  // One notification connection per API process: stored results (subscriptions) and revoked tokens
+  // (credential cache).
+  const notifications = listenForNotifications({
+    databaseUrl: config.databaseUrl,
+    channels: [runResultStoredChannel, tokenRevokedChannel],
+    logger,
+  });
   const runEvents = mergeRunEventSources(
     createRunEventSource({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix }),
-    createResultStoredEventSource({ databaseUrl: config.databaseUrl, logger }),
+    createResultStoredEventSource(notifications),
   );
   const regressionQueues = createRegressionQueues({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   if (!config.webhookSecretKey)
@@ -58,6 +68,9 @@ export async function startApi(
     regressionQueues,
     regressionSettings: regressionSettingsOf(config),
   });
+  notifications.on(tokenRevokedChannel, (prefix) => services.teams.forgetCredential(prefix));
+  // Revocations sent while the listener was away were not heard: start again from the database.
+  notifications.onListening(() => services.teams.forgetAllCredentials());
   const schema = createSchema();
   const development = config.nodeEnv === 'development';
   const apollo = createApolloServer({ schema, logger, development });
@@ -117,6 +130,7 @@ export async function startApi(
         redis.quit(),
         runQueue.close(),
         runEvents.close(),
+        notifications.close(),
         regressionQueues.close(),
       ]);
     },

@@ -1,7 +1,6 @@
 import type { Viewer } from '../team/team.types';
 import { notFound } from '../../platform/app-error';
-import type { Logger } from '../../platform/logger';
-import { listenForNotifications } from '../../platform/pg-notifications';
+import type { NotificationListener } from '../../platform/pg-notifications';
 import { runResultStoredChannel } from '../result/result.types';
 import type { RunEventSource } from './run.queue';
 import type { RunService } from './run.service';
@@ -129,24 +128,23 @@ export const noRunEvents: RunEventSource = {
 /**
  * `result-stored` events from PostgreSQL: the result statement NOTIFYs at commit, so a subscriber
  * hears of a finished run without the worker → Redis → QueueEvents hops (the job's own events
- * follow a few milliseconds later and find nothing new). One dedicated connection per API process.
+ * follow a few milliseconds later and find nothing new). `listener` is the API process's one
+ * notification connection, listening on `runResultStoredChannel`; closing the source leaves it open.
  */
-export function createResultStoredEventSource(options: { databaseUrl: string; logger: Logger }): RunEventSource {
+export function createResultStoredEventSource(listener: NotificationListener): RunEventSource {
   const listeners = new Set<(event: { runId: string; event: 'result-stored' }) => void>();
-  const listener = listenForNotifications({
-    databaseUrl: options.databaseUrl,
-    channel: runResultStoredChannel,
-    logger: options.logger,
-    onPayload: (runId) => {
-      for (const notify of listeners) notify({ runId, event: 'result-stored' });
-    },
+  const stopHearing = listener.on(runResultStoredChannel, (runId) => {
+    for (const notify of listeners) notify({ runId, event: 'result-stored' });
   });
   return {
     subscribe(notify) {
       listeners.add(notify);
       return () => listeners.delete(notify);
     },
-    close: () => listener.close(),
+    close: () => {
+      stopHearing();
+      return Promise.resolve();
+    },
   };
 }
 

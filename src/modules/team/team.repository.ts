@@ -1,7 +1,7 @@
 import type { Database } from '../../platform/db';
 import { translateUnique } from '../common/prisma-errors';
 import type { ApiToken as ApiTokenRow, Team as TeamRow } from '../../generated/prisma/client';
-import { type ApiToken, type Role, type Team, tokenTouchIntervalMs } from './team.types';
+import { type ApiToken, type Role, type Team, tokenRevokedChannel, tokenTouchIntervalMs } from './team.types';
 
 /** All SQL for teams and tokens. */
 export class TeamRepository {
@@ -69,11 +69,17 @@ export class TeamRepository {
     return rows.map(toToken);
   }
 
-  /** Revokes a token of the team; keeps the first revocation time. Undefined when the team has no such token. */
+  /**
+   * Revokes a token of the team; keeps the first revocation time. Undefined when the team has no such
+   * token. NOTIFYs `tokenRevokedChannel` with the prefix after the revocation committed, so every API
+   * process drops its cached credential.
+   */
   async revokeToken(teamId: string, id: string, now: Date): Promise<ApiToken | undefined> {
     await this.db.apiToken.updateMany({ where: { id, teamId, revokedAt: null }, data: { revokedAt: now } });
     const row = await this.db.apiToken.findFirst({ where: { id, teamId } });
-    return row ? toToken(row) : undefined;
+    if (!row) return undefined;
+    await this.db.$executeRaw`SELECT pg_notify(${tokenRevokedChannel}, ${row.prefix})`;
+    return toToken(row);
   }
 }
 

@@ -7,12 +7,54 @@ import { type ApiToken, type Role, type Team, tokenTouchIntervalMs, type Viewer 
 
 const teamNamePattern = /^[A-Za-z0-9][A-Za-z0-9 ._-]{0,99}$/;
 
+type StoredCredential = NonNullable<Awaited<ReturnType<TeamRepository['findCredentialByPrefix']>>>;
+
+export interface TeamServiceOptions {
+  /**
+   * How long a credential row read for authentication is reused (default 10 s). A revocation evicts
+   * it at once in this process and, through the token-revoked notification, in the other API
+   * processes; the lifetime bounds a revocation that a process did not hear (listener down).
+   */
+  readonly credentialCacheMs?: number;
+}
+
+/** Credential rows cached by prefix, at most this many (cleared when full: unknown prefixes are never cached). */
+const credentialCacheEntries = 10_000;
+
 /** Teams, tokens and authentication. */
 export class TeamService {
   constructor(
     private readonly teams: TeamRepository,
     private readonly clock: Clock,
+    private readonly options: TeamServiceOptions = {},
   ) {}
+
+  /** Credential rows by prefix (salt and hash only, never a secret), with when each stops being reused. */
+  private readonly credentials = new Map<string, { stored: StoredCredential; reuseUntilMs: number }>();
+
+  /** Drops the cached credential of `prefix` (its token was revoked, here or in another process). */
+  forgetCredential(prefix: string): void {
+    this.credentials.delete(prefix);
+  }
+
+  /** Drops every cached credential (revocations may have been missed while the listener was away). */
+  forgetAllCredentials(): void {
+    this.credentials.clear();
+  }
+
+  /** The credential row of `prefix`, from the cache while it is fresh: authentication is then no round trip. */
+  private async credential(prefix: string, nowMs: number): Promise<StoredCredential | undefined> {
+    const cached = this.credentials.get(prefix);
+    if (cached && cached.reuseUntilMs > nowMs) return cached.stored;
+    const stored = await this.teams.findCredentialByPrefix(prefix);
+    if (!stored) {
+      this.credentials.delete(prefix);
+      return undefined;
+    }
+    if (this.credentials.size >= credentialCacheEntries) this.credentials.clear();
+    this.credentials.set(prefix, { stored, reuseUntilMs: nowMs + (this.options.credentialCacheMs ?? 10_000) });
+    return stored;
+  }
 
   /** Creates a team and its first admin token (`dmasim team create`, first start). */
   async createTeam(name: string): Promise<{ team: Team; bearer: string }> {
@@ -49,14 +91,17 @@ export class TeamService {
     const bearer = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
     if (bearer === undefined) throw new AppError('UNAUTHENTICATED', 'send Authorization: Bearer <token>');
     const parsed = parseBearer(bearer);
-    const stored = parsed && (await this.teams.findCredentialByPrefix(parsed.prefix));
+    const now = this.clock.now();
+    const stored = parsed && (await this.credential(parsed.prefix, now.getTime()));
     if (!parsed || !stored || !secretMatches(stored, parsed.secret))
       throw new AppError('UNAUTHENTICATED', 'unknown token');
     if (stored.revokedAt !== null) throw new AppError('UNAUTHENTICATED', 'token revoked');
     // The credential row says when it was last recorded: skip the write (a round trip per request) within the minute.
-    const now = this.clock.now();
-    if (stored.lastUsedAt === null || now.getTime() - stored.lastUsedAt.getTime() >= tokenTouchIntervalMs)
+    if (stored.lastUsedAt === null || now.getTime() - stored.lastUsedAt.getTime() >= tokenTouchIntervalMs) {
       await this.teams.touchToken(stored.id, now);
+      const cached = this.credentials.get(parsed.prefix);
+      if (cached?.stored === stored) cached.stored = { ...stored, lastUsedAt: now };
+    }
     return { teamId: stored.teamId, tokenId: stored.id, role: stored.role };
   }
 
@@ -95,6 +140,7 @@ export class TeamService {
     requireRole(viewer, 'admin');
     const token = await this.teams.revokeToken(viewer.teamId, id, this.clock.now());
     if (!token) throw notFound('token', id);
+    this.forgetCredential(token.prefix);
     return token;
   }
 }

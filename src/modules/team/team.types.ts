@@ -33,3 +33,6 @@ export function hasRole(role: Role, required: Role): boolean {
 
 /** A token's `lastUsedAt` is recorded at most this often (ms): use is tracked to the minute, not per request. */
 export const tokenTouchIntervalMs = 60_000;
+
+/** PostgreSQL NOTIFY channel that carries a revoked token's prefix to every API process (credential caches). */
+export const tokenRevokedChannel = 'dmasim_token_revoked';

@@ -1,6 +1,8 @@
 import { useApiHarness } from '../../support/api-harness';
 import { buildViolation, completeRun, newTestTeam } from '../../support/factories';
 import { createResultStoredEventSource } from '../../../src/modules/run/run.updates';
+import { runResultStoredChannel } from '../../../src/modules/result/result.types';
+import { listenForNotifications } from '../../../src/platform/pg-notifications';
 import pino from 'pino';
 
 /** Polls `condition` every 50 ms for up to 10 s; fails naming what it waited for. */
@@ -19,10 +21,12 @@ describe('results, triage and the dashboard', () => {
     const team = await newTestTeam(api.harness);
     const run = await team.queuedRun(await team.scenario('notified'));
     const other = await team.queuedRun(await team.scenario('not-notified'));
-    const events = createResultStoredEventSource({
+    const listener = listenForNotifications({
       databaseUrl: process.env['DATABASE_URL']!,
+      channels: [runResultStoredChannel],
       logger: pino({ level: 'silent' }),
     });
+    const events = createResultStoredEventSource(listener);
     const heard: string[] = [];
     const unsubscribe = events.subscribe((event) => heard.push(`${event.event}:${event.runId}`));
     try {
@@ -46,6 +50,7 @@ describe('results, triage and the dashboard', () => {
     } finally {
       unsubscribe();
       await events.close();
+      await listener.close();
     }
   });
 

@@ -112,4 +112,32 @@ describe('authentication and tokens', () => {
     expect(Buffer.from(rows!.secretHash).toString('utf8')).not.toContain(secret);
     expect(Buffer.from(rows!.secretHash)).toHaveLength(32);
   });
+
+  it('stops a revoked token in another API process at once (it cached the credential; the revocation is announced)', async () => {
+    const { token: admin } = await harness.newTeam();
+    const created = await harness.gql<{ createApiToken: { secret: string; token: { id: string } } }>(
+      admin,
+      'mutation { createApiToken(input: { name: "ci", role: MEMBER }) { ... on ApiTokenCreated { secret token { id } } } }',
+    );
+    const token = created.data.createApiToken.secret;
+    const other = await startApiHarness();
+    try {
+      // The other process authenticates the token once: its credential row is now cached there.
+      expect((await other.gql(token, '{ viewer { role } }')).errors).toBeUndefined();
+      await harness.gql(admin, 'mutation($id: UUID!) { revokeApiToken(id: $id) { token { id } } }', {
+        id: created.data.createApiToken.token.id,
+      });
+      // Well before the cache's 10 s would have expired on its own.
+      const deadline = Date.now() + 3_000;
+      let lastError: string | undefined;
+      while (Date.now() < deadline) {
+        lastError = (await other.gql(token, '{ viewer { role } }')).errors?.[0]?.message;
+        if (lastError) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(lastError).toBe('token revoked');
+    } finally {
+      await other.stop();
+    }
+  });
 });

@@ -6,6 +6,8 @@ import { createScenario, exampleSpec, isFinal, submitRun, waitForRun } from './p
 import { eventually, killWorker, type SpawnedWorker, spawnWorker } from './worker-processes';
 import pino from 'pino';
 import { createResultStoredEventSource } from '../../../src/modules/run/run.updates';
+import { runResultStoredChannel } from '../../../src/modules/result/result.types';
+import { listenForNotifications } from '../../../src/platform/pg-notifications';
 
 // PostgreSQL unavailable for 20 s while runs execute: a private PostgreSQL 15 cluster (initdb in a
 // temp dir, its own loopback port, migrated with `dmasim migrate`) is stopped under a `dmasim
@@ -74,7 +76,8 @@ describeFault('PostgreSQL stopped for 20 s', () => {
   it("reopens the API's result listener after an outage and hears results again", async () => {
     const logLines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => logLines.push(line) });
-    const events = createResultStoredEventSource({ databaseUrl: postgres.url, logger });
+    const listener = listenForNotifications({ databaseUrl: postgres.url, channels: [runResultStoredChannel], logger });
+    const events = createResultStoredEventSource(listener);
     const heard = new Set<string>();
     const unsubscribe = events.subscribe((event) => heard.add(event.runId));
     /** Sends NOTIFYs with `payload` until the listener hears one (it may be reconnecting). */
@@ -99,6 +102,7 @@ describeFault('PostgreSQL stopped for 20 s', () => {
     } finally {
       unsubscribe();
       await events.close();
+      await listener.close();
     }
   }, 120_000);
 });

@@ -10,9 +10,12 @@ describe('TeamService.authenticate', () => {
 
   function serviceAt(lastUsedAt: Date | null, now: { value: Date }) {
     const touches: Date[] = [];
+    const reads: string[] = [];
+    let revokedAt: Date | null = null;
     const repository = {
-      findCredentialByPrefix: (prefix: string) =>
-        Promise.resolve(
+      findCredentialByPrefix: (prefix: string) => {
+        reads.push(prefix);
+        return Promise.resolve(
           prefix === minted.prefix
             ? {
                 id: 'token-1',
@@ -22,19 +25,25 @@ describe('TeamService.authenticate', () => {
                 prefix,
                 createdAt: start,
                 lastUsedAt,
-                revokedAt: null,
+                revokedAt,
                 salt: new Uint8Array(minted.salt),
                 secretHash: new Uint8Array(minted.secretHash),
               }
             : undefined,
-        ),
+        );
+      },
       touchToken: (_id: string, at: Date) => {
         touches.push(at);
         return Promise.resolve();
       },
+      revokeToken: () => {
+        revokedAt = now.value;
+        return Promise.resolve({ id: 'token-1', teamId: 'team-1', prefix: minted.prefix, revokedAt });
+      },
     } as unknown as TeamRepository;
-    return { service: new TeamService(repository, { now: () => now.value }), touches };
+    return { service: new TeamService(repository, { now: () => now.value }), touches, reads };
   }
+  const admin = { teamId: 'team-1', tokenId: 'token-1', role: 'admin' as const };
 
   it('records the first use of a token', async () => {
     const { service, touches } = serviceAt(null, { value: start });
@@ -62,5 +71,49 @@ describe('TeamService.authenticate', () => {
       code: 'UNAUTHENTICATED',
     });
     expect(touches).toEqual([]);
+  });
+
+  it('reuses the credential row for 10 s, then reads it again', async () => {
+    const now = { value: start };
+    const { service, reads, touches } = serviceAt(null, now);
+    await service.authenticate(`Bearer ${minted.bearer}`);
+    now.value = new Date(start.getTime() + 9_999);
+    await service.authenticate(`Bearer ${minted.bearer}`);
+    expect(reads).toHaveLength(1);
+    // The cached row carries the use just recorded: no second write within the minute.
+    expect(touches).toEqual([start]);
+    now.value = new Date(start.getTime() + 10_000);
+    await service.authenticate(`Bearer ${minted.bearer}`);
+    expect(reads).toHaveLength(2);
+  });
+
+  it('still checks the secret against a cached row', async () => {
+    const { service } = serviceAt(null, { value: start });
+    await service.authenticate(`Bearer ${minted.bearer}`);
+    await expect(service.authenticate(`Bearer dms_${minted.prefix}_${'A'.repeat(43)}`)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+      message: 'unknown token',
+    });
+  });
+
+  it('rejects a token at once after revoking it, though its row was cached', async () => {
+    const { service, reads } = serviceAt(null, { value: start });
+    await service.authenticate(`Bearer ${minted.bearer}`);
+    await service.revokeToken(admin, 'token-1');
+    await expect(service.authenticate(`Bearer ${minted.bearer}`)).rejects.toMatchObject({
+      code: 'UNAUTHENTICATED',
+      message: 'token revoked',
+    });
+    expect(reads).toHaveLength(2);
+  });
+
+  it('reads the row again after another process announced the revocation (forgetCredential)', async () => {
+    const { service, reads } = serviceAt(null, { value: start });
+    await service.authenticate(`Bearer ${minted.bearer}`);
+    service.forgetCredential(minted.prefix);
+    await service.authenticate(`Bearer ${minted.bearer}`);
+    service.forgetAllCredentials();
+    await service.authenticate(`Bearer ${minted.bearer}`);
+    expect(reads).toHaveLength(3);
   });
 });
