@@ -83,6 +83,15 @@ function sameSubmission(
   };
 }
 
+/** A promise's value, or what it threw, without throwing: for reads sent together whose errors matter only in turn. */
+async function settled<T>(work: Promise<T>): Promise<{ value: T } | { thrown: unknown }> {
+  try {
+    return { value: await work };
+  } catch (error: unknown) {
+    return { thrown: error };
+  }
+}
+
 /** Submitting, cancelling, retrying and reading runs. */
 export class RunService {
   constructor(
@@ -137,15 +146,19 @@ export class RunService {
         ],
       };
     const inputHash = key === null ? null : submissionHash(input);
-    if (key !== null) {
-      const existing = await this.runs.findByIdempotencyKey(viewer.teamId, key);
-      if (existing) return sameSubmission(existing, inputHash, key);
-    }
-    const full = await this.queueRoom(viewer, 1, ['input']);
+    // The three reads are independent: sent together, they cost one round trip of waiting, not three.
+    // Their answers are taken in this order: a reused key returns its run whatever the rest says.
+    const [existing, full, resolved] = await Promise.all([
+      key === null ? undefined : this.runs.findByIdempotencyKey(viewer.teamId, key),
+      this.queueRoom(viewer, 1, ['input']),
+      settled(this.resolveVersion(viewer, input)),
+    ]);
+    if (existing) return sameSubmission(existing, inputHash, key ?? '');
     if (full) return { userErrors: full };
-    const resolved = await this.resolveVersion(viewer, input);
-    if ('userErrors' in resolved) return resolved;
-    const planned = this.planRun(viewer, resolved, input.overrides ?? {}, ['input', 'overrides']);
+    if ('thrown' in resolved) throw resolved.thrown;
+    if ('userErrors' in resolved.value) return resolved.value;
+    const version = resolved.value;
+    const planned = this.planRun(viewer, version, input.overrides ?? {}, ['input', 'overrides']);
     if ('userErrors' in planned) return planned;
     if (input.trigger === 'BATCH' || input.trigger === 'SCHEDULE')
       return {
@@ -316,13 +329,13 @@ export class RunService {
         ],
       };
     }
-    const version = ref.versionId
-      ? await this.scenarios.version(viewer, ref.versionId)
-      : await this.scenarios.latestVersion(viewer, ref.scenarioId!);
-    const scenario = await this.scenarios.getOrThrow(viewer, version.scenarioId);
-    if (scenario.archivedAt !== null)
+    const { version, scenarioName, scenarioArchived } = await this.scenarios.versionToRun(
+      viewer,
+      ref.versionId ? { versionId: ref.versionId } : { scenarioId: ref.scenarioId! },
+    );
+    if (scenarioArchived)
       return {
-        userErrors: [{ path: ['input'], message: `scenario ${scenario.name} is archived`, code: 'SCENARIO_ARCHIVED' }],
+        userErrors: [{ path: ['input'], message: `scenario ${scenarioName} is archived`, code: 'SCENARIO_ARCHIVED' }],
       };
     return version;
   }

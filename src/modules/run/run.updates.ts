@@ -52,70 +52,88 @@ export class RunUpdates {
   ) {}
 
   /** Checks access now (NOT_FOUND for another team's id) and returns the stream of the run's states. */
-  async watchRun(viewer: Viewer, runId: string): Promise<AsyncGenerator<Run>> {
-    const first = await this.runs.getOrThrow(viewer, runId);
+  watchRun(viewer: Viewer, runId: string): Promise<AsyncIterableIterator<Run>> {
     return this.watch(
-      new Set([runId]),
       () => this.runs.getOrThrow(viewer, runId),
-      first,
+      () => [runId],
       (run) => `${run.status}|${run.progress}|${run.attempts}`,
       (run) => finalRunStatuses.has(run.status),
     );
   }
 
   /** Checks access now and returns the stream of the batch's states (its runs included). */
-  async watchBatch(viewer: Viewer, batchId: string): Promise<AsyncGenerator<RunBatchWithRuns>> {
-    const batch = await this.runs.batch(viewer, batchId);
-    if (!batch) throw notFound('batch', batchId);
-    const load = async (): Promise<RunBatchWithRuns> => {
-      const current = await this.runs.batch(viewer, batchId);
-      if (!current) throw notFound('batch', batchId);
-      return current;
-    };
+  watchBatch(viewer: Viewer, batchId: string): Promise<AsyncIterableIterator<RunBatchWithRuns>> {
     return this.watch(
-      new Set(batch.runs.map((r) => r.id)),
-      load,
-      batch,
+      async () => {
+        const batch = await this.runs.batch(viewer, batchId);
+        if (!batch) throw notFound('batch', batchId);
+        return batch;
+      },
+      (batch) => batch.runs.map((r) => r.id),
       (b) => `${b.status}|${b.runs.map((r) => `${r.status}:${r.progress}`).join(',')}`,
       (b) => finalRunStatuses.has(b.status) && b.runs.every((r) => finalRunStatuses.has(r.status)),
     );
   }
 
   /**
-   * `first` is the state the access check read: it is sent at once, and, because events between
-   * that read and this subscription would be missed, read once more right after subscribing when it
-   * was not final.
+   * Subscribes to job events first, then reads the first state (the access check: it throws before
+   * anything is returned). An event that arrives between the two — or before the watched run ids are
+   * known — leaves the wakeup fired, so the stream reads once more; otherwise the first read is the
+   * only one until an event or the safety poll. The subscription ends when the stream ends or is
+   * returned, also when it is returned before it was ever iterated.
    */
-  private async *watch<T>(
-    runIds: ReadonlySet<string>,
+  private async watch<T>(
     load: () => Promise<T>,
-    first: T,
+    runIdsOf: (value: T) => readonly string[],
     fingerprint: (value: T) => string,
     isFinal: (value: T) => boolean,
-  ): AsyncGenerator<T> {
+  ): Promise<AsyncIterableIterator<T>> {
     const wakeup = new Wakeup();
+    let runIds: ReadonlySet<string> | undefined;
     const unsubscribe = this.events.subscribe((event) => {
-      if (runIds.has(event.runId)) wakeup.fire();
+      if (!runIds || runIds.has(event.runId)) wakeup.fire();
     });
-    // The access check's read happened before this subscription: whatever changed in between is
-    // seen by the read that follows the first value (the wakeup starts fired).
-    wakeup.fire();
+    let first: T;
     try {
-      let sent: string | undefined;
-      let current = first;
-      for (;;) {
-        const key = fingerprint(current);
-        if (key !== sent) {
-          sent = key;
-          yield current;
-        }
-        if (isFinal(current)) return;
-        await wakeup.wait(this.options.pollIntervalMs ?? 2000);
-        current = await load();
-      }
-    } finally {
+      first = await load();
+    } catch (error: unknown) {
       unsubscribe();
+      throw error;
     }
+    runIds = new Set(runIdsOf(first));
+    const pollIntervalMs = this.options.pollIntervalMs ?? 2000;
+    async function* states(): AsyncGenerator<T> {
+      try {
+        let sent: string | undefined;
+        let current = first;
+        for (;;) {
+          const key = fingerprint(current);
+          if (key !== sent) {
+            sent = key;
+            yield current;
+          }
+          if (isFinal(current)) return;
+          await wakeup.wait(pollIntervalMs);
+          current = await load();
+        }
+      } finally {
+        unsubscribe();
+      }
+    }
+    const stream = states();
+    const iterator: AsyncIterableIterator<T> = {
+      next: () => stream.next(),
+      return: (value?: unknown) => {
+        unsubscribe();
+        return stream.return(value as T);
+      },
+      throw: (error?: unknown) => {
+        unsubscribe();
+        return stream.throw(error);
+      },
+      [Symbol.asyncIterator]: () => iterator,
+    };
+    return iterator;
   }
 }
 

@@ -1,6 +1,6 @@
 import type { Database } from '../../platform/db';
 import {
-  type Prisma,
+  Prisma,
   type Scenario as ScenarioRow,
   type ScenarioVersion as ScenarioVersionRow,
 } from '../../generated/prisma/client';
@@ -117,6 +117,41 @@ export class ScenarioRepository {
     return row ? toVersion(row) : undefined;
   }
 
+  /**
+   * The version a run would use — `versionId`'s, or the scenario's latest — with its scenario's name
+   * and archive state, in one round trip (submitting a run needs both).
+   */
+  async findVersionToRun(
+    teamId: string,
+    ref: { readonly versionId: string } | { readonly scenarioId: string },
+  ): Promise<{ version: ScenarioVersion; scenarioName: string; scenarioArchived: boolean } | undefined> {
+    const match =
+      'versionId' in ref
+        ? Prisma.sql`v.id = ${ref.versionId}::uuid`
+        : Prisma.sql`v.scenario_id = ${ref.scenarioId}::uuid ORDER BY v.version DESC LIMIT 1`;
+    const rows = await this.db.$queryRaw<VersionToRunRow[]>`
+      SELECT v.id, v.team_id, v.scenario_id, v.version, v.spec, v.spec_hash, v.diff_summary, v.created_at,
+             s.name AS scenario_name, s.archived_at IS NOT NULL AS scenario_archived
+      FROM scenario_version v JOIN scenario s ON s.id = v.scenario_id AND s.team_id = v.team_id
+      WHERE v.team_id = ${teamId}::uuid AND ${match}`;
+    const row = rows[0];
+    if (!row) return undefined;
+    return {
+      version: {
+        id: row.id,
+        teamId: row.team_id,
+        scenarioId: row.scenario_id,
+        version: row.version,
+        spec: row.spec as NormalizedSpec,
+        specHash: row.spec_hash,
+        diffSummary: row.diff_summary,
+        createdAt: row.created_at,
+      },
+      scenarioName: row.scenario_name,
+      scenarioArchived: row.scenario_archived,
+    };
+  }
+
   async listVersions(teamId: string, scenarioId: string): Promise<ScenarioVersion[]> {
     return (
       await this.db.scenarioVersion.findMany({ where: { scenarioId, teamId }, orderBy: { version: 'desc' } })
@@ -171,4 +206,17 @@ function toVersion(row: ScenarioVersionRow): ScenarioVersion {
     diffSummary: row.diffSummary,
     createdAt: row.createdAt,
   };
+}
+
+interface VersionToRunRow {
+  id: string;
+  team_id: string;
+  scenario_id: string;
+  version: number;
+  spec: unknown;
+  spec_hash: string;
+  diff_summary: string;
+  created_at: Date;
+  scenario_name: string;
+  scenario_archived: boolean;
 }

@@ -162,6 +162,20 @@ export class ScenarioService {
     return version;
   }
 
+  /**
+   * The version a run of `ref` uses (the given version, or the scenario's latest) with its scenario's
+   * name and archive state; NOT_FOUND for another team's or a missing id.
+   */
+  async versionToRun(
+    viewer: Viewer,
+    ref: { readonly versionId: string } | { readonly scenarioId: string },
+  ): Promise<{ version: ScenarioVersion; scenarioName: string; scenarioArchived: boolean }> {
+    const found = await this.scenarios.findVersionToRun(viewer.teamId, ref);
+    if (!found)
+      throw 'versionId' in ref ? notFound('scenario version', ref.versionId) : notFound('scenario', ref.scenarioId);
+    return found;
+  }
+
   async version(viewer: Viewer, versionId: string): Promise<ScenarioVersion> {
     const version = await this.scenarios.findVersion(viewer.teamId, versionId);
     if (!version) throw notFound('scenario version', versionId);
