@@ -291,9 +291,10 @@ describe('migrations', () => {
     await expect(db.run.update({ where: { id: run.id }, data: { timeLimitMs: 10 } })).rejects.toThrow();
   });
 
-  it('reverts the newest migration with migrate down and re-applies it, keeping stored series', async () => {
-    // The newest migration turns per-sample rows into one array row per run and metric; the
-    // round-trip test above stored the series [0, 1] → [0, 0.5], which must survive down and up.
+  it('reverts the two newest migrations with migrate down 2 and re-applies them, keeping stored series', async () => {
+    // The newest migration indexes pending replays; the one before turns per-sample rows into one
+    // array row per run and metric: the round-trip test above stored the series [0, 1] → [0, 0.5],
+    // which must survive down and up.
     const seriesText = async (table: 'metric_series' | 'metric_sample'): Promise<string> => {
       const rows = await db.$queryRawUnsafe<Array<{ text: string }>>(
         table === 'metric_series'
@@ -303,18 +304,24 @@ describe('migrations', () => {
       return rows.map((row) => row.text).join(';');
     };
     expect(await seriesText('metric_series')).toBe('swiotlb.used:{0,1}={0,0.5}');
-    await db.$disconnect();
 
-    const down = await migrateWithCli(databaseUrl, ['down']);
+    const indexNamed = async (name: string): Promise<number> =>
+      (await db.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM pg_indexes WHERE indexname = '${name}'`)).length;
+    expect(await indexNamed('run_replay_pending_idx')).toBe(1);
+    await db.$disconnect();
+    const down = await migrateWithCli(databaseUrl, ['down', '2']);
     db = createDatabase({ databaseUrl, schema: 'public' });
     const afterDown = await seriesText('metric_sample');
+    const indexAfterDown = await indexNamed('run_replay_pending_idx');
     await db.$disconnect();
     const up = await migrateWithCli(databaseUrl);
     db = createDatabase({ databaseUrl, schema: 'public' });
 
-    expect(down).toMatch(/migrate down: 1 migration\(s\)/);
-    expect(up).toMatch(/migrate up: 1 migration\(s\)/);
+    expect(down).toMatch(/migrate down: 2 migration\(s\)/);
+    expect(up).toMatch(/migrate up: 2 migration\(s\)/);
     expect(afterDown).toBe('swiotlb.used:{0,1}={0,0.5}');
+    expect(indexAfterDown).toBe(0);
     expect(await seriesText('metric_series')).toBe('swiotlb.used:{0,1}={0,0.5}');
+    expect(await indexNamed('run_replay_pending_idx')).toBe(1);
   });
 });

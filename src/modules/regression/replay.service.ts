@@ -102,7 +102,9 @@ export function recordingReplays(writer: RunResultWriter, replays: ReplayReposit
   return {
     async saveRunResult(record) {
       const wrote = await writer.saveRunResult(record);
-      if (wrote) {
+      // The result statement said whether a replay waits for this run: most runs are no replay, and
+      // for them this is no round trip.
+      if (wrote?.replayPending) {
         const recorded = await replays.recordReplayResult(record.runId, record.resultHash);
         if (recorded) logOutcome(logger, recorded);
       }

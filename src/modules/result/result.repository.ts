@@ -9,7 +9,7 @@ import type {
   Violation,
   ViolationFilter,
 } from './result.types';
-import { runResultStoredChannel } from './result.types';
+import { runResultStoredChannel, type StoredRunResult } from './result.types';
 
 interface ViolationRow {
   id: string;
@@ -52,11 +52,11 @@ export class ResultRepository {
    * is the database's clock inside that statement, i.e. at commit. Returns it, or undefined when
    * nothing was written.
    */
-  async saveRunResult(record: RunResultRecord): Promise<{ finishedAt: Date } | undefined> {
+  async saveRunResult(record: RunResultRecord): Promise<StoredRunResult | undefined> {
     const v = record.violations;
     const { all, ...m } = record.metrics;
     const series = seriesRows(record.samples);
-    const rows = await this.db.$queryRaw<Array<{ finished_at: Date }>>`
+    const rows = await this.db.$queryRaw<Array<{ finished_at: Date; replay_pending: boolean }>>`
       WITH moved AS (
         UPDATE run SET status = 'SUCCEEDED', result_hash = ${record.resultHash}, progress = 1, finished_at = clock_timestamp(),
           verdict = ${record.summary.verdict}, verdict_levels = ${[...record.summary.levels]}::text[],
@@ -111,9 +111,11 @@ export class ResultRepository {
         INSERT INTO team_dashboard_version (team_id, version) SELECT team_id, 1 FROM moved
         ON CONFLICT (team_id) DO UPDATE SET version = team_dashboard_version.version + 1
       )
-      SELECT m.finished_at FROM moved m CROSS JOIN LATERAL (SELECT pg_notify(${runResultStoredChannel}, m.id::text)) AS notified`;
+      SELECT m.finished_at,
+             EXISTS (SELECT 1 FROM run_replay r WHERE r.replay_run_id = m.id AND r.actual_hash IS NULL) AS replay_pending
+      FROM moved m CROSS JOIN LATERAL (SELECT pg_notify(${runResultStoredChannel}, m.id::text)) AS notified`;
     const written = rows[0];
-    return written ? { finishedAt: written.finished_at } : undefined;
+    return written ? { finishedAt: written.finished_at, replayPending: written.replay_pending } : undefined;
   }
 
   async findReport(teamId: string, runId: string): Promise<unknown> {

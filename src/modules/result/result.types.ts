@@ -91,3 +91,10 @@ export interface RunResultRecord {
  * API processes LISTEN on it to push the final state to subscribers without waiting for the queue.
  */
 export const runResultStoredChannel = 'dmasim_run_result_stored';
+
+/** What storing a run's results wrote. */
+export interface StoredRunResult {
+  readonly finishedAt: Date;
+  /** A replay waits for this run's hash (a run_replay row without one): the replay module records it. */
+  readonly replayPending: boolean;
+}

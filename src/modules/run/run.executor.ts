@@ -1,5 +1,5 @@
 import type { Clock } from '../../platform/clock';
-import type { RunResultRecord } from '../result/result.types';
+import type { RunResultRecord, StoredRunResult } from '../result/result.types';
 import type { ScenarioVersion, SpecValidator } from '../scenario/scenario.types';
 import { type RunErrorCode, RunFailedError } from './run.errors';
 import type { RunRepository } from './run.repository';
@@ -41,8 +41,8 @@ export interface ScenarioVersionReader {
 
 /** Where the executor stores a finished run's results in one transaction (implemented by the result repository). */
 export interface RunResultWriter {
-  /** The stored finish time; undefined when the run was no longer RUNNING, so nothing was written. */
-  saveRunResult(record: RunResultRecord): Promise<{ finishedAt: Date } | undefined>;
+  /** What was stored; undefined when the run was no longer RUNNING, so nothing was written. */
+  saveRunResult(record: RunResultRecord): Promise<StoredRunResult | undefined>;
 }
 
 /** Scenario versions are immutable, so a processor thread keeps the ones it has read (bounded). */
@@ -145,8 +145,9 @@ export class RunExecutor {
       return false;
     });
     if (sliced.kind === 'stopped') return { kind: stoppedBy, progress: sliced.fraction };
+    // No progress(1) after this: the result's commit notifies subscribers and the job's completion
+    // follows, so a last progress write would be one more Redis round trip per run with nothing new.
     const written = await this.results.saveRunResult(toRunResultRecord(run, sliced.report));
-    await hooks.onProgress?.(1);
     return {
       kind: 'succeeded',
       resultHash: sliced.report.resultHash,
