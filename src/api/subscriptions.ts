@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import {
+  type DocumentNode,
   getOperationAST,
   GraphQLError,
   type GraphQLSchema,
@@ -18,6 +19,9 @@ import type { QueryProtection } from './graphql';
 import type { RateLimiter } from './rate-limit';
 import type { Services } from './services';
 import type { Viewer } from '../modules/team/team.types';
+
+/** Valid subscription documents kept by their text, at most this many (cleared when full). */
+const validDocumentCacheEntries = 500;
 
 export interface SubscriptionServer {
   close(): Promise<void>;
@@ -60,6 +64,10 @@ export function attachSubscriptions(options: {
   const viewers = new WeakMap<object, Viewer>();
   const formatError = createFormatError(options.logger);
   const rules = [...specifiedRules, ...options.protection.validationRules];
+  // Documents that parsed and validated, by their text: a client subscribes with the same few
+  // documents again and again (a run page, a CI wait), and validation with the limit rules costs
+  // more than the subscription's first read. The schema and rules are fixed for the server's life.
+  const validDocuments = new Map<string, DocumentNode>();
   let nextRequestId = 0;
   const cleanup = useServer<Record<string, unknown> | undefined>(
     {
@@ -82,22 +90,26 @@ export function attachSubscriptions(options: {
           if (error instanceof AppError) return [toGraphQLError(error)];
           throw error;
         }
-        let document;
-        try {
-          document = parse(payload.query, options.protection.parseOptions);
-        } catch (error: unknown) {
-          if (!(error instanceof GraphQLError)) throw error;
-          return [new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+        let document = validDocuments.get(payload.query);
+        if (!document) {
+          try {
+            document = parse(payload.query, options.protection.parseOptions);
+          } catch (error: unknown) {
+            if (!(error instanceof GraphQLError)) throw error;
+            return [new GraphQLError(error.message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
+          }
+          const validationErrors = validate(options.schema, document, rules);
+          if (validationErrors.length > 0)
+            return validationErrors.map(
+              (error) =>
+                new GraphQLError(error.message, {
+                  nodes: error.nodes,
+                  extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+                }),
+            );
+          if (validDocuments.size >= validDocumentCacheEntries) validDocuments.clear();
+          validDocuments.set(payload.query, document);
         }
-        const validationErrors = validate(options.schema, document, rules);
-        if (validationErrors.length > 0)
-          return validationErrors.map(
-            (error) =>
-              new GraphQLError(error.message, {
-                nodes: error.nodes,
-                extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
-              }),
-          );
         const operation = getOperationAST(document, payload.operationName);
         if (operation?.operation !== OperationTypeNode.SUBSCRIPTION)
           return [

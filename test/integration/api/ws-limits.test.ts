@@ -80,6 +80,19 @@ describe('graphql-ws limits', () => {
     );
 
     expect(outcome).toEqual({ data: { runUpdated: { id: runId, status: 'QUEUED' } } });
+    // The same document again (validated once, then kept): same answer, and still team-scoped.
+    const again = await firstOutcome(
+      wsClient(token),
+      'subscription($id: UUID!) { runUpdated(runId: $id) { id status } }',
+      { id: runId },
+    );
+    const otherTeam = await firstOutcome(
+      wsClient((await harness.newTeam()).token),
+      'subscription($id: UUID!) { runUpdated(runId: $id) { id status } }',
+      { id: runId },
+    );
+    expect(again).toEqual(outcome);
+    expect(otherTeam.errors?.[0]).toMatchObject({ extensions: { code: 'NOT_FOUND' } });
   });
 
   it('refuses a query and a mutation over WebSocket and runs neither', async () => {
@@ -117,6 +130,12 @@ describe('graphql-ws limits', () => {
     expect(thousand.errors?.[0]?.message).toMatch(/tokens/);
     expect(thirty.data).toBeUndefined();
     expect(thirty.errors?.map((error) => error.message).join(' ')).toMatch(/alias/i);
+    // A refused document is never kept as valid: sent again, it is refused again.
+    const thirtyAgain = await firstOutcome(
+      client,
+      `subscription { runUpdated(runId: "6f1c2d9e-8a51-4f0e-9b0a-2f3b1c4d5e6f") { ${Array.from({ length: 30 }, (_, i) => `a${i}: id`).join(' ')} } }`,
+    );
+    expect(thirtyAgain.errors?.map((error) => error.message).join(' ')).toMatch(/alias/i);
   });
 
   it('refuses an operation 51 levels deep by the depth rule', async () => {
