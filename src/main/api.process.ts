@@ -3,7 +3,7 @@ import type { Config } from '../platform/config';
 import { systemClock } from '../platform/clock';
 import { createDatabase, type Database } from '../platform/db';
 import type { Logger } from '../platform/logger';
-import { collectQueueDepth, metricsRegistry } from '../platform/metrics';
+import { collectQueueDepth, servedMetricsRegistry } from '../platform/metrics';
 import { createRedis, type RedisClient } from '../platform/redis';
 import { listenForNotifications } from '../platform/pg-notifications';
 import { checkPostgres, checkRedis } from '../platform/service-check';
@@ -83,7 +83,7 @@ export async function startApi(
   });
   const app = createHttpApp({
     logger,
-    metrics: metricsRegistry(),
+    metrics: servedMetricsRegistry(),
     // bull-board spans every team: only the operator credential opens it, and without one it is not mounted.
     ...(config.operatorToken
       ? {

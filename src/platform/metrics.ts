@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 
-/** One Prometheus registry per process, served at /metrics. */
+/** A Prometheus registry with the process metrics (CPU, memory, event-loop lag, GC), as /metrics serves. */
 export function createMetricsRegistry(): Registry {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'dmasim_' });
@@ -8,15 +8,28 @@ export function createMetricsRegistry(): Registry {
 }
 
 let processRegistry: Registry | undefined;
+let processMetricsCollected = false;
 let processPipelineMetrics: PipelineMetrics | undefined;
 
 /**
  * The process's registry, shared by the API and a worker started in the same process (npm start),
- * so one /metrics shows both. Created on first use.
+ * so one /metrics shows both. Created on first use, without the process metrics: a process that
+ * serves it asks for them (`servedMetricsRegistry`). The event-loop lag metric samples the loop
+ * every 10 ms; in a worker process that nobody scrapes that was 100 wake-ups a second for nothing.
  */
 export function metricsRegistry(): Registry {
-  processRegistry ??= createMetricsRegistry();
+  processRegistry ??= new Registry();
   return processRegistry;
+}
+
+/** The process's registry with the process metrics collected: for the process that serves /metrics. */
+export function servedMetricsRegistry(): Registry {
+  const registry = metricsRegistry();
+  if (!processMetricsCollected) {
+    collectDefaultMetrics({ register: registry, prefix: 'dmasim_' });
+    processMetricsCollected = true;
+  }
+  return registry;
 }
 
 /** Run-pipeline metrics recorded by workers (issue 7). */
