@@ -9,7 +9,8 @@
 //   per run outside the engine (client latency minus engine time, p50).
 // - pipeline-throughput-wN for N = 1, 2, 4 worker processes (WORKER_CONCURRENCY each, default 1):
 //   after an untimed warm-up of 10 runs per process, R runs submitted by 8 concurrent clients; runs/s
-//   from the first submit to the last result, CPU per run of the worker processes and of the API,
+//   from the first submit to the last result, CPU per run of the worker processes, of the API, of
+//   PostgreSQL and of Redis,
 //   overhead per run (worker-process busy time per run minus engine time) and the peak summed RSS
 //   of the worker processes.
 //
@@ -19,7 +20,7 @@
 // --workers 1,2,4 --concurrency C (default 1) --keep-db --cpu-prof DIR.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import pino from 'pino';
@@ -196,6 +197,24 @@ function cpuMsOf(pid: number | undefined): number {
 }
 const clockTicksPerSecond = 100;
 
+/**
+ * CPU milliseconds used so far by every process whose command name is `comm` (all PostgreSQL
+ * backends, or the Redis server): where the pipeline's database and queue time goes. Processes that
+ * exited in between are not counted, so this is a lower bound; 0 when /proc cannot be read.
+ */
+function cpuMsOfCommand(comm: string): number {
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) total += cpuMsOf(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
+}
+
 function rssBytes(pid: number | undefined): number {
   if (pid === undefined) return 0;
   try {
@@ -312,6 +331,8 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
   let elapsedS = 0;
   let workerCpuMs = 0;
   let apiCpuMs = 0;
+  let postgresCpuMs = 0;
+  let redisCpuMs = 0;
   /** Submits `count` runs from 8 concurrent clients, then waits until none of them is QUEUED or RUNNING. */
   const submitAndDrain = async (count: number, keyPrefix: string, into: string[]): Promise<void> => {
     let next = 0;
@@ -340,9 +361,13 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     const apiCpuBefore = process.cpuUsage();
     const started = performance.now();
     const workerCpuBefore = workers.reduce((sum, child) => sum + cpuMsOf(child.pid), 0);
+    const postgresCpuBefore = cpuMsOfCommand('postgres');
+    const redisCpuBefore = cpuMsOfCommand('redis-server');
     await submitAndDrain(throughputRuns, '', runIds);
     elapsedS = (performance.now() - started) / 1000;
     workerCpuMs = workers.reduce((sum, child) => sum + cpuMsOf(child.pid), 0) - workerCpuBefore;
+    postgresCpuMs = cpuMsOfCommand('postgres') - postgresCpuBefore;
+    redisCpuMs = cpuMsOfCommand('redis-server') - redisCpuBefore;
     const apiCpu = process.cpuUsage(apiCpuBefore);
     apiCpuMs = (apiCpu.user + apiCpu.system) / 1000;
   } finally {
@@ -369,6 +394,9 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     // CPU per run: the worker processes (with their engine threads), and this process (API and clients).
     workerCpuMsPerRun: round(workerCpuMs / throughputRuns),
     apiCpuMsPerRun: round(apiCpuMs / throughputRuns),
+    // PostgreSQL (all backends) and Redis CPU per run over the same window (the machine's shared servers).
+    postgresCpuMsPerRun: round(postgresCpuMs / throughputRuns),
+    redisCpuMsPerRun: round(redisCpuMs / throughputRuns),
     peakWorkerRssMiB: round(peakRssBytes / 2 ** 20),
     targets: '>= 40 runs/s with 2 workers; not falling as workers are added',
   };
