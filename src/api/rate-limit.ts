@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from '../platform/logger';
 import type { RedisClient } from '../platform/redis';
 import { AppError } from '../platform/app-error';
@@ -20,7 +21,20 @@ end
 local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
 return math.max(1, tonumber(oldest[2]) + window - now)`;
 
+// Sent by its SHA1 (EVALSHA): the script text is 10 times the rest of the command, on every request.
+const slidingWindowSha1 = createHash('sha1').update(slidingWindowScript).digest('hex');
+
 const windowMs = 60_000;
+
+/** Runs the sliding-window script by its SHA1, loading it with EVAL when Redis does not know it (NOSCRIPT: first use, restart, failover). */
+async function slidingWindow(redis: RedisClient, key: string, args: ReadonlyArray<string | number>): Promise<unknown> {
+  try {
+    return await redis.evalsha(slidingWindowSha1, 1, key, ...args);
+  } catch (error: unknown) {
+    if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    return redis.eval(slidingWindowScript, 1, key, ...args);
+  }
+}
 
 function rateLimited(requestsPerMinute: number, waitMs: number): AppError {
   const retryAfterSeconds = Math.ceil(waitMs / 1000);
@@ -79,15 +93,12 @@ export function createRedisRateLimiter(
       let waitMs: number;
       try {
         waitMs = Number(
-          await redis.eval(
-            slidingWindowScript,
-            1,
-            `${options.keyPrefix}:ratelimit:${key}`,
+          await slidingWindow(redis, `${options.keyPrefix}:ratelimit:${key}`, [
             now,
             windowMs,
             options.requestsPerMinute,
             member,
-          ),
+          ]),
         );
       } catch (error: unknown) {
         if (!degraded) {
