@@ -37,6 +37,67 @@ const effectiveTriageState = Prisma.sql`CASE
   WHEN t.state = 'WAIVED' AND t.expires_at IS NOT NULL AND t.expires_at <= ${Prisma.raw('now()')} THEN 'OPEN'
   ELSE t.state::text END`;
 
+/**
+ * The result statement (ResultRepository.saveRunResult), prepared once per connection: its text is
+ * the same for every run, and planning a statement of this size on every call cost PostgreSQL more
+ * than executing it for a small run.
+ */
+const saveRunResultStatement = {
+  name: 'dmasim_run_result_save',
+  text: `
+      WITH moved AS (
+        UPDATE run SET status = 'SUCCEEDED', result_hash = $1, progress = 1, finished_at = clock_timestamp(),
+          verdict = $2, verdict_levels = $3::text[], summary = $4::jsonb
+        WHERE id = $5::uuid AND team_id = $6::uuid AND status = 'RUNNING'
+        RETURNING id, team_id, scenario_id, profile, overlays, finished_at
+      ), found AS (
+        SELECT * FROM unnest(
+          $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::text[],
+          $14::bigint[], $15::text[], $16::text[], $17::text[]
+        ) AS f (class, severity, device_id, fingerprint, count, bytes_exposed, data_class, first_op, path, rule, explanation)
+      ), report AS (
+        INSERT INTO run_report (run_id, team_id, report, created_at)
+        SELECT id, team_id, $18::jsonb, finished_at FROM moved
+      ), violations AS (
+        INSERT INTO violation (team_id, run_id, scenario_id, class, severity, device_id, fingerprint, count, bytes_exposed, data_class, first_op, path, rule, explanation, created_at)
+        SELECT m.team_id, m.id, m.scenario_id, f.class, f.severity, f.device_id, f.fingerprint, f.count, f.bytes_exposed, f.data_class, f.first_op, f.path, f.rule, f.explanation, m.finished_at
+        FROM moved m CROSS JOIN found f
+      ), daily AS (
+        INSERT INTO violation_daily_count (team_id, day, class, severity, count)
+        SELECT m.team_id, (m.finished_at AT TIME ZONE 'UTC')::date, f.class, f.severity, count(*)
+        FROM moved m CROSS JOIN found f GROUP BY 1, 2, 3, 4 ORDER BY 3, 4
+        ON CONFLICT (team_id, day, class, severity) DO UPDATE SET count = violation_daily_count.count + EXCLUDED.count
+      ), metrics AS (
+        INSERT INTO allocator_metrics (run_id, team_id, scenario_id, nslabs, nareas, used, hiwater, failed_maps, failed_coherent_allocs, bounced_bytes_to_device, bounced_bytes_from_device, metrics, created_at)
+        SELECT id, team_id, scenario_id, $19::int, $20::int, $21::int, $22::int,
+               $23::bigint, $24::bigint, $25::bigint, $26::bigint, $27::jsonb, finished_at
+        FROM moved
+      ), series AS (
+        INSERT INTO metric_series (run_id, team_id, metric, t, value)
+        SELECT m.id, m.team_id, x.metric, x.t::bigint[], x.value::float8[]
+        FROM moved m CROSS JOIN unnest($28::text[], $29::text[], $30::text[]) AS x (metric, t, value)
+      ), latest AS (
+        INSERT INTO scenario_kernel_latest_run (team_id, scenario_id, profile, overlays, run_id, finished_at, critical_violations)
+        SELECT team_id, scenario_id, profile, overlays, id, finished_at, (SELECT count(*) FROM found WHERE severity = 'critical')::int
+        FROM moved
+        ON CONFLICT (team_id, scenario_id, profile, overlays) DO UPDATE
+        SET run_id = EXCLUDED.run_id, finished_at = EXCLUDED.finished_at, critical_violations = EXCLUDED.critical_violations
+        WHERE scenario_kernel_latest_run.finished_at <= EXCLUDED.finished_at
+      ), headroom AS (
+        INSERT INTO scenario_headroom_latest (team_id, scenario_id, run_id, at, hiwater_fraction)
+        SELECT team_id, scenario_id, id, finished_at, $31::float8 FROM moved
+        ON CONFLICT (team_id, scenario_id) DO UPDATE
+        SET run_id = EXCLUDED.run_id, at = EXCLUDED.at, hiwater_fraction = EXCLUDED.hiwater_fraction
+        WHERE scenario_headroom_latest.at <= EXCLUDED.at
+      ), version AS (
+        INSERT INTO team_dashboard_version (team_id, version) SELECT team_id, 1 FROM moved
+        ON CONFLICT (team_id) DO UPDATE SET version = team_dashboard_version.version + 1
+      )
+      SELECT m.finished_at,
+             EXISTS (SELECT 1 FROM run_replay r WHERE r.replay_run_id = m.id AND r.actual_hash IS NULL) AS replay_pending
+      FROM moved m CROSS JOIN LATERAL (SELECT pg_notify($32, m.id::text)) AS notified`,
+};
+
 /** All SQL for run results: reports, violations (with triage), metrics and series. */
 export class ResultRepository {
   constructor(private readonly db: Database) {}
@@ -56,65 +117,40 @@ export class ResultRepository {
     const v = record.violations;
     const { all, ...m } = record.metrics;
     const series = seriesRows(record.samples);
-    const rows = await this.db.$queryRaw<Array<{ finished_at: Date; replay_pending: boolean }>>`
-      WITH moved AS (
-        UPDATE run SET status = 'SUCCEEDED', result_hash = ${record.resultHash}, progress = 1, finished_at = clock_timestamp(),
-          verdict = ${record.summary.verdict}, verdict_levels = ${[...record.summary.levels]}::text[],
-          summary = ${jsonText(record.summary)}::jsonb
-        WHERE id = ${record.runId}::uuid AND team_id = ${record.teamId}::uuid AND status = 'RUNNING'
-        RETURNING id, team_id, scenario_id, profile, overlays, finished_at
-      ), found AS (
-        SELECT * FROM unnest(
-          ${v.map((x) => x.class)}::text[], ${v.map((x) => x.severity)}::text[], ${v.map((x) => x.deviceId)}::text[],
-          ${v.map((x) => x.fingerprint)}::text[], ${v.map((x) => x.count.toString())}::bigint[],
-          ${v.map((x) => x.bytesExposed.toString())}::bigint[], ${v.map((x) => x.dataClass)}::text[],
-          ${v.map((x) => x.firstOp.toString())}::bigint[], ${v.map((x) => x.path)}::text[], ${v.map((x) => x.rule)}::text[],
-          ${v.map((x) => x.explanation)}::text[]
-        ) AS f (class, severity, device_id, fingerprint, count, bytes_exposed, data_class, first_op, path, rule, explanation)
-      ), report AS (
-        INSERT INTO run_report (run_id, team_id, report, created_at)
-        SELECT id, team_id, ${jsonText(record.report)}::jsonb, finished_at FROM moved
-      ), violations AS (
-        INSERT INTO violation (team_id, run_id, scenario_id, class, severity, device_id, fingerprint, count, bytes_exposed, data_class, first_op, path, rule, explanation, created_at)
-        SELECT m.team_id, m.id, m.scenario_id, f.class, f.severity, f.device_id, f.fingerprint, f.count, f.bytes_exposed, f.data_class, f.first_op, f.path, f.rule, f.explanation, m.finished_at
-        FROM moved m CROSS JOIN found f
-      ), daily AS (
-        INSERT INTO violation_daily_count (team_id, day, class, severity, count)
-        SELECT m.team_id, (m.finished_at AT TIME ZONE 'UTC')::date, f.class, f.severity, count(*)
-        FROM moved m CROSS JOIN found f GROUP BY 1, 2, 3, 4 ORDER BY 3, 4
-        ON CONFLICT (team_id, day, class, severity) DO UPDATE SET count = violation_daily_count.count + EXCLUDED.count
-      ), metrics AS (
-        INSERT INTO allocator_metrics (run_id, team_id, scenario_id, nslabs, nareas, used, hiwater, failed_maps, failed_coherent_allocs, bounced_bytes_to_device, bounced_bytes_from_device, metrics, created_at)
-        SELECT id, team_id, scenario_id, ${m.nslabs}::int, ${m.nareas}::int, ${m.used}::int, ${m.hiwater}::int,
-               ${m.failedMaps.toString()}::bigint, ${m.failedCoherentAllocs.toString()}::bigint,
-               ${m.bouncedBytesToDevice.toString()}::bigint, ${m.bouncedBytesFromDevice.toString()}::bigint,
-               ${jsonText(all)}::jsonb, finished_at
-        FROM moved
-      ), series AS (
-        INSERT INTO metric_series (run_id, team_id, metric, t, value)
-        SELECT m.id, m.team_id, x.metric, x.t::bigint[], x.value::float8[]
-        FROM moved m CROSS JOIN unnest(${series.map((x) => x.metric)}::text[], ${series.map((x) => x.t)}::text[], ${series.map((x) => x.value)}::text[]) AS x (metric, t, value)
-      ), latest AS (
-        INSERT INTO scenario_kernel_latest_run (team_id, scenario_id, profile, overlays, run_id, finished_at, critical_violations)
-        SELECT team_id, scenario_id, profile, overlays, id, finished_at, (SELECT count(*) FROM found WHERE severity = 'critical')::int
-        FROM moved
-        ON CONFLICT (team_id, scenario_id, profile, overlays) DO UPDATE
-        SET run_id = EXCLUDED.run_id, finished_at = EXCLUDED.finished_at, critical_violations = EXCLUDED.critical_violations
-        WHERE scenario_kernel_latest_run.finished_at <= EXCLUDED.finished_at
-      ), headroom AS (
-        INSERT INTO scenario_headroom_latest (team_id, scenario_id, run_id, at, hiwater_fraction)
-        SELECT team_id, scenario_id, id, finished_at, ${m.nslabs === 0 ? 0 : m.hiwater / m.nslabs}::float8 FROM moved
-        ON CONFLICT (team_id, scenario_id) DO UPDATE
-        SET run_id = EXCLUDED.run_id, at = EXCLUDED.at, hiwater_fraction = EXCLUDED.hiwater_fraction
-        WHERE scenario_headroom_latest.at <= EXCLUDED.at
-      ), version AS (
-        INSERT INTO team_dashboard_version (team_id, version) SELECT team_id, 1 FROM moved
-        ON CONFLICT (team_id) DO UPDATE SET version = team_dashboard_version.version + 1
-      )
-      SELECT m.finished_at,
-             EXISTS (SELECT 1 FROM run_replay r WHERE r.replay_run_id = m.id AND r.actual_hash IS NULL) AS replay_pending
-      FROM moved m CROSS JOIN LATERAL (SELECT pg_notify(${runResultStoredChannel}, m.id::text)) AS notified`;
-    const written = rows[0];
+    const [written] = await this.db.sql.rows<{ finished_at: Date; replay_pending: boolean }>(saveRunResultStatement, [
+      record.resultHash,
+      record.summary.verdict,
+      [...record.summary.levels],
+      jsonText(record.summary),
+      record.runId,
+      record.teamId,
+      v.map((x) => x.class),
+      v.map((x) => x.severity),
+      v.map((x) => x.deviceId),
+      v.map((x) => x.fingerprint),
+      v.map((x) => x.count.toString()),
+      v.map((x) => x.bytesExposed.toString()),
+      v.map((x) => x.dataClass),
+      v.map((x) => x.firstOp.toString()),
+      v.map((x) => x.path),
+      v.map((x) => x.rule),
+      v.map((x) => x.explanation),
+      jsonText(record.report),
+      m.nslabs,
+      m.nareas,
+      m.used,
+      m.hiwater,
+      m.failedMaps.toString(),
+      m.failedCoherentAllocs.toString(),
+      m.bouncedBytesToDevice.toString(),
+      m.bouncedBytesFromDevice.toString(),
+      jsonText(all),
+      series.map((x) => x.metric),
+      series.map((x) => x.t),
+      series.map((x) => x.value),
+      m.nslabs === 0 ? 0 : m.hiwater / m.nslabs,
+      runResultStoredChannel,
+    ]);
     return written ? { finishedAt: written.finished_at, replayPending: written.replay_pending } : undefined;
   }
 

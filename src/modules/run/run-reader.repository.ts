@@ -91,7 +91,14 @@ export class RunReaderRepository {
   }
 
   /** How many of the team's runs wait in the queue (QUEUED). */
+  /** Every submit asks this (the queue cap): a prepared statement (platform/db.ts `sql`). */
   async queuedRunCount(teamId: string): Promise<number> {
-    return this.db.run.count({ where: { teamId, status: 'QUEUED' } });
+    const [row] = await this.db.sql.rows<{ queued: number }>(queuedRunCountStatement, [teamId]);
+    return row?.queued ?? 0;
   }
 }
+
+const queuedRunCountStatement = {
+  name: 'dmasim_run_queued_count',
+  text: `SELECT count(*)::int AS queued FROM run WHERE team_id = $1::uuid AND status = 'QUEUED'`,
+};

@@ -14,14 +14,70 @@ import type {
   RunVerdict,
 } from './run.types';
 
+/**
+ * A run row's columns under the names of Prisma's `Run` model, for plain SQL that maps its rows with
+ * toRun(): the seed (bigint) comes back as a string from node-postgres and is converted there.
+ */
+const runColumns = `r.id, r.team_id AS "teamId", r.scenario_id AS "scenarioId", r.scenario_version_id AS "scenarioVersionId",
+  r.batch_id AS "batchId", r.profile, r.overlays, r.seed, r.engine_version AS "engineVersion", r.status::text AS status,
+  r.trigger::text AS trigger, r.idempotency_key AS "idempotencyKey", r.attempts, r.progress, r.error_code AS "errorCode",
+  r.error_message AS "errorMessage", r.result_hash AS "resultHash", r.created_at AS "createdAt",
+  r.started_at AS "startedAt", r.finished_at AS "finishedAt", r.time_limit_ms AS "timeLimitMs",
+  r.heartbeat_at AS "heartbeatAt", r.verdict, r.verdict_levels AS "verdictLevels", r.summary,
+  r.idempotency_input_hash AS "idempotencyInputHash", r.operations_cap AS "operationsCap"`;
+
+/** A run row as node-postgres returns `runColumns`. */
+type RunSqlRow = Omit<RunRow, 'seed'> & { seed: string | bigint };
+
+/** The statements every run executes, as prepared statements (platform/db.ts `sql`). */
+const runStatements = {
+  insert: {
+    name: 'dmasim_run_insert',
+    text: `INSERT INTO run AS r (team_id, scenario_id, scenario_version_id, profile, overlays, seed, engine_version, trigger,
+        idempotency_key, time_limit_ms, operations_cap, idempotency_input_hash)
+      VALUES ($1::uuid, $2::uuid, $3::uuid, $4, $5::jsonb, $6::bigint, $7, $8::text::"RunTrigger", $9, $10::int, $11::int, $12)
+      RETURNING ${runColumns}`,
+  },
+  findById: {
+    name: 'dmasim_run_find_by_id',
+    text: `SELECT ${runColumns} FROM run r WHERE r.id = $1::uuid AND r.team_id = $2::uuid`,
+  },
+  findByIdempotencyKey: {
+    name: 'dmasim_run_find_by_idempotency_key',
+    text: `SELECT ${runColumns} FROM run r WHERE r.team_id = $1::uuid AND r.idempotency_key = $2`,
+  },
+  startForJob: {
+    name: 'dmasim_run_start_for_job',
+    text: `UPDATE run r SET status = 'RUNNING', started_at = $2, heartbeat_at = $2, attempts = r.attempts + 1
+      FROM team t
+      WHERE r.id = $1::uuid AND r.status IN ('QUEUED', 'RUNNING') AND t.id = r.team_id
+      RETURNING ${runColumns}, t.run_time_limit_ms AS "teamTimeLimitMs"`,
+  },
+} as const;
+
 /** All SQL for runs and batches; every read and write is scoped by team id. */
 export class RunRepository {
   constructor(private readonly db: Database) {}
 
   /** Inserts a run; a second run with the same team idempotency key is CONFLICT. */
   async insert(run: NewRun): Promise<Run> {
+    const data = newRunData(run);
     try {
-      return toRun(await this.db.run.create({ data: newRunData(run) }));
+      const [row] = await this.db.sql.rows<RunSqlRow>(runStatements.insert, [
+        data.teamId,
+        data.scenarioId,
+        data.scenarioVersionId,
+        data.profile,
+        JSON.stringify(data.overlays),
+        String(data.seed),
+        data.engineVersion,
+        data.trigger,
+        data.idempotencyKey ?? null,
+        data.timeLimitMs ?? null,
+        data.operationsCap ?? null,
+        data.idempotencyInputHash ?? null,
+      ]);
+      return toRun(row!);
     } catch (error: unknown) {
       throw translateUnique(error, `a run with idempotency key '${run.idempotencyKey ?? ''}' exists`);
     }
@@ -43,7 +99,7 @@ export class RunRepository {
   }
 
   async findById(teamId: string, id: string): Promise<Run | undefined> {
-    const row = await this.db.run.findFirst({ where: { id, teamId } });
+    const [row] = await this.db.sql.rows<RunSqlRow>(runStatements.findById, [id, teamId]);
     return row ? toRun(row) : undefined;
   }
 
@@ -52,7 +108,7 @@ export class RunRepository {
     teamId: string,
     idempotencyKey: string,
   ): Promise<{ run: Run; inputHash: string | null } | undefined> {
-    const row = await this.db.run.findUnique({ where: { teamId_idempotencyKey: { teamId, idempotencyKey } } });
+    const [row] = await this.db.sql.rows<RunSqlRow>(runStatements.findByIdempotencyKey, [teamId, idempotencyKey]);
     return row ? { run: toRun(row), inputHash: row.idempotencyInputHash } : undefined;
   }
 
@@ -137,18 +193,10 @@ export class RunRepository {
    * when the run is final or gone (then `statusOf` tells which).
    */
   async startForJob(id: string, now: Date): Promise<{ run: Run; teamTimeLimitMs: number | null } | undefined> {
-    const rows = await this.db.$queryRaw<Array<RunRow & { teamTimeLimitMs: number | null }>>`
-      UPDATE run r SET status = 'RUNNING', started_at = ${now}, heartbeat_at = ${now}, attempts = r.attempts + 1
-      FROM team t
-      WHERE r.id = ${id}::uuid AND r.status IN ('QUEUED', 'RUNNING') AND t.id = r.team_id
-      RETURNING r.id, r.team_id AS "teamId", r.scenario_id AS "scenarioId", r.scenario_version_id AS "scenarioVersionId",
-        r.batch_id AS "batchId", r.profile, r.overlays, r.seed, r.engine_version AS "engineVersion", r.status::text AS status,
-        r.trigger::text AS trigger, r.idempotency_key AS "idempotencyKey", r.attempts, r.progress, r.error_code AS "errorCode",
-        r.error_message AS "errorMessage", r.result_hash AS "resultHash", r.created_at AS "createdAt",
-        r.started_at AS "startedAt", r.finished_at AS "finishedAt", r.time_limit_ms AS "timeLimitMs",
-        r.heartbeat_at AS "heartbeatAt", r.verdict, r.verdict_levels AS "verdictLevels", r.summary,
-        r.idempotency_input_hash AS "idempotencyInputHash", r.operations_cap AS "operationsCap", t.run_time_limit_ms AS "teamTimeLimitMs"`;
-    const row = rows[0];
+    const [row] = await this.db.sql.rows<RunSqlRow & { teamTimeLimitMs: number | null }>(runStatements.startForJob, [
+      id,
+      now,
+    ]);
     return row ? { run: toRun(row), teamTimeLimitMs: row.teamTimeLimitMs } : undefined;
   }
 
@@ -365,7 +413,7 @@ function newRunData(run: NewRun): Prisma.RunUncheckedCreateInput {
   };
 }
 
-export function toRun(row: RunRow): Run {
+export function toRun(row: RunRow | RunSqlRow): Run {
   return {
     id: row.id,
     teamId: row.teamId,
@@ -374,7 +422,7 @@ export function toRun(row: RunRow): Run {
     batchId: row.batchId,
     profile: row.profile,
     overlays: parseRunOverlays(row.overlays),
-    seed: row.seed,
+    seed: BigInt(row.seed),
     engineVersion: row.engineVersion,
     status: row.status,
     trigger: row.trigger,

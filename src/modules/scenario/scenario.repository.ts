@@ -1,6 +1,6 @@
 import type { Database } from '../../platform/db';
 import {
-  Prisma,
+  type Prisma,
   type Scenario as ScenarioRow,
   type ScenarioVersion as ScenarioVersionRow,
 } from '../../generated/prisma/client';
@@ -125,16 +125,10 @@ export class ScenarioRepository {
     teamId: string,
     ref: { readonly versionId: string } | { readonly scenarioId: string },
   ): Promise<{ version: ScenarioVersion; scenarioName: string; scenarioArchived: boolean } | undefined> {
-    const match =
+    const [row] =
       'versionId' in ref
-        ? Prisma.sql`v.id = ${ref.versionId}::uuid`
-        : Prisma.sql`v.scenario_id = ${ref.scenarioId}::uuid ORDER BY v.version DESC LIMIT 1`;
-    const rows = await this.db.$queryRaw<VersionToRunRow[]>`
-      SELECT v.id, v.team_id, v.scenario_id, v.version, v.spec, v.spec_hash, v.diff_summary, v.created_at,
-             s.name AS scenario_name, s.archived_at IS NOT NULL AS scenario_archived
-      FROM scenario_version v JOIN scenario s ON s.id = v.scenario_id AND s.team_id = v.team_id
-      WHERE v.team_id = ${teamId}::uuid AND ${match}`;
-    const row = rows[0];
+        ? await this.db.sql.rows<VersionToRunRow>(versionToRunStatements.byVersion, [teamId, ref.versionId])
+        : await this.db.sql.rows<VersionToRunRow>(versionToRunStatements.latestOfScenario, [teamId, ref.scenarioId]);
     if (!row) return undefined;
     return {
       version: {
@@ -220,3 +214,18 @@ interface VersionToRunRow {
   scenario_name: string;
   scenario_archived: boolean;
 }
+
+/** Every submit reads the version it runs: prepared statements (platform/db.ts `sql`). */
+const versionToRunSelect = `SELECT v.id, v.team_id, v.scenario_id, v.version, v.spec, v.spec_hash, v.diff_summary, v.created_at,
+    s.name AS scenario_name, s.archived_at IS NOT NULL AS scenario_archived
+  FROM scenario_version v JOIN scenario s ON s.id = v.scenario_id AND s.team_id = v.team_id`;
+const versionToRunStatements = {
+  byVersion: {
+    name: 'dmasim_scenario_version_to_run',
+    text: `${versionToRunSelect} WHERE v.team_id = $1::uuid AND v.id = $2::uuid`,
+  },
+  latestOfScenario: {
+    name: 'dmasim_scenario_latest_version_to_run',
+    text: `${versionToRunSelect} WHERE v.team_id = $1::uuid AND v.scenario_id = $2::uuid ORDER BY v.version DESC LIMIT 1`,
+  },
+};

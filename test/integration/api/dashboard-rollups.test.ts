@@ -98,7 +98,12 @@ describe('dashboard rollups', () => {
     const second = await team.scenario('headroom-b');
     await completeRun(api.db, await team.queuedRun(first), { metrics: { nslabs: 1000, hiwater: 100 } });
     await completeRun(api.db, await team.queuedRun(second), { metrics: { nslabs: 1000, hiwater: 250 } });
+    // finished_at is stored to the millisecond (rounded) and `between` reaches JS as a Date
+    // (truncated): a few milliseconds each side keep `between` strictly between the two results.
+    const pause = () => new Promise((resolve) => setTimeout(resolve, 5));
+    await pause();
     const between = await api.db.$queryRaw<Array<{ now: Date }>>`SELECT clock_timestamp() AS now`;
+    await pause();
     await completeRun(api.db, await team.queuedRun(first), { metrics: { nslabs: 1000, hiwater: 300 } });
 
     const headroom = async (range?: { from: Date; to: Date }) => {
