@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client';
 
@@ -20,6 +21,12 @@ export interface PreparedStatement {
  */
 export interface SqlClient {
   rows<Row>(statement: PreparedStatement, values: readonly unknown[]): Promise<Row[]>;
+  /**
+   * A statement composed with `Prisma.sql` (conditions that depend on a filter), prepared under a
+   * name derived from its text: each distinct shape is planned once per connection. Only for shapes
+   * from a small fixed set (filters present or not), never for text built from values.
+   */
+  rowsOfSql<Row>(query: { readonly text: string; readonly values: readonly unknown[] }): Promise<Row[]>;
 }
 
 export type Database = PrismaClient & { readonly sql: SqlClient };
@@ -43,6 +50,10 @@ export function createDatabase(options: { databaseUrl: string; schema: string; p
     async rows<Row>(statement: PreparedStatement, values: readonly unknown[]): Promise<Row[]> {
       const result = await pool.query({ name: statement.name, text: statement.text, values: [...values] });
       return result.rows as Row[];
+    },
+    rowsOfSql<Row>(query: { readonly text: string; readonly values: readonly unknown[] }): Promise<Row[]> {
+      const name = `dmasim_${createHash('sha1').update(query.text).digest('hex').slice(0, 24)}`;
+      return sql.rows<Row>({ name, text: query.text }, query.values);
     },
   };
   return Object.assign(new PrismaClient({ adapter }), { sql });

@@ -11,6 +11,15 @@ import type {
 } from './result.types';
 import { runResultStoredChannel, type StoredRunResult } from './result.types';
 
+/**
+ * The columns of ViolationRow, listed: a prepared statement's result type must not change when a
+ * migration adds a column to the table (PostgreSQL refuses a cached plan whose `v.*` grew).
+ */
+const violationColumns = Prisma.raw(
+  'v.id, v.team_id, v.run_id, v.scenario_id, v.class, v.severity, v.device_id, v.fingerprint, v.count, v.bytes_exposed, v.data_class, v.first_op, v.path, v.rule, v.explanation, v.created_at',
+);
+
+/** A violation row: bigint columns arrive as bigint through Prisma and as strings through node-postgres. */
 interface ViolationRow {
   id: string;
   team_id: string;
@@ -20,10 +29,10 @@ interface ViolationRow {
   severity: string;
   device_id: string;
   fingerprint: string;
-  count: bigint;
-  bytes_exposed: bigint;
+  count: bigint | string;
+  bytes_exposed: bigint | string;
   data_class: string;
-  first_op: bigint;
+  first_op: bigint | string;
   path: string;
   rule: string;
   explanation: string;
@@ -170,14 +179,16 @@ export class ResultRepository {
     if (filter.triageState?.length) conditions.push(await this.triageCondition(teamId, filter.triageState));
     const where = Prisma.join(conditions, ' AND ');
     const page = after ? Prisma.sql`AND (v.created_at, v.id) < (${after.createdAt}, ${after.id}::uuid)` : Prisma.empty;
+    // Prepared by shape (platform/db.ts rowsOfSql): a client reading a run's violations after every
+    // run sends the same two shapes again and again.
     const [rows, total] = await Promise.all([
-      this.db.$queryRaw<ViolationRow[]>`
-        SELECT v.*, ${effectiveTriageState} AS triage_state
+      this.db.sql.rowsOfSql<ViolationRow>(Prisma.sql`
+        SELECT ${violationColumns}, ${effectiveTriageState} AS triage_state
         FROM violation v LEFT JOIN violation_triage t ON t.team_id = v.team_id AND t.fingerprint = v.fingerprint
         WHERE ${where} ${page}
         ORDER BY v.created_at DESC, v.id DESC
-        LIMIT ${first + 1}`,
-      this.db.$queryRaw<Array<{ n: bigint }>>`SELECT count(*) AS n FROM violation v WHERE ${where}`,
+        LIMIT ${first + 1}`),
+      this.db.sql.rowsOfSql<{ n: string }>(Prisma.sql`SELECT count(*) AS n FROM violation v WHERE ${where}`),
     ]);
     return {
       items: rows.slice(0, first).map(toViolation),
