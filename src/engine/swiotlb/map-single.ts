@@ -208,6 +208,9 @@ function mapSlots(
   // (a successful search bounds size by 128 slots, so the int32 form of nr_slots is exact).
   const mirrored = ((size + 2047) >>> 11) - padSlots;
   const orig = pool.origAddr;
+  // Padding slots keep orig_addr invalid (the kernel never writes theirs); here they may still hold
+  // a value from an earlier mapping, because release leaves origAddr as it was (Pool.origAddr).
+  for (let i = first; i < index; i++) orig[i] = Number.NaN;
   // The first slot outside the loop: see takeSlots() in find-slots.ts. mirrored ≥ 1 after a
   // successful search unless the request was zero bytes.
   if (mirrored > 0) {

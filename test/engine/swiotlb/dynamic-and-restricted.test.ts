@@ -2,6 +2,7 @@ import {
   createRestrictedMem,
   createTlbMem,
   slotList,
+  slotOrigAddr,
   growPool,
   type PoolBackingAllocator,
   swiotlbAlloc,
@@ -217,6 +218,18 @@ describe('restricted DMA pools (swiotlb_alloc)', () => {
 
     expect(mem.used).toBe(0);
     expect([0, 1, 2, 3].map((i) => slotList(mem.pools[0]!, i))).toEqual([128, 127, 126, 125]);
+  });
+
+  it('leaves orig_addr invalid in slots a coherent allocation takes after a streaming map held them', () => {
+    // One area of 128 slots: a 256 KiB map takes slots 0-127 (orig_addr 0x100000000 + i * 2048) and
+    // wraps the area index to 0; after the unmap, a 4 KiB swiotlb_alloc takes slots 0-1, whose
+    // orig_addr the kernel leaves INVALID_PHYS_ADDR (release reset it; swiotlb_alloc never sets it).
+    const mem = createRestrictedMem({ rules: 'v6.10', start: 0x90000000, sizeBytes: 128 * 2048 });
+    const tlb = tblMapSingle(mem, dev, 0, 0x100000000, 128 * 2048, 0);
+    expect(tlb).toBe(0x90000000);
+    tblUnmapSingle(mem, dev, tlb);
+    expect(swiotlbAlloc(mem, dev, 4096)).toBe(0x90000000);
+    expect([0, 1].map((i) => slotOrigAddr(mem.pools[0]!, i))).toEqual([Number.NaN, Number.NaN]);
   });
 
   it('v6.6 free-run counters ignore the end of a pool that is not a multiple of 128 slots', () => {
