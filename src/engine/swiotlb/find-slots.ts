@@ -141,7 +141,7 @@ export function searchAreas(
  * decides every comparison of the search the same way (an area holds fewer than 2^30 slots and
  * no free run exceeds 128), so the outcome and the slots scanned are unchanged.
  */
-function slotCount(allocSize: number): number {
+export function slotCount(allocSize: number): number {
   return allocSize < 0x7fff_f800 ? (allocSize + 2047) >>> 11 : 1 << 30;
 }
 
@@ -150,7 +150,7 @@ function slotCount(allocSize: number): number {
  * as int32 bit patterns (origMask 0 when orig is 0), `origBits = orig & origMask`, `sizeFromFirst`
  * the alloc_size stored in the first slot. Returns the first slot or -1.
  */
-function scanArea(
+export function scanArea(
   pool: Pool,
   areaIndex: number,
   geometry: PoolGeometry,

@@ -1,6 +1,6 @@
 import { invariant } from '../invariant';
 import { deleteTransientPool, dynamicFindSlots } from './dynamic';
-import { poolFindSlots, searchAreas } from './find-slots';
+import { poolFindSlots, scanArea, slotCount } from './find-slots';
 import { classifyFailure } from './metrics';
 import { type Pool, poolGeometry, type SwiotlbDevice } from './pool';
 import { releaseSlotRun, releaseSlots } from './release-slots';
@@ -16,7 +16,8 @@ import { findPool, type TlbMem } from './tlb-mem';
 // every `import { f }` use is a getter call on the module object, which showed up at ~10 % of the
 // swiotlb-4k-50pct profile. Plain functions, same semantics.
 const poolFindSlotsFn = poolFindSlots;
-const searchAreasFn = searchAreas;
+const scanAreaFn = scanArea;
+const slotCountFn = slotCount;
 const dynamicFindSlotsFn = dynamicFindSlots;
 const releaseSlotsFn = releaseSlots;
 const releaseSlotRunFn = releaseSlotRun;
@@ -161,25 +162,53 @@ function mapSlots(
     // large (in bytecode) for V8 to inline into tblMapSingle(), so tblMapSingle() stays small
     // enough to be inlined into its callers and the bounce address it forms is never boxed as
     // a heap number (measured with bench:engine swiotlb-4k-50pct). The replay and property
-    // tests hold both copies to the kernel's choices. It calls searchAreas() (poolFindSlots()
-    // without the double orig argument).
+    // tests hold both copies to the kernel's choices.
     const pool = mem.pools[0]!; // mem.nslabs > 0: the static pool exists
     const scannedBefore = stats.slotsScanned;
     const nareas = pool.nareas;
-    const index = searchAreasFn(
-      pool,
-      cpu & (nareas - 1),
-      nareas,
-      poolGeometryFn(pool, device),
-      origLow,
-      // orig !== 0 without a short-circuit: a branch taken only for orig's with zero low bits would
-      // lack type feedback and deoptimize the map path the first time it runs.
-      (origLow | origHigh) !== 0,
-      size,
-      allocAlignMask,
-      minAlign,
-      stats,
-    );
+    const geometry = poolGeometryFn(pool, device);
+    // searchAreas()'s request setup (find-slots.ts, which documents each step), written out here so
+    // that this function calls scanArea() itself: V8 inlines a function only while its bytecode plus
+    // that of the functions its own optimized code already inlined, times 1.2, fits the caller's
+    // budget (920 bytes). searchAreas() with scanArea() and takeSlots() inside is ~800 bytes, so
+    // whenever searchAreas() had been optimized on its own before this function was (re)optimized
+    // — a race between V8's compiler threads after a warm-up deoptimization — it stayed a call
+    // (~8 % fewer pairs/CPU-s on swiotlb-4k-50pct in those runs). scanArea() with takeSlots() is
+    // ~510 bytes and fits either way.
+    let alignMask: number;
+    let iotlbMask: number;
+    if (pool.ruleSet.slotAlignment === true) {
+      alignMask = (allocAlignMask === 0 && minAlign === 0 && size >= 4096 ? 4095 : allocAlignMask) | 2047;
+      iotlbMask = minAlign & ~alignMask;
+    } else {
+      alignMask = 0;
+      iotlbMask = (minAlign | allocAlignMask | (size >= 4096 ? 4095 : 0)) & ~2047;
+    }
+    const stride = ((alignMask >>> 0 > iotlbMask >>> 0 ? alignMask : iotlbMask) >>> 11) + 1;
+    // `orig_addr &&` without a short-circuit on orig itself: a branch taken only for orig's with
+    // zero low bits would lack type feedback and deoptimize the map path the first time it runs.
+    const origMask = (origLow | origHigh) !== 0 ? iotlbMask : 0;
+    const origBits = origLow & origMask;
+    const nslotsWanted = slotCountFn(size);
+    const sizeFromFirst = size - (origLow & minAlign & 2047);
+    let area = cpu & (nareas - 1);
+    let index = -1;
+    for (let tried = 0; tried < nareas; tried++) {
+      index = scanAreaFn(
+        pool,
+        area,
+        geometry,
+        nslotsWanted,
+        alignMask,
+        origMask,
+        origBits,
+        stride,
+        sizeFromFirst,
+        stats,
+      );
+      if (index >= 0) break;
+      if (++area >= nareas) area = 0;
+    }
     const scanned = (stats.slotsScanned - scannedBefore) | 0; // < 2^31 slots per map: an int32
     if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned;
     // Stored only when it changes: a pointer store into mem needs V8's write barrier, a compare does not.
