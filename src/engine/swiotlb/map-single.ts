@@ -228,18 +228,21 @@ function mapSlots(
   const pool = mem.lastPool!;
   const padSlots = offset >>> 11;
   const index = first + padSlots;
-  // pad_slots goes in the high byte of Pool.listPad, the slot's `list` (0 once taken; a zero-slot
-  // request takes nothing, so it is kept) in the low byte.
-  const listPad = pool.listPad;
-  listPad[index] = (listPad[index]! & 255) | (padSlots << 8);
   // v6.6: nr_slots(alloc_size + offset); v6.9: nr_slots(alloc_size + (offset & 2047));
   // v6.10: nr_slots(size) - pad_slots — all equal to this count for the size computed above
   // (a successful search bounds size by 128 slots, so the int32 form of nr_slots is exact).
   const mirrored = ((size + 2047) >>> 11) - padSlots;
   const orig = pool.origAddr;
-  // Padding slots keep orig_addr invalid (the kernel never writes theirs); here they may still hold
-  // a value from an earlier mapping, because release leaves origAddr as it was (Pool.origAddr).
-  for (let i = first; i < index; i++) orig[i] = Number.NaN;
+  // Only with padding: without it the slot's pad_slots is already 0 (a taken slot's listPad word is
+  // 0; a zero-slot request takes nothing and keeps its word), so the common map skips a load and a store.
+  if (padSlots !== 0) {
+    // pad_slots goes in the high byte of Pool.listPad, the slot's `list` (0 once taken) in the low byte.
+    const listPad = pool.listPad;
+    listPad[index] = (listPad[index]! & 255) | (padSlots << 8);
+    // Padding slots keep orig_addr invalid (the kernel never writes theirs); here they may still hold
+    // a value from an earlier mapping, because release leaves origAddr as it was (Pool.origAddr).
+    for (let i = first; i < index; i++) orig[i] = Number.NaN;
+  }
   // The first slot outside the loop: see takeSlots() in find-slots.ts. mirrored ≥ 1 after a
   // successful search unless the request was zero bytes.
   if (mirrored > 0) {
