@@ -156,14 +156,17 @@ function mapSlots(
     }
   }
   let first = -1;
-  if (mem.dynamic === true) first = findSlots(mem, device, cpu, origAddr, size, allocAlignMask);
+  // TlbMem.onlyPool is null for a non-dynamic allocator only if a pool was added to it by hand;
+  // findSlots() searches pools[0] then, as this path would.
+  const onlyPool = mem.onlyPool;
+  if (mem.dynamic === true || onlyPool === null) first = findSlots(mem, device, cpu, origAddr, size, allocAlignMask);
   else {
     // findSlots()'s non-dynamic branch, written out here on purpose: it makes this function too
     // large (in bytecode) for V8 to inline into tblMapSingle(), so tblMapSingle() stays small
     // enough to be inlined into its callers and the bounce address it forms is never boxed as
     // a heap number (measured with bench:engine swiotlb-4k-50pct). The replay and property
     // tests hold both copies to the kernel's choices.
-    const pool = mem.pools[0]!; // mem.nslabs > 0: the static pool exists
+    const pool = onlyPool;
     const scannedBefore = stats.slotsScanned;
     const nareas = pool.nareas;
     const geometry = poolGeometryFn(pool, device);
@@ -273,9 +276,8 @@ function failMap(mem: TlbMem, reason: Exclude<TlbMem['lastFailure'], null>): num
  * double passed to a call that is not inlined would be boxed as a heap number on every unmap.
  */
 export function tblUnmapSingle(mem: TlbMem, device: SwiotlbDevice, tlbAddr: number): boolean {
-  const pools = mem.pools;
-  if (pools.length === 1 && mem.transientPools.length === 0) {
-    const pool = pools[0]!;
+  const pool = mem.onlyPool; // one pool and no transient pools (TlbMem.onlyPool)
+  if (pool !== null) {
     const offsetBytes = tlbAddr - pool.start;
     // (tlb_addr - offset - start) >> IO_TLB_SHIFT: see releaseSlots() for why `* 2^-11 | 0` is exact.
     if (offsetBytes >= 0 && offsetBytes < pool.nslabs * 2048)

@@ -120,6 +120,26 @@ describe('dynamic SWIOTLB: transient pools', () => {
     expect(b.calls).toEqual(['transient 4096', 'release 0xa0000000 4096']);
   });
 
+  it('releases boot-pool slots while a transient pool is alive and after it is gone (TlbMem.onlyPool)', () => {
+    // The unmap fast path takes the pool from TlbMem.onlyPool, which is null while a transient pool
+    // exists. Boot pool 128 slots filled by two 128 KiB maps; a 4 KiB map gets a transient pool.
+    const b = backing();
+    const mem = dynamicMem('v6.10', b, 128, 1);
+    const first = tblMapSingle(mem, pci, 0, 0x100000000, 64 * 2048, 0);
+    const second = tblMapSingle(mem, pci, 0, 0x100000000, 64 * 2048, 0);
+    expect(mem.onlyPool).toBe(mem.pools[0]);
+    const transient = tblMapSingle(mem, pci, 0, 0x200000000, 4096, 0);
+    expect(transient).toBe(0xa0000000);
+    expect(mem.onlyPool).toBeNull();
+
+    tblUnmapSingle(mem, pci, first); // boot pool, transient pool alive: released through findPool()
+    expect([mem.used, slotList(mem.pools[0]!, 0)]).toEqual([66, 64]);
+    tblUnmapSingle(mem, pci, transient);
+    expect(mem.onlyPool).toBe(mem.pools[0]);
+    tblUnmapSingle(mem, pci, second); // boot pool only again: the fast path, merged with slots 0-63
+    expect([mem.used, slotList(mem.pools[0]!, 0)]).toEqual([0, 128]);
+  });
+
   it('v6.6 has no io_tlb_transient_nslabs counter', () => {
     const mem = dynamicMem('v6.6', backing(), 128, 1);
     tblMapSingle(mem, pci, 0, 0x100000000, 128 * 2048, 0);
