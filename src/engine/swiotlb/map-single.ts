@@ -250,7 +250,12 @@ function mapSlots(
   // successful search unless the request was zero bytes.
   if (mirrored > 0) {
     orig[index] = origAddr;
-    for (let i = 1; i < mirrored; i++) orig[index + i] = origAddr + i * 2048;
+    // The second slot too (a 4 KiB buffer's): this function is inlined nowhere, so its size costs
+    // no inlining budget, and the loop's entry check and interrupt check are skipped for it.
+    if (mirrored > 1) {
+      orig[index + 1] = origAddr + 2048;
+      for (let i = 2; i < mirrored; i++) orig[index + i] = origAddr + i * 2048;
+    }
   }
   return index;
 }
