@@ -232,9 +232,14 @@ function takeSlots(
   if (nslots > 0) {
     listPad[found] = 0;
     allocSizes[found] = sizeFromFirst;
-    for (let i = found + 1; i < end; i++) {
-      listPad[i] = 0;
-      allocSizes[i] = sizeFromFirst - (i - found) * 2048; // Int32Array stores modulo 2^32
+    // The second slot too (a 4 KiB buffer's), for the same reason.
+    if (nslots > 1) {
+      listPad[found + 1] = 0;
+      allocSizes[found + 1] = sizeFromFirst - 2048; // Int32Array stores modulo 2^32
+      for (let i = found + 2; i < end; i++) {
+        listPad[i] = 0;
+        allocSizes[i] = sizeFromFirst - (i - found) * 2048;
+      }
     }
   }
   // Renumber the free run before the block, back to the segment start: the kernel's
