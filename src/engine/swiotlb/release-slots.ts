@@ -55,7 +55,11 @@ export function releaseSlotRun(pool: Pool, slotIndex: number, subOffset: number)
   // usually not in the cache). The last slot first, outside the loop: see takeSlots() in find-slots.ts.
   if (nslots > 0) {
     listPad[end - 1] = ++count;
-    for (let i = end - 2; i >= index; i--) listPad[i] = ++count;
+    // And the second-last (a 4 KiB buffer's first) before the loop too: one loop entry and interrupt check fewer.
+    if (nslots > 1) {
+      listPad[end - 2] = ++count;
+      for (let i = end - 3; i >= index; i--) listPad[i] = ++count;
+    }
   }
   // Merge with the preceding free slots of the same segment (i ≥ index & ~127: see takeSlots()).
   const segmentStart = index & -128;
