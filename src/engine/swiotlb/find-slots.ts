@@ -3,8 +3,9 @@ import type { Pool, PoolGeometry } from './pool';
 // Hot-path design (bench:engine swiotlb-4k-50pct; docs/engine/swiotlb.md "Hot path layout"):
 // - One setup per request: searchAreas() derives the masks, stride, slot count and first-slot
 //   alloc_size once and scans `areaCount` areas; poolFindSlots() (all areas from the CPU's) and
-//   searchPoolArea() (one area, for the dynamic search) are thin wrappers, and the static map
-//   path calls searchAreas() directly.
+//   searchPoolArea() (one area, for the dynamic search) are thin wrappers. The static map path
+//   (mapSlots() in map-single.ts) has its own copy of the setup and calls scanArea() itself, so
+//   that V8's inlining budget always lets it inline the search (see there).
 // - Small integers only: orig enters as its low 32 bits (int32) plus `hasOrig`, masks are int32
 //   bit patterns, slot indices are SMIs; no double argument crosses a call V8 may not inline
 //   (it would be boxed as a heap number), no division and no Math.ceil.
@@ -83,7 +84,7 @@ export function poolFindSlots(
  * The one search of this file: prepares the request once (masks, stride, slot count, the
  * alloc_size of the first slot — the same in every area), then searches `areaCount` areas from
  * `firstArea` round robin with scanArea(). poolFindSlots() searches every area, searchPoolArea()
- * one; tblMapSingle()'s static-pool path calls this directly.
+ * one. tblMapSingle()'s static-pool path does the same setup itself and calls scanArea() (map-single.ts).
  *
  * orig arrives as `origLow` (its low 32 bits as an int32: ToInt32 of the address) and `hasOrig`
  * (orig !== 0), small values that a call V8 does not inline passes without boxing a heap number.

@@ -10,7 +10,8 @@ import { findPool, type TlbMem } from './tlb-mem';
 // are small wrappers meant to be inlined into the caller; they turn the double addresses of the
 // API into slot indices and 32-bit halves before calling mapSlots() / unmapSlotRun(), so no
 // heap number is allocated per operation. mapSlots() holds the static-pool find-slots step itself
-// (it is too large to be inlined, which keeps tblMapSingle() inlinable) and calls searchAreas().
+// (it is too large to be inlined, which keeps tblMapSingle() inlinable), including the request
+// setup of searchAreas(), and calls scanArea() per area.
 
 // Hot-path calls into other modules go through these bindings, taken once at load: under tsx/esbuild
 // every `import { f }` use is a getter call on the module object, which showed up at ~10 % of the
@@ -177,7 +178,7 @@ function mapSlots(
     // whenever searchAreas() had been optimized on its own before this function was (re)optimized
     // — a race between V8's compiler threads after a warm-up deoptimization — it stayed a call
     // (~8 % fewer pairs/CPU-s on swiotlb-4k-50pct in those runs). scanArea() with takeSlots() is
-    // ~510 bytes and fits either way.
+    // ~550 bytes and fits either way.
     let alignMask: number;
     let iotlbMask: number;
     if (pool.ruleSet.slotAlignment === true) {
