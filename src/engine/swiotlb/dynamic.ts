@@ -2,7 +2,7 @@ import { limitNareas } from './boot-sizing';
 import { DYNAMIC_POOL_MAX_SLOTS, IO_TLB_MIN_SLABS, IO_TLB_SEGSIZE, IO_TLB_SIZE } from './constants';
 import { poolFindSlots, searchPoolArea } from './find-slots';
 import { createPool, type Pool, poolGeometry, type SwiotlbDevice } from './pool';
-import { addMemPool, decUsed, type TlbMem } from './tlb-mem';
+import { addMemPool, decUsed, type TlbMem, updateOnlyPool } from './tlb-mem';
 
 /**
  * CONFIG_SWIOTLB_DYNAMIC (docs/kernel-dma.md §5.7–§5.8): several pools per io_tlb_mem searched newest
@@ -96,6 +96,7 @@ export function dynamicFindSlots(
     return -1;
   }
   mem.transientPools.unshift(pool); // list_add_rcu(&pool->node, &dev->dma_io_tlb_pools)
+  updateOnlyPool(mem);
   if (mem.ruleSet.transientCounter) mem.transientSlots += pool.nslabs; // inc_transient_used()
   mem.stats.transientPoolsCreated++;
   mem.lastPool = pool;
@@ -111,6 +112,7 @@ export function deleteTransientPool(mem: TlbMem, pool: Pool): void {
   decUsed(mem, pool.nslabs);
   const at = mem.transientPools.indexOf(pool);
   mem.transientPools.splice(at, 1);
+  updateOnlyPool(mem);
   if (mem.ruleSet.transientCounter) mem.transientSlots -= pool.nslabs;
   mem.backing?.release(pool.start, pool.nslabs * IO_TLB_SIZE);
 }

@@ -3,8 +3,9 @@ import type { Pool, PoolGeometry } from './pool';
 // Hot-path design (bench:engine swiotlb-4k-50pct; docs/engine/swiotlb.md "Hot path layout"):
 // - One setup per request: searchAreas() derives the masks, stride, slot count and first-slot
 //   alloc_size once and scans `areaCount` areas; poolFindSlots() (all areas from the CPU's) and
-//   searchPoolArea() (one area, for the dynamic search) are thin wrappers, and the static map
-//   path calls searchAreas() directly.
+//   searchPoolArea() (one area, for the dynamic search) are thin wrappers. The static map path
+//   (mapSlots() in map-single.ts) has its own copy of the setup and calls scanArea() itself, so
+//   that V8's inlining budget always lets it inline the search (see there).
 // - Small integers only: orig enters as its low 32 bits (int32) plus `hasOrig`, masks are int32
 //   bit patterns, slot indices are SMIs; no double argument crosses a call V8 may not inline
 //   (it would be boxed as a heap number), no division and no Math.ceil.
@@ -83,7 +84,7 @@ export function poolFindSlots(
  * The one search of this file: prepares the request once (masks, stride, slot count, the
  * alloc_size of the first slot — the same in every area), then searches `areaCount` areas from
  * `firstArea` round robin with scanArea(). poolFindSlots() searches every area, searchPoolArea()
- * one; tblMapSingle()'s static-pool path calls this directly.
+ * one. tblMapSingle()'s static-pool path does the same setup itself and calls scanArea() (map-single.ts).
  *
  * orig arrives as `origLow` (its low 32 bits as an int32: ToInt32 of the address) and `hasOrig`
  * (orig !== 0), small values that a call V8 does not inline passes without boxing a heap number.
@@ -141,7 +142,7 @@ export function searchAreas(
  * decides every comparison of the search the same way (an area holds fewer than 2^30 slots and
  * no free run exceeds 128), so the outcome and the slots scanned are unchanged.
  */
-function slotCount(allocSize: number): number {
+export function slotCount(allocSize: number): number {
   return allocSize < 0x7fff_f800 ? (allocSize + 2047) >>> 11 : 1 << 30;
 }
 
@@ -150,7 +151,7 @@ function slotCount(allocSize: number): number {
  * as int32 bit patterns (origMask 0 when orig is 0), `origBits = orig & origMask`, `sizeFromFirst`
  * the alloc_size stored in the first slot. Returns the first slot or -1.
  */
-function scanArea(
+export function scanArea(
   pool: Pool,
   areaIndex: number,
   geometry: PoolGeometry,
@@ -232,9 +233,14 @@ function takeSlots(
   if (nslots > 0) {
     listPad[found] = 0;
     allocSizes[found] = sizeFromFirst;
-    for (let i = found + 1; i < end; i++) {
-      listPad[i] = 0;
-      allocSizes[i] = sizeFromFirst - (i - found) * 2048; // Int32Array stores modulo 2^32
+    // The second slot too (a 4 KiB buffer's), for the same reason.
+    if (nslots > 1) {
+      listPad[found + 1] = 0;
+      allocSizes[found + 1] = sizeFromFirst - 2048; // Int32Array stores modulo 2^32
+      for (let i = found + 2; i < end; i++) {
+        listPad[i] = 0;
+        allocSizes[i] = sizeFromFirst - (i - found) * 2048;
+      }
     }
   }
   // Renumber the free run before the block, back to the segment start: the kernel's

@@ -1,6 +1,6 @@
 import { invariant } from '../invariant';
 import { deleteTransientPool, dynamicFindSlots } from './dynamic';
-import { poolFindSlots, searchAreas } from './find-slots';
+import { poolFindSlots, scanArea, slotCount } from './find-slots';
 import { classifyFailure } from './metrics';
 import { type Pool, poolGeometry, type SwiotlbDevice } from './pool';
 import { releaseSlotRun, releaseSlots } from './release-slots';
@@ -10,13 +10,15 @@ import { findPool, type TlbMem } from './tlb-mem';
 // are small wrappers meant to be inlined into the caller; they turn the double addresses of the
 // API into slot indices and 32-bit halves before calling mapSlots() / unmapSlotRun(), so no
 // heap number is allocated per operation. mapSlots() holds the static-pool find-slots step itself
-// (it is too large to be inlined, which keeps tblMapSingle() inlinable) and calls searchAreas().
+// (it is too large to be inlined, which keeps tblMapSingle() inlinable), including the request
+// setup of searchAreas(), and calls scanArea() per area.
 
 // Hot-path calls into other modules go through these bindings, taken once at load: under tsx/esbuild
 // every `import { f }` use is a getter call on the module object, which showed up at ~10 % of the
 // swiotlb-4k-50pct profile. Plain functions, same semantics.
 const poolFindSlotsFn = poolFindSlots;
-const searchAreasFn = searchAreas;
+const scanAreaFn = scanArea;
+const slotCountFn = slotCount;
 const dynamicFindSlotsFn = dynamicFindSlots;
 const releaseSlotsFn = releaseSlots;
 const releaseSlotRunFn = releaseSlotRun;
@@ -155,31 +157,62 @@ function mapSlots(
     }
   }
   let first = -1;
-  if (mem.dynamic === true) first = findSlots(mem, device, cpu, origAddr, size, allocAlignMask);
+  // TlbMem.onlyPool is null for a non-dynamic allocator only if a pool was added to it by hand;
+  // findSlots() searches pools[0] then, as this path would.
+  const onlyPool = mem.onlyPool;
+  if (mem.dynamic === true || onlyPool === null) first = findSlots(mem, device, cpu, origAddr, size, allocAlignMask);
   else {
     // findSlots()'s non-dynamic branch, written out here on purpose: it makes this function too
     // large (in bytecode) for V8 to inline into tblMapSingle(), so tblMapSingle() stays small
     // enough to be inlined into its callers and the bounce address it forms is never boxed as
     // a heap number (measured with bench:engine swiotlb-4k-50pct). The replay and property
-    // tests hold both copies to the kernel's choices. It calls searchAreas() (poolFindSlots()
-    // without the double orig argument).
-    const pool = mem.pools[0]!; // mem.nslabs > 0: the static pool exists
+    // tests hold both copies to the kernel's choices.
+    const pool = onlyPool;
     const scannedBefore = stats.slotsScanned;
     const nareas = pool.nareas;
-    const index = searchAreasFn(
-      pool,
-      cpu & (nareas - 1),
-      nareas,
-      poolGeometryFn(pool, device),
-      origLow,
-      // orig !== 0 without a short-circuit: a branch taken only for orig's with zero low bits would
-      // lack type feedback and deoptimize the map path the first time it runs.
-      (origLow | origHigh) !== 0,
-      size,
-      allocAlignMask,
-      minAlign,
-      stats,
-    );
+    const geometry = poolGeometryFn(pool, device);
+    // searchAreas()'s request setup (find-slots.ts, which documents each step), written out here so
+    // that this function calls scanArea() itself: V8 inlines a function only while its bytecode plus
+    // that of the functions its own optimized code already inlined, times 1.2, fits the caller's
+    // budget (920 bytes). searchAreas() with scanArea() and takeSlots() inside is ~800 bytes, so
+    // whenever searchAreas() had been optimized on its own before this function was (re)optimized
+    // — a race between V8's compiler threads after a warm-up deoptimization — it stayed a call
+    // (~8 % fewer pairs/CPU-s on swiotlb-4k-50pct in those runs). scanArea() with takeSlots() is
+    // ~550 bytes and fits either way.
+    let alignMask: number;
+    let iotlbMask: number;
+    if (pool.ruleSet.slotAlignment === true) {
+      alignMask = (allocAlignMask === 0 && minAlign === 0 && size >= 4096 ? 4095 : allocAlignMask) | 2047;
+      iotlbMask = minAlign & ~alignMask;
+    } else {
+      alignMask = 0;
+      iotlbMask = (minAlign | allocAlignMask | (size >= 4096 ? 4095 : 0)) & ~2047;
+    }
+    const stride = ((alignMask >>> 0 > iotlbMask >>> 0 ? alignMask : iotlbMask) >>> 11) + 1;
+    // `orig_addr &&` without a short-circuit on orig itself: a branch taken only for orig's with
+    // zero low bits would lack type feedback and deoptimize the map path the first time it runs.
+    const origMask = (origLow | origHigh) !== 0 ? iotlbMask : 0;
+    const origBits = origLow & origMask;
+    const nslotsWanted = slotCountFn(size);
+    const sizeFromFirst = size - (origLow & minAlign & 2047);
+    let area = cpu & (nareas - 1);
+    let index = -1;
+    for (let tried = 0; tried < nareas; tried++) {
+      index = scanAreaFn(
+        pool,
+        area,
+        geometry,
+        nslotsWanted,
+        alignMask,
+        origMask,
+        origBits,
+        stride,
+        sizeFromFirst,
+        stats,
+      );
+      if (index >= 0) break;
+      if (++area >= nareas) area = 0;
+    }
     const scanned = (stats.slotsScanned - scannedBefore) | 0; // < 2^31 slots per map: an int32
     if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned;
     // Stored only when it changes: a pointer store into mem needs V8's write barrier, a compare does not.
@@ -199,20 +232,31 @@ function mapSlots(
   const pool = mem.lastPool!;
   const padSlots = offset >>> 11;
   const index = first + padSlots;
-  // pad_slots goes in the high byte of Pool.listPad, the slot's `list` (0 once taken; a zero-slot
-  // request takes nothing, so it is kept) in the low byte.
-  const listPad = pool.listPad;
-  listPad[index] = (listPad[index]! & 255) | (padSlots << 8);
   // v6.6: nr_slots(alloc_size + offset); v6.9: nr_slots(alloc_size + (offset & 2047));
   // v6.10: nr_slots(size) - pad_slots — all equal to this count for the size computed above
   // (a successful search bounds size by 128 slots, so the int32 form of nr_slots is exact).
   const mirrored = ((size + 2047) >>> 11) - padSlots;
   const orig = pool.origAddr;
+  // Only with padding: without it the slot's pad_slots is already 0 (a taken slot's listPad word is
+  // 0; a zero-slot request takes nothing and keeps its word), so the common map skips a load and a store.
+  if (padSlots !== 0) {
+    // pad_slots goes in the high byte of Pool.listPad, the slot's `list` (0 once taken) in the low byte.
+    const listPad = pool.listPad;
+    listPad[index] = (listPad[index]! & 255) | (padSlots << 8);
+    // Padding slots keep orig_addr invalid (the kernel never writes theirs); here they may still hold
+    // a value from an earlier mapping, because release leaves origAddr as it was (Pool.origAddr).
+    for (let i = first; i < index; i++) orig[i] = Number.NaN;
+  }
   // The first slot outside the loop: see takeSlots() in find-slots.ts. mirrored ≥ 1 after a
   // successful search unless the request was zero bytes.
   if (mirrored > 0) {
     orig[index] = origAddr;
-    for (let i = 1; i < mirrored; i++) orig[index + i] = origAddr + i * 2048;
+    // The second slot too (a 4 KiB buffer's): this function is inlined nowhere, so its size costs
+    // no inlining budget, and the loop's entry check and interrupt check are skipped for it.
+    if (mirrored > 1) {
+      orig[index + 1] = origAddr + 2048;
+      for (let i = 2; i < mirrored; i++) orig[index + i] = origAddr + i * 2048;
+    }
   }
   return index;
 }
@@ -238,9 +282,8 @@ function failMap(mem: TlbMem, reason: Exclude<TlbMem['lastFailure'], null>): num
  * double passed to a call that is not inlined would be boxed as a heap number on every unmap.
  */
 export function tblUnmapSingle(mem: TlbMem, device: SwiotlbDevice, tlbAddr: number): boolean {
-  const pools = mem.pools;
-  if (pools.length === 1 && mem.transientPools.length === 0) {
-    const pool = pools[0]!;
+  const pool = mem.onlyPool; // one pool and no transient pools (TlbMem.onlyPool)
+  if (pool !== null) {
     const offsetBytes = tlbAddr - pool.start;
     // (tlb_addr - offset - start) >> IO_TLB_SHIFT: see releaseSlots() for why `* 2^-11 | 0` is exact.
     if (offsetBytes >= 0 && offsetBytes < pool.nslabs * 2048)

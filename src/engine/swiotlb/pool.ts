@@ -57,10 +57,15 @@ export interface Pool {
    * Bytes of the allocation from this slot on (`slots[].alloc_size`), modulo 2^32 as a signed
    * 32-bit value: the kernel's size_t wraps for the last slots of a padded allocation; only the
    * first slot's value (at most 128 slots' worth) is read back. Int32, so the hot paths do
-   * int32 arithmetic on it.
+   * int32 arithmetic on it. Meaningful only while the slot is in use (`list` 0): release does not
+   * write the kernel's `alloc_size = 0` (read it through slotAllocSize(), which gives 0 for a free slot).
    */
   readonly allocSize: Int32Array;
-  /** Original address this slot mirrors, or NaN (`INVALID_PHYS_ADDR`). */
+  /**
+   * Original address this slot mirrors (`slots[].orig_addr`), NaN for INVALID_PHYS_ADDR. Like
+   * allocSize, only meaningful while the slot is in use: release does not write INVALID_PHYS_ADDR
+   * (slotOrigAddr() gives NaN for a free slot), and a map writes NaN into its padding slots.
+   */
   readonly origAddr: Float64Array;
   /** Per-area slots in use (`areas[].used`). */
   readonly areaUsed: Int32Array;
@@ -251,6 +256,19 @@ export function slotList(pool: Pool, slot: number): number {
 /** `slots[slot].pad_slots`. */
 export function slotPadSlots(pool: Pool, slot: number): number {
   return pool.listPad[slot]! >> 8;
+}
+
+/**
+ * `slots[slot].alloc_size` as the kernel has it: 0 once the slot is free. Pool.allocSize keeps a
+ * freed slot's old value (release skips the clear, see releaseSlotRun()), so a free slot reads 0 here.
+ */
+export function slotAllocSize(pool: Pool, slot: number): number {
+  return (pool.listPad[slot]! & 255) !== 0 ? 0 : pool.allocSize[slot]!;
+}
+
+/** `slots[slot].orig_addr` as the kernel has it: NaN (INVALID_PHYS_ADDR) once the slot is free (see slotAllocSize()). */
+export function slotOrigAddr(pool: Pool, slot: number): number {
+  return (pool.listPad[slot]! & 255) !== 0 ? Number.NaN : pool.origAddr[slot]!;
 }
 
 /** Physical address of a slot (`slot_addr(pool->start, index)`). */

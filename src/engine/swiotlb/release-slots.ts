@@ -4,7 +4,8 @@ import type { Pool } from './pool';
 // tblUnmapSingle() with a slot index and in-slot offset (small integers, never the double bounce
 // address), reads the victim's pad_slots and alloc_size in parallel (both usually miss the cache;
 // the kernel's struct puts them in one line, the arrays here do not), and writes `list` and
-// pad_slots as one 16-bit word (Pool.listPad).
+// pad_slots as one 16-bit word (Pool.listPad) and nothing else per freed slot (alloc_size and
+// orig_addr of a free slot are not stored, see slotAllocSize()).
 
 /**
  * swiotlb_release_slots(): frees the allocation a bounce address belongs to and merges the freed
@@ -41,22 +42,23 @@ export function releaseSlotRun(pool: Pool, slotIndex: number, subOffset: number)
   // nr_slots(alloc_size + offset) in int32: the first slot's alloc_size is at most 128 slots
   // (a search never hands out more), so the sum stays far below 2^31.
   const nslots = ((padSlots === 0 ? sizeAtSlot : allocSize[index]!) + subOffset + 2047) >>> 11;
-  const origAddr = pool.origAddr;
   const end = index + nslots;
   // ALIGN(index + 1, IO_TLB_SEGSIZE): the end of index's segment. (v6.6 pools that are not a
   // multiple of 128 slots have metadata up to that segment end, see Pool.capacity.)
   const segmentEnd = ((index >> 7) + 1) << 7;
   let count = end < segmentEnd ? listPad[end]! & 255 : 0;
-  // Each freed slot: list = ++count and pad_slots = 0 (one write), orig_addr invalid, alloc_size 0.
-  // The last slot first, outside the loop: see takeSlots() in find-slots.ts.
+  // Each freed slot: list = ++count and pad_slots = 0 (one write). The kernel also sets orig_addr
+  // invalid and alloc_size 0; here those two arrays are left as they are, because a free slot's
+  // entries are never read (slotAllocSize() / slotOrigAddr() give 0 / invalid for any slot whose
+  // `list` is not 0, and a map writes every slot it takes). Skipping them leaves release one
+  // array to write instead of three (the victim is a random live slot: its origAddr line is
+  // usually not in the cache). The last slot first, outside the loop: see takeSlots() in find-slots.ts.
   if (nslots > 0) {
     listPad[end - 1] = ++count;
-    origAddr[end - 1] = Number.NaN;
-    allocSize[end - 1] = 0;
-    for (let i = end - 2; i >= index; i--) {
-      listPad[i] = ++count;
-      origAddr[i] = Number.NaN;
-      allocSize[i] = 0;
+    // And the second-last (a 4 KiB buffer's first) before the loop too: one loop entry and interrupt check fewer.
+    if (nslots > 1) {
+      listPad[end - 2] = ++count;
+      for (let i = end - 3; i >= index; i--) listPad[i] = ++count;
     }
   }
   // Merge with the preceding free slots of the same segment (i ≥ index & ~127: see takeSlots()).

@@ -63,6 +63,9 @@ export function swiotlbAlloc(mem: TlbMem, device: SwiotlbDevice, sizeBytes: numb
     decUsed(mem, releaseSlots(pool, tlbAddr, device.minAlignMask));
     return failAlloc(mem, 'alignment');
   }
+  // orig_addr stays INVALID_PHYS_ADDR for a coherent allocation; release leaves origAddr as it
+  // was (Pool.origAddr), so the taken slots are set here (a search bounds them to 128 slots).
+  pool.origAddr.fill(Number.NaN, index, index + Math.ceil(sizeBytes / 2048));
   mem.lastFailure = null;
   return tlbAddr;
 }

@@ -65,6 +65,13 @@ export interface TlbMem {
   readonly pools: Pool[];
   /** Transient pools currently alive (one allocation each; the devices' dma_io_tlb_pools lists). */
   readonly transientPools: Pool[];
+  /**
+   * `pools[0]` while it is the only pool (one pool, no transient pools), else null: every address
+   * the allocator hands out is then in it, so the map and unmap hot paths take it from here instead
+   * of checking both lists and loading the array element. Kept current by addMemPool() and the
+   * transient pools' creation and deletion (dynamic.ts).
+   */
+  onlyPool: Pool | null;
   /** `mem->nslabs`: slots of the non-transient pools. */
   nslabs: number;
   /** debugfs io_tlb_used (`total_used`, transient allocations included). */
@@ -142,6 +149,7 @@ export function createTlbMem(options: CreateTlbMemOptions): TlbMem {
     ruleSet: ruleSets[options.rules],
     pools,
     transientPools: [],
+    onlyPool: pools.length === 1 ? pools[0]! : null,
     nslabs: pools.reduce((sum, pool) => sum + pool.nslabs, 0),
     used: 0,
     hiwater: 0,
@@ -177,6 +185,12 @@ export function decUsed(mem: TlbMem, nslots: number): void {
 export function addMemPool(mem: TlbMem, pool: Pool): void {
   mem.pools.unshift(pool);
   mem.nslabs += pool.nslabs;
+  mem.onlyPool = null;
+}
+
+/** TlbMem.onlyPool after the pool lists changed. */
+export function updateOnlyPool(mem: TlbMem): void {
+  mem.onlyPool = mem.pools.length === 1 && mem.transientPools.length === 0 ? mem.pools[0]! : null;
 }
 
 /** swiotlb_find_pool(): the pool holding a bounce address — mem's pools, then the transient ones. */

@@ -2,6 +2,8 @@ import fc from 'fast-check';
 import {
   createTlbMem,
   type Pool,
+  slotAllocSize,
+  slotOrigAddr,
   type SwiotlbDevice,
   tblMapSingle,
   tblUnmapSingle,
@@ -95,6 +97,15 @@ describe('allocator invariants under random map/unmap sequences', () => {
             }
             // The buffer keeps orig's bits under min_align_mask that are below 2 KiB (the sub-slot offset).
             expect((tlb >>> 0) & setup.minAlignMask & 2047).toBe((orig >>> 0) & setup.minAlignMask & 2047);
+            // orig_addr per slot (swiotlb_tbl_map_single): padding slots (v6.9+: offset >> 11 of them)
+            // invalid, then orig + i * 2048 — also when the slots held another mapping before
+            // (release leaves Pool.origAddr as it was).
+            const padSlots =
+              setup.rules === 'v6.6' ? 0 : ((orig >>> 0) & setup.minAlignMask & (allocAlignMask | 2047)) >>> 11;
+            for (let i = first; i < first + nslots; i++)
+              expect(slotOrigAddr(pool, i)).toBe(
+                i < first + padSlots ? Number.NaN : orig + (i - first - padSlots) * 2048,
+              );
             live.push({ tlb, first, nslots });
             hiwater = Math.max(hiwater, mem.used);
           } else if (live.length > 0) {
@@ -114,7 +125,11 @@ describe('allocator invariants under random map/unmap sequences', () => {
         for (const { tlb } of live) tblUnmapSingle(mem, device, tlb);
         expect(mem.used).toBe(0);
         expect(lists(pool)).toEqual(initialList);
-        expect(Array.from(pool.allocSize).every((v) => v === 0)).toBe(true);
+        // Release leaves Pool.allocSize as it was; the kernel's alloc_size (slotAllocSize) is 0 for every free slot.
+        expect(Array.from(pool.allocSize, (_, slot) => slotAllocSize(pool, slot)).every((v) => v === 0)).toBe(true);
+        expect(Array.from(pool.origAddr, (_, slot) => slotOrigAddr(pool, slot)).every((v) => Number.isNaN(v))).toBe(
+          true,
+        );
         expect(Array.from(pool.listPad, (v) => v >> 8).every((v) => v === 0)).toBe(true);
       }),
       { numRuns: 300 },

@@ -2,6 +2,7 @@ import {
   createRestrictedMem,
   createTlbMem,
   slotList,
+  slotOrigAddr,
   growPool,
   type PoolBackingAllocator,
   swiotlbAlloc,
@@ -119,6 +120,26 @@ describe('dynamic SWIOTLB: transient pools', () => {
     expect(b.calls).toEqual(['transient 4096', 'release 0xa0000000 4096']);
   });
 
+  it('releases boot-pool slots while a transient pool is alive and after it is gone (TlbMem.onlyPool)', () => {
+    // The unmap fast path takes the pool from TlbMem.onlyPool, which is null while a transient pool
+    // exists. Boot pool 128 slots filled by two 128 KiB maps; a 4 KiB map gets a transient pool.
+    const b = backing();
+    const mem = dynamicMem('v6.10', b, 128, 1);
+    const first = tblMapSingle(mem, pci, 0, 0x100000000, 64 * 2048, 0);
+    const second = tblMapSingle(mem, pci, 0, 0x100000000, 64 * 2048, 0);
+    expect(mem.onlyPool).toBe(mem.pools[0]);
+    const transient = tblMapSingle(mem, pci, 0, 0x200000000, 4096, 0);
+    expect(transient).toBe(0xa0000000);
+    expect(mem.onlyPool).toBeNull();
+
+    tblUnmapSingle(mem, pci, first); // boot pool, transient pool alive: released through findPool()
+    expect([mem.used, slotList(mem.pools[0]!, 0)]).toEqual([66, 64]);
+    tblUnmapSingle(mem, pci, transient);
+    expect(mem.onlyPool).toBe(mem.pools[0]);
+    tblUnmapSingle(mem, pci, second); // boot pool only again: the fast path, merged with slots 0-63
+    expect([mem.used, slotList(mem.pools[0]!, 0)]).toEqual([0, 128]);
+  });
+
   it('v6.6 has no io_tlb_transient_nslabs counter', () => {
     const mem = dynamicMem('v6.6', backing(), 128, 1);
     tblMapSingle(mem, pci, 0, 0x100000000, 128 * 2048, 0);
@@ -217,6 +238,18 @@ describe('restricted DMA pools (swiotlb_alloc)', () => {
 
     expect(mem.used).toBe(0);
     expect([0, 1, 2, 3].map((i) => slotList(mem.pools[0]!, i))).toEqual([128, 127, 126, 125]);
+  });
+
+  it('leaves orig_addr invalid in slots a coherent allocation takes after a streaming map held them', () => {
+    // One area of 128 slots: a 256 KiB map takes slots 0-127 (orig_addr 0x100000000 + i * 2048) and
+    // wraps the area index to 0; after the unmap, a 4 KiB swiotlb_alloc takes slots 0-1, whose
+    // orig_addr the kernel leaves INVALID_PHYS_ADDR (release reset it; swiotlb_alloc never sets it).
+    const mem = createRestrictedMem({ rules: 'v6.10', start: 0x90000000, sizeBytes: 128 * 2048 });
+    const tlb = tblMapSingle(mem, dev, 0, 0x100000000, 128 * 2048, 0);
+    expect(tlb).toBe(0x90000000);
+    tblUnmapSingle(mem, dev, tlb);
+    expect(swiotlbAlloc(mem, dev, 4096)).toBe(0x90000000);
+    expect([0, 1].map((i) => slotOrigAddr(mem.pools[0]!, i))).toEqual([Number.NaN, Number.NaN]);
   });
 
   it('v6.6 free-run counters ignore the end of a pool that is not a multiple of 128 slots', () => {
