@@ -171,8 +171,9 @@ interface SlotArrays {
  * Slot arrays of finished runs' pools, by capacity, reused by the next pool of that capacity.
  * A guest's boot pool is large (a 1 GiB pool has 524,288 slots, 7 MiB of arrays), and a service
  * runs thousands of small runs one after another in one thread: allocating them afresh per run made
- * garbage collection the largest cost of a short run. Reuse is invisible to results: every array is
- * reset to swiotlb_init_io_tlb_pool()'s state before it is handed out. Bounded in bytes.
+ * garbage collection the largest cost of a short run. Reuse is invisible to results: what can be
+ * read of the arrays is reset to swiotlb_init_io_tlb_pool()'s state before they are handed out
+ * (see slotArraysFor). Bounded in bytes.
  */
 const spareSlotArrays = new Map<number, SlotArrays[]>();
 const spareSlotBytesMax = 64 * 2 ** 20;
@@ -188,8 +189,12 @@ function slotArraysFor(capacity: number, nslabs: number, clampedToPoolEnd: boole
   let slots: SlotArrays;
   if (spare) {
     spareSlotBytes -= slotArrayBytes(capacity);
-    spare.allocSize.fill(0);
-    spare.origAddr.fill(Number.NaN);
+    // A free slot's alloc_size and orig_addr are never read (slotAllocSize() / slotOrigAddr() give 0 /
+    // invalid while `list` is not 0, and a map writes every slot it takes), and initFreeRuns() below
+    // frees every slot below nslabs: only the slots past nslabs (v6.6, read as in use) need the boot
+    // values. For a 1 GiB pool that is 6 MiB of writes per run fewer.
+    spare.allocSize.fill(0, nslabs);
+    spare.origAddr.fill(Number.NaN, nslabs);
     slots = spare;
   } else {
     // One entry more than the slots: swiotlb_release_slots() reads slots[index + nslots].list whenever that is

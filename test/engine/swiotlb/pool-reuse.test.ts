@@ -4,6 +4,8 @@ import { createEngineRun, validateScenario } from '../../../src/engine/index';
 import {
   createTlbMem,
   releaseTlbMem,
+  slotAllocSize,
+  slotOrigAddr,
   type SwiotlbDevice,
   tblMapSingle,
   type TlbMem,
@@ -22,13 +24,18 @@ function memOf(nslabs: number, rules: AllocatorRules): TlbMem {
   return createTlbMem({ rules, defaultPool: { nslabs, nareas: 1, start: 0x80000000 } });
 }
 
+/**
+ * Every slot as the kernel's struct io_tlb_slot reads: list and pad_slots, alloc_size and orig_addr
+ * through the accessors (a free slot's alloc_size and orig_addr are 0 / invalid whatever the arrays
+ * hold), over the whole capacity (v6.6 slots past nslabs read as in use, so their raw values count).
+ */
 function slotState(mem: TlbMem): string {
   const pool = mem.pools[0]!;
-  return JSON.stringify([
-    Array.from(pool.listPad),
-    Array.from(pool.allocSize),
-    Array.from(pool.origAddr, (a) => (Number.isNaN(a) ? 'invalid' : a)),
-  ]);
+  const slots = Array.from({ length: pool.capacity }, (_, slot) => {
+    const orig = slotOrigAddr(pool, slot);
+    return [pool.listPad[slot], slotAllocSize(pool, slot), Number.isNaN(orig) ? 'invalid' : orig];
+  });
+  return JSON.stringify([slots, pool.listPad[pool.capacity]]);
 }
 
 /** Maps buffers of mixed sizes and alignment so every slot array holds something. */
@@ -59,6 +66,20 @@ describe('pool slot arrays reused across runs', () => {
     expect(slotState(reused)).toBe(fresh);
     // The released pool is left with no slots, so a use after release cannot touch the reused arrays.
     expect(first.pools[0]!.listPad.length).toBe(0);
+  });
+
+  it('resets the slots past nslabs when a v6.6 pool of the same capacity but fewer slots reuses the arrays', () => {
+    // 300 and 290 slots both round up to 384 under v6.6: slots 290-299 were real slots of the first
+    // pool and read as in use in the second, so their stale values would show.
+    const first = memOf(300, 'v6.6');
+    dirty(first);
+    for (let i = 0; i < 60; i++) tblMapSingle(first, pci, 0, 0x300000000 + i * 4096, 4096, 0);
+    releaseTlbMem(first);
+
+    const reused = memOf(290, 'v6.6');
+
+    expect(reused.pools[0]!.capacity).toBe(384);
+    expect(slotState(reused)).toBe(slotState(memOf(290, 'v6.6')));
   });
 
   it('releasing twice hands the arrays out once', () => {
