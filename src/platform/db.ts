@@ -41,6 +41,9 @@ export function createDatabase(options: { databaseUrl: string; schema: string; p
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
     ...(options.poolSize ? { max: options.poolSize } : {}),
+    // Plain SQL (here and in repositories' raw statements) names tables without a schema: resolve
+    // them in the configured one, as Prisma's own queries do. DATABASE_SCHEMA is a plain identifier.
+    options: `-c search_path=${options.schema}`,
   });
   // An idle connection that breaks (server restart) must not crash the process; the next query
   // opens a new one or reports the failure to its caller.

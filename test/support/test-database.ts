@@ -56,14 +56,18 @@ export async function dropDatabase(name: string): Promise<void> {
   await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
 }
 
-/** Runs `dmasim migrate` exactly as an operator would, against the given database. */
-export async function migrateWithCli(databaseUrl: string, args: readonly string[] = []): Promise<string> {
+/** Runs `dmasim migrate` exactly as an operator would, against the given database (and DATABASE_SCHEMA). */
+export async function migrateWithCli(
+  databaseUrl: string,
+  args: readonly string[] = [],
+  schema = 'public',
+): Promise<string> {
   const { stdout } = await execFileAsync(
     process.execPath,
     [path.join(repoRoot, 'bin', 'dmasim.js'), 'migrate', ...args],
     {
       cwd: repoRoot,
-      env: { ...process.env, DATABASE_URL: databaseUrl, DATABASE_SCHEMA: 'public' },
+      env: { ...process.env, DATABASE_URL: databaseUrl, DATABASE_SCHEMA: schema },
     },
   );
   return stdout;
