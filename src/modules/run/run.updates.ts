@@ -89,9 +89,10 @@ export class RunUpdates {
     isFinal: (value: T) => boolean,
   ): Promise<AsyncIterableIterator<T>> {
     const wakeup = new Wakeup();
-    let runIds: ReadonlySet<string> | undefined;
+    // The watched run ids, known once the first read is back (until then every event wakes).
+    const watched: { runIds?: ReadonlySet<string> } = {};
     const unsubscribe = this.events.subscribe((event) => {
-      if (!runIds || runIds.has(event.runId)) wakeup.fire();
+      if (!watched.runIds || watched.runIds.has(event.runId)) wakeup.fire();
     });
     let first: T;
     try {
@@ -100,7 +101,7 @@ export class RunUpdates {
       unsubscribe();
       throw error;
     }
-    runIds = new Set(runIdsOf(first));
+    watched.runIds = new Set(runIdsOf(first));
     const pollIntervalMs = this.options.pollIntervalMs ?? 2000;
     async function* states(): AsyncGenerator<T> {
       try {
