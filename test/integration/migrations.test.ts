@@ -291,10 +291,10 @@ describe('migrations', () => {
     await expect(db.run.update({ where: { id: run.id }, data: { timeLimitMs: 10 } })).rejects.toThrow();
   });
 
-  it('reverts the two newest migrations with migrate down 2 and re-applies them, keeping stored series', async () => {
-    // The newest migration indexes pending replays; the one before turns per-sample rows into one
-    // array row per run and metric: the round-trip test above stored the series [0, 1] → [0, 0.5],
-    // which must survive down and up.
+  it('reverts the three newest migrations with migrate down 3 and re-applies them, keeping stored series', async () => {
+    // The newest migration compresses series and reports with lz4; the one before indexes pending
+    // replays; the one before that turns per-sample rows into one array row per run and metric: the
+    // round-trip test above stored the series [0, 1] → [0, 0.5], which must survive down and up.
     const seriesText = async (table: 'metric_series' | 'metric_sample'): Promise<string> => {
       const rows = await db.$queryRawUnsafe<Array<{ text: string }>>(
         table === 'metric_series'
@@ -308,20 +308,33 @@ describe('migrations', () => {
     const indexNamed = async (name: string): Promise<number> =>
       (await db.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM pg_indexes WHERE indexname = '${name}'`)).length;
     expect(await indexNamed('run_replay_pending_idx')).toBe(1);
+    /** A column's compression: 'l' for lz4, '' for the server's default. */
+    const compressionOf = async (table: string, column: string): Promise<string> =>
+      (
+        await db.$queryRawUnsafe<Array<{ c: string }>>(
+          `SELECT attcompression::text AS c FROM pg_attribute WHERE attrelid = '${table}'::regclass AND attname = '${column}'`,
+        )
+      )[0]!.c;
+    const seriesCompression = () => compressionOf('metric_series', 'value');
+    expect(await seriesCompression()).toBe('l');
     await db.$disconnect();
-    const down = await migrateWithCli(databaseUrl, ['down', '2']);
+    const down = await migrateWithCli(databaseUrl, ['down', '3']);
     db = createDatabase({ databaseUrl, schema: 'public' });
     const afterDown = await seriesText('metric_sample');
     const indexAfterDown = await indexNamed('run_replay_pending_idx');
+    const compressionAfterDown = await compressionOf('run_report', 'report');
     await db.$disconnect();
     const up = await migrateWithCli(databaseUrl);
     db = createDatabase({ databaseUrl, schema: 'public' });
 
-    expect(down).toMatch(/migrate down: 2 migration\(s\)/);
-    expect(up).toMatch(/migrate up: 2 migration\(s\)/);
+    expect(down).toMatch(/migrate down: 3 migration\(s\)/);
+    expect(up).toMatch(/migrate up: 3 migration\(s\)/);
+    expect(compressionAfterDown).toBe('');
     expect(afterDown).toBe('swiotlb.used:{0,1}={0,0.5}');
     expect(indexAfterDown).toBe(0);
     expect(await seriesText('metric_series')).toBe('swiotlb.used:{0,1}={0,0.5}');
     expect(await indexNamed('run_replay_pending_idx')).toBe(1);
+    expect(await seriesCompression()).toBe('l');
+    expect(await compressionOf('run_report', 'report')).toBe('l');
   });
 });
