@@ -32,13 +32,21 @@ export class TeamService {
   /** Credential rows by prefix (salt and hash only, never a secret), with when each stops being reused. */
   private readonly credentials = new Map<string, { stored: StoredCredential; reuseUntilMs: number }>();
 
+  /**
+   * Counts forgets: a row read while a forget happened may predate the revocation, so it serves its
+   * own request but is not cached (else it would outlive the revocation by up to the cache lifetime).
+   */
+  private forgets = 0;
+
   /** Drops the cached credential of `prefix` (its token was revoked, here or in another process). */
   forgetCredential(prefix: string): void {
+    this.forgets++;
     this.credentials.delete(prefix);
   }
 
   /** Drops every cached credential (revocations may have been missed while the listener was away). */
   forgetAllCredentials(): void {
+    this.forgets++;
     this.credentials.clear();
   }
 
@@ -46,11 +54,13 @@ export class TeamService {
   private async credential(prefix: string, nowMs: number): Promise<StoredCredential | undefined> {
     const cached = this.credentials.get(prefix);
     if (cached && cached.reuseUntilMs > nowMs) return cached.stored;
+    const forgetsBefore = this.forgets;
     const stored = await this.teams.findCredentialByPrefix(prefix);
     if (!stored) {
       this.credentials.delete(prefix);
       return undefined;
     }
+    if (this.forgets !== forgetsBefore) return stored;
     if (this.credentials.size >= credentialCacheEntries) this.credentials.clear();
     this.credentials.set(prefix, { stored, reuseUntilMs: nowMs + (this.options.credentialCacheMs ?? 10_000) });
     return stored;

@@ -116,4 +116,41 @@ describe('TeamService.authenticate', () => {
     await service.authenticate(`Bearer ${minted.bearer}`);
     expect(reads).toHaveLength(3);
   });
+
+  it('does not cache a row whose read overlapped a revocation announcement', async () => {
+    const reads: Array<() => void> = [];
+    let readCount = 0;
+    const row = {
+      id: 'token-1',
+      teamId: 'team-1',
+      name: 'ci',
+      role: 'member' as const,
+      prefix: minted.prefix,
+      createdAt: start,
+      lastUsedAt: start,
+      revokedAt: null,
+      salt: new Uint8Array(minted.salt),
+      secretHash: new Uint8Array(minted.secretHash),
+    };
+    const repository = {
+      findCredentialByPrefix: () =>
+        new Promise((resolve) => {
+          readCount++;
+          reads.push(() => resolve(row));
+        }),
+      touchToken: () => Promise.resolve(),
+    } as unknown as TeamRepository;
+    const service = new TeamService(repository, { now: () => start });
+
+    const first = service.authenticate(`Bearer ${minted.bearer}`);
+    // The revocation is announced while the first read is in flight: that row may predate it.
+    service.forgetCredential(minted.prefix);
+    reads.shift()!();
+    await expect(first).resolves.toMatchObject({ tokenId: 'token-1' });
+    const second = service.authenticate(`Bearer ${minted.bearer}`);
+    await Promise.resolve();
+    expect(readCount).toBe(2);
+    reads.shift()!();
+    await second;
+  });
 });
