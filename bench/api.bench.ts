@@ -65,8 +65,8 @@ async function main(): Promise<void> {
       await db.connect();
       const bumpVersion = async (): Promise<void> => {
         await db.query(
-          `INSERT INTO team_dashboard_version (team_id, version) VALUES ($1, 1)
-           ON CONFLICT (team_id) DO UPDATE SET version = team_dashboard_version.version + 1`,
+          `INSERT INTO team_dashboard_version (team_id, shard, version) VALUES ($1, rollup_shard(), 1)
+           ON CONFLICT (team_id, shard) DO UPDATE SET version = team_dashboard_version.version + 1`,
           [team.id],
         );
       };
@@ -176,8 +176,19 @@ async function seed(databaseUrl: string, teamId: string): Promise<number> {
     );
     await db.query(
       `
-      INSERT INTO violation_daily_count (team_id, day, class, severity, count)
-      SELECT team_id, (created_at AT TIME ZONE 'UTC')::date, class, severity, count(*) FROM violation WHERE team_id = $1 GROUP BY 1, 2, 3, 4`,
+      INSERT INTO violation_daily_count (team_id, day, class, severity, shard, count)
+      SELECT team_id, (created_at AT TIME ZONE 'UTC')::date, class, severity, abs(hashtext(id::text)) % 16, count(*)
+      FROM violation WHERE team_id = $1 GROUP BY 1, 2, 3, 4, 5`,
+      [teamId],
+    );
+    // The counters' shards as many writers leave them: every key's count spread over all 16 shard
+    // rows (the bulk insert's trigger put runs on its own connection's shard only).
+    await db.query(
+      `
+      WITH moved AS (DELETE FROM run_daily_status_count WHERE team_id = $1 RETURNING team_id, day, status, count)
+      INSERT INTO run_daily_status_count (team_id, day, status, shard, count)
+      SELECT m.team_id, m.day, m.status, s, m.count / 16 + CASE WHEN s < m.count % 16 THEN 1 ELSE 0 END
+      FROM moved m CROSS JOIN generate_series(0, 15) AS s`,
       [teamId],
     );
     await db.query(

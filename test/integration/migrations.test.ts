@@ -291,8 +291,9 @@ describe('migrations', () => {
     await expect(db.run.update({ where: { id: run.id }, data: { timeLimitMs: 10 } })).rejects.toThrow();
   });
 
-  it('reverts the three newest migrations with migrate down 3 and re-applies them, keeping stored series', async () => {
-    // The newest migration compresses series and reports with lz4; the one before indexes pending
+  it('reverts the four newest migrations with migrate down 4 and re-applies them, keeping stored series and counts', async () => {
+    // The newest migration shards the rollup counters (down folds the shards into one row per key);
+    // the one before compresses series and reports with lz4; the one before that indexes pending
     // replays; the one before that turns per-sample rows into one array row per run and metric: the
     // round-trip test above stored the series [0, 1] → [0, 0.5], which must survive down and up.
     const seriesText = async (table: 'metric_series' | 'metric_sample'): Promise<string> => {
@@ -317,18 +318,42 @@ describe('migrations', () => {
       )[0]!.c;
     const seriesCompression = () => compressionOf('metric_series', 'value');
     expect(await seriesCompression()).toBe('l');
+    // Runs per status as the dashboard adds them up; a second shard row for one key (as a second
+    // connection leaves it) must fold into the key's single row on the way down.
+    const runCounts = async (): Promise<string> =>
+      (
+        await db.$queryRawUnsafe<Array<{ text: string }>>(
+          `SELECT string_agg(status::text || '=' || n, ',' ORDER BY status) AS text
+           FROM (SELECT status, sum(count) AS n FROM run_daily_status_count GROUP BY status) s`,
+        )
+      )[0]!.text;
+    const countsBefore = await runCounts();
+    expect(countsBefore).toMatch(/^QUEUED=[1-9]/);
+    // +1 and -1 on two other shards of the QUEUED key: the sum stays, the key now has three rows.
+    await db.$executeRawUnsafe(
+      `INSERT INTO run_daily_status_count (team_id, day, status, shard, count)
+       SELECT team_id, day, status, (shard + k) % 16, 3 - 2 * k
+       FROM (SELECT * FROM run_daily_status_count WHERE status = 'QUEUED' LIMIT 1) q CROSS JOIN generate_series(1, 2) AS k`,
+    );
+    expect(await runCounts()).toBe(countsBefore);
     await db.$disconnect();
-    const down = await migrateWithCli(databaseUrl, ['down', '3']);
+    const down = await migrateWithCli(databaseUrl, ['down', '4']);
     db = createDatabase({ databaseUrl, schema: 'public' });
     const afterDown = await seriesText('metric_sample');
     const indexAfterDown = await indexNamed('run_replay_pending_idx');
     const compressionAfterDown = await compressionOf('run_report', 'report');
+    const countsAfterDown = await runCounts();
+    const rowsPerKeyAfterDown = await db.$queryRawUnsafe<Array<{ n: bigint }>>(
+      'SELECT count(*) AS n FROM run_daily_status_count GROUP BY team_id, day, status ORDER BY 1 DESC LIMIT 1',
+    );
     await db.$disconnect();
     const up = await migrateWithCli(databaseUrl);
     db = createDatabase({ databaseUrl, schema: 'public' });
 
-    expect(down).toMatch(/migrate down: 3 migration\(s\)/);
-    expect(up).toMatch(/migrate up: 3 migration\(s\)/);
+    expect(down).toMatch(/migrate down: 4 migration\(s\)/);
+    expect(up).toMatch(/migrate up: 4 migration\(s\)/);
+    expect(countsAfterDown).toBe(await runCounts());
+    expect(rowsPerKeyAfterDown[0]!.n).toBe(1n);
     expect(compressionAfterDown).toBe('');
     expect(afterDown).toBe('swiotlb.used:{0,1}={0,0.5}');
     expect(indexAfterDown).toBe(0);

@@ -17,12 +17,13 @@ export class DashboardRepository {
   constructor(private readonly db: Database) {}
 
   runsByStatus(teamId: string, range: DashboardRange): Promise<Array<{ day: Date; status: string; count: number }>> {
-    // From the trigger-maintained rollup; whole UTC days overlapping the range.
+    // From the trigger-maintained rollup (its shards added up); whole UTC days overlapping the range.
     return this.db.$queryRaw`
-      SELECT day::timestamp AT TIME ZONE 'UTC' AS day, status::text AS status, count::int AS count
+      SELECT day::timestamp AT TIME ZONE 'UTC' AS day, status::text AS status, sum(count)::int AS count
       FROM run_daily_status_count
-      WHERE team_id = ${teamId}::uuid AND count > 0
+      WHERE team_id = ${teamId}::uuid
         AND day >= (${range.from}::timestamptz AT TIME ZONE 'UTC')::date AND day <= (${range.to}::timestamptz AT TIME ZONE 'UTC')::date
+      GROUP BY day, status HAVING sum(count) > 0
       ORDER BY 1, 2`;
   }
 
@@ -30,18 +31,23 @@ export class DashboardRepository {
     teamId: string,
     range: DashboardRange,
   ): Promise<Array<{ day: Date; class: string; severity: string; count: number }>> {
-    // From the rollup kept by ResultRepository.saveRunResult; whole UTC days overlapping the range.
+    // From the rollup kept by ResultRepository.saveRunResult (its shards added up); whole UTC days
+    // overlapping the range.
     return this.db.$queryRaw`
-      SELECT day::timestamp AT TIME ZONE 'UTC' AS day, class, severity, count::int AS count
+      SELECT day::timestamp AT TIME ZONE 'UTC' AS day, class, severity, sum(count)::int AS count
       FROM violation_daily_count
       WHERE team_id = ${teamId}::uuid AND day >= (${range.from}::timestamptz AT TIME ZONE 'UTC')::date AND day <= (${range.to}::timestamptz AT TIME ZONE 'UTC')::date
+      GROUP BY day, class, severity
       ORDER BY 1, 2, 3`;
   }
 
-  /** The team's dashboard version: bumped by every stored result and triage decision (the cache's key). */
+  /**
+   * The team's dashboard version (the cache's key): the sum of its shards, each bumped by the stored
+   * results and triage decisions written on its connection, so the sum grows with every such write.
+   */
   async version(teamId: string): Promise<bigint> {
-    const rows = await this.db.$queryRaw<Array<{ version: bigint }>>`
-      SELECT version FROM team_dashboard_version WHERE team_id = ${teamId}::uuid`;
+    const rows = await this.db.$queryRaw<Array<{ version: bigint | null }>>`
+      SELECT sum(version)::bigint AS version FROM team_dashboard_version WHERE team_id = ${teamId}::uuid`;
     return rows[0]?.version ?? 0n;
   }
 

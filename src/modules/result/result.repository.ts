@@ -72,10 +72,10 @@ const saveRunResultStatement = {
         SELECT m.team_id, m.id, m.scenario_id, f.class, f.severity, f.device_id, f.fingerprint, f.count, f.bytes_exposed, f.data_class, f.first_op, f.path, f.rule, f.explanation, m.finished_at
         FROM moved m CROSS JOIN found f
       ), daily AS (
-        INSERT INTO violation_daily_count (team_id, day, class, severity, count)
-        SELECT m.team_id, (m.finished_at AT TIME ZONE 'UTC')::date, f.class, f.severity, count(*)
+        INSERT INTO violation_daily_count (team_id, day, class, severity, shard, count)
+        SELECT m.team_id, (m.finished_at AT TIME ZONE 'UTC')::date, f.class, f.severity, rollup_shard(), count(*)
         FROM moved m CROSS JOIN found f GROUP BY 1, 2, 3, 4 ORDER BY 3, 4
-        ON CONFLICT (team_id, day, class, severity) DO UPDATE SET count = violation_daily_count.count + EXCLUDED.count
+        ON CONFLICT (team_id, day, class, severity, shard) DO UPDATE SET count = violation_daily_count.count + EXCLUDED.count
       ), metrics AS (
         INSERT INTO allocator_metrics (run_id, team_id, scenario_id, nslabs, nareas, used, hiwater, failed_maps, failed_coherent_allocs, bounced_bytes_to_device, bounced_bytes_from_device, metrics, created_at)
         SELECT id, team_id, scenario_id, $19::int, $20::int, $21::int, $22::int,
@@ -99,8 +99,8 @@ const saveRunResultStatement = {
         SET run_id = EXCLUDED.run_id, at = EXCLUDED.at, hiwater_fraction = EXCLUDED.hiwater_fraction
         WHERE scenario_headroom_latest.at <= EXCLUDED.at
       ), version AS (
-        INSERT INTO team_dashboard_version (team_id, version) SELECT team_id, 1 FROM moved
-        ON CONFLICT (team_id) DO UPDATE SET version = team_dashboard_version.version + 1
+        INSERT INTO team_dashboard_version (team_id, shard, version) SELECT team_id, rollup_shard(), 1 FROM moved
+        ON CONFLICT (team_id, shard) DO UPDATE SET version = team_dashboard_version.version + 1
       )
       SELECT m.finished_at,
              EXISTS (SELECT 1 FROM run_replay r WHERE r.replay_run_id = m.id AND r.actual_hash IS NULL) AS replay_pending
@@ -117,7 +117,8 @@ export class ResultRepository {
    * and one implicit transaction): the run row moves first and every insert reads from it, so no
    * row is written unless the run moved. Violations go in as one multi-row insert (unnest), the
    * series as one row per metric (t and value arrays); the dashboard rollups (violations per day, latest run per scenario and kernel,
-   * newest headroom point, the team's dashboard version) move in the same statement, and a NOTIFY on
+   * newest headroom point, the team's dashboard version; the counters on this connection's shard row,
+   * so that concurrent results do not queue on one row lock) move in the same statement, and a NOTIFY on
    * `runResultStoredChannel` with the run id tells API processes at commit (live updates). `finished_at`
    * is the database's clock inside that statement, i.e. at commit. Returns it, or undefined when
    * nothing was written.

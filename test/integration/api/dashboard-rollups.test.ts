@@ -1,9 +1,11 @@
+import { Client } from 'pg';
 import { useApiHarness } from '../../support/api-harness';
 import { buildViolation, completeRun, newTestTeam } from '../../support/factories';
 
 // The dashboard's riskiest-scenarios and headroom rollups (scenario_kernel_latest_run,
 // scenario_headroom_latest), written by the result transaction, read through GraphQL; and the
-// per-team cache in the API process, which a new result or triage decision must invalidate.
+// per-team cache in the API process, which a new result or triage decision must invalidate; and the
+// sharded counters (runs and violations per day, the dashboard version), one row per connection.
 
 interface Risk {
   scenario: { name: string };
@@ -130,5 +132,61 @@ describe('dashboard rollups', () => {
       ['headroom-a', [0.1]],
       ['headroom-b', [0.25]],
     ]);
+  });
+  /** Connections to the test database whose backends write different counter shards (pid % 16). */
+  async function connectionsOnDistinctShards(n: number): Promise<Array<{ client: Client; shard: number }>> {
+    const chosen: Array<{ client: Client; shard: number }> = [];
+    while (chosen.length < n) {
+      const client = new Client({ connectionString: process.env['DATABASE_URL']! });
+      await client.connect();
+      const shard = (await client.query<{ shard: number }>('SELECT rollup_shard() AS shard')).rows[0]!.shard;
+      if (chosen.some((c) => c.shard === shard)) await client.end();
+      else chosen.push({ client, shard });
+    }
+    return chosen;
+  }
+
+  it('adds up the counter shards that one run moves on different connections', async () => {
+    const team = await newTestTeam(api.harness);
+    const run = await team.queuedRun(await team.scenario('sharded'));
+    const [a, b] = await connectionsOnDistinctShards(2);
+    try {
+      await a!.client.query(`UPDATE run SET status = 'RUNNING', started_at = now() WHERE id = $1`, [run.id]);
+      await b!.client.query(`UPDATE run SET status = 'FAILED', finished_at = now() WHERE id = $1`, [run.id]);
+      // A violation count for one key on two shards, as two connections' results leave it.
+      for (const { client, shard } of [a!, b!]) {
+        await client.query(
+          `INSERT INTO violation_daily_count (team_id, day, class, severity, shard, count)
+           VALUES ($1, (now() AT TIME ZONE 'UTC')::date, 'V1', 'critical', $2, 2)`,
+          [run.teamId, shard],
+        );
+      }
+      const shards = await b!.client.query<{ status: string; shard: number; count: string }>(
+        'SELECT status::text AS status, shard, count FROM run_daily_status_count WHERE team_id = $1 ORDER BY 1, 2',
+        [run.teamId],
+      );
+      // Each status change moved the shard of the connection that made it: RUNNING's +1 on a's, its
+      // -1 and FAILED's +1 on b's.
+      expect(shards.rows.filter((r) => r.status !== 'QUEUED')).toEqual([
+        { status: 'FAILED', shard: b!.shard, count: '1' },
+        ...[
+          { status: 'RUNNING', shard: a!.shard, count: '1' },
+          { status: 'RUNNING', shard: b!.shard, count: '-1' },
+        ].sort((x, y) => x.shard - y.shard),
+      ]);
+    } finally {
+      await Promise.all([a!.client.end(), b!.client.end()]);
+    }
+
+    const response = await api.harness.gql<{
+      dashboard: {
+        runsByStatus: Array<{ status: string; count: number }>;
+        violationsByClass: Array<{ class: string; severity: string; count: number }>;
+      };
+    }>(team.token, '{ dashboard { runsByStatus { status count } violationsByClass { class severity count } } }');
+    expect(response.errors).toBeUndefined();
+    // Keys whose shards add up to 0 (QUEUED, RUNNING) are not shown.
+    expect(response.data.dashboard.runsByStatus).toEqual([{ status: 'FAILED', count: 1 }]);
+    expect(response.data.dashboard.violationsByClass).toEqual([{ class: 'V1', severity: 'critical', count: 4 }]);
   });
 });
