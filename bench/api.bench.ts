@@ -177,15 +177,21 @@ async function seed(databaseUrl: string, teamId: string): Promise<number> {
     await db.query(
       `
       INSERT INTO violation_daily_count (team_id, day, class, severity, shard, count)
-      SELECT team_id, (created_at AT TIME ZONE 'UTC')::date, class, severity, abs(hashtext(id::text)) % 16, count(*)
+      SELECT team_id, (created_at AT TIME ZONE 'UTC')::date, class, severity,
+             CASE WHEN (created_at AT TIME ZONE 'UTC')::date = (now() AT TIME ZONE 'UTC')::date THEN abs(hashtext(id::text)) % 16 ELSE 0 END,
+             count(*)
       FROM violation WHERE team_id = $1 GROUP BY 1, 2, 3, 4, 5`,
       [teamId],
     );
-    // The counters' shards as many writers leave them: every key's count spread over all 16 shard
-    // rows (the bulk insert's trigger put runs on its own connection's shard only).
+    // The counters' shards as writers and the workers' folding leave them: past days one row per
+    // key (folded), the current UTC day's counts spread over all 16 shard rows (the bulk insert's
+    // trigger put runs on its own connection's shard only).
     await db.query(
       `
-      WITH moved AS (DELETE FROM run_daily_status_count WHERE team_id = $1 RETURNING team_id, day, status, count)
+      WITH moved AS (
+        DELETE FROM run_daily_status_count WHERE team_id = $1 AND day = (now() AT TIME ZONE 'UTC')::date
+        RETURNING team_id, day, status, count
+      )
       INSERT INTO run_daily_status_count (team_id, day, status, shard, count)
       SELECT m.team_id, m.day, m.status, s, m.count / 16 + CASE WHEN s < m.count % 16 THEN 1 ELSE 0 END
       FROM moved m CROSS JOIN generate_series(0, 15) AS s`,

@@ -23,6 +23,12 @@ ALTER TABLE team_dashboard_version ADD COLUMN shard smallint NOT NULL DEFAULT 0;
 ALTER TABLE team_dashboard_version DROP CONSTRAINT team_dashboard_version_pkey,
   ADD PRIMARY KEY (team_id, shard);
 
+-- Past days are folded back into shard 0 (DashboardRepository.foldCounterShards, from every
+-- worker's reconciler pass), so reads add up 16 rows per key only for the days still written;
+-- these indexes find the rows to fold (after a fold they hold only the current day's shard rows).
+CREATE INDEX run_daily_status_count_unfolded_idx ON run_daily_status_count (day) WHERE shard <> 0;
+CREATE INDEX violation_daily_count_unfolded_idx ON violation_daily_count (day) WHERE shard <> 0;
+
 -- One statement per status change, its rows in status order: transactions that share a shard
 -- take the rows' locks in the same order and cannot deadlock on them.
 CREATE OR REPLACE FUNCTION run_daily_status_count_track() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -49,6 +55,8 @@ END $$;
 
 -- Down Migration
 -- Shards fold back into one row per key (their sums); the functions return to one row per key.
+DROP INDEX run_daily_status_count_unfolded_idx;
+DROP INDEX violation_daily_count_unfolded_idx;
 CREATE OR REPLACE FUNCTION run_daily_status_count_track() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP IN ('UPDATE', 'DELETE') THEN

@@ -40,6 +40,7 @@ import {
   type RunQueue,
 } from '../modules/run/run.queue';
 import { RunReconciler } from '../modules/run/run.reconciler';
+import { DashboardMaintenance } from '../modules/dashboard/dashboard.maintenance';
 import { RunRepository } from '../modules/run/run.repository';
 import { RunService } from '../modules/run/run.service';
 import { noRunEvents, RunUpdates } from '../modules/run/run.updates';
@@ -209,6 +210,8 @@ export interface WorkerParts {
   readonly runRepository: RunRepository;
   readonly batches: RunBatchCompleter;
   readonly reconciler: RunReconciler;
+  /** Folds past days of the dashboard's counters (on every reconciler pass). */
+  readonly dashboardMaintenance: DashboardMaintenance;
   /** The regression job handlers (schedule firings, webhook deliveries, the sweep, scheduler reconciliation). */
   readonly regression: RegressionJobHandlers;
   close(): Promise<void>;
@@ -243,6 +246,7 @@ export function buildWorkerParts(
     runRepository,
     batches,
     reconciler,
+    dashboardMaintenance: new DashboardMaintenance(new DashboardRepository(db), deps.clock, deps.logger),
     regression,
     async close() {
       await Promise.allSettled([regressionQueues.close(), runQueue.close(), db.$disconnect()]);

@@ -40,8 +40,12 @@ export async function startWorkerProcess(
     batches: parts.batches,
     reconciler: parts.reconciler,
     clock: systemClock,
-    // Each reconciler pass also brings back the schedules and the sweep if Redis lost them.
-    alsoEachPass: () => regressionWorkers.registerSchedulersIfLost(),
+    // Each reconciler pass also folds past days of the dashboard's counters and brings back the
+    // schedules and the sweep if Redis lost them.
+    alsoEachPass: async () => {
+      await parts.dashboardMaintenance.foldPastCounterShards();
+      await regressionWorkers.registerSchedulersIfLost();
+    },
   });
   return {
     reconciled: runWorker.reconciled,

@@ -42,6 +42,45 @@ export class DashboardRepository {
   }
 
   /**
+   * Folds the counter shards of the UTC days before the one holding `beforeDay` into shard 0 of their keys (one
+   * transaction per table), so that a past day is one row per key again and the dashboard's reads
+   * add up 16 rows per key only for the days still written. Rows another transaction holds are
+   * skipped (folded at a later call), so this never waits on a writer and any number of workers may
+   * fold at once; shard-0 rows are then taken in key order, the order writers take a key's rows in.
+   * Returns how many keys were folded.
+   */
+  async foldCounterShards(beforeDay: Date): Promise<number> {
+    const folded = await Promise.all([
+      this.db.$executeRaw`
+        WITH picked AS (
+          SELECT team_id, day, status, shard FROM run_daily_status_count
+          WHERE day < (${beforeDay}::timestamptz AT TIME ZONE 'UTC')::date AND shard <> 0 FOR UPDATE SKIP LOCKED
+        ), gone AS (
+          DELETE FROM run_daily_status_count c USING picked p
+          WHERE c.team_id = p.team_id AND c.day = p.day AND c.status = p.status AND c.shard = p.shard
+          RETURNING c.team_id, c.day, c.status, c.count
+        )
+        INSERT INTO run_daily_status_count AS c (team_id, day, status, shard, count)
+        SELECT team_id, day, status, 0, sum(count) FROM gone GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (team_id, day, status, shard) DO UPDATE SET count = c.count + EXCLUDED.count`,
+      this.db.$executeRaw`
+        WITH picked AS (
+          SELECT team_id, day, class, severity, shard FROM violation_daily_count
+          WHERE day < (${beforeDay}::timestamptz AT TIME ZONE 'UTC')::date AND shard <> 0 FOR UPDATE SKIP LOCKED
+        ), gone AS (
+          DELETE FROM violation_daily_count c USING picked p
+          WHERE c.team_id = p.team_id AND c.day = p.day AND c.class = p.class AND c.severity = p.severity
+            AND c.shard = p.shard
+          RETURNING c.team_id, c.day, c.class, c.severity, c.count
+        )
+        INSERT INTO violation_daily_count AS c (team_id, day, class, severity, shard, count)
+        SELECT team_id, day, class, severity, 0, sum(count) FROM gone GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+        ON CONFLICT (team_id, day, class, severity, shard) DO UPDATE SET count = c.count + EXCLUDED.count`,
+    ]);
+    return folded[0] + folded[1];
+  }
+
+  /**
    * The team's dashboard version (the cache's key): the sum of its shards, each bumped by the stored
    * results and triage decisions written on its connection, so the sum grows with every such write.
    */

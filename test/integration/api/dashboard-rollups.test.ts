@@ -1,4 +1,7 @@
 import { Client } from 'pg';
+import pino from 'pino';
+import { DashboardMaintenance } from '../../../src/modules/dashboard/dashboard.maintenance';
+import { DashboardRepository } from '../../../src/modules/dashboard/dashboard.repository';
 import { useApiHarness } from '../../support/api-harness';
 import { buildViolation, completeRun, newTestTeam } from '../../support/factories';
 
@@ -188,5 +191,85 @@ describe('dashboard rollups', () => {
     // Keys whose shards add up to 0 (QUEUED, RUNNING) are not shown.
     expect(response.data.dashboard.runsByStatus).toEqual([{ status: 'FAILED', count: 1 }]);
     expect(response.data.dashboard.violationsByClass).toEqual([{ class: 'V1', severity: 'critical', count: 4 }]);
+  });
+  it('folds the shards of past days into one row per key, skipping rows a writer holds', async () => {
+    const team = await newTestTeam(api.harness);
+    const now = new Date();
+    const dayMs = 24 * 3600 * 1000;
+    const utcDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const [today, yesterday, lastWeek] = [
+      utcDay(now.getTime()),
+      utcDay(now.getTime() - dayMs),
+      utcDay(now.getTime() - 7 * dayMs),
+    ];
+    const db = new Client({ connectionString: process.env['DATABASE_URL']! });
+    const holder = new Client({ connectionString: process.env['DATABASE_URL']! });
+    await Promise.all([db.connect(), holder.connect()]);
+    try {
+      // Each day: SUCCEEDED on shards 0, 3 and 9 (3 + 4 - 2), QUEUED on shards 3 and 9 (1 - 1).
+      for (const day of [today, yesterday, lastWeek]) {
+        await db.query(
+          `INSERT INTO run_daily_status_count (team_id, day, status, shard, count)
+           VALUES ($1, $2, 'SUCCEEDED', 0, 3), ($1, $2, 'SUCCEEDED', 3, 4), ($1, $2, 'SUCCEEDED', 9, -2),
+                  ($1, $2, 'QUEUED', 3, 1), ($1, $2, 'QUEUED', 9, -1)`,
+          [team.teamId, day],
+        );
+        await db.query(
+          `INSERT INTO violation_daily_count (team_id, day, class, severity, shard, count)
+           VALUES ($1, $2, 'V1', 'critical', 5, 2), ($1, $2, 'V1', 'critical', 6, 3)`,
+          [team.teamId, day],
+        );
+      }
+      const rows = async () =>
+        (
+          await db.query<{ row: string }>(
+            `SELECT day::text || ' ' || status::text || ' ' || shard || '=' || count AS row
+             FROM run_daily_status_count WHERE team_id = $1
+             UNION ALL
+             SELECT day::text || ' ' || class || '/' || severity || ' ' || shard || '=' || count
+             FROM violation_daily_count WHERE team_id = $1 ORDER BY 1`,
+            [team.teamId],
+          )
+        ).rows.map((r) => r.row);
+      const todayBefore = (await rows()).filter((r) => r.startsWith(today));
+
+      // A writer holds last week's SUCCEEDED row on shard 3: that row waits for a later fold.
+      await holder.query('BEGIN');
+      await holder.query(
+        `SELECT 1 FROM run_daily_status_count WHERE team_id = $1 AND day = $2 AND status = 'SUCCEEDED' AND shard = 3 FOR UPDATE`,
+        [team.teamId, lastWeek],
+      );
+      const maintenance = new DashboardMaintenance(
+        new DashboardRepository(api.db),
+        { now: () => now },
+        pino({ level: 'silent' }),
+      );
+      await maintenance.foldPastCounterShards();
+      const afterFirst = await rows();
+      await holder.query('COMMIT');
+      await maintenance.foldPastCounterShards();
+      const afterSecond = await rows();
+
+      // Yesterday: one row per key with the sums (QUEUED folds to 0); today untouched.
+      expect(afterFirst.filter((r) => r.startsWith(yesterday))).toEqual([
+        `${yesterday} QUEUED 0=0`,
+        `${yesterday} SUCCEEDED 0=5`,
+        `${yesterday} V1/critical 0=5`,
+      ]);
+      expect(afterFirst.filter((r) => r.startsWith(today))).toEqual(todayBefore);
+      expect(afterFirst.filter((r) => r.startsWith(lastWeek))).toEqual([
+        `${lastWeek} QUEUED 0=0`,
+        `${lastWeek} SUCCEEDED 0=1`,
+        `${lastWeek} SUCCEEDED 3=4`,
+        `${lastWeek} V1/critical 0=5`,
+      ]);
+      expect(afterSecond.filter((r) => r.startsWith(lastWeek))).toEqual([
+        `${lastWeek} QUEUED 0=0`,
+        `${lastWeek} SUCCEEDED 0=5`,
+        `${lastWeek} V1/critical 0=5`,
+      ]);
+    } finally {
+      await Promise.all([db.end(), holder.end()]);
+    }
   });
 });
