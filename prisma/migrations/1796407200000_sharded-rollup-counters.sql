@@ -31,8 +31,13 @@ CREATE INDEX violation_daily_count_unfolded_idx ON violation_daily_count (day) W
 
 -- One statement per status change, its rows in status order: transactions that share a shard
 -- take the rows' locks in the same order and cannot deadlock on them.
+-- A run deleted with its team (ON DELETE CASCADE) moves nothing: the team's counters go with it,
+-- and a -1 row inserted for a team already gone would fail the team's deletion.
 CREATE OR REPLACE FUNCTION run_daily_status_count_track() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF TG_OP = 'DELETE' AND NOT EXISTS (SELECT 1 FROM team WHERE id = OLD.team_id) THEN
+    RETURN NULL;
+  END IF;
   INSERT INTO run_daily_status_count AS c (team_id, day, status, shard, count)
   SELECT d.team_id, (d.created_at AT TIME ZONE 'UTC')::date, d.status, rollup_shard(), d.delta
   FROM (
@@ -45,8 +50,12 @@ BEGIN
   RETURN NULL;
 END $$;
 
+-- Likewise a triage decision deleted with its team bumps nothing (before, it failed the deletion).
 CREATE OR REPLACE FUNCTION team_dashboard_version_bump() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+  IF TG_OP = 'DELETE' AND NOT EXISTS (SELECT 1 FROM team WHERE id = OLD.team_id) THEN
+    RETURN NULL;
+  END IF;
   INSERT INTO team_dashboard_version AS v (team_id, shard, version)
   VALUES (coalesce(NEW.team_id, OLD.team_id), rollup_shard(), 1)
   ON CONFLICT (team_id, shard) DO UPDATE SET version = v.version + 1;

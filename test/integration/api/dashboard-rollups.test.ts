@@ -272,4 +272,19 @@ describe('dashboard rollups', () => {
       await Promise.all([db.end(), holder.end()]);
     }
   });
+  it('lets a team be deleted with its runs and triage decisions (the counters go with it)', async () => {
+    const team = await newTestTeam(api.harness);
+    const run = await team.queuedRun(await team.scenario('deleted'));
+    await completeRun(api.db, run, { violations: criticals('gone', 1) });
+    await api.db.$executeRaw`
+      INSERT INTO violation_triage (team_id, fingerprint, state) VALUES (${team.teamId}::uuid, 'gone-0', 'FIXED')`;
+
+    await api.db.$executeRaw`DELETE FROM team WHERE id = ${team.teamId}::uuid`;
+
+    const left = await api.db.$queryRaw<Array<{ n: bigint }>>`
+      SELECT (SELECT count(*) FROM run_daily_status_count WHERE team_id = ${team.teamId}::uuid)
+           + (SELECT count(*) FROM team_dashboard_version WHERE team_id = ${team.teamId}::uuid)
+           + (SELECT count(*) FROM run WHERE team_id = ${team.teamId}::uuid) AS n`;
+    expect(left[0]!.n).toBe(0n);
+  });
 });
