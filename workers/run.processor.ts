@@ -5,6 +5,7 @@
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { systemClock } from '../src/platform/clock';
 import { type Config, loadConfig } from '../src/platform/config';
+import { lowerCpuPriority } from '../src/platform/cpu-priority';
 import { createDatabase } from '../src/platform/db';
 import { buildRunExecutor } from '../src/main/composition';
 import type { RunExecutor } from '../src/modules/run/run.executor';
@@ -103,6 +104,9 @@ async function execute(executor: RunExecutor, config: Config, runId: string): Pr
 if (!isMainThread && parentPort) {
   const port = parentPort;
   const config = threadConfig();
+  // This thread only (Linux nice values are per thread): in `dmasim serve` the API's own thread
+  // keeps its priority; a `dmasim worker` process has lowered itself already.
+  lowerCpuPriority(config.workerNice);
   // One connection per engine thread: the executor's queries are sequential (docs/scaling.md).
   const db = createDatabase({ databaseUrl: config.databaseUrl, schema: config.databaseSchema, poolSize: 1 });
   const executor = buildRunExecutor(db, { clock: systemClock, specs: engineSpecValidator });

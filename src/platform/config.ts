@@ -83,6 +83,7 @@ const environmentSchema = z.object({
   HOST: z.string().min(1).default('0.0.0.0'),
   LOG_LEVEL: z.enum(logLevels).default('info'),
   WORKER_CONCURRENCY: integer(1, 64, 'an integer from 1 to 64').default(2),
+  WORKER_NICE: integer(0, 19, 'a nice value from 0 to 19').default(10),
   START_WORKER: booleanFlag.default(true),
   MIGRATE_ON_START: booleanFlag.default(true),
   RUN_TIME_LIMIT_MS: integer(1000, 24 * 3600 * 1000, 'milliseconds from 1000 to 86400000').default(10 * 60 * 1000),
@@ -185,6 +186,8 @@ export type Config = Readonly<{
   host: string;
   logLevel: (typeof logLevels)[number];
   workerConcurrency: number;
+  /** The CPU priority (nice value) of engine threads, and of `dmasim worker` processes as a whole. */
+  workerNice: number;
   startWorker: boolean;
   migrateOnStart: boolean;
   requestBodyLimitBytes: number;
@@ -240,6 +243,7 @@ export function parseConfig(environment: Readonly<Record<string, string | undefi
     host: env.HOST,
     logLevel: env.LOG_LEVEL,
     workerConcurrency: env.WORKER_CONCURRENCY,
+    workerNice: env.WORKER_NICE,
     startWorker: env.START_WORKER,
     migrateOnStart: env.MIGRATE_ON_START,
     requestBodyLimitBytes: env.REQUEST_BODY_LIMIT_BYTES,
@@ -299,6 +303,11 @@ export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environm
   { variable: 'HOST', meaning: 'interface the API listens on (default 0.0.0.0)' },
   { variable: 'LOG_LEVEL', meaning: 'pino level: fatal, error, warn, info, debug, trace, silent (default info)' },
   { variable: 'WORKER_CONCURRENCY', meaning: 'runs one worker process executes at once, 1-64  (default 2)' },
+  {
+    variable: 'WORKER_NICE',
+    meaning:
+      'CPU priority of engine threads and of dmasim worker processes as a nice value, 0-19: on a host shared with API processes they use the CPU the API leaves, so submissions and queries do not slow down as workers are added (default 10; 0 = no lower priority)',
+  },
   { variable: 'START_WORKER', meaning: 'npm start also starts a worker in the same process (default true)' },
   { variable: 'MIGRATE_ON_START', meaning: 'npm start applies pending migrations first (default true)' },
   { variable: 'REQUEST_BODY_LIMIT_BYTES', meaning: 'largest accepted HTTP request body (default 1048576)' },

@@ -4,3 +4,9 @@ import { randomUUID } from 'node:crypto';
 // It carries its Redis Cluster hash tag, as Config.bullmqPrefix does, so tests that open BullMQ
 // objects with the raw variable see the same keys as the service.
 process.env['BULLMQ_PREFIX'] = `{test-${randomUUID()}}`;
+
+// Engine threads normally lower their CPU priority (WORKER_NICE, default 10) to leave the API
+// first call on a shared host. Here two test files share two cores, and an engine thread at nice 10
+// would wait behind the other file's work and stretch every run's time against the tests' timeouts;
+// lowerCpuPriority has its own test.
+process.env['WORKER_NICE'] ??= '0';

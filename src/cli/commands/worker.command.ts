@@ -1,5 +1,6 @@
 import { type CliCommand, ExitCode, UsageError } from '../command';
 import { loadConfig } from '../../platform/config';
+import { lowerCpuPriority } from '../../platform/cpu-priority';
 import { createLogger } from '../../platform/logger';
 import { checkPostgres, checkRedis } from '../../platform/service-check';
 import { startWorkerProcess } from '../../main/worker.process';
@@ -10,7 +11,8 @@ Runs queued runs: a BullMQ worker (WORKER_CONCURRENCY jobs at once) that hands e
 WORKER_CONCURRENCY warm engine threads (the built dist/workers/run.processor.js, started once; run
 npm run build first). Database or Redis outages delay a job without using up its attempts.
 At start and every RECONCILE_INTERVAL_MS it re-enqueues QUEUED runs without a job and recovers
-RUNNING runs whose job is gone. SIGTERM/SIGINT let the current runs finish within
+RUNNING runs whose job is gone. The process runs at the CPU priority WORKER_NICE (default 10), so
+on a shared host API processes are served first. SIGTERM/SIGINT let the current runs finish within
 WORKER_SHUTDOWN_GRACE_MS, then hand the rest back to the queue.`;
 
 export const workerCommand: CliCommand = {
@@ -22,8 +24,13 @@ export const workerCommand: CliCommand = {
     const config = loadConfig();
     const logger = createLogger({ level: config.logLevel, name: 'dmasim-worker' });
     await Promise.all([checkPostgres(config.databaseUrl), checkRedis(config.redisUrl)]);
+    // Before any thread starts: the engine threads and the pool's threads inherit it.
+    const nice = lowerCpuPriority(config.workerNice);
+    if (nice === undefined) logger.warn({ workerNice: config.workerNice }, 'could not lower the CPU priority');
     const worker = await startWorkerProcess(config, logger);
-    io.stdout.write(`dmasim worker running (concurrency ${config.workerConcurrency}, prefix ${config.bullmqPrefix})\n`);
+    io.stdout.write(
+      `dmasim worker running (concurrency ${config.workerConcurrency}, nice ${nice ?? 'unchanged'}, prefix ${config.bullmqPrefix})\n`,
+    );
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);

@@ -9,6 +9,7 @@ describe('parseConfig', () => {
     expect(config.port).toBe(4000);
     expect(config.logLevel).toBe('info');
     expect(config.workerConcurrency).toBe(2);
+    expect(config.workerNice).toBe(10);
     expect(config.startWorker).toBe(true);
   });
 
@@ -19,6 +20,7 @@ describe('parseConfig', () => {
       PORT: '8080',
       LOG_LEVEL: 'debug',
       WORKER_CONCURRENCY: '8',
+      WORKER_NICE: '0',
       START_WORKER: 'false',
       NODE_ENV: 'production',
     });
@@ -29,6 +31,7 @@ describe('parseConfig', () => {
       port: 8080,
       logLevel: 'debug',
       workerConcurrency: 8,
+      workerNice: 0,
       startWorker: false,
       nodeEnv: 'production',
     });
@@ -41,19 +44,26 @@ describe('parseConfig', () => {
   it('names every bad variable in one error', () => {
     let caught: unknown;
     try {
-      parseConfig({ PORT: '70000', DATABASE_URL: 'mysql://x', WORKER_CONCURRENCY: 'two', LOG_LEVEL: 'loud' });
+      parseConfig({
+        PORT: '70000',
+        DATABASE_URL: 'mysql://x',
+        WORKER_CONCURRENCY: 'two',
+        LOG_LEVEL: 'loud',
+        WORKER_NICE: '20',
+      });
     } catch (error) {
       caught = error;
     }
 
     expect(caught).toBeInstanceOf(ConfigError);
     const issues = (caught as ConfigError).issues;
-    expect(issues).toHaveLength(4);
+    expect(issues).toHaveLength(5);
     expect(issues).toEqual(
       expect.arrayContaining([
         'PORT: must be a TCP port (1-65535)',
         'DATABASE_URL: must be a URL such as postgresql://user@host:5432/db',
         'WORKER_CONCURRENCY: must be an integer from 1 to 64',
+        'WORKER_NICE: must be a nice value from 0 to 19',
         expect.stringMatching(/^LOG_LEVEL: /),
       ]),
     );
