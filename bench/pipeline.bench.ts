@@ -12,7 +12,9 @@
 //   from the first submit to the last result, CPU per run of the worker processes, of the API, of
 //   PostgreSQL and of Redis,
 //   overhead per run (worker-process busy time per run minus engine time) and the peak summed RSS
-//   of the worker processes.
+//   of the worker processes. Then R more runs queued while the queue is paused: backlogRunsPerSec is
+//   the rate at which the workers drain them once it resumes (runsPerSec is also bounded by how fast
+//   the one API process, sharing the cores, accepts submissions).
 //
 // Targets (issue 17; printed, never asserted): overhead < 20 ms p50, submit→result p50 < 100 ms,
 // ≥ 40 runs/s with 2 workers, throughput not falling as workers are added.
@@ -228,6 +230,37 @@ function rssBytes(pid: number | undefined): number {
   }
 }
 
+/**
+ * Pauses the run queue, lets `submit` queue its runs (untimed), resumes the queue and returns the
+ * seconds until no run is QUEUED or RUNNING: the workers' own rate with a full queue.
+ */
+async function drainBacklog(context: Context, submit: () => Promise<void>): Promise<number> {
+  const queue = createBullmqRunQueue({ redisUrl, prefix: context.prefix });
+  try {
+    await queue.bullmq.pause();
+    let submitted = false;
+    const submitting = submit().then(() => {
+      submitted = true;
+    });
+    // submit() drains too: resume once every run is queued (none can start while paused).
+    for (;;) {
+      const { rows } = await context.db.query<{ queued: string }>(
+        `SELECT count(*) AS queued FROM run WHERE status = 'QUEUED'`,
+      );
+      if (Number(rows[0]?.queued) >= throughputRuns) break;
+      if (submitted) throw new Error('backlog: submissions ended before all runs were queued');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const resumedAt = performance.now();
+    await queue.bullmq.resume();
+    await submitting;
+    return (performance.now() - resumedAt) / 1000;
+  } finally {
+    await queue.bullmq.resume();
+    await queue.close();
+  }
+}
+
 /** Engine milliseconds per run, as the worker thread measured them (the job's return value). */
 async function engineMsOf(context: Context, runIds: readonly string[]): Promise<Map<string, number>> {
   const queue = createBullmqRunQueue({ redisUrl, prefix: context.prefix });
@@ -336,6 +369,7 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
   let apiCpuMs = 0;
   let postgresCpuMs = 0;
   let redisCpuMs = 0;
+  let backlogElapsedS = 0;
   /** Submits `count` runs from 8 concurrent clients, then waits until none of them is QUEUED or RUNNING. */
   const submitAndDrain = async (count: number, keyPrefix: string, into: string[]): Promise<void> => {
     let next = 0;
@@ -375,6 +409,7 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     redisCpuMs = cpuMsOfCommand('redis-server') - redisCpuBefore;
     const apiCpu = process.cpuUsage(apiCpuBefore);
     apiCpuMs = (apiCpu.user + apiCpu.system) / 1000;
+    backlogElapsedS = await drainBacklog(context, () => submitAndDrain(throughputRuns, 'backlog-', []));
   } finally {
     clearInterval(sampler);
     await stopWorkers(workers);
@@ -403,6 +438,10 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     postgresCpuMsPerRun: round(postgresCpuMs / throughputRuns),
     redisCpuMsPerRun: round(redisCpuMs / throughputRuns),
     peakWorkerRssMiB: round(peakRssBytes / 2 ** 20),
+    // The same number of runs again, all queued before the workers may take any: what the worker
+    // processes do when the queue is never empty (runsPerSec above is also bounded by how fast the
+    // one API process accepts submissions while it shares the cores with the workers).
+    backlogRunsPerSec: round(throughputRuns / backlogElapsedS),
     targets: '>= 40 runs/s with 2 workers; not falling as workers are added',
   };
 }
