@@ -1,8 +1,8 @@
 import { invariant } from '../invariant';
 import { deleteTransientPool, dynamicFindSlots } from './dynamic';
-import { poolFindSlots, scanArea, slotCount } from './find-slots';
+import { poolFindSlots, scanArea, type SearchStats, slotCount } from './find-slots';
 import { classifyFailure } from './metrics';
-import { type Pool, poolGeometry, type SwiotlbDevice } from './pool';
+import { type Pool, type PoolGeometry, poolGeometry, type SwiotlbDevice } from './pool';
 import { releaseSlotRun, releaseSlots } from './release-slots';
 import { findPool, type TlbMem } from './tlb-mem';
 
@@ -198,13 +198,13 @@ function mapSlots(
   const origBits = origLow & origMask;
   const nslots = slotCountFn(size);
   const sizeFromFirst = size - (origLow & minAlign & 2047);
-  let area = cpu & (nareas - 1);
-  let first = -1;
-  for (let tried = 0; tried < nareas; tried++) {
-    first = scanAreaFn(pool, area, geometry, nslots, alignMask, origMask, origBits, stride, sizeFromFirst, stats);
-    if (first >= 0) break;
-    if (++area >= nareas) area = 0;
-  }
+  // The CPU's own area here, the others (round robin) out of line in scanOtherAreas(): most maps
+  // are served by the first, and without a loop around the inlined search this function runs
+  // fewer instructions (valgrind on bench:engine swiotlb-4k-50pct: 495 → 491 per map, two runs each).
+  const area = cpu & (nareas - 1);
+  let first = scanAreaFn(pool, area, geometry, nslots, alignMask, origMask, origBits, stride, sizeFromFirst, stats);
+  if (first < 0 && nareas > 1)
+    first = scanOtherAreasFn(pool, area, geometry, nslots, alignMask, origMask, origBits, stride, sizeFromFirst, stats);
   const scanned = (stats.slotsScanned - scannedBefore) | 0; // < 2^31 slots per map: an int32
   if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned;
   mem.lastSlot = first;
@@ -222,6 +222,30 @@ function mapSlots(
   return mirrorOrigAddr(pool, first, offset >>> 11, nslots, origLow, origHigh);
 }
 const mapSlotsFn = mapSlots;
+
+/** The rest of the static path's area round robin (swiotlb_find_slots()): the areas after `firstArea`, wrapping, until one succeeds. */
+function scanOtherAreas(
+  pool: Pool,
+  firstArea: number,
+  geometry: PoolGeometry,
+  nslots: number,
+  alignMask: number,
+  origMask: number,
+  origBits: number,
+  stride: number,
+  sizeFromFirst: number,
+  stats: SearchStats,
+): number {
+  const nareas = pool.nareas;
+  let area = firstArea;
+  for (let tried = 1; tried < nareas; tried++) {
+    if (++area >= nareas) area = 0;
+    const index = scanAreaFn(pool, area, geometry, nslots, alignMask, origMask, origBits, stride, sizeFromFirst, stats);
+    if (index >= 0) return index;
+  }
+  return -1;
+}
+const scanOtherAreasFn = scanOtherAreas;
 
 /** mapSlots() from the search on, for every case but one static pool: dynamic builds and several pools. */
 function mapSlotsAnyPool(
