@@ -11,7 +11,7 @@ import { findPool, type TlbMem } from './tlb-mem';
 // API into slot indices and 32-bit halves before calling mapSlots() / unmapSlotRun(), so no
 // heap number is allocated per operation. mapSlots() holds the static-pool find-slots step itself
 // (it is too large to be inlined, which keeps tblMapSingle() inlinable), including the request
-// setup of searchAreas(), and calls scanArea() per area.
+// setup of searchAreas(), and calls scanArea() for the CPU's area and scanOtherAreas() for the rest.
 
 // Hot-path calls into other modules go through these bindings, taken once at load: under tsx/esbuild
 // every `import { f }` use is a getter call on the module object, which showed up at ~10 % of the
