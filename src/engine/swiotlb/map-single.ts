@@ -1,8 +1,8 @@
 import { invariant } from '../invariant';
 import { deleteTransientPool, dynamicFindSlots } from './dynamic';
-import { poolFindSlots, scanArea, slotCount } from './find-slots';
+import { poolFindSlots, scanArea, type SearchStats, slotCount } from './find-slots';
 import { classifyFailure } from './metrics';
-import { type Pool, poolGeometry, type SwiotlbDevice } from './pool';
+import { type Pool, type PoolGeometry, poolGeometry, type SwiotlbDevice } from './pool';
 import { releaseSlotRun, releaseSlots } from './release-slots';
 import { findPool, type TlbMem } from './tlb-mem';
 
@@ -11,7 +11,7 @@ import { findPool, type TlbMem } from './tlb-mem';
 // API into slot indices and 32-bit halves before calling mapSlots() / unmapSlotRun(), so no
 // heap number is allocated per operation. mapSlots() holds the static-pool find-slots step itself
 // (it is too large to be inlined, which keeps tblMapSingle() inlinable), including the request
-// setup of searchAreas(), and calls scanArea() per area.
+// setup of searchAreas(), and calls scanArea() for the CPU's area and scanOtherAreas() for the rest.
 
 // Hot-path calls into other modules go through these bindings, taken once at load: under tsx/esbuild
 // every `import { f }` use is a getter call on the module object, which showed up at ~10 % of the
@@ -120,6 +120,12 @@ export function tblMapSingle(
 /**
  * tblMapSingle() minus the address: returns the slot holding the buffer's first byte (after any
  * padding slots), or -1. orig = origHigh * 2^32 + (origLow >>> 0).
+ *
+ * This function is the static-pool path (one pool, non-dynamic: TlbMem.onlyPool); every other
+ * case goes to mapSlotsAnyPool() with a call in tail position, so no value of the static path is
+ * live across a call, and the static path's tail uses its own `pool` instead of reloading
+ * mem.lastPool (valgrind on bench:engine swiotlb-4k-50pct: 512 → 495 instructions per map, the
+ * same in two runs each).
  */
 function mapSlots(
   mem: TlbMem,
@@ -130,7 +136,6 @@ function mapSlots(
   mappingSize: number,
   allocAlignMask: number,
 ): number {
-  const origAddr = origHigh * 4294967296 + (origLow >>> 0);
   const stats = mem.stats;
   stats.maps++;
   if (mem.nslabs === 0) {
@@ -139,7 +144,6 @@ function mapSlots(
   }
   const rules = mem.ruleSet;
   const minAlign = device.minAlignMask;
-  // `=== true` on the rule flags and mem.dynamic: see searchAreas() (one compare instead of a full ToBoolean).
   let offset: number;
   let size: number;
   if (rules.padSlots !== true) {
@@ -156,86 +160,132 @@ function mapSlots(
       size = sum <= 0x7fff_ffff ? sum & ~allocAlignMask : Math.ceil(size / (allocAlignMask + 1)) * (allocAlignMask + 1);
     }
   }
-  let first = -1;
   // TlbMem.onlyPool is null for a non-dynamic allocator only if a pool was added to it by hand;
   // findSlots() searches pools[0] then, as this path would.
-  const onlyPool = mem.onlyPool;
-  if (mem.dynamic === true || onlyPool === null) first = findSlots(mem, device, cpu, origAddr, size, allocAlignMask);
-  else {
-    // findSlots()'s non-dynamic branch, written out here on purpose: it makes this function too
-    // large (in bytecode) for V8 to inline into tblMapSingle(), so tblMapSingle() stays small
-    // enough to be inlined into its callers and the bounce address it forms is never boxed as
-    // a heap number (measured with bench:engine swiotlb-4k-50pct). The replay and property
-    // tests hold both copies to the kernel's choices.
-    const pool = onlyPool;
-    const scannedBefore = stats.slotsScanned;
-    const nareas = pool.nareas;
-    const geometry = poolGeometryFn(pool, device);
-    // searchAreas()'s request setup (find-slots.ts, which documents each step), written out here so
-    // that this function calls scanArea() itself: V8 inlines a function only while its bytecode plus
-    // that of the functions its own optimized code already inlined, times 1.2, fits the caller's
-    // budget (920 bytes). searchAreas() with scanArea() and takeSlots() inside is ~800 bytes, so
-    // whenever searchAreas() had been optimized on its own before this function was (re)optimized
-    // — a race between V8's compiler threads after a warm-up deoptimization — it stayed a call
-    // (~8 % fewer pairs/CPU-s on swiotlb-4k-50pct in those runs). scanArea() with takeSlots() is
-    // ~550 bytes and fits either way.
-    let alignMask: number;
-    let iotlbMask: number;
-    if (pool.ruleSet.slotAlignment === true) {
-      alignMask = (allocAlignMask === 0 && minAlign === 0 && size >= 4096 ? 4095 : allocAlignMask) | 2047;
-      iotlbMask = minAlign & ~alignMask;
-    } else {
-      alignMask = 0;
-      iotlbMask = (minAlign | allocAlignMask | (size >= 4096 ? 4095 : 0)) & ~2047;
-    }
-    const stride = ((alignMask >>> 0 > iotlbMask >>> 0 ? alignMask : iotlbMask) >>> 11) + 1;
-    // `orig_addr &&` without a short-circuit on orig itself: a branch taken only for orig's with
-    // zero low bits would lack type feedback and deoptimize the map path the first time it runs.
-    const origMask = (origLow | origHigh) !== 0 ? iotlbMask : 0;
-    const origBits = origLow & origMask;
-    const nslotsWanted = slotCountFn(size);
-    const sizeFromFirst = size - (origLow & minAlign & 2047);
-    let area = cpu & (nareas - 1);
-    let index = -1;
-    for (let tried = 0; tried < nareas; tried++) {
-      index = scanAreaFn(
-        pool,
-        area,
-        geometry,
-        nslotsWanted,
-        alignMask,
-        origMask,
-        origBits,
-        stride,
-        sizeFromFirst,
-        stats,
-      );
-      if (index >= 0) break;
-      if (++area >= nareas) area = 0;
-    }
-    const scanned = (stats.slotsScanned - scannedBefore) | 0; // < 2^31 slots per map: an int32
-    if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned;
-    // Stored only when it changes: a pointer store into mem needs V8's write barrier, a compare does not.
-    if (index < 0) mem.lastPool = null;
-    else if (mem.lastPool !== pool) mem.lastPool = pool;
-    if (index >= 0) {
-      const nslots = (size + 2047) >>> 11; // at most 128 after a successful search
-      const used = (mem.used += nslots); // inc_used_and_hiwater()
-      if (used > mem.hiwater) mem.hiwater = used;
-      if (index + nslots > pool.nslabs) stats.slotsPastPoolEnd += index + nslots - pool.nslabs;
-      first = index;
-    }
+  const pool = mem.onlyPool;
+  // `=== true` on the rule flags and mem.dynamic: see searchAreas() (one compare instead of a full ToBoolean).
+  if (pool === null || mem.dynamic === true)
+    return mapSlotsAnyPoolFn(mem, device, cpu, origLow, origHigh, offset, size, allocAlignMask);
+  // findSlots()'s non-dynamic branch, written out here on purpose: it makes this function too
+  // large (in bytecode) for V8 to inline into tblMapSingle(), so tblMapSingle() stays small
+  // enough to be inlined into its callers and the bounce address it forms is never boxed as
+  // a heap number (measured with bench:engine swiotlb-4k-50pct). The replay and property
+  // tests hold both copies to the kernel's choices.
+  const scannedBefore = stats.slotsScanned;
+  const nareas = pool.nareas;
+  const geometry = poolGeometryFn(pool, device);
+  // searchAreas()'s request setup (find-slots.ts, which documents each step), written out here so
+  // that this function calls scanArea() itself: V8 inlines a function only while its bytecode plus
+  // that of the functions its own optimized code already inlined, times 1.2, fits the caller's
+  // budget (920 bytes). searchAreas() with scanArea() and takeSlots() inside is ~800 bytes, so
+  // whenever searchAreas() had been optimized on its own before this function was (re)optimized
+  // — a race between V8's compiler threads after a warm-up deoptimization — it stayed a call
+  // (~8 % fewer pairs/CPU-s on swiotlb-4k-50pct in those runs). scanArea() with takeSlots() is
+  // ~550 bytes and fits either way.
+  let alignMask: number;
+  let iotlbMask: number;
+  if (pool.ruleSet.slotAlignment === true) {
+    alignMask = (allocAlignMask === 0 && minAlign === 0 && size >= 4096 ? 4095 : allocAlignMask) | 2047;
+    iotlbMask = minAlign & ~alignMask;
+  } else {
+    alignMask = 0;
+    iotlbMask = (minAlign | allocAlignMask | (size >= 4096 ? 4095 : 0)) & ~2047;
   }
+  const stride = ((alignMask >>> 0 > iotlbMask >>> 0 ? alignMask : iotlbMask) >>> 11) + 1;
+  // `orig_addr &&` without a short-circuit on orig itself: a branch taken only for orig's with
+  // zero low bits would lack type feedback and deoptimize the map path the first time it runs.
+  const origMask = (origLow | origHigh) !== 0 ? iotlbMask : 0;
+  const origBits = origLow & origMask;
+  const nslots = slotCountFn(size);
+  const sizeFromFirst = size - (origLow & minAlign & 2047);
+  // The CPU's own area here, the others (round robin) out of line in scanOtherAreas(): most maps
+  // are served by the first, and without a loop around the inlined search this function runs
+  // fewer instructions (valgrind on bench:engine swiotlb-4k-50pct: 495 → 491 per map, two runs each).
+  const area = cpu & (nareas - 1);
+  let first = scanAreaFn(pool, area, geometry, nslots, alignMask, origMask, origBits, stride, sizeFromFirst, stats);
+  if (first < 0 && nareas > 1)
+    first = scanOtherAreasFn(pool, area, geometry, nslots, alignMask, origMask, origBits, stride, sizeFromFirst, stats);
+  const scanned = (stats.slotsScanned - scannedBefore) | 0; // < 2^31 slots per map: an int32
+  if (scanned > stats.slotsScannedMax) stats.slotsScannedMax = scanned;
+  mem.lastSlot = first;
+  if (first < 0) {
+    mem.lastPool = null;
+    return failMap(mem, classifyFailure(mem, device, size));
+  }
+  // Stored only when it changes: a pointer store into mem needs V8's write barrier, a compare does not.
+  if (mem.lastPool !== pool) mem.lastPool = pool;
+  if (mem.lastFailure !== null) mem.lastFailure = null;
+  // nslots is at most 128 after a successful search, so it is nr_slots(size) exactly.
+  const used = (mem.used += nslots); // inc_used_and_hiwater()
+  if (used > mem.hiwater) mem.hiwater = used;
+  if (first + nslots > pool.nslabs) stats.slotsPastPoolEnd += first + nslots - pool.nslabs;
+  return mirrorOrigAddr(pool, first, offset >>> 11, nslots, origLow, origHigh);
+}
+const mapSlotsFn = mapSlots;
+
+/** The rest of the static path's area round robin (swiotlb_find_slots()): the areas after `firstArea`, wrapping, until one succeeds. */
+function scanOtherAreas(
+  pool: Pool,
+  firstArea: number,
+  geometry: PoolGeometry,
+  nslots: number,
+  alignMask: number,
+  origMask: number,
+  origBits: number,
+  stride: number,
+  sizeFromFirst: number,
+  stats: SearchStats,
+): number {
+  const nareas = pool.nareas;
+  let area = firstArea;
+  for (let tried = 1; tried < nareas; tried++) {
+    if (++area >= nareas) area = 0;
+    const index = scanAreaFn(pool, area, geometry, nslots, alignMask, origMask, origBits, stride, sizeFromFirst, stats);
+    if (index >= 0) return index;
+  }
+  return -1;
+}
+const scanOtherAreasFn = scanOtherAreas;
+
+/** mapSlots() from the search on, for every case but one static pool: dynamic builds and several pools. */
+function mapSlotsAnyPool(
+  mem: TlbMem,
+  device: SwiotlbDevice,
+  cpu: number,
+  origLow: number,
+  origHigh: number,
+  offset: number,
+  size: number,
+  allocAlignMask: number,
+): number {
+  const first = findSlots(mem, device, cpu, origHigh * 4294967296 + (origLow >>> 0), size, allocAlignMask);
   mem.lastSlot = first;
   if (first < 0) return failMap(mem, classifyFailure(mem, device, size));
   mem.lastFailure = null;
-  const pool = mem.lastPool!;
-  const padSlots = offset >>> 11;
+  // A successful search bounds size by 128 slots, so the int32 form of nr_slots() is exact.
+  return mirrorOrigAddr(mem.lastPool!, first, offset >>> 11, (size + 2047) >>> 11, origLow, origHigh);
+}
+const mapSlotsAnyPoolFn = mapSlotsAnyPool;
+
+/**
+ * The end of swiotlb_tbl_map_single() after a successful search from slot `first`: v6.9+ puts
+ * `padSlots` (offset >> 11) whole padding slots before the buffer and records pad_slots in its
+ * first slot; every slot from there to the end of the `nslots` (nr_slots(size)) records its part
+ * of orig. Returns the buffer's first slot.
+ */
+function mirrorOrigAddr(
+  pool: Pool,
+  first: number,
+  padSlots: number,
+  nslots: number,
+  origLow: number,
+  origHigh: number,
+): number {
+  const origAddr = origHigh * 4294967296 + (origLow >>> 0);
   const index = first + padSlots;
   // v6.6: nr_slots(alloc_size + offset); v6.9: nr_slots(alloc_size + (offset & 2047));
-  // v6.10: nr_slots(size) - pad_slots — all equal to this count for the size computed above
-  // (a successful search bounds size by 128 slots, so the int32 form of nr_slots is exact).
-  const mirrored = ((size + 2047) >>> 11) - padSlots;
+  // v6.10: nr_slots(size) - pad_slots — all equal to this count for the size searched for.
+  const mirrored = nslots - padSlots;
   const orig = pool.origAddr;
   // Only with padding: without it the slot's pad_slots is already 0 (a taken slot's listPad word is
   // 0; a zero-slot request takes nothing and keeps its word), so the common map skips a load and a store.
@@ -251,8 +301,7 @@ function mapSlots(
   // successful search unless the request was zero bytes.
   if (mirrored > 0) {
     orig[index] = origAddr;
-    // The second slot too (a 4 KiB buffer's): this function is inlined nowhere, so its size costs
-    // no inlining budget, and the loop's entry check and interrupt check are skipped for it.
+    // The second slot too (a 4 KiB buffer's): the loop's entry check and interrupt check are skipped for it.
     if (mirrored > 1) {
       orig[index + 1] = origAddr + 2048;
       for (let i = 2; i < mirrored; i++) orig[index + i] = origAddr + i * 2048;
@@ -260,7 +309,6 @@ function mapSlots(
   }
   return index;
 }
-const mapSlotsFn = mapSlots;
 
 function failMap(mem: TlbMem, reason: Exclude<TlbMem['lastFailure'], null>): number {
   mem.lastFailure = reason;
@@ -285,9 +333,17 @@ export function tblUnmapSingle(mem: TlbMem, device: SwiotlbDevice, tlbAddr: numb
   const pool = mem.onlyPool; // one pool and no transient pools (TlbMem.onlyPool)
   if (pool !== null) {
     const offsetBytes = tlbAddr - pool.start;
-    // (tlb_addr - offset - start) >> IO_TLB_SHIFT: see releaseSlots() for why `* 2^-11 | 0` is exact.
-    if (offsetBytes >= 0 && offsetBytes < pool.nslabs * 2048)
-      return unmapSlotRunFn(mem, pool, (offsetBytes * (1 / 2048)) | 0, (tlbAddr >>> 0) & device.minAlignMask & 2047);
+    if (offsetBytes >= 0 && offsetBytes < pool.nslabs * 2048) {
+      // (tlb_addr - offset - start) >> IO_TLB_SHIFT from the low 32 bits of tlb_addr: for a pool of
+      // at most 2^21 slots (4 GiB) offsetBytes < 2^32 is (tlbLow - startLow) mod 2^32, which `>>> 11`
+      // takes, in int32 arithmetic after one conversion instead of a subtraction, a multiplication
+      // and a conversion in floating point on the way to the slot's first load: the same number of
+      // instructions, a shorter dependency chain (+1.4 % median pairs/CPU-s over 8 interleaved runs
+      // of bench:engine swiotlb-4k-50pct). Larger pools: see releaseSlots() for why `* 2^-11 | 0` is exact.
+      const tlbLow = tlbAddr | 0;
+      const slotIndex = pool.nslabs <= 0x20_0000 ? (tlbLow - (pool.start | 0)) >>> 11 : (offsetBytes * (1 / 2048)) | 0;
+      return unmapSlotRunFn(mem, pool, slotIndex, tlbLow & device.minAlignMask & 2047);
+    }
   }
   return unmapFromAnyPoolFn(mem, device, tlbAddr);
 }

@@ -63,7 +63,14 @@ export function releaseSlotRun(pool: Pool, slotIndex: number, subOffset: number)
   }
   // Merge with the preceding free slots of the same segment (i ≥ index & ~127: see takeSlots()).
   const segmentStart = index & -128;
-  for (let i = index - 1; i >= segmentStart && (listPad[i]! & 255) !== 0; i--) listPad[i] = ++count;
+  // Two slots per iteration: each iteration's interrupt check makes V8 re-check the array's map and
+  // reload its length and data pointer, and a preceding free run, when there is one, is several
+  // slots long (valgrind on bench:engine swiotlb-4k-50pct: 436 → 430 instructions per pair, two runs each).
+  for (let i = index - 1; i >= segmentStart && (listPad[i]! & 255) !== 0; i -= 2) {
+    listPad[i] = ++count;
+    if (i - 1 < segmentStart || (listPad[i - 1]! & 255) === 0) break;
+    listPad[i - 1] = ++count;
+  }
   // index / area_nslabs: a shift when the area size is a power of two.
   const areaShift = pool.areaShift;
   pool.areaUsed[areaShift >= 0 ? index >> areaShift : (index / pool.areaSlots) | 0]! -= nslots;
