@@ -10,6 +10,8 @@ import {
   tblUnmapSingle,
   type TlbMem,
 } from '../src/engine/swiotlb/index';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { createEngineRun } from '../src/engine/index';
 import { validateScenario } from '../src/engine/spec/validate';
 import { type NativeResult, runNativeSwiotlb4k } from './native/run-native';
@@ -87,6 +89,17 @@ class Xorshift32 {
 type NextRequest = (rng: Xorshift32, request: { orig: number; size: number }) => void;
 
 /**
+ * A full garbage collection just before a timed phase. What loading left behind (under tsx also its
+ * transpiler's garbage) was otherwise collected inside the allocator's timed loop, which allocates
+ * nothing itself: a 20-30 ms full collection there cost tsx runs 1.5-2 % of their pairs/CPU-s,
+ * while compiled runs collected after the loop.
+ */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+/**
  * Fills the pool with `fill` live maps, then times `pairs` of "unmap a random live mapping, map a
  * new buffer" with the CPU round-robin over 4 areas. opsPerSec counts pairs per second.
  */
@@ -117,6 +130,7 @@ function steadyState(
   // Same hash as the native baseline's: every mapped slot index, so equal checksums prove equal work.
   const poolStart = mem.pools[0]!.start;
   let checksum = 0;
+  collectGarbage();
   const cpuBefore = process.cpuUsage();
   const started = process.hrtime.bigint();
   for (let i = 0; i < pairs; i++) {
