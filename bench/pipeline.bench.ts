@@ -8,7 +8,8 @@
 //   submit→result p50/p99 (ms), engine ms per run (measured in the worker thread) and the overhead
 //   per run outside the engine (client latency minus engine time, p50).
 // - pipeline-throughput-wN for N = 1, 2, 4 worker processes (WORKER_CONCURRENCY each, default 1):
-//   after an untimed warm-up of 10 runs per process, R runs submitted by 8 concurrent clients; runs/s
+//   on a vacuumed database after an untimed warm-up of W runs per process, R runs submitted by 8
+//   concurrent clients; runs/s
 //   from the first submit to the last result, CPU per run of the worker processes, of the API, of
 //   PostgreSQL and of Redis,
 //   overhead per run (worker-process busy time per run minus engine time) and the peak summed RSS
@@ -19,7 +20,7 @@
 // Targets (issue 17; printed, never asserted): overhead < 20 ms p50, submit→result p50 < 100 ms,
 // ≥ 40 runs/s with 2 workers, throughput not falling as workers are added.
 // Options: --latency-runs N (default 50) --runs R (default 1200) --ops N (default 200)
-// --workers 1,2,4 --concurrency C (default 1) --keep-db --cpu-prof DIR.
+// --workers 1,2,4 --concurrency C (default 1) --warmup-runs W (default 200) --keep-db --cpu-prof DIR.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -49,6 +50,10 @@ const throughputRuns = Number(option('runs') ?? 1200);
 const operations = Number(option('ops') ?? 200);
 const workerCounts = (option('workers') ?? '1,2,4').split(',').map(Number);
 const concurrency = Number(option('concurrency') ?? 1);
+// 200 per process: V8 optimizes the per-run code of a process only after some hundreds of runs, and
+// with 10 the timed phase still paid that warm-up, four processes (a quarter of the runs each) most;
+// a deployed worker runs for days.
+const warmupRunsPerProcess = Number(option('warmup-runs') ?? 200);
 // --cpu-prof DIR: worker processes (and their engine threads) write V8 CPU profiles into DIR.
 const cpuProfileDir = option('cpu-prof');
 const adminUrl = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
@@ -353,6 +358,11 @@ function waitFinal(ws: ReturnType<typeof createClient>, runId: string): Promise<
 }
 
 async function throughputCase(context: Context, workerCount: number): Promise<Record<string, unknown>> {
+  // Each case starts from a vacuumed database, as autovacuum keeps a deployed server's: the earlier
+  // cases' 2,400+ runs each left dead row versions and index entries (three versions per run, the
+  // rollup rows once per run), and on a server without autovacuum (this machine's has it off) every
+  // later case paid for walking past them, the four-process case most, as it ran last.
+  await context.db.query('VACUUM (ANALYZE)');
   const gql = graphql(context);
   const scenarioId = await createScenario(context, `throughput-w${workerCount}`);
   const workers = await startWorkers(context, workerCount);
@@ -393,10 +403,10 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     }
   };
   try {
-    // Untimed warm-up, 10 runs per worker process: every process's engine threads, JIT and
+    // Untimed warm-up, W runs per worker process: every process's engine threads, JIT and
     // connections are warm before the clock starts, so the figure is steady-state throughput rather
     // than start-up spread over fewer runs per process as processes are added.
-    await submitAndDrain(10 * workerCount, 'warm-', []);
+    await submitAndDrain(warmupRunsPerProcess * workerCount, 'warm-', []);
     const apiCpuBefore = process.cpuUsage();
     const started = performance.now();
     const workerCpuBefore = workers.reduce((sum, child) => sum + cpuMsOf(child.pid), 0);
