@@ -11,6 +11,7 @@ import type { Clock } from '../platform/clock';
 import { type Config, parseConfig } from '../platform/config';
 import { createDatabase, type Database } from '../platform/db';
 import type { Logger } from '../platform/logger';
+import { DashboardMaintenance } from '../modules/dashboard/dashboard.maintenance';
 import { DashboardRepository } from '../modules/dashboard/dashboard.repository';
 import { DashboardService } from '../modules/dashboard/dashboard.service';
 import { ExportService } from '../modules/regression/export.service';
@@ -40,7 +41,6 @@ import {
   type RunQueue,
 } from '../modules/run/run.queue';
 import { RunReconciler } from '../modules/run/run.reconciler';
-import { DashboardMaintenance } from '../modules/dashboard/dashboard.maintenance';
 import { RunRepository } from '../modules/run/run.repository';
 import { RunService } from '../modules/run/run.service';
 import { noRunEvents, RunUpdates } from '../modules/run/run.updates';

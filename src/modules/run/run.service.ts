@@ -92,7 +92,6 @@ async function settled<T>(work: Promise<T>): Promise<{ value: T } | { thrown: un
   }
 }
 
-/** Submitting, cancelling, retrying and reading runs. */
 /** What a version's spec and a run's overrides plan (RunService.specPlan), before team and path. */
 type SpecPlan =
   | { readonly ok: true; readonly profile: string; readonly overlays: readonly OverlayRef[]; readonly seed: bigint }
@@ -101,6 +100,7 @@ type SpecPlan =
 /** Versions × overrides kept by RunService.specPlan; the map is emptied when it reaches this size. */
 const specPlanCacheSize = 1000;
 
+/** Submitting, cancelling, retrying and reading runs. */
 export class RunService {
   private readonly specPlans = new Map<string, SpecPlan>();
 
