@@ -56,6 +56,9 @@ const concurrency = Number(option('concurrency') ?? 1);
 const warmupRunsPerProcess = Number(option('warmup-runs') ?? 200);
 // --cpu-prof DIR: worker processes (and their engine threads) write V8 CPU profiles into DIR.
 const cpuProfileDir = option('cpu-prof');
+// --node-flags "F1 F2": extra Node/V8 flags for the worker processes (e.g. --trace-deopt); their
+// stdout then goes to the bench's stderr.
+const workerNodeFlags = (option('node-flags') ?? '').split(' ').filter(Boolean);
 const adminUrl = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const repoRoot = path.join(__dirname, '..');
@@ -83,6 +86,8 @@ async function main(): Promise<void> {
     NODE_ENV: 'production',
     LOG_LEVEL: 'silent',
     RATE_LIMIT_PER_MINUTE: '1000000',
+    // The backlog case queues every run of a case at once (--runs may exceed the default 2,000).
+    TEAM_MAX_QUEUED_RUNS: '1000000',
     WORKER_CONCURRENCY: String(concurrency),
   };
   const config = parseConfig({ ...process.env, ...env });
@@ -156,6 +161,7 @@ async function startWorkers(context: Context, count: number): Promise<ChildProce
       process.execPath,
       [
         ...(cpuProfileDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfileDir}`] : []),
+        ...workerNodeFlags,
         path.join(repoRoot, 'bin', 'dmasim.js'),
         'worker',
       ],
@@ -170,10 +176,17 @@ async function startWorkers(context: Context, count: number): Promise<ChildProce
       (child) =>
         new Promise<void>((resolve, reject) => {
           let out = '';
-          child.stdout?.on('data', (chunk: Buffer) => {
+          const onData = (chunk: Buffer): void => {
             out += chunk.toString('utf8');
-            if (out.includes('dmasim worker running')) resolve();
-          });
+            if (!out.includes('dmasim worker running')) return;
+            // Ready: stop collecting (a long run with traces on would otherwise grow and rescan this
+            // string on every chunk); later output still has to be read so the child never blocks.
+            child.stdout?.off('data', onData);
+            if (workerNodeFlags.length > 0) child.stdout?.pipe(process.stderr);
+            else child.stdout?.resume();
+            resolve();
+          };
+          child.stdout?.on('data', onData);
           child.once('exit', (code) => reject(new Error(`dmasim worker exited with ${String(code)} before starting`)));
         }),
     ),
@@ -208,20 +221,31 @@ function cpuMsOf(pid: number | undefined): number {
 const clockTicksPerSecond = 100;
 
 /**
- * CPU milliseconds used so far by every process whose command name is `comm` (all PostgreSQL
- * backends, or the Redis server): where the pipeline's database and queue time goes. Processes that
- * exited in between are not counted, so this is a lower bound; 0 when /proc cannot be read.
+ * CPU milliseconds used so far by each process whose command name is `comm` (the PostgreSQL
+ * backends, or the Redis server), by pid: where the pipeline's database and queue time goes.
+ * Empty when /proc cannot be read.
  */
-function cpuMsOfCommand(comm: string): number {
-  let total = 0;
+function cpuMsByPidOf(comm: string): Map<number, number> {
+  const byPid = new Map<number, number>();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) total += cpuMsOf(Number(entry));
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() === comm) byPid.set(Number(entry), cpuMsOf(Number(entry)));
     } catch {
       // gone meanwhile
     }
   }
+  return byPid;
+}
+
+/**
+ * CPU milliseconds the processes of `after` used since `before`: a process that started in between
+ * counts from its start; one that exited in between is missing from `after` and not counted (a
+ * lower bound, but never negative, as a sum over both sides would be when a backend exits).
+ */
+function cpuMsSince(before: ReadonlyMap<number, number>, after: ReadonlyMap<number, number>): number {
+  let total = 0;
+  for (const [pid, ms] of after) total += Math.max(0, ms - (before.get(pid) ?? 0));
   return total;
 }
 
@@ -239,7 +263,12 @@ function rssBytes(pid: number | undefined): number {
  * Pauses the run queue, lets `submit` queue its runs (untimed), resumes the queue and returns the
  * seconds until no run is QUEUED or RUNNING: the workers' own rate with a full queue.
  */
-async function drainBacklog(context: Context, submit: () => Promise<void>): Promise<number> {
+async function drainBacklog<T>(
+  context: Context,
+  submit: () => Promise<void>,
+  /** Called when the queue resumes and again once it is drained (CPU snapshots). */
+  snapshot: () => T,
+): Promise<{ seconds: number; atResume: T; atDrained: T }> {
   const queue = createBullmqRunQueue({ redisUrl, prefix: context.prefix });
   try {
     await queue.bullmq.pause();
@@ -256,10 +285,12 @@ async function drainBacklog(context: Context, submit: () => Promise<void>): Prom
       if (submitted) throw new Error('backlog: submissions ended before all runs were queued');
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
+    const atResume = snapshot();
     const resumedAt = performance.now();
     await queue.bullmq.resume();
     await submitting;
-    return (performance.now() - resumedAt) / 1000;
+    const seconds = (performance.now() - resumedAt) / 1000;
+    return { seconds, atResume, atDrained: snapshot() };
   } finally {
     await queue.bullmq.resume();
     await queue.close();
@@ -380,6 +411,8 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
   let postgresCpuMs = 0;
   let redisCpuMs = 0;
   let backlogElapsedS = 0;
+  let backlogWorkerCpuMs = 0;
+  let backlogPostgresCpuMs = 0;
   /** Submits `count` runs from 8 concurrent clients, then waits until none of them is QUEUED or RUNNING. */
   const submitAndDrain = async (count: number, keyPrefix: string, into: string[]): Promise<void> => {
     let next = 0;
@@ -410,16 +443,26 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     const apiCpuBefore = process.cpuUsage();
     const started = performance.now();
     const workerCpuBefore = workers.reduce((sum, child) => sum + cpuMsOf(child.pid), 0);
-    const postgresCpuBefore = cpuMsOfCommand('postgres');
-    const redisCpuBefore = cpuMsOfCommand('redis-server');
+    const postgresCpuBefore = cpuMsByPidOf('postgres');
+    const redisCpuBefore = cpuMsByPidOf('redis-server');
     await submitAndDrain(throughputRuns, '', runIds);
     elapsedS = (performance.now() - started) / 1000;
     workerCpuMs = workers.reduce((sum, child) => sum + cpuMsOf(child.pid), 0) - workerCpuBefore;
-    postgresCpuMs = cpuMsOfCommand('postgres') - postgresCpuBefore;
-    redisCpuMs = cpuMsOfCommand('redis-server') - redisCpuBefore;
+    postgresCpuMs = cpuMsSince(postgresCpuBefore, cpuMsByPidOf('postgres'));
+    redisCpuMs = cpuMsSince(redisCpuBefore, cpuMsByPidOf('redis-server'));
     const apiCpu = process.cpuUsage(apiCpuBefore);
     apiCpuMs = (apiCpu.user + apiCpu.system) / 1000;
-    backlogElapsedS = await drainBacklog(context, () => submitAndDrain(throughputRuns, 'backlog-', []));
+    const backlog = await drainBacklog(
+      context,
+      () => submitAndDrain(throughputRuns, 'backlog-', []),
+      () => ({
+        worker: workers.reduce((sum, child) => sum + cpuMsOf(child.pid), 0),
+        postgres: cpuMsByPidOf('postgres'),
+      }),
+    );
+    backlogElapsedS = backlog.seconds;
+    backlogWorkerCpuMs = backlog.atDrained.worker - backlog.atResume.worker;
+    backlogPostgresCpuMs = cpuMsSince(backlog.atResume.postgres, backlog.atDrained.postgres);
   } finally {
     clearInterval(sampler);
     await stopWorkers(workers);
@@ -452,6 +495,8 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     // processes do when the queue is never empty (runsPerSec above is also bounded by how fast the
     // one API process accepts submissions while it shares the cores with the workers).
     backlogRunsPerSec: round(throughputRuns / backlogElapsedS),
+    backlogWorkerCpuMsPerRun: round(backlogWorkerCpuMs / throughputRuns),
+    backlogPostgresCpuMsPerRun: round(backlogPostgresCpuMs / throughputRuns),
     targets: '>= 40 runs/s with 2 workers; not falling as workers are added',
   };
 }
