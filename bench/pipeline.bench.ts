@@ -20,7 +20,7 @@
 // Targets (issue 17; printed, never asserted): overhead < 20 ms p50, submit→result p50 < 100 ms,
 // ≥ 40 runs/s with 2 workers, throughput not falling as workers are added.
 // Options: --latency-runs N (default 50) --runs R (default 1200) --ops N (default 200)
-// --workers 1,2,4 --concurrency C (default 1) --warmup-runs W (default 200) --keep-db --cpu-prof DIR.
+// --workers 1,2,4 --concurrency C (default 1) --warmup-runs W (default 4000) --keep-db --cpu-prof DIR.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -50,10 +50,12 @@ const throughputRuns = Number(option('runs') ?? 1200);
 const operations = Number(option('ops') ?? 200);
 const workerCounts = (option('workers') ?? '1,2,4').split(',').map(Number);
 const concurrency = Number(option('concurrency') ?? 1);
-// 200 per process: V8 optimizes the per-run code of a process only after some hundreds of runs, and
-// with 10 the timed phase still paid that warm-up, four processes (a quarter of the runs each) most;
-// a deployed worker runs for days.
-const warmupRunsPerProcess = Number(option('warmup-runs') ?? 200);
+// 4,000 per process: V8 optimizes code that runs once per run only after thousands of runs. Sampled
+// with perf while four processes drained a backlog, TurboFan still took 20 % of their CPU after
+// 1,500 warm-up runs each (two processes, with twice the runs each by then: 6 %); with 200 the timed
+// phase was mostly warm-up, and the more so the more processes shared the runs. A deployed worker
+// runs for days.
+const warmupRunsPerProcess = Number(option('warmup-runs') ?? 4000);
 // --cpu-prof DIR: worker processes (and their engine threads) write V8 CPU profiles into DIR.
 const cpuProfileDir = option('cpu-prof');
 // --node-flags "F1 F2": extra Node/V8 flags for the worker processes (e.g. --trace-deopt); their
@@ -389,11 +391,6 @@ function waitFinal(ws: ReturnType<typeof createClient>, runId: string): Promise<
 }
 
 async function throughputCase(context: Context, workerCount: number): Promise<Record<string, unknown>> {
-  // Each case starts from a vacuumed database, as autovacuum keeps a deployed server's: the earlier
-  // cases' 2,400+ runs each left dead row versions and index entries (three versions per run, the
-  // rollup rows once per run), and on a server without autovacuum (this machine's has it off) every
-  // later case paid for walking past them, the four-process case most, as it ran last.
-  await context.db.query('VACUUM (ANALYZE)');
   const gql = graphql(context);
   const scenarioId = await createScenario(context, `throughput-w${workerCount}`);
   const workers = await startWorkers(context, workerCount);
@@ -440,6 +437,7 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     // connections are warm before the clock starts, so the figure is steady-state throughput rather
     // than start-up spread over fewer runs per process as processes are added.
     await submitAndDrain(warmupRunsPerProcess * workerCount, 'warm-', []);
+    await vacuum(context);
     const apiCpuBefore = process.cpuUsage();
     const started = performance.now();
     const workerCpuBefore = workers.reduce((sum, child) => sum + cpuMsOf(child.pid), 0);
@@ -452,6 +450,7 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     redisCpuMs = cpuMsSince(redisCpuBefore, cpuMsByPidOf('redis-server'));
     const apiCpu = process.cpuUsage(apiCpuBefore);
     apiCpuMs = (apiCpu.user + apiCpu.system) / 1000;
+    await vacuum(context);
     const backlog = await drainBacklog(
       context,
       () => submitAndDrain(throughputRuns, 'backlog-', []),
@@ -499,6 +498,16 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     backlogPostgresCpuMsPerRun: round(backlogPostgresCpuMs / throughputRuns),
     targets: '>= 40 runs/s with 2 workers; not falling as workers are added',
   };
+}
+
+/**
+ * Before each timed phase: this machine's PostgreSQL runs without autovacuum, and every run leaves
+ * dead row versions (three per run, and the rollup rows it moves); without this each phase would
+ * walk past those of every phase before it (4 × 4,000 warm-up runs for four processes), which a
+ * deployed server's autovacuum keeps trimmed.
+ */
+async function vacuum(context: Context): Promise<void> {
+  await context.db.query('VACUUM (ANALYZE)');
 }
 
 function percentile(sorted: readonly number[], p: number): number {
