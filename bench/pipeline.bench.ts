@@ -20,7 +20,7 @@
 // Targets (issue 17; printed, never asserted): overhead < 20 ms p50, submit→result p50 < 100 ms,
 // ≥ 40 runs/s with 2 workers, throughput not falling as workers are added.
 // Options: --latency-runs N (default 50) --runs R (default 1200) --ops N (default 200)
-// --workers 1,2,4 --concurrency C (default 1) --global-concurrency N (default none) --warmup-runs W (default 4000) --keep-db --cpu-prof DIR.
+// --workers 1,2,4 --concurrency C (default 1) --warmup-runs W (default 4000) --keep-db --cpu-prof DIR.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -50,8 +50,6 @@ const throughputRuns = Number(option('runs') ?? 1200);
 const operations = Number(option('ops') ?? 200);
 const workerCounts = (option('workers') ?? '1,2,4').split(',').map(Number);
 const concurrency = Number(option('concurrency') ?? 1);
-// --global-concurrency N: WORKER_GLOBAL_CONCURRENCY for the worker processes (default: no cap).
-const globalConcurrency = Number(option('global-concurrency') ?? 0);
 // 4,000 per process: V8 optimizes code that runs once per run only after thousands of runs. Sampled
 // with perf while four processes drained a backlog, TurboFan still took 20 % of their CPU after
 // 1,500 warm-up runs each (two processes, with twice the runs each by then: 6 %); with 200 the timed
@@ -93,7 +91,6 @@ async function main(): Promise<void> {
     // The backlog case queues every run of a case at once (--runs may exceed the default 2,000).
     TEAM_MAX_QUEUED_RUNS: '1000000',
     WORKER_CONCURRENCY: String(concurrency),
-    WORKER_GLOBAL_CONCURRENCY: String(globalConcurrency),
   };
   const config = parseConfig({ ...process.env, ...env });
   try {
@@ -482,7 +479,6 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     opsPerRun: operations,
     workerProcesses: workerCount,
     concurrencyPerProcess: concurrency,
-    globalConcurrency: globalConcurrency === 0 ? null : globalConcurrency,
     succeeded: Number(rows[0]?.succeeded ?? 0),
     runsPerSec: round(throughputRuns / elapsedS),
     engineMsPerRun: round(engineMsPerRun),

@@ -264,9 +264,6 @@ export async function startRunWorker(
   });
   // Warm threads first (modules loaded, database clients open), then take jobs.
   await pool.ready();
-  // Before taking jobs: the queue's cap on runs executing at once across all worker processes
-  // (WORKER_GLOBAL_CONCURRENCY). Each process states it, so the value configured last applies.
-  await queue.setGlobalConcurrency(config.workerGlobalConcurrency);
   void worker.run().catch((error: unknown) => logger.error({ err: error }, 'run worker stopped with an error'));
   await worker.waitUntilReady();
 

@@ -84,7 +84,6 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(logLevels).default('info'),
   WORKER_CONCURRENCY: integer(1, 64, 'an integer from 1 to 64').default(2),
   WORKER_NICE: integer(0, 19, 'a nice value from 0 to 19').default(10),
-  WORKER_GLOBAL_CONCURRENCY: integer(0, 100_000, 'an integer from 0 to 100000').default(0),
   START_WORKER: booleanFlag.default(true),
   MIGRATE_ON_START: booleanFlag.default(true),
   RUN_TIME_LIMIT_MS: integer(1000, 24 * 3600 * 1000, 'milliseconds from 1000 to 86400000').default(10 * 60 * 1000),
@@ -189,11 +188,6 @@ export type Config = Readonly<{
   workerConcurrency: number;
   /** The CPU priority (nice value) of engine threads, and of `dmasim worker` processes as a whole. */
   workerNice: number;
-  /**
-   * Most runs executing at once across every worker process on this queue (BullMQ's global
-   * concurrency); null for no limit beyond each process's workerConcurrency.
-   */
-  workerGlobalConcurrency: number | null;
   startWorker: boolean;
   migrateOnStart: boolean;
   requestBodyLimitBytes: number;
@@ -250,7 +244,6 @@ export function parseConfig(environment: Readonly<Record<string, string | undefi
     logLevel: env.LOG_LEVEL,
     workerConcurrency: env.WORKER_CONCURRENCY,
     workerNice: env.WORKER_NICE,
-    workerGlobalConcurrency: env.WORKER_GLOBAL_CONCURRENCY === 0 ? null : env.WORKER_GLOBAL_CONCURRENCY,
     startWorker: env.START_WORKER,
     migrateOnStart: env.MIGRATE_ON_START,
     requestBodyLimitBytes: env.REQUEST_BODY_LIMIT_BYTES,
@@ -314,11 +307,6 @@ export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environm
     variable: 'WORKER_NICE',
     meaning:
       'CPU priority of engine threads and of dmasim worker processes as a nice value, 0-19: on a host shared with API processes they use the CPU the API leaves, so submissions and queries do not slow down as workers are added (default 10; 0 = no lower priority)',
-  },
-  {
-    variable: 'WORKER_GLOBAL_CONCURRENCY',
-    meaning:
-      'most runs executing at once across all worker processes of this Redis and BULLMQ_PREFIX, whatever their WORKER_CONCURRENCY; set by each worker process at start, so every process should carry the same value. On one host, the cores the workers may use: more runs at once than cores only adds context switches (default 0 = no limit)',
   },
   { variable: 'START_WORKER', meaning: 'npm start also starts a worker in the same process (default true)' },
   { variable: 'MIGRATE_ON_START', meaning: 'npm start applies pending migrations first (default true)' },

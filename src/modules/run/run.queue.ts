@@ -25,8 +25,6 @@ export interface RunQueue {
   handBack(runId: string, token: string): Promise<{ handedBack: true } | { handedBack: false; reason: string }>;
   /** Jobs per state, for the queue-depth gauge. */
   counts(): Promise<Record<string, number>>;
-  /** Caps the jobs active at once across all workers of the queue (null: no cap); stored in Redis for every worker. */
-  setGlobalConcurrency(limit: number | null): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -113,10 +111,6 @@ export function createBullmqRunQueue(options: { redisUrl: string; prefix: string
     },
     async counts() {
       return queue.getJobCounts(...countedJobStates);
-    },
-    async setGlobalConcurrency(limit) {
-      if (limit === null) await queue.removeGlobalConcurrency();
-      else await queue.setGlobalConcurrency(limit);
     },
     async close() {
       await queue.close();

@@ -10,7 +10,6 @@ describe('parseConfig', () => {
     expect(config.logLevel).toBe('info');
     expect(config.workerConcurrency).toBe(2);
     expect(config.workerNice).toBe(10);
-    expect(config.workerGlobalConcurrency).toBeNull();
     expect(config.startWorker).toBe(true);
   });
 
@@ -22,7 +21,6 @@ describe('parseConfig', () => {
       LOG_LEVEL: 'debug',
       WORKER_CONCURRENCY: '8',
       WORKER_NICE: '0',
-      WORKER_GLOBAL_CONCURRENCY: '2',
       START_WORKER: 'false',
       NODE_ENV: 'production',
     });
@@ -34,7 +32,6 @@ describe('parseConfig', () => {
       logLevel: 'debug',
       workerConcurrency: 8,
       workerNice: 0,
-      workerGlobalConcurrency: 2,
       startWorker: false,
       nodeEnv: 'production',
     });
@@ -53,7 +50,6 @@ describe('parseConfig', () => {
         WORKER_CONCURRENCY: 'two',
         LOG_LEVEL: 'loud',
         WORKER_NICE: '20',
-        WORKER_GLOBAL_CONCURRENCY: '-1',
       });
     } catch (error) {
       caught = error;
@@ -61,14 +57,13 @@ describe('parseConfig', () => {
 
     expect(caught).toBeInstanceOf(ConfigError);
     const issues = (caught as ConfigError).issues;
-    expect(issues).toHaveLength(6);
+    expect(issues).toHaveLength(5);
     expect(issues).toEqual(
       expect.arrayContaining([
         'PORT: must be a TCP port (1-65535)',
         'DATABASE_URL: must be a URL such as postgresql://user@host:5432/db',
         'WORKER_CONCURRENCY: must be an integer from 1 to 64',
         'WORKER_NICE: must be a nice value from 0 to 19',
-        'WORKER_GLOBAL_CONCURRENCY: must be an integer from 0 to 100000',
         expect.stringMatching(/^LOG_LEVEL: /),
       ]),
     );
