@@ -20,7 +20,8 @@
 // Targets (issue 17; printed, never asserted): overhead < 20 ms p50, submit→result p50 < 100 ms,
 // ≥ 40 runs/s with 2 workers, throughput not falling as workers are added.
 // Options: --latency-runs N (default 50) --runs R (default 1200) --ops N (default 200)
-// --workers 1,2,4 --concurrency C (default 1) --warmup-runs W (default 4000) --keep-db --cpu-prof DIR.
+// --workers 1,2,4 --concurrency C (default 1) --warmup-runs W (default 4000) --keep-db --cpu-prof DIR
+// --node-flags "F1 F2".
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -263,7 +264,8 @@ function rssBytes(pid: number | undefined): number {
 
 /**
  * Pauses the run queue, lets `submit` queue its runs (untimed), resumes the queue and returns the
- * seconds until no run is QUEUED or RUNNING: the workers' own rate with a full queue.
+ * seconds until no run is QUEUED or RUNNING (the workers' own rate with a full queue), with the
+ * `snapshot` taken at the resume and at the end.
  */
 async function drainBacklog<T>(
   context: Context,
