@@ -25,6 +25,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { createClient } from 'graphql-ws';
 import pino from 'pino';
@@ -49,7 +50,8 @@ const latencyRuns = Number(option('latency-runs') ?? 50);
 // with 1,200 the two were level (docs/scaling.md).
 const throughputRuns = Number(option('runs') ?? 1200);
 const operations = Number(option('ops') ?? 200);
-const workerCounts = (option('workers') ?? '1,2,4').split(',').map(Number);
+// --workers '' runs the latency case alone.
+const workerCounts = (option('workers') ?? '1,2,4').split(',').filter(Boolean).map(Number);
 const concurrency = Number(option('concurrency') ?? 1);
 // 4,000 per process: V8 optimizes code that runs once per run only after thousands of runs. Sampled
 // with perf while four processes drained a backlog, TurboFan still took 20 % of their CPU after
@@ -62,6 +64,11 @@ const cpuProfileDir = option('cpu-prof');
 // --node-flags "F1 F2": extra Node/V8 flags for the worker processes (e.g. --trace-deopt); their
 // stdout then goes to the bench's stderr.
 const workerNodeFlags = (option('node-flags') ?? '').split(' ').filter(Boolean);
+// --client fetch: the bench's GraphQL requests through Node's fetch instead of node:http. Measured
+// here, fetch (undici) took about a fifth of the bench process's CPU in the latency case, on the
+// same two cores as the service it measures (docs/pipeline.md).
+const httpClient = option('client') ?? 'http';
+const keptAliveAgent = new http.Agent({ keepAlive: true });
 const adminUrl = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const redisUrl = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
 const repoRoot = path.join(__dirname, '..');
@@ -115,32 +122,69 @@ async function main(): Promise<void> {
     if (keepDatabase) process.stderr.write(`kept database ${dbName}\n`);
     else await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
     await admin.end();
+    keptAliveAgent.destroy();
   }
 }
 
 /**
- * A GraphQL client. A request that fails below HTTP (a loaded machine can drop connections) is sent
- * again, up to 5 times; submits carry an idempotency key, so a retried submit never adds a run.
+ * A GraphQL client over node:http with kept-alive connections (`--client fetch`: Node's fetch). A
+ * request that fails below HTTP (a loaded machine can drop connections) is sent again, up to 5
+ * times; submits carry an idempotency key, so a retried submit never adds a run.
  */
 function graphql(context: Context) {
   return async <T>(query: string, variables: Record<string, unknown>): Promise<T> => {
-    let response: Response | undefined;
-    for (let attempt = 1; !response; attempt++) {
+    const payload = JSON.stringify({ query, variables });
+    let text: string | undefined;
+    for (let attempt = 1; text === undefined; attempt++) {
       try {
-        response = await fetch(`${context.apiUrl}/graphql`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${context.bearer}` },
-          body: JSON.stringify({ query, variables }),
-        });
+        text = await (httpClient === 'fetch' ? postByFetch : postByHttp)(context, payload);
       } catch (error: unknown) {
         if (attempt >= 5) throw error;
         await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
       }
     }
-    const body = (await response.json()) as { data: T; errors?: unknown };
+    const body = JSON.parse(text) as { data: T; errors?: unknown };
     if (body.errors) throw new Error(`GraphQL failed: ${JSON.stringify(body.errors)}`);
     return body.data;
   };
+}
+
+async function postByFetch(context: Context, payload: string): Promise<string> {
+  const response = await fetch(`${context.apiUrl}/graphql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${context.bearer}` },
+    body: payload,
+  });
+  return response.text();
+}
+
+function postByHttp(context: Context, payload: string): Promise<string> {
+  const url = new URL(`${context.apiUrl}/graphql`);
+  return new Promise((resolve, reject) => {
+    const request = http.request(
+      {
+        agent: keptAliveAgent,
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(payload),
+          authorization: `Bearer ${context.bearer}`,
+        },
+      },
+      (response) => {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => (text += chunk));
+        response.on('end', () => resolve(text));
+        response.on('error', reject);
+      },
+    );
+    request.on('error', reject);
+    request.end(payload);
+  });
 }
 
 async function createScenario(context: Context, name: string): Promise<string> {
@@ -326,23 +370,55 @@ async function latencyCase(context: Context): Promise<Record<string, unknown>> {
     connectionParams: { authorization: `Bearer ${context.bearer}` },
   });
   const latencies: Array<{ runId: string; ms: number }> = [];
+  // Where a run's latency goes: the submitRun round trip, submit until the final runUpdated event,
+  // and the violations read.
+  const phases = { submit: [] as number[], wait: [] as number[], read: [] as number[] };
+  let cpuMs = { apiAndClient: 0, worker: 0, postgres: 0, redis: 0 };
   try {
     // Two warm-up runs: the worker's thread, plans, the scenario version.
+    let before = {
+      api: process.cpuUsage(),
+      worker: 0,
+      postgres: new Map<number, number>(),
+      redis: new Map<number, number>(),
+    };
     for (let i = 0; i < latencyRuns + 2; i++) {
+      if (i === 2)
+        before = {
+          api: process.cpuUsage(),
+          worker: cpuMsOf(workers[0]?.pid),
+          postgres: cpuMsByPidOf('postgres'),
+          redis: cpuMsByPidOf('redis-server'),
+        };
       const started = performance.now();
       const submitted = await gql<{ submitRun: { run: { id: string } } }>(submitMutation, {
         s: scenarioId,
         key: `${scenarioId}-${i}`,
       });
       const runId = submitted.submitRun.run.id;
+      const submittedAt = performance.now();
       await waitFinal(ws, runId);
+      const finalAt = performance.now();
       const violations = await gql<{ violations: { totalCount: number } }>(
         'query($id: UUID!) { violations(filter: { runId: $id }, first: 100) { totalCount edges { node { fingerprint severity } } } }',
         { id: runId },
       );
       if (violations.violations.totalCount < 0) throw new Error('unreachable');
-      if (i >= 2) latencies.push({ runId, ms: performance.now() - started });
+      const readAt = performance.now();
+      if (i >= 2) {
+        latencies.push({ runId, ms: readAt - started });
+        phases.submit.push(submittedAt - started);
+        phases.wait.push(finalAt - submittedAt);
+        phases.read.push(readAt - finalAt);
+      }
     }
+    const api = process.cpuUsage(before.api);
+    cpuMs = {
+      apiAndClient: (api.user + api.system) / 1000,
+      worker: cpuMsOf(workers[0]?.pid) - before.worker,
+      postgres: cpuMsSince(before.postgres, cpuMsByPidOf('postgres')),
+      redis: cpuMsSince(before.redis, cpuMsByPidOf('redis-server')),
+    };
   } finally {
     await ws.dispose();
     await stopWorkers(workers);
@@ -363,6 +439,30 @@ async function latencyCase(context: Context): Promise<Record<string, unknown>> {
     p99SubmitToResultMs: round(percentile(sorted, 0.99)),
     engineMsPerRunP50: round(percentile(engine, 0.5)),
     overheadMsPerRunP50: round(percentile(overhead, 0.5)),
+    submitMsP50: round(
+      percentile(
+        phases.submit.sort((a, b) => a - b),
+        0.5,
+      ),
+    ),
+    submitToFinalEventMsP50: round(
+      percentile(
+        phases.wait.sort((a, b) => a - b),
+        0.5,
+      ),
+    ),
+    readViolationsMsP50: round(
+      percentile(
+        phases.read.sort((a, b) => a - b),
+        0.5,
+      ),
+    ),
+    // CPU per run while the runs went through one by one: this process (the API and the client),
+    // the worker process (with its engine thread), PostgreSQL (all backends) and Redis.
+    apiAndClientCpuMsPerRun: round(cpuMs.apiAndClient / Math.max(1, latencies.length)),
+    workerCpuMsPerRun: round(cpuMs.worker / Math.max(1, latencies.length)),
+    postgresCpuMsPerRun: round(cpuMs.postgres / Math.max(1, latencies.length)),
+    redisCpuMsPerRun: round(cpuMs.redis / Math.max(1, latencies.length)),
     targets: 'p50 submit→result < 100 ms; overhead p50 < 20 ms',
   };
 }

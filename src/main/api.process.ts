@@ -15,11 +15,11 @@ import { createSchema } from '../api/schema';
 import { createHttpApp, listen } from '../api/server';
 import type { Services } from '../api/services';
 import { attachSubscriptions } from '../api/subscriptions';
-import { createBullmqRunQueue, createRunEventSource } from '../modules/run/run.queue';
-import { createResultStoredEventSource, mergeRunEventSources } from '../modules/run/run.updates';
+import { createBullmqRunQueue } from '../modules/run/run.queue';
+import { createRunUpdatedEventSource } from '../modules/run/run.updates';
+import { runUpdatedChannel } from '../modules/run/run.types';
 import { createQueueDashboard } from '../api/queue-dashboard.queue';
 import { createRegressionQueues } from '../modules/regression/regression.queue';
-import { runResultStoredChannel } from '../modules/result/result.types';
 import type { SpecValidator } from '../modules/scenario/scenario.types';
 import { tokenRevokedChannel } from '../modules/team/team.types';
 import { buildApiServices, regressionSettingsOf } from './composition';
@@ -44,17 +44,14 @@ export async function startApi(
   });
   const redis: RedisClient = createRedis(config.redis);
   const runQueue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
-  // One notification connection per API process: stored results (subscriptions) and revoked tokens
+  // One notification connection per API process: run changes (subscriptions) and revoked tokens
   // (credential cache).
   const notifications = listenForNotifications({
     databaseUrl: config.databaseUrl,
-    channels: [runResultStoredChannel, tokenRevokedChannel],
+    channels: [runUpdatedChannel, tokenRevokedChannel],
     logger,
   });
-  const runEvents = mergeRunEventSources(
-    createRunEventSource({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix }),
-    createResultStoredEventSource(notifications),
-  );
+  const runEvents = createRunUpdatedEventSource(notifications);
   const regressionQueues = createRegressionQueues({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
   if (!config.webhookSecretKey)
     logger.warn('WEBHOOK_SECRET_KEY is not set: new webhook signing secrets are stored unencrypted');

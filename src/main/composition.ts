@@ -34,16 +34,11 @@ import { ReviewRepository } from '../modules/review/review.repository';
 import { ReviewService } from '../modules/review/review.service';
 import { RunReaderRepository } from '../modules/run/run-reader.repository';
 import { RunExecutor } from '../modules/run/run.executor';
-import {
-  createBullmqRunQueue,
-  type BullmqRunQueue,
-  type RunEventSource,
-  type RunQueue,
-} from '../modules/run/run.queue';
+import { createBullmqRunQueue, type BullmqRunQueue, type RunQueue } from '../modules/run/run.queue';
 import { RunReconciler } from '../modules/run/run.reconciler';
 import { RunRepository } from '../modules/run/run.repository';
 import { RunService } from '../modules/run/run.service';
-import { noRunEvents, RunUpdates } from '../modules/run/run.updates';
+import { noRunEvents, type RunEventSource, RunUpdates } from '../modules/run/run.updates';
 import { ScenarioRepository } from '../modules/scenario/scenario.repository';
 import { ScenarioService } from '../modules/scenario/scenario.service';
 import type { SpecValidator } from '../modules/scenario/scenario.types';

@@ -291,9 +291,9 @@ describe('migrations', () => {
     await expect(db.run.update({ where: { id: run.id }, data: { timeLimitMs: 10 } })).rejects.toThrow();
   });
 
-  it('reverts the four newest migrations with migrate down 4 and re-applies them, keeping stored series and counts', async () => {
-    // The newest migration shards the rollup counters (down folds the shards into one row per key);
-    // the one before compresses series and reports with lz4; the one before that indexes pending
+  it('reverts the five newest migrations with migrate down 5 and re-applies them, keeping stored series and counts', async () => {
+    // The newest migration adds the run table's change notification trigger; the one before shards
+    // the rollup counters (down folds the shards into one row per key); the one before compresses series and reports with lz4; the one before that indexes pending
     // replays; the one before that turns per-sample rows into one array row per run and metric: the
     // round-trip test above stored the series [0, 1] → [0, 0.5], which must survive down and up.
     const seriesText = async (table: 'metric_series' | 'metric_sample'): Promise<string> => {
@@ -309,6 +309,9 @@ describe('migrations', () => {
     const indexNamed = async (name: string): Promise<number> =>
       (await db.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM pg_indexes WHERE indexname = '${name}'`)).length;
     expect(await indexNamed('run_replay_pending_idx')).toBe(1);
+    const triggerNamed = async (name: string): Promise<number> =>
+      (await db.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM pg_trigger WHERE tgname = '${name}'`)).length;
+    expect(await triggerNamed('run_updated_notify')).toBe(1);
     /** A column's compression: 'l' for lz4, '' for the server's default. */
     const compressionOf = async (table: string, column: string): Promise<string> =>
       (
@@ -337,10 +340,11 @@ describe('migrations', () => {
     );
     expect(await runCounts()).toBe(countsBefore);
     await db.$disconnect();
-    const down = await migrateWithCli(databaseUrl, ['down', '4']);
+    const down = await migrateWithCli(databaseUrl, ['down', '5']);
     db = createDatabase({ databaseUrl, schema: 'public' });
     const afterDown = await seriesText('metric_sample');
     const indexAfterDown = await indexNamed('run_replay_pending_idx');
+    const triggerAfterDown = await triggerNamed('run_updated_notify');
     const compressionAfterDown = await compressionOf('run_report', 'report');
     const countsAfterDown = await runCounts();
     const rowsPerKeyAfterDown = await db.$queryRawUnsafe<Array<{ n: bigint }>>(
@@ -350,8 +354,10 @@ describe('migrations', () => {
     const up = await migrateWithCli(databaseUrl);
     db = createDatabase({ databaseUrl, schema: 'public' });
 
-    expect(down).toMatch(/migrate down: 4 migration\(s\)/);
-    expect(up).toMatch(/migrate up: 4 migration\(s\)/);
+    expect(down).toMatch(/migrate down: 5 migration\(s\)/);
+    expect(up).toMatch(/migrate up: 5 migration\(s\)/);
+    expect(triggerAfterDown).toBe(0);
+    expect(await triggerNamed('run_updated_notify')).toBe(1);
     expect(countsAfterDown).toBe(await runCounts());
     expect(rowsPerKeyAfterDown[0]!.n).toBe(1n);
     expect(compressionAfterDown).toBe('');

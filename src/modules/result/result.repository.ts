@@ -9,7 +9,7 @@ import type {
   Violation,
   ViolationFilter,
 } from './result.types';
-import { runResultStoredChannel, type StoredRunResult } from './result.types';
+import type { StoredRunResult } from './result.types';
 
 /**
  * The columns of ViolationRow, listed: a prepared statement's result type must not change when a
@@ -104,7 +104,7 @@ const saveRunResultStatement = {
       )
       SELECT m.finished_at,
              EXISTS (SELECT 1 FROM run_replay r WHERE r.replay_run_id = m.id AND r.actual_hash IS NULL) AS replay_pending
-      FROM moved m CROSS JOIN LATERAL (SELECT pg_notify($32, m.id::text)) AS notified`,
+      FROM moved m`,
 };
 
 /** All SQL for run results: reports, violations (with triage), metrics and series. */
@@ -118,8 +118,9 @@ export class ResultRepository {
    * row is written unless the run moved. Violations go in as one multi-row insert (unnest), the
    * series as one row per metric (t and value arrays); the dashboard rollups (violations per day, latest run per scenario and kernel,
    * newest headroom point, the team's dashboard version; the counters on this connection's shard row,
-   * so that concurrent results do not queue on one row lock) move in the same statement, and a NOTIFY on
-   * `runResultStoredChannel` with the run id tells API processes at commit (live updates). `finished_at`
+   * so that concurrent results do not queue on one row lock) move in the same statement; the run
+   * table's trigger NOTIFYs `runUpdatedChannel` with the run id, heard by API processes at commit
+   * (live updates). `finished_at`
    * is the database's clock inside that statement, i.e. at commit. Returns it, or undefined when
    * nothing was written.
    */
@@ -159,7 +160,6 @@ export class ResultRepository {
       series.map((x) => x.t),
       series.map((x) => x.value),
       m.nslabs === 0 ? 0 : m.hiwater / m.nslabs,
-      runResultStoredChannel,
     ]);
     return written ? { finishedAt: written.finished_at, replayPending: written.replay_pending } : undefined;
   }

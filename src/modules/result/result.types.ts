@@ -86,12 +86,6 @@ export interface RunResultRecord {
   readonly samples: ReadonlyArray<{ metric: string; t: bigint; value: number }>;
 }
 
-/**
- * The PostgreSQL channel the result statement NOTIFYs with the run id when a run's results commit;
- * API processes LISTEN on it to push the final state to subscribers without waiting for the queue.
- */
-export const runResultStoredChannel = 'dmasim_run_result_stored';
-
 /** What storing a run's results wrote. */
 export interface StoredRunResult {
   readonly finishedAt: Date;

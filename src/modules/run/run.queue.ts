@@ -1,4 +1,4 @@
-import { Queue, QueueEvents } from 'bullmq';
+import { Queue } from 'bullmq';
 import { bullmqConnection } from '../../platform/redis';
 
 /** Queue names (one per job family). */
@@ -114,48 +114,6 @@ export function createBullmqRunQueue(options: { redisUrl: string; prefix: string
     },
     async close() {
       await queue.close();
-      await redis.release();
-    },
-  };
-}
-
-/**
- * A job event as the live-progress feed sees it; jobId = runId. `result-stored` comes from
- * PostgreSQL (the result statement's NOTIFY), the others from BullMQ.
- */
-export interface RunJobEvent {
-  readonly runId: string;
-  readonly event: 'waiting' | 'active' | 'progress' | 'completed' | 'failed' | 'removed' | 'result-stored';
-}
-
-/** Events about runs: job events of the runs queue from every worker (BullMQ QueueEvents over a Redis stream), result commits. */
-export interface RunEventSource {
-  subscribe(listener: (event: RunJobEvent) => void): () => void;
-  close(): Promise<void>;
-}
-
-export function createRunEventSource(options: { redisUrl: string; prefix: string }): RunEventSource {
-  const redis = bullmqConnection(options.redisUrl);
-  const events = new QueueEvents(QueueName.runs, { connection: redis.connection, prefix: options.prefix });
-  const listeners = new Set<(event: RunJobEvent) => void>();
-  const emit = (runId: string, event: RunJobEvent['event']): void => {
-    for (const listener of listeners) listener({ runId, event });
-  };
-  events.on('waiting', ({ jobId }) => emit(jobId, 'waiting'));
-  events.on('active', ({ jobId }) => emit(jobId, 'active'));
-  events.on('progress', ({ jobId }) => emit(jobId, 'progress'));
-  events.on('completed', ({ jobId }) => emit(jobId, 'completed'));
-  events.on('failed', ({ jobId }) => emit(jobId, 'failed'));
-  events.on('removed', ({ jobId }) => emit(jobId, 'removed'));
-  // Connection errors are retried by ioredis; without a listener they would crash the process.
-  events.on('error', () => undefined);
-  return {
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    async close() {
-      await events.close();
       await redis.release();
     },
   };

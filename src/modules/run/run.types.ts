@@ -34,6 +34,13 @@ export const verdictEnumsOf = (levels: readonly string[]): RunVerdictEnum[] =>
 export const verdictOfEnum = (value: RunVerdictEnum): RunVerdict =>
   (Object.keys(verdictEnums) as RunVerdict[]).find((v) => verdictEnums[v] === value) ?? 'clean';
 
+/**
+ * The PostgreSQL channel a trigger on the run table NOTIFYs with the run id whenever a run's status,
+ * progress or attempts change, whoever wrote it (delivered at commit). API processes LISTEN on it
+ * for live updates (migration 1796408400000_run-updated-notify).
+ */
+export const runUpdatedChannel = 'dmasim_run_updated';
+
 export const finalRunStatuses: ReadonlySet<RunStatus> = new Set(['SUCCEEDED', 'FAILED', 'CANCELLED', 'TIMED_OUT']);
 
 export interface OverlayRef {

@@ -1,12 +1,24 @@
 import type { Viewer } from '../team/team.types';
 import { notFound } from '../../platform/app-error';
 import type { NotificationListener } from '../../platform/pg-notifications';
-import { runResultStoredChannel } from '../result/result.types';
-import type { RunEventSource } from './run.queue';
 import type { RunService } from './run.service';
-import { finalRunStatuses, type Run, type RunBatchWithRuns } from './run.types';
+import { finalRunStatuses, type Run, type RunBatchWithRuns, runUpdatedChannel } from './run.types';
 
-/** Wakes a waiting watcher on a job event, or after `timeoutMs` (the safety poll). */
+/**
+ * A run's status, progress or attempts changed (`runId`), or runs may have changed unheard
+ * (`runId` undefined: the source was away, e.g. its connection was re-opened).
+ */
+export interface RunEvent {
+  readonly runId: string | undefined;
+}
+
+/** Tells subscribers when runs change; what changed is read from PostgreSQL. */
+export interface RunEventSource {
+  subscribe(listener: (event: RunEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+/** Wakes a waiting watcher on a run event, or after `timeoutMs` (the safety poll). */
 class Wakeup {
   private pending = false;
   private wake: (() => void) | undefined;
@@ -40,9 +52,9 @@ export interface RunUpdatesOptions {
 }
 
 /**
- * Live run and batch state for GraphQL subscriptions. BullMQ job events (from every worker, via
- * QueueEvents) say *when* to look; PostgreSQL, read through the team-scoped run service, says
- * *what* to send — so a subscriber never sees another team's data and never misses a final state.
+ * Live run and batch state for GraphQL subscriptions. Run events (the run table's NOTIFY, from every
+ * writer) say *when* to look; PostgreSQL, read through the team-scoped run service, says *what* to
+ * send — so a subscriber never sees another team's data and never misses a final state.
  */
 export class RunUpdates {
   constructor(
@@ -76,7 +88,7 @@ export class RunUpdates {
   }
 
   /**
-   * Subscribes to job events first, then reads the first state (the access check: it throws before
+   * Subscribes to run events first, then reads the first state (the access check: it throws before
    * anything is returned). An event that arrives between the two — or before the watched run ids are
    * known — leaves the wakeup fired, so the stream reads once more; otherwise the first read is the
    * only one until an event or the safety poll. The subscription ends when the stream ends or is
@@ -92,7 +104,7 @@ export class RunUpdates {
     // The watched run ids, known once the first read is back (until then every event wakes).
     const watched: { runIds?: ReadonlySet<string> } = {};
     const unsubscribe = this.events.subscribe((event) => {
-      if (!watched.runIds || watched.runIds.has(event.runId)) wakeup.fire();
+      if (!watched.runIds || event.runId === undefined || watched.runIds.has(event.runId)) wakeup.fire();
     });
     let first: T;
     try {
@@ -145,16 +157,19 @@ export const noRunEvents: RunEventSource = {
 };
 
 /**
- * `result-stored` events from PostgreSQL: the result statement NOTIFYs at commit, so a subscriber
- * hears of a finished run without the worker → Redis → QueueEvents hops (the job's own events
- * follow a few milliseconds later and find nothing new). `listener` is the API process's one
- * notification connection, listening on `runResultStoredChannel`; closing the source leaves it open.
+ * Run events from PostgreSQL: a trigger on the run table NOTIFYs `runUpdatedChannel` with the run id
+ * at every change a subscriber can see, delivered at commit. `listener` is the API process's one
+ * notification connection, listening on that channel; each time it (re)starts listening, every
+ * subscriber is woken once (`runId` undefined), since changes made while it was away went unheard.
+ * Closing the source leaves the listener open.
  */
-export function createResultStoredEventSource(listener: NotificationListener): RunEventSource {
-  const listeners = new Set<(event: { runId: string; event: 'result-stored' }) => void>();
-  const stopHearing = listener.on(runResultStoredChannel, (runId) => {
-    for (const notify of listeners) notify({ runId, event: 'result-stored' });
-  });
+export function createRunUpdatedEventSource(listener: NotificationListener): RunEventSource {
+  const listeners = new Set<(event: RunEvent) => void>();
+  const emit = (event: RunEvent): void => {
+    for (const notify of listeners) notify(event);
+  };
+  const stopHearing = listener.on(runUpdatedChannel, (runId) => emit({ runId }));
+  const stopWatchingConnection = listener.onListening(() => emit({ runId: undefined }));
   return {
     subscribe(notify) {
       listeners.add(notify);
@@ -162,20 +177,8 @@ export function createResultStoredEventSource(listener: NotificationListener): R
     },
     close: () => {
       stopHearing();
+      stopWatchingConnection();
       return Promise.resolve();
-    },
-  };
-}
-
-/** Several event sources as one: a subscriber hears every source; close closes them all. */
-export function mergeRunEventSources(...sources: readonly RunEventSource[]): RunEventSource {
-  return {
-    subscribe(listener) {
-      const unsubscribes = sources.map((source) => source.subscribe(listener));
-      return () => unsubscribes.forEach((unsubscribe) => unsubscribe());
-    },
-    async close() {
-      await Promise.all(sources.map((source) => source.close()));
     },
   };
 }

@@ -1,7 +1,8 @@
 import { useApiHarness } from '../../support/api-harness';
 import { buildViolation, completeRun, newTestTeam } from '../../support/factories';
-import { createResultStoredEventSource } from '../../../src/modules/run/run.updates';
-import { runResultStoredChannel } from '../../../src/modules/result/result.types';
+import { RunRepository } from '../../../src/modules/run/run.repository';
+import { runUpdatedChannel } from '../../../src/modules/run/run.types';
+import { createRunUpdatedEventSource } from '../../../src/modules/run/run.updates';
 import { listenForNotifications } from '../../../src/platform/pg-notifications';
 import pino from 'pino';
 
@@ -17,36 +18,47 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
 describe('results, triage and the dashboard', () => {
   const api = useApiHarness();
 
-  it('announces a stored result at commit on PostgreSQL, once, with the run id', async () => {
+  it('announces every change of status, progress or attempts at commit on PostgreSQL, with the run id', async () => {
     const team = await newTestTeam(api.harness);
     const run = await team.queuedRun(await team.scenario('notified'));
-    const other = await team.queuedRun(await team.scenario('not-notified'));
+    const other = await team.queuedRun(await team.scenario('progressing'));
+    const quiet = await team.queuedRun(await team.scenario('not-notified'));
+    const runs = new RunRepository(api.db);
     const listener = listenForNotifications({
       databaseUrl: process.env['DATABASE_URL']!,
-      channels: [runResultStoredChannel],
+      channels: [runUpdatedChannel],
       logger: pino({ level: 'silent' }),
     });
-    const events = createResultStoredEventSource(listener);
+    const events = createRunUpdatedEventSource(listener);
     const heard: string[] = [];
-    const unsubscribe = events.subscribe((event) => heard.push(`${event.event}:${event.runId}`));
+    const unsubscribe = events.subscribe((event) => heard.push(event.runId ?? '(any)'));
     try {
       // The listener connects asynchronously: a NOTIFY of our own shows when it is listening.
       await until(async () => {
-        await api.db.$executeRaw`SELECT pg_notify('dmasim_run_result_stored', 'probe')`;
-        return heard.includes('result-stored:probe');
+        await api.db.$executeRaw`SELECT pg_notify('dmasim_run_updated', 'probe')`;
+        return heard.includes('probe');
       }, 'the listener to hear a probe notification');
+      const start = heard.length;
 
-      await completeRun(api.db, run);
+      await completeRun(api.db, run); // QUEUED → RUNNING, then RUNNING → SUCCEEDED with the result
       await completeRun(api.db, run); // a duplicate completion writes nothing, so announces nothing
-      await api.db.$executeRaw`SELECT pg_notify('dmasim_run_result_stored', 'end')`;
-      await until(() => heard.includes('result-stored:end'), 'the closing notification');
+      await runs.markRunning(other.id, new Date());
+      await runs.updateProgress(other.id, 0.5, new Date());
+      await runs.updateProgress(other.id, 0.5, new Date()); // only the heartbeat moves: nothing to see
+      await runs.cancel(team.teamId, other.id, new Date());
+      await api.db.$executeRaw`SELECT pg_notify('dmasim_run_updated', 'end')`;
+      await until(() => heard.includes('end'), 'the closing notification');
 
       // Probes sent while the listener connected may arrive late; they are not what is checked.
-      expect(heard.filter((h) => h !== 'result-stored:probe')).toEqual([
-        `result-stored:${run.id}`,
-        'result-stored:end',
+      expect(heard.slice(start).filter((h) => h !== 'probe' && h !== '(any)')).toEqual([
+        run.id,
+        run.id,
+        other.id,
+        other.id,
+        other.id,
+        'end',
       ]);
-      expect(heard).not.toContain(`result-stored:${other.id}`);
+      expect(heard).not.toContain(quiet.id);
     } finally {
       unsubscribe();
       await events.close();

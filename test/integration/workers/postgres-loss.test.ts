@@ -5,8 +5,8 @@ import { migrateWithCli } from '../../support/test-database';
 import { createScenario, exampleSpec, isFinal, submitRun, waitForRun } from './pipeline-support';
 import { eventually, killWorker, type SpawnedWorker, spawnWorker } from './worker-processes';
 import pino from 'pino';
-import { createResultStoredEventSource } from '../../../src/modules/run/run.updates';
-import { runResultStoredChannel } from '../../../src/modules/result/result.types';
+import { createRunUpdatedEventSource } from '../../../src/modules/run/run.updates';
+import { runUpdatedChannel } from '../../../src/modules/run/run.types';
 import { listenForNotifications } from '../../../src/platform/pg-notifications';
 
 // PostgreSQL unavailable for 20 s while runs execute: a private PostgreSQL 15 cluster (initdb in a
@@ -73,21 +73,26 @@ describeFault('PostgreSQL stopped for 20 s', () => {
     expect(worker.output()).toContain('infrastructure error');
   }, 480_000);
 
-  it("reopens the API's result listener after an outage and hears results again", async () => {
+  it("reopens the API's run listener after an outage, wakes every subscriber once and hears runs again", async () => {
     const logLines: string[] = [];
     const logger = pino({ level: 'info' }, { write: (line: string) => logLines.push(line) });
-    const listener = listenForNotifications({ databaseUrl: postgres.url, channels: [runResultStoredChannel], logger });
-    const events = createResultStoredEventSource(listener);
+    const listener = listenForNotifications({ databaseUrl: postgres.url, channels: [runUpdatedChannel], logger });
+    const events = createRunUpdatedEventSource(listener);
     const heard = new Set<string>();
-    const unsubscribe = events.subscribe((event) => heard.add(event.runId));
+    let wakeAlls = 0;
+    const unsubscribe = events.subscribe((event) => {
+      if (event.runId === undefined) wakeAlls++;
+      else heard.add(event.runId);
+    });
     /** Sends NOTIFYs with `payload` until the listener hears one (it may be reconnecting). */
     const heardAfterNotifying = (payload: string) =>
       eventually(`the listener to hear ${payload}`, async () => {
-        await db.$executeRaw`SELECT pg_notify('dmasim_run_result_stored', ${payload})`.catch(() => undefined);
+        await db.$executeRaw`SELECT pg_notify('dmasim_run_updated', ${payload})`.catch(() => undefined);
         return heard.has(payload) ? true : undefined;
       });
     try {
       await heardAfterNotifying('before-outage');
+      const wakeAllsBefore = wakeAlls;
       await postgres.stop();
       // Long enough for the listener to notice and retry against a refusing server more than once.
       await new Promise((resolve) => setTimeout(resolve, 3_000));
@@ -99,6 +104,8 @@ describeFault('PostgreSQL stopped for 20 s', () => {
       // Logged once each way, not once per failed reconnect.
       expect(lost).toHaveLength(1);
       expect(again).toHaveLength(1);
+      // Changes made while it was away went unheard: every subscriber re-reads once on reconnection.
+      expect(wakeAlls - wakeAllsBefore).toBe(1);
     } finally {
       unsubscribe();
       await events.close();

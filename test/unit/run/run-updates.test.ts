@@ -1,18 +1,17 @@
 import { AppError } from '../../../src/platform/app-error';
-import type { RunEventSource, RunJobEvent } from '../../../src/modules/run/run.queue';
 import type { RunService } from '../../../src/modules/run/run.service';
 import type { Run } from '../../../src/modules/run/run.types';
-import { RunUpdates } from '../../../src/modules/run/run.updates';
+import { type RunEvent, type RunEventSource, RunUpdates } from '../../../src/modules/run/run.updates';
 import type { Viewer } from '../../../src/modules/team/team.types';
 
-// A subscription subscribes to job events before its first read, so that read is both the access
+// A subscription subscribes to run events before its first read, so that read is both the access
 // check and the first state: one read per subscription until something happens, and no event lost
 // between the check and the subscription.
 describe('RunUpdates.watchRun', () => {
   const viewer: Viewer = { teamId: 'team-1', tokenId: 'token-1', role: 'viewer' };
 
   function fixture(states: Array<Partial<Run> | 'missing'>) {
-    const listeners = new Set<(event: RunJobEvent) => void>();
+    const listeners = new Set<(event: RunEvent) => void>();
     const events: RunEventSource = {
       subscribe(listener) {
         listeners.add(listener);
@@ -33,8 +32,8 @@ describe('RunUpdates.watchRun', () => {
       },
     } as unknown as RunService;
     const updates = new RunUpdates(runs, events, { pollIntervalMs: 60_000 });
-    const emit = (runId: string) => {
-      for (const listener of [...listeners]) listener({ runId, event: 'completed' });
+    const emit = (runId: string | undefined) => {
+      for (const listener of [...listeners]) listener({ runId });
     };
     return {
       updates,
@@ -68,6 +67,17 @@ describe('RunUpdates.watchRun', () => {
     expect(f.reads()).toBe(2);
     expect((await stream.next()).done).toBe(true);
     expect(f.listeners.size).toBe(0);
+  });
+
+  it('reads again when runs may have changed unheard (an event without a run id)', async () => {
+    const f = fixture([{ status: 'QUEUED' }, { status: 'RUNNING' }]);
+    const stream = await f.updates.watchRun(viewer, 'run-1');
+    expect((await stream.next()).value).toMatchObject({ status: 'QUEUED' });
+    const next = stream.next();
+    f.emit(undefined);
+    expect((await next).value).toMatchObject({ status: 'RUNNING' });
+    expect(f.reads()).toBe(2);
+    await stream.return?.();
   });
 
   it('does not lose an event that arrives while the access read is in flight', async () => {
