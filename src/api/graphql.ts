@@ -56,17 +56,18 @@ export function createApolloServer(options: {
   development: boolean;
   limits?: QueryLimits;
 }): ApolloServer<GraphqlContext> {
+  const formatError = createFormatError(options.logger);
   const protection = createQueryProtection(options);
   return new ApolloServer<GraphqlContext>({
     schema: options.schema,
     allowBatchedHttpRequests: false,
     parseOptions: protection.parseOptions,
     // No schema uses cache hints; the cache-control plugin would otherwise wrap every field resolver.
-    plugins: [...protection.plugins, ApolloServerPluginCacheControlDisabled()],
+    plugins: [...protection.plugins, ApolloServerPluginCacheControlDisabled(), rateLimitPlugin(formatError)],
     validationRules: [...protection.validationRules],
     // Compact JSON: Apollo pretty-prints by default, which costs as much as executing a dashboard query.
     stringifyResult: (result) => JSON.stringify(result),
-    formatError: createFormatError(options.logger),
+    formatError,
     includeStacktraceInErrorResponses: options.development,
     introspection: true,
   });
@@ -86,7 +87,58 @@ export function contextError(error: AppError): GraphQLError {
   });
 }
 
-/** Express middleware for /graphql: authenticates, rate-limits per token, then executes. */
+/**
+ * Where an HTTP request's context carries its rate-limit decision, started when the context is
+ * built and awaited by `rateLimitPlugin`, so the limiter's Redis round trip overlaps the request's
+ * own work. A property rather than a WeakMap entry: Apollo hands the hooks a shallow copy of the
+ * context object.
+ */
+const admissionKey = Symbol('rate-limit admission');
+type AdmittedContext = GraphqlContext & { [admissionKey]?: Promise<void> };
+
+/**
+ * Applies the rate-limit decision started for the request (graphqlMiddleware). A mutation waits for
+ * it before executing, so a refused mutation changes nothing. A query executes meanwhile (reads
+ * only) and its answer is replaced by the refusal if one comes: one round trip less on the path of
+ * every query. Either way a refused request answers RATE_LIMITED with HTTP 429 and Retry-After, as
+ * if it had been refused before parsing, and every request counts against the budget.
+ */
+function rateLimitPlugin(formatError: ReturnType<typeof createFormatError>): ApolloServerPlugin<GraphqlContext> {
+  const refusal = async (context: GraphqlContext): Promise<GraphQLError | undefined> => {
+    try {
+      await (context as AdmittedContext)[admissionKey];
+      return undefined;
+    } catch (error: unknown) {
+      if (!(error instanceof AppError)) throw error;
+      return contextError(error);
+    }
+  };
+  return {
+    requestDidStart() {
+      return Promise.resolve({
+        async didResolveOperation({ contextValue, operation }) {
+          if (operation?.operation === 'query') return;
+          const refused = await refusal(contextValue);
+          if (refused) throw refused;
+        },
+        async willSendResponse({ contextValue, operation, response }) {
+          if (operation && operation.operation !== 'query') return; // decided before execution
+          const refused = await refusal(contextValue);
+          if (!refused || response.body.kind !== 'single') return;
+          const http = refused.extensions['http'] as { status: number; headers?: Map<string, string> };
+          response.body.singleResult = { errors: [formatError(refused.toJSON(), refused)] };
+          response.http.status = http.status;
+          for (const [name, value] of http.headers ?? []) response.http.headers.set(name, value);
+        },
+      });
+    },
+  };
+}
+
+/**
+ * Express middleware for /graphql: authenticates, then executes; the per-token rate limit is
+ * decided alongside (rateLimitPlugin).
+ */
 export function graphqlMiddleware(
   server: ApolloServer<GraphqlContext>,
   services: Services,
@@ -95,14 +147,16 @@ export function graphqlMiddleware(
   let nextRequestId = 0;
   return expressMiddleware(server, {
     context: async ({ req }) => {
+      let context: GraphqlContext;
       try {
-        const context = await createContext(services, req.headers.authorization, `${process.pid}-${++nextRequestId}`);
-        await rateLimiter.consume(`token:${context.viewer.tokenId}`);
-        return context;
+        context = await createContext(services, req.headers.authorization, `${process.pid}-${++nextRequestId}`);
       } catch (error: unknown) {
         if (!(error instanceof AppError)) throw error;
         throw contextError(error);
       }
+      const admission = rateLimiter.consume(`token:${context.viewer.tokenId}`);
+      admission.catch(() => undefined); // awaited by the plugin; a refusal must not go unhandled meanwhile
+      return { ...context, [admissionKey]: admission } satisfies AdmittedContext;
     },
   });
 }

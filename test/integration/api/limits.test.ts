@@ -70,6 +70,33 @@ describe('request limits', () => {
     expect(otherResponse.errors).toBeUndefined();
   });
 
+  it('refuses a mutation over the limit before it executes, and a query over the limit after (same answer)', async () => {
+    const busy = await harness.newTeam();
+    for (let i = 0; i < 40; i++) await harness.gql(busy.token, '{ viewer { role } }');
+
+    const post = (query: string) =>
+      fetch(`${harness.api.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${busy.token}` },
+        body: JSON.stringify({ query }),
+      });
+    const mutation = await post(
+      'mutation { createApiToken(input: { name: "over the limit", role: VIEWER }) { __typename } }',
+    );
+    const query = await post('{ viewer { role } }');
+    const unparsable = await post('{ viewer { role }');
+    const tokens = await harness.api.services.teams.listTokens({ teamId: busy.teamId, tokenId: '', role: 'admin' });
+
+    for (const response of [mutation, query, unparsable]) {
+      expect(response.status).toBe(429);
+      expect(Number(response.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+      const body = (await response.json()) as { data?: unknown; errors: Array<{ extensions: { code: string } }> };
+      expect(body.errors.map((e) => e.extensions.code)).toEqual(['RATE_LIMITED']);
+      expect(body.data).toBeUndefined(); // the query's own answer is not sent
+    }
+    expect(tokens.map((t) => t.name)).toEqual(['first admin token']); // the refused mutation created none
+  });
+
   it('never returns a stack trace in production mode', async () => {
     const { token } = await harness.newTeam();
 
