@@ -1,5 +1,6 @@
 import { Worker as Thread } from 'node:worker_threads';
 import type { Logger } from '../src/platform/logger';
+import type { RunJobPlan } from '../src/modules/run/run.queue';
 import type { EngineThreadMessage, EngineThreadRequest, RunJobResult } from './run.processor';
 
 /** How one execution in a thread ended, as the run worker sees it. */
@@ -51,8 +52,12 @@ export class EngineThreadPool {
     await Promise.all(this.slots.map((slot) => slot.ready));
   }
 
-  /** Executes a run in an idle thread (waiting for one if all are busy). Never rejects. */
-  async execute(runId: string, onProgress: (fraction: number) => void): Promise<ThreadOutcome> {
+  /** Executes a run (with its job's plan, when it has one) in an idle thread (waiting for one if all are busy). Never rejects. */
+  async execute(
+    runId: string,
+    onProgress: (fraction: number) => void,
+    plan?: RunJobPlan,
+  ): Promise<ThreadOutcome> {
     if (this.closing) return { kind: 'error', infrastructure: true, name: 'PoolClosed', message: 'engine pool closed' };
     const slot = await this.acquire();
     try {
@@ -76,7 +81,7 @@ export class EngineThreadPool {
           resolve(outcome);
         },
       };
-      slot.thread.postMessage({ type: 'execute', runId } satisfies EngineThreadRequest);
+      slot.thread.postMessage({ type: 'execute', runId, plan } satisfies EngineThreadRequest);
     });
   }
 

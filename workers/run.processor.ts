@@ -9,6 +9,7 @@ import { lowerCpuPriority } from '../src/platform/cpu-priority';
 import { createDatabase } from '../src/platform/db';
 import { buildRunExecutor } from '../src/main/composition';
 import type { RunExecutor } from '../src/modules/run/run.executor';
+import type { RunJobPlan } from '../src/modules/run/run.queue';
 import { isInfrastructureError } from '../src/modules/run/run.errors';
 import { engineSpecValidator } from '../src/modules/scenario/engine-spec-validator';
 
@@ -27,8 +28,8 @@ export interface RunJobResult {
   readonly stored?: { createdAtMs: number; startedAtMs: number | null; finishedAtMs: number; batchId: string | null };
 }
 
-/** Worker → thread. */
-export type EngineThreadRequest = { readonly type: 'execute'; readonly runId: string };
+/** Worker → thread: execute a run (its job's plan lets the engine start before the run is RUNNING). */
+export type EngineThreadRequest = { readonly type: 'execute'; readonly runId: string; readonly plan?: RunJobPlan };
 
 /** Thread → worker. Exactly one of finished / failed / error answers each `execute`. */
 export type EngineThreadMessage =
@@ -55,13 +56,22 @@ function threadConfig(): Config {
   return data?.config ?? loadConfig();
 }
 
-async function execute(executor: RunExecutor, config: Config, runId: string): Promise<EngineThreadMessage> {
+async function execute(
+  executor: RunExecutor,
+  config: Config,
+  runId: string,
+  plan: RunJobPlan | undefined,
+): Promise<EngineThreadMessage> {
   try {
-    const outcome = await executor.execute(runId, {
-      timeLimitMs: config.runTimeLimitMs,
-      onProgress: (fraction) =>
-        parentPort?.postMessage({ type: 'progress', runId, fraction } satisfies EngineThreadMessage),
-    });
+    const outcome = await executor.execute(
+      runId,
+      {
+        timeLimitMs: config.runTimeLimitMs,
+        onProgress: (fraction) =>
+          parentPort?.postMessage({ type: 'progress', runId, fraction } satisfies EngineThreadMessage),
+      },
+      plan,
+    );
     switch (outcome.kind) {
       case 'failed':
         return { type: 'failed', runId, code: outcome.code, message: outcome.message };
@@ -112,7 +122,7 @@ if (!isMainThread && parentPort) {
   const executor = buildRunExecutor(db, { clock: systemClock, specs: engineSpecValidator });
   port.on('message', (request: EngineThreadRequest) => {
     if (request.type !== 'execute') return;
-    void execute(executor, config, request.runId).then((answer) => port.postMessage(answer));
+    void execute(executor, config, request.runId, request.plan).then((answer) => port.postMessage(answer));
   });
   port.postMessage({ type: 'ready' } satisfies EngineThreadMessage);
 }

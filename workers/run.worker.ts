@@ -116,7 +116,7 @@ export function createRunWorker(
     executing.set(runId, { job, token });
     logger.info({ runId, jobId: job.id, attempt: job.attemptsStarted }, 'run job started');
     try {
-      const outcome = await pool.execute(runId, progressForwarder(job));
+      const outcome = await pool.execute(runId, progressForwarder(job), job.data.plan);
       if (handingBack.has(runId)) throw new WaitingError(); // the shutdown moved the job back already
       switch (outcome.kind) {
         case 'finished':

@@ -1,8 +1,10 @@
 import type { Clock } from '../../platform/clock';
 import type { RunResultRecord, StoredRunResult } from '../result/result.types';
-import type { ScenarioVersion, SpecValidator } from '../scenario/scenario.types';
+import type { NormalizedSpec, ScenarioVersion, SpecValidator } from '../scenario/scenario.types';
 import { type RunErrorCode, RunFailedError } from './run.errors';
+import type { RunJobPlan } from './run.queue';
 import type { RunRepository } from './run.repository';
+import type { Run } from './run.types';
 import { toRunResultRecord } from './run-result.mapping';
 import { runEngineInSlices, specOfRun } from './run-spec';
 
@@ -64,12 +66,26 @@ export class RunExecutor {
 
   private readonly versionCache = new Map<string, ScenarioVersion>();
 
-  async execute(runId: string, hooks: ExecutionHooks): Promise<ExecutionOutcome> {
-    const started = await this.runs.startForJob(runId, this.clock.now());
-    if (!started) {
-      const status = await this.runs.statusOf(runId);
-      return { kind: 'skipped', reason: status === undefined ? 'run-missing' : 'already-final' };
+  /**
+   * With the job's `plan` the engine starts while the RUNNING write is in flight, so that round
+   * trip overlaps the spec check and the engine instead of preceding them. Nothing is stored and no
+   * progress written before PostgreSQL has answered that the run is RUNNING: a run found final or
+   * gone by then is skipped with the engine's work discarded. A plan that the stored run contradicts
+   * (not expected: a run's inputs never change) is set aside and the run executes from its row, as
+   * it does without a plan or when the plan's spec does not check.
+   */
+  async execute(runId: string, hooks: ExecutionHooks, plan?: RunJobPlan): Promise<ExecutionOutcome> {
+    const starting = this.runs.startForJob(runId, this.clock.now());
+    if (plan) {
+      starting.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+      const spec = await this.specOfPlan(plan);
+      if (spec) {
+        const outcome = await this.runEngine(runId, spec, starting, hooks, plan);
+        if (outcome !== 'plan-contradicted') return outcome;
+      }
     }
+    const started = await starting;
+    if (!started) return this.skipped(runId);
     const { run } = started;
     try {
       const version = await this.version(run.teamId, run.scenarioVersionId);
@@ -77,8 +93,10 @@ export class RunExecutor {
       const checked = specOfRun(this.specs, version.spec, run);
       if (!checked.ok)
         throw new RunFailedError('SPEC_INVALID', checked.errors.map((e) => `${e.path}: ${e.message}`).join('; '));
-      const timeLimitMs = run.timeLimitMs ?? started.teamTimeLimitMs ?? hooks.timeLimitMs;
-      return await this.runEngine(run, checked.spec, timeLimitMs, hooks);
+      const outcome = await this.runEngine(runId, checked.spec, Promise.resolve(started), hooks);
+      // Without a plan there is nothing to contradict: this would be a bug in runEngine.
+      if (outcome === 'plan-contradicted') throw new Error('an execution without a plan reported a contradicted plan');
+      return outcome;
     } catch (error: unknown) {
       if (!(error instanceof RunFailedError)) throw error;
       await this.runs.finishWithoutResult(
@@ -92,6 +110,24 @@ export class RunExecutor {
     }
   }
 
+  /** The checked spec a job's plan describes; undefined when its version is gone or its spec does not check. */
+  private async specOfPlan(plan: RunJobPlan): Promise<NormalizedSpec | undefined> {
+    const version = await this.version(plan.teamId, plan.scenarioVersionId);
+    if (!version) return undefined;
+    const checked = specOfRun(this.specs, version.spec, {
+      profile: plan.profile,
+      overlays: plan.overlays,
+      seed: BigInt(plan.seed),
+      operationsCap: plan.operationsCap,
+    });
+    return checked.ok ? checked.spec : undefined;
+  }
+
+  private async skipped(runId: string): Promise<ExecutionOutcome> {
+    const status = await this.runs.statusOf(runId);
+    return { kind: 'skipped', reason: status === undefined ? 'run-missing' : 'already-final' };
+  }
+
   private async version(teamId: string, versionId: string): Promise<ScenarioVersion | undefined> {
     const cached = this.versionCache.get(versionId);
     if (cached && cached.teamId === teamId) return cached;
@@ -103,21 +139,39 @@ export class RunExecutor {
     return version;
   }
 
-  /** Steps the engine, checking the time limit, cancellation and progress between slices, then stores the results. */
+  /**
+   * Steps the engine, checking the time limit, cancellation and progress between slices, then stores
+   * the results. `start` is the run's RUNNING write, awaited before the first check between slices
+   * (the time limit depends on the run's team) or, for a run of one slice, after the engine.
+   */
   private async runEngine(
-    run: { id: string; teamId: string; createdAt: Date; startedAt: Date | null; batchId: string | null },
-    spec: Parameters<typeof runEngineInSlices>[0],
-    timeLimitMs: number,
+    runId: string,
+    spec: NormalizedSpec,
+    start: Promise<StartedRun | undefined>,
     hooks: ExecutionHooks,
-  ): Promise<ExecutionOutcome> {
-    const runId = run.id;
+    plan?: RunJobPlan,
+  ): Promise<ExecutionOutcome | 'plan-contradicted'> {
     const startedMs = this.clock.now().getTime();
     const progressIntervalMs = hooks.progressIntervalMs ?? 250;
     const cancelCheckIntervalMs = hooks.cancelCheckIntervalMs ?? 500;
     let lastProgressMs = 0;
     let lastCancelCheckMs = startedMs;
-    let stoppedBy: 'timed-out' | 'cancelled' = 'cancelled';
+    // Why the slices stopped (a closure sets it; an object, so the checks below are not narrowed away).
+    const stop: { by: 'timed-out' | 'cancelled' | 'not-started' | 'plan-contradicted' } = { by: 'cancelled' };
+    let started: StartedRun | undefined;
+    /** The RUNNING write's answer: false (after setting stop.by) when the run must not go on. */
+    const confirmStart = async (): Promise<boolean> => {
+      if (started) return true;
+      const answer = await start;
+      if (!answer) stop.by = 'not-started';
+      else if (plan && !planMatches(plan, answer.run)) stop.by = 'plan-contradicted';
+      else started = answer;
+      return started !== undefined;
+    };
     const sliced = await runEngineInSlices(spec, hooks.sliceOperations ?? 20_000, async (fraction) => {
+      if (!(await confirmStart())) return true;
+      const run = started!.run;
+      const timeLimitMs = run.timeLimitMs ?? started!.teamTimeLimitMs ?? hooks.timeLimitMs;
       const nowMs = this.clock.now().getTime();
       if (nowMs - startedMs > timeLimitMs) {
         await this.runs.finishWithoutResult(
@@ -127,7 +181,7 @@ export class RunExecutor {
           fraction,
           this.clock.now(),
         );
-        stoppedBy = 'timed-out';
+        stop.by = 'timed-out';
         return true;
       }
       if (nowMs - lastCancelCheckMs >= cancelCheckIntervalMs) {
@@ -144,7 +198,11 @@ export class RunExecutor {
       }
       return false;
     });
-    if (sliced.kind === 'stopped') return { kind: stoppedBy, progress: sliced.fraction };
+    if (sliced.kind === 'finished') await confirmStart();
+    if (stop.by === 'not-started') return this.skipped(runId);
+    if (stop.by === 'plan-contradicted') return 'plan-contradicted';
+    if (sliced.kind === 'stopped') return { kind: stop.by, progress: sliced.fraction };
+    const { run } = started!;
     // No progress(1) after this: the result's commit notifies subscribers and the job's completion
     // follows, so a last progress write would be one more Redis round trip per run with nothing new.
     const written = await this.results.saveRunResult(toRunResultRecord(run, sliced.report));
@@ -157,4 +215,19 @@ export class RunExecutor {
       engineMs: sliced.engineMs,
     };
   }
+}
+
+/** The RUNNING write's answer: the run as stored and its team's default time limit. */
+type StartedRun = { run: Run; teamTimeLimitMs: number | null };
+
+/** Whether the stored run is the one the job's plan describes. */
+function planMatches(plan: RunJobPlan, run: Run): boolean {
+  return (
+    plan.teamId === run.teamId &&
+    plan.scenarioVersionId === run.scenarioVersionId &&
+    plan.profile === run.profile &&
+    plan.seed === run.seed.toString() &&
+    plan.operationsCap === run.operationsCap &&
+    JSON.stringify(plan.overlays) === JSON.stringify(run.overlays)
+  );
 }

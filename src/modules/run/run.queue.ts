@@ -1,12 +1,42 @@
 import { Queue } from 'bullmq';
 import { bullmqConnection } from '../../platform/redis';
+import type { OverlayRef, Run } from './run.types';
 
 /** Queue names (one per job family). */
 export const QueueName = { runs: 'runs' } as const;
 /** Job names, a discriminated union on `name` below. */
 export const JobName = { executeRun: 'execute-run' } as const;
 
-export type RunJob = { name: typeof JobName.executeRun; data: { runId: string; teamId: string } };
+/**
+ * What a worker needs to start a run's engine before PostgreSQL has answered that the run is
+ * RUNNING (the run's inputs, which never change after submit). Seed as a decimal string (JSON).
+ */
+export interface RunJobPlan {
+  readonly teamId: string;
+  readonly scenarioVersionId: string;
+  readonly profile: string;
+  readonly overlays: readonly OverlayRef[];
+  readonly seed: string;
+  readonly operationsCap: number | null;
+}
+
+/** A run's job: the run id (= job id), its team, and its plan when the enqueuer had the run at hand. */
+export type RunJob = {
+  name: typeof JobName.executeRun;
+  data: { runId: string; teamId: string; plan?: RunJobPlan };
+};
+
+/** The plan of a stored run, for its job. */
+export function planOfRun(run: Run): RunJobPlan {
+  return {
+    teamId: run.teamId,
+    scenarioVersionId: run.scenarioVersionId,
+    profile: run.profile,
+    overlays: run.overlays,
+    seed: run.seed.toString(),
+    operationsCap: run.operationsCap,
+  };
+}
 
 /** Where a run's job is in BullMQ; `missing` when Redis holds no job with that id. */
 export type RunJobState =

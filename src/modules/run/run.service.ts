@@ -10,7 +10,7 @@ import { decodeCursor, type Page, pageSize } from '../common/cursor';
 import { requireRole, type UserInputError } from '../common/user-errors';
 import type { Viewer } from '../team/team.types';
 import type { RunBatchCompleter } from './run.batch';
-import type { RunQueue } from './run.queue';
+import { planOfRun, type RunQueue } from './run.queue';
 import { applyOverrides, type RunOverrides } from './run-spec';
 import type { RunRepository } from './run.repository';
 import {
@@ -322,7 +322,7 @@ export class RunService {
   /** Enqueues a stored run. If Redis refuses, the run stays QUEUED and the reconciler enqueues it later. */
   private async enqueue(run: Run): Promise<void> {
     try {
-      await this.queue.enqueue({ runId: run.id, teamId: run.teamId });
+      await this.queue.enqueue({ runId: run.id, teamId: run.teamId, plan: planOfRun(run) });
     } catch (error: unknown) {
       this.logger.warn({ err: error, runId: run.id }, 'enqueue failed; run stays QUEUED for the reconciler');
     }

@@ -6,7 +6,7 @@ import { minimalSpecYaml } from '../../support/spec-fixtures';
 const submitRun = `mutation($input: SubmitRunInput!) {
   submitRun(input: $input) {
     __typename
-    ... on RunSubmitted { created run { id status profile overlays { name variant } seed engineVersion trigger scenarioVersion { version } scenario { name } } }
+    ... on RunSubmitted { created run { id status profile overlays { name variant } seed engineVersion trigger scenarioVersion { id version } scenario { name } } }
     ... on InputRejected { userErrors { path message code } }
   }
 }`;
@@ -23,7 +23,7 @@ interface Submitted {
       seed: string;
       engineVersion: string;
       trigger: string;
-      scenarioVersion: { version: number };
+      scenarioVersion: { id: string; version: number };
     };
     userErrors: Array<{ path: string[]; message: string; code: string }>;
   };
@@ -74,7 +74,20 @@ describe('runs', () => {
       scenarioVersion: { version: 1 },
     });
     expect(run.engineVersion).toMatch(/^\d+\.\d+\.\d+$/);
-    expect(job?.data).toEqual({ runId: run.id, teamId: expect.any(String) });
+    // The job carries the run's inputs (its plan), so a worker can start the engine before
+    // PostgreSQL has answered that the run is RUNNING.
+    expect(job?.data).toEqual({
+      runId: run.id,
+      teamId: expect.any(String),
+      plan: {
+        teamId: job?.data.teamId,
+        scenarioVersionId: run.scenarioVersion.id,
+        profile: 'v7.2',
+        overlays: [],
+        seed: '7',
+        operationsCap: null,
+      },
+    });
     expect(job?.opts.attempts).toBeGreaterThan(1);
   });
 

@@ -1,0 +1,107 @@
+import { engineSpecValidator } from '../../../src/modules/scenario/engine-spec-validator';
+import { RunExecutor } from '../../../src/modules/run/run.executor';
+import { planOfRun, type RunJobPlan } from '../../../src/modules/run/run.queue';
+import { RunRepository } from '../../../src/modules/run/run.repository';
+import { ResultRepository } from '../../../src/modules/result/result.repository';
+import { ScenarioRepository } from '../../../src/modules/scenario/scenario.repository';
+import { systemClock } from '../../../src/platform/clock';
+import { useApiHarness } from '../../support/api-harness';
+import { newTestTeam } from '../../support/factories';
+
+// A run's job carries its plan (the run's inputs), so the executor starts the engine while the
+// RUNNING write is in flight. These check, against the real database, that the plan changes when
+// the work happens and never what is stored: runs are submitted (QUEUED, no worker here) and
+// executed by an executor built as an engine thread builds it.
+describe('RunExecutor with a job plan', () => {
+  const api = useApiHarness();
+  const hooks = { timeLimitMs: 60_000 };
+
+  function executor(): RunExecutor {
+    return new RunExecutor(
+      new RunRepository(api.db),
+      new ScenarioRepository(api.db),
+      engineSpecValidator,
+      new ResultRepository(api.db),
+      systemClock,
+    );
+  }
+
+  async function queuedRuns(count: number) {
+    const team = await newTestTeam(api.harness);
+    const scenarioId = await team.scenario('planned');
+    const runs = new RunRepository(api.db);
+    const stored = [];
+    for (let i = 0; i < count; i++) {
+      const { id } = await team.queuedRun(scenarioId);
+      stored.push((await runs.findById(team.teamId, id))!);
+    }
+    return { team, runs: stored };
+  }
+
+  const stateOf = (id: string) =>
+    api.db.run.findUniqueOrThrow({
+      where: { id },
+      select: { status: true, attempts: true, resultHash: true, startedAt: true },
+    });
+
+  it("stores the same result from the plan as from the run's row, once, after marking it RUNNING", async () => {
+    const { runs } = await queuedRuns(2);
+    const [planned, unplanned] = runs as [(typeof runs)[0], (typeof runs)[0]];
+
+    const fromPlan = await executor().execute(planned.id, hooks, planOfRun(planned));
+    const fromRow = await executor().execute(unplanned.id, hooks);
+
+    expect(fromPlan).toMatchObject({ kind: 'succeeded', finishedAt: expect.any(Date) });
+    expect(fromRow).toMatchObject({ kind: 'succeeded' });
+    const hashOf = (outcome: typeof fromPlan) => (outcome.kind === 'succeeded' ? outcome.resultHash : undefined);
+    expect(hashOf(fromPlan)).toBe(hashOf(fromRow));
+    expect(await stateOf(planned.id)).toMatchObject({
+      status: 'SUCCEEDED',
+      attempts: 1,
+      resultHash: hashOf(fromPlan),
+      startedAt: expect.any(Date),
+    });
+    expect(await api.db.runReport.count({ where: { runId: planned.id } })).toBe(1);
+  });
+
+  it('discards the engine work when the run is already final, and stores nothing', async () => {
+    const { team, runs } = await queuedRuns(1);
+    const run = runs[0]!;
+    await new RunRepository(api.db).cancel(team.teamId, run.id, new Date());
+
+    const outcome = await executor().execute(run.id, hooks, planOfRun(run));
+
+    expect(outcome).toEqual({ kind: 'skipped', reason: 'already-final' });
+    expect(await stateOf(run.id)).toMatchObject({ status: 'CANCELLED', attempts: 0, resultHash: null });
+    expect(await api.db.runReport.count({ where: { runId: run.id } })).toBe(0);
+    expect(await api.db.violation.count({ where: { runId: run.id } })).toBe(0);
+  });
+
+  it('skips a run that does not exist', async () => {
+    const { runs } = await queuedRuns(1);
+    const plan = planOfRun(runs[0]!);
+
+    const outcome = await executor().execute('6f1c2d9e-8a51-4f0e-9b0a-2f3b1c4d5e6f', hooks, plan);
+
+    expect(outcome).toEqual({ kind: 'skipped', reason: 'run-missing' });
+  });
+
+  it('executes from the stored run when the plan contradicts it or its spec does not check', async () => {
+    const { runs } = await queuedRuns(3);
+    const [reference, reseeded, unprofiled] = runs as [(typeof runs)[0], (typeof runs)[0], (typeof runs)[0]];
+    const expected = await executor().execute(reference.id, hooks);
+    const wrongSeed: RunJobPlan = { ...planOfRun(reseeded), seed: String(reseeded.seed + 1n) };
+    const unknownProfile: RunJobPlan = { ...planOfRun(unprofiled), profile: 'no-such-kernel' };
+
+    const fromReseeded = await executor().execute(reseeded.id, hooks, wrongSeed);
+    const fromUnprofiled = await executor().execute(unprofiled.id, hooks, unknownProfile);
+
+    const hashOf = (outcome: typeof expected) => (outcome.kind === 'succeeded' ? outcome.resultHash : outcome.kind);
+    expect(hashOf(expected)).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashOf(fromReseeded)).toBe(hashOf(expected));
+    expect(hashOf(fromUnprofiled)).toBe(hashOf(expected));
+    // One RUNNING write each: the contradicted plan's execution does not start the run twice.
+    expect((await stateOf(reseeded.id)).attempts).toBe(1);
+    expect((await stateOf(unprofiled.id)).attempts).toBe(1);
+  });
+});
