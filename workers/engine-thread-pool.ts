@@ -53,11 +53,7 @@ export class EngineThreadPool {
   }
 
   /** Executes a run (with its job's plan, when it has one) in an idle thread (waiting for one if all are busy). Never rejects. */
-  async execute(
-    runId: string,
-    onProgress: (fraction: number) => void,
-    plan?: RunJobPlan,
-  ): Promise<ThreadOutcome> {
+  async execute(runId: string, onProgress: (fraction: number) => void, plan?: RunJobPlan): Promise<ThreadOutcome> {
     if (this.closing) return { kind: 'error', infrastructure: true, name: 'PoolClosed', message: 'engine pool closed' };
     const slot = await this.acquire();
     try {
