@@ -442,6 +442,31 @@ export function toRun(row: RunRow | RunSqlRow): Run {
   };
 }
 
+/**
+ * The run a `dmasim_run_updated` notification carries: the run table's trigger sends the run as
+ * JSON under `runColumns`' names, timestamps as ISO text and the seed as a string (migration
+ * 1796408400000_run-updated-notify). Undefined when the payload is the run id alone (a run too
+ * large for a notification) or is not such JSON.
+ */
+export function runOfNotification(payload: string): Run | undefined {
+  if (!payload.startsWith('{')) return undefined;
+  let row: Record<string, unknown>;
+  try {
+    row = JSON.parse(payload) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const date = (value: unknown): Date | null => (typeof value === 'string' ? new Date(value) : null);
+  const createdAt = date(row['createdAt']);
+  if (typeof row['id'] !== 'string' || typeof row['seed'] !== 'string' || createdAt === null) return undefined;
+  return toRun({
+    ...row,
+    createdAt,
+    startedAt: date(row['startedAt']),
+    finishedAt: date(row['finishedAt']),
+  } as unknown as RunSqlRow);
+}
+
 function toBatch(row: RunBatchRow): RunBatch {
   return {
     id: row.id,

@@ -2,14 +2,17 @@ import type { Viewer } from '../team/team.types';
 import { notFound } from '../../platform/app-error';
 import type { NotificationListener } from '../../platform/pg-notifications';
 import type { RunService } from './run.service';
+import { runOfNotification } from './run.repository';
 import { finalRunStatuses, type Run, type RunBatchWithRuns, runUpdatedChannel } from './run.types';
 
 /**
- * A run's status, progress or attempts changed (`runId`), or runs may have changed unheard
- * (`runId` undefined: the source was away, e.g. its connection was re-opened).
+ * A run's status, progress or attempts changed (`runId`, with the run as it stands after the change
+ * when the source carries it), or runs may have changed unheard (`runId` undefined: the source was
+ * away, e.g. its connection was re-opened).
  */
 export interface RunEvent {
   readonly runId: string | undefined;
+  readonly run?: Run;
 }
 
 /** Tells subscribers when runs change; what changed is read from PostgreSQL. */
@@ -70,6 +73,8 @@ export class RunUpdates {
       () => [runId],
       (run) => `${run.status}|${run.progress}|${run.attempts}`,
       (run) => finalRunStatuses.has(run.status),
+      // The run as the change left it, when the event carries it: no read needed.
+      (event) => (event.run?.id === runId && event.run.teamId === viewer.teamId ? event.run : undefined),
     );
   }
 
@@ -91,24 +96,42 @@ export class RunUpdates {
    * Subscribes to run events first, then reads the first state (the access check: it throws before
    * anything is returned). An event that arrives between the two — or before the watched run ids are
    * known — leaves the wakeup fired, so the stream reads once more; otherwise the first read is the
-   * only one until an event or the safety poll. The subscription ends when the stream ends or is
-   * returned, also when it is returned before it was ever iterated.
+   * only one until an event or the safety poll. An event whose value `fromEvent` gives (the state
+   * the change left) is sent without a read; the stream reads when an event carries none, and when
+   * events arrived during a read (the read may have seen a newer state than they carry). The
+   * subscription ends when the stream ends or is returned, also when it is returned before it was
+   * ever iterated.
    */
   private async watch<T>(
     load: () => Promise<T>,
     runIdsOf: (value: T) => readonly string[],
     fingerprint: (value: T) => string,
     isFinal: (value: T) => boolean,
+    fromEvent: (event: RunEvent) => T | undefined = () => undefined,
   ): Promise<AsyncIterableIterator<T>> {
     const wakeup = new Wakeup();
     // The watched run ids, known once the first read is back (until then every event wakes).
     const watched: { runIds?: ReadonlySet<string> } = {};
+    // What the events since the last state say: the newest carried value, or that a read is needed.
+    const heard: { value?: T; mustRead: boolean; reading: boolean } = { mustRead: false, reading: true };
     const unsubscribe = this.events.subscribe((event) => {
-      if (!watched.runIds || event.runId === undefined || watched.runIds.has(event.runId)) wakeup.fire();
+      if (watched.runIds && event.runId !== undefined && !watched.runIds.has(event.runId)) return;
+      const value = heard.reading ? undefined : fromEvent(event);
+      if (value === undefined) heard.mustRead = true;
+      else heard.value = value;
+      wakeup.fire();
     });
+    const read = async (): Promise<T> => {
+      heard.reading = true;
+      try {
+        return await load();
+      } finally {
+        heard.reading = false;
+      }
+    };
     let first: T;
     try {
-      first = await load();
+      first = await read();
     } catch (error: unknown) {
       unsubscribe();
       throw error;
@@ -127,7 +150,11 @@ export class RunUpdates {
           }
           if (isFinal(current)) return;
           await wakeup.wait(pollIntervalMs);
-          current = await load();
+          const carried = heard.mustRead ? undefined : heard.value;
+          heard.value = undefined;
+          heard.mustRead = false;
+          // Nothing heard (the safety poll) or a read needed: read; else the newest carried state.
+          current = carried ?? (await read());
         }
       } finally {
         unsubscribe();
@@ -157,8 +184,9 @@ export const noRunEvents: RunEventSource = {
 };
 
 /**
- * Run events from PostgreSQL: a trigger on the run table NOTIFYs `runUpdatedChannel` with the run id
- * at every change a subscriber can see, delivered at commit. `listener` is the API process's one
+ * Run events from PostgreSQL: a trigger on the run table NOTIFYs `runUpdatedChannel` at every
+ * change a subscriber can see, delivered at commit, with the run as the change left it (or its id
+ * alone when that is too large for a notification). `listener` is the API process's one
  * notification connection, listening on that channel; each time it (re)starts listening, every
  * subscriber is woken once (`runId` undefined), since changes made while it was away went unheard.
  * Closing the source leaves the listener open.
@@ -168,7 +196,10 @@ export function createRunUpdatedEventSource(listener: NotificationListener): Run
   const emit = (event: RunEvent): void => {
     for (const notify of listeners) notify(event);
   };
-  const stopHearing = listener.on(runUpdatedChannel, (runId) => emit({ runId }));
+  const stopHearing = listener.on(runUpdatedChannel, (payload) => {
+    const run = runOfNotification(payload); // the run as JSON, or undefined for its id alone
+    emit(run ? { runId: run.id, run } : { runId: payload });
+  });
   const stopWatchingConnection = listener.onListening(() => emit({ runId: undefined }));
   return {
     subscribe(notify) {

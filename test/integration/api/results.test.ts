@@ -1,7 +1,7 @@
 import { useApiHarness } from '../../support/api-harness';
 import { buildViolation, completeRun, newTestTeam } from '../../support/factories';
 import { RunRepository } from '../../../src/modules/run/run.repository';
-import { runUpdatedChannel } from '../../../src/modules/run/run.types';
+import { type Run, runUpdatedChannel } from '../../../src/modules/run/run.types';
 import { createRunUpdatedEventSource } from '../../../src/modules/run/run.updates';
 import { listenForNotifications } from '../../../src/platform/pg-notifications';
 import pino from 'pino';
@@ -18,7 +18,7 @@ async function until(condition: () => boolean | Promise<boolean>, what: string):
 describe('results, triage and the dashboard', () => {
   const api = useApiHarness();
 
-  it('announces every change of status, progress or attempts at commit on PostgreSQL, with the run id', async () => {
+  it('announces every change of status, progress or attempts at commit on PostgreSQL, with the run as it stands', async () => {
     const team = await newTestTeam(api.harness);
     const run = await team.queuedRun(await team.scenario('notified'));
     const other = await team.queuedRun(await team.scenario('progressing'));
@@ -31,7 +31,13 @@ describe('results, triage and the dashboard', () => {
     });
     const events = createRunUpdatedEventSource(listener);
     const heard: string[] = [];
-    const unsubscribe = events.subscribe((event) => heard.push(event.runId ?? '(any)'));
+    const states: string[] = [];
+    const carried = new Map<string, Run>(); // the newest run each event carried, by id
+    const unsubscribe = events.subscribe((event) => {
+      heard.push(event.runId ?? '(any)');
+      if (event.run) carried.set(event.run.id, event.run);
+      if (event.run) states.push(`${event.run.id}:${event.run.status}:${event.run.progress}:${event.run.attempts}`);
+    });
     try {
       // The listener connects asynchronously: a NOTIFY of our own shows when it is listening.
       await until(async () => {
@@ -46,6 +52,19 @@ describe('results, triage and the dashboard', () => {
       await runs.updateProgress(other.id, 0.5, new Date());
       await runs.updateProgress(other.id, 0.5, new Date()); // only the heartbeat moves: nothing to see
       await runs.cancel(team.teamId, other.id, new Date());
+      // Too large for a notification with the run in it (the 8000-byte limit): the id alone, and the
+      // write still commits.
+      await runs.markRunning(quiet.id, new Date());
+      const longMessage = 'x'.repeat(9000);
+      expect(
+        await runs.finishWithoutResult(
+          quiet.id,
+          'FAILED',
+          { code: 'SPEC_INVALID', message: longMessage },
+          0,
+          new Date(),
+        ),
+      ).toBe(true);
       await api.db.$executeRaw`SELECT pg_notify('dmasim_run_updated', 'end')`;
       await until(() => heard.includes('end'), 'the closing notification');
 
@@ -56,9 +75,22 @@ describe('results, triage and the dashboard', () => {
         other.id,
         other.id,
         other.id,
+        quiet.id,
+        quiet.id,
         'end',
       ]);
-      expect(heard).not.toContain(quiet.id);
+      // Each carries the run as the change left it, read back exactly as the repository maps runs;
+      // the oversized one carries only the id.
+      expect(states).toEqual([
+        `${run.id}:RUNNING:0:1`,
+        `${run.id}:SUCCEEDED:1:1`,
+        `${other.id}:RUNNING:0:1`,
+        `${other.id}:RUNNING:0.5:1`,
+        `${other.id}:CANCELLED:0.5:1`,
+        `${quiet.id}:RUNNING:0:1`,
+      ]);
+      expect(carried.get(run.id)).toEqual(await runs.findById(team.teamId, run.id));
+      expect(carried.get(other.id)).toEqual(await runs.findById(team.teamId, other.id));
     } finally {
       unsubscribe();
       await events.close();

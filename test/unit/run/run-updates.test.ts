@@ -32,8 +32,9 @@ describe('RunUpdates.watchRun', () => {
       },
     } as unknown as RunService;
     const updates = new RunUpdates(runs, events, { pollIntervalMs: 60_000 });
-    const emit = (runId: string | undefined) => {
-      for (const listener of [...listeners]) listener({ runId });
+    const emit = (runId: string | undefined, run?: Partial<Run>) => {
+      const carried = run ? ({ id: runId, teamId: 'team-1', progress: 0, attempts: 1, ...run } as Run) : undefined;
+      for (const listener of [...listeners]) listener({ runId, ...(carried ? { run: carried } : {}) });
     };
     return {
       updates,
@@ -78,6 +79,38 @@ describe('RunUpdates.watchRun', () => {
     expect((await next).value).toMatchObject({ status: 'RUNNING' });
     expect(f.reads()).toBe(2);
     await stream.return?.();
+  });
+
+  it('sends the state an event carries without reading the run again', async () => {
+    const f = fixture([{ status: 'QUEUED' }]);
+    const stream = await f.updates.watchRun(viewer, 'run-1');
+    expect((await stream.next()).value).toMatchObject({ status: 'QUEUED' });
+    const running = stream.next();
+    f.emit('run-1', { status: 'RUNNING', progress: 0.5 });
+    expect((await running).value).toMatchObject({ status: 'RUNNING', progress: 0.5 });
+    const succeeded = stream.next();
+    f.emit('run-1', { status: 'SUCCEEDED', progress: 1 });
+    expect((await succeeded).value).toMatchObject({ status: 'SUCCEEDED', progress: 1 });
+    expect((await stream.next()).done).toBe(true);
+    expect(f.reads()).toBe(1);
+  });
+
+  it('reads instead of trusting a carried run of another team, or one heard during a read', async () => {
+    const f = fixture([
+      { status: 'QUEUED' },
+      { status: 'RUNNING', progress: 0.25 },
+      { status: 'SUCCEEDED', progress: 1 },
+    ]);
+    // Heard while the access read is in flight: that read may have seen a newer state.
+    f.onNextRead(() => f.emit('run-1', { status: 'QUEUED', progress: 0 }));
+    const stream = await f.updates.watchRun(viewer, 'run-1');
+    expect((await stream.next()).value).toMatchObject({ status: 'QUEUED' });
+    expect((await stream.next()).value).toMatchObject({ status: 'RUNNING', progress: 0.25 });
+    expect(f.reads()).toBe(2);
+    const next = stream.next();
+    f.emit('run-1', { status: 'CANCELLED', teamId: 'team-2' });
+    expect((await next).value).toMatchObject({ status: 'SUCCEEDED' });
+    expect(f.reads()).toBe(3);
   });
 
   it('does not lose an event that arrives while the access read is in flight', async () => {
