@@ -29,6 +29,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { createClient } from 'graphql-ws';
+import Redis from 'ioredis';
 import pino from 'pino';
 import { Client } from 'pg';
 import WebSocket from 'ws';
@@ -122,12 +123,26 @@ async function main(): Promise<void> {
       const queue = createBullmqRunQueue({ redisUrl: config.redisUrl, prefix: config.bullmqPrefix });
       await queue.bullmq.obliterate({ force: true });
       await queue.close();
+      // The API's other queues (regression schedules, webhooks, batches) keep keys under the prefix too.
+      await deleteKeysUnder(config.redisUrl, config.bullmqPrefix);
     }
   } finally {
     if (keepDatabase) process.stderr.write(`kept database ${dbName}\n`);
     else await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
     await admin.end();
     keptAliveAgent.destroy();
+  }
+}
+
+/** Deletes every Redis key under `prefix` (the bench's hash-tagged BullMQ prefix). */
+async function deleteKeysUnder(url: string, prefix: string): Promise<void> {
+  const redis = new Redis(url, { lazyConnect: true });
+  await redis.connect();
+  try {
+    for await (const keys of redis.scanStream({ match: `${prefix}:*`, count: 1000 }) as AsyncIterable<string[]>)
+      if (keys.length > 0) await redis.del(...keys);
+  } finally {
+    await redis.quit();
   }
 }
 
