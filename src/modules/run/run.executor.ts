@@ -78,11 +78,8 @@ export class RunExecutor {
     const starting = this.runs.startForJob(runId, this.clock.now());
     if (plan) {
       starting.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
-      const spec = await this.specOfPlan(plan);
-      if (spec) {
-        const outcome = await this.runEngine(runId, spec, starting, hooks, plan);
-        if (outcome !== 'plan-contradicted') return outcome;
-      }
+      const outcome = await this.executePlanned(runId, plan, starting, hooks);
+      if (outcome !== 'plan-set-aside') return outcome;
     }
     const started = await starting;
     if (!started) return this.skipped(runId);
@@ -99,15 +96,45 @@ export class RunExecutor {
       return outcome;
     } catch (error: unknown) {
       if (!(error instanceof RunFailedError)) throw error;
-      await this.runs.finishWithoutResult(
-        runId,
-        'FAILED',
-        { code: error.code, message: error.message },
-        0,
-        this.clock.now(),
-      );
-      return { kind: 'failed', unrecoverable: true, code: error.code, message: error.message };
+      return this.fail(runId, error);
     }
+  }
+
+  /**
+   * Executes from the job's plan; 'plan-set-aside' when the stored run must decide instead: the
+   * plan's spec does not check, the stored run contradicts the plan, or the engine failed on a run
+   * this execution did not start (final meanwhile: the stored run's path skips it).
+   */
+  private async executePlanned(
+    runId: string,
+    plan: RunJobPlan,
+    starting: Promise<StartedRun | undefined>,
+    hooks: ExecutionHooks,
+  ): Promise<ExecutionOutcome | 'plan-set-aside'> {
+    const spec = await this.specOfPlan(plan);
+    if (!spec) return 'plan-set-aside';
+    try {
+      const outcome = await this.runEngine(runId, spec, starting, hooks, plan);
+      return outcome === 'plan-contradicted' ? 'plan-set-aside' : outcome;
+    } catch (error: unknown) {
+      if (!(error instanceof RunFailedError)) throw error;
+      // An engine failure (ENGINE_INVARIANT) is the run's own only once PostgreSQL says it is RUNNING.
+      const started = await starting;
+      if (!started || !planMatches(plan, started.run)) return 'plan-set-aside';
+      return this.fail(runId, error);
+    }
+  }
+
+  /** Stores FAILED with the error's code (never retried: same input, same failure). */
+  private async fail(runId: string, error: RunFailedError): Promise<ExecutionOutcome> {
+    await this.runs.finishWithoutResult(
+      runId,
+      'FAILED',
+      { code: error.code, message: error.message },
+      0,
+      this.clock.now(),
+    );
+    return { kind: 'failed', unrecoverable: true, code: error.code, message: error.message };
   }
 
   /** The checked spec a job's plan describes; undefined when its version is gone or its spec does not check. */

@@ -1,4 +1,5 @@
 import { engineSpecValidator } from '../../../src/modules/scenario/engine-spec-validator';
+import { RunFailedError } from '../../../src/modules/run/run.errors';
 import { RunExecutor } from '../../../src/modules/run/run.executor';
 import { planOfRun, type RunJobPlan } from '../../../src/modules/run/run.queue';
 import { RunRepository } from '../../../src/modules/run/run.repository';
@@ -75,6 +76,32 @@ describe('RunExecutor with a job plan', () => {
     expect(await stateOf(run.id)).toMatchObject({ status: 'CANCELLED', attempts: 0, resultHash: null });
     expect(await api.db.runReport.count({ where: { runId: run.id } })).toBe(0);
     expect(await api.db.violation.count({ where: { runId: run.id } })).toBe(0);
+  });
+
+  it("stores FAILED with the failure's code when a planned execution fails for a reason in the run", async () => {
+    const { runs } = await queuedRuns(1);
+    const run = runs[0]!;
+    // The failure comes from the first check between slices, the place an engine invariant failure
+    // of a later slice would surface (runEngineInSlices turns it into RunFailedError).
+    const failing = {
+      ...hooks,
+      sliceOperations: 10,
+      progressIntervalMs: 0,
+      onProgress: () => {
+        throw new RunFailedError('ENGINE_INVARIANT', 'broken on purpose');
+      },
+    };
+
+    const outcome = await executor().execute(run.id, failing, planOfRun(run));
+
+    expect(outcome).toEqual({
+      kind: 'failed',
+      unrecoverable: true,
+      code: 'ENGINE_INVARIANT',
+      message: 'broken on purpose',
+    });
+    expect(await stateOf(run.id)).toMatchObject({ status: 'FAILED', attempts: 1, resultHash: null });
+    expect(await api.db.runReport.count({ where: { runId: run.id } })).toBe(0);
   });
 
   it('skips a run that does not exist', async () => {
