@@ -287,6 +287,57 @@ function cpuMsOf(pid: number | undefined): number {
 }
 const clockTicksPerSecond = 100;
 
+/** What a worker process has cost the machine so far beyond its CPU time, summed over its threads. */
+interface SchedulingCounts {
+  /** Kernel-side CPU milliseconds (stime). */
+  readonly systemMs: number;
+  /** Context switches: the thread blocked (voluntary) or was preempted (involuntary). */
+  readonly voluntarySwitches: number;
+  readonly involuntarySwitches: number;
+}
+
+/** SchedulingCounts of one process from /proc (zeros when it is gone). */
+function schedulingCountsOf(pid: number | undefined): SchedulingCounts {
+  const counts = { systemMs: 0, voluntarySwitches: 0, involuntarySwitches: 0 };
+  if (pid === undefined) return counts;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    counts.systemMs = (Number(fields[12]) * 1000) / clockTicksPerSecond;
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const status = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
+      counts.voluntarySwitches += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+      counts.involuntarySwitches += Number(/^nonvoluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
+    }
+  } catch {
+    // gone meanwhile
+  }
+  return counts;
+}
+
+/** SchedulingCounts summed over `children`. */
+function schedulingCountsOfAll(children: readonly ChildProcess[]): SchedulingCounts {
+  return children
+    .map((child) => schedulingCountsOf(child.pid))
+    .reduce(
+      (sum, c) => ({
+        systemMs: sum.systemMs + c.systemMs,
+        voluntarySwitches: sum.voluntarySwitches + c.voluntarySwitches,
+        involuntarySwitches: sum.involuntarySwitches + c.involuntarySwitches,
+      }),
+      { systemMs: 0, voluntarySwitches: 0, involuntarySwitches: 0 },
+    );
+}
+
+/** Per-run differences between two SchedulingCounts, rounded for the report. */
+function schedulingPerRun(before: SchedulingCounts, after: SchedulingCounts, runs: number) {
+  const per = (value: number): number => round(value / Math.max(1, runs));
+  return {
+    systemMsPerRun: per(after.systemMs - before.systemMs),
+    voluntarySwitchesPerRun: per(after.voluntarySwitches - before.voluntarySwitches),
+    involuntarySwitchesPerRun: per(after.involuntarySwitches - before.involuntarySwitches),
+  };
+}
+
 /**
  * CPU milliseconds used so far by each process whose command name is `comm` (the PostgreSQL
  * backends, or the Redis server), by pid: where the pipeline's database and queue time goes.
@@ -533,6 +584,8 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
   let backlogElapsedS = 0;
   let backlogWorkerCpuMs = 0;
   let backlogPostgresCpuMs = 0;
+  let scheduling = schedulingPerRun(schedulingCountsOfAll([]), schedulingCountsOfAll([]), 1);
+  let backlogScheduling = scheduling;
   /** Submits `count` runs from 8 concurrent clients, then waits until none of them is QUEUED or RUNNING. */
   const submitAndDrain = async (count: number, keyPrefix: string, into: string[]): Promise<void> => {
     let next = 0;
@@ -564,11 +617,13 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     const apiCpuBefore = process.cpuUsage();
     const started = performance.now();
     const workerCpuBefore = workers.reduce((sum, child) => sum + cpuMsOf(child.pid), 0);
+    const schedulingBefore = schedulingCountsOfAll(workers);
     const postgresCpuBefore = cpuMsByPidOf('postgres');
     const redisCpuBefore = cpuMsByPidOf('redis-server');
     await submitAndDrain(throughputRuns, '', runIds);
     elapsedS = (performance.now() - started) / 1000;
     workerCpuMs = workers.reduce((sum, child) => sum + cpuMsOf(child.pid), 0) - workerCpuBefore;
+    scheduling = schedulingPerRun(schedulingBefore, schedulingCountsOfAll(workers), throughputRuns);
     postgresCpuMs = cpuMsSince(postgresCpuBefore, cpuMsByPidOf('postgres'));
     redisCpuMs = cpuMsSince(redisCpuBefore, cpuMsByPidOf('redis-server'));
     const apiCpu = process.cpuUsage(apiCpuBefore);
@@ -580,8 +635,10 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
       () => ({
         worker: workers.reduce((sum, child) => sum + cpuMsOf(child.pid), 0),
         postgres: cpuMsByPidOf('postgres'),
+        scheduling: schedulingCountsOfAll(workers),
       }),
     );
+    backlogScheduling = schedulingPerRun(backlog.atResume.scheduling, backlog.atDrained.scheduling, throughputRuns);
     backlogElapsedS = backlog.seconds;
     backlogWorkerCpuMs = backlog.atDrained.worker - backlog.atResume.worker;
     backlogPostgresCpuMs = cpuMsSince(backlog.atResume.postgres, backlog.atDrained.postgres);
@@ -613,12 +670,20 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     postgresCpuMsPerRun: round(postgresCpuMs / throughputRuns),
     redisCpuMsPerRun: round(redisCpuMs / throughputRuns),
     peakWorkerRssMiB: round(peakRssBytes / 2 ** 20),
+    // Of the worker processes' CPU, the kernel's part, and how often their threads were switched out
+    // per run: what more processes than cores cost beyond the work itself.
+    workerSystemCpuMsPerRun: scheduling.systemMsPerRun,
+    workerVoluntarySwitchesPerRun: scheduling.voluntarySwitchesPerRun,
+    workerInvoluntarySwitchesPerRun: scheduling.involuntarySwitchesPerRun,
     // The same number of runs again, all queued before the workers may take any: what the worker
     // processes do when the queue is never empty (runsPerSec above is also bounded by how fast the
     // one API process accepts submissions while it shares the cores with the workers).
     backlogRunsPerSec: round(throughputRuns / backlogElapsedS),
     backlogWorkerCpuMsPerRun: round(backlogWorkerCpuMs / throughputRuns),
     backlogPostgresCpuMsPerRun: round(backlogPostgresCpuMs / throughputRuns),
+    backlogWorkerSystemCpuMsPerRun: backlogScheduling.systemMsPerRun,
+    backlogWorkerVoluntarySwitchesPerRun: backlogScheduling.voluntarySwitchesPerRun,
+    backlogWorkerInvoluntarySwitchesPerRun: backlogScheduling.involuntarySwitchesPerRun,
     targets: '>= 40 runs/s with 2 workers; not falling as workers are added',
   };
 }

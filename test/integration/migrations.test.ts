@@ -291,8 +291,9 @@ describe('migrations', () => {
     await expect(db.run.update({ where: { id: run.id }, data: { timeLimitMs: 10 } })).rejects.toThrow();
   });
 
-  it('reverts the five newest migrations with migrate down 5 and re-applies them, keeping stored series and counts', async () => {
-    // The newest migration adds the run table's change notification trigger; the one before shards
+  it('reverts the six newest migrations with migrate down 6 and re-applies them, keeping stored series and counts', async () => {
+    // The newest migration adds the run's revision (a column, a trigger that bumps it, the revision
+    // in the change notification); the one before adds the run table's change notification trigger; the one before shards
     // the rollup counters (down folds the shards into one row per key); the one before compresses series and reports with lz4; the one before that indexes pending
     // replays; the one before that turns per-sample rows into one array row per run and metric: the
     // round-trip test above stored the series [0, 1] → [0, 0.5], which must survive down and up.
@@ -312,6 +313,7 @@ describe('migrations', () => {
     const triggerNamed = async (name: string): Promise<number> =>
       (await db.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM pg_trigger WHERE tgname = '${name}'`)).length;
     expect(await triggerNamed('run_updated_notify')).toBe(1);
+    expect(await triggerNamed('run_revision_bump')).toBe(1);
     /** A column's compression: 'l' for lz4, '' for the server's default. */
     const compressionOf = async (table: string, column: string): Promise<string> =>
       (
@@ -340,11 +342,12 @@ describe('migrations', () => {
     );
     expect(await runCounts()).toBe(countsBefore);
     await db.$disconnect();
-    const down = await migrateWithCli(databaseUrl, ['down', '5']);
+    const down = await migrateWithCli(databaseUrl, ['down', '6']);
     db = createDatabase({ databaseUrl, schema: 'public' });
     const afterDown = await seriesText('metric_sample');
     const indexAfterDown = await indexNamed('run_replay_pending_idx');
     const triggerAfterDown = await triggerNamed('run_updated_notify');
+    const revisionTriggerAfterDown = await triggerNamed('run_revision_bump');
     const compressionAfterDown = await compressionOf('run_report', 'report');
     const countsAfterDown = await runCounts();
     const rowsPerKeyAfterDown = await db.$queryRawUnsafe<Array<{ n: bigint }>>(
@@ -354,9 +357,11 @@ describe('migrations', () => {
     const up = await migrateWithCli(databaseUrl);
     db = createDatabase({ databaseUrl, schema: 'public' });
 
-    expect(down).toMatch(/migrate down: 5 migration\(s\)/);
-    expect(up).toMatch(/migrate up: 5 migration\(s\)/);
+    expect(down).toMatch(/migrate down: 6 migration\(s\)/);
+    expect(up).toMatch(/migrate up: 6 migration\(s\)/);
     expect(triggerAfterDown).toBe(0);
+    expect(revisionTriggerAfterDown).toBe(0);
+    expect(await triggerNamed('run_revision_bump')).toBe(1);
     expect(await triggerNamed('run_updated_notify')).toBe(1);
     expect(countsAfterDown).toBe(await runCounts());
     expect(rowsPerKeyAfterDown[0]!.n).toBe(1n);

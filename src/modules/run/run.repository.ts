@@ -20,7 +20,7 @@ import type {
  */
 const runColumns = `r.id, r.team_id AS "teamId", r.scenario_id AS "scenarioId", r.scenario_version_id AS "scenarioVersionId",
   r.batch_id AS "batchId", r.profile, r.overlays, r.seed, r.engine_version AS "engineVersion", r.status::text AS status,
-  r.trigger::text AS trigger, r.idempotency_key AS "idempotencyKey", r.attempts, r.progress, r.error_code AS "errorCode",
+  r.trigger::text AS trigger, r.idempotency_key AS "idempotencyKey", r.attempts, r.progress, r.revision, r.error_code AS "errorCode",
   r.error_message AS "errorMessage", r.result_hash AS "resultHash", r.created_at AS "createdAt",
   r.started_at AS "startedAt", r.finished_at AS "finishedAt", r.time_limit_ms AS "timeLimitMs",
   r.heartbeat_at AS "heartbeatAt", r.verdict, r.verdict_levels AS "verdictLevels", r.summary,
@@ -429,6 +429,7 @@ export function toRun(row: RunRow | RunSqlRow): Run {
     idempotencyKey: row.idempotencyKey,
     attempts: row.attempts,
     progress: row.progress,
+    revision: row.revision,
     errorCode: row.errorCode,
     errorMessage: row.errorMessage,
     resultHash: row.resultHash,
@@ -444,8 +445,8 @@ export function toRun(row: RunRow | RunSqlRow): Run {
 
 /**
  * The run a `dmasim_run_updated` notification carries: the run table's trigger sends the run as
- * JSON under `runColumns`' names, timestamps as ISO text and the seed as a string (migration
- * 1796408400000_run-updated-notify). Undefined when the payload is the run id alone (a run too
+ * JSON under `runColumns`' names, timestamps as ISO text and the seed as a string (migrations
+ * 1796408400000_run-updated-notify and 1796409600000_run-revision). Undefined when the payload is the run id alone (a run too
  * large for a notification) or is not such JSON.
  */
 export function runOfNotification(payload: string): Run | undefined {

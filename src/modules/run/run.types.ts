@@ -63,6 +63,11 @@ export interface Run {
   readonly idempotencyKey: string | null;
   readonly attempts: number;
   readonly progress: number;
+  /**
+   * How many times the run's status, progress or attempts changed (a trigger counts them): a later
+   * state of the run has a higher revision, which orders states a subscriber hears and reads.
+   */
+  readonly revision: number;
   readonly errorCode: string | null;
   readonly errorMessage: string | null;
   readonly resultHash: string | null;

@@ -75,6 +75,7 @@ export class RunUpdates {
       (run) => finalRunStatuses.has(run.status),
       // The run as the change left it, when the event carries it: no read needed.
       (event) => (event.run?.id === runId && event.run.teamId === viewer.teamId ? event.run : undefined),
+      (run) => run.revision,
     );
   }
 
@@ -98,8 +99,11 @@ export class RunUpdates {
    * known — leaves the wakeup fired, so the stream reads once more; otherwise the first read is the
    * only one until an event or the safety poll. An event whose value `fromEvent` gives (the state
    * the change left) is sent without a read; the stream reads when an event carries none, and when
-   * events arrived during a read (the read may have seen a newer state than they carry). The
-   * subscription ends when the stream ends or is returned, also when it is returned before it was
+   * events arrived during a read (the read may have seen a newer state than they carry). Where
+   * `revisionOf` orders the states, a carried state no newer than one already read or heard is
+   * dropped: the notification connection can deliver a change after a read on another connection
+   * has already seen a later one, and sending it would step the stream back once. The subscription
+   * ends when the stream ends or is returned, also when it is returned before it was
    * ever iterated.
    */
   private async watch<T>(
@@ -108,23 +112,35 @@ export class RunUpdates {
     fingerprint: (value: T) => string,
     isFinal: (value: T) => boolean,
     fromEvent: (event: RunEvent) => T | undefined = () => undefined,
+    revisionOf: (value: T) => number | undefined = () => undefined,
   ): Promise<AsyncIterableIterator<T>> {
     const wakeup = new Wakeup();
     // The watched run ids, known once the first read is back (until then every event wakes).
     const watched: { runIds?: ReadonlySet<string> } = {};
     // What the events since the last state say: the newest carried value, or that a read is needed.
     const heard: { value?: T; mustRead: boolean; reading: boolean } = { mustRead: false, reading: true };
+    // The highest revision read or heard so far (-1: none yet, or states without one).
+    let newestRevision = -1;
     const unsubscribe = this.events.subscribe((event) => {
       if (watched.runIds && event.runId !== undefined && !watched.runIds.has(event.runId)) return;
       const value = heard.reading ? undefined : fromEvent(event);
       if (value === undefined) heard.mustRead = true;
-      else heard.value = value;
+      else {
+        const revision = revisionOf(value);
+        if (revision !== undefined) {
+          if (revision <= newestRevision) return; // late: a newer state was read or heard already
+          newestRevision = revision;
+        }
+        heard.value = value;
+      }
       wakeup.fire();
     });
     const read = async (): Promise<T> => {
       heard.reading = true;
       try {
-        return await load();
+        const value = await load();
+        newestRevision = Math.max(newestRevision, revisionOf(value) ?? -1);
+        return value;
       } finally {
         heard.reading = false;
       }

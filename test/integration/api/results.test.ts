@@ -36,7 +36,10 @@ describe('results, triage and the dashboard', () => {
     const unsubscribe = events.subscribe((event) => {
       heard.push(event.runId ?? '(any)');
       if (event.run) carried.set(event.run.id, event.run);
-      if (event.run) states.push(`${event.run.id}:${event.run.status}:${event.run.progress}:${event.run.attempts}`);
+      if (event.run)
+        states.push(
+          `${event.run.id}:${event.run.status}:${event.run.progress}:${event.run.attempts}:r${event.run.revision}`,
+        );
     });
     try {
       // The listener connects asynchronously: a NOTIFY of our own shows when it is listening.
@@ -81,14 +84,16 @@ describe('results, triage and the dashboard', () => {
       ]);
       // Each carries the run as the change left it, read back exactly as the repository maps runs;
       // the oversized one carries only the id.
+      // The revision counts the run's visible changes (the heartbeat-only write is not one).
       expect(states).toEqual([
-        `${run.id}:RUNNING:0:1`,
-        `${run.id}:SUCCEEDED:1:1`,
-        `${other.id}:RUNNING:0:1`,
-        `${other.id}:RUNNING:0.5:1`,
-        `${other.id}:CANCELLED:0.5:1`,
-        `${quiet.id}:RUNNING:0:1`,
+        `${run.id}:RUNNING:0:1:r1`,
+        `${run.id}:SUCCEEDED:1:1:r2`,
+        `${other.id}:RUNNING:0:1:r1`,
+        `${other.id}:RUNNING:0.5:1:r2`,
+        `${other.id}:CANCELLED:0.5:1:r3`,
+        `${quiet.id}:RUNNING:0:1:r1`,
       ]);
+      expect((await runs.findById(team.teamId, quiet.id))?.revision).toBe(2);
       expect(carried.get(run.id)).toEqual(await runs.findById(team.teamId, run.id));
       expect(carried.get(other.id)).toEqual(await runs.findById(team.teamId, other.id));
     } finally {

@@ -21,6 +21,7 @@ function run(id: string, overrides: Partial<Run> = {}): Run {
     summary: null,
     attempts: 1,
     progress: 1,
+    revision: 3,
     errorCode: null,
     errorMessage: null,
     resultHash: `hash-${id}`,

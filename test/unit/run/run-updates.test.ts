@@ -113,6 +113,37 @@ describe('RunUpdates.watchRun', () => {
     expect(f.reads()).toBe(3);
   });
 
+  it('drops a carried state no newer than one it read (a notification overtaken by the read)', async () => {
+    const f = fixture([{ status: 'RUNNING', progress: 0.5, revision: 3 }]);
+    const stream = await f.updates.watchRun(viewer, 'run-1');
+    expect((await stream.next()).value).toMatchObject({ status: 'RUNNING', progress: 0.5 });
+    const next = stream.next();
+    // Committed before the read's snapshot, delivered after it: older, then the same revision.
+    f.emit('run-1', { status: 'RUNNING', progress: 0.25, revision: 2 });
+    await new Promise((resolve) => setImmediate(resolve));
+    f.emit('run-1', { status: 'RUNNING', progress: 0.5, revision: 3 });
+    await new Promise((resolve) => setImmediate(resolve));
+    f.emit('run-1', { status: 'SUCCEEDED', progress: 1, revision: 4 });
+    expect((await next).value).toMatchObject({ status: 'SUCCEEDED', progress: 1 });
+    expect(f.reads()).toBe(1);
+    expect((await stream.next()).done).toBe(true);
+  });
+
+  it('sends the newest of several carried states heard between two sends, never an older one after it', async () => {
+    const f = fixture([{ status: 'QUEUED', revision: 0 }]);
+    const stream = await f.updates.watchRun(viewer, 'run-1');
+    expect((await stream.next()).value).toMatchObject({ status: 'QUEUED' });
+    f.emit('run-1', { status: 'RUNNING', progress: 0.5, revision: 2 });
+    f.emit('run-1', { status: 'RUNNING', progress: 0.25, revision: 1 });
+    expect((await stream.next()).value).toMatchObject({ status: 'RUNNING', progress: 0.5 });
+    const next = stream.next();
+    f.emit('run-1', { status: 'RUNNING', progress: 0.25, revision: 1 });
+    await new Promise((resolve) => setImmediate(resolve));
+    f.emit('run-1', { status: 'FAILED', progress: 0.5, revision: 3 });
+    expect((await next).value).toMatchObject({ status: 'FAILED' });
+    expect(f.reads()).toBe(1);
+  });
+
   it('does not lose an event that arrives while the access read is in flight', async () => {
     const f = fixture([{ status: 'RUNNING' }, { status: 'SUCCEEDED', progress: 1 }]);
     f.onNextRead(() => f.emit('run-1'));
