@@ -20,7 +20,7 @@
 //
 // Targets (issue 17; printed, never asserted): overhead < 20 ms p50, submit→result p50 < 100 ms,
 // ≥ 40 runs/s with 2 workers, throughput not falling as workers are added.
-// Options: --latency-runs N (default 200) --latency-warmup-runs N (default 200) --runs R (default 1200)
+// Options: --latency-runs N (default 200; 0 skips the latency case) --latency-warmup-runs N (default 200) --runs R (default 1200)
 // --ops N (default 200) --workers 1,2,4 ('' = the latency case alone) --concurrency C (default 1)
 // --warmup-runs W (default 4000) --client http|fetch --keep-db --cpu-prof DIR --node-flags "F1 F2".
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -115,7 +115,8 @@ async function main(): Promise<void> {
     try {
       const { bearer } = await api.services.teams.createTeam('bench');
       const context: Context = { apiUrl: api.url, bearer, db, env, prefix: config.bullmqPrefix };
-      report(await latencyCase(context));
+      // --latency-runs 0: the throughput cases alone.
+      if (latencyRuns > 0) report(await latencyCase(context));
       for (const workers of workerCounts) report(await throughputCase(context, workers));
     } finally {
       await api.stop();

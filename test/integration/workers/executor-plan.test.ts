@@ -65,6 +65,50 @@ describe('RunExecutor with a job plan', () => {
     expect(await api.db.runReport.count({ where: { runId: planned.id } })).toBe(1);
   });
 
+  it("checks a version's spec once per kernel, overlays, seed and cap, and stores what an executor without it stores", async () => {
+    const team = await newTestTeam(api.harness);
+    const scenarioId = await team.scenario('checked-once');
+    const runs = new RunRepository(api.db);
+    const submitted = [
+      await team.queuedRun(scenarioId),
+      await team.queuedRun(scenarioId),
+      await team.queuedRun(scenarioId, { seed: '99' }),
+      await team.queuedRun(scenarioId),
+    ];
+    const stored = await Promise.all(submitted.map(async ({ id }) => (await runs.findById(team.teamId, id))!));
+    const checks: unknown[] = [];
+    const counting = {
+      parseText: (text: string) => engineSpecValidator.parseText(text),
+      validate: (spec: unknown) => {
+        checks.push(spec);
+        return engineSpecValidator.validate(spec);
+      },
+    };
+    const shared = new RunExecutor(
+      new RunRepository(api.db),
+      new ScenarioRepository(api.db),
+      counting,
+      new ResultRepository(api.db),
+      systemClock,
+    );
+
+    const outcomes = [];
+    for (const [index, run] of stored.entries())
+      // With and without the job's plan: both paths use the same kept check.
+      outcomes.push(await shared.execute(run.id, hooks, index % 2 === 0 ? planOfRun(run) : undefined));
+
+    expect(checks).toHaveLength(2); // the spec's own seed, then seed 99
+    const hashes = outcomes.map((outcome) => (outcome.kind === 'succeeded' ? outcome.resultHash : outcome.kind));
+    expect(hashes[0]).toMatch(/^[0-9a-f]{64}$/);
+    expect(hashes[1]).toBe(hashes[0]);
+    expect(hashes[3]).toBe(hashes[0]);
+    expect(hashes[2]).not.toBe(hashes[0]);
+    // A fresh executor (nothing kept) stores the same result for the seed-99 run's inputs.
+    const again = await team.queuedRun(scenarioId, { seed: '99' });
+    const fresh = await executor().execute(again.id, hooks);
+    expect(fresh).toMatchObject({ kind: 'succeeded', resultHash: hashes[2] });
+  });
+
   it('discards the engine work when the run is already final, and stores nothing', async () => {
     const { team, runs } = await queuedRuns(1);
     const run = runs[0]!;
