@@ -22,7 +22,7 @@
 // ≥ 40 runs/s with 2 workers, throughput not falling as workers are added.
 // Options: --latency-runs N (default 200; 0 skips the latency case) --latency-warmup-runs N (default 200) --runs R (default 1200)
 // --ops N (default 200) --workers 1,2,4 ('' = the latency case alone) --concurrency C (default 1)
-// --warmup-runs W (default 4000) --client http|fetch --keep-db --cpu-prof DIR --node-flags "F1 F2".
+// --warmup-runs W (default 8000) --client http|fetch --keep-db --cpu-prof DIR --node-flags "F1 F2".
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -59,12 +59,13 @@ const operations = Number(option('ops') ?? 200);
 // --workers '' runs the latency case alone.
 const workerCounts = (option('workers') ?? '1,2,4').split(',').filter(Boolean).map(Number);
 const concurrency = Number(option('concurrency') ?? 1);
-// 4,000 per process: V8 optimizes code that runs once per run only after thousands of runs. Sampled
+// 8,000 per process: V8 optimizes code that runs once per run only after thousands of runs. Sampled
 // with perf while four processes drained a backlog, TurboFan still took 20 % of their CPU after
 // 1,500 warm-up runs each (two processes, with twice the runs each by then: 6 %); with 200 the timed
-// phase was mostly warm-up, and the more so the more processes shared the runs. A deployed worker
-// runs for days.
-const warmupRunsPerProcess = Number(option('warmup-runs') ?? 4000);
+// phase was mostly warm-up, and the more so the more processes shared the runs. With 3,000-4,000
+// per process, four processes still used 13-60 % more worker CPU per run than two as clients
+// submitted (three runs); with 8,000, 5 % (4.0 against 3.8 ms). A deployed worker runs for days.
+const warmupRunsPerProcess = Number(option('warmup-runs') ?? 8000);
 // --cpu-prof DIR: worker processes (and their engine threads) write V8 CPU profiles into DIR.
 const cpuProfileDir = option('cpu-prof');
 // --node-flags "F1 F2": extra Node/V8 flags for the worker processes (e.g. --trace-deopt); their
