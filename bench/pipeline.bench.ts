@@ -581,6 +581,7 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
   let elapsedS = 0;
   let workerCpuMs = 0;
   let apiCpuMs = 0;
+  let apiHeapUsedBytes = 0;
   let postgresCpuMs = 0;
   let redisCpuMs = 0;
   let backlogElapsedS = 0;
@@ -630,6 +631,7 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     redisCpuMs = cpuMsSince(redisCpuBefore, cpuMsByPidOf('redis-server'));
     const apiCpu = process.cpuUsage(apiCpuBefore);
     apiCpuMs = (apiCpu.user + apiCpu.system) / 1000;
+    apiHeapUsedBytes = process.memoryUsage().heapUsed;
     await vacuum(context);
     const backlog = await drainBacklog(
       context,
@@ -668,6 +670,9 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     // CPU per run: the worker processes (with their engine threads), and this process (API and clients).
     workerCpuMsPerRun: round(workerCpuMs / throughputRuns),
     apiCpuMsPerRun: round(apiCpuMs / throughputRuns),
+    // The bench process's JS heap after the timed runs (the API and clients): grows across cases
+    // only if something is kept per run.
+    apiHeapUsedMiB: round(apiHeapUsedBytes / 2 ** 20),
     // PostgreSQL (all backends) and Redis CPU per run over the same window (the machine's shared servers).
     postgresCpuMsPerRun: round(postgresCpuMs / throughputRuns),
     redisCpuMsPerRun: round(redisCpuMs / throughputRuns),
