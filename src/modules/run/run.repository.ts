@@ -447,7 +447,7 @@ export function toRun(row: RunRow | RunSqlRow): Run {
  * The run a `dmasim_run_updated` notification carries: the run table's trigger sends the run as
  * JSON under `runColumns`' names, timestamps as ISO text and the seed as a string (migrations
  * 1796408400000_run-updated-notify and 1796409600000_run-revision). Undefined when the payload is the run id alone (a run too
- * large for a notification) or is not such JSON.
+ * large for a notification), lacks the revision or is not such JSON.
  */
 export function runOfNotification(payload: string): Run | undefined {
   if (!payload.startsWith('{')) return undefined;
@@ -459,7 +459,15 @@ export function runOfNotification(payload: string): Run | undefined {
   }
   const date = (value: unknown): Date | null => (typeof value === 'string' ? new Date(value) : null);
   const createdAt = date(row['createdAt']);
-  if (typeof row['id'] !== 'string' || typeof row['seed'] !== 'string' || createdAt === null) return undefined;
+  // Without a revision (a notification from before migration 1796409600000) the state cannot be
+  // ordered: the listener reads the run instead.
+  if (
+    typeof row['id'] !== 'string' ||
+    typeof row['seed'] !== 'string' ||
+    typeof row['revision'] !== 'number' ||
+    createdAt === null
+  )
+    return undefined;
   return toRun({
     ...row,
     createdAt,
