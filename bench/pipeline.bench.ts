@@ -278,16 +278,25 @@ async function stopWorkers(children: readonly ChildProcess[]): Promise<void> {
 
 /** CPU milliseconds (user + system) a process has used so far, from /proc; 0 when it is gone. */
 function cpuMsOf(pid: number | undefined): number {
-  if (pid === undefined) return 0;
+  const times = cpuTimesOf(pid);
+  return times.userMs + times.systemMs;
+}
+const clockTicksPerSecond = 100;
+
+/** User and kernel CPU milliseconds a process has used so far, from /proc (zeros when it is gone). */
+function cpuTimesOf(pid: number | undefined): { userMs: number; systemMs: number } {
+  if (pid === undefined) return { userMs: 0, systemMs: 0 };
   try {
     // Fields after the command name (which may contain spaces): utime is the 12th, stime the 13th.
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / clockTicksPerSecond;
+    return {
+      userMs: (Number(fields[11]) * 1000) / clockTicksPerSecond,
+      systemMs: (Number(fields[12]) * 1000) / clockTicksPerSecond,
+    };
   } catch {
-    return 0;
+    return { userMs: 0, systemMs: 0 };
   }
 }
-const clockTicksPerSecond = 100;
 
 /** What a worker process has cost the machine so far beyond its CPU time, summed over its threads. */
 interface SchedulingCounts {
@@ -298,13 +307,13 @@ interface SchedulingCounts {
   readonly involuntarySwitches: number;
 }
 
+const noSchedulingCounts: SchedulingCounts = { systemMs: 0, voluntarySwitches: 0, involuntarySwitches: 0 };
+
 /** SchedulingCounts of one process from /proc (zeros when it is gone). */
 function schedulingCountsOf(pid: number | undefined): SchedulingCounts {
-  const counts = { systemMs: 0, voluntarySwitches: 0, involuntarySwitches: 0 };
+  const counts = { ...noSchedulingCounts, systemMs: cpuTimesOf(pid).systemMs };
   if (pid === undefined) return counts;
   try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    counts.systemMs = (Number(fields[12]) * 1000) / clockTicksPerSecond;
     for (const task of readdirSync(`/proc/${pid}/task`)) {
       const status = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
       counts.voluntarySwitches += Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(status)?.[1] ?? 0);
@@ -326,7 +335,7 @@ function schedulingCountsOfAll(children: readonly ChildProcess[]): SchedulingCou
         voluntarySwitches: sum.voluntarySwitches + c.voluntarySwitches,
         involuntarySwitches: sum.involuntarySwitches + c.involuntarySwitches,
       }),
-      { systemMs: 0, voluntarySwitches: 0, involuntarySwitches: 0 },
+      noSchedulingCounts,
     );
 }
 
@@ -587,7 +596,7 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
   let backlogElapsedS = 0;
   let backlogWorkerCpuMs = 0;
   let backlogPostgresCpuMs = 0;
-  let scheduling = schedulingPerRun(schedulingCountsOfAll([]), schedulingCountsOfAll([]), 1);
+  let scheduling = schedulingPerRun(noSchedulingCounts, noSchedulingCounts, 1);
   let backlogScheduling = scheduling;
   /** Submits `count` runs from 8 concurrent clients, then waits until none of them is QUEUED or RUNNING. */
   const submitAndDrain = async (count: number, keyPrefix: string, into: string[]): Promise<void> => {
