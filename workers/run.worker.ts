@@ -4,6 +4,7 @@ import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker } from
 import type { Config } from '../src/platform/config';
 import type { Clock } from '../src/platform/clock';
 import type { Logger } from '../src/platform/logger';
+import { createExecutionSeats, type ExecutionSeats } from '../src/platform/host-seats';
 import { pipelineMetrics } from '../src/platform/metrics';
 import { bullmqConnection } from '../src/platform/redis';
 import type { RunBatchCompleter } from '../src/modules/run/run.batch';
@@ -71,6 +72,8 @@ function progressForwarder(job: RunBullJob): (fraction: number) => void {
 interface RunWorkerParts {
   readonly worker: RunWorker;
   readonly pool: EngineThreadPool;
+  /** The host's execution seats (WORKER_HOST_SEATS): a job executes only while it holds one. */
+  readonly seats: ExecutionSeats;
   /** Jobs this worker is executing, by run id, with their lock tokens (for the hand-back at shutdown). */
   readonly executing: Map<string, { job: RunBullJob; token: string | undefined }>;
   /** Stop taking jobs: a job fetched after this is handed straight back without executing. */
@@ -102,16 +105,30 @@ export function createRunWorker(
   const workerData: RunProcessorWorkerData = { config };
   const redis = bullmqConnection(config.redis);
   const pool = new EngineThreadPool(processorFile(), config.workerConcurrency, workerData, logger);
+  const seats = createExecutionSeats({
+    capacity: config.workerHostSeats,
+    scope: config.workerHostSeatsScope,
+    logger,
+  });
   const executing = new Map<string, { job: RunBullJob; token: string | undefined }>();
   const handingBack = new Set<string>();
   let stopping = false;
 
+  /** Fetched while this worker stops: straight back to waiting (run still QUEUED), for another worker. */
+  const handBackUnstarted = async (job: RunBullJob, token: string | undefined): Promise<never> => {
+    if (token) await job.moveToWait(token).catch(() => undefined);
+    throw new WaitingError();
+  };
+
   const processJob = async (job: RunBullJob, token?: string): Promise<RunJobResult> => {
     const runId = job.data.runId;
-    if (stopping) {
-      // Fetched while this worker stops: straight back to waiting, for another worker.
-      if (token) await job.moveToWait(token).catch(() => undefined);
-      throw new WaitingError();
+    if (stopping) return handBackUnstarted(job, token);
+    // Before the engine thread marks the run RUNNING and its time limit starts: a run waiting for
+    // a seat is still QUEUED. The job's lock is kept alive by BullMQ meanwhile.
+    const seat = await seats.acquire();
+    if (!seat || stopping) {
+      seat?.release();
+      return handBackUnstarted(job, token);
     }
     executing.set(runId, { job, token });
     logger.info({ runId, jobId: job.id, attempt: job.attemptsStarted }, 'run job started');
@@ -142,6 +159,7 @@ export function createRunWorker(
       }
     } finally {
       executing.delete(runId);
+      seat.release();
     }
   };
 
@@ -171,6 +189,7 @@ export function createRunWorker(
   return {
     worker,
     pool,
+    seats,
     executing,
     handingBack,
     beginStop: () => {
@@ -274,6 +293,7 @@ export async function startRunWorker(
     async stop() {
       // 1. Take no new jobs: a job fetched from now on goes straight back to waiting.
       parts.beginStop();
+      parts.seats.cancelWaiting(); // jobs waiting for a seat go back to the queue unstarted
       await worker.pause(true);
       await settledWithin(reconciling.stop(), config.workerShutdownGraceMs);
       // 2. Give the current runs the grace period to finish.
@@ -296,6 +316,7 @@ export async function startRunWorker(
         );
       }
       await pool.close();
+      await parts.seats.close();
       await settledWithin(worker.close(true), 1000);
     },
   };

@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -84,6 +85,11 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(logLevels).default('info'),
   WORKER_CONCURRENCY: integer(1, 64, 'an integer from 1 to 64').default(2),
   WORKER_NICE: integer(0, 19, 'a nice value from 0 to 19').default(10),
+  WORKER_HOST_SEATS: integer(0, 1024, 'an integer from 0 to 1024').default(availableParallelism()),
+  WORKER_HOST_SEATS_SCOPE: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -')
+    .default('default'),
   START_WORKER: booleanFlag.default(true),
   MIGRATE_ON_START: booleanFlag.default(true),
   RUN_TIME_LIMIT_MS: integer(1000, 24 * 3600 * 1000, 'milliseconds from 1000 to 86400000').default(10 * 60 * 1000),
@@ -188,6 +194,10 @@ export type Config = Readonly<{
   workerConcurrency: number;
   /** The CPU priority (nice value) of engine threads, and of `dmasim worker` processes as a whole. */
   workerNice: number;
+  /** Runs that may execute at once across all worker processes of the host; 0 = no host-wide limit. */
+  workerHostSeats: number;
+  /** Worker processes of one host with the same scope share its seats. */
+  workerHostSeatsScope: string;
   startWorker: boolean;
   migrateOnStart: boolean;
   requestBodyLimitBytes: number;
@@ -244,6 +254,8 @@ export function parseConfig(environment: Readonly<Record<string, string | undefi
     logLevel: env.LOG_LEVEL,
     workerConcurrency: env.WORKER_CONCURRENCY,
     workerNice: env.WORKER_NICE,
+    workerHostSeats: env.WORKER_HOST_SEATS,
+    workerHostSeatsScope: env.WORKER_HOST_SEATS_SCOPE,
     startWorker: env.START_WORKER,
     migrateOnStart: env.MIGRATE_ON_START,
     requestBodyLimitBytes: env.REQUEST_BODY_LIMIT_BYTES,
@@ -307,6 +319,15 @@ export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environm
     variable: 'WORKER_NICE',
     meaning:
       'CPU priority of engine threads and of dmasim worker processes as a nice value, 0-19: on a host shared with API processes they use the CPU the API leaves, so submissions and queries do not slow down as workers are added (default 10; 0 = no lower priority)',
+  },
+  {
+    variable: 'WORKER_HOST_SEATS',
+    meaning:
+      'runs that may execute at once across all worker processes on one host (one network namespace: a container has its own), coordinated over a local socket; processes beyond it wait and stand by, since on a host with more executing runs than cores every run costs more CPU (default: the number of CPUs; 0 = no host-wide limit; see docs/scaling.md)',
+  },
+  {
+    variable: 'WORKER_HOST_SEATS_SCOPE',
+    meaning: 'worker processes of one host and user with the same scope share WORKER_HOST_SEATS (default default)',
   },
   { variable: 'START_WORKER', meaning: 'npm start also starts a worker in the same process (default true)' },
   { variable: 'MIGRATE_ON_START', meaning: 'npm start applies pending migrations first (default true)' },

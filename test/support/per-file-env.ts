@@ -10,3 +10,7 @@ process.env['BULLMQ_PREFIX'] = `{test-${randomUUID()}}`;
 // would wait behind the other file's work and stretch every run's time against the tests' timeouts;
 // lowerCpuPriority has its own test.
 process.env['WORKER_NICE'] ??= '0';
+
+// Execution seats (WORKER_HOST_SEATS) are shared by every worker of the host: test files running side
+// by side would wait on each other's runs. The seats have their own tests, which turn them on.
+process.env['WORKER_HOST_SEATS'] ??= '0';

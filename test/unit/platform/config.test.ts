@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigError, parseConfig } from '../../../src/platform/config';
 
 describe('parseConfig', () => {
@@ -50,6 +51,8 @@ describe('parseConfig', () => {
         WORKER_CONCURRENCY: 'two',
         LOG_LEVEL: 'loud',
         WORKER_NICE: '20',
+        WORKER_HOST_SEATS: '-1',
+        WORKER_HOST_SEATS_SCOPE: 'a/b',
       });
     } catch (error) {
       caught = error;
@@ -57,16 +60,24 @@ describe('parseConfig', () => {
 
     expect(caught).toBeInstanceOf(ConfigError);
     const issues = (caught as ConfigError).issues;
-    expect(issues).toHaveLength(5);
+    expect(issues).toHaveLength(7);
     expect(issues).toEqual(
       expect.arrayContaining([
         'PORT: must be a TCP port (1-65535)',
         'DATABASE_URL: must be a URL such as postgresql://user@host:5432/db',
         'WORKER_CONCURRENCY: must be an integer from 1 to 64',
         'WORKER_NICE: must be a nice value from 0 to 19',
+        'WORKER_HOST_SEATS: must be an integer from 0 to 1024',
+        'WORKER_HOST_SEATS_SCOPE: must be 1-64 letters, digits, _ . or -',
         expect.stringMatching(/^LOG_LEVEL: /),
       ]),
     );
+  });
+
+  it('gives every worker of the host as many execution seats as the host has CPUs unless told', () => {
+    expect(parseConfig({}).workerHostSeats).toBe(availableParallelism());
+    expect(parseConfig({ WORKER_HOST_SEATS: '0' }).workerHostSeats).toBe(0);
+    expect(parseConfig({}).workerHostSeatsScope).toBe('default');
   });
 
   it('returns a frozen object', () => {
