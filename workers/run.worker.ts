@@ -4,7 +4,7 @@ import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker } from
 import type { Config } from '../src/platform/config';
 import type { Clock } from '../src/platform/clock';
 import type { Logger } from '../src/platform/logger';
-import { createExecutionSeats, type ExecutionSeats } from '../src/platform/host-seats';
+import { createExecutionSeats, type ExecutionSeats, unlimitedSeats } from '../src/platform/host-seats';
 import { pipelineMetrics } from '../src/platform/metrics';
 import { bullmqConnection } from '../src/platform/redis';
 import type { RunBatchCompleter } from '../src/modules/run/run.batch';
@@ -72,7 +72,7 @@ function progressForwarder(job: RunBullJob): (fraction: number) => void {
 interface RunWorkerParts {
   readonly worker: RunWorker;
   readonly pool: EngineThreadPool;
-  /** The host's execution seats (WORKER_HOST_SEATS): a job executes only while it holds one. */
+  /** The host's execution seats (WORKER_HOST_SEATS): the worker takes jobs only while it holds some. */
   readonly seats: ExecutionSeats;
   /** Jobs this worker is executing, by run id, with their lock tokens (for the hand-back at shutdown). */
   readonly executing: Map<string, { job: RunBullJob; token: string | undefined }>;
@@ -114,21 +114,12 @@ export function createRunWorker(
   const handingBack = new Set<string>();
   let stopping = false;
 
-  /** Fetched while this worker stops: straight back to waiting (run still QUEUED), for another worker. */
-  const handBackUnstarted = async (job: RunBullJob, token: string | undefined): Promise<never> => {
-    if (token) await job.moveToWait(token).catch(() => undefined);
-    throw new WaitingError();
-  };
-
   const processJob = async (job: RunBullJob, token?: string): Promise<RunJobResult> => {
     const runId = job.data.runId;
-    if (stopping) return handBackUnstarted(job, token);
-    // Before the engine thread marks the run RUNNING and its time limit starts: a run waiting for
-    // a seat is still QUEUED. The job's lock is kept alive by BullMQ meanwhile.
-    const seat = await seats.acquire();
-    if (!seat || stopping) {
-      seat?.release();
-      return handBackUnstarted(job, token);
+    if (stopping) {
+      // Fetched while this worker stops: straight back to waiting, for another worker.
+      if (token) await job.moveToWait(token).catch(() => undefined);
+      throw new WaitingError();
     }
     executing.set(runId, { job, token });
     logger.info({ runId, jobId: job.id, attempt: job.attemptsStarted }, 'run job started');
@@ -159,7 +150,6 @@ export function createRunWorker(
       }
     } finally {
       executing.delete(runId);
-      seat.release();
     }
   };
 
@@ -281,9 +271,9 @@ export async function startRunWorker(
   worker.on('completed', (job, result) => {
     logger.info({ runId: job.data.runId, jobId: job.id, ...result }, 'run job completed');
   });
-  // Warm threads first (modules loaded, database clients open), then take jobs.
+  // Warm threads first (modules loaded, database clients open), then take jobs once seated.
   await pool.ready();
-  void worker.run().catch((error: unknown) => logger.error({ err: error }, 'run worker stopped with an error'));
+  takeJobsWhileSeated(worker, parts.seats, config.workerConcurrency, logger);
   await worker.waitUntilReady();
 
   const reconciling = reconciler.start(config.reconcileIntervalMs, deps.alsoEachPass);
@@ -293,7 +283,7 @@ export async function startRunWorker(
     async stop() {
       // 1. Take no new jobs: a job fetched from now on goes straight back to waiting.
       parts.beginStop();
-      parts.seats.cancelWaiting(); // jobs waiting for a seat go back to the queue unstarted
+      parts.seats.cancelWaiting(); // a standby process takes no seat from now on
       await worker.pause(true);
       await settledWithin(reconciling.stop(), config.workerShutdownGraceMs);
       // 2. Give the current runs the grace period to finish.
@@ -320,6 +310,31 @@ export async function startRunWorker(
       await settledWithin(worker.close(true), 1000);
     },
   };
+}
+
+/**
+ * Runs the BullMQ worker with as many jobs at once as it holds host seats, up to WORKER_CONCURRENCY;
+ * with none it takes no jobs (a standby process: the seats of a process that stops or dies pass to
+ * it). A process keeps its seats while it runs, so the processes that execute stay the same ones:
+ * handing a seat to another process for every run measured slower than not limiting at all, since
+ * each run then woke a process whose caches other runs had cooled (see docs/scaling.md).
+ */
+function takeJobsWhileSeated(worker: RunWorker, seats: ExecutionSeats, concurrency: number, logger: Logger): void {
+  const run = (): void => {
+    void worker.run().catch((error: unknown) => logger.error({ err: error }, 'run worker stopped with an error'));
+  };
+  if (seats === unlimitedSeats) return run();
+  let held = 0;
+  worker.concurrency = 1;
+  logger.info({ concurrency }, 'run worker waits for host execution seats');
+  for (let index = 0; index < concurrency; index += 1)
+    void seats.acquire().then((seat) => {
+      if (!seat) return; // the worker stops; its seats go when it closes them or its connection ends
+      held += 1;
+      if (held === 1) run();
+      else worker.concurrency = held;
+      logger.info({ seats: held, concurrency }, 'run worker holds host execution seats');
+    });
 }
 
 /** Waits for `work` at most `ms` (its value, or undefined when it failed or took longer). */
