@@ -18,8 +18,8 @@
 //   the rate at which the workers drain them once it resumes (runsPerSec is also bounded by how fast
 //   the one API process, sharing the cores, accepts submissions).
 //
-// The worker processes share the host's execution seats (WORKER_HOST_SEATS, default: the CPU count;
-// WORKER_HOST_SEATS=0 npm run bench:pipeline measures them without). Targets (issue 17; printed, never asserted): overhead < 20 ms p50, submit→result p50 < 100 ms,
+// WORKER_HOST_SEATS=N npm run bench:pipeline measures the worker processes sharing N execution
+// seats (in a scope of their own); each throughput line says hostSeats. Targets (issue 17; printed, never asserted): overhead < 20 ms p50, submit→result p50 < 100 ms,
 // ≥ 40 runs/s with 2 workers, throughput not falling as workers are added.
 // Options: --latency-runs N (default 200; 0 skips the latency case) --latency-warmup-runs N (default 200) --runs R (default 1200)
 // --ops N (default 200) --workers 1,2,4 ('' = the latency case alone) --concurrency C (default 1)
@@ -107,8 +107,7 @@ async function main(): Promise<void> {
     // The backlog case queues every run of a case at once (--runs may exceed the default 2,000).
     TEAM_MAX_QUEUED_RUNS: '1000000',
     WORKER_CONCURRENCY: String(concurrency),
-    // The bench's worker processes share execution seats (WORKER_HOST_SEATS, default: the CPU
-    // count) among themselves only.
+    // With WORKER_HOST_SEATS set, the bench's worker processes share their seats among themselves only.
     WORKER_HOST_SEATS_SCOPE: `bench-${dbName}`,
   };
   const config = parseConfig({ ...process.env, ...env });

@@ -316,8 +316,8 @@ export async function startRunWorker(
  * Runs the BullMQ worker with as many jobs at once as it holds host seats, up to WORKER_CONCURRENCY;
  * with none it takes no jobs (a standby process: the seats of a process that stops or dies pass to
  * it). A process keeps its seats while it runs, so the processes that execute stay the same ones:
- * handing a seat to another process for every run measured slower than not limiting at all, since
- * each run then woke a process whose caches other runs had cooled (see docs/scaling.md).
+ * a seat handed to the next waiting process after every run left four processes on two cores a
+ * quarter behind two (each run then woke another process; see docs/scaling.md).
  */
 function takeJobsWhileSeated(worker: RunWorker, seats: ExecutionSeats, concurrency: number, logger: Logger): void {
   const run = (): void => {

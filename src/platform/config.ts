@@ -1,5 +1,4 @@
 import { isIP } from 'node:net';
-import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -85,7 +84,7 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(logLevels).default('info'),
   WORKER_CONCURRENCY: integer(1, 64, 'an integer from 1 to 64').default(2),
   WORKER_NICE: integer(0, 19, 'a nice value from 0 to 19').default(10),
-  WORKER_HOST_SEATS: integer(0, 1024, 'an integer from 0 to 1024').default(availableParallelism()),
+  WORKER_HOST_SEATS: integer(0, 1024, 'an integer from 0 to 1024').default(0),
   WORKER_HOST_SEATS_SCOPE: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -')
@@ -323,7 +322,7 @@ export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environm
   {
     variable: 'WORKER_HOST_SEATS',
     meaning:
-      'runs that may execute at once across all worker processes on one host (one network namespace: a container has its own), coordinated over a local socket; processes beyond it wait and stand by, since on a host with more executing runs than cores every run costs more CPU (default: the number of CPUs; 0 = no host-wide limit; see docs/scaling.md)',
+      'runs that may execute at once across all worker processes on one host (one network namespace: a container has its own), coordinated over a local socket; a process takes jobs only while it holds seats, and processes beyond them stand by until a seated one stops or dies (default 0 = no host-wide limit; see docs/scaling.md for when to set it)',
   },
   {
     variable: 'WORKER_HOST_SEATS_SCOPE',

@@ -145,8 +145,6 @@ export class HostSeats implements ExecutionSeats {
   private closed = false;
   /** Seats granted to this process and not released. */
   private held = 0;
-  /** Acquires sent on the current connection and not granted yet. */
-  private requested = 0;
   /** Callers waiting for a seat, oldest first. */
   private readonly waiters: Array<(seat: HostSeat | undefined) => void> = [];
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -199,7 +197,6 @@ export class HostSeats implements ExecutionSeats {
   }
 
   private onGrant(): void {
-    this.requested = Math.max(0, this.requested - 1);
     this.held += 1;
     const resolve = this.waiters.shift();
     if (!resolve) {
@@ -228,7 +225,6 @@ export class HostSeats implements ExecutionSeats {
     this.connected = true;
     if (this.held > 0) this.send(`held ${this.held}`);
     // Every waiter is asked for again: acquires sent to a coordinator that died were lost with it.
-    this.requested = this.waiters.length;
     for (let index = 0; index < this.waiters.length; index += 1) this.send('acquire');
   }
 
@@ -255,7 +251,6 @@ export class HostSeats implements ExecutionSeats {
       if (!opened || this.closed) return;
       this.connected = false;
       this.socket = undefined;
-      this.requested = 0;
       this.options.logger.info('host seats: the coordinator went away; electing a new one');
       this.scheduleConnect();
     });

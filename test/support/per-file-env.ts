@@ -11,6 +11,3 @@ process.env['BULLMQ_PREFIX'] = `{test-${randomUUID()}}`;
 // lowerCpuPriority has its own test.
 process.env['WORKER_NICE'] ??= '0';
 
-// Execution seats (WORKER_HOST_SEATS) are shared by every worker of the host: test files running side
-// by side would wait on each other's runs. The seats have their own tests, which turn them on.
-process.env['WORKER_HOST_SEATS'] ??= '0';

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import { ConfigError, parseConfig } from '../../../src/platform/config';
 
 describe('parseConfig', () => {
@@ -74,9 +73,9 @@ describe('parseConfig', () => {
     );
   });
 
-  it('gives every worker of the host as many execution seats as the host has CPUs unless told', () => {
-    expect(parseConfig({}).workerHostSeats).toBe(availableParallelism());
-    expect(parseConfig({ WORKER_HOST_SEATS: '0' }).workerHostSeats).toBe(0);
+  it('sets no host-wide execution seats unless told', () => {
+    expect(parseConfig({}).workerHostSeats).toBe(0);
+    expect(parseConfig({ WORKER_HOST_SEATS: '2' }).workerHostSeats).toBe(2);
     expect(parseConfig({}).workerHostSeatsScope).toBe('default');
   });
 
