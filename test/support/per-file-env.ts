@@ -10,4 +10,3 @@ process.env['BULLMQ_PREFIX'] = `{test-${randomUUID()}}`;
 // would wait behind the other file's work and stretch every run's time against the tests' timeouts;
 // lowerCpuPriority has its own test.
 process.env['WORKER_NICE'] ??= '0';
-
