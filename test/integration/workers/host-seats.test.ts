@@ -60,7 +60,9 @@ describe('host execution seats', () => {
     const started = await Promise.all([startSeatedWorker(scope, settings), startSeatedWorker(scope, settings)]);
     workers.push(...started.map(({ worker }) => worker));
     const { token } = await harness.newTeam();
-    const runIds = await Promise.all(Array.from({ length: 6 }, () => submitRun(harness, token, { operations: 300_000 })));
+    const runIds = await Promise.all(
+      Array.from({ length: 6 }, () => submitRun(harness, token, { operations: 300_000 })),
+    );
     const runs = await Promise.all(runIds.map((runId) => waitForRun(harness, token, runId, isFinal)));
 
     expect(runs.map((run) => run.status)).toEqual(runIds.map(() => 'SUCCEEDED'));
