@@ -139,8 +139,8 @@ const reconnectDelayMs = 20;
  * per process: the coordinator counts seats per connection.
  */
 export class HostSeats implements ExecutionSeats {
+  /** The connection to the coordinator while it is open. */
   private socket: Socket | undefined;
-  private connected = false;
   private coordinator: SeatCoordinator | undefined;
   private closed = false;
   /** Seats granted to this process and not released. */
@@ -172,7 +172,7 @@ export class HostSeats implements ExecutionSeats {
     if (this.closed) return Promise.resolve(undefined);
     return new Promise((resolve) => {
       this.waiters.push(resolve);
-      if (this.connected) this.send('acquire');
+      if (this.socket) this.send('acquire');
       // Not connected: every waiter is asked for once the connection is up (onConnected).
     });
   }
@@ -188,6 +188,7 @@ export class HostSeats implements ExecutionSeats {
     clearTimeout(this.reconnectTimer);
     this.cancelWaiting();
     this.socket?.destroy();
+    this.socket = undefined;
     this.coordinator?.close();
     this.coordinator = undefined;
   }
@@ -217,12 +218,11 @@ export class HostSeats implements ExecutionSeats {
   private releaseOne(): void {
     this.held -= 1;
     // While disconnected the coordinator-to-be learns the remaining count from `held N`.
-    if (this.connected) this.send('release');
+    this.send('release');
   }
 
   private onConnected(socket: Socket): void {
     this.socket = socket;
-    this.connected = true;
     if (this.held > 0) this.send(`held ${this.held}`);
     // Every waiter is asked for again: acquires sent to a coordinator that died were lost with it.
     for (let index = 0; index < this.waiters.length; index += 1) this.send('acquire');
@@ -249,7 +249,6 @@ export class HostSeats implements ExecutionSeats {
     });
     socket.on('close', () => {
       if (!opened || this.closed) return;
-      this.connected = false;
       this.socket = undefined;
       this.options.logger.info('host seats: the coordinator went away; electing a new one');
       this.scheduleConnect();

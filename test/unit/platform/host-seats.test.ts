@@ -46,10 +46,10 @@ describe('HostSeats', () => {
     expect(await grantedWithin(first, 200)).toBe(false); // both seats are held
     seatA?.release();
     seatA?.release(); // idempotent: frees one seat, not two
-    expect(await grantedWithin(first, 2000)).toBe(true);
+    expect(await grantedWithin(first, 10_000)).toBe(true);
     expect(await grantedWithin(second, 200)).toBe(false);
     seatB?.release();
-    expect(await grantedWithin(second, 2000)).toBe(true);
+    expect(await grantedWithin(second, 10_000)).toBe(true);
     expect([a, b, c].filter((seats) => seats.coordinating)).toHaveLength(1);
   });
 
@@ -58,11 +58,11 @@ describe('HostSeats', () => {
     const coordinator = seatsOf(name, 1);
     (await coordinator.acquire())?.release(); // the coordinator is up before the clients start
     const [a, b] = [seatsOf(name, 1), seatsOf(name, 1)];
-    expect(await grantedWithin(a.acquire(), 5000)).toBe(true);
+    expect(await grantedWithin(a.acquire(), 10_000)).toBe(true);
     const waiting = b.acquire();
     expect(await grantedWithin(waiting, 200)).toBe(false);
     await a.close(); // never released: the seat is freed with a's connection
-    expect(await grantedWithin(waiting, 2000)).toBe(true);
+    expect(await grantedWithin(waiting, 10_000)).toBe(true);
     expect(coordinator.coordinating).toBe(true);
   });
 
@@ -77,7 +77,7 @@ describe('HostSeats', () => {
     expect(await cancelled).toBeUndefined();
     held?.release();
     // The seat goes to b's cancelled acquire first; b hands it back, and c gets it.
-    expect(await grantedWithin(later, 2000)).toBe(true);
+    expect(await grantedWithin(later, 10_000)).toBe(true);
   });
 
   it('refuses a capacity below one', () => {
@@ -119,19 +119,19 @@ describe('HostSeats across processes', () => {
     child = await startHolder(name, 2, 1);
     const [a, b, c] = [seatsOf(name, 2), seatsOf(name, 2), seatsOf(name, 2)];
     const seats: HostSeat[] = [];
-    expect(await grantedWithin(a.acquire(), 5000, seats)).toBe(true); // the child holds the other seat
+    expect(await grantedWithin(a.acquire(), 10_000, seats)).toBe(true); // the child holds the other seat
     const waitingB = b.acquire();
     expect(await grantedWithin(waitingB, 300)).toBe(false);
 
     child.kill('SIGKILL');
     // The child's seat is freed with its connection and its coordination: b's wait, sent again to
     // the new coordinator, is granted.
-    expect(await grantedWithin(waitingB, 5000, seats)).toBe(true);
+    expect(await grantedWithin(waitingB, 10_000, seats)).toBe(true);
     expect([a, b, c].filter((candidate) => candidate.coordinating)).toHaveLength(1);
     // a re-announced its seat to the new coordinator: with a's and b's seats held, c waits.
     const waitingC = c.acquire();
     expect(await grantedWithin(waitingC, 300)).toBe(false);
     seats[0]?.release();
-    expect(await grantedWithin(waitingC, 2000)).toBe(true);
+    expect(await grantedWithin(waitingC, 10_000)).toBe(true);
   });
 });
