@@ -19,7 +19,8 @@
 //   the one API process, sharing the cores, accepts submissions).
 //
 // WORKER_HOST_SEATS=N npm run bench:pipeline measures the worker processes sharing N execution
-// seats (in a scope of their own); each throughput line says hostSeats. Targets (issue 17; printed, never asserted): overhead < 20 ms p50, submit→result p50 < 100 ms,
+// seats (in a scope of their own); each throughput line says hostSeats.
+// Targets (issue 17; printed, never asserted): overhead < 20 ms p50, submit→result p50 < 100 ms,
 // ≥ 40 runs/s with 2 workers, throughput not falling as workers are added.
 // Options: --latency-runs N (default 200; 0 skips the latency case) --latency-warmup-runs N (default 200) --runs R (default 1200)
 // --ops N (default 200) --workers 1,2,4 ('' = the latency case alone) --concurrency C (default 1)
@@ -88,6 +89,8 @@ interface Context {
   readonly db: Client;
   readonly env: Record<string, string>;
   readonly prefix: string;
+  /** WORKER_HOST_SEATS of the worker processes (0 = no host-wide limit). */
+  readonly hostSeats: number;
 }
 
 async function main(): Promise<void> {
@@ -118,7 +121,14 @@ async function main(): Promise<void> {
     await db.connect();
     try {
       const { bearer } = await api.services.teams.createTeam('bench');
-      const context: Context = { apiUrl: api.url, bearer, db, env, prefix: config.bullmqPrefix };
+      const context: Context = {
+        apiUrl: api.url,
+        bearer,
+        db,
+        env,
+        prefix: config.bullmqPrefix,
+        hostSeats: config.workerHostSeats,
+      };
       // --latency-runs 0: the throughput cases alone.
       if (latencyRuns > 0) report(await latencyCase(context));
       for (const workers of workerCounts) report(await throughputCase(context, workers));
@@ -669,7 +679,7 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
   const engineMs = [...(await engineMsOf(context, runIds)).values()];
   const engineMsPerRun = engineMs.reduce((a, b) => a + b, 0) / Math.max(1, engineMs.length);
   // Runs that can execute at once: the processes' concurrency, bounded by the host's seats.
-  const hostSeats = parseConfig({ ...process.env, ...context.env }).workerHostSeats;
+  const { hostSeats } = context;
   const executingSlots = Math.min(workerCount * concurrency, hostSeats === 0 ? Infinity : hostSeats);
   const busyMsPerRun = (elapsedS * 1000 * executingSlots) / throughputRuns;
   return {

@@ -4,7 +4,7 @@ import { DelayedError, type Job, UnrecoverableError, WaitingError, Worker } from
 import type { Config } from '../src/platform/config';
 import type { Clock } from '../src/platform/clock';
 import type { Logger } from '../src/platform/logger';
-import { createExecutionSeats, type ExecutionSeats, unlimitedSeats } from '../src/platform/host-seats';
+import { createHostSeats, type HostSeats } from '../src/platform/host-seats';
 import { pipelineMetrics } from '../src/platform/metrics';
 import { bullmqConnection } from '../src/platform/redis';
 import type { RunBatchCompleter } from '../src/modules/run/run.batch';
@@ -72,8 +72,8 @@ function progressForwarder(job: RunBullJob): (fraction: number) => void {
 interface RunWorkerParts {
   readonly worker: RunWorker;
   readonly pool: EngineThreadPool;
-  /** The host's execution seats (WORKER_HOST_SEATS): the worker takes jobs only while it holds some. */
-  readonly seats: ExecutionSeats;
+  /** The host's execution seats (WORKER_HOST_SEATS; undefined: no limit): the worker takes jobs only while it holds some. */
+  readonly seats: HostSeats | undefined;
   /** Jobs this worker is executing, by run id, with their lock tokens (for the hand-back at shutdown). */
   readonly executing: Map<string, { job: RunBullJob; token: string | undefined }>;
   /** Stop taking jobs: a job fetched after this is handed straight back without executing. */
@@ -105,7 +105,7 @@ export function createRunWorker(
   const workerData: RunProcessorWorkerData = { config };
   const redis = bullmqConnection(config.redis);
   const pool = new EngineThreadPool(processorFile(), config.workerConcurrency, workerData, logger);
-  const seats = createExecutionSeats({
+  const seats = createHostSeats({
     capacity: config.workerHostSeats,
     scope: config.workerHostSeatsScope,
     logger,
@@ -283,7 +283,7 @@ export async function startRunWorker(
     async stop() {
       // 1. Take no new jobs: a job fetched from now on goes straight back to waiting.
       parts.beginStop();
-      parts.seats.cancelWaiting(); // a standby process takes no seat from now on
+      parts.seats?.cancelWaiting(); // a standby process takes no seat from now on
       await worker.pause(true);
       await settledWithin(reconciling.stop(), config.workerShutdownGraceMs);
       // 2. Give the current runs the grace period to finish.
@@ -306,7 +306,7 @@ export async function startRunWorker(
         );
       }
       await pool.close();
-      await parts.seats.close();
+      await parts.seats?.close();
       await settledWithin(worker.close(true), 1000);
     },
   };
@@ -319,11 +319,16 @@ export async function startRunWorker(
  * a seat handed to the next waiting process after every run left four processes on two cores a
  * quarter behind two (each run then woke another process; see docs/scaling.md).
  */
-function takeJobsWhileSeated(worker: RunWorker, seats: ExecutionSeats, concurrency: number, logger: Logger): void {
+function takeJobsWhileSeated(
+  worker: RunWorker,
+  seats: HostSeats | undefined,
+  concurrency: number,
+  logger: Logger,
+): void {
   const run = (): void => {
     void worker.run().catch((error: unknown) => logger.error({ err: error }, 'run worker stopped with an error'));
   };
-  if (seats === unlimitedSeats) return run();
+  if (!seats) return run();
   let held = 0;
   worker.concurrency = 1;
   logger.info({ concurrency }, 'run worker waits for host execution seats');

@@ -25,22 +25,6 @@ export interface HostSeat {
   release(): void;
 }
 
-/** The seats as a worker uses them. */
-export interface ExecutionSeats {
-  /** Waits for a seat; undefined when the seats were closed or `cancelWaiting` was called meanwhile. */
-  acquire(): Promise<HostSeat | undefined>;
-  /** Ends every wait in progress with undefined (a stopping worker hands those jobs back). */
-  cancelWaiting(): void;
-  close(): Promise<void>;
-}
-
-/** No host-wide limit (WORKER_HOST_SEATS=0): every acquire is granted at once. */
-export const unlimitedSeats: ExecutionSeats = {
-  acquire: () => Promise.resolve({ release: () => undefined }),
-  cancelWaiting: () => undefined,
-  close: () => Promise.resolve(),
-};
-
 /** The abstract socket name of a seat scope: per user, so another user's processes cannot hold this user's seats. */
 export function hostSeatsSocketName(scope: string): string {
   return `\0dmasim/host-seats/${userInfo().uid}/${scope}`;
@@ -138,7 +122,7 @@ const reconnectDelayMs = 20;
  * One process's client of the host's seats (and, when it was first, the coordinator). One instance
  * per process: the coordinator counts seats per connection.
  */
-export class HostSeats implements ExecutionSeats {
+export class HostSeats {
   /** The connection to the coordinator while it is open. */
   private socket: Socket | undefined;
   private coordinator: SeatCoordinator | undefined;
@@ -168,6 +152,7 @@ export class HostSeats implements ExecutionSeats {
     return this.coordinator !== undefined;
   }
 
+  /** Waits for a seat; undefined when the seats were closed or `cancelWaiting` was called meanwhile. */
   acquire(): Promise<HostSeat | undefined> {
     if (this.closed) return Promise.resolve(undefined);
     return new Promise((resolve) => {
@@ -177,6 +162,7 @@ export class HostSeats implements ExecutionSeats {
     });
   }
 
+  /** Ends every wait in progress with undefined (a stopping worker takes no seat from then on). */
   cancelWaiting(): void {
     // The coordinator still has their acquires; their grants are handed straight back (onGrant).
     for (const resolve of this.waiters.splice(0)) resolve(undefined);
@@ -283,14 +269,14 @@ export class HostSeats implements ExecutionSeats {
 }
 
 /**
- * The seats a worker process uses: none when `capacity` is 0, or off Linux (abstract sockets are
- * Linux's), with a warning.
+ * The seats a worker process uses: undefined (no host-wide limit) when `capacity` is 0, or off
+ * Linux (abstract sockets are Linux's), with a warning.
  */
-export function createExecutionSeats(options: { capacity: number; scope: string; logger: Logger }): ExecutionSeats {
-  if (options.capacity === 0) return unlimitedSeats;
+export function createHostSeats(options: { capacity: number; scope: string; logger: Logger }): HostSeats | undefined {
+  if (options.capacity === 0) return undefined;
   if (process.platform !== 'linux') {
     options.logger.warn('WORKER_HOST_SEATS needs Linux (abstract Unix sockets); running without a host-wide limit');
-    return unlimitedSeats;
+    return undefined;
   }
   return new HostSeats({
     capacity: options.capacity,
