@@ -291,8 +291,9 @@ describe('migrations', () => {
     await expect(db.run.update({ where: { id: run.id }, data: { timeLimitMs: 10 } })).rejects.toThrow();
   });
 
-  it('reverts the six newest migrations with migrate down 6 and re-applies them, keeping stored series and counts', async () => {
-    // The newest migration adds the run's revision (a column, a trigger that bumps it, the revision
+  it('reverts the seven newest migrations with migrate down 7 and re-applies them, keeping stored series and counts', async () => {
+    // The newest migration lets the run path's two writes send their change notification after
+    // commit (functions the trigger and those statements call); the one before adds the run's revision (a column, a trigger that bumps it, the revision
     // in the change notification); the one before adds the run table's change notification trigger; the one before shards
     // the rollup counters (down folds the shards into one row per key); the one before compresses series and reports with lz4; the one before that indexes pending
     // replays; the one before that turns per-sample rows into one array row per run and metric: the
@@ -314,6 +315,10 @@ describe('migrations', () => {
       (await db.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM pg_trigger WHERE tgname = '${name}'`)).length;
     expect(await triggerNamed('run_updated_notify')).toBe(1);
     expect(await triggerNamed('run_revision_bump')).toBe(1);
+    const functionNamed = async (name: string): Promise<number> =>
+      (await db.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM pg_proc WHERE proname = '${name}'`)).length;
+    expect(await functionNamed('run_notify_after_commit')).toBe(1);
+    expect(await functionNamed('run_updated_notify_now')).toBe(1);
     /** A column's compression: 'l' for lz4, '' for the server's default. */
     const compressionOf = async (table: string, column: string): Promise<string> =>
       (
@@ -342,12 +347,14 @@ describe('migrations', () => {
     );
     expect(await runCounts()).toBe(countsBefore);
     await db.$disconnect();
-    const down = await migrateWithCli(databaseUrl, ['down', '6']);
+    const down = await migrateWithCli(databaseUrl, ['down', '7']);
     db = createDatabase({ databaseUrl, schema: 'public' });
     const afterDown = await seriesText('metric_sample');
     const indexAfterDown = await indexNamed('run_replay_pending_idx');
     const triggerAfterDown = await triggerNamed('run_updated_notify');
     const revisionTriggerAfterDown = await triggerNamed('run_revision_bump');
+    const afterCommitFunctionsAfterDown =
+      (await functionNamed('run_notify_after_commit')) + (await functionNamed('run_updated_notify_now'));
     const compressionAfterDown = await compressionOf('run_report', 'report');
     const countsAfterDown = await runCounts();
     const rowsPerKeyAfterDown = await db.$queryRawUnsafe<Array<{ n: bigint }>>(
@@ -357,8 +364,11 @@ describe('migrations', () => {
     const up = await migrateWithCli(databaseUrl);
     db = createDatabase({ databaseUrl, schema: 'public' });
 
-    expect(down).toMatch(/migrate down: 6 migration\(s\)/);
-    expect(up).toMatch(/migrate up: 6 migration\(s\)/);
+    expect(down).toMatch(/migrate down: 7 migration\(s\)/);
+    expect(up).toMatch(/migrate up: 7 migration\(s\)/);
+    expect(afterCommitFunctionsAfterDown).toBe(0);
+    expect(await functionNamed('run_notify_after_commit')).toBe(1);
+    expect(await functionNamed('run_updated_notify_now')).toBe(1);
     expect(triggerAfterDown).toBe(0);
     expect(revisionTriggerAfterDown).toBe(0);
     expect(await triggerNamed('run_revision_bump')).toBe(1);

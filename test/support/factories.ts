@@ -39,7 +39,7 @@ export async function completeRun(
   } = {},
 ): Promise<boolean> {
   const now = result.now ?? new Date();
-  await new RunRepository(db).markRunning(run.id, now);
+  await new RunRepository(db).startForJob(run.id, now);
   const written = await new ResultRepository(db).saveRunResult({
     runId: run.id,
     teamId: run.teamId,

@@ -1,6 +1,7 @@
 import type { Database } from '../../platform/db';
 import { Prisma } from '../../generated/prisma/client';
 import type { CursorKey, Page } from '../common/cursor';
+import { notifyRunUpdatedAfterCommit } from '../run/run.repository';
 import type {
   AllocatorMetrics,
   MetricPoint,
@@ -57,8 +58,8 @@ const saveRunResultStatement = {
       WITH moved AS (
         UPDATE run SET status = 'SUCCEEDED', result_hash = $1, progress = 1, finished_at = clock_timestamp(),
           verdict = $2, verdict_levels = $3::text[], summary = $4::jsonb
-        WHERE id = $5::uuid AND team_id = $6::uuid AND status = 'RUNNING'
-        RETURNING id, team_id, scenario_id, profile, overlays, finished_at
+        WHERE id = $5::uuid AND team_id = $6::uuid AND status = 'RUNNING' AND run_notify_after_commit()
+        RETURNING id, team_id, scenario_id, profile, overlays, finished_at, run_updated_payload(run) AS run_updated_payload
       ), found AS (
         SELECT * FROM unnest(
           $7::text[], $8::text[], $9::text[], $10::text[], $11::bigint[], $12::bigint[], $13::text[],
@@ -102,7 +103,7 @@ const saveRunResultStatement = {
         INSERT INTO team_dashboard_version (team_id, shard, version) SELECT team_id, rollup_shard(), 1 FROM moved
         ON CONFLICT (team_id, shard) DO UPDATE SET version = team_dashboard_version.version + 1
       )
-      SELECT m.finished_at,
+      SELECT m.finished_at, m.run_updated_payload,
              EXISTS (SELECT 1 FROM run_replay r WHERE r.replay_run_id = m.id AND r.actual_hash IS NULL) AS replay_pending
       FROM moved m`,
 };
@@ -118,9 +119,9 @@ export class ResultRepository {
    * row is written unless the run moved. Violations go in as one multi-row insert (unnest), the
    * series as one row per metric (t and value arrays); the dashboard rollups (violations per day, latest run per scenario and kernel,
    * newest headroom point, the team's dashboard version; the counters on this connection's shard row,
-   * so that concurrent results do not queue on one row lock) move in the same statement; the run
-   * table's trigger NOTIFYs `runUpdatedChannel` with the run id, heard by API processes at commit
-   * (live updates). `finished_at`
+   * so that concurrent results do not queue on one row lock) move in the same statement. The run's
+   * change notification (`runUpdatedChannel`, live updates) is sent right after the commit, not by
+   * the run table's trigger inside it (notifyRunUpdatedAfterCommit). `finished_at`
    * is the database's clock inside that statement, i.e. at commit. Returns it, or undefined when
    * nothing was written.
    */
@@ -128,7 +129,11 @@ export class ResultRepository {
     const v = record.violations;
     const { all, ...m } = record.metrics;
     const series = seriesRows(record.samples);
-    const [written] = await this.db.sql.rows<{ finished_at: Date; replay_pending: boolean }>(saveRunResultStatement, [
+    const [written] = await this.db.sql.rows<{
+      finished_at: Date;
+      run_updated_payload: string;
+      replay_pending: boolean;
+    }>(saveRunResultStatement, [
       record.resultHash,
       record.summary.verdict,
       [...record.summary.levels],
@@ -161,7 +166,9 @@ export class ResultRepository {
       series.map((x) => x.value),
       m.nslabs === 0 ? 0 : m.hiwater / m.nslabs,
     ]);
-    return written ? { finishedAt: written.finished_at, replayPending: written.replay_pending } : undefined;
+    if (!written) return undefined;
+    await notifyRunUpdatedAfterCommit(this.db, written.run_updated_payload);
+    return { finishedAt: written.finished_at, replayPending: written.replay_pending };
   }
 
   async findReport(teamId: string, runId: string): Promise<unknown> {

@@ -50,10 +50,31 @@ const runStatements = {
     name: 'dmasim_run_start_for_job',
     text: `UPDATE run r SET status = 'RUNNING', started_at = $2, heartbeat_at = $2, attempts = r.attempts + 1
       FROM team t
-      WHERE r.id = $1::uuid AND r.status IN ('QUEUED', 'RUNNING') AND t.id = r.team_id
-      RETURNING ${runColumns}, t.run_time_limit_ms AS "teamTimeLimitMs"`,
+      WHERE r.id = $1::uuid AND r.status IN ('QUEUED', 'RUNNING') AND t.id = r.team_id AND run_notify_after_commit()
+      RETURNING ${runColumns}, t.run_time_limit_ms AS "teamTimeLimitMs", run_updated_payload(r) AS "runUpdatedPayload"`,
+  },
+  notifyRunUpdatedNow: {
+    name: 'dmasim_run_updated_notify_now',
+    text: `SELECT run_updated_notify_now($1)`,
   },
 } as const;
+
+/**
+ * Sends a run's change notification (`runUpdatedChannel`) that its writing statement left to it
+ * with run_notify_after_commit() (migration 1796410800000_run-notify-after-commit): after that
+ * statement's commit, in a transaction of its own committed without waiting for its WAL flush, so
+ * the run's hot-path commits do not queue on PostgreSQL's notification lock across their flushes.
+ * Never throws: the change is committed whatever happens here, and a subscriber that misses the
+ * notification reads the run at its next safety poll (RunUpdates).
+ */
+export async function notifyRunUpdatedAfterCommit(db: Database, payload: string): Promise<boolean> {
+  try {
+    await db.sql.rows(runStatements.notifyRunUpdatedNow, [payload]);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** All SQL for runs and batches; every read and write is scoped by team id. */
 export class RunRepository {
@@ -193,11 +214,13 @@ export class RunRepository {
    * when the run is final or gone (then `statusOf` tells which).
    */
   async startForJob(id: string, now: Date): Promise<{ run: Run; teamTimeLimitMs: number | null } | undefined> {
-    const [row] = await this.db.sql.rows<RunSqlRow & { teamTimeLimitMs: number | null }>(runStatements.startForJob, [
-      id,
-      now,
-    ]);
-    return row ? { run: toRun(row), teamTimeLimitMs: row.teamTimeLimitMs } : undefined;
+    const [row] = await this.db.sql.rows<RunSqlRow & { teamTimeLimitMs: number | null; runUpdatedPayload: string }>(
+      runStatements.startForJob,
+      [id, now],
+    );
+    if (!row) return undefined;
+    await notifyRunUpdatedAfterCommit(this.db, row.runUpdatedPayload);
+    return { run: toRun(row), teamTimeLimitMs: row.teamTimeLimitMs };
   }
 
   /**

@@ -49,7 +49,9 @@ describe('results, triage and the dashboard', () => {
       }, 'the listener to hear a probe notification');
       const start = heard.length;
 
-      await completeRun(api.db, run); // QUEUED → RUNNING, then RUNNING → SUCCEEDED with the result
+      // QUEUED → RUNNING, then RUNNING → SUCCEEDED with the result: the worker's two statements,
+      // which send their notification after commit instead of the trigger (once each, not twice).
+      await completeRun(api.db, run);
       await completeRun(api.db, run); // a duplicate completion writes nothing, so announces nothing
       await runs.markRunning(other.id, new Date());
       await runs.updateProgress(other.id, 0.5, new Date());
