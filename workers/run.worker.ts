@@ -192,6 +192,13 @@ export function createRunWorker(
 export interface RunWorkerHandle {
   /** Graceful stop: lets current runs finish within WORKER_SHUTDOWN_GRACE_MS, then hands them back. */
   stop(): Promise<void>;
+  /**
+   * Takes no new jobs until resume() (a job fetched at that moment still runs); resolves once the
+   * runs in progress have finished. Host seats stay held.
+   */
+  pause(): Promise<void>;
+  /** Takes jobs again after pause() (a standby process still waits for its seats). */
+  resume(): void;
   /** Resolves after the reconciler's first pass (at start). */
   readonly reconciled: Promise<void>;
 }
@@ -273,13 +280,15 @@ export async function startRunWorker(
   });
   // Warm threads first (modules loaded, database clients open), then take jobs once seated.
   await pool.ready();
-  takeJobsWhileSeated(worker, parts.seats, config.workerConcurrency, logger);
+  const intake = takeJobsWhileSeated(worker, parts.seats, config.workerConcurrency, logger);
   await worker.waitUntilReady();
 
   const reconciling = reconciler.start(config.reconcileIntervalMs, deps.alsoEachPass);
 
   return {
     reconciled: reconciling.firstPass,
+    pause: () => intake.pause(),
+    resume: () => intake.resume(),
     async stop() {
       // 1. Take no new jobs: a job fetched from now on goes straight back to waiting.
       parts.beginStop();
@@ -324,11 +333,31 @@ function takeJobsWhileSeated(
   seats: HostSeats | undefined,
   concurrency: number,
   logger: Logger,
-): void {
+): { pause(): Promise<void>; resume(): void } {
+  // seated: may take jobs (always without seats); started: worker.run() was called; paused: pause()
+  // asked for no new jobs. BullMQ's resume() starts a worker that never ran, so a paused standby
+  // process must not be resumed through it before it holds a seat.
+  const state = { seated: !seats, started: false, paused: false };
   const run = (): void => {
+    state.started = true;
     void worker.run().catch((error: unknown) => logger.error({ err: error }, 'run worker stopped with an error'));
   };
-  if (!seats) return run();
+  const intake = {
+    async pause(): Promise<void> {
+      state.paused = true;
+      if (state.started) await worker.pause();
+    },
+    resume(): void {
+      if (!state.paused) return;
+      state.paused = false;
+      if (state.started) void worker.resume();
+      else if (state.seated) run();
+    },
+  };
+  if (!seats) {
+    run();
+    return intake;
+  }
   let held = 0;
   worker.concurrency = 1;
   logger.info({ concurrency }, 'run worker waits for host execution seats');
@@ -336,10 +365,12 @@ function takeJobsWhileSeated(
     void seats.acquire().then((seat) => {
       if (!seat) return; // the worker stops; its seats go when it closes them or its connection ends
       held += 1;
-      if (held === 1) run();
-      else worker.concurrency = held;
+      state.seated = true;
+      if (held === 1 && !state.paused) run();
+      else if (held > 1) worker.concurrency = held;
       logger.info({ seats: held, concurrency }, 'run worker holds host execution seats');
     });
+  return intake;
 }
 
 /** Waits for `work` at most `ms` (its value, or undefined when it failed or took longer). */

@@ -13,6 +13,10 @@ export interface WorkerProcess {
   stop(): Promise<void>;
   /** Resolves after the reconciler's first pass (at start). */
   readonly reconciled: Promise<void>;
+  /** Takes no new runs; resolves once the runs in progress have finished (RunWorkerHandle.pause). */
+  pause(): Promise<void>;
+  /** Takes runs again after pause(). */
+  resume(): void;
 }
 
 /**
@@ -49,6 +53,8 @@ export async function startWorkerProcess(
   });
   return {
     reconciled: runWorker.reconciled,
+    pause: () => runWorker.pause(),
+    resume: () => runWorker.resume(),
     stop: async () => {
       await runWorker.stop();
       await regressionWorkers.stop();

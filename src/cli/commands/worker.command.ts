@@ -16,7 +16,9 @@ on a shared host API processes are served first. With WORKER_HOST_SEATS=N the wo
 a host share N execution seats: a process takes jobs only while it holds seats, and one started
 beyond them stands by until a seated process stops or dies (default 0: no host-wide limit).
 SIGTERM/SIGINT let the current runs finish within WORKER_SHUTDOWN_GRACE_MS, then hand the rest back
-to the queue.`;
+to the queue. SIGUSR2 pauses the process: it takes no new runs (runs it has started finish; it
+prints "dmasim worker paused" once they have) and keeps its host seats; SIGCONT resumes it (prints
+"dmasim worker resumed"). A process continued after SIGSTOP (or Ctrl-Z) resumes as well.`;
 
 export const workerCommand: CliCommand = {
   name: 'worker',
@@ -34,10 +36,28 @@ export const workerCommand: CliCommand = {
     io.stdout.write(
       `dmasim worker running (concurrency ${config.workerConcurrency}, nice ${nice ?? 'unchanged'}, prefix ${config.bullmqPrefix})\n`,
     );
+    let paused = false;
+    const pause = (): void => {
+      if (paused) return;
+      paused = true;
+      void worker.pause().then(() => {
+        if (paused) io.stdout.write('dmasim worker paused\n');
+      });
+    };
+    const resume = (): void => {
+      if (!paused) return;
+      paused = false;
+      worker.resume();
+      io.stdout.write('dmasim worker resumed\n');
+    };
+    process.on('SIGUSR2', pause);
+    process.on('SIGCONT', resume);
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);
     });
+    process.off('SIGUSR2', pause);
+    process.off('SIGCONT', resume);
     await worker.stop();
     return ExitCode.ok;
   },
