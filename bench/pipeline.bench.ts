@@ -17,6 +17,9 @@
 //   of the worker processes. Then R more runs queued while the queue is paused: backlogRunsPerSec is
 //   the rate at which the workers drain them once it resumes (runsPerSec is also bounded by how fast
 //   the one API process, sharing the cores, accepts submissions).
+// - pipeline-scaling-w2, -w4 and -w4-vs-w2 (--scaling 2,4): four warm worker processes, two or all
+//   four of them taking runs (the others paused with SIGUSR2), alternating for --scaling-rounds
+//   rounds: runs/s of each count and the four-to-two ratio round by round, both timed phases.
 //
 // WORKER_HOST_SEATS=N npm run bench:pipeline measures the worker processes sharing N execution
 // seats (in a scope of their own); each throughput line says hostSeats.
@@ -24,7 +27,8 @@
 // ≥ 40 runs/s with 2 workers, throughput not falling as workers are added.
 // Options: --latency-runs N (default 200; 0 skips the latency case) --latency-warmup-runs N (default 200) --runs R (default 1200)
 // --ops N (default 200) --workers 1,2,4 ('' = the latency case alone) --concurrency C (default 1)
-// --warmup-runs W (default 8000) --client http|fetch --keep-db --cpu-prof DIR --node-flags "F1 F2".
+// --warmup-runs W (default 8000) --scaling 2,4 ('' skips it) --scaling-rounds N (default 4)
+// --client http|fetch --keep-db --cpu-prof DIR --node-flags "F1 F2".
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -61,6 +65,11 @@ const operations = Number(option('ops') ?? 200);
 // --workers '' runs the latency case alone.
 const workerCounts = (option('workers') ?? '1,2,4').split(',').filter(Boolean).map(Number);
 const concurrency = Number(option('concurrency') ?? 1);
+// --scaling 2,4: the same warm processes, 2 then 4 of them taking runs (the rest paused), in
+// alternating order for --scaling-rounds rounds ('' skips it). Cases measured minutes apart drifted
+// on this machine by as much as the difference between the counts.
+const scalingCounts = (option('scaling') ?? '2,4').split(',').filter(Boolean).map(Number);
+const scalingRounds = Number(option('scaling-rounds') ?? 4);
 // 8,000 per process: V8 optimizes code that runs once per run only after thousands of runs. Sampled
 // with perf while four processes drained a backlog, TurboFan still took 20 % of their CPU after
 // 1,500 warm-up runs each (two processes, with twice the runs each by then: 6 %); with 200 the timed
@@ -132,6 +141,7 @@ async function main(): Promise<void> {
       // --latency-runs 0: the throughput cases alone.
       if (latencyRuns > 0) report(await latencyCase(context));
       for (const workers of workerCounts) report(await throughputCase(context, workers));
+      if (scalingCounts.length >= 2) for (const line of await scalingCase(context, scalingCounts)) report(line);
     } finally {
       await api.stop();
       await db.end();
@@ -265,7 +275,7 @@ async function startWorkers(context: Context, count: number): Promise<ChildProce
             // string on every chunk); later output still has to be read so the child never blocks.
             child.stdout?.off('data', onData);
             if (workerNodeFlags.length > 0) child.stdout?.pipe(process.stderr);
-            else child.stdout?.resume();
+            countOutputLines(child);
             resolve();
           };
           child.stdout?.on('data', onData);
@@ -274,6 +284,37 @@ async function startWorkers(context: Context, count: number): Promise<ChildProce
     ),
   );
   return children;
+}
+
+/** How often each worker process has printed each line so far (only the lines the bench waits for). */
+const printedLineCounts = new WeakMap<ChildProcess, Map<string, number>>();
+const countedLines = ['dmasim worker paused', 'dmasim worker resumed'];
+
+/** Reads a started worker's stdout from now on, counting the lines in `countedLines`. */
+function countOutputLines(child: ChildProcess): void {
+  const counts = new Map<string, number>();
+  printedLineCounts.set(child, counts);
+  let partial = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    const lines = (partial + chunk.toString('utf8')).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) if (countedLines.includes(line)) counts.set(line, (counts.get(line) ?? 0) + 1);
+  });
+}
+
+/**
+ * Sends `signal` to a worker process and resolves once it has printed `line` once more (SIGUSR2 →
+ * "dmasim worker paused", after its current runs; SIGCONT → "dmasim worker resumed").
+ */
+async function signalAndAwaitLine(child: ChildProcess, signal: NodeJS.Signals, line: string): Promise<void> {
+  const counts = printedLineCounts.get(child);
+  if (!counts) throw new Error('signalAndAwaitLine: the worker was not started by startWorkers');
+  const before = counts.get(line) ?? 0;
+  child.kill(signal);
+  for (const deadline = Date.now() + 60_000; (counts.get(line) ?? 0) <= before;) {
+    if (Date.now() > deadline) throw new Error(`worker ${String(child.pid)} did not print '${line}' within 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 async function stopWorkers(children: readonly ChildProcess[]): Promise<void> {
@@ -588,8 +629,37 @@ function waitFinal(ws: ReturnType<typeof createClient>, runId: string): Promise<
   });
 }
 
-async function throughputCase(context: Context, workerCount: number): Promise<Record<string, unknown>> {
+/** Submits `count` runs from 8 concurrent clients, then waits until none of them is QUEUED or RUNNING. */
+async function submitRunsAndDrain(
+  context: Context,
+  scenarioId: string,
+  count: number,
+  keyPrefix: string,
+  into: string[],
+): Promise<void> {
   const gql = graphql(context);
+  let next = 0;
+  const submitOne = async (): Promise<void> => {
+    while (next < count) {
+      const key = `${scenarioId}-${keyPrefix}${next++}`;
+      const data = await gql<{ submitRun: { run: { id: string } } }>(submitMutation, { s: scenarioId, key });
+      into.push(data.submitRun.run.id);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, submitOne));
+  for (;;) {
+    // Every run in flight in the bench's own database is one of these (earlier cases have ended),
+    // and the partial index on in-flight runs answers this from a few entries: a poll that looked
+    // up every submitted id (1,200 of them, 50 times a second) cost PostgreSQL more CPU than a run.
+    const { rows } = await context.db.query<{ open: string }>(
+      `SELECT count(*) AS open FROM run WHERE status IN ('QUEUED', 'RUNNING')`,
+    );
+    if (Number(rows[0]?.open) === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function throughputCase(context: Context, workerCount: number): Promise<Record<string, unknown>> {
   const scenarioId = await createScenario(context, `throughput-w${workerCount}`);
   const workers = await startWorkers(context, workerCount);
   let peakRssBytes = 0;
@@ -611,28 +681,8 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
   let backlogPostgresCpuMs = 0;
   let scheduling = schedulingPerRun(noSchedulingCounts, noSchedulingCounts, 1);
   let backlogScheduling = scheduling;
-  /** Submits `count` runs from 8 concurrent clients, then waits until none of them is QUEUED or RUNNING. */
-  const submitAndDrain = async (count: number, keyPrefix: string, into: string[]): Promise<void> => {
-    let next = 0;
-    const submitOne = async (): Promise<void> => {
-      while (next < count) {
-        const key = `${scenarioId}-${keyPrefix}${next++}`;
-        const data = await gql<{ submitRun: { run: { id: string } } }>(submitMutation, { s: scenarioId, key });
-        into.push(data.submitRun.run.id);
-      }
-    };
-    await Promise.all(Array.from({ length: 8 }, submitOne));
-    for (;;) {
-      // Every run in flight in the bench's own database is one of these (earlier cases have ended),
-      // and the partial index on in-flight runs answers this from a few entries: a poll that looked
-      // up every submitted id (1,200 of them, 50 times a second) cost PostgreSQL more CPU than a run.
-      const { rows } = await context.db.query<{ open: string }>(
-        `SELECT count(*) AS open FROM run WHERE status IN ('QUEUED', 'RUNNING')`,
-      );
-      if (Number(rows[0]?.open) === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  };
+  const submitAndDrain = (count: number, keyPrefix: string, into: string[]): Promise<void> =>
+    submitRunsAndDrain(context, scenarioId, count, keyPrefix, into);
   try {
     // Untimed warm-up, W runs per worker process: every process's engine threads, JIT and
     // connections are warm before the clock starts, so the figure is steady-state throughput rather
@@ -723,6 +773,102 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
 }
 
 /**
+ * pipeline-scaling: whether runs/s falls as worker processes are added on one host, measured on the
+ * same warm processes so that the machine's drift between cases does not decide it. Starts the
+ * largest count of `counts`, warms every process (W runs each), then for each of `rounds` rounds
+ * times each count in turn (the order reversed every other round): the processes beyond the count
+ * are paused (SIGUSR2: they take no runs; SIGCONT resumes them), then a vacuum, R runs submitted by
+ * 8 clients and R runs drained from a backlog, as in the throughput case. Prints one line per count
+ * (runs/s min / median / max over the rounds, and by round) and one line with the ratio of the
+ * largest count's runs/s to the smallest's, round by round (each pair measured a few seconds apart).
+ */
+async function scalingCase(context: Context, counts: readonly number[]): Promise<Array<Record<string, unknown>>> {
+  const processCount = Math.max(...counts);
+  const scenarioId = await createScenario(context, `scaling-${counts.join('-')}`);
+  const workers = await startWorkers(context, processCount);
+  const paused = new Set<ChildProcess>();
+  const runsPerSec = new Map<number, number[]>(counts.map((count) => [count, []]));
+  const backlogRunsPerSec = new Map<number, number[]>(counts.map((count) => [count, []]));
+  const submitAndDrain = (count: number, keyPrefix: string): Promise<void> =>
+    submitRunsAndDrain(context, scenarioId, count, keyPrefix, []);
+  let peakRssBytes = 0;
+  const sampler = setInterval(() => {
+    peakRssBytes = Math.max(
+      peakRssBytes,
+      workers.reduce((sum, child) => sum + rssBytes(child.pid), 0),
+    );
+  }, 100);
+  try {
+    await submitAndDrain(warmupRunsPerProcess * processCount, 'warm-');
+    for (let roundIndex = 0; roundIndex < scalingRounds; roundIndex += 1) {
+      const order = roundIndex % 2 === 0 ? counts : [...counts].reverse();
+      for (const count of order) {
+        for (const [index, child] of workers.entries()) {
+          if (index < count && paused.has(child)) {
+            await signalAndAwaitLine(child, 'SIGCONT', 'dmasim worker resumed');
+            paused.delete(child);
+          } else if (index >= count && !paused.has(child)) {
+            await signalAndAwaitLine(child, 'SIGUSR2', 'dmasim worker paused');
+            paused.add(child);
+          }
+        }
+        await vacuum(context);
+        const started = performance.now();
+        await submitAndDrain(throughputRuns, `r${roundIndex}-w${count}-`);
+        runsPerSec.get(count)!.push(round(throughputRuns / ((performance.now() - started) / 1000)));
+        await vacuum(context);
+        const backlog = await drainBacklog(
+          context,
+          () => submitAndDrain(throughputRuns, `r${roundIndex}-w${count}-backlog-`),
+          () => undefined,
+        );
+        backlogRunsPerSec.get(count)!.push(round(throughputRuns / backlog.seconds));
+      }
+    }
+  } finally {
+    clearInterval(sampler);
+    await stopWorkers(workers);
+  }
+  const spread = (values: readonly number[]): { min: number; median: number; max: number } => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = sorted.length / 2;
+    const median =
+      sorted.length % 2 === 1
+        ? sorted[Math.floor(middle)]!
+        : Math.round(((sorted[middle - 1]! + sorted[middle]!) / 2) * 100) / 100;
+    return { min: sorted[0] ?? 0, median: sorted.length === 0 ? 0 : median, max: sorted[sorted.length - 1] ?? 0 };
+  };
+  const lines: Array<Record<string, unknown>> = counts.map((count) => ({
+    case: `pipeline-scaling-w${count}`,
+    runs: throughputRuns,
+    opsPerRun: operations,
+    rounds: scalingRounds,
+    workerProcesses: count,
+    pausedProcesses: processCount - count,
+    concurrencyPerProcess: concurrency,
+    hostSeats: context.hostSeats,
+    runsPerSec: spread(runsPerSec.get(count)!),
+    runsPerSecByRound: runsPerSec.get(count),
+    backlogRunsPerSec: spread(backlogRunsPerSec.get(count)!),
+    backlogRunsPerSecByRound: backlogRunsPerSec.get(count),
+    peakWorkerRssMiB: round(peakRssBytes / 2 ** 20),
+  }));
+  const fewest = Math.min(...counts);
+  const ratios = (byCount: Map<number, number[]>): number[] =>
+    byCount.get(processCount)!.map((value, index) => Math.round((value / byCount.get(fewest)![index]!) * 100) / 100);
+  lines.push({
+    case: `pipeline-scaling-w${processCount}-vs-w${fewest}`,
+    rounds: scalingRounds,
+    ratioByRound: ratios(runsPerSec),
+    ratio: spread(ratios(runsPerSec)),
+    backlogRatioByRound: ratios(backlogRunsPerSec),
+    backlogRatio: spread(ratios(backlogRunsPerSec)),
+    targets: `not falling as workers are added: ratio of w${processCount} to w${fewest} runs/s >= 1`,
+  });
+  return lines;
+}
+
+/**
  * Before each timed phase: this machine's PostgreSQL runs without autovacuum, and every run leaves
  * dead row versions (three per run, and the rollup rows it moves); without this each phase would
  * walk past those of every phase before it (4 × 4,000 warm-up runs for four processes), which a
@@ -747,7 +893,7 @@ function report(line: Record<string, unknown>): void {
   const { case: name, ...rest } = line;
   process.stdout.write(
     `${String(name).padEnd(26)} ${Object.entries(rest)
-      .map(([k, v]) => `${k}=${String(v)}`)
+      .map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
       .join(' ')}\n`,
   );
 }
