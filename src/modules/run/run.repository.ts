@@ -67,12 +67,11 @@ const runStatements = {
  * Never throws: the change is committed whatever happens here, and a subscriber that misses the
  * notification reads the run at its next safety poll (RunUpdates).
  */
-export async function notifyRunUpdatedAfterCommit(db: Database, payload: string): Promise<boolean> {
+export async function notifyRunUpdatedAfterCommit(db: Database, payload: string): Promise<void> {
   try {
     await db.sql.rows(runStatements.notifyRunUpdatedNow, [payload]);
-    return true;
   } catch {
-    return false;
+    // Nothing to undo or retry: see above.
   }
 }
 
@@ -219,7 +218,10 @@ export class RunRepository {
       [id, now],
     );
     if (!row) return undefined;
-    await notifyRunUpdatedAfterCommit(this.db, row.runUpdatedPayload);
+    // Not awaited: the executor waits for this answer before it stores a result, and the RUNNING
+    // notification need not delay that (a subscriber orders states by revision, so a RUNNING heard
+    // after the SUCCEEDED it preceded is dropped).
+    void notifyRunUpdatedAfterCommit(this.db, row.runUpdatedPayload);
     return { run: toRun(row), teamTimeLimitMs: row.teamTimeLimitMs };
   }
 

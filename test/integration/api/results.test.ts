@@ -32,10 +32,11 @@ describe('results, triage and the dashboard', () => {
     const events = createRunUpdatedEventSource(listener);
     const heard: string[] = [];
     const states: string[] = [];
-    const carried = new Map<string, Run>(); // the newest run each event carried, by id
+    const carried = new Map<string, Run>(); // the newest run (by revision) the events carried, by id
     const unsubscribe = events.subscribe((event) => {
       heard.push(event.runId ?? '(any)');
-      if (event.run) carried.set(event.run.id, event.run);
+      if (event.run && (carried.get(event.run.id)?.revision ?? -1) < event.run.revision)
+        carried.set(event.run.id, event.run);
       if (event.run)
         states.push(
           `${event.run.id}:${event.run.status}:${event.run.progress}:${event.run.attempts}:r${event.run.revision}`,
@@ -52,6 +53,9 @@ describe('results, triage and the dashboard', () => {
       // QUEUED → RUNNING, then RUNNING → SUCCEEDED with the result: the worker's two statements,
       // which send their notification after commit instead of the trigger (once each, not twice).
       await completeRun(api.db, run);
+      // The RUNNING notification is sent without the writer waiting for it, so it may come after
+      // the SUCCEEDED one (subscribers order them by revision): both are heard before going on.
+      await until(() => heard.filter((h) => h === run.id).length === 2, 'both notifications of the run');
       await completeRun(api.db, run); // a duplicate completion writes nothing, so announces nothing
       await runs.markRunning(other.id, new Date());
       await runs.updateProgress(other.id, 0.5, new Date());
@@ -87,9 +91,8 @@ describe('results, triage and the dashboard', () => {
       // Each carries the run as the change left it, read back exactly as the repository maps runs;
       // the oversized one carries only the id.
       // The revision counts the run's visible changes (the heartbeat-only write is not one).
-      expect(states).toEqual([
-        `${run.id}:RUNNING:0:1:r1`,
-        `${run.id}:SUCCEEDED:1:1:r2`,
+      expect(states.slice(0, 2).sort()).toEqual([`${run.id}:RUNNING:0:1:r1`, `${run.id}:SUCCEEDED:1:1:r2`]);
+      expect(states.slice(2)).toEqual([
         `${other.id}:RUNNING:0:1:r1`,
         `${other.id}:RUNNING:0.5:1:r2`,
         `${other.id}:CANCELLED:0.5:1:r3`,
