@@ -6,13 +6,13 @@
 // The dashboard is measured twice: as served (the per-team cache warm) and uncached (the team's
 // dashboard version bumped before every request, as a new result would). Target (issue 17):
 // p99 < 50 ms for every dashboard query; printed, never asserted.
-import { randomBytes } from 'node:crypto';
 import pino from 'pino';
 import { Client } from 'pg';
 import { startApi } from '../src/main/api.process';
 import { engineSpecValidator } from '../src/modules/scenario/engine-spec-validator';
 import { parseConfig } from '../src/platform/config';
 import { runMigrations } from '../src/platform/migrate';
+import { createBenchDatabase } from './bench-support';
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -28,11 +28,8 @@ const repeat = option('repeat', 1);
 const adminUrl = process.env['TEST_DATABASE_ADMIN_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 async function main(): Promise<void> {
-  const dbName = `dmasim_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
-  const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
+  const database = await createBenchDatabase(adminUrl);
+  const { name: dbName, url: databaseUrl } = database;
   try {
     await runMigrations({ databaseUrl, schema: 'public' });
     const config = parseConfig({
@@ -131,9 +128,7 @@ async function main(): Promise<void> {
       await api.stop();
     }
   } finally {
-    if (keepDatabase) process.stderr.write(`kept database ${dbName}\n`);
-    else await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await admin.end();
+    await database.close(keepDatabase);
   }
 }
 

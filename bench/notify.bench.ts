@@ -16,8 +16,8 @@
 // Prints one line per case (commits/s, notifications heard by a listener, which must equal the
 // commits) and one line per (C, D) with the ratio after/in. `--json`: JSON lines.
 // Options: --clients 8,32 --commit-delay-us 0,1000 --seconds 8 --keep-db.
-import { randomBytes } from 'node:crypto';
 import { Client, type ClientConfig } from 'pg';
+import { createBenchDatabase, printCaseLine, runBench } from './bench-support';
 import { runMigrations } from '../src/platform/migrate';
 import { runUpdatedChannel } from '../src/modules/run/run.types';
 
@@ -48,11 +48,8 @@ const statements = {
 type Mode = 'notify-in-commit' | 'notify-after-commit';
 
 async function main(): Promise<void> {
-  const dbName = `dmasim_bench_notify_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
-  const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
+  const database = await createBenchDatabase(adminUrl, 'dmasim_bench_notify');
+  const databaseUrl = database.url;
   try {
     await runMigrations({ databaseUrl, schema: 'public' });
     const runIds = await seedRunningRuns(databaseUrl, Math.max(...clientCounts));
@@ -73,9 +70,7 @@ async function main(): Promise<void> {
         });
       }
   } finally {
-    if (keepDatabase) process.stderr.write(`kept database ${dbName}\n`);
-    else await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await admin.end();
+    await database.close(keepDatabase);
   }
 }
 
@@ -162,22 +157,7 @@ async function measure(
 }
 
 function report(line: Record<string, unknown>): void {
-  if (asJson) {
-    process.stdout.write(`${JSON.stringify(line)}\n`);
-    return;
-  }
-  const { case: name, ...rest } = line;
-  process.stdout.write(
-    `${String(name).padEnd(34)} ${Object.entries(rest)
-      .map(([k, v]) => `${k}=${String(v)}`)
-      .join(' ')}\n`,
-  );
+  printCaseLine(line, asJson, 34);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -44,6 +44,7 @@ import { engineSpecValidator } from '../src/modules/scenario/engine-spec-validat
 import { createBullmqRunQueue } from '../src/modules/run/run.queue';
 import { parseConfig } from '../src/platform/config';
 import { runMigrations } from '../src/platform/migrate';
+import { printCaseLine, runBench } from './bench-support';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -328,6 +329,18 @@ async function stopWorkers(children: readonly ChildProcess[]): Promise<void> {
         }),
     ),
   );
+}
+
+/** Samples the summed RSS of `workers` every 100 ms until stop(); peakBytes() is the highest seen. */
+function samplePeakRss(workers: readonly ChildProcess[]): { stop(): void; peakBytes(): number } {
+  let peak = 0;
+  const timer = setInterval(() => {
+    peak = Math.max(
+      peak,
+      workers.reduce((sum, child) => sum + rssBytes(child.pid), 0),
+    );
+  }, 100);
+  return { stop: () => clearInterval(timer), peakBytes: () => peak };
 }
 
 /** CPU milliseconds (user + system) a process has used so far, from /proc; 0 when it is gone. */
@@ -662,13 +675,7 @@ async function submitRunsAndDrain(
 async function throughputCase(context: Context, workerCount: number): Promise<Record<string, unknown>> {
   const scenarioId = await createScenario(context, `throughput-w${workerCount}`);
   const workers = await startWorkers(context, workerCount);
-  let peakRssBytes = 0;
-  const sampler = setInterval(() => {
-    peakRssBytes = Math.max(
-      peakRssBytes,
-      workers.reduce((sum, child) => sum + rssBytes(child.pid), 0),
-    );
-  }, 100);
+  const peakRss = samplePeakRss(workers);
   const runIds: string[] = [];
   let elapsedS = 0;
   let workerCpuMs = 0;
@@ -719,7 +726,7 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     backlogWorkerCpuMs = backlog.atDrained.worker - backlog.atResume.worker;
     backlogPostgresCpuMs = cpuMsSince(backlog.atResume.postgres, backlog.atDrained.postgres);
   } finally {
-    clearInterval(sampler);
+    peakRss.stop();
     await stopWorkers(workers);
   }
   const { rows } = await context.db.query<{ succeeded: string }>(
@@ -753,7 +760,7 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     // PostgreSQL (all backends) and Redis CPU per run over the same window (the machine's shared servers).
     postgresCpuMsPerRun: round(postgresCpuMs / throughputRuns),
     redisCpuMsPerRun: round(redisCpuMs / throughputRuns),
-    peakWorkerRssMiB: round(peakRssBytes / 2 ** 20),
+    peakWorkerRssMiB: round(peakRss.peakBytes() / 2 ** 20),
     // Of the worker processes' CPU, the kernel's part, and how often their threads were switched out
     // per run: what more processes than cores cost beyond the work itself.
     workerSystemCpuMsPerRun: scheduling.systemMsPerRun,
@@ -791,13 +798,7 @@ async function scalingCase(context: Context, counts: readonly number[]): Promise
   const backlogRunsPerSec = new Map<number, number[]>(counts.map((count) => [count, []]));
   const submitAndDrain = (count: number, keyPrefix: string): Promise<void> =>
     submitRunsAndDrain(context, scenarioId, count, keyPrefix, []);
-  let peakRssBytes = 0;
-  const sampler = setInterval(() => {
-    peakRssBytes = Math.max(
-      peakRssBytes,
-      workers.reduce((sum, child) => sum + rssBytes(child.pid), 0),
-    );
-  }, 100);
+  const peakRss = samplePeakRss(workers);
   try {
     await submitAndDrain(warmupRunsPerProcess * processCount, 'warm-');
     for (let roundIndex = 0; roundIndex < scalingRounds; roundIndex += 1) {
@@ -826,7 +827,7 @@ async function scalingCase(context: Context, counts: readonly number[]): Promise
       }
     }
   } finally {
-    clearInterval(sampler);
+    peakRss.stop();
     await stopWorkers(workers);
   }
   const spread = (values: readonly number[]): { min: number; median: number; max: number } => {
@@ -851,7 +852,7 @@ async function scalingCase(context: Context, counts: readonly number[]): Promise
     runsPerSecByRound: runsPerSec.get(count),
     backlogRunsPerSec: spread(backlogRunsPerSec.get(count)!),
     backlogRunsPerSecByRound: backlogRunsPerSec.get(count),
-    peakWorkerRssMiB: round(peakRssBytes / 2 ** 20),
+    peakWorkerRssMiB: round(peakRss.peakBytes() / 2 ** 20),
   }));
   const fewest = Math.min(...counts);
   const ratios = (byCount: Map<number, number[]>): number[] =>
@@ -886,22 +887,7 @@ function percentile(sorted: readonly number[], p: number): number {
 const round = (value: number): number => Math.round(value * 10) / 10;
 
 function report(line: Record<string, unknown>): void {
-  if (asJson) {
-    process.stdout.write(`${JSON.stringify(line)}\n`);
-    return;
-  }
-  const { case: name, ...rest } = line;
-  process.stdout.write(
-    `${String(name).padEnd(26)} ${Object.entries(rest)
-      .map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v)}`)
-      .join(' ')}\n`,
-  );
+  printCaseLine(line, asJson);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-    process.exit(1);
-  },
-);
+runBench(main);

@@ -59,12 +59,25 @@ class SeatCoordinator {
   private inUse = 0;
   private readonly waiting: SeatHolder[] = [];
   private readonly holders = new Set<SeatHolder>();
+  /** False for the first settleMs: acquires queue, but nothing is granted yet. */
+  private settled = false;
+  private readonly settleTimer: NodeJS.Timeout;
 
   constructor(
     readonly server: Server,
     private readonly capacity: number,
+    settleMs: number,
   ) {
     server.on('connection', (socket) => this.accept(socket));
+    // A coordinator elected after another died learns the seats still held only as their
+    // processes reconnect and re-announce them (`held N`); an acquire that came first would be
+    // granted over the capacity. Reconnects retry every reconnectDelayMs, so waiting a while before
+    // the first grant lets them arrive (on a fresh host it only delays the first grant).
+    this.settleTimer = setTimeout(() => {
+      this.settled = true;
+      this.grantWaiting();
+    }, settleMs);
+    this.settleTimer.unref();
   }
 
   private accept(socket: Socket): void {
@@ -101,6 +114,7 @@ class SeatCoordinator {
   }
 
   private grantWaiting(): void {
+    if (!this.settled) return;
     while (this.inUse < this.capacity && this.waiting.length > 0) {
       const holder = this.waiting.shift() as SeatHolder;
       holder.held += 1;
@@ -110,6 +124,7 @@ class SeatCoordinator {
   }
 
   close(): void {
+    clearTimeout(this.settleTimer);
     this.server.close();
     for (const holder of this.holders) holder.socket.destroy();
   }
@@ -117,6 +132,8 @@ class SeatCoordinator {
 
 /** How long a client waits before trying again to reach or become the coordinator. */
 const reconnectDelayMs = 20;
+/** How long a new coordinator waits for held seats to be re-announced before it grants any. */
+const coordinatorSettleMs = 1000;
 
 /**
  * One process's client of the host's seats (and, when it was first, the coordinator). One instance
@@ -254,7 +271,7 @@ export class HostSeats {
         server.close();
         return;
       }
-      this.coordinator = new SeatCoordinator(server, this.options.capacity);
+      this.coordinator = new SeatCoordinator(server, this.options.capacity, coordinatorSettleMs);
       this.options.logger.info({ capacity: this.options.capacity }, 'host seats: this process coordinates');
       this.connect();
     });

@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createConnection } from 'node:net';
 import path from 'node:path';
 import pino from 'pino';
 import { type HostSeat, HostSeats, hostSeatsSocketName } from '../../../src/platform/host-seats';
@@ -34,6 +35,22 @@ afterEach(async () => {
 });
 
 describe('HostSeats', () => {
+  it('grants nothing in a new coordinator’s first second, so seats still held are re-announced first', async () => {
+    const name = hostSeatsSocketName(`test-${randomUUID()}`);
+    const coordinator = seatsOf(name, 1);
+    const waiting = coordinator.acquire(); // becomes the coordinator, then asks at once
+    // A process that held a seat under a coordinator that died reconnects a little later and says so.
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const survivor = createConnection({ path: name });
+    await new Promise<void>((resolve) => survivor.once('connect', () => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    survivor.write('held 1\n');
+    // The one seat is the survivor's: the early acquire was not granted over the capacity.
+    expect(await grantedWithin(waiting, 1500)).toBe(false);
+    survivor.destroy(); // the survivor's process ends: its seat is free
+    expect(await grantedWithin(waiting, 10_000)).toBe(true);
+  });
+
   it('grants at most `capacity` seats across clients, the next waiter first when one is released', async () => {
     const name = hostSeatsSocketName(`test-${randomUUID()}`);
     const [a, b, c] = [seatsOf(name, 2), seatsOf(name, 2), seatsOf(name, 2)];
@@ -128,7 +145,8 @@ describe('HostSeats across processes', () => {
     // the new coordinator, is granted.
     expect(await grantedWithin(waitingB, 10_000, seats)).toBe(true);
     expect([a, b, c].filter((candidate) => candidate.coordinating)).toHaveLength(1);
-    // a re-announced its seat to the new coordinator: with a's and b's seats held, c waits.
+    // a re-announced its seat to the new coordinator (which grants nothing until reconnecting
+    // processes have had a second to do so): with a's and b's seats held, c waits.
     const waitingC = c.acquire();
     expect(await grantedWithin(waitingC, 300)).toBe(false);
     seats[0]?.release();
