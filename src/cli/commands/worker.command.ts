@@ -40,9 +40,13 @@ export const workerCommand: CliCommand = {
     const pause = (): void => {
       if (paused) return;
       paused = true;
-      void worker.pause().then(() => {
-        if (paused) io.stdout.write('dmasim worker paused\n');
-      });
+      worker.pause().then(
+        () => {
+          if (paused) io.stdout.write('dmasim worker paused\n');
+        },
+        // A signal handler has no caller to hand the error to: log it (the process keeps running).
+        (error: unknown) => logger.error({ err: error }, 'pausing the worker failed'),
+      );
     };
     const resume = (): void => {
       if (!paused) return;
