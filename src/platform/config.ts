@@ -1,4 +1,5 @@
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import { z } from 'zod';
 
 /**
@@ -84,7 +85,13 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(logLevels).default('info'),
   WORKER_CONCURRENCY: integer(1, 64, 'an integer from 1 to 64').default(2),
   WORKER_NICE: integer(0, 19, 'a nice value from 0 to 19').default(10),
-  WORKER_HOST_SEATS: integer(0, 1024, 'an integer from 0 to 1024').default(0),
+  // auto: the CPUs this process may run on (its affinity; a container's CPU quota is not counted).
+  WORKER_HOST_SEATS: z
+    .preprocess(
+      (value) => (value === 'auto' ? availableParallelism() : value),
+      integer(0, 1024, "an integer from 0 to 1024, or auto (the host's CPUs)"),
+    )
+    .default(0),
   WORKER_HOST_SEATS_SCOPE: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -')
@@ -322,7 +329,7 @@ export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environm
   {
     variable: 'WORKER_HOST_SEATS',
     meaning:
-      'runs that may execute at once across all worker processes on one host (one network namespace: a container has its own), coordinated over a local socket; a process takes jobs only while it holds seats, and processes beyond them stand by until a seated one stops or dies (default 0 = no host-wide limit; see docs/scaling.md for when to set it)',
+      'runs that may execute at once across all worker processes on one host (one network namespace: a container has its own), coordinated over a local socket; a process takes jobs only while it holds seats, and processes beyond them stand by until a seated one stops or dies; auto = the CPUs the process may run on (its affinity; a container CPU quota is not counted) (default 0 = no host-wide limit; see docs/scaling.md for when to set it)',
   },
   {
     variable: 'WORKER_HOST_SEATS_SCOPE',

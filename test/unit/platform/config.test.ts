@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { ConfigError, parseConfig } from '../../../src/platform/config';
 
 describe('parseConfig', () => {
@@ -66,7 +67,7 @@ describe('parseConfig', () => {
         'DATABASE_URL: must be a URL such as postgresql://user@host:5432/db',
         'WORKER_CONCURRENCY: must be an integer from 1 to 64',
         'WORKER_NICE: must be a nice value from 0 to 19',
-        'WORKER_HOST_SEATS: must be an integer from 0 to 1024',
+        "WORKER_HOST_SEATS: must be an integer from 0 to 1024, or auto (the host's CPUs)",
         'WORKER_HOST_SEATS_SCOPE: must be 1-64 letters, digits, _ . or -',
         expect.stringMatching(/^LOG_LEVEL: /),
       ]),
@@ -77,6 +78,11 @@ describe('parseConfig', () => {
     expect(parseConfig({}).workerHostSeats).toBe(0);
     expect(parseConfig({ WORKER_HOST_SEATS: '2' }).workerHostSeats).toBe(2);
     expect(parseConfig({}).workerHostSeatsScope).toBe('default');
+  });
+
+  it('takes WORKER_HOST_SEATS=auto as the CPUs this process may run on', () => {
+    expect(parseConfig({ WORKER_HOST_SEATS: 'auto' }).workerHostSeats).toBe(availableParallelism());
+    expect(() => parseConfig({ WORKER_HOST_SEATS: 'Auto' })).toThrow(ConfigError);
   });
 
   it('returns a frozen object', () => {
