@@ -725,7 +725,6 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     const redisCpuBefore = cpuMsByPidOf('redis-server');
     const profile = await profileThisProcess(apiCpuProfileDir, `api-w${workerCount}.cpuprofile`);
     await submitAndDrain(throughputRuns, '', runIds);
-    await profile.stop();
     elapsedS = (performance.now() - started) / 1000;
     workerCpuMs = workers.reduce((sum, child) => sum + cpuMsOf(child.pid), 0) - workerCpuBefore;
     scheduling = schedulingPerRun(schedulingBefore, schedulingCountsOfAll(workers), throughputRuns);
@@ -734,6 +733,8 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
     const apiCpu = process.cpuUsage(apiCpuBefore);
     apiCpuMs = (apiCpu.user + apiCpu.system) / 1000;
     apiHeapUsedBytes = process.memoryUsage().heapUsed;
+    // Written after every figure of the timed phase is taken: writing the profile is not timed.
+    await profile.stop();
     await vacuum(context);
     const backlog = await drainBacklog(
       context,
@@ -860,15 +861,6 @@ async function scalingCase(context: Context, counts: readonly number[]): Promise
     peakRss.stop();
     await stopWorkers(workers);
   }
-  const spread = (values: readonly number[]): { min: number; median: number; max: number } => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const middle = sorted.length / 2;
-    const median =
-      sorted.length % 2 === 1
-        ? sorted[Math.floor(middle)]!
-        : Math.round(((sorted[middle - 1]! + sorted[middle]!) / 2) * 100) / 100;
-    return { min: sorted[0] ?? 0, median: sorted.length === 0 ? 0 : median, max: sorted[sorted.length - 1] ?? 0 };
-  };
   const lines: Array<Record<string, unknown>> = counts.map((count) => ({
     case: `pipeline-scaling-w${count}`,
     runs: throughputRuns,
@@ -903,6 +895,17 @@ async function scalingCase(context: Context, counts: readonly number[]): Promise
   return lines;
 }
 
+/** Min, median (mean of the middle two for an even count) and max of `values`; zeros for none. */
+function spread(values: readonly number[]): { min: number; median: number; max: number } {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = sorted.length / 2;
+  const median =
+    sorted.length % 2 === 1
+      ? sorted[Math.floor(middle)]!
+      : Math.round(((sorted[middle - 1]! + sorted[middle]!) / 2) * 100) / 100;
+  return { min: sorted[0] ?? 0, median: sorted.length === 0 ? 0 : median, max: sorted[sorted.length - 1] ?? 0 };
+}
+
 /** CPU used so far by the worker processes, this process (the API and its clients) and PostgreSQL. */
 interface CpuSnapshot {
   readonly workerMs: number;
@@ -933,14 +936,8 @@ function cpuPerRunSince(before: CpuSnapshot, after: CpuSnapshot, runs: number): 
   };
 }
 
-function medianCpuPerRun(values: readonly CpuPerRun[]): { worker: number; api: number; postgres: number } {
-  const median = (of: (value: CpuPerRun) => number): number => {
-    const sorted = values.map(of).sort((a, b) => a - b);
-    const middle = Math.floor(sorted.length / 2);
-    const value = sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-    return round(value);
-  };
-  if (values.length === 0) return { worker: 0, api: 0, postgres: 0 };
+function medianCpuPerRun(values: readonly CpuPerRun[]): CpuPerRun {
+  const median = (of: (value: CpuPerRun) => number): number => round(spread(values.map(of)).median);
   return { worker: median((v) => v.worker), api: median((v) => v.api), postgres: median((v) => v.postgres) };
 }
 
