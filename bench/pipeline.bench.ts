@@ -45,7 +45,7 @@ import { engineSpecValidator } from '../src/modules/scenario/engine-spec-validat
 import { createBullmqRunQueue } from '../src/modules/run/run.queue';
 import { parseConfig } from '../src/platform/config';
 import { runMigrations } from '../src/platform/migrate';
-import { printCaseLine, runBench } from './bench-support';
+import { createBenchDatabase, printCaseLine, runBench } from './bench-support';
 
 const args = process.argv.slice(2);
 const option = (name: string): string | undefined => {
@@ -108,11 +108,8 @@ interface Context {
 }
 
 async function main(): Promise<void> {
-  const dbName = `dmasim_bench_${randomBytes(4).toString('hex')}`;
-  const admin = new Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE "${dbName}"`);
-  const databaseUrl = Object.assign(new URL(adminUrl), { pathname: `/${dbName}` }).toString();
+  const database = await createBenchDatabase(adminUrl);
+  const { name: dbName, url: databaseUrl } = database;
   const env = {
     DATABASE_URL: databaseUrl,
     DATABASE_SCHEMA: 'public',
@@ -157,9 +154,7 @@ async function main(): Promise<void> {
       await deleteKeysUnder(config.redisUrl, config.bullmqPrefix);
     }
   } finally {
-    if (keepDatabase) process.stderr.write(`kept database ${dbName}\n`);
-    else await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
-    await admin.end();
+    await database.close(keepDatabase);
     keptAliveAgent.destroy();
   }
 }
