@@ -21,6 +21,8 @@
 //   four of them taking runs (the others paused with SIGUSR2), alternating for --scaling-rounds
 //   rounds: runs/s of each count and the four-to-two ratio round by round, both timed phases.
 //
+// BENCH_WORKER_LOG_LEVEL=info (default silent) sets the worker processes' LOG_LEVEL; with
+// --node-flags their logs reach the bench's stderr.
 // WORKER_HOST_SEATS=N npm run bench:pipeline measures the worker processes sharing N execution
 // seats (in a scope of their own); each throughput line says hostSeats.
 // Targets (issue 17; printed, never asserted): overhead < 20 ms p50, submit→result p50 < 100 ms,
@@ -116,7 +118,7 @@ async function main(): Promise<void> {
     REDIS_URL: redisUrl,
     BULLMQ_PREFIX: `bench-${dbName}`,
     NODE_ENV: 'production',
-    LOG_LEVEL: 'silent',
+    LOG_LEVEL: process.env['BENCH_WORKER_LOG_LEVEL'] ?? 'silent',
     RATE_LIMIT_PER_MINUTE: '1000000',
     // The backlog case queues every run of a case at once (--runs may exceed the default 2,000).
     TEAM_MAX_QUEUED_RUNS: '1000000',

@@ -39,9 +39,14 @@ const unavailableDriverKinds = new Set([
   'TooManyConnections',
   'TransactionAlreadyClosed',
 ]);
-/** Node socket errors, and PostgreSQL SQLSTATEs for shutdown (57P0x), connection exceptions (08xxx) and too many connections. */
+/**
+ * Node socket errors, and PostgreSQL SQLSTATEs for shutdown (57P0x), connection exceptions (08xxx)
+ * and too many connections. Not 08P01 (protocol_violation): PostgreSQL sends it for a malformed
+ * message from this client, such as a prepared statement bound with the wrong number of
+ * parameters. That is a bug, and retried as an outage it would keep its runs RUNNING for ever.
+ */
 const unavailableSystemCodes =
-  /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|57P0\d|08\w{3}|53300)$/;
+  /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|EHOSTUNREACH|ENOTFOUND|EAI_AGAIN|57P0\d|08(?!P01)\w{3}|53300)$/;
 const unavailableMessages =
   /Connection terminated|Connection is closed|connect ECONNREFUSED|terminating connection|the database system is (starting up|shutting down|in recovery mode)|Can't reach database server|Server has closed the connection|Reached the max retries per request|Client has encountered a connection error/i;
 

@@ -19,6 +19,7 @@ describe('isInfrastructureError', () => {
     ['socket refused', Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' })],
     ['wrapped in a cause', new Error('query failed', { cause: new Error('Connection terminated unexpectedly') })],
     ['ioredis closed connection', new Error('Connection is closed.')],
+    ['node-postgres: connection failure (08006)', { code: '08006', message: 'connection failure' }],
     [
       'Prisma: a transaction expired while the database was slow or away',
       { code: 'P2028', message: 'Transaction API error: A commit cannot be executed on an expired transaction.' },
@@ -30,6 +31,14 @@ describe('isInfrastructureError', () => {
   it.each([
     ['a unique violation', { code: 'P2002', message: 'Unique constraint failed' }],
     ['a bug', new TypeError("Cannot read properties of undefined (reading 'id')")],
+    [
+      // SQLSTATE class 08 but not a connection problem: this client sent a malformed message.
+      'node-postgres: protocol violation (08P01)',
+      {
+        code: '08P01',
+        message: 'bind message supplies 31 parameters, but prepared statement "dmasim_run_result_save" requires 30',
+      },
+    ],
     ['a string', 'boom'],
     ['nothing', undefined],
   ])('%s → not infrastructure', (_what, error) => {
