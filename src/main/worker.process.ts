@@ -44,10 +44,10 @@ export async function startWorkerProcess(
     batches: parts.batches,
     reconciler: parts.reconciler,
     clock: systemClock,
-    // Each reconciler pass also folds past days of the dashboard's counters and brings back the
+    // Each reconciler pass also folds the dashboard rollups' shards and brings back the
     // schedules and the sweep if Redis lost them.
     alsoEachPass: async () => {
-      await parts.dashboardMaintenance.foldPastCounterShards();
+      await parts.dashboardMaintenance.foldShards();
       await regressionWorkers.registerSchedulersIfLost();
     },
   });

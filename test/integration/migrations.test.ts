@@ -291,8 +291,9 @@ describe('migrations', () => {
     await expect(db.run.update({ where: { id: run.id }, data: { timeLimitMs: 10 } })).rejects.toThrow();
   });
 
-  it('reverts the seven newest migrations with migrate down 7 and re-applies them, keeping stored series and counts', async () => {
-    // The newest migration lets the run path's two writes send their change notification after
+  it('reverts the eight newest migrations with migrate down 8 and re-applies them, keeping stored series and counts', async () => {
+    // The newest migration shards the latest-run and headroom rollups (down keeps each key's newest
+    // row); the one before lets the run path's two writes send their change notification after
     // commit (functions the trigger and those statements call); the one before adds the run's revision (a column, a trigger that bumps it, the revision
     // in the change notification); the one before adds the run table's change notification trigger; the one before shards
     // the rollup counters (down folds the shards into one row per key); the one before compresses series and reports with lz4; the one before that indexes pending
@@ -346,9 +347,29 @@ describe('migrations', () => {
        FROM (SELECT * FROM run_daily_status_count WHERE status = 'QUEUED' LIMIT 1) q CROSS JOIN generate_series(1, 2) AS k`,
     );
     expect(await runCounts()).toBe(countsBefore);
+    // An older row of a latest-run key on another shard (as another connection leaves it): down
+    // keeps the newest row of the key.
+    const latestRows = async (): Promise<string> =>
+      (
+        await db.$queryRawUnsafe<Array<{ text: string | null }>>(
+          `SELECT string_agg(run_id::text || '=' || critical_violations, ',' ORDER BY run_id) AS text FROM scenario_kernel_latest_run`,
+        )
+      )[0]!.text ?? '';
+    await db.$executeRawUnsafe(
+      `INSERT INTO scenario_kernel_latest_run (team_id, scenario_id, profile, overlays, shard, run_id, finished_at, critical_violations)
+       SELECT team_id, scenario_id, profile, overlays, 4, id, now(), 2 FROM run LIMIT 1`,
+    );
+    const latestBefore = await latestRows();
+    expect(latestBefore).toMatch(/=2$/);
+    await db.$executeRawUnsafe(
+      `INSERT INTO scenario_kernel_latest_run (team_id, scenario_id, profile, overlays, shard, run_id, finished_at, critical_violations)
+       SELECT team_id, scenario_id, profile, overlays, (shard + 1) % 16, run_id, finished_at - interval '1 second', critical_violations + 7
+       FROM scenario_kernel_latest_run`,
+    );
     await db.$disconnect();
-    const down = await migrateWithCli(databaseUrl, ['down', '7']);
+    const down = await migrateWithCli(databaseUrl, ['down', '8']);
     db = createDatabase({ databaseUrl, schema: 'public' });
+    const latestAfterDown = await latestRows();
     const afterDown = await seriesText('metric_sample');
     const indexAfterDown = await indexNamed('run_replay_pending_idx');
     const triggerAfterDown = await triggerNamed('run_updated_notify');
@@ -364,8 +385,10 @@ describe('migrations', () => {
     const up = await migrateWithCli(databaseUrl);
     db = createDatabase({ databaseUrl, schema: 'public' });
 
-    expect(down).toMatch(/migrate down: 7 migration\(s\)/);
-    expect(up).toMatch(/migrate up: 7 migration\(s\)/);
+    expect(down).toMatch(/migrate down: 8 migration\(s\)/);
+    expect(up).toMatch(/migrate up: 8 migration\(s\)/);
+    expect(latestAfterDown).toBe(latestBefore);
+    expect(await latestRows()).toBe(latestBefore);
     expect(afterCommitFunctionsAfterDown).toBe(0);
     expect(await functionNamed('run_notify_after_commit')).toBe(1);
     expect(await functionNamed('run_updated_notify_now')).toBe(1);

@@ -87,16 +87,16 @@ const saveRunResultStatement = {
         SELECT m.id, m.team_id, x.metric, x.t::bigint[], x.value::float8[]
         FROM moved m CROSS JOIN unnest($28::text[], $29::text[], $30::text[]) AS x (metric, t, value)
       ), latest AS (
-        INSERT INTO scenario_kernel_latest_run (team_id, scenario_id, profile, overlays, run_id, finished_at, critical_violations)
-        SELECT team_id, scenario_id, profile, overlays, id, finished_at, (SELECT count(*) FROM found WHERE severity = 'critical')::int
+        INSERT INTO scenario_kernel_latest_run (team_id, scenario_id, profile, overlays, shard, run_id, finished_at, critical_violations)
+        SELECT team_id, scenario_id, profile, overlays, rollup_shard(), id, finished_at, (SELECT count(*) FROM found WHERE severity = 'critical')::int
         FROM moved
-        ON CONFLICT (team_id, scenario_id, profile, overlays) DO UPDATE
+        ON CONFLICT (team_id, scenario_id, profile, overlays, shard) DO UPDATE
         SET run_id = EXCLUDED.run_id, finished_at = EXCLUDED.finished_at, critical_violations = EXCLUDED.critical_violations
         WHERE scenario_kernel_latest_run.finished_at <= EXCLUDED.finished_at
       ), headroom AS (
-        INSERT INTO scenario_headroom_latest (team_id, scenario_id, run_id, at, hiwater_fraction)
-        SELECT team_id, scenario_id, id, finished_at, $31::float8 FROM moved
-        ON CONFLICT (team_id, scenario_id) DO UPDATE
+        INSERT INTO scenario_headroom_latest (team_id, scenario_id, shard, run_id, at, hiwater_fraction)
+        SELECT team_id, scenario_id, rollup_shard(), id, finished_at, $31::float8 FROM moved
+        ON CONFLICT (team_id, scenario_id, shard) DO UPDATE
         SET run_id = EXCLUDED.run_id, at = EXCLUDED.at, hiwater_fraction = EXCLUDED.hiwater_fraction
         WHERE scenario_headroom_latest.at <= EXCLUDED.at
       ), version AS (
@@ -118,8 +118,9 @@ export class ResultRepository {
    * and one implicit transaction): the run row moves first and every insert reads from it, so no
    * row is written unless the run moved. Violations go in as one multi-row insert (unnest), the
    * series as one row per metric (t and value arrays); the dashboard rollups (violations per day, latest run per scenario and kernel,
-   * newest headroom point, the team's dashboard version; the counters on this connection's shard row,
-   * so that concurrent results do not queue on one row lock) move in the same statement. The run's
+   * newest headroom point, the team's dashboard version; each on this connection's shard row, so
+   * that concurrent results, of one scenario too, do not queue on one row lock) move in the same
+   * statement. The run's
    * change notification (`runUpdatedChannel`, live updates) is sent right after the commit, not by
    * the run table's trigger inside it (notifyRunUpdatedAfterCommit). `finished_at`
    * is the database's clock inside that statement, i.e. at commit. Returns it, or undefined when

@@ -136,6 +136,146 @@ describe('dashboard rollups', () => {
       ['headroom-b', [0.25]],
     ]);
   });
+  it("reads the newest of a key's shard rows: an older run stored on another connection is not ranked or shown twice", async () => {
+    const team = await newTestTeam(api.harness);
+    const nvme = await team.scenario('sharded-latest');
+    const older = await team.queuedRun(nvme, { profile: 'lb' });
+    await completeRun(api.db, older, { violations: criticals('older', 5), metrics: { nslabs: 1000, hiwater: 100 } });
+    const newer = await team.queuedRun(nvme, { profile: 'lb' });
+    await completeRun(api.db, newer, { violations: [], metrics: { nslabs: 1000, hiwater: 400 } });
+    // The older run's rows as another connection's shard would hold them (when the two results
+    // were stored on one connection, the newer one replaced them on that shard).
+    await api.db.$executeRawUnsafe(
+      'DELETE FROM scenario_kernel_latest_run WHERE scenario_id = $1::uuid AND run_id <> $2::uuid',
+      nvme,
+      newer.id,
+    );
+    await api.db.$executeRawUnsafe(
+      'DELETE FROM scenario_headroom_latest WHERE scenario_id = $1::uuid AND run_id <> $2::uuid',
+      nvme,
+      newer.id,
+    );
+    await api.db.$executeRawUnsafe(
+      `INSERT INTO scenario_kernel_latest_run (team_id, scenario_id, profile, overlays, shard, run_id, finished_at, critical_violations)
+       SELECT team_id, scenario_id, profile, overlays, (shard + 1) % 16, $1::uuid, finished_at - interval '1 second', 5
+       FROM scenario_kernel_latest_run WHERE run_id = $2::uuid`,
+      older.id,
+      newer.id,
+    );
+    await api.db.$executeRawUnsafe(
+      `INSERT INTO scenario_headroom_latest (team_id, scenario_id, shard, run_id, at, hiwater_fraction)
+       SELECT team_id, scenario_id, (shard + 1) % 16, $1::uuid, at - interval '1 second', 0.1
+       FROM scenario_headroom_latest WHERE run_id = $2::uuid`,
+      older.id,
+      newer.id,
+    );
+    const shardRows = await api.db.$queryRaw<Array<{ n: number }>>`
+      SELECT count(*)::int AS n FROM scenario_kernel_latest_run WHERE scenario_id = ${nvme}::uuid`;
+    expect(shardRows[0]!.n).toBe(2);
+
+    // The latest run under lb has no criticals: the older shard row's 5 do not count.
+    expect(await riskiest(team.token)).toEqual([]);
+    const response = await api.harness.gql<{
+      dashboard: { headroom: Array<{ scenario: { name: string }; points: Array<{ runId: string }> }> };
+    }>(team.token, '{ dashboard { headroom { scenario { name } points { runId } } } }');
+    expect(response.errors).toBeUndefined();
+    // One entry for the scenario, each point once.
+    expect(response.data.dashboard.headroom).toEqual([
+      { scenario: { name: 'sharded-latest' }, points: [{ runId: older.id }, { runId: newer.id }] },
+    ]);
+  });
+
+  it("folds the latest-row shards into each key's newest row on shard 0, skipping rows a writer holds", async () => {
+    const team = await newTestTeam(api.harness);
+    const scenarios = [await team.scenario('fold-a'), await team.scenario('fold-b')];
+    const runs = [];
+    for (const scenario of scenarios)
+      for (let i = 0; i < 3; i += 1) {
+        const run = await team.queuedRun(scenario, { profile: 'lb' });
+        await completeRun(api.db, run, { violations: criticals(`${scenario}-${i}`, i + 1) });
+        runs.push({ scenarioId: scenario, runId: run.id, i });
+      }
+    // Each scenario's three runs on shards 0, 3 and 9, the newest (i = 2) on shard 3: as three
+    // connections would leave them.
+    await api.db.$executeRawUnsafe('DELETE FROM scenario_kernel_latest_run WHERE team_id = $1::uuid', team.teamId);
+    await api.db.$executeRawUnsafe('DELETE FROM scenario_headroom_latest WHERE team_id = $1::uuid', team.teamId);
+    const shardOf = [0, 9, 3];
+    for (const { scenarioId, runId, i } of runs) {
+      await api.db.$executeRawUnsafe(
+        `INSERT INTO scenario_kernel_latest_run (team_id, scenario_id, profile, overlays, shard, run_id, finished_at, critical_violations)
+         VALUES ($1::uuid, $2::uuid, 'lb', '[]'::jsonb, $3, $4::uuid, now() - make_interval(mins => 10 - $5), $5 + 1)`,
+        team.teamId,
+        scenarioId,
+        shardOf[i],
+        runId,
+        i,
+      );
+      await api.db.$executeRawUnsafe(
+        `INSERT INTO scenario_headroom_latest (team_id, scenario_id, shard, run_id, at, hiwater_fraction)
+         VALUES ($1::uuid, $2::uuid, $3, $4::uuid, now() - make_interval(mins => 10 - $5), $5 / 10.0)`,
+        team.teamId,
+        scenarioId,
+        shardOf[i],
+        runId,
+        i,
+      );
+    }
+    const rows = async () =>
+      (
+        await api.db.$queryRawUnsafe<Array<{ row: string }>>(
+          `SELECT 'k ' || s.name || ' ' || k.shard || ' ' || k.critical_violations AS row
+           FROM scenario_kernel_latest_run k JOIN scenario s ON s.id = k.scenario_id WHERE k.team_id = $1::uuid
+           UNION ALL
+           SELECT 'h ' || s.name || ' ' || h.shard || ' ' || h.hiwater_fraction
+           FROM scenario_headroom_latest h JOIN scenario s ON s.id = h.scenario_id WHERE h.team_id = $1::uuid
+           ORDER BY 1`,
+          team.teamId,
+        )
+      ).map((r) => r.row);
+    const ranked = async () =>
+      (await riskiest(team.token)).map((r) => [r.scenario.name, r.openCriticalViolations]).sort();
+    expect(await ranked()).toEqual([
+      ['fold-a', 3],
+      ['fold-b', 3],
+    ]);
+
+    // A writer holds fold-b's kernel row on shard 3 (its newest): it waits for a later fold.
+    const holder = new Client({ connectionString: process.env['DATABASE_URL']! });
+    await holder.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT 1 FROM scenario_kernel_latest_run WHERE scenario_id = $1 AND shard = 3 FOR UPDATE', [
+        scenarios[1]!,
+      ]);
+      const maintenance = new DashboardMaintenance(
+        new DashboardRepository(api.db),
+        { now: () => new Date() },
+        pino({ level: 'silent' }),
+      );
+      await maintenance.foldShards();
+      expect(await rows()).toEqual([
+        'h fold-a 0 0.2',
+        'h fold-b 0 0.2',
+        'k fold-a 0 3',
+        'k fold-b 0 2',
+        'k fold-b 3 3',
+      ]);
+      expect(await ranked()).toEqual([
+        ['fold-a', 3],
+        ['fold-b', 3],
+      ]);
+      await holder.query('COMMIT');
+      await maintenance.foldShards();
+      expect(await rows()).toEqual(['h fold-a 0 0.2', 'h fold-b 0 0.2', 'k fold-a 0 3', 'k fold-b 0 3']);
+      expect(await ranked()).toEqual([
+        ['fold-a', 3],
+        ['fold-b', 3],
+      ]);
+    } finally {
+      await holder.end();
+    }
+  });
+
   /** Connections to the test database whose backends write different counter shards (pid % 16). */
   async function connectionsOnDistinctShards(n: number): Promise<Array<{ client: Client; shard: number }>> {
     const chosen: Array<{ client: Client; shard: number }> = [];
@@ -244,10 +384,10 @@ describe('dashboard rollups', () => {
         { now: () => now },
         pino({ level: 'silent' }),
       );
-      await maintenance.foldPastCounterShards();
+      await maintenance.foldShards();
       const afterFirst = await rows();
       await holder.query('COMMIT');
-      await maintenance.foldPastCounterShards();
+      await maintenance.foldShards();
       const afterSecond = await rows();
 
       // Yesterday: one row per key with the sums (QUEUED folds to 0); today untouched.
