@@ -4,7 +4,7 @@
 -- the results of one scenario's runs, which a regression suite or a batch of seeds brings in
 -- together, queued on those two row locks until the holder had committed. Sampled with four worker
 -- processes storing results of one scenario, the result statement waited on them
--- (Lock:transactionid) a sixth of the time a backend was busy on it, and never without them.
+-- (Lock:transactionid) about a quarter of the time backends spent in it, and never without them.
 -- As with the counters, each key now has up to 16 shard rows, a writer moves the row of its own
 -- connection's shard (rollup_shard()), and readers take the newest row of each key. Workers fold
 -- the shard rows back into shard 0 on every reconciler pass
