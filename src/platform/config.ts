@@ -91,7 +91,10 @@ const environmentSchema = z.object({
       (value) => (value === 'auto' ? availableParallelism() : value),
       integer(0, 1024, "an integer from 0 to 1024, or auto (the host's CPUs)"),
     )
-    .default(0),
+    // auto by default: more worker processes than cores on one host then stand by instead of
+    // slowing every run down (docs/scaling.md, execution seats). prefault: 'auto' goes through
+    // the preprocess like a given value.
+    .prefault('auto'),
   WORKER_HOST_SEATS_SCOPE: z
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, _ . or -')
@@ -329,7 +332,7 @@ export const configDocs: ReadonlyArray<{ variable: keyof z.input<typeof environm
   {
     variable: 'WORKER_HOST_SEATS',
     meaning:
-      'runs that may execute at once across all worker processes on one host (one network namespace: a container has its own), coordinated over a local socket; a process takes jobs only while it holds seats, and processes beyond them stand by until a seated one stops or dies; auto = the CPUs the process may run on (its affinity; a container CPU quota is not counted) (default 0 = no host-wide limit; see docs/scaling.md for when to set it)',
+      'runs that may execute at once across all worker processes on one host (one network namespace: a container has its own), coordinated over a local socket; a process takes jobs only while it holds seats, and processes beyond them stand by until a seated one stops or dies; auto = the CPUs the process may run on (its affinity; a container CPU quota is not counted) (default auto; 0 = no host-wide limit; see docs/scaling.md for when to change it)',
   },
   {
     variable: 'WORKER_HOST_SEATS_SCOPE',

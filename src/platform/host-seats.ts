@@ -60,7 +60,7 @@ class SeatCoordinator {
   private readonly waiting: SeatHolder[] = [];
   private readonly holders = new Set<SeatHolder>();
   /** False for the first settleMs: acquires queue, but nothing is granted yet. */
-  private settled = false;
+  private settled: boolean;
   private readonly settleTimer: NodeJS.Timeout;
 
   constructor(
@@ -72,7 +72,9 @@ class SeatCoordinator {
     // A coordinator elected after another died learns the seats still held only as their
     // processes reconnect and re-announce them (`held N`); an acquire that came first would be
     // granted over the capacity. Reconnects retry every reconnectDelayMs, so waiting a while before
-    // the first grant lets them arrive (on a fresh host it only delays the first grant).
+    // the first grant lets them arrive. The first coordinator of a host has nothing to wait for
+    // (settleMs 0): a worker started on a quiet host takes its first run at once.
+    this.settled = settleMs === 0;
     this.settleTimer = setTimeout(() => {
       this.settled = true;
       this.grantWaiting();
@@ -132,7 +134,7 @@ class SeatCoordinator {
 
 /** How long a client waits before trying again to reach or become the coordinator. */
 const reconnectDelayMs = 20;
-/** How long a new coordinator waits for held seats to be re-announced before it grants any. */
+/** How long a coordinator elected after another died waits for held seats to be re-announced before it grants any. */
 const coordinatorSettleMs = 1000;
 
 /**
@@ -142,6 +144,14 @@ const coordinatorSettleMs = 1000;
 export class HostSeats {
   /** The connection to the coordinator while it is open. */
   private socket: Socket | undefined;
+  /**
+   * True once this process has been connected to a coordinator. A process that was never
+   * connected and finds no coordinator is the host's first, and grants at once; one that lost its
+   * coordinator waits for the seats still held elsewhere to be re-announced (SeatCoordinator).
+   * A process started in the few milliseconds of a hand-over may win the election too, and then
+   * the host briefly runs more than the capacity, as during any hand-over.
+   */
+  private everConnected = false;
   private coordinator: SeatCoordinator | undefined;
   private closed = false;
   /** Seats granted to this process and not released. */
@@ -226,6 +236,7 @@ export class HostSeats {
 
   private onConnected(socket: Socket): void {
     this.socket = socket;
+    this.everConnected = true;
     if (this.held > 0) this.send(`held ${this.held}`);
     // Every waiter is asked for again: acquires sent to a coordinator that died were lost with it.
     for (let index = 0; index < this.waiters.length; index += 1) this.send('acquire');
@@ -271,7 +282,8 @@ export class HostSeats {
         server.close();
         return;
       }
-      this.coordinator = new SeatCoordinator(server, this.options.capacity, coordinatorSettleMs);
+      const settleMs = this.everConnected ? coordinatorSettleMs : 0;
+      this.coordinator = new SeatCoordinator(server, this.options.capacity, settleMs);
       this.options.logger.info({ capacity: this.options.capacity }, 'host seats: this process coordinates');
       this.connect();
     });

@@ -10,3 +10,8 @@ process.env['BULLMQ_PREFIX'] = `{test-${randomUUID()}}`;
 // would wait behind the other file's work and stretch every run's time against the tests' timeouts;
 // lowerCpuPriority has its own test.
 process.env['WORKER_NICE'] ??= '0';
+
+// Worker processes of one host share execution seats (WORKER_HOST_SEATS, default: the CPUs) per
+// scope. Every file gets its own scope, so the workers of parallel files never wait for each
+// other's seats, and each file still runs with the default seats.
+process.env['WORKER_HOST_SEATS_SCOPE'] = `test-${randomUUID()}`;

@@ -12,9 +12,10 @@ WORKER_CONCURRENCY warm engine threads (the built dist/workers/run.processor.js,
 npm run build first). Database or Redis outages delay a job without using up its attempts.
 At start and every RECONCILE_INTERVAL_MS it re-enqueues QUEUED runs without a job and recovers
 RUNNING runs whose job is gone. The process runs at the CPU priority WORKER_NICE (default 10), so
-on a shared host API processes are served first. With WORKER_HOST_SEATS=N the worker processes of
-a host share N execution seats: a process takes jobs only while it holds seats, and one started
-beyond them stands by until a seated process stops or dies (default 0: no host-wide limit).
+on a shared host API processes are served first. The worker processes of a host share
+WORKER_HOST_SEATS execution seats (default auto: the CPUs the process may run on; 0: no host-wide
+limit): a process takes jobs only while it holds seats, and one started beyond them stands by until
+a seated process stops or dies.
 SIGTERM/SIGINT let the current runs finish within WORKER_SHUTDOWN_GRACE_MS, then hand the rest back
 to the queue. SIGUSR2 pauses the process: it takes no new runs (runs it has started finish; it
 prints "dmasim worker paused" once they have) and keeps its host seats; SIGCONT resumes it (prints

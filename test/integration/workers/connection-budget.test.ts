@@ -40,6 +40,9 @@ describe('PostgreSQL connection budget of worker processes', () => {
             DATABASE_URL: workerUrl.toString(),
             WORKER_CONCURRENCY: String(concurrency),
             DATABASE_POOL_SIZE_WORKER: String(poolSize),
+            // The budget is for every process executing at once; with the default seats (the
+            // host's CPUs) the processes beyond them would only stand by.
+            WORKER_HOST_SEATS: '0',
             LOG_LEVEL: 'silent',
           },
           stdio: ['ignore', 'pipe', 'inherit'],

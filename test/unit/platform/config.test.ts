@@ -74,9 +74,10 @@ describe('parseConfig', () => {
     );
   });
 
-  it('sets no host-wide execution seats unless told', () => {
-    expect(parseConfig({}).workerHostSeats).toBe(0);
+  it('sets host-wide execution seats for the CPUs this process may run on unless told', () => {
+    expect(parseConfig({}).workerHostSeats).toBe(availableParallelism());
     expect(parseConfig({ WORKER_HOST_SEATS: '2' }).workerHostSeats).toBe(2);
+    expect(parseConfig({ WORKER_HOST_SEATS: '0' }).workerHostSeats).toBe(0);
     expect(parseConfig({}).workerHostSeatsScope).toBe('default');
   });
 

@@ -35,12 +35,26 @@ afterEach(async () => {
 });
 
 describe('HostSeats', () => {
-  it('grants nothing in a new coordinator’s first second, so seats still held are re-announced first', async () => {
+  it('grants at once as a host’s first coordinator', async () => {
+    const seats = seatsOf(hostSeatsSocketName(`test-${randomUUID()}`), 1);
+    // A coordinator elected after another died waits a second before its first grant (next test);
+    // the first one on a host has no seats to wait for, so a worker started on a quiet host runs at once.
+    expect(await grantedWithin(seats.acquire(), 700)).toBe(true);
+    expect(seats.coordinating).toBe(true);
+  });
+
+  it('grants nothing in the first second of a coordinator elected after another died, so seats still held are re-announced first', async () => {
     const name = hostSeatsSocketName(`test-${randomUUID()}`);
-    const coordinator = seatsOf(name, 1);
-    const waiting = coordinator.acquire(); // becomes the coordinator, then asks at once
-    // A process that held a seat under a coordinator that died reconnects a little later and says so.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    const first = seatsOf(name, 1);
+    (await first.acquire())?.release();
+    const successor = seatsOf(name, 1);
+    (await successor.acquire())?.release(); // connected to the first coordinator
+    await first.close(); // the coordinator goes away: the successor takes over
+    for (let tries = 0; !successor.coordinating && tries < 200; tries += 1)
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(successor.coordinating).toBe(true);
+    const waiting = successor.acquire();
+    // A process that held a seat under the coordinator that died reconnects a little later and says so.
     const survivor = createConnection({ path: name });
     await new Promise<void>((resolve) => survivor.once('connect', () => resolve()));
     await new Promise((resolve) => setTimeout(resolve, 200));
