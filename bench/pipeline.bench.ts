@@ -21,6 +21,11 @@
 //   seats (WORKER_HOST_SEATS=0), two or all four of them taking runs (the others paused with
 //   SIGUSR2), alternating for --scaling-rounds rounds: runs/s of each count and the four-to-two
 //   ratio round by round, both timed phases. What the default seats prevent, measured.
+// - pipeline-scaling-seated-w2, -w4 and -w4-vs-w2: the same with the default seats (the host's
+//   CPUs, in the bench's own scope): the processes beyond the seats stand by, and in the rounds of
+//   the smaller count they are stopped outright (SIGSTOP; SIGCONT continues them). What adding
+//   processes beyond the cores costs with the shipped default. --scaling-seats 0,auto picks the
+//   variants (default both).
 //
 // BENCH_WORKER_LOG_LEVEL=info (default silent) sets the worker processes' LOG_LEVEL; with
 // --node-flags their logs reach the bench's stderr.
@@ -31,7 +36,7 @@
 // ≥ 40 runs/s with 2 workers, throughput not falling as workers are added.
 // Options: --latency-runs N (default 200; 0 skips the latency case) --latency-warmup-runs N (default 200) --runs R (default 1200)
 // --ops N (default 200) --workers 1,2,4 ('' = the latency case alone) --concurrency C (default 1)
-// --warmup-runs W (default 8000) --scaling 2,4 ('' skips it) --scaling-rounds N (default 4)
+// --warmup-runs W (default 8000) --scaling 2,4 ('' skips it) --scaling-rounds N (default 4) --scaling-seats 0,auto
 // --client http|fetch --keep-db --cpu-prof DIR --api-cpu-prof DIR --node-flags "F1 F2".
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -76,6 +81,11 @@ const concurrency = Number(option('concurrency') ?? 1);
 // on this machine by as much as the difference between the counts.
 const scalingCounts = (option('scaling') ?? '2,4').split(',').filter(Boolean).map(Number);
 const scalingRounds = Number(option('scaling-rounds') ?? 4);
+// --scaling-seats 0,auto: the paired case without host seats (what executing more runs than cores
+// costs) and with the default seats (what the shipped default does as processes are added).
+const scalingSeatModes = (option('scaling-seats') ?? '0,auto').split(',').filter(Boolean);
+for (const mode of scalingSeatModes)
+  if (mode !== '0' && mode !== 'auto') throw new Error(`--scaling-seats: expected 0 or auto, got '${mode}'`);
 // 8,000 per process: V8 optimizes code that runs once per run only after thousands of runs. Sampled
 // with perf while four processes drained a backlog, TurboFan still took 20 % of their CPU after
 // 1,500 warm-up runs each (two processes, with twice the runs each by then: 6 %); with 200 the timed
@@ -147,7 +157,9 @@ async function main(): Promise<void> {
       // --latency-runs 0: the throughput cases alone.
       if (latencyRuns > 0) report(await latencyCase(context));
       for (const workers of workerCounts) report(await throughputCase(context, workers));
-      if (scalingCounts.length >= 2) for (const line of await scalingCase(context, scalingCounts)) report(line);
+      if (scalingCounts.length >= 2)
+        for (const mode of scalingSeatModes)
+          for (const line of await scalingCase(context, scalingCounts, mode === 'auto')) report(line);
     } finally {
       await api.stop();
       await db.end();
@@ -814,19 +826,40 @@ async function throughputCase(context: Context, workerCount: number): Promise<Re
  * same warm processes so that the machine's drift between cases does not decide it. Starts the
  * largest count of `counts`, warms every process (W runs each), then for each of `rounds` rounds
  * times each count in turn (the order reversed every other round): the processes beyond the count
- * are paused (SIGUSR2: they take no runs; SIGCONT resumes them), then a vacuum, R runs submitted by
- * 8 clients and R runs drained from a backlog, as in the throughput case. Prints one line per count
- * (runs/s min / median / max over the rounds, and by round) and one line with the ratio of the
- * largest count's runs/s to the smallest's, round by round (each pair measured a few seconds apart).
+ * are taken out, then a vacuum, R runs submitted by 8 clients and R runs drained from a backlog, as
+ * in the throughput case. Prints one line per count (runs/s min / median / max over the rounds, and
+ * by round) and one line with the ratio of the largest count's runs/s to the smallest's, round by
+ * round (each pair measured a few seconds apart).
+ *
+ * Without seats (`seated` false) every process executes, and those beyond the count are paused
+ * (SIGUSR2: they take no runs; SIGCONT resumes them). With the default seats, the processes that
+ * took no warm-up runs are the standby ones; those beyond the count are stopped outright (SIGSTOP:
+ * no reconciler passes, no Redis or PostgreSQL traffic; SIGCONT continues them), so the smaller
+ * count is the host as if they had never started.
  */
-async function scalingCase(context: Context, counts: readonly number[]): Promise<Array<Record<string, unknown>>> {
+async function scalingCase(
+  context: Context,
+  counts: readonly number[],
+  seated: boolean,
+): Promise<Array<Record<string, unknown>>> {
   const processCount = Math.max(...counts);
-  const scenarioId = await createScenario(context, `scaling-${counts.join('-')}`);
-  // Without host seats: this case measures what executing more runs at once than the host has
-  // cores costs (the contention the default seats prevent), and a paused process would keep its
-  // seats, leaving the unpaused ones fewer.
-  const workers = await startWorkers(context, processCount, { WORKER_HOST_SEATS: '0' });
-  const paused = new Set<ChildProcess>();
+  const fewest = Math.min(...counts);
+  const variant = seated ? 'pipeline-scaling-seated' : 'pipeline-scaling';
+  const hostSeats = seated ? context.hostSeats : 0;
+  if (seated && (hostSeats === 0 || hostSeats > fewest * concurrency))
+    // Stopping a process that holds seats would stop runs in flight; this variant needs standby
+    // processes to take out.
+    return [
+      {
+        case: variant,
+        skipped: `needs host seats from 1 to ${fewest * concurrency} (the fewest processes' concurrency); the bench has ${hostSeats}`,
+      },
+    ];
+  const scenarioId = await createScenario(context, `${variant}-${counts.join('-')}`);
+  // Without seats all the processes may execute at once: the contention the default seats prevent
+  // (and a paused process would keep its seats, leaving the unpaused ones fewer).
+  const workers = await startWorkers(context, processCount, seated ? {} : { WORKER_HOST_SEATS: '0' });
+  const takenOut = new Set<ChildProcess>();
   const runsPerSec = new Map<number, number[]>(counts.map((count) => [count, []]));
   const backlogRunsPerSec = new Map<number, number[]>(counts.map((count) => [count, []]));
   const cpuPerRun = new Map<number, CpuPerRun[]>(counts.map((count) => [count, []]));
@@ -834,30 +867,51 @@ async function scalingCase(context: Context, counts: readonly number[]): Promise
   const submitAndDrain = (count: number, keyPrefix: string): Promise<void> =>
     submitRunsAndDrain(context, scenarioId, count, keyPrefix, []);
   const peakRss = samplePeakRss(workers);
+  let warmupCpuMsByProcess: number[] = [];
   try {
+    const startedCpuMs = workers.map((child) => cpuMsOf(child.pid));
     await submitAndDrain(warmupRunsPerProcess * processCount, 'warm-');
+    // Seated processes first, by the CPU they spent on the warm-up (standby ones spent next to none).
+    warmupCpuMsByProcess = workers.map((child, index) => Math.round(cpuMsOf(child.pid) - startedCpuMs[index]!));
+    const order = workers.map((child, index) => ({ child, cpuMs: warmupCpuMsByProcess[index]! }));
+    if (seated) order.sort((a, b) => b.cpuMs - a.cpuMs);
+    const ranked = order.map(({ child }) => child);
+    // The processes that executed: those with at least a quarter of the busiest one's warm-up CPU.
+    const executingCount = order.filter(({ cpuMs }) => cpuMs * 4 >= order[0]!.cpuMs).length;
+    if (seated && executingCount > fewest)
+      throw new Error(
+        `${variant}: ${executingCount} processes executed during the warm-up, more than the fewest count (${fewest}); warm-up CPU ms by process: ${warmupCpuMsByProcess.join(', ')}`,
+      );
+    const takeOut = async (child: ChildProcess): Promise<void> => {
+      if (seated) child.kill('SIGSTOP');
+      else await signalAndAwaitLine(child, 'SIGUSR2', 'dmasim worker paused');
+    };
+    const bringBack = async (child: ChildProcess): Promise<void> => {
+      if (seated) child.kill('SIGCONT');
+      else await signalAndAwaitLine(child, 'SIGCONT', 'dmasim worker resumed');
+    };
     for (let roundIndex = 0; roundIndex < scalingRounds; roundIndex += 1) {
-      const order = roundIndex % 2 === 0 ? counts : [...counts].reverse();
-      for (const count of order) {
-        for (const [index, child] of workers.entries()) {
-          if (index < count && paused.has(child)) {
-            await signalAndAwaitLine(child, 'SIGCONT', 'dmasim worker resumed');
-            paused.delete(child);
-          } else if (index >= count && !paused.has(child)) {
-            await signalAndAwaitLine(child, 'SIGUSR2', 'dmasim worker paused');
-            paused.add(child);
+      const countOrder = roundIndex % 2 === 0 ? counts : [...counts].reverse();
+      for (const count of countOrder) {
+        for (const [index, child] of ranked.entries()) {
+          if (index < count && takenOut.has(child)) {
+            await bringBack(child);
+            takenOut.delete(child);
+          } else if (index >= count && !takenOut.has(child)) {
+            await takeOut(child);
+            takenOut.add(child);
           }
         }
         await vacuum(context);
         const before = cpuSnapshot(workers);
         const started = performance.now();
-        await submitAndDrain(throughputRuns, `r${roundIndex}-w${count}-`);
+        await submitAndDrain(throughputRuns, `${variant}-r${roundIndex}-w${count}-`);
         runsPerSec.get(count)!.push(round(throughputRuns / ((performance.now() - started) / 1000)));
         cpuPerRun.get(count)!.push(cpuPerRunSince(before, cpuSnapshot(workers), throughputRuns));
         await vacuum(context);
         const backlog = await drainBacklog(
           context,
-          () => submitAndDrain(throughputRuns, `r${roundIndex}-w${count}-backlog-`),
+          () => submitAndDrain(throughputRuns, `${variant}-r${roundIndex}-w${count}-backlog-`),
           () => cpuSnapshot(workers),
         );
         backlogRunsPerSec.get(count)!.push(round(throughputRuns / backlog.seconds));
@@ -866,33 +920,38 @@ async function scalingCase(context: Context, counts: readonly number[]): Promise
     }
   } finally {
     peakRss.stop();
+    // A stopped process cannot act on SIGTERM until it is continued.
+    for (const child of takenOut) if (seated) child.kill('SIGCONT');
     await stopWorkers(workers);
   }
   const lines: Array<Record<string, unknown>> = counts.map((count) => ({
-    case: `pipeline-scaling-w${count}`,
+    case: `${variant}-w${count}`,
     runs: throughputRuns,
     opsPerRun: operations,
     rounds: scalingRounds,
     workerProcesses: count,
-    pausedProcesses: processCount - count,
+    // Without seats the others are paused; with seats they are stopped (SIGSTOP).
+    processesTakenOut: processCount - count,
     concurrencyPerProcess: concurrency,
-    hostSeats: 0,
+    hostSeats,
     runsPerSec: spread(runsPerSec.get(count)!),
     runsPerSecByRound: runsPerSec.get(count),
     backlogRunsPerSec: spread(backlogRunsPerSec.get(count)!),
     backlogRunsPerSecByRound: backlogRunsPerSec.get(count),
-    // CPU ms per run (medians over the rounds) of the worker processes (paused ones included), this
-    // process (the API and its clients) and PostgreSQL: what each party paid at this count.
+    // CPU ms per run (medians over the rounds) of the worker processes (those taken out included),
+    // this process (the API and its clients) and PostgreSQL: what each party paid at this count.
     cpuMsPerRun: medianCpuPerRun(cpuPerRun.get(count)!),
     backlogCpuMsPerRun: medianCpuPerRun(backlogCpuPerRun.get(count)!),
     peakWorkerRssMiB: round(peakRss.peakBytes() / 2 ** 20),
+    // With seats: which processes executed (the warm-up's CPU by process, seated ones far ahead).
+    warmupCpuMsByProcess,
   }));
-  const fewest = Math.min(...counts);
   const ratios = (byCount: Map<number, number[]>): number[] =>
     byCount.get(processCount)!.map((value, index) => Math.round((value / byCount.get(fewest)![index]!) * 100) / 100);
   lines.push({
-    case: `pipeline-scaling-w${processCount}-vs-w${fewest}`,
+    case: `${variant}-w${processCount}-vs-w${fewest}`,
     rounds: scalingRounds,
+    hostSeats,
     ratioByRound: ratios(runsPerSec),
     ratio: spread(ratios(runsPerSec)),
     backlogRatioByRound: ratios(backlogRunsPerSec),

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { startWorkerProcess, type WorkerProcess } from '../../../src/main/worker.process';
@@ -75,6 +76,39 @@ describe('host execution seats', () => {
       expect(intervals[index]!.startedMs).toBeGreaterThanOrEqual(intervals[index - 1]!.finishedMs);
     // One process executed them all; the other stood by.
     expect(started.map(({ startedRuns }) => startedRuns().length).sort()).toEqual([0, 6]);
+  });
+
+  it('by default lets the processes of a host execute no more runs at once than it has CPUs', async () => {
+    // The default (WORKER_HOST_SEATS unset: auto) in this file's own seat scope; two processes that
+    // could each execute as many runs as the host has CPUs.
+    const { WORKER_HOST_SEATS: _unset, ...environment } = process.env;
+    const cpus = availableParallelism();
+    const config = parseConfig({ ...environment, WORKER_CONCURRENCY: String(cpus) });
+    expect(config.workerHostSeats).toBe(cpus);
+    const started = await Promise.all([0, 1].map(() => startWorkerProcess(config, pino({ level: 'silent' }))));
+    workers.push(...started);
+    const { token } = await harness.newTeam();
+    const runIds = await Promise.all(
+      Array.from({ length: 3 * cpus }, () => submitRun(harness, token, { operations: 300_000 })),
+    );
+    const runs = await Promise.all(runIds.map((runId) => waitForRun(harness, token, runId, isFinal)));
+    expect(runs.map((run) => run.status)).toEqual(runIds.map(() => 'SUCCEEDED'));
+    // The most runs executing at once (RUNNING from started_at to the result's commit at
+    // finished_at): up to 2 × cpus without seats (4 here when the default was removed), at most
+    // cpus with them.
+    const events = runs.flatMap((run) => [
+      { atMs: Date.parse(run.startedAt!), delta: 1 },
+      { atMs: Date.parse(run.finishedAt!), delta: -1 },
+    ]);
+    events.sort((a, b) => a.atMs - b.atMs || a.delta - b.delta); // an end before a start at the same instant
+    let executing = 0;
+    let mostExecuting = 0;
+    for (const event of events) {
+      executing += event.delta;
+      mostExecuting = Math.max(mostExecuting, executing);
+    }
+    expect(mostExecuting).toBeGreaterThanOrEqual(1);
+    expect(mostExecuting).toBeLessThanOrEqual(cpus);
   });
 
   it('passes the seat of a killed worker process to a standby process, which runs the next runs', async () => {
